@@ -1,0 +1,39 @@
+# civicast — set-up and everyday commands. Every target installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_STAMP := $(VENV)/.system-packages
+
+.PHONY: install run test bench clean system-packages
+
+install: $(STAMP)
+
+# System packages the project needs: GNU gettext (msgfmt checks the catalogs).
+$(SYSTEM_STAMP):
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  echo "installing gettext (msgfmt)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq gettext; }
+	@mkdir -p $(VENV)
+	@touch $@
+
+# The virtual environment is made once and refreshed when pyproject.toml changes.
+$(STAMP): pyproject.toml $(SYSTEM_STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+run: $(STAMP)
+	$(BIN)/civicast db upgrade
+	$(BIN)/civicast compose typhoon_land_warning --example --lang all --format text
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/compose.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

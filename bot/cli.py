@@ -1,0 +1,101 @@
+"""The ``civicast`` command.
+
+Errors a user can fix are printed as one line, ``civicast: error: ...``, with
+exit status 2 for bad arguments and 1 for everything else; never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bot.settings import ConfigError, Settings, load_settings
+
+
+class UserError(click.ClickException):
+    """A mistake in what the user asked for: one line, exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        click.echo(f"civicast: error: {self.format_message()}", err=True)
+
+
+class RuntimeFailure(UserError):
+    """The command could not do its work (configuration, database): exit status 1."""
+
+    exit_code = 1
+
+
+class AppContext:
+    """Settings are read once, on first use, and shared by every subcommand."""
+
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._settings: Settings | None = None
+        self._services = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config_path)
+            except ConfigError as exc:
+                raise RuntimeFailure(str(exc)) from None
+        return self._settings
+
+    @property
+    def services(self):  # type: ignore[no-untyped-def]
+        if self._services is None:
+            from bot.services import Services
+
+            self._services = Services(self.settings)
+        return self._services
+
+    def close(self) -> None:
+        if self._services is not None:
+            self._services.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", metavar="FILE", help="Configuration file (default: $CIVICAST_CONFIG or ./config.yaml).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """civicast: compose, localise and broadcast city notices."""
+    app = AppContext(config_path)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _register() -> None:
+    from bot import cli_admin, cli_notices
+
+    cli.add_command(cli_notices.kinds_command)
+    cli.add_command(cli_notices.compose_command)
+    cli.add_command(cli_admin.db_group)
+    cli.add_command(cli_admin.i18n_group)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="civicast", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("civicast: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        if isinstance(exc, UserError):
+            exc.show()
+        else:
+            click.echo(f"civicast: error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

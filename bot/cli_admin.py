@@ -1,0 +1,64 @@
+"""``civicast db`` and ``civicast i18n``: the schema and the catalogs."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.cli import AppContext, RuntimeFailure
+from bot.database import upgrade_database
+from messages import catalog_tools
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to upgrade to.")
+@click.pass_obj
+def db_upgrade(app: AppContext, revision: str) -> None:
+    """Create or migrate the database schema."""
+    try:
+        upgrade_database(app.services.engine, revision)
+    except SQLAlchemyError as exc:
+        raise RuntimeFailure(f"database upgrade failed: {exc.__class__.__name__}: {exc.orig or exc}") from None
+    click.echo(f"database at {app.services.engine.url.render_as_string(hide_password=True)} is at {revision}")
+
+
+@click.group("i18n")
+def i18n_group() -> None:
+    """Phrase catalogs: extract, update, convert zh-Hans, check."""
+
+
+@i18n_group.command("extract")
+def i18n_extract() -> None:
+    """Write locales/*.pot from kinds.yaml and glossary.yaml."""
+    for path in catalog_tools.extract():
+        click.echo(f"wrote {path}")
+
+
+@i18n_group.command("update")
+def i18n_update() -> None:
+    """Merge the templates into every language's catalog."""
+    for path in catalog_tools.update():
+        click.echo(f"updated {path}")
+
+
+@i18n_group.command("hans")
+def i18n_hans() -> None:
+    """Rewrite zh-Hans from zh-Hant with OpenCC, keeping reviewed entries."""
+    for path in catalog_tools.convert_hans():
+        click.echo(f"converted {path}")
+
+
+@i18n_group.command("check")
+def i18n_check() -> None:
+    """Report untranslated, fuzzy or mismatched entries and msgfmt complaints."""
+    problems = catalog_tools.check_all()
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise RuntimeFailure(f"{len(problems)} catalog problem(s)")
+    click.echo("catalogs complete: every entry translated and consistent")

@@ -1,0 +1,150 @@
+"""Settings: config.yaml, ${ENV_VAR} interpolation, validation; read once and passed in.
+
+Only ``bot/`` reads configuration and the environment. ``load_settings`` is
+called by the CLI (or a test) and the result handed to every object it builds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from messages.i18n import LANGUAGES, get_language
+from messages.translate import FailurePolicy
+
+CONFIG_ENV = "CIVICAST_CONFIG"
+DATABASE_ENV = "DATABASE_URL"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the file, the key and the problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///var/civicast.db"
+    echo: bool = False
+
+
+class TranslationSettings(_Section):
+    engine: Literal["google", "deepl", "microsoft", "libre", "none"] = "google"
+    api_key: str | None = None
+    base_url: str | None = None
+    region: str | None = None
+    timeout_s: float = Field(default=8.0, gt=0, le=120)
+    policy: FailurePolicy = FailurePolicy.FALLBACK
+
+
+class CapSettings(_Section):
+    sender: str = Field(default="kcg.gov.tw", min_length=1)
+
+
+class Settings(_Section):
+    database: DatabaseSettings = DatabaseSettings()
+    public_base_url: str = "http://127.0.0.1:8000"
+    default_language: str = "zh-Hant"
+    languages: tuple[str, ...] = tuple(LANGUAGES)
+    translation: TranslationSettings = TranslationSettings()
+    cap: CapSettings = CapSettings()
+    config_file: Path | None = None
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        return get_language(value).code
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one language")
+        return tuple(dict.fromkeys(get_language(code).code for code in value))
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+
+def _interpolate(value: Any, environ: Mapping[str, str], where: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _interpolate(v, environ, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, environ, f"{where}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in environ and environ[name] != "":
+            return environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{where}: environment variable {name} is not set")
+
+    replaced = _ENV_REF.sub(replace, value)
+    return None if replaced == "" and _ENV_REF.fullmatch(value) else replaced
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """Relative SQLite paths are relative to the config file; their folder is created."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url in ("sqlite:///:memory:",) or url.startswith("sqlite:////"):
+        return url
+    path = (base / url[len(prefix):]).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"{prefix}{path}"
+
+
+def default_config_path(environ: Mapping[str, str]) -> Path:
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    local = Path.cwd() / "config.yaml"
+    return local if local.exists() else PROJECT_ROOT / "config.yaml"
+
+
+def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, interpolate and validate the configuration. Raises ConfigError naming what is wrong."""
+    environ = os.environ if environ is None else environ
+    config_path = Path(path) if path else default_config_path(environ)
+    try:
+        raw = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path}: configuration file not found (set {CONFIG_ENV} to choose one)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{config_path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{config_path}: the top level must be a mapping of settings")
+    try:
+        data = _interpolate(raw, environ, "")
+    except ConfigError as exc:
+        raise ConfigError(f"{config_path}: {exc}") from None
+    if environ.get(DATABASE_ENV):
+        data.setdefault("database", {})
+        data["database"] = {**(data["database"] or {}), "url": environ[DATABASE_ENV]}
+    try:
+        settings = Settings.model_validate({**data, "config_file": config_path.resolve()})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+            + (f" (got {err['input']!r})" if not isinstance(err.get("input"), (dict, list)) else "")
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{config_path}: {problems}") from None
+    database = settings.database.model_copy(
+        update={"url": _resolve_sqlite(settings.database.url, config_path.resolve().parent)}
+    )
+    return settings.model_copy(update={"database": database})

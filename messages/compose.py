@@ -1,0 +1,307 @@
+"""The composer: a notice in, one LocalisedNotice per language out.
+
+Every sentence comes from the reviewed phrase bank; parameter values are
+written by the glossary and Babel. The officer's free text, if any, arrives
+already localised (see ``messages.translate``) and is marked when a machine
+translated it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from messages.formatting import ValueFormatter, format_datetime_for, format_list_for
+from messages.glossary import Glossary
+from messages.i18n import LANGUAGES, Catalogs, Language, PhraseCatalog, get_language
+from messages.kinds import PLACEHOLDER, Kind, KindBook, Severity
+from messages.models import MsgType, Notice, TranslationOrigin
+from messages.params import InvalidParameters, ParamChecker, districts_of, parse_datetime, to_json
+
+
+@dataclass(frozen=True)
+class FreeTextVersion:
+    """The officer's free text as it will be shown in one language."""
+
+    language: str
+    text: str | None  # None when held for review or replaced by the fallback
+    origin: TranslationOrigin | None = None
+    held: bool = False  # the engine failed and the policy is "hold"
+    original: str | None = None  # fallback policy: the officer's own text ...
+    english: str | None = None  # ... and its English version, when one exists
+    engine: str | None = None
+
+    @property
+    def machine_translated(self) -> bool:
+        return self.origin is TranslationOrigin.MACHINE
+
+
+@dataclass(frozen=True)
+class LocalisedNotice:
+    notice_id: int | None
+    identifier: str
+    kind: str
+    kind_title: str
+    topic: str
+    language: str
+    headline: str
+    body: str
+    instruction: str
+    districts: tuple[str, ...]
+    area_names: tuple[str, ...]
+    areas_text: str  # area_names as a list in the language's own words
+    severity: Severity
+    severity_label: str
+    agency: str
+    effective: datetime | None
+    expires: datetime | None
+    effective_text: str | None
+    expires_text: str | None
+    link: str | None
+    training: bool
+    msg_type: str
+    machine_translated: bool = False
+    held: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "headline": self.headline,
+            "body": self.body,
+            "instruction": self.instruction,
+            "areas": list(self.area_names),
+            "severity": self.severity.value,
+            "severity_label": self.severity_label,
+            "agency": self.agency,
+            "effective": self.effective_text,
+            "expires": self.expires_text,
+            "link": self.link,
+            "training": self.training,
+            "machine_translated": self.machine_translated,
+            "held": self.held,
+        }
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    # Only {name} placeholders are replaced; any other brace a translator typed stays literal.
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+class Composer:
+    def __init__(
+        self,
+        *,
+        kinds: KindBook,
+        catalogs: Catalogs,
+        glossary: Glossary,
+        public_base_url: str | None = None,
+    ) -> None:
+        self.kinds = kinds
+        self.catalogs = catalogs
+        self.glossary = glossary
+        self.checker = ParamChecker(kinds, glossary)
+        self.formatter = ValueFormatter(catalogs, glossary)
+        self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
+
+    # ----------------------------------------------------------------- notices
+
+    def new_notice(
+        self,
+        kind_id: str,
+        params: Mapping[str, Any],
+        *,
+        training: bool = False,
+        free_text: str | None = None,
+        free_text_lang: str = "zh-Hant",
+        severity: str | None = None,
+        effective: Any = None,
+        expires: Any = None,
+        author: str | None = None,
+    ) -> Notice:
+        """A validated, unsaved Notice. Raises UnknownKind or InvalidParameters naming every problem."""
+        kind = self.kinds.get(kind_id)
+        typed = self.checker.check(kind, params)
+        if kind.free_text_only and not (free_text and free_text.strip()):
+            raise InvalidParameters(kind.id, {"free_text": f"{kind.id} is free text only: give the text"})
+        get_language(free_text_lang)
+        topic = typed.get("topic", kind.topic.value) if kind.free_text_only else kind.topic.value
+        return Notice(
+            kind=kind.id,
+            params=to_json(typed),
+            districts=districts_of(kind, typed),
+            topic=str(topic),
+            severity=Severity(severity).value if severity else None,
+            training=training,
+            msg_type=MsgType.ALERT,
+            free_text=free_text.strip() if free_text else None,
+            free_text_lang=get_language(free_text_lang).code,
+            effective=parse_datetime(effective) if effective else None,
+            expires=parse_datetime(expires) if expires else None,
+            author=author,
+        )
+
+    # ----------------------------------------------------------------- composing
+
+    def compose(self, notice: Notice, lang: str, free_text: FreeTextVersion | None = None) -> LocalisedNotice:
+        kind = self.kinds.get(notice.kind)
+        typed = self.checker.check(kind, notice.params or {})
+        return self._compose(kind, typed, notice, get_language(lang), free_text)
+
+    def compose_all(
+        self,
+        notice: Notice,
+        langs: Iterable[str] | None = None,
+        free_texts: Mapping[str, FreeTextVersion] | None = None,
+    ) -> dict[str, LocalisedNotice]:
+        kind = self.kinds.get(notice.kind)
+        typed = self.checker.check(kind, notice.params or {})
+        free_texts = free_texts or {}
+        result = {}
+        for code in langs or LANGUAGES:
+            language = get_language(code)
+            result[language.code] = self._compose(kind, typed, notice, language, free_texts.get(language.code))
+        return result
+
+    def _render_part(
+        self,
+        kind: Kind,
+        part: str,
+        typed: Mapping[str, Any],
+        formatted: Mapping[str, str],
+        catalog: PhraseCatalog,
+        language: Language,
+    ) -> str:
+        sentences = []
+        for seg in kind.phrases[part]:
+            if seg.enum is not None:
+                value = typed.get(seg.by)
+                if value is None:
+                    continue
+                text = catalog.translate(f"enum.{seg.enum}.{value}", self.kinds.enums[seg.enum][value])
+            else:
+                if any(name not in typed for name in seg.placeholders):
+                    continue  # an optional parameter this sentence needs was not given
+                text = _fill(catalog.translate(seg.context, seg.text), formatted)
+            sentences.append(_upper_first(text.strip()))
+        return language.sentence_separator.join(sentences)
+
+    def _common(self, catalog: PhraseCatalog, key: str, **values: str) -> str:
+        return _fill(catalog.translate(f"common.{key}", self.kinds.common[key]), values)
+
+    def _free_text_block(self, version: FreeTextVersion, catalog: PhraseCatalog) -> str:
+        if version.text is not None:
+            if version.machine_translated:
+                return f"{version.text}\n({self._common(catalog, 'machine_translated')})"
+            return version.text
+        lines = []
+        if version.original:
+            lines.append(f"{self._common(catalog, 'original_text')} {version.original}")
+        if version.english and version.english != version.original:
+            lines.append(f"{self._common(catalog, 'english_text')} {version.english}")
+        return "\n".join(lines)
+
+    def _compose(
+        self,
+        kind: Kind,
+        typed: Mapping[str, Any],
+        notice: Notice,
+        language: Language,
+        free_text: FreeTextVersion | None,
+    ) -> LocalisedNotice:
+        catalog = self.catalogs.get(language)
+        whole_city = self._common(catalog, "whole_city")
+        formatted = {
+            name: self.formatter.format(kind.params[name], value, language, enums=self.kinds.enums,
+                                        whole_city=whole_city)
+            for name, value in typed.items()
+        }
+        headline = self._render_part(kind, "headline", typed, formatted, catalog, language)
+        body = self._render_part(kind, "body", typed, formatted, catalog, language)
+        instruction = self._render_part(kind, "instruction", typed, formatted, catalog, language)
+
+        held = False
+        machine = False
+        if notice.free_text:
+            if free_text is None and language.code == notice.free_text_lang:
+                free_text = FreeTextVersion(language.code, notice.free_text, TranslationOrigin.SOURCE)
+            if free_text is None or free_text.held:
+                held = True  # nothing reviewed or machine-made to show yet in this language
+            else:
+                block = self._free_text_block(free_text, catalog)
+                machine = free_text.machine_translated
+                if kind.free_text_only:
+                    first, _, rest = block.partition("\n")
+                    headline, body = first.strip(), rest.strip()
+                else:
+                    body = f"{body}\n\n{block}" if body else block
+
+        msg_type = MsgType(notice.msg_type or MsgType.ALERT)
+        if msg_type is MsgType.UPDATE:
+            headline = self._common(catalog, "update_headline", text=headline)
+        elif msg_type is MsgType.CANCEL:
+            headline = self._common(catalog, "cancel_headline", text=headline)
+            body, instruction = self._common(catalog, "cancel_body"), ""
+        if notice.training:
+            headline = self._common(catalog, "test_headline", text=headline)
+            body = f"{self._common(catalog, 'test_body')}\n{body}" if body else self._common(catalog, "test_body")
+
+        severity = Severity(notice.severity) if notice.severity else kind.cap.severity
+        agency_key = notice.agency or kind.agency
+        districts = tuple(notice.districts or ["all"])
+        area_names = tuple(self.formatter.district_names(list(districts), language, whole_city))
+        link = None
+        if self.public_base_url and notice.id is not None:
+            link = f"{self.public_base_url}/notices/{notice.id}/{language.code}"
+        return LocalisedNotice(
+            notice_id=notice.id,
+            identifier=notice.identifier or "",
+            kind=kind.id,
+            kind_title=catalog.translate(f"{kind.id}.title", kind.title),
+            topic=notice.topic or kind.topic.value,
+            language=language.code,
+            headline=headline,
+            body=body,
+            instruction=instruction,
+            districts=districts,
+            area_names=area_names,
+            areas_text=format_list_for(list(area_names), language),
+            severity=severity,
+            severity_label=self._common(catalog, f"severity.{severity.value.lower()}"),
+            agency=self.glossary.name("agency", agency_key, language),
+            effective=notice.effective,
+            expires=notice.expires,
+            effective_text=format_datetime_for(notice.effective, language) if notice.effective else None,
+            expires_text=format_datetime_for(notice.expires, language) if notice.expires else None,
+            link=link,
+            training=bool(notice.training),
+            msg_type=msg_type.value,
+            machine_translated=machine,
+            held=held,
+        )
+
+    # ----------------------------------------------------------------- text
+
+    def render_text(self, notice: LocalisedNotice) -> str:
+        """The notice as plain text: what a text message, a crawl or a terminal shows."""
+        catalog = self.catalogs.get(notice.language)
+        if get_language(notice.language).latin_names:
+            lines = [f"[{notice.severity_label}] {notice.headline}"]
+        else:
+            lines = [f"【{notice.severity_label}】{notice.headline}"]
+        lines += [part for part in (notice.body, notice.instruction) if part]
+        times = []
+        if notice.effective_text:
+            times.append(self._common(catalog, "effective", time=notice.effective_text))
+        if notice.expires_text:
+            times.append(self._common(catalog, "expires", time=notice.expires_text))
+        if times:
+            lines.append(" · ".join(times))
+        lines.append(self._common(catalog, "source", agency=notice.agency))
+        if notice.link:
+            lines.append(self._common(catalog, "more_info", link=notice.link))
+        return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""Values written for a reader: dates, times, numbers and lists by Babel, in Asia/Taipei."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from babel.dates import format_skeleton, get_datetime_format
+from babel.lists import format_list
+from babel.numbers import format_decimal
+
+from messages.glossary import WHOLE_CITY, Glossary
+from messages.i18n import TAIPEI, Catalogs, Language
+from messages.kinds import Param, ParamType
+from messages.params import Name
+
+
+@lru_cache(maxsize=1)
+def _hans_converter() -> Any:
+    import opencc
+
+    return opencc.OpenCC("tw2s.json")
+
+
+def format_datetime_for(value: datetime, language: Language) -> str:
+    """A date with weekday and a 24-hour time, the way the language writes them: "Thu, Oct 3, 12:00"."""
+    local = value.astimezone(TAIPEI)
+    day = format_skeleton("MMMEd", local, locale=language.locale)
+    clock = format_skeleton("Hm", local, locale=language.locale)
+    pattern = get_datetime_format("medium", locale=language.locale)
+    return pattern.replace("{1}", day).replace("{0}", clock)
+
+
+def format_date_for(value: date, language: Language) -> str:
+    return format_skeleton("MMMEd", value, locale=language.locale)
+
+
+def format_time_for(value: time, language: Language) -> str:
+    return format_skeleton("Hm", datetime.combine(date(2000, 1, 1), value), locale=language.locale)
+
+
+def format_number_for(value: Decimal | int, language: Language, decimals: int | None = None) -> str:
+    if decimals:
+        return format_decimal(value, format="#,##0." + "0" * decimals, locale=language.locale)
+    if decimals == 0:
+        return format_decimal(value, format="#,##0", locale=language.locale)
+    return format_decimal(value, locale=language.locale)
+
+
+def format_list_for(items: list[str], language: Language) -> str:
+    return format_list(items, style="standard", locale=language.locale) if items else ""
+
+
+def format_name(name: Name, language: Language) -> str:
+    if language.latin_names:
+        return name.latin or name.native
+    if language.code == "zh-Hans":
+        return _hans_converter().convert(name.native)
+    return name.native
+
+
+class ValueFormatter:
+    """Formats one kind's typed parameter values for one language."""
+
+    def __init__(self, catalogs: Catalogs, glossary: Glossary) -> None:
+        self.catalogs = catalogs
+        self.glossary = glossary
+
+    def enum_text(self, enum: str, value: str, english: str, language: Language) -> str:
+        return self.catalogs.get(language).translate(f"enum.{enum}.{value}", english)
+
+    def district_names(self, keys: list[str], language: Language, whole_city: str) -> list[str]:
+        if WHOLE_CITY in keys:
+            return [whole_city]
+        return [self.glossary.name("district", key, language) for key in keys]
+
+    def format(self, param: Param, value: Any, language: Language, *, enums: dict[str, dict[str, str]],
+               whole_city: str) -> str:
+        match param.type:
+            case ParamType.DISTRICTS:
+                return format_list_for(self.district_names(value, language, whole_city), language)
+            case ParamType.DISTRICT:
+                return self.glossary.name("district", value, language)
+            case ParamType.NAME:
+                return format_name(value, language)
+            case ParamType.NAMES:
+                return format_list_for([format_name(v, language) for v in value], language)
+            case ParamType.ENUM:
+                return self.enum_text(param.enum, value, enums[param.enum][value], language)
+            case ParamType.GLOSSARY:
+                return self.glossary.name(param.group, value, language)
+            case ParamType.GLOSSARY_LIST:
+                return format_list_for([self.glossary.name(param.group, v, language) for v in value], language)
+            case ParamType.INT:
+                return format_number_for(value, language, 0)
+            case ParamType.NUMBER:
+                return format_number_for(value, language, param.decimals)
+            case ParamType.DATETIME:
+                return format_datetime_for(value, language)
+            case ParamType.DATE:
+                return format_date_for(value, language)
+            case ParamType.DATES:
+                return format_list_for([format_date_for(d, language) for d in value], language)
+            case ParamType.TIME:
+                return format_time_for(value, language)
+        raise AssertionError(f"unhandled parameter type {param.type}")

@@ -1,0 +1,158 @@
+"""Languages and phrase catalogs.
+
+One table maps civicast's language codes to what each engine and platform calls
+them. Catalogs are read from the gettext ``.po`` files under ``locales/`` with
+Babel and held per language; there is no global ``_``: callers hold a
+:class:`PhraseCatalog` for the language they are writing in.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.messages.pofile import read_po
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+DEFAULT_LANGUAGE = "zh-Hant"
+SOURCE_LANGUAGE = "en"  # the language of the msgids
+DOMAINS = ("messages", "glossary")
+DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # civicast's code, BCP-47; also CAP <language>
+    babel: str  # Babel / CLDR locale
+    native_name: str  # the language's name in its own script
+    english_name: str
+    google: str  # deep-translator GoogleTranslator code
+    deepl: str | None
+    microsoft: str
+    libre: str | None
+    line: tuple[str, ...]  # LINE profile language tags that mean this language
+    sentence_separator: str  # between template segments
+    latin_names: bool  # whether "漢字|Latin" names use the Latin form
+
+    @property
+    def dirname(self) -> str:
+        """Folder name under locales/ (gettext style, no hyphen)."""
+        return self.code.replace("-", "_")
+
+    @cached_property
+    def locale(self) -> Locale:
+        return Locale.parse(self.babel)
+
+
+LANGUAGES: dict[str, Language] = {
+    lang.code: lang
+    for lang in (
+        Language("zh-Hant", "zh_Hant_TW", "繁體中文", "Traditional Chinese", "zh-TW", "zh", "zh-Hant", "zh",
+                 ("zh-TW", "zh-Hant", "zh-HK", "zh-MO"), "", False),
+        Language("zh-Hans", "zh_Hans_CN", "简体中文", "Simplified Chinese", "zh-CN", "zh", "zh-Hans", "zh",
+                 ("zh-CN", "zh-Hans", "zh-SG", "zh"), "", False),
+        Language("en", "en", "English", "English", "en", "en", "en", "en", ("en",), " ", True),
+        Language("ja", "ja_JP", "日本語", "Japanese", "ja", "ja", "ja", "ja", ("ja",), "", False),
+        Language("ko", "ko_KR", "한국어", "Korean", "ko", "ko", "ko", "ko", ("ko",), " ", True),
+        Language("vi", "vi_VN", "Tiếng Việt", "Vietnamese", "vi", None, "vi", None, ("vi",), " ", True),
+        Language("id", "id_ID", "Bahasa Indonesia", "Indonesian", "id", "id", "id", "id", ("id", "in"), " ", True),
+        Language("th", "th_TH", "ภาษาไทย", "Thai", "th", None, "th", None, ("th",), " ", True),
+        Language("fil", "fil_PH", "Filipino", "Filipino", "tl", None, "fil", None, ("fil", "tl"), " ", True),
+        Language("ms", "ms_MY", "Bahasa Melayu", "Malay", "ms", None, "ms", None, ("ms",), " ", True),
+        Language("km", "km_KH", "ភាសាខ្មែរ", "Khmer", "km", None, "km", None, ("km",), " ", True),
+        Language("my", "my_MM", "မြန်မာဘာသာ", "Burmese", "my", None, "my", None, ("my",), " ", True),
+    )
+}
+
+
+class UnknownLanguage(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"unknown language {code!r}; expected one of: {', '.join(LANGUAGES)}")
+        self.code = code
+
+
+def get_language(code: str) -> Language:
+    """Look a language up by civicast code, case- and separator-insensitively."""
+    if code in LANGUAGES:
+        return LANGUAGES[code]
+    wanted = code.replace("_", "-").lower()
+    for lang in LANGUAGES.values():
+        if lang.code.lower() == wanted:
+            return lang
+    raise UnknownLanguage(code)
+
+
+def language_for_platform_tag(tag: str | None) -> Language | None:
+    """Map a platform's BCP-47 tag (a LINE profile's ``language``) to ours, or None."""
+    if not tag:
+        return None
+    wanted = tag.replace("_", "-").lower()
+    best: Language | None = None
+    best_len = 0
+    for lang in LANGUAGES.values():
+        for known in lang.line:
+            known_l = known.lower()
+            if (wanted == known_l or wanted.startswith(known_l + "-")) and len(known_l) > best_len:
+                best, best_len = lang, len(known_l)
+    return best
+
+
+class PhraseCatalog:
+    """The translations of one language in one gettext domain, keyed by (msgctxt, msgid)."""
+
+    def __init__(self, language: Language, entries: dict[tuple[str | None, str], str]) -> None:
+        self.language = language
+        self._entries = entries
+
+    def get(self, context: str | None, msgid: str) -> str | None:
+        """The translation, or None when the catalog has none."""
+        return self._entries.get((context, msgid))
+
+    def translate(self, context: str | None, msgid: str) -> str:
+        """The translation, falling back to the source text (a test forbids relying on that)."""
+        return self._entries.get((context, msgid)) or msgid
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def po_path(locales_dir: Path, language: Language, domain: str) -> Path:
+    return locales_dir / language.dirname / "LC_MESSAGES" / f"{domain}.po"
+
+
+def load_po(path: Path, language: Language) -> PhraseCatalog:
+    """Read a .po file; fuzzy and empty entries count as untranslated."""
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language.babel)
+    entries: dict[tuple[str | None, str], str] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy or not message.string:
+            continue
+        entries[(message.context, message.id)] = message.string
+    return PhraseCatalog(language, entries)
+
+
+class Catalogs:
+    """All catalogs under one locales directory, read lazily and once."""
+
+    def __init__(self, locales_dir: Path = DEFAULT_LOCALES_DIR) -> None:
+        self.locales_dir = Path(locales_dir)
+        self._loaded: dict[tuple[str, str], PhraseCatalog] = {}
+        self._lock = threading.Lock()
+
+    def get(self, lang: str | Language, domain: str = "messages") -> PhraseCatalog:
+        language = lang if isinstance(lang, Language) else get_language(lang)
+        key = (language.code, domain)
+        catalog = self._loaded.get(key)
+        if catalog is None:
+            with self._lock:
+                catalog = self._loaded.get(key)
+                if catalog is None:
+                    path = po_path(self.locales_dir, language, domain)
+                    catalog = load_po(path, language) if path.exists() else PhraseCatalog(language, {})
+                    self._loaded[key] = catalog
+        return catalog

@@ -1,0 +1,232 @@
+"""Notice kinds: typed parameters, topic, CAP mapping and phrases.
+
+The kinds live in ``messages/data/kinds.yaml``; this module loads them into
+immutable objects once and checks that every template names only parameters
+its kind declares.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+KINDS_FILE = Path(__file__).resolve().parent / "data" / "kinds.yaml"
+PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+class Topic(StrEnum):
+    DISASTER = "disaster"
+    HEALTH = "health"
+    TRANSPORT = "transport"
+
+
+class ParamType(StrEnum):
+    DISTRICTS = "districts"
+    DISTRICT = "district"
+    NAME = "name"
+    NAMES = "names"
+    ENUM = "enum"
+    GLOSSARY = "glossary"
+    GLOSSARY_LIST = "glossary_list"
+    INT = "int"
+    NUMBER = "number"
+    DATETIME = "datetime"
+    DATE = "date"
+    DATES = "dates"
+    TIME = "time"
+
+
+class Severity(StrEnum):
+    EXTREME = "Extreme"
+    SEVERE = "Severe"
+    MODERATE = "Moderate"
+    MINOR = "Minor"
+    UNKNOWN = "Unknown"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe (used to order crawls and feeds)."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.EXTREME: 4,
+    Severity.SEVERE: 3,
+    Severity.MODERATE: 2,
+    Severity.MINOR: 1,
+    Severity.UNKNOWN: 0,
+}
+
+CAP_CATEGORIES = frozenset(
+    {"Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other"}
+)
+CAP_URGENCIES = frozenset({"Immediate", "Expected", "Future", "Past", "Unknown"})
+CAP_CERTAINTIES = frozenset({"Observed", "Likely", "Possible", "Unlikely", "Unknown"})
+PHRASE_PARTS = ("headline", "body", "instruction")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: ParamType
+    required: bool
+    example: Any
+    enum: str | None = None
+    group: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    decimals: int | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sentence of a phrase: a template, or an enum sentence chosen by a parameter."""
+
+    context: str  # msgctxt
+    text: str | None = None  # English source (msgid) with {placeholders}
+    enum: str | None = None  # for enum sentences: the enum whose entry is the sentence
+    by: str | None = None  # ... chosen by this parameter's value
+
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        if self.text is None:
+            return (self.by,) if self.by else ()
+        return tuple(PLACEHOLDER.findall(self.text))
+
+
+@dataclass(frozen=True)
+class CapMapping:
+    category: str
+    event_code: str
+    urgency: str
+    severity: Severity
+    certainty: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    id: str
+    title: str
+    topic: Topic
+    agency: str
+    cap: CapMapping
+    params: dict[str, Param]
+    phrases: dict[str, tuple[Segment, ...]]  # headline / body / instruction
+    free_text_only: bool = False
+
+    @property
+    def example_params(self) -> dict[str, Any]:
+        return {name: p.example for name, p in self.params.items() if p.example is not None}
+
+
+@dataclass(frozen=True)
+class KindBook:
+    kinds: dict[str, Kind]
+    enums: dict[str, dict[str, str]]  # enum -> value -> English source
+    common: dict[str, str] = field(default_factory=dict)  # key -> English source
+
+    def get(self, kind_id: str) -> Kind:
+        try:
+            return self.kinds[kind_id]
+        except KeyError:
+            raise UnknownKind(kind_id, sorted(self.kinds)) from None
+
+
+class UnknownKind(KeyError):
+    def __init__(self, kind_id: str, known: list[str]) -> None:
+        super().__init__(kind_id)
+        self.kind_id = kind_id
+        self.known = known
+
+    def __str__(self) -> str:
+        return f"unknown notice kind {self.kind_id!r}; known kinds: {', '.join(self.known)}"
+
+
+class KindDefinitionError(ValueError):
+    """kinds.yaml is inconsistent (a template names an undeclared parameter, ...)."""
+
+
+def _segment(kind_id: str, part: str, raw: Any) -> Segment:
+    context = f"{kind_id}.{part}"
+    if isinstance(raw, str):
+        return Segment(context=context, text=raw)
+    if isinstance(raw, dict) and set(raw) == {"enum", "by"}:
+        return Segment(context=context, enum=raw["enum"], by=raw["by"])
+    raise KindDefinitionError(f"{context}: a segment is a string or {{enum: NAME, by: PARAM}}, got {raw!r}")
+
+
+def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -> Param:
+    where = f"{kind_id}.params.{name}"
+    try:
+        ptype = ParamType(raw["type"])
+    except (KeyError, ValueError):
+        raise KindDefinitionError(f"{where}: type must be one of {[t.value for t in ParamType]}") from None
+    if ptype is ParamType.ENUM and raw.get("enum") not in enums:
+        raise KindDefinitionError(f"{where}: enum {raw.get('enum')!r} is not defined")
+    if ptype in (ParamType.GLOSSARY, ParamType.GLOSSARY_LIST) and not raw.get("group"):
+        raise KindDefinitionError(f"{where}: glossary parameters need a group")
+    return Param(
+        name=name,
+        type=ptype,
+        required=bool(raw.get("required", True)),
+        example=raw.get("example"),
+        enum=raw.get("enum"),
+        group=raw.get("group"),
+        minimum=raw.get("min"),
+        maximum=raw.get("max"),
+        decimals=raw.get("decimals"),
+    )
+
+
+def _kind(kind_id: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -> Kind:
+    params = {name: _param(kind_id, name, spec, enums) for name, spec in (raw.get("params") or {}).items()}
+    phrases = {part: tuple(_segment(kind_id, part, s) for s in raw.get(part) or ()) for part in PHRASE_PARTS}
+    for part, segments in phrases.items():
+        for seg in segments:
+            for name in seg.placeholders:
+                if name not in params:
+                    raise KindDefinitionError(f"{seg.context}: placeholder {{{name}}} is not a parameter of {kind_id}")
+            if seg.enum is not None and seg.enum not in enums:
+                raise KindDefinitionError(f"{seg.context}: enum {seg.enum!r} is not defined")
+    cap = raw["cap"]
+    mapping = CapMapping(
+        category=cap["category"],
+        event_code=cap["event_code"],
+        urgency=cap["urgency"],
+        severity=Severity(cap["severity"]),
+        certainty=cap["certainty"],
+    )
+    if mapping.category not in CAP_CATEGORIES or mapping.urgency not in CAP_URGENCIES:
+        raise KindDefinitionError(f"{kind_id}.cap: category/urgency outside CAP 1.2")
+    if mapping.certainty not in CAP_CERTAINTIES:
+        raise KindDefinitionError(f"{kind_id}.cap: certainty outside CAP 1.2")
+    return Kind(
+        id=kind_id,
+        title=raw["title"],
+        topic=Topic(raw["topic"]),
+        agency=raw["agency"],
+        cap=mapping,
+        params=params,
+        phrases=phrases,
+        free_text_only=bool(raw.get("free_text_only", False)),
+    )
+
+
+def load_kind_book(path: Path = KINDS_FILE) -> KindBook:
+    with path.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    enums = {name: {str(k): str(v) for k, v in values.items()} for name, values in raw["enums"].items()}
+    kinds = {kind_id: _kind(kind_id, spec, enums) for kind_id, spec in raw["kinds"].items()}
+    return KindBook(kinds=kinds, enums=enums, common={str(k): str(v) for k, v in raw["common"].items()})
+
+
+@lru_cache(maxsize=1)
+def default_kind_book() -> KindBook:
+    """The kinds shipped with civicast, read once."""
+    return load_kind_book()

@@ -1,0 +1,224 @@
+"""Checking and normalising a notice's parameters against its kind.
+
+Raw values come from the CLI (strings), the API (JSON) or CAP ingest. Every
+problem is collected, so one error names every offending parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from messages.glossary import WHOLE_CITY, Glossary, UnknownTerm
+from messages.i18n import TAIPEI
+from messages.kinds import Kind, KindBook, ParamType
+
+_LIST_SPLIT = re.compile(r"\s*[,;、，；]\s*")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A proper name outside the glossary: its Chinese form and, optionally, its Latin form."""
+
+    native: str
+    latin: str | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> Name:
+        if isinstance(value, Name):
+            return value
+        if isinstance(value, Mapping):
+            native = str(value.get("native") or value.get("zh") or "").strip()
+            latin = str(value.get("latin") or value.get("en") or "").strip() or None
+        else:
+            native, _, latin_part = str(value).partition("|")
+            native, latin = native.strip(), latin_part.strip() or None
+        if not native and latin:
+            native = latin
+        if not native:
+            raise ValueError("is empty")
+        if latin is None and not _HAN.search(native):
+            latin = native  # a name typed in Latin letters serves every language
+        return cls(native=native, latin=latin)
+
+    def __str__(self) -> str:
+        return self.native if self.latin in (None, self.native) else f"{self.native}|{self.latin}"
+
+
+class InvalidParameters(ValueError):
+    """One or more parameters are missing, unknown or malformed."""
+
+    def __init__(self, kind_id: str, errors: dict[str, str]) -> None:
+        self.kind_id = kind_id
+        self.errors = dict(errors)
+        detail = "; ".join(f"{name}: {message}" for name, message in self.errors.items())
+        super().__init__(f"invalid parameters for {kind_id}: {detail}")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if str(v).strip()]
+    return [part for part in _LIST_SPLIT.split(str(value).strip()) if part]
+
+
+def parse_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value).strip().replace(" ", "T", 1)
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date and time (use 2024-10-03T12:00)") from None
+    return parsed.replace(tzinfo=TAIPEI) if parsed.tzinfo is None else parsed.astimezone(TAIPEI)
+
+
+def parse_date(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (use 2024-10-03)") from None
+
+
+def _parse_time(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a time of day (use 18:30)") from None
+
+
+def _number(value: Any, *, integral: bool) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a number")
+    if integral and number != number.to_integral_value():
+        raise ValueError(f"{value!r} is not a whole number")
+    return number
+
+
+class ParamChecker:
+    """Turns raw parameter values into typed ones, naming every problem at once."""
+
+    def __init__(self, book: KindBook, glossary: Glossary) -> None:
+        self.book = book
+        self.glossary = glossary
+
+    def _one(self, kind: Kind, name: str, raw: Any) -> Any:
+        param = kind.params[name]
+        match param.type:
+            case ParamType.DISTRICTS:
+                values = _as_list(raw)
+                if not values:
+                    raise ValueError("needs at least one district, or 'all'")
+                return self.glossary.resolve_districts(values)
+            case ParamType.DISTRICT:
+                return self.glossary.resolve("district", str(raw))
+            case ParamType.NAME:
+                return Name.parse(raw)
+            case ParamType.NAMES:
+                names = [Name.parse(v) for v in _as_list(raw)]
+                if not names:
+                    raise ValueError("needs at least one name")
+                return names
+            case ParamType.ENUM:
+                allowed = self.book.enums[param.enum]
+                value = str(raw).strip()
+                if value not in allowed:
+                    raise ValueError(f"must be one of {', '.join(allowed)} (got {value!r})")
+                return value
+            case ParamType.GLOSSARY:
+                return self.glossary.resolve(param.group, str(raw))
+            case ParamType.GLOSSARY_LIST:
+                keys = [self.glossary.resolve(param.group, str(v)) for v in _as_list(raw)]
+                if not keys:
+                    raise ValueError(f"needs at least one {param.group}")
+                return keys
+            case ParamType.INT | ParamType.NUMBER:
+                number = _number(raw, integral=param.type is ParamType.INT)
+                if param.minimum is not None and number < Decimal(str(param.minimum)):
+                    raise ValueError(f"must be at least {param.minimum} (got {raw})")
+                if param.maximum is not None and number > Decimal(str(param.maximum)):
+                    raise ValueError(f"must be at most {param.maximum} (got {raw})")
+                return int(number) if param.type is ParamType.INT else number
+            case ParamType.DATETIME:
+                return parse_datetime(raw)
+            case ParamType.DATE:
+                return parse_date(raw)
+            case ParamType.DATES:
+                dates = sorted({parse_date(v) for v in _as_list(raw)})
+                if not dates:
+                    raise ValueError("needs at least one date")
+                return dates
+            case ParamType.TIME:
+                return _parse_time(raw)
+        raise AssertionError(f"unhandled parameter type {param.type}")
+
+    def check(self, kind: Kind, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Typed values for every given parameter; raises InvalidParameters naming all problems."""
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for name in raw:
+            if name not in kind.params:
+                known = ", ".join(kind.params) or "none"
+                errors[name] = f"unknown parameter (parameters of {kind.id}: {known})"
+        for name, param in kind.params.items():
+            value = raw.get(name)
+            if value is None or (isinstance(value, (str, list, tuple)) and not value):
+                if param.required:
+                    errors[name] = "is required"
+                continue
+            try:
+                values[name] = self._one(kind, name, value)
+            except (ValueError, UnknownTerm) as exc:
+                errors[name] = str(exc)
+        if errors:
+            raise InvalidParameters(kind.id, errors)
+        return values
+
+
+def to_json(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values as JSON the database stores and ParamChecker.check reads back."""
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, list):
+            return [encode(v) for v in value]
+        if isinstance(value, Name):
+            return str(value)
+        if isinstance(value, (datetime, date, time)):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        return value
+
+    return {name: encode(value) for name, value in values.items()}
+
+
+def districts_of(kind: Kind, values: Mapping[str, Any]) -> list[str]:
+    """The districts a notice concerns: its district parameters, or the whole city."""
+    keys: list[str] = []
+    for name, param in kind.params.items():
+        if name not in values:
+            continue
+        if param.type is ParamType.DISTRICTS:
+            if WHOLE_CITY in values[name]:
+                return [WHOLE_CITY]
+            keys.extend(k for k in values[name] if k not in keys)
+        elif param.type is ParamType.DISTRICT and values[name] not in keys:
+            keys.append(values[name])
+    return keys or [WHOLE_CITY]

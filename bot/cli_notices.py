@@ -95,6 +95,8 @@ def _languages(option: str, configured: tuple[str, ...]) -> list[str]:
 @click.option("--free-text", default=None, help="The officer's own text, machine translated where needed.")
 @click.option("--free-text-lang", default="zh-Hant", show_default=True, help="Language of --free-text.")
 @click.option("--training", is_flag=True, help="Compose as a training notice (marked TEST, CAP status Test).")
+@click.option("--effective", default=None, metavar="TIME", help="When the notice takes effect (ISO 8601, Taipei time).")
+@click.option("--expires", default=None, metavar="TIME", help="When the notice expires (ISO 8601, Taipei time).")
 @click.option("--severity", type=click.Choice(["Extreme", "Severe", "Moderate", "Minor", "Unknown"]), default=None,
               help="Override the kind's default severity.")
 @click.pass_obj
@@ -108,6 +110,8 @@ def compose_command(
     free_text: str | None,
     free_text_lang: str,
     training: bool,
+    effective: str | None,
+    expires: str | None,
     severity: str | None,
 ) -> None:
     """Compose a notice of KIND in every language and print it."""
@@ -124,9 +128,10 @@ def compose_command(
     try:
         get_language(free_text_lang)
         notice = services.composer.new_notice(
-            kind, params, training=training, free_text=free_text, free_text_lang=free_text_lang, severity=severity
+            kind, params, training=training, free_text=free_text, free_text_lang=free_text_lang, severity=severity,
+            effective=effective, expires=expires,
         )
-    except (InvalidParameters, UnknownLanguage) as exc:
+    except (InvalidParameters, UnknownLanguage, ValueError) as exc:
         raise UserError(str(exc)) from None
     notice.identifier = new_identifier()
     free_texts = None

@@ -9,6 +9,7 @@ reviewer marked; ``civicast i18n check`` reports every problem the tests fail on
 
 from __future__ import annotations
 
+import copy
 import io
 import shutil
 import subprocess
@@ -109,7 +110,7 @@ def _write(catalog: Catalog, path: Path) -> None:
     catalog.language_team = "civicast translation team <translators@civicast.invalid>"
     catalog.revision_date = catalog.creation_date
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=0, sort_output=False, include_previous=True)
+    write_po(buffer, catalog, width=0, sort_output=False, include_previous=False)
     path.write_bytes(buffer.getvalue())
 
 
@@ -130,8 +131,10 @@ def extract(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Path]:
 def update(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Path]:
     """Merge the templates into every language's catalog (new entries empty, changed ones fuzzy)."""
     written = []
-    for domain, template in templates(locales_dir).items():
+    for domain, pristine in templates(locales_dir).items():
         for language in LANGUAGES.values():
+            # Babel's update can share Message objects with the template: each language gets its own copy.
+            template = copy.deepcopy(pristine)
             path = po_path(locales_dir, language, domain)
             if path.exists():
                 catalog = _read(path, language)
@@ -141,9 +144,11 @@ def update(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Path]:
                 catalog = Catalog(locale=language.babel, domain=domain, project="civicast", fuzzy=False)
                 catalog.update(template)
             if language.code == SOURCE_LANGUAGE:
+                # The source language's catalog is the msgids themselves, always current.
                 for message in catalog:
-                    if message.id and not message.string:
+                    if message.id:
                         message.string = message.id
+                        message.flags.discard("fuzzy")
             _write(catalog, path)
             written.append(path)
     return written
@@ -167,13 +172,13 @@ def convert_hans(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Path]:
             if existing is not None and any(HANS_REVIEWED in c for c in existing.user_comments):
                 continue
             converted = converter.convert(message.string) if message.string else ""
-            target.add(
-                message.id,
-                string=converted,
-                context=message.context,
-                flags=[f for f in message.flags if f != "fuzzy"],
-                auto_comments=message.auto_comments,
-            )
+            if existing is None:
+                target.add(message.id, string=converted, context=message.context,
+                           flags=message.flags, auto_comments=message.auto_comments)
+            else:
+                # Catalog.add would keep an existing msgstr; the conversion must replace it.
+                existing.string = converted
+                existing.flags = set(message.flags)
         _write(target, target_path)
         written.append(target_path)
     return written

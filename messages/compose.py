@@ -125,9 +125,24 @@ class Composer:
     ) -> Notice:
         """A validated, unsaved Notice. Raises UnknownKind or InvalidParameters naming every problem."""
         kind = self.kinds.get(kind_id)
-        typed = self.checker.check(kind, params)
+        errors: dict[str, str] = {}
+        typed: dict[str, Any] = {}
+        try:
+            typed = self.checker.check(kind, params)
+        except InvalidParameters as exc:
+            errors.update(exc.errors)
         if kind.free_text_only and not (free_text and free_text.strip()):
-            raise InvalidParameters(kind.id, {"free_text": f"{kind.id} is free text only: give the text"})
+            errors["free_text"] = f"{kind.id} is free text only: give the text"
+        times: dict[str, datetime | None] = {}
+        for name, raw in (("effective", effective), ("expires", expires)):
+            try:
+                times[name] = parse_datetime(raw) if raw else None
+            except ValueError as exc:
+                errors[name] = str(exc)
+        if times.get("effective") and times.get("expires") and times["expires"] <= times["effective"]:
+            errors["expires"] = "must be later than effective"
+        if errors:
+            raise InvalidParameters(kind.id, errors)
         get_language(free_text_lang)
         topic = typed.get("topic", kind.topic.value) if kind.free_text_only else kind.topic.value
         return Notice(
@@ -140,8 +155,8 @@ class Composer:
             msg_type=MsgType.ALERT,
             free_text=free_text.strip() if free_text else None,
             free_text_lang=get_language(free_text_lang).code,
-            effective=parse_datetime(effective) if effective else None,
-            expires=parse_datetime(expires) if expires else None,
+            effective=times["effective"],
+            expires=times["expires"],
             author=author,
         )
 

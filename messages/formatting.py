@@ -50,7 +50,18 @@ def format_number_for(value: Decimal | int, language: Language, decimals: int | 
 
 
 def format_list_for(items: list[str], language: Language) -> str:
-    return format_list(items, style="standard", locale=language.locale) if items else ""
+    """Items joined with the language's own words for lists: "A, B and C", "A、B和C"."""
+    if not items:
+        return ""
+    if not language.list_patterns or len(items) == 1:
+        return format_list(items, style="standard", locale=language.locale)
+    patterns = {**language.locale.list_patterns["standard"], **dict(language.list_patterns)}
+    if len(items) == 2:
+        return patterns["2"].format(*items)
+    joined = patterns["start"].format(items[0], items[1])
+    for item in items[2:-1]:
+        joined = patterns["middle"].format(joined, item)
+    return patterns["end"].format(joined, items[-1])
 
 
 def format_name(name: Name, language: Language) -> str:

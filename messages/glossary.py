@@ -47,6 +47,9 @@ class UnknownTerm(LookupError):
         self.value = value
 
 
+_PARENTHESES = re.compile(r"[(（]([^)）]*)[)）]")
+
+
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).strip().lower()
     text = _DISTRICT_WORDS.sub(" ", text)
@@ -92,16 +95,22 @@ class Glossary:
     def _build_index(self) -> dict[str, dict[str, str]]:
         index: dict[str, dict[str, str]] = {}
         for group, terms in self.groups.items():
-            names: dict[str, str] = {}
+            candidates: dict[str, set[str]] = {}
             for term in terms.values():
                 spellings = {term.key, term.english, *term.aliases}
                 for lang in LANGUAGES.values():
                     spellings.add(self.catalogs.get(lang, "glossary").translate(term.context, term.english))
+                for spelling in list(spellings):
+                    # "เขตซานหมิน (Sanmin)": residents type either part alone.
+                    outside = _PARENTHESES.sub(" ", spelling).strip()
+                    inside = " ".join(_PARENTHESES.findall(spelling))
+                    spellings.update(part for part in (outside, inside) if part)
                 for spelling in spellings:
                     normalised = _normalise(spelling)
                     if normalised:
-                        names.setdefault(normalised, term.key)
-            index[group] = names
+                        candidates.setdefault(normalised, set()).add(term.key)
+            # A spelling two terms share identifies neither.
+            index[group] = {name: next(iter(keys)) for name, keys in candidates.items() if len(keys) == 1}
         return index
 
     def resolve(self, group: str, text: str) -> str:

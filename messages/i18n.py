@@ -37,6 +37,8 @@ class Language:
     line: tuple[str, ...]  # LINE profile language tags that mean this language
     sentence_separator: str  # between template segments
     latin_names: bool  # whether "漢字|Latin" names use the Latin form
+    # CLDR list patterns to replace. Thai joins "และ" to the next word, which glues it to Latin names.
+    list_patterns: tuple[tuple[str, str], ...] = ()
 
     @property
     def dirname(self) -> str:
@@ -60,7 +62,8 @@ LANGUAGES: dict[str, Language] = {
         Language("ko", "ko_KR", "한국어", "Korean", "ko", "ko", "ko", "ko", ("ko",), " ", True),
         Language("vi", "vi_VN", "Tiếng Việt", "Vietnamese", "vi", None, "vi", None, ("vi",), " ", True),
         Language("id", "id_ID", "Bahasa Indonesia", "Indonesian", "id", "id", "id", "id", ("id", "in"), " ", True),
-        Language("th", "th_TH", "ภาษาไทย", "Thai", "th", None, "th", None, ("th",), " ", True),
+        Language("th", "th_TH", "ภาษาไทย", "Thai", "th", None, "th", None, ("th",), " ", True,
+                 (("2", "{0} และ {1}"), ("end", "{0} และ {1}"))),
         Language("fil", "fil_PH", "Filipino", "Filipino", "tl", None, "fil", None, ("fil", "tl"), " ", True),
         Language("ms", "ms_MY", "Bahasa Melayu", "Malay", "ms", None, "ms", None, ("ms",), " ", True),
         Language("km", "km_KH", "ភាសាខ្មែរ", "Khmer", "km", None, "km", None, ("km",), " ", True),

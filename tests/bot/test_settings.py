@@ -1,0 +1,80 @@
+"""Settings: the documented config file, environment interpolation, errors that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import PROJECT_ROOT, ConfigError, load_settings
+from messages.translate import FailurePolicy
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_config_is_valid_and_embedded_by_default():
+    settings = load_settings(PROJECT_ROOT / "config.yaml", environ={})
+    assert settings.database.url == f"sqlite:///{PROJECT_ROOT / 'var' / 'civicast.db'}"
+    assert settings.translation.api_key is None
+    assert len(settings.languages) == 12 and settings.default_language == "zh-Hant"
+
+
+def test_every_line_of_the_shipped_config_is_documented():
+    lines = (PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8").splitlines()
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and not stripped.endswith(":"):
+            assert lines[index - 1].strip().startswith("#"), f"config.yaml line {index + 1} has no comment: {line}"
+
+
+def test_environment_interpolation(tmp_path):
+    path = write(tmp_path, "translation:\n  engine: deepl\n  api_key: ${DEEPL_KEY}\n  timeout_s: ${MT_TIMEOUT:-3}\n")
+    settings = load_settings(path, environ={"DEEPL_KEY": "secret"})
+    assert settings.translation.api_key == "secret" and settings.translation.timeout_s == 3
+
+
+def test_missing_environment_variable_names_key_and_variable(tmp_path):
+    path = write(tmp_path, "translation:\n  api_key: ${DEEPL_KEY}\n")
+    with pytest.raises(ConfigError, match=r"translation\.api_key: environment variable DEEPL_KEY is not set"):
+        load_settings(path, environ={})
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("translation:\n  timeout_s: -1\n", "translation.timeout_s"),
+        ("translation:\n  policy: maybe\n", "translation.policy"),
+        ("translation:\n  engine: babelfish\n", "translation.engine"),
+        ("languages: [en, xx]\n", "languages"),
+        ("public_base_url: notices\n", "public_base_url"),
+        ("databse:\n  url: sqlite://\n", "databse"),
+    ],
+)
+def test_bad_values_name_the_key(tmp_path, text, named):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, text), environ={})
+    assert named in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_database_url_and_config_file_from_environment(tmp_path):
+    path = write(tmp_path, "translation:\n  policy: hold\n")
+    settings = load_settings(environ={"CIVICAST_CONFIG": str(path), "DATABASE_URL": "postgresql+psycopg://db/x"})
+    assert settings.translation.policy is FailurePolicy.HOLD
+    assert settings.database.url == "postgresql+psycopg://db/x"
+
+
+def test_relative_sqlite_path_is_next_to_the_config_file(tmp_path):
+    settings = load_settings(write(tmp_path, "database:\n  url: sqlite:///data/c.db\n"), environ={})
+    assert settings.database.url == f"sqlite:///{tmp_path / 'data' / 'c.db'}"
+    assert (tmp_path / "data").is_dir()
+
+
+def test_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.yaml", environ={})
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings(write(tmp_path, "a: [1, 2\n"), environ={})

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from messages.i18n import LANGUAGES, get_language
 from messages.translate import FailurePolicy
@@ -44,6 +44,12 @@ class TranslationSettings(_Section):
     region: str | None = None
     timeout_s: float = Field(default=8.0, gt=0, le=120)
     policy: FailurePolicy = FailurePolicy.FALLBACK
+
+    @model_validator(mode="after")
+    def _key_for_keyed_engines(self) -> TranslationSettings:
+        if self.engine in ("deepl", "microsoft", "libre") and not self.api_key:
+            raise ValueError(f"the {self.engine} engine needs api_key (set TRANSLATION_API_KEY)")
+        return self
 
 
 class CapSettings(_Section):

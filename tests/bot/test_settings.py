@@ -78,3 +78,8 @@ def test_missing_file_and_bad_yaml(tmp_path):
         load_settings(tmp_path / "nope.yaml", environ={})
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_settings(write(tmp_path, "a: [1, 2\n"), environ={})
+
+
+def test_keyed_engines_need_a_key(tmp_path):
+    with pytest.raises(ConfigError, match="translation: .*deepl engine needs api_key"):
+        load_settings(write(tmp_path, "translation:\n  engine: deepl\n"), environ={})

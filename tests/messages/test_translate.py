@@ -125,3 +125,16 @@ def test_engine_errors_become_translation_unavailable(fake):
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="unknown translation engine"):
         DeepTranslatorEngine("babelfish")
+
+
+def test_libretranslate_is_selectable(fake):
+    root = fake.base_url.removesuffix("m")
+    engine = DeepTranslatorEngine("libre", api_key="k", base_url=root, timeout_s=2.0)
+    try:
+        out = engine.translate("颱風", LANGUAGES["zh-Hant"], LANGUAGES["en"])
+    finally:
+        engine.close()
+    assert out == FakeTranslate.translation("颱風", "en")
+    assert fake.requests[-1]["source"] == "zh" and fake.requests[-1]["api_key"] == "k"
+    with pytest.raises(TranslationUnavailable, match="does not translate"):
+        DeepTranslatorEngine("libre", api_key="k", base_url=root).translate("x", LANGUAGES["en"], LANGUAGES["km"])

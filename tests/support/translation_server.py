@@ -1,12 +1,14 @@
-"""A local stand-in for Google Translate's mobile page, which deep-translator scrapes.
+"""A local stand-in for Google Translate's mobile page (which deep-translator scrapes) and LibreTranslate.
 
 It answers ``GET /m?sl=..&tl=..&q=..`` with the HTML element deep-translator
-reads, records every request, and can be told to be slow or to fail.
+reads and ``POST /translate`` with LibreTranslate's JSON; it records every request and can be
+told to be slow or to fail.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -57,6 +59,18 @@ def start(fake: FakeTranslate) -> FakeTranslate:
                 self.wfile.write(body)
             except BrokenPipeError:
                 pass  # the client gave up waiting, as it should after its timeout
+
+        def do_POST(self) -> None:  # noqa: N802 - LibreTranslate's POST /translate
+            query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+            fake.requests.append(query)
+            body = json.dumps(
+                {"translatedText": FakeTranslate.translation(query.get("q", ""), query.get("target", ""))}
+            ).encode()
+            self.send_response(fake.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, *args: object) -> None:
             pass

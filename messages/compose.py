@@ -271,7 +271,7 @@ class Composer:
         area_names = tuple(self.formatter.district_names(list(districts), language, whole_city))
         link = None
         if self.public_base_url and notice.id is not None:
-            link = f"{self.public_base_url}/notices/{notice.id}/{language.code}"
+            link = f"{self.public_base_url}/n/{notice.id}?lang={language.code}"
         return LocalisedNotice(
             notice_id=notice.id,
             identifier=notice.identifier or "",

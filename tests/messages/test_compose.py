@@ -127,7 +127,7 @@ def test_localised_notice_carries_what_channels_need(composer):
     notice = example(composer, "evacuation_order", deadline="2024-08-21T18:00")
     ln = composer.compose(notice, "id")
     assert ln.severity is Severity.EXTREME and ln.severity_label
-    assert ln.link == "https://notices.example.tw/notices/42/id"
+    assert ln.link == "https://notices.example.tw/n/42?lang=id"
     assert ln.districts == ("taoyuan", "namasia") and len(ln.area_names) == 2
     assert ln.agency and not HAN.search(ln.agency)
     assert ln.kind_title and ln.topic == "disaster"

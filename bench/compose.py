@@ -27,7 +27,7 @@ def compose_everything(composer: Composer, glossary: Glossary, kind_id: str) -> 
     notice = composer.new_notice(kind_id, kind.example_params)
     notice.id, notice.identifier = 1, "civicast-bench-1"
     localised = composer.compose_all(notice, list(LANGUAGES))
-    texts = [composer.render_text(ln) for ln in localised.values()]
+    texts = [ln.plain_text for ln in localised.values()]
     header = AlertHeader(notice.identifier, "kcg.gov.tw", datetime.now(UTC), "Actual", "Alert")
     return texts, build_alert(header, kind, localised.values(), glossary)
 

@@ -166,7 +166,7 @@ def compose_command(
         for code, ln in localised.items():
             language = LANGUAGES[code]
             click.echo(f"=== {code} · {language.native_name} ===")
-            click.echo(services.composer.render_text(ln))
+            click.echo(ln.plain_text)
             if ln.held:
                 click.echo("(free text held for review in this language)")
             click.echo()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -95,6 +96,7 @@ def templates(locales_dir: Path = DEFAULT_LOCALES_DIR) -> dict[str, Catalog]:
     }
 
 
+_DATES = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): [^"]*"$', re.MULTILINE)
 HEADER_COMMENT = """\
 # civicast phrase catalog ({domain}).
 # Reviewed human translations of civic notices for Kaohsiung City.
@@ -111,7 +113,10 @@ def _write(catalog: Catalog, path: Path) -> None:
     catalog.revision_date = catalog.creation_date
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, sort_output=False, include_previous=False)
-    path.write_bytes(buffer.getvalue())
+    content = buffer.getvalue()
+    if path.exists() and _DATES.sub(b"", path.read_bytes()) == _DATES.sub(b"", content):
+        return  # only the header dates would change: keep the file as it is
+    path.write_bytes(content)
 
 
 def _read(path: Path, language: Language | None = None) -> Catalog:

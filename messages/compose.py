@@ -64,6 +64,19 @@ class LocalisedNotice:
     msg_type: str
     machine_translated: bool = False
     held: bool = False
+    # Ready-made lines in the notice's language, so channels need no catalogs.
+    title_line: str = ""  # severity label and headline: "[Severe] Typhoon …" / "【嚴重】…"
+    times_text: str | None = None  # "From … · Until …"
+    source_text: str = ""  # "Source: Central Weather Administration"
+    more_info_text: str | None = None  # "More information: <link>"
+    link_label: str = ""  # the short label of a button that opens the link
+
+    @property
+    def plain_text(self) -> str:
+        """The notice as plain text: what a text message, a crawl or a terminal shows."""
+        lines = [self.title_line, *(part for part in (self.body, self.instruction) if part)]
+        lines += [line for line in (self.times_text, self.source_text, self.more_info_text) if line]
+        return "\n".join(lines)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -272,6 +285,12 @@ class Composer:
         link = None
         if self.public_base_url and notice.id is not None:
             link = f"{self.public_base_url}/n/{notice.id}?lang={language.code}"
+        effective_text = format_datetime_for(notice.effective, language) if notice.effective else None
+        expires_text = format_datetime_for(notice.expires, language) if notice.expires else None
+        times = [self._common(catalog, key, time=text)
+                 for key, text in (("effective", effective_text), ("expires", expires_text)) if text]
+        severity_label = self._common(catalog, f"severity.{severity.value.lower()}")
+        agency = self.glossary.name("agency", agency_key, language)
         return LocalisedNotice(
             notice_id=notice.id,
             identifier=notice.identifier or "",
@@ -286,37 +305,20 @@ class Composer:
             area_names=area_names,
             areas_text=format_list_for(list(area_names), language),
             severity=severity,
-            severity_label=self._common(catalog, f"severity.{severity.value.lower()}"),
-            agency=self.glossary.name("agency", agency_key, language),
+            severity_label=severity_label,
+            agency=agency,
             effective=notice.effective,
             expires=notice.expires,
-            effective_text=format_datetime_for(notice.effective, language) if notice.effective else None,
-            expires_text=format_datetime_for(notice.expires, language) if notice.expires else None,
+            effective_text=effective_text,
+            expires_text=expires_text,
             link=link,
             training=bool(notice.training),
             msg_type=msg_type.value,
             machine_translated=machine,
             held=held,
+            title_line=(f"[{severity_label}] {headline}" if language.latin_names else f"【{severity_label}】{headline}"),
+            times_text=" · ".join(times) or None,
+            source_text=self._common(catalog, "source", agency=agency),
+            more_info_text=self._common(catalog, "more_info", link=link) if link else None,
+            link_label=self._common(catalog, "read_more"),
         )
-
-    # ----------------------------------------------------------------- text
-
-    def render_text(self, notice: LocalisedNotice) -> str:
-        """The notice as plain text: what a text message, a crawl or a terminal shows."""
-        catalog = self.catalogs.get(notice.language)
-        if get_language(notice.language).latin_names:
-            lines = [f"[{notice.severity_label}] {notice.headline}"]
-        else:
-            lines = [f"【{notice.severity_label}】{notice.headline}"]
-        lines += [part for part in (notice.body, notice.instruction) if part]
-        times = []
-        if notice.effective_text:
-            times.append(self._common(catalog, "effective", time=notice.effective_text))
-        if notice.expires_text:
-            times.append(self._common(catalog, "expires", time=notice.expires_text))
-        if times:
-            lines.append(" · ".join(times))
-        lines.append(self._common(catalog, "source", agency=notice.agency))
-        if notice.link:
-            lines.append(self._common(catalog, "more_info", link=notice.link))
-        return "\n".join(lines)

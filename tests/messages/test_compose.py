@@ -179,7 +179,7 @@ def test_announcement_takes_headline_and_body_from_free_text(composer):
 
 def test_plain_text_rendering(composer):
     ln = composer.compose(example(composer, "day_off"), "en")
-    text = composer.render_text(ln)
+    text = ln.plain_text
     assert text.splitlines()[0].startswith("[") and ln.headline in text
     assert "Kaohsiung City Government" in text and ln.link in text
 

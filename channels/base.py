@@ -1,0 +1,113 @@
+"""What every channel is: a protocol, its limits as data, a batch in, a result or one of three errors out.
+
+A channel adapter turns vendor failures into civicast's own errors at the
+boundary: ``RetryableError`` (try again, perhaps after ``delay_s``),
+``PermanentError`` (retrying cannot help) and ``QuotaExhausted`` (the channel
+must pause until an officer acts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from messages.compose import LocalisedNotice
+
+
+class Audience(StrEnum):
+    RESIDENTS = "residents"  # batches of subscribers, one language per batch (LINE)
+    PUBLIC = "public"  # one send per notice carrying its languages (a page post, a partner push)
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    max_recipients: int  # per request; 0 when the channel has no recipients
+    max_messages: int  # message objects per request
+    max_text_length: int  # in the unit the platform counts (UTF-16 code units for LINE)
+    requests_per_second: float  # the platform's budget for this kind of send
+    audience: Audience = Audience.RESIDENTS
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One send: an idempotency key, the localised notice(s), the recipients."""
+
+    delivery_id: str  # UUID; LINE's X-Line-Retry-Key, the partner's X-Civicast-Delivery
+    notices: Mapping[str, LocalisedNotice]  # language -> notice; one entry for resident batches
+    recipients: tuple[str, ...] = ()
+
+    @property
+    def language(self) -> str:
+        return next(iter(self.notices))
+
+    @property
+    def notice(self) -> LocalisedNotice:
+        return self.notices[self.language]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    platform_request_id: str | None = None  # x-line-request-id, the Graph post id, ...
+    duplicate: bool = False  # the platform had already accepted this delivery id
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+class ChannelError(Exception):
+    """A send failed; subclasses say whether retrying can help."""
+
+    def __init__(self, message: str, *, status: int | None = None, platform_request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.platform_request_id = platform_request_id
+
+
+class RetryableError(ChannelError):
+    """Temporary: rate limited, server error, timeout, connection lost. Retry with the same delivery id."""
+
+    def __init__(self, message: str, *, delay_s: float | None = None, status: int | None = None,
+                 platform_request_id: str | None = None) -> None:
+        super().__init__(message, status=status, platform_request_id=platform_request_id)
+        self.delay_s = delay_s
+
+
+class PermanentError(ChannelError):
+    """The request is wrong or not allowed; the same request will fail again."""
+
+
+class QuotaExhausted(ChannelError):
+    """The platform's quota (LINE's monthly message limit) is used up: pause the channel."""
+
+
+class LimitExceeded(PermanentError):
+    """civicast refused to send what the platform would refuse (too many recipients, ...)."""
+
+
+@runtime_checkable
+class Channel(Protocol):
+    name: str
+    limits: ChannelLimits
+
+    def send(self, batch: Batch) -> SendResult: ...
+
+
+def utf16_length(text: str) -> int:
+    """Length as LINE counts it: UTF-16 code units (an emoji outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def truncate_utf16(text: str, limit: int, ellipsis: str = "…") -> str:
+    """The text cut to at most ``limit`` UTF-16 code units, never inside a surrogate pair."""
+    if utf16_length(text) <= limit:
+        return text
+    budget = limit - utf16_length(ellipsis)
+    out: list[str] = []
+    used = 0
+    for char in text:
+        size = 2 if ord(char) > 0xFFFF else 1
+        if used + size > budget:
+            break
+        out.append(char)
+        used += size
+    return "".join(out).rstrip() + ellipsis

@@ -69,12 +69,14 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from bot import cli_admin, cli_notices
+    from bot import cli_admin, cli_channels, cli_notices, cli_serve
 
     cli.add_command(cli_notices.kinds_command)
     cli.add_command(cli_notices.compose_command)
     cli.add_command(cli_admin.db_group)
     cli.add_command(cli_admin.i18n_group)
+    cli.add_command(cli_channels.sandbox_command)
+    cli.add_command(cli_serve.serve_command)
 
 
 _register()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -15,6 +16,15 @@ from messages.glossary import Glossary
 from messages.i18n import Catalogs
 from messages.kinds import KindBook, default_kind_book
 from messages.translate import FreeTextLocaliser, TranslationEngine, build_engine
+
+if TYPE_CHECKING:
+    from channels.base import Channel
+    from channels.facebook import FacebookChannel
+    from channels.line import LineChannel
+    from channels.sandbox import Sandbox
+
+# Channel modules load on first use: line-bot-sdk alone takes seconds to import, and most
+# commands never send anything.
 
 
 @dataclass
@@ -68,9 +78,67 @@ class Services:
             policy=self.settings.translation.policy,
         )
 
+    # ------------------------------------------------------------------ channels
+
+    @cached_property
+    def line(self) -> LineChannel:
+        from channels.registry import CHANNEL_TYPES
+
+        cfg = self.settings.channels
+        return CHANNEL_TYPES["line"](access_token=cfg.line.channel_access_token, api_base_url=cfg.line_api_base_url,
+                                     timeout_s=cfg.line.timeout_s)
+
+    @cached_property
+    def facebook(self) -> FacebookChannel:
+        from channels.registry import CHANNEL_TYPES
+
+        cfg = self.settings.channels
+        return CHANNEL_TYPES["facebook"](
+            page_id=cfg.facebook.page_id,
+            page_access_token=cfg.facebook.page_access_token,
+            graph_version=cfg.facebook.graph_version,
+            graph_base_url=cfg.graph_base_url,
+            post_languages=cfg.facebook.post_languages,
+            timeout_s=cfg.facebook.timeout_s,
+        )
+
+    @cached_property
+    def channels(self) -> dict[str, Channel]:
+        """Every enabled broadcast channel, by name."""
+        from channels.registry import CHANNEL_TYPES
+
+        cfg = self.settings.channels
+        channels: dict[str, Channel] = {}
+        if cfg.line.enabled:
+            channels["line"] = self.line
+        if cfg.facebook.enabled:
+            channels["facebook"] = self.facebook
+        for partner in cfg.partners:
+            channel = CHANNEL_TYPES["partner_webhook"](partner=partner.name, url=partner.url, secret=partner.secret,
+                                                      languages=partner.languages, timeout_s=partner.timeout_s)
+            channels[channel.name] = channel
+        return channels
+
+    def build_sandbox(self) -> Sandbox:
+        """The LINE and Graph stand-ins, accepting this configuration's tokens."""
+        from channels.sandbox import Faults, Sandbox
+
+        cfg = self.settings.channels
+        webhook = cfg.sandbox.webhook_url or f"{self.settings.public_base_url}/webhooks/line"
+        return Sandbox.create(
+            line_access_token=cfg.line.channel_access_token,
+            line_channel_secret=cfg.line.channel_secret,
+            facebook_page_id=cfg.facebook.page_id,
+            facebook_page_token=cfg.facebook.page_access_token,
+            webhook_url=webhook,
+            line_faults=Faults(**cfg.sandbox.line.model_dump()),
+            graph_faults=Faults(**cfg.sandbox.facebook.model_dump()),
+        )
+
     def close(self) -> None:
         if "_database" in self.__dict__:
             self.engine.dispose()
-        close = getattr(self.__dict__.get("translation_engine"), "close", None)
-        if close:
-            close()
+        for name in ("translation_engine", "line"):
+            close = getattr(self.__dict__.get(name), "close", None)
+            if close:
+                close()

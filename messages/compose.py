@@ -70,6 +70,8 @@ class LocalisedNotice:
     source_text: str = ""  # "Source: Central Weather Administration"
     more_info_text: str | None = None  # "More information: <link>"
     link_label: str = ""  # the short label of a button that opens the link
+    page_link: str | None = None  # the notice's page with its language switcher
+    other_languages_text: str | None = None  # "This notice in other languages: <page_link>"
 
     @property
     def plain_text(self) -> str:
@@ -282,9 +284,10 @@ class Composer:
         agency_key = notice.agency or kind.agency
         districts = tuple(notice.districts or ["all"])
         area_names = tuple(self.formatter.district_names(list(districts), language, whole_city))
-        link = None
+        link = page_link = None
         if self.public_base_url and notice.id is not None:
-            link = f"{self.public_base_url}/n/{notice.id}?lang={language.code}"
+            page_link = f"{self.public_base_url}/n/{notice.id}"
+            link = f"{page_link}?lang={language.code}"
         effective_text = format_datetime_for(notice.effective, language) if notice.effective else None
         expires_text = format_datetime_for(notice.expires, language) if notice.expires else None
         times = [self._common(catalog, key, time=text)
@@ -321,4 +324,6 @@ class Composer:
             source_text=self._common(catalog, "source", agency=agency),
             more_info_text=self._common(catalog, "more_info", link=link) if link else None,
             link_label=self._common(catalog, "read_more"),
+            page_link=page_link,
+            other_languages_text=self._common(catalog, "other_languages", link=page_link) if page_link else None,
         )

@@ -1,0 +1,49 @@
+"""``civicast serve``: the web application, with the sandbox alongside it in sandbox mode."""
+
+from __future__ import annotations
+
+import click
+from werkzeug.serving import make_server
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.cli import AppContext, RuntimeFailure
+from bot.database import upgrade_database
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.pass_obj
+def serve_command(app: AppContext, host: str, port: int) -> None:
+    """Run civicast's web application (feeds, webhooks) on the embedded default."""
+    from bot.app import create_app
+
+    settings = app.settings
+    services = app.services
+    try:
+        upgrade_database(services.engine)  # the embedded default needs no separate set-up step
+    except SQLAlchemyError as exc:
+        raise RuntimeFailure(f"database unavailable or not upgradable: {exc.__class__.__name__}: {exc}") from None
+    sandbox = None
+    if settings.channels.mode == "sandbox":
+        sandbox = services.build_sandbox()
+        try:
+            url = sandbox.serve_in_thread(settings.channels.sandbox.host, settings.channels.sandbox.port)
+        except OSError as exc:
+            raise RuntimeFailure(f"cannot start the sandbox on port {settings.channels.sandbox.port}: "
+                                 f"{exc.strerror or exc}") from None
+        click.echo(f"sandbox LINE and Graph APIs on {url} (inboxes at {url}/sandbox)")
+    try:
+        server = make_server(host, port, create_app(settings, services), threaded=True)
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    click.echo(f"civicast on http://{host}:{port} (feeds at /feeds/cap.atom); Ctrl-C stops")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        server.server_close()
+        if sandbox is not None:
+            sandbox.stop()

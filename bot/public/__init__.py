@@ -1,0 +1,1 @@
+"""What the public sees without logging in: notice pages, feeds, open data."""

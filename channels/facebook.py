@@ -1,0 +1,141 @@
+"""Facebook: one page post per notice, and Messenger replies to residents who wrote in.
+
+Broadcasting is page posts only: Messenger allows messages outside the 24-hour
+window only with tags that do not cover civic alerts. facebook-sdk 3.1.0 accepts
+only retired Graph versions, so the version is set after construction, and the
+Graph host is reached through a session that can point elsewhere (the sandbox).
+Graph errors become civicast's errors here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import facebook
+import requests
+
+from channels.base import (
+    Audience,
+    Batch,
+    ChannelLimits,
+    PermanentError,
+    RetryableError,
+    SendResult,
+)
+from messages.compose import LocalisedNotice
+
+LIVE_GRAPH = facebook.FACEBOOK_GRAPH_URL  # "https://graph.facebook.com/"
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
+TRANSIENT_CODES = frozenset({1, 2})  # unknown / temporary service errors: Graph asks for a retry
+OUTSIDE_WINDOW_SUBCODE = 2018278
+MAX_POST_LENGTH = 63206
+
+
+class OutsideMessagingWindow(PermanentError):
+    """Messenger refuses: the person last wrote more than 24 hours ago."""
+
+
+class GraphSession(requests.Session):
+    """A requests session that sends Graph calls to another base URL (the sandbox, a proxy)."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if isinstance(url, str) and url.startswith(LIVE_GRAPH) and self.base_url != LIVE_GRAPH:
+            url = self.base_url + url[len(LIVE_GRAPH):]
+        return super().request(method, url, *args, **kwargs)
+
+
+def map_graph_error(exc: facebook.GraphAPIError) -> Exception:
+    result = exc.result if isinstance(exc.result, dict) else {}
+    error = result.get("error") if isinstance(result.get("error"), dict) else {}
+    code = exc.code if exc.code is not None else error.get("code")
+    subcode = error.get("error_subcode")
+    message = f"Graph error {code}: {exc.message}" if code is not None else f"Graph answered: {exc.message}"
+    if code is None or code in RATE_LIMIT_CODES or code in TRANSIENT_CODES or error.get("is_transient"):
+        return RetryableError(message)
+    if subcode == OUTSIDE_WINDOW_SUBCODE:
+        return OutsideMessagingWindow(message)
+    return PermanentError(message)  # 190 token, 10 and 200–299 permissions, 100 parameters, 368 policy, ...
+
+
+def post_text(notices: Iterable[LocalisedNotice]) -> str:
+    """The post: each configured language in turn, then the link to the notice in every language."""
+    notices = list(notices)
+    sections = ["\n".join(part for part in (n.title_line, n.body, n.instruction) if part) for n in notices]
+    if notices and notices[0].other_languages_text:
+        sections.append(notices[0].other_languages_text)
+    text = "\n\n".join(sections)
+    return text if len(text) <= MAX_POST_LENGTH else text[: MAX_POST_LENGTH - 1] + "…"
+
+
+class FacebookChannel:
+    """Page posts for notices; the Send API for replying to a resident inside the 24-hour window."""
+
+    name = "facebook"
+    limits = ChannelLimits(max_recipients=0, max_messages=1, max_text_length=MAX_POST_LENGTH,
+                           requests_per_second=1.0, audience=Audience.PUBLIC)
+
+    def __init__(
+        self,
+        *,
+        page_id: str,
+        page_access_token: str,
+        graph_version: str = "v21.0",
+        graph_base_url: str = LIVE_GRAPH,
+        post_languages: Iterable[str] = ("zh-Hant", "en"),
+        timeout_s: float = 10.0,
+    ) -> None:
+        self.page_id = page_id
+        self.post_languages = tuple(post_languages)
+        self._graph = facebook.GraphAPI(access_token=page_access_token, timeout=timeout_s,
+                                        session=GraphSession(graph_base_url))
+        self._graph.version = graph_version if graph_version.startswith("v") else f"v{graph_version}"
+
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except facebook.GraphAPIError as exc:
+            raise map_graph_error(exc) from exc
+        except requests.RequestException as exc:
+            raise RetryableError(f"Graph unreachable: {type(exc).__name__}: {exc}") from exc
+        except (ValueError, KeyError) as exc:  # a reply that is not Graph's JSON (a proxy's error page)
+            raise RetryableError(f"Graph answered something unreadable: {exc}") from exc
+
+    def _already_posted(self, message: str) -> str | None:
+        """The id of a recent page post with exactly this text: a retry must not post twice."""
+        feed = self._call(self._graph.get_connections, self.page_id, "feed", fields="id,message", limit=25)
+        for post in feed.get("data", []):
+            if post.get("message") == message:
+                return post.get("id")
+        return None
+
+    def send(self, batch: Batch) -> SendResult:
+        notices = [batch.notices[code] for code in self.post_languages if code in batch.notices]
+        if not notices:
+            raise PermanentError(f"none of the page's languages ({', '.join(self.post_languages)}) is in the batch")
+        message = post_text(notices)
+        existing = self._already_posted(message)
+        if existing:
+            return SendResult(platform_request_id=existing, duplicate=True)
+        args: dict[str, Any] = {"message": message}
+        if notices[0].page_link:
+            args["link"] = notices[0].page_link
+        result = self._call(self._graph.put_object, self.page_id, "feed", **args)
+        return SendResult(platform_request_id=result.get("id"))
+
+    def reply(self, psid: str, text: str, *, quick_replies: list[dict[str, str]] | None = None) -> SendResult:
+        """A Messenger reply to a person who wrote in (messaging_type RESPONSE)."""
+        message: dict[str, Any] = {"text": text[:2000]}
+        if quick_replies:
+            message["quick_replies"] = quick_replies[:13]
+        result = self._call(
+            self._graph.put_object, "me", "messages",
+            recipient=json.dumps({"id": psid}), message=json.dumps(message, ensure_ascii=False),
+            messaging_type="RESPONSE",
+        )
+        return SendResult(platform_request_id=result.get("message_id"))

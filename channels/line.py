@@ -1,0 +1,276 @@
+"""LINE: a notice as a Flex bubble (with its text fallback), sent by multicast through line-bot-sdk v3.
+
+Every send carries the delivery id as ``X-Line-Retry-Key``, so a retry after a
+timeout or a crash can never deliver twice: LINE (and the sandbox) answer 409
+for a key already accepted, which counts as sent. LINE's answers become
+civicast's errors here, at the boundary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    Configuration,
+    Message,
+    MessagingApi,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
+
+from channels.base import (
+    Audience,
+    Batch,
+    ChannelLimits,
+    LimitExceeded,
+    PermanentError,
+    QuotaExhausted,
+    RetryableError,
+    SendResult,
+    truncate_utf16,
+    utf16_length,
+)
+from messages.compose import LocalisedNotice
+from messages.kinds import Severity
+
+LIVE_API = "https://api.line.me"
+MAX_ALT_TEXT = 1500
+MAX_BUBBLE_BYTES = 30 * 1024
+MAX_TEXT = 5000
+MONTHLY_LIMIT = "monthly limit"  # in LINE's 429 body: "You have reached your monthly limit."
+INVALID_REPLY_TOKEN = "Invalid reply token"
+
+SEVERITY_COLOURS = {
+    Severity.EXTREME: "#B3261E",
+    Severity.SEVERE: "#C2410C",
+    Severity.MODERATE: "#8A5300",
+    Severity.MINOR: "#1D4ED8",
+    Severity.UNKNOWN: "#4B5563",
+}
+TRAINING_COLOUR = "#5B21B6"
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "text", "text": truncate_utf16(text, MAX_TEXT), "wrap": True, **style}
+
+
+def flex_bubble(notice: LocalisedNotice) -> dict[str, Any]:
+    """The notice as a LINE Flex bubble: a coloured band with the severity, then the text."""
+    colour = TRAINING_COLOUR if notice.training else SEVERITY_COLOURS[notice.severity]
+    body: list[dict[str, Any]] = []
+    if notice.body:
+        body.append(_text(notice.body, size="sm"))
+    if notice.instruction:
+        body.append({"type": "separator", "margin": "md"})
+        body.append(_text(notice.instruction, size="sm", weight="bold", margin="md"))
+    footer_lines = [line for line in (notice.times_text, notice.source_text) if line]
+    body += [_text(line, size="xxs", color="#555555", margin="md") for line in footer_lines]
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        "size": "mega",
+        "header": {
+            "type": "box",
+            "layout": "vertical",
+            "backgroundColor": colour,
+            "paddingAll": "md",
+            "contents": [
+                _text(notice.severity_label, size="xs", color="#FFFFFF", weight="bold"),
+                _text(notice.headline, size="md", color="#FFFFFF", weight="bold"),
+            ],
+        },
+        "body": {"type": "box", "layout": "vertical", "contents": body or [_text(notice.headline, size="sm")]},
+    }
+    if notice.link:
+        bubble["footer"] = {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                {
+                    "type": "button",
+                    "style": "primary",
+                    "color": colour,
+                    "height": "sm",
+                    "action": {"type": "uri", "label": notice.link_label[:40], "uri": notice.link},
+                }
+            ],
+        }
+    return bubble
+
+
+def alt_text(notice: LocalisedNotice) -> str:
+    """What a phone shows in its notification and where Flex cannot be shown (≤ 1,500 characters)."""
+    text = f"{notice.title_line}\n{notice.body}".strip()
+    return text if len(text) <= MAX_ALT_TEXT else text[: MAX_ALT_TEXT - 1].rstrip() + "…"
+
+
+def render_messages(notice: LocalisedNotice) -> list[dict[str, Any]]:
+    """LINE message objects for a notice: a Flex bubble, or plain text if the bubble would be too big."""
+    bubble = flex_bubble(notice)
+    if len(json.dumps(bubble, ensure_ascii=False).encode("utf-8")) <= MAX_BUBBLE_BYTES:
+        return [{"type": "flex", "altText": alt_text(notice), "contents": bubble}]
+    return [{"type": "text", "text": truncate_utf16(notice.plain_text, MAX_TEXT)}]
+
+
+def check_messages(messages: Sequence[dict[str, Any]]) -> None:
+    """Refuse what LINE would refuse, before spending a request on it."""
+    if not 1 <= len(messages) <= 5:
+        raise LimitExceeded(f"LINE takes 1 to 5 messages per request, not {len(messages)}")
+    for message in messages:
+        if message["type"] == "text" and utf16_length(message["text"]) > MAX_TEXT:
+            raise LimitExceeded(f"a LINE text message holds at most {MAX_TEXT} UTF-16 code units")
+        if message["type"] == "flex":
+            if len(message["altText"]) > MAX_ALT_TEXT:
+                raise LimitExceeded(f"LINE altText holds at most {MAX_ALT_TEXT} characters")
+            if len(json.dumps(message["contents"], ensure_ascii=False).encode("utf-8")) > MAX_BUBBLE_BYTES:
+                raise LimitExceeded("a LINE Flex bubble is at most 30 KB")
+
+
+@lru_cache(maxsize=512)
+def _sdk_messages(notice: LocalisedNotice) -> tuple[Message, ...]:
+    # Built once per notice and language: every batch of a fan-out reuses them.
+    messages = render_messages(notice)
+    check_messages(messages)
+    return tuple(Message.from_dict(m) for m in messages)
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _line_message(body: bytes | str | None) -> str:
+    try:
+        data = json.loads(body or b"{}")
+    except (ValueError, TypeError):
+        return (body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or ""))[:200]
+    details = "; ".join(f"{d.get('property')}: {d.get('message')}" for d in data.get("details", []))
+    return f"{data.get('message', '')}{f' ({details})' if details else ''}"
+
+
+def map_api_exception(exc: ApiException) -> SendResult | Exception:
+    """LINE's answer as a result (409: already accepted) or as civicast's error."""
+    status = exc.status or 0
+    request_id = _header(exc.headers, "x-line-request-id")
+    message = _line_message(exc.body)
+    if status == 409:
+        accepted = _header(exc.headers, "x-line-accepted-request-id")
+        return SendResult(platform_request_id=accepted or request_id, duplicate=True)
+    if status == 429:
+        if MONTHLY_LIMIT in message.lower():
+            return QuotaExhausted(f"LINE monthly message quota reached: {message}", status=429,
+                                  platform_request_id=request_id)
+        retry_after = _header(exc.headers, "retry-after")
+        delay = float(retry_after) if retry_after and retry_after.isdigit() else None
+        return RetryableError(f"LINE rate limit: {message}", delay_s=delay, status=429, platform_request_id=request_id)
+    if status == 0 or status >= 500:
+        return RetryableError(f"LINE server error {status}: {message or exc.reason}", status=status,
+                              platform_request_id=request_id)
+    return PermanentError(f"LINE refused the request ({status}): {message}", status=status,
+                          platform_request_id=request_id)
+
+
+# ----------------------------------------------------------------------------- the channel
+
+
+@dataclass(frozen=True)
+class LineProfile:
+    user_id: str
+    display_name: str
+    language: str | None
+
+
+class LineChannel:
+    """Multicast to residents; push, reply and profiles for the bot."""
+
+    name = "line"
+    limits = ChannelLimits(max_recipients=500, max_messages=5, max_text_length=MAX_TEXT,
+                           requests_per_second=200, audience=Audience.RESIDENTS)
+
+    def __init__(self, *, access_token: str, api_base_url: str = LIVE_API, timeout_s: float = 10.0,
+                 connect_timeout_s: float = 3.0, pool_size: int = 16) -> None:
+        configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
+        configuration.retries = False  # the outbox retries, with the same retry key, on its own schedule
+        configuration.connection_pool_maxsize = pool_size
+        self._client = ApiClient(configuration)
+        self._api = MessagingApi(self._client)
+        self._timeout = (connect_timeout_s, timeout_s)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, _request_timeout=self._timeout, **kwargs)
+        except ApiException as exc:
+            outcome = map_api_exception(exc)
+            if isinstance(outcome, SendResult):
+                return outcome
+            raise outcome from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise RetryableError(f"LINE unreachable: {type(exc).__name__}: {exc}") from exc
+
+    @staticmethod
+    def _result(response: Any) -> SendResult:
+        if isinstance(response, SendResult):
+            return response
+        return SendResult(platform_request_id=_header(response.headers, "x-line-request-id"))
+
+    def send(self, batch: Batch) -> SendResult:
+        """Multicast one language's notice to at most 500 residents, idempotently."""
+        if not 1 <= len(batch.recipients) <= self.limits.max_recipients:
+            raise LimitExceeded(f"a LINE multicast goes to 1 to 500 users, not {len(batch.recipients)}")
+        request = MulticastRequest(to=list(batch.recipients), messages=list(_sdk_messages(batch.notice)))
+        response = self._call(self._api.multicast_with_http_info, request, x_line_retry_key=batch.delivery_id)
+        return self._result(response)
+
+    def push(self, user_id: str, messages: Sequence[dict[str, Any]], *, retry_key: str) -> SendResult:
+        """Messages (LINE JSON objects) to one resident."""
+        check_messages(messages)
+        request = PushMessageRequest(to=user_id, messages=[Message.from_dict(m) for m in messages])
+        return self._result(self._call(self._api.push_message_with_http_info, request, x_line_retry_key=retry_key))
+
+    def push_notice(self, user_id: str, notice: LocalisedNotice, *, retry_key: str) -> SendResult:
+        return self.push(user_id, render_messages(notice), retry_key=retry_key)
+
+    def reply(self, reply_token: str, messages: Sequence[dict[str, Any]]) -> SendResult:
+        """Answer a webhook event. An expired or spent token raises InvalidReplyToken: push instead."""
+        check_messages(messages)
+        request = ReplyMessageRequest(reply_token=reply_token, messages=[Message.from_dict(m) for m in messages])
+        try:
+            return self._result(self._call(self._api.reply_message_with_http_info, request))
+        except PermanentError as exc:
+            if INVALID_REPLY_TOKEN.lower() in str(exc).lower():
+                raise InvalidReplyToken(str(exc), status=exc.status) from exc
+            raise
+
+    def get_profile(self, user_id: str) -> LineProfile | None:
+        """The resident's LINE profile (its ``language`` is the app's language), or None if unknown."""
+        try:
+            profile = self._call(self._api.get_profile, user_id)
+        except PermanentError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return LineProfile(user_id=profile.user_id, display_name=profile.display_name, language=profile.language)
+
+
+class InvalidReplyToken(PermanentError):
+    """LINE no longer honours this reply token (spent, expired or unknown)."""

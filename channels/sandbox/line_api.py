@@ -1,0 +1,434 @@
+"""A stand-in for the LINE Messaging API, on LINE's own paths, enforcing what LINE enforces.
+
+Send endpoints check the bearer token, the 2 MB body limit, 1–500 recipients,
+1–5 messages, 5,000 UTF-16 code units of text, altText ≤ 1,500 characters,
+Flex contents ≤ 30 KB and 13 quick-reply items; keep retry keys for 24 hours
+(a repeat gets 409 with ``X-Line-Accepted-Request-Id`` and delivers nothing);
+apply the configured rate limit and monthly quota (429, with LINE's bodies).
+Each user has an inbox; simulated residents can follow, write and tap, and the
+sandbox delivers signed webhooks to the bot as LINE would.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from channels.base import utf16_length
+from channels.sandbox.faults import DropConnection, Faults
+
+MAX_BODY = 2 * 1024 * 1024
+USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+RETRY_KEY = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+AUTH_FAILED = "Authentication failed. Confirm that the access token in the authorization header is valid."
+MONTHLY_LIMIT = "You have reached your monthly limit."
+REPLY_TOKEN_TTL_S = 60.0
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status=status, headers=headers,
+                    content_type="application/json")
+
+
+def line_error(status: int, message: str, details: list[dict[str, str]] | None = None,
+               headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"message": message}
+    if details:
+        body["details"] = details
+    return json_response(body, status, headers)
+
+
+def new_user_id() -> str:
+    return "U" + uuid.uuid4().hex
+
+
+@dataclass
+class SimulatedUser:
+    user_id: str
+    display_name: str = "Sandbox resident"
+    language: str | None = None
+
+
+@dataclass
+class LineSandboxState:
+    access_tokens: set[str]
+    channel_secret: str
+    webhook_url: str | None = None
+    retry_key_ttl_s: float = 24 * 3600
+    users: dict[str, SimulatedUser] = field(default_factory=dict)
+    # inbox: user -> indexes into `deliveries` (one shared record per request keeps 1M inboxes small)
+    inbox: dict[str, list[int]] = field(default_factory=dict)
+    deliveries: list[tuple[str, str, float, list[dict[str, Any]]]] = field(default_factory=list)
+    retry_keys: dict[str, tuple[str, float, int]] = field(default_factory=dict)
+    reply_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    quota_used: int = 0
+    stats: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _validate_messages(messages: Any) -> list[dict[str, str]]:
+    if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+        return [{"message": "Size must be between 1 and 5", "property": "messages"}]
+    problems = []
+    for i, message in enumerate(messages):
+        where = f"messages[{i}]"
+        if not isinstance(message, dict) or message.get("type") not in {
+            "text", "flex", "sticker", "image", "video", "audio", "location", "imagemap", "template"
+        }:
+            problems.append({"message": "Invalid message type", "property": f"{where}.type"})
+            continue
+        if message["type"] == "text":
+            text = message.get("text")
+            if not isinstance(text, str) or not 1 <= utf16_length(text) <= 5000:
+                problems.append({"message": "Length must be between 1 and 5000", "property": f"{where}.text"})
+        if message["type"] == "flex":
+            alt = message.get("altText")
+            if not isinstance(alt, str) or not 1 <= len(alt) <= 1500:
+                problems.append({"message": "Length must be between 1 and 1500", "property": f"{where}.altText"})
+            contents = message.get("contents")
+            if not isinstance(contents, dict) or contents.get("type") not in ("bubble", "carousel"):
+                problems.append({"message": "Invalid flex container", "property": f"{where}.contents"})
+            elif len(json.dumps(contents, ensure_ascii=False).encode("utf-8")) > 30 * 1024:
+                problems.append({"message": "Size must be at most 30KB", "property": f"{where}.contents"})
+        items = (message.get("quickReply") or {}).get("items", [])
+        if len(items) > 13:
+            problems.append({"message": "Size must be between 0 and 13", "property": f"{where}.quickReply.items"})
+    return problems
+
+
+class LineSandbox:
+    """The LINE Messaging API stand-in as a WSGI application."""
+
+    def __init__(self, state: LineSandboxState, faults: Faults | None = None) -> None:
+        self.state = state
+        self.faults = faults or Faults()
+        self.url_map = Map([
+            Rule("/v2/bot/message/multicast", endpoint="multicast", methods=["POST"]),
+            Rule("/v2/bot/message/push", endpoint="push", methods=["POST"]),
+            Rule("/v2/bot/message/reply", endpoint="reply", methods=["POST"]),
+            Rule("/v2/bot/profile/<user_id>", endpoint="profile", methods=["GET"]),
+            Rule("/v2/bot/message/quota", endpoint="quota", methods=["GET"]),
+            Rule("/v2/bot/message/quota/consumption", endpoint="consumption", methods=["GET"]),
+            Rule("/sandbox/line/inbox/<user_id>", endpoint="inbox", methods=["GET"]),
+            Rule("/sandbox/line/summary", endpoint="summary", methods=["GET"]),
+            Rule("/sandbox/line/users", endpoint="users", methods=["POST", "GET"]),
+            Rule("/sandbox/line/simulate", endpoint="simulate", methods=["POST"]),
+            Rule("/sandbox/line/webhook", endpoint="webhook", methods=["POST", "GET"]),
+            Rule("/sandbox/line/faults", endpoint="faults", methods=["POST", "GET"]),
+            Rule("/sandbox/line/reset", endpoint="reset", methods=["POST"]),
+        ])
+
+    # ------------------------------------------------------------------ plumbing
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        try:
+            endpoint, values = self.url_map.bind_to_environ(environ).match()
+            response = getattr(self, f"on_{endpoint}")(request, **values)
+        except HTTPException as exc:
+            response = line_error(exc.code or 500, exc.description or exc.name)
+        return response(environ, start_response)
+
+    def _authorised(self, request: Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        return header.startswith("Bearer ") and header[7:] in self.state.access_tokens
+
+    def _body(self, request: Request) -> tuple[Any, Response | None]:
+        if (request.content_length or 0) > MAX_BODY:
+            return None, line_error(413, "Request Entity Too Large")
+        raw = request.get_data(cache=False)
+        if len(raw) > MAX_BODY:
+            return None, line_error(413, "Request Entity Too Large")
+        try:
+            return json.loads(raw or b"null"), None
+        except ValueError:
+            return None, line_error(400, "The request body has 1 error(s)",
+                                    [{"message": "Malformed JSON", "property": ""}])
+
+    def _gate(self, request: Request, *, send: bool) -> Response | None:
+        """Authentication and the injected faults, in the order LINE's edge applies them."""
+        self.faults.delay()
+        if not self._authorised(request):
+            return line_error(401, AUTH_FAILED)
+        if self.faults.roll(self.faults.error_rate):
+            return line_error(500, "Internal server error")
+        if self.faults.roll(self.faults.rate_429) or (send and self.faults.over_rate_limit()):
+            return line_error(429, "Too many requests")
+        return None
+
+    def _deliver(self, request: Request, recipients: list[str], messages: list[dict[str, Any]], via: str,
+                 *, count_quota: bool = True) -> Response:
+        state = self.state
+        retry_key = request.headers.get("X-Line-Retry-Key")
+        if retry_key is not None and not RETRY_KEY.match(retry_key):
+            return line_error(400, "The value for the 'X-Line-Retry-Key' header is invalid")
+        request_id = uuid.uuid4().hex
+        now = time.time()
+        with state.lock:
+            if retry_key is not None:
+                accepted = state.retry_keys.get(retry_key)
+                if accepted and now - accepted[1] < state.retry_key_ttl_s:
+                    state.stats["retry_key_conflicts"] += 1
+                    return line_error(409, "The retry key is already accepted",
+                                      headers={"X-Line-Request-Id": request_id,
+                                               "X-Line-Accepted-Request-Id": accepted[0]})
+            cost = len(recipients) * len(messages) if count_quota else 0
+            quota = self.faults.monthly_quota
+            if quota is not None and state.quota_used + cost > quota:
+                state.stats["quota_refusals"] += 1
+                return line_error(429, MONTHLY_LIMIT, headers={"X-Line-Request-Id": request_id})
+            state.quota_used += cost
+            if retry_key is not None:
+                state.retry_keys[retry_key] = (request_id, now, len(recipients))
+            index = len(state.deliveries)
+            state.deliveries.append((request_id, via, now, messages))
+            for user in recipients:
+                state.inbox.setdefault(user, []).append(index)
+            state.stats[f"{via}_requests"] += 1
+            state.stats["messages_delivered"] += len(recipients) * len(messages)
+        if self.faults.roll(self.faults.drop_rate):
+            state.stats["dropped_after_accept"] += 1
+            raise DropConnection()
+        # LINE answers push and reply with the ids of the messages sent; multicast with {}.
+        answer = {} if via == "multicast" else {
+            "sentMessages": [{"id": str(uuid.uuid4().int)[:18], "quoteToken": uuid.uuid4().hex} for _ in messages]
+        }
+        return json_response(answer, headers={"X-Line-Request-Id": request_id})
+
+    # ------------------------------------------------------------------ the Messaging API
+
+    def on_multicast(self, request: Request) -> Response:
+        refused = self._gate(request, send=True)
+        if refused:
+            return refused
+        body, problem = self._body(request)
+        if problem:
+            return problem
+        body = body if isinstance(body, dict) else {}
+        to = body.get("to")
+        details = []
+        if not isinstance(to, list) or not 1 <= len(to) <= 500:
+            details.append({"message": "Size must be between 1 and 500", "property": "to"})
+        else:
+            details += [{"message": "Invalid user ID", "property": f"to[{i}]"}
+                        for i, user in enumerate(to) if not isinstance(user, str) or not USER_ID.match(user)]
+        details += _validate_messages(body.get("messages"))
+        if details:
+            return line_error(400, f"The request body has {len(details)} error(s)", details)
+        return self._deliver(request, list(dict.fromkeys(to)), body["messages"], "multicast")
+
+    def on_push(self, request: Request) -> Response:
+        refused = self._gate(request, send=True)
+        if refused:
+            return refused
+        body, problem = self._body(request)
+        if problem:
+            return problem
+        body = body if isinstance(body, dict) else {}
+        details = []
+        if not isinstance(body.get("to"), str) or not USER_ID.match(body["to"]):
+            details.append({"message": "Invalid user ID", "property": "to"})
+        details += _validate_messages(body.get("messages"))
+        if details:
+            return line_error(400, f"The request body has {len(details)} error(s)", details)
+        return self._deliver(request, [body["to"]], body["messages"], "push")
+
+    def on_reply(self, request: Request) -> Response:
+        refused = self._gate(request, send=False)
+        if refused:
+            return refused
+        body, problem = self._body(request)
+        if problem:
+            return problem
+        body = body if isinstance(body, dict) else {}
+        details = _validate_messages(body.get("messages"))
+        if details:
+            return line_error(400, f"The request body has {len(details)} error(s)", details)
+        with self.state.lock:
+            issued = self.state.reply_tokens.pop(str(body.get("replyToken")), None)
+        if issued is None or time.time() - issued[1] > REPLY_TOKEN_TTL_S:
+            return line_error(400, "Invalid reply token")
+        return self._deliver(request, [issued[0]], body["messages"], "reply", count_quota=False)
+
+    def on_profile(self, request: Request, user_id: str) -> Response:
+        refused = self._gate(request, send=False)
+        if refused:
+            return refused
+        user = self.state.users.get(user_id)
+        if user is None:
+            return line_error(404, "Not found")
+        profile = {"userId": user.user_id, "displayName": user.display_name}
+        if user.language:
+            profile["language"] = user.language
+        return json_response(profile)
+
+    def on_quota(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return line_error(401, AUTH_FAILED)
+        quota = self.faults.monthly_quota
+        return json_response({"type": "none"} if quota is None else {"type": "limited", "value": quota})
+
+    def on_consumption(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return line_error(401, AUTH_FAILED)
+        return json_response({"totalUsage": self.state.quota_used})
+
+    # ------------------------------------------------------------------ sandbox controls
+
+    def on_inbox(self, request: Request, user_id: str) -> Response:
+        state = self.state
+        with state.lock:
+            indexes = list(state.inbox.get(user_id, ()))
+            records = [state.deliveries[i] for i in indexes]
+        return json_response({
+            "userId": user_id,
+            "messages": [
+                {"requestId": rid, "via": via, "receivedAt": at, "message": message}
+                for rid, via, at, messages in records for message in messages
+            ],
+        })
+
+    def on_summary(self, request: Request) -> Response:
+        """Aggregate delivery figures: how many users got how many sends (duplicates show as > 1)."""
+        with self.state.lock:
+            histogram = Counter(len(v) for v in self.state.inbox.values())
+            stats = dict(self.state.stats)
+        return json_response({
+            "users": len(self.state.inbox),
+            "sends_per_user": {str(k): v for k, v in sorted(histogram.items())},
+            "users_with_more_than_one": sum(v for k, v in histogram.items() if k > 1),
+            "quota_used": self.state.quota_used,
+            "stats": stats,
+        })
+
+    def on_users(self, request: Request) -> Response:
+        if request.method == "GET":
+            return json_response([vars(u) for u in self.state.users.values()])
+        body, problem = self._body(request)
+        if problem:
+            return problem
+        items = body if isinstance(body, list) else [body]
+        created = []
+        for item in items:
+            if not isinstance(item, dict):
+                return line_error(400, "each user is an object with userId, displayName, language")
+            user_id = item.get("userId") or new_user_id()
+            if not USER_ID.match(user_id):
+                return line_error(400, f"userId must look like U followed by 32 hex digits, got {user_id!r}")
+            user = SimulatedUser(user_id, item.get("displayName", "Sandbox resident"), item.get("language"))
+            self.state.users[user_id] = user
+            created.append(vars(user))
+        return json_response(created if isinstance(body, list) else created[0], 201)
+
+    def on_webhook(self, request: Request) -> Response:
+        if request.method == "POST":
+            body, problem = self._body(request)
+            if problem:
+                return problem
+            self.state.webhook_url = (body or {}).get("url")
+        return json_response({"url": self.state.webhook_url})
+
+    def on_faults(self, request: Request) -> Response:
+        if request.method == "POST":
+            body, problem = self._body(request)
+            if problem:
+                return problem
+            try:
+                self.faults.update(body or {})
+            except (ValueError, TypeError) as exc:
+                return line_error(400, str(exc))
+        return json_response(self.faults.settings())
+
+    def reset(self) -> None:
+        """Forget every delivery, retry key, reply token and count; users and settings stay."""
+        with self.state.lock:
+            self.state.inbox.clear()
+            self.state.deliveries.clear()
+            self.state.retry_keys.clear()
+            self.state.reply_tokens.clear()
+            self.state.quota_used = 0
+            self.state.stats.clear()
+
+    def on_reset(self, request: Request) -> Response:
+        self.reset()
+        return json_response({"reset": True})
+
+    def on_simulate(self, request: Request) -> Response:
+        body, problem = self._body(request)
+        if problem:
+            return problem
+        try:
+            event = build_event(self.state, body if isinstance(body, dict) else {})
+        except ValueError as exc:
+            return line_error(400, str(exc))
+        if not self.state.webhook_url:
+            return line_error(409, "no webhook URL is set: POST /sandbox/line/webhook {\"url\": ...} first")
+        status, answer = deliver_webhook(self.state, [event])
+        return json_response({"event": event, "webhookStatus": status, "webhookResponse": answer})
+
+
+def build_event(state: LineSandboxState, spec: dict[str, Any]) -> dict[str, Any]:
+    """A webhook event as LINE sends it, with a fresh webhookEventId and, where LINE gives one, a reply token."""
+    if "event" in spec:  # any event object, for event types the shortcuts below do not cover
+        event = dict(spec["event"])
+    else:
+        kind = spec.get("type")
+        user_id = spec.get("userId")
+        if not user_id or not USER_ID.match(user_id):
+            raise ValueError("userId must look like U followed by 32 hex digits")
+        event = {"type": kind, "source": {"type": "user", "userId": user_id}}
+        if kind == "message":
+            event["message"] = {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": str(spec.get("text", "")),
+                                "quoteToken": uuid.uuid4().hex}
+        elif kind == "postback":
+            event["postback"] = {"data": str(spec.get("data", ""))}
+        elif kind == "follow":
+            event["follow"] = {"isUnblocked": bool(spec.get("isUnblocked", False))}
+        elif kind != "unfollow":
+            raise ValueError("type must be follow, unfollow, message or postback (or give a whole 'event')")
+    event.setdefault("mode", "active")
+    event.setdefault("timestamp", int(time.time() * 1000))
+    event.setdefault("webhookEventId", uuid.uuid4().hex.upper()[:26])
+    event.setdefault("deliveryContext", {"isRedelivery": bool(spec.get("isRedelivery", False))})
+    user = (event.get("source") or {}).get("userId")
+    if event.get("type") in {"message", "postback", "follow", "join", "memberJoined", "beacon",
+                             "accountLink", "things"} and user and "replyToken" not in event:
+        event["replyToken"] = uuid.uuid4().hex
+    if event.get("replyToken") and user:
+        with state.lock:
+            state.reply_tokens[event["replyToken"]] = (user, time.time())
+    return event
+
+
+def sign(channel_secret: str, body: bytes) -> str:
+    """X-Line-Signature: base64 of the HMAC-SHA256 of the raw body, keyed with the channel secret."""
+    return base64.b64encode(hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def deliver_webhook(state: LineSandboxState, events: list[dict[str, Any]]) -> tuple[int, str]:
+    body = json.dumps({"destination": "U" + "0" * 32, "events": events}, ensure_ascii=False).encode("utf-8")
+    try:
+        response = requests.post(
+            state.webhook_url or "",
+            data=body,
+            headers={"Content-Type": "application/json", "X-Line-Signature": sign(state.channel_secret, body),
+                     "User-Agent": "LineBotWebhook/2.0"},
+            timeout=10,
+        )
+    except requests.RequestException as exc:
+        return 0, f"{type(exc).__name__}: {exc}"
+    return response.status_code, response.text[:2000]

@@ -1,0 +1,81 @@
+"""Reading notices: what is on air now, one notice by its CAP identifier, its free-text versions.
+
+Functions take the session first and never commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from messages.cap import AlertHeader, cap_time
+from messages.compose import FreeTextVersion
+from messages.models import MsgType, Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
+
+ON_AIR = (NoticeStatus.SENDING, NoticeStatus.SENT)
+
+
+def _active_filter(now: datetime):  # type: ignore[no-untyped-def]
+    return (
+        Notice.status.in_([s.value for s in ON_AIR]),
+        Notice.training.is_(False),
+        Notice.msg_type != MsgType.CANCEL.value,
+        or_(Notice.expires.is_(None), Notice.expires > now),
+    )
+
+
+def active_notices(session: Session, now: datetime) -> list[Notice]:
+    """Live notices being sent or sent, not expired, cancelled, superseded or training."""
+    return list(session.scalars(select(Notice).where(*_active_filter(now)).order_by(Notice.id)))
+
+
+def on_air_fingerprint(session: Session, now: datetime) -> tuple[str, datetime | None]:
+    """A value that changes whenever the set of active notices or any of them changes, and when it did.
+
+    Cheap (ids and timestamps only): feeds compare it with the poller's ETag before composing anything.
+    """
+    rows = session.execute(select(Notice.id, Notice.updated_at).where(*_active_filter(now))).all()
+    last_expiry = session.scalar(
+        select(func.max(Notice.expires)).where(Notice.expires <= now, Notice.sent_at.is_not(None))
+    )
+    digest = hashlib.sha256(";".join(f"{i}:{u.isoformat()}" for i, u in sorted(rows)).encode()).hexdigest()[:32]
+    changes = [u for _, u in rows] + ([last_expiry] if last_expiry else [])
+    return digest, max(changes) if changes else None
+
+
+def notice_by_identifier(session: Session, identifier: str) -> Notice | None:
+    return session.scalar(select(Notice).where(Notice.identifier == identifier))
+
+
+def free_text_versions(session: Session, notice: Notice) -> dict[str, FreeTextVersion]:
+    """The notice's free text in each language as stored when it was prepared for sending."""
+    rows = session.scalars(select(NoticeTranslation).where(NoticeTranslation.notice_id == notice.id))
+    return {
+        row.language: FreeTextVersion(
+            row.language,
+            row.text,
+            TranslationOrigin(row.origin) if row.text is not None else None,
+            held=row.text is None,
+            engine=row.engine,
+        )
+        for row in rows
+    }
+
+
+def alert_header(notice: Notice, sender: str) -> AlertHeader:
+    """The CAP header of a notice: Test for training, references for Updates and Cancels."""
+    references: tuple[str, ...] = ()
+    original = notice.references
+    if original is not None and original.sent_at is not None:
+        references = (f"{sender},{original.identifier},{cap_time(original.sent_at)}",)
+    return AlertHeader(
+        identifier=notice.identifier,
+        sender=sender,
+        sent=notice.sent_at or notice.created_at,
+        status="Test" if notice.training else "Actual",
+        msg_type=MsgType(notice.msg_type).value,
+        references=references,
+    )

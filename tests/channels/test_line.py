@@ -1,0 +1,198 @@
+"""The LINE channel through the real line-bot-sdk against the sandbox on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import requests
+
+from channels.base import Batch, LimitExceeded, PermanentError, QuotaExhausted, RetryableError, utf16_length
+from channels.line import (
+    MAX_ALT_TEXT,
+    SEVERITY_COLOURS,
+    TRAINING_COLOUR,
+    InvalidReplyToken,
+    LineChannel,
+    alt_text,
+    flex_bubble,
+    render_messages,
+)
+from tests.channels.conftest import LINE_TOKEN, free_port, set_faults, users
+from tests.support.factories import localised
+
+
+def inbox(sandbox, user: str) -> list[dict]:
+    return requests.get(f"{sandbox.url}/sandbox/line/inbox/{user}", timeout=5).json()["messages"]
+
+
+def summary(sandbox) -> dict:
+    return requests.get(f"{sandbox.url}/sandbox/line/summary", timeout=5).json()
+
+
+@pytest.fixture
+def notice(composer):
+    return localised(composer, "typhoon_land_warning", "vi")
+
+
+def batch(notice, recipients, delivery_id=None):
+    return Batch(delivery_id or str(uuid.uuid4()), {notice.language: notice}, tuple(recipients))
+
+
+# --- the table: what happens to one multicast under each condition -------------------------------
+
+CASES = {
+    "accepted": ({}, None),
+    "server error": ({"error_rate": 1.0}, RetryableError),
+    "rate limited": ({"rate_429": 1.0}, RetryableError),
+    "monthly quota used up": ({"monthly_quota": 100}, QuotaExhausted),
+    "over the rate limit": ({"rate_limit_rps": 0.001}, RetryableError),
+    "too slow": ({"latency_ms": 3000}, RetryableError),
+    "connection dropped after accepting": ({"drop_rate": 1.0}, RetryableError),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_multicast_outcomes(sandbox, line, notice, case):
+    faults, error = CASES[case]
+    if case == "over the rate limit":
+        line.send(batch(notice, users(1)))  # spends this second's budget
+    if faults:
+        set_faults(sandbox, "line", **faults)
+    recipients = users(500)
+    if error is None:
+        result = line.send(batch(notice, recipients))
+        assert result.platform_request_id and not result.duplicate
+        assert len(inbox(sandbox, recipients[0])) == 1 and len(inbox(sandbox, recipients[-1])) == 1
+    else:
+        with pytest.raises(error) as caught:
+            line.send(batch(notice, recipients))
+        if error is RetryableError and case in ("server error", "rate limited"):
+            assert caught.value.status in (500, 429)
+        if error is QuotaExhausted:
+            assert caught.value.status == 429
+            assert not isinstance(caught.value, RetryableError)
+
+
+def test_the_same_delivery_sent_twice_arrives_once(sandbox, line, notice):
+    recipients = users(500)
+    delivery = batch(notice, recipients)
+    first = line.send(delivery)
+    second = line.send(delivery)
+    assert second.duplicate and second.platform_request_id == first.platform_request_id
+    figures = summary(sandbox)
+    assert figures["users"] == 500 and figures["users_with_more_than_one"] == 0
+
+
+def test_a_retry_after_a_dropped_connection_arrives_once(sandbox, line, notice):
+    recipients = users(200)
+    delivery = batch(notice, recipients)
+    set_faults(sandbox, "line", drop_rate=1.0)
+    with pytest.raises(RetryableError):
+        line.send(delivery)
+    set_faults(sandbox, "line", drop_rate=0.0)
+    assert line.send(delivery).duplicate  # the sandbox had accepted it: 409, counted as sent
+    assert all(len(inbox(sandbox, user)) == 1 for user in recipients[:20])
+    assert summary(sandbox)["users_with_more_than_one"] == 0
+
+
+def test_refused_before_sending_what_line_would_refuse(sandbox, line, notice):
+    with pytest.raises(LimitExceeded, match="1 to 500"):
+        line.send(batch(notice, users(501)))
+    with pytest.raises(LimitExceeded):
+        line.send(batch(notice, ()))
+    assert summary(sandbox)["stats"] == {}  # nothing reached the API
+
+
+def test_line_refusals_are_permanent(sandbox, notice):
+    wrong_token = LineChannel(access_token="not-the-token", api_base_url=sandbox.url)
+    with pytest.raises(PermanentError) as caught:
+        wrong_token.send(batch(notice, users(1)))
+    assert caught.value.status == 401 and not isinstance(caught.value, RetryableError)
+    right_token = LineChannel(access_token=LINE_TOKEN, api_base_url=sandbox.url)
+    with pytest.raises(PermanentError, match="Invalid user ID") as caught:
+        right_token.send(batch(notice, ("not-a-line-user",)))
+    assert caught.value.status == 400
+
+
+def test_unreachable_line_is_retryable(notice):
+    channel = LineChannel(access_token=LINE_TOKEN, api_base_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(RetryableError, match="unreachable"):
+        channel.send(batch(notice, users(1)))
+
+
+def test_request_id_is_kept(sandbox, line, notice):
+    result = line.send(batch(notice, users(3)))
+    assert inbox(sandbox, "U" + "0" * 32) == []
+    assert len(result.platform_request_id) == 32
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def test_flex_bubble_shows_severity_text_and_link(composer):
+    notice = localised(composer, "evacuation_order", "th")
+    bubble = flex_bubble(notice)
+    header = bubble["header"]
+    assert header["backgroundColor"] == SEVERITY_COLOURS[notice.severity]
+    assert header["contents"][1]["text"] == notice.headline
+    texts = json.dumps(bubble, ensure_ascii=False)
+    assert notice.body in texts and notice.instruction in texts and notice.source_text in texts
+    action = bubble["footer"]["contents"][0]["action"]
+    assert action["uri"] == notice.link and action["label"] == notice.link_label
+
+
+def test_training_notices_have_their_own_colour(composer):
+    notice = localised(composer, "heavy_rain", "en")
+    training = type(notice)(**{**notice.__dict__, "training": True})
+    assert flex_bubble(training)["header"]["backgroundColor"] == TRAINING_COLOUR
+
+
+def test_alt_text_and_text_fallback_respect_limits(composer):
+    notice = localised(composer, "heavy_rain", "en")
+    long = type(notice)(**{**notice.__dict__, "body": "颱風" * 3000, "instruction": "🌧" + "雨" * 5000})
+    assert len(alt_text(long)) <= MAX_ALT_TEXT
+    messages = render_messages(long)
+    # 15 KB of body and 17 KB of instruction do not fit a 30 KB bubble: the notice goes as text,
+    # cut to 5,000 UTF-16 units.
+    assert messages[0]["type"] == "text" and utf16_length(messages[0]["text"]) <= 5000
+    short = render_messages(notice)
+    assert short[0]["type"] == "flex" and short[0]["altText"].startswith(notice.title_line)
+
+
+def test_every_language_renders_within_limits(composer):
+    from messages.i18n import LANGUAGES
+
+    for code in LANGUAGES:
+        message = render_messages(localised(composer, "dengue_outbreak", code))[0]
+        assert message["type"] == "flex" and len(message["altText"]) <= MAX_ALT_TEXT
+
+
+# --- one resident: push, reply, profile ---------------------------------------------------------
+
+
+def test_push_and_profile(sandbox, line, notice):
+    user = users(1)[0]
+    requests.post(f"{sandbox.url}/sandbox/line/users", json={"userId": user, "displayName": "Siti",
+                                                             "language": "id"}, timeout=5)
+    profile = line.get_profile(user)
+    assert profile.language == "id" and profile.display_name == "Siti"
+    assert line.get_profile(users(1)[0]) is None
+    line.push(user, [{"type": "text", "text": "Halo"}], retry_key=str(uuid.uuid4()))
+    assert inbox(sandbox, user)[0]["message"] == {"type": "text", "text": "Halo"}
+
+
+def test_reply_token_is_honoured_once(sandbox, line):
+    user = users(1)[0]
+    token = sandbox.line.state.reply_tokens
+    from channels.sandbox.line_api import build_event
+
+    event = build_event(sandbox.line.state, {"type": "message", "userId": user, "text": "hi"})
+    assert event["replyToken"] in token
+    line.reply(event["replyToken"], [{"type": "text", "text": "first"}])
+    with pytest.raises(InvalidReplyToken):
+        line.reply(event["replyToken"], [{"type": "text", "text": "second"}])
+    with pytest.raises(InvalidReplyToken):
+        line.reply("never-issued", [{"type": "text", "text": "third"}])
+    assert [m["message"]["text"] for m in inbox(sandbox, user)] == ["first"]

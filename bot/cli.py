@@ -59,7 +59,8 @@ class AppContext:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", metavar="FILE", help="Configuration file (default: $CIVICAST_CONFIG or ./config.yaml).")
+@click.option("--config", "config_path", metavar="FILE",
+              help="Configuration file (default: $CIVICAST_CONFIG or ./config.yaml).")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """civicast: compose, localise and broadcast city notices."""

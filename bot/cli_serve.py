@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import click
-from werkzeug.serving import make_server
-
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.serving import make_server
 
 from bot.cli import AppContext, RuntimeFailure
 from bot.database import upgrade_database

@@ -319,7 +319,7 @@ class Composer:
             msg_type=msg_type.value,
             machine_translated=machine,
             held=held,
-            title_line=(f"[{severity_label}] {headline}" if language.latin_names else f"【{severity_label}】{headline}"),
+            title_line=f"[{severity_label}] {headline}" if language.latin_names else f"【{severity_label}】{headline}",
             times_text=" · ".join(times) or None,
             source_text=self._common(catalog, "source", agency=agency),
             more_info_text=self._common(catalog, "more_info", link=link) if link else None,

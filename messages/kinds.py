@@ -187,7 +187,7 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
 def _kind(kind_id: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -> Kind:
     params = {name: _param(kind_id, name, spec, enums) for name, spec in (raw.get("params") or {}).items()}
     phrases = {part: tuple(_segment(kind_id, part, s) for s in raw.get(part) or ()) for part in PHRASE_PARTS}
-    for part, segments in phrases.items():
+    for segments in phrases.values():
         for seg in segments:
             for name in seg.placeholders:
                 if name not in params:

@@ -109,8 +109,9 @@ def _conditional(fingerprint: str, last_modified: datetime | None, variant: str)
     if request.if_none_match:
         if request.if_none_match.contains(etag):
             return etag, not_modified
-    elif last_modified and request.if_modified_since and last_modified.replace(microsecond=0) <= request.if_modified_since:
-        return etag, not_modified
+    elif last_modified and request.if_modified_since:
+        if last_modified.replace(microsecond=0) <= request.if_modified_since:
+            return etag, not_modified
     return etag, None
 
 

@@ -53,7 +53,9 @@ class Faults:
         allowed = {f.name for f in fields(self) if not f.name.startswith("_")}
         unknown = set(changes) - allowed
         if unknown:
-            raise ValueError(f"unknown fault setting(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(allowed))}")
+            raise ValueError(
+                f"unknown fault setting(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(allowed))}"
+            )
         previous = self.settings()
         for name, value in changes.items():
             setattr(self, name, value)

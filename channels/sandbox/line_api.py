@@ -11,9 +11,6 @@ sandbox delivers signed webhooks to the bot as LINE would.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import re
 import threading
@@ -23,13 +20,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from channels.base import utf16_length
 from channels.sandbox.faults import DropConnection, Faults
+from channels.sandbox.line_events import build_event, deliver_webhook
 
 MAX_BODY = 2 * 1024 * 1024
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
@@ -379,56 +376,3 @@ class LineSandbox:
             return line_error(409, "no webhook URL is set: POST /sandbox/line/webhook {\"url\": ...} first")
         status, answer = deliver_webhook(self.state, [event])
         return json_response({"event": event, "webhookStatus": status, "webhookResponse": answer})
-
-
-def build_event(state: LineSandboxState, spec: dict[str, Any]) -> dict[str, Any]:
-    """A webhook event as LINE sends it, with a fresh webhookEventId and, where LINE gives one, a reply token."""
-    if "event" in spec:  # any event object, for event types the shortcuts below do not cover
-        event = dict(spec["event"])
-    else:
-        kind = spec.get("type")
-        user_id = spec.get("userId")
-        if not user_id or not USER_ID.match(user_id):
-            raise ValueError("userId must look like U followed by 32 hex digits")
-        event = {"type": kind, "source": {"type": "user", "userId": user_id}}
-        if kind == "message":
-            event["message"] = {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": str(spec.get("text", "")),
-                                "quoteToken": uuid.uuid4().hex}
-        elif kind == "postback":
-            event["postback"] = {"data": str(spec.get("data", ""))}
-        elif kind == "follow":
-            event["follow"] = {"isUnblocked": bool(spec.get("isUnblocked", False))}
-        elif kind != "unfollow":
-            raise ValueError("type must be follow, unfollow, message or postback (or give a whole 'event')")
-    event.setdefault("mode", "active")
-    event.setdefault("timestamp", int(time.time() * 1000))
-    event.setdefault("webhookEventId", uuid.uuid4().hex.upper()[:26])
-    event.setdefault("deliveryContext", {"isRedelivery": bool(spec.get("isRedelivery", False))})
-    user = (event.get("source") or {}).get("userId")
-    if event.get("type") in {"message", "postback", "follow", "join", "memberJoined", "beacon",
-                             "accountLink", "things"} and user and "replyToken" not in event:
-        event["replyToken"] = uuid.uuid4().hex
-    if event.get("replyToken") and user:
-        with state.lock:
-            state.reply_tokens[event["replyToken"]] = (user, time.time())
-    return event
-
-
-def sign(channel_secret: str, body: bytes) -> str:
-    """X-Line-Signature: base64 of the HMAC-SHA256 of the raw body, keyed with the channel secret."""
-    return base64.b64encode(hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def deliver_webhook(state: LineSandboxState, events: list[dict[str, Any]]) -> tuple[int, str]:
-    body = json.dumps({"destination": "U" + "0" * 32, "events": events}, ensure_ascii=False).encode("utf-8")
-    try:
-        response = requests.post(
-            state.webhook_url or "",
-            data=body,
-            headers={"Content-Type": "application/json", "X-Line-Signature": sign(state.channel_secret, body),
-                     "User-Agent": "LineBotWebhook/2.0"},
-            timeout=10,
-        )
-    except requests.RequestException as exc:
-        return 0, f"{type(exc).__name__}: {exc}"
-    return response.status_code, response.text[:2000]

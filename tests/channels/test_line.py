@@ -186,7 +186,7 @@ def test_push_and_profile(sandbox, line, notice):
 def test_reply_token_is_honoured_once(sandbox, line):
     user = users(1)[0]
     token = sandbox.line.state.reply_tokens
-    from channels.sandbox.line_api import build_event
+    from channels.sandbox.line_events import build_event
 
     event = build_event(sandbox.line.state, {"type": "message", "userId": user, "text": "hi"})
     assert event["replyToken"] in token

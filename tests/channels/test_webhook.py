@@ -10,7 +10,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from channels.base import Batch, PermanentError, RetryableError
-from channels.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, PartnerWebhookChannel, verify_signature
+from channels.webhook import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    PartnerWebhookChannel,
+    verify_signature,
+)
 from messages.i18n import LANGUAGES
 from tests.channels.conftest import free_port
 from tests.support.factories import notice as make_notice

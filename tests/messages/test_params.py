@@ -59,7 +59,8 @@ def test_districts_are_recognised_however_they_are_typed(checker, kinds, typed):
 
 def test_whole_city(checker, kinds):
     for typed in ("all", "全市", ["sanmin", "all"]):
-        assert checker.check(kinds.get("heavy_rain"), {"level": "heavy_rain", "districts": typed})["districts"] == ["all"]
+        values = checker.check(kinds.get("heavy_rain"), {"level": "heavy_rain", "districts": typed})
+        assert values["districts"] == ["all"]
 
 
 def test_glossary_parameters_accept_any_language(checker, kinds):

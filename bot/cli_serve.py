@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import click
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import make_server
@@ -15,7 +18,7 @@ from bot.database import upgrade_database
 @click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
 @click.pass_obj
 def serve_command(app: AppContext, host: str, port: int) -> None:
-    """Run civicast's web application (feeds, webhooks) on the embedded default."""
+    """Run everything in one process: web application, scheduler, workers, and the sandbox in sandbox mode."""
     from bot.app import create_app
 
     settings = app.settings
@@ -37,12 +40,26 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
         server = make_server(host, port, create_app(settings, services), threaded=True)
     except OSError as exc:
         raise RuntimeFailure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    click.echo(f"civicast on http://{host}:{port} (feeds at /feeds/cap.atom); Ctrl-C stops")
+    scheduler = services.build_scheduler()
+    worker = services.build_worker()
+    scheduler.start()
+    worker.start()
+    click.echo(f"civicast on http://{host}:{port} (feeds at /feeds/cap.atom), with the scheduler and workers; "
+               "Ctrl-C stops")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    thread = threading.Thread(target=server.serve_forever, name="civicast-web", daemon=True)
+    thread.start()
     try:
-        server.serve_forever()
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
-        click.echo("stopped")
+        pass
     finally:
+        server.shutdown()
         server.server_close()
+        worker.stop()
+        scheduler.stop()
         if sandbox is not None:
             sandbox.stop()
+        click.echo("stopped")

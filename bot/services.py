@@ -18,10 +18,13 @@ from messages.kinds import KindBook, default_kind_book
 from messages.translate import FreeTextLocaliser, TranslationEngine, build_engine
 
 if TYPE_CHECKING:
-    from channels.base import Channel
+    from channels.base import Channel, ChannelLimits
     from channels.facebook import FacebookChannel
     from channels.line import LineChannel
     from channels.sandbox import Sandbox
+    from scheduler.jobs import SchedulerService
+    from scheduler.sending import Dispatch
+    from scheduler.worker import Worker
 
 # Channel modules load on first use: line-bot-sdk alone takes seconds to import, and most
 # commands never send anything.
@@ -118,6 +121,58 @@ class Services:
                                                       languages=partner.languages, timeout_s=partner.timeout_s)
             channels[channel.name] = channel
         return channels
+
+    @cached_property
+    def channel_limits(self) -> dict[str, ChannelLimits]:
+        """Each enabled channel's limits, with the configured LINE rate."""
+        from dataclasses import replace
+
+        limits = {name: channel.limits for name, channel in self.channels.items()}
+        if "line" in limits:
+            rate = self.settings.channels.line.requests_per_second
+            limits["line"] = replace(limits["line"], requests_per_second=rate)
+        return limits
+
+    @cached_property
+    def dispatch(self) -> Dispatch:
+        from scheduler.sending import Dispatch
+
+        return Dispatch(
+            session_factory=self.session_factory,
+            composer=self.composer,
+            glossary=self.glossary,
+            localiser=self.localiser,
+            channels=self.channel_limits,
+            languages=self.settings.languages,
+            public_channels_for_training=self.settings.channels.mode == "sandbox",
+        )
+
+    def build_worker(self, worker_id: str | None = None) -> Worker:
+        import os
+        import socket
+
+        from scheduler.render import NoticeRenderer
+        from scheduler.worker import RetryPolicy, Worker, WorkerSettings
+
+        cfg = self.settings.workers
+        settings = WorkerSettings(
+            worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
+            lease_s=cfg.lease_s,
+            claim_batch=cfg.claim_batch,
+            poll_s=cfg.poll_s,
+            rate_share=cfg.rate_share,
+            rates={name: limits.requests_per_second for name, limits in self.channel_limits.items()},
+            retry=RetryPolicy(max_attempts=cfg.max_attempts, base_s=cfg.backoff_base_s, max_s=cfg.backoff_max_s),
+        )
+        renderer = NoticeRenderer(self.session_factory, self.composer, self.settings.languages)
+        return Worker(session_factory=self.session_factory, channels=self.channels, renderer=renderer,
+                      settings=settings)
+
+    def build_scheduler(self) -> SchedulerService:
+        from scheduler.jobs import SchedulerService
+
+        cfg = self.settings.scheduler
+        return SchedulerService(self.dispatch, self.engine, misfire_grace_s=cfg.misfire_grace_s, poll_s=cfg.poll_s)
 
     def build_sandbox(self) -> Sandbox:
         """The LINE and Graph stand-ins, accepting this configuration's tokens."""

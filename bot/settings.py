@@ -159,6 +159,24 @@ class ChannelsSettings(_Section):
         return self.sandbox.url + "/" if self.mode == "sandbox" else self.facebook.graph_base_url
 
 
+class SchedulerSettings(_Section):
+    # How late a scheduled notice may still go out after the scheduler was down. APScheduler's own
+    # default, one second, silently drops a job that is a second late: civicast never uses it.
+    misfire_grace_s: float = Field(default=600.0, ge=1)
+    poll_s: float = Field(default=5.0, gt=0, le=60)
+
+
+class WorkerSettingsModel(_Section):
+    lease_s: float = Field(default=60.0, ge=1)
+    claim_batch: int = Field(default=10, ge=1, le=500)
+    poll_s: float = Field(default=0.5, gt=0, le=30)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    backoff_base_s: float = Field(default=2.0, gt=0)
+    backoff_max_s: float = Field(default=300.0, gt=0)
+    # This process's share of each channel's rate: with N worker processes, give each 1/N.
+    rate_share: float = Field(default=1.0, gt=0, le=1)
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     public_base_url: str = "http://127.0.0.1:8000"
@@ -167,6 +185,8 @@ class Settings(_Section):
     translation: TranslationSettings = TranslationSettings()
     cap: CapSettings = CapSettings()
     channels: ChannelsSettings = ChannelsSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    workers: WorkerSettingsModel = WorkerSettingsModel()
     config_file: Path | None = None
 
     @field_validator("default_language")

@@ -21,6 +21,7 @@ class NoticeStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"  # an Update replaced it
     EXPIRED = "expired"
     MISSED = "missed"
 
@@ -35,6 +36,7 @@ class TranslationOrigin(StrEnum):
     SOURCE = "source"  # written by the officer in this language
     REVIEWED = "reviewed"  # a person reviewed it
     MACHINE = "machine"  # machine translated, not yet reviewed
+    FALLBACK = "fallback"  # the engine failed: the original (and English) is shown instead
 
 
 def new_identifier() -> str:
@@ -62,13 +64,16 @@ class Notice(Base):
     effective: Mapped[datetime | None] = mapped_column(default=None)
     expires: Mapped[datetime | None] = mapped_column(default=None)
     send_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A recurring notice is a template: at each time of its cron expression (Taipei time) a copy is sent.
+    recurrence: Mapped[str | None] = mapped_column(String(120), default=None)
+    recurrence_of: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), default=None)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     author: Mapped[str | None] = mapped_column(String(120), default=None)
     approver: Mapped[str | None] = mapped_column(String(120), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    references: Mapped[Notice | None] = relationship(remote_side="Notice.id")
+    references: Mapped[Notice | None] = relationship(remote_side="Notice.id", foreign_keys=[references_id])
     translations: Mapped[list[NoticeTranslation]] = relationship(
         back_populates="notice", cascade="all, delete-orphan"
     )

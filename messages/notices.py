@@ -52,17 +52,17 @@ def notice_by_identifier(session: Session, identifier: str) -> Notice | None:
 
 def free_text_versions(session: Session, notice: Notice) -> dict[str, FreeTextVersion]:
     """The notice's free text in each language as stored when it was prepared for sending."""
-    rows = session.scalars(select(NoticeTranslation).where(NoticeTranslation.notice_id == notice.id))
-    return {
-        row.language: FreeTextVersion(
-            row.language,
-            row.text,
-            TranslationOrigin(row.origin) if row.text is not None else None,
-            held=row.text is None,
-            engine=row.engine,
-        )
-        for row in rows
-    }
+    rows = list(session.scalars(select(NoticeTranslation).where(NoticeTranslation.notice_id == notice.id)))
+    english = next((row.text for row in rows if row.language == "en" and row.text), None)
+    versions = {}
+    for row in rows:
+        if row.origin == TranslationOrigin.FALLBACK:
+            versions[row.language] = FreeTextVersion(row.language, None, original=notice.free_text, english=english)
+        else:
+            versions[row.language] = FreeTextVersion(
+                row.language, row.text, TranslationOrigin(row.origin) if row.text is not None else None,
+                held=row.text is None, engine=row.engine)
+    return versions
 
 
 def alert_header(notice: Notice, sender: str) -> AlertHeader:

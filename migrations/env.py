@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from messages import models  # noqa: F401  (registers the notice tables)
+from scheduler import audience, outbox  # noqa: F401  (registers subscribers and the outbox)
 from messages.db import Base, make_engine
 
 config = context.config

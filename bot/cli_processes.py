@@ -1,0 +1,82 @@
+"""``civicast worker``, ``civicast scheduler`` and ``civicast demo``."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+
+import click
+
+from bot.cli import AppContext, RuntimeFailure
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+@click.command("worker")
+@click.option("--id", "worker_id", default=None, help="Worker name in the outbox (default: host:pid).")
+@click.pass_obj
+def worker_command(app: AppContext, worker_id: str | None) -> None:
+    """Deliver outbox rows until stopped (scale out: run several, on PostgreSQL)."""
+    worker = app.services.build_worker(worker_id)
+    worker.start()
+    click.echo(f"worker {worker.settings.worker_id} sending on {', '.join(worker.channels)}", err=True)
+    _wait_for_signal()
+    worker.stop()
+    click.echo(f"worker stopped: {worker.counters}", err=True)
+
+
+@click.command("scheduler")
+@click.pass_obj
+def scheduler_command(app: AppContext) -> None:
+    """Run scheduled and recurring sends; with several processes on PostgreSQL, one leads."""
+    service = app.services.build_scheduler()
+    service.on_leading = lambda leading: click.echo("leading" if leading else "standing by", err=True)
+    service.start()
+    click.echo(f"scheduler started (misfire grace {service.misfire_grace_s:g} s); waiting to lead", err=True)
+    _wait_for_signal()
+    service.stop()
+
+
+@click.command("demo")
+@click.option("--subscribers", default=10_000, show_default=True, type=click.IntRange(1, 5_000_000))
+@click.option("--json", "as_json", is_flag=True, help="Print the delivery report as JSON.")
+@click.pass_obj
+def demo_command(app: AppContext, subscribers: int, as_json: bool) -> None:
+    """Run the whole path on the embedded default: residents, a typhoon warning, LINE, Facebook, cable."""
+    from bot.demo import run_demo
+
+    bars: dict[str, click.progressbar] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = click.progressbar(length=total, label=f"{stage:<10}",
+                                                  file=click.get_text_stream("stderr"))
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.render_finish()
+
+    try:
+        report = run_demo(app.settings, subscribers=subscribers, progress=progress)
+    except OSError as exc:
+        raise RuntimeFailure(f"demo could not run: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    line = report["channels"]["line"]
+    click.echo(f"notice {report['notice_id']} ({report['identifier']}) in {report['elapsed_s']} s")
+    click.echo(f"LINE: {line['sent']} of {line['targeted']} residents reached, {line['failed']} failed, "
+               f"{line['dead']} dead")
+    for language, row in sorted(line["languages"].items()):
+        click.echo(f"  {language:<8} {row['sent']:>7} / {row['targeted']}")
+    facebook = report["channels"].get("facebook", {})
+    click.echo(f"Facebook: {facebook.get('sent', 0)} page post(s) {', '.join(facebook.get('post_ids', []))}")
+    cable = report["channels"]["cable_tv"]
+    click.echo(f"Cable TV: {'on air' if cable['on_air'] else 'NOT on air'}: {cable['crawl_line_en']}")

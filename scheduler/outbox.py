@@ -1,0 +1,236 @@
+"""The outbox: one Delivery row per channel × language × batch, claimed with a lease, recorded once.
+
+A delivery's UUID is its idempotency key (LINE's ``X-Line-Retry-Key``).
+Status: pending → claimed → sent, or → failed (to be retried at
+``next_attempt_at``) → … → dead. A claimed row whose lease has expired (its
+worker died) is claimable again. PostgreSQL claims with ``SELECT … FOR UPDATE
+SKIP LOCKED``; SQLite, which has one writer at a time, with a conditional
+``UPDATE``. Functions take the session first and never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, TypeDecorator, and_, func, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from messages.db import Base, utcnow
+from messages.models import Notice
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"  # will be retried
+    DEAD = "dead"  # will not be retried
+
+
+CLAIMABLE = (DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value)
+PUBLIC_LANGUAGE = "*"  # deliveries that carry every language (a page post, a partner push)
+
+
+def new_delivery_id() -> str:
+    return str(uuid.uuid4())
+
+
+class IdList(TypeDecorator[list[str]]):
+    """Platform user ids as comma-separated text: a 500-id batch is one compact value, no JSON to parse."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: list[str] | tuple[str, ...] | None, dialect: Any) -> str:
+        return ",".join(value or ())
+
+    def process_result_value(self, value: str | None, dialect: Any) -> list[str]:
+        return value.split(",") if value else []
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_delivery_id)
+    notice_id: Mapped[int] = mapped_column(ForeignKey(Notice.id, ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    recipients: Mapped[list[str]] = mapped_column(IdList(), default=list)
+    recipient_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[DeliveryStatus] = mapped_column(String(16), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    platform_request_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)  # the platform had it already
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        Index("ix_deliveries_claim", "status", "next_attempt_at"),
+        Index("ix_deliveries_notice", "notice_id", "channel", "language"),
+    )
+
+
+class ChannelState(Base):
+    """A channel paused by civicast (LINE's monthly quota used up) until an officer resumes it."""
+
+    __tablename__ = "channel_states"
+
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What a worker needs to send one delivery, detached from any session."""
+
+    id: str
+    notice_id: int
+    channel: str
+    language: str
+    recipients: tuple[str, ...]
+    attempts: int
+
+
+def paused_channels(session: Session) -> set[str]:
+    return set(session.scalars(select(ChannelState.channel).where(ChannelState.paused.is_(True))))
+
+
+def pause_channel(session: Session, channel: str, reason: str, now: datetime) -> None:
+    state = session.get(ChannelState, channel)
+    if state is None:
+        session.add(ChannelState(channel=channel, paused=True, reason=reason, changed_at=now))
+    else:
+        state.paused, state.reason, state.changed_at = True, reason, now
+
+
+def resume_channel(session: Session, channel: str, now: datetime) -> bool:
+    state = session.get(ChannelState, channel)
+    if state is None or not state.paused:
+        return False
+    state.paused, state.reason, state.changed_at = False, None, now
+    return True
+
+
+def _claimable(now: datetime, channels: Iterable[str]) -> Any:
+    return and_(
+        Delivery.channel.in_(list(channels)),
+        or_(
+            and_(Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at <= now),
+            and_(Delivery.status == DeliveryStatus.CLAIMED.value, Delivery.lease_expires_at < now),
+        ),
+    )
+
+
+def claim(
+    session: Session,
+    *,
+    worker: str,
+    channels: Iterable[str],
+    now: datetime,
+    lease: timedelta,
+    limit: int = 20,
+) -> list[Claimed]:
+    """Take up to ``limit`` due deliveries for this worker, leased until ``now + lease``."""
+    channels = [c for c in channels if c not in paused_channels(session)]
+    if not channels:
+        return []
+    candidates = select(Delivery.id).where(_claimable(now, channels)).order_by(Delivery.next_attempt_at).limit(limit)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(session.scalars(candidates))
+    if not ids:
+        return []
+    # On SQLite the conditional UPDATE is what makes the claim safe: a row another worker took
+    # between the SELECT and here no longer matches and is not returned.
+    claimed = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), _claimable(now, channels))
+        .values(status=DeliveryStatus.CLAIMED.value, lease_expires_at=now + lease, claimed_by=worker,
+                attempts=Delivery.attempts + 1, updated_at=now)
+        .returning(Delivery.id, Delivery.notice_id, Delivery.channel, Delivery.language, Delivery.recipients,
+                   Delivery.attempts)
+    ).all()
+    return [Claimed(row[0], row[1], row[2], row[3], tuple(row[4] or ()), row[5]) for row in claimed]
+
+
+def _owned(delivery_id: str, worker: str) -> Any:
+    # A worker records only what it still holds: if its lease ran out and another worker
+    # re-claimed the row, the newer claim's outcome is the one that counts.
+    return and_(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.CLAIMED.value,
+                Delivery.claimed_by == worker)
+
+
+def mark_sent(session: Session, delivery_id: str, *, worker: str, now: datetime,
+              platform_request_id: str | None, duplicate: bool) -> bool:
+    result = session.execute(
+        update(Delivery).where(_owned(delivery_id, worker)).values(
+            status=DeliveryStatus.SENT.value, sent_at=now, lease_expires_at=None, updated_at=now,
+            platform_request_id=platform_request_id, duplicate=duplicate, last_error=None)
+    )
+    return result.rowcount == 1
+
+
+def mark_failed(session: Session, delivery_id: str, *, worker: str, now: datetime, error: str,
+                retry_at: datetime | None) -> bool:
+    """Failed: retried at ``retry_at``, or dead when that is None."""
+    status = DeliveryStatus.DEAD if retry_at is None else DeliveryStatus.FAILED
+    result = session.execute(
+        update(Delivery).where(_owned(delivery_id, worker)).values(
+            status=status.value, last_error=error[:2000], lease_expires_at=None, updated_at=now,
+            next_attempt_at=retry_at or now)
+    )
+    return result.rowcount == 1
+
+
+def release(session: Session, delivery_id: str, *, worker: str, now: datetime, reason: str) -> bool:
+    """Give a claimed delivery back untried (its channel was paused); the attempt does not count."""
+    result = session.execute(
+        update(Delivery).where(_owned(delivery_id, worker)).values(
+            status=DeliveryStatus.PENDING.value, lease_expires_at=None, claimed_by=None, updated_at=now,
+            attempts=Delivery.attempts - 1, last_error=reason[:2000])
+    )
+    return result.rowcount == 1
+
+
+def requeue_expired_leases(session: Session, now: datetime) -> int:
+    """Claimed rows whose worker died: back to pending (they are claimable anyway; this makes it visible)."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status == DeliveryStatus.CLAIMED.value, Delivery.lease_expires_at < now)
+        .values(status=DeliveryStatus.PENDING.value, lease_expires_at=None, claimed_by=None, updated_at=now,
+                last_error="lease expired: the worker stopped before recording an outcome")
+    )
+    return result.rowcount
+
+
+def withdraw_unsent(session: Session, notice_id: int, now: datetime, reason: str) -> int:
+    """A cancelled notice's deliveries that have not gone yet never will."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.notice_id == notice_id,
+               Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value]))
+        .values(status=DeliveryStatus.DEAD.value, last_error=reason, updated_at=now)
+    )
+    return result.rowcount
+
+
+def outstanding(session: Session, notice_id: int | None = None) -> int:
+    """Deliveries not yet finished (pending, claimed or waiting to retry)."""
+    query = select(func.count()).select_from(Delivery).where(
+        Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value, DeliveryStatus.FAILED.value])
+    )
+    if notice_id is not None:
+        query = query.where(Delivery.notice_id == notice_id)
+    return int(session.scalar(query) or 0)

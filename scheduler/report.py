@@ -1,0 +1,60 @@
+"""Delivery reports: per channel × language, how many residents were targeted, reached, failed, waiting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scheduler.outbox import Delivery, DeliveryStatus
+
+_BUCKETS = {
+    DeliveryStatus.SENT.value: "sent",
+    DeliveryStatus.FAILED.value: "failed",
+    DeliveryStatus.DEAD.value: "dead",
+    DeliveryStatus.PENDING.value: "pending",
+    DeliveryStatus.CLAIMED.value: "pending",
+}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
+    """``{"channels": {channel: {totals…, "languages": {language: {...}}}}}``.
+
+    For resident channels the counts are residents; for public channels (one send carrying every
+    language) they are sends.
+    """
+    rows = session.execute(
+        select(Delivery.channel, Delivery.language, Delivery.status, func.count(),
+               func.sum(Delivery.recipient_count), func.min(Delivery.sent_at), func.max(Delivery.sent_at))
+        .where(Delivery.notice_id == notice_id)
+        .group_by(Delivery.channel, Delivery.language, Delivery.status)
+    ).all()
+    channels: dict[str, dict[str, Any]] = {}
+    for channel, language, status, count, recipients, first, last in rows:
+        amount = int(recipients or 0) or int(count)  # a public send has no recipients: count the send
+        entry = channels.setdefault(channel, {"targeted": 0, "sent": 0, "failed": 0, "dead": 0, "pending": 0,
+                                              "first_sent": None, "last_sent": None, "languages": {}})
+        per_language = entry["languages"].setdefault(
+            language, {"targeted": 0, "sent": 0, "failed": 0, "dead": 0, "pending": 0, "first_sent": None,
+                       "last_sent": None})
+        for target in (entry, per_language):
+            target["targeted"] += amount
+            target[_BUCKETS[status]] += amount
+            if first is not None:
+                target["first_sent"] = min(filter(None, [target["first_sent"], _iso(first)]))
+                target["last_sent"] = max(filter(None, [target["last_sent"], _iso(last)]))
+    errors = session.execute(
+        select(Delivery.channel, Delivery.last_error, func.count())
+        .where(Delivery.notice_id == notice_id, Delivery.status.in_([DeliveryStatus.DEAD.value,
+                                                                      DeliveryStatus.FAILED.value]))
+        .group_by(Delivery.channel, Delivery.last_error)
+    ).all()
+    for channel, error, count in errors:
+        channels[channel].setdefault("errors", []).append({"error": error, "deliveries": count})
+    return {"notice_id": notice_id, "channels": channels}

@@ -1,0 +1,192 @@
+"""What officers do to a notice once it is composed: approve, send now, schedule, cancel.
+
+A live notice needs an approver who is not its author; a training notice may be
+self-approved and reaches only test recipients. Sending fans the notice out in
+one transaction; the free text is localised before that, outside any session.
+Cancelling a notice that has gone out sends a CAP Cancel to exactly the
+residents who received it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from channels.base import ChannelLimits
+from messages.compose import Composer
+from messages.glossary import Glossary
+from messages.models import MsgType, Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
+from messages.translate import FreeTextLocaliser
+from scheduler.fanout import FanoutResult, NotDue, fan_out_notice
+from scheduler.outbox import outstanding
+
+SENDABLE = (NoticeStatus.APPROVED, NoticeStatus.SCHEDULED)
+
+
+class NoticeActionError(ValueError):
+    """What an officer asked cannot be done to this notice; the message says why."""
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """Everything sending needs, built by ``bot`` from the settings."""
+
+    session_factory: sessionmaker
+    composer: Composer
+    glossary: Glossary
+    localiser: FreeTextLocaliser | None
+    channels: Mapping[str, ChannelLimits]
+    languages: tuple[str, ...]
+    public_channels_for_training: bool = False
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def get_notice(session: Session, notice_id: int) -> Notice:
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise NoticeActionError(f"there is no notice {notice_id}")
+    return notice
+
+
+def submit(session: Session, notice_id: int) -> Notice:
+    notice = get_notice(session, notice_id)
+    if notice.status != NoticeStatus.DRAFT:
+        raise NoticeActionError(f"notice {notice_id} is {notice.status}, not a draft")
+    notice.status = NoticeStatus.SUBMITTED
+    return notice
+
+
+def approve(session: Session, notice_id: int, approver: str) -> Notice:
+    """A second officer approves; training notices may be approved by their author."""
+    notice = get_notice(session, notice_id)
+    if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED):
+        raise NoticeActionError(f"notice {notice_id} is {notice.status}; only drafts and submitted notices "
+                                "can be approved")
+    if not approver:
+        raise NoticeActionError("an approval needs the approving officer's name")
+    if not notice.training and notice.author and approver == notice.author:
+        raise NoticeActionError(f"{approver} wrote notice {notice_id}; a live notice needs a different approver")
+    notice.status = NoticeStatus.APPROVED
+    notice.approver = approver
+    return notice
+
+
+def schedule(session: Session, notice_id: int, *, at: datetime | None = None, cron: str | None = None,
+             now: datetime) -> Notice:
+    """Send at a time, or every time of a cron expression (Taipei time). The leader scheduler picks it up."""
+    notice = get_notice(session, notice_id)
+    if notice.status not in SENDABLE:
+        raise NoticeActionError(f"notice {notice_id} is {notice.status}; approve it before scheduling it")
+    if (at is None) == (cron is None):
+        raise NoticeActionError("schedule a notice either at a time or by a cron expression")
+    if cron is not None:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(cron)
+        except ValueError as exc:
+            raise NoticeActionError(f"{cron!r} is not a cron expression (minute hour day month weekday): {exc}") \
+                from None
+    elif at is not None and at <= now:
+        raise NoticeActionError("that time has passed; send the notice now instead")
+    notice.status = NoticeStatus.SCHEDULED
+    notice.send_at, notice.recurrence = at, cron
+    return notice
+
+
+def prepare_free_text(dispatch: Dispatch, notice_id: int) -> None:
+    """Localise the officer's free text into every language and keep the result with the notice."""
+    with dispatch.session_factory() as session:
+        notice = get_notice(session, notice_id)
+        text, source = notice.free_text, notice.free_text_lang
+        done = set(session.scalars(select(NoticeTranslation.language).where(NoticeTranslation.notice_id == notice_id)))
+    if not text or dispatch.localiser is None or done >= set(dispatch.languages):
+        return
+    versions = dispatch.localiser.localise(text, source, dispatch.languages)  # network: no session open
+    with dispatch.session_factory.begin() as session:
+        session.execute(delete(NoticeTranslation).where(NoticeTranslation.notice_id == notice_id))
+        for code, version in versions.items():
+            if version.held:
+                origin = TranslationOrigin.MACHINE  # stored without text: waiting for review
+            elif version.text is None:
+                origin = TranslationOrigin.FALLBACK
+            else:
+                origin = version.origin or TranslationOrigin.MACHINE
+            session.add(NoticeTranslation(notice_id=notice_id, language=code, text=version.text,
+                                          origin=origin.value, engine=version.engine))
+
+
+def send_now(dispatch: Dispatch, notice_id: int) -> FanoutResult:
+    """Fan the notice out now. Two callers racing (a scheduler and an officer) fan it out once."""
+    prepare_free_text(dispatch, notice_id)
+    with dispatch.session_factory.begin() as session:
+        notice = get_notice(session, notice_id)
+        # Claim the right to send with a conditional update: whoever loses finds nothing to claim.
+        claimed = session.execute(
+            update(Notice).where(Notice.id == notice_id, Notice.status.in_([s.value for s in SENDABLE]))
+            .values(updated_at=dispatch.clock())
+        ).rowcount
+        if claimed != 1:
+            raise NotDue(f"notice {notice_id} is {notice.status}; it has been sent or is not approved")
+        session.refresh(notice)
+        if notice.status not in SENDABLE:
+            raise NotDue(f"notice {notice_id} is {notice.status}")
+        return fan_out_notice(session, notice, glossary=dispatch.glossary, channels=dispatch.channels,
+                              languages=dispatch.languages, now=dispatch.clock(),
+                              public_channels_for_training=dispatch.public_channels_for_training)
+
+
+def copy_of_recurring(session: Session, template: Notice, now: datetime) -> Notice:
+    """This occurrence of a recurring notice: a copy of the template, approved as the template was."""
+    copy = Notice(
+        kind=template.kind, params=dict(template.params), districts=list(template.districts), topic=template.topic,
+        severity=template.severity, training=template.training, free_text=template.free_text,
+        free_text_lang=template.free_text_lang, agency=template.agency, author=template.author,
+        approver=template.approver, status=NoticeStatus.APPROVED, recurrence_of=template.id,
+        effective=now,
+        expires=(now + (template.expires - template.effective)) if template.expires and template.effective else None,
+    )
+    session.add(copy)
+    session.flush()
+    return copy
+
+
+def cancel(dispatch: Dispatch, notice_id: int, officer: str) -> Notice:
+    """Cancel: a notice not yet sent simply stops; one that went out gets a CAP Cancel to its recipients."""
+    with dispatch.session_factory.begin() as session:
+        notice = get_notice(session, notice_id)
+        if notice.status in (NoticeStatus.CANCELLED, NoticeStatus.EXPIRED, NoticeStatus.SUPERSEDED):
+            raise NoticeActionError(f"notice {notice_id} is already {notice.status}")
+        if notice.status not in (NoticeStatus.SENDING, NoticeStatus.SENT):
+            notice.status = NoticeStatus.CANCELLED
+            return notice
+        cancellation = Notice(
+            kind=notice.kind, params=dict(notice.params), districts=list(notice.districts), topic=notice.topic,
+            severity=notice.severity, training=notice.training, msg_type=MsgType.CANCEL, references_id=notice.id,
+            agency=notice.agency, author=officer, approver=officer, status=NoticeStatus.APPROVED,
+        )
+        session.add(cancellation)
+        session.flush()
+        cancellation_id = cancellation.id
+    send_now(dispatch, cancellation_id)
+    with dispatch.session_factory() as session:
+        return get_notice(session, cancellation_id)
+
+
+def settle_and_expire(session: Session, now: datetime) -> dict[str, int]:
+    """Notices whose deliveries are all done become sent; those past their expiry, expired."""
+    sent = 0
+    for notice in session.scalars(select(Notice).where(Notice.status == NoticeStatus.SENDING.value)):
+        if outstanding(session, notice.id) == 0:
+            notice.status = NoticeStatus.SENT
+            sent += 1
+    expired = session.execute(
+        update(Notice).where(Notice.status.in_([NoticeStatus.SENDING.value, NoticeStatus.SENT.value]),
+                             Notice.expires.is_not(None), Notice.expires <= now)
+        .values(status=NoticeStatus.EXPIRED.value, updated_at=now)
+    ).rowcount
+    return {"sent": sent, "expired": expired}

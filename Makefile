@@ -25,9 +25,11 @@ $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
+# The embedded default: the demo shows a notice's whole path, then everything runs in one process.
 run: $(STAMP)
 	$(BIN)/civicast db upgrade
-	$(BIN)/civicast compose typhoon_land_warning --example --lang all --format text
+	$(BIN)/civicast demo
+	$(BIN)/civicast serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

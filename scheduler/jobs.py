@@ -38,7 +38,7 @@ log = logging.getLogger("civicast.scheduler")
 JOB_TICK = "civicast:tick"
 NOTICE_JOB = "notice:{}"
 JOBS_TABLE = "apscheduler_jobs"
-LEADER_LOCK_KEY = 0x63697663  # "civc": the advisory lock that makes one scheduler the leader
+LEADER_LOCK_KEY = 0x63697663 & 0x7FFFFFFF  # "civc": the advisory lock that makes one scheduler the leader
 
 _runtime: SchedulerRuntime | None = None
 
@@ -170,7 +170,9 @@ class PostgresLeaderLock:
     def try_acquire(self) -> bool:
         try:
             connection = self.engine.connect()
-            got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
+            # Keyed by the schema too: two deployments sharing a database server each get a leader.
+            got = connection.execute(text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
+                                     {"key": self.key}).scalar()
             connection.commit()
         except Exception:
             log.exception("could not ask PostgreSQL for the leader lock")
@@ -196,7 +198,8 @@ class PostgresLeaderLock:
     def release(self) -> None:
         if self._connection is not None:
             try:
-                self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self.key})
+                self._connection.execute(text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
+                                         {"key": self.key})
                 self._connection.commit()
                 self._connection.close()
             except Exception:

@@ -35,10 +35,10 @@ class TokenBucket:
         while True:
             with self._lock:
                 self._refill()
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - 1e-9:  # tolerance: float refills land a hair short of whole tokens
+                    self._tokens = max(0.0, self._tokens - 1)
                     return waited
-                wait = (1 - self._tokens) / self.rate
+                wait = max((1 - self._tokens) / self.rate, 1e-4)
             self._sleep(wait)
             waited += wait
 

@@ -12,7 +12,7 @@ import requests
 
 from bot.services import Services
 from bot.settings import load_settings
-from tests.channels.conftest import free_port
+from tests.support.sandbox import free_port
 
 CIVICAST = str(Path(sys.executable).parent / "civicast")
 

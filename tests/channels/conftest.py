@@ -1,65 +1,31 @@
-"""A sandbox on 127.0.0.1 for the channel tests: one server per module, reset before each test."""
+"""LINE and Facebook channels pointed at the test sandbox."""
 
 from __future__ import annotations
 
-import socket
-import uuid
-
 import pytest
-import requests
 
 from channels.facebook import FacebookChannel
 from channels.line import LineChannel
-from channels.sandbox import Sandbox
-
-LINE_TOKEN = "test-line-token"
-LINE_SECRET = "test-line-secret"
-PAGE_ID = "1234567890"
-PAGE_TOKEN = "test-page-token"
-
-
-@pytest.fixture(scope="module")
-def sandbox_server():
-    sandbox = Sandbox.create(line_access_token=LINE_TOKEN, line_channel_secret=LINE_SECRET,
-                             facebook_page_id=PAGE_ID, facebook_page_token=PAGE_TOKEN)
-    sandbox.serve_in_thread()
-    yield sandbox
-    sandbox.stop()
+from tests.support.sandbox import (  # noqa: F401 - fixtures and names the channel tests share
+    LINE_SECRET,
+    LINE_TOKEN,
+    PAGE_ID,
+    PAGE_TOKEN,
+    free_port,
+    sandbox,
+    sandbox_server,
+    set_faults,
+    users,
+)
 
 
 @pytest.fixture
-def sandbox(sandbox_server):
-    sandbox_server.line.reset()
-    sandbox_server.graph.reset()
-    sandbox_server.line.faults.update({"error_rate": 0, "rate_429": 0, "drop_rate": 0, "latency_ms": 0,
-                                       "rate_limit_rps": None, "monthly_quota": None})
-    sandbox_server.graph.faults.update({"error_rate": 0, "rate_429": 0, "drop_rate": 0, "latency_ms": 0,
-                                        "rate_limit_rps": None})
-    return sandbox_server
-
-
-@pytest.fixture
-def line(sandbox):
+def line(sandbox):  # noqa: F811 - the sandbox fixture imported above
     channel = LineChannel(access_token=LINE_TOKEN, api_base_url=sandbox.url, timeout_s=2.0)
     yield channel
     channel.close()
 
 
 @pytest.fixture
-def facebook(sandbox):
+def facebook(sandbox):  # noqa: F811
     return FacebookChannel(page_id=PAGE_ID, page_access_token=PAGE_TOKEN, graph_base_url=sandbox.url, timeout_s=2.0)
-
-
-def set_faults(sandbox, api: str, **faults):
-    response = requests.post(f"{sandbox.url}/sandbox/{api}/faults", json=faults, timeout=5)
-    assert response.status_code == 200, response.text
-
-
-def users(n: int) -> tuple[str, ...]:
-    return tuple("U" + uuid.uuid4().hex for _ in range(n))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -10,8 +10,8 @@ import requests
 from channels.base import Batch, PermanentError, RetryableError
 from channels.facebook import FacebookChannel, OutsideMessagingWindow
 from messages.i18n import LANGUAGES
-from tests.channels.conftest import PAGE_ID, PAGE_TOKEN, free_port, set_faults
 from tests.support.factories import notice as make_notice
+from tests.support.sandbox import PAGE_ID, PAGE_TOKEN, free_port, set_faults
 
 
 @pytest.fixture

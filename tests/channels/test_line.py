@@ -19,8 +19,8 @@ from channels.line import (
     flex_bubble,
     render_messages,
 )
-from tests.channels.conftest import LINE_TOKEN, free_port, set_faults, users
 from tests.support.factories import localised
+from tests.support.sandbox import LINE_TOKEN, free_port, set_faults, users
 
 
 def inbox(sandbox, user: str) -> list[dict]:

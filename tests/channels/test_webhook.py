@@ -18,8 +18,8 @@ from channels.webhook import (
     verify_signature,
 )
 from messages.i18n import LANGUAGES
-from tests.channels.conftest import free_port
 from tests.support.factories import notice as make_notice
+from tests.support.sandbox import free_port
 
 SECRET = "partner-secret-0123456789"
 

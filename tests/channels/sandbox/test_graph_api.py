@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.channels.conftest import PAGE_ID, PAGE_TOKEN
+from tests.support.sandbox import PAGE_ID, PAGE_TOKEN
 
 
 def test_feed_post_needs_the_page_token(sandbox):

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from tests.channels.conftest import LINE_SECRET, LINE_TOKEN, set_faults, users
+from tests.support.sandbox import LINE_SECRET, LINE_TOKEN, set_faults, users
 
 AUTH = {"Authorization": f"Bearer {LINE_TOKEN}"}
 TEXT = {"type": "text", "text": "hello"}

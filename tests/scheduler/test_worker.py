@@ -1,0 +1,137 @@
+"""Workers against the sandbox: exactly once, through faults, quota pauses, permanent refusals."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from channels.facebook import FacebookChannel
+from channels.line import LineChannel
+from scheduler.outbox import ChannelState, Delivery, DeliveryStatus, resume_channel
+from scheduler.ratelimit import TokenBucket
+from scheduler.render import NoticeRenderer
+from scheduler.report import delivery_report
+from scheduler.sending import send_now
+from scheduler.worker import RetryPolicy, Worker, WorkerSettings, threads_for
+from tests.scheduler.conftest import add_residents, approved_notice
+from tests.support.sandbox import LINE_TOKEN, PAGE_ID, PAGE_TOKEN, set_faults, summary
+
+FAST = RetryPolicy(max_attempts=30, base_s=0.02, max_s=0.2)
+
+
+def make_worker(sandbox, session_factory, composer, *, token=LINE_TOKEN, retry=FAST, worker_id="w"):
+    channels = {
+        "line": LineChannel(access_token=token, api_base_url=sandbox.url, timeout_s=2),
+        "facebook": FacebookChannel(page_id=PAGE_ID, page_access_token=PAGE_TOKEN, graph_base_url=sandbox.url,
+                                    timeout_s=2),
+    }
+    renderer = NoticeRenderer(session_factory, composer, ("zh-Hant", "zh-Hans", "en", "ja", "ko", "vi", "id", "th",
+                                                          "fil", "ms", "km", "my"))
+    return Worker(session_factory=session_factory, channels=channels, renderer=renderer,
+                  settings=WorkerSettings(worker_id=worker_id, lease_s=5, poll_s=0.05, retry=retry),
+                  rng=random.Random(7))
+
+
+def queue(session_factory, composer, glossary, dispatch, residents):
+    with session_factory.begin() as session:
+        users = add_residents(session, glossary, residents)
+        notice_id = approved_notice(session, composer).id
+    send_now(dispatch, notice_id)
+    return notice_id, users
+
+
+def test_every_resident_gets_one_copy(sandbox, session_factory, composer, glossary, dispatch):
+    notice_id, users = queue(session_factory, composer, glossary, dispatch, 3000)
+    worker = make_worker(sandbox, session_factory, composer)
+    assert worker.run_until_done(timeout=60)
+    figures = summary(sandbox)
+    assert figures["users"] == 3000 and figures["users_with_more_than_one"] == 0
+    with session_factory() as session:
+        report = delivery_report(session, notice_id)
+    assert report["channels"]["line"]["sent"] == 3000 and report["channels"]["facebook"]["sent"] == 1
+    assert len(sandbox.graph.state.posts) == 1
+
+
+def test_exactly_once_when_a_fifth_of_requests_fail(sandbox, session_factory, composer, glossary, dispatch):
+    set_faults(sandbox, "line", error_rate=0.07, rate_429=0.07, drop_rate=0.06, seed=11)
+    set_faults(sandbox, "facebook", error_rate=0.1, drop_rate=0.1, seed=12)
+    notice_id, users = queue(session_factory, composer, glossary, dispatch, 12_000)
+    worker = make_worker(sandbox, session_factory, composer)
+    assert worker.run_until_done(timeout=120)
+    figures = summary(sandbox)
+    assert figures["users"] == 12_000 and figures["users_with_more_than_one"] == 0
+    assert figures["stats"].get("dropped_after_accept", 0) > 0 and worker.counters["retries"] > 0
+    assert len(sandbox.graph.state.posts) == 1
+    with session_factory() as session:
+        statuses = set(session.scalars(select(Delivery.status).where(Delivery.notice_id == notice_id)))
+    assert statuses == {DeliveryStatus.SENT}
+
+
+def test_an_exhausted_quota_pauses_the_channel_and_says_why(sandbox, session_factory, composer, glossary, dispatch):
+    set_faults(sandbox, "line", monthly_quota=1000)
+    notice_id, _ = queue(session_factory, composer, glossary, dispatch, 2400)
+    worker = make_worker(sandbox, session_factory, composer)
+    assert not worker.run_until_done(timeout=3)  # cannot finish: the quota stops it
+    with session_factory() as session:
+        state = session.get(ChannelState, "line")
+        assert state.paused and "monthly" in state.reason
+        report = delivery_report(session, notice_id)["channels"]["line"]
+    assert report["sent"] <= 1000 and report["pending"] == 2400 - report["sent"] and report["dead"] == 0
+    set_faults(sandbox, "line", monthly_quota=None)
+    with session_factory.begin() as session:
+        resume_channel(session, "line", datetime.now(UTC))
+    assert make_worker(sandbox, session_factory, composer).run_until_done(timeout=30)
+    assert summary(sandbox)["users"] == 2400 and summary(sandbox)["users_with_more_than_one"] == 0
+
+
+def test_permanent_refusals_are_dead_at_once_with_the_reason(sandbox, session_factory, composer, glossary, dispatch):
+    notice_id, _ = queue(session_factory, composer, glossary, dispatch, 20)
+    worker = make_worker(sandbox, session_factory, composer, token="revoked-token")
+    assert worker.run_until_done(timeout=30)
+    with session_factory() as session:
+        dead = session.scalars(select(Delivery).where(Delivery.notice_id == notice_id,
+                                                       Delivery.channel == "line")).all()
+    assert {d.status for d in dead} == {DeliveryStatus.DEAD} and all(d.attempts == 1 for d in dead)
+    assert "401" in dead[0].last_error
+
+
+def test_retryable_failures_die_after_the_configured_attempts(sandbox, session_factory, composer, glossary,
+                                                              dispatch):
+    set_faults(sandbox, "line", error_rate=1.0)
+    notice_id, _ = queue(session_factory, composer, glossary, dispatch, 5)
+    worker = make_worker(sandbox, session_factory, composer, retry=RetryPolicy(max_attempts=3, base_s=0.01,
+                                                                               max_s=0.02))
+    assert worker.run_until_done(timeout=30)
+    with session_factory() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.notice_id == notice_id,
+                                                      Delivery.channel == "line")).all()
+    assert all(r.status == DeliveryStatus.DEAD and r.attempts == 3 and "gave up after 3" in r.last_error
+               for r in rows)
+
+
+def test_backoff_grows_with_jitter_and_respects_hints():
+    policy = RetryPolicy(base_s=2, max_s=60)
+    rng = random.Random(1)
+    delays = [policy.delay(n, rng) for n in range(1, 9)]
+    assert 1 <= delays[0] <= 2 and 8 <= delays[3] <= 16 and all(30 <= d <= 60 for d in delays[6:])
+    assert policy.delay(1, rng, hint=30) == 30
+
+
+def test_token_bucket_paces_to_its_rate():
+    now = [0.0]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    bucket = TokenBucket(10, burst=2, clock=lambda: now[0], sleep=sleep)
+    for _ in range(12):
+        bucket.acquire()
+    assert now[0] == pytest.approx(1.0)  # 2 at once, then 10 more at 10 per second
+    bucket.drain()
+    assert bucket.acquire() == pytest.approx(0.1)
+    assert threads_for(200) == 10 and threads_for(1) == 1

@@ -1,0 +1,54 @@
+"""The sandbox for tests: one server per module on 127.0.0.1, reset before each test."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+
+import pytest
+import requests
+
+from channels.sandbox import Sandbox
+
+LINE_TOKEN = "test-line-token"
+LINE_SECRET = "test-line-secret"
+PAGE_ID = "1234567890"
+PAGE_TOKEN = "test-page-token"
+QUIET = {"error_rate": 0, "rate_429": 0, "drop_rate": 0, "latency_ms": 0, "rate_limit_rps": None}
+
+
+@pytest.fixture(scope="module")
+def sandbox_server():
+    sandbox = Sandbox.create(line_access_token=LINE_TOKEN, line_channel_secret=LINE_SECRET,
+                             facebook_page_id=PAGE_ID, facebook_page_token=PAGE_TOKEN)
+    sandbox.serve_in_thread()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    sandbox_server.line.reset()
+    sandbox_server.graph.reset()
+    sandbox_server.line.faults.update({**QUIET, "monthly_quota": None})
+    sandbox_server.graph.faults.update(QUIET)
+    return sandbox_server
+
+
+def set_faults(sandbox, api: str, **faults):
+    response = requests.post(f"{sandbox.url}/sandbox/{api}/faults", json=faults, timeout=5)
+    assert response.status_code == 200, response.text
+
+
+def summary(sandbox) -> dict:
+    return requests.get(f"{sandbox.url}/sandbox/line/summary", timeout=5).json()
+
+
+def users(n: int) -> tuple[str, ...]:
+    return tuple("U" + uuid.uuid4().hex for _ in range(n))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
+import sys
 import threading
 
 import click
 
 from bot.cli import AppContext, RuntimeFailure
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _wait_for_signal() -> None:
@@ -23,6 +29,7 @@ def _wait_for_signal() -> None:
 @click.pass_obj
 def worker_command(app: AppContext, worker_id: str | None) -> None:
     """Deliver outbox rows until stopped (scale out: run several, on PostgreSQL)."""
+    configure_logging()
     worker = app.services.build_worker(worker_id)
     worker.start()
     click.echo(f"worker {worker.settings.worker_id} sending on {', '.join(worker.channels)}", err=True)
@@ -35,6 +42,7 @@ def worker_command(app: AppContext, worker_id: str | None) -> None:
 @click.pass_obj
 def scheduler_command(app: AppContext) -> None:
     """Run scheduled and recurring sends; with several processes on PostgreSQL, one leads."""
+    configure_logging()
     service = app.services.build_scheduler()
     service.on_leading = lambda leading: click.echo("leading" if leading else "standing by", err=True)
     service.start()
@@ -57,7 +65,7 @@ def demo_command(app: AppContext, subscribers: int, as_json: bool) -> None:
         bar = bars.get(stage)
         if bar is None:
             bar = bars[stage] = click.progressbar(length=total, label=f"{stage:<10}",
-                                                  file=click.get_text_stream("stderr"))
+                                                  file=sys.stderr)
             bar.__enter__()
         bar.update(done - bar.pos)
         if done >= total:

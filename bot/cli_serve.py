@@ -20,7 +20,9 @@ from bot.database import upgrade_database
 def serve_command(app: AppContext, host: str, port: int) -> None:
     """Run everything in one process: web application, scheduler, workers, and the sandbox in sandbox mode."""
     from bot.app import create_app
+    from bot.cli_processes import configure_logging
 
+    configure_logging()
     settings = app.settings
     services = app.services
     try:

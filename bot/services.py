@@ -161,10 +161,12 @@ class Services:
             claim_batch=cfg.claim_batch,
             poll_s=cfg.poll_s,
             rate_share=cfg.rate_share,
+            max_threads=cfg.max_threads_per_channel,
             rates={name: limits.requests_per_second for name, limits in self.channel_limits.items()},
             retry=RetryPolicy(max_attempts=cfg.max_attempts, base_s=cfg.backoff_base_s, max_s=cfg.backoff_max_s),
         )
         renderer = NoticeRenderer(self.session_factory, self.composer, self.settings.languages)
+        self.composer.warm_up(self.settings.languages)
         return Worker(session_factory=self.session_factory, channels=self.channels, renderer=renderer,
                       settings=settings)
 

@@ -175,6 +175,14 @@ class Composer:
             author=author,
         )
 
+    def warm_up(self, languages: Iterable[str] | None = None) -> None:
+        """Read every catalog and Babel's locale data now, so the first real notice is not the slow one."""
+        kind = next(k for k in self.kinds.kinds.values() if not k.free_text_only)
+        notice = self.new_notice(kind.id, kind.example_params)
+        for code in languages or LANGUAGES:
+            self.catalogs.get(code, "glossary")
+        self.compose_all(notice, languages)
+
     # ----------------------------------------------------------------- composing
 
     def compose(self, notice: Notice, lang: str, free_text: FreeTextVersion | None = None) -> LocalisedNotice:

@@ -57,6 +57,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connect_args.setdefault("timeout", 30)
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs.setdefault("poolclass", StaticPool)
+        else:
+            # A worker's sender threads each hold a connection: keep them open rather than reconnect.
+            kwargs.setdefault("pool_size", 20)
+            kwargs.setdefault("max_overflow", 20)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -70,6 +74,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
 
 

@@ -22,7 +22,14 @@ from messages.glossary import Glossary
 from messages.i18n import DEFAULT_LANGUAGE
 from messages.models import MsgType, Notice, NoticeStatus
 from scheduler.audience import active_languages, catalog_language, notice_district_mask, segment
-from scheduler.outbox import PUBLIC_LANGUAGE, Delivery, DeliveryStatus, new_delivery_id, withdraw_unsent
+from scheduler.outbox import (
+    PUBLIC_LANGUAGE,
+    Delivery,
+    DeliveryRecipients,
+    DeliveryStatus,
+    new_delivery_id,
+    withdraw_unsent,
+)
 
 INSERT_CHUNK = 200  # delivery rows per INSERT statement
 
@@ -67,7 +74,7 @@ def _batches(
 
 def _original_recipients(session: Session, original_id: int, channel: str, *, sent_only: bool) -> Iterator[str]:
     statuses = [DeliveryStatus.SENT.value] if sent_only else [s.value for s in DeliveryStatus]
-    rows = session.scalars(select(Delivery.recipients).where(
+    rows = session.scalars(select(DeliveryRecipients.recipients).join(Delivery).where(
         Delivery.notice_id == original_id, Delivery.channel == channel, Delivery.status.in_(statuses)))
     seen: set[str] = set()
     for recipients in rows:
@@ -93,17 +100,23 @@ def fan_out_notice(
     wanted = set(languages)
     result = FanoutResult(notice.id)
     rows: list[dict[str, Any]] = []
+    lists: list[dict[str, Any]] = []
 
     def flush(force: bool = False) -> None:
         if rows and (force or len(rows) >= INSERT_CHUNK):
-            session.execute(insert(Delivery), rows)
+            session.execute(insert(Delivery.__table__), rows)
+            if lists:
+                session.execute(insert(DeliveryRecipients.__table__), lists)
             rows.clear()
+            lists.clear()
 
     def add_row(channel: str, language: str, recipients: list[str]) -> None:
-        rows.append({"id": new_delivery_id(), "notice_id": notice.id, "channel": channel, "language": language,
-                     "recipients": recipients, "recipient_count": len(recipients),
-                     "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now,
-                     "created_at": now, "updated_at": now})
+        delivery_id = new_delivery_id()
+        rows.append({"id": delivery_id, "notice_id": notice.id, "channel": channel, "language": language,
+                     "recipient_count": len(recipients), "status": DeliveryStatus.PENDING.value, "attempts": 0,
+                     "next_attempt_at": now, "duplicate": False, "created_at": now, "updated_at": now})
+        if recipients:
+            lists.append({"delivery_id": delivery_id, "recipients": recipients})
         result.add(channel, language, len(recipients))
         flush()
 

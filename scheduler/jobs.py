@@ -257,7 +257,9 @@ class SchedulerService:
     def _step_down(self) -> None:
         global _runtime
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=True)
+            # Not wait=True: APScheduler 3 holds its job-store lock while it waits for running jobs,
+            # and the tick job needs that lock to finish: waiting would deadlock.
+            self.scheduler.shutdown(wait=False)
             self.scheduler = None
             _runtime = None
             if self.on_leading:

@@ -23,6 +23,7 @@ class NoticeRenderer:
         self.maxsize = maxsize
         self._cache: OrderedDict[tuple[int, str], dict[str, LocalisedNotice]] = OrderedDict()
         self._lock = threading.Lock()
+        self._composing: dict[tuple[int, str], threading.Lock] = {}
 
     def notices(self, notice_id: int, language: str) -> dict[str, LocalisedNotice]:
         """The notice in ``language``, or in every configured language for ``"*"`` (public channels)."""
@@ -32,6 +33,21 @@ class NoticeRenderer:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
+            key_lock = self._composing.setdefault(key, threading.Lock())
+        with key_lock:  # one thread composes; the others wait for its result instead of repeating it
+            with self._lock:
+                cached = self._cache.get(key)
+            if cached is not None:
+                return cached
+            rendered = self._compose(notice_id, language)
+            with self._lock:
+                self._cache[key] = rendered
+                self._composing.pop(key, None)
+                while len(self._cache) > self.maxsize:
+                    self._cache.popitem(last=False)
+            return rendered
+
+    def _compose(self, notice_id: int, language: str) -> dict[str, LocalisedNotice]:
         with self.session_factory() as session:
             notice = session.get(Notice, notice_id)
             if notice is None:
@@ -39,9 +55,4 @@ class NoticeRenderer:
             free = free_text_versions(session, notice)
             session.expunge(notice)
         languages = self.languages if language == PUBLIC_LANGUAGE else (language,)
-        rendered = self.composer.compose_all(notice, languages, free)
-        with self._lock:
-            self._cache[key] = rendered
-            while len(self._cache) > self.maxsize:
-                self._cache.popitem(last=False)
-        return rendered
+        return self.composer.compose_all(notice, languages, free)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
 import random
 import threading
 import time
@@ -18,10 +19,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import Batch, Channel, ChannelError, PermanentError, QuotaExhausted, RetryableError, SendResult
-from scheduler.outbox import Claimed, claim, mark_failed, mark_sent, outstanding, pause_channel, release
+from scheduler.outbox import (
+    Claimed,
+    claim,
+    mark_failed,
+    mark_sent,
+    mark_sent_many,
+    outstanding,
+    pause_channel,
+    release,
+)
 from scheduler.ratelimit import TokenBucket
 from scheduler.render import NoticeRenderer
 
@@ -42,6 +52,13 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class Released:
+    """A claimed delivery handed back untried (the channel paused, the worker stopping)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class WorkerSettings:
     worker_id: str
     lease_s: float = 60.0
@@ -49,10 +66,12 @@ class WorkerSettings:
     poll_s: float = 0.5
     rate_share: float = 1.0  # this process's share of each channel's rate
     rates: Mapping[str, float] | None = None  # requests per second per channel, overriding the channel's own
+    record_interval_s: float = 0.05  # outcomes are written together, at most this long after the send
+    max_threads: int = 4  # sender threads per channel, at most (the GIL gains nothing from more)
     retry: RetryPolicy = RetryPolicy()
 
 
-def threads_for(rate: float, expected_latency_s: float = 0.05, most: int = 16) -> int:
+def threads_for(rate: float, expected_latency_s: float = 0.05, most: int = 4) -> int:
     """Enough senders to keep the channel's rate busy at the expected latency."""
     return max(1, min(most, math.ceil(rate * expected_latency_s)))
 
@@ -79,6 +98,10 @@ class Worker:
             for name in self.channels
         }
         self.stop_event = threading.Event()
+        self._outcomes: queue.Queue[tuple[Claimed, SendResult | Exception | Released] | None] = queue.Queue()
+        self._recorder_thread: threading.Thread | None = None
+        self._paused_here: set[str] = set()  # channels this process saw refuse for quota, until written
+        self._hungry = {name: threading.Event() for name in self.channels}  # senders want more work
         self.counters: dict[str, int] = {"sent": 0, "duplicates": 0, "retries": 0, "dead": 0}
         self._counter_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -99,52 +122,108 @@ class Worker:
             return claim(session, worker=self.settings.worker_id, channels=[channel], now=now,
                          lease=timedelta(seconds=self.settings.lease_s), limit=self.settings.claim_batch)
 
-    def _record(self, item: Claimed, outcome: SendResult | Exception) -> None:
-        now = self.clock()
+    def _apply(self, session: Session, item: Claimed, outcome: SendResult | Exception | Released,
+               now: datetime) -> None:
         worker = self.settings.worker_id
-        with self.session_factory.begin() as session:
-            if isinstance(outcome, SendResult):
-                mark_sent(session, item.id, worker=worker, now=now, platform_request_id=outcome.platform_request_id,
-                          duplicate=outcome.duplicate)
-                self._count("duplicates" if outcome.duplicate else "sent")
-            elif isinstance(outcome, QuotaExhausted):
-                pause_channel(session, item.channel, str(outcome), now)
-                release(session, item.id, worker=worker, now=now, reason=f"channel paused: {outcome}")
-                log.error("channel %s paused: %s", item.channel, outcome)
-            elif isinstance(outcome, RetryableError) and item.attempts < self.settings.retry.max_attempts:
-                delay = self.settings.retry.delay(item.attempts, self.rng, outcome.delay_s)
-                mark_failed(session, item.id, worker=worker, now=now, error=str(outcome),
-                            retry_at=now + timedelta(seconds=delay))
-                self._count("retries")
-            else:
-                why = str(outcome) if isinstance(outcome, ChannelError) else f"{type(outcome).__name__}: {outcome}"
-                if isinstance(outcome, RetryableError):
-                    why = f"gave up after {item.attempts} attempts: {why}"
-                mark_failed(session, item.id, worker=worker, now=now, error=why, retry_at=None)
-                self._count("dead")
+        if isinstance(outcome, Released):
+            release(session, item.id, worker=worker, now=now, reason=outcome.reason)
+        elif isinstance(outcome, SendResult):
+            mark_sent(session, item.id, worker=worker, now=now, platform_request_id=outcome.platform_request_id,
+                      duplicate=outcome.duplicate)
+            self._count("duplicates" if outcome.duplicate else "sent")
+        elif isinstance(outcome, QuotaExhausted):
+            pause_channel(session, item.channel, str(outcome), now)
+            release(session, item.id, worker=worker, now=now, reason=f"channel paused: {outcome}")
+            log.error("channel %s paused: %s", item.channel, outcome)
+        elif isinstance(outcome, RetryableError) and item.attempts < self.settings.retry.max_attempts:
+            delay = self.settings.retry.delay(item.attempts, self.rng, outcome.delay_s)
+            mark_failed(session, item.id, worker=worker, now=now, error=str(outcome),
+                        retry_at=now + timedelta(seconds=delay))
+            self._count("retries")
+        else:
+            why = str(outcome) if isinstance(outcome, ChannelError) else f"{type(outcome).__name__}: {outcome}"
+            if isinstance(outcome, RetryableError):
+                why = f"gave up after {item.attempts} attempts: {why}"
+            mark_failed(session, item.id, worker=worker, now=now, error=why, retry_at=None)
+            self._count("dead")
 
     def send_one(self, item: Claimed) -> SendResult | Exception:
+        """Send one claimed delivery; the outcome, success or civicast error, is returned, never raised."""
         channel = self.channels[item.channel]
         try:
             notices = self.renderer.notices(item.notice_id, item.language)
             self.buckets[item.channel].acquire()
-            outcome: SendResult | Exception = channel.send(Batch(item.id, notices, item.recipients))
+            return channel.send(Batch(item.id, notices, item.recipients))
         except (RetryableError, PermanentError, QuotaExhausted) as exc:
-            outcome = exc
             if isinstance(exc, RetryableError) and exc.status == 429:
                 self.buckets[item.channel].drain()
+            return exc
         except LookupError as exc:  # the notice is gone
-            outcome = PermanentError(str(exc))
+            return PermanentError(str(exc))
         except Exception as exc:  # a bug must not kill the sender thread; the attempt counts
             log.exception("unexpected error sending delivery %s", item.id)
-            outcome = RetryableError(f"unexpected {type(exc).__name__}: {exc}")
-        self._record(item, outcome)
-        return outcome
+            return RetryableError(f"unexpected {type(exc).__name__}: {exc}")
+
+    # ------------------------------------------------------------------ recording
+
+    def _recorder(self) -> None:
+        """Writes outcomes in groups: one transaction for everything sent in the last few milliseconds.
+
+        Safe because every send carries its retry key: a worker that dies with outcomes
+        unwritten has its deliveries re-sent after the lease, and the platform answers 409.
+        """
+        pending: list[tuple[Claimed, SendResult | Exception | Released]] = []
+        finishing = False
+        while True:
+            try:
+                entry = self._outcomes.get(timeout=self.settings.record_interval_s)
+                if entry is None:
+                    finishing = True
+                else:
+                    pending.append(entry)
+                while len(pending) < 500:
+                    entry = self._outcomes.get_nowait()
+                    if entry is None:
+                        finishing = True
+                    else:
+                        pending.append(entry)
+            except queue.Empty:
+                pass
+            if pending:
+                try:
+                    now = self.clock()
+                    sent = [(item.id, outcome.platform_request_id, outcome.duplicate)
+                            for item, outcome in pending if isinstance(outcome, SendResult)]
+                    with self.session_factory.begin() as session:
+                        mark_sent_many(session, sent, worker=self.settings.worker_id, now=now)
+                        for item, outcome in pending:
+                            if isinstance(outcome, SendResult):
+                                self._count("duplicates" if outcome.duplicate else "sent")
+                            else:
+                                self._apply(session, item, outcome, now)
+                except Exception:  # keep them and try again shortly; the leases cover the wait
+                    log.exception("recording %d outcomes failed; retrying", len(pending))
+                    time.sleep(self.settings.record_interval_s)
+                    continue
+                for _ in pending:
+                    self._outcomes.task_done()
+                pending = []
+            if finishing and self._outcomes.empty():
+                return
 
     # ------------------------------------------------------------------ the loops
 
-    def _sender(self, channel: str) -> None:
+    def _feeder(self, channel: str, work: queue.Queue[Claimed]) -> None:
+        """The channel's one claimer: keeps its senders supplied without them racing for the database."""
+        low_water = max(1, self.settings.claim_batch // 2)
+        hungry = self._hungry[channel]
         while not self.stop_event.is_set():
+            if work.qsize() >= low_water or channel in self._paused_here:
+                hungry.clear()
+                hungry.wait(self.settings.poll_s)  # a sender asks for more when the queue runs low
+                if channel in self._paused_here and work.empty():
+                    self._paused_here.discard(channel)  # the pause is written: claiming skips paused channels
+                continue
             try:
                 items = self._claim(channel)
             except Exception:  # the database is briefly unavailable: wait and try again
@@ -154,33 +233,62 @@ class Worker:
             if not items:
                 self.stop_event.wait(self.settings.poll_s)
                 continue
-            for index, item in enumerate(items):
-                if self.stop_event.is_set():
-                    break
-                outcome = self.send_one(item)
-                if isinstance(outcome, QuotaExhausted):
-                    self._release_rest(items[index + 1:], str(outcome))
-                    break
-
-    def _release_rest(self, items: list[Claimed], reason: str) -> None:
-        now = self.clock()
-        with self.session_factory.begin() as session:
             for item in items:
-                release(session, item.id, worker=self.settings.worker_id, now=now, reason=reason)
+                work.put(item)
+        self._drain(work, "worker stopping")
+
+    def _sender(self, channel: str, work: queue.Queue[Claimed]) -> None:
+        low_water = max(1, self.settings.claim_batch // 2)
+        hungry = self._hungry[channel]
+        while not self.stop_event.is_set():
+            if work.qsize() < low_water:
+                hungry.set()
+            try:
+                item = work.get(timeout=self.settings.poll_s)
+            except queue.Empty:
+                continue
+            if channel in self._paused_here:
+                self._outcomes.put((item, Released("channel paused")))
+                continue
+            outcome = self.send_one(item)
+            self._outcomes.put((item, outcome))
+            if isinstance(outcome, QuotaExhausted):
+                self._paused_here.add(channel)
+                self._drain(work, f"channel paused: {outcome}")
+
+    def _drain(self, work: queue.Queue[Claimed], reason: str) -> None:
+        while True:
+            try:
+                self._outcomes.put((work.get_nowait(), Released(reason)))
+            except queue.Empty:
+                return
 
     def start(self) -> None:
+        self.stop_event.clear()
+        self._recorder_thread = threading.Thread(target=self._recorder, name="record-outcomes", daemon=True)
+        self._recorder_thread.start()
         for name in self.channels:
-            for n in range(threads_for(self._rate(name) * self.settings.rate_share)):
-                thread = threading.Thread(target=self._sender, args=(name,), name=f"send-{name}-{n}", daemon=True)
+            work: queue.Queue[Claimed] = queue.Queue()
+            feeder = threading.Thread(target=self._feeder, args=(name, work), name=f"claim-{name}", daemon=True)
+            feeder.start()
+            self._threads.append(feeder)
+            for n in range(threads_for(self._rate(name) * self.settings.rate_share, most=self.settings.max_threads)):
+                thread = threading.Thread(target=self._sender, args=(name, work), name=f"send-{name}-{n}",
+                                          daemon=True)
                 thread.start()
                 self._threads.append(thread)
 
     def stop(self, timeout: float = 30.0) -> None:
+        """Stop claiming, finish the sends in flight, write every outcome, then return."""
         self.stop_event.set()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
+        if self._recorder_thread is not None:
+            self._outcomes.put(None)
+            self._recorder_thread.join(max(0.0, deadline - time.monotonic()))
+            self._recorder_thread = None
 
     def run_until_done(self, timeout: float = 600.0, notice_id: int | None = None) -> bool:
         """Send until nothing is outstanding (or the timeout passes); True when all finished."""

@@ -26,7 +26,7 @@ class Faults:
     monthly_quota: int | None = None  # messages per month (LINE counts one per recipient)
     seed: int | None = None
     _random: random.Random = field(default_factory=random.Random, repr=False)
-    _window: tuple[int, int] = (0, 0)  # (second, requests in it)
+    _bucket: tuple[float, float] | None = None  # (tokens, when) of the rate limit's token bucket
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -65,6 +65,8 @@ class Faults:
             for name, value in previous.items():
                 setattr(self, name, value)
             raise
+        if "rate_limit_rps" in changes:
+            self._bucket = None
         if "seed" in changes and self.seed is not None:
             self._random.seed(self.seed)
 
@@ -79,12 +81,20 @@ class Faults:
             time.sleep(self.latency_ms / 1000)
 
     def over_rate_limit(self) -> bool:
-        """Counts one send request; True when it exceeds the per-second limit."""
-        if self.rate_limit_rps is None:
+        """Spends a token for one send request; True when none is left.
+
+        A token bucket holding one second's worth: a burst of ``rate_limit_rps`` requests, then
+        that many per second, as "200 requests per second" is meant.
+        """
+        rate = self.rate_limit_rps
+        if rate is None:
             return False
-        now = int(time.monotonic())
+        now = time.monotonic()
         with self._lock:
-            second, count = self._window
-            count = count + 1 if second == now else 1
-            self._window = (now, count)
-            return count > self.rate_limit_rps
+            tokens, when = self._bucket if self._bucket else (rate, now)
+            tokens = min(rate, tokens + (now - when) * rate)
+            if tokens < 1:
+                self._bucket = (tokens, now)
+                return True
+            self._bucket = (tokens - 1, now)
+            return False

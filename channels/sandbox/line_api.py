@@ -30,6 +30,7 @@ from channels.sandbox.line_events import build_event, deliver_webhook
 
 MAX_BODY = 2 * 1024 * 1024
 USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+USER_IDS = re.compile(r"(?:U[0-9a-f]{32},)*U[0-9a-f]{32}")
 RETRY_KEY = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 AUTH_FAILED = "Authentication failed. Confirm that the access token in the authorization header is valid."
 MONTHLY_LIMIT = "You have reached your monthly limit."
@@ -47,6 +48,13 @@ def line_error(status: int, message: str, details: list[dict[str, str]] | None =
     if details:
         body["details"] = details
     return json_response(body, status, headers)
+
+
+def _joined(values: list[Any]) -> str:
+    try:
+        return ",".join(values)
+    except TypeError:  # something that is not a string: the list is invalid
+        return ""
 
 
 def new_user_id() -> str:
@@ -67,9 +75,11 @@ class LineSandboxState:
     webhook_url: str | None = None
     retry_key_ttl_s: float = 24 * 3600
     users: dict[str, SimulatedUser] = field(default_factory=dict)
-    # inbox: user -> indexes into `deliveries` (one shared record per request keeps 1M inboxes small)
+    # Each accepted send is kept once with its recipients; the per-user inbox index is built when
+    # someone looks, so a 500-recipient multicast costs one append, not 500.
+    deliveries: list[tuple[str, str, float, list[dict[str, Any]], list[str]]] = field(default_factory=list)
     inbox: dict[str, list[int]] = field(default_factory=dict)
-    deliveries: list[tuple[str, str, float, list[dict[str, Any]]]] = field(default_factory=list)
+    indexed: int = 0  # deliveries[:indexed] are in `inbox`
     retry_keys: dict[str, tuple[str, float, int]] = field(default_factory=dict)
     reply_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
     quota_used: int = 0
@@ -191,10 +201,7 @@ class LineSandbox:
             state.quota_used += cost
             if retry_key is not None:
                 state.retry_keys[retry_key] = (request_id, now, len(recipients))
-            index = len(state.deliveries)
-            state.deliveries.append((request_id, via, now, messages))
-            for user in recipients:
-                state.inbox.setdefault(user, []).append(index)
+            state.deliveries.append((request_id, via, now, messages, recipients))
             state.stats[f"{via}_requests"] += 1
             state.stats["messages_delivered"] += len(recipients) * len(messages)
         if self.faults.roll(self.faults.drop_rate):
@@ -209,6 +216,8 @@ class LineSandbox:
     # ------------------------------------------------------------------ the Messaging API
 
     def on_multicast(self, request: Request) -> Response:
+        with self.state.lock:
+            self.state.stats["multicast_http_requests"] += 1
         refused = self._gate(request, send=True)
         if refused:
             return refused
@@ -220,7 +229,8 @@ class LineSandbox:
         details = []
         if not isinstance(to, list) or not 1 <= len(to) <= 500:
             details.append({"message": "Size must be between 1 and 500", "property": "to"})
-        else:
+        elif not USER_IDS.fullmatch(_joined(to)):
+            # one regular-expression pass over all ids; only a bad list is checked id by id
             details += [{"message": "Invalid user ID", "property": f"to[{i}]"}
                         for i, user in enumerate(to) if not isinstance(user, str) or not USER_ID.match(user)]
         details += _validate_messages(body.get("messages"))
@@ -286,22 +296,32 @@ class LineSandbox:
 
     # ------------------------------------------------------------------ sandbox controls
 
+    def _index(self) -> None:
+        """Bring the per-user inbox index up to date (call with the lock held)."""
+        state = self.state
+        for index in range(state.indexed, len(state.deliveries)):
+            for user in state.deliveries[index][4]:
+                state.inbox.setdefault(user, []).append(index)
+        state.indexed = len(state.deliveries)
+
     def on_inbox(self, request: Request, user_id: str) -> Response:
         state = self.state
         with state.lock:
+            self._index()
             indexes = list(state.inbox.get(user_id, ()))
             records = [state.deliveries[i] for i in indexes]
         return json_response({
             "userId": user_id,
             "messages": [
                 {"requestId": rid, "via": via, "receivedAt": at, "message": message}
-                for rid, via, at, messages in records for message in messages
+                for rid, via, at, messages, _ in records for message in messages
             ],
         })
 
     def on_summary(self, request: Request) -> Response:
         """Aggregate delivery figures: how many users got how many sends (duplicates show as > 1)."""
         with self.state.lock:
+            self._index()
             histogram = Counter(len(v) for v in self.state.inbox.values())
             stats = dict(self.state.stats)
         return json_response({
@@ -355,6 +375,7 @@ class LineSandbox:
         with self.state.lock:
             self.state.inbox.clear()
             self.state.deliveries.clear()
+            self.state.indexed = 0
             self.state.retry_keys.clear()
             self.state.reply_tokens.clear()
             self.state.quota_used = 0

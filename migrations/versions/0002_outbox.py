@@ -53,7 +53,6 @@ def upgrade() -> None:
     sa.Column('notice_id', sa.Integer(), nullable=False),
     sa.Column('channel', sa.String(length=64), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
-    sa.Column('recipients', sa.Text(), nullable=False),
     sa.Column('recipient_count', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
@@ -73,8 +72,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_deliveries_claim', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_deliveries_notice', ['notice_id', 'channel', 'language'], unique=False)
 
+    op.create_table('delivery_recipients',
+    sa.Column('delivery_id', sa.String(length=36), nullable=False),
+    sa.Column('recipients', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['delivery_id'], ['deliveries.id'], name=op.f('fk_delivery_recipients_delivery_id_deliveries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('delivery_id', name=op.f('pk_delivery_recipients'))
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('delivery_recipients')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_notice')
         batch_op.drop_index('ix_deliveries_claim')

@@ -1,0 +1,210 @@
+"""Benchmark: fan one notice out to N residents through the sandbox LINE API, exactly once.
+
+The sandbox runs in its own process (``civicast sandbox``); this process is
+civicast: it fans the notice out and runs the real workers. Prints JSON:
+subscribers, requests, delivered, duplicates, missing, segment_s, fanout_s,
+deliver_s, total_s, recipients_per_s, peak_rss_mb and ceiling_ratio
+(total_s ÷ (delivered ÷ 100,000): 1.0 is LINE's multicast ceiling of 200
+requests/s × 500 recipients).
+
+    python bench/fanout.py [--subscribers 1000000] [--rate-limit 200] [--database-url URL]
+
+Targets on a 2-core machine: with --rate-limit 200, ceiling_ratio ≤ 1.10; with no
+limit, ≥ 200,000 recipients/s; peak RSS ≤ 300 MB; duplicates 0, missing 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def write_config(directory: Path, database_url: str, port: int, rate_limit: float | None, threads: int = 4) -> Path:
+    limit = f"\n      rate_limit_rps: {rate_limit}" if rate_limit else ""
+    path = directory / "config.yaml"
+    path.write_text(
+        f"database:\n  url: {database_url}\n"
+        "translation:\n  engine: none\n"
+        f"channels:\n  sandbox:\n    port: {port}\n    line:\n      seed: 1{limit}\n"
+        "  facebook:\n    enabled: false\n"
+        f"  line:\n    requests_per_second: {rate_limit or 100000}\n"
+        "workers:\n  lease_s: 30\n  claim_batch: 50\n  poll_s: 0.05\n  backoff_base_s: 0.2\n  backoff_max_s: 2\n"
+        f"  max_threads_per_channel: {threads}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def seed(config: Path, count: int) -> None:
+    """Residents, in a child process so its memory does not count against civicast's."""
+    code = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from datetime import UTC, datetime
+from sqlalchemy import delete, func, insert, select, text
+from bot.database import upgrade_database
+from bot.services import Services
+from bot.settings import load_settings
+from messages.i18n import LANGUAGES
+from scheduler.audience import ALL_TOPICS, Subscriber
+services = Services(load_settings({str(config)!r}, environ={{}}))
+upgrade_database(services.engine)
+with services.session_factory.begin() as session:
+    have = session.scalar(select(func.count()).select_from(Subscriber).where(Subscriber.label == "bench"))
+    if have != {count}:
+        session.execute(delete(Subscriber))
+        languages = list(LANGUAGES)
+        now = datetime.now(UTC)
+        for start in range(0, {count}, 20000):
+            session.execute(insert(Subscriber), [
+                {{"channel": "line", "platform_user_id": "U%032x" % i, "language": languages[i % 12],
+                  "topics": ALL_TOPICS, "districts": 0, "whole_city": True, "status": "active",
+                  "test_recipient": False, "label": "bench", "created_at": now, "updated_at": now}}
+                for i in range(start, min({count}, start + 20000))])
+if services.engine.dialect.name == "postgresql":
+    with services.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE subscribers"))
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def run(args: argparse.Namespace) -> dict:
+    import requests
+    from sqlalchemy import delete, func, select
+
+    from bot.services import Services
+    from bot.settings import load_settings
+    from messages.models import Notice
+    from scheduler.audience import notice_district_mask, segment
+    from scheduler.outbox import Delivery, DeliveryStatus, outstanding
+    from scheduler.sending import approve, send_now
+
+    workdir = Path(tempfile.mkdtemp(prefix="civicast-bench-"))
+    database_url = args.database_url or f"sqlite:///{ROOT / 'var' / 'bench.db'}"
+    port = free_port()
+    config = write_config(workdir, database_url, port, args.rate_limit, args.threads)
+    seed(config, args.subscribers)
+    sandbox_log = open(workdir / "sandbox.log", "w")  # noqa: SIM115
+    sandbox = subprocess.Popen([str(Path(sys.executable).parent / "civicast"), "--config", str(config), "sandbox"],
+                               stdout=sandbox_log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/sandbox")
+        services = Services(load_settings(config, environ={}))
+        with services.session_factory.begin() as session:
+            session.execute(delete(Delivery))
+            session.execute(delete(Notice))
+            kind = services.kinds.get("typhoon_land_warning")
+            notice = services.composer.new_notice(kind.id, kind.example_params, author="bench-editor")
+            session.add(notice)
+            session.flush()
+            approve(session, notice.id, "bench-approver")
+            notice_id = notice.id
+
+        worker = services.build_worker("bench")  # builds the channels: the SDK import is not fan-out time
+        assert services.dispatch.channels
+        started = time.perf_counter()
+        with services.session_factory() as session:
+            segmented = sum(len(users) for _, users in segment(
+                session, channel="line", topic="disaster", districts_mask=notice_district_mask(services.glossary,
+                                                                                               ["all"])))
+        segment_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        fanout = send_now(services.dispatch, notice_id)
+        fanout_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        worker.start()
+        while True:
+            with services.session_factory() as session:
+                if outstanding(session, notice_id) == 0:
+                    break
+            time.sleep(0.05)
+        deliver_s = time.perf_counter() - started
+        worker.stop()
+
+        with services.session_factory() as session:
+            delivered = session.scalar(select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
+                Delivery.notice_id == notice_id, Delivery.status == DeliveryStatus.SENT.value))
+        figures = requests.get(f"{base}/sandbox/line/summary", timeout=60).json()
+        stats = figures["stats"]
+        total_s = fanout_s + deliver_s
+        received = figures["users"]
+        return {
+            "subscribers": args.subscribers,
+            "database": services.engine.dialect.name,
+            "rate_limit_rps": args.rate_limit,
+            "segmented": segmented,
+            "deliveries": fanout.deliveries,
+            "requests": stats.get("multicast_http_requests", 0),
+            "refused_429": stats.get("multicast_http_requests", 0) - stats.get("multicast_requests", 0)
+            - stats.get("retry_key_conflicts", 0),
+            "delivered": int(delivered),
+            "duplicates": figures["users_with_more_than_one"],
+            "missing": args.subscribers - received,
+            "segment_s": round(segment_s, 3),
+            "fanout_s": round(fanout_s, 3),
+            "deliver_s": round(deliver_s, 3),
+            "total_s": round(total_s, 3),
+            "recipients_per_s": round(int(delivered) / deliver_s) if deliver_s else None,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "ceiling_ratio": round(total_s / (int(delivered) / 100_000), 3) if delivered else None,
+            "worker": worker.counters,
+            "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+            "date": datetime.now(UTC).date().isoformat(),
+        }
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+        sandbox_log.close()
+
+
+def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=1_000_000)
+    parser.add_argument("--rate-limit", type=float, default=None,
+                        help="the sandbox's multicast limit in requests/s (LINE's is 200); default: none")
+    parser.add_argument("--database-url", default=None, help="default: SQLite under var/")
+    parser.add_argument("--threads", type=int, default=4, help="sender threads (workers.max_threads_per_channel)")
+    print(json.dumps(run(parser.parse_args()), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -34,8 +34,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Benchmarks print their figures (bench/RESULTS.md keeps the measured ones). BENCH_DATABASE_URL=postgresql+psycopg://...
+# runs the fan-out on PostgreSQL.
 bench: $(STAMP)
 	$(BIN)/python bench/compose.py
+	$(BIN)/python bench/fanout.py --subscribers 1000000 --rate-limit 200 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
+	$(BIN)/python bench/fanout.py --subscribers 1000000 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

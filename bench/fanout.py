@@ -38,7 +38,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def write_config(directory: Path, database_url: str, port: int, rate_limit: float | None, threads: int = 4) -> Path:
+def write_config(directory: Path, database_url: str, port: int, rate_limit: float | None, threads: int = 6,
+                 workers: int = 1) -> Path:
     limit = f"\n      rate_limit_rps: {rate_limit}" if rate_limit else ""
     path = directory / "config.yaml"
     path.write_text(
@@ -47,8 +48,9 @@ def write_config(directory: Path, database_url: str, port: int, rate_limit: floa
         f"channels:\n  sandbox:\n    port: {port}\n    line:\n      seed: 1{limit}\n"
         "  facebook:\n    enabled: false\n"
         f"  line:\n    requests_per_second: {rate_limit or 100000}\n"
-        "workers:\n  lease_s: 30\n  claim_batch: 50\n  poll_s: 0.05\n  backoff_base_s: 0.2\n  backoff_max_s: 2\n"
-        f"  max_threads_per_channel: {threads}\n",
+        "workers:\n  lease_s: 30\n  claim_batch: 100\n  poll_s: 0.05\n  backoff_base_s: 0.2\n  backoff_max_s: 2\n"
+        "  record_interval_s: 0.2\n"
+        f"  max_threads_per_channel: {threads}\n  rate_share: {1 / workers}\n",
         encoding="utf-8",
     )
     return path
@@ -87,6 +89,21 @@ if services.engine.dialect.name == "postgresql":
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def wait_for_log(path: Path, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in path.read_text():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} never said {text!r}")
+        time.sleep(0.1)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def wait_until_up(url: str, timeout: float = 60) -> None:
     import requests
 
@@ -103,7 +120,7 @@ def wait_until_up(url: str, timeout: float = 60) -> None:
 
 def run(args: argparse.Namespace) -> dict:
     import requests
-    from sqlalchemy import delete, func, select
+    from sqlalchemy import delete, func, select, text
 
     from bot.services import Services
     from bot.settings import load_settings
@@ -115,7 +132,7 @@ def run(args: argparse.Namespace) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="civicast-bench-"))
     database_url = args.database_url or f"sqlite:///{ROOT / 'var' / 'bench.db'}"
     port = free_port()
-    config = write_config(workdir, database_url, port, args.rate_limit, args.threads)
+    config = write_config(workdir, database_url, port, args.rate_limit, args.threads, args.workers)
     seed(config, args.subscribers)
     sandbox_log = open(workdir / "sandbox.log", "w")  # noqa: SIM115
     sandbox = subprocess.Popen([str(Path(sys.executable).parent / "civicast"), "--config", str(config), "sandbox"],
@@ -133,9 +150,20 @@ def run(args: argparse.Namespace) -> dict:
             session.flush()
             approve(session, notice.id, "bench-approver")
             notice_id = notice.id
+        if services.engine.dialect.name == "postgresql":
+            # Earlier runs' deleted rows would slow this one down (this server runs without autovacuum).
+            with services.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE deliveries, delivery_recipients, notices"))
 
         worker = services.build_worker("bench")  # builds the channels: the SDK import is not fan-out time
         assert services.dispatch.channels
+        # Scale-out: the other workers are `civicast worker` processes, each with its share of the rate.
+        helpers = [subprocess.Popen([str(Path(sys.executable).parent / "civicast"), "--config", str(config),
+                                     "worker", "--id", f"bench-{n}"], stdout=subprocess.DEVNULL,
+                                    stderr=open(workdir / f"worker-{n}.log", "w"))  # noqa: SIM115
+                   for n in range(1, args.workers)]
+        for n in range(1, args.workers):
+            wait_for_log(workdir / f"worker-{n}.log", "sending on")
         started = time.perf_counter()
         with services.session_factory() as session:
             segmented = sum(len(users) for _, users in segment(
@@ -153,9 +181,13 @@ def run(args: argparse.Namespace) -> dict:
             with services.session_factory() as session:
                 if outstanding(session, notice_id) == 0:
                     break
-            time.sleep(0.05)
+            time.sleep(0.1)
         deliver_s = time.perf_counter() - started
         worker.stop()
+        helper_rss = [peak_rss_mb(helper.pid) for helper in helpers]
+        for helper in helpers:
+            helper.terminate()
+            helper.wait(timeout=30)
 
         with services.session_factory() as session:
             delivered = session.scalar(select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
@@ -181,7 +213,8 @@ def run(args: argparse.Namespace) -> dict:
             "deliver_s": round(deliver_s, 3),
             "total_s": round(total_s, 3),
             "recipients_per_s": round(int(delivered) / deliver_s) if deliver_s else None,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mb": max([round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), *helper_rss]),
+            "worker_processes": args.workers,
             "ceiling_ratio": round(total_s / (int(delivered) / 100_000), 3) if delivered else None,
             "worker": worker.counters,
             "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
@@ -202,7 +235,9 @@ def main() -> None:
     parser.add_argument("--rate-limit", type=float, default=None,
                         help="the sandbox's multicast limit in requests/s (LINE's is 200); default: none")
     parser.add_argument("--database-url", default=None, help="default: SQLite under var/")
-    parser.add_argument("--threads", type=int, default=4, help="sender threads (workers.max_threads_per_channel)")
+    parser.add_argument("--threads", type=int, default=6, help="sender threads (workers.max_threads_per_channel)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes: this one plus N-1 `civicast worker` processes")
     print(json.dumps(run(parser.parse_args()), indent=2))
 
 

@@ -162,6 +162,7 @@ class Services:
             poll_s=cfg.poll_s,
             rate_share=cfg.rate_share,
             max_threads=cfg.max_threads_per_channel,
+            record_interval_s=cfg.record_interval_s,
             rates={name: limits.requests_per_second for name, limits in self.channel_limits.items()},
             retry=RetryPolicy(max_attempts=cfg.max_attempts, base_s=cfg.backoff_base_s, max_s=cfg.backoff_max_s),
         )

@@ -175,7 +175,8 @@ class WorkerSettingsModel(_Section):
     backoff_max_s: float = Field(default=300.0, gt=0)
     # This process's share of each channel's rate: with N worker processes, give each 1/N.
     rate_share: float = Field(default=1.0, gt=0, le=1)
-    max_threads_per_channel: int = Field(default=4, ge=1, le=64)
+    max_threads_per_channel: int = Field(default=6, ge=1, le=64)
+    record_interval_s: float = Field(default=0.1, gt=0, le=5)
 
 
 class Settings(_Section):

@@ -9,6 +9,7 @@ civicast's errors here, at the boundary.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -135,8 +136,18 @@ def check_messages(messages: Sequence[dict[str, Any]]) -> None:
                 raise LimitExceeded("a LINE Flex bubble is at most 30 KB")
 
 
-@lru_cache(maxsize=512)
+_RENDER_LOCK = threading.Lock()
+
+
 def _checked_messages(notice: LocalisedNotice) -> tuple[dict[str, Any], ...]:
+    # The first batch of a notice renders it; the other sender threads wait for that rather than
+    # all rendering and validating the same bubble at once.
+    with _RENDER_LOCK:
+        return _render_checked(notice)
+
+
+@lru_cache(maxsize=512)
+def _render_checked(notice: LocalisedNotice) -> tuple[dict[str, Any], ...]:
     # Rendered, checked against LINE's limits and validated by the SDK's own models once per notice
     # and language; every batch of a fan-out reuses them.
     messages = render_messages(notice)

@@ -170,30 +170,33 @@ def claim(
     lease: timedelta,
     limit: int = 20,
 ) -> list[Claimed]:
-    """Take up to ``limit`` due deliveries for this worker, leased until ``now + lease``."""
-    channels = [c for c in channels if c not in paused_channels(session)]
-    if not channels:
-        return []
-    candidates = select(Delivery.id).where(_claimable(now, channels)).order_by(Delivery.next_attempt_at).limit(limit)
+    """Take up to ``limit`` due deliveries for this worker, leased until ``now + lease``.
+
+    One statement: ``WITH picked AS (SELECT … LIMIT n) UPDATE … FROM picked``. On PostgreSQL
+    the CTE locks with ``FOR UPDATE SKIP LOCKED`` (and is evaluated once, unlike an ``IN``
+    subquery), so concurrent workers take different rows; SQLite runs the statement under its
+    single writer lock. Paused channels are skipped.
+    """
+    table = Delivery.__table__  # Core, not the ORM: a claim is a hot path and needs no identity map
+    paused = select(ChannelState.channel).where(ChannelState.paused.is_(True))
+    due = and_(_claimable(now, channels), table.c.channel.not_in(paused))
+    candidates = select(table.c.id).where(due).order_by(table.c.next_attempt_at).limit(limit)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
-    ids = list(session.scalars(candidates))
-    if not ids:
-        return []
-    # On SQLite the conditional UPDATE is what makes the claim safe: a row another worker took
-    # between the SELECT and here no longer matches and is not returned.
-    table = Delivery.__table__  # Core, not the ORM: a claim is a hot path and needs no identity map
+    picked = candidates.cte("picked")
     claimed = session.connection().execute(
         update(table)
-        .where(table.c.id.in_(ids), _claimable(now, channels))
+        .where(table.c.id == picked.c.id, due)
         .values(status=DeliveryStatus.CLAIMED.value, lease_expires_at=now + lease, claimed_by=worker,
                 attempts=table.c.attempts + 1, updated_at=now)
         .returning(table.c.id, table.c.notice_id, table.c.channel, table.c.language, table.c.attempts)
     ).all()
+    if not claimed:
+        return []
     lists = DeliveryRecipients.__table__
     recipients = dict(session.connection().execute(
         select(lists.c.delivery_id, lists.c.recipients).where(lists.c.delivery_id.in_([row[0] for row in claimed]))
-    ).all()) if claimed else {}
+    ).all())
     return [Claimed(row[0], row[1], row[2], row[3], tuple(recipients.get(row[0]) or ()), row[4]) for row in claimed]
 
 

@@ -66,12 +66,12 @@ class WorkerSettings:
     poll_s: float = 0.5
     rate_share: float = 1.0  # this process's share of each channel's rate
     rates: Mapping[str, float] | None = None  # requests per second per channel, overriding the channel's own
-    record_interval_s: float = 0.05  # outcomes are written together, at most this long after the send
-    max_threads: int = 4  # sender threads per channel, at most (the GIL gains nothing from more)
+    record_interval_s: float = 0.1  # outcomes are written together, at most this long after the send
+    max_threads: int = 6  # sender threads per channel, at most (the GIL gains nothing from more)
     retry: RetryPolicy = RetryPolicy()
 
 
-def threads_for(rate: float, expected_latency_s: float = 0.05, most: int = 4) -> int:
+def threads_for(rate: float, expected_latency_s: float = 0.05, most: int = 6) -> int:
     """Enough senders to keep the channel's rate busy at the expected latency."""
     return max(1, min(most, math.ceil(rate * expected_latency_s)))
 

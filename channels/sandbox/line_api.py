@@ -87,7 +87,13 @@ class LineSandboxState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _validate_messages(messages: Any) -> list[dict[str, str]]:
+def _over_30_kb(contents: dict[str, Any], body_size: int | None) -> bool:
+    if body_size is not None and body_size <= 30 * 1024:
+        return False  # a whole request under 30 KB cannot hold a bubble over it
+    return len(json.dumps(contents, ensure_ascii=False).encode("utf-8")) > 30 * 1024
+
+
+def _validate_messages(messages: Any, body_size: int | None = None) -> list[dict[str, str]]:
     if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
         return [{"message": "Size must be between 1 and 5", "property": "messages"}]
     problems = []
@@ -109,7 +115,7 @@ def _validate_messages(messages: Any) -> list[dict[str, str]]:
             contents = message.get("contents")
             if not isinstance(contents, dict) or contents.get("type") not in ("bubble", "carousel"):
                 problems.append({"message": "Invalid flex container", "property": f"{where}.contents"})
-            elif len(json.dumps(contents, ensure_ascii=False).encode("utf-8")) > 30 * 1024:
+            elif _over_30_kb(contents, body_size):
                 problems.append({"message": "Size must be at most 30KB", "property": f"{where}.contents"})
         items = (message.get("quickReply") or {}).get("items", [])
         if len(items) > 13:
@@ -233,7 +239,7 @@ class LineSandbox:
             # one regular-expression pass over all ids; only a bad list is checked id by id
             details += [{"message": "Invalid user ID", "property": f"to[{i}]"}
                         for i, user in enumerate(to) if not isinstance(user, str) or not USER_ID.match(user)]
-        details += _validate_messages(body.get("messages"))
+        details += _validate_messages(body.get("messages"), request.content_length)
         if details:
             return line_error(400, f"The request body has {len(details)} error(s)", details)
         return self._deliver(request, list(dict.fromkeys(to)), body["messages"], "multicast")

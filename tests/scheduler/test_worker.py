@@ -134,4 +134,4 @@ def test_token_bucket_paces_to_its_rate():
     assert now[0] == pytest.approx(1.0)  # 2 at once, then 10 more at 10 per second
     bucket.drain()
     assert bucket.acquire() == pytest.approx(0.1)
-    assert threads_for(200) == 4 and threads_for(200, most=16) == 10 and threads_for(1) == 1
+    assert threads_for(200) == 6 and threads_for(200, most=16) == 10 and threads_for(1) == 1

@@ -49,7 +49,8 @@ def write_config(directory: Path, database_url: str, port: int, rate_limit: floa
         "  facebook:\n    enabled: false\n"
         f"  line:\n    requests_per_second: {rate_limit or 100000}\n"
         "workers:\n  lease_s: 30\n  claim_batch: 100\n  poll_s: 0.05\n  backoff_base_s: 0.2\n  backoff_max_s: 2\n"
-        "  record_interval_s: 0.2\n"
+        # unlimited: write outcomes in bigger groups to save CPU; limited: CPU is spare, write them promptly
+        f"  record_interval_s: {0.05 if rate_limit else 0.2}\n"
         f"  max_threads_per_channel: {threads}\n  rate_share: {1 / workers}\n",
         encoding="utf-8",
     )
@@ -181,7 +182,8 @@ def run(args: argparse.Namespace) -> dict:
             with services.session_factory() as session:
                 if outstanding(session, notice_id) == 0:
                     break
-            time.sleep(0.1)
+            # Polling costs the workers CPU: often only when the rate limit leaves CPU to spare.
+            time.sleep(0.02 if args.rate_limit else 0.1)
         deliver_s = time.perf_counter() - started
         worker.stop()
         helper_rss = [peak_rss_mb(helper.pid) for helper in helpers]

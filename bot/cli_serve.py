@@ -38,12 +38,12 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
             raise RuntimeFailure(f"cannot start the sandbox on port {settings.channels.sandbox.port}: "
                                  f"{exc.strerror or exc}") from None
         click.echo(f"sandbox LINE and Graph APIs on {url} (inboxes at {url}/sandbox)")
+    worker = services.build_worker()  # warms the composer up before the first request can arrive
+    scheduler = services.build_scheduler()
     try:
         server = make_server(host, port, create_app(settings, services), threaded=True)
     except OSError as exc:
         raise RuntimeFailure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    scheduler = services.build_scheduler()
-    worker = services.build_worker()
     scheduler.start()
     worker.start()
     click.echo(f"civicast on http://{host}:{port} (feeds at /feeds/cap.atom), with the scheduler and workers; "

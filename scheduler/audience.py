@@ -119,11 +119,32 @@ def segment(
         select(Subscriber.language, func.aggregate_strings(Subscriber.platform_user_id, ","))
         .where(*conditions)
         .group_by(Subscriber.language)
-        .order_by(Subscriber.language)
     )
-    for language, joined in session.execute(query):
+    # No ORDER BY: PostgreSQL would sort the joined strings themselves, spilling tens of MB to disk.
+    for language, joined in sorted(session.execute(query).all()):
         if joined:
             yield language, joined.split(",")
+
+
+def segment_language(
+    session: Session,
+    *,
+    channel: str,
+    topic: str,
+    districts_mask: int | None,
+    language: str | None,
+    others_than: Iterable[str] = (),
+    training: bool = False,
+) -> tuple[str | None, list[str]]:
+    """One language's matching user ids; with ``language=None``, those of every language not in
+    ``others_than`` (residents whose language civicast has no catalog for)."""
+    conditions = _segment_filter(channel, topic, districts_mask, training=training)
+    if language is not None:
+        conditions.append(Subscriber.language == language)
+    else:
+        conditions.append(Subscriber.language.not_in(list(others_than)))
+    joined = session.scalar(select(func.aggregate_strings(Subscriber.platform_user_id, ",")).where(*conditions))
+    return language, joined.split(",") if joined else []
 
 
 def audience_counts(

@@ -10,18 +10,19 @@ deliveries are withdrawn. If the transaction fails, there are no rows at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import Audience, ChannelLimits
 from messages.glossary import Glossary
 from messages.i18n import DEFAULT_LANGUAGE
 from messages.models import MsgType, Notice, NoticeStatus
-from scheduler.audience import active_languages, catalog_language, notice_district_mask, segment
+from scheduler.audience import active_languages, catalog_language, notice_district_mask, segment, segment_language
 from scheduler.outbox import (
     PUBLIC_LANGUAGE,
     Delivery,
@@ -72,6 +73,31 @@ def _batches(
         yield language, users
 
 
+def _segment_concurrently(
+    reader: sessionmaker, *, channel: str, topic: str, districts_mask: int | None, training: bool,
+    languages: list[str],
+) -> Iterator[tuple[str, list[str]]]:
+    """Each language's audience read on its own connection, two at a time, while the caller writes
+    the previous language's deliveries: on PostgreSQL reading and writing then overlap."""
+
+    def read(language: str | None) -> tuple[str, list[str]]:
+        with reader() as session:
+            found, users = segment_language(session, channel=channel, topic=topic, districts_mask=districts_mask,
+                                            language=language, others_than=languages, training=training)
+        return found or DEFAULT_LANGUAGE, users
+
+    pending = [*languages, None]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="segment") as pool:
+        # Two reads ahead at most: a million ids are not all held at once.
+        ahead = [pool.submit(read, pending.pop(0)) for _ in range(min(2, len(pending)))]
+        while ahead:
+            language, users = ahead.pop(0).result()
+            if pending:
+                ahead.append(pool.submit(read, pending.pop(0)))
+            if users:
+                yield language, users
+
+
 def _original_recipients(session: Session, original_id: int, channel: str, *, sent_only: bool) -> Iterator[str]:
     statuses = [DeliveryStatus.SENT.value] if sent_only else [s.value for s in DeliveryStatus]
     rows = session.scalars(select(DeliveryRecipients.recipients).join(Delivery).where(
@@ -93,8 +119,13 @@ def fan_out_notice(
     languages: Iterable[str],
     now: datetime,
     public_channels_for_training: bool = False,
+    reader: sessionmaker | None = None,
 ) -> FanoutResult:
-    """Write the notice's deliveries and mark it sending. The caller commits (or rolls back) once."""
+    """Write the notice's deliveries and mark it sending. The caller commits (or rolls back) once.
+
+    With a ``reader`` (a session factory), audiences are read on separate connections while the
+    deliveries are written; only the writing is in the caller's transaction.
+    """
     if notice.status not in (NoticeStatus.APPROVED, NoticeStatus.SCHEDULED):
         raise NotDue(f"notice {notice.id} is {notice.status}; only approved or scheduled notices are sent")
     wanted = set(languages)
@@ -136,6 +167,10 @@ def fan_out_notice(
                 if user in current:
                     by_language.setdefault(current[user], []).append(user)
             audience: Iterable[tuple[str, list[str]]] = sorted(by_language.items())
+        elif reader is not None:
+            audience = _segment_concurrently(reader, channel=channel, topic=notice.topic,
+                                             districts_mask=notice_district_mask(glossary, notice.districts),
+                                             training=notice.training, languages=sorted(wanted))
         else:
             audience = segment(session, channel=channel, topic=notice.topic,
                                districts_mask=notice_district_mask(glossary, notice.districts),

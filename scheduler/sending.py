@@ -137,7 +137,8 @@ def send_now(dispatch: Dispatch, notice_id: int) -> FanoutResult:
             raise NotDue(f"notice {notice_id} is {notice.status}")
         return fan_out_notice(session, notice, glossary=dispatch.glossary, channels=dispatch.channels,
                               languages=dispatch.languages, now=dispatch.clock(),
-                              public_channels_for_training=dispatch.public_channels_for_training)
+                              public_channels_for_training=dispatch.public_channels_for_training,
+                              reader=dispatch.session_factory)
 
 
 def copy_of_recurring(session: Session, template: Notice, now: datetime) -> Notice:

@@ -22,7 +22,7 @@ def wait_for(url: str, timeout_s: float = 20.0) -> requests.Response:
     while True:
         try:
             return requests.get(url, timeout=2)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)

@@ -39,7 +39,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/fanout.py --subscribers 1000000 --rate-limit 200 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
-	$(BIN)/python bench/fanout.py --subscribers 1000000 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
+	$(BIN)/python bench/fanout.py --subscribers 1000000 --workers 2 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -24,13 +24,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from channels.base import utf16_length
 from channels.sandbox.faults import DropConnection, Faults
 from channels.sandbox.line_events import build_event, deliver_webhook
+from channels.sandbox.line_rules import USER_ID, message_problems, recipient_problems
 
 MAX_BODY = 2 * 1024 * 1024
-USER_ID = re.compile(r"^U[0-9a-f]{32}$")
-USER_IDS = re.compile(r"(?:U[0-9a-f]{32},)*U[0-9a-f]{32}")
 RETRY_KEY = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 AUTH_FAILED = "Authentication failed. Confirm that the access token in the authorization header is valid."
 MONTHLY_LIMIT = "You have reached your monthly limit."
@@ -48,13 +46,6 @@ def line_error(status: int, message: str, details: list[dict[str, str]] | None =
     if details:
         body["details"] = details
     return json_response(body, status, headers)
-
-
-def _joined(values: list[Any]) -> str:
-    try:
-        return ",".join(values)
-    except TypeError:  # something that is not a string: the list is invalid
-        return ""
 
 
 def new_user_id() -> str:
@@ -85,42 +76,6 @@ class LineSandboxState:
     quota_used: int = 0
     stats: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def _over_30_kb(contents: dict[str, Any], body_size: int | None) -> bool:
-    if body_size is not None and body_size <= 30 * 1024:
-        return False  # a whole request under 30 KB cannot hold a bubble over it
-    return len(json.dumps(contents, ensure_ascii=False).encode("utf-8")) > 30 * 1024
-
-
-def _validate_messages(messages: Any, body_size: int | None = None) -> list[dict[str, str]]:
-    if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
-        return [{"message": "Size must be between 1 and 5", "property": "messages"}]
-    problems = []
-    for i, message in enumerate(messages):
-        where = f"messages[{i}]"
-        if not isinstance(message, dict) or message.get("type") not in {
-            "text", "flex", "sticker", "image", "video", "audio", "location", "imagemap", "template"
-        }:
-            problems.append({"message": "Invalid message type", "property": f"{where}.type"})
-            continue
-        if message["type"] == "text":
-            text = message.get("text")
-            if not isinstance(text, str) or not 1 <= utf16_length(text) <= 5000:
-                problems.append({"message": "Length must be between 1 and 5000", "property": f"{where}.text"})
-        if message["type"] == "flex":
-            alt = message.get("altText")
-            if not isinstance(alt, str) or not 1 <= len(alt) <= 1500:
-                problems.append({"message": "Length must be between 1 and 1500", "property": f"{where}.altText"})
-            contents = message.get("contents")
-            if not isinstance(contents, dict) or contents.get("type") not in ("bubble", "carousel"):
-                problems.append({"message": "Invalid flex container", "property": f"{where}.contents"})
-            elif _over_30_kb(contents, body_size):
-                problems.append({"message": "Size must be at most 30KB", "property": f"{where}.contents"})
-        items = (message.get("quickReply") or {}).get("items", [])
-        if len(items) > 13:
-            problems.append({"message": "Size must be between 0 and 13", "property": f"{where}.quickReply.items"})
-    return problems
 
 
 class LineSandbox:
@@ -232,14 +187,7 @@ class LineSandbox:
             return problem
         body = body if isinstance(body, dict) else {}
         to = body.get("to")
-        details = []
-        if not isinstance(to, list) or not 1 <= len(to) <= 500:
-            details.append({"message": "Size must be between 1 and 500", "property": "to"})
-        elif not USER_IDS.fullmatch(_joined(to)):
-            # one regular-expression pass over all ids; only a bad list is checked id by id
-            details += [{"message": "Invalid user ID", "property": f"to[{i}]"}
-                        for i, user in enumerate(to) if not isinstance(user, str) or not USER_ID.match(user)]
-        details += _validate_messages(body.get("messages"), request.content_length)
+        details = recipient_problems(to) + message_problems(body.get("messages"), request.content_length)
         if details:
             return line_error(400, f"The request body has {len(details)} error(s)", details)
         return self._deliver(request, list(dict.fromkeys(to)), body["messages"], "multicast")
@@ -255,7 +203,7 @@ class LineSandbox:
         details = []
         if not isinstance(body.get("to"), str) or not USER_ID.match(body["to"]):
             details.append({"message": "Invalid user ID", "property": "to"})
-        details += _validate_messages(body.get("messages"))
+        details += message_problems(body.get("messages"))
         if details:
             return line_error(400, f"The request body has {len(details)} error(s)", details)
         return self._deliver(request, [body["to"]], body["messages"], "push")
@@ -268,7 +216,7 @@ class LineSandbox:
         if problem:
             return problem
         body = body if isinstance(body, dict) else {}
-        details = _validate_messages(body.get("messages"))
+        details = message_problems(body.get("messages"))
         if details:
             return line_error(400, f"The request body has {len(details)} error(s)", details)
         with self.state.lock:

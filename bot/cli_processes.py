@@ -15,6 +15,9 @@ from bot.cli import AppContext, RuntimeFailure
 
 def configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler reports every run of the five-second tick; civicast logs what matters itself.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _wait_for_signal() -> None:

@@ -176,49 +176,49 @@ class LineSandbox:
 
     # ------------------------------------------------------------------ the Messaging API
 
+    def _send_body(self, request: Request, *, send: bool) -> tuple[dict[str, Any], Response | None]:
+        """The gate, then the JSON body of a send request (an object, or LINE's refusal)."""
+        refused = self._gate(request, send=send)
+        if refused:
+            return {}, refused
+        body, problem = self._body(request)
+        return (body if isinstance(body, dict) else {}), problem
+
+    @staticmethod
+    def _invalid(details: list[dict[str, str]]) -> Response:
+        return line_error(400, f"The request body has {len(details)} error(s)", details)
+
     def on_multicast(self, request: Request) -> Response:
         with self.state.lock:
             self.state.stats["multicast_http_requests"] += 1
-        refused = self._gate(request, send=True)
+        body, refused = self._send_body(request, send=True)
         if refused:
             return refused
-        body, problem = self._body(request)
-        if problem:
-            return problem
-        body = body if isinstance(body, dict) else {}
         to = body.get("to")
         details = recipient_problems(to) + message_problems(body.get("messages"), request.content_length)
         if details:
-            return line_error(400, f"The request body has {len(details)} error(s)", details)
+            return self._invalid(details)
         return self._deliver(request, list(dict.fromkeys(to)), body["messages"], "multicast")
 
     def on_push(self, request: Request) -> Response:
-        refused = self._gate(request, send=True)
+        body, refused = self._send_body(request, send=True)
         if refused:
             return refused
-        body, problem = self._body(request)
-        if problem:
-            return problem
-        body = body if isinstance(body, dict) else {}
         details = []
         if not isinstance(body.get("to"), str) or not USER_ID.match(body["to"]):
             details.append({"message": "Invalid user ID", "property": "to"})
         details += message_problems(body.get("messages"))
         if details:
-            return line_error(400, f"The request body has {len(details)} error(s)", details)
+            return self._invalid(details)
         return self._deliver(request, [body["to"]], body["messages"], "push")
 
     def on_reply(self, request: Request) -> Response:
-        refused = self._gate(request, send=False)
+        body, refused = self._send_body(request, send=False)
         if refused:
             return refused
-        body, problem = self._body(request)
-        if problem:
-            return problem
-        body = body if isinstance(body, dict) else {}
         details = message_problems(body.get("messages"))
         if details:
-            return line_error(400, f"The request body has {len(details)} error(s)", details)
+            return self._invalid(details)
         with self.state.lock:
             issued = self.state.reply_tokens.pop(str(body.get("replyToken")), None)
         if issued is None or time.time() - issued[1] > REPLY_TOKEN_TTL_S:

@@ -9,12 +9,19 @@ SYSTEM_STAMP := $(VENV)/.system-packages
 
 install: $(STAMP)
 
-# System packages the project needs: GNU gettext (msgfmt checks the catalogs).
+# System packages the project needs: GNU gettext (msgfmt checks the catalogs) and the Noto fonts the
+# LINE rich-menu images are drawn with (Chinese, Japanese, Korean, Thai, Khmer, Burmese, Latin).
+SYSTEM_PACKAGES := gettext fonts-noto-cjk fonts-noto-core
 $(SYSTEM_STAMP):
-	@command -v msgfmt >/dev/null 2>&1 || { \
-	  echo "installing gettext (msgfmt)"; \
+	@missing=""; \
+	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	ls /usr/share/fonts/truetype/noto/NotoSansKhmer-Regular.ttf >/dev/null 2>&1 || missing="$$missing fonts-noto-core"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq gettext; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 	@mkdir -p $(VENV)
 	@touch $@
 

@@ -70,7 +70,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from bot import cli_admin, cli_channels, cli_notices, cli_processes, cli_send, cli_serve
+    from bot import cli_admin, cli_bot, cli_channels, cli_notices, cli_processes, cli_send, cli_serve
 
     cli.add_command(cli_notices.kinds_command)
     cli.add_command(cli_notices.compose_command)
@@ -80,7 +80,8 @@ def _register() -> None:
     cli.add_command(cli_serve.serve_command)
     for command in (cli_send.notice_group, cli_send.send_command, cli_send.schedule_command,
                     cli_send.cancel_command, cli_send.report_command, cli_send.channel_group,
-                    cli_processes.worker_command, cli_processes.scheduler_command, cli_processes.demo_command):
+                    cli_processes.worker_command, cli_processes.scheduler_command, cli_processes.demo_command,
+                    cli_bot.faq_group, cli_bot.case_group, cli_bot.line_group):
         cli.add_command(command)
 
 

@@ -18,6 +18,7 @@ from messages.kinds import KindBook, default_kind_book
 from messages.translate import FreeTextLocaliser, TranslationEngine, build_engine
 
 if TYPE_CHECKING:
+    from bot.conversation.engine import ConversationEngine
     from channels.base import Channel, ChannelLimits
     from channels.facebook import FacebookChannel
     from channels.line import LineChannel
@@ -176,6 +177,16 @@ class Services:
 
         cfg = self.settings.scheduler
         return SchedulerService(self.dispatch, self.engine, misfire_grace_s=cfg.misfire_grace_s, poll_s=cfg.poll_s)
+
+    @cached_property
+    def conversation_engine(self) -> ConversationEngine:
+        from bot.conversation.engine import ConversationEngine
+        from bot.conversation.faq import FaqIndex
+        from bot.conversation.texts import BotTexts
+
+        return ConversationEngine(session_factory=self.session_factory, texts=BotTexts(self.catalogs),
+                                  glossary=self.glossary, composer=self.composer,
+                                  faq=FaqIndex(self.session_factory))
 
     def build_sandbox(self) -> Sandbox:
         """The LINE and Graph stand-ins, accepting this configuration's tokens."""

@@ -21,8 +21,10 @@ from linebot.v3.messaging import (
     Configuration,
     Message,
     MessagingApi,
+    MessagingApiBlob,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -42,6 +44,7 @@ from messages.compose import LocalisedNotice
 from messages.kinds import Severity
 
 LIVE_API = "https://api.line.me"
+LIVE_DATA_API = "https://api-data.line.me"  # images and other content
 MAX_ALT_TEXT = 1500
 MAX_BUBBLE_BYTES = 30 * 1024
 MAX_TEXT = 5000
@@ -231,17 +234,23 @@ class LineChannel:
     limits = ChannelLimits(max_recipients=500, max_messages=5, max_text_length=MAX_TEXT,
                            requests_per_second=200, audience=Audience.RESIDENTS)
 
-    def __init__(self, *, access_token: str, api_base_url: str = LIVE_API, timeout_s: float = 10.0,
-                 connect_timeout_s: float = 3.0, pool_size: int = 16) -> None:
+    def __init__(self, *, access_token: str, api_base_url: str = LIVE_API, data_base_url: str | None = None,
+                 timeout_s: float = 10.0, connect_timeout_s: float = 3.0, pool_size: int = 16) -> None:
         configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
         configuration.retries = False  # the outbox retries, with the same retry key, on its own schedule
         configuration.connection_pool_maxsize = pool_size
         self._client = _ApiClient(configuration)
         self._api = MessagingApi(self._client)
+        data_host = data_base_url or (LIVE_DATA_API if api_base_url.rstrip("/") == LIVE_API else api_base_url)
+        blob_configuration = Configuration(host=data_host.rstrip("/"), access_token=access_token)
+        blob_configuration.retries = False
+        self._blob_client = ApiClient(blob_configuration)
+        self._blob = MessagingApiBlob(self._blob_client)
         self._timeout = (connect_timeout_s, timeout_s)
 
     def close(self) -> None:
         self._client.close()
+        self._blob_client.close()
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -298,6 +307,20 @@ class LineChannel:
             if INVALID_REPLY_TOKEN.lower() in str(exc).lower():
                 raise InvalidReplyToken(str(exc), status=exc.status) from exc
             raise
+
+    # ------------------------------------------------------------------ rich menus
+
+    def create_rich_menu(self, menu: dict[str, Any]) -> str:
+        """Create a rich menu (LINE's JSON) and return its id."""
+        request = RichMenuRequest.from_dict(menu)
+        return self._call(self._api.create_rich_menu, request).rich_menu_id
+
+    def upload_rich_menu_image(self, rich_menu_id: str, png: bytes) -> None:
+        # Images go to LINE's data host (api-data.line.me), through the SDK's blob API.
+        self._call(self._blob.set_rich_menu_image, rich_menu_id, png, _headers={"Content-Type": "image/png"})
+
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
+        self._call(self._api.link_rich_menu_id_to_user, user_id, rich_menu_id)
 
     def get_profile(self, user_id: str) -> LineProfile | None:
         """The resident's LINE profile (its ``language`` is the app's language), or None if unknown."""

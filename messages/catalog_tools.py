@@ -21,7 +21,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
-from messages.i18n import DEFAULT_LOCALES_DIR, LANGUAGES, SOURCE_LANGUAGE, Language, po_path
+from messages.i18n import DEFAULT_LOCALES_DIR, DOMAINS, LANGUAGES, SOURCE_LANGUAGE, Language, po_path
 from messages.kinds import PLACEHOLDER, KindBook, Param, ParamType, default_kind_book
 
 BRACE_FLAG = "python-brace-format"
@@ -89,10 +89,31 @@ def build_glossary_template(glossary_file: Path) -> Catalog:
     return catalog
 
 
+LABEL_LIMIT = 20  # LINE shows at most 20 characters of a quick-reply button
+
+
+def build_strings_template(strings_file: Path, domain: str) -> Catalog:
+    """A domain of plain keyed strings (the resident bot's), msgctxt "<domain>.<key>"."""
+    import yaml
+
+    with strings_file.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    catalog = Catalog(project="civicast", domain=domain, charset="utf-8", fuzzy=False)
+    for key, text in raw.items():
+        notes = []
+        if key.startswith("label."):
+            notes.append(f"A button: at most {LABEL_LIMIT} characters.")
+        if key.startswith("keyword."):
+            notes.append("Words residents type; give several alternatives separated by |.")
+        _add(catalog, str(text), f"{domain}.{key}", notes)
+    return catalog
+
+
 def templates(locales_dir: Path = DEFAULT_LOCALES_DIR) -> dict[str, Catalog]:
     return {
         "messages": build_messages_template(),
         "glossary": build_glossary_template(locales_dir / "glossary.yaml"),
+        "bot": build_strings_template(locales_dir / "bot.yaml", "bot"),
     }
 
 
@@ -166,7 +187,7 @@ def convert_hans(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Path]:
     converter = opencc.OpenCC("tw2s.json")
     hant, hans = LANGUAGES["zh-Hant"], LANGUAGES["zh-Hans"]
     written = []
-    for domain in ("messages", "glossary"):
+    for domain in DOMAINS:
         source = _read(po_path(locales_dir, hant, domain), hant)
         target_path = po_path(locales_dir, hans, domain)
         target = _read(target_path, hans) if target_path.exists() else Catalog(locale=hans.babel, domain=domain)
@@ -247,7 +268,7 @@ def check_hans_conversion(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Probl
     converter = opencc.OpenCC("tw2s.json")
     hant, hans = LANGUAGES["zh-Hant"], LANGUAGES["zh-Hans"]
     problems = []
-    for domain in ("messages", "glossary"):
+    for domain in DOMAINS:
         source = _read(po_path(locales_dir, hant, domain), hant)
         target_path = po_path(locales_dir, hans, domain)
         target = _read(target_path, hans)

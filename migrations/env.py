@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
+from bot import richmenu  # noqa: F401  (LINE rich menus)
+from bot.conversation import models as conversation_models  # noqa: F401  (the resident bot's tables)
 from messages import models  # noqa: F401  (registers the notice tables)
-from scheduler import audience, outbox  # noqa: F401  (registers subscribers and the outbox)
 from messages.db import Base, make_engine
+from scheduler import audience, outbox  # noqa: F401  (registers subscribers and the outbox)
 
 config = context.config
 target_metadata = Base.metadata

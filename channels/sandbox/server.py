@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from channels.sandbox.faults import DropConnection, Faults
 from channels.sandbox.graph_api import GraphSandbox, GraphSandboxState
 from channels.sandbox.line_api import LineSandbox, LineSandboxState, json_response
+from channels.sandbox.line_richmenu import RichMenuSandbox
 
 
 class _Headers:
@@ -183,6 +184,7 @@ class Sandbox:
 
     line: LineSandbox
     graph: GraphSandbox
+    rich_menus: RichMenuSandbox | None = None
     _server: _ThreadingServer | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -205,10 +207,12 @@ class Sandbox:
         )
         graph = GraphSandbox(GraphSandboxState(page_id=facebook_page_id, page_tokens={facebook_page_token}),
                              graph_faults)
-        return cls(line=line, graph=graph)
+        return cls(line=line, graph=graph, rich_menus=RichMenuSandbox(line.state))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
+        if self.rich_menus is not None and "/richmenu" in path:
+            return self.rich_menus(environ, start_response)
         if path.startswith(("/v2/bot/", "/sandbox/line/")):
             return self.line(environ, start_response)
         if path == "/sandbox/reset":

@@ -1,0 +1,1 @@
+"""The resident bot's dialogue, independent of LINE and Messenger: events in, replies out."""

@@ -1,0 +1,104 @@
+"""What the resident bot keeps: dialogue states, webhook events seen, FAQs, petitions and surveys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from messages.db import Base, utcnow
+
+
+class CaseStatus(StrEnum):
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+CLOSED_STATUSES = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+class Conversation(Base):
+    """Where a resident is in a dialogue, so a restart loses nothing."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))  # "line", "messenger"
+    user_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32), default="idle")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the dialogue's answers so far
+    last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)  # opens Messenger's 24-hour window
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+
+
+class WebhookEvent(Base):
+    """Webhook event ids already handled: a redelivery is recognised and skipped."""
+
+    __tablename__ = "webhook_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaqEntry(Base):
+    __tablename__ = "faq_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    questions: Mapped[list[str]] = mapped_column(default=list)
+    answer: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("key", "language"),)
+
+
+class Case(Base):
+    """A petition (陳情). The resident's ids are removed when they ask to delete their data."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)  # KH-2026-000123
+    channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    user_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    language: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text, default=None)  # "lat,lon" or an address
+    photo: Mapped[str | None] = mapped_column(Text, default=None)  # the platform's content id
+    status: Mapped[CaseStatus] = mapped_column(String(16), default=CaseStatus.RECEIVED)
+    satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)  # 1–5, asked after closing
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", cascade="all, delete-orphan",
+                                                   order_by="CaseEvent.id")
+
+    __table_args__ = (Index("ix_cases_user", "channel", "user_id"),)
+
+
+class CaseEvent(Base):
+    """A change of a case's status, with the officer's note."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey(Case.id, ondelete="CASCADE"))
+    status: Mapped[CaseStatus] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    officer: Mapped[str | None] = mapped_column(String(120), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")

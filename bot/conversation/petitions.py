@@ -1,0 +1,108 @@
+"""Petitions (陳情): case numbers, a resident's cases, status changes, the satisfaction survey.
+
+Functions take the session first and never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.conversation.models import CLOSED_STATUSES, Case, CaseEvent, CaseStatus
+from messages.i18n import TAIPEI
+
+CATEGORIES = ("roads", "drainage", "lighting", "sanitation", "noise", "traffic", "parks", "animals", "other")
+NUMBER_PREFIX = "KH"
+
+
+class CaseError(ValueError):
+    """A case action that cannot be done; the message says why."""
+
+
+def next_number(session: Session, now: datetime) -> str:
+    """KH-<year>-<six digits>, counting from 1 each year (Taipei time)."""
+    year = now.astimezone(TAIPEI).year
+    prefix = f"{NUMBER_PREFIX}-{year}-"
+    latest = session.scalar(select(func.max(Case.number)).where(Case.number.like(f"{prefix}%")))
+    sequence = int(latest.rsplit("-", 1)[1]) + 1 if latest else 1
+    return f"{prefix}{sequence:06d}"
+
+
+def open_case(session: Session, *, channel: str, user_id: str, language: str, category: str, district: str,
+              description: str, location: str | None, photo: str | None, now: datetime) -> Case:
+    if category not in CATEGORIES:
+        raise CaseError(f"unknown petition category {category!r}")
+    case = Case(number=next_number(session, now), channel=channel, user_id=user_id, language=language,
+                category=category, district=district, description=description, location=location, photo=photo,
+                status=CaseStatus.RECEIVED, created_at=now, updated_at=now)
+    session.add(case)
+    session.flush()  # the unique number is checked here; a racing resident makes the caller retry
+    session.add(CaseEvent(case_id=case.id, status=CaseStatus.RECEIVED, created_at=now))
+    return case
+
+
+def cases_of(session: Session, channel: str, user_id: str) -> list[Case]:
+    return list(session.scalars(
+        select(Case).where(Case.channel == channel, Case.user_id == user_id).order_by(Case.id.desc()).limit(10)))
+
+
+def find_case(session: Session, number: str) -> Case:
+    case = session.scalar(select(Case).where(Case.number == number.strip().upper()))
+    if case is None:
+        raise CaseError(f"there is no case {number}")
+    return case
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """What the resident must be told after a status change (nothing if their ids were erased)."""
+
+    number: str
+    channel: str | None
+    user_id: str | None
+    language: str
+    category: str
+    status: CaseStatus
+    note: str | None
+    ask_satisfaction: bool
+
+
+def change_status(session: Session, number: str, status: str, *, note: str | None, officer: str | None,
+                  now: datetime) -> CaseChange:
+    try:
+        new_status = CaseStatus(status)
+    except ValueError:
+        raise CaseError(f"{status!r} is not a case status; use one of {', '.join(s.value for s in CaseStatus)}") \
+            from None
+    case = find_case(session, number)
+    if case.status == new_status and not note:
+        raise CaseError(f"case {case.number} is already {new_status}")
+    closing = new_status in CLOSED_STATUSES and case.status not in CLOSED_STATUSES
+    case.status = new_status
+    case.updated_at = now
+    session.add(CaseEvent(case_id=case.id, status=new_status, note=note, officer=officer, created_at=now))
+    return CaseChange(number=case.number, channel=case.channel, user_id=case.user_id, language=case.language,
+                      category=case.category, status=new_status, note=note,
+                      ask_satisfaction=closing and case.satisfaction is None)
+
+
+def record_satisfaction(session: Session, number: str, channel: str, user_id: str, score: int) -> bool:
+    """Store a 1–5 rating, once, from the resident who filed the case."""
+    if not 1 <= score <= 5:
+        return False
+    result = session.execute(
+        update(Case).where(Case.number == number, Case.channel == channel, Case.user_id == user_id,
+                           Case.satisfaction.is_(None))
+        .values(satisfaction=score)
+    )
+    return result.rowcount == 1
+
+
+def anonymise_cases(session: Session, channel: str, user_id: str) -> int:
+    """Keep the cases (the city still handles them) but forget who filed them."""
+    result = session.execute(
+        update(Case).where(Case.channel == channel, Case.user_id == user_id).values(channel=None, user_id=None))
+    return result.rowcount

@@ -1,0 +1,199 @@
+"""POST /webhooks/line: verify, hand the events on, answer at once.
+
+The signature is checked over the raw body with the channel secret; the events
+are parsed by line-bot-sdk (unknown types included) and handled on a thread
+pool after the response, because LINE wants its answer quickly and a reply may
+need a profile look-up. A redelivered event (same ``webhookEventId``) is
+handled once. Replies use the reply token; if LINE refuses the token (spent or
+expired), the same messages go by push.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.webhooks import (
+    FollowEvent,
+    ImageMessageContent,
+    LocationMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from bot.conversation.engine import ConversationEngine
+from bot.conversation.models import WebhookEvent
+from bot.conversation.replies import EventKind, Incoming, Reply
+from bot.richmenu import RichMenus
+from channels.base import ChannelError, truncate_utf16
+from channels.line import InvalidReplyToken, LineChannel
+from scheduler.audience import catalog_language
+
+log = logging.getLogger("civicast.line_webhook")
+blueprint = Blueprint("line_webhook", __name__)
+MAX_BODY = 1024 * 1024
+EVENT_ID_NAMESPACE = uuid.UUID("8d7c0a3e-8b0d-4f5e-9a0b-6c1c5d2e7f10")
+
+
+def line_messages(replies: list[Reply]) -> list[dict[str, Any]]:
+    """Replies as LINE message objects: text, with the choices as quick-reply postback buttons."""
+    messages = []
+    for reply in replies[:5]:
+        message: dict[str, Any] = {"type": "text", "text": truncate_utf16(reply.text, 5000)}
+        if reply.choices:
+            message["quickReply"] = {"items": [
+                {"type": "action", "action": {"type": "postback", "label": choice.label, "data": choice.data,
+                                              "displayText": choice.label}}
+                for choice in reply.choices
+            ]}
+        messages.append(message)
+    return messages
+
+
+@dataclass(frozen=True)
+class LineEvent:
+    event_id: str
+    reply_token: str | None
+    incoming: Incoming
+
+
+def to_incoming(event: Any) -> LineEvent | None:
+    """The SDK's event as civicast's, or None for events without a user to answer (group joins, ...)."""
+    source = getattr(event, "source", None)
+    user_id = getattr(source, "user_id", None) if source is not None else None
+    if user_id is None and isinstance(getattr(event, "source", None), dict):
+        user_id = event.source.get("userId")
+    event_id = getattr(event, "webhook_event_id", None) or (getattr(event, "webhookEventId", None))
+    if not user_id or not event_id:
+        return None
+    reply_token = getattr(event, "reply_token", None)
+    kind, extra = EventKind.OTHER, {}
+    if isinstance(event, FollowEvent):
+        kind = EventKind.FOLLOW
+    elif isinstance(event, UnfollowEvent):
+        kind = EventKind.UNFOLLOW
+    elif isinstance(event, PostbackEvent):
+        kind, extra = EventKind.POSTBACK, {"data": event.postback.data}
+    elif isinstance(event, MessageEvent):
+        content = event.message
+        if isinstance(content, TextMessageContent):
+            kind, extra = EventKind.TEXT, {"text": content.text}
+        elif isinstance(content, LocationMessageContent):
+            kind, extra = EventKind.LOCATION, {"latitude": content.latitude, "longitude": content.longitude,
+                                               "address": content.address}
+        elif isinstance(content, ImageMessageContent):
+            kind, extra = EventKind.IMAGE, {"content_id": content.id}
+    return LineEvent(str(event_id), reply_token, Incoming(channel="line", user_id=user_id, kind=kind, **extra))
+
+
+class LineBot:
+    """Everything /webhooks/line needs, built once by the application."""
+
+    def __init__(self, *, channel_secret: str, engine: ConversationEngine, line: LineChannel,
+                 session_factory: sessionmaker, executor: ThreadPoolExecutor,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.parser = WebhookParser(channel_secret)
+        self.engine = engine
+        self.line = line
+        self.session_factory = session_factory
+        self.executor = executor
+        self.clock = clock
+
+    def accept(self, body: bytes, signature: str) -> tuple[int, str]:
+        """Check and queue a webhook delivery; the status LINE gets back, and why."""
+        try:
+            events = self.parser.parse(body.decode("utf-8"), signature)
+        except InvalidSignatureError:
+            return 400, "invalid signature"
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+            return 400, "not a LINE webhook body"
+        for event in events:
+            converted = to_incoming(event)
+            if converted is not None:
+                self.executor.submit(self.handle, converted)
+        return 200, "ok"
+
+    def _first_time(self, event_id: str) -> bool:
+        try:
+            with self.session_factory.begin() as session:
+                session.add(WebhookEvent(event_id=event_id, channel="line", received_at=self.clock()))
+            return True
+        except IntegrityError:
+            return False
+
+    def handle(self, event: LineEvent) -> None:
+        """One event, after the webhook answered: once only, however often LINE delivers it."""
+        try:
+            if not self._first_time(event.event_id):
+                return
+            incoming = event.incoming
+            if incoming.kind is EventKind.FOLLOW:
+                profile = self._profile_language(incoming.user_id)
+                incoming = replace(incoming, profile_language=profile)
+            replies = self.engine.handle(incoming)
+            self._link_menu(incoming)
+            if replies:
+                self.send(incoming.user_id, event.reply_token, replies, retry_key=str(
+                    uuid.uuid5(EVENT_ID_NAMESPACE, event.event_id)))
+        except Exception:  # one bad event must not stop the others
+            log.exception("handling LINE event %s failed", event.event_id)
+
+    def _link_menu(self, incoming: Incoming) -> None:
+        """Give the resident the rich menu of the language they now use (if the menus were created)."""
+        if incoming.kind is EventKind.FOLLOW:
+            language = catalog_language(incoming.profile_language) if incoming.profile_language else None
+        elif incoming.kind is EventKind.POSTBACK and incoming.action.get("action") == "lang":
+            language = incoming.action.get("code")
+        else:
+            return
+        if not language:
+            return
+        with self.session_factory() as session:
+            menu_id = RichMenus.menu_for(session, language)
+        if menu_id:
+            try:
+                self.line.link_rich_menu(incoming.user_id, menu_id)
+            except ChannelError as exc:
+                log.warning("rich menu for %s not linked: %s", incoming.user_id, exc)
+
+    def _profile_language(self, user_id: str) -> str | None:
+        try:
+            profile = self.line.get_profile(user_id)
+        except ChannelError as exc:
+            log.warning("profile of %s unavailable: %s", user_id, exc)
+            return None
+        return profile.language if profile else None
+
+    def send(self, user_id: str, reply_token: str | None, replies: list[Reply], *, retry_key: str) -> None:
+        messages = line_messages(replies)
+        if reply_token:
+            try:
+                self.line.reply(reply_token, messages)
+                return
+            except InvalidReplyToken:
+                log.info("reply token refused for %s; pushing instead", user_id)
+        self.line.push(user_id, messages, retry_key=retry_key)
+
+
+@blueprint.post("/webhooks/line")
+def line_webhook() -> Response:
+    bot: LineBot = current_app.extensions["civicast.line_bot"]
+    if (request.content_length or 0) > MAX_BODY:
+        return Response("request body too large", status=413)
+    body = request.get_data(cache=False)
+    if len(body) > MAX_BODY:
+        return Response("request body too large", status=413)
+    status, message = bot.accept(body, request.headers.get("X-Line-Signature", ""))
+    return Response(message, status=status, mimetype="text/plain")

@@ -1,0 +1,127 @@
+"""LINE rich menus in the sandbox: create one, upload its image (LINE's data host), link it to users."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from channels.sandbox.line_api import AUTH_FAILED, LineSandboxState, json_response, line_error
+from channels.sandbox.line_rules import USER_ID
+
+MAX_IMAGE = 1024 * 1024
+
+
+@dataclass
+class RichMenuState:
+    menus: dict[str, dict[str, Any]] = field(default_factory=dict)
+    images: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> (content type, bytes)
+    links: dict[str, str] = field(default_factory=dict)  # user -> rich menu id
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _menu_problems(menu: Any) -> list[dict[str, str]]:
+    if not isinstance(menu, dict):
+        return [{"message": "must be an object", "property": ""}]
+    problems = []
+    size = menu.get("size") or {}
+    width, height = size.get("width"), size.get("height")
+    if not isinstance(width, int) or not 800 <= width <= 2500 or not isinstance(height, int) or height < 250 \
+            or width / height < 1.45:
+        problems.append({"message": "invalid size", "property": "size"})
+    if not isinstance(menu.get("chatBarText"), str) or not 1 <= len(menu["chatBarText"]) <= 14:
+        problems.append({"message": "Length must be between 1 and 14", "property": "chatBarText"})
+    if not isinstance(menu.get("name"), str) or not 1 <= len(menu["name"]) <= 300:
+        problems.append({"message": "Length must be between 1 and 300", "property": "name"})
+    areas = menu.get("areas")
+    if not isinstance(areas, list) or not 1 <= len(areas) <= 20:
+        problems.append({"message": "Size must be between 1 and 20", "property": "areas"})
+    return problems
+
+
+class RichMenuSandbox:
+    def __init__(self, line_state: LineSandboxState, state: RichMenuState | None = None) -> None:
+        self.line_state = line_state
+        self.state = state or RichMenuState()
+        self.url_map = Map([
+            Rule("/v2/bot/richmenu", endpoint="create", methods=["POST"]),
+            Rule("/v2/bot/richmenu/list", endpoint="list", methods=["GET"]),
+            Rule("/v2/bot/richmenu/<menu_id>/content", endpoint="content", methods=["POST"]),
+            Rule("/v2/bot/user/<user_id>/richmenu/<menu_id>", endpoint="link", methods=["POST"]),
+            Rule("/v2/bot/user/<user_id>/richmenu", endpoint="linked", methods=["GET"]),
+            Rule("/sandbox/line/richmenus", endpoint="overview", methods=["GET"]),
+        ])
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        try:
+            endpoint, values = self.url_map.bind_to_environ(environ).match()
+            if endpoint != "overview" and not self._authorised(request):
+                response = line_error(401, AUTH_FAILED)
+            else:
+                response = getattr(self, f"on_{endpoint}")(request, **values)
+        except HTTPException as exc:
+            response = line_error(exc.code or 500, exc.description or exc.name)
+        return response(environ, start_response)
+
+    def _authorised(self, request: Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        return header.startswith("Bearer ") and header[7:] in self.line_state.access_tokens
+
+    def on_create(self, request: Request) -> Response:
+        try:
+            menu = json.loads(request.get_data() or b"null")
+        except ValueError:
+            return line_error(400, "The request body has 1 error(s)", [{"message": "Malformed JSON", "property": ""}])
+        problems = _menu_problems(menu)
+        if problems:
+            return line_error(400, f"The request body has {len(problems)} error(s)", problems)
+        menu_id = "richmenu-" + uuid.uuid4().hex
+        with self.state.lock:
+            self.state.menus[menu_id] = menu
+        return json_response({"richMenuId": menu_id})
+
+    def on_list(self, request: Request) -> Response:
+        return json_response({"richmenus": [{"richMenuId": k, **v} for k, v in self.state.menus.items()]})
+
+    def on_content(self, request: Request, menu_id: str) -> Response:
+        if menu_id not in self.state.menus:
+            return line_error(404, "Not found")
+        if request.mimetype not in ("image/png", "image/jpeg"):
+            return line_error(415, "Unsupported media type")
+        data = request.get_data()
+        if len(data) > MAX_IMAGE:
+            return line_error(413, "Request Entity Too Large")
+        with self.state.lock:
+            if menu_id in self.state.images:
+                return line_error(400, "An image has already been uploaded to the richmenu")
+            self.state.images[menu_id] = (request.mimetype, len(data))
+        return json_response({})
+
+    def on_link(self, request: Request, user_id: str, menu_id: str) -> Response:
+        if not USER_ID.match(user_id):
+            return line_error(400, "The value for the 'userId' parameter is invalid")
+        if menu_id not in self.state.menus:
+            return line_error(404, "Not found")
+        if menu_id not in self.state.images:
+            return line_error(400, "must upload richmenu image before applying it to user")
+        with self.state.lock:
+            self.state.links[user_id] = menu_id
+        return json_response({})
+
+    def on_linked(self, request: Request, user_id: str) -> Response:
+        menu_id = self.state.links.get(user_id)
+        return json_response({"richMenuId": menu_id}) if menu_id else line_error(404, "the user has no richmenu")
+
+    def on_overview(self, request: Request) -> Response:
+        return json_response({
+            "menus": [{"richMenuId": k, "name": v.get("name"), "chatBarText": v.get("chatBarText"),
+                       "image": self.state.images.get(k, (None, 0))[0]} for k, v in self.state.menus.items()],
+            "links": dict(self.state.links),
+        })

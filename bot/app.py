@@ -14,7 +14,7 @@ from bot.settings import Settings
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 
-def create_app(settings: Settings, services: Services | None = None) -> Flask:
+def create_app(settings: Settings, services: Services | None = None, *, resume_webhook_events: bool = True) -> Flask:
     services = services or Services(settings)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
@@ -36,6 +36,9 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
         executor=executor)
     app.register_blueprint(line_webhook.blueprint)
     app.register_blueprint(messenger_webhook.blueprint)
+    if resume_webhook_events:  # events a previous process stored and never answered
+        for bot in (app.extensions["civicast.line_bot"], app.extensions["civicast.messenger_bot"]):
+            bot.inbox.resume()
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -10,7 +10,23 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import make_server
 
 from bot.cli import AppContext, RuntimeFailure
+from bot.conversation.faq import FaqFileError, seed_if_empty
 from bot.database import upgrade_database
+from channels.base import ChannelError
+
+
+def _sandbox_rich_menus(services) -> None:  # type: ignore[no-untyped-def]
+    """The sandbox starts empty each time: give it the rich menus, as `civicast line richmenu` does on LINE."""
+    from bot.conversation.texts import BotTexts
+    from bot.richmenu import FontMissing, RichMenus
+
+    try:
+        created = RichMenus(services.line, BotTexts(services.catalogs)).create_all(services.settings.languages)
+    except (FontMissing, ChannelError) as exc:
+        click.echo(f"rich menus not created: {exc}")
+        return
+    with services.session_factory.begin() as session:
+        RichMenus.remember(session, created)
 
 
 @click.command("serve")
@@ -27,8 +43,13 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
     services = app.services
     try:
         upgrade_database(services.engine)  # the embedded default needs no separate set-up step
+        seeded = seed_if_empty(services.session_factory)  # officers' later edits are never overwritten
     except SQLAlchemyError as exc:
         raise RuntimeFailure(f"database unavailable or not upgradable: {exc.__class__.__name__}: {exc}") from None
+    except FaqFileError as exc:
+        raise RuntimeFailure(f"FAQ files unusable: {exc}") from None
+    if seeded:
+        click.echo(f"FAQ seeded: {seeded} entries from bot/data/faq")
     sandbox = None
     if settings.channels.mode == "sandbox":
         sandbox = services.build_sandbox()
@@ -38,6 +59,7 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
             raise RuntimeFailure(f"cannot start the sandbox on port {settings.channels.sandbox.port}: "
                                  f"{exc.strerror or exc}") from None
         click.echo(f"sandbox LINE and Graph APIs on {url} (inboxes at {url}/sandbox)")
+        _sandbox_rich_menus(services)
     worker = services.build_worker()  # warms the composer up before the first request can arrive
     scheduler = services.build_scheduler()
     try:

@@ -10,6 +10,7 @@ expired), the same messages go by push.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -21,7 +22,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.webhook import UnknownEvent
 from linebot.v3.webhooks import (
+    Event,
     FollowEvent,
     ImageMessageContent,
     LocationMessageContent,
@@ -30,12 +33,12 @@ from linebot.v3.webhooks import (
     TextMessageContent,
     UnfollowEvent,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.models import WebhookEvent
 from bot.conversation.replies import EventKind, Incoming, Reply
+from bot.inbox import EventInbox
 from bot.richmenu import RichMenus
 from channels.base import ChannelError, truncate_utf16
 from channels.line import InvalidReplyToken, LineChannel
@@ -98,6 +101,14 @@ def to_incoming(event: Any) -> LineEvent | None:
     return LineEvent(str(event_id), reply_token, Incoming(channel="line", user_id=user_id, kind=kind, **extra))
 
 
+def sdk_event(data: dict[str, Any]) -> Any:
+    """A stored event back as the SDK's model (as its parser makes it, unknown types included)."""
+    try:
+        return Event.from_dict(data)
+    except ValueError:
+        return UnknownEvent.new_from_json_dict(data)
+
+
 class LineBot:
     """Everything /webhooks/line needs, built once by the application."""
 
@@ -108,47 +119,45 @@ class LineBot:
         self.engine = engine
         self.line = line
         self.session_factory = session_factory
-        self.executor = executor
-        self.clock = clock
+        self.inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
+                                handle_payload=self.handle_payload, clock=clock)
 
     def accept(self, body: bytes, signature: str) -> tuple[int, str]:
-        """Check and queue a webhook delivery; the status LINE gets back, and why."""
+        """Check and store a webhook delivery; the status LINE gets back, and why."""
         try:
-            events = self.parser.parse(body.decode("utf-8"), signature)
+            text = body.decode("utf-8")
+            events = self.parser.parse(text, signature)
+            raw_events = json.loads(text)["events"]
         except InvalidSignatureError:
             return 400, "invalid signature"
         except (UnicodeDecodeError, ValueError, KeyError, TypeError):
             return 400, "not a LINE webhook body"
-        for event in events:
+        answerable = []
+        for event, raw in zip(events, raw_events, strict=True):
             converted = to_incoming(event)
             if converted is not None:
-                self.executor.submit(self.handle, converted)
+                answerable.append((converted.event_id, raw))
+        try:
+            self.inbox.accept(answerable)
+        except SQLAlchemyError as exc:  # LINE redelivers what was not acknowledged
+            log.error("LINE events not stored: %s", exc)
+            return 503, "events not stored; deliver again later"
         return 200, "ok"
 
-    def _first_time(self, event_id: str) -> bool:
-        try:
-            with self.session_factory.begin() as session:
-                session.add(WebhookEvent(event_id=event_id, channel="line", received_at=self.clock()))
-            return True
-        except IntegrityError:
-            return False
-
-    def handle(self, event: LineEvent) -> None:
-        """One event, after the webhook answered: once only, however often LINE delivers it."""
-        try:
-            if not self._first_time(event.event_id):
-                return
-            incoming = event.incoming
-            if incoming.kind is EventKind.FOLLOW:
-                profile = self._profile_language(incoming.user_id)
-                incoming = replace(incoming, profile_language=profile)
-            replies = self.engine.handle(incoming)
-            self._link_menu(incoming)
-            if replies:
-                self.send(incoming.user_id, event.reply_token, replies, retry_key=str(
-                    uuid.uuid5(EVENT_ID_NAMESPACE, event.event_id)))
-        except Exception:  # one bad event must not stop the others
-            log.exception("handling LINE event %s failed", event.event_id)
+    def handle_payload(self, event_id: str, payload: dict[str, Any]) -> None:
+        """One stored event, after the webhook answered: once only, however often LINE delivers it."""
+        event = to_incoming(sdk_event(payload))
+        if event is None:
+            return
+        incoming = event.incoming
+        if incoming.kind is EventKind.FOLLOW:
+            profile = self._profile_language(incoming.user_id)
+            incoming = replace(incoming, profile_language=profile)
+        replies = self.engine.handle(incoming)
+        self._link_menu(incoming)
+        if replies:
+            self.send(incoming.user_id, event.reply_token, replies,
+                      retry_key=str(uuid.uuid5(EVENT_ID_NAMESPACE, event_id)))
 
     def _link_menu(self, incoming: Incoming) -> None:
         """Give the resident the rich menu of the language they now use (if the menus were created)."""

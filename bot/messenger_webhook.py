@@ -14,16 +14,18 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.models import WebhookEvent
 from bot.conversation.replies import EventKind, Incoming, Reply
+from bot.inbox import EventInbox
 from channels.base import ChannelError
 from channels.facebook import FacebookChannel, OutsideMessagingWindow
 
@@ -70,13 +72,14 @@ def to_incoming(messaging: dict[str, Any]) -> tuple[str, Incoming] | None:
 
 class MessengerBot:
     def __init__(self, *, app_secret: str, verify_token: str, engine: ConversationEngine, facebook: FacebookChannel,
-                 session_factory: sessionmaker, executor: ThreadPoolExecutor) -> None:
+                 session_factory: sessionmaker, executor: ThreadPoolExecutor,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.app_secret = app_secret
         self.verify_token = verify_token
         self.engine = engine
         self.facebook = facebook
-        self.session_factory = session_factory
-        self.executor = executor
+        self.inbox = EventInbox(channel="messenger", session_factory=session_factory, executor=executor,
+                                handle_payload=self.handle_payload, clock=clock)
 
     def accept(self, body: bytes, signature: str) -> tuple[int, str]:
         if not valid_signature(self.app_secret, body, signature):
@@ -85,27 +88,29 @@ class MessengerBot:
             document = json.loads(body)
         except ValueError:
             return 400, "not JSON"
-        if document.get("object") != "page":
+        if not isinstance(document, dict) or document.get("object") != "page":
             return 404, "not a page subscription"
+        answerable = []
         for entry in document.get("entry") or []:
             for messaging in entry.get("messaging") or []:
                 converted = to_incoming(messaging)
                 if converted is not None:
-                    self.executor.submit(self.handle, *converted)
+                    answerable.append((converted[0], messaging))
+        try:
+            self.inbox.accept(answerable)
+        except SQLAlchemyError as exc:  # Facebook retries what was not acknowledged
+            log.error("Messenger events not stored: %s", exc)
+            return 503, "events not stored; deliver again later"
         return 200, "EVENT_RECEIVED"
 
-    def handle(self, event_id: str, incoming: Incoming) -> None:
-        try:
-            try:
-                with self.session_factory.begin() as session:
-                    session.add(WebhookEvent(event_id=event_id[:64], channel="messenger"))
-            except IntegrityError:
-                return  # Facebook delivered it before
-            # Messenger has no "follow": the engine starts the onboarding at a stranger's first message.
-            for reply in self.engine.handle(incoming):
-                self.send(incoming.user_id, reply)
-        except Exception:
-            log.exception("handling Messenger event %s failed", event_id)
+    def handle_payload(self, event_id: str, payload: dict[str, Any]) -> None:
+        converted = to_incoming(payload)
+        if converted is None:
+            return
+        incoming = converted[1]
+        # Messenger has no "follow": the engine starts the onboarding at a stranger's first message.
+        for reply in self.engine.handle(incoming):
+            self.send(incoming.user_id, reply)
 
     def send(self, psid: str, reply: Reply) -> None:
         quick = [{"content_type": "text", "title": c.label, "payload": c.data} for c in reply.choices]

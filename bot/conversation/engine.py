@@ -142,6 +142,7 @@ class ConversationEngine:
             "menu": lambda: [self.menu(turn)],
             "latest": lambda: self.latest(turn),
             "ask": lambda: self.ask(turn),
+            "faq": lambda: self.suggested_answer(turn, action.get("key", "")),
             "petition": lambda: [flows.petition_start(turn)],
             "cases": lambda: self.my_cases(turn),
             "settings": lambda: [self.settings(turn)],
@@ -230,13 +231,26 @@ class ConversationEngine:
 
     def answer_question(self, turn: Turn, question: str) -> list[Reply]:
         turn.go("idle")
-        match = self.faq.answer(question, turn.language)
+        language = turn.language
+        match = self.faq.nearest(question, language)
+        if match is not None and match.score >= self.faq.threshold:
+            return [self.faq_answer(language, match.answer)]
+        # Not sure enough to answer: say so honestly, and offer the nearest question if there is one.
+        text = self.texts(language, "faq_unknown")
+        choices = [Choice.of(self.texts(language, "label.petition"), "petition"),
+                   Choice.of(self.texts(language, "label.menu"), "menu")]
         if match is not None:
-            return [Reply(match.answer, (Choice.of(self.texts(turn.language, "label.ask"), "ask"),
-                                         Choice.of(self.texts(turn.language, "label.menu"), "menu")))]
-        return [Reply(self.texts(turn.language, "faq_unknown"),
-                      (Choice.of(self.texts(turn.language, "label.petition"), "petition"),
-                       Choice.of(self.texts(turn.language, "label.menu"), "menu")))]
+            text += "\n\n" + self.texts(language, "faq_suggest", question=match.question)
+            choices.insert(0, Choice.of(self.texts(language, "label.show_answer"), "faq", key=match.key))
+        return [Reply(text, tuple(choices))]
+
+    def faq_answer(self, language: str, answer: str) -> Reply:
+        return Reply(answer, (Choice.of(self.texts(language, "label.ask"), "ask"),
+                              Choice.of(self.texts(language, "label.menu"), "menu")))
+
+    def suggested_answer(self, turn: Turn, key: str) -> list[Reply]:
+        match = self.faq.entry(key, turn.language)
+        return [self.faq_answer(turn.language, match.answer)] if match else [self.not_understood(turn)]
 
     def latest(self, turn: Turn) -> list[Reply]:
         resident = turn.resident

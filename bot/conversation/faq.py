@@ -11,9 +11,11 @@ threshold; below it the resident hears an honest "I don't know".
 from __future__ import annotations
 
 import math
+import re
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,65 +24,187 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.models import FaqEntry
-from messages.i18n import LANGUAGES
+from messages.i18n import UnknownLanguage, get_language
 
 FAQ_DIR = Path(__file__).resolve().parent.parent / "data" / "faq"
+QUESTION_WORDS_FILE = FAQ_DIR.parent / "faq_question_words.yaml"
 ANSWER_WEIGHT = 0.6  # an answer's words count, but less than a way of asking
+# Measured on held-out paraphrases in tests/bot/data/faq_paraphrases: at or above THRESHOLD the bot
+# answers; between SUGGEST and THRESHOLD it says it does not know and offers the nearest question.
 THRESHOLD = 0.3
+SUGGEST = 0.2
 
 
-def _clean(text: str) -> str:
+def _fold(text: str, *, accents: bool = True) -> str:
+    """Casefold and, with ``accents``, strip accents from Latin letters (Vietnamese typed without them).
+
+    Only marks on Latin letters go; Thai, Khmer and Burmese vowel signs are letters of their words.
+    """
     text = unicodedata.normalize("NFKC", text).casefold()
-    # Drop punctuation and symbols but keep letters, digits and the combining vowel signs of Thai,
-    # Khmer and Burmese (which are not "alphanumeric" to Python).
-    return "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in text)
+    if not accents:
+        return text
+    text = text.replace("đ", "d")
+    folded: list[str] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.category(ch) == "Mn" and folded and folded[-1].isascii():
+            continue
+        folded.append(ch)
+    return unicodedata.normalize("NFC", "".join(folded))
 
 
-def features(text: str) -> Counter[str]:
+def _clean(text: str, *, accents: bool = True) -> str:
+    # Punctuation, symbols and spaces separate words; letters, digits and combining signs stay.
+    return "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in _fold(text, accents=accents))
+
+
+def has_latin_accents(text: str) -> bool:
+    """Whether the resident typed accents (then "bão", typhoon, is not "bao" or "báo")."""
+    return _fold(text) != _fold(text, accents=False)
+
+
+class QuestionWords:
+    """The words of one language that only make a sentence a question; the matcher leaves them out."""
+
+    def __init__(self, words: list[str] | tuple[str, ...] = (), *, substrings: bool = False) -> None:
+        forms = {_clean(w, accents=accents).strip() for w in words for accents in (True, False)}
+        folded = sorted(forms - {""}, key=len, reverse=True)
+        self.words = frozenset(folded)
+        # Without spaces between words, a question word is cut out wherever it stands, except just
+        # before a combining sign, where it is the start of a longer word (Thai ไหม in ไหม้).
+        self.pattern = (re.compile("|".join(f"(?:{re.escape(w)})(?![\u0300-\u036f\u0e31-\u0e4e"
+                                            f"\u17b6-\u17dd\u102b-\u103e])" for w in folded))
+                        if substrings and folded else None)
+
+    def strip(self, text: str, *, accents: bool = True) -> list[str]:
+        cleaned = _clean(text, accents=accents)
+        if self.pattern is not None:
+            cleaned = self.pattern.sub(" ", cleaned)
+        return [word for word in cleaned.split() if word not in self.words]
+
+
+NO_QUESTION_WORDS = QuestionWords()
+
+
+def read_question_words(path: Path = QUESTION_WORDS_FILE) -> dict[str, QuestionWords]:
+    data = _load_yaml(path) or {}
+    found: dict[str, QuestionWords] = {}
+    for code, item in data.items():  # type: ignore[union-attr]
+        words = item.get("words") if isinstance(item, dict) else None
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise FaqFileError(f"{path}: {code}: 'words' must be a list of words, quoted where YAML would "
+                               "read them as something else (\"on\", \"no\")")
+        try:
+            language = get_language(str(code)).code
+        except UnknownLanguage:
+            raise FaqFileError(f"{path}: {code!r} is not a civicast language") from None
+        found[language] = QuestionWords(words, substrings=item.get("mode") == "substrings")
+    return found
+
+
+def features(text: str, question_words: QuestionWords = NO_QUESTION_WORDS, *,
+             accents: bool = True) -> Counter[str]:
+    """Words and the character bigrams and trigrams inside them (Chinese and Thai need no splitter).
+
+    In scripts written without spaces, a "word" is any run of text, so whole words and the edges
+    of runs mean nothing there: only the grams inside count.
+    """
     grams: Counter[str] = Counter()
-    for word in _clean(text).split():
-        grams[f"w:{word}"] += 1
-        padded = f" {word} "
+    spaced = question_words.pattern is None
+    for word in question_words.strip(text, accents=accents):
+        if spaced:
+            grams[f"w:{word}"] += 1
+            word = f" {word} "
         for size in (2, 3):
-            for start in range(len(padded) - size + 1):
-                grams[padded[start:start + size]] += 1
+            for start in range(len(word) - size + 1):
+                grams[word[start:start + size]] += 1
+        if not spaced and len(word) == 1:
+            grams[word] += 1
     return grams
 
 
 @dataclass(frozen=True)
 class Match:
     key: str
+    question: str  # the entry's first (main) question, shown when the bot only suggests it
     answer: str
     score: float
 
 
-class _LanguageIndex:
-    def __init__(self, docs: list[tuple[str, str, float]], answers: dict[str, str]) -> None:
-        counted = [(key, features(text), weight) for key, text, weight in docs]
+@dataclass(frozen=True)
+class FaqText:
+    key: str
+    questions: tuple[str, ...]
+    answer: str
+
+
+class _Vectors:
+    """TF-IDF vectors of an FAQ's phrasings and answers, with one way of reading text (``features``).
+
+    A gram's weight comes from how many *entries* use it, not how many phrasings: words every
+    entry shares then weigh close to nothing, so an unrelated question cannot reach the
+    threshold on them alone.
+    """
+
+    def __init__(self, entries: list[FaqText], features: Callable[[str], Counter[str]]) -> None:
+        self.features = features
+        counted = [(entry, [features(q) for q in entry.questions], features(entry.answer)) for entry in entries]
         frequency: Counter[str] = Counter()
-        for _, grams, _ in counted:
-            frequency.update(grams.keys())
+        for _, question_grams, answer_grams in counted:
+            used: set[str] = set(answer_grams)
+            for grams in question_grams:
+                used.update(grams)
+            frequency.update(used)
         total = len(counted)
-        self.idf = {gram: math.log((total + 1) / (n + 1)) + 1 for gram, n in frequency.items()}
-        self.docs = [(key, self._vector(grams), weight) for key, grams, weight in counted]
-        self.answers = answers
+        self.idf = {gram: max(0.0, math.log((total + 1) / (n + 0.5))) for gram, n in frequency.items()}
+        self.docs: list[tuple[str, dict[str, float], float]] = []
+        for entry, question_grams, answer_grams in counted:
+            self.docs += [(entry.key, self._vector(grams), 1.0) for grams in question_grams]
+            self.docs.append((entry.key, self._vector(answer_grams), ANSWER_WEIGHT))
 
     def _vector(self, grams: Counter[str]) -> dict[str, float]:
-        vector = {g: (1 + math.log(n)) * self.idf.get(g, 0.0) for g, n in grams.items() if g in self.idf}
+        vector = {g: (1 + math.log(n)) * self.idf[g] for g, n in grams.items() if self.idf.get(g)}
         norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
         return {g: v / norm for g, v in vector.items()}
 
-    def best(self, question: str) -> Match | None:
-        query = self._vector(features(question))
+    def scores(self, question: str) -> dict[str, float]:
+        query = self._vector(self.features(question))
         scores: dict[str, float] = {}
         for key, vector, weight in self.docs:
             small, large = (query, vector) if len(query) < len(vector) else (vector, query)
             score = weight * sum(v * large.get(g, 0.0) for g, v in small.items())
             scores[key] = max(scores.get(key, 0.0), score)
+        return scores
+
+
+class LanguageIndex:
+    """One language's FAQ, ready to compare questions with.
+
+    A question typed with accents is compared with the FAQ as written ("bão", typhoon, is not
+    "báo", alert); one typed without them, with the FAQ stripped of its accents.
+    """
+
+    def __init__(self, entries: list[FaqText], question_words: QuestionWords = NO_QUESTION_WORDS) -> None:
+        self.entries = {entry.key: entry for entry in entries}
+        self.exact = _Vectors(entries, lambda text: features(text, question_words, accents=False))
+        self.folded = _Vectors(entries, lambda text: features(text, question_words, accents=True))
+
+    def best(self, question: str) -> Match | None:
+        scores = (self.exact if has_latin_accents(question) else self.folded).scores(question)
         if not scores:
             return None
         key = max(scores, key=scores.__getitem__)
-        return Match(key, self.answers[key], scores[key])
+        return self.match(key, scores[key])
+
+    def match(self, key: str, score: float = 1.0) -> Match | None:
+        entry = self.entries.get(key)
+        return Match(key, entry.questions[0], entry.answer, score) if entry else None
+
+
+def build_language_index(entries: list[dict[str, object]], language: str | None = None) -> LanguageIndex:
+    """An index of FAQ entries given as dictionaries (``key``, ``questions``, ``answer``)."""
+    words = read_question_words().get(language, NO_QUESTION_WORDS) if language else NO_QUESTION_WORDS
+    return LanguageIndex([FaqText(str(e["key"]), tuple(e["questions"]), str(e["answer"]))  # type: ignore[arg-type]
+                          for e in entries], words)
 
 
 class FaqIndex:
@@ -89,29 +213,41 @@ class FaqIndex:
     def __init__(self, session_factory: sessionmaker, *, threshold: float = THRESHOLD) -> None:
         self.session_factory = session_factory
         self.threshold = threshold
-        self._indexes: dict[str, _LanguageIndex] | None = None
+        self._indexes: dict[str, LanguageIndex] | None = None
         self._lock = threading.Lock()
 
     def reload(self) -> None:
         with self.session_factory() as session:
             rows = session.scalars(select(FaqEntry)).all()
-        by_language: dict[str, tuple[list[tuple[str, str, float]], dict[str, str]]] = {}
+        by_language: dict[str, list[FaqText]] = {}
         for row in rows:
-            docs, answers = by_language.setdefault(row.language, ([], {}))
-            docs += [(row.key, question, 1.0) for question in row.questions]
-            docs.append((row.key, row.answer, ANSWER_WEIGHT))
-            answers[row.key] = row.answer
+            by_language.setdefault(row.language, []).append(
+                FaqText(row.key, tuple(row.questions), row.answer))
+        question_words = read_question_words()
         with self._lock:
-            self._indexes = {language: _LanguageIndex(docs, answers)
-                             for language, (docs, answers) in by_language.items()}
+            self._indexes = {language: LanguageIndex(entries, question_words.get(language, NO_QUESTION_WORDS))
+                             for language, entries in by_language.items()}
+
+    def _index(self, language: str) -> LanguageIndex | None:
+        if self._indexes is None:
+            self.reload()
+        return (self._indexes or {}).get(language)
+
+    def nearest(self, question: str, language: str) -> Match | None:
+        """The closest entry in the resident's language, however weak (None below SUGGEST)."""
+        index = self._index(language)
+        match = index.best(question) if index else None
+        return match if match and match.score >= SUGGEST else None
 
     def answer(self, question: str, language: str) -> Match | None:
         """The answer in the resident's language, or None when nothing matches well enough."""
-        if self._indexes is None:
-            self.reload()
-        index = (self._indexes or {}).get(language)
-        match = index.best(question) if index else None
+        match = self.nearest(question, language)
         return match if match and match.score >= self.threshold else None
+
+    def entry(self, key: str, language: str) -> Match | None:
+        """An entry by its id (a resident who tapped a suggested question)."""
+        index = self._index(language)
+        return index.match(key) if index else None
 
 
 # ----------------------------------------------------------------------------- seeding
@@ -121,30 +257,61 @@ class FaqFileError(ValueError):
     pass
 
 
+def _load_yaml(path: Path) -> object:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        raise FaqFileError(f"{path}: not valid YAML: {exc}") from None
+
+
+def _entry(path: Path, key: object, item: object) -> tuple[list[str], str]:
+    """The questions and answer of one entry, or an error naming the file, the id and what is wrong."""
+    if not isinstance(item, dict):
+        raise FaqFileError(f"{path}: {key!r} must be a mapping with 'questions' and 'answer'")
+    questions, answer = item.get("questions"), item.get("answer")
+    if not isinstance(questions, list) or not questions or not all(isinstance(q, str) and q.strip()
+                                                                   for q in questions):
+        raise FaqFileError(f"{path}: {key!r} needs 'questions', a list of at least one question")
+    if not isinstance(answer, str) or not answer.strip():
+        raise FaqFileError(f"{path}: {key!r} needs an 'answer'")
+    return [q.strip() for q in questions], answer.strip()
+
+
 def read_faq_files(directory: Path = FAQ_DIR) -> list[dict[str, object]]:
     """Entries from ``en.yaml`` (the source, with ids and categories) and ``<language>.yaml`` files."""
     source_path = directory / "en.yaml"
-    with source_path.open(encoding="utf-8") as handle:
-        source = yaml.safe_load(handle)
+    source = _load_yaml(source_path)
+    if not isinstance(source, list):
+        raise FaqFileError(f"{source_path}: expected a list of entries with id, category, questions, answer")
     entries: list[dict[str, object]] = []
-    categories = {}
+    categories: dict[str, str] = {}
     for item in source:
-        categories[item["id"]] = item["category"]
-        entries.append({"key": item["id"], "category": item["category"], "language": "en",
-                        "questions": list(item["questions"]), "answer": item["answer"]})
+        key = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(key, str) or not isinstance(item.get("category"), str):
+            raise FaqFileError(f"{source_path}: every entry needs an 'id' and a 'category' ({item!r:.60})")
+        if key in categories:
+            raise FaqFileError(f"{source_path}: id {key!r} appears twice")
+        categories[key] = item["category"]
+        questions, answer = _entry(source_path, key, item)
+        entries.append({"key": key, "category": item["category"], "language": "en",
+                        "questions": questions, "answer": answer})
     for path in sorted(directory.glob("*.yaml")):
-        language = path.stem
-        if language == "en":
+        if path.stem == "en":
             continue
-        if language not in LANGUAGES:
-            raise FaqFileError(f"{path}: {language!r} is not a civicast language")
-        with path.open(encoding="utf-8") as handle:
-            translated = yaml.safe_load(handle) or {}
+        try:  # files are named like the catalog folders: zh_Hant.yaml, vi.yaml
+            language = get_language(path.stem).code
+        except UnknownLanguage:
+            raise FaqFileError(f"{path}: {path.stem!r} is not a civicast language") from None
+        translated = _load_yaml(path) or {}
+        if not isinstance(translated, dict):
+            raise FaqFileError(f"{path}: expected a mapping from en.yaml ids to questions and answer")
         for key, item in translated.items():
             if key not in categories:
                 raise FaqFileError(f"{path}: {key!r} is not an FAQ of en.yaml")
+            questions, answer = _entry(path, key, item)
             entries.append({"key": key, "category": categories[key], "language": language,
-                            "questions": list(item["questions"]), "answer": item["answer"]})
+                            "questions": questions, "answer": answer})
     return entries
 
 

@@ -40,13 +40,21 @@ class Conversation(Base):
 
 
 class WebhookEvent(Base):
-    """Webhook event ids already handled: a redelivery is recognised and skipped."""
+    """A webhook event as the platform sent it: stored before the webhook answers, handled once.
+
+    Its id makes a redelivery recognisable; ``handled_at`` stays empty until the bot has answered.
+    """
 
     __tablename__ = "webhook_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    handled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (Index("ix_webhook_events_pending", "channel", "handled_at", "received_at"),)
 
 
 class FaqEntry(Base):

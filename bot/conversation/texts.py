@@ -29,6 +29,10 @@ class BotTexts:
             f"bot.{key}", english)
         return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
+    def keyword_of(self, language: str, command: str) -> str:
+        """The word a resident of this language types for a command (the first of its spellings)."""
+        return self(language, f"keyword.{command}").split("|")[0].strip()
+
     def keyword(self, text: str) -> str | None:
         """Which command ("menu", "help", "language") a resident typed, in any language."""
         if self._keywords is None:

@@ -69,9 +69,14 @@ def upgrade() -> None:
     op.create_table('webhook_events',
     sa.Column('event_id', sa.String(length=64), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('handled_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_webhook_events'))
     )
+    op.create_index('ix_webhook_events_pending', 'webhook_events', ['channel', 'handled_at', 'received_at'],
+                    unique=False)
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -86,6 +91,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('case_events')
+    op.drop_index('ix_webhook_events_pending', table_name='webhook_events')
     op.drop_table('webhook_events')
     op.drop_table('line_rich_menus')
     op.drop_table('faq_entries')

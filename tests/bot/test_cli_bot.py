@@ -1,0 +1,77 @@
+"""The bot's commands: civicast faq seed and civicast case update (errors as one line, nothing lost)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.cli import main
+from bot.conversation.models import Case, CaseEvent, FaqEntry
+from bot.conversation.petitions import open_case
+from bot.services import Services
+from bot.settings import load_settings
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch, database_url):
+    path = tmp_path / "config.yaml"
+    path.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
+    monkeypatch.setenv("CIVICAST_CONFIG", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["db", "upgrade"]) == 0
+    return path
+
+
+@pytest.fixture
+def services(config):
+    built = Services(load_settings(config, environ={}))
+    yield built
+    built.close()
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_faq_seed_loads_every_language(capsys, services):
+    code, out, _ = run(capsys, "faq", "seed")
+    assert code == 0 and "in 12 languages" in out
+    with services.session_factory() as session:
+        assert session.scalar(select(func.count(func.distinct(FaqEntry.language)))) == 12
+        seeded = session.scalar(select(func.count()).select_from(FaqEntry))
+    assert run(capsys, "faq", "seed")[0] == 0  # seeding again replaces, never duplicates
+    with services.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(FaqEntry)) == seeded
+
+
+def test_case_update_errors_name_the_problem_and_change_nothing(capsys, services):
+    with services.session_factory.begin() as session:
+        number = open_case(session, channel="line", user_id="U" + "1" * 32, language="en", category="roads",
+                           district="sanmin", description="A pothole on Jiuru Road.", location=None, photo=None,
+                           now=datetime.now(UTC)).number
+    with services.session_factory() as session:
+        events = session.scalar(select(func.count()).select_from(CaseEvent))
+    code, _, err = run(capsys, "case", "update", number, "--status", "fixed")
+    assert code == 2 and "'fixed' is not a case status" in err and "Traceback" not in err
+    code, _, err = run(capsys, "case", "update", "KH-2026-999999", "--status", "closed")
+    assert code == 2 and "KH-2026-999999" in err
+    with services.session_factory() as session:
+        assert session.scalar(select(Case.status)) == "received"
+        assert session.scalar(select(func.count()).select_from(CaseEvent)) == events
+
+
+def test_case_update_of_a_deleted_resident_still_saves_the_status(capsys, services):
+    with services.session_factory.begin() as session:
+        case = open_case(session, channel="line", user_id="U" + "2" * 32, language="vi", category="lighting",
+                         district="lingya", description="Đèn đường hỏng.", location=None, photo=None,
+                         now=datetime.now(UTC))
+        case.channel = case.user_id = None  # the resident deleted their data
+        number = case.number
+    code, out, _ = run(capsys, "case", "update", number, "--status", "resolved", "--note", "Repaired.")
+    assert code == 0 and "nobody to tell" in out
+    with services.session_factory() as session:
+        assert session.scalar(select(Case.status)) == "resolved"

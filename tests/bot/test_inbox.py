@@ -1,0 +1,73 @@
+"""Webhook events are stored before the webhook answers: redeliveries skipped, a restart loses none."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.conversation.models import WebhookEvent
+from bot.inbox import STALE_CLAIM, claim_event, mark_handled, pending_events, store_events
+from tests.support.sandbox import users
+
+NOW = datetime(2026, 9, 1, 3, 0, tzinfo=UTC)
+
+
+def test_a_redelivered_event_is_stored_once(session_factory):
+    with session_factory.begin() as session:
+        assert store_events(session, "line", [("E1", {"n": 1}), ("E2", {"n": 2})], now=NOW) == ["E1", "E2"]
+    with session_factory.begin() as session:
+        assert store_events(session, "line", [("E2", {"n": 2}), ("E3", {"n": 3})], now=NOW) == ["E3"]
+        assert session.scalar(select(WebhookEvent.payload).where(WebhookEvent.event_id == "E2")) == {"n": 2}
+
+
+def test_an_event_is_claimed_by_one_handler_and_retried_if_it_died(session_factory):
+    with session_factory.begin() as session:
+        store_events(session, "line", [("E1", {"n": 1})], now=NOW)
+    with session_factory.begin() as session:
+        assert claim_event(session, "E1", now=NOW) == {"n": 1}
+    with session_factory.begin() as session:
+        assert claim_event(session, "E1", now=NOW + timedelta(seconds=1)) is None  # another worker has it
+        assert pending_events(session, "line", now=NOW + timedelta(seconds=1)) == []
+    later = NOW + STALE_CLAIM + timedelta(seconds=1)  # the first handler died without finishing
+    with session_factory.begin() as session:
+        assert pending_events(session, "line", now=later) == ["E1"]
+        assert claim_event(session, "E1", now=later) == {"n": 1}
+        mark_handled(session, "E1", now=later)
+    with session_factory.begin() as session:
+        assert claim_event(session, "E1", now=later + STALE_CLAIM * 2) is None  # handled: never again
+        assert pending_events(session, "line", now=later + STALE_CLAIM * 2) == []
+
+
+def test_events_older_than_a_day_are_not_resumed(session_factory):
+    with session_factory.begin() as session:
+        store_events(session, "messenger", [("M1", {})], now=NOW)
+        assert pending_events(session, "messenger", now=NOW + timedelta(hours=25)) == []
+        assert pending_events(session, "line", now=NOW) == []  # another channel's
+
+
+def test_an_event_stored_before_a_crash_is_answered_after_the_restart(stack):
+    user = users(1)[0]
+    stack.simulate(userId=user, type="follow")
+    stack.wait_for_messages(user, 2)
+    # The process stored this "menu" message, answered LINE with 200, and died before handling it.
+    event = {"type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
+             "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper()[:26],
+             "deliveryContext": {"isRedelivery": False}, "replyToken": uuid.uuid4().hex,
+             "message": {"id": "1", "type": "text", "text": "menu", "quoteToken": "q"}}
+    with stack.services.session_factory.begin() as session:
+        store_events(session, "line", [(event["webhookEventId"], event)], now=datetime.now(UTC))
+    restarted = create_app(stack.services.settings, stack.services)  # resumes what was left
+    try:
+        messages = stack.wait_for_messages(user, 3)
+        assert messages[-1]["via"] == "push"  # the old reply token is no longer honoured
+        assert messages[-1]["message"]["text"] == stack.converse(user, type="message", text="menu")[0]["text"]
+    finally:
+        restarted.extensions["civicast.webhook_executor"].shutdown(wait=True)
+    with stack.services.session_factory() as session:
+        handled = session.scalar(select(WebhookEvent.handled_at).where(
+            WebhookEvent.event_id == event["webhookEventId"]))
+    assert handled is not None

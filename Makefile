@@ -43,10 +43,13 @@ test: $(STAMP)
 
 # Benchmarks print their figures (bench/RESULTS.md keeps the measured ones). BENCH_DATABASE_URL=postgresql+psycopg://...
 # runs the fan-out on PostgreSQL.
+# Several gunicorn processes storing webhook events at once: a PostgreSQL deployment.
+WEBHOOK_BENCH_DATABASE_URL ?= $(if $(BENCH_DATABASE_URL),$(BENCH_DATABASE_URL),postgresql+psycopg://postgres@127.0.0.1:5432/civicast_bench)
 bench: $(STAMP)
 	$(BIN)/python bench/compose.py
 	$(BIN)/python bench/fanout.py --subscribers 1000000 --rate-limit 200 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 	$(BIN)/python bench/fanout.py --subscribers 1000000 --workers 2 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
+	$(BIN)/python bench/webhook.py --events 20000 --database-url $(WEBHOOK_BENCH_DATABASE_URL)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

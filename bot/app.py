@@ -10,6 +10,7 @@ from bot import line_webhook, messenger_webhook
 from bot.public import feeds
 from bot.services import Services
 from bot.settings import Settings
+from bot.webhook_worker import build_bots
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
@@ -24,21 +25,17 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
     app.register_blueprint(feeds.blueprint)
 
     # Webhook events are handled after the response, on this pool (LINE wants its answer quickly).
-    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="webhook-event")
+    executor = ThreadPoolExecutor(max_workers=settings.webhooks.threads, thread_name_prefix="webhook-event")
     app.extensions["civicast.webhook_executor"] = executor
-    channels = settings.channels
-    app.extensions["civicast.line_bot"] = line_webhook.LineBot(
-        channel_secret=channels.line.channel_secret, engine=services.conversation_engine, line=services.line,
-        session_factory=services.session_factory, executor=executor)
-    app.extensions["civicast.messenger_bot"] = messenger_webhook.MessengerBot(
-        app_secret=channels.facebook.app_secret, verify_token=channels.facebook.verify_token,
-        engine=services.conversation_engine, facebook=services.facebook, session_factory=services.session_factory,
-        executor=executor)
+    handle_here = settings.webhooks.handle_in_web
+    line_bot, messenger_bot = build_bots(services, executor, handle_here=handle_here)
+    app.extensions["civicast.line_bot"] = line_bot
+    app.extensions["civicast.messenger_bot"] = messenger_bot
     app.register_blueprint(line_webhook.blueprint)
     app.register_blueprint(messenger_webhook.blueprint)
-    if resume_webhook_events:  # events a previous process stored and never answered
-        for bot in (app.extensions["civicast.line_bot"], app.extensions["civicast.messenger_bot"]):
-            bot.inbox.resume()
+    if resume_webhook_events and handle_here:  # events a previous process stored and never answered
+        line_bot.inbox.resume()
+        messenger_bot.inbox.resume()
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -1,4 +1,4 @@
-"""``civicast worker``, ``civicast scheduler`` and ``civicast demo``."""
+"""``civicast worker``, ``civicast webhook-worker``, ``civicast scheduler`` and ``civicast demo``."""
 
 from __future__ import annotations
 
@@ -39,6 +39,20 @@ def worker_command(app: AppContext, worker_id: str | None) -> None:
     _wait_for_signal()
     worker.stop()
     click.echo(f"worker stopped: {worker.counters}", err=True)
+
+
+@click.command("webhook-worker")
+@click.pass_obj
+def webhook_worker_command(app: AppContext) -> None:
+    """Answer the webhook events web processes stored (with webhooks.handle_in_web: false)."""
+    from bot.webhook_worker import WebhookWorker
+
+    configure_logging()
+    worker = WebhookWorker(app.services)
+    worker.start()
+    click.echo("webhook worker answering stored LINE and Messenger events", err=True)
+    _wait_for_signal()
+    worker.stop()
 
 
 @click.command("scheduler")

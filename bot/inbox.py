@@ -11,32 +11,38 @@ and the event is handled again.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.models import WebhookEvent
+from messages.db import dialect_insert
 
 log = logging.getLogger("civicast.inbox")
 STALE_CLAIM = timedelta(minutes=5)  # far longer than handling one event takes
 RESUME_WINDOW = timedelta(hours=24)  # older events are not worth answering any more
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def store_events(session: Session, channel: str, events: list[tuple[str, dict[str, Any]]], *,
+def store_events(connection: Connection | Session, channel: str, events: list[tuple[str, dict[str, Any]]], *,
                  now: datetime) -> list[str]:
-    """Store events not seen before; the ids that are new (a redelivered event is left out)."""
-    insert = _INSERTS[session.get_bind().dialect.name]
+    """Store events not seen before; the ids that are new (a redelivered event is left out).
+
+    The webhook calls this on a plain connection: it runs for every delivery, so it skips the ORM.
+    """
+    table = WebhookEvent.__table__
+    statement = dialect_insert(connection)(table).on_conflict_do_nothing(
+        index_elements=["event_id"]).returning(table.c.event_id)
     new = []
     for event_id, payload in events:
-        stored = session.execute(insert(WebhookEvent).values(
-            event_id=event_id[:64], channel=channel, payload=payload, received_at=now,
-        ).on_conflict_do_nothing(index_elements=["event_id"]).returning(WebhookEvent.event_id)).scalar()
+        stored = connection.execute(statement, {"event_id": event_id[:64], "channel": channel, "payload": payload,
+                                                "received_at": now}).scalar()
         if stored is not None:
             new.append(stored)
     return new
@@ -57,35 +63,77 @@ def mark_handled(session: Session, event_id: str, *, now: datetime) -> None:
     session.execute(update(WebhookEvent).where(WebhookEvent.event_id == event_id).values(handled_at=now))
 
 
-def pending_events(session: Session, channel: str, *, now: datetime, limit: int = 1000) -> list[str]:
-    """Events received in the last day and never handled (nor being handled), oldest first."""
-    return list(session.scalars(select(WebhookEvent.event_id).where(
+def pending_events(session: Session, channel: str, *, now: datetime,
+                   limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
+    """Events (id, payload) received in the last day and never handled (nor being handled), oldest first."""
+    return [(row.event_id, row.payload) for row in session.execute(select(
+        WebhookEvent.event_id, WebhookEvent.payload).where(
         WebhookEvent.channel == channel, WebhookEvent.handled_at.is_(None),
         WebhookEvent.received_at > now - RESUME_WINDOW,
         or_(WebhookEvent.claimed_at.is_(None), WebhookEvent.claimed_at < now - STALE_CLAIM),
-    ).order_by(WebhookEvent.received_at).limit(limit)))
+    ).order_by(WebhookEvent.received_at).limit(limit))]
 
 
 class EventInbox:
-    """One channel's stored events, handled on a thread pool after the webhook has answered."""
+    """One channel's stored events, handled on a thread pool after the webhook has answered.
+
+    A resident's events are handled one at a time and in the order they came (a language chosen
+    right after following must not overtake the follow); different residents' in parallel.
+    """
 
     def __init__(self, *, channel: str, session_factory: sessionmaker, executor: ThreadPoolExecutor,
-                 handle_payload: Callable[[str, dict[str, Any]], None], clock: Callable[[], datetime]) -> None:
+                 handle_payload: Callable[[str, dict[str, Any]], None], user_of: Callable[[dict[str, Any]], str],
+                 clock: Callable[[], datetime], handle_here: bool = True) -> None:
         self.channel = channel
         self.session_factory = session_factory
+        self.engine = session_factory.kw["bind"]
         self.executor = executor
         self.handle_payload = handle_payload
+        self.user_of = user_of
         self.clock = clock
+        self.handle_here = handle_here  # False: only store; a webhook worker answers
+        self._queues: dict[str, deque[str]] = {}
+        self._queued: set[str] = set()
+        self._lock = threading.Lock()
 
     def accept(self, events: list[tuple[str, dict[str, Any]]]) -> int:
         """Store the events (committed before the webhook answers) and queue the new ones; how many were new."""
         if not events:
             return 0
-        with self.session_factory.begin() as session:
-            new = store_events(session, self.channel, events, now=self.clock())
-        for event_id in new:
-            self.executor.submit(self.handle, event_id)
+        with self.engine.begin() as connection:
+            new = set(store_events(connection, self.channel, events, now=self.clock()))
+        if not self.handle_here:
+            return len(new)
+        for event_id, payload in events:
+            if event_id[:64] in new:
+                self._enqueue(self.user_of(payload), event_id[:64])
         return len(new)
+
+    def _enqueue(self, user: str, event_id: str) -> None:
+        with self._lock:
+            if event_id in self._queued:  # a poll found it again before its turn came
+                return
+            self._queued.add(event_id)
+            queue = self._queues.get(user)
+            if queue is not None:  # a thread is already working through this resident's events
+                queue.append(event_id)
+                return
+            self._queues[user] = deque([event_id])
+        self.executor.submit(self._drain, user)
+
+    def _drain(self, user: str) -> None:
+        while True:
+            with self._lock:
+                queue = self._queues[user]
+                if not queue:
+                    del self._queues[user]
+                    return
+                event_id = queue.popleft()
+            try:
+                self.handle(event_id)
+            finally:
+                with self._lock:
+                    self._queued.discard(event_id)
 
     def handle(self, event_id: str) -> None:
         try:
@@ -100,11 +148,11 @@ class EventInbox:
             log.exception("handling %s event %s failed", self.channel, event_id)
 
     def resume(self) -> int:
-        """Queue the events a previous process stored but did not handle."""
+        """Queue the events stored but not handled: a previous process's, or (webhook worker) the web's."""
         with self.session_factory() as session:
             waiting = pending_events(session, self.channel, now=self.clock())
-        for event_id in waiting:
-            self.executor.submit(self.handle, event_id)
+        for event_id, payload in waiting:  # oldest first, so each resident's stay in order
+            self._enqueue(self.user_of(payload), event_id)
         if waiting:
             log.info("resuming %d %s webhook event(s) left unhandled", len(waiting), self.channel)
         return len(waiting)

@@ -20,9 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from linebot.v3 import WebhookParser
-from linebot.v3.exceptions import InvalidSignatureError
-from linebot.v3.webhook import UnknownEvent
+from linebot.v3.webhook import SignatureValidator, UnknownEvent
 from linebot.v3.webhooks import (
     Event,
     FollowEvent,
@@ -101,6 +99,12 @@ def to_incoming(event: Any) -> LineEvent | None:
     return LineEvent(str(event_id), reply_token, Incoming(channel="line", user_id=user_id, kind=kind, **extra))
 
 
+def line_user(event: dict[str, Any]) -> str:
+    """The user who sent a raw event ("" for group and room events without one, which get no answer)."""
+    source = event.get("source")
+    return str(source.get("userId") or "") if isinstance(source, dict) and source.get("type") == "user" else ""
+
+
 def sdk_event(data: dict[str, Any]) -> Any:
     """A stored event back as the SDK's model (as its parser makes it, unknown types included)."""
     try:
@@ -114,29 +118,30 @@ class LineBot:
 
     def __init__(self, *, channel_secret: str, engine: ConversationEngine, line: LineChannel,
                  session_factory: sessionmaker, executor: ThreadPoolExecutor,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.parser = WebhookParser(channel_secret)
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), handle_here: bool = True) -> None:
+        self.signature = SignatureValidator(channel_secret)
         self.engine = engine
         self.line = line
         self.session_factory = session_factory
         self.inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
-                                handle_payload=self.handle_payload, clock=clock)
+                                handle_payload=self.handle_payload, user_of=line_user, clock=clock,
+                                handle_here=handle_here)
 
     def accept(self, body: bytes, signature: str) -> tuple[int, str]:
-        """Check and store a webhook delivery; the status LINE gets back, and why."""
+        """Check and store a webhook delivery; the status LINE gets back, and why.
+
+        Only the signature, the event ids and the senders are read here: the events become the
+        SDK's models when they are handled, after LINE has its answer.
+        """
         try:
             text = body.decode("utf-8")
-            events = self.parser.parse(text, signature)
-            raw_events = json.loads(text)["events"]
-        except InvalidSignatureError:
-            return 400, "invalid signature"
+            if not self.signature.validate(text, signature):
+                return 400, "invalid signature"
+            events = json.loads(text)["events"]
+            answerable = [(str(event["webhookEventId"]), event) for event in events
+                          if isinstance(event, dict) and event.get("webhookEventId") and line_user(event)]
         except (UnicodeDecodeError, ValueError, KeyError, TypeError):
             return 400, "not a LINE webhook body"
-        answerable = []
-        for event, raw in zip(events, raw_events, strict=True):
-            converted = to_incoming(event)
-            if converted is not None:
-                answerable.append((converted.event_id, raw))
         try:
             self.inbox.accept(answerable)
         except SQLAlchemyError as exc:  # LINE redelivers what was not acknowledged

@@ -73,13 +73,15 @@ def to_incoming(messaging: dict[str, Any]) -> tuple[str, Incoming] | None:
 class MessengerBot:
     def __init__(self, *, app_secret: str, verify_token: str, engine: ConversationEngine, facebook: FacebookChannel,
                  session_factory: sessionmaker, executor: ThreadPoolExecutor,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), handle_here: bool = True) -> None:
         self.app_secret = app_secret
         self.verify_token = verify_token
         self.engine = engine
         self.facebook = facebook
         self.inbox = EventInbox(channel="messenger", session_factory=session_factory, executor=executor,
-                                handle_payload=self.handle_payload, clock=clock)
+                                handle_payload=self.handle_payload,
+                                user_of=lambda messaging: str((messaging.get("sender") or {}).get("id", "")),
+                                clock=clock, handle_here=handle_here)
 
     def accept(self, body: bytes, signature: str) -> tuple[int, str]:
         if not valid_signature(self.app_secret, body, signature):

@@ -179,6 +179,15 @@ class WorkerSettingsModel(_Section):
     record_interval_s: float = Field(default=0.1, gt=0, le=5)
 
 
+class WebhookSettings(_Section):
+    # True: the web process answers the events it stores (civicast serve: one process does it all).
+    # False: it only stores them and `civicast webhook-worker` answers them (several web processes
+    # under gunicorn keep their CPU for answering LINE quickly).
+    handle_in_web: bool = True
+    threads: int = Field(default=8, ge=1, le=64)
+    poll_s: float = Field(default=0.2, gt=0, le=30)
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     public_base_url: str = "http://127.0.0.1:8000"
@@ -189,6 +198,7 @@ class Settings(_Section):
     channels: ChannelsSettings = ChannelsSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     workers: WorkerSettingsModel = WorkerSettingsModel()
+    webhooks: WebhookSettings = WebhookSettings()
     config_file: Path | None = None
 
     @field_validator("default_language")

@@ -6,12 +6,13 @@ commit: the caller owns the transaction (``with session_factory.begin() as s``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 NAMING_CONVENTION = {
@@ -81,3 +82,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def dialect_insert(session: Session | Connection) -> Callable[..., Any]:
+    """The INSERT of the session's database, which knows ON CONFLICT (PostgreSQL and SQLite both do)."""
+    from sqlalchemy.dialects import postgresql, sqlite  # only the one in use is needed
+
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect.name]

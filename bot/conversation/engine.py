@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
@@ -20,6 +20,7 @@ from bot.conversation.petitions import CaseChange, anonymise_cases, cases_of, re
 from bot.conversation.replies import Choice, EventKind, Incoming, Reply
 from bot.conversation.texts import BotTexts
 from messages.compose import Composer
+from messages.db import dialect_insert
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from messages.notices import active_notices, free_text_versions
@@ -59,11 +60,7 @@ class ConversationEngine:
     def handle(self, event: Incoming) -> list[Reply]:
         now = self.clock()
         with self.session_factory.begin() as session:
-            conversation = session.scalar(select(Conversation).where(
-                Conversation.channel == event.channel, Conversation.user_id == event.user_id))
-            if conversation is None:
-                conversation = Conversation(channel=event.channel, user_id=event.user_id, state="idle", data={})
-                session.add(conversation)
+            conversation = self._conversation(session, event.channel, event.user_id)
             if event.kind is not EventKind.UNFOLLOW:
                 conversation.last_inbound_at = now
             resident = find_subscriber(session, event.channel, event.user_id)
@@ -73,6 +70,20 @@ class ConversationEngine:
                 language = catalog_language(event.profile_language) if event.profile_language else DEFAULT_LANGUAGE
             turn = Turn(session, event, conversation, resident, language, now)
             return self._dispatch(turn)
+
+    @staticmethod
+    def _conversation(session: Session, channel: str, user_id: str) -> Conversation:
+        """The resident's conversation, created if new and locked until this turn commits.
+
+        The lock keeps two processes from interleaving one resident's turns (PostgreSQL; SQLite
+        has a single writer anyway).
+        """
+        session.execute(dialect_insert(session)(Conversation).values(
+            channel=channel, user_id=user_id, state="idle", data={},
+        ).on_conflict_do_nothing(index_elements=["channel", "user_id"]))
+        return session.scalars(select(Conversation).where(
+            Conversation.channel == channel, Conversation.user_id == user_id,
+        ).with_for_update().execution_options(populate_existing=True)).one()
 
     def _dispatch(self, turn: Turn) -> list[Reply]:
         kind = turn.event.kind

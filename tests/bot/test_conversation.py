@@ -45,8 +45,8 @@ def test_follow_without_a_known_language_greets_in_chinese_and_english(engine):
     texts = engine.texts
     assert texts("zh-Hant", "greeting") in replies[0].text and texts("en", "greeting") in replies[0].text
     labels = [c.label for c in replies[1].choices]
-    assert labels == ["繁體中文", "简体中文", "English", "日本語", "한국어", "Tiếng Việt", "Bahasa Indonesia", "ภาษาไทย",
-                      "Filipino", "Bahasa Melayu", "ភាសាខ្មែរ", "မြန်မာဘာသာ"]
+    assert labels == ["繁體中文", "简体中文", "English", "日本語", "한국어", "Tiếng Việt", "Bahasa Indonesia",
+                      "ภาษาไทย", "Filipino", "Bahasa Melayu", "ភាសាខ្មែរ", "မြန်မာဘာသာ"]
 
 
 def test_an_indonesian_profile_reaches_her_district_in_two_taps(engine, session_factory, glossary):

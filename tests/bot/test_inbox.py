@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -34,7 +35,7 @@ def test_an_event_is_claimed_by_one_handler_and_retried_if_it_died(session_facto
         assert pending_events(session, "line", now=NOW + timedelta(seconds=1)) == []
     later = NOW + STALE_CLAIM + timedelta(seconds=1)  # the first handler died without finishing
     with session_factory.begin() as session:
-        assert pending_events(session, "line", now=later) == ["E1"]
+        assert pending_events(session, "line", now=later) == [("E1", {"n": 1})]
         assert claim_event(session, "E1", now=later) == {"n": 1}
         mark_handled(session, "E1", now=later)
     with session_factory.begin() as session:
@@ -71,3 +72,30 @@ def test_an_event_stored_before_a_crash_is_answered_after_the_restart(stack):
         handled = session.scalar(select(WebhookEvent.handled_at).where(
             WebhookEvent.event_id == event["webhookEventId"]))
     assert handled is not None
+
+
+def test_web_processes_only_store_and_the_webhook_worker_answers(stack):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.webhook_worker import WebhookWorker, build_bots
+    from channels.sandbox.line_events import sign
+
+    user = users(1)[0]
+    with ThreadPoolExecutor(max_workers=1) as unused:
+        line_bot, _ = build_bots(stack.services, unused, handle_here=False)
+        event = {"type": "follow", "mode": "active", "timestamp": int(time.time() * 1000),
+                 "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper()[:26],
+                 "deliveryContext": {"isRedelivery": False}, "follow": {"isUnblocked": False},
+                 "replyToken": uuid.uuid4().hex}
+        body = json.dumps({"destination": "U" + "0" * 32, "events": [event]}).encode()
+        secret = stack.services.settings.channels.line.channel_secret
+        assert line_bot.accept(body, sign(secret, body)) == (200, "ok")
+    time.sleep(0.3)
+    assert stack.inbox(user) == []  # stored, not answered by the web process
+    worker = WebhookWorker(stack.services)
+    worker.start()
+    try:
+        messages = stack.wait_for_messages(user, 2)
+    finally:
+        worker.stop()
+    assert messages[0]["via"] == "push"  # the sandbox never issued that reply token

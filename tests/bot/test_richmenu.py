@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from bot.cli import cli
 from bot.conversation.texts import BotTexts
-from bot.settings import SANDBOX_SECRETS
 from bot.richmenu import AREAS, HEIGHT, WIDTH, LineRichMenu, _family, _font, menu_definition, render_image
+from bot.settings import SANDBOX_SECRETS
 from messages.i18n import LANGUAGES, Catalogs
 from tests.support.sandbox import users
 

@@ -1,0 +1,281 @@
+"""Benchmark: signed LINE webhook deliveries against civicast under gunicorn.
+
+Starts the sandbox (``civicast sandbox``, which answers the bot's replies and
+pushes), gunicorn serving ``bot.wsgi:create()`` (storing events) and ``civicast
+webhook-worker`` (answering them), then posts webhook requests
+signed exactly as LINE signs them: residents following, choosing a language,
+topics and a district, opening the menu and asking FAQ questions, one event
+per request as LINE sends a one-to-one chat's events, each resident's in order
+and many residents at once. Prints JSON: accepted events/s and the p50/p99/max
+latency of the webhook's answer; then starts ``civicast webhook-worker`` and
+reports how fast the stored events were answered (replies delivered to the
+sandbox), measured on its own so the two do not share the two cores.
+
+    python bench/webhook.py [--events 20000] [--concurrency 16] [--gunicorn-workers 4] [--database-url URL]
+
+Target on a 2-core machine: ≥ 1,000 accepted events/s with p99 < 100 ms. Several gunicorn
+processes writing at once is a PostgreSQL deployment (on SQLite they queue for its one writer,
+which shows in p99); on PostgreSQL the benchmark works in a schema of its own and drops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.settings import SANDBOX_SECRETS  # noqa: E402
+
+SECRET = SANDBOX_SECRETS["line.channel_secret"]
+QUESTIONS = ["What is the 1999 hotline?", "where do I get dengue spraying", "typhoon day off tomorrow?",
+             "I lost my wallet on the MRT", "menu", "Can I use the city logo?"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def resident_events(user: str, index: int) -> list[dict]:
+    """What one resident sends: follow, language, two topics, a district, the menu, questions."""
+    def event(kind: str, **extra) -> dict:
+        return {"type": kind, "mode": "active", "timestamp": int(time.time() * 1000),
+                "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper()[:26],
+                "deliveryContext": {"isRedelivery": False}, "replyToken": uuid.uuid4().hex, **extra}
+
+    def text(words: str) -> dict:
+        return event("message", message={"id": str(uuid.uuid4().int)[:18], "type": "text", "text": words,
+                                         "quoteToken": "q"})
+
+    def tap(data: str) -> dict:
+        return event("postback", postback={"data": data})
+
+    return [event("follow", follow={"isUnblocked": False}), tap("action=lang&code=en"),
+            tap("action=topic&t=transport"), tap("action=topics_done"), tap("action=district&d=sanmin"),
+            text(QUESTIONS[index % len(QUESTIONS)]), text(QUESTIONS[(index + 1) % len(QUESTIONS)]),
+            tap("action=menu")]
+
+
+def signed(event: dict) -> tuple[bytes, str]:
+    body = json.dumps({"destination": "U" + "0" * 32, "events": [event]}).encode()
+    return body, base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def wait_for(url_host: str, port: int, path: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection(url_host, port, timeout=2)
+            connection.request("GET", path)
+            if connection.getresponse().status < 500:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"nothing answered on {url_host}:{port}{path}")
+
+
+def post_all(port: int, residents: list[list[tuple[bytes, str]]],
+             concurrency: int) -> tuple[list[float], int, float]:
+    """Residents write at once over `concurrency` keep-alive connections, each one's events in order.
+
+    Latencies (s) of every request, how many were not answered 200, and the wall time.
+    """
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    position = [0]
+
+    def sender() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        bad = 0
+        while True:
+            with lock:
+                if position[0] >= len(residents):
+                    break
+                script = residents[position[0]]
+                position[0] += 1
+            for body, signature in script:
+                started = time.perf_counter()
+                connection.request("POST", "/webhooks/line", body=body, headers={
+                    "Content-Type": "application/json", "X-Line-Signature": signature})
+                response = connection.getresponse()
+                response.read()
+                mine.append(time.perf_counter() - started)
+                if response.status != 200:
+                    bad += 1
+        with lock:
+            latencies.extend(mine)
+            failures[0] += bad
+
+    threads = [threading.Thread(target=sender) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures[0], time.perf_counter() - started
+
+
+def handled_count(database_url: str, since: datetime) -> int:
+    """Events received since `since` that the bot has answered."""
+    from sqlalchemy import func, select
+
+    from bot.conversation.models import WebhookEvent
+    from messages.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(WebhookEvent).where(
+                WebhookEvent.handled_at.is_not(None), WebhookEvent.received_at >= since)) or 0
+    finally:
+        engine.dispose()
+
+
+def fresh_schema(database_url: str) -> tuple[str, str | None]:
+    """On PostgreSQL, a new schema of its own (the database is created if missing): (URL using it, schema)."""
+    if not database_url.startswith("postgresql"):
+        return database_url, None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    url = make_url(database_url)
+    try:
+        create_engine(url).connect().close()
+    except OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+        admin.dispose()
+    schema = f"webhook_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False), schema
+
+
+def drop_schema(database_url: str, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--gunicorn-workers", type=int, default=4)
+    parser.add_argument("--gunicorn-threads", type=int, default=8)
+    parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    parser.add_argument("--answer-for", type=float, default=30, help="seconds to watch the webhook worker answer")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="civicast-webhook-bench-"))
+    database_url, schema = fresh_schema(args.database_url or f"sqlite:///{workdir / 'civicast.db'}")
+    sandbox_port, web_port = free_port(), free_port()
+    config = workdir / "config.yaml"
+    config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
+                      f"channels:\n  sandbox:\n    port: {sandbox_port}\n"
+                      # gunicorn's workers only store events; a webhook worker answers them
+                      f"webhooks:\n  handle_in_web: false\n  poll_s: 0.05\n", encoding="utf-8")
+    env = {**os.environ, "CIVICAST_CONFIG": str(config)}
+    civicast = str(Path(sys.executable).with_name("civicast"))
+    subprocess.run([civicast, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([civicast, "faq", "seed"], env=env, check=True, capture_output=True)
+
+    residents = [[signed(event) for event in resident_events("U" + uuid.uuid4().hex, index)]
+                 for index in range(max(1, args.events // 8))]
+    processes = []
+    log = workdir / "gunicorn.log"
+    try:
+        processes.append(subprocess.Popen([civicast, "sandbox", "--port", str(sandbox_port)], env=env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for("127.0.0.1", sandbox_port, "/sandbox")
+        processes.append(subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(args.gunicorn_workers),
+             "--worker-class", args.worker_class, "--threads", str(args.gunicorn_threads), "--bind",
+             f"127.0.0.1:{web_port}", "--log-level", "warning", "bot.wsgi:create()"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("wb")))
+        wait_for("127.0.0.1", web_port, "/healthz")
+
+        # warm-up: the workers load their catalogs and FAQ before the clock starts
+        warm_up = [[signed(e) for e in resident_events("U" + uuid.uuid4().hex, i)] for i in range(4)]
+        post_all(web_port, warm_up, 4)
+        since = datetime.now(UTC)
+        client_cpu = time.process_time()
+        latencies, failures, wall = post_all(web_port, residents, args.concurrency)
+        client_cpu = time.process_time() - client_cpu
+        accepted = len(latencies) - failures
+        # Then the webhook worker answers what was stored (on a 2-core machine it would otherwise take
+        # the CPU the webhook is being measured on; in production it runs on its own cores).
+        started = time.perf_counter()
+        processes.append(subprocess.Popen([civicast, "webhook-worker"], env=env, stdout=subprocess.DEVNULL,
+                                          stderr=log.open("ab")))
+        handled = 0
+        while handled < accepted and time.perf_counter() - started < args.answer_for:
+            time.sleep(1)
+            handled = handled_count(database_url, since)
+        drain = time.perf_counter() - started
+        print(json.dumps({
+            "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
+            "database": database_url.split(":")[0].split("+")[0],
+            "gunicorn": f"{args.gunicorn_workers} {args.worker_class} workers"
+                        + (f" × {args.gunicorn_threads} threads" if args.worker_class == "gthread" else ""),
+            "events": len(latencies), "failed": failures, "concurrency": args.concurrency,
+            "accepted_events_per_s": round(accepted / wall),
+            "load_generator_cpu_share": f"{client_cpu / wall:.0%} of a core (this benchmark's own HTTP client)",
+            "latency_ms": {"p50": round(percentile(latencies, 0.50) * 1000, 1),
+                           "p99": round(percentile(latencies, 0.99) * 1000, 1),
+                           "max": round(max(latencies) * 1000, 1)},
+            "answered_events": handled, "answered_in_s": round(drain, 1),
+            "answered_events_per_s": round(handled / drain),
+            "server_errors_logged": log.read_text(errors="replace").count("Traceback"),
+            "server_log": str(log),
+        }, indent=2))
+    finally:
+        for process in reversed(processes):
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if schema:
+            drop_schema(database_url, schema)
+
+
+if __name__ == "__main__":
+    main()

@@ -197,9 +197,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--gunicorn-workers", type=int, default=4)
-    parser.add_argument("--gunicorn-threads", type=int, default=8)
+    parser.add_argument("--gunicorn-threads", type=int, default=2)
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
-    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    # gthread keeps connections alive between deliveries; sync closes each one
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"))
     parser.add_argument("--answer-for", type=float, default=30, help="seconds to watch the webhook worker answer")
     args = parser.parse_args()
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.models import WebhookEvent
@@ -96,18 +97,25 @@ class EventInbox:
         self._queued: set[str] = set()
         self._lock = threading.Lock()
 
-    def accept(self, events: list[tuple[str, dict[str, Any]]]) -> int:
-        """Store the events (committed before the webhook answers) and queue the new ones; how many were new."""
+    def accept(self, events: list[tuple[str, dict[str, Any]]]) -> bool:
+        """Store the events (committed before the webhook answers) and queue the new ones.
+
+        False when they could not be stored: the webhook then refuses the delivery, and the
+        platform delivers it again later.
+        """
         if not events:
-            return 0
-        with self.engine.begin() as connection:
-            new = set(store_events(connection, self.channel, events, now=self.clock()))
-        if not self.handle_here:
-            return len(new)
-        for event_id, payload in events:
-            if event_id[:64] in new:
-                self._enqueue(self.user_of(payload), event_id[:64])
-        return len(new)
+            return True
+        try:
+            with self.engine.begin() as connection:
+                new = set(store_events(connection, self.channel, events, now=self.clock()))
+        except SQLAlchemyError as exc:
+            log.error("%s events not stored: %s", self.channel, exc)
+            return False
+        if self.handle_here:
+            for event_id, payload in events:
+                if event_id[:64] in new:
+                    self._enqueue(self.user_of(payload), event_id[:64])
+        return True
 
     def _enqueue(self, user: str, event_id: str) -> None:
         with self._lock:

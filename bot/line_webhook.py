@@ -31,7 +31,6 @@ from linebot.v3.webhooks import (
     TextMessageContent,
     UnfollowEvent,
 )
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.engine import ConversationEngine
@@ -142,10 +141,7 @@ class LineBot:
                           if isinstance(event, dict) and event.get("webhookEventId") and line_user(event)]
         except (UnicodeDecodeError, ValueError, KeyError, TypeError):
             return 400, "not a LINE webhook body"
-        try:
-            self.inbox.accept(answerable)
-        except SQLAlchemyError as exc:  # LINE redelivers what was not acknowledged
-            log.error("LINE events not stored: %s", exc)
+        if not self.inbox.accept(answerable):  # LINE redelivers what was not acknowledged
             return 503, "events not stored; deliver again later"
         return 200, "ok"
 

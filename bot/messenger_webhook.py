@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.engine import ConversationEngine
@@ -98,10 +97,7 @@ class MessengerBot:
                 converted = to_incoming(messaging)
                 if converted is not None:
                     answerable.append((converted[0], messaging))
-        try:
-            self.inbox.accept(answerable)
-        except SQLAlchemyError as exc:  # Facebook retries what was not acknowledged
-            log.error("Messenger events not stored: %s", exc)
+        if not self.inbox.accept(answerable):  # Facebook retries what was not acknowledged
             return 503, "events not stored; deliver again later"
         return 200, "EVENT_RECEIVED"
 

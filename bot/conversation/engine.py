@@ -78,12 +78,15 @@ class ConversationEngine:
         The lock keeps two processes from interleaving one resident's turns (PostgreSQL; SQLite
         has a single writer anyway).
         """
-        session.execute(dialect_insert(session)(Conversation).values(
-            channel=channel, user_id=user_id, state="idle", data={},
-        ).on_conflict_do_nothing(index_elements=["channel", "user_id"]))
-        return session.scalars(select(Conversation).where(
-            Conversation.channel == channel, Conversation.user_id == user_id,
-        ).with_for_update().execution_options(populate_existing=True)).one()
+        locked = (select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
+                  .with_for_update().execution_options(populate_existing=True))
+        conversation = session.scalars(locked).one_or_none()
+        if conversation is None:  # a new resident; another process may be creating the same row right now
+            session.execute(dialect_insert(session)(Conversation).values(
+                channel=channel, user_id=user_id, state="idle", data={},
+            ).on_conflict_do_nothing(index_elements=["channel", "user_id"]))
+            conversation = session.scalars(locked).one()
+        return conversation
 
     def _dispatch(self, turn: Turn) -> list[Reply]:
         kind = turn.event.kind

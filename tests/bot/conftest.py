@@ -89,3 +89,13 @@ def stack(tmp_path, database_url, engine):
     bot = BotStack(tmp_path, database_url)
     yield bot
     bot.close()
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch, database_url):
+    """A configuration file on the test database, chosen through $CIVICAST_CONFIG as an operator would."""
+    path = tmp_path / "config.yaml"
+    path.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
+    monkeypatch.setenv("CIVICAST_CONFIG", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return path

@@ -20,15 +20,6 @@ HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @pytest.fixture
-def config(tmp_path, monkeypatch, database_url):
-    path = tmp_path / "config.yaml"
-    path.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
-    monkeypatch.setenv("CIVICAST_CONFIG", str(path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    return path
-
-
-@pytest.fixture
 def sqlite_config(tmp_path, monkeypatch):
     path = tmp_path / "config.yaml"
     path.write_text("database:\n  url: sqlite:///civicast.db\ntranslation:\n  engine: none\n", encoding="utf-8")

@@ -15,17 +15,8 @@ from bot.settings import load_settings
 
 
 @pytest.fixture
-def config(tmp_path, monkeypatch, database_url):
-    path = tmp_path / "config.yaml"
-    path.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
-    monkeypatch.setenv("CIVICAST_CONFIG", str(path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert main(["db", "upgrade"]) == 0
-    return path
-
-
-@pytest.fixture
 def services(config):
+    assert main(["db", "upgrade"]) == 0
     built = Services(load_settings(config, environ={}))
     yield built
     built.close()

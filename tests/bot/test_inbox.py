@@ -43,6 +43,20 @@ def test_an_event_is_claimed_by_one_handler_and_retried_if_it_died(session_facto
         assert pending_events(session, "line", now=later + STALE_CLAIM * 2) == []
 
 
+def test_a_delivery_that_cannot_be_stored_is_refused_for_redelivery(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.inbox import EventInbox
+    from messages.db import make_engine, make_session_factory
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'civicast.db'}")  # cannot be opened
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        inbox = EventInbox(channel="line", session_factory=make_session_factory(engine), executor=executor,
+                           handle_payload=lambda *_: None, user_of=lambda _: "U1", clock=lambda: NOW)
+        assert inbox.accept([("E1", {})]) is False
+    engine.dispose()
+
+
 def test_events_older_than_a_day_are_not_resumed(session_factory):
     with session_factory.begin() as session:
         store_events(session, "messenger", [("M1", {})], now=NOW)

@@ -66,3 +66,15 @@ def test_case_update_of_a_deleted_resident_still_saves_the_status(capsys, servic
     assert code == 0 and "nobody to tell" in out
     with services.session_factory() as session:
         assert session.scalar(select(Case.status)) == "resolved"
+
+
+def test_the_wsgi_entry_point_builds_the_app_from_the_configuration(services):
+    from bot.wsgi import create
+
+    app = create()  # as gunicorn calls 'bot.wsgi:create()': settings from $CIVICAST_CONFIG
+    try:
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 200 and response.get_json()["channels_mode"] == "sandbox"
+        assert app.test_client().post("/webhooks/line", data=b"{}").status_code == 400  # unsigned
+    finally:
+        app.extensions["civicast.webhook_executor"].shutdown(wait=True)

@@ -239,11 +239,6 @@ class FaqIndex:
         match = index.best(question) if index else None
         return match if match and match.score >= SUGGEST else None
 
-    def answer(self, question: str, language: str) -> Match | None:
-        """The answer in the resident's language, or None when nothing matches well enough."""
-        match = self.nearest(question, language)
-        return match if match and match.score >= self.threshold else None
-
     def entry(self, key: str, language: str) -> Match | None:
         """An entry by its id (a resident who tapped a suggested question)."""
         index = self._index(language)

@@ -77,6 +77,11 @@ class LineSandboxState:
     stats: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def authorised(self, request: Request) -> bool:
+        """Whether the request carries one of the channel's access tokens, as LINE checks it."""
+        header = request.headers.get("Authorization", "")
+        return header.startswith("Bearer ") and header[7:] in self.access_tokens
+
 
 class LineSandbox:
     """The LINE Messaging API stand-in as a WSGI application."""
@@ -111,10 +116,6 @@ class LineSandbox:
             response = line_error(exc.code or 500, exc.description or exc.name)
         return response(environ, start_response)
 
-    def _authorised(self, request: Request) -> bool:
-        header = request.headers.get("Authorization", "")
-        return header.startswith("Bearer ") and header[7:] in self.state.access_tokens
-
     def _body(self, request: Request) -> tuple[Any, Response | None]:
         if (request.content_length or 0) > MAX_BODY:
             return None, line_error(413, "Request Entity Too Large")
@@ -130,7 +131,7 @@ class LineSandbox:
     def _gate(self, request: Request, *, send: bool) -> Response | None:
         """Authentication and the injected faults, in the order LINE's edge applies them."""
         self.faults.delay()
-        if not self._authorised(request):
+        if not self.state.authorised(request):
             return line_error(401, AUTH_FAILED)
         if self.faults.roll(self.faults.error_rate):
             return line_error(500, "Internal server error")
@@ -238,13 +239,13 @@ class LineSandbox:
         return json_response(profile)
 
     def on_quota(self, request: Request) -> Response:
-        if not self._authorised(request):
+        if not self.state.authorised(request):
             return line_error(401, AUTH_FAILED)
         quota = self.faults.monthly_quota
         return json_response({"type": "none"} if quota is None else {"type": "limited", "value": quota})
 
     def on_consumption(self, request: Request) -> Response:
-        if not self._authorised(request):
+        if not self.state.authorised(request):
             return line_error(401, AUTH_FAILED)
         return json_response({"totalUsage": self.state.quota_used})
 

@@ -62,17 +62,13 @@ class RichMenuSandbox:
         request = Request(environ)
         try:
             endpoint, values = self.url_map.bind_to_environ(environ).match()
-            if endpoint != "overview" and not self._authorised(request):
+            if endpoint != "overview" and not self.line_state.authorised(request):
                 response = line_error(401, AUTH_FAILED)
             else:
                 response = getattr(self, f"on_{endpoint}")(request, **values)
         except HTTPException as exc:
             response = line_error(exc.code or 500, exc.description or exc.name)
         return response(environ, start_response)
-
-    def _authorised(self, request: Request) -> bool:
-        header = request.headers.get("Authorization", "")
-        return header.startswith("Bearer ") and header[7:] in self.line_state.access_tokens
 
     def on_create(self, request: Request) -> Response:
         try:

@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask, Response, jsonify
 
 from bot import line_webhook, messenger_webhook
-from bot.public import feeds
+from bot.api import v1 as api_v1
+from bot.public import feeds, pages
 from bot.services import Services
 from bot.settings import Settings
 from bot.webhook_worker import build_bots
@@ -23,6 +24,8 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
     app.extensions["civicast"] = services
     app.extensions["civicast.feeds"] = feeds.FeedService(services)
     app.register_blueprint(feeds.blueprint)
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api_v1.blueprint)
 
     # Webhook events are handled after the response, on this pool (LINE wants its answer quickly).
     executor = ThreadPoolExecutor(max_workers=settings.webhooks.threads, thread_name_prefix="webhook-event")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -187,6 +188,21 @@ class Services:
         return ConversationEngine(session_factory=self.session_factory, texts=BotTexts(self.catalogs),
                                   glossary=self.glossary, composer=self.composer,
                                   faq=FaqIndex(self.session_factory))
+
+    @cached_property
+    def console_secret_key(self) -> str:
+        """The configured key, or one generated once into var/ beside the configuration (sandbox mode)."""
+        if self.settings.console.secret_key:
+            return self.settings.console.secret_key
+        import secrets
+
+        base = self.settings.config_file.parent if self.settings.config_file else Path.cwd()
+        path = base / "var" / "console-secret-key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
 
     def build_sandbox(self) -> Sandbox:
         """The LINE and Graph stand-ins, accepting this configuration's tokens."""

@@ -188,6 +188,15 @@ class WebhookSettings(_Section):
     poll_s: float = Field(default=0.2, gt=0, le=30)
 
 
+class ConsoleSettings(_Section):
+    # Signs the officers' session cookies. Unset: a random key is generated once and kept in
+    # var/console-secret-key beside the configuration (sandbox mode only; live mode needs it set).
+    secret_key: str | None = Field(default=None, min_length=32)
+    secure_cookies: bool | None = None  # None: secure when public_base_url is https
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
+    ui_language: Literal["zh-Hant", "en"] = "zh-Hant"
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     public_base_url: str = "http://127.0.0.1:8000"
@@ -199,7 +208,14 @@ class Settings(_Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     workers: WorkerSettingsModel = WorkerSettingsModel()
     webhooks: WebhookSettings = WebhookSettings()
+    console: ConsoleSettings = ConsoleSettings()
     config_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _live_needs_a_console_key(self) -> Settings:
+        if self.channels.mode == "live" and not self.console.secret_key:
+            raise ValueError("live mode needs console.secret_key (set CIVICAST_SECRET_KEY, 32 characters or more)")
+        return self
 
     @field_validator("default_language")
     @classmethod

@@ -16,6 +16,7 @@ from messages.db import Base, utcnow
 class NoticeStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+    REJECTED = "rejected"  # sent back to its author with a reason
     APPROVED = "approved"
     SCHEDULED = "scheduled"
     SENDING = "sending"
@@ -70,6 +71,7 @@ class Notice(Base):
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     author: Mapped[str | None] = mapped_column(String(120), default=None)
     approver: Mapped[str | None] = mapped_column(String(120), default=None)
+    review_note: Mapped[str | None] = mapped_column(Text, default=None)  # why it was rejected
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -92,6 +94,7 @@ class NoticeTranslation(Base):
     text: Mapped[str | None] = mapped_column(Text, default=None)  # None: held for review
     origin: Mapped[TranslationOrigin] = mapped_column(String(16))
     engine: Mapped[str | None] = mapped_column(String(32), default=None)
+    reviewed_by: Mapped[str | None] = mapped_column(String(120), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     notice: Mapped[Notice] = relationship(back_populates="translations")

@@ -188,3 +188,23 @@ def active_languages(session: Session, channel: str, user_ids: Iterable[str]) ->
         )
         found.update({user: catalog_language(language) for user, language in rows})
     return found
+
+
+def audience_by_district(
+    session: Session,
+    glossary: Glossary,
+    *,
+    channel: str,
+    topic: str,
+    districts: Iterable[str],
+    training: bool = False,
+) -> dict[str, int]:
+    """For each district of a notice, how many residents follow it (whole-city followers are counted apart)."""
+    keys = [key for key in districts if key != WHOLE_CITY] or [term.key for term in glossary.terms("district")]
+    base = _segment_filter(channel, topic, None, training=training)
+    counts = {"whole_city": session.scalar(select(func.count()).where(*base, Subscriber.whole_city.is_(True))) or 0}
+    for key in keys:
+        bit = district_bit(glossary, key)
+        counts[key] = session.scalar(select(func.count()).where(
+            *base, Subscriber.whole_city.is_(False), Subscriber.districts.op("&")(bit) != 0)) or 0
+    return counts

@@ -22,7 +22,14 @@ from channels.base import Audience, ChannelLimits
 from messages.glossary import Glossary
 from messages.i18n import DEFAULT_LANGUAGE
 from messages.models import MsgType, Notice, NoticeStatus
-from scheduler.audience import active_languages, catalog_language, notice_district_mask, segment, segment_language
+from scheduler.audience import (
+    active_languages,
+    audience_counts,
+    catalog_language,
+    notice_district_mask,
+    segment,
+    segment_language,
+)
 from scheduler.outbox import (
     PUBLIC_LANGUAGE,
     Delivery,
@@ -188,3 +195,34 @@ def fan_out_notice(
     if notice.effective is None:
         notice.effective = now
     return result
+
+
+def notice_audience(
+    session: Session,
+    notice: Notice,
+    *,
+    glossary: Glossary,
+    channels: Mapping[str, ChannelLimits],
+) -> dict[str, dict[str, int]]:
+    """Residents the notice would reach now, per resident channel and language, without writing anything.
+
+    An Update or a Cancel goes to those who received the notice it refers to, as ``fan_out_notice`` sends it.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    original = notice.references
+    follow_up = notice.msg_type in (MsgType.UPDATE, MsgType.CANCEL) and original is not None
+    for channel, limits in channels.items():
+        if limits.audience is Audience.PUBLIC:
+            continue
+        if follow_up:
+            users = list(_original_recipients(session, original.id, channel,
+                                              sent_only=notice.msg_type == MsgType.CANCEL))
+            per_language: dict[str, int] = {}
+            for language in active_languages(session, channel, users).values():
+                per_language[language] = per_language.get(language, 0) + 1
+            counts[channel] = per_language
+        else:
+            counts[channel] = audience_counts(session, channel=channel, topic=notice.topic,
+                                              districts_mask=notice_district_mask(glossary, notice.districts),
+                                              training=notice.training)
+    return counts

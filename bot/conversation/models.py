@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from messages.db import Base, utcnow
@@ -87,6 +87,7 @@ class Case(Base):
     location: Mapped[str | None] = mapped_column(Text, default=None)  # "lat,lon" or an address
     photo: Mapped[str | None] = mapped_column(Text, default=None)  # the platform's content id
     status: Mapped[CaseStatus] = mapped_column(String(16), default=CaseStatus.RECEIVED)
+    assignee: Mapped[str | None] = mapped_column(String(120), default=None)  # the officer handling it
     satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)  # 1–5, asked after closing
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -107,6 +108,7 @@ class CaseEvent(Base):
     status: Mapped[CaseStatus] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text, default=None)
     officer: Mapped[str | None] = mapped_column(String(120), default=None)
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)  # an officers' note the resident never sees
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="events")

@@ -1,0 +1,167 @@
+"""Officers: passwords hashed with argon2id, roles as data, a lock-out after repeated wrong passwords."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.office.models import Officer, Role
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 12
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()
+# Compared against when the username is unknown, so a wrong name costs as long as a wrong password.
+_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class Permission(StrEnum):
+    COMPOSE = "compose"  # create, edit and submit notices; cancel one's own drafts
+    APPROVE = "approve"  # approve or reject another officer's notice
+    SEND = "send"  # send now, schedule, cancel and issue Updates and Cancels of approved notices
+    REVIEW_TRANSLATIONS = "review_translations"
+    EDIT_FAQ = "edit_faq"
+    HANDLE_CASES = "handle_cases"
+    VIEW = "view"  # delivery, subscribers, audit log
+    MANAGE_OFFICERS = "manage_officers"  # officers and API keys
+
+
+_EDITOR = {Permission.COMPOSE, Permission.REVIEW_TRANSLATIONS, Permission.EDIT_FAQ, Permission.HANDLE_CASES,
+           Permission.VIEW}
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.EDITOR: frozenset(_EDITOR),
+    Role.APPROVER: frozenset(_EDITOR | {Permission.APPROVE, Permission.SEND}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+class AccountError(ValueError):
+    """An officer account cannot be created or changed as asked; the message says why."""
+
+
+class LoginRefused(Exception):
+    """The username and password did not open a session; ``locked_until`` is set when the account is locked."""
+
+    def __init__(self, message: str, *, locked_until: datetime | None = None) -> None:
+        super().__init__(message)
+        self.locked_until = locked_until
+
+
+class PermissionDenied(Exception):
+    """The officer's role does not allow this; the message names the permission."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as every office function needs it: name, role, and by which door they came."""
+
+    username: str
+    role: Role
+    via: str = "console"  # console, api, cli
+    key_mode: str | None = None  # the API key's mode when via="api"
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return ROLE_PERMISSIONS[self.role]
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(f"{self.username} is {self.role.value}; {permission.value} needs another role")
+
+
+def actor_of(officer: Officer, *, via: str = "console", key_mode: str | None = None) -> Actor:
+    return Actor(officer.username, Role(officer.role), via, key_mode)
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise AccountError(f"{value!r} is not a role; use one of {', '.join(r.value for r in Role)}") from None
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)  # 16 characters
+
+
+def create_officer(session: Session, username: str, role: str, *, display_name: str | None = None,
+                   password: str | None = None) -> tuple[Officer, str]:
+    """A new officer and their password (generated when not given). Raises AccountError."""
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise AccountError(f"{username!r} is not a username: 2–64 lower-case letters, digits, '.', '_' or '-'")
+    if session.scalar(select(Officer.id).where(Officer.username == username)) is not None:
+        raise AccountError(f"there is already an officer called {username}")
+    password = password or new_password()
+    officer = Officer(username=username, display_name=display_name or username, role=parse_role(role).value,
+                      password_hash=hash_password(password), active=True, failed_logins=0)
+    session.add(officer)
+    session.flush()
+    return officer, password
+
+
+def find_officer(session: Session, username: str) -> Officer | None:
+    return session.scalar(select(Officer).where(Officer.username == username.strip().lower()))
+
+
+def authenticate(session: Session, username: str, password: str, *, now: datetime) -> Officer:
+    """The officer, or LoginRefused. Failures are counted; the fifth in a row locks the account for a while.
+
+    The caller commits in both cases: a refusal must still record the failed attempt.
+    """
+    officer = find_officer(session, username) if username else None
+    if officer is None or not officer.active:
+        try:
+            _hasher.verify(_UNKNOWN_USER_HASH, password or "-")
+        except VerificationError:
+            pass
+        raise LoginRefused("wrong username or password")
+    if officer.locked_until is not None and officer.locked_until > now:
+        raise LoginRefused("this account is locked after too many wrong passwords", locked_until=officer.locked_until)
+    try:
+        _hasher.verify(officer.password_hash, password or "-")
+    except (VerificationError, InvalidHashError):
+        officer.failed_logins = (officer.failed_logins or 0) + 1
+        if officer.failed_logins >= MAX_FAILED_LOGINS:
+            officer.locked_until = now + LOCKOUT
+            officer.failed_logins = 0
+            raise LoginRefused("this account is locked after too many wrong passwords",
+                               locked_until=officer.locked_until) from None
+        raise LoginRefused("wrong username or password") from None
+    if _hasher.check_needs_rehash(officer.password_hash):
+        officer.password_hash = _hasher.hash(password)
+    officer.failed_logins = 0
+    officer.locked_until = None
+    officer.last_login_at = now
+    return officer
+
+
+def set_password(session: Session, username: str, password: str) -> Officer:
+    officer = find_officer(session, username)
+    if officer is None:
+        raise AccountError(f"there is no officer called {username}")
+    officer.password_hash = hash_password(password)
+    officer.failed_logins, officer.locked_until = 0, None
+    return officer
+
+
+def list_officers(session: Session) -> list[Officer]:
+    return list(session.scalars(select(Officer).order_by(Officer.username)))

@@ -1,0 +1,66 @@
+"""The audit log: every officer action on a notice, case, FAQ entry, translation, officer or key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.office.accounts import Actor
+from bot.office.models import AuditEntry
+
+
+class AuditAction(StrEnum):
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOCKED = "locked"
+    LOGOUT = "logout"
+    COMPOSE = "compose"
+    EDIT = "edit"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SEND = "send"
+    SCHEDULE = "schedule"
+    CANCEL = "cancel"
+    UPDATE = "update"
+    REVIEW_TRANSLATION = "review_translation"
+    EDIT_FAQ = "edit_faq"
+    ASSIGN_CASE = "assign_case"
+    CASE_STATUS = "case_status"
+    CASE_NOTE = "case_note"
+    CREATE_OFFICER = "create_officer"
+    CREATE_API_KEY = "create_api_key"
+    REVOKE_API_KEY = "revoke_api_key"
+
+
+def record(session: Session, actor: Actor | str, action: AuditAction, subject_type: str, subject_id: Any, *,
+           now: datetime, summary: str | None = None, detail: dict[str, Any] | None = None) -> AuditEntry:
+    name, via = (actor.username, actor.via) if isinstance(actor, Actor) else (actor, "system")
+    entry = AuditEntry(at=now, actor=name, via=via, action=action.value, subject_type=subject_type,
+                       subject_id=str(subject_id), summary=summary, detail=detail or {})
+    session.add(entry)
+    return entry
+
+
+def entries(session: Session, *, actor: str | None = None, action: str | None = None,
+            subject_type: str | None = None, subject_id: str | None = None, limit: int = 100,
+            offset: int = 0) -> tuple[Sequence[AuditEntry], int]:
+    """Newest first, with the total matching count (for paging)."""
+    conditions = []
+    if actor:
+        conditions.append(AuditEntry.actor == actor)
+    if action:
+        conditions.append(AuditEntry.action == action)
+    if subject_type:
+        conditions.append(AuditEntry.subject_type == subject_type)
+    if subject_id:
+        conditions.append(AuditEntry.subject_id == str(subject_id))
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
+    rows = session.scalars(select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc())
+                           .limit(limit).offset(offset)).all()
+    return rows, total

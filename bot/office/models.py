@@ -1,0 +1,74 @@
+"""The press office's tables: officers, API keys, the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from messages.db import Base, utcnow
+
+
+class Role(StrEnum):
+    EDITOR = "editor"  # composes and submits
+    APPROVER = "approver"  # also approves, rejects, schedules and sends other officers' notices
+    ADMIN = "admin"  # also manages officers and API keys
+
+
+class KeyMode(StrEnum):
+    TEST = "test"  # training notices only: they reach sandbox and test recipients, never a live channel
+    LIVE = "live"
+
+
+class Officer(Base):
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A key is shown once; only its hash is kept. It acts as the officer who created it."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)  # the public part of the key
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(120))
+    mode: Mapped[KeyMode] = mapped_column(String(8))
+    officer_id: Mapped[int] = mapped_column(ForeignKey(Officer.id, ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    officer: Mapped[Officer] = relationship()
+
+
+class AuditEntry(Base):
+    """Who did what to what, and when. Rows are only ever added."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))  # officer username, "api:<key id>" prefixed by the officer
+    via: Mapped[str] = mapped_column(String(16))  # console, api, cli, system
+    action: Mapped[str] = mapped_column(String(32))
+    subject_type: Mapped[str] = mapped_column(String(16))  # notice, case, faq, officer, api_key, translation
+    subject_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary: Mapped[str | None] = mapped_column(Text, default=None)
+
+    __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id"), Index("ix_audit_log_at", "at"))

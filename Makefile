@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: install run test bench clean system-packages
+.PHONY: install run test bench clean system-packages browser
 
 install: $(STAMP)
 
@@ -25,6 +25,19 @@ $(SYSTEM_STAMP):
 	@mkdir -p $(VENV)
 	@touch $@
 
+# The browser tests drive Debian's Chromium through Playwright (Playwright's own browser download
+# cannot work here); chromium-driver comes with it for WebDriver tools.
+BROWSER_STAMP := $(VENV)/.browser
+$(BROWSER_STAMP): $(SYSTEM_STAMP)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  echo "installing system packages: chromium chromium-driver"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
+	@touch $@
+
+browser: $(BROWSER_STAMP)
+
 # The virtual environment is made once and refreshed when pyproject.toml changes.
 $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,9 +49,10 @@ $(STAMP): pyproject.toml $(SYSTEM_STAMP)
 run: $(STAMP)
 	$(BIN)/civicast db upgrade
 	$(BIN)/civicast demo
+	$(BIN)/civicast officer demo
 	$(BIN)/civicast serve
 
-test: $(STAMP)
+test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/python -m pytest
 
 # Benchmarks print their figures (bench/RESULTS.md keeps the measured ones). BENCH_DATABASE_URL=postgresql+psycopg://...
@@ -52,4 +66,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/webhook.py --events 20000 --database-url $(WEBHOOK_BENCH_DATABASE_URL)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache test-output

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, redirect
 
-from bot import line_webhook, messenger_webhook
+from bot import console, line_webhook, messenger_webhook
 from bot.api import v1 as api_v1
 from bot.public import feeds, pages
 from bot.services import Services
@@ -21,11 +22,21 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    secure = settings.console.secure_cookies
+    app.config.update(
+        SECRET_KEY=services.console_secret_key,
+        SESSION_COOKIE_NAME="civicast_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://") if secure is None else secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console.session_hours),
+    )
     app.extensions["civicast"] = services
     app.extensions["civicast.feeds"] = feeds.FeedService(services)
     app.register_blueprint(feeds.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api_v1.blueprint)
+    app.register_blueprint(console.blueprint)
 
     # Webhook events are handled after the response, on this pool (LINE wants its answer quickly).
     executor = ThreadPoolExecutor(max_workers=settings.webhooks.threads, thread_name_prefix="webhook-event")
@@ -39,6 +50,10 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
     if resume_webhook_events and handle_here:  # events a previous process stored and never answered
         line_bot.inbox.resume()
         messenger_bot.inbox.resume()
+
+    @app.get("/")
+    def home() -> Response:
+        return redirect("/notices")
 
     @app.get("/healthz")
     def healthz() -> Response:

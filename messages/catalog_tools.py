@@ -114,6 +114,7 @@ def templates(locales_dir: Path = DEFAULT_LOCALES_DIR) -> dict[str, Catalog]:
         "messages": build_messages_template(),
         "glossary": build_glossary_template(locales_dir / "glossary.yaml"),
         "bot": build_strings_template(locales_dir / "bot.yaml", "bot"),
+        "public": build_strings_template(locales_dir / "public.yaml", "public"),
     }
 
 

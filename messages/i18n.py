@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 TAIPEI = ZoneInfo("Asia/Taipei")
 DEFAULT_LANGUAGE = "zh-Hant"
 SOURCE_LANGUAGE = "en"  # the language of the msgids
-DOMAINS = ("messages", "glossary", "bot")
+DOMAINS = ("messages", "glossary", "bot", "public")
 DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 

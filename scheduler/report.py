@@ -58,3 +58,22 @@ def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
     for channel, error, count in errors:
         channels[channel].setdefault("errors", []).append({"error": error, "deliveries": count})
     return {"notice_id": notice_id, "channels": channels}
+
+
+def delivery_timeline(session: Session, notice_id: int) -> list[tuple[datetime, int]]:
+    """Residents reached over time: (time of a send, residents sent so far), in order, for the progress chart."""
+    rows = session.execute(
+        select(Delivery.sent_at, Delivery.recipient_count)
+        .where(Delivery.notice_id == notice_id, Delivery.status == DeliveryStatus.SENT.value,
+               Delivery.sent_at.is_not(None))
+        .order_by(Delivery.sent_at)
+    ).all()
+    total = 0
+    points: list[tuple[datetime, int]] = []
+    for sent_at, count in rows:
+        total += int(count or 0) or 1  # a public send carries no recipient list: it counts once
+        if points and points[-1][0] == sent_at:
+            points[-1] = (sent_at, total)
+        else:
+            points.append((sent_at, total))
+    return points

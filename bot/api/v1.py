@@ -1,7 +1,266 @@
-"""REST API v1 (being written)."""
+"""REST API v1: notices (compose, edit, preview, submit, approve, reject, send, schedule, cancel, update,
+report) and the kinds. Cases are in ``bot.api.cases``; errors in ``bot.api.problems``; the document in
+``bot.api.openapi``.
+
+Every rule is the desk's (``bot.office.desk``); a route reads the request, calls the desk in a
+transaction of its own and writes the answer. Sending, cancelling and previewing open their own
+sessions, so no session is held across them.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.api import cases, problems
+from bot.api.auth import authenticate, current_actor, services
+from bot.api.inputs import (
+    MAX_ID,
+    datetime_param_problems,
+    input_of,
+    json_body,
+    notice_input,
+    paging,
+    param_errors,
+    query_choice,
+    reason_of,
+    schedule_of,
+    unknown_query,
+)
+from bot.api.openapi import build_document
+from bot.api.problems import Problem, invalid
+from bot.api.serialise import fanout_json, notice_json, page_json, preview_json, report_json
+from bot.office import desk
+from bot.office.accounts import Permission
+from bot.office.desk import NoticeInput
+from bot.office.preview import build_preview
+from messages.models import Notice, NoticeStatus
+from messages.params import InvalidParameters
+from scheduler.report import delivery_report
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+blueprint.register_blueprint(cases.blueprint)
+problems.install(blueprint)
+PUBLIC_ENDPOINTS = {"api_v1.openapi_document"}
+
+
+@blueprint.before_request
+def _authenticate() -> None:
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        authenticate()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(body: dict[str, Any], status: int = 200, *, location: str | None = None) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    if location:
+        response.headers["Location"] = location
+    return response
+
+
+def _notice(session: Session, notice_id: int) -> Notice:
+    notice = session.get(Notice, notice_id) if 0 < notice_id <= MAX_ID else None
+    if notice is None:
+        raise Problem("not-found", f"there is no notice {notice_id}")
+    return notice
+
+
+def _compose_errors(exc: InvalidParameters, data: NoticeInput) -> Problem:
+    kind = services().kinds.get(data.kind)
+    return invalid(param_errors(exc.errors, data, kind.params), str(exc))
+
+
+def _checked(data: NoticeInput) -> NoticeInput:
+    problems_found = datetime_param_problems(services().kinds, data)
+    if problems_found:
+        raise invalid(problems_found)
+    return data
+
+
+# ---------------------------------------------------------------------------------------------- document, kinds
+
+
+@blueprint.get("/openapi.json")
+def openapi_document() -> Response:
+    return _json(build_document(services()))
+
+
+@blueprint.get("/kinds")
+def list_kinds() -> Response:
+    import bot.cli  # noqa: F401  (bot.cli_notices cannot be the first CLI module imported: see the report)
+    from bot.cli_notices import kinds_as_json
+
+    current_actor().require(Permission.VIEW)
+    return _json({"kinds": kinds_as_json(services().kinds)})
+
+
+# ---------------------------------------------------------------------------------------------- notices
+
+
+@blueprint.get("/notices")
+def list_notices() -> Response:
+    actor = current_actor()
+    actor.require(Permission.VIEW)
+    errors: dict[str, str] = {}
+    unknown_query(("status", "kind", "training", "limit", "offset"), errors)
+    limit, offset = paging(errors)
+    status = query_choice("status", [s.value for s in NoticeStatus], errors)
+    kind = query_choice("kind", list(services().kinds.kinds), errors)
+    training = query_choice("training", ("true", "false"), errors)
+    if errors:
+        raise invalid(errors)
+    conditions = []
+    if status:
+        conditions.append(Notice.status == status)
+    if kind:
+        conditions.append(Notice.kind == kind)
+    if training:
+        conditions.append(Notice.training.is_(training == "true"))
+    with services().session_factory() as session:
+        total = session.scalar(select(func.count()).select_from(Notice).where(*conditions)) or 0
+        rows = session.scalars(select(Notice).where(*conditions).order_by(Notice.id.desc())
+                               .limit(limit).offset(offset)).all()
+        items = [notice_json(notice, actor) for notice in rows]
+    return _json(page_json(items, total=total, limit=limit, offset=offset))
+
+
+@blueprint.post("/notices")
+def create_notice() -> Response:
+    actor = current_actor()
+    data = _checked(notice_input(json_body()))
+    with services().session_factory.begin() as session:
+        try:
+            notice = desk.compose_notice(session, services().composer, actor, data, now=_now())
+        except InvalidParameters as exc:
+            raise _compose_errors(exc, data) from None
+        body = notice_json(notice, actor)
+    return _json(body, 201, location=body["url"])
+
+
+@blueprint.get("/notices/<int:notice_id>")
+def get_notice(notice_id: int) -> Response:
+    actor = current_actor()
+    actor.require(Permission.VIEW)
+    with services().session_factory() as session:
+        return _json(notice_json(_notice(session, notice_id), actor))
+
+
+@blueprint.patch("/notices/<int:notice_id>")
+def edit_notice(notice_id: int) -> Response:
+    actor = current_actor()
+    with services().session_factory.begin() as session:
+        notice = _notice(session, notice_id)
+        data = _checked(notice_input(json_body(), base=input_of(notice)))
+        try:
+            notice = desk.edit_notice(session, services().composer, actor, notice_id, data, now=_now())
+        except InvalidParameters as exc:
+            raise _compose_errors(exc, data) from None
+        session.flush()
+        body = notice_json(notice, actor)
+    return _json(body)
+
+
+@blueprint.get("/notices/<int:notice_id>/preview")
+def preview_notice(notice_id: int) -> Response:
+    current_actor().require(Permission.VIEW)
+    with services().session_factory() as session:
+        _notice(session, notice_id)
+    return _json(preview_json(build_preview(services(), notice_id)))
+
+
+@blueprint.post("/notices/<int:notice_id>/submit")
+def submit_notice(notice_id: int) -> Response:
+    actor, svc = current_actor(), services()
+    with svc.session_factory.begin() as session:
+        _notice(session, notice_id)
+        notice = desk.submit_notice(session, actor, notice_id, glossary=svc.glossary, channels=svc.channel_limits,
+                                    now=_now())
+        body = notice_json(notice, actor)
+    return _json(body)
+
+
+@blueprint.post("/notices/<int:notice_id>/approve")
+def approve_notice(notice_id: int) -> Response:
+    actor = current_actor()
+    with services().session_factory.begin() as session:
+        _notice(session, notice_id)
+        body = notice_json(desk.approve_notice(session, actor, notice_id, now=_now()), actor)
+    return _json(body)
+
+
+@blueprint.post("/notices/<int:notice_id>/reject")
+def reject_notice(notice_id: int) -> Response:
+    actor = current_actor()
+    with services().session_factory.begin() as session:
+        _notice(session, notice_id)
+        reason = reason_of(json_body())
+        body = notice_json(desk.reject_notice(session, actor, notice_id, reason, now=_now()), actor)
+    return _json(body)
+
+
+@blueprint.post("/notices/<int:notice_id>/send")
+def send_notice(notice_id: int) -> Response:
+    actor, svc = current_actor(), services()
+    with svc.session_factory() as session:
+        _notice(session, notice_id)
+    result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=svc.channel_limits)
+    with svc.session_factory() as session:
+        body = fanout_json(result, notice_json(_notice(session, notice_id), actor))
+    return _json(body, 202, location=f"/api/v1/notices/{notice_id}/report")
+
+
+@blueprint.post("/notices/<int:notice_id>/schedule")
+def schedule_notice(notice_id: int) -> Response:
+    actor, svc = current_actor(), services()
+    now = _now()
+    with svc.session_factory.begin() as session:
+        _notice(session, notice_id)
+        at, cron = schedule_of(json_body(), now=now)
+        notice = desk.schedule_notice(session, actor, notice_id, at=at, cron=cron, glossary=svc.glossary,
+                                      channels=svc.channel_limits, now=now)
+        body = notice_json(notice, actor)
+    return _json(body)
+
+
+@blueprint.post("/notices/<int:notice_id>/cancel")
+def cancel_notice(notice_id: int) -> Response:
+    actor, svc = current_actor(), services()
+    with svc.session_factory() as session:
+        _notice(session, notice_id)
+    result = desk.cancel_notice(svc.dispatch, actor, notice_id)
+    with svc.session_factory() as session:
+        cancelled = notice_json(_notice(session, notice_id), actor)
+        cancellation = notice_json(_notice(session, result.id), actor) if result.id != notice_id else None
+    return _json({"notice": cancelled, "cancellation": cancellation})
+
+
+@blueprint.post("/notices/<int:notice_id>/updates")
+def update_notice(notice_id: int) -> Response:
+    actor, svc = current_actor(), services()
+    with svc.session_factory.begin() as session:
+        original = _notice(session, notice_id)
+        base = NoticeInput(kind=original.kind, params=dict(original.params or {}), severity=original.severity,
+                           free_text_lang=original.free_text_lang, training=bool(original.training))
+        data = _checked(notice_input(json_body(), base=base))
+        try:
+            update = desk.issue_update(session, svc.composer, actor, notice_id, data, now=_now())
+        except InvalidParameters as exc:
+            raise _compose_errors(exc, data) from None
+        body = notice_json(update, actor)
+    return _json(body, 201, location=body["url"])
+
+
+@blueprint.get("/notices/<int:notice_id>/report")
+def notice_report(notice_id: int) -> Response:
+    current_actor().require(Permission.VIEW)
+    with services().session_factory() as session:
+        notice = _notice(session, notice_id)
+        return _json(report_json(delivery_report(session, notice_id), notice))

@@ -36,6 +36,9 @@ class AuditAction(StrEnum):
     CREATE_OFFICER = "create_officer"
     CREATE_API_KEY = "create_api_key"
     REVOKE_API_KEY = "revoke_api_key"
+    RESET_PASSWORD = "reset_password"
+    DEACTIVATE_OFFICER = "deactivate_officer"
+    ACTIVATE_OFFICER = "activate_officer"
 
 
 def record(session: Session, actor: Actor | str, action: AuditAction, subject_type: str, subject_id: Any, *,

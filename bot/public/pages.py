@@ -1,7 +1,297 @@
-"""Public notice pages: ``/n/<notice_id>`` and ``/notices`` (being written)."""
+"""Public notice pages: one notice at ``/n/<id>?lang=…``, the active ones at ``/notices?lang=…``.
+
+Every LINE bubble and Facebook post links here. A page is plain HTML and one small stylesheet (no
+JavaScript, nothing from elsewhere) in the resident's language, with a switcher to every other
+language. Only notices that went out are public; officers preview the rest in the console. The
+words around a notice come from the "public" gettext domain, the notice itself from the composer,
+the city's name and hotlines from the glossary. A repeated request with the page's ETag gets 304.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-blueprint = Blueprint("public", __name__, template_folder="templates")
+import yaml
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from sqlalchemy import select
+
+from bot.services import Services
+from bot.settings import Settings
+from channels.line import SEVERITY_COLOURS, TRAINING_COLOUR
+from messages.compose import LocalisedNotice
+from messages.formatting import format_datetime_for
+from messages.i18n import LANGUAGES, Catalogs, Language, UnknownLanguage, get_language, language_for_platform_tag
+from messages.models import MsgType, Notice, NoticeStatus
+from messages.notices import active_notices, free_text_versions, on_air_fingerprint
+
+blueprint = Blueprint("public", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/public/static")
+
+# Statuses a notice can have once it went out. A notice cancelled before sending has no sent_at.
+PUBLIC_STATUSES = frozenset({NoticeStatus.SENDING, NoticeStatus.SENT, NoticeStatus.SUPERSEDED,
+                             NoticeStatus.EXPIRED, NoticeStatus.CANCELLED})
+HOTLINES = ("fire_119", "police_110", "city_1999")
+MAX_AGE_S = 30
+PAGE_VERSION = "1"  # part of every ETag: bump when the templates change what a page shows
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+# ----------------------------------------------------------------------------- words and colours
+
+
+@lru_cache(maxsize=4)
+def _source_texts(locales_dir: Path) -> dict[str, str]:
+    with (locales_dir / "public.yaml").open(encoding="utf-8") as handle:
+        return {str(key): str(value) for key, value in yaml.safe_load(handle).items()}
+
+
+class PageTexts:
+    """The pages' own words in one language: ``t.active_title`` or ``t("language_unavailable", code=…)``."""
+
+    def __init__(self, catalogs: Catalogs, language: Language) -> None:
+        self._catalog = catalogs.get(language, "public")
+        self._source = _source_texts(catalogs.locales_dir)
+
+    def __call__(self, key: str, /, **values: str) -> str:
+        text = self._catalog.translate(f"public.{key}", self._source[key])
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+    def __getattr__(self, key: str) -> str:
+        if key.startswith("_") or key not in self._source:
+            raise AttributeError(key)
+        return self(key)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2.1 contrast ratio of two ``#RRGGBB`` colours."""
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def band_colours(notice: LocalisedNotice) -> tuple[str, str]:
+    """The severity band's background (as on LINE) and the text colour that reads best on it."""
+    background = TRAINING_COLOUR if notice.training else SEVERITY_COLOURS[notice.severity]
+    text = max(("#FFFFFF", "#111111"), key=lambda colour: contrast_ratio(colour, background))
+    return background, text
+
+
+# ----------------------------------------------------------------------------- language of the page
+
+
+@dataclass(frozen=True)
+class PageLanguage:
+    language: Language
+    unknown: str | None = None  # a ?lang= nobody knows, shown on the page
+    negotiated: bool = False  # chosen from Accept-Language: the answer varies with it
+
+    @property
+    def code(self) -> str:
+        return self.language.code
+
+
+def _known(code: str, available: tuple[str, ...]) -> Language | None:
+    try:
+        language: Language | None = get_language(code)
+    except UnknownLanguage:
+        language = language_for_platform_tag(code)  # zh-TW, en-US, tl …
+    return language if language is not None and language.code in available else None
+
+
+def page_language(settings: Settings) -> PageLanguage:
+    """``?lang=`` if known; an unknown one falls back to the default; none asked: Accept-Language."""
+    available = tuple(settings.languages)
+    default = LANGUAGES[settings.default_language]
+    asked = request.args.get("lang", "").strip()
+    if asked:
+        language = _known(asked, available)
+        return PageLanguage(language) if language else PageLanguage(default, unknown=asked[:32])
+    for tag, _quality in request.accept_languages:
+        language = language_for_platform_tag(tag)
+        if language is not None and language.code in available:
+            return PageLanguage(language, negotiated=True)
+    return PageLanguage(default, negotiated=True)
+
+
+# ----------------------------------------------------------------------------- responses
+
+
+def _services() -> Services:
+    return current_app.extensions["civicast"]
+
+
+def _etag(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(str, (PAGE_VERSION, *parts))).encode()).hexdigest()[:32]
+
+
+def _headers(response: Response, choice: PageLanguage, etag: str | None) -> Response:
+    if etag:
+        response.set_etag(etag)
+        response.cache_control.public = True
+        response.cache_control.max_age = MAX_AGE_S
+    else:
+        response.cache_control.no_cache = True
+    if choice.negotiated:
+        response.vary.add("Accept-Language")
+    response.headers["Content-Language"] = choice.code
+    return response
+
+
+def _not_modified(etag: str, choice: PageLanguage) -> Response | None:
+    if request.if_none_match and request.if_none_match.contains(etag):
+        return _headers(Response(status=304), choice, etag)
+    return None
+
+
+def _chrome(services: Services, choice: PageLanguage, endpoint: str, view_args: Mapping[str, Any]) -> dict[str, Any]:
+    """What every page shows around its content: switcher, alternates, header and footer."""
+    settings = services.settings
+    glossary = services.glossary
+    language = choice.language
+    base = settings.public_base_url.rstrip("/")
+
+    def link(code: str | None) -> str:
+        return url_for(endpoint, **view_args, **({"lang": code} if code else {}))
+
+    switcher = [{"code": code, "name": LANGUAGES[code].native_name, "href": link(code), "current": code == choice.code}
+                for code in settings.languages]
+    texts = PageTexts(services.catalogs, language)
+    return {
+        "lang": choice.code,
+        "t": texts,
+        "switcher": switcher,
+        "alternates": [{"code": item["code"], "href": base + item["href"]} for item in switcher],
+        "x_default": base + link(None),
+        "canonical": base + link(choice.code),
+        "site_name": glossary.name("agency", "kaohsiung_city_government", language),
+        "publisher": glossary.name("agency", "information_bureau", language),
+        "hotlines": [{"number": glossary.term("hotline", key).number, "name": glossary.name("hotline", key, language)}
+                     for key in HOTLINES],
+        "active_href": url_for("public.active_page", lang=choice.code),
+        "unknown_note": texts("language_unavailable", code=choice.unknown, language=language.native_name)
+        if choice.unknown else None,
+    }
+
+
+def _render(template: str, status: int, choice: PageLanguage, etag: str | None, **context: Any) -> Response:
+    response = Response(render_template(template, **context), status=status, mimetype="text/html")
+    return _headers(response, choice, etag)
+
+
+# ----------------------------------------------------------------------------- one notice
+
+
+def is_public(notice: Notice) -> bool:
+    """Whether residents may see the notice: it went out (drafts and schedules are the officers')."""
+    return notice.sent_at is not None and notice.status in PUBLIC_STATUSES
+
+
+def notice_state(notice: Notice, now: datetime) -> str | None:
+    """"cancelled", "superseded" or "expired" for a notice no longer in force, else None."""
+    if notice.status == NoticeStatus.CANCELLED:
+        return "cancelled"
+    if notice.status == NoticeStatus.SUPERSEDED:
+        return "superseded"
+    if notice.status == NoticeStatus.EXPIRED or (notice.expires is not None and notice.expires <= now):
+        return "expired"
+    return None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else None
+
+
+@blueprint.get("/n/<int:notice_id>")
+def notice_page(notice_id: int) -> Response:
+    services = _services()
+    choice = page_language(services.settings)
+    now = datetime.now(UTC)
+    with services.session_factory() as session:
+        notice = session.get(Notice, notice_id)
+        if notice is None or not is_public(notice):
+            chrome = _chrome(services, choice, "public.notice_page", {"notice_id": notice_id})
+            return _render("public/not_found.html", 404, choice, None, **chrome)
+        state = notice_state(notice, now)
+        etag = _etag("notice", notice.id, notice.updated_at.isoformat(), choice.code, state, choice.unknown)
+        cached = _not_modified(etag, choice)
+        if cached is not None:
+            return cached
+        free_text = free_text_versions(session, notice).get(choice.code)
+        earlier = notice.references
+        earlier_id = earlier.id if earlier is not None and is_public(earlier) else None
+        update_id = None
+        if state == "superseded":
+            update_id = session.scalar(
+                select(Notice.id)
+                .where(Notice.references_id == notice.id, Notice.msg_type == MsgType.UPDATE.value,
+                       Notice.sent_at.is_not(None))
+                .order_by(Notice.id.desc())
+                .limit(1)
+            )
+    localised = services.composer.compose(notice, choice.code, free_text)
+    band, band_text = band_colours(localised)
+    chrome = _chrome(services, choice, "public.notice_page", {"notice_id": notice_id})
+    return _render(
+        "public/notice.html", 200, choice, etag, **chrome,
+        notice=localised,
+        band=band,
+        band_text=band_text,
+        state=state,
+        issued_text=format_datetime_for(notice.sent_at, choice.language) if notice.sent_at else None,
+        issued_iso=_iso(notice.sent_at),
+        effective_iso=_iso(localised.effective),
+        expires_iso=_iso(localised.expires),
+        earlier_href=url_for("public.notice_page", notice_id=earlier_id, lang=choice.code) if earlier_id else None,
+        update_href=url_for("public.notice_page", notice_id=update_id, lang=choice.code) if update_id else None,
+        noindex=localised.training,
+    )
+
+
+# ----------------------------------------------------------------------------- the active notices
+
+
+def _order(notice: LocalisedNotice, sent_at: datetime | None) -> tuple[int, float]:
+    """Most severe first, then newest."""
+    return -notice.severity.rank, -(sent_at.timestamp() if sent_at else 0.0)
+
+
+@blueprint.get("/notices")
+def active_page() -> Response:
+    services = _services()
+    choice = page_language(services.settings)
+    now = datetime.now(UTC)
+    with services.session_factory() as session:
+        fingerprint, _changed = on_air_fingerprint(session, now)
+        etag = _etag("active", fingerprint, choice.code, choice.unknown)
+        cached = _not_modified(etag, choice)
+        if cached is not None:
+            return cached
+        notices = active_notices(session, now)
+        prepared = [(notice, free_text_versions(session, notice).get(choice.code)) for notice in notices]
+    composer = services.composer
+    composed = [(composer.compose(notice, choice.code, free), notice.sent_at) for notice, free in prepared]
+    composed.sort(key=lambda pair: _order(*pair))
+    cards = []
+    for localised, _sent_at in composed:
+        band, band_text = band_colours(localised)
+        cards.append({
+            "notice": localised,
+            "band": band,
+            "band_text": band_text,
+            "href": url_for("public.notice_page", notice_id=localised.notice_id, lang=choice.code),
+            "effective_iso": _iso(localised.effective),
+        })
+    chrome = _chrome(services, choice, "public.active_page", {})
+    return _render("public/notices.html", 200, choice, etag, **chrome, cards=cards)

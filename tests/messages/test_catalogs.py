@@ -10,11 +10,12 @@ from babel.messages.pofile import read_po
 
 from messages import catalog_tools
 from messages.i18n import DEFAULT_LOCALES_DIR, LANGUAGES, po_path
+from messages.i18n import DOMAINS as I18N_DOMAINS
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Readers of these languages may not read Chinese characters: nothing of the catalogs may hold them.
 NO_HAN = [code for code in LANGUAGES if code not in ("zh-Hant", "zh-Hans", "ja")]
-DOMAINS = ["messages", "glossary"]
+DOMAINS = list(I18N_DOMAINS)  # every gettext domain: messages, glossary, bot, public
 
 
 @pytest.fixture(scope="module")

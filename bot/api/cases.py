@@ -1,0 +1,97 @@
+"""Petitions (陳情) in the API: list and read cases with their events; change a case's status.
+
+A status change goes through ``bot.office.cases.update_case``, which stores it, records it in the
+audit log and then tells the resident (outside any session).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.api.auth import current_actor, services
+from bot.api.inputs import json_body, paging, query_choice, text_problems, unknown_fields, unknown_query
+from bot.api.problems import Problem, invalid, problem_response
+from bot.api.serialise import case_detail_json, case_json, page_json
+from bot.conversation.models import Case, CaseStatus
+from bot.conversation.petitions import CATEGORIES, CaseError
+from bot.office.accounts import Permission
+from bot.office.cases import list_cases, update_case
+from messages.glossary import UnknownTerm
+
+blueprint = Blueprint("cases", __name__)
+MAX_NOTE = 2000
+
+
+def _case(session: Session, number: str) -> Case:
+    case = session.scalar(select(Case).where(Case.number == number.strip().upper())) if len(number) <= 24 else None
+    if case is None:
+        raise Problem("not-found", f"there is no case {number}")
+    return case
+
+
+@blueprint.errorhandler(CaseError)
+def _case_refused(exc: CaseError) -> Response:
+    return problem_response(Problem("conflict", str(exc), title="The case cannot do that in its present state"))
+
+
+@blueprint.get("/cases")
+def list_all() -> Response:
+    current_actor().require(Permission.HANDLE_CASES)
+    svc = services()
+    errors: dict[str, str] = {}
+    unknown_query(("status", "district", "category", "assignee", "limit", "offset"), errors)
+    limit, offset = paging(errors)
+    status = query_choice("status", [s.value for s in CaseStatus], errors)
+    category = query_choice("category", CATEGORIES, errors)
+    district = request.args.get("district")
+    if district is not None:
+        if text_problems(district, "district"):
+            errors["district"] = "is not a district"
+        else:
+            try:
+                district = svc.glossary.resolve("district", district)
+            except UnknownTerm as exc:
+                errors["district"] = str(exc)
+    assignee = request.args.get("assignee")
+    if assignee is not None and (len(assignee) > 120 or text_problems(assignee, "a")):
+        errors["assignee"] = "must be an officer's username"
+    if errors:
+        raise invalid(errors)
+    language = svc.settings.default_language
+    with svc.session_factory() as session:
+        rows, total = list_cases(session, status=status, district=district, category=category, assignee=assignee,
+                                 limit=limit, offset=offset)
+        items = [case_json(case, svc.glossary, language) for case in rows]
+    return jsonify(page_json(items, total=total, limit=limit, offset=offset))
+
+
+@blueprint.get("/cases/<number>")
+def get_one(number: str) -> Response:
+    current_actor().require(Permission.HANDLE_CASES)
+    svc = services()
+    with svc.session_factory() as session:
+        return jsonify(case_detail_json(_case(session, number), svc.glossary, svc.settings.default_language))
+
+
+@blueprint.post("/cases/<number>/status")
+def change_status(number: str) -> Response:
+    actor, svc = current_actor(), services()
+    actor.require(Permission.HANDLE_CASES)
+    with svc.session_factory() as session:
+        number = _case(session, number).number
+    body = json_body()
+    errors = unknown_fields(body, ("status", "note"))
+    statuses = [s.value for s in CaseStatus]
+    if body.get("status") not in statuses:
+        errors["status"] = f"must be one of {', '.join(statuses)}"
+    note = body.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE or text_problems(note, "n")):
+        errors["note"] = f"must be text of at most {MAX_NOTE} characters, or null"
+    if errors:
+        raise invalid(errors)
+    _change, told = update_case(svc, actor, number, status=body["status"], note=note)
+    with svc.session_factory() as session:
+        case = case_detail_json(_case(session, number), svc.glossary, svc.settings.default_language)
+    return jsonify({"case": case, "resident_notified": told})

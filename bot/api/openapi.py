@@ -1,0 +1,441 @@
+"""The OpenAPI 3.1 document of REST API v1, written by hand (the property test holds it to the code).
+
+Enumerations that are data (notice kinds, languages, statuses) are filled in from what the
+application has loaded, so the document and the checks never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.api.inputs import DEFAULT_LIMIT, MAX_FREE_TEXT, MAX_ID, MAX_LIMIT, MAX_OFFSET, MAX_REASON, SEVERITIES
+from bot.conversation.models import CaseStatus
+from bot.conversation.petitions import CATEGORIES
+from bot.services import Services
+from messages.i18n import LANGUAGES
+from messages.kinds import ParamType, Topic
+from messages.models import MsgType, NoticeStatus
+
+PROBLEM = "application/problem+json"
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema, or null."""
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    schema = dict(schema)
+    schema["type"] = [schema["type"], "null"]
+    if "enum" in schema:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def _object(properties: dict[str, Any], *, required: list[str] | None = None, description: str | None = None,
+            closed: bool = True) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "required": list(properties) if required is None else required}
+    if closed:
+        schema["additionalProperties"] = False
+    if description:
+        schema["description"] = description
+    return schema
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+COUNT = {"type": "integer", "minimum": 0}
+BOOLEAN = {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time"}
+COUNTS_BY_NAME = {"type": "object", "additionalProperties": COUNT}
+
+
+def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
+    statuses = [s.value for s in NoticeStatus]
+    case_statuses = [s.value for s in CaseStatus]
+    input_time = {"type": ["string", "null"], "maxLength": 64,
+                  "description": "ISO 8601 date and time; Taipei time unless it carries an offset"}
+    notice_fields = {
+        "kind": {"type": "string", "enum": kinds, "description": "a notice kind (GET /kinds)"},
+        "params": {"type": "object", "additionalProperties": True,
+                   "description": "the kind's parameters by name (GET /kinds lists them)"},
+        "severity": _nullable({"type": "string", "enum": list(SEVERITIES),
+                               "description": "overrides the kind's severity; null keeps it"}),
+        "free_text": {"type": ["string", "null"], "maxLength": MAX_FREE_TEXT,
+                      "description": "the officer's own words; machine translated (and marked) where needed"},
+        "free_text_lang": {"type": "string", "enum": languages, "default": "zh-Hant"},
+        "training": {"type": "boolean", "default": False,
+                     "description": "a training notice says TEST and reaches only test recipients; "
+                                    "always true for a test key"},
+        "effective": input_time,
+        "expires": input_time,
+    }
+    localised = _object({
+        "headline": STRING, "body": STRING, "instruction": STRING,
+        "areas": {"type": "array", "items": STRING},
+        "severity": {"type": "string", "enum": list(SEVERITIES)},
+        "severity_label": STRING, "agency": STRING,
+        "effective": {"type": ["string", "null"], "description": "as residents read it, in the language"},
+        "expires": {"type": ["string", "null"], "description": "as residents read it, in the language"},
+        "link": {"type": ["string", "null"]},
+        "training": BOOLEAN, "machine_translated": BOOLEAN, "held": BOOLEAN,
+    }, description="The notice as residents read it in one language.")
+    counts = {name: COUNT for name in ("targeted", "sent", "failed", "dead", "pending")}
+    counts |= {"first_sent": _nullable(TIME), "last_sent": _nullable(TIME)}
+    case_fields = {
+        "number": {"type": "string", "examples": ["KH-2025-000001"]},
+        "status": {"type": "string", "enum": case_statuses},
+        "category": {"type": "string", "enum": list(CATEGORIES)},
+        "district": {"type": "string", "description": "district key"},
+        "district_name": {"type": ["string", "null"]},
+        "language": STRING,
+        "channel": {"type": ["string", "null"], "description": "null once the resident asked to be forgotten"},
+        "description": STRING,
+        "location": {"type": ["string", "null"]},
+        "has_photo": BOOLEAN,
+        "assignee": {"type": ["string", "null"]},
+        "satisfaction": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+        "created_at": TIME, "updated_at": TIME, "url": STRING,
+    }
+    return {
+        "Problem": _object({
+            "type": {"type": "string", "description": "a URI naming the kind of problem"},
+            "title": STRING,
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": STRING,
+            "instance": {"type": "string", "description": "the request path"},
+            "errors": {"type": "object", "additionalProperties": STRING},
+        }, required=["type", "title", "status", "detail"], description="RFC 9457 problem details"),
+        "ValidationProblem": {"allOf": [_ref("Problem"), {"type": "object", "required": ["errors"]}],
+                              "description": "a problem naming each invalid field in errors (field → message); "
+                                             "a kind's parameters are named params.<name>"},
+        "KindParam": _object({
+            "name": STRING, "type": {"type": "string", "enum": [t.value for t in ParamType]},
+            "required": BOOLEAN, "enum": STRING, "allowed": {"type": "array", "items": STRING},
+            "group": STRING, "min": {"type": "number"}, "max": {"type": "number"},
+            "example": {"description": "an example value"},
+        }, required=["name", "type", "required", "example"]),
+        "Kind": _object({
+            "id": STRING, "title": STRING, "topic": {"type": "string", "enum": [t.value for t in Topic]},
+            "agency": STRING, "free_text_only": BOOLEAN,
+            "cap": _object({"category": STRING, "event_code": STRING, "urgency": STRING, "severity": STRING,
+                            "certainty": STRING}),
+            "params": {"type": "array", "items": _ref("KindParam")},
+        }),
+        "KindList": _object({"kinds": {"type": "array", "items": _ref("Kind")}}),
+        "NoticeInput": _object(notice_fields, required=["kind"], description="A new notice."),
+        "NoticePatch": _object(notice_fields, required=[],
+                               description="Fields to change; params, when given, replaces all parameters."),
+        "UpdateInput": _object(notice_fields, required=[],
+                               description="An Update of a sent notice: kind, params, severity and free_text_lang "
+                                           "default to the original's; training is always the original's."),
+        "Notice": _object({
+            "id": {"type": "integer", "minimum": 1}, "identifier": STRING,
+            "kind": STRING, "status": {"type": "string", "enum": statuses},
+            "msg_type": {"type": "string", "enum": [m.value for m in MsgType]},
+            "training": BOOLEAN, "topic": STRING,
+            "severity": _nullable({"type": "string", "enum": list(SEVERITIES)}),
+            "params": {"type": "object", "additionalProperties": True},
+            "districts": {"type": "array", "items": STRING, "description": "district keys, or [\"all\"]"},
+            "free_text": {"type": ["string", "null"]}, "free_text_lang": STRING,
+            "effective": _nullable(TIME), "expires": _nullable(TIME), "send_at": _nullable(TIME),
+            "recurrence": {"type": ["string", "null"], "description": "cron expression of a recurring notice"},
+            "sent_at": _nullable(TIME), "author": {"type": ["string", "null"]},
+            "approver": {"type": ["string", "null"]},
+            "review_note": {"type": ["string", "null"], "description": "why it was rejected"},
+            "references_id": {"type": ["integer", "null"], "description": "the notice an Update or Cancel refers to"},
+            "created_at": TIME, "updated_at": TIME,
+            "actions": _object({"edit": BOOLEAN, "approve": BOOLEAN, "send": BOOLEAN},
+                               description="what the calling key may do to the notice now"),
+            "url": STRING,
+        }),
+        "NoticePage": _object({"items": {"type": "array", "items": _ref("Notice")}, "total": COUNT,
+                               "limit": INTEGER, "offset": COUNT}),
+        "LocalisedNotice": localised,
+        "LanguagePreview": _object({
+            "language": {"type": "string", "enum": languages}, "language_name": STRING,
+            "notice": _ref("LocalisedNotice"),
+            "line_messages": {"type": "array", "items": {"type": "object"},
+                              "description": "the LINE message objects, as sent"},
+            "line_alt_text": STRING, "crawl_line": STRING,
+            "audience": {**COUNTS_BY_NAME, "description": "residents per resident channel"},
+            "on_facebook": BOOLEAN, "problems": {"type": "array", "items": STRING},
+        }),
+        "Preview": _object({
+            "notice_id": INTEGER, "total": COUNT,
+            "problems": {"type": "array", "items": STRING, "description": "why it would not go out as it should"},
+            "audience": {"type": "object", "additionalProperties": COUNTS_BY_NAME,
+                         "description": "residents per channel and language"},
+            "districts": {**COUNTS_BY_NAME, "description": "LINE residents per district (and whole_city)"},
+            "district_names": {"type": "object", "additionalProperties": STRING},
+            "facebook_post": {"type": ["string", "null"]}, "cap_xml": STRING,
+            "languages": {"type": "array", "items": _ref("LanguagePreview")},
+        }),
+        "RejectRequest": _object({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON,
+                                             "description": "why, so the author can correct it (not blank)"}}),
+        "ScheduleRequest": {
+            **_object({"at": {"type": "string", "maxLength": 64,
+                              "description": "ISO 8601, in the future; Taipei time unless it carries an offset"},
+                       "cron": {"type": "string", "maxLength": 120,
+                                "description": "minute hour day month weekday, Taipei time: recurring"}},
+                      required=[]),
+            "oneOf": [{"required": ["at"]}, {"required": ["cron"]}],
+        },
+        "SendResult": _object({
+            "notice_id": INTEGER, "deliveries": COUNT,
+            "recipients": {"type": "object", "additionalProperties": COUNTS_BY_NAME,
+                           "description": "residents per channel and language (a public channel counts its posts)"},
+            "total_recipients": COUNT, "notice": _ref("Notice"),
+        }),
+        "CancelResult": _object({"notice": _ref("Notice"), "cancellation": _nullable(_ref("Notice"))},
+                                description="cancellation is the CAP Cancel sent to those who received the "
+                                            "notice, or null when it had not gone out"),
+        "DeliveryCounts": _object(counts),
+        "ChannelReport": _object({
+            **counts,
+            "languages": {"type": "object", "additionalProperties": _ref("DeliveryCounts")},
+            "errors": {"type": "array", "items": _object({"error": {"type": ["string", "null"]},
+                                                          "deliveries": COUNT})},
+        }),
+        "Report": _object({"notice_id": INTEGER, "status": {"type": "string", "enum": statuses},
+                           "training": BOOLEAN, "sent_at": _nullable(TIME),
+                           "channels": {"type": "object", "additionalProperties": _ref("ChannelReport")}}),
+        "Case": _object(case_fields),
+        "CaseEvent": _object({"status": {"type": "string", "enum": case_statuses}, "note": {"type": ["string", "null"]},
+                              "officer": {"type": ["string", "null"]}, "internal": BOOLEAN, "at": TIME}),
+        "CaseDetail": _object({**case_fields, "events": {"type": "array", "items": _ref("CaseEvent")}}),
+        "CasePage": _object({"items": {"type": "array", "items": _ref("Case")}, "total": COUNT, "limit": INTEGER,
+                             "offset": COUNT}),
+        "CaseStatusRequest": _object({"status": {"type": "string", "enum": case_statuses},
+                                      "note": {"type": ["string", "null"], "maxLength": 2000}}, required=["status"]),
+        "CaseStatusResult": _object({"case": _ref("CaseDetail"),
+                                     "resident_notified": {"type": "string",
+                                                           "description": "whether and how the resident was told"}}),
+    }
+
+
+def _problem_response(description: str, *, schema: str = "Problem",
+                      headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {PROBLEM: {"schema": _ref(schema)}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+RESPONSES: dict[str, Any] = {
+    "BadRequest": _problem_response("The body is not JSON, or not a JSON object."),
+    "Unauthorized": _problem_response(
+        "No API key, or one that is malformed, unknown, revoked or whose officer is inactive.",
+        headers={"WWW-Authenticate": {"required": True, "schema": STRING,
+                                      "description": 'Bearer realm="civicast"'}}),
+    "Forbidden": _problem_response("The officer's role does not allow this, a live notice needs another approver, "
+                                   "or a test key tried to act on a live notice."),
+    "NotFound": _problem_response("There is no such notice or case."),
+    "Conflict": _problem_response("Not in this state: e.g. not a draft, not approved, already cancelled, "
+                                  "or nobody would receive it."),
+    "TooLarge": _problem_response("The body is larger than the server accepts."),
+    "Unprocessable": _problem_response("Invalid fields, named in errors.", schema="ValidationProblem"),
+    "InternalError": _problem_response("An unexpected error; the details are in the server's log."),
+    "Unavailable": _problem_response(
+        "The database did not answer; nothing was changed.",
+        headers={"Retry-After": {"required": True, "schema": STRING, "description": "seconds"}}),
+}
+
+
+def _json_response(description: str, schema: str, *, location: str | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {JSON: {"schema": _ref(schema)}}}
+    if location:
+        response["headers"] = {"Location": {"required": True, "schema": STRING, "description": location}}
+    return response
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
+             413: "TooLarge", 422: "Unprocessable", 500: "InternalError", 503: "Unavailable"}
+    return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in (*codes, 500, 503)}
+
+
+READ_ERRORS = (401, 403)
+BODY_ERRORS = (400, 413, 422)
+
+
+def _operation(operation_id: str, summary: str, tag: str, ok: dict[str, Any], errors: tuple[int, ...], *,
+               body: str | None = None, parameters: list[Any] | None = None,
+               description: str | None = None) -> dict[str, Any]:
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "tags": [tag]}
+    if description:
+        operation["description"] = description
+    if parameters:
+        operation["parameters"] = parameters
+    if body:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
+    operation["responses"] = {**ok, **_errors(*sorted(set(errors)))}
+    return operation
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+PAGING = [
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+           "how many items"),
+    _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}, "how many to skip"),
+]
+NOTICE_ID = {"name": "id", "in": "path", "required": True, "description": "the notice's id",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "example": 1}
+CASE_NUMBER = {"name": "number", "in": "path", "required": True, "description": "the case number, KH-<year>-<n>",
+               "schema": {"type": "string", "pattern": "^[Kk][Hh]-[0-9]{4}-[0-9]{6}$"}, "example": "KH-2025-000001"}
+
+
+def _notice_paths(kinds: list[str]) -> dict[str, Any]:
+    notice = _json_response("The notice.", "Notice")
+    item = "/notices/{id}"
+    return {
+        "/notices": {
+            "get": _operation("listNotices", "List notices, newest first", "notices",
+                              {"200": _json_response("A page of notices.", "NoticePage")}, (*READ_ERRORS, 422),
+                              parameters=[
+                                  _query("status", {"type": "string", "enum": [s.value for s in NoticeStatus]},
+                                         "only notices in this state"),
+                                  _query("kind", {"type": "string", "enum": kinds}, "only notices of this kind"),
+                                  _query("training", {"type": "boolean"}, "only training (true) or live (false)"),
+                                  *PAGING]),
+            "post": _operation("createNotice", "Compose a draft notice", "notices",
+                               {"201": _json_response("The draft.", "Notice", location="the notice's URL")},
+                               (*READ_ERRORS, *BODY_ERRORS), body="NoticeInput",
+                               description="A test key's notices are always training notices."),
+        },
+        item: {
+            "parameters": [NOTICE_ID],
+            "get": _operation("getNotice", "One notice", "notices", {"200": notice}, (*READ_ERRORS, 404)),
+            "patch": _operation("editNotice", "Change a draft or rejected notice (it becomes a draft)", "notices",
+                                {"200": notice}, (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="NoticePatch"),
+        },
+        f"{item}/preview": {
+            "parameters": [NOTICE_ID],
+            "get": _operation("previewNotice", "The notice in every language and channel, and its audience",
+                              "notices", {"200": _json_response("The preview grid.", "Preview")},
+                              (*READ_ERRORS, 404)),
+        },
+        f"{item}/submit": {
+            "parameters": [NOTICE_ID],
+            "post": _operation("submitNotice", "Submit a draft for approval", "notices", {"200": notice},
+                               (*READ_ERRORS, 404, 409),
+                               description="Refused (409) when nobody would receive the notice."),
+        },
+        f"{item}/approve": {
+            "parameters": [NOTICE_ID],
+            "post": _operation("approveNotice", "Approve a submitted notice", "notices", {"200": notice},
+                               (*READ_ERRORS, 404, 409),
+                               description="A live notice needs an approver who is not its author (403 otherwise); "
+                                           "a test key cannot approve a live notice."),
+        },
+        f"{item}/reject": {
+            "parameters": [NOTICE_ID],
+            "post": _operation("rejectNotice", "Send a submitted notice back to its author", "notices",
+                               {"200": notice}, (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="RejectRequest"),
+        },
+        f"{item}/send": {
+            "parameters": [NOTICE_ID],
+            "post": _operation("sendNotice", "Send an approved notice now", "notices",
+                               {"202": _json_response("Fanned out; the workers deliver it.", "SendResult",
+                                                      location="the delivery report's URL")},
+                               (*READ_ERRORS, 404, 409),
+                               description="A test key cannot send a live notice (403)."),
+        },
+        f"{item}/schedule": {
+            "parameters": [NOTICE_ID],
+            "post": _operation("scheduleNotice", "Send an approved notice later, once or by a cron expression",
+                               "notices", {"200": notice}, (*READ_ERRORS, 404, 409, *BODY_ERRORS),
+                               body="ScheduleRequest"),
+        },
+        f"{item}/cancel": {
+            "parameters": [NOTICE_ID],
+            "post": _operation("cancelNotice", "Stop a notice, or send a CAP Cancel for one that went out", "notices",
+                               {"200": _json_response("Cancelled.", "CancelResult")}, (*READ_ERRORS, 404, 409)),
+        },
+        f"{item}/updates": {
+            "parameters": [NOTICE_ID],
+            "post": _operation("updateNotice", "Draft an Update of a sent notice", "notices",
+                               {"201": _json_response("The Update, a draft.", "Notice", location="the Update's URL")},
+                               (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="UpdateInput"),
+        },
+        f"{item}/report": {
+            "parameters": [NOTICE_ID],
+            "get": _operation("getNoticeReport", "Delivery per channel and language", "notices",
+                              {"200": _json_response("The delivery report.", "Report")}, (*READ_ERRORS, 404)),
+        },
+    }
+
+
+def _case_paths() -> dict[str, Any]:
+    detail = _json_response("The case with its events.", "CaseDetail")
+    return {
+        "/cases": {
+            "get": _operation("listCases", "List petitions, newest first", "cases",
+                              {"200": _json_response("A page of cases.", "CasePage")}, (*READ_ERRORS, 422),
+                              parameters=[
+                                  _query("status", {"type": "string", "enum": [s.value for s in CaseStatus]},
+                                         "only cases in this state"),
+                                  _query("district", {"type": "string"}, "a district's key or name"),
+                                  _query("category", {"type": "string", "enum": list(CATEGORIES)},
+                                         "only this category"),
+                                  _query("assignee", {"type": "string", "maxLength": 120}, "an officer's username"),
+                                  *PAGING]),
+        },
+        "/cases/{number}": {
+            "parameters": [CASE_NUMBER],
+            "get": _operation("getCase", "One case and its events", "cases", {"200": detail}, (*READ_ERRORS, 404)),
+        },
+        "/cases/{number}/status": {
+            "parameters": [CASE_NUMBER],
+            "post": _operation("changeCaseStatus", "Change a case's status; the resident is told", "cases",
+                               {"200": _json_response("The case after the change.", "CaseStatusResult")},
+                               (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="CaseStatusRequest"),
+        },
+    }
+
+
+def build_document(services: Services) -> dict[str, Any]:
+    kinds = list(services.kinds.kinds)
+    languages = list(LANGUAGES)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "civicast REST API",
+            "version": "1.0.0",
+            "description": "Compose, approve, send and follow Kaohsiung City's multilingual notices, and handle "
+                           "residents' petitions. Authenticate with an API key: 'Authorization: Bearer "
+                           "cvk_<test|live>_<id>_<secret>'. A test key works only on training notices. Errors are "
+                           "application/problem+json (RFC 9457). Times are ISO 8601 with an offset.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"apiKey": []}],
+        "tags": [{"name": "kinds"}, {"name": "notices"}, {"name": "cases"}, {"name": "document"}],
+        "paths": {
+            "/openapi.json": {
+                "get": {"operationId": "getOpenApiDocument", "summary": "This document", "tags": ["document"],
+                        "security": [],
+                        "responses": {"200": {"description": "The OpenAPI document.",
+                                              "content": {JSON: {"schema": {"type": "object"}}}},
+                                      "500": {"$ref": "#/components/responses/InternalError"}}},
+            },
+            "/kinds": {
+                "get": _operation("listKinds", "Notice kinds and their parameters", "kinds",
+                                  {"200": _json_response("The kinds.", "KindList")}, READ_ERRORS),
+            },
+            **_notice_paths(kinds),
+            **_case_paths(),
+        },
+        "components": {
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
+                                           "bearerFormat": "cvk_<test|live>_<id>_<secret>"}},
+            "schemas": _schemas(kinds, languages),
+            "responses": RESPONSES,
+        },
+    }

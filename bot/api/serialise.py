@@ -1,0 +1,162 @@
+"""Response bodies, each a dict with fixed keys (the OpenAPI document describes every one).
+
+Times are ISO 8601 with their offset (UTC, as stored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.conversation.models import Case, CaseEvent
+from bot.office.accounts import Actor
+from bot.office.desk import EDITABLE, may_approve, may_send
+from bot.office.preview import LanguagePreview, NoticePreview
+from messages.glossary import Glossary, UnknownTerm
+from messages.models import Notice
+from scheduler.fanout import FanoutResult
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # stored values are aware; a naive one is UTC by the database's convention
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat(timespec="seconds")
+
+
+def notice_json(notice: Notice, actor: Actor) -> dict[str, Any]:
+    return {
+        "id": notice.id,
+        "identifier": notice.identifier,
+        "kind": notice.kind,
+        "status": str(notice.status),
+        "msg_type": str(notice.msg_type),
+        "training": bool(notice.training),
+        "topic": notice.topic,
+        "severity": notice.severity,
+        "params": dict(notice.params or {}),
+        "districts": list(notice.districts or []),
+        "free_text": notice.free_text,
+        "free_text_lang": notice.free_text_lang,
+        "effective": iso(notice.effective),
+        "expires": iso(notice.expires),
+        "send_at": iso(notice.send_at),
+        "recurrence": notice.recurrence,
+        "sent_at": iso(notice.sent_at),
+        "author": notice.author,
+        "approver": notice.approver,
+        "review_note": notice.review_note,
+        "references_id": notice.references_id,
+        "created_at": iso(notice.created_at),
+        "updated_at": iso(notice.updated_at),
+        "actions": {  # what the calling key may do next, as the desk decides it
+            "edit": notice.status in EDITABLE,
+            "approve": may_approve(actor, notice),
+            "send": may_send(actor, notice),
+        },
+        "url": f"/api/v1/notices/{notice.id}",
+    }
+
+
+def page_json(items: list[dict[str, Any]], *, total: int, limit: int, offset: int) -> dict[str, Any]:
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def fanout_json(result: FanoutResult, notice: dict[str, Any]) -> dict[str, Any]:
+    recipients = {channel: dict(per) for channel, per in result.recipients.items()}
+    return {
+        "notice_id": result.notice_id,
+        "deliveries": result.deliveries,
+        "recipients": recipients,
+        "total_recipients": sum(sum(per.values()) for per in recipients.values()),
+        "notice": notice,
+    }
+
+
+def _language_json(preview: LanguagePreview) -> dict[str, Any]:
+    return {
+        "language": preview.language.code,
+        "language_name": preview.language.native_name,
+        "notice": preview.notice.as_dict(),
+        "line_messages": preview.line_messages,
+        "line_alt_text": preview.line_alt_text,
+        "crawl_line": preview.crawl_line,
+        "audience": dict(preview.audience),
+        "on_facebook": preview.on_facebook,
+        "problems": list(preview.problems),
+    }
+
+
+def preview_json(preview: NoticePreview) -> dict[str, Any]:
+    return {
+        "notice_id": preview.notice_id,
+        "total": preview.total,
+        "problems": preview.problems,
+        "audience": {channel: dict(per) for channel, per in preview.audience.items()},
+        "districts": dict(preview.districts),
+        "district_names": dict(preview.district_names),
+        "facebook_post": preview.facebook_post,
+        "cap_xml": preview.cap_xml,
+        "languages": [_language_json(p) for p in preview.languages],
+    }
+
+
+_REPORT_COUNTS = ("targeted", "sent", "failed", "dead", "pending")
+
+
+def _counts(entry: Mapping[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {name: int(entry.get(name, 0)) for name in _REPORT_COUNTS}
+    data["first_sent"] = entry.get("first_sent")
+    data["last_sent"] = entry.get("last_sent")
+    return data
+
+
+def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
+    channels = {}
+    for name, entry in report.get("channels", {}).items():
+        channel = _counts(entry)
+        channel["languages"] = {code: _counts(per) for code, per in entry.get("languages", {}).items()}
+        channel["errors"] = [{"error": e.get("error"), "deliveries": int(e.get("deliveries", 0))}
+                             for e in entry.get("errors", [])]
+        channels[name] = channel
+    return {"notice_id": notice.id, "status": str(notice.status), "training": bool(notice.training),
+            "sent_at": iso(notice.sent_at), "channels": channels}
+
+
+def _district_name(glossary: Glossary, key: str, language: str) -> str | None:
+    try:
+        return glossary.name("district", key, language)
+    except UnknownTerm:
+        return None
+
+
+def case_json(case: Case, glossary: Glossary, language: str) -> dict[str, Any]:
+    """A petition as officers see it; the resident's platform id is never part of it."""
+    return {
+        "number": case.number,
+        "status": str(case.status),
+        "category": case.category,
+        "district": case.district,
+        "district_name": _district_name(glossary, case.district, language),
+        "language": case.language,
+        "channel": case.channel,
+        "description": case.description,
+        "location": case.location,
+        "has_photo": case.photo is not None,
+        "assignee": case.assignee,
+        "satisfaction": case.satisfaction,
+        "created_at": iso(case.created_at),
+        "updated_at": iso(case.updated_at),
+        "url": f"/api/v1/cases/{case.number}",
+    }
+
+
+def case_event_json(event: CaseEvent) -> dict[str, Any]:
+    return {"status": str(event.status), "note": event.note, "officer": event.officer,
+            "internal": bool(event.internal), "at": iso(event.created_at)}
+
+
+def case_detail_json(case: Case, glossary: Glossary, language: str) -> dict[str, Any]:
+    return {**case_json(case, glossary, language), "events": [case_event_json(e) for e in case.events]}

@@ -1,0 +1,144 @@
+"""``civicast officer`` and ``civicast apikey``: press officers' accounts and API keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.cli import AppContext, RuntimeFailure, UserError
+from bot.office.accounts import AccountError, Actor, create_officer, find_officer, list_officers, new_password, \
+    set_password
+from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
+from bot.office.audit import AuditAction, record
+from bot.office.models import KeyMode, Role
+
+DEMO_OFFICERS = (("demo-editor", Role.EDITOR, "Demo Editor 示範編輯"),
+                 ("demo-approver", Role.APPROVER, "Demo Approver 示範核稿"),
+                 ("demo-admin", Role.ADMIN, "Demo Admin 示範管理員"))
+CLI_ACTOR = Actor("cli", Role.ADMIN, via="cli")
+
+
+def _run(app: AppContext, action):  # type: ignore[no-untyped-def]
+    try:
+        with app.services.session_factory.begin() as session:
+            return action(session)
+    except AccountError as exc:
+        raise UserError(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise RuntimeFailure(f"database error: {exc.__class__.__name__} (has `civicast db upgrade` run?)") from None
+
+
+@click.group("officer")
+def officer_group() -> None:
+    """Press officers' accounts (roles: editor, approver, admin)."""
+
+
+@officer_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", "display_name", default=None, help="The name shown in the console and the audit log.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else one is made).")
+@click.pass_obj
+def officer_add(app: AppContext, username: str, role: str, display_name: str | None, password_stdin: bool) -> None:
+    """Create an officer and print their password (shown once)."""
+    password = click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
+
+    def add(session):  # type: ignore[no-untyped-def]
+        officer, secret = create_officer(session, username, role, display_name=display_name, password=password)
+        record(session, CLI_ACTOR, AuditAction.CREATE_OFFICER, "officer", officer.username, now=datetime.now(UTC),
+               summary=officer.role)
+        return officer, secret
+
+    officer, secret = _run(app, add)
+    click.echo(f"officer {officer.username} ({officer.role}) created")
+    if not password_stdin:
+        click.echo(f"password: {secret}")
+
+
+@officer_group.command("password")
+@click.argument("username")
+@click.pass_obj
+def officer_password(app: AppContext, username: str) -> None:
+    """Give an officer a new password (printed once); also lifts a lock-out."""
+    secret = new_password()
+    _run(app, lambda session: set_password(session, username, secret))
+    click.echo(f"password: {secret}")
+
+
+@officer_group.command("list")
+@click.pass_obj
+def officer_list(app: AppContext) -> None:
+    """Officers, their roles and whether they are locked out."""
+    now = datetime.now(UTC)
+    for officer in _run(app, list_officers):
+        locked = " locked" if officer.locked_until and officer.locked_until > now else ""
+        click.echo(f"{officer.username:<24} {officer.role:<9}{'' if officer.active else ' inactive'}{locked}")
+
+
+@officer_group.command("demo")
+@click.pass_obj
+def officer_demo(app: AppContext) -> None:
+    """Create the demo officers (or give them new passwords) and print how to sign in."""
+
+    def ensure(session):  # type: ignore[no-untyped-def]
+        credentials = []
+        for username, role, name in DEMO_OFFICERS:
+            secret = new_password()
+            if find_officer(session, username) is None:
+                create_officer(session, username, role, display_name=name, password=secret)
+            else:
+                set_password(session, username, secret)
+            credentials.append((username, role, secret))
+        return credentials
+
+    click.echo("Sign in to the console at /console with (passwords are new each run):")
+    for username, role, secret in _run(app, ensure):
+        click.echo(f"  {role.value:<9} {username:<15} {secret}")
+
+
+@click.group("apikey")
+def apikey_group() -> None:
+    """API keys for the REST API (test keys: training notices only)."""
+
+
+@apikey_group.command("create")
+@click.option("--officer", "username", required=True, help="The officer the key acts as.")
+@click.option("--mode", type=click.Choice([m.value for m in KeyMode]), default=KeyMode.TEST.value, show_default=True)
+@click.option("--name", required=True, help="What uses the key.")
+@click.pass_obj
+def apikey_create(app: AppContext, username: str, mode: str, name: str) -> None:
+    """Create a key and print it (shown once)."""
+
+    def create(session):  # type: ignore[no-untyped-def]
+        key, secret = create_api_key(session, username, name=name, mode=mode)
+        record(session, CLI_ACTOR, AuditAction.CREATE_API_KEY, "api_key", key.key_id, now=datetime.now(UTC),
+               summary=f"{mode} key for {username}: {name}")
+        return secret
+
+    click.echo(_run(app, create))
+
+
+@apikey_group.command("list")
+@click.pass_obj
+def apikey_list(app: AppContext) -> None:
+    """Keys, their officer, mode and last use."""
+    for key in _run(app, list_api_keys):
+        used = key.last_used_at.isoformat(timespec="minutes") if key.last_used_at else "never"
+        state = "revoked" if key.revoked_at else "active"
+        click.echo(f"{key.key_id}  {key.mode:<4} {state:<7} {key.officer.username:<20} used {used}  {key.name}")
+
+
+@apikey_group.command("revoke")
+@click.argument("key_id")
+@click.pass_obj
+def apikey_revoke(app: AppContext, key_id: str) -> None:
+    """Revoke a key at once."""
+
+    def revoke(session):  # type: ignore[no-untyped-def]
+        key = revoke_api_key(session, key_id, now=datetime.now(UTC))
+        record(session, CLI_ACTOR, AuditAction.REVOKE_API_KEY, "api_key", key.key_id, now=datetime.now(UTC))
+
+    _run(app, revoke)
+    click.echo(f"API key {key_id} revoked")

@@ -1,0 +1,13 @@
+"""The press officers' web console: server-rendered pages that work without JavaScript, in zh-Hant and English.
+
+``blueprint`` carries every console route; the view modules add theirs when imported below.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+                      static_folder="static", static_url_path="/static")
+
+from bot.console import auth, views_admin, views_notices, views_office  # noqa: E402,F401  (routes register themselves)

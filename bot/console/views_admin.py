@@ -1,0 +1,270 @@
+"""Console pages for petitions (陳情) and for officers and API keys.
+
+A case's status change and assignment go through ``bot.office.cases``, which store the change, record it and then
+tell the resident over the network: no session is open here while they run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from bot.console import blueprint
+from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.ui import translate
+from bot.console.views_office import helpers, page_count, requested_page
+from bot.conversation.models import CaseStatus
+from bot.conversation.petitions import CATEGORIES, CaseError, find_case
+from bot.office import cases as office_cases
+from bot.office.accounts import (
+    USERNAME,
+    AccountError,
+    Permission,
+    create_officer,
+    find_officer,
+    list_officers,
+    new_password,
+    set_password,
+)
+from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
+from bot.office.audit import AuditAction, record
+from bot.office.models import KeyMode, Officer, Role
+
+CASE_PAGE_SIZE = 50
+CASE_FILTERS = ("status", "district", "category", "assignee")
+# What bot.office.cases.tell_resident says happened, by the start of its words: shown in the officer's language.
+TOLD = (("the resident was told on LINE", "told.line"), ("the resident was told on Messenger", "told.messenger"),
+        ("the resident's data was deleted", "told.nobody"),
+        ("the resident last wrote more than 24 hours", "told.window"),
+        ("the resident could not be told", "told.failed"), ("the resident was not told", "told.unchanged"))
+
+
+def told_text(outcome: str) -> str:
+    for start, key in TOLD:
+        if outcome.startswith(start):
+            return translate(key, detail=outcome)
+    return outcome
+
+
+def _officer_choices(session: Any) -> list[tuple[str, str]]:
+    return [(o.username, o.display_name) for o in list_officers(session) if o.active]
+
+
+# ----------------------------------------------------------------------------- petitions
+
+
+@blueprint.get("/cases")
+@officer_required()
+def cases() -> Any:
+    svc = services()
+    filters = {name: (request.args.get(name) or "").strip() for name in CASE_FILTERS}
+    if filters["status"] not in {s.value for s in CaseStatus}:
+        filters["status"] = ""
+    page = requested_page()
+    with svc.session_factory() as session:
+        rows, total = office_cases.list_cases(session, **{k: v or None for k, v in filters.items()},
+                                              limit=CASE_PAGE_SIZE, offset=(page - 1) * CASE_PAGE_SIZE)
+        rows = list(rows)
+        assignees = _officer_choices(session)
+    return render_template("console/cases.html", title=translate("cases.title"), rows=rows, total=total, page=page,
+                           pages=page_count(total, CASE_PAGE_SIZE), filters=filters,
+                           statuses=[s.value for s in CaseStatus], categories=CATEGORIES,
+                           districts=[term.key for term in svc.glossary.terms("district")], assignees=assignees,
+                           **helpers())
+
+
+@blueprint.get("/cases/<number>")
+@officer_required()
+def case(number: str) -> Any:
+    with services().session_factory() as session:
+        try:
+            found = find_case(session, number)
+        except CaseError:
+            abort(404)
+        events = list(found.events)
+        assignees = _officer_choices(session)
+    return render_template("console/case.html", title=translate("case.title", number=found.number), case=found,
+                           events=events, assignees=assignees, statuses=[s.value for s in CaseStatus], **helpers())
+
+
+def _case_status(number: str) -> CaseStatus:
+    with services().session_factory() as session:
+        try:
+            return CaseStatus(find_case(session, number).status)
+        except CaseError:
+            abort(404)
+
+
+@blueprint.route("/cases/<number>/<action>", methods=["GET", "POST"])
+@officer_required(Permission.HANDLE_CASES)
+def case_action(number: str, action: str) -> Any:
+    if request.method == "GET":  # e.g. the language switch after a form: back to the case
+        return redirect(url_for("console.case", number=number))
+    svc = services()
+    actor = current_actor()
+    current = _case_status(number)
+    target = url_for("console.case", number=number)
+    try:
+        if action == "assign":
+            assignee = request.form.get("assignee", "").strip()
+            with svc.session_factory() as session:
+                known = {username for username, _ in _officer_choices(session)}
+            if assignee not in known:
+                flash(translate("case.error_assignee"), "error")
+                return redirect(target, 303)
+            _change, told = office_cases.assign_case(svc, actor, number, assignee, now=now())
+            flash(translate("case.assigned", name=assignee), "success")
+            flash(told_text(told), "info")
+        elif action == "status":
+            status, note = request.form.get("status", ""), request.form.get("note", "").strip()
+            if status not in {s.value for s in CaseStatus}:
+                flash(translate("case.error_status"), "error")
+                return redirect(target, 303)
+            if status == current and not note:
+                flash(translate("case.error_same_status", status=translate(f"case_status.{status}")), "error")
+                return redirect(target, 303)
+            change, told = office_cases.update_case(svc, actor, number, status=status, note=note or None, now=now())
+            flash(translate("case.status_changed", status=translate(f"case_status.{change.status}")), "success")
+            flash(told_text(told), "info")
+        elif action == "note":
+            note = request.form.get("note", "").strip()
+            if not note:
+                flash(translate("case.error_note"), "error")
+                return redirect(target, 303)
+            with svc.session_factory.begin() as session:
+                office_cases.add_note(session, actor, number, note, now=now())
+            flash(translate("case.note_added"), "success")
+        else:
+            abort(404)
+    except CaseError as exc:
+        flash(translate("flash.refused", reason=str(exc)), "error")
+    return redirect(target, 303)
+
+
+# ----------------------------------------------------------------------------- officers and API keys
+
+
+def _officers_page(*, secret: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                   form: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+    with services().session_factory() as session:
+        officers = list_officers(session)
+        keys = [{"key_id": k.key_id, "name": k.name, "mode": k.mode, "officer": k.officer.username,
+                 "created_at": k.created_at, "last_used_at": k.last_used_at, "revoked_at": k.revoked_at}
+                for k in list_api_keys(session)]
+    return render_template("console/officers.html", title=translate("officers.title"), officers=officers, keys=keys,
+                           secret=secret, errors=errors or {}, form=form or {}, roles=[r.value for r in Role],
+                           modes=[m.value for m in KeyMode], now=now(), **helpers()), status
+
+
+@blueprint.get("/officers")
+@officer_required(Permission.MANAGE_OFFICERS)
+def officers() -> Any:
+    return _officers_page()
+
+
+# The officers' forms answer on their own URL (a secret is shown once, never kept in a cookie); a GET there,
+# as after switching the console's language, goes back to the officers page.
+@blueprint.route("/officers/new", methods=["GET", "POST"])
+@officer_required(Permission.MANAGE_OFFICERS)
+def officer_create() -> Any:
+    if request.method == "GET":
+        return redirect(url_for("console.officers"))
+    form = {name: request.form.get(name, "").strip() for name in ("username", "display_name", "role")}
+    form["username"] = form["username"].lower()
+    errors: dict[str, str] = {}
+    if not USERNAME.match(form["username"]):
+        errors["username"] = translate("officers.error_username")
+    if form["role"] not in {r.value for r in Role}:
+        errors["role"] = translate("officers.error_role")
+    if not errors:
+        with services().session_factory.begin() as session:
+            if find_officer(session, form["username"]) is not None:
+                errors["username"] = translate("officers.error_exists")
+            else:
+                officer, password = create_officer(session, form["username"], form["role"],
+                                                   display_name=form["display_name"] or None)
+                record(session, current_actor(), AuditAction.CREATE_OFFICER, "officer", officer.username, now=now(),
+                       summary=officer.role)
+        if not errors:
+            return _officers_page(secret={"kind": "password", "username": form["username"], "value": password})
+    return _officers_page(errors=errors, form=form, status=422)
+
+
+def _set_active(session: Any, username: str, active: bool) -> Officer:
+    officer = find_officer(session, username)
+    if officer is None:
+        abort(404)
+    officer.active = active
+    return officer
+
+
+@blueprint.route("/officers/<username>/<action>", methods=["GET", "POST"])
+@officer_required(Permission.MANAGE_OFFICERS)
+def officer_action(username: str, action: str) -> Any:
+    if request.method == "GET":
+        return redirect(url_for("console.officers"))
+    actor = current_actor()
+    if action not in ("reset_password", "deactivate", "activate"):
+        abort(404)
+    if action == "deactivate" and username == actor.username:
+        flash(translate("officers.error_self"), "error")
+        return redirect(url_for("console.officers"), 303)
+    with services().session_factory.begin() as session:
+        if find_officer(session, username) is None:
+            abort(404)
+        if action == "reset_password":
+            password = new_password()
+            set_password(session, username, password)  # also lifts a lock-out
+            record(session, actor, AuditAction.RESET_PASSWORD, "officer", username, now=now())
+        else:
+            _set_active(session, username, action == "activate")
+            record(session, actor, AuditAction.ACTIVATE_OFFICER if action == "activate"
+                   else AuditAction.DEACTIVATE_OFFICER, "officer", username, now=now())
+    if action == "reset_password":
+        return _officers_page(secret={"kind": "password", "username": username, "value": password})
+    flash(translate(f"officers.{action}d", name=username), "success")
+    return redirect(url_for("console.officers"), 303)
+
+
+@blueprint.route("/api-keys", methods=["GET", "POST"])
+@officer_required(Permission.MANAGE_OFFICERS)
+def api_key_create() -> Any:
+    if request.method == "GET":
+        return redirect(url_for("console.officers"))
+    form = {name: request.form.get(name, "").strip() for name in ("officer", "name", "mode")}
+    errors: dict[str, str] = {}
+    with services().session_factory() as session:
+        active = session.scalar(select(Officer.active).where(Officer.username == form["officer"]))
+    if not active:
+        errors["officer"] = translate("keys.error_officer")
+    if not form["name"]:
+        errors["name"] = translate("keys.error_name")
+    if form["mode"] not in {m.value for m in KeyMode}:
+        errors["mode"] = translate("keys.error_mode")
+    if errors:
+        return _officers_page(errors=errors, form=form, status=422)
+    with services().session_factory.begin() as session:
+        key, plaintext = create_api_key(session, form["officer"], name=form["name"], mode=form["mode"])
+        record(session, current_actor(), AuditAction.CREATE_API_KEY, "api_key", key.key_id, now=now(),
+               summary=f"{form['officer']} · {key.mode} · {key.name}")
+    return _officers_page(secret={"kind": "api_key", "username": form["officer"], "value": plaintext,
+                                  "mode": form["mode"]})
+
+
+@blueprint.route("/api-keys/<key_id>/revoke", methods=["GET", "POST"])
+@officer_required(Permission.MANAGE_OFFICERS)
+def api_key_revoke(key_id: str) -> Any:
+    if request.method == "GET":
+        return redirect(url_for("console.officers"))
+    try:
+        with services().session_factory.begin() as session:
+            key = revoke_api_key(session, key_id, now=now())
+            record(session, current_actor(), AuditAction.REVOKE_API_KEY, "api_key", key.key_id, now=now(),
+                   summary=key.name)
+    except AccountError:
+        abort(404)
+    flash(translate("keys.revoked", key_id=key_id), "success")
+    return redirect(url_for("console.officers"), 303)
+

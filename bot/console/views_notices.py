@@ -1,0 +1,201 @@
+"""Console pages for notices: the list, compose and edit, the notice with its preview grid and actions, delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import MultiDict
+
+from bot.console import blueprint
+from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.delivery import delivery_view
+from bot.console.forms import SEVERITIES, build_fields, form_time, params_from_form
+from bot.console.notice_actions import available_actions, run_action
+from bot.console.ui import translate, ui_language
+from bot.office import desk
+from bot.office.accounts import Permission
+from bot.office.preview import build_preview
+from messages.i18n import LANGUAGES
+from messages.kinds import Kind, UnknownKind
+from messages.models import Notice, NoticeStatus
+from messages.params import InvalidParameters
+from scheduler.sending import NoticeActionError, get_notice
+
+PAGE_SIZE = 50
+
+
+def kind_title(kind_id: str) -> str:
+    svc = services()
+    kind = svc.kinds.kinds.get(kind_id)
+    if kind is None:
+        return kind_id
+    return svc.catalogs.get(ui_language()).translate(f"{kind.id}.title", kind.title)
+
+
+def param_label(name: str) -> str:
+    try:
+        return translate(f"param.{name}")
+    except KeyError:
+        return name.replace("_", " ")
+
+
+@blueprint.app_template_filter("taipei")
+def _taipei(value: Any) -> str:
+    from messages.i18n import TAIPEI
+
+    return value.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+@blueprint.get("/")
+@officer_required()
+def notices() -> str:
+    status = request.args.get("status") or None
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    with services().session_factory() as session:
+        query = select(Notice)
+        if status:
+            query = query.where(Notice.status == status)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(query.order_by(Notice.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("console/notices.html", title=translate("notices.title"), notices=rows, status=status,
+                           statuses=[s.value for s in NoticeStatus], page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                           total=total, kind_title=kind_title)
+
+
+def _input_from_form(kind: Kind, form: MultiDict[str, str], *, training: bool | None = None) -> desk.NoticeInput:
+    return desk.NoticeInput(
+        kind=kind.id, params=params_from_form(kind, form), severity=form.get("severity") or None,
+        free_text=form.get("free_text") or None, free_text_lang=form.get("free_text_lang") or "zh-Hant",
+        training=bool(form.get("training")) if training is None else training,
+        effective=form.get("effective") or None, expires=form.get("expires") or None)
+
+
+def _form_page(kind: Kind, *, values: dict[str, Any], errors: dict[str, str], form: dict[str, Any],
+               mode: str, notice: Notice | None = None, status: int = 200) -> tuple[str, int]:
+    svc = services()
+    fields = build_fields(kind, svc.kinds, svc.glossary, svc.catalogs, ui_language(), label_for=param_label,
+                          values=values, errors=errors)
+    title = translate(f"compose.title_{mode}", kind=kind_title(kind.id))
+    return render_template("console/compose.html", title=title, kind=kind, fields=fields, errors=errors, form=form,
+                           mode=mode, notice=notice, severities=SEVERITIES, languages=LANGUAGES, param_label=param_label,
+                           kind_title=kind_title, training_page=bool(form.get("training"))), status
+
+
+def _save(kind: Kind, mode: str, notice: Notice | None, save) -> Any:  # type: ignore[no-untyped-def]
+    """Run a compose/edit/update and go to the notice, or show the form again naming each bad field."""
+    form = request.form
+    data = _input_from_form(kind, form, training=notice.training if mode == "update" and notice else None)
+    try:
+        with services().session_factory.begin() as session:
+            saved_id = save(session, data).id
+    except InvalidParameters as exc:
+        errors = dict(exc.errors)
+    except (NoticeActionError, ValueError) as exc:
+        errors = {"_": str(exc)}
+    else:
+        flash(translate(f"flash.saved_{mode}", id=saved_id), "success")
+        return redirect(url_for("console.notice", notice_id=saved_id), 303)
+    values = params_from_form(kind, form)
+    return _form_page(kind, values=values, errors=errors, form=form.to_dict(), mode=mode, notice=notice, status=422)
+
+
+@blueprint.route("/compose", methods=["GET", "POST"])
+@officer_required(Permission.COMPOSE)
+def compose() -> Any:
+    svc = services()
+    kind_id = request.values.get("kind")
+    if not kind_id:
+        kinds = sorted(svc.kinds.kinds.values(), key=lambda k: (k.topic.value, kind_title(k.id)))
+        return render_template("console/choose_kind.html", title=translate("compose.choose_kind"), kinds=kinds,
+                               kind_title=kind_title)
+    try:
+        kind = svc.kinds.get(kind_id)
+    except UnknownKind:
+        abort(404)
+    actor = current_actor()
+    if request.method == "POST":
+        return _save(kind, "new", None,
+                     lambda session, data: desk.compose_notice(session, svc.composer, actor, data, now=now()))
+    form = {"free_text_lang": "zh-Hant", "training": request.args.get("training")}
+    return _form_page(kind, values=dict(kind.example_params) if request.args.get("example") else {}, errors={},
+                      form=form, mode="new")
+
+
+def _notice_form(notice: Notice) -> dict[str, Any]:
+    return {"severity": notice.severity or "", "free_text": notice.free_text or "",
+            "free_text_lang": notice.free_text_lang, "training": notice.training,
+            "effective": form_time(notice.effective), "expires": form_time(notice.expires)}
+
+
+@blueprint.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])
+@officer_required(Permission.COMPOSE)
+def edit(notice_id: int) -> Any:
+    svc = services()
+    notice = _load(notice_id)
+    kind = svc.kinds.get(notice.kind)
+    actor = current_actor()
+    if request.method == "POST":
+        return _save(kind, "edit", notice, lambda session, data: desk.edit_notice(
+            session, svc.composer, actor, notice_id, data, now=now()))
+    return _form_page(kind, values=notice.params, errors={}, form=_notice_form(notice), mode="edit", notice=notice)
+
+
+@blueprint.route("/notices/<int:notice_id>/update", methods=["GET", "POST"])
+@officer_required(Permission.COMPOSE)
+def update(notice_id: int) -> Any:
+    """An Update of a sent notice: the original's fields to correct, sent to those who received it."""
+    svc = services()
+    notice = _load(notice_id)
+    kind = svc.kinds.get(notice.kind)
+    actor = current_actor()
+    if request.method == "POST":
+        return _save(kind, "update", notice, lambda session, data: desk.issue_update(
+            session, svc.composer, actor, notice_id, data, now=now()))
+    return _form_page(kind, values=notice.params, errors={}, form=_notice_form(notice), mode="update",
+                      notice=notice)
+
+
+def _load(notice_id: int) -> Notice:
+    with services().session_factory() as session:
+        try:
+            notice = get_notice(session, notice_id)
+        except NoticeActionError:
+            abort(404)
+        _ = notice.references  # loaded while the session is open
+        return notice
+
+
+@blueprint.get("/notices/<int:notice_id>")
+@officer_required()
+def notice(notice_id: int) -> Any:
+    loaded = _load(notice_id)
+    try:
+        preview = build_preview(services(), notice_id)
+    except SQLAlchemyError:
+        preview = None
+    actor = current_actor()
+    actions = available_actions(actor, loaded, preview.total if preview else 0)
+    return render_template("console/notice.html", title=translate("notice.title", id=notice_id), notice=loaded,
+                           preview=preview, actions=actions, kind_title=kind_title, languages=LANGUAGES,
+                           training_page=loaded.training)
+
+
+@blueprint.post("/notices/<int:notice_id>/<action>")
+@officer_required()
+def act(notice_id: int, action: str) -> Any:
+    message, category, target = run_action(notice_id, action, request.form)
+    flash(message, category)
+    return redirect(target or url_for("console.notice", notice_id=notice_id), 303)
+
+
+@blueprint.get("/notices/<int:notice_id>/delivery")
+@officer_required()
+def delivery(notice_id: int) -> Any:
+    loaded = _load(notice_id)
+    view = delivery_view(notice_id)
+    template = "console/_delivery_live.html" if request.args.get("partial") else "console/delivery.html"
+    return render_template(template, title=translate("delivery.title", id=notice_id), notice=loaded, view=view,
+                           kind_title=kind_title, training_page=loaded.training)

@@ -1,0 +1,102 @@
+"""Petitions as officers handle them: list, assign, change status (the resident is told), internal notes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.conversation.models import Case, CaseEvent, CaseStatus, Conversation
+from bot.conversation.petitions import CaseChange, CaseError, change_status, find_case
+from bot.office.accounts import Actor, Permission
+from bot.office.audit import AuditAction, record
+from bot.services import Services
+from channels.base import ChannelError
+
+MESSENGER_WINDOW = timedelta(hours=24)
+
+
+def tell_resident(services: Services, change: CaseChange) -> str:
+    """Tell the resident about their case in their language; what happened, in a few words."""
+    if not change.channel or not change.user_id:
+        return "the resident's data was deleted: nobody to tell"
+    replies = services.conversation_engine.case_update_replies(change)
+    try:
+        if change.channel == "line":
+            from bot.line_webhook import line_messages
+
+            services.line.push(change.user_id, line_messages(replies), retry_key=str(uuid.uuid4()))
+            return "the resident was told on LINE"
+        with services.session_factory() as session:
+            conversation = session.scalar(select(Conversation).where(
+                Conversation.channel == change.channel, Conversation.user_id == change.user_id))
+        opened = conversation.last_inbound_at if conversation else None
+        if opened is None or datetime.now(UTC) - opened > MESSENGER_WINDOW:
+            return "the resident last wrote more than 24 hours ago: Messenger does not allow a message now"
+        for reply in replies:
+            quick = [{"content_type": "text", "title": c.label, "payload": c.data} for c in reply.choices]
+            services.facebook.reply(change.user_id, reply.text, quick_replies=quick or None)
+        return "the resident was told on Messenger"
+    except ChannelError as exc:
+        return f"the resident could not be told ({exc}); the status is saved"
+
+
+def update_case(services: Services, actor: Actor, number: str, *, status: str, note: str | None,
+                now: datetime | None = None) -> tuple[CaseChange, str]:
+    """Change the status (the resident is told, after the change is stored). Raises CaseError."""
+    actor.require(Permission.HANDLE_CASES)
+    now = now or datetime.now(UTC)
+    with services.session_factory.begin() as session:
+        change = change_status(session, number, status, note=(note or "").strip() or None, officer=actor.username,
+                               now=now)
+        record(session, actor, AuditAction.CASE_STATUS, "case", change.number, now=now,
+               summary=f"{change.status}" + (f": {change.note}" if change.note else ""))
+    return change, tell_resident(services, change)  # a network call: no session open
+
+
+def assign_case(services: Services, actor: Actor, number: str, assignee: str, *,
+                now: datetime | None = None) -> tuple[CaseChange | None, str]:
+    """Give the case to an officer; a newly received case becomes assigned and its resident is told."""
+    actor.require(Permission.HANDLE_CASES)
+    now = now or datetime.now(UTC)
+    assignee = assignee.strip()
+    if not assignee:
+        raise CaseError("name the officer the case is assigned to")
+    change = None
+    with services.session_factory.begin() as session:
+        case = find_case(session, number)
+        case.assignee = assignee
+        if case.status == CaseStatus.RECEIVED:
+            change = change_status(session, number, CaseStatus.ASSIGNED, note=None, officer=actor.username, now=now)
+        record(session, actor, AuditAction.ASSIGN_CASE, "case", case.number, now=now, summary=assignee)
+    return change, tell_resident(services, change) if change else "the resident was not told (status unchanged)"
+
+
+def add_note(session: Session, actor: Actor, number: str, note: str, *, now: datetime) -> CaseEvent:
+    """An officers' note on the case; the resident never sees it."""
+    actor.require(Permission.HANDLE_CASES)
+    if not note.strip():
+        raise CaseError("the note is empty")
+    case = find_case(session, number)
+    event = CaseEvent(case_id=case.id, status=case.status, note=note.strip(), officer=actor.username, internal=True,
+                      created_at=now)
+    session.add(event)
+    record(session, actor, AuditAction.CASE_NOTE, "case", case.number, now=now)
+    return event
+
+
+def list_cases(session: Session, *, status: str | None = None, district: str | None = None,
+               category: str | None = None, assignee: str | None = None, limit: int = 50,
+               offset: int = 0) -> tuple[Sequence[Case], int]:
+    """Newest first, with the total matching count."""
+    conditions = []
+    for column, value in ((Case.status, status), (Case.district, district), (Case.category, category),
+                          (Case.assignee, assignee)):
+        if value:
+            conditions.append(column == value)
+    total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+    rows = session.scalars(select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit).offset(offset)).all()
+    return rows, total

@@ -1,0 +1,121 @@
+"""axe-core, in Chromium, on every console page and the public pages: no serious or critical violations.
+
+Pages are visited with real data in both console languages: notices in every state, a delivery,
+a petition, FAQ entries, a translation waiting for review, officers and keys.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+
+from bot.conversation.faq import seed_if_empty
+from bot.conversation.petitions import open_case
+from bot.office import desk
+from bot.office.accounts import Actor
+from bot.office.models import Role
+from messages.models import NoticeTranslation, TranslationOrigin
+from tests.support.console_stack import PASSWORDS, ConsoleStack, launch_chromium
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+        "resultTypes": ["violations"]}
+BLOCKING = ("serious", "critical")
+EDITOR = Actor("ed-lin", Role.EDITOR)
+APPROVER = Actor("ap-chen", Role.APPROVER)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    stack = ConsoleStack(tmp_path_factory.mktemp("a11y"), f"sqlite:///{tmp_path_factory.mktemp('db')}/c.db")
+    stack.add_residents({f"U{n:032x}": ["lingya"] if n % 2 else [] for n in range(12)})
+    stack.add_residents({f"U{n:032x}": [] for n in range(900, 903)}, test_recipient=True)
+    services = stack.services
+    seed_if_empty(services.session_factory)
+    now = datetime.now(UTC)
+    kind = services.kinds.get("typhoon_land_warning")
+    params = {**kind.example_params, "districts": ["lingya"]}
+    with services.session_factory.begin() as session:
+        sent = desk.compose_notice(session, services.composer, EDITOR, desk.NoticeInput(
+            kind.id, params, free_text="請民眾提早準備防颱物資。"), now=now)
+        desk.submit_notice(session, EDITOR, sent.id, glossary=services.glossary, channels=services.channel_limits,
+                           now=now)
+        desk.approve_notice(session, APPROVER, sent.id, now=now)
+        draft = desk.compose_notice(session, services.composer, EDITOR, desk.NoticeInput(
+            "dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True), now=now)
+        case = open_case(session, channel="line", user_id="U" + "9" * 32, language="vi", category="road",
+                         district="lingya", description="Ổ gà lớn trên đường Sanduo.", location=None, photo=None,
+                         now=now)
+        ids = {"sent": sent.id, "draft": draft.id, "case": case.number}
+    desk.send_notice_now(services.dispatch, APPROVER, ids["sent"], channels=services.channel_limits)
+    with services.session_factory.begin() as session:
+        row = session.query(NoticeTranslation).filter_by(notice_id=ids["sent"], language="vi").one_or_none()
+        if row is None:
+            row = NoticeTranslation(notice_id=ids["sent"], language="vi", origin=TranslationOrigin.MACHINE.value)
+            session.add(row)
+        row.text, row.origin, row.engine = "Người dân hãy chuẩn bị sớm.", TranslationOrigin.MACHINE.value, "google"
+    stack.wait_for(lambda: _delivered(stack, ids["sent"]))
+    yield stack, ids
+    stack.close()
+
+
+def _delivered(stack, notice_id):
+    from scheduler.outbox import outstanding
+
+    with stack.services.session_factory() as session:
+        return outstanding(session, notice_id) == 0
+
+
+def _check(page, axe, where, problems):
+    results = axe.run(page, options=WCAG)
+    for violation in results.response["violations"]:
+        if violation["impact"] in BLOCKING:
+            targets = [node["target"] for node in violation["nodes"][:3]]
+            problems.append(f"{where}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+
+
+def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(site):
+    stack, ids = site
+    axe = Axe()
+    problems: list[str] = []
+    console_pages = [
+        "/console/", "/console/?status=sent", "/console/compose", "/console/compose?kind=typhoon_land_warning&example=1",
+        f"/console/notices/{ids['sent']}", f"/console/notices/{ids['draft']}", f"/console/notices/{ids['sent']}/delivery",
+        f"/console/notices/{ids['draft']}/edit", f"/console/notices/{ids['sent']}/update", "/console/translations",
+        "/console/faq", "/console/faq/emergency_numbers/en", "/console/cases", f"/console/cases/{ids['case']}",
+        "/console/subscribers", "/console/audit", "/console/officers",
+    ]
+    public_pages = [f"/n/{ids['sent']}?lang={lang}" for lang in ("zh-Hant", "en", "th", "my", "km", "vi")]
+    public_pages += ["/notices?lang=zh-Hant", "/notices?lang=en", "/notices?lang=ja", "/n/999999?lang=en"]
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            anonymous = browser.new_context(bypass_csp=True).new_page()
+            anonymous.goto(f"{stack.url}/console/login")
+            _check(anonymous, axe, "login", problems)
+            anonymous.fill("#username", "ad-wu")
+            anonymous.fill("#password", "wrong password")
+            anonymous.click("#login-form button[type=submit]")
+            _check(anonymous, axe, "login refused", problems)
+            for path in public_pages:
+                anonymous.goto(f"{stack.url}{path}")
+                _check(anonymous, axe, path, problems)
+            for locale in ("zh-TW", "en-GB"):
+                page = browser.new_context(bypass_csp=True, locale=locale).new_page()
+                page.goto(f"{stack.url}/console/login")
+                page.fill("#username", "ad-wu")
+                page.fill("#password", PASSWORDS["ad-wu"])
+                page.click("#login-form button[type=submit]")
+                for path in console_pages:
+                    response = page.goto(f"{stack.url}{path}")
+                    assert response.status == 200, f"{path}: {response.status}"
+                    _check(page, axe, f"{locale} {path}", problems)
+                # A form sent back with errors.
+                page.goto(f"{stack.url}/console/compose?kind=typhoon_land_warning")
+                page.click("form.compose-form button[type=submit]")
+                _check(page, axe, f"{locale} compose with errors", problems)
+        finally:
+            browser.close()
+    assert problems == [], "\n".join(problems)

@@ -264,7 +264,7 @@ BODY_ERRORS = (400, 413, 422)
 
 
 def _operation(operation_id: str, summary: str, tag: str, ok: dict[str, Any], errors: tuple[int, ...], *,
-               body: str | None = None, parameters: list[Any] | None = None,
+               body: str | None = None, example: dict[str, Any] | None = None, parameters: list[Any] | None = None,
                description: str | None = None) -> dict[str, Any]:
     operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "tags": [tag]}
     if description:
@@ -272,7 +272,10 @@ def _operation(operation_id: str, summary: str, tag: str, ok: dict[str, Any], er
     if parameters:
         operation["parameters"] = parameters
     if body:
-        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(body)}}}
+        media: dict[str, Any] = {"schema": _ref(body)}
+        if example is not None:
+            media["example"] = example
+        operation["requestBody"] = {"required": True, "content": {JSON: media}}
     operation["responses"] = {**ok, **_errors(*sorted(set(errors)))}
     return operation
 
@@ -292,6 +295,14 @@ CASE_NUMBER = {"name": "number", "in": "path", "required": True, "description": 
                "schema": {"type": "string", "pattern": "^[Kk][Hh]-[0-9]{4}-[0-9]{6}$"}, "example": "KH-2025-000001"}
 
 
+NOTICE_EXAMPLE: dict[str, Any] = {
+    "kind": "typhoon_land_warning",
+    "params": {"typhoon_name": "山陀兒|Krathon", "intensity": "severe", "districts": ["苓雅區", "前鎮區"],
+               "landfall": "2024-10-03T12:00"},
+    "training": False,
+}
+
+
 def _notice_paths(kinds: list[str]) -> dict[str, Any]:
     notice = _json_response("The notice.", "Notice")
     item = "/notices/{id}"
@@ -307,14 +318,15 @@ def _notice_paths(kinds: list[str]) -> dict[str, Any]:
                                   *PAGING]),
             "post": _operation("createNotice", "Compose a draft notice", "notices",
                                {"201": _json_response("The draft.", "Notice", location="the notice's URL")},
-                               (*READ_ERRORS, *BODY_ERRORS), body="NoticeInput",
+                               (*READ_ERRORS, *BODY_ERRORS), body="NoticeInput", example=NOTICE_EXAMPLE,
                                description="A test key's notices are always training notices."),
         },
         item: {
             "parameters": [NOTICE_ID],
             "get": _operation("getNotice", "One notice", "notices", {"200": notice}, (*READ_ERRORS, 404)),
             "patch": _operation("editNotice", "Change a draft or rejected notice (it becomes a draft)", "notices",
-                                {"200": notice}, (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="NoticePatch"),
+                                {"200": notice}, (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="NoticePatch",
+                                example={"params": {**NOTICE_EXAMPLE["params"], "intensity": "moderate"}}),
         },
         f"{item}/preview": {
             "parameters": [NOTICE_ID],
@@ -338,7 +350,8 @@ def _notice_paths(kinds: list[str]) -> dict[str, Any]:
         f"{item}/reject": {
             "parameters": [NOTICE_ID],
             "post": _operation("rejectNotice", "Send a submitted notice back to its author", "notices",
-                               {"200": notice}, (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="RejectRequest"),
+                               {"200": notice}, (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="RejectRequest",
+                               example={"reason": "Name the typhoon in English as well."}),
         },
         f"{item}/send": {
             "parameters": [NOTICE_ID],
@@ -352,7 +365,7 @@ def _notice_paths(kinds: list[str]) -> dict[str, Any]:
             "parameters": [NOTICE_ID],
             "post": _operation("scheduleNotice", "Send an approved notice later, once or by a cron expression",
                                "notices", {"200": notice}, (*READ_ERRORS, 404, 409, *BODY_ERRORS),
-                               body="ScheduleRequest"),
+                               body="ScheduleRequest", example={"at": "2099-10-03T09:00"}),
         },
         f"{item}/cancel": {
             "parameters": [NOTICE_ID],
@@ -363,7 +376,8 @@ def _notice_paths(kinds: list[str]) -> dict[str, Any]:
             "parameters": [NOTICE_ID],
             "post": _operation("updateNotice", "Draft an Update of a sent notice", "notices",
                                {"201": _json_response("The Update, a draft.", "Notice", location="the Update's URL")},
-                               (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="UpdateInput"),
+                               (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="UpdateInput",
+                               example={"params": {"intensity": "moderate"}}),
         },
         f"{item}/report": {
             "parameters": [NOTICE_ID],
@@ -396,7 +410,8 @@ def _case_paths() -> dict[str, Any]:
             "parameters": [CASE_NUMBER],
             "post": _operation("changeCaseStatus", "Change a case's status; the resident is told", "cases",
                                {"200": _json_response("The case after the change.", "CaseStatusResult")},
-                               (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="CaseStatusRequest"),
+                               (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="CaseStatusRequest",
+                               example={"status": "in_progress", "note": "The road works team is on its way."}),
         },
     }
 

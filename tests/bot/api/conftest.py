@@ -84,3 +84,14 @@ def sqlite_world(tmp_path):
     built = ApiWorld(tmp_path, f"sqlite:///{tmp_path / 'civicast.db'}")
     yield built
     built.close()
+
+
+def problem(response, status: int) -> dict:
+    """The response's problem document, checked to be application/problem+json with the RFC 9457 members."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    assert body["status"] == status
+    assert body["type"] and body["title"] and body["detail"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body

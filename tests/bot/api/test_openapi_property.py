@@ -26,12 +26,10 @@ from messages.kinds import default_kind_book
 from tests.bot.api.conftest import ApiWorld
 
 
-
 class LateApp:
     """A WSGI app that passes each request to the app the module's fixture built (schemathesis needs one now)."""
 
     target = None
-    approver_key = None
 
     def __call__(self, environ, start_response):
         return self.target(environ, start_response)
@@ -46,17 +44,6 @@ APP = LateApp()
 SEEN: defaultdict[str, Counter[int]] = defaultdict(Counter)  # operation → status code → responses
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 schema.app = APP
-
-
-@schema.auth()
-class ApproverKey:
-    """An approver's live key on every request, except where schemathesis leaves the key out on purpose."""
-
-    def get(self, case, ctx):
-        return APP.approver_key
-
-    def set(self, case, data, ctx):
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +68,9 @@ def api_world(tmp_path_factory):
             session.add(case)
             session.flush()
             session.add(CaseEvent(case_id=case.id, status=CaseStatus.RECEIVED, created_at=now))
-    APP.target, APP.approver_key = world.app, world.approver_key
+    APP.target = world.app
     yield world
-    APP.target = APP.approver_key = None
+    APP.target = None
     world.close()
 
 
@@ -99,10 +86,20 @@ def test_every_operation_answers_as_documented(case, api_world):
     # Every built-in check runs but one: positive_data_acceptance wants every schema-valid request accepted, and
     # here a schema-valid request may rightly be refused with 422 — a kind's parameters and the rules between
     # fields (expires after effective, a schedule in the future, a known district) are not JSON Schema.
+    # An approver's live key on every request but those where schemathesis leaves the key out on purpose. (Set
+    # here, not by a schemathesis auth provider: the examples and boundary cases are built when the tests are
+    # collected, before the fixture has made the key.)
+    if not case.operation.schema.is_security_param_negated(case):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {api_world.approver_key}"}
     response = case.call_and_validate(excluded_checks=[schemathesis.checks.positive_data_acceptance])
     SEEN[case.operation.label][response.status_code] += 1
 
 
-def test_zz_show():
-    for op, c in sorted(SEEN.items()):
-        print(op, dict(c))
+def test_every_operation_was_exercised_with_the_key():
+    """The property test above reached each operation's success path at least once: the key was accepted."""
+    operations = {f"{method.upper()} {path}" for path, item in DOCUMENT["paths"].items() for method in item
+                  if method in ("get", "post", "patch", "put", "delete")}
+    if set(SEEN) != operations:
+        pytest.skip("run together with the whole property test")
+    unsucceeded = {label: dict(codes) for label, codes in SEEN.items() if not any(200 <= c < 300 for c in codes)}
+    assert not unsucceeded

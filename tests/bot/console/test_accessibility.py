@@ -45,7 +45,7 @@ def site(tmp_path_factory):
         desk.approve_notice(session, APPROVER, sent.id, now=now)
         draft = desk.compose_notice(session, services.composer, EDITOR, desk.NoticeInput(
             "dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True), now=now)
-        case = open_case(session, channel="line", user_id="U" + "9" * 32, language="vi", category="road",
+        case = open_case(session, channel="line", user_id="U" + "9" * 32, language="vi", category="roads",
                          district="lingya", description="Ổ gà lớn trên đường Sanduo.", location=None, photo=None,
                          now=now)
         ids = {"sent": sent.id, "draft": draft.id, "case": case.number}

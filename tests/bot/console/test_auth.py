@@ -1,0 +1,124 @@
+"""Signing in to the console: CSRF on every form, the lock-out, the session cookie, who sees what."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.app import create_app
+from bot.office.accounts import MAX_FAILED_LOGINS, create_officer
+from bot.office.audit import entries
+from bot.services import Services
+from bot.settings import load_settings
+from messages.models import Notice, NoticeStatus
+from tests.bot.office.conftest import add_residents
+
+PASSWORDS = {"ed-lin": "editor-password-2026", "ap-chen": "approver-password-2026"}
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def app(tmp_path, database_url, engine):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
+    services = Services(load_settings(config, environ={}))
+    with services.session_factory.begin() as session:
+        create_officer(session, "ed-lin", "editor", password=PASSWORDS["ed-lin"])
+        create_officer(session, "ap-chen", "approver", password=PASSWORDS["ap-chen"])
+    application = create_app(services.settings, services, resume_webhook_events=False)
+    yield application
+    services.close()
+
+
+def english(app):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.9"
+    return client
+
+
+def token(client, path="/console/login"):
+    return TOKEN.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def sign_in(client, username, password=None):
+    return client.post("/console/login", data={"username": username, "password": password or PASSWORDS[username],
+                                               "csrf_token": token(client)})
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(app):
+    client = english(app)
+    response = client.post("/console/login", data={"username": "ed-lin", "password": PASSWORDS["ed-lin"]})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+    assert client.get("/console/").status_code == 302  # still signed out
+    assert sign_in(client, "ed-lin").status_code == 302
+    compose = "/console/compose?kind=typhoon_land_warning"
+    form = {"p.typhoon_name": "山陀兒|Krathon", "p.intensity": "severe", "p.districts.whole_city": "1"}
+    assert client.post(compose, data=form).status_code == 400
+    assert client.post(compose, data={**form, "csrf_token": "forged"}).status_code == 400
+    with app.extensions["civicast"].session_factory() as session:
+        assert session.query(Notice).count() == 0
+    assert client.post(compose, data={**form, "csrf_token": token(client, compose)}).status_code == 303
+
+
+def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(app):
+    client = english(app)
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        response = sign_in(client, "ed-lin", "not my password")
+        assert response.status_code == 401 and "wrong" in response.get_data(as_text=True)
+    response = sign_in(client, "ed-lin", "not my password")
+    assert response.status_code == 401 and "locked" in response.get_data(as_text=True)
+    response = sign_in(client, "ed-lin")
+    assert response.status_code == 401 and "locked" in response.get_data(as_text=True)
+    with app.extensions["civicast"].session_factory() as session:
+        actions = [entry.action for entry in entries(session, subject_type="officer", subject_id="ed-lin")[0]]
+    assert actions.count("login_failed") == MAX_FAILED_LOGINS - 1 and actions.count("locked") == 2
+
+
+def test_the_session_cookie_is_http_only_and_same_site_and_renewed_at_sign_in(app):
+    client = english(app)
+    client.get("/console/login")
+    before = client.get_cookie("civicast_session").value
+    response = sign_in(client, "ed-lin")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get_cookie("civicast_session").value != before
+    assert response.headers["Location"] == "/console/"
+
+
+def test_sign_in_never_redirects_off_the_console(app):
+    client = english(app)
+    data = {"username": "ed-lin", "password": PASSWORDS["ed-lin"], "csrf_token": token(client)}
+    response = client.post("/console/login?next=https://evil.example/console", data=data)
+    assert response.headers["Location"] == "/console/"
+
+
+def test_signed_out_visitors_go_to_sign_in_and_roles_limit_pages(app):
+    client = english(app)
+    response = client.get("/console/notices/1")
+    assert response.status_code == 302 and "/console/login?next=/console/notices/1" in response.headers["Location"]
+    sign_in(client, "ed-lin")
+    assert client.get("/console/officers").status_code == 403
+
+
+def test_the_author_has_no_approve_button_and_a_forged_approval_is_refused(app):
+    services = app.extensions["civicast"]
+    add_residents(services, {f"U{n:032x}": [] for n in range(3)})
+    author = english(app)
+    sign_in(author, "ed-lin")
+    compose = "/console/compose?kind=typhoon_land_warning"
+    response = author.post(compose, data={"p.typhoon_name": "山陀兒|Krathon", "p.intensity": "severe",
+                                          "p.districts.whole_city": "1", "csrf_token": token(author, compose)})
+    page = response.headers["Location"]
+    author.post(f"{page}/submit", data={"csrf_token": token(author, page)})
+    html = author.get(page).get_data(as_text=True)
+    assert 'data-action="approve"' not in html and 'data-action="send"' not in html
+    refused = author.post(f"{page}/approve", data={"csrf_token": token(author, page)}, follow_redirects=True)
+    assert "Not done: ed-lin is editor; approve needs another role" in refused.get_data(as_text=True)
+    notice_id = int(page.rsplit("/", 1)[1])
+    with services.session_factory() as session:
+        assert session.get(Notice, notice_id).status == NoticeStatus.SUBMITTED
+    approver = english(app)
+    sign_in(approver, "ap-chen")
+    assert 'data-action="approve"' in approver.get(page).get_data(as_text=True)

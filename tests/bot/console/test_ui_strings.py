@@ -1,0 +1,82 @@
+"""Every word the console shows exists in zh-Hant and English, and every key the code names is defined."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import yaml
+
+from bot.console import ui
+from bot.console.views_office import SUBJECT_TYPES
+from bot.conversation.faq import read_faq_files
+from bot.conversation.models import CaseStatus
+from bot.conversation.petitions import CATEGORIES
+from bot.office.audit import AuditAction
+from bot.office.models import KeyMode, Role
+from messages.i18n import DEFAULT_LOCALES_DIR
+from messages.kinds import Topic
+
+CONSOLE = Path(ui.__file__).parent
+# A literal key: t("…") / translate("…") / t('…'), closed by ")" or "," (not "~", which builds a key at run time).
+LITERAL = re.compile(r"""\b(?:t|translate)\(\s*(["'])([A-Za-z0-9_.-]+)\1\s*[,)]""")
+
+
+def test_every_key_has_english_and_traditional_chinese():
+    strings = ui.load_strings()
+    assert strings
+    for key, texts in strings.items():
+        assert set(texts) == set(ui.UI_LANGUAGES), f"{key}: {sorted(texts)}"
+        for lang, text in texts.items():
+            assert text.strip(), f"{key} is empty in {lang}"
+
+
+def test_both_languages_use_the_same_placeholders():
+    for key, texts in ui.load_strings().items():
+        names = {lang: {field for _, field, _, _ in string.Formatter().parse(text) if field}
+                 for lang, text in texts.items()}
+        assert names["en"] == names["zh-Hant"], f"{key}: {names}"
+
+
+def test_no_key_is_defined_twice_in_one_file():
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node):
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        duplicates = {k for k in keys if keys.count(k) > 1}
+        assert not duplicates, f"defined twice: {duplicates}"
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    for path in sorted(DEFAULT_LOCALES_DIR.glob(ui.STRINGS_GLOB)):
+        yaml.load(path.read_text(encoding="utf-8"), Loader=Strict)  # noqa: S506  (a SafeLoader subclass)
+
+
+def test_every_literal_key_in_the_console_exists():
+    strings = ui.load_strings()
+    used: dict[str, str] = {}
+    for path in sorted(CONSOLE.rglob("*")):
+        if path.suffix in (".py", ".html"):
+            for match in LITERAL.finditer(path.read_text(encoding="utf-8")):
+                used.setdefault(match.group(2), str(path.relative_to(CONSOLE)))
+    assert len(used) > 100
+    missing = {key: where for key, where in used.items() if key not in strings}
+    assert not missing, f"keys used but not defined: {missing}"
+
+
+def test_every_value_the_console_translates_has_words():
+    """Keys built at run time ("case_status." ~ status) exist for every value they can take."""
+    strings = ui.load_strings()
+    categories = {entry["category"] for entry in read_faq_files()}
+    expected = ([f"case_status.{s.value}" for s in CaseStatus] + [f"case_category.{c}" for c in CATEGORIES]
+                + [f"audit_action.{a.value}" for a in AuditAction] + [f"role.{r.value}" for r in Role]
+                + [f"keys.mode_{m.value}" for m in KeyMode] + [f"keys.mode_{m.value}_hint" for m in KeyMode]
+                + [f"subject.{s}" for s in SUBJECT_TYPES] + [f"topic.{t.value}" for t in Topic]
+                + [f"via.{v}" for v in ("console", "api", "cli", "system")]
+                + [f"faq_category.{c}" for c in categories] + [f"channel.{c}" for c in ("line", "messenger")]
+                + [f"faq_error.{field}_{code}" for field, codes in (("questions", ("empty", "too_many", "too_long")),
+                                                                    ("answer", ("empty", "too_long"))) for code in codes]
+                + [f"review_error.{c}" for c in ("empty", "too_long", "no_source", "source_language", "missing")])
+    assert not [key for key in expected if key not in strings]

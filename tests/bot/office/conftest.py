@@ -1,0 +1,38 @@
+"""Services on the test database with officers and LINE residents, for the press office's rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import insert
+
+from bot.office.accounts import Actor
+from bot.office.models import Role
+from bot.services import Services
+from bot.settings import load_settings
+from scheduler.audience import TOPIC_BITS, Subscriber, district_bit
+
+EDITOR = Actor("ed-lin", Role.EDITOR)
+OTHER_EDITOR = Actor("ed-huang", Role.EDITOR)
+APPROVER = Actor("ap-chen", Role.APPROVER)
+TEST_KEY_APPROVER = Actor("ap-chen", Role.APPROVER, via="api", key_mode="test")
+
+
+@pytest.fixture
+def services(tmp_path, database_url, engine):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
+    services = Services(load_settings(config, environ={}))
+    yield services
+    services.close()
+
+
+def add_residents(services, users: dict[str, list[str]], *, test_recipient: bool = False) -> None:
+    now = datetime.now(UTC)
+    rows = [{"channel": "line", "platform_user_id": user, "language": "en", "topics": sum(TOPIC_BITS.values()),
+             "whole_city": not keys, "districts": sum(district_bit(services.glossary, k) for k in keys),
+             "status": "active", "test_recipient": test_recipient, "created_at": now, "updated_at": now}
+            for user, keys in users.items()]
+    with services.session_factory.begin() as session:
+        session.execute(insert(Subscriber), rows)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import AppContext, RuntimeFailure, UserError
-from bot.office.accounts import AccountError, Actor, create_officer, find_officer, list_officers, new_password, \
-    set_password
+from bot.office.accounts import (
+    AccountError,
+    Actor,
+    create_officer,
+    find_officer,
+    list_officers,
+    new_password,
+    set_password,
+)
 from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record
 from bot.office.models import KeyMode, Role
@@ -43,7 +51,7 @@ def officer_group() -> None:
 @click.pass_obj
 def officer_add(app: AppContext, username: str, role: str, display_name: str | None, password_stdin: bool) -> None:
     """Create an officer and print their password (shown once)."""
-    password = click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else None
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
 
     def add(session):  # type: ignore[no-untyped-def]
         officer, secret = create_officer(session, username, role, display_name=display_name, password=password)

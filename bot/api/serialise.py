@@ -1,6 +1,6 @@
 """Response bodies, each a dict with fixed keys (the OpenAPI document describes every one).
 
-Times are ISO 8601 with their offset (UTC, as stored).
+Times are ISO 8601 in UTC, as stored (``+00:00``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def iso(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:  # stored values are aware; a naive one is UTC by the database's convention
         value = value.replace(tzinfo=UTC)
-    return value.isoformat(timespec="seconds")
+    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def notice_json(notice: Notice, actor: Actor) -> dict[str, Any]:

@@ -51,6 +51,6 @@ def delivery_view(notice_id: int) -> DeliveryView:
     # From the same reading as the table, so the two agree.
     waiting = totals["pending"] + totals["failed"] + public["pending"] + public["failed"]
     maximum = max(totals["targeted"] + public["targeted"], timeline[-1][1] if timeline else 0)
-    return DeliveryView(report=report, totals=totals, public=public, outstanding=waiting, chart_points=_points(timeline, maximum),
-                        chart_start=timeline[0][0] if timeline else None,
+    return DeliveryView(report=report, totals=totals, public=public, outstanding=waiting,
+                        chart_points=_points(timeline, maximum), chart_start=timeline[0][0] if timeline else None,
                         chart_end=timeline[-1][0] if timeline else None, chart_max=maximum)

@@ -172,7 +172,7 @@ def officer_create() -> Any:
     if request.method == "GET":
         return redirect(url_for("console.officers"))
     form = {name: request.form.get(name, "").strip() for name in ("username", "display_name", "role")}
-    form["username"] = form["username"].lower()
+    form["username"], form["display_name"] = form["username"].lower(), form["display_name"][:120]
     errors: dict[str, str] = {}
     if not USERNAME.match(form["username"]):
         errors["username"] = translate("officers.error_username")

@@ -80,7 +80,8 @@ def _form_page(kind: Kind, *, values: dict[str, Any], errors: dict[str, str], fo
                           values=values, errors=errors)
     title = translate(f"compose.title_{mode}", kind=kind_title(kind.id))
     return render_template("console/compose.html", title=title, kind=kind, fields=fields, errors=errors, form=form,
-                           mode=mode, notice=notice, severities=SEVERITIES, languages=LANGUAGES, param_label=param_label,
+                           mode=mode, notice=notice, severities=SEVERITIES, languages=LANGUAGES,
+                           param_label=param_label,
                            kind_title=kind_title, training_page=bool(form.get("training"))), status
 
 

@@ -85,6 +85,10 @@ def _translations_page(*, errors: dict[int, str] | None = None, values: dict[int
     with services().session_factory() as session:
         groups, total = office_translations.pending_translations(
             session, limit=TRANSLATION_PAGE_SIZE, offset=(page - 1) * TRANSLATION_PAGE_SIZE)
+        if not groups and page > page_count(total, TRANSLATION_PAGE_SIZE):  # the last one on this page was done
+            page = page_count(total, TRANSLATION_PAGE_SIZE)
+            groups, total = office_translations.pending_translations(
+                session, limit=TRANSLATION_PAGE_SIZE, offset=(page - 1) * TRANSLATION_PAGE_SIZE)
         for notice, _rows in groups:
             _ = notice.free_text  # loaded while the session is open
     return render_template("console/translations.html", title=translate("translations.title"), groups=groups,

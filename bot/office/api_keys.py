@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.office.accounts import AccountError, find_officer
 from bot.office.models import ApiKey, KeyMode, Officer
@@ -73,4 +73,4 @@ def revoke_api_key(session: Session, key_id: str, *, now: datetime) -> ApiKey:
 
 
 def list_api_keys(session: Session) -> list[ApiKey]:
-    return list(session.scalars(select(ApiKey).order_by(ApiKey.id.desc())))
+    return list(session.scalars(select(ApiKey).options(joinedload(ApiKey.officer)).order_by(ApiKey.id.desc())))

@@ -80,10 +80,10 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
     stack, ids = site
     axe = Axe()
     problems: list[str] = []
+    sent, draft = f"/console/notices/{ids['sent']}", f"/console/notices/{ids['draft']}"
     console_pages = [
-        "/console/", "/console/?status=sent", "/console/compose", "/console/compose?kind=typhoon_land_warning&example=1",
-        f"/console/notices/{ids['sent']}", f"/console/notices/{ids['draft']}", f"/console/notices/{ids['sent']}/delivery",
-        f"/console/notices/{ids['draft']}/edit", f"/console/notices/{ids['sent']}/update", "/console/translations",
+        "/console/", "/console/?status=sent", "/console/compose",
+        "/console/compose?kind=typhoon_land_warning&example=1", sent, draft, f"{sent}/delivery", f"{draft}/edit", f"{sent}/update", "/console/translations",
         "/console/faq", "/console/faq/emergency_numbers/en", "/console/cases", f"/console/cases/{ids['case']}",
         "/console/subscribers", "/console/audit", "/console/officers",
     ]

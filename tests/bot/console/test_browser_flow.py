@@ -15,6 +15,7 @@ from playwright.sync_api import expect, sync_playwright
 from bot.office.api_keys import create_api_key
 from tests.support.console_stack import OUTPUT_DIR, PASSWORDS, ConsoleStack, launch_chromium
 
+
 def line_user(n: int) -> str:
     return f"U{n:032x}"  # LINE user ids are U and 32 hex digits; the sandbox refuses anything else
 
@@ -99,7 +100,8 @@ def test_editor_composes_approver_approves_and_every_targeted_resident_receives_
             # The page refreshes itself while the notice is sending.
             expect(approver.locator('.delivery-summary[data-outstanding="0"]')).to_have_count(1, timeout=30_000)
             total = len(TARGETED)
-            expect(approver.locator(".delivery-summary")).to_contain_text(f"Residents reached: {total} of {total}; failed 0")
+            summary = approver.locator(".delivery-summary")
+            expect(summary).to_contain_text(f"Residents reached: {total} of {total}; failed 0")
             expect(approver.locator(".chart polyline")).to_have_count(1)
             browser_png = OUTPUT_DIR / f"delivery-{stack.services.engine.dialect.name}.png"
             approver.screenshot(path=str(browser_png), full_page=True)

@@ -76,7 +76,7 @@ def test_every_value_the_console_translates_has_words():
                 + [f"subject.{s}" for s in SUBJECT_TYPES] + [f"topic.{t.value}" for t in Topic]
                 + [f"via.{v}" for v in ("console", "api", "cli", "system")]
                 + [f"faq_category.{c}" for c in categories] + [f"channel.{c}" for c in ("line", "messenger")]
-                + [f"faq_error.{field}_{code}" for field, codes in (("questions", ("empty", "too_many", "too_long")),
-                                                                    ("answer", ("empty", "too_long"))) for code in codes]
+                + [f"faq_error.questions_{code}" for code in ("empty", "too_many", "too_long")]
+                + [f"faq_error.answer_{code}" for code in ("empty", "too_long")]
                 + [f"review_error.{c}" for c in ("empty", "too_long", "no_source", "source_language", "missing")])
     assert not [key for key in expected if key not in strings]

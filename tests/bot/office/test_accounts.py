@@ -47,7 +47,7 @@ def test_bad_accounts_are_refused_with_the_reason(session, username, role, passw
 
 
 def test_five_wrong_passwords_lock_the_account_for_a_while(session):
-    for attempt in range(MAX_FAILED_LOGINS - 1):
+    for _ in range(MAX_FAILED_LOGINS - 1):
         with pytest.raises(LoginRefused) as refused:
             authenticate(session, "ed-lin", "wrong", now=NOW)
         assert refused.value.locked_until is None

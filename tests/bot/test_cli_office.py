@@ -1,0 +1,85 @@
+"""civicast officer and civicast apikey: accounts and keys from the command line, secrets printed once."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.cli import main
+from bot.office.accounts import authenticate
+from bot.office.api_keys import verify_api_key
+from bot.office.audit import entries
+from bot.services import Services
+from bot.settings import load_settings
+
+
+@pytest.fixture
+def services(config):
+    assert main(["db", "upgrade"]) == 0
+    built = Services(load_settings(config, environ={}))
+    yield built
+    built.close()
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_officer_add_prints_a_password_that_signs_in(capsys, services):
+    code, out, _ = run(capsys, "officer", "add", "ap-chen", "--role", "approver", "--name", "陳核稿")
+    assert code == 0 and "officer ap-chen (approver) created" in out
+    password = re.search(r"password: (\S+)", out).group(1)
+    with services.session_factory.begin() as session:
+        officer = authenticate(session, "ap-chen", password, now=datetime.now(UTC))
+        assert (officer.role, officer.display_name) == ("approver", "陳核稿")
+        assert [e.action for e in entries(session, subject_type="officer")[0]] == ["create_officer"]
+
+
+def test_a_password_can_come_from_stdin(capsys, services, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password\n"))
+    code, out, _ = run(capsys, "officer", "add", "ed-lin", "--role", "editor", "--password-stdin")
+    assert code == 0 and "password:" not in out
+    with services.session_factory.begin() as session:
+        assert authenticate(session, "ed-lin", "a-long-enough-password", now=datetime.now(UTC))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("officer", "add", "Bad Name", "--role", "editor"), "is not a username"),
+    (("officer", "password", "nobody"), "there is no officer called nobody"),
+    (("apikey", "create", "--officer", "nobody", "--name", "x"), "there is no officer called nobody"),
+    (("apikey", "revoke", "0123456789ab"), "there is no API key 0123456789ab"),
+])
+def test_mistakes_are_one_line_with_status_2(capsys, services, args, message):
+    code, _, err = run(capsys, *args)
+    assert code == 2 and err.strip() == f"civicast: error: {err.strip().split('error: ', 1)[1]}"
+    assert message in err and "Traceback" not in err
+
+
+def test_demo_officers_get_fresh_passwords_each_run(capsys, services):
+    code, first, _ = run(capsys, "officer", "demo")
+    assert code == 0
+    credentials = dict(re.findall(r"^\s+\w+\s+(demo-\w+)\s+(\S+)$", first, re.M))
+    assert set(credentials) == {"demo-editor", "demo-approver", "demo-admin"}
+    _, second, _ = run(capsys, "officer", "demo")
+    again = dict(re.findall(r"^\s+\w+\s+(demo-\w+)\s+(\S+)$", second, re.M))
+    assert again["demo-editor"] != credentials["demo-editor"]
+    with services.session_factory.begin() as session:
+        assert authenticate(session, "demo-editor", again["demo-editor"], now=datetime.now(UTC))
+
+
+def test_an_api_key_is_printed_once_listed_without_its_secret_and_revoked(capsys, services):
+    run(capsys, "officer", "add", "ed-lin", "--role", "editor")
+    code, out, _ = run(capsys, "apikey", "create", "--officer", "ed-lin", "--name", "newsroom script")
+    key = out.strip()
+    assert code == 0 and key.startswith("cvk_test_")
+    _, listing, _ = run(capsys, "apikey", "list")
+    key_id = key.split("_")[2]
+    assert key_id in listing and "test" in listing and key.split("_", 3)[3] not in listing
+    assert run(capsys, "apikey", "revoke", key_id)[0] == 0
+    with services.session_factory.begin() as session, pytest.raises(Exception, match="revoked"):
+        verify_api_key(session, key, now=datetime.now(UTC))

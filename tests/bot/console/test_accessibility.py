@@ -83,7 +83,8 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
     sent, draft = f"/console/notices/{ids['sent']}", f"/console/notices/{ids['draft']}"
     console_pages = [
         "/console/", "/console/?status=sent", "/console/compose",
-        "/console/compose?kind=typhoon_land_warning&example=1", sent, draft, f"{sent}/delivery", f"{draft}/edit", f"{sent}/update", "/console/translations",
+        "/console/compose?kind=typhoon_land_warning&example=1", sent, draft, f"{sent}/delivery", f"{draft}/edit",
+        f"{sent}/update", "/console/translations",
         "/console/faq", "/console/faq/emergency_numbers/en", "/console/cases", f"/console/cases/{ids['case']}",
         "/console/subscribers", "/console/audit", "/console/officers",
     ]

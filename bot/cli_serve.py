@@ -68,7 +68,8 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
         raise RuntimeFailure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     scheduler.start()
     worker.start()
-    click.echo(f"civicast on http://{host}:{port} (feeds at /feeds/cap.atom), with the scheduler and workers; "
+    click.echo(f"civicast on http://{host}:{port}: console /console, API /api/v1, public notices /notices, "
+               "feeds /feeds/cap.atom; with the scheduler and workers; "
                "Ctrl-C stops")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -73,12 +73,12 @@ def text_problems(value: Any, path: str) -> dict[str, str]:
     return found
 
 
-def time_problem(value: Any) -> str | None:
-    """Why a time cannot be read or stored (None when it can): ISO 8601, Taipei time unless an offset is given."""
+def time_problem(value: Any, *, unreadable: bool = True) -> str | None:
+    """Why a time cannot be read (when asked) or stored; None when it can. ISO 8601, Taipei time by default."""
     try:
         parse_datetime(value).astimezone(UTC)
     except ValueError as exc:
-        return str(exc)
+        return str(exc) if unreadable else None
     except OverflowError:
         return f"{value!r} is out of range"
     return None
@@ -94,8 +94,8 @@ def datetime_param_problems(kinds: KindBook, data: NoticeInput) -> dict[str, str
     for name, param in kind.params.items():
         value = data.params.get(name)
         if param.type is ParamType.DATETIME and isinstance(value, str) and value.strip():
-            problem = time_problem(value)
-            if problem and "out of range" in problem:
+            problem = time_problem(value, unreadable=False)
+            if problem:
                 problems[f"params.{name}"] = problem
     return problems
 
@@ -134,7 +134,7 @@ def notice_input(body: Mapping[str, Any], *, base: NoticeInput | None = None) ->
     for name in ("effective", "expires"):
         _optional_string(body, name, errors, max_length=64)
         if name not in errors and body.get(name):
-            problem = time_problem(body[name])
+            problem = time_problem(body[name], unreadable=False)  # unreadable ones: the composer names them
             if problem:
                 errors[name] = problem
     errors.update({name: message for name, message in text_problems(body, "").items() if name not in errors})

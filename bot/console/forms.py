@@ -60,7 +60,8 @@ def _stored_value(param: Param, value: Any) -> Any:
 
 
 def build_fields(kind: Kind, book: KindBook, glossary: Glossary, catalogs: Catalogs, language: str, *,
-                 label_for: Callable[[str], str], values: dict[str, Any] | None = None,
+                 label_for: Callable[[str], str], whole_city_label: str = WHOLE_CITY,
+                 values: dict[str, Any] | None = None,
                  errors: dict[str, str] | None = None) -> list[Field]:
     values, errors = values or {}, errors or {}
     fields = []
@@ -88,6 +89,10 @@ def build_fields(kind: Kind, book: KindBook, glossary: Glossary, catalogs: Catal
             item.widget = INPUT_TYPES[param.type]
             if param.type is ParamType.NUMBER:
                 item.step = "any"
+        if item.options and param.example is not None:  # the example in the officer's words, not as keys
+            names = dict(item.options) | {WHOLE_CITY: whole_city_label}
+            examples = param.example if isinstance(param.example, list) else [param.example]
+            item.placeholder = ", ".join(names.get(str(value), str(value)) for value in examples)
         fields.append(item)
     return fields
 

@@ -43,10 +43,10 @@ def param_label(name: str) -> str:
 
 
 @blueprint.app_template_filter("taipei")
-def _taipei(value: Any) -> str:
+def _taipei(value: Any, seconds: bool = False) -> str:
     from messages.i18n import TAIPEI
 
-    return value.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return value.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) if value else "—"
 
 
 @blueprint.get("/")
@@ -77,7 +77,7 @@ def _form_page(kind: Kind, *, values: dict[str, Any], errors: dict[str, str], fo
                mode: str, notice: Notice | None = None, status: int = 200) -> tuple[str, int]:
     svc = services()
     fields = build_fields(kind, svc.kinds, svc.glossary, svc.catalogs, ui_language(), label_for=param_label,
-                          values=values, errors=errors)
+                          whole_city_label=translate("compose.whole_city"), values=values, errors=errors)
     title = translate(f"compose.title_{mode}", kind=kind_title(kind.id))
     return render_template("console/compose.html", title=title, kind=kind, fields=fields, errors=errors, form=form,
                            mode=mode, notice=notice, severities=SEVERITIES, languages=LANGUAGES,

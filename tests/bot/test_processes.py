@@ -98,9 +98,12 @@ def test_live_mode_refuses_sandbox_placeholders(tmp_path):
 
     with pytest.raises(ConfigError, match="live mode needs a real line.channel_access_token"):
         load_settings(path, environ={})
-    path.write_text(
-        "channels:\n  mode: live\n  line:\n    channel_access_token: real\n    channel_secret: real\n"
-        "  facebook:\n    page_access_token: real\n    app_secret: real\n", encoding="utf-8")
+    channels = ("channels:\n  mode: live\n  line:\n    channel_access_token: real\n    channel_secret: real\n"
+                "  facebook:\n    page_access_token: real\n    app_secret: real\n")
+    path.write_text(channels, encoding="utf-8")
+    with pytest.raises(ConfigError, match="live mode needs console.secret_key"):
+        load_settings(path, environ={})
+    path.write_text(channels + f"console:\n  secret_key: {'k' * 40}\n", encoding="utf-8")
     settings = load_settings(path, environ={})
     services = Services(settings)
     assert settings.channels.line_api_base_url == "https://api.line.me"

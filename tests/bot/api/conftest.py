@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import shutil
+from unittest.mock import patch
+
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import insert
 
 from bot.app import create_app
 from bot.database import upgrade_database
+from bot.office import accounts
 from bot.office.accounts import create_officer
 from bot.office.api_keys import create_api_key
 from bot.services import Services
@@ -16,16 +21,18 @@ from bot.settings import load_settings
 from scheduler.audience import ALL_TOPICS, Subscriber
 
 DISTRICTS = ["苓雅區", "前鎮區"]
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 class ApiWorld:
     """The app with its services, and helpers to make officers, keys and residents."""
 
-    def __init__(self, tmp_path, database_url: str) -> None:
+    def __init__(self, tmp_path, database_url: str, *, upgrade: bool = True) -> None:
         config = tmp_path / "config.yaml"
         config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
         self.services = Services(load_settings(config, environ={}))
-        upgrade_database(self.services.engine)
+        if upgrade:
+            upgrade_database(self.services.engine)
         self.app = create_app(self.services.settings, self.services, resume_webhook_events=False)
         self.client = self.app.test_client()
 
@@ -33,9 +40,9 @@ class ApiWorld:
         """A new officer (unless one of that name exists) and a new API key of theirs."""
         from bot.office.accounts import find_officer
 
-        with self.services.session_factory.begin() as session:
+        with self.services.session_factory.begin() as session, patch.object(accounts, "_hasher", FAST_HASHER):
             if find_officer(session, username) is None:
-                create_officer(session, username, role)
+                create_officer(session, username, role)  # its password is never used here: hash it cheaply
             _key, secret = create_api_key(session, username, name=f"{username} {mode} key", mode=mode)
         return secret
 
@@ -71,17 +78,39 @@ def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """An upgraded SQLite database, copied for each test rather than migrated again."""
+    path = tmp_path_factory.mktemp("template") / "civicast.db"
+    from messages.db import make_engine
+
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_database(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _build(tmp_path, database_url: str, template) -> ApiWorld:
+    prefix = "sqlite:///"
+    if database_url.startswith(prefix):
+        shutil.copyfile(template, database_url[len(prefix):])
+        return ApiWorld(tmp_path, database_url, upgrade=False)
+    return ApiWorld(tmp_path, database_url)
+
+
 @pytest.fixture
-def world(tmp_path, database_url):
+def world(tmp_path, database_url, sqlite_template):
     """The API on SQLite, and on PostgreSQL when CIVICAST_TEST_DATABASE_URL is set."""
-    built = ApiWorld(tmp_path, database_url)
+    built = _build(tmp_path, database_url, sqlite_template)
     yield built
     built.close()
 
 
 @pytest.fixture
-def sqlite_world(tmp_path):
-    built = ApiWorld(tmp_path, f"sqlite:///{tmp_path / 'civicast.db'}")
+def sqlite_world(tmp_path, sqlite_template):
+    built = _build(tmp_path, f"sqlite:///{tmp_path / 'civicast.db'}", sqlite_template)
     yield built
     built.close()
 

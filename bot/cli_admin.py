@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import AppContext, RuntimeFailure
+from bot.cli_base import AppContext, RuntimeFailure
 from bot.database import upgrade_database
 from messages import catalog_tools
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import AppContext, RuntimeFailure, UserError
+from bot.cli_base import AppContext, RuntimeFailure, UserError
 from bot.conversation.faq import FaqFileError, read_faq_files, seed_faq
 from bot.conversation.petitions import CaseError
 from bot.office.accounts import Actor

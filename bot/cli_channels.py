@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import AppContext, RuntimeFailure
+from bot.cli_base import AppContext, RuntimeFailure
 
 
 @click.command("sandbox")

@@ -4,52 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 
-from bot.cli import AppContext, RuntimeFailure, UserError
+from bot.cli_base import AppContext, RuntimeFailure, UserError, parse_assignments
 from messages.cap import AlertHeader, build_alert
 from messages.i18n import LANGUAGES, UnknownLanguage, get_language
-from messages.kinds import KindBook, Param, UnknownKind, default_kind_book
+from messages.kinds import UnknownKind, default_kind_book, kinds_as_json
 from messages.models import new_identifier
 from messages.params import InvalidParameters
-
-
-def _param_json(param: Param, book: KindBook) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": param.name, "type": param.type.value, "required": param.required}
-    if param.enum:
-        data["enum"] = param.enum
-        data["allowed"] = list(book.enums[param.enum])
-    if param.group:
-        data["group"] = param.group
-    if param.minimum is not None:
-        data["min"] = param.minimum
-    if param.maximum is not None:
-        data["max"] = param.maximum
-    data["example"] = param.example
-    return data
-
-
-def kinds_as_json(book: KindBook) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": kind.id,
-            "title": kind.title,
-            "topic": kind.topic.value,
-            "agency": kind.agency,
-            "free_text_only": kind.free_text_only,
-            "cap": {
-                "category": kind.cap.category,
-                "event_code": kind.cap.event_code,
-                "urgency": kind.cap.urgency,
-                "severity": kind.cap.severity.value,
-                "certainty": kind.cap.certainty,
-            },
-            "params": [_param_json(p, book) for p in kind.params.values()],
-        }
-        for kind in book.kinds.values()
-    ]
 
 
 @click.command("kinds")
@@ -63,17 +26,6 @@ def kinds_command(as_json: bool) -> None:
     for kind in book.kinds.values():
         params = ", ".join(f"{p.name}{'' if p.required else '?'}:{p.type.value}" for p in kind.params.values())
         click.echo(f"{kind.id:<22} {kind.topic.value:<10} {params}")
-
-
-def _parse_assignments(assignments: tuple[str, ...]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    bad = [a for a in assignments if "=" not in a or not a.split("=", 1)[0].strip()]
-    if bad:
-        raise UserError(f"parameters are NAME=VALUE; got {', '.join(repr(b) for b in bad)}")
-    for assignment in assignments:
-        name, value = assignment.split("=", 1)
-        params[name.strip()] = value
-    return params
 
 
 def _languages(option: str, configured: tuple[str, ...]) -> list[str]:
@@ -123,7 +75,7 @@ def compose_command(
     if not example and not assignments and kind_def.params and any(p.required for p in kind_def.params.values()):
         raise UserError(f"give the parameters of {kind} with -p NAME=VALUE, or use --example")
     params = dict(kind_def.example_params) if example else {}
-    params.update(_parse_assignments(assignments))
+    params.update(parse_assignments(assignments))
     languages = _languages(lang_option, app.settings.languages)
     try:
         get_language(free_text_lang)

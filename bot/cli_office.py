@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import AppContext, RuntimeFailure, UserError
+from bot.cli_base import AppContext, RuntimeFailure, UserError
 from bot.office.accounts import (
     AccountError,
     Actor,

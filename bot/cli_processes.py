@@ -10,7 +10,7 @@ import threading
 
 import click
 
-from bot.cli import AppContext, RuntimeFailure
+from bot.cli_base import AppContext, RuntimeFailure
 
 
 def configure_logging() -> None:

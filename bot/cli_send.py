@@ -9,8 +9,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import AppContext, RuntimeFailure, UserError
-from bot.cli_notices import _parse_assignments
+from bot.cli_base import AppContext, RuntimeFailure, UserError, parse_assignments
 from messages.kinds import UnknownKind
 from messages.models import Notice
 from messages.params import InvalidParameters, parse_datetime
@@ -61,7 +60,7 @@ def notice_create(app: AppContext, kind: str, assignments: tuple[str, ...], exam
     services = app.services
     try:
         params = dict(services.kinds.get(kind).example_params) if example else {}
-        params.update(_parse_assignments(assignments))
+        params.update(parse_assignments(assignments))
         notice = services.composer.new_notice(kind, params, training=training, free_text=free_text,
                                               free_text_lang=free_text_lang, severity=severity, expires=expires,
                                               author=author)

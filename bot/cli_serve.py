@@ -9,7 +9,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import make_server
 
-from bot.cli import AppContext, RuntimeFailure
+from bot.cli_base import AppContext, RuntimeFailure
 from bot.conversation.faq import FaqFileError, seed_if_empty
 from bot.database import upgrade_database
 from channels.base import ChannelError

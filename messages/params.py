@@ -60,6 +60,9 @@ class InvalidParameters(ValueError):
         super().__init__(f"invalid parameters for {kind_id}: {detail}")
 
 
+MIN_YEAR, MAX_YEAR = 1970, 2100
+
+
 def _as_list(value: Any) -> list[Any]:
     if isinstance(value, (list, tuple)):
         return [v for v in value if str(v).strip()]
@@ -77,6 +80,10 @@ def parse_datetime(value: Any) -> datetime:
             parsed = datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(f"{value!r} is not a date and time (use 2024-10-03T12:00)") from None
+    # Notices concern the present: far-off years are typing mistakes, and year 1 cannot even be
+    # converted between time zones.
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(f"{value!r} is outside the years {MIN_YEAR}–{MAX_YEAR}")
     return parsed.replace(tzinfo=TAIPEI) if parsed.tzinfo is None else parsed.astimezone(TAIPEI)
 
 

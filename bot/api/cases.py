@@ -6,6 +6,8 @@ audit log and then tells the resident (outside any session).
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,10 +24,11 @@ from messages.glossary import UnknownTerm
 
 blueprint = Blueprint("cases", __name__)
 MAX_NOTE = 2000
+CASE_NUMBER = re.compile(r"[Kk][Hh]-[0-9]{4}-[0-9]{6}")  # the document's pattern, matched whole
 
 
 def _case(session: Session, number: str) -> Case:
-    case = session.scalar(select(Case).where(Case.number == number.strip().upper())) if len(number) <= 24 else None
+    case = session.scalar(select(Case).where(Case.number == number.upper())) if CASE_NUMBER.fullmatch(number) else None
     if case is None:
         raise Problem("not-found", f"there is no case {number}")
     return case

@@ -15,7 +15,7 @@ from flask import request
 
 from bot.api.problems import Problem, invalid
 from bot.office.desk import NoticeInput
-from messages.i18n import LANGUAGES
+from messages.i18n import LANGUAGES, TAIPEI
 from messages.kinds import KindBook, ParamType, Severity, UnknownKind
 from messages.models import Notice
 from messages.params import parse_datetime
@@ -182,29 +182,27 @@ def schedule_of(body: Mapping[str, Any], *, now: datetime) -> tuple[datetime | N
     from apscheduler.triggers.cron import CronTrigger
 
     errors = unknown_fields(body, ("at", "cron"))
-    at, cron = body.get("at"), body.get("cron")
-    if (at is None) == (cron is None):
-        errors["at" if at is not None or cron is None else "cron"] = "give either at (a time) or cron, not both"
-    parsed: datetime | None = None
-    if at is not None:
+    if ("at" in body) == ("cron" in body):
+        errors["at"] = "give either at (a time) or cron (a recurrence), one of them"
+    at, cron, parsed = body.get("at"), body.get("cron"), None
+    if "at" in body:
         if not isinstance(at, str) or _bad_text(at) or len(at) > 64:
             errors["at"] = "must be an ISO 8601 date and time, e.g. 2024-10-03T12:00 (Taipei time)"
-        else:
-            problem = time_problem(at)
-            if problem:
-                errors["at"] = problem
-            else:
-                parsed = parse_datetime(at)
-                if parsed <= now:
-                    errors["at"] = "that time has passed; send the notice now instead"
-    if cron is not None:
+        elif problem := time_problem(at):
+            errors["at"] = problem
+        elif (parsed := parse_datetime(at)) <= now:
+            errors["at"] = "that time has passed; send the notice now instead"
+    if "cron" in body:
         if not isinstance(cron, str) or _bad_text(cron) or len(cron) > 120:
             errors["cron"] = "must be a cron expression: minute hour day month weekday"
         else:
             try:
-                CronTrigger.from_crontab(cron)
+                trigger = CronTrigger.from_crontab(cron, timezone=TAIPEI)
             except ValueError as exc:
                 errors["cron"] = f"{cron!r} is not a cron expression (minute hour day month weekday): {exc}"
+            else:
+                if trigger.get_next_fire_time(None, now) is None:
+                    errors["cron"] = f"{cron!r} never comes round (e.g. 31 February)"
     if errors:
         raise invalid(errors)
     return parsed, cron.strip() if isinstance(cron, str) else None
@@ -241,7 +239,6 @@ def query_choice(name: str, choices: Iterable[str], errors: dict[str, str]) -> s
         errors[name] = f"must be one of {', '.join(allowed)}"
         return None
     return raw
-
 
 
 def unknown_query(allowed: Iterable[str], errors: dict[str, str]) -> None:

@@ -95,8 +95,7 @@ def openapi_document() -> Response:
 
 @blueprint.get("/kinds")
 def list_kinds() -> Response:
-    import bot.cli  # noqa: F401  (bot.cli_notices cannot be the first CLI module imported: see the report)
-    from bot.cli_notices import kinds_as_json
+    from messages.kinds import kinds_as_json
 
     current_actor().require(Permission.VIEW)
     return _json({"kinds": kinds_as_json(services().kinds)})

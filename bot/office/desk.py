@@ -76,6 +76,7 @@ def edit_notice(session: Session, composer: Composer, actor: Actor, notice_id: i
     """Change a draft or a rejected notice; it becomes a draft again."""
     actor.require(Permission.COMPOSE)
     notice = get_notice(session, notice_id)
+    _training_only(actor, notice.training, "edit")
     if notice.status not in EDITABLE:
         raise NoticeActionError(f"notice {notice_id} is {notice.status}; only drafts and rejected notices change")
     fresh = _build(composer, actor, data)

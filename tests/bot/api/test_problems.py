@@ -86,6 +86,12 @@ def test_a_body_that_is_not_a_json_object_is_400(sqlite_world, editor, data):
     problem(response, 400)
 
 
+def test_a_body_too_large_is_413(sqlite_world, editor):
+    data = '{"free_text": "' + "x" * (5 * 1024 * 1024) + '"}'
+    problem(sqlite_world.client.post("/api/v1/notices", headers={**editor, "Content-Type": "application/json"},
+                                     data=data), 413)
+
+
 def test_unknown_routes_and_methods_under_the_api_are_problems_too(sqlite_world, editor):
     client = sqlite_world.client
     problem(client.get("/api/v1/no-such-thing", headers=editor), 404)
@@ -123,7 +129,8 @@ def test_schedule_times_and_cron_expressions_are_checked(sqlite_world, editor):
     client = sqlite_world.client
     client.post(f"{url}/submit", headers=editor)
     client.post(f"{url}/approve", headers=approver)
-    cases = [({"cron": "every monday"}, "cron"), ({"cron": "0 9 * *"}, "cron"), ({"at": "2020-01-01T09:00"}, "at"),
+    cases = [({"cron": "every monday"}, "cron"), ({"cron": "0 9 * *"}, "cron"), ({"cron": "0 9 31 2 *"}, "cron"),
+             ({"at": "2020-01-01T09:00"}, "at"),
              ({"at": "soon"}, "at"), ({"at": 5}, "at"), ({}, "at"), ({"when": "now"}, "when"),
              ({"at": "2099-01-01T09:00", "cron": "0 9 * * *"}, "at")]
     for body, field in cases:

@@ -102,6 +102,9 @@ def test_a_test_key_makes_training_notices_and_cannot_approve_or_send_a_live_one
     with services.session_factory() as session:
         assert session.get(Notice, key_notice).training is True
     live_id = compose(services)
+    test_key_editor = EDITOR.__class__("ed-huang", EDITOR.role, via="api", key_mode="test")
+    with pytest.raises(PermissionDenied, match="test API key cannot edit a live notice"):
+        act(services, desk.edit_notice, services.composer, test_key_editor, live_id, typhoon())
     submit(services, live_id)
     with pytest.raises(PermissionDenied, match="test API key cannot approve a live notice"):
         act(services, desk.approve_notice, TEST_KEY_APPROVER, live_id)

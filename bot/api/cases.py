@@ -97,4 +97,4 @@ def change_status(number: str) -> Response:
     _change, told = update_case(svc, actor, number, status=body["status"], note=note)
     with svc.session_factory() as session:
         case = case_detail_json(_case(session, number), svc.glossary, svc.settings.default_language)
-    return jsonify({"case": case, "resident_notified": told})
+    return jsonify({"case": case, "resident_notified": str(told)})

@@ -35,17 +35,8 @@ from bot.office.models import KeyMode, Officer, Role
 CASE_PAGE_SIZE = 50
 CASE_FILTERS = ("status", "district", "category", "assignee")
 # What bot.office.cases.tell_resident says happened, by the start of its words: shown in the officer's language.
-TOLD = (("the resident was told on LINE", "told.line"), ("the resident was told on Messenger", "told.messenger"),
-        ("the resident's data was deleted", "told.nobody"),
-        ("the resident last wrote more than 24 hours", "told.window"),
-        ("the resident could not be told", "told.failed"), ("the resident was not told", "told.unchanged"))
-
-
-def told_text(outcome: str) -> str:
-    for start, key in TOLD:
-        if outcome.startswith(start):
-            return translate(key, detail=outcome)
-    return outcome
+def told_text(told: office_cases.ResidentTold) -> str:
+    return translate(f"told.{told.outcome.value}", detail=told.detail)
 
 
 def _officer_choices(session: Any) -> list[tuple[str, str]]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,33 +21,63 @@ from channels.base import ChannelError
 MESSENGER_WINDOW = timedelta(hours=24)
 
 
-def tell_resident(services: Services, change: CaseChange) -> str:
-    """Tell the resident about their case in their language; what happened, in a few words."""
+class Told(StrEnum):
+    LINE = "line"
+    MESSENGER = "messenger"
+    NOBODY = "nobody"  # the resident deleted their data
+    WINDOW = "window"  # Messenger's 24 hours have passed
+    FAILED = "failed"
+    UNCHANGED = "unchanged"  # nothing a resident needs to hear
+
+
+_SENTENCES = {
+    Told.LINE: "the resident was told on LINE",
+    Told.MESSENGER: "the resident was told on Messenger",
+    Told.NOBODY: "the resident's data was deleted: nobody to tell",
+    Told.WINDOW: "the resident last wrote more than 24 hours ago: Messenger does not allow a message now",
+    Told.FAILED: "the resident could not be told ({detail}); the status is saved",
+    Told.UNCHANGED: "the resident was not told (status unchanged)",
+}
+
+
+@dataclass(frozen=True)
+class ResidentTold:
+    """Whether and how the resident heard of a change; ``str()`` is the English sentence."""
+
+    outcome: Told
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return _SENTENCES[self.outcome].format(detail=self.detail)
+
+
+def tell_resident(services: Services, change: CaseChange) -> ResidentTold:
+    """Tell the resident about their case in their language."""
     if not change.channel or not change.user_id:
-        return "the resident's data was deleted: nobody to tell"
+        return ResidentTold(Told.NOBODY)
     replies = services.conversation_engine.case_update_replies(change)
     try:
         if change.channel == "line":
             from bot.line_webhook import line_messages
 
             services.line.push(change.user_id, line_messages(replies), retry_key=str(uuid.uuid4()))
-            return "the resident was told on LINE"
+            return ResidentTold(Told.LINE)
         with services.session_factory() as session:
             conversation = session.scalar(select(Conversation).where(
                 Conversation.channel == change.channel, Conversation.user_id == change.user_id))
         opened = conversation.last_inbound_at if conversation else None
         if opened is None or datetime.now(UTC) - opened > MESSENGER_WINDOW:
-            return "the resident last wrote more than 24 hours ago: Messenger does not allow a message now"
+            return ResidentTold(Told.WINDOW)
         for reply in replies:
             quick = [{"content_type": "text", "title": c.label, "payload": c.data} for c in reply.choices]
             services.facebook.reply(change.user_id, reply.text, quick_replies=quick or None)
-        return "the resident was told on Messenger"
+        return ResidentTold(Told.MESSENGER)
     except ChannelError as exc:
-        return f"the resident could not be told ({exc}); the status is saved"
+        return ResidentTold(Told.FAILED, str(exc))
 
 
 def update_case(services: Services, actor: Actor, number: str, *, status: str, note: str | None,
-                now: datetime | None = None) -> tuple[CaseChange, str]:
+                now: datetime | None = None) -> tuple[CaseChange, ResidentTold]:
     """Change the status (the resident is told, after the change is stored). Raises CaseError."""
     actor.require(Permission.HANDLE_CASES)
     now = now or datetime.now(UTC)
@@ -58,7 +90,7 @@ def update_case(services: Services, actor: Actor, number: str, *, status: str, n
 
 
 def assign_case(services: Services, actor: Actor, number: str, assignee: str, *,
-                now: datetime | None = None) -> tuple[CaseChange | None, str]:
+                now: datetime | None = None) -> tuple[CaseChange | None, ResidentTold]:
     """Give the case to an officer; a newly received case becomes assigned and its resident is told."""
     actor.require(Permission.HANDLE_CASES)
     now = now or datetime.now(UTC)
@@ -72,7 +104,7 @@ def assign_case(services: Services, actor: Actor, number: str, assignee: str, *,
         if case.status == CaseStatus.RECEIVED:
             change = change_status(session, number, CaseStatus.ASSIGNED, note=None, officer=actor.username, now=now)
         record(session, actor, AuditAction.ASSIGN_CASE, "case", case.number, now=now, summary=assignee)
-    return change, tell_resident(services, change) if change else "the resident was not told (status unchanged)"
+    return change, tell_resident(services, change) if change else ResidentTold(Told.UNCHANGED)
 
 
 def add_note(session: Session, actor: Actor, number: str, note: str, *, now: datetime) -> CaseEvent:

@@ -1,0 +1,212 @@
+"""The schemas of REST API v1's OpenAPI document: request and response bodies, problems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.api.inputs import MAX_FREE_TEXT, MAX_REASON, SEVERITIES
+from bot.conversation.models import CaseStatus
+from bot.conversation.petitions import CATEGORIES
+from messages.kinds import ParamType, Topic
+from messages.models import MsgType, NoticeStatus
+
+PROBLEM = "application/problem+json"
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema, or null."""
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    schema = dict(schema)
+    schema["type"] = [schema["type"], "null"]
+    if "enum" in schema:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def _object(properties: dict[str, Any], *, required: list[str] | None = None, description: str | None = None,
+            closed: bool = True) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "required": list(properties) if required is None else required}
+    if closed:
+        schema["additionalProperties"] = False
+    if description:
+        schema["description"] = description
+    return schema
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+COUNT = {"type": "integer", "minimum": 0}
+BOOLEAN = {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time"}
+COUNTS_BY_NAME = {"type": "object", "additionalProperties": COUNT}
+
+
+def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
+    statuses = [s.value for s in NoticeStatus]
+    case_statuses = [s.value for s in CaseStatus]
+    input_time = {"type": ["string", "null"], "maxLength": 64,
+                  "description": "ISO 8601 date and time; Taipei time unless it carries an offset"}
+    notice_fields = {
+        "kind": {"type": "string", "enum": kinds, "description": "a notice kind (GET /kinds)"},
+        "params": {"type": "object", "additionalProperties": True,
+                   "description": "the kind's parameters by name (GET /kinds lists them)"},
+        "severity": _nullable({"type": "string", "enum": list(SEVERITIES),
+                               "description": "overrides the kind's severity; null keeps it"}),
+        "free_text": {"type": ["string", "null"], "maxLength": MAX_FREE_TEXT,
+                      "description": "the officer's own words; machine translated (and marked) where needed"},
+        "free_text_lang": {"type": "string", "enum": languages, "default": "zh-Hant"},
+        "training": {"type": "boolean", "default": False,
+                     "description": "a training notice says TEST and reaches only test recipients; "
+                                    "always true for a test key"},
+        "effective": input_time,
+        "expires": input_time,
+    }
+    localised = _object({
+        "headline": STRING, "body": STRING, "instruction": STRING,
+        "areas": {"type": "array", "items": STRING},
+        "severity": {"type": "string", "enum": list(SEVERITIES)},
+        "severity_label": STRING, "agency": STRING,
+        "effective": {"type": ["string", "null"], "description": "as residents read it, in the language"},
+        "expires": {"type": ["string", "null"], "description": "as residents read it, in the language"},
+        "link": {"type": ["string", "null"]},
+        "training": BOOLEAN, "machine_translated": BOOLEAN, "held": BOOLEAN,
+    }, description="The notice as residents read it in one language.")
+    counts = {name: COUNT for name in ("targeted", "sent", "failed", "dead", "pending")}
+    counts |= {"first_sent": _nullable(TIME), "last_sent": _nullable(TIME)}
+    case_fields = {
+        "number": {"type": "string", "examples": ["KH-2025-000001"]},
+        "status": {"type": "string", "enum": case_statuses},
+        "category": {"type": "string", "enum": list(CATEGORIES)},
+        "district": {"type": "string", "description": "district key"},
+        "district_name": {"type": ["string", "null"]},
+        "language": STRING,
+        "channel": {"type": ["string", "null"], "description": "null once the resident asked to be forgotten"},
+        "description": STRING,
+        "location": {"type": ["string", "null"]},
+        "has_photo": BOOLEAN,
+        "assignee": {"type": ["string", "null"]},
+        "satisfaction": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+        "created_at": TIME, "updated_at": TIME, "url": STRING,
+    }
+    return {
+        "Problem": _object({
+            "type": {"type": "string", "description": "a URI naming the kind of problem"},
+            "title": STRING,
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": STRING,
+            "instance": {"type": "string", "description": "the request path"},
+            "errors": {"type": "object", "additionalProperties": STRING},
+        }, required=["type", "title", "status", "detail"], description="RFC 9457 problem details"),
+        "ValidationProblem": {"allOf": [_ref("Problem"), {"type": "object", "required": ["errors"]}],
+                              "description": "a problem naming each invalid field in errors (field → message); "
+                                             "a kind's parameters are named params.<name>"},
+        "KindParam": _object({
+            "name": STRING, "type": {"type": "string", "enum": [t.value for t in ParamType]},
+            "required": BOOLEAN, "enum": STRING, "allowed": {"type": "array", "items": STRING},
+            "group": STRING, "min": {"type": "number"}, "max": {"type": "number"},
+            "example": {"description": "an example value"},
+        }, required=["name", "type", "required", "example"]),
+        "Kind": _object({
+            "id": STRING, "title": STRING, "topic": {"type": "string", "enum": [t.value for t in Topic]},
+            "agency": STRING, "free_text_only": BOOLEAN,
+            "cap": _object({"category": STRING, "event_code": STRING, "urgency": STRING, "severity": STRING,
+                            "certainty": STRING}),
+            "params": {"type": "array", "items": _ref("KindParam")},
+        }),
+        "KindList": _object({"kinds": {"type": "array", "items": _ref("Kind")}}),
+        "NoticeInput": _object(notice_fields, required=["kind"], description="A new notice."),
+        "NoticePatch": _object(notice_fields, required=[],
+                               description="Fields to change; params, when given, replaces all parameters."),
+        "UpdateInput": _object(notice_fields, required=[],
+                               description="An Update of a sent notice: kind, params, severity and free_text_lang "
+                                           "default to the original's; training is always the original's."),
+        "Notice": _object({
+            "id": {"type": "integer", "minimum": 1}, "identifier": STRING,
+            "kind": STRING, "status": {"type": "string", "enum": statuses},
+            "msg_type": {"type": "string", "enum": [m.value for m in MsgType]},
+            "training": BOOLEAN, "topic": STRING,
+            "severity": _nullable({"type": "string", "enum": list(SEVERITIES)}),
+            "params": {"type": "object", "additionalProperties": True},
+            "districts": {"type": "array", "items": STRING, "description": "district keys, or [\"all\"]"},
+            "free_text": {"type": ["string", "null"]}, "free_text_lang": STRING,
+            "effective": _nullable(TIME), "expires": _nullable(TIME), "send_at": _nullable(TIME),
+            "recurrence": {"type": ["string", "null"], "description": "cron expression of a recurring notice"},
+            "sent_at": _nullable(TIME), "author": {"type": ["string", "null"]},
+            "approver": {"type": ["string", "null"]},
+            "review_note": {"type": ["string", "null"], "description": "why it was rejected"},
+            "references_id": {"type": ["integer", "null"], "description": "the notice an Update or Cancel refers to"},
+            "created_at": TIME, "updated_at": TIME,
+            "actions": _object({"edit": BOOLEAN, "approve": BOOLEAN, "send": BOOLEAN},
+                               description="what the calling key may do to the notice now"),
+            "url": STRING,
+        }),
+        "NoticePage": _object({"items": {"type": "array", "items": _ref("Notice")}, "total": COUNT,
+                               "limit": INTEGER, "offset": COUNT}),
+        "LocalisedNotice": localised,
+        "LanguagePreview": _object({
+            "language": {"type": "string", "enum": languages}, "language_name": STRING,
+            "notice": _ref("LocalisedNotice"),
+            "line_messages": {"type": "array", "items": {"type": "object"},
+                              "description": "the LINE message objects, as sent"},
+            "line_alt_text": STRING, "crawl_line": STRING,
+            "audience": {**COUNTS_BY_NAME, "description": "residents per resident channel"},
+            "on_facebook": BOOLEAN, "problems": {"type": "array", "items": STRING},
+        }),
+        "Preview": _object({
+            "notice_id": INTEGER, "total": COUNT,
+            "problems": {"type": "array", "items": STRING, "description": "why it would not go out as it should"},
+            "audience": {"type": "object", "additionalProperties": COUNTS_BY_NAME,
+                         "description": "residents per channel and language"},
+            "districts": {**COUNTS_BY_NAME, "description": "LINE residents per district (and whole_city)"},
+            "district_names": {"type": "object", "additionalProperties": STRING},
+            "facebook_post": {"type": ["string", "null"]}, "cap_xml": STRING,
+            "languages": {"type": "array", "items": _ref("LanguagePreview")},
+        }),
+        "RejectRequest": _object({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON,
+                                             "description": "why, so the author can correct it (not blank)"}}),
+        "ScheduleRequest": {
+            **_object({"at": {"type": "string", "maxLength": 64,
+                              "description": "ISO 8601, in the future; Taipei time unless it carries an offset"},
+                       "cron": {"type": "string", "maxLength": 120,
+                                "description": "minute hour day month weekday, Taipei time: recurring"}},
+                      required=[]),
+            "oneOf": [{"required": ["at"]}, {"required": ["cron"]}],
+        },
+        "SendResult": _object({
+            "notice_id": INTEGER, "deliveries": COUNT,
+            "recipients": {"type": "object", "additionalProperties": COUNTS_BY_NAME,
+                           "description": "residents per channel and language (a public channel counts its posts)"},
+            "total_recipients": COUNT, "notice": _ref("Notice"),
+        }),
+        "CancelResult": _object({"notice": _ref("Notice"), "cancellation": _nullable(_ref("Notice"))},
+                                description="cancellation is the CAP Cancel sent to those who received the "
+                                            "notice, or null when it had not gone out"),
+        "DeliveryCounts": _object(counts),
+        "ChannelReport": _object({
+            **counts,
+            "languages": {"type": "object", "additionalProperties": _ref("DeliveryCounts")},
+            "errors": {"type": "array", "items": _object({"error": {"type": ["string", "null"]},
+                                                          "deliveries": COUNT})},
+        }),
+        "Report": _object({"notice_id": INTEGER, "status": {"type": "string", "enum": statuses},
+                           "training": BOOLEAN, "sent_at": _nullable(TIME),
+                           "channels": {"type": "object", "additionalProperties": _ref("ChannelReport")}}),
+        "Case": _object(case_fields),
+        "CaseEvent": _object({"status": {"type": "string", "enum": case_statuses}, "note": {"type": ["string", "null"]},
+                              "officer": {"type": ["string", "null"]}, "internal": BOOLEAN, "at": TIME}),
+        "CaseDetail": _object({**case_fields, "events": {"type": "array", "items": _ref("CaseEvent")}}),
+        "CasePage": _object({"items": {"type": "array", "items": _ref("Case")}, "total": COUNT, "limit": INTEGER,
+                             "offset": COUNT}),
+        "CaseStatusRequest": _object({"status": {"type": "string", "enum": case_statuses},
+                                      "note": {"type": ["string", "null"], "maxLength": 2000}}, required=["status"]),
+        "CaseStatusResult": _object({"case": _ref("CaseDetail"),
+                                     "resident_notified": {"type": "string",
+                                                           "description": "whether and how the resident was told"}}),
+    }

@@ -74,6 +74,12 @@ def _csrf_refused(_exc: CsrfRefused) -> tuple[str, int]:
                            message=translate("error.csrf")), 400
 
 
+@blueprint.errorhandler(404)
+def _not_found(_exc: Exception) -> tuple[str, int]:
+    return render_template("console/error.html", title=translate("error.not_found_title"),
+                           message=translate("error.not_found")), 404
+
+
 @blueprint.after_request
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")

@@ -120,3 +120,19 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
         finally:
             browser.close()
     assert problems == [], "\n".join(problems)
+
+
+def test_the_check_finds_what_it_is_meant_to_find():
+    """The same check on a page with an unlabelled field and low-contrast text reports both."""
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            page.set_content('<html lang="en"><title>t</title><main><h1>t</h1><input type="text">'
+                             '<p style="color:#bbb;background:#fff">faint</p></main></html>')
+            _check(page, Axe(), "bad page", problems)
+        finally:
+            browser.close()
+    found = " ".join(problems)
+    assert "label" in found and "color-contrast" in found

@@ -122,3 +122,10 @@ def test_the_author_has_no_approve_button_and_a_forged_approval_is_refused(app):
     approver = english(app)
     sign_in(approver, "ap-chen")
     assert 'data-action="approve"' in approver.get(page).get_data(as_text=True)
+
+
+def test_an_unknown_notice_gets_the_console_s_own_not_found_page(app):
+    client = english(app)
+    sign_in(client, "ed-lin")
+    response = client.get("/console/notices/424242")
+    assert response.status_code == 404 and "There is no such notice" in response.get_data(as_text=True)

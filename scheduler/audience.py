@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, UniqueConstraint, case, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from messages.db import Base, utcnow
@@ -199,12 +199,14 @@ def audience_by_district(
     districts: Iterable[str],
     training: bool = False,
 ) -> dict[str, int]:
-    """For each district of a notice, how many residents follow it (whole-city followers are counted apart)."""
+    """For each district of a notice, how many residents follow it (whole-city followers are counted apart).
+
+    One scan: a sum per district over the rows of the notice's topic.
+    """
     keys = [key for key in districts if key != WHOLE_CITY] or [term.key for term in glossary.terms("district")]
-    base = _segment_filter(channel, topic, None, training=training)
-    counts = {"whole_city": session.scalar(select(func.count()).where(*base, Subscriber.whole_city.is_(True))) or 0}
-    for key in keys:
-        bit = district_bit(glossary, key)
-        counts[key] = session.scalar(select(func.count()).where(
-            *base, Subscriber.whole_city.is_(False), Subscriber.districts.op("&")(bit) != 0)) or 0
-    return counts
+    local = Subscriber.whole_city.is_(False)
+    columns = [func.coalesce(func.sum(case((Subscriber.whole_city.is_(True), 1), else_=0)), 0)]
+    columns += [func.coalesce(func.sum(case((local & (Subscriber.districts.op("&")(district_bit(glossary, key)) != 0),
+                                              1), else_=0)), 0) for key in keys]
+    row = session.execute(select(*columns).where(*_segment_filter(channel, topic, None, training=training))).one()
+    return {"whole_city": int(row[0]), **{key: int(count) for key, count in zip(keys, row[1:], strict=True)}}

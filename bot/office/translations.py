@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.conversation.models import FaqEntry
 from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
+from channels.base import utf16_length
 from messages.i18n import LANGUAGES, UnknownLanguage, get_language
 from messages.models import Notice, NoticeTranslation, TranslationOrigin
 from messages.translate import remember
@@ -41,10 +42,6 @@ class FaqEditError(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{field}: {code}" for field, code in errors.items()))
         self.errors = errors
-
-
-def utf16_units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _language_order(code: str) -> int:
@@ -88,7 +85,7 @@ def review_translation(session: Session, actor: Actor, translation_id: int, text
     text = text.strip()
     if not text:
         raise ReviewError("empty", "the translation is empty")
-    if utf16_units(text) > MAX_TEXT_UNITS:
+    if utf16_length(text) > MAX_TEXT_UNITS:
         raise ReviewError("too_long", f"the translation is longer than {MAX_TEXT_UNITS} characters")
     row.text, row.origin, row.reviewed_by = text, TranslationOrigin.REVIEWED.value, actor.username
     remember(session, notice.free_text, notice.free_text_lang, row.language, text,
@@ -129,7 +126,7 @@ def _check(questions: Sequence[str], answer: str) -> dict[str, str]:
         errors["questions"] = "too_long"
     if not answer:
         errors["answer"] = "empty"
-    elif utf16_units(answer) > MAX_TEXT_UNITS:
+    elif utf16_length(answer) > MAX_TEXT_UNITS:
         errors["answer"] = "too_long"
     return errors
 

@@ -86,7 +86,7 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
         "/console/compose?kind=typhoon_land_warning&example=1", sent, draft, f"{sent}/delivery", f"{draft}/edit",
         f"{sent}/update", "/console/translations",
         "/console/faq", "/console/faq/emergency_numbers/en", "/console/cases", f"/console/cases/{ids['case']}",
-        "/console/subscribers", "/console/audit", "/console/officers",
+        "/console/subscribers", "/console/audit", "/console/officers", "/console/notices/999999",
     ]
     public_pages = [f"/n/{ids['sent']}?lang={lang}" for lang in ("zh-Hant", "en", "th", "my", "km", "vi")]
     public_pages += ["/notices?lang=zh-Hant", "/notices?lang=en", "/notices?lang=ja", "/n/999999?lang=en"]
@@ -111,8 +111,15 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
                 page.click("#login-form button[type=submit]")
                 for path in console_pages:
                     response = page.goto(f"{stack.url}{path}")
-                    assert response.status == 200, f"{path}: {response.status}"
+                    assert response.status == (404 if path.endswith("999999") else 200), f"{path}: {response.status}"
                     _check(page, axe, f"{locale} {path}", problems)
+                # The page a form without its CSRF token gets.
+                with page.expect_navigation():
+                    page.evaluate("""() => { const form = document.createElement('form'); form.method = 'post';
+                        form.action = '/console/compose?kind=heavy_rain'; document.body.appendChild(form);
+                        form.submit(); }""")
+                assert page.locator("h1").count() == 1
+                _check(page, axe, f"{locale} refused form", problems)
                 # A form sent back with errors.
                 page.goto(f"{stack.url}/console/compose?kind=typhoon_land_warning")
                 page.click("form.compose-form button[type=submit]")

@@ -52,8 +52,10 @@ run: $(STAMP)
 	$(BIN)/civicast officer demo
 	$(BIN)/civicast serve
 
+# Tests run in parallel, one process per core (a file's tests stay together); those marked serial run after.
 test: $(STAMP) $(BROWSER_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 # Benchmarks print their figures (bench/RESULTS.md keeps the measured ones). BENCH_DATABASE_URL=postgresql+psycopg://...
 # runs the fan-out on PostgreSQL.

@@ -26,6 +26,10 @@ from bot.office.models import Role
 from messages.kinds import default_kind_book
 from tests.bot.api.conftest import ApiWorld
 
+# schemathesis expands one test per operation only in a plain pytest process (under pytest-xdist it runs one
+# operation): `make test` runs the tests marked serial after the parallel run, in a process of their own.
+pytestmark = pytest.mark.serial
+
 
 class LateApp:
     """A WSGI app that passes each request to the app the module's fixture built (schemathesis needs one now)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -131,32 +132,29 @@ def _notice_form(notice: Notice) -> dict[str, Any]:
             "effective": form_time(notice.effective), "expires": form_time(notice.expires)}
 
 
-@blueprint.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])
-@officer_required(Permission.COMPOSE)
-def edit(notice_id: int) -> Any:
+def _revise(notice_id: int, mode: str, save: Callable[..., Notice]) -> Any:
+    """Edit a draft, or write an Update of a sent notice: the form starts from the notice's own fields."""
     svc = services()
     notice = _load(notice_id)
     kind = svc.kinds.get(notice.kind)
     actor = current_actor()
     if request.method == "POST":
-        return _save(kind, "edit", notice, lambda session, data: desk.edit_notice(
-            session, svc.composer, actor, notice_id, data, now=now()))
-    return _form_page(kind, values=notice.params, errors={}, form=_notice_form(notice), mode="edit", notice=notice)
+        return _save(kind, mode, notice, lambda session, data: save(session, svc.composer, actor, notice_id, data,
+                                                                    now=now()))
+    return _form_page(kind, values=notice.params, errors={}, form=_notice_form(notice), mode=mode, notice=notice)
+
+
+@blueprint.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])
+@officer_required(Permission.COMPOSE)
+def edit(notice_id: int) -> Any:
+    return _revise(notice_id, "edit", desk.edit_notice)
 
 
 @blueprint.route("/notices/<int:notice_id>/update", methods=["GET", "POST"])
 @officer_required(Permission.COMPOSE)
 def update(notice_id: int) -> Any:
     """An Update of a sent notice: the original's fields to correct, sent to those who received it."""
-    svc = services()
-    notice = _load(notice_id)
-    kind = svc.kinds.get(notice.kind)
-    actor = current_actor()
-    if request.method == "POST":
-        return _save(kind, "update", notice, lambda session, data: desk.issue_update(
-            session, svc.composer, actor, notice_id, data, now=now()))
-    return _form_page(kind, values=notice.params, errors={}, form=_notice_form(notice), mode="update",
-                      notice=notice)
+    return _revise(notice_id, "update", desk.issue_update)
 
 
 def _load(notice_id: int) -> Notice:

@@ -10,6 +10,7 @@ import requests
 from werkzeug.serving import make_server
 
 from bot.app import create_app
+from bot.cli import main
 from bot.services import Services
 from bot.settings import SANDBOX_SECRETS, load_settings
 from channels.sandbox import Sandbox
@@ -99,3 +100,12 @@ def config(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("CIVICAST_CONFIG", str(path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
     return path
+
+
+@pytest.fixture
+def services(config):
+    """Services on the configured test database, migrated by `civicast db upgrade` as an operator would."""
+    assert main(["db", "upgrade"]) == 0
+    built = Services(load_settings(config, environ={}))
+    yield built
+    built.close()

@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 
-from bot.cli import main
 from bot.conversation.models import Case, CaseEvent, FaqEntry
 from bot.conversation.petitions import open_case
-from bot.services import Services
-from bot.settings import load_settings
-
-
-@pytest.fixture
-def services(config):
-    assert main(["db", "upgrade"]) == 0
-    built = Services(load_settings(config, environ={}))
-    yield built
-    built.close()
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli import run
 
 
 def test_faq_seed_loads_every_language(capsys, services):

@@ -8,26 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.cli import main
 from bot.office.accounts import authenticate
 from bot.office.api_keys import verify_api_key
 from bot.office.audit import entries
-from bot.services import Services
-from bot.settings import load_settings
-
-
-@pytest.fixture
-def services(config):
-    assert main(["db", "upgrade"]) == 0
-    built = Services(load_settings(config, environ={}))
-    yield built
-    built.close()
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli import run
 
 
 def test_officer_add_prints_a_password_that_signs_in(capsys, services):

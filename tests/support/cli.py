@@ -1,0 +1,12 @@
+"""Running ``civicast`` in-process as a user would, for the command tests."""
+
+from __future__ import annotations
+
+from bot.cli import main
+
+
+def run(capsys, *args):  # type: ignore[no-untyped-def]
+    """(exit status, standard output, standard error) of ``civicast ARGS``."""
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err

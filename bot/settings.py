@@ -67,6 +67,12 @@ class FaultSettings(_Section):
     monthly_quota: int | None = Field(default=None, ge=0)
     seed: int | None = None
 
+    @model_validator(mode="after")
+    def _rates_share_the_requests(self) -> FaultSettings:
+        if self.error_rate + self.rate_429 + self.drop_rate > 1.0:
+            raise ValueError("error_rate, rate_429 and drop_rate share the requests: together they must not exceed 1")
+        return self
+
 
 class SandboxSettings(_Section):
     host: str = "127.0.0.1"

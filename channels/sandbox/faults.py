@@ -9,11 +9,23 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
 
 class DropConnection(Exception):
     """Raised by a sandbox app to make the server close the socket without answering."""
+
+
+class Fault(StrEnum):
+    """What the sandbox does to one request instead of answering it normally."""
+
+    ERROR = "error"  # answered 500
+    THROTTLE = "throttle"  # answered 429
+    DROP = "drop"  # processed, then the connection is closed without an answer
+
+# Where a sandbox app keeps the fault drawn for a request until it has processed it.
+FAULT_ENVIRON_KEY = "civicast.sandbox.fault"
 
 
 @dataclass
@@ -39,6 +51,8 @@ class Faults:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.error_rate + self.rate_429 + self.drop_rate > 1.0:
+            raise ValueError("error_rate, rate_429 and drop_rate share the requests: together they must not exceed 1")
         if self.latency_ms < 0:
             raise ValueError("latency_ms must not be negative")
         if self.rate_limit_rps is not None and self.rate_limit_rps <= 0:
@@ -70,11 +84,22 @@ class Faults:
         if "seed" in changes and self.seed is not None:
             self._random.seed(self.seed)
 
-    def roll(self, rate: float) -> bool:
-        if rate <= 0:
-            return False
+    def draw(self) -> Fault | None:
+        """The fault for the next request, from one draw of the seeded generator.
+
+        One draw per request, whatever the outcome, so that with a seed the n-th request to
+        arrive meets the same fault in every run, however the client's threads interleave.
+        """
+        if self.error_rate <= 0 and self.rate_429 <= 0 and self.drop_rate <= 0:
+            return None
         with self._lock:
-            return self._random.random() < rate
+            value = self._random.random()
+        for fault, rate in ((Fault.ERROR, self.error_rate), (Fault.THROTTLE, self.rate_429),
+                            (Fault.DROP, self.drop_rate)):
+            if value < rate:
+                return fault
+            value -= rate
+        return None
 
     def delay(self) -> None:
         if self.latency_ms:

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from channels.sandbox.faults import DropConnection, Faults
+from channels.sandbox.faults import FAULT_ENVIRON_KEY, DropConnection, Fault, Faults
 from channels.sandbox.line_api import json_response
 
 GRAPH_VERSION = re.compile(r"^v\d+\.\d+$")
@@ -110,15 +110,17 @@ class GraphSandbox:
         if injected is not None:
             status, message = GRAPH_ERRORS.get(injected, (400, f"(#{injected}) Injected error"))
             return graph_error(injected, message, status=status)
-        if self.faults.roll(self.faults.error_rate):
+        fault = request.environ[FAULT_ENVIRON_KEY] = self.faults.draw()
+        if fault is Fault.ERROR:
             return graph_error(2, GRAPH_ERRORS[2][1], status=500)
-        if self.faults.roll(self.faults.rate_429) or self.faults.over_rate_limit():
+        if fault is Fault.THROTTLE or self.faults.over_rate_limit():
             return graph_error(32, GRAPH_ERRORS[32][1])
         return None
 
-    def _maybe_drop(self) -> None:
-        if self.faults.roll(self.faults.drop_rate):
-            self.state.stats["dropped_after_accept"] += 1
+    def _maybe_drop(self, request: Request) -> None:
+        if request.environ.get(FAULT_ENVIRON_KEY) is Fault.DROP:
+            with self.state.lock:
+                self.state.stats["dropped_after_accept"] += 1
             raise DropConnection()
 
     def on_feed(self, request: Request, version: str, page_id: str) -> Response:
@@ -144,7 +146,7 @@ class GraphSandbox:
         with self.state.lock:
             self.state.posts.append(post)
             self.state.stats["posts"] += 1
-        self._maybe_drop()
+        self._maybe_drop(request)
         return json_response({"id": post["id"]})
 
     def on_send_message(self, request: Request, version: str) -> Response:
@@ -170,7 +172,7 @@ class GraphSandbox:
         with self.state.lock:
             self.state.messages.setdefault(psid, []).append(sent)
             self.state.stats["messages"] += 1
-        self._maybe_drop()
+        self._maybe_drop(request)
         return json_response({"recipient_id": psid, "message_id": sent["message_id"]})
 
     # ------------------------------------------------------------------ sandbox controls

@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from channels.sandbox.faults import DropConnection, Faults
+from channels.sandbox.faults import FAULT_ENVIRON_KEY, DropConnection, Fault, Faults
 from channels.sandbox.line_events import build_event, deliver_webhook
 from channels.sandbox.line_rules import USER_ID, message_problems, recipient_problems
 
@@ -133,9 +133,10 @@ class LineSandbox:
         self.faults.delay()
         if not self.state.authorised(request):
             return line_error(401, AUTH_FAILED)
-        if self.faults.roll(self.faults.error_rate):
+        fault = request.environ[FAULT_ENVIRON_KEY] = self.faults.draw()
+        if fault is Fault.ERROR:
             return line_error(500, "Internal server error")
-        if self.faults.roll(self.faults.rate_429) or (send and self.faults.over_rate_limit()):
+        if fault is Fault.THROTTLE or (send and self.faults.over_rate_limit()):
             return line_error(429, "Too many requests")
         return None
 
@@ -166,8 +167,9 @@ class LineSandbox:
             state.deliveries.append((request_id, via, now, messages, recipients))
             state.stats[f"{via}_requests"] += 1
             state.stats["messages_delivered"] += len(recipients) * len(messages)
-        if self.faults.roll(self.faults.drop_rate):
-            state.stats["dropped_after_accept"] += 1
+        if request.environ.get(FAULT_ENVIRON_KEY) is Fault.DROP:
+            with state.lock:
+                state.stats["dropped_after_accept"] += 1
             raise DropConnection()
         # LINE answers push and reply with the ids of the messages sent; multicast with {}.
         answer = {} if via == "multicast" else {

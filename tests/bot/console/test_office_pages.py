@@ -82,6 +82,9 @@ def test_reviewing_a_translation_stores_it_with_the_notice_and_in_the_memory(app
     assert page.get_element_by_id(f"tr-{ids['th']}").get("lang") == "th"
     assert not page.xpath(f"//*[@id='tr-{ids['en']}']")  # reviewed already: not waiting
 
+    before = app.test_client().get(f"/n/{notice_id}?lang=vi")
+    assert before.status_code == 200 and "Phà máy dịch." in before.get_data(as_text=True)
+
     refused = admin.post(f"/console/translations/{ids['vi']}", {"text": "   "})
     assert refused.status_code == 422 and "The translation is empty." in text(html(refused))
 
@@ -98,6 +101,10 @@ def test_reviewing_a_translation_stores_it_with_the_notice_and_in_the_memory(app
     # The same text is now never machine translated into Vietnamese: the memory answers, reviewed.
     version = services.localiser.localise(SOURCE, "zh-Hant", ["vi"])["vi"]
     assert (version.text, version.origin) == (reviewed, TranslationOrigin.REVIEWED)
+    # The public page stops serving its cached version: a new ETag, the reviewed text.
+    public = app.test_client().get(f"/n/{notice_id}?lang=vi", headers={"If-None-Match": before.headers["ETag"]})
+    assert public.status_code == 200 and reviewed in public.get_data(as_text=True)
+    assert public.headers["ETag"] != before.headers["ETag"]
     assert audit_actions(services, "translation", str(ids["vi"])) == ["review_translation"]
     after = admin.get("/console/translations")
     assert "No translation is waiting for review." in text(html(after))

@@ -6,6 +6,10 @@ to (a crash, a restart, a deploy) is still there to be handled when it starts
 again. Handling claims an event first, so two processes (gunicorn workers)
 never answer it twice; a claim left by a process that died mid-way goes stale
 and the event is handled again.
+
+A sweep, at most once a minute (on the webhook worker's polls, or in the web
+process when events arrive), queues events whose claim went stale, and once an
+hour deletes events older than ``webhooks.keep_events_days``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +33,8 @@ from messages.db import dialect_insert
 log = logging.getLogger("civicast.inbox")
 STALE_CLAIM = timedelta(minutes=5)  # far longer than handling one event takes
 RESUME_WINDOW = timedelta(hours=24)  # older events are not worth answering any more
+SWEEP_EVERY = timedelta(minutes=1)
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def store_events(connection: Connection | Session, channel: str, events: list[tuple[str, dict[str, Any]]], *,
@@ -75,6 +81,13 @@ def pending_events(session: Session, channel: str, *, now: datetime,
     ).order_by(WebhookEvent.received_at).limit(limit))]
 
 
+def prune_events(session: Session, channel: str, *, before: datetime) -> int:
+    """Delete the channel's events received before a time, handled or not (a day on, nobody answers them)."""
+    result = session.execute(delete(WebhookEvent).where(WebhookEvent.channel == channel,
+                                                        WebhookEvent.received_at < before))
+    return result.rowcount  # type: ignore[attr-defined]
+
+
 class EventInbox:
     """One channel's stored events, handled on a thread pool after the webhook has answered.
 
@@ -84,7 +97,8 @@ class EventInbox:
 
     def __init__(self, *, channel: str, session_factory: sessionmaker, executor: ThreadPoolExecutor,
                  handle_payload: Callable[[str, dict[str, Any]], None], user_of: Callable[[dict[str, Any]], str],
-                 clock: Callable[[], datetime], handle_here: bool = True) -> None:
+                 clock: Callable[[], datetime], handle_here: bool = True,
+                 keep_events: timedelta = timedelta(days=30)) -> None:
         self.channel = channel
         self.session_factory = session_factory
         self.engine = session_factory.kw["bind"]
@@ -93,6 +107,9 @@ class EventInbox:
         self.user_of = user_of
         self.clock = clock
         self.handle_here = handle_here  # False: only store; a webhook worker answers
+        self.keep_events = keep_events
+        self._swept_at = clock()  # the process resumes what it finds when it starts; the first sweep comes later
+        self._pruned_at: datetime | None = None
         self._queues: dict[str, deque[str]] = {}
         self._queued: set[str] = set()
         self._lock = threading.Lock()
@@ -115,7 +132,33 @@ class EventInbox:
             for event_id, payload in events:
                 if event_id[:64] in new:
                     self._enqueue(self.user_of(payload), event_id[:64])
+            if self._sweep_due():
+                self.executor.submit(self.sweep)
         return True
+
+    def _sweep_due(self) -> bool:
+        now = self.clock()
+        with self._lock:
+            if self._swept_at is not None and now - self._swept_at < SWEEP_EVERY:
+                return False
+            self._swept_at = now
+            return True
+
+    def sweep(self) -> int:
+        """Queue events left unhandled (stale claims included); now and then delete old ones. How many were queued."""
+        try:
+            queued = self.resume()
+            now = self.clock()
+            if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+                self._pruned_at = now
+                with self.session_factory.begin() as session:
+                    pruned = prune_events(session, self.channel, before=now - self.keep_events)
+                if pruned:
+                    log.info("deleted %d %s webhook event(s) older than %s", pruned, self.channel, self.keep_events)
+        except SQLAlchemyError as exc:  # the database may be restarting: the next sweep tries again
+            log.error("sweeping %s webhook events failed: %s", self.channel, exc)
+            return 0
+        return queued
 
     def _enqueue(self, user: str, event_id: str) -> None:
         with self._lock:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -117,14 +117,15 @@ class LineBot:
 
     def __init__(self, *, channel_secret: str, engine: ConversationEngine, line: LineChannel,
                  session_factory: sessionmaker, executor: ThreadPoolExecutor,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), handle_here: bool = True) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), handle_here: bool = True,
+                 keep_events: timedelta = timedelta(days=30)) -> None:
         self.signature = SignatureValidator(channel_secret)
         self.engine = engine
         self.line = line
         self.session_factory = session_factory
         self.inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
                                 handle_payload=self.handle_payload, user_of=line_user, clock=clock,
-                                handle_here=handle_here)
+                                handle_here=handle_here, keep_events=keep_events)
 
     def accept(self, body: bytes, signature: str) -> tuple[int, str]:
         """Check and store a webhook delivery; the status LINE gets back, and why.

@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -72,7 +72,8 @@ def to_incoming(messaging: dict[str, Any]) -> tuple[str, Incoming] | None:
 class MessengerBot:
     def __init__(self, *, app_secret: str, verify_token: str, engine: ConversationEngine, facebook: FacebookChannel,
                  session_factory: sessionmaker, executor: ThreadPoolExecutor,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), handle_here: bool = True) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), handle_here: bool = True,
+                 keep_events: timedelta = timedelta(days=30)) -> None:
         self.app_secret = app_secret
         self.verify_token = verify_token
         self.engine = engine
@@ -80,7 +81,7 @@ class MessengerBot:
         self.inbox = EventInbox(channel="messenger", session_factory=session_factory, executor=executor,
                                 handle_payload=self.handle_payload,
                                 user_of=lambda messaging: str((messaging.get("sender") or {}).get("id", "")),
-                                clock=clock, handle_here=handle_here)
+                                clock=clock, handle_here=handle_here, keep_events=keep_events)
 
     def accept(self, body: bytes, signature: str) -> tuple[int, str]:
         if not valid_signature(self.app_secret, body, signature):

@@ -192,6 +192,7 @@ class WebhookSettings(_Section):
     handle_in_web: bool = True
     threads: int = Field(default=8, ge=1, le=64)
     poll_s: float = Field(default=0.2, gt=0, le=30)
+    keep_events_days: int = Field(default=30, ge=2, le=3650)  # stored events are deleted after this
 
 
 class ConsoleSettings(_Section):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from bot.line_webhook import LineBot
 from bot.messenger_webhook import MessengerBot
@@ -22,13 +23,14 @@ log = logging.getLogger("civicast.webhook_worker")
 def build_bots(services: Services, executor: ThreadPoolExecutor, *, handle_here: bool) -> tuple[LineBot,
                                                                                                  MessengerBot]:
     channels = services.settings.channels
+    keep_events = timedelta(days=services.settings.webhooks.keep_events_days)
     line_bot = LineBot(channel_secret=channels.line.channel_secret, engine=services.conversation_engine,
                        line=services.line, session_factory=services.session_factory, executor=executor,
-                       handle_here=handle_here)
+                       handle_here=handle_here, keep_events=keep_events)
     messenger_bot = MessengerBot(app_secret=channels.facebook.app_secret, verify_token=channels.facebook.verify_token,
                                  engine=services.conversation_engine, facebook=services.facebook,
                                  session_factory=services.session_factory, executor=executor,
-                                 handle_here=handle_here)
+                                 handle_here=handle_here, keep_events=keep_events)
     return line_bot, messenger_bot
 
 
@@ -44,7 +46,7 @@ class WebhookWorker:
         self._thread: threading.Thread | None = None
 
     def poll_once(self) -> int:
-        return sum(bot.inbox.resume() for bot in self.bots)
+        return sum(bot.inbox.sweep() for bot in self.bots)
 
     def _run(self) -> None:
         while not self._stop.is_set():

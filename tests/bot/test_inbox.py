@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.app import create_app
 from bot.conversation.models import WebhookEvent
-from bot.inbox import STALE_CLAIM, claim_event, mark_handled, pending_events, store_events
+from bot.inbox import STALE_CLAIM, SWEEP_EVERY, EventInbox, claim_event, mark_handled, pending_events, store_events
 from tests.support.sandbox import users
 
 NOW = datetime(2026, 9, 1, 3, 0, tzinfo=UTC)
@@ -44,9 +45,6 @@ def test_an_event_is_claimed_by_one_handler_and_retried_if_it_died(session_facto
 
 
 def test_a_delivery_that_cannot_be_stored_is_refused_for_redelivery(tmp_path):
-    from concurrent.futures import ThreadPoolExecutor
-
-    from bot.inbox import EventInbox
     from messages.db import make_engine, make_session_factory
 
     engine = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'civicast.db'}")  # cannot be opened
@@ -113,3 +111,56 @@ def test_web_processes_only_store_and_the_webhook_worker_answers(stack):
     finally:
         worker.stop()
     assert messages[0]["via"] == "push"  # the sandbox never issued that reply token
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def handled_at(session_factory, event_id):
+    with session_factory() as session:
+        return session.scalar(select(WebhookEvent.handled_at).where(WebhookEvent.event_id == event_id))
+
+
+def test_an_event_whose_handling_failed_is_retried_by_a_later_sweep_without_a_restart(session_factory):
+    clock, calls = Clock(), []
+
+    def handle(event_id, _payload):
+        calls.append(event_id)
+        if calls.count(event_id) == 1 and event_id == "E1":
+            raise RuntimeError("the database went away mid-answer")
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
+                           handle_payload=handle, user_of=lambda payload: payload["user"], clock=clock)
+        assert inbox.accept([("E1", {"user": "U1"})])
+        executor.submit(lambda: None).result()  # the handler thread is done with E1
+        assert calls == ["E1"] and handled_at(session_factory, "E1") is None
+        clock.now += SWEEP_EVERY / 2
+        inbox.accept([("E2", {"user": "U2"})])  # too soon for a sweep, and E1's claim is still fresh
+        clock.now += STALE_CLAIM
+        inbox.accept([("E3", {"user": "U3"})])  # a minute on: this delivery sweeps, E1's claim is stale
+        for _ in range(3):
+            executor.submit(lambda: None).result()
+    assert calls == ["E1", "E2", "E3", "E1"]
+    assert all(handled_at(session_factory, event_id) for event_id in ("E1", "E2", "E3"))
+
+
+def test_a_sweep_deletes_the_channel_s_events_older_than_the_configured_days(session_factory):
+    with session_factory.begin() as session:
+        store_events(session, "line", [("OLD", {}), ("OLD-UNHANDLED", {})], now=NOW - timedelta(days=31))
+        store_events(session, "line", [("RECENT", {})], now=NOW - timedelta(days=29))
+        store_events(session, "messenger", [("OTHER", {})], now=NOW - timedelta(days=31))
+        mark_handled(session, "OLD", now=NOW - timedelta(days=31))
+        mark_handled(session, "RECENT", now=NOW - timedelta(days=29))
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
+                           handle_payload=lambda *_: None, user_of=lambda _: "U1", clock=lambda: NOW,
+                           keep_events=timedelta(days=30))
+        assert inbox.sweep() == 0
+    with session_factory() as session:
+        assert set(session.scalars(select(WebhookEvent.event_id))) == {"RECENT", "OTHER"}

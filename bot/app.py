@@ -5,10 +5,13 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from flask import Flask, Response, jsonify, redirect
+from flask import Flask, Response, jsonify, redirect, request
+from werkzeug.exceptions import HTTPException
 
 from bot import console, line_webhook, messenger_webhook
+from bot.api import problems
 from bot.api import v1 as api_v1
+from bot.console import auth as console_auth
 from bot.public import feeds, pages
 from bot.services import Services
 from bot.settings import Settings
@@ -50,6 +53,16 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
     if resume_webhook_events and handle_here:  # events a previous process stored and never answered
         line_bot.inbox.resume()
         messenger_bot.inbox.resume()
+
+    # Routing errors (no rule matched, wrong method) reach no blueprint's handlers: each part of the site
+    # still answers them in its own way (problem+json, the console's page, the residents' page).
+    @app.errorhandler(HTTPException)
+    def unrouted(exc: HTTPException) -> Response | HTTPException:
+        if problems.is_api_path(request.path):
+            return problems.http_problem_response(exc)
+        if exc.code != 404:
+            return exc
+        return console_auth.not_found_page() if console_auth.is_console_path(request.path) else pages.not_found_page()
 
     @app.get("/")
     def home() -> Response:

@@ -71,7 +71,7 @@ def officer_add(app: AppContext, username: str, role: str, display_name: str | N
 def officer_password(app: AppContext, username: str) -> None:
     """Give an officer a new password (printed once); also lifts a lock-out."""
     secret = new_password()
-    _run(app, lambda session: set_password(session, username, secret))
+    _run(app, lambda session: set_password(session, username, secret, now=datetime.now(UTC)))
     click.echo(f"password: {secret}")
 
 
@@ -97,7 +97,7 @@ def officer_demo(app: AppContext) -> None:
             if find_officer(session, username) is None:
                 create_officer(session, username, role, display_name=name, password=secret)
             else:
-                set_password(session, username, secret)
+                set_password(session, username, secret, now=datetime.now(UTC))
             credentials.append((username, role, secret))
         return credentials
 

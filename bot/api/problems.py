@@ -78,6 +78,15 @@ def problem_response(problem: Problem) -> Response:
     return response
 
 
+def is_api_path(path: str) -> bool:
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
+
+
+def http_problem_response(exc: HTTPException) -> Response:
+    """An HTTP error (a routing one included) as problem+json."""
+    return problem_response(_from_http(exc))
+
+
 def _from_http(exc: HTTPException) -> Problem:
     status = exc.code or 500
     slug = _SLUG_BY_STATUS.get(status, f"http-{status}")
@@ -91,7 +100,8 @@ def _from_http(exc: HTTPException) -> Problem:
 
 
 def install(blueprint: Blueprint) -> None:
-    """Register the API's error handlers on its blueprint (and, for unrouted /api/v1 paths, on the app)."""
+    """Register the API's error handlers on its blueprint. Unrouted /api/v1 paths reach no blueprint: the
+    application's own handler answers them with ``http_problem_response``."""
 
     @blueprint.errorhandler(Problem)
     def _problem(exc: Problem) -> Response:
@@ -130,15 +140,7 @@ def install(blueprint: Blueprint) -> None:
     @blueprint.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         if isinstance(exc, HTTPException):
-            return problem_response(_from_http(exc))
+            return http_problem_response(exc)
         log.exception("unexpected error answering %s %s", request.method, request.path)
         return problem_response(Problem("internal-error", "the request failed; the error is in the server's log"))
-
-    # Routing errors (no rule matched, wrong method) belong to no blueprint: only an app-wide handler
-    # sees them. It answers for /api/v1 paths only and hands every other path's error back unchanged.
-    @blueprint.app_errorhandler(HTTPException)
-    def _routing(exc: HTTPException) -> Response | HTTPException:
-        if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
-            return problem_response(_from_http(exc))
-        return exc
 

@@ -15,12 +15,16 @@ from flask import Response, abort, current_app, g, redirect, render_template, re
 from bot.console import blueprint
 from bot.console.ui import UI_LANGUAGE_NAMES, UI_LANGUAGES, translate, ui_language
 from bot.office.accounts import Actor, LoginRefused, Permission, actor_of, authenticate
-from bot.office.audit import AuditAction, record
-from bot.office.models import Officer
+from bot.office.audit import AuditAction, failed_sign_ins_from, record
+from bot.office.console_sessions import end_session, live_session, start_session
 from bot.services import Services
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+# Beyond the lock-out of one account: many refused sign-ins from one address (guessing across
+# usernames) make that address wait, without telling it whether any username exists.
+MAX_FAILED_PER_ADDRESS = 20
+ADDRESS_WINDOW = timedelta(minutes=15)
 
 
 def services() -> Services:
@@ -43,29 +47,35 @@ class CsrfRefused(Exception):
 
 
 @blueprint.before_request
-def _check_csrf_and_load_officer() -> Response | None:
+def _check_csrf_and_load_officer() -> None:
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         presented = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
         expected = session.get("csrf") or ""
         if not expected or not hmac.compare_digest(presented.encode(), expected.encode()):
             raise CsrfRefused()
+    _load_officer()
+
+
+def _load_officer() -> None:
     g.actor = None
-    officer_id = session.get("officer_id")
-    if officer_id is None:
-        return None
-    started = session.get("signed_in_at", 0)
-    lifetime = timedelta(hours=services().settings.console.session_hours)
-    if now().timestamp() - started > lifetime.total_seconds():
-        session.clear()
-        return None
-    with services().session_factory() as db:
-        officer = db.get(Officer, officer_id)
-        if officer is None or not officer.active or officer.username != session.get("username"):
-            session.clear()
-            return None
-        g.actor = actor_of(officer)
-        g.officer_name = officer.display_name
-    return None
+    token = session.get("sid")
+    if token is None:
+        return
+    with services().session_factory.begin() as db:
+        signed_in = live_session(db, token, now=now())
+        if signed_in is None:  # signed out, expired, ended by an admin or a password reset
+            _forget_sign_in()
+            return
+        g.actor = actor_of(signed_in.officer)
+        g.officer_name = signed_in.officer.display_name
+
+
+def _forget_sign_in() -> None:
+    """Clear the session cookie but for the console language the browser chose."""
+    ui_lang = session.get("ui_lang")
+    session.clear()
+    if ui_lang:
+        session["ui_lang"] = ui_lang
 
 
 @blueprint.errorhandler(CsrfRefused)
@@ -75,9 +85,22 @@ def _csrf_refused(_exc: CsrfRefused) -> tuple[str, int]:
 
 
 @blueprint.errorhandler(404)
-def _not_found(_exc: Exception) -> tuple[str, int]:
-    return render_template("console/error.html", title=translate("error.not_found_title"),
-                           message=translate("error.not_found")), 404
+def _not_found(_exc: Exception) -> Response:
+    return not_found_page()
+
+
+def not_found_page() -> Response:
+    """The console's own "not found", also for console addresses no route matches (which reach no
+    blueprint hook: the officer is loaded and the headers set here)."""
+    if "actor" not in g:
+        _load_officer()
+    page = render_template("console/error.html", title=translate("error.not_found_title"),
+                           message=translate("error.not_found"))
+    return _security_headers(Response(page, status=404, mimetype="text/html"))
+
+
+def is_console_path(path: str) -> bool:
+    return path == blueprint.url_prefix or path.startswith(f"{blueprint.url_prefix}/")
 
 
 @blueprint.after_request
@@ -94,7 +117,7 @@ def _security_headers(response: Response) -> Response:
 
 @blueprint.app_context_processor
 def _template_globals() -> dict[str, Any]:
-    if not request.blueprint or not request.blueprint.startswith("console"):
+    if request.blueprint != "console" and not is_console_path(request.path):
         return {}
     return {"t": translate, "csrf_token": csrf_token, "ui_lang": ui_language(), "ui_languages": UI_LANGUAGES,
             "ui_language_names": UI_LANGUAGE_NAMES, "actor": g.get("actor"), "officer_name": g.get("officer_name"),
@@ -143,14 +166,19 @@ def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "").strip().lower()
         password = request.form.get("password", "")
+        address = request.remote_addr or "-"
         with services().session_factory.begin() as db:
+            if failed_sign_ins_from(db, address, since=now() - ADDRESS_WINDOW) >= MAX_FAILED_PER_ADDRESS:
+                minutes = round(ADDRESS_WINDOW.total_seconds() / 60)
+                return render_template("console/login.html", error=translate("login.address_waits", minutes=minutes),
+                                       next=request.args.get("next", "")), 429
             try:
                 officer = authenticate(db, username, password, now=now())
             except LoginRefused as exc:
                 officer = None
                 locked = exc.locked_until is not None
                 record(db, username or "-", AuditAction.LOCKED if locked else AuditAction.LOGIN_FAILED, "officer",
-                       username or "-", now=now(), summary=request.remote_addr)
+                       username or "-", now=now(), summary=address)
                 if locked:
                     minutes = max(1, round((exc.locked_until - now()).total_seconds() / 60))
                     error = translate("login.locked", minutes=minutes)
@@ -159,16 +187,14 @@ def login() -> Any:
                 status = 401
             else:
                 record(db, officer.username, AuditAction.LOGIN, "officer", officer.username, now=now(),
-                       summary=request.remote_addr)
-                officer_id, name = officer.id, officer.username
+                       summary=address)
+                token = start_session(db, officer, now=now(),
+                                      lifetime=timedelta(hours=services().settings.console.session_hours),
+                                      remote_addr=address, user_agent=request.user_agent.string)
         if error is None:
-            ui_lang = session.get("ui_lang")
-            session.clear()  # a new session at sign-in: nothing from before it is trusted
+            _forget_sign_in()  # a new session at sign-in: nothing from before it is trusted
             session.permanent = True
-            session.update(officer_id=officer_id, username=name, signed_in_at=now().timestamp(),
-                           csrf=secrets.token_urlsafe(32))
-            if ui_lang:
-                session["ui_lang"] = ui_lang
+            session.update(sid=token, csrf=secrets.token_urlsafe(32))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("console/login.html", error=error, next=request.args.get("next", "")), status
 
@@ -178,11 +204,9 @@ def logout() -> Response:
     actor = g.get("actor")
     if actor is not None:
         with services().session_factory.begin() as db:
+            end_session(db, session["sid"], now=now())
             record(db, actor, AuditAction.LOGOUT, "officer", actor.username, now=now())
-    ui_lang = session.get("ui_lang")
-    session.clear()
-    if ui_lang:
-        session["ui_lang"] = ui_lang
+    _forget_sign_in()
     return redirect(url_for("console.login"))
 
 

@@ -26,10 +26,12 @@ from bot.office.accounts import (
     find_officer,
     list_officers,
     new_password,
+    set_active,
     set_password,
 )
 from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record
+from bot.office.console_sessions import EndReason, end_officer_sessions, open_session_counts
 from bot.office.models import KeyMode, Officer, Role
 
 CASE_PAGE_SIZE = 50
@@ -141,11 +143,13 @@ def _officers_page(*, secret: dict[str, str] | None = None, errors: dict[str, st
                    form: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
     with services().session_factory() as session:
         officers = list_officers(session)
+        open_sessions = open_session_counts(session, now=now())
         keys = [{"key_id": k.key_id, "name": k.name, "mode": k.mode, "officer": k.officer.username,
                  "created_at": k.created_at, "last_used_at": k.last_used_at, "revoked_at": k.revoked_at}
                 for k in list_api_keys(session)]
     return render_template("console/officers.html", title=translate("officers.title"), officers=officers, keys=keys,
                            secret=secret, errors=errors or {}, form=form or {}, roles=[r.value for r in Role],
+                           open_sessions=open_sessions,
                            modes=[m.value for m in KeyMode], now=now(), **helpers()), status
 
 
@@ -183,39 +187,39 @@ def officer_create() -> Any:
     return _officers_page(errors=errors, form=form, status=422)
 
 
-def _set_active(session: Any, username: str, active: bool) -> Officer:
-    officer = find_officer(session, username)
-    if officer is None:
-        abort(404)
-    officer.active = active
-    return officer
-
-
 @blueprint.route("/officers/<username>/<action>", methods=["GET", "POST"])
 @officer_required(Permission.MANAGE_OFFICERS)
 def officer_action(username: str, action: str) -> Any:
     if request.method == "GET":
         return redirect(url_for("console.officers"))
     actor = current_actor()
-    if action not in ("reset_password", "deactivate", "activate"):
+    if action not in ("reset_password", "deactivate", "activate", "sign_out"):
         abort(404)
-    if action == "deactivate" and username == actor.username:
+    if action in ("deactivate", "sign_out") and username == actor.username:
         flash(translate("officers.error_self"), "error")
         return redirect(url_for("console.officers"), 303)
     with services().session_factory.begin() as session:
-        if find_officer(session, username) is None:
+        officer = find_officer(session, username)
+        if officer is None:
             abort(404)
         if action == "reset_password":
             password = new_password()
-            set_password(session, username, password)  # also lifts a lock-out
+            set_password(session, username, password, now=now())  # also lifts a lock-out, ends their sessions
             record(session, actor, AuditAction.RESET_PASSWORD, "officer", username, now=now())
+        elif action == "sign_out":
+            ended = end_officer_sessions(session, officer.id, now=now(), reason=EndReason.SIGNED_OUT_ELSEWHERE)
+            record(session, actor, AuditAction.END_SESSIONS, "officer", username, now=now(),
+                   detail={"sessions": ended})
         else:
-            _set_active(session, username, action == "activate")
+            set_active(session, username, action == "activate", now=now())
             record(session, actor, AuditAction.ACTIVATE_OFFICER if action == "activate"
                    else AuditAction.DEACTIVATE_OFFICER, "officer", username, now=now())
     if action == "reset_password":
         return _officers_page(secret={"kind": "password", "username": username, "value": password})
-    flash(translate(f"officers.{action}d", name=username), "success")
+    if action == "sign_out":
+        flash(translate("officers.signed_out", name=username, count=ended), "success")
+    else:
+        flash(translate(f"officers.{action}d", name=username), "success")
     return redirect(url_for("console.officers"), 303)
 
 

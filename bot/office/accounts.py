@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.office.console_sessions import EndReason, end_officer_sessions
 from bot.office.models import Officer, Role
 
 MAX_FAILED_LOGINS = 5
@@ -154,12 +155,25 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
     return officer
 
 
-def set_password(session: Session, username: str, password: str) -> Officer:
+def set_password(session: Session, username: str, password: str, *, now: datetime) -> Officer:
+    """A new password; it lifts a lock-out and signs the officer out of every console session."""
     officer = find_officer(session, username)
     if officer is None:
         raise AccountError(f"there is no officer called {username}")
     officer.password_hash = hash_password(password)
     officer.failed_logins, officer.locked_until = 0, None
+    end_officer_sessions(session, officer.id, now=now, reason=EndReason.PASSWORD_CHANGED)
+    return officer
+
+
+def set_active(session: Session, username: str, active: bool, *, now: datetime) -> Officer:
+    """Deactivating signs the officer out everywhere, so activating again does not revive old sessions."""
+    officer = find_officer(session, username)
+    if officer is None:
+        raise AccountError(f"there is no officer called {username}")
+    officer.active = active
+    if not active:
+        end_officer_sessions(session, officer.id, now=now, reason=EndReason.DEACTIVATED)
     return officer
 
 

@@ -39,6 +39,7 @@ class AuditAction(StrEnum):
     RESET_PASSWORD = "reset_password"
     DEACTIVATE_OFFICER = "deactivate_officer"
     ACTIVATE_OFFICER = "activate_officer"
+    END_SESSIONS = "end_sessions"
 
 
 def record(session: Session, actor: Actor | str, action: AuditAction, subject_type: str, subject_id: Any, *,
@@ -67,3 +68,11 @@ def entries(session: Session, *, actor: str | None = None, action: str | None = 
     rows = session.scalars(select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc())
                            .limit(limit).offset(offset)).all()
     return rows, total
+
+
+def failed_sign_ins_from(session: Session, address: str, *, since: datetime) -> int:
+    """Refused sign-ins from one address since a time, whatever usernames they tried (sign-in records the
+    address as the entry's summary)."""
+    return session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action.in_((AuditAction.LOGIN_FAILED.value, AuditAction.LOCKED.value)),
+        AuditEntry.summary == address, AuditEntry.at >= since)) or 0

@@ -72,3 +72,23 @@ class AuditEntry(Base):
     summary: Mapped[str | None] = mapped_column(Text, default=None)
 
     __table_args__ = (Index("ix_audit_log_subject", "subject_type", "subject_id"), Index("ix_audit_log_at", "at"))
+
+
+class ConsoleSession(Base):
+    """One sign-in to the console. The cookie holds a random token; only its hash is kept here, so the
+    table cannot be used to sign in. Ending a row signs that browser out at its next request."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey(Officer.id, ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    ended_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    remote_addr: Mapped[str | None] = mapped_column(String(64), default=None)
+    user_agent: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    officer: Mapped[Officer] = relationship()

@@ -190,6 +190,14 @@ def _render(template: str, status: int, choice: PageLanguage, etag: str | None, 
     return _headers(response, choice, etag)
 
 
+def not_found_page() -> Response:
+    """The residents' "not found" in their language, for any address outside the console and the API."""
+    services = _services()
+    choice = page_language(services.settings)
+    chrome = _chrome(services, choice, "public.active_page", {})
+    return _render("public/not_found.html", 404, choice, None, **chrome)
+
+
 # ----------------------------------------------------------------------------- one notice
 
 

@@ -125,6 +125,16 @@ def test_only_notices_that_went_out_are_public(services, client):
     assert page(client.get(f"/n/{hidden[0]}?lang=zh-Hant")).xpath("//h1")[0].text_content() == "找不到這則通知"
 
 
+def test_a_mangled_address_gets_the_residents_not_found_page_in_their_language(client):
+    for address in ("/n/12x?lang=th", "/n/?lang=th", "/no-such-page?lang=th"):
+        response = client.get(address)
+        assert response.status_code == 404 and response.headers["Content-Language"] == "th", address
+        tree = page(response)
+        assert tree.get("lang") == "th" and tree.xpath("//a[@href='/notices?lang=th']"), address
+    negotiated = client.get("/n/abc", headers={"Accept-Language": "vi-VN,vi;q=0.9"})
+    assert page(negotiated).xpath("//h1")[0].text_content() == "Không tìm thấy thông báo"
+
+
 def test_a_training_notice_says_test_in_every_language(services, client):
     notice_id = add(services, training=True)
     for lang, banner in (("en", "This is a test notice."), ("ja", "これはテスト用のお知らせです。")):

@@ -102,9 +102,11 @@ def test_unknown_routes_and_methods_under_the_api_are_problems_too(sqlite_world,
     response = client.delete("/api/v1/notices", headers=editor)
     problem(response, 405)
     assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
-    # Outside /api/v1 errors stay as they were.
+    # Outside /api/v1 a resident gets the public page, an officer the console's.
     outside = client.get("/no-such-page")
-    assert outside.status_code == 404 and outside.mimetype != "application/problem+json"
+    assert outside.status_code == 404 and outside.mimetype == "text/html"
+    assert "找不到這則通知" in outside.get_data(as_text=True)  # the default language: no Accept-Language
+    assert client.get("/api/v10/notices").mimetype == "text/html"
 
 
 def test_nobody_to_receive_it_means_it_cannot_be_submitted(sqlite_world, editor):

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from bot.app import create_app
+from bot.console.auth import MAX_FAILED_PER_ADDRESS
 from bot.office.accounts import MAX_FAILED_LOGINS, create_officer
 from bot.office.audit import entries
 from bot.services import Services
@@ -14,7 +15,7 @@ from bot.settings import load_settings
 from messages.models import Notice, NoticeStatus
 from tests.bot.office.conftest import add_residents
 
-PASSWORDS = {"ed-lin": "editor-password-2026", "ap-chen": "approver-password-2026"}
+PASSWORDS = {"ed-lin": "editor-password-2026", "ap-chen": "approver-password-2026", "ad-wu": "admin-password-2026"}
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -26,6 +27,7 @@ def app(tmp_path, database_url, engine):
     with services.session_factory.begin() as session:
         create_officer(session, "ed-lin", "editor", password=PASSWORDS["ed-lin"])
         create_officer(session, "ap-chen", "approver", password=PASSWORDS["ap-chen"])
+        create_officer(session, "ad-wu", "admin", password=PASSWORDS["ad-wu"])
     application = create_app(services.settings, services, resume_webhook_events=False)
     yield application
     services.close()
@@ -124,8 +126,63 @@ def test_the_author_has_no_approve_button_and_a_forged_approval_is_refused(app):
     assert 'data-action="approve"' in approver.get(page).get_data(as_text=True)
 
 
-def test_an_unknown_notice_gets_the_console_s_own_not_found_page(app):
+def test_an_unknown_notice_or_address_gets_the_console_s_own_not_found_page(app):
     client = english(app)
     sign_in(client, "ed-lin")
-    response = client.get("/console/notices/424242")
-    assert response.status_code == 404 and "There is no such notice" in response.get_data(as_text=True)
+    for address in ("/console/notices/424242", "/console/notices/abc", "/console/no-such-page"):
+        response = client.get(address)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 404 and "There is no such" in html, address
+        assert "Signed in as ed-lin" in html and "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def copy_of(app, client):
+    """Another browser holding a copy of the client's session cookie (a stolen or forgotten one)."""
+    other = english(app)
+    other.set_cookie("civicast_session", client.get_cookie("civicast_session").value)
+    return other
+
+
+def test_signing_out_ends_the_session_on_the_server_so_a_copied_cookie_is_useless(app):
+    client = english(app)
+    sign_in(client, "ed-lin")
+    copied = copy_of(app, client)
+    assert copied.get("/console/").status_code == 200
+    client.post("/console/logout", data={"csrf_token": token(client, "/console/")})
+    assert client.get("/console/").status_code == 302
+    assert copied.get("/console/").status_code == 302
+
+
+def test_an_admin_signs_an_officer_out_everywhere_and_a_reset_password_does_too(app):
+    editor_at_desk, editor_at_home = english(app), english(app)
+    sign_in(editor_at_desk, "ed-lin")
+    sign_in(editor_at_home, "ed-lin")
+    admin = english(app)
+    sign_in(admin, "ad-wu")
+    page = admin.get("/console/officers").get_data(as_text=True)
+    assert "/console/officers/ed-lin/sign_out" in page and "/console/officers/ad-wu/sign_out" not in page
+    done = admin.post("/console/officers/ed-lin/sign_out", data={"csrf_token": token(admin, "/console/officers")},
+                      follow_redirects=True)
+    assert "ed-lin is signed out everywhere: 2 session(s) ended." in done.get_data(as_text=True)
+    assert editor_at_desk.get("/console/").status_code == 302 and editor_at_home.get("/console/").status_code == 302
+    with app.extensions["civicast"].session_factory() as session:
+        entry = entries(session, action="end_sessions")[0][0]
+    assert (entry.actor, entry.subject_id, entry.detail) == ("ad-wu", "ed-lin", {"sessions": 2})
+
+    sign_in(editor_at_desk, "ap-chen")
+    assert editor_at_desk.get("/console/").status_code == 200
+    admin.post("/console/officers/ap-chen/reset_password", data={"csrf_token": token(admin, "/console/officers")})
+    assert editor_at_desk.get("/console/").status_code == 302
+
+
+def test_many_refused_sign_ins_from_one_address_make_it_wait_whatever_the_usernames(app):
+    guesser = english(app)
+    for n in range(MAX_FAILED_PER_ADDRESS):
+        assert sign_in(guesser, f"user-{n}", "guess-123456789").status_code == 401
+    refused = sign_in(guesser, "ed-lin")
+    assert refused.status_code == 429
+    assert "Too many refused sign-ins came from this network address" in refused.get_data(as_text=True)
+    assert guesser.get("/console/").status_code == 302
+    elsewhere = english(app)
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert sign_in(elsewhere, "ed-lin").status_code == 302

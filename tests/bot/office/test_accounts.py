@@ -69,7 +69,7 @@ def test_a_success_resets_the_count_and_an_admin_reset_lifts_a_lock(session):
     for _ in range(MAX_FAILED_LOGINS):
         with pytest.raises(LoginRefused):
             authenticate(session, "ed-lin", "wrong", now=NOW)
-    set_password(session, "ed-lin", "a-brand-new-password")
+    set_password(session, "ed-lin", "a-brand-new-password", now=NOW)
     assert authenticate(session, "ed-lin", "a-brand-new-password", now=NOW).username == "ed-lin"
 
 

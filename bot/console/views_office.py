@@ -207,7 +207,8 @@ def faq_entry(key: str, lang: str) -> Any:
 
 
 def reload_faq_index() -> None:
-    """The bot answers from the edited FAQ at once (in this process; other processes reload when restarted)."""
+    """The bot answers from the edited FAQ at once in this process; others see the edit within
+    ``bot.conversation.faq.CHECK_EVERY_S`` seconds."""
     engine = services().__dict__.get("conversation_engine")  # not built yet: it will read the FAQ when it is
     index = getattr(engine, "faq", None)
     if index is not None and hasattr(index, "reload"):

@@ -10,9 +10,11 @@ threshold; below it the resident hears an honest "I don't know".
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import threading
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
@@ -33,6 +35,7 @@ ANSWER_WEIGHT = 0.6  # an answer's words count, but less than a way of asking
 # answers; between SUGGEST and THRESHOLD it says it does not know and offers the nearest question.
 THRESHOLD = 0.3
 SUGGEST = 0.2
+CHECK_EVERY_S = 30.0  # how often a process looks whether officers changed the FAQ (in any process)
 
 
 def _fold(text: str, *, accents: bool = True) -> str:
@@ -207,31 +210,60 @@ def build_language_index(entries: list[dict[str, object]], language: str | None 
                           for e in entries], words)
 
 
-class FaqIndex:
-    """The FAQ of every language, read from the database and indexed; rebuilt when asked to."""
+def faq_fingerprints(session: Session) -> dict[str, str]:
+    """Language → a digest of its entries' ids and edit times: it changes with any edit, addition or removal."""
+    rows = session.execute(select(FaqEntry.language, FaqEntry.id, FaqEntry.updated_at).order_by(
+        FaqEntry.language, FaqEntry.id)).all()
+    parts: dict[str, list[str]] = {}
+    for language, entry_id, updated_at in rows:
+        parts.setdefault(language, []).append(f"{entry_id}:{updated_at.isoformat()}")
+    return {language: hashlib.sha256(";".join(items).encode()).hexdigest() for language, items in parts.items()}
 
-    def __init__(self, session_factory: sessionmaker, *, threshold: float = THRESHOLD) -> None:
+
+class FaqIndex:
+    """The FAQ of every language, read from the database and indexed.
+
+    Every ``check_every_s`` the index compares each language's fingerprint with the database and
+    rebuilds the languages that changed, so an officer's edit in the console reaches every process
+    (gunicorn workers, ``civicast webhook-worker``) within that time; ``reload`` does it at once.
+    """
+
+    def __init__(self, session_factory: sessionmaker, *, threshold: float = THRESHOLD,
+                 check_every_s: float = CHECK_EVERY_S, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.session_factory = session_factory
         self.threshold = threshold
-        self._indexes: dict[str, LanguageIndex] | None = None
-        self._lock = threading.Lock()
+        self.check_every_s = check_every_s
+        self.monotonic = monotonic
+        self._indexes: dict[str, LanguageIndex] = {}
+        self._fingerprints: dict[str, str] = {}
+        self._checked_at: float | None = None
+        self._lock = threading.Lock()  # one refresh at a time; readers use the dict they find
 
-    def reload(self) -> None:
-        with self.session_factory() as session:
-            rows = session.scalars(select(FaqEntry)).all()
-        by_language: dict[str, list[FaqText]] = {}
-        for row in rows:
-            by_language.setdefault(row.language, []).append(
-                FaqText(row.key, tuple(row.questions), row.answer))
-        question_words = read_question_words()
+    def reload(self) -> list[str]:
+        """Rebuild the languages whose entries changed since the last look; the languages rebuilt."""
         with self._lock:
-            self._indexes = {language: LanguageIndex(entries, question_words.get(language, NO_QUESTION_WORDS))
-                             for language, entries in by_language.items()}
+            self._checked_at = self.monotonic()
+            with self.session_factory() as session:
+                fingerprints = faq_fingerprints(session)
+                changed = sorted(language for language, digest in fingerprints.items()
+                                 if self._fingerprints.get(language) != digest)
+                rows = session.scalars(select(FaqEntry).where(FaqEntry.language.in_(changed))).all() if changed \
+                    else []
+            by_language: dict[str, list[FaqText]] = {language: [] for language in changed}
+            for row in rows:
+                by_language[row.language].append(FaqText(row.key, tuple(row.questions), row.answer))
+            question_words = read_question_words() if changed else {}
+            indexes = {language: index for language, index in self._indexes.items() if language in fingerprints}
+            for language, entries in by_language.items():
+                indexes[language] = LanguageIndex(entries, question_words.get(language, NO_QUESTION_WORDS))
+            self._indexes, self._fingerprints = indexes, fingerprints
+        return changed
 
     def _index(self, language: str) -> LanguageIndex | None:
-        if self._indexes is None:
+        checked = self._checked_at
+        if checked is None or self.monotonic() - checked >= self.check_every_s:
             self.reload()
-        return (self._indexes or {}).get(language)
+        return self._indexes.get(language)
 
     def nearest(self, question: str, language: str) -> Match | None:
         """The closest entry in the resident's language, however weak (None below SUGGEST)."""

@@ -16,6 +16,7 @@ import yaml
 
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.faq import (
+    CHECK_EVERY_S,
     SUGGEST,
     THRESHOLD,
     FaqFileError,
@@ -24,6 +25,7 @@ from bot.conversation.faq import (
     read_faq_files,
     seed_faq,
 )
+from bot.conversation.models import FaqEntry
 from bot.conversation.replies import EventKind, Incoming
 from bot.conversation.texts import BotTexts
 from messages.i18n import LANGUAGES, get_language
@@ -155,3 +157,32 @@ def test_broken_faq_files_are_named_in_the_error(tmp_path):
     (tmp_path / "vi.yaml").unlink()
     with pytest.raises(FaqFileError, match="'xx' is not a civicast language"):
         read_faq_files(tmp_path)
+
+
+class Ticks:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_edit_made_in_another_process_is_answered_after_the_next_check(engine):
+    session_factory = engine.session_factory  # the FAQ is seeded
+    ticks = Ticks()
+    webhook_worker = FaqIndex(session_factory, monotonic=ticks)
+    question = "Where do I queue for the typhoon sandbags handed out tonight?"
+    assert webhook_worker.nearest(question, "en") is None or webhook_worker.nearest(question, "en").key != "sandbags"
+    with session_factory.begin() as session:  # the console, in the web process, adds an entry
+        session.add(FaqEntry(key="sandbags", category="disaster", language="en", questions=[question],
+                             answer="At your district office from 18:00."))
+    assert webhook_worker.nearest(question, "en") is None or webhook_worker.nearest(question, "en").key != "sandbags"
+    ticks.now += CHECK_EVERY_S
+    assert webhook_worker.nearest(question, "en").answer == "At your district office from 18:00."
+    assert webhook_worker.reload() == []  # nothing changed since: nothing is rebuilt
+    with session_factory.begin() as session:
+        session.query(FaqEntry).filter_by(key="sandbags").delete()
+    assert webhook_worker.reload() == ["en"]
+    assert webhook_worker.entry("sandbags", "en") is None and webhook_worker.entry("sandbags", "vi") is None

@@ -68,6 +68,7 @@ def line_richmenu(app: AppContext) -> None:
     menus = RichMenus(services.line, BotTexts(services.catalogs))
     try:
         created = menus.create_all(services.settings.languages)
+        default = menus.make_default(created, services.settings.default_language)
     except FontMissing as exc:
         raise RuntimeFailure(str(exc)) from None
     except ChannelError as exc:
@@ -75,4 +76,4 @@ def line_richmenu(app: AppContext) -> None:
     with services.session_factory.begin() as session:
         RichMenus.remember(session, created)
     for language, menu_id in created.items():
-        click.echo(f"{language:<8} {menu_id}")
+        click.echo(f"{language:<8} {menu_id}{'  (default)' if menu_id == default else ''}")

@@ -20,8 +20,10 @@ def _sandbox_rich_menus(services) -> None:  # type: ignore[no-untyped-def]
     from bot.conversation.texts import BotTexts
     from bot.richmenu import FontMissing, RichMenus
 
+    menus = RichMenus(services.line, BotTexts(services.catalogs))
     try:
-        created = RichMenus(services.line, BotTexts(services.catalogs)).create_all(services.settings.languages)
+        created = menus.create_all(services.settings.languages)
+        menus.make_default(created, services.settings.default_language)
     except (FontMissing, ChannelError) as exc:
         click.echo(f"rich menus not created: {exc}")
         return

@@ -131,6 +131,14 @@ class RichMenus:
             created[language] = menu_id
         return created
 
+    def make_default(self, created: dict[str, str], language: str) -> str | None:
+        """Show the language's menu to followers who have none of their own yet (those whose LINE language
+        is not one of ours, and those who followed before the menus existed); the menu id, if created."""
+        menu_id = created.get(language)
+        if menu_id is not None:
+            self.line.set_default_rich_menu(menu_id)
+        return menu_id
+
     @staticmethod
     def remember(session: Session, created: dict[str, str]) -> None:
         for language, menu_id in created.items():

@@ -322,6 +322,10 @@ class LineChannel:
     def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
         self._call(self._api.link_rich_menu_id_to_user, user_id, rich_menu_id)
 
+    def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        """The menu of every follower without one of their own (a menu linked to a user overrides it)."""
+        self._call(self._api.set_default_rich_menu, rich_menu_id)
+
     def get_profile(self, user_id: str) -> LineProfile | None:
         """The resident's LINE profile (its ``language`` is the app's language), or None if unknown."""
         try:

@@ -23,6 +23,7 @@ class RichMenuState:
     menus: dict[str, dict[str, Any]] = field(default_factory=dict)
     images: dict[str, tuple[str, int]] = field(default_factory=dict)  # id -> (content type, bytes)
     links: dict[str, str] = field(default_factory=dict)  # user -> rich menu id
+    default: str | None = None  # the menu of users without a linked one
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -53,6 +54,8 @@ class RichMenuSandbox:
             Rule("/v2/bot/richmenu", endpoint="create", methods=["POST"]),
             Rule("/v2/bot/richmenu/list", endpoint="list", methods=["GET"]),
             Rule("/v2/bot/richmenu/<menu_id>/content", endpoint="content", methods=["POST"]),
+            Rule("/v2/bot/user/all/richmenu/<menu_id>", endpoint="set_default", methods=["POST"]),
+            Rule("/v2/bot/user/all/richmenu", endpoint="default", methods=["GET"]),
             Rule("/v2/bot/user/<user_id>/richmenu/<menu_id>", endpoint="link", methods=["POST"]),
             Rule("/v2/bot/user/<user_id>/richmenu", endpoint="linked", methods=["GET"]),
             Rule("/sandbox/line/richmenus", endpoint="overview", methods=["GET"]),
@@ -111,6 +114,19 @@ class RichMenuSandbox:
             self.state.links[user_id] = menu_id
         return json_response({})
 
+    def on_set_default(self, request: Request, menu_id: str) -> Response:
+        if menu_id not in self.state.menus:
+            return line_error(404, "Not found")
+        if menu_id not in self.state.images:
+            return line_error(400, "must upload richmenu image before applying it to user")
+        with self.state.lock:
+            self.state.default = menu_id
+        return json_response({})
+
+    def on_default(self, request: Request) -> Response:
+        menu_id = self.state.default
+        return json_response({"richMenuId": menu_id}) if menu_id else line_error(404, "no default richmenu")
+
     def on_linked(self, request: Request, user_id: str) -> Response:
         menu_id = self.state.links.get(user_id)
         return json_response({"richMenuId": menu_id}) if menu_id else line_error(404, "the user has no richmenu")
@@ -120,4 +136,5 @@ class RichMenuSandbox:
             "menus": [{"richMenuId": k, "name": v.get("name"), "chatBarText": v.get("chatBarText"),
                        "image": self.state.images.get(k, (None, 0))[0]} for k, v in self.state.menus.items()],
             "links": dict(self.state.links),
+            "default": self.state.default,
         })

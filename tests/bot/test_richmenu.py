@@ -56,6 +56,8 @@ def test_the_command_creates_twelve_menus_and_residents_get_the_one_of_their_lan
     with stack.services.session_factory() as session:
         stored = {row.language: row.rich_menu_id for row in session.scalars(select(LineRichMenu))}
     assert set(stored) == set(LANGUAGES)
+    assert overview["default"] == stored["zh-Hant"]  # followers without a menu of their own see the city's language
+    assert f"{stored['zh-Hant']}  (default)" in result.output
 
     user = users(1)[0]
     messages = stack.converse(user, type="follow")
@@ -65,3 +67,6 @@ def test_the_command_creates_twelve_menus_and_residents_get_the_one_of_their_lan
     linked = requests.get(f"{stack.sandbox_url}/v2/bot/user/{user}/richmenu", timeout=5,
                           headers={"Authorization": f"Bearer {SANDBOX_SECRETS['line.channel_access_token']}"})
     assert linked.json()["richMenuId"] == stored["th"]
+    default = requests.get(f"{stack.sandbox_url}/v2/bot/user/all/richmenu", timeout=5,
+                           headers={"Authorization": f"Bearer {SANDBOX_SECRETS['line.channel_access_token']}"})
+    assert default.json()["richMenuId"] == stored["zh-Hant"]

@@ -196,3 +196,18 @@ def test_reply_token_is_honoured_once(sandbox, line):
     with pytest.raises(InvalidReplyToken):
         line.reply("never-issued", [{"type": "text", "text": "third"}])
     assert [m["message"]["text"] for m in inbox(sandbox, user)] == ["first"]
+
+
+def test_a_default_rich_menu_needs_its_image_and_an_unknown_one_is_refused(sandbox, line):
+    menu = {"size": {"width": 2500, "height": 843}, "selected": True, "name": "city", "chatBarText": "選單",
+            "areas": [{"bounds": {"x": 0, "y": 0, "width": 2500, "height": 843},
+                       "action": {"type": "postback", "data": "action=latest"}}]}
+    menu_id = line.create_rich_menu(menu)
+    with pytest.raises(PermanentError, match="must upload richmenu image"):
+        line.set_default_rich_menu(menu_id)
+    with pytest.raises(PermanentError, match="404"):
+        line.set_default_rich_menu("richmenu-" + "0" * 32)
+    line.upload_rich_menu_image(menu_id, b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    line.set_default_rich_menu(menu_id)
+    overview = requests.get(f"{sandbox.url}/sandbox/line/richmenus", timeout=5).json()
+    assert overview["default"] == menu_id

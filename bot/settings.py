@@ -195,6 +195,10 @@ class WebhookSettings(_Section):
     keep_events_days: int = Field(default=30, ge=2, le=3650)  # stored events are deleted after this
 
 
+class ApiSettings(_Section):
+    requests_per_minute: int = Field(default=300, ge=1, le=1_000_000)  # per API key and web process
+
+
 class ConsoleSettings(_Section):
     # Signs the officers' session cookies. Unset: a random key is generated once and kept in
     # var/console-secret-key beside the configuration (sandbox mode only; live mode needs it set).
@@ -216,6 +220,7 @@ class Settings(_Section):
     workers: WorkerSettingsModel = WorkerSettingsModel()
     webhooks: WebhookSettings = WebhookSettings()
     console: ConsoleSettings = ConsoleSettings()
+    api: ApiSettings = ApiSettings()
     config_file: Path | None = None
 
     @model_validator(mode="after")

@@ -42,6 +42,15 @@ class TokenBucket:
             self._sleep(wait)
             waited += wait
 
+    def try_take(self) -> float:
+        """Take one token without waiting: 0.0 if taken, else the seconds until one will be there."""
+        with self._lock:
+            self._refill()
+            if self._tokens >= 1 - 1e-9:
+                self._tokens = max(0.0, self._tokens - 1)
+                return 0.0
+            return max((1 - self._tokens) / self.rate, 1e-4)
+
     def drain(self) -> None:
         """Spend what is in the bucket: after a 429 the platform's own budget is evidently used up."""
         with self._lock:

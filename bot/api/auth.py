@@ -6,6 +6,8 @@ actor carries the key's mode, so the desk can refuse a test key anything live.
 
 from __future__ import annotations
 
+import math
+import threading
 from datetime import UTC, datetime
 
 from flask import current_app, g, request
@@ -14,8 +16,37 @@ from bot.api.problems import Problem
 from bot.office.accounts import Actor, actor_of
 from bot.office.api_keys import InvalidApiKey, verify_api_key
 from bot.services import Services
+from scheduler.ratelimit import TokenBucket
 
 REALM = 'Bearer realm="civicast"'
+LIMITS_EXTENSION = "civicast.api_rate_limits"
+
+
+class KeyRateLimits:
+    """A token bucket per API key in this process: ``per_minute`` requests, a minute's worth at once.
+
+    A runaway script is slowed down, not the console or the other keys. With several web processes
+    each allows the full rate (the limit is there against accidents, not as a quota)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._buckets: dict[str, TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def wait_for(self, key_id: str) -> float:
+        """0.0 when the key may make this request, else the seconds it must wait."""
+        with self._lock:
+            bucket = self._buckets.get(key_id)
+            if bucket is None:
+                bucket = self._buckets[key_id] = TokenBucket(self.per_minute / 60, burst=self.per_minute)
+        return bucket.try_take()
+
+
+def _limits() -> KeyRateLimits:
+    extensions = current_app.extensions
+    if LIMITS_EXTENSION not in extensions:
+        extensions.setdefault(LIMITS_EXTENSION, KeyRateLimits(services().settings.api.requests_per_minute))
+    return extensions[LIMITS_EXTENSION]
 
 
 def services() -> Services:
@@ -41,7 +72,13 @@ def authenticate() -> None:
             key, officer = verify_api_key(session, presented.strip(), now=datetime.now(UTC))
         except InvalidApiKey as exc:
             raise _unauthorized(str(exc), error="invalid_token") from None
+        key_id = key.key_id
         g.actor = actor_of(officer, via="api", key_mode=key.mode)
+    wait = _limits().wait_for(key_id)
+    if wait:
+        per_minute = _limits().per_minute
+        raise Problem("rate-limited", f"this key may make {per_minute} requests a minute; try again in "
+                      f"{math.ceil(wait)} s", headers={"Retry-After": str(math.ceil(wait))})
 
 
 def current_actor() -> Actor:

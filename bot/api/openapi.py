@@ -39,6 +39,9 @@ RESPONSES: dict[str, Any] = {
     "TooLarge": _problem_response("The body is larger than the server accepts."),
     "Unprocessable": _problem_response("Invalid fields, named in errors.", schema="ValidationProblem"),
     "InternalError": _problem_response("An unexpected error; the details are in the server's log."),
+    "TooManyRequests": _problem_response(
+        "Too many requests with this key (api.requests_per_minute); nothing was done.",
+        headers={"Retry-After": {"required": True, "schema": STRING, "description": "seconds"}}),
     "Unavailable": _problem_response(
         "The database did not answer; nothing was changed.",
         headers={"Retry-After": {"required": True, "schema": STRING, "description": "seconds"}}),
@@ -54,11 +57,12 @@ def _json_response(description: str, schema: str, *, location: str | None = None
 
 def _errors(*codes: int) -> dict[str, Any]:
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
-             413: "TooLarge", 422: "Unprocessable", 500: "InternalError", 503: "Unavailable"}
+             413: "TooLarge", 422: "Unprocessable", 429: "TooManyRequests", 500: "InternalError",
+             503: "Unavailable"}
     return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in (*codes, 500, 503)}
 
 
-READ_ERRORS = (401, 403)
+READ_ERRORS = (401, 403, 429)
 BODY_ERRORS = (400, 413, 422)
 
 

@@ -39,6 +39,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "too-large": (413, "The request body is too large"),
     "unsupported-media-type": (415, "Send the body as application/json"),
     "invalid-input": (422, "The request has invalid fields"),
+    "rate-limited": (429, "Too many requests with this API key"),
     "internal-error": (500, "Something went wrong on our side"),
     "unavailable": (503, "The database is not answering; try again shortly"),
 }

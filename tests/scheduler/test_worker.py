@@ -135,3 +135,12 @@ def test_token_bucket_paces_to_its_rate():
     bucket.drain()
     assert bucket.acquire() == pytest.approx(0.1)
     assert threads_for(200) == 6 and threads_for(200, most=16) == 10 and threads_for(1) == 1
+
+
+def test_a_bucket_can_be_asked_without_waiting():
+    now = [0.0]
+    bucket = TokenBucket(2, burst=3, clock=lambda: now[0], sleep=lambda _: pytest.fail("must not wait"))
+    assert [bucket.try_take() for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert bucket.try_take() == pytest.approx(0.5)  # refused: a token comes in half a second
+    now[0] += 0.5
+    assert bucket.try_take() == 0.0 and bucket.try_take() == pytest.approx(0.5)

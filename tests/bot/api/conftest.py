@@ -26,9 +26,10 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 class ApiWorld:
     """The app with its services, and helpers to make officers, keys and residents."""
 
-    def __init__(self, tmp_path, database_url: str, *, upgrade: bool = True) -> None:
+    def __init__(self, tmp_path, database_url: str, *, upgrade: bool = True, more_config: str = "") -> None:
         config = tmp_path / "config.yaml"
-        config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
+        config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n{more_config}",
+                          encoding="utf-8")
         self.services = Services(load_settings(config, environ={}))
         if upgrade:
             upgrade_database(self.services.engine)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.office.api_keys import revoke_api_key
 from scheduler.audience import TOPIC_BITS, Subscriber, district_bit
-from tests.bot.api.conftest import auth, problem
+from tests.bot.api.conftest import ApiWorld, auth, problem
 
 
 @pytest.fixture
@@ -160,3 +160,19 @@ def test_a_database_failure_is_503_without_a_traceback(sqlite_world, editor, mon
     response = _compose(sqlite_world, editor)
     body = problem(response, 503)
     assert "locked" not in body["detail"] and response.headers["Retry-After"]
+
+
+def test_a_key_past_its_requests_a_minute_waits_and_other_keys_do_not(tmp_path):
+    world = ApiWorld(tmp_path, f"sqlite:///{tmp_path / 'civicast.db'}", more_config="api:\n  requests_per_minute: 3\n")
+    try:
+        busy, other = auth(world.key("script", "editor")), auth(world.key("ed-lin", "editor"))
+        assert [world.client.get("/api/v1/kinds", headers=busy).status_code for _ in range(3)] == [200] * 3
+        response = world.client.get("/api/v1/kinds", headers=busy)
+        body = problem(response, 429)
+        assert body["type"].endswith("/rate-limited") and "3 requests a minute" in body["detail"]
+        assert 1 <= int(response.headers["Retry-After"]) <= 20
+        assert world.client.get("/api/v1/kinds", headers=other).status_code == 200
+        spec = world.client.get("/api/v1/openapi.json").get_json()
+        assert spec["paths"]["/kinds"]["get"]["responses"]["429"] == {"$ref": "#/components/responses/TooManyRequests"}
+    finally:
+        world.close()

@@ -171,7 +171,17 @@ class Services:
         renderer = NoticeRenderer(self.session_factory, self.composer, self.settings.languages)
         self.composer.warm_up(self.settings.languages)
         return Worker(session_factory=self.session_factory, channels=self.channels, renderer=renderer,
-                      settings=settings)
+                      settings=settings, sandboxed_channels=self.sandboxed_channels)
+
+    @property
+    def sandboxed_channels(self) -> dict[str, Channel] | None:
+        """Live mode: simulated stand-ins, where notices made with a test API key go. Sandbox mode: None,
+        as every channel is the sandbox already."""
+        from channels.simulated import SimulatedChannel
+
+        if self.settings.channels.mode != "live":
+            return None
+        return {name: SimulatedChannel(channel) for name, channel in self.channels.items()}
 
     def build_scheduler(self) -> SchedulerService:
         from scheduler.jobs import SchedulerService

@@ -269,11 +269,15 @@ class LineChannel:
             return response
         return SendResult(platform_request_id=_header(response.headers, "x-line-request-id"))
 
-    def send(self, batch: Batch) -> SendResult:
-        """Multicast one language's notice to at most 500 residents, idempotently."""
+    def check(self, batch: Batch) -> tuple[dict[str, Any], ...]:
+        """The batch's messages, or the error LINE would answer (recipients, message limits); sends nothing."""
         if not 1 <= len(batch.recipients) <= self.limits.max_recipients:
             raise LimitExceeded(f"a LINE multicast goes to 1 to 500 users, not {len(batch.recipients)}")
-        body = PlainJson(to=list(batch.recipients), messages=list(_checked_messages(batch.notice)))
+        return _checked_messages(batch.notice)
+
+    def send(self, batch: Batch) -> SendResult:
+        """Multicast one language's notice to at most 500 residents, idempotently."""
+        body = PlainJson(to=list(batch.recipients), messages=list(self.check(batch)))
         response = self._call(self._multicast, body, batch.delivery_id)
         return self._result(response)
 

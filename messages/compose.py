@@ -64,6 +64,7 @@ class LocalisedNotice:
     msg_type: str
     machine_translated: bool = False
     held: bool = False
+    sandboxed: bool = False  # a test API key's notice: delivered to a simulated channel when civicast is live
     # Ready-made lines in the notice's language, so channels need no catalogs.
     title_line: str = ""  # severity label and headline: "[Severe] Typhoon …" / "【嚴重】…"
     times_text: str | None = None  # "From … · Until …"
@@ -324,6 +325,7 @@ class Composer:
             expires_text=expires_text,
             link=link,
             training=bool(notice.training),
+            sandboxed=bool(notice.sandboxed),
             msg_type=msg_type.value,
             machine_translated=machine,
             held=held,

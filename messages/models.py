@@ -57,6 +57,9 @@ class Notice(Base):
     severity: Mapped[str | None] = mapped_column(String(16), default=None)  # None: the kind's default
     status: Mapped[NoticeStatus] = mapped_column(String(16), default=NoticeStatus.DRAFT)
     training: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Made with a test API key: a training notice that, when civicast is live, reaches no real channel
+    # (its deliveries go to a simulated one; in sandbox mode every channel is the sandbox anyway).
+    sandboxed: Mapped[bool] = mapped_column(Boolean, default=False)
     msg_type: Mapped[MsgType] = mapped_column(String(8), default=MsgType.ALERT)
     references_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), default=None)
     free_text: Mapped[str | None] = mapped_column(Text, default=None)

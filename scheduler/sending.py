@@ -145,9 +145,9 @@ def copy_of_recurring(session: Session, template: Notice, now: datetime) -> Noti
     """This occurrence of a recurring notice: a copy of the template, approved as the template was."""
     copy = Notice(
         kind=template.kind, params=dict(template.params), districts=list(template.districts), topic=template.topic,
-        severity=template.severity, training=template.training, free_text=template.free_text,
-        free_text_lang=template.free_text_lang, agency=template.agency, author=template.author,
-        approver=template.approver, status=NoticeStatus.APPROVED, recurrence_of=template.id,
+        severity=template.severity, training=template.training, sandboxed=template.sandboxed,
+        free_text=template.free_text, free_text_lang=template.free_text_lang, agency=template.agency,
+        author=template.author, approver=template.approver, status=NoticeStatus.APPROVED, recurrence_of=template.id,
         effective=now,
         expires=(now + (template.expires - template.effective)) if template.expires and template.effective else None,
     )
@@ -167,7 +167,8 @@ def cancel(dispatch: Dispatch, notice_id: int, officer: str) -> Notice:
             return notice
         cancellation = Notice(
             kind=notice.kind, params=dict(notice.params), districts=list(notice.districts), topic=notice.topic,
-            severity=notice.severity, training=notice.training, msg_type=MsgType.CANCEL, references_id=notice.id,
+            severity=notice.severity, training=notice.training, sandboxed=notice.sandboxed, msg_type=MsgType.CANCEL,
+            references_id=notice.id,
             agency=notice.agency, author=officer, approver=officer, status=NoticeStatus.APPROVED,
         )
         session.add(cancellation)

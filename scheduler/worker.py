@@ -86,9 +86,12 @@ class Worker:
         settings: WorkerSettings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
+        sandboxed_channels: Mapping[str, Channel] | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.channels = dict(channels)
+        # Where a sandboxed notice's deliveries go (live mode: simulated channels); None: the usual channels.
+        self.sandboxed_channels = dict(sandboxed_channels) if sandboxed_channels is not None else None
         self.renderer = renderer
         self.settings = settings
         self.clock = clock
@@ -152,6 +155,8 @@ class Worker:
         channel = self.channels[item.channel]
         try:
             notices = self.renderer.notices(item.notice_id, item.language)
+            if self.sandboxed_channels is not None and any(n.sandboxed for n in notices.values()):
+                return self.sandboxed_channels[item.channel].send(Batch(item.id, notices, item.recipients))
             self.buckets[item.channel].acquire()
             return channel.send(Batch(item.id, notices, item.recipients))
         except (RetryableError, PermanentError, QuotaExhausted) as exc:

@@ -131,7 +131,10 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             "id": {"type": "integer", "minimum": 1}, "identifier": STRING,
             "kind": STRING, "status": {"type": "string", "enum": statuses},
             "msg_type": {"type": "string", "enum": [m.value for m in MsgType]},
-            "training": BOOLEAN, "topic": STRING,
+            "training": BOOLEAN,
+            "sandboxed": {"type": "boolean", "description": "made with a test key: when civicast is live, its "
+                                                             "deliveries are simulated and reach no real channel"},
+            "topic": STRING,
             "severity": _nullable({"type": "string", "enum": list(SEVERITIES)}),
             "params": {"type": "object", "additionalProperties": True},
             "districts": {"type": "array", "items": STRING, "description": "district keys, or [\"all\"]"},

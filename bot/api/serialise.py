@@ -34,6 +34,7 @@ def notice_json(notice: Notice, actor: Actor) -> dict[str, Any]:
         "status": str(notice.status),
         "msg_type": str(notice.msg_type),
         "training": bool(notice.training),
+        "sandboxed": bool(notice.sandboxed),
         "topic": notice.topic,
         "severity": notice.severity,
         "params": dict(notice.params or {}),

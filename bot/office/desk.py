@@ -52,11 +52,15 @@ def _training_only(actor: Actor, notice_training: bool, what: str) -> None:
         raise PermissionDenied(f"a test API key cannot {what} a live notice; use a live key")
 
 
-def _build(composer: Composer, actor: Actor, data: NoticeInput) -> Notice:
-    training = data.training or actor.key_mode == "test"  # a test key's notices are always training notices
-    return composer.new_notice(data.kind, dict(data.params), training=training, free_text=data.free_text,
-                               free_text_lang=data.free_text_lang, severity=data.severity,
-                               effective=data.effective, expires=data.expires, author=actor.username)
+def _build(composer: Composer, actor: Actor, data: NoticeInput, *, sandboxed: bool = False) -> Notice:
+    """A notice from the input. A test key's notices, and anything made from a sandboxed one, are sandboxed
+    training notices: when civicast is live they reach no real channel."""
+    sandboxed = sandboxed or actor.key_mode == "test"
+    notice = composer.new_notice(data.kind, dict(data.params), training=data.training or sandboxed,
+                                 free_text=data.free_text, free_text_lang=data.free_text_lang, severity=data.severity,
+                                 effective=data.effective, expires=data.expires, author=actor.username)
+    notice.sandboxed = sandboxed
+    return notice
 
 
 def compose_notice(session: Session, composer: Composer, actor: Actor, data: NoticeInput, *,
@@ -79,9 +83,9 @@ def edit_notice(session: Session, composer: Composer, actor: Actor, notice_id: i
     _training_only(actor, notice.training, "edit")
     if notice.status not in EDITABLE:
         raise NoticeActionError(f"notice {notice_id} is {notice.status}; only drafts and rejected notices change")
-    fresh = _build(composer, actor, data)
-    for name in ("kind", "params", "districts", "topic", "severity", "training", "free_text", "free_text_lang",
-                 "effective", "expires"):
+    fresh = _build(composer, actor, data, sandboxed=bool(notice.sandboxed))
+    for name in ("kind", "params", "districts", "topic", "severity", "training", "sandboxed", "free_text",
+                 "free_text_lang", "effective", "expires"):
         setattr(notice, name, getattr(fresh, name))
     notice.translations.clear()  # the free text may have changed: translate it again
     notice.status = NoticeStatus.DRAFT
@@ -213,7 +217,8 @@ def issue_update(session: Session, composer: Composer, actor: Actor, notice_id: 
         raise NoticeActionError(f"notice {notice_id} is {original.status}; only a sent notice can be updated")
     if data.kind != original.kind:
         raise NoticeActionError(f"an Update keeps the kind of the notice it updates ({original.kind})")
-    update = _build(composer, actor, NoticeInput(**{**data.__dict__, "training": original.training}))
+    update = _build(composer, actor, NoticeInput(**{**data.__dict__, "training": original.training}),
+                    sandboxed=bool(original.sandboxed))
     update.msg_type = MsgType.UPDATE
     update.references_id = original.id
     session.add(update)

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from bot.services import Services
+from channels.simulated import SimulatedChannel
 from bot.settings import load_settings
 from tests.support.sandbox import free_port
 
@@ -108,3 +109,7 @@ def test_live_mode_refuses_sandbox_placeholders(tmp_path):
     services = Services(settings)
     assert settings.channels.line_api_base_url == "https://api.line.me"
     assert services.line is not None and set(services.channels) == {"line", "facebook"}
+    # A test API key's notices never reach the real channels: the live worker has simulated stand-ins for them.
+    stand_ins = services.sandboxed_channels
+    assert set(stand_ins) == {"line", "facebook"}
+    assert all(isinstance(c, SimulatedChannel) and c.real is services.channels[n] for n, c in stand_ins.items())

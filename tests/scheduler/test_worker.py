@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from channels.facebook import FacebookChannel
 from channels.line import LineChannel
+from channels.simulated import SimulatedChannel
 from scheduler.outbox import ChannelState, Delivery, DeliveryStatus, resume_channel
 from scheduler.ratelimit import TokenBucket
 from scheduler.render import NoticeRenderer
@@ -22,7 +23,7 @@ from tests.support.sandbox import LINE_TOKEN, PAGE_ID, PAGE_TOKEN, set_faults, s
 FAST = RetryPolicy(max_attempts=30, base_s=0.02, max_s=0.2)
 
 
-def make_worker(sandbox, session_factory, composer, *, token=LINE_TOKEN, retry=FAST, worker_id="w"):
+def make_worker(sandbox, session_factory, composer, *, token=LINE_TOKEN, retry=FAST, worker_id="w", live=False):
     channels = {
         "line": LineChannel(access_token=token, api_base_url=sandbox.url, timeout_s=2),
         "facebook": FacebookChannel(page_id=PAGE_ID, page_access_token=PAGE_TOKEN, graph_base_url=sandbox.url,
@@ -30,9 +31,11 @@ def make_worker(sandbox, session_factory, composer, *, token=LINE_TOKEN, retry=F
     }
     renderer = NoticeRenderer(session_factory, composer, ("zh-Hant", "zh-Hans", "en", "ja", "ko", "vi", "id", "th",
                                                           "fil", "ms", "km", "my"))
+    # live: the sandbox stands for the real LINE and Facebook, and sandboxed notices go to simulated channels
+    simulated = {name: SimulatedChannel(channel) for name, channel in channels.items()} if live else None
     return Worker(session_factory=session_factory, channels=channels, renderer=renderer,
                   settings=WorkerSettings(worker_id=worker_id, lease_s=5, poll_s=0.05, retry=retry),
-                  rng=random.Random(7))
+                  rng=random.Random(7), sandboxed_channels=simulated)
 
 
 def queue(session_factory, composer, glossary, dispatch, residents):
@@ -144,3 +147,26 @@ def test_a_bucket_can_be_asked_without_waiting():
     assert bucket.try_take() == pytest.approx(0.5)  # refused: a token comes in half a second
     now[0] += 0.5
     assert bucket.try_take() == 0.0 and bucket.try_take() == pytest.approx(0.5)
+
+
+def test_live_a_test_key_s_notice_is_simulated_and_reaches_no_phone(sandbox, session_factory, composer, glossary,
+                                                                     dispatch):
+    with session_factory.begin() as session:
+        staff = add_residents(session, glossary, 30, test_recipient=True)
+        sandboxed = approved_notice(session, composer, training=True)
+        sandboxed.sandboxed = True
+        drill = approved_notice(session, composer, training=True)  # an officer's drill: staff phones get it
+        sandboxed_id, drill_id = sandboxed.id, drill.id
+    send_now(dispatch, sandboxed_id)
+    worker = make_worker(sandbox, session_factory, composer, live=True)
+    assert worker.run_until_done(timeout=30)
+    assert summary(sandbox)["users"] == 0  # nothing reached the (stand-in for the) real LINE
+    with session_factory() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.notice_id == sandboxed_id)).all()
+        assert rows and {row.status for row in rows} == {DeliveryStatus.SENT}
+        assert all(row.platform_request_id == f"simulated:{row.id}" for row in rows)
+        assert delivery_report(session, sandboxed_id)["channels"]["line"]["sent"] == 30
+    assert worker.sandboxed_channels["line"].sent == len(rows)
+    send_now(dispatch, drill_id)
+    assert make_worker(sandbox, session_factory, composer, live=True).run_until_done(timeout=30)
+    assert summary(sandbox)["users"] == len(staff)

@@ -26,7 +26,7 @@ def test_a_test_keys_notice_is_always_a_training_notice(world):
                                 json={"kind": "typhoon_land_warning", "params": world.example_params(),
                                       "training": False})
     assert created.status_code == 201
-    assert created.get_json()["training"] is True
+    assert created.get_json()["training"] is True and created.get_json()["sandboxed"] is True
     # Editing cannot make it live either.
     edited = world.client.patch(created.get_json()["url"], headers=editor_test, json={"training": False})
     assert edited.status_code == 200 and edited.get_json()["training"] is True

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.app import create_app
 from bot.console.auth import MAX_FAILED_PER_ADDRESS
-from bot.office.accounts import MAX_FAILED_LOGINS, create_officer
+from bot.office import desk
+from bot.office.accounts import MAX_FAILED_LOGINS, Actor, create_officer
 from bot.office.audit import entries
+from bot.office.models import Role
 from bot.services import Services
 from bot.settings import load_settings
 from messages.models import Notice, NoticeStatus
 from tests.bot.office.conftest import add_residents
 
+NOW = datetime(2026, 12, 3, 22, 0, tzinfo=UTC)
 PASSWORDS = {"ed-lin": "editor-password-2026", "ap-chen": "approver-password-2026", "ad-wu": "admin-password-2026"}
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -186,3 +190,16 @@ def test_many_refused_sign_ins_from_one_address_make_it_wait_whatever_the_userna
     elsewhere = english(app)
     elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert sign_in(elsewhere, "ed-lin").status_code == 302
+
+
+def test_a_notice_made_with_a_test_key_says_on_its_page_that_it_stays_in_the_sandbox(app):
+    services = app.extensions["civicast"]
+    kind = services.kinds.get("typhoon_land_warning")
+    with services.session_factory.begin() as session:
+        made = [desk.compose_notice(session, services.composer, Actor("ed-lin", Role.EDITOR, via=via, key_mode=mode),
+                                    desk.NoticeInput(kind.id, dict(kind.example_params)), now=NOW).id
+                for via, mode in (("api", "test"), ("console", None))]
+    client = english(app)
+    sign_in(client, "ed-lin")
+    sandboxed, console_made = (client.get(f"/console/notices/{notice_id}").get_data(as_text=True) for notice_id in made)
+    assert "Made with a test API key" in sandboxed and "Made with a test API key" not in console_made

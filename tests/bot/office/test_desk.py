@@ -100,7 +100,12 @@ def test_a_test_key_makes_training_notices_and_cannot_approve_or_send_a_live_one
     add_residents(services, LINGYA)
     key_notice = compose(services, actor=EDITOR.__class__("ed-lin", EDITOR.role, via="api", key_mode="test"))
     with services.session_factory() as session:
-        assert session.get(Notice, key_notice).training is True
+        made_with_key = session.get(Notice, key_notice)
+        assert made_with_key.training is True and made_with_key.sandboxed is True
+    # An officer who edits it in the console cannot take it out of the sandbox.
+    act(services, desk.edit_notice, services.composer, EDITOR, key_notice, typhoon())
+    with services.session_factory() as session:
+        assert session.get(Notice, key_notice).sandboxed is True and session.get(Notice, key_notice).training
     live_id = compose(services)
     test_key_editor = EDITOR.__class__("ed-huang", EDITOR.role, via="api", key_mode="test")
     with pytest.raises(PermissionDenied, match="test API key cannot edit a live notice"):
@@ -115,6 +120,8 @@ def test_a_test_key_makes_training_notices_and_cannot_approve_or_send_a_live_one
         act(services, desk.schedule_notice, TEST_KEY_APPROVER, live_id, at=NOW + timedelta(hours=1), cron=None,
             glossary=services.glossary, channels=services.channel_limits)
     assert status(services, live_id) == NoticeStatus.APPROVED
+    with services.session_factory() as session:
+        assert session.get(Notice, live_id).sandboxed is False
 
 
 def test_a_rejected_notice_says_why_and_goes_back_to_its_author(services):

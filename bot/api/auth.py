@@ -74,11 +74,11 @@ def authenticate() -> None:
             raise _unauthorized(str(exc), error="invalid_token") from None
         key_id = key.key_id
         g.actor = actor_of(officer, via="api", key_mode=key.mode)
-    wait = _limits().wait_for(key_id)
+    limits = _limits()
+    wait = math.ceil(limits.wait_for(key_id))
     if wait:
-        per_minute = _limits().per_minute
-        raise Problem("rate-limited", f"this key may make {per_minute} requests a minute; try again in "
-                      f"{math.ceil(wait)} s", headers={"Retry-After": str(math.ceil(wait))})
+        raise Problem("rate-limited", f"this key may make {limits.per_minute} requests a minute; try again in "
+                      f"{wait} s", headers={"Retry-After": str(wait)})
 
 
 def current_actor() -> Actor:

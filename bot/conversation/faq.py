@@ -242,7 +242,6 @@ class FaqIndex:
     def reload(self) -> list[str]:
         """Rebuild the languages whose entries changed since the last look; the languages rebuilt."""
         with self._lock:
-            self._checked_at = self.monotonic()
             with self.session_factory() as session:
                 fingerprints = faq_fingerprints(session)
                 changed = sorted(language for language, digest in fingerprints.items()
@@ -257,6 +256,8 @@ class FaqIndex:
             for language, entries in by_language.items():
                 indexes[language] = LanguageIndex(entries, question_words.get(language, NO_QUESTION_WORDS))
             self._indexes, self._fingerprints = indexes, fingerprints
+            # Only now: a question asked while the first build runs waits for it instead of finding no FAQ.
+            self._checked_at = self.monotonic()
         return changed
 
     def _index(self, language: str) -> LanguageIndex | None:

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from bot.services import Services
-from channels.simulated import SimulatedChannel
 from bot.settings import load_settings
+from channels.simulated import SimulatedChannel
 from tests.support.sandbox import free_port
 
 CIVICAST = str(Path(sys.executable).parent / "civicast")

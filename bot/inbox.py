@@ -139,7 +139,7 @@ class EventInbox:
     def _sweep_due(self) -> bool:
         now = self.clock()
         with self._lock:
-            if self._swept_at is not None and now - self._swept_at < SWEEP_EVERY:
+            if now - self._swept_at < SWEEP_EVERY:
                 return False
             self._swept_at = now
             return True

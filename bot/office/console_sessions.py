@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from bot.office.models import ConsoleSession, Officer
 
 SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often, not on every request
-KEEP_ENDED = timedelta(days=30)  # ended sessions stay this long for the officers page, then go
+KEEP_ENDED = timedelta(days=30)  # ended sessions (when, from where, why ended) stay this long, then go
 
 
 class EndReason(StrEnum):
@@ -47,7 +47,7 @@ def start_session(session: Session, officer: Officer, *, now: datetime, lifetime
 
 def live_session(session: Session, token: str, *, now: datetime) -> ConsoleSession | None:
     """The session the token belongs to if it is neither ended nor expired and its officer is active."""
-    row = session.scalar(select(ConsoleSession).join(Officer).where(
+    row = session.scalar(select(ConsoleSession).join(Officer).options(contains_eager(ConsoleSession.officer)).where(
         ConsoleSession.token_hash == _hash(token), ConsoleSession.ended_at.is_(None),
         ConsoleSession.expires_at > now, Officer.active.is_(True)))
     if row is not None and now - row.last_seen_at >= SEEN_EVERY:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.database import open_database
 from bot.settings import Settings
@@ -27,6 +27,18 @@ if TYPE_CHECKING:
     from scheduler.jobs import SchedulerService
     from scheduler.sending import Dispatch
     from scheduler.worker import Worker
+
+SCHEDULER_ACTOR = "scheduler"
+
+
+def record_scheduler_action(session: Session, action: str, notice_id: int, summary: str | None) -> None:
+    """The scheduler's own actions (an occurrence fired, a time missed) in the audit log, in its transaction."""
+    from datetime import UTC, datetime
+
+    from bot.office.audit import AuditAction, record
+
+    record(session, SCHEDULER_ACTOR, AuditAction(action), "notice", notice_id, now=datetime.now(UTC), summary=summary)
+
 
 # Channel modules load on first use: line-bot-sdk alone takes seconds to import, and most
 # commands never send anything.
@@ -147,6 +159,7 @@ class Services:
             channels=self.channel_limits,
             languages=self.settings.languages,
             public_channels_for_training=self.settings.channels.mode == "sandbox",
+            audit=record_scheduler_action,
         )
 
     def build_worker(self, worker_id: str | None = None) -> Worker:

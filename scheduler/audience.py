@@ -174,18 +174,18 @@ def find_subscriber(session: Session, channel: str, platform_user_id: str) -> Su
     )
 
 
-def active_languages(session: Session, channel: str, user_ids: Iterable[str]) -> dict[str, str]:
-    """Current language of each of these users who is still active (for Updates and Cancels)."""
+def active_languages(session: Session, channel: str, user_ids: Iterable[str], *,
+                     test_recipients_only: bool = False) -> dict[str, str]:
+    """Current language of each of these users who is still active (for Updates and Cancels); for a training
+    follow-up only the test recipients among them, whoever the original reached."""
     ids = list(user_ids)
     found: dict[str, str] = {}
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        rows = session.execute(
-            select(Subscriber.platform_user_id, Subscriber.language).where(
-                Subscriber.channel == channel,
-                Subscriber.status == SubscriberStatus.ACTIVE.value,
-                Subscriber.platform_user_id.in_(ids[start:start + 900]),
-            )
-        )
+        conditions = [Subscriber.channel == channel, Subscriber.status == SubscriberStatus.ACTIVE.value,
+                      Subscriber.platform_user_id.in_(ids[start:start + 900])]
+        if test_recipients_only:
+            conditions.append(Subscriber.test_recipient.is_(True))
+        rows = session.execute(select(Subscriber.platform_user_id, Subscriber.language).where(*conditions))
         found.update({user: catalog_language(language) for user, language in rows})
     return found
 

@@ -105,6 +105,15 @@ def _segment_concurrently(
                 yield language, users
 
 
+def same_world(follow_up: Notice, original: Notice) -> None:
+    """An Update or a Cancel lives in its original's world: a training one never touches a live notice, and
+    a sandboxed one never touches a notice that reached real channels (nor the other way round)."""
+    if bool(follow_up.training) != bool(original.training) or bool(follow_up.sandboxed) != bool(original.sandboxed):
+        world = "a training" if original.training else "a live"
+        raise NotDue(f"notice {follow_up.id} cannot {follow_up.msg_type.lower()} notice {original.id}: an Update or "
+                     f"Cancel of {world} notice must be {world.removeprefix('a ')} too, made the same way")
+
+
 def _original_recipients(session: Session, original_id: int, channel: str, *, sent_only: bool) -> Iterator[str]:
     statuses = [DeliveryStatus.SENT.value] if sent_only else [s.value for s in DeliveryStatus]
     rows = session.scalars(select(DeliveryRecipients.recipients).join(Delivery).where(
@@ -160,6 +169,8 @@ def fan_out_notice(
 
     original = notice.references
     follow_up = notice.msg_type in (MsgType.UPDATE, MsgType.CANCEL) and original is not None
+    if follow_up:
+        same_world(notice, original)
     for channel, limits in channels.items():
         if limits.audience is Audience.PUBLIC:
             if not notice.training or public_channels_for_training:
@@ -168,7 +179,7 @@ def fan_out_notice(
         if follow_up:
             users = list(_original_recipients(session, original.id, channel,
                                               sent_only=notice.msg_type == MsgType.CANCEL))
-            current = active_languages(session, channel, users)
+            current = active_languages(session, channel, users, test_recipients_only=notice.training)
             by_language: dict[str, list[str]] = {}
             for user in users:
                 if user in current:
@@ -218,7 +229,8 @@ def notice_audience(
             users = list(_original_recipients(session, original.id, channel,
                                               sent_only=notice.msg_type == MsgType.CANCEL))
             per_language: dict[str, int] = {}
-            for language in active_languages(session, channel, users).values():
+            for language in active_languages(session, channel, users,
+                                             test_recipients_only=notice.training).values():
                 per_language[language] = per_language.get(language, 0) + 1
             counts[channel] = per_language
         else:

@@ -25,6 +25,10 @@ from scheduler.fanout import FanoutResult, NotDue, fan_out_notice
 from scheduler.outbox import outstanding
 
 SENDABLE = (NoticeStatus.APPROVED, NoticeStatus.SCHEDULED)
+# Written inside the transaction that fans a notice out, so the record and the change commit together.
+WithinFanout = Callable[[Session, Notice, FanoutResult], None]
+# How the scheduler, which does not know the audit log, records what it did: (session, action, notice id, summary).
+AuditHook = Callable[[Session, str, int, str | None], None]
 
 
 class NoticeActionError(ValueError):
@@ -43,6 +47,7 @@ class Dispatch:
     languages: tuple[str, ...]
     public_channels_for_training: bool = False
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    audit: AuditHook | None = None  # records what the scheduler does on its own (fired, missed)
 
 
 def get_notice(session: Session, notice_id: int) -> Notice:
@@ -120,8 +125,10 @@ def prepare_free_text(dispatch: Dispatch, notice_id: int) -> None:
                                           origin=origin.value, engine=version.engine))
 
 
-def send_now(dispatch: Dispatch, notice_id: int) -> FanoutResult:
-    """Fan the notice out now. Two callers racing (a scheduler and an officer) fan it out once."""
+def send_now(dispatch: Dispatch, notice_id: int, *, within: WithinFanout | None = None) -> FanoutResult:
+    """Fan the notice out now. Two callers racing (a scheduler and an officer) fan it out once.
+
+    ``within`` runs in the fan-out's own transaction (the audit row of whoever sent it)."""
     prepare_free_text(dispatch, notice_id)
     with dispatch.session_factory.begin() as session:
         notice = get_notice(session, notice_id)
@@ -135,10 +142,13 @@ def send_now(dispatch: Dispatch, notice_id: int) -> FanoutResult:
         session.refresh(notice)
         if notice.status not in SENDABLE:
             raise NotDue(f"notice {notice_id} is {notice.status}")
-        return fan_out_notice(session, notice, glossary=dispatch.glossary, channels=dispatch.channels,
-                              languages=dispatch.languages, now=dispatch.clock(),
-                              public_channels_for_training=dispatch.public_channels_for_training,
-                              reader=dispatch.session_factory)
+        result = fan_out_notice(session, notice, glossary=dispatch.glossary, channels=dispatch.channels,
+                                languages=dispatch.languages, now=dispatch.clock(),
+                                public_channels_for_training=dispatch.public_channels_for_training,
+                                reader=dispatch.session_factory)
+        if within is not None:
+            within(session, notice, result)
+        return result
 
 
 def copy_of_recurring(session: Session, template: Notice, now: datetime) -> Notice:

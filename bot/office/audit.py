@@ -40,6 +40,7 @@ class AuditAction(StrEnum):
     DEACTIVATE_OFFICER = "deactivate_officer"
     ACTIVATE_OFFICER = "activate_officer"
     END_SESSIONS = "end_sessions"
+    MISSED = "missed"  # the scheduler could not send a notice or an occurrence in time
 
 
 def record(session: Session, actor: Actor | str, action: AuditAction, subject_type: str, subject_id: Any, *,

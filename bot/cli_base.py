@@ -5,11 +5,19 @@ Subcommand modules import this, never ``bot.cli``, which imports them all to reg
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
 
 from bot.settings import ConfigError, Settings, load_settings
+from messages.db import MAX_ID
+from messages.text import text_problem
+
+CLI_ADDRESS = "cli"  # where a command-line sign-in comes from, in the audit log
 
 
 class UserError(click.ClickException):
@@ -25,6 +33,46 @@ class RuntimeFailure(UserError):
     """The command could not do its work (configuration, database): exit status 1."""
 
     exit_code = 1
+
+
+class CleanText(click.ParamType):
+    """A string option or argument, refused (exit status 2, naming the option) if it holds control characters,
+    bytes that are not UTF-8 (decoded by Python as lone surrogates) or other characters civicast never stores."""
+
+    name = "text"
+
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            problem = text_problem(value.replace("\r\n", "\n") if self.multiline else value,
+                                   multiline=self.multiline)
+            if problem:
+                self.fail(problem, param, ctx)
+        return value
+
+
+TEXT = CleanText()
+LINES = CleanText(multiline=True)
+NOTICE_ID = click.IntRange(1, MAX_ID)
+
+
+def officer_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--by NAME`` and how that officer's password is given: the command acts as that officer, with their role,
+    after the same password check as the console's sign-in (a prompt when neither option is given)."""
+
+    @click.option("--by", "officer", required=True, type=TEXT, help="The officer acting (their password is asked).")
+    @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Read the officer's password from this file.")
+    @click.option("--password-stdin", is_flag=True, help="Read the officer's password from standard input.")
+    @functools.wraps(command)
+    def wrapped(*args: Any, officer: str, password_file: Path | None, password_stdin: bool, **kwargs: Any) -> Any:
+        app = click.get_current_context().find_object(AppContext)
+        kwargs["actor"] = app.sign_in(officer, password_file=password_file, password_stdin=password_stdin)
+        return command(*args, **kwargs)
+
+    return wrapped
 
 
 def parse_assignments(assignments: tuple[str, ...]) -> dict[str, Any]:
@@ -63,6 +111,34 @@ class AppContext:
 
             self._services = Services(self.settings)
         return self._services
+
+    def sign_in(self, username: str, *, password_file: Path | None = None, password_stdin: bool = False):  # type: ignore[no-untyped-def]
+        """The officer as an Actor (via "cli"), once their password is checked; each refusal is in the audit log."""
+        import sys
+
+        from bot.office.accounts import LoginRefused, actor_of, authenticate
+        from bot.office.audit import AuditAction, record
+
+        if password_file is not None:
+            try:
+                password = password_file.read_text(encoding="utf-8").rstrip("\r\n")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UserError(f"--password-file: cannot read {password_file}: {exc}") from None
+        elif password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt(f"Password for {username}", hide_input=True, err=True)
+        now = datetime.now(UTC)
+        with self.services.session_factory.begin() as session:
+            try:
+                officer = authenticate(session, username, password, now=now)
+            except LoginRefused as exc:
+                record(session, username, AuditAction.LOGIN_FAILED, "officer", username, now=now,
+                       summary=CLI_ADDRESS)
+                refusal = str(exc)
+            else:
+                return actor_of(officer, via="cli")
+        raise UserError(f"--by {username}: {refusal}")
 
     def close(self) -> None:
         if self._services is not None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from bot.cli_base import AppContext, RuntimeFailure, UserError
+from bot.cli_base import LINES, TEXT, AppContext, RuntimeFailure, UserError, officer_options
 from bot.conversation.faq import FaqFileError, read_faq_files, seed_faq
+from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CaseError
-from bot.office.accounts import Actor
+from bot.office.accounts import Actor, PermissionDenied
 from bot.office.cases import update_case
-from bot.office.models import Role
 from channels.base import ChannelError
 
 
@@ -37,17 +37,16 @@ def case_group() -> None:
 
 
 @case_group.command("update")
-@click.argument("number")
-@click.option("--status", required=True, help="received, assigned, in_progress, resolved or closed")
-@click.option("--note", default=None, help="A note the resident will read.")
-@click.option("--by", "officer", default=None, help="The officer making the change.")
+@click.argument("number", type=TEXT)
+@click.option("--status", required=True, type=click.Choice([s.value for s in CaseStatus]))
+@click.option("--note", default=None, type=LINES, help="A note the resident will read.")
+@officer_options
 @click.pass_obj
-def case_update(app: AppContext, number: str, status: str, note: str | None, officer: str | None) -> None:
-    """Change a case's status and tell the resident (asking for a rating once it is closed)."""
-    actor = Actor(officer or "cli", Role.ADMIN, via="cli")
+def case_update(app: AppContext, number: str, status: str, note: str | None, actor: Actor) -> None:
+    """Change a case's status as the officer --by and tell the resident (asking for a rating once it is closed)."""
     try:
         change, told = update_case(app.services, actor, number, status=status, note=note)
-    except CaseError as exc:
+    except (CaseError, PermissionDenied) as exc:
         raise UserError(str(exc)) from None
     click.echo(f"case {change.number} is now {change.status}; {told}")
 

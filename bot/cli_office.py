@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli_base import AppContext, RuntimeFailure, UserError
+from bot.cli_base import TEXT, AppContext, RuntimeFailure, UserError, officer_options
 from bot.office.accounts import (
     AccountError,
     Actor,
@@ -44,9 +44,10 @@ def officer_group() -> None:
 
 
 @officer_group.command("add")
-@click.argument("username")
+@click.argument("username", type=TEXT)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--name", "display_name", default=None, help="The name shown in the console and the audit log.")
+@click.option("--name", "display_name", default=None, type=TEXT,
+              help="The name shown in the console and the audit log.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else one is made).")
 @click.pass_obj
 def officer_add(app: AppContext, username: str, role: str, display_name: str | None, password_stdin: bool) -> None:
@@ -66,7 +67,7 @@ def officer_add(app: AppContext, username: str, role: str, display_name: str | N
 
 
 @officer_group.command("password")
-@click.argument("username")
+@click.argument("username", type=TEXT)
 @click.pass_obj
 def officer_password(app: AppContext, username: str) -> None:
     """Give an officer a new password (printed once); also lifts a lock-out."""
@@ -112,17 +113,17 @@ def apikey_group() -> None:
 
 
 @apikey_group.command("create")
-@click.option("--officer", "username", required=True, help="The officer the key acts as.")
 @click.option("--mode", type=click.Choice([m.value for m in KeyMode]), default=KeyMode.TEST.value, show_default=True)
-@click.option("--name", required=True, help="What uses the key.")
+@click.option("--name", required=True, type=TEXT, help="What uses the key.")
+@officer_options
 @click.pass_obj
-def apikey_create(app: AppContext, username: str, mode: str, name: str) -> None:
-    """Create a key and print it (shown once)."""
+def apikey_create(app: AppContext, mode: str, name: str, actor: Actor) -> None:
+    """Create a key for yourself (--by, with your password) and print it once: it acts as you, with your role."""
 
     def create(session):  # type: ignore[no-untyped-def]
-        key, secret = create_api_key(session, username, name=name, mode=mode)
-        record(session, CLI_ACTOR, AuditAction.CREATE_API_KEY, "api_key", key.key_id, now=datetime.now(UTC),
-               summary=f"{mode} key for {username}: {name}")
+        key, secret = create_api_key(session, actor.username, name=name, mode=mode)
+        record(session, actor, AuditAction.CREATE_API_KEY, "api_key", key.key_id, now=datetime.now(UTC),
+               summary=f"{actor.username} · {mode} · {name}")
         return secret
 
     click.echo(_run(app, create))
@@ -139,7 +140,7 @@ def apikey_list(app: AppContext) -> None:
 
 
 @apikey_group.command("revoke")
-@click.argument("key_id")
+@click.argument("key_id", type=TEXT)
 @click.pass_obj
 def apikey_revoke(app: AppContext, key_id: str) -> None:
     """Revoke a key at once."""

@@ -10,7 +10,7 @@ import threading
 
 import click
 
-from bot.cli_base import AppContext, RuntimeFailure
+from bot.cli_base import AppContext, RuntimeFailure, UserError
 
 
 def configure_logging() -> None:
@@ -74,7 +74,7 @@ def scheduler_command(app: AppContext) -> None:
 @click.pass_obj
 def demo_command(app: AppContext, subscribers: int, as_json: bool) -> None:
     """Run the whole path on the embedded default: residents, a typhoon warning, LINE, Facebook, cable."""
-    from bot.demo import run_demo
+    from bot.demo import DemoRefused, run_demo
 
     bars: dict[str, click.progressbar] = {}
 
@@ -90,6 +90,8 @@ def demo_command(app: AppContext, subscribers: int, as_json: bool) -> None:
 
     try:
         report = run_demo(app.settings, subscribers=subscribers, progress=progress)
+    except DemoRefused as exc:
+        raise UserError(f"demo refused: {exc}") from None
     except OSError as exc:
         raise RuntimeFailure(f"demo could not run: {exc}") from None
     if as_json:

@@ -1,22 +1,39 @@
-"""Officers' commands until the console exists: create, approve, send, schedule, cancel, report."""
+"""Officers' commands: create, submit, approve, reject, update, send, schedule and cancel notices; the report.
+
+Every command that changes a notice acts as a named officer (``--by``, after their password) through the
+office's desk, the same rules and audit log as the console and the API.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli_base import AppContext, RuntimeFailure, UserError, parse_assignments
+from bot.cli_base import (
+    LINES,
+    NOTICE_ID,
+    TEXT,
+    AppContext,
+    RuntimeFailure,
+    UserError,
+    officer_options,
+    parse_assignments,
+)
+from bot.office import desk
+from bot.office.accounts import Actor, PermissionDenied
 from messages.kinds import UnknownKind
 from messages.models import Notice
 from messages.params import InvalidParameters, parse_datetime
 from scheduler.fanout import NotDue
 from scheduler.outbox import resume_channel
 from scheduler.report import delivery_report
-from scheduler.sending import NoticeActionError, approve, cancel, schedule, send_now, submit
+from scheduler.sending import NoticeActionError
+
+SEVERITIES = click.Choice(["Extreme", "Severe", "Moderate", "Minor", "Unknown"])
 
 
 def _database_errors(action):  # type: ignore[no-untyped-def]
@@ -25,7 +42,9 @@ def _database_errors(action):  # type: ignore[no-untyped-def]
     def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
         try:
             return action(*args, **kwargs)
-        except (NoticeActionError, NotDue) as exc:
+        except (NoticeActionError, NotDue, PermissionDenied, UnknownKind) as exc:
+            raise UserError(str(exc)) from None
+        except InvalidParameters as exc:
             raise UserError(str(exc)) from None
         except SQLAlchemyError as exc:
             raise RuntimeFailure(f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc} "
@@ -36,67 +55,120 @@ def _database_errors(action):  # type: ignore[no-untyped-def]
     return wrapped
 
 
+def _notice_input(app: AppContext, kind: str, assignments: tuple[str, ...], *, example: bool, training: bool,
+                  free_text: str | None, free_text_lang: str, severity: str | None, effective: str | None,
+                  expires: str | None, base: Notice | None = None) -> desk.NoticeInput:
+    params = dict(base.params) if base is not None else {}
+    if example:
+        params.update(app.services.kinds.get(kind).example_params)
+    params.update(parse_assignments(assignments))
+    return desk.NoticeInput(
+        kind=kind, params=params, severity=severity or (base.severity if base else None),
+        free_text=free_text if free_text is not None else (base.free_text if base else None),
+        free_text_lang=free_text_lang, training=training, effective=effective,
+        expires=expires if expires is not None else (base.expires if base else None))
+
+
+def _content_options(command):  # type: ignore[no-untyped-def]
+    for option in reversed((
+        click.option("-p", "--param", "assignments", multiple=True, metavar="NAME=VALUE",
+                     help="A parameter (repeatable)."),
+        click.option("--free-text", default=None, type=LINES, help="The officer's own text, machine translated."),
+        click.option("--free-text-lang", default="zh-Hant", show_default=True, type=TEXT),
+        click.option("--severity", default=None, type=SEVERITIES, help="Override the level's severity."),
+        click.option("--effective", default=None, type=TEXT, metavar="TIME", help="When it takes effect (Taipei)."),
+        click.option("--expires", default=None, type=TEXT, metavar="TIME", help="When it expires (Taipei time)."),
+    )):
+        command = option(command)
+    return command
+
+
 @click.group("notice")
 def notice_group() -> None:
-    """Create and approve notices."""
+    """Create, submit, approve, reject, update and list notices."""
 
 
 @notice_group.command("create")
-@click.argument("kind")
-@click.option("-p", "--param", "assignments", multiple=True, metavar="NAME=VALUE")
+@click.argument("kind", type=TEXT)
+@_content_options
 @click.option("--example", is_flag=True, help="Start from the kind's example parameters.")
 @click.option("--training", is_flag=True, help="A training notice: marked TEST, only to test recipients.")
-@click.option("--author", required=True, help="The officer composing the notice.")
-@click.option("--free-text", default=None)
-@click.option("--free-text-lang", default="zh-Hant", show_default=True)
-@click.option("--severity", default=None, type=click.Choice(["Extreme", "Severe", "Moderate", "Minor", "Unknown"]))
-@click.option("--expires", default=None, metavar="TIME")
+@officer_options
 @click.pass_obj
 @_database_errors
-def notice_create(app: AppContext, kind: str, assignments: tuple[str, ...], example: bool, training: bool,
-                  author: str, free_text: str | None, free_text_lang: str, severity: str | None,
-                  expires: str | None) -> None:
-    """Create a draft notice of KIND and print its id."""
-    services = app.services
-    try:
-        params = dict(services.kinds.get(kind).example_params) if example else {}
-        params.update(parse_assignments(assignments))
-        notice = services.composer.new_notice(kind, params, training=training, free_text=free_text,
-                                              free_text_lang=free_text_lang, severity=severity, expires=expires,
-                                              author=author)
-    except (UnknownKind, InvalidParameters, ValueError) as exc:
-        raise UserError(str(exc)) from None
-    with services.session_factory.begin() as session:
-        session.add(notice)
-        session.flush()
+def notice_create(app: AppContext, kind: str, assignments: tuple[str, ...], free_text: str | None,
+                  free_text_lang: str, severity: str | None, effective: str | None, expires: str | None,
+                  example: bool, training: bool, actor: Actor) -> None:
+    """Create a draft notice of KIND as the officer --by and print its id."""
+    data = _notice_input(app, kind, assignments, example=example, training=training, free_text=free_text,
+                         free_text_lang=free_text_lang, severity=severity, effective=effective, expires=expires)
+    with app.services.session_factory.begin() as session:
+        notice = desk.compose_notice(session, app.services.composer, actor, data, now=datetime.now(UTC))
         click.echo(notice.id)
 
 
 @notice_group.command("submit")
-@click.argument("notice_id", type=int)
+@click.argument("notice_id", type=NOTICE_ID)
+@officer_options
 @click.pass_obj
 @_database_errors
-def notice_submit(app: AppContext, notice_id: int) -> None:
-    """Submit a draft for approval."""
-    with app.services.session_factory.begin() as session:
-        submit(session, notice_id)
-    click.echo(f"notice {notice_id} submitted")
+def notice_submit(app: AppContext, notice_id: int, actor: Actor) -> None:
+    """Submit a draft for a second officer's approval."""
+    svc = app.services
+    with svc.session_factory.begin() as session:
+        desk.submit_notice(session, actor, notice_id, glossary=svc.glossary, channels=svc.channel_limits,
+                           now=datetime.now(UTC))
+    click.echo(f"notice {notice_id} submitted by {actor.username}")
 
 
 @notice_group.command("approve")
-@click.argument("notice_id", type=int)
-@click.option("--by", "approver", required=True, help="The approving officer (not the author, for live notices).")
+@click.argument("notice_id", type=NOTICE_ID)
+@click.option("--acknowledge-untranslated", is_flag=True,
+              help="Approve although some languages would show the free text untranslated.")
+@officer_options
 @click.pass_obj
 @_database_errors
-def notice_approve(app: AppContext, notice_id: int, approver: str) -> None:
-    """Approve a notice (a second officer for live notices)."""
+def notice_approve(app: AppContext, notice_id: int, acknowledge_untranslated: bool, actor: Actor) -> None:
+    """Approve a notice (a live one needs an approver who neither wrote, changed nor submitted it)."""
+    desk.approve_notice(app.services.dispatch, actor, notice_id, acknowledge_untranslated=acknowledge_untranslated)
+    click.echo(f"notice {notice_id} approved by {actor.username}")
+
+
+@notice_group.command("reject")
+@click.argument("notice_id", type=NOTICE_ID)
+@click.option("--reason", required=True, type=LINES, help="Why, so the author can correct it.")
+@officer_options
+@click.pass_obj
+@_database_errors
+def notice_reject(app: AppContext, notice_id: int, reason: str, actor: Actor) -> None:
+    """Send a submitted notice back to its author with a reason."""
     with app.services.session_factory.begin() as session:
-        approve(session, notice_id, approver)
-    click.echo(f"notice {notice_id} approved by {approver}")
+        desk.reject_notice(session, actor, notice_id, reason, now=datetime.now(UTC))
+    click.echo(f"notice {notice_id} rejected by {actor.username}")
+
+
+@notice_group.command("update")
+@click.argument("notice_id", type=NOTICE_ID)
+@_content_options
+@officer_options
+@click.pass_obj
+@_database_errors
+def notice_update(app: AppContext, notice_id: int, assignments: tuple[str, ...], free_text: str | None,
+                  free_text_lang: str, severity: str | None, effective: str | None, expires: str | None,
+                  actor: Actor) -> None:
+    """Draft an Update of a notice that went out (-p changes its parameters) and print the Update's id."""
+    svc = app.services
+    with svc.session_factory.begin() as session:
+        original = desk.load(session, actor, notice_id)
+        data = _notice_input(app, original.kind, assignments, example=False, training=bool(original.training),
+                             free_text=free_text, free_text_lang=free_text_lang, severity=severity,
+                             effective=effective, expires=expires, base=original)
+        update = desk.issue_update(session, svc.composer, actor, notice_id, data, now=datetime.now(UTC))
+        click.echo(update.id)
 
 
 @notice_group.command("list")
-@click.option("--status", default=None, help="Only notices in this status (draft, scheduled, missed, sent, ...).")
+@click.option("--status", default=None, type=TEXT, help="Only notices in this status (draft, scheduled, missed, ...).")
 @click.pass_obj
 @_database_errors
 def notice_list(app: AppContext, status: str | None) -> None:
@@ -112,45 +184,61 @@ def notice_list(app: AppContext, status: str | None) -> None:
 
 
 @click.command("send")
-@click.argument("notice_id", type=int)
+@click.argument("notice_id", type=NOTICE_ID)
+@officer_options
 @click.pass_obj
 @_database_errors
-def send_command(app: AppContext, notice_id: int) -> None:
+def send_command(app: AppContext, notice_id: int, actor: Actor) -> None:
     """Send an approved notice now (workers deliver it)."""
-    result = send_now(app.services.dispatch, notice_id)
+    svc = app.services
+    result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=svc.channel_limits)
     counts = ", ".join(f"{channel}: {sum(langs.values())}" for channel, langs in result.recipients.items())
     click.echo(f"notice {notice_id}: {result.deliveries} deliveries queued ({counts})")
 
 
 @click.command("schedule")
-@click.argument("notice_id", type=int)
-@click.option("--at", "at", default=None, metavar="TIME", help="ISO 8601 time (Taipei time without an offset).")
-@click.option("--cron", default=None, metavar="EXPR", help='Recurring: "minute hour day month weekday", Taipei time.')
+@click.argument("notice_id", type=NOTICE_ID)
+@click.option("--at", "at", default=None, type=TEXT, metavar="TIME",
+              help="ISO 8601 time (Taipei time without an offset).")
+@click.option("--cron", default=None, type=TEXT, metavar="EXPR",
+              help='Recurring: "minute hour day month weekday", Taipei time.')
+@officer_options
 @click.pass_obj
 @_database_errors
-def schedule_command(app: AppContext, notice_id: int, at: str | None, cron: str | None) -> None:
-    """Schedule an approved notice once (--at) or recurring (--cron)."""
+def schedule_command(app: AppContext, notice_id: int, at: str | None, cron: str | None, actor: Actor) -> None:
+    """Schedule an approved notice once (--at) or recurring (--cron); a recurrence prints its next five times."""
+    svc = app.services
     try:
         when = parse_datetime(at) if at else None
     except ValueError as exc:
         raise UserError(f"--at: {exc}") from None
-    with app.services.session_factory.begin() as session:
-        schedule(session, notice_id, at=when, cron=cron, now=datetime.now(UTC))
-    click.echo(f"notice {notice_id} scheduled {'at ' + when.isoformat() if when else 'every ' + str(cron)}")
+    now = datetime.now(UTC)
+    minimum = timedelta(minutes=svc.settings.scheduler.live_min_interval_minutes)
+    with svc.session_factory.begin() as session:
+        notice = desk.schedule_notice(session, actor, notice_id, at=when, cron=cron, glossary=svc.glossary,
+                                      channels=svc.channel_limits, now=now, live_min_interval=minimum)
+        training = bool(notice.training)
+    if when:
+        click.echo(f"notice {notice_id} scheduled at {when.isoformat()}")
+        return
+    click.echo(f"notice {notice_id} scheduled every {cron}; next:")
+    for fire in desk.check_recurrence(str(cron), live=not training, now=now, live_min_interval=minimum):
+        click.echo(f"  {fire.isoformat(timespec='minutes')}")
 
 
 @click.command("cancel")
-@click.argument("notice_id", type=int)
-@click.option("--by", "officer", required=True, help="The officer cancelling.")
+@click.argument("notice_id", type=NOTICE_ID)
+@officer_options
 @click.pass_obj
 @_database_errors
-def cancel_command(app: AppContext, notice_id: int, officer: str) -> None:
-    """Cancel a notice: stop it if unsent, or send a CAP Cancel to those who received it."""
-    result = cancel(app.services.dispatch, notice_id, officer)
+def cancel_command(app: AppContext, notice_id: int, actor: Actor) -> None:
+    """Cancel a notice: stop it if unsent; if it went out, write a Cancel for a second officer to approve and send."""
+    result = desk.cancel_notice(app.services.dispatch, actor, notice_id)
     if result.id == notice_id:
         click.echo(f"notice {notice_id} cancelled before it was sent")
     else:
-        click.echo(f"notice {notice_id} cancelled; cancellation notice {result.id} is going to its recipients")
+        click.echo(f"notice {notice_id}: Cancel notice {result.id} written and submitted; once approved and sent "
+                   "it withdraws the notice from everyone who received it")
 
 
 @click.command("report")

@@ -1,9 +1,11 @@
 """The demonstration: the whole path of a notice on the embedded default, with no credentials.
 
 Residents are created in the database and in a sandbox of the demo's own; a
-typhoon land warning is composed, approved by a second officer, fanned out,
-delivered by the real workers through the sandbox LINE API and posted to the
-sandbox Facebook page, and read back from the cable-TV feeds.
+typhoon land warning is composed by the demo editor, submitted, approved by the
+demo approver and sent, through the office's desk like any notice (the same
+rules, the audit log), delivered by the real workers through the sandbox LINE
+API, posted to the sandbox Facebook page, and read back from the cable-TV feeds.
+The demo refuses to run when civicast is live: its warning would be a real one.
 """
 
 from __future__ import annotations
@@ -16,20 +18,42 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
 
 from bot.app import create_app
 from bot.database import upgrade_database
+from bot.office import desk
+from bot.office.accounts import Actor, actor_of, create_officer, find_officer
+from bot.office.models import Role
 from bot.services import Services
 from bot.settings import Settings
 from messages.i18n import LANGUAGES
 from scheduler.audience import TOPIC_BITS, Subscriber, district_bit
 from scheduler.report import delivery_report
-from scheduler.sending import approve, send_now, settle_and_expire
+from scheduler.sending import settle_and_expire
 
 DEMO_LABEL = "demo"
 DEMO_AUTHOR = "demo-editor"
 DEMO_APPROVER = "demo-approver"
 Progress = Callable[[str, int, int], None]
+
+
+class DemoRefused(RuntimeError):
+    """The demo cannot run with this configuration; the message says why."""
+
+
+def demo_officers(session: Session) -> tuple[Actor, Actor]:
+    """The demo's editor and approver as actors, created (with passwords nobody knows) when missing; an
+    existing officer of that name keeps their password and must still have the role the demo needs."""
+    actors = []
+    for username, role in ((DEMO_AUTHOR, Role.EDITOR), (DEMO_APPROVER, Role.APPROVER)):
+        officer = find_officer(session, username)
+        if officer is None:
+            officer, _password = create_officer(session, username, role.value)
+        if not officer.active:
+            raise DemoRefused(f"the demo officer {username} is deactivated")
+        actors.append(actor_of(officer, via="demo"))
+    return actors[0], actors[1]
 
 
 def _free_port(host: str) -> int:
@@ -73,6 +97,9 @@ def seed_residents(services: Services, count: int, *, seed: int = 2024, progress
 
 
 def run_demo(settings: Settings, *, subscribers: int = 10_000, progress: Progress | None = None) -> dict[str, Any]:
+    if settings.channels.mode == "live":
+        raise DemoRefused("civicast is live (channels.mode: live): the demo would publish a typhoon warning to the "
+                          "real feeds and pages; run it on a sandbox configuration")
     started = time.monotonic()
     services = Services(demo_settings(settings))
     sandbox = services.build_sandbox()
@@ -80,17 +107,8 @@ def run_demo(settings: Settings, *, subscribers: int = 10_000, progress: Progres
     try:
         upgrade_database(services.engine)
         seed_residents(services, subscribers, progress=progress)
-        kind = services.kinds.get("typhoon_land_warning")
-        with services.session_factory.begin() as session:
-            # CWA re-issues typhoon warnings every three hours: the demo's warning lasts that long on the feeds.
-            now = datetime.now(UTC)
-            notice = services.composer.new_notice(kind.id, kind.example_params, author=DEMO_AUTHOR,
-                                                  effective=now, expires=now + timedelta(hours=3))
-            session.add(notice)
-            session.flush()
-            approve(session, notice.id, DEMO_APPROVER)
-            notice_id, identifier = notice.id, notice.identifier
-        fanout = send_now(services.dispatch, notice_id)
+        notice_id, identifier, approver = _compose_and_approve(services)
+        fanout = desk.send_notice_now(services.dispatch, approver, notice_id, channels=services.channel_limits)
         total = sum(sum(langs.values()) for langs in fanout.recipients.values())
         worker = services.build_worker("demo-worker")
         worker.start()
@@ -110,6 +128,23 @@ def run_demo(settings: Settings, *, subscribers: int = 10_000, progress: Progres
     finally:
         sandbox.stop()
         services.close()
+
+
+def _compose_and_approve(services: Services) -> tuple[int, str, Actor]:
+    """The demo editor writes and submits the warning; the demo approver approves it (and will send it)."""
+    kind = services.kinds.get("typhoon_land_warning")
+    now = datetime.now(UTC)
+    with services.session_factory.begin() as session:
+        editor, approver = demo_officers(session)
+        # CWA re-issues typhoon warnings every three hours: the demo's warning lasts that long on the feeds.
+        data = desk.NoticeInput(kind=kind.id, params=kind.example_params, effective=now,
+                                expires=now + timedelta(hours=3))
+        notice = desk.compose_notice(session, services.composer, editor, data, now=now)
+        desk.submit_notice(session, editor, notice.id, glossary=services.glossary, channels=services.channel_limits,
+                           now=now)
+        notice_id, identifier = notice.id, notice.identifier
+    desk.approve_notice(services.dispatch, approver, notice_id)
+    return notice_id, identifier, approver
 
 
 def _wait_for_delivery(services: Services, notice_id: int, total: int, progress: Progress | None,

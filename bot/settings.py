@@ -170,6 +170,8 @@ class SchedulerSettings(_Section):
     # default, one second, silently drops a job that is a second late: civicast never uses it.
     misfire_grace_s: float = Field(default=600.0, ge=1)
     poll_s: float = Field(default=5.0, gt=0, le=60)
+    # A live notice may recur at most this often: residents should not hear the same warning every few minutes.
+    live_min_interval_minutes: int = Field(default=60, ge=1, le=10080)
 
 
 class WorkerSettingsModel(_Section):

@@ -19,6 +19,9 @@ from messages.i18n import LANGUAGES, Catalogs, Language, PhraseCatalog, get_lang
 from messages.kinds import PLACEHOLDER, Kind, KindBook, Severity
 from messages.models import MsgType, Notice, TranslationOrigin
 from messages.params import InvalidParameters, ParamChecker, districts_of, parse_datetime, to_json
+from messages.text import TextRefused, clean_text
+
+MAX_FREE_TEXT = 2000  # characters an officer may add to a notice's template text
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,11 @@ class Composer:
         effective: Any = None,
         expires: Any = None,
         author: str | None = None,
+        now: datetime | None = None,
     ) -> Notice:
-        """A validated, unsaved Notice. Raises UnknownKind or InvalidParameters naming every problem."""
+        """A validated, unsaved Notice. Raises UnknownKind or InvalidParameters naming every problem.
+
+        With ``now`` (a notice about to be stored, not a preview), an expiry already past is refused too."""
         kind = self.kinds.get(kind_id)
         errors: dict[str, str] = {}
         typed: dict[str, Any] = {}
@@ -147,8 +153,15 @@ class Composer:
             typed = self.checker.check(kind, params)
         except InvalidParameters as exc:
             errors.update(exc.errors)
+        if free_text is not None:
+            try:
+                free_text = clean_text("free_text", free_text, multiline=True, max_length=MAX_FREE_TEXT)
+            except TextRefused as exc:
+                errors["free_text"] = exc.reason
         if kind.free_text_only and not (free_text and free_text.strip()):
-            errors["free_text"] = f"{kind.id} is free text only: give the text"
+            errors.setdefault("free_text", f"{kind.id} is free text only: give the text")
+        if severity is not None and severity not in {s.value for s in Severity}:
+            errors["severity"] = f"must be one of {', '.join(s.value for s in Severity)}"
         times: dict[str, datetime | None] = {}
         for name, raw in (("effective", effective), ("expires", expires)):
             try:
@@ -157,6 +170,8 @@ class Composer:
                 errors[name] = str(exc)
         if times.get("effective") and times.get("expires") and times["expires"] <= times["effective"]:
             errors["expires"] = "must be later than effective"
+        elif now is not None and times.get("expires") and times["expires"] <= now:
+            errors["expires"] = "that time has passed: a notice cannot be issued already expired"
         if errors:
             raise InvalidParameters(kind.id, errors)
         get_language(free_text_lang)

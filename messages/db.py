@@ -46,6 +46,9 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
+MAX_ID = 2_147_483_647  # ids are 32-bit integers in the database: larger ones name nothing
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

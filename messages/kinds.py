@@ -82,6 +82,7 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
     decimals: int | None = None
+    after: str | None = None  # a time parameter this one may not come before (an end and its start)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,11 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
         raise KindDefinitionError(f"{where}: enum {raw.get('enum')!r} is not defined")
     if ptype in (ParamType.GLOSSARY, ParamType.GLOSSARY_LIST) and not raw.get("group"):
         raise KindDefinitionError(f"{where}: glossary parameters need a group")
+    if ptype in (ParamType.INT, ParamType.NUMBER) and (raw.get("min") is None or raw.get("max") is None):
+        raise KindDefinitionError(f"{where}: numbers need min and max (a number without bounds is a typo waiting "
+                                  "to be sent)")
+    if raw.get("after") is not None and ptype not in (ParamType.DATETIME, ParamType.DATE):
+        raise KindDefinitionError(f"{where}: only a date or a date and time can be after another parameter")
     return Param(
         name=name,
         type=ptype,
@@ -181,12 +187,18 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
         minimum=raw.get("min"),
         maximum=raw.get("max"),
         decimals=raw.get("decimals"),
+        after=raw.get("after"),
     )
 
 
 def _kind(kind_id: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -> Kind:
     params = {name: _param(kind_id, name, spec, enums) for name, spec in (raw.get("params") or {}).items()}
     phrases = {part: tuple(_segment(kind_id, part, s) for s in raw.get(part) or ()) for part in PHRASE_PARTS}
+    for param in params.values():
+        earlier = params.get(param.after) if param.after else None
+        if param.after and (earlier is None or earlier.type is not param.type):
+            raise KindDefinitionError(f"{kind_id}.params.{param.name}: after {param.after!r} must name a parameter "
+                                      f"of the same type ({param.type.value})")
     for segments in phrases.values():
         for seg in segments:
             for name in seg.placeholders:
@@ -243,6 +255,8 @@ def _param_json(param: Param, book: KindBook) -> dict[str, Any]:
         data["min"] = param.minimum
     if param.maximum is not None:
         data["max"] = param.maximum
+    if param.after is not None:
+        data["after"] = param.after
     data["example"] = param.example
     return data
 

@@ -73,6 +73,9 @@ class Notice(Base):
     recurrence_of: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), default=None)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     author: Mapped[str | None] = mapped_column(String(120), default=None)
+    # Officers who changed the content (edited it, wrote its Update) or submitted it, besides the author: none of
+    # them may approve it when it is live.
+    contributors: Mapped[list[str]] = mapped_column(default=list)
     approver: Mapped[str | None] = mapped_column(String(120), default=None)
     review_note: Mapped[str | None] = mapped_column(Text, default=None)  # why it was rejected
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

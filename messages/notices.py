@@ -6,6 +6,7 @@ Functions take the session first and never commit.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -63,6 +64,23 @@ def free_text_versions(session: Session, notice: Notice) -> dict[str, FreeTextVe
                 row.language, row.text, TranslationOrigin(row.origin) if row.text is not None else None,
                 held=row.text is None, engine=row.engine)
     return versions
+
+
+def untranslated_languages(session: Session, notice: Notice, languages: Iterable[str]) -> list[str]:
+    """Languages in which residents would not read the officer's free text translated: the engine failed (the
+    original is shown instead), it is held for review, or it was never translated."""
+    if not notice.free_text:
+        return []
+    rows = {row.language: row for row in
+            session.scalars(select(NoticeTranslation).where(NoticeTranslation.notice_id == notice.id))}
+    missing = []
+    for code in languages:
+        if code == notice.free_text_lang:
+            continue
+        row = rows.get(code)
+        if row is None or row.text is None or row.origin == TranslationOrigin.FALLBACK.value:
+            missing.append(code)
+    return missing
 
 
 def alert_header(notice: Notice, sender: str) -> AlertHeader:

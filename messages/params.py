@@ -16,6 +16,7 @@ from typing import Any
 from messages.glossary import WHOLE_CITY, Glossary, UnknownTerm
 from messages.i18n import TAIPEI
 from messages.kinds import Kind, KindBook, ParamType
+from messages.text import nested_text_problems, text_problem
 
 _LIST_SPLIT = re.compile(r"\s*[,;、，；]\s*")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -183,17 +184,25 @@ class ParamChecker:
         for name in raw:
             if name not in kind.params:
                 known = ", ".join(kind.params) or "none"
-                errors[name] = f"unknown parameter (parameters of {kind.id}: {known})"
+                shown = ascii(name) if text_problem(str(name)) else name
+                errors[shown] = f"unknown parameter (parameters of {kind.id}: {known})"
         for name, param in kind.params.items():
             value = raw.get(name)
             if value is None or (isinstance(value, (str, list, tuple)) and not value):
                 if param.required:
                     errors[name] = "is required"
                 continue
+            refused = nested_text_problems(value, name)
+            if refused:
+                errors[name] = next(iter(refused.values()))
+                continue
             try:
                 values[name] = self._one(kind, name, value)
             except (ValueError, UnknownTerm) as exc:
                 errors[name] = str(exc)
+        for name, param in kind.params.items():
+            if param.after and name in values and param.after in values and values[name] < values[param.after]:
+                errors[name] = f"must not be earlier than {param.after} ({values[param.after].isoformat()})"
         if errors:
             raise InvalidParameters(kind.id, errors)
         return values

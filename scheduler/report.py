@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler.outbox import Delivery, DeliveryStatus
+from messages.models import Notice
+from messages.notices import untranslated_languages
+from scheduler.outbox import PUBLIC_LANGUAGE, Delivery, DeliveryStatus
 
 _BUCKETS = {
     DeliveryStatus.SENT.value: "sent",
@@ -57,7 +59,17 @@ def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
     ).all()
     for channel, error, count in errors:
         channels[channel].setdefault("errors", []).append({"error": error, "deliveries": count})
-    return {"notice_id": notice_id, "channels": channels}
+    return {"notice_id": notice_id, "channels": channels, "untranslated": _untranslated(session, notice_id, channels)}
+
+
+def _untranslated(session: Session, notice_id: int, channels: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The languages in which the free text went out untranslated, and how many residents read it so."""
+    notice = session.get(Notice, notice_id)
+    sent_in = {language for entry in channels.values() for language in entry["languages"]} - {PUBLIC_LANGUAGE}
+    languages = untranslated_languages(session, notice, sorted(sent_in)) if notice is not None else []
+    residents = sum(entry["languages"].get(language, {}).get("targeted", 0)
+                    for entry in channels.values() for language in languages)
+    return {"languages": languages, "residents": residents}
 
 
 def delivery_timeline(session: Session, notice_id: int) -> list[tuple[datetime, int]]:

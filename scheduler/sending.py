@@ -1,10 +1,9 @@
-"""What officers do to a notice once it is composed: approve, send now, schedule, cancel.
+"""The mechanics of sending an approved notice: schedule it, localise its free text, fan it out, settle it.
 
-A live notice needs an approver who is not its author; a training notice may be
-self-approved and reaches only test recipients. Sending fans the notice out in
-one transaction; the free text is localised before that, outside any session.
-Cancelling a notice that has gone out sends a CAP Cancel to exactly the
-residents who received it.
+Who may do these things is decided above this layer, by the office's desk (``bot.office.desk``), which
+calls these functions. Sending fans the notice out in one transaction; the free text is localised before
+that, outside any session. A Cancel is sent like any notice: the fan-out sends it to exactly the residents
+who received the original and withdraws what had not gone yet.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.base import ChannelLimits
 from messages.compose import Composer
 from messages.glossary import Glossary
-from messages.models import MsgType, Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
+from messages.models import Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
 from messages.translate import FreeTextLocaliser
 from scheduler.fanout import FanoutResult, NotDue, fan_out_notice
 from scheduler.outbox import outstanding
@@ -54,29 +53,6 @@ def get_notice(session: Session, notice_id: int) -> Notice:
     notice = session.get(Notice, notice_id)
     if notice is None:
         raise NoticeActionError(f"there is no notice {notice_id}")
-    return notice
-
-
-def submit(session: Session, notice_id: int) -> Notice:
-    notice = get_notice(session, notice_id)
-    if notice.status != NoticeStatus.DRAFT:
-        raise NoticeActionError(f"notice {notice_id} is {notice.status}, not a draft")
-    notice.status = NoticeStatus.SUBMITTED
-    return notice
-
-
-def approve(session: Session, notice_id: int, approver: str) -> Notice:
-    """A second officer approves; training notices may be approved by their author."""
-    notice = get_notice(session, notice_id)
-    if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED):
-        raise NoticeActionError(f"notice {notice_id} is {notice.status}; only drafts and submitted notices "
-                                "can be approved")
-    if not approver:
-        raise NoticeActionError("an approval needs the approving officer's name")
-    if not notice.training and notice.author and approver == notice.author:
-        raise NoticeActionError(f"{approver} wrote notice {notice_id}; a live notice needs a different approver")
-    notice.status = NoticeStatus.APPROVED
-    notice.approver = approver
     return notice
 
 
@@ -125,10 +101,12 @@ def prepare_free_text(dispatch: Dispatch, notice_id: int) -> None:
                                           origin=origin.value, engine=version.engine))
 
 
-def send_now(dispatch: Dispatch, notice_id: int, *, within: WithinFanout | None = None) -> FanoutResult:
+def send_now(dispatch: Dispatch, notice_id: int, *, may_send: Callable[[Notice], None] | None = None,
+             within: WithinFanout | None = None) -> FanoutResult:
     """Fan the notice out now. Two callers racing (a scheduler and an officer) fan it out once.
 
-    ``within`` runs in the fan-out's own transaction (the audit row of whoever sent it)."""
+    In the fan-out's own transaction, ``may_send`` sees the notice as it is before it goes (and raises to stop
+    it) and ``within`` runs after (the audit row of whoever sent it)."""
     prepare_free_text(dispatch, notice_id)
     with dispatch.session_factory.begin() as session:
         notice = get_notice(session, notice_id)
@@ -142,6 +120,8 @@ def send_now(dispatch: Dispatch, notice_id: int, *, within: WithinFanout | None 
         session.refresh(notice)
         if notice.status not in SENDABLE:
             raise NotDue(f"notice {notice_id} is {notice.status}")
+        if may_send is not None:
+            may_send(notice)
         result = fan_out_notice(session, notice, glossary=dispatch.glossary, channels=dispatch.channels,
                                 languages=dispatch.languages, now=dispatch.clock(),
                                 public_channels_for_training=dispatch.public_channels_for_training,
@@ -164,29 +144,6 @@ def copy_of_recurring(session: Session, template: Notice, now: datetime) -> Noti
     session.add(copy)
     session.flush()
     return copy
-
-
-def cancel(dispatch: Dispatch, notice_id: int, officer: str) -> Notice:
-    """Cancel: a notice not yet sent simply stops; one that went out gets a CAP Cancel to its recipients."""
-    with dispatch.session_factory.begin() as session:
-        notice = get_notice(session, notice_id)
-        if notice.status in (NoticeStatus.CANCELLED, NoticeStatus.EXPIRED, NoticeStatus.SUPERSEDED):
-            raise NoticeActionError(f"notice {notice_id} is already {notice.status}")
-        if notice.status not in (NoticeStatus.SENDING, NoticeStatus.SENT):
-            notice.status = NoticeStatus.CANCELLED
-            return notice
-        cancellation = Notice(
-            kind=notice.kind, params=dict(notice.params), districts=list(notice.districts), topic=notice.topic,
-            severity=notice.severity, training=notice.training, sandboxed=notice.sandboxed, msg_type=MsgType.CANCEL,
-            references_id=notice.id,
-            agency=notice.agency, author=officer, approver=officer, status=NoticeStatus.APPROVED,
-        )
-        session.add(cancellation)
-        session.flush()
-        cancellation_id = cancellation.id
-    send_now(dispatch, cancellation_id)
-    with dispatch.session_factory() as session:
-        return get_notice(session, cancellation_id)
 
 
 def settle_and_expire(session: Session, now: datetime) -> dict[str, int]:

@@ -14,18 +14,17 @@ from typing import Any
 from flask import request
 
 from bot.api.problems import Problem, invalid
-from bot.office.desk import NoticeInput
+from bot.office.desk import MAX_REASON, NoticeInput
+from messages.compose import MAX_FREE_TEXT
 from messages.i18n import LANGUAGES, TAIPEI
 from messages.kinds import KindBook, ParamType, Severity, UnknownKind
 from messages.models import Notice
 from messages.params import parse_datetime
+from messages.text import nested_text_problems, normalise_newlines, text_problem
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 1_000_000_000
-MAX_ID = 2_147_483_647  # ids are 32-bit integers in the database
-MAX_FREE_TEXT = 2000
-MAX_REASON = 1000
 NOTICE_FIELDS = ("kind", "params", "severity", "free_text", "free_text_lang", "training", "effective", "expires")
 SEVERITIES = tuple(s.value for s in Severity)
 
@@ -46,30 +45,18 @@ def json_body(*, required: bool = True) -> dict[str, Any]:
     return body
 
 
-def _bad_text(value: str) -> str | None:
-    if "\x00" in value:
-        return "must not contain NUL characters"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "must be valid Unicode text"
-    return None
+def text_problems(value: Any, path: str, *, multiline: bool = False) -> dict[str, str]:
+    """Every string anywhere in ``value`` that civicast refuses to store (``messages.text``), by its path."""
+    return nested_text_problems(value, path, multiline=multiline)
 
 
-def text_problems(value: Any, path: str) -> dict[str, str]:
-    """Every string anywhere in ``value`` that the database could not store, by its path."""
+def query_text_problems() -> dict[str, str]:
+    """Query parameters holding text civicast refuses (a NUL even breaks PostgreSQL's query), by name."""
     found: dict[str, str] = {}
-    if isinstance(value, str):
-        problem = _bad_text(value)
+    for name, value in request.args.items(multi=True):
+        problem = text_problem(name) or text_problem(value)
         if problem:
-            found[path] = problem
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            found.update(text_problems(key, path))
-            found.update(text_problems(item, f"{path}.{key}" if path else str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found.update(text_problems(item, f"{path}[{index}]"))
+            found[name if not text_problem(name) else ascii(name)] = problem
     return found
 
 
@@ -137,7 +124,10 @@ def notice_input(body: Mapping[str, Any], *, base: NoticeInput | None = None) ->
             problem = time_problem(body[name], unreadable=False)  # unreadable ones: the composer names them
             if problem:
                 errors[name] = problem
-    errors.update({name: message for name, message in text_problems(body, "").items() if name not in errors})
+    errors.update({name: message for name, message in text_problems(
+        {key: value for key, value in body.items() if key != "free_text"}, "").items() if name not in errors})
+    if isinstance(body.get("free_text"), str) and "free_text" not in errors:
+        errors.update(text_problems(body["free_text"], "free_text", multiline=True))
     if errors:
         raise invalid(errors)
     values = dict(base.__dict__) if base else {"params": {}, "free_text_lang": "zh-Hant", "training": False}
@@ -170,11 +160,22 @@ def reason_of(body: Mapping[str, Any]) -> str:
         errors["reason"] = "is required: say why, so the author can correct the notice"
     elif len(reason) > MAX_REASON:
         errors["reason"] = f"must be at most {MAX_REASON} characters"
-    elif _bad_text(reason):
-        errors["reason"] = str(_bad_text(reason))
+    elif problem := text_problem(normalise_newlines(reason), multiline=True):
+        errors["reason"] = problem
     if errors:
         raise invalid(errors)
     return reason.strip()
+
+
+def acknowledgement_of(body: Mapping[str, Any]) -> bool:
+    """``{"acknowledge_untranslated": true}``: the approver knows some languages show the free text untranslated."""
+    errors = unknown_fields(body, ("acknowledge_untranslated",))
+    value = body.get("acknowledge_untranslated", False)
+    if not isinstance(value, bool):
+        errors["acknowledge_untranslated"] = "must be true or false"
+    if errors:
+        raise invalid(errors)
+    return bool(value)
 
 
 def schedule_of(body: Mapping[str, Any], *, now: datetime) -> tuple[datetime | None, str | None]:
@@ -186,14 +187,14 @@ def schedule_of(body: Mapping[str, Any], *, now: datetime) -> tuple[datetime | N
         errors["at"] = "give either at (a time) or cron (a recurrence), one of them"
     at, cron, parsed = body.get("at"), body.get("cron"), None
     if "at" in body:
-        if not isinstance(at, str) or _bad_text(at) or len(at) > 64:
+        if not isinstance(at, str) or text_problem(at) or len(at) > 64:
             errors["at"] = "must be an ISO 8601 date and time, e.g. 2024-10-03T12:00 (Taipei time)"
         elif problem := time_problem(at):
             errors["at"] = problem
         elif (parsed := parse_datetime(at)) <= now:
             errors["at"] = "that time has passed; send the notice now instead"
     if "cron" in body:
-        if not isinstance(cron, str) or _bad_text(cron) or len(cron) > 120:
+        if not isinstance(cron, str) or text_problem(cron) or len(cron) > 120:
             errors["cron"] = "must be a cron expression: minute hour day month weekday"
         else:
             try:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.api.inputs import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, MAX_OFFSET
+from bot.api.inputs import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from bot.api.openapi_schemas import JSON, PROBLEM, STRING, _ref, _schemas
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CATEGORIES
 from bot.services import Services
+from messages.db import MAX_ID
 from messages.i18n import LANGUAGES
 from messages.models import NoticeStatus
 
@@ -31,8 +32,9 @@ RESPONSES: dict[str, Any] = {
         "No API key, or one that is malformed, unknown, revoked or whose officer is inactive.",
         headers={"WWW-Authenticate": {"required": True, "schema": STRING,
                                       "description": 'Bearer realm="civicast"'}}),
-    "Forbidden": _problem_response("The officer's role does not allow this, a live notice needs another approver, "
-                                   "or a test key tried to act on a live notice."),
+    "Forbidden": _problem_response("The officer's role does not allow this, or one of the rules refuses it (named in "
+                                   "rule): a live notice needs a second officer, a test key acts only on notices "
+                                   "made with test keys."),
     "NotFound": _problem_response("There is no such notice or case."),
     "Conflict": _problem_response("Not in this state: e.g. not a draft, not approved, already cancelled, "
                                   "or nobody would receive it."),
@@ -68,7 +70,7 @@ BODY_ERRORS = (400, 413, 422)
 
 def _operation(operation_id: str, summary: str, tag: str, ok: dict[str, Any], errors: tuple[int, ...], *,
                body: str | None = None, example: dict[str, Any] | None = None, parameters: list[Any] | None = None,
-               description: str | None = None) -> dict[str, Any]:
+               description: str | None = None, body_required: bool = True) -> dict[str, Any]:
     operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "tags": [tag]}
     if description:
         operation["description"] = description
@@ -78,7 +80,7 @@ def _operation(operation_id: str, summary: str, tag: str, ok: dict[str, Any], er
         media: dict[str, Any] = {"schema": _ref(body)}
         if example is not None:
             media["example"] = example
-        operation["requestBody"] = {"required": True, "content": {JSON: media}}
+        operation["requestBody"] = {"required": body_required, "content": {JSON: media}}
     operation["responses"] = {**ok, **_errors(*sorted(set(errors)))}
     return operation
 
@@ -146,9 +148,12 @@ def _notice_paths(kinds: list[str]) -> dict[str, Any]:
         f"{item}/approve": {
             "parameters": [NOTICE_ID],
             "post": _operation("approveNotice", "Approve a submitted notice", "notices", {"200": notice},
-                               (*READ_ERRORS, 404, 409),
-                               description="A live notice needs an approver who is not its author (403 otherwise); "
-                                           "a test key cannot approve a live notice."),
+                               (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="ApproveRequest", body_required=False,
+                               example={"acknowledge_untranslated": False},
+                               description="A live notice needs an approver with the approver role who neither "
+                                           "wrote, changed nor submitted it (403 otherwise); a test key cannot "
+                                           "approve a live notice. If some language would show the free text "
+                                           "untranslated, acknowledge_untranslated must be true (422 otherwise)."),
         },
         f"{item}/reject": {
             "parameters": [NOTICE_ID],
@@ -172,8 +177,12 @@ def _notice_paths(kinds: list[str]) -> dict[str, Any]:
         },
         f"{item}/cancel": {
             "parameters": [NOTICE_ID],
-            "post": _operation("cancelNotice", "Stop a notice, or send a CAP Cancel for one that went out", "notices",
-                               {"200": _json_response("Cancelled.", "CancelResult")}, (*READ_ERRORS, 404, 409)),
+            "post": _operation("cancelNotice", "Stop a notice, or write a Cancel of one that went out", "notices",
+                               {"200": _json_response("Stopped, or the Cancel written.", "CancelResult")},
+                               (*READ_ERRORS, 404, 409),
+                               description="A Cancel of a notice that went out is a notice of its own, in the "
+                                           "original's world: submitted at once, approved by a second officer "
+                                           "(for a live notice) and then sent."),
         },
         f"{item}/updates": {
             "parameters": [NOTICE_ID],

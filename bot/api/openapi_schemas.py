@@ -103,6 +103,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             "detail": STRING,
             "instance": {"type": "string", "description": "the request path"},
             "errors": {"type": "object", "additionalProperties": STRING},
+            "rule": {"type": "string", "description": "the desk's rule that refused the request (403)"},
         }, required=["type", "title", "status", "detail"], description="RFC 9457 problem details"),
         "ValidationProblem": {"allOf": [_ref("Problem"), {"type": "object", "required": ["errors"]}],
                               "description": "a problem naming each invalid field in errors (field → message); "
@@ -142,12 +143,17 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             "effective": _nullable(TIME), "expires": _nullable(TIME), "send_at": _nullable(TIME),
             "recurrence": {"type": ["string", "null"], "description": "cron expression of a recurring notice"},
             "sent_at": _nullable(TIME), "author": {"type": ["string", "null"]},
+            "contributors": {"type": "array", "items": STRING,
+                             "description": "officers who changed or submitted it besides its author: none of them "
+                                            "may approve it when it is live"},
             "approver": {"type": ["string", "null"]},
             "review_note": {"type": ["string", "null"], "description": "why it was rejected"},
             "references_id": {"type": ["integer", "null"], "description": "the notice an Update or Cancel refers to"},
             "created_at": TIME, "updated_at": TIME,
-            "actions": _object({"edit": BOOLEAN, "approve": BOOLEAN, "send": BOOLEAN},
-                               description="what the calling key may do to the notice now"),
+            "actions": _object({verb: BOOLEAN for verb in ("edit", "submit", "approve", "reject", "send", "schedule",
+                                                            "cancel", "update")},
+                               description="what the calling key may do to the notice now, as the rules decide "
+                                           "(the audience is counted when it is done)"),
             "url": STRING,
         }),
         "NoticePage": _object({"items": {"type": "array", "items": _ref("Notice")}, "total": COUNT,
@@ -169,9 +175,17 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                          "description": "residents per channel and language"},
             "districts": {**COUNTS_BY_NAME, "description": "LINE residents per district (and whole_city)"},
             "district_names": {"type": "object", "additionalProperties": STRING},
+            "untranslated": {"type": "array", "items": STRING,
+                             "description": "languages that would show the free text untranslated (the engine "
+                                            "failed or it is held): approving needs acknowledge_untranslated"},
             "facebook_post": {"type": ["string", "null"]}, "cap_xml": STRING,
             "languages": {"type": "array", "items": _ref("LanguagePreview")},
         }),
+        "ApproveRequest": _object({"acknowledge_untranslated": {
+            "type": "boolean", "default": False,
+            "description": "true: approve although some languages would show the free text untranslated (the "
+                           "engine failed or the translation is held); without it such an approval is refused (422)"}},
+            required=[]),
         "RejectRequest": _object({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON,
                                              "description": "why, so the author can correct it (not blank)"}}),
         "ScheduleRequest": {
@@ -189,8 +203,10 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             "total_recipients": COUNT, "notice": _ref("Notice"),
         }),
         "CancelResult": _object({"notice": _ref("Notice"), "cancellation": _nullable(_ref("Notice"))},
-                                description="cancellation is the CAP Cancel sent to those who received the "
-                                            "notice, or null when it had not gone out"),
+                                description="cancellation is the Cancel notice written (submitted) for a notice "
+                                            "that went out: once a second officer approves and sends it, it goes "
+                                            "to those who received the notice; null when the notice had not gone "
+                                            "out and simply stopped"),
         "DeliveryCounts": _object(counts),
         "ChannelReport": _object({
             **counts,
@@ -200,7 +216,11 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
         }),
         "Report": _object({"notice_id": INTEGER, "status": {"type": "string", "enum": statuses},
                            "training": BOOLEAN, "sent_at": _nullable(TIME),
-                           "channels": {"type": "object", "additionalProperties": _ref("ChannelReport")}}),
+                           "channels": {"type": "object", "additionalProperties": _ref("ChannelReport")},
+                           "untranslated": _object({"languages": {"type": "array", "items": STRING},
+                                                    "residents": COUNT},
+                                                   description="languages in which the free text went out "
+                                                               "untranslated, and the residents targeted in them")}),
         "Case": _object(case_fields),
         "CaseEvent": _object({"status": {"type": "string", "enum": case_statuses}, "note": {"type": ["string", "null"]},
                               "officer": {"type": ["string", "null"]}, "internal": BOOLEAN, "at": TIME}),

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from bot.office.accounts import PermissionDenied
+from bot.office.desk import UntranslatedNotAcknowledged
 from messages.i18n import UnknownLanguage
 from messages.kinds import UnknownKind
 from messages.params import InvalidParameters
@@ -50,7 +51,8 @@ class Problem(Exception):
     """Raise to answer with a problem document."""
 
     def __init__(self, slug: str, detail: str, *, errors: Mapping[str, str] | None = None,
-                 headers: Mapping[str, str] | None = None, status: int | None = None, title: str | None = None):
+                 headers: Mapping[str, str] | None = None, status: int | None = None, title: str | None = None,
+                 rule: str | None = None):
         super().__init__(detail)
         default_status, default_title = PROBLEMS.get(slug, (status or 500, title or "Error"))
         self.slug = slug
@@ -59,6 +61,7 @@ class Problem(Exception):
         self.detail = detail
         self.errors = dict(errors) if errors is not None else None
         self.headers = dict(headers or {})
+        self.rule = rule
 
 
 def invalid(errors: Mapping[str, str], detail: str | None = None) -> Problem:
@@ -71,6 +74,8 @@ def problem_response(problem: Problem) -> Response:
                             "detail": problem.detail, "instance": request.path}
     if problem.errors is not None:
         body["errors"] = problem.errors
+    if problem.rule is not None:
+        body["rule"] = problem.rule
     response = jsonify(body)
     response.status_code = problem.status
     response.mimetype = PROBLEM_MEDIA_TYPE
@@ -110,7 +115,11 @@ def install(blueprint: Blueprint) -> None:
 
     @blueprint.errorhandler(PermissionDenied)
     def _denied(exc: PermissionDenied) -> Response:
-        return problem_response(Problem("forbidden", str(exc)))
+        return problem_response(Problem("forbidden", str(exc), rule=getattr(exc, "rule", None)))
+
+    @blueprint.errorhandler(UntranslatedNotAcknowledged)
+    def _untranslated(exc: UntranslatedNotAcknowledged) -> Response:
+        return problem_response(invalid({"acknowledge_untranslated": str(exc)}, str(exc)))
 
     @blueprint.errorhandler(NoticeActionError)
     def _refused(exc: NoticeActionError) -> Response:

@@ -5,13 +5,13 @@ Times are ISO 8601 in UTC, as stored (``+00:00``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.conversation.models import Case, CaseEvent
 from bot.office.accounts import Actor
-from bot.office.desk import EDITABLE, may_approve, may_send
+from bot.office.notice_rules import Verb, allowed_actions
 from bot.office.preview import LanguagePreview, NoticePreview
 from messages.glossary import Glossary, UnknownTerm
 from messages.models import Notice
@@ -47,18 +47,20 @@ def notice_json(notice: Notice, actor: Actor) -> dict[str, Any]:
         "recurrence": notice.recurrence,
         "sent_at": iso(notice.sent_at),
         "author": notice.author,
+        "contributors": list(notice.contributors or []),
         "approver": notice.approver,
         "review_note": notice.review_note,
         "references_id": notice.references_id,
         "created_at": iso(notice.created_at),
         "updated_at": iso(notice.updated_at),
-        "actions": {  # what the calling key may do next, as the desk decides it
-            "edit": notice.status in EDITABLE,
-            "approve": may_approve(actor, notice),
-            "send": may_send(actor, notice),
-        },
+        "actions": _actions(actor, notice),  # what the calling key may do next, as the desk's rules decide
         "url": f"/api/v1/notices/{notice.id}",
     }
+
+
+def _actions(actor: Actor, notice: Notice) -> dict[str, bool]:
+    permitted = allowed_actions(actor, notice)
+    return {verb.value: verb in permitted for verb in Verb if verb is not Verb.READ}
 
 
 def page_json(items: list[dict[str, Any]], *, total: int, limit: int, offset: int) -> dict[str, Any]:
@@ -98,6 +100,7 @@ def preview_json(preview: NoticePreview) -> dict[str, Any]:
         "audience": {channel: dict(per) for channel, per in preview.audience.items()},
         "districts": dict(preview.districts),
         "district_names": dict(preview.district_names),
+        "untranslated": list(preview.untranslated),
         "facebook_post": preview.facebook_post,
         "cap_xml": preview.cap_xml,
         "languages": [_language_json(p) for p in preview.languages],
@@ -122,8 +125,11 @@ def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
         channel["errors"] = [{"error": e.get("error"), "deliveries": int(e.get("deliveries", 0))}
                              for e in entry.get("errors", [])]
         channels[name] = channel
+    untranslated = report.get("untranslated") or {}
     return {"notice_id": notice.id, "status": str(notice.status), "training": bool(notice.training),
-            "sent_at": iso(notice.sent_at), "channels": channels}
+            "sent_at": iso(notice.sent_at), "channels": channels,
+            "untranslated": {"languages": list(untranslated.get("languages", [])),
+                             "residents": int(untranslated.get("residents", 0))}}
 
 
 def _district_name(glossary: Glossary, key: str, language: str) -> str | None:
@@ -159,5 +165,8 @@ def case_event_json(event: CaseEvent) -> dict[str, Any]:
             "internal": bool(event.internal), "at": iso(event.created_at)}
 
 
-def case_detail_json(case: Case, glossary: Glossary, language: str) -> dict[str, Any]:
-    return {**case_json(case, glossary, language), "events": [case_event_json(e) for e in case.events]}
+def case_detail_json(case: Case, glossary: Glossary, language: str, *,
+                     events: Iterable[CaseEvent] | None = None) -> dict[str, Any]:
+    """The case with its events: those given (the ones the officer may see), or all of them."""
+    shown = case.events if events is None else events
+    return {**case_json(case, glossary, language), "events": [case_event_json(e) for e in shown]}

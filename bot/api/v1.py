@@ -2,14 +2,15 @@
 report) and the kinds. Cases are in ``bot.api.cases``; errors in ``bot.api.problems``; the document in
 ``bot.api.openapi``.
 
-Every rule is the desk's (``bot.office.desk``); a route reads the request, calls the desk in a
-transaction of its own and writes the answer. Sending, cancelling and previewing open their own
-sessions, so no session is held across them.
+Every rule is the desk's (``bot.office.desk``, ``bot.office.notice_rules``); a route reads the request,
+calls the desk and writes the answer. Reading a notice goes through the desk too, so a test key sees only
+notices made with test keys. Approving, sending, cancelling and previewing open their own sessions, so no
+session is held across the network calls they make.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.api import cases, problems
 from bot.api.auth import authenticate, current_actor, services
 from bot.api.inputs import (
-    MAX_ID,
+    acknowledgement_of,
     datetime_param_problems,
     input_of,
     json_body,
@@ -27,6 +28,7 @@ from bot.api.inputs import (
     paging,
     param_errors,
     query_choice,
+    query_text_problems,
     reason_of,
     schedule_of,
     unknown_query,
@@ -37,7 +39,9 @@ from bot.api.serialise import fanout_json, notice_json, page_json, preview_json,
 from bot.office import desk
 from bot.office.accounts import Permission
 from bot.office.desk import NoticeInput
+from bot.office.notice_rules import visible_to
 from bot.office.preview import build_preview
+from messages.db import MAX_ID
 from messages.models import Notice, NoticeStatus
 from messages.params import InvalidParameters
 from scheduler.report import delivery_report
@@ -52,6 +56,9 @@ PUBLIC_ENDPOINTS = {"api_v1.openapi_document"}
 def _authenticate() -> None:
     if request.endpoint not in PUBLIC_ENDPOINTS:
         authenticate()
+    refused = query_text_problems()
+    if refused:
+        raise invalid(refused)
 
 
 def _now() -> datetime:
@@ -67,10 +74,11 @@ def _json(body: dict[str, Any], status: int = 200, *, location: str | None = Non
 
 
 def _notice(session: Session, notice_id: int) -> Notice:
+    """The notice, if the calling key may read it (403 naming the rule when it may not)."""
     notice = session.get(Notice, notice_id) if 0 < notice_id <= MAX_ID else None
     if notice is None:
         raise Problem("not-found", f"there is no notice {notice_id}")
-    return notice
+    return desk.load(session, current_actor(), notice_id)
 
 
 def _compose_errors(exc: InvalidParameters, data: NoticeInput) -> Problem:
@@ -116,7 +124,7 @@ def list_notices() -> Response:
     training = query_choice("training", ("true", "false"), errors)
     if errors:
         raise invalid(errors)
-    conditions = []
+    conditions = [visible_to(actor)]
     if status:
         conditions.append(Notice.status == status)
     if kind:
@@ -188,11 +196,13 @@ def submit_notice(notice_id: int) -> Response:
 
 @blueprint.post("/notices/<int:notice_id>/approve")
 def approve_notice(notice_id: int) -> Response:
-    actor = current_actor()
-    with services().session_factory.begin() as session:
+    actor, svc = current_actor(), services()
+    with svc.session_factory() as session:
         _notice(session, notice_id)
-        body = notice_json(desk.approve_notice(session, actor, notice_id, now=_now()), actor)
-    return _json(body)
+    acknowledged = acknowledgement_of(json_body(required=False))
+    desk.approve_notice(svc.dispatch, actor, notice_id, acknowledge_untranslated=acknowledged, now=_now())
+    with svc.session_factory() as session:
+        return _json(notice_json(_notice(session, notice_id), actor))
 
 
 @blueprint.post("/notices/<int:notice_id>/reject")
@@ -224,7 +234,8 @@ def schedule_notice(notice_id: int) -> Response:
         _notice(session, notice_id)
         at, cron = schedule_of(json_body(), now=now)
         notice = desk.schedule_notice(session, actor, notice_id, at=at, cron=cron, glossary=svc.glossary,
-                                      channels=svc.channel_limits, now=now)
+                                      channels=svc.channel_limits, now=now,
+                                      live_min_interval=timedelta(minutes=svc.settings.scheduler.live_min_interval_minutes))
         body = notice_json(notice, actor)
     return _json(body)
 
@@ -236,9 +247,9 @@ def cancel_notice(notice_id: int) -> Response:
         _notice(session, notice_id)
     result = desk.cancel_notice(svc.dispatch, actor, notice_id)
     with svc.session_factory() as session:
-        cancelled = notice_json(_notice(session, notice_id), actor)
+        original = notice_json(_notice(session, notice_id), actor)
         cancellation = notice_json(_notice(session, result.id), actor) if result.id != notice_id else None
-    return _json({"notice": cancelled, "cancellation": cancellation})
+    return _json({"notice": original, "cancellation": cancellation})
 
 
 @blueprint.post("/notices/<int:notice_id>/updates")
@@ -247,7 +258,8 @@ def update_notice(notice_id: int) -> Response:
     with svc.session_factory.begin() as session:
         original = _notice(session, notice_id)
         base = NoticeInput(kind=original.kind, params=dict(original.params or {}), severity=original.severity,
-                           free_text_lang=original.free_text_lang, training=bool(original.training))
+                           free_text=original.free_text, free_text_lang=original.free_text_lang,
+                           training=bool(original.training), expires=original.expires)
         data = _checked(notice_input(json_body(), base=base))
         try:
             update = desk.issue_update(session, svc.composer, actor, notice_id, data, now=_now())

@@ -1,49 +1,38 @@
 """What an officer may do to a notice from its page, and doing it.
 
-The buttons shown are exactly the actions the desk rules would accept: the author of a
-live notice sees no Approve button, and a forged request is refused by the same rules.
+The buttons shown are exactly the actions the desk's rules accept (``bot.office.notice_rules``): the
+author of a live notice sees no Approve button, and a forged request is refused by the same rules. A
+recurring schedule is shown with its next five times and confirmed before it is saved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import url_for
 
 from bot.console.auth import current_actor, now, services
 from bot.console.ui import translate
 from bot.office import desk
-from bot.office.accounts import Actor, Permission, PermissionDenied
-from messages.models import Notice, NoticeStatus
+from bot.office.accounts import Actor, PermissionDenied
+from bot.office.notice_rules import Verb, allowed_actions
+from messages.models import MsgType, Notice
 from messages.params import parse_datetime
 from scheduler.fanout import NotDue
-from scheduler.sending import SENDABLE, NoticeActionError
+from scheduler.sending import NoticeActionError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+NEEDS_AUDIENCE = (Verb.SUBMIT, Verb.APPROVE, Verb.SEND, Verb.SCHEDULE)
 
 
 def available_actions(actor: Actor, notice: Notice, audience: int) -> set[str]:
-    status = NoticeStatus(notice.status)
-    actions: set[str] = set()
-    if actor.can(Permission.COMPOSE) and status in desk.EDITABLE:
-        actions.add("edit")
-        if audience > 0:
-            actions.add("submit")
-    if desk.may_approve(actor, notice) and audience > 0:
-        actions.add("approve")
-    if status == NoticeStatus.SUBMITTED and actor.can(Permission.APPROVE) and notice.author != actor.username:
-        actions.add("reject")
-    if desk.may_send(actor, notice) and audience > 0:
-        actions.update({"send", "schedule"})
-    own_unsent = notice.author == actor.username and status in (*desk.EDITABLE, NoticeStatus.SUBMITTED)
-    may_stop = own_unsent or (actor.can(Permission.SEND) or notice.training)
-    if may_stop and status in (*desk.EDITABLE, NoticeStatus.SUBMITTED, *SENDABLE, NoticeStatus.SENDING,
-                               NoticeStatus.SENT):
-        actions.add("cancel")
-    if actor.can(Permission.COMPOSE) and status in (NoticeStatus.SENDING, NoticeStatus.SENT):
-        actions.add("update")
-    return actions
+    """The verbs the rules accept now; those that send need somebody to send to (a Cancel goes regardless)."""
+    verbs = allowed_actions(actor, notice)
+    if audience == 0 and notice.msg_type != MsgType.CANCEL:
+        verbs -= set(NEEDS_AUDIENCE)
+    return {verb.value for verb in verbs}
 
 
 def cron_from_form(form: Mapping[str, str]) -> tuple[datetime | None, str | None]:
@@ -62,6 +51,8 @@ def cron_from_form(form: Mapping[str, str]) -> tuple[datetime | None, str | None
     clock = form.get("time", "").strip()
     try:
         hour, minute = (int(part) for part in clock.split(":")[:2])
+        if not (0 <= hour <= 23 and 0 <= minute <= 59):
+            raise ValueError(clock)
     except ValueError:
         raise NoticeActionError(translate("schedule.need_clock")) from None
     if repeat == "daily":
@@ -72,6 +63,33 @@ def cron_from_form(form: Mapping[str, str]) -> tuple[datetime | None, str | None
             raise NoticeActionError(translate("schedule.need_weekday"))
         return None, f"{minute} {hour} * * {day}"
     raise NoticeActionError(translate("schedule.need_repeat"))
+
+
+@dataclass(frozen=True)
+class ScheduleToConfirm:
+    """A recurrence the officer asked for, with its next five times, waiting for their confirmation."""
+
+    notice_id: int
+    cron: str
+    upcoming: list[datetime]
+    form: dict[str, str]
+
+
+def live_min_interval() -> timedelta:
+    return timedelta(minutes=services().settings.scheduler.live_min_interval_minutes)
+
+
+def recurrence_to_confirm(notice_id: int, form: Mapping[str, str]) -> ScheduleToConfirm | None:
+    """For a recurring schedule not yet confirmed: what to show before saving it. None: save it now."""
+    _at, cron = cron_from_form(form)
+    if cron is None or form.get("confirmed") == "yes":
+        return None
+    with services().session_factory() as session:
+        notice = desk.load(session, current_actor(), notice_id, Verb.SCHEDULE)
+        live = not notice.training
+    upcoming = desk.check_recurrence(cron, live=live, now=now(), live_min_interval=live_min_interval())
+    kept = {name: form.get(name, "") for name in ("repeat", "at", "time", "weekday", "cron")}
+    return ScheduleToConfirm(notice_id, cron, upcoming, kept)
 
 
 def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[str, str, str | None]:
@@ -87,23 +105,27 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
                     url_for("console.delivery", notice_id=notice_id))
         if action == "cancel":
             result_notice = desk.cancel_notice(svc.dispatch, actor, notice_id)
-            key = "flash.cancelled" if result_notice.id == notice_id else "flash.cancel_sent"
-            return translate(key, id=notice_id, cancel_id=result_notice.id), "success", None
+            if result_notice.id == notice_id:
+                return translate("flash.cancelled", id=notice_id), "success", None
+            return (translate("flash.cancel_written", id=notice_id, cancel_id=result_notice.id), "success",
+                    url_for("console.notice", notice_id=result_notice.id))
+        if action == "approve":
+            desk.approve_notice(svc.dispatch, actor, notice_id,
+                                acknowledge_untranslated=form.get("acknowledge_untranslated") == "yes", now=now())
+            return translate("flash.approve", id=notice_id), "success", None
         with svc.session_factory.begin() as session:
             if action == "submit":
                 desk.submit_notice(session, actor, notice_id, glossary=svc.glossary, channels=channels, now=now())
-            elif action == "approve":
-                desk.approve_notice(session, actor, notice_id, now=now())
             elif action == "reject":
                 desk.reject_notice(session, actor, notice_id, form.get("reason", ""), now=now())
             elif action == "schedule":
                 at, cron = cron_from_form(form)
                 desk.schedule_notice(session, actor, notice_id, at=at, cron=cron, glossary=svc.glossary,
-                                     channels=channels, now=now())
+                                     channels=channels, now=now(), live_min_interval=live_min_interval())
             else:
                 return translate("flash.unknown_action", action=action), "error", None
         return translate(f"flash.{action}", id=notice_id), "success", None
-    except PermissionDenied as exc:
-        return translate("flash.refused", reason=str(exc)), "error", None
-    except (NoticeActionError, NotDue) as exc:
+    except desk.UntranslatedNotAcknowledged as exc:
+        return translate("flash.untranslated", languages=", ".join(exc.languages)), "error", None
+    except (PermissionDenied, NoticeActionError, NotDue) as exc:
         return translate("flash.refused", reason=str(exc)), "error", None

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
@@ -20,7 +19,6 @@ from bot.conversation.petitions import CATEGORIES, CaseError, find_case
 from bot.office import cases as office_cases
 from bot.office.accounts import (
     USERNAME,
-    AccountError,
     Permission,
     create_officer,
     find_officer,
@@ -29,10 +27,9 @@ from bot.office.accounts import (
     set_active,
     set_password,
 )
-from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record
 from bot.office.console_sessions import EndReason, end_officer_sessions, open_session_counts
-from bot.office.models import KeyMode, Officer, Role
+from bot.office.models import Role
 
 CASE_PAGE_SIZE = 50
 CASE_FILTERS = ("status", "district", "category", "assignee")
@@ -49,15 +46,16 @@ def _officer_choices(session: Any) -> list[tuple[str, str]]:
 
 
 @blueprint.get("/cases")
-@officer_required()
+@officer_required(Permission.VIEW_CASES)
 def cases() -> Any:
     svc = services()
     filters = {name: (request.args.get(name) or "").strip() for name in CASE_FILTERS}
     if filters["status"] not in {s.value for s in CaseStatus}:
         filters["status"] = ""
     page = requested_page()
-    with svc.session_factory() as session:
-        rows, total = office_cases.list_cases(session, **{k: v or None for k, v in filters.items()},
+    with svc.session_factory.begin() as session:  # the cases shown are recorded as read
+        rows, total = office_cases.list_cases(session, current_actor(), now=now(),
+                                              **{k: v or None for k, v in filters.items()},
                                               limit=CASE_PAGE_SIZE, offset=(page - 1) * CASE_PAGE_SIZE)
         rows = list(rows)
         assignees = _officer_choices(session)
@@ -69,14 +67,15 @@ def cases() -> Any:
 
 
 @blueprint.get("/cases/<number>")
-@officer_required()
+@officer_required(Permission.VIEW_CASES)
 def case(number: str) -> Any:
-    with services().session_factory() as session:
+    actor = current_actor()
+    with services().session_factory.begin() as session:  # the read is recorded
         try:
-            found = find_case(session, number)
+            found = office_cases.read_case(session, actor, number, now=now())
         except CaseError:
             abort(404)
-        events = list(found.events)
+        events = office_cases.visible_events(actor, found)
         assignees = _officer_choices(session)
     return render_template("console/case.html", title=translate("case.title", number=found.number), case=found,
                            events=events, assignees=assignees, statuses=[s.value for s in CaseStatus], **helpers())
@@ -102,11 +101,6 @@ def case_action(number: str, action: str) -> Any:
     try:
         if action == "assign":
             assignee = request.form.get("assignee", "").strip()
-            with svc.session_factory() as session:
-                known = {username for username, _ in _officer_choices(session)}
-            if assignee not in known:
-                flash(translate("case.error_assignee"), "error")
-                return redirect(target, 303)
             _change, told = office_cases.assign_case(svc, actor, number, assignee, now=now())
             flash(translate("case.assigned", name=assignee), "success")
             flash(told_text(told), "info")
@@ -144,13 +138,9 @@ def _officers_page(*, secret: dict[str, str] | None = None, errors: dict[str, st
     with services().session_factory() as session:
         officers = list_officers(session)
         open_sessions = open_session_counts(session, now=now())
-        keys = [{"key_id": k.key_id, "name": k.name, "mode": k.mode, "officer": k.officer.username,
-                 "created_at": k.created_at, "last_used_at": k.last_used_at, "revoked_at": k.revoked_at}
-                for k in list_api_keys(session)]
-    return render_template("console/officers.html", title=translate("officers.title"), officers=officers, keys=keys,
+    return render_template("console/officers.html", title=translate("officers.title"), officers=officers,
                            secret=secret, errors=errors or {}, form=form or {}, roles=[r.value for r in Role],
-                           open_sessions=open_sessions,
-                           modes=[m.value for m in KeyMode], now=now(), **helpers()), status
+                           open_sessions=open_sessions, now=now(), **helpers()), status
 
 
 @blueprint.get("/officers")
@@ -221,45 +211,3 @@ def officer_action(username: str, action: str) -> Any:
     else:
         flash(translate(f"officers.{action}d", name=username), "success")
     return redirect(url_for("console.officers"), 303)
-
-
-@blueprint.route("/api-keys", methods=["GET", "POST"])
-@officer_required(Permission.MANAGE_OFFICERS)
-def api_key_create() -> Any:
-    if request.method == "GET":
-        return redirect(url_for("console.officers"))
-    form = {name: request.form.get(name, "").strip() for name in ("officer", "name", "mode")}
-    errors: dict[str, str] = {}
-    with services().session_factory() as session:
-        active = session.scalar(select(Officer.active).where(Officer.username == form["officer"]))
-    if not active:
-        errors["officer"] = translate("keys.error_officer")
-    if not form["name"]:
-        errors["name"] = translate("keys.error_name")
-    if form["mode"] not in {m.value for m in KeyMode}:
-        errors["mode"] = translate("keys.error_mode")
-    if errors:
-        return _officers_page(errors=errors, form=form, status=422)
-    with services().session_factory.begin() as session:
-        key, plaintext = create_api_key(session, form["officer"], name=form["name"], mode=form["mode"])
-        record(session, current_actor(), AuditAction.CREATE_API_KEY, "api_key", key.key_id, now=now(),
-               summary=f"{form['officer']} · {key.mode} · {key.name}")
-    return _officers_page(secret={"kind": "api_key", "username": form["officer"], "value": plaintext,
-                                  "mode": form["mode"]})
-
-
-@blueprint.route("/api-keys/<key_id>/revoke", methods=["GET", "POST"])
-@officer_required(Permission.MANAGE_OFFICERS)
-def api_key_revoke(key_id: str) -> Any:
-    if request.method == "GET":
-        return redirect(url_for("console.officers"))
-    try:
-        with services().session_factory.begin() as session:
-            key = revoke_api_key(session, key_id, now=now())
-            record(session, current_actor(), AuditAction.REVOKE_API_KEY, "api_key", key.key_id, now=now(),
-                   summary=key.name)
-    except AccountError:
-        abort(404)
-    flash(translate("keys.revoked", key_id=key_id), "success")
-    return redirect(url_for("console.officers"), 303)
-

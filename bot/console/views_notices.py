@@ -14,16 +14,17 @@ from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
 from bot.console.delivery import delivery_view
 from bot.console.forms import SEVERITIES, build_fields, form_time, params_from_form
-from bot.console.notice_actions import available_actions, run_action
+from bot.console.notice_actions import available_actions, recurrence_to_confirm, run_action
 from bot.console.ui import translate, ui_language
 from bot.office import desk
-from bot.office.accounts import Permission
+from bot.office.accounts import Permission, PermissionDenied
+from bot.office.audit import entries
 from bot.office.preview import build_preview
 from messages.i18n import LANGUAGES
 from messages.kinds import Kind, UnknownKind
 from messages.models import Notice, NoticeStatus
 from messages.params import InvalidParameters
-from scheduler.sending import NoticeActionError, get_notice
+from scheduler.sending import NoticeActionError
 
 PAGE_SIZE = 50
 
@@ -160,11 +161,18 @@ def update(notice_id: int) -> Any:
 def _load(notice_id: int) -> Notice:
     with services().session_factory() as session:
         try:
-            notice = get_notice(session, notice_id)
+            notice = desk.load(session, current_actor(), notice_id)
         except NoticeActionError:
             abort(404)
         _ = notice.references  # loaded while the session is open
         return notice
+
+
+def _history(notice_id: int) -> list[Any]:
+    """Who did what to the notice, oldest first: its own history, from the audit log."""
+    with services().session_factory() as session:
+        rows, _total = entries(session, subject_type="notice", subject_id=str(notice_id), limit=200)
+        return list(reversed(rows))
 
 
 @blueprint.get("/notices/<int:notice_id>")
@@ -175,16 +183,30 @@ def notice(notice_id: int) -> Any:
         preview = build_preview(services(), notice_id)
     except SQLAlchemyError:
         preview = None
+    from bot.console.views_office import label  # views_office imports this module: imported when first used
+
     actor = current_actor()
     actions = available_actions(actor, loaded, preview.total if preview else 0)
     return render_template("console/notice.html", title=translate("notice.title", id=notice_id), notice=loaded,
                            preview=preview, actions=actions, kind_title=kind_title, languages=LANGUAGES,
-                           training_page=loaded.training)
+                           training_page=loaded.training, history=_history(notice_id), label=label)
 
 
 @blueprint.post("/notices/<int:notice_id>/<action>")
 @officer_required()
 def act(notice_id: int, action: str) -> Any:
+    if action == "schedule":
+        try:
+            pending = recurrence_to_confirm(notice_id, request.form)
+        except (NoticeActionError, PermissionDenied) as exc:
+            flash(translate("flash.refused", reason=str(exc)), "error")
+            return redirect(url_for("console.notice", notice_id=notice_id), 303)
+        if pending is not None:
+            notice = _load(notice_id)
+            return render_template("console/schedule_confirm.html", title=translate("schedule.confirm_title",
+                                                                                    id=notice_id),
+                                   notice=notice, pending=pending, kind_title=kind_title,
+                                   training_page=notice.training)
     message, category, target = run_action(notice_id, action, request.form)
     flash(message, category)
     return redirect(target or url_for("console.notice", notice_id=notice_id), 303)

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from bot.office.console_sessions import EndReason, end_officer_sessions
 from bot.office.models import Officer, Role
+from messages.text import TextRefused, clean_text, text_problem
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}\Z")  # \Z: "$" would let a trailing newline in
 _hasher = PasswordHasher()
 # Compared against when the username is unknown, so a wrong name costs as long as a wrong password.
 _UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -31,14 +32,16 @@ class Permission(StrEnum):
     SEND = "send"  # send now, schedule, cancel and issue Updates and Cancels of approved notices
     REVIEW_TRANSLATIONS = "review_translations"
     EDIT_FAQ = "edit_faq"
-    HANDLE_CASES = "handle_cases"
-    VIEW = "view"  # delivery, subscribers, audit log
+    VIEW_CASES = "view_cases"  # petitions, without officers' internal notes
+    HANDLE_CASES = "handle_cases"  # change and assign petitions, tell residents, read and write internal notes
+    VIEW = "view"  # notices, delivery, subscribers, audit log
     MANAGE_OFFICERS = "manage_officers"  # officers and API keys
 
 
-_EDITOR = {Permission.COMPOSE, Permission.REVIEW_TRANSLATIONS, Permission.EDIT_FAQ, Permission.HANDLE_CASES,
-           Permission.VIEW}
+_VIEWER = {Permission.VIEW, Permission.VIEW_CASES}
+_EDITOR = _VIEWER | {Permission.COMPOSE, Permission.REVIEW_TRANSLATIONS, Permission.EDIT_FAQ, Permission.HANDLE_CASES}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.VIEWER: frozenset(_VIEWER),
     Role.EDITOR: frozenset(_EDITOR),
     Role.APPROVER: frozenset(_EDITOR | {Permission.APPROVE, Permission.SEND}),
     Role.ADMIN: frozenset(Permission),
@@ -67,8 +70,13 @@ class Actor:
 
     username: str
     role: Role
-    via: str = "console"  # console, api, cli
+    via: str = "console"  # console, api, cli, demo
     key_mode: str | None = None  # the API key's mode when via="api"
+    key_id: str | None = None  # the API key's public id when via="api"
+
+    @property
+    def is_test_key(self) -> bool:
+        return self.key_mode == "test"
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -82,8 +90,9 @@ class Actor:
             raise PermissionDenied(f"{self.username} is {self.role.value}; {permission.value} needs another role")
 
 
-def actor_of(officer: Officer, *, via: str = "console", key_mode: str | None = None) -> Actor:
-    return Actor(officer.username, Role(officer.role), via, key_mode)
+def actor_of(officer: Officer, *, via: str = "console", key_mode: str | None = None,
+             key_id: str | None = None) -> Actor:
+    return Actor(officer.username, Role(officer.role), via, key_mode, key_id)
 
 
 def parse_role(value: str) -> Role:
@@ -94,6 +103,9 @@ def parse_role(value: str) -> Role:
 
 
 def hash_password(password: str) -> str:
+    problem = text_problem(password)
+    if problem:
+        raise AccountError(f"the password {problem}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     return _hasher.hash(password)
@@ -107,6 +119,11 @@ def create_officer(session: Session, username: str, role: str, *, display_name: 
                    password: str | None = None) -> tuple[Officer, str]:
     """A new officer and their password (generated when not given). Raises AccountError."""
     username = username.strip().lower()
+    if display_name is not None:
+        try:
+            display_name = clean_text("display name", display_name, max_length=120).strip()
+        except TextRefused as exc:
+            raise AccountError(str(exc)) from None
     if not USERNAME.match(username):
         raise AccountError(f"{username!r} is not a username: 2–64 lower-case letters, digits, '.', '_' or '-'")
     if session.scalar(select(Officer.id).where(Officer.username == username)) is not None:

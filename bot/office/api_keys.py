@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.office.accounts import AccountError, find_officer
 from bot.office.models import ApiKey, KeyMode, Officer
+from messages.text import TextRefused, clean_text, text_problem
 
 KEY_FORMAT = re.compile(r"^cvk_(test|live)_([a-z0-9]{12})_([A-Za-z0-9_-]{20,100})$")
 
@@ -30,9 +31,15 @@ def _hash(secret: str) -> str:
 
 
 def create_api_key(session: Session, username: str, *, name: str, mode: str) -> tuple[ApiKey, str]:
+    """A key for this officer, who is the one creating it (the console and the command line ask for nobody
+    else's name): a key acts as its officer, so nobody mints one for somebody else."""
     officer = find_officer(session, username)
-    if officer is None:
-        raise AccountError(f"there is no officer called {username}")
+    if officer is None or not officer.active:
+        raise AccountError(f"there is no active officer called {username}")
+    try:
+        name = clean_text("name", name, max_length=120)
+    except TextRefused as exc:
+        raise AccountError(str(exc)) from None
     try:
         key_mode = KeyMode(mode)
     except ValueError:
@@ -64,13 +71,18 @@ def verify_api_key(session: Session, presented: str, *, now: datetime) -> tuple[
     return key, key.officer
 
 
-def revoke_api_key(session: Session, key_id: str, *, now: datetime) -> ApiKey:
-    key = session.scalar(select(ApiKey).where(ApiKey.key_id == key_id))
-    if key is None:
+def revoke_api_key(session: Session, key_id: str, *, now: datetime, owner: str | None = None) -> ApiKey:
+    """Revoke a key; with ``owner``, only one of that officer's own keys."""
+    key = session.scalar(select(ApiKey).where(ApiKey.key_id == key_id)) if not text_problem(key_id) else None
+    if key is None or (owner is not None and key.officer.username != owner):
         raise AccountError(f"there is no API key {key_id}")
     key.revoked_at = key.revoked_at or now
     return key
 
 
-def list_api_keys(session: Session) -> list[ApiKey]:
-    return list(session.scalars(select(ApiKey).options(joinedload(ApiKey.officer)).order_by(ApiKey.id.desc())))
+def list_api_keys(session: Session, owner: str | None = None) -> list[ApiKey]:
+    """Every key, newest first; with ``owner``, only that officer's."""
+    query = select(ApiKey).options(joinedload(ApiKey.officer)).order_by(ApiKey.id.desc())
+    if owner is not None:
+        query = query.join(ApiKey.officer).where(Officer.username == owner)
+    return list(session.scalars(query))

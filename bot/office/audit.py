@@ -40,14 +40,20 @@ class AuditAction(StrEnum):
     DEACTIVATE_OFFICER = "deactivate_officer"
     ACTIVATE_OFFICER = "activate_officer"
     END_SESSIONS = "end_sessions"
+    READ_CASE = "read_case"  # residents' data: every read by the API or the console is recorded
+    READ_CASES = "read_cases"
     MISSED = "missed"  # the scheduler could not send a notice or an occurrence in time
 
 
 def record(session: Session, actor: Actor | str, action: AuditAction, subject_type: str, subject_id: Any, *,
            now: datetime, summary: str | None = None, detail: dict[str, Any] | None = None) -> AuditEntry:
-    name, via = (actor.username, actor.via) if isinstance(actor, Actor) else (actor, "system")
+    if isinstance(actor, Actor):
+        name, via, key_id, key_mode = actor.username, actor.via, actor.key_id, actor.key_mode
+    else:
+        name, via, key_id, key_mode = actor, "system", None, None
     entry = AuditEntry(at=now, actor=name, via=via, action=action.value, subject_type=subject_type,
-                       subject_id=str(subject_id), summary=summary, detail=detail or {})
+                       subject_id=str(subject_id)[:64], summary=summary, detail=detail or {}, key_id=key_id,
+                       key_mode=key_mode)
     session.add(entry)
     return entry
 

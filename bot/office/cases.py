@@ -13,12 +13,47 @@ from sqlalchemy.orm import Session
 
 from bot.conversation.models import Case, CaseEvent, CaseStatus, Conversation
 from bot.conversation.petitions import CaseChange, CaseError, change_status, find_case
-from bot.office.accounts import Actor, Permission
+from bot.office.accounts import Actor, Permission, find_officer
 from bot.office.audit import AuditAction, record
+from bot.office.notice_rules import RuleRefused
 from bot.services import Services
 from channels.base import ChannelError
+from messages.text import TextRefused, clean_text, text_problem
 
 MESSENGER_WINDOW = timedelta(hours=24)
+MAX_NOTE = 2000
+RESIDENTS_DATA_RULE = "test keys never touch residents' petitions"
+
+
+def require_case_access(actor: Actor, permission: Permission) -> None:
+    """Petitions are residents' data: no test key reads or changes them, and each officer only as their role
+    allows (reading needs VIEW_CASES, changing and internal notes HANDLE_CASES)."""
+    if actor.is_test_key:
+        raise RuleRefused(RESIDENTS_DATA_RULE, "a test API key cannot read or change petitions, nor tell residents "
+                                               "anything: use a live key")
+    actor.require(permission)
+
+
+def _clean_note(note: str | None) -> str | None:
+    if note is None:
+        return None
+    try:
+        return clean_text("note", note, multiline=True, max_length=MAX_NOTE).strip() or None
+    except TextRefused as exc:
+        raise CaseError(str(exc)) from None
+
+
+def visible_events(actor: Actor, case: Case) -> list[CaseEvent]:
+    """The case's history as this officer may see it: internal notes only for those who handle cases."""
+    return [event for event in case.events if not event.internal or actor.can(Permission.HANDLE_CASES)]
+
+
+def read_case(session: Session, actor: Actor, number: str, *, now: datetime) -> Case:
+    """One case, its reading recorded in the audit log (in the caller's transaction)."""
+    require_case_access(actor, Permission.VIEW_CASES)
+    case = find_case(session, number)
+    record(session, actor, AuditAction.READ_CASE, "case", case.number, now=now)
+    return case
 
 
 class Told(StrEnum):
@@ -79,11 +114,11 @@ def tell_resident(services: Services, change: CaseChange) -> ResidentTold:
 def update_case(services: Services, actor: Actor, number: str, *, status: str, note: str | None,
                 now: datetime | None = None) -> tuple[CaseChange, ResidentTold]:
     """Change the status (the resident is told, after the change is stored). Raises CaseError."""
-    actor.require(Permission.HANDLE_CASES)
+    require_case_access(actor, Permission.HANDLE_CASES)
+    note = _clean_note(note)
     now = now or datetime.now(UTC)
     with services.session_factory.begin() as session:
-        change = change_status(session, number, status, note=(note or "").strip() or None, officer=actor.username,
-                               now=now)
+        change = change_status(session, number, status, note=note, officer=actor.username, now=now)
         record(session, actor, AuditAction.CASE_STATUS, "case", change.number, now=now,
                summary=f"{change.status}" + (f": {change.note}" if change.note else ""))
     return change, tell_resident(services, change)  # a network call: no session open
@@ -92,15 +127,18 @@ def update_case(services: Services, actor: Actor, number: str, *, status: str, n
 def assign_case(services: Services, actor: Actor, number: str, assignee: str, *,
                 now: datetime | None = None) -> tuple[CaseChange | None, ResidentTold]:
     """Give the case to an officer; a newly received case becomes assigned and its resident is told."""
-    actor.require(Permission.HANDLE_CASES)
+    require_case_access(actor, Permission.HANDLE_CASES)
     now = now or datetime.now(UTC)
     assignee = assignee.strip()
     if not assignee:
         raise CaseError("name the officer the case is assigned to")
     change = None
     with services.session_factory.begin() as session:
+        officer = find_officer(session, assignee) if not text_problem(assignee) else None
+        if officer is None or not officer.active:
+            raise CaseError(f"there is no active officer called {assignee!r} to assign the case to")
         case = find_case(session, number)
-        case.assignee = assignee
+        case.assignee = officer.username
         if case.status == CaseStatus.RECEIVED:
             change = change_status(session, number, CaseStatus.ASSIGNED, note=None, officer=actor.username, now=now)
         record(session, actor, AuditAction.ASSIGN_CASE, "case", case.number, now=now, summary=assignee)
@@ -109,8 +147,9 @@ def assign_case(services: Services, actor: Actor, number: str, assignee: str, *,
 
 def add_note(session: Session, actor: Actor, number: str, note: str, *, now: datetime) -> CaseEvent:
     """An officers' note on the case; the resident never sees it."""
-    actor.require(Permission.HANDLE_CASES)
-    if not note.strip():
+    require_case_access(actor, Permission.HANDLE_CASES)
+    note = _clean_note(note) or ""
+    if not note:
         raise CaseError("the note is empty")
     case = find_case(session, number)
     event = CaseEvent(case_id=case.id, status=case.status, note=note.strip(), officer=actor.username, internal=True,
@@ -120,10 +159,11 @@ def add_note(session: Session, actor: Actor, number: str, note: str, *, now: dat
     return event
 
 
-def list_cases(session: Session, *, status: str | None = None, district: str | None = None,
-               category: str | None = None, assignee: str | None = None, limit: int = 50,
+def list_cases(session: Session, actor: Actor, *, now: datetime, status: str | None = None,
+               district: str | None = None, category: str | None = None, assignee: str | None = None, limit: int = 50,
                offset: int = 0) -> tuple[Sequence[Case], int]:
-    """Newest first, with the total matching count."""
+    """Newest first, with the total matching count; the cases shown are recorded in the audit log."""
+    require_case_access(actor, Permission.VIEW_CASES)
     conditions = []
     for column, value in ((Case.status, status), (Case.district, district), (Case.category, category),
                           (Case.assignee, assignee)):
@@ -131,4 +171,8 @@ def list_cases(session: Session, *, status: str | None = None, district: str | N
             conditions.append(column == value)
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     rows = session.scalars(select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit).offset(offset)).all()
+    if rows:
+        record(session, actor, AuditAction.READ_CASES, "case", f"{len(rows)} cases", now=now,
+               summary=", ".join(case.number for case in rows[:10]) + (" …" if len(rows) > 10 else ""),
+               detail={"numbers": [case.number for case in rows]})
     return rows, total

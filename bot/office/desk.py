@@ -1,35 +1,46 @@
-"""What officers do to notices, with their roles checked and every step in the audit log.
+"""The workflow layer: everything any door (console, API, command line, demo) does to a notice.
 
-The rules of sending live in ``scheduler.sending``; this module adds who may do what:
-a live notice is submitted, then approved by a different officer with the approver role;
-a training notice may be approved by its author; a notice nobody would receive cannot be
-submitted or sent; an API test key works only on training notices.
+Each function checks the rules (``bot.office.notice_rules``) for the acting officer, makes the change
+and writes its audit row in the same transaction. Functions given a session never commit; those that
+reach the network (translating, fanning out) open their own sessions and hold none across the call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.office.accounts import Actor, Permission, PermissionDenied
+from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
+from bot.office.notice_rules import (
+    RuleRefused,
+    Verb,
+    add_contributor,
+    check,
+)
 from messages.compose import Composer
 from messages.glossary import Glossary
 from messages.models import MsgType, Notice, NoticeStatus
+from messages.notices import untranslated_languages
+from messages.text import TextRefused, clean_text
 from scheduler import sending
 from scheduler.fanout import FanoutResult, notice_audience
+from scheduler.recurrence import BadRecurrence, next_fire_times, shortest_interval
 from scheduler.sending import Dispatch, NoticeActionError, get_notice
 
-EDITABLE = (NoticeStatus.DRAFT, NoticeStatus.REJECTED)
+MAX_REASON = 1000
+FREQUENT_LIVE_RULE = "a live recurrence fires at most once an hour"
+CONTENT_FIELDS = ("kind", "params", "districts", "topic", "severity", "free_text", "free_text_lang", "effective",
+                  "expires")
 
 
 @dataclass(frozen=True)
 class NoticeInput:
-    """A notice as an officer fills it in: the console form and the API body both become this."""
+    """A notice as an officer fills it in: the console form, the API body and the command line become this."""
 
     kind: str
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -41,33 +52,54 @@ class NoticeInput:
     expires: Any = None
 
 
+class UntranslatedNotAcknowledged(NoticeActionError):
+    """Approving a notice some of whose languages show the free text untranslated needs an acknowledgement."""
+
+    def __init__(self, notice_id: int, languages: list[str]) -> None:
+        super().__init__(f"notice {notice_id}'s free text is not translated into {', '.join(languages)}: approve it "
+                         "acknowledging that, or review the translations first")
+        self.languages = languages
+
+
 def audience_total(session: Session, notice: Notice, *, glossary: Glossary,
                    channels: Mapping[str, Any]) -> int:
     return sum(sum(per_language.values())
                for per_language in notice_audience(session, notice, glossary=glossary, channels=channels).values())
 
 
-def _training_only(actor: Actor, notice_training: bool, what: str) -> None:
-    if actor.key_mode == "test" and not notice_training:
-        raise PermissionDenied(f"a test API key cannot {what} a live notice; use a live key")
+def _require_audience(session: Session, notice: Notice, doing: str, *, glossary: Glossary,
+                      channels: Mapping[str, Any]) -> None:
+    # A Cancel also withdraws the notice from the page, the feeds and unsent deliveries: it goes even to nobody.
+    if notice.msg_type == MsgType.CANCEL:
+        return
+    if audience_total(session, notice, glossary=glossary, channels=channels) == 0:
+        among = " among test recipients" if notice.training else ""
+        raise NoticeActionError(f"notice {notice.id} has no recipients{among}: no resident follows its topic in its "
+                                f"districts, so it cannot be {doing}")
 
 
-def _build(composer: Composer, actor: Actor, data: NoticeInput, *, sandboxed: bool = False) -> Notice:
-    """A notice from the input. A test key's notices, and anything made from a sandboxed one, are sandboxed
-    training notices: when civicast is live they reach no real channel."""
-    sandboxed = sandboxed or actor.key_mode == "test"
-    notice = composer.new_notice(data.kind, dict(data.params), training=data.training or sandboxed,
+def load(session: Session, actor: Actor, notice_id: int, verb: Verb = Verb.READ) -> Notice:
+    """The notice, if the rules let this officer ``verb`` it (reading included)."""
+    notice = get_notice(session, notice_id)
+    check(actor, notice, verb)
+    return notice
+
+
+def _build(composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime, training: bool,
+           sandboxed: bool) -> Notice:
+    notice = composer.new_notice(data.kind, dict(data.params), training=training or sandboxed,
                                  free_text=data.free_text, free_text_lang=data.free_text_lang, severity=data.severity,
-                                 effective=data.effective, expires=data.expires, author=actor.username)
+                                 effective=data.effective, expires=data.expires, author=actor.username, now=now)
     notice.sandboxed = sandboxed
     return notice
 
 
 def compose_notice(session: Session, composer: Composer, actor: Actor, data: NoticeInput, *,
                    now: datetime) -> Notice:
-    """A new draft. Raises UnknownKind or InvalidParameters naming each bad field."""
+    """A new draft. A test key's notices are sandboxed training notices. Raises UnknownKind or
+    InvalidParameters naming each bad field."""
     actor.require(Permission.COMPOSE)
-    notice = _build(composer, actor, data)
+    notice = _build(composer, actor, data, now=now, training=data.training, sandboxed=actor.is_test_key)
     session.add(notice)
     session.flush()
     record(session, actor, AuditAction.COMPOSE, "notice", notice.id, now=now,
@@ -77,116 +109,112 @@ def compose_notice(session: Session, composer: Composer, actor: Actor, data: Not
 
 def edit_notice(session: Session, composer: Composer, actor: Actor, notice_id: int, data: NoticeInput, *,
                 now: datetime) -> Notice:
-    """Change a draft or a rejected notice; it becomes a draft again."""
-    actor.require(Permission.COMPOSE)
-    notice = get_notice(session, notice_id)
-    _training_only(actor, notice.training, "edit")
-    if notice.status not in EDITABLE:
-        raise NoticeActionError(f"notice {notice_id} is {notice.status}; only drafts and rejected notices change")
-    fresh = _build(composer, actor, data, sandboxed=bool(notice.sandboxed))
-    for name in ("kind", "params", "districts", "topic", "severity", "training", "sandboxed", "free_text",
-                 "free_text_lang", "effective", "expires"):
+    """Change a draft or a rejected notice: it becomes a draft again and its approval starts over. Its world
+    (training, sandboxed) stays what it was."""
+    notice = load(session, actor, notice_id, Verb.EDIT)
+    fresh = _build(composer, actor, data, now=now, training=bool(notice.training),
+                   sandboxed=bool(notice.sandboxed))
+    changed = [name for name in CONTENT_FIELDS if getattr(notice, name) != getattr(fresh, name)]
+    for name in CONTENT_FIELDS:
         setattr(notice, name, getattr(fresh, name))
     notice.translations.clear()  # the free text may have changed: translate it again
-    notice.status = NoticeStatus.DRAFT
-    record(session, actor, AuditAction.EDIT, "notice", notice.id, now=now)
+    notice.status, notice.approver = NoticeStatus.DRAFT, None
+    add_contributor(notice, actor.username)
+    record(session, actor, AuditAction.EDIT, "notice", notice.id, now=now,
+           summary=", ".join(changed) or "no change", detail={"changed": changed})
     return notice
 
 
 def submit_notice(session: Session, actor: Actor, notice_id: int, *, glossary: Glossary,
                   channels: Mapping[str, Any], now: datetime) -> Notice:
-    actor.require(Permission.COMPOSE)
-    notice = get_notice(session, notice_id)
-    if notice.status == NoticeStatus.REJECTED:
-        notice.status = NoticeStatus.DRAFT
-    if audience_total(session, notice, glossary=glossary, channels=channels) == 0:
-        raise NoticeActionError(f"notice {notice_id} has no recipients: no resident follows its topic in its "
-                                "districts" + (" among test recipients" if notice.training else ""))
-    sending.submit(session, notice_id)
-    notice.review_note = None
+    notice = load(session, actor, notice_id, Verb.SUBMIT)
+    _require_audience(session, notice, "submitted", glossary=glossary, channels=channels)
+    notice.status, notice.review_note, notice.approver = NoticeStatus.SUBMITTED, None, None
+    add_contributor(notice, actor.username)
     record(session, actor, AuditAction.SUBMIT, "notice", notice.id, now=now)
     return notice
 
 
-def may_approve(actor: Actor, notice: Notice) -> bool:
-    """Whether this officer may approve this notice: what the console shows and the API enforces."""
-    if notice.status not in (NoticeStatus.SUBMITTED, NoticeStatus.DRAFT):
-        return False
-    if actor.key_mode == "test" and not notice.training:
-        return False
-    if notice.training:
-        return actor.can(Permission.COMPOSE)
-    return (actor.can(Permission.APPROVE) and notice.status == NoticeStatus.SUBMITTED
-            and notice.author != actor.username)
-
-
-def approve_notice(session: Session, actor: Actor, notice_id: int, *, now: datetime) -> Notice:
-    notice = get_notice(session, notice_id)
-    _training_only(actor, notice.training, "approve")
-    if not notice.training:
-        actor.require(Permission.APPROVE)
-        if notice.author == actor.username:
-            raise PermissionDenied(f"{actor.username} wrote notice {notice_id}; a live notice needs a different "
-                                   "approver")
-        if notice.status != NoticeStatus.SUBMITTED:
-            raise NoticeActionError(f"notice {notice_id} is {notice.status}; a live notice is submitted first")
-    else:
-        actor.require(Permission.COMPOSE)
-    sending.approve(session, notice_id, actor.username)
-    record(session, actor, AuditAction.APPROVE, "notice", notice.id, now=now)
-    return notice
+def approve_notice(dispatch: Dispatch, actor: Actor, notice_id: int, *, acknowledge_untranslated: bool = False,
+                   now: datetime | None = None) -> Notice:
+    """Approve. The free text is translated first (outside any session); if any language would show it
+    untranslated, the approver must say they know (``acknowledge_untranslated``)."""
+    with dispatch.session_factory() as session:
+        load(session, actor, notice_id, Verb.APPROVE)  # refuse before spending time on translation
+    sending.prepare_free_text(dispatch, notice_id)
+    with dispatch.session_factory.begin() as session:
+        notice = load(session, actor, notice_id, Verb.APPROVE)
+        untranslated = untranslated_languages(session, notice, dispatch.languages)
+        if untranslated and not acknowledge_untranslated:
+            raise UntranslatedNotAcknowledged(notice_id, untranslated)
+        notice.status, notice.approver = NoticeStatus.APPROVED, actor.username
+        record(session, actor, AuditAction.APPROVE, "notice", notice.id, now=now or dispatch.clock(),
+               summary=f"untranslated acknowledged: {', '.join(untranslated)}" if untranslated else None,
+               detail={"untranslated": untranslated} if untranslated else None)
+        return notice
 
 
 def reject_notice(session: Session, actor: Actor, notice_id: int, reason: str, *, now: datetime) -> Notice:
-    actor.require(Permission.APPROVE)
-    notice = get_notice(session, notice_id)
-    if notice.status != NoticeStatus.SUBMITTED:
-        raise NoticeActionError(f"notice {notice_id} is {notice.status}; only submitted notices can be rejected")
-    if not reason.strip():
+    notice = load(session, actor, notice_id, Verb.REJECT)
+    try:
+        reason = clean_text("reason", reason or "", multiline=True, max_length=MAX_REASON).strip()
+    except TextRefused as exc:
+        raise NoticeActionError(str(exc)) from None
+    if not reason:
         raise NoticeActionError("say why the notice is rejected, so its author can correct it")
-    notice.status = NoticeStatus.REJECTED
-    notice.review_note = reason.strip()
-    record(session, actor, AuditAction.REJECT, "notice", notice.id, now=now, summary=reason.strip())
+    notice.status, notice.review_note, notice.approver = NoticeStatus.REJECTED, reason, None
+    record(session, actor, AuditAction.REJECT, "notice", notice.id, now=now, summary=reason)
     return notice
 
 
-def _may_send(actor: Actor, notice: Notice) -> None:
-    _training_only(actor, notice.training, "send")
-    if not notice.training:
-        actor.require(Permission.SEND)
-    else:
-        actor.require(Permission.COMPOSE)
-
-
-def may_send(actor: Actor, notice: Notice) -> bool:
-    try:
-        _may_send(actor, notice)
-    except PermissionDenied:
-        return False
-    return notice.status in sending.SENDABLE
-
-
 def send_notice_now(dispatch: Dispatch, actor: Actor, notice_id: int, *, channels: Mapping[str, Any]) -> FanoutResult:
-    """Fan the notice out now (the workers deliver it). Refuses a notice nobody would receive."""
+    """Fan the notice out now (the workers deliver it); the audit row commits with the deliveries."""
     with dispatch.session_factory() as session:
-        notice = get_notice(session, notice_id)
-        _may_send(actor, notice)
-        if audience_total(session, notice, glossary=dispatch.glossary, channels=channels) == 0:
-            raise NoticeActionError(f"notice {notice_id} has no recipients; it cannot be sent")
-    result = sending.send_now(dispatch, notice_id)
-    with dispatch.session_factory.begin() as session:
+        notice = load(session, actor, notice_id, Verb.SEND)
+        _require_audience(session, notice, "sent", glossary=dispatch.glossary, channels=channels)
+
+    def recorded(session: Session, notice: Notice, result: FanoutResult) -> None:
         total = sum(sum(per.values()) for per in result.recipients.values())
-        record(session, actor, AuditAction.SEND, "notice", notice_id, now=dispatch.clock(),
+        record(session, actor, AuditAction.SEND, "notice", notice.id, now=dispatch.clock(),
                summary=f"{result.deliveries} deliveries, {total} recipients")
-    return result
+
+    # The rules again on the row the fan-out claims: it may have changed since the check above.
+    return sending.send_now(dispatch, notice_id, may_send=lambda notice: check(actor, notice, Verb.SEND),
+                            within=recorded)
+
+
+def check_recurrence(cron: str, *, live: bool, now: datetime, live_min_interval: timedelta) -> list[datetime]:
+    """The next five times a recurrence fires, or NoticeActionError: not a cron expression, never fires, or (for a
+    live notice) fires more often than ``live_min_interval`` allows."""
+    try:
+        upcoming = next_fire_times(cron, now, 5)
+        gap = shortest_interval(cron, now, stop_below=live_min_interval) if live else None
+    except BadRecurrence as exc:
+        raise NoticeActionError(str(exc)) from None
+    if gap is not None and gap < live_min_interval:
+        minutes = round(live_min_interval.total_seconds() / 60)
+        raise RuleRefused(FREQUENT_LIVE_RULE.replace("once an hour", f"once every {minutes} minutes"),
+                          f"{cron!r} fires {round(gap.total_seconds() / 60)} minutes apart; residents would "
+                          f"hear the same live notice too often (scheduler.live_min_interval_minutes)")
+    return upcoming
 
 
 def schedule_notice(session: Session, actor: Actor, notice_id: int, *, at: datetime | None, cron: str | None,
-                    glossary: Glossary, channels: Mapping[str, Any], now: datetime) -> Notice:
-    notice = get_notice(session, notice_id)
-    _may_send(actor, notice)
-    if audience_total(session, notice, glossary=glossary, channels=channels) == 0:
-        raise NoticeActionError(f"notice {notice_id} has no recipients; it cannot be scheduled")
+                    glossary: Glossary, channels: Mapping[str, Any], now: datetime,
+                    live_min_interval: timedelta = timedelta(hours=1)) -> Notice:
+    notice = load(session, actor, notice_id, Verb.SCHEDULE)
+    _require_audience(session, notice, "scheduled", glossary=glossary, channels=channels)
+    if (at is None) == (cron is None):
+        raise NoticeActionError("schedule a notice either at a time or by a cron expression")
+    if cron is not None:
+        try:
+            cron = clean_text("cron", cron, max_length=120).strip()
+        except TextRefused as exc:
+            raise NoticeActionError(str(exc)) from None
+        check_recurrence(cron, live=not notice.training, now=now, live_min_interval=live_min_interval)
+    elif at is not None and notice.expires is not None and at >= notice.expires:
+        raise NoticeActionError(f"notice {notice_id} expires at {notice.expires.isoformat(timespec='minutes')}: "
+                                "it cannot be sent after that")
     sending.schedule(session, notice_id, at=at, cron=cron, now=now)
     record(session, actor, AuditAction.SCHEDULE, "notice", notice_id, now=now,
            summary=f"at {at.isoformat()}" if at else f"every {cron}")
@@ -194,35 +222,46 @@ def schedule_notice(session: Session, actor: Actor, notice_id: int, *, at: datet
 
 
 def cancel_notice(dispatch: Dispatch, actor: Actor, notice_id: int) -> Notice:
-    """Stop a notice not yet sent (its author may stop their own draft), or send a CAP Cancel for one sent."""
-    with dispatch.session_factory() as session:
-        notice = get_notice(session, notice_id)
-        own_unsent = (notice.author == actor.username
-                      and notice.status in (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED, NoticeStatus.REJECTED))
-        if not own_unsent:
-            _may_send(actor, notice)
-    result = sending.cancel(dispatch, notice_id, actor.username)
+    """A notice not yet sent stops. One that went out gets a Cancel notice written in its world, submitted for
+    a second officer (a live one) to approve and send: it goes to everyone who received the original. Returns
+    the stopped notice or the Cancel notice."""
+    now = dispatch.clock()
     with dispatch.session_factory.begin() as session:
-        summary = None if result.id == notice_id else f"cancellation notice {result.id} sent"
-        record(session, actor, AuditAction.CANCEL, "notice", notice_id, now=dispatch.clock(), summary=summary)
-    return result
+        notice = load(session, actor, notice_id, Verb.CANCEL)
+        if notice.status not in (NoticeStatus.SENDING, NoticeStatus.SENT):
+            notice.status = NoticeStatus.CANCELLED
+            record(session, actor, AuditAction.CANCEL, "notice", notice.id, now=now, summary="stopped before sending")
+            return notice
+        cancellation = Notice(
+            kind=notice.kind, params=dict(notice.params), districts=list(notice.districts), topic=notice.topic,
+            severity=notice.severity, training=notice.training, sandboxed=notice.sandboxed, msg_type=MsgType.CANCEL,
+            references_id=notice.id, agency=notice.agency, author=actor.username, contributors=[],
+            status=NoticeStatus.SUBMITTED, effective=now,
+        )
+        session.add(cancellation)
+        session.flush()
+        record(session, actor, AuditAction.CANCEL, "notice", notice.id, now=now,
+               summary=f"Cancel notice {cancellation.id} written; it goes out once approved and sent",
+               detail={"cancellation_id": cancellation.id})
+        record(session, actor, AuditAction.COMPOSE, "notice", cancellation.id, now=now,
+               summary=f"Cancel of notice {notice.id}")
+        return cancellation
 
 
 def issue_update(session: Session, composer: Composer, actor: Actor, notice_id: int, data: NoticeInput, *,
                  now: datetime) -> Notice:
-    """A draft Update of a sent notice: it goes, once approved, to those who received the original."""
-    actor.require(Permission.COMPOSE)
-    original = get_notice(session, notice_id)
-    if original.status not in (NoticeStatus.SENDING, NoticeStatus.SENT):
-        raise NoticeActionError(f"notice {notice_id} is {original.status}; only a sent notice can be updated")
+    """A draft Update of a notice that went out, made in its world: once approved and sent it goes to those who
+    received the original, whom it supersedes."""
+    original = load(session, actor, notice_id, Verb.UPDATE)
     if data.kind != original.kind:
         raise NoticeActionError(f"an Update keeps the kind of the notice it updates ({original.kind})")
-    update = _build(composer, actor, NoticeInput(**{**data.__dict__, "training": original.training}),
+    update = _build(composer, actor, data, now=now, training=bool(original.training),
                     sandboxed=bool(original.sandboxed))
     update.msg_type = MsgType.UPDATE
     update.references_id = original.id
     session.add(update)
     session.flush()
     record(session, actor, AuditAction.UPDATE, "notice", original.id, now=now,
-           summary=f"update drafted as notice {update.id}", detail={"update_id": update.id})
+           summary=f"Update drafted as notice {update.id}", detail={"update_id": update.id})
+    record(session, actor, AuditAction.COMPOSE, "notice", update.id, now=now, summary=f"Update of notice {original.id}")
     return update

@@ -13,6 +13,7 @@ from messages.db import Base, utcnow
 
 
 class Role(StrEnum):
+    VIEWER = "viewer"  # reads notices, delivery, subscribers, the audit log and petitions (not internal notes)
     EDITOR = "editor"  # composes and submits
     APPROVER = "approver"  # also approves, rejects, schedules and sends other officers' notices
     ADMIN = "admin"  # also manages officers and API keys
@@ -64,7 +65,9 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(120))  # officer username, "api:<key id>" prefixed by the officer
-    via: Mapped[str] = mapped_column(String(16))  # console, api, cli, system
+    via: Mapped[str] = mapped_column(String(16))  # console, api, cli, demo, system
+    key_id: Mapped[str | None] = mapped_column(String(32), default=None)  # the API key that acted, if one did
+    key_mode: Mapped[str | None] = mapped_column(String(8), default=None)  # test or live
     action: Mapped[str] = mapped_column(String(32))
     subject_type: Mapped[str] = mapped_column(String(16))  # notice, case, faq, officer, api_key, translation
     subject_id: Mapped[str] = mapped_column(String(64))

@@ -18,7 +18,7 @@ from messages.cap import build_alert
 from messages.compose import LocalisedNotice
 from messages.i18n import LANGUAGES, Language
 from messages.models import Notice
-from messages.notices import alert_header, free_text_versions
+from messages.notices import alert_header, free_text_versions, untranslated_languages
 from scheduler.audience import audience_by_district
 from scheduler.fanout import notice_audience
 from scheduler.sending import get_notice, prepare_free_text
@@ -45,6 +45,8 @@ class NoticePreview:
     audience: dict[str, dict[str, int]]  # channel → language → residents
     districts: dict[str, int]  # district key (and "whole_city") → LINE residents following it
     district_names: dict[str, str] = field(default_factory=dict)
+    # Languages in which the free text would not be read translated (the engine failed, or it is held).
+    untranslated: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -81,6 +83,7 @@ def build_preview(services: Services, notice_id: int, *, translate: bool = True)
         districts = audience_by_district(session, services.glossary, channel="line", topic=notice.topic,
                                          districts=notice.districts, training=notice.training)
         header = alert_header(notice, settings.cap.sender)
+        untranslated = untranslated_languages(session, notice, settings.languages)
         session.expunge(notice)
     composer = services.composer
     localised = composer.compose_all(notice, list(settings.languages), free or None)
@@ -101,4 +104,4 @@ def build_preview(services: Services, notice_id: int, *, translate: bool = True)
     return NoticePreview(notice_id=notice_id, languages=languages,
                          facebook_post=post_text(posted) if post_languages and posted else None,
                          cap_xml=cap.decode("utf-8"), audience=audience, districts=districts,
-                         district_names=names)
+                         district_names=names, untranslated=untranslated)

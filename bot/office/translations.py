@@ -18,6 +18,7 @@ from bot.office.audit import AuditAction, record
 from channels.base import utf16_length
 from messages.i18n import LANGUAGES, UnknownLanguage, get_language
 from messages.models import Notice, NoticeTranslation, TranslationOrigin
+from messages.text import normalise_newlines, text_problem
 from messages.translate import remember
 
 # Waiting for a person: machine translated, held without text (the engine failed under the "hold" policy: origin
@@ -82,7 +83,10 @@ def review_translation(session: Session, actor: Actor, translation_id: int, text
         raise ReviewError("no_source", f"notice {notice.id} has no text of its own to translate")
     if row.language == notice.free_text_lang:
         raise ReviewError("source_language", "this is the language the notice was written in")
-    text = text.strip()
+    problem = text_problem(normalise_newlines(text), multiline=True)
+    if problem:
+        raise ReviewError("refused_text", f"the translation {problem}")
+    text = normalise_newlines(text).strip()
     if not text:
         raise ReviewError("empty", "the translation is empty")
     if utf16_length(text) > MAX_TEXT_UNITS:
@@ -119,13 +123,17 @@ def questions_from_lines(text: str) -> list[str]:
 
 def _check(questions: Sequence[str], answer: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not questions:
+    if any(text_problem(q) for q in questions):
+        errors["questions"] = "refused_text"
+    elif not questions:
         errors["questions"] = "empty"
     elif len(questions) > MAX_QUESTIONS:
         errors["questions"] = "too_many"
     elif any(len(q) > MAX_QUESTION_CHARS for q in questions):
         errors["questions"] = "too_long"
-    if not answer:
+    if text_problem(answer, multiline=True):
+        errors["answer"] = "refused_text"
+    elif not answer:
         errors["answer"] = "empty"
     elif utf16_length(answer) > MAX_TEXT_UNITS:
         errors["answer"] = "too_long"
@@ -147,7 +155,7 @@ def save_faq_entry(session: Session, actor: Actor, key: str, language: str, *, q
     if category is None:
         raise FaqEditError({"_": "unknown_key"})
     cleaned = [" ".join(q.split()) for q in questions if q.strip()]
-    answer = answer.strip()
+    answer = normalise_newlines(answer).strip()
     errors = _check(cleaned, answer)
     if errors:
         raise FaqEditError(errors)

@@ -202,8 +202,9 @@ def not_found_page() -> Response:
 
 
 def is_public(notice: Notice) -> bool:
-    """Whether residents may see the notice: it went out (drafts and schedules are the officers')."""
-    return notice.sent_at is not None and notice.status in PUBLIC_STATUSES
+    """Whether residents may see the notice: it went out (drafts and schedules are the officers'), and not from a
+    test key's sandbox (those reach nobody; an officer's drill is shown, marked TEST)."""
+    return notice.sent_at is not None and notice.status in PUBLIC_STATUSES and not notice.sandboxed
 
 
 def notice_state(notice: Notice, now: datetime) -> str | None:
@@ -238,13 +239,16 @@ def notice_page(notice_id: int) -> Response:
             return cached
         free_text = free_text_versions(session, notice).get(choice.code)
         earlier = notice.references
-        earlier_id = earlier.id if earlier is not None and is_public(earlier) else None
+        # Links stay within the notice's world: a training notice never points at a live one, nor the reverse.
+        same_world = earlier is not None and bool(earlier.training) == bool(notice.training)
+        earlier_id = earlier.id if same_world and is_public(earlier) else None
         update_id = None
         if state == "superseded":
             update_id = session.scalar(
                 select(Notice.id)
                 .where(Notice.references_id == notice.id, Notice.msg_type == MsgType.UPDATE.value,
-                       Notice.sent_at.is_not(None))
+                       Notice.sent_at.is_not(None), Notice.training.is_(bool(notice.training)),
+                       Notice.sandboxed.is_(False))
                 .order_by(Notice.id.desc())
                 .limit(1)
             )

@@ -16,7 +16,8 @@ from scheduler.audience import TOPIC_BITS, Subscriber, district_bit
 EDITOR = Actor("ed-lin", Role.EDITOR)
 OTHER_EDITOR = Actor("ed-huang", Role.EDITOR)
 APPROVER = Actor("ap-chen", Role.APPROVER)
-TEST_KEY_APPROVER = Actor("ap-chen", Role.APPROVER, via="api", key_mode="test")
+SECOND_APPROVER = Actor("ap-wu", Role.APPROVER)
+TEST_KEY_APPROVER = Actor("ap-chen", Role.APPROVER, via="api", key_mode="test", key_id="k" * 12)
 
 
 @pytest.fixture

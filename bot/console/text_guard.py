@@ -1,0 +1,55 @@
+"""Text refused at the console's door: every form field and query parameter is checked before any view runs.
+
+A value holding control characters, NUL, lone surrogates, non-characters or bidirectional overrides
+(``messages.text``) is refused with a page naming the field, and nothing is stored. The compose, edit and
+Update forms name their fields themselves, next to each field (the composer checks them), so they pass here.
+"""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from bot.console import blueprint
+from bot.console.ui import translate
+from messages.text import normalise_newlines, text_problem
+
+# Views whose form is checked field by field where it is shown again: the notice forms (the composer names each).
+CHECKED_BY_THEIR_FORM = frozenset({"console.compose", "console.edit", "console.update"})
+MULTI_LINE_FIELDS = frozenset({"free_text", "reason", "note", "text", "questions", "answer"})
+
+
+class TextRefusedAtDoor(Exception):
+    def __init__(self, problems: dict[str, str], status: int) -> None:
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in problems.items()))
+        self.problems = problems
+        self.status = status
+
+
+def _problems(values, *, form: bool) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    found: dict[str, str] = {}
+    for name, value in values.items(multi=True):
+        shown = name if not text_problem(name) else ascii(name)
+        multiline = form and name in MULTI_LINE_FIELDS
+        problem = text_problem(name) or text_problem(normalise_newlines(value) if multiline else value,
+                                                     multiline=multiline)
+        if problem:
+            found.setdefault(shown, problem)
+    return found
+
+
+@blueprint.before_request
+def refuse_bad_text() -> None:
+    refused = _problems(request.args, form=False)
+    if refused:
+        raise TextRefusedAtDoor(refused, 400)
+    if request.method == "POST" and request.endpoint not in CHECKED_BY_THEIR_FORM:
+        refused = _problems(request.form, form=True)
+        if refused:
+            raise TextRefusedAtDoor(refused, 422)
+
+
+@blueprint.errorhandler(TextRefusedAtDoor)
+def _refused_page(exc: TextRefusedAtDoor) -> tuple[str, int]:
+    lines = [translate("text.refused_field", field=name, reason=reason) for name, reason in exc.problems.items()]
+    return render_template("console/error.html", title=translate("text.refused_title"),
+                           message=translate("text.refused", fields="; ".join(lines))), exc.status

@@ -1,0 +1,152 @@
+"""Who may do what to a notice: the rules, in one place, for every door (console, API, command line, demo).
+
+``check(actor, notice, verb)`` raises when the rules refuse; ``allowed`` and ``allowed_actions`` ask the
+same question for buttons and the API's ``actions``. The rules:
+
+- Training stays training: a test API key reads and acts only on sandboxed notices (those made with a
+  test key); an Update or Cancel is made in its original's world, so one of a live notice is live.
+- Two different people: a live notice is approved (or rejected) only by an officer with the approver
+  role who neither wrote it, changed its content nor submitted it (its ``contributors``).
+- A notice nobody would receive cannot be submitted, scheduled or sent (the desk counts the audience).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, true
+
+from bot.office.accounts import Actor, Permission, PermissionDenied
+from messages.models import MsgType, Notice, NoticeStatus
+from scheduler.sending import SENDABLE, NoticeActionError
+
+EDITABLE = (NoticeStatus.DRAFT, NoticeStatus.REJECTED)
+UNSENT = (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED, NoticeStatus.REJECTED, NoticeStatus.APPROVED,
+          NoticeStatus.SCHEDULED)
+ON_AIR = (NoticeStatus.SENDING, NoticeStatus.SENT)
+
+
+class Verb(StrEnum):
+    READ = "read"
+    EDIT = "edit"
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SEND = "send"
+    SCHEDULE = "schedule"
+    CANCEL = "cancel"
+    UPDATE = "update"
+
+
+# The rule each refusal names, so a caller (and an API client) can tell them apart.
+TEST_KEY_RULE = "test keys act only on sandboxed notices"
+SECOND_OFFICER_RULE = "a live notice needs a second officer"
+
+
+class RuleRefused(PermissionDenied):
+    """Refused by one of the desk's rules (not only by a role); ``rule`` names it."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(f"{message} ({rule})")
+        self.rule = rule
+
+
+def contributors(notice: Notice) -> set[str]:
+    """Everyone who wrote, changed or submitted the notice: none of them may approve it when it is live."""
+    return {name for name in (notice.author, *(notice.contributors or ())) if name}
+
+
+def add_contributor(notice: Notice, username: str) -> None:
+    if username not in (notice.contributors or []):
+        notice.contributors = [*(notice.contributors or []), username]
+
+
+def _world(actor: Actor, notice: Notice) -> None:
+    if actor.is_test_key and not notice.sandboxed:
+        what = "an officer's training notice" if notice.training else "a live notice"
+        raise RuleRefused(TEST_KEY_RULE, f"notice {notice.id} is {what}; a test API key may read and act only on "
+                                         "notices made with test keys: use a live key")
+
+
+def _status(notice: Notice, allowed: tuple[NoticeStatus, ...], doing: str) -> None:
+    if notice.status not in allowed:
+        raise NoticeActionError(f"notice {notice.id} is {notice.status}; {doing}")
+
+
+def _second_officer(actor: Actor, notice: Notice, doing: str) -> None:
+    if actor.username in contributors(notice):
+        raise RuleRefused(SECOND_OFFICER_RULE, f"{actor.username} wrote, changed or submitted notice {notice.id}, "
+                                               f"so another approver must {doing} it")
+
+
+def check(actor: Actor, notice: Notice, verb: Verb) -> None:
+    """Raise PermissionDenied (a role or a rule) or NoticeActionError (the notice's state) if the rules refuse."""
+    actor.require(Permission.VIEW)
+    _world(actor, notice)
+    live = not notice.training
+    if verb is Verb.READ:
+        return
+    if verb is Verb.EDIT:
+        actor.require(Permission.COMPOSE)
+        _status(notice, EDITABLE, "only drafts and rejected notices change")
+    elif verb is Verb.SUBMIT:
+        actor.require(Permission.COMPOSE)
+        _status(notice, EDITABLE, "only drafts and rejected notices are submitted")
+    elif verb is Verb.APPROVE:
+        if live:
+            actor.require(Permission.APPROVE)
+            _status(notice, (NoticeStatus.SUBMITTED,), "a live notice is submitted first")
+            _second_officer(actor, notice, "approve")
+        else:
+            actor.require(Permission.COMPOSE)
+            _status(notice, (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED), "only drafts and submitted notices are "
+                                                                          "approved")
+    elif verb is Verb.REJECT:
+        actor.require(Permission.APPROVE)
+        _status(notice, (NoticeStatus.SUBMITTED,), "only submitted notices can be rejected")
+        if live:
+            _second_officer(actor, notice, "reject")
+    elif verb in (Verb.SEND, Verb.SCHEDULE):
+        actor.require(Permission.SEND if live else Permission.COMPOSE)
+        _status(notice, SENDABLE, "approve it before sending or scheduling it")
+        if verb is Verb.SCHEDULE and notice.msg_type == MsgType.CANCEL:
+            raise NoticeActionError(f"notice {notice.id} is a Cancel: send it now, it cannot wait for a schedule")
+    elif verb is Verb.CANCEL:
+        _check_cancel(actor, notice, live)
+    elif verb is Verb.UPDATE:
+        actor.require(Permission.COMPOSE)
+        _status(notice, ON_AIR, "only a notice that went out can be updated")
+        if notice.msg_type == MsgType.CANCEL:
+            raise NoticeActionError(f"notice {notice.id} is a Cancel; it cannot be updated")
+
+
+def _check_cancel(actor: Actor, notice: Notice, live: bool) -> None:
+    if notice.status in UNSENT:
+        own_draft = notice.author == actor.username and notice.status in (*EDITABLE, NoticeStatus.SUBMITTED)
+        if own_draft:
+            actor.require(Permission.COMPOSE)
+        else:
+            actor.require(Permission.SEND if live else Permission.COMPOSE)
+        return
+    _status(notice, ON_AIR, "it is no longer in force")
+    if notice.msg_type == MsgType.CANCEL:
+        raise NoticeActionError(f"notice {notice.id} is itself a Cancel")
+    actor.require(Permission.SEND if live else Permission.COMPOSE)
+
+
+def allowed(actor: Actor, notice: Notice, verb: Verb) -> bool:
+    try:
+        check(actor, notice, verb)
+    except (PermissionDenied, NoticeActionError):
+        return False
+    return True
+
+
+def allowed_actions(actor: Actor, notice: Notice) -> set[Verb]:
+    """Every verb the rules would accept now (the audience is the desk's to count)."""
+    return {verb for verb in Verb if verb is not Verb.READ and allowed(actor, notice, verb)}
+
+
+def visible_to(actor: Actor) -> ColumnElement[bool]:
+    """Which notices a caller may list: a test key sees only notices made with test keys."""
+    return Notice.sandboxed.is_(True) if actor.is_test_key else true()

@@ -82,7 +82,7 @@ def main() -> None:
         notice_id = notice.id
         desk.submit_notice(session, editor, notice_id, glossary=services.glossary, channels=services.channel_limits,
                            now=now)
-        desk.approve_notice(session, approver, notice_id, now=now)
+    desk.approve_notice(services.dispatch, approver, notice_id, now=now)
     preview = build_preview(services, notice_id)
     desk.send_notice_now(services.dispatch, approver, notice_id, channels=services.channel_limits)
 

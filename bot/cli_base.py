@@ -125,7 +125,10 @@ class AppContext:
             except (OSError, UnicodeDecodeError) as exc:
                 raise UserError(f"--password-file: cannot read {password_file}: {exc}") from None
         elif password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
+            try:
+                password = sys.stdin.readline().rstrip("\r\n")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UserError(f"--password-stdin: cannot read standard input: {exc}") from None
         else:
             password = click.prompt(f"Password for {username}", hide_input=True, err=True)
         now = datetime.now(UTC)

@@ -73,7 +73,7 @@ def authenticate() -> None:
         except InvalidApiKey as exc:
             raise _unauthorized(str(exc), error="invalid_token") from None
         key_id = key.key_id
-        g.actor = actor_of(officer, via="api", key_mode=key.mode)
+        g.actor = actor_of(officer, via="api", key_mode=key.mode, key_id=key.key_id)
     limits = _limits()
     wait = math.ceil(limits.wait_for(key_id))
     if wait:

@@ -7,11 +7,14 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from bot.office.accounts import authenticate
 from bot.office.api_keys import verify_api_key
 from bot.office.audit import entries
+from bot.office.models import AuditEntry
 from tests.support.cli import run
+from tests.support.officers import as_officer, officers
 
 
 def test_officer_add_prints_a_password_that_signs_in(capsys, services):
@@ -35,7 +38,9 @@ def test_a_password_can_come_from_stdin(capsys, services, monkeypatch):
 @pytest.mark.parametrize(("args", "message"), [
     (("officer", "add", "Bad Name", "--role", "editor"), "is not a username"),
     (("officer", "password", "nobody"), "there is no officer called nobody"),
-    (("apikey", "create", "--officer", "nobody", "--name", "x"), "there is no officer called nobody"),
+    (("apikey", "create", "--by", "nobody", "--password-file", "/nonexistent/file", "--name", "x"),
+     "--password-file: cannot read /nonexistent/file"),
+    (("officer", "add", "lin", "--role", "editor", "--name", "Lin\x1b[31m"), "--name"),
     (("apikey", "revoke", "0123456789ab"), "there is no API key 0123456789ab"),
 ])
 def test_mistakes_are_one_line_with_status_2(capsys, services, args, message):
@@ -56,9 +61,12 @@ def test_demo_officers_get_fresh_passwords_each_run(capsys, services):
         assert authenticate(session, "demo-editor", again["demo-editor"], now=datetime.now(UTC))
 
 
-def test_an_api_key_is_printed_once_listed_without_its_secret_and_revoked(capsys, services):
-    run(capsys, "officer", "add", "ed-lin", "--role", "editor")
-    code, out, _ = run(capsys, "apikey", "create", "--officer", "ed-lin", "--name", "newsroom script")
+def test_an_api_key_is_printed_once_listed_without_its_secret_and_revoked(capsys, services, tmp_path):
+    """A key is created by its own officer, who gives their password: nobody mints one for somebody else."""
+    officers(services.session_factory, **{"ed-lin": "editor"})
+    code, _, err = run(capsys, "apikey", "create", "--name", "x", *as_officer(tmp_path, "ed-lin", "someone else's"))
+    assert code == 2 and "wrong username or password" in err
+    code, out, _ = run(capsys, "apikey", "create", "--name", "newsroom script", *as_officer(tmp_path, "ed-lin"))
     key = out.strip()
     assert code == 0 and key.startswith("cvk_test_")
     _, listing, _ = run(capsys, "apikey", "list")
@@ -67,3 +75,6 @@ def test_an_api_key_is_printed_once_listed_without_its_secret_and_revoked(capsys
     assert run(capsys, "apikey", "revoke", key_id)[0] == 0
     with services.session_factory.begin() as session, pytest.raises(Exception, match="revoked"):
         verify_api_key(session, key, now=datetime.now(UTC))
+    with services.session_factory() as session:
+        created = session.scalar(select(AuditEntry).where(AuditEntry.action == "create_api_key"))
+    assert (created.actor, created.via) == ("ed-lin", "cli")

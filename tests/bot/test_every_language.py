@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.conversation.texts import BotTexts
 from messages.i18n import LANGUAGES
+from tests.support.officers import as_officer, officers
 from tests.support.sandbox import users
 
 DESCRIPTIONS = {  # "The drain in front of my house is blocked and the street floods when it rains."
@@ -89,8 +90,9 @@ def test_onboarding_and_a_petition_in(code, stack, tmp_path):
 
     # an officer changes the status: the resident is told in their language
     before = len(stack.inbox(user))
+    officers(stack.services.session_factory, **{"officer-lin": "editor"})
     result = CliRunner().invoke(cli, ["--config", str(tmp_path / "config.yaml"), "case", "update", number,
-                                      "--status", "in_progress", "--by", "officer-lin"])
+                                      "--status", "in_progress", *as_officer(tmp_path, "officer-lin")])
     assert result.exit_code == 0, result.output
     assert "told on LINE" in result.output
     update = stack.wait_for_messages(user, before + 1)[before]

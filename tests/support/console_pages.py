@@ -20,7 +20,7 @@ SOURCE = "颱風期間旗津渡輪停駛，請改搭公車。"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FAQ_KEYS = ("city_hotline", "emergency_numbers", "typhoon_day_off")  # a small FAQ: the index rebuilds quickly
 PAGES = ("/console/translations", "/console/faq", "/console/faq/city_hotline/en", "/console/cases",
-         "/console/cases/{case}", "/console/subscribers", "/console/audit", "/console/officers")
+         "/console/cases/{case}", "/console/subscribers", "/console/audit", "/console/officers", "/console/api-keys")
 
 
 class Officer:

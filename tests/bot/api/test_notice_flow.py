@@ -21,7 +21,7 @@ def test_compose_preview_approve_send_and_report(world):
     assert created.headers["Location"] == f"/api/v1/notices/{notice['id']}"
     assert notice["status"] == "draft" and notice["training"] is False and notice["author"] == "editor"
     assert notice["districts"] == ["lingya", "cianjhen"] and notice["topic"] == "disaster"
-    assert notice["actions"] == {"edit": True, "approve": False, "send": False}
+    assert {name for name, may in notice["actions"].items() if may} == {"edit", "submit", "cancel"}
     url = notice["url"]
 
     preview = client.get(f"{url}/preview", headers=editor)
@@ -37,7 +37,7 @@ def test_compose_preview_approve_send_and_report(world):
     assert submitted.status_code == 200 and submitted.get_json()["status"] == "submitted"
 
     own = problem(client.post(f"{url}/approve", headers=editor), 403)
-    assert "approve" in own["detail"]
+    assert "approve needs another role" in own["detail"]
     assert client.get(url, headers=approver).get_json()["actions"]["approve"] is True
 
     approved = client.post(f"{url}/approve", headers=approver)
@@ -70,6 +70,10 @@ def test_compose_preview_approve_send_and_report(world):
                                   .order_by(AuditEntry.id)).all()
     assert [tuple(a) for a in actions] == [("editor", "compose", "api"), ("editor", "submit", "api"),
                                            ("approver", "approve", "api"), ("approver", "send", "api")]
+    with world.services.session_factory() as session:
+        keys = set(session.execute(select(AuditEntry.key_id, AuditEntry.key_mode)
+                                   .where(AuditEntry.subject_type == "notice")).all())
+    assert {mode for _key, mode in keys} == {"live"} and len(keys) == 2  # each row names the key that acted
 
 
 def test_an_update_and_a_cancel_of_a_sent_notice(world):
@@ -97,10 +101,16 @@ def test_an_update_and_a_cancel_of_a_sent_notice(world):
     cancelled = client.post(f"{url}/cancel", headers=approver)
     assert cancelled.status_code == 200, cancelled.get_json()
     body = cancelled.get_json()
-    assert body["cancellation"]["msg_type"] == "Cancel"
-    assert body["cancellation"]["references_id"] == body["notice"]["id"]
-    assert body["notice"]["status"] == "cancelled" and body["cancellation"]["status"] in ("sending", "sent")
-    assert body["cancellation"]["training"] is False
+    cancellation = body["cancellation"]
+    assert cancellation["msg_type"] == "Cancel" and cancellation["references_id"] == body["notice"]["id"]
+    assert cancellation["training"] is False and cancellation["status"] == "submitted"
+    assert body["notice"]["status"] in ("sending", "sent")  # nothing withdrawn until a second officer agrees
+    second = problem(client.post(f"{cancellation['url']}/approve", headers=approver), 403)
+    assert second["rule"] == "a live notice needs a second officer"
+    other = auth(world.key("approver-2", "approver"))
+    assert client.post(f"{cancellation['url']}/approve", headers=other).status_code == 200
+    assert client.post(f"{cancellation['url']}/send", headers=other).status_code == 202
+    assert client.get(url, headers=approver).get_json()["status"] == "cancelled"
     problem(client.post(f"{url}/cancel", headers=approver), 409)  # already cancelled
 
 
@@ -129,10 +139,15 @@ def test_edit_reject_resubmit_and_schedule(world):
 
     client.post(f"{url}/submit", headers=editor)
     problem(client.post(f"{url}/schedule", headers=approver, json={"at": "2099-10-03T09:00"}), 409)  # not approved
-    client.post(f"{url}/approve", headers=approver)
+    untranslated = problem(client.post(f"{url}/approve", headers=approver), 422)  # no translation engine here
+    assert "acknowledge_untranslated" in untranslated["errors"]
+    assert client.get(url, headers=approver).get_json()["status"] == "submitted"
+    client.post(f"{url}/approve", headers=approver, json={"acknowledge_untranslated": True})
     scheduled = client.post(f"{url}/schedule", headers=approver, json={"at": "2099-10-03T09:00"})
     assert scheduled.status_code == 200, scheduled.get_json()
     assert scheduled.get_json()["status"] == "scheduled"
     assert scheduled.get_json()["send_at"] == "2099-10-03T01:00:00+00:00"
     recurring = client.post(f"{url}/schedule", headers=approver, json={"cron": "0 9 * * 1"})
     assert recurring.status_code == 200 and recurring.get_json()["recurrence"] == "0 9 * * 1"
+    too_often = problem(client.post(f"{url}/schedule", headers=approver, json={"cron": "*/15 * * * *"}), 403)
+    assert too_often["rule"].startswith("a live recurrence fires at most once")

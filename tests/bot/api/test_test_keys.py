@@ -41,8 +41,8 @@ def test_a_test_key_cannot_approve_send_or_schedule_a_live_notice(world):
 
     submitted = _live_notice(world, editor)
     refused = problem(client.post(f"{submitted}/approve", headers=approver_test), 403)
-    assert "test API key" in refused["detail"]
-    assert client.get(submitted, headers=approver_test).get_json()["actions"]["approve"] is False
+    assert "test API key" in refused["detail"] and refused["rule"] == "test keys act only on sandboxed notices"
+    problem(client.get(submitted, headers=approver_test), 403)  # it cannot even read a live notice
 
     approved = _live_notice(world, editor, approver_live, approve=True)
     problem(client.post(f"{approved}/send", headers=approver_test), 403)

@@ -42,13 +42,13 @@ def site(tmp_path_factory):
             kind.id, params, free_text="請民眾提早準備防颱物資。"), now=now)
         desk.submit_notice(session, EDITOR, sent.id, glossary=services.glossary, channels=services.channel_limits,
                            now=now)
-        desk.approve_notice(session, APPROVER, sent.id, now=now)
         draft = desk.compose_notice(session, services.composer, EDITOR, desk.NoticeInput(
             "dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True), now=now)
         case = open_case(session, channel="line", user_id="U" + "9" * 32, language="vi", category="roads",
                          district="lingya", description="Ổ gà lớn trên đường Sanduo.", location=None, photo=None,
                          now=now)
         ids = {"sent": sent.id, "draft": draft.id, "case": case.number}
+    desk.approve_notice(services.dispatch, APPROVER, ids["sent"], acknowledge_untranslated=True, now=now)
     desk.send_notice_now(services.dispatch, APPROVER, ids["sent"], channels=services.channel_limits)
     with services.session_factory.begin() as session:
         row = session.query(NoticeTranslation).filter_by(notice_id=ids["sent"], language="vi").one_or_none()
@@ -86,7 +86,7 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
         "/console/compose?kind=typhoon_land_warning&example=1", sent, draft, f"{sent}/delivery", f"{draft}/edit",
         f"{sent}/update", "/console/translations",
         "/console/faq", "/console/faq/emergency_numbers/en", "/console/cases", f"/console/cases/{ids['case']}",
-        "/console/subscribers", "/console/audit", "/console/officers", "/console/notices/999999",
+        "/console/subscribers", "/console/audit", "/console/officers", "/console/api-keys", "/console/notices/999999",
     ]
     public_pages = [f"/n/{ids['sent']}?lang={lang}" for lang in ("zh-Hant", "en", "th", "my", "km", "vi")]
     public_pages += ["/notices?lang=zh-Hant", "/notices?lang=en", "/notices?lang=ja", "/n/999999?lang=en"]

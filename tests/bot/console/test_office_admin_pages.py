@@ -41,7 +41,7 @@ def test_assigning_and_changing_a_case_stores_events_and_audit_entries(app, serv
     assert "The case is now “in progress”." in told and "The resident could not be told" in told
     assert admin.post(f"/console/cases/{number}/note", {"note": "Call the contractor on Monday."}).status_code == 303
     refused = admin.post(f"/console/cases/{number}/assign", {"assignee": "nobody"})
-    assert "Choose an active officer" in text(html(admin.get(refused.headers["Location"])))
+    assert "no active officer called 'nobody'" in text(html(admin.get(refused.headers["Location"])))
     refused = admin.post(f"/console/cases/{number}/status", {"status": "in_progress", "note": " "})
     assert "already “in progress”" in text(html(admin.get(refused.headers["Location"])))
 
@@ -52,7 +52,9 @@ def test_assigning_and_changing_a_case_stores_events_and_audit_entries(app, serv
     assert [(e.status, e.note, e.internal) for e in events] == [
         ("received", None, False), ("assigned", None, False), ("in_progress", "Đội sửa đường đã đến.", False),
         ("in_progress", "Call the contractor on Monday.", True)]
-    assert audit_actions(services, "case", number) == ["assign_case", "case_status", "case_note"]
+    recorded = audit_actions(services, "case", number)
+    assert [a for a in recorded if not a.startswith("read_")] == ["assign_case", "case_status", "case_note"]
+    assert "read_case" in recorded  # each page view of a resident's petition is recorded too
 
     tree = html(admin.get(f"/console/cases/{number}"))
     history = [" ".join(row.text_content().split()) for row in tree.xpath("//tr[@class='internal-note']")]
@@ -144,17 +146,18 @@ def test_creating_an_officer_and_an_api_key_shows_each_secret_once(app, services
     with services.session_factory.begin() as session:
         assert authenticate(session, "ap-kao", password, now=datetime.now(UTC)).role == "approver"
 
+    # A key belongs to the officer who creates it: an admin cannot mint one for somebody else.
     response = admin.post("/console/api-keys", {"officer": "ap-kao", "name": "CWA importer", "mode": "test"})
     assert response.status_code == 200
     key = text(html(response), "//code[@id='secret-value']")
-    assert key.startswith("cvk_test_") and key not in admin.get("/console/officers").get_data(as_text=True)
+    assert key.startswith("cvk_test_") and key not in admin.get("/console/api-keys").get_data(as_text=True)
     with services.session_factory.begin() as session:
         stored, officer = verify_api_key(session, key, now=datetime.now(UTC))
         key_id = stored.key_id
-        assert officer.username == "ap-kao"
-    assert admin.post("/console/api-keys", {"officer": "ap-kao", "name": " ", "mode": "live"}).status_code == 422
-    listed = table_rows(html(admin.get("/console/officers")), "API keys")
-    assert listed[key_id][:3] == ["CWA importer", "test", "ap-kao"]
+        assert officer.username == "ad-wu"
+    assert admin.post("/console/api-keys", {"name": " ", "mode": "live"}).status_code == 422
+    listed = table_rows(html(admin.get("/console/api-keys")), "API keys")
+    assert listed[key_id][:3] == ["CWA importer", "test", "ad-wu"]
 
     assert admin.post(f"/console/api-keys/{key_id}/revoke").status_code == 303
     with services.session_factory() as session:
@@ -181,3 +184,21 @@ def test_creating_an_officer_and_an_api_key_shows_each_secret_once(app, services
     assert audit_actions(services, "api_key", key_id) == ["create_api_key", "revoke_api_key"]
     # After a secret was shown on a form's own address, switching language goes back to the officers page.
     assert admin.get("/console/officers/new").status_code == 302
+
+
+def test_each_officer_keeps_their_own_api_keys_and_an_admin_sees_and_revokes_all(app, services):
+    editor, admin = Officer(app, "ed-lin"), Officer(app, "ad-wu")
+    mine = text(html(editor.post("/console/api-keys", {"name": "newsroom script", "mode": "live"})),
+                "//code[@id='secret-value']")
+    theirs = text(html(admin.post("/console/api-keys", {"name": "admin script", "mode": "test"})),
+                  "//code[@id='secret-value']")
+    with services.session_factory.begin() as session:
+        mine_id = verify_api_key(session, mine, now=datetime.now(UTC))[0].key_id
+        theirs_id = verify_api_key(session, theirs, now=datetime.now(UTC))[0].key_id
+    assert set(table_rows(html(editor.get("/console/api-keys")), "API keys")) == {mine_id}
+    assert set(table_rows(html(admin.get("/console/api-keys")), "API keys")) == {mine_id, theirs_id}
+    assert editor.post(f"/console/api-keys/{theirs_id}/revoke").status_code == 404  # not theirs to revoke
+    assert admin.post(f"/console/api-keys/{mine_id}/revoke").status_code == 303
+    with services.session_factory() as session:
+        revoked = dict(session.execute(select(ApiKey.key_id, ApiKey.revoked_at)).all())
+    assert revoked[mine_id] is not None and revoked[theirs_id] is None

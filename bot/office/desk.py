@@ -114,7 +114,7 @@ def edit_notice(session: Session, composer: Composer, actor: Actor, notice_id: i
     notice = load(session, actor, notice_id, Verb.EDIT)
     fresh = _build(composer, actor, data, now=now, training=bool(notice.training),
                    sandboxed=bool(notice.sandboxed))
-    changed = [name for name in CONTENT_FIELDS if getattr(notice, name) != getattr(fresh, name)]
+    changed = _changed_fields(notice, fresh)
     for name in CONTENT_FIELDS:
         setattr(notice, name, getattr(fresh, name))
     notice.translations.clear()  # the free text may have changed: translate it again
@@ -123,6 +123,19 @@ def edit_notice(session: Session, composer: Composer, actor: Actor, notice_id: i
     record(session, actor, AuditAction.EDIT, "notice", notice.id, now=now,
            summary=", ".join(changed) or "no change", detail={"changed": changed})
     return notice
+
+
+def _changed_fields(notice: Notice, fresh: Notice) -> list[str]:
+    """What an edit changed, parameters by name, for the notice's history."""
+    changed = []
+    for name in CONTENT_FIELDS:
+        before, after = getattr(notice, name), getattr(fresh, name)
+        if name == "params":
+            changed += [f"params.{key}" for key in sorted(set(before or {}) | set(after or {}))
+                        if (before or {}).get(key) != (after or {}).get(key)]
+        elif before != after:
+            changed.append(name)
+    return changed
 
 
 def submit_notice(session: Session, actor: Actor, notice_id: int, *, glossary: Glossary,

@@ -26,10 +26,11 @@ PAGES = ("/console/translations", "/console/faq", "/console/faq/city_hotline/en"
 class Officer:
     """A signed-in officer's browser: the test client, with the CSRF token put into every POST."""
 
-    def __init__(self, app, username: str, ui_lang: str = "en") -> None:
+    def __init__(self, app, username: str, ui_lang: str = "en", *, password: str | None = None) -> None:
         self.client = app.test_client()
         token = self._token(self.client.get("/console/login"))
-        response = self.client.post("/console/login", data={"username": username, "password": PASSWORDS[username],
+        response = self.client.post("/console/login", data={"username": username,
+                                                            "password": password or PASSWORDS[username],
                                                             "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)
         self.token = self._token(self.client.get("/console/audit"))  # a new session (and token) at sign-in

@@ -34,3 +34,12 @@ def password_file(directory: Path, password: str = PASSWORD) -> Path:
 def as_officer(directory: Path, username: str, password: str = PASSWORD) -> list[str]:
     """The options that make a civicast command act as this officer."""
     return ["--by", username, "--password-file", str(password_file(directory, password))]
+
+
+def api_key(session_factory, username: str, role: str = "editor", *, mode: str = "live") -> str:  # type: ignore[no-untyped-def]
+    """A new API key of this officer (created if missing), as the Authorization header's value."""
+    from bot.office.api_keys import create_api_key
+
+    with session_factory.begin() as session:
+        add_officer(session, username, role)
+        return f"Bearer {create_api_key(session, username, name=f'{username} {mode} key', mode=mode)[1]}"

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from bot.office import desk
 from bot.office.accounts import PermissionDenied
-from bot.office.notice_rules import RuleRefused, Verb, allowed
 from bot.office.audit import entries
+from bot.office.notice_rules import RuleRefused, Verb, allowed
 from bot.office.preview import build_preview
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.params import InvalidParameters

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.office import desk
 from bot.office.accounts import PermissionDenied
 from bot.office.models import AuditEntry
-from bot.office.notice_rules import RuleRefused, Verb, allowed_actions
+from bot.office.notice_rules import RuleRefused, allowed_actions
 from messages.models import Notice, NoticeStatus
 from messages.params import InvalidParameters
 from scheduler import sending
@@ -78,7 +78,7 @@ def test_an_officer_who_changed_a_notice_cannot_approve_it(services):
     approve(services, SECOND_APPROVER, notice_id)
     with services.session_factory() as session:
         edit = session.scalar(select(AuditEntry).where(AuditEntry.action == "edit"))
-    assert (edit.actor, edit.detail["changed"]) == ("ap-chen", ["params"])
+    assert (edit.actor, edit.detail["changed"]) == ("ap-chen", ["params.intensity"])
 
 
 def test_a_rewrite_after_rejection_starts_approval_over(services):

@@ -82,8 +82,8 @@ def nested_text_problems(value: Any, path: str, *, multiline: bool = False) -> d
         for key, item in value.items():
             key_text = str(key)
             problem = text_problem(key_text)
-            if problem:
-                found[path or key_text] = f"a field name {problem}"
+            if problem:  # named in escapes: the name itself could not even be written back in an answer
+                found[f"{path}.{ascii(key_text)}" if path else ascii(key_text)] = f"a field name {problem}"
                 continue
             found.update(nested_text_problems(item, f"{path}.{key_text}" if path else key_text, multiline=multiline))
     elif isinstance(value, (list, tuple)):

@@ -89,7 +89,9 @@ def datetime_param_problems(kinds: KindBook, data: NoticeInput) -> dict[str, str
 
 def unknown_fields(body: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, str]:
     allowed = set(allowed)
-    return {str(name): f"unknown field (fields: {', '.join(sorted(allowed))})" for name in body if name not in allowed}
+    known = ", ".join(sorted(allowed))
+    return {(ascii(name) if text_problem(str(name)) else str(name)): f"unknown field (fields: {known})"
+            for name in body if name not in allowed}
 
 
 def _optional_string(body: Mapping[str, Any], name: str, errors: dict[str, str], *, max_length: int = 200) -> None:

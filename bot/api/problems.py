@@ -69,11 +69,16 @@ def invalid(errors: Mapping[str, str], detail: str | None = None) -> Problem:
     return Problem("invalid-input", detail, errors=errors)
 
 
+def _writable(text: str) -> str:
+    """Text as it can be written back: a refused lone surrogate is shown as its escape, never re-encoded."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def problem_response(problem: Problem) -> Response:
     body: dict[str, Any] = {"type": TYPE_PREFIX + problem.slug, "title": problem.title, "status": problem.status,
-                            "detail": problem.detail, "instance": request.path}
+                            "detail": _writable(problem.detail), "instance": _writable(request.path)}
     if problem.errors is not None:
-        body["errors"] = problem.errors
+        body["errors"] = {_writable(str(name)): _writable(str(message)) for name, message in problem.errors.items()}
     if problem.rule is not None:
         body["rule"] = problem.rule
     response = jsonify(body)

@@ -171,6 +171,9 @@ class Occurrences:
     def fire(self, notice_id: int) -> CatchUp:
         """APScheduler's job for a notice: a one-off is sent (or missed); a recurring one catches up."""
         done = CatchUp()
+        if not self.is_leading():  # a deposed leader's APScheduler may run on until it is shut down
+            log.error("not sending notice %s: this scheduler no longer leads", notice_id)
+            return done
         with self.dispatch.session_factory() as session:
             notice = session.get(Notice, notice_id)
             if notice is None or notice.status != NoticeStatus.SCHEDULED:

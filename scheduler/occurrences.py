@@ -196,21 +196,35 @@ class Occurrences:
         if not self.is_leading():
             return done
         scheduled = Notice.status == NoticeStatus.SCHEDULED.value
+        plans: list[RecurrencePlan] = []
         with self.dispatch.session_factory() as session:
             one_offs = session.execute(select(Notice.id, Notice.send_at).where(
                 scheduled, Notice.recurrence.is_(None), Notice.send_at <= now).order_by(Notice.send_at)).all()
-            templates = session.scalars(select(Notice).where(scheduled, Notice.recurrence.is_not(None))).all()
-            plans = [plan_recurrence(session, template, now, self.grace) for template in templates]
+            for template in session.scalars(select(Notice).where(scheduled, Notice.recurrence.is_not(None))):
+                with self._each(template.id):
+                    plans.append(plan_recurrence(session, template, now, self.grace))
             # Copies made but never fanned out, left by a version that did the two in separate transactions.
             unfinished = session.execute(select(Notice.id, Notice.created_at).where(
                 Notice.recurrence_of.is_not(None), Notice.status == NoticeStatus.APPROVED.value)).all()
         for notice_id, send_at in one_offs:
-            self._count(self._one_off(notice_id, send_at), notice_id, done)
+            with self._each(notice_id):
+                self._count(self._one_off(notice_id, send_at), notice_id, done)
         for plan in plans:
-            self._carry_out(plan, done)
+            with self._each(plan.template_id):
+                self._carry_out(plan, done)
         for copy_id, created_at in unfinished:
-            self._count(self._one_off(copy_id, created_at, status=NoticeStatus.APPROVED), copy_id, done)
+            with self._each(copy_id):
+                self._count(self._one_off(copy_id, created_at, status=NoticeStatus.APPROVED), copy_id, done)
         return done
+
+    @staticmethod
+    @contextmanager
+    def _each(notice_id: int) -> Iterator[None]:
+        """One notice that cannot be sent (a bug, bad data) is logged and does not hold up the others."""
+        try:
+            yield
+        except Exception:
+            log.exception("catching up on notice %s failed; trying again at the next tick", notice_id)
 
     @staticmethod
     def _count(outcome: Outcome, notice_id: int, done: CatchUp) -> None:

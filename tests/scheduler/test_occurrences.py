@@ -223,3 +223,16 @@ def test_a_copy_made_but_never_fanned_out_is_completed(session_factory, world, t
     assert orphan_id in done.sent
     assert sorted(recipients_of(session_factory, orphan_id)) == sorted(users)
     assert list(occurrences_of(session_factory, template_id)) == [None]  # 08:00 counted as sent: no second copy
+
+
+def test_a_notice_that_cannot_be_planned_does_not_hold_up_the_others(session_factory, composer, world,
+                                                                       timed_dispatch, clock, caplog):
+    template_id, _ = world
+    with session_factory.begin() as session:  # stored before crons were checked
+        broken = approved_notice(session, composer)
+        broken.status, broken.recurrence, broken.send_at = NoticeStatus.SCHEDULED, "61 25 * * *", DAY_ONE
+        broken_id = broken.id
+    clock.now = EIGHT + timedelta(seconds=5)
+    done = Occurrences(timed_dispatch, misfire_grace_s=60).catch_up()
+    assert len(done.sent) == 1 and list(occurrences_of(session_factory, template_id)) == [EIGHT]
+    assert [r for r in caplog.records if f"notice {broken_id} failed" in r.getMessage() and r.exc_info]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
+from bot.office.models import AuditEntry
 from tests.bot.api.conftest import auth
 from tests.support.occurrences import FIRST, daily_notice_with_missed_occurrences
 
@@ -33,3 +36,16 @@ def test_missed_occurrences_are_listed_and_reported(world):
     one = world.client.get(f"/api/v1/notices/{sent}/report", headers=officer).get_json()
     assert one["occurrence_of"] == template_id and one["occurrence_at"] == "2026-12-03T00:00:00+00:00"
     assert one["occurrences"] is None and one["channels"]["line"]["targeted"] > 0
+
+
+def test_the_scheduler_s_sends_and_misses_are_in_the_audit_log(world):
+    world.residents(20)
+    template_id, copies = daily_notice_with_missed_occurrences(world.services, world.services.composer)
+    with world.services.session_factory() as session:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.actor == "scheduler")).all()
+    by_notice = {int(row.subject_id): row for row in rows}
+    assert {row.action for row in rows} == {"send", "missed"} and len(rows) == 3
+    assert by_notice[copies[FIRST + timedelta(days=2)]].action == "send"
+    assert by_notice[copies[FIRST]].action == "missed" and f"recurring notice {template_id}" in by_notice[
+        copies[FIRST]].summary
+    assert all(row.via == "system" and row.subject_type == "notice" for row in rows)

@@ -1,6 +1,6 @@
 """The press officers' web console: server-rendered pages that work without JavaScript, in zh-Hant and English.
 
-``blueprint`` carries every console route; the view modules add theirs when imported below.
+``blueprint`` carries every console route; the modules imported below add their routes and template helpers.
 """
 
 from __future__ import annotations
@@ -10,10 +10,4 @@ from flask import Blueprint
 blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                       static_folder="static", static_url_path="/static")
 
-from bot.console import (  # noqa: E402,F401  (routes and template helpers register themselves)
-    auth,
-    occurrences,
-    views_admin,
-    views_notices,
-    views_office,
-)
+from bot.console import auth, occurrences, views_admin, views_notices, views_office  # noqa: E402,F401

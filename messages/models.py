@@ -67,10 +67,14 @@ class Notice(Base):
     agency: Mapped[str | None] = mapped_column(String(64), default=None)  # None: the kind's agency
     effective: Mapped[datetime | None] = mapped_column(default=None)
     expires: Mapped[datetime | None] = mapped_column(default=None)
+    # When a one-off notice is sent; for a recurring notice, when its recurrence began.
     send_at: Mapped[datetime | None] = mapped_column(default=None)
     # A recurring notice is a template: at each time of its cron expression (Taipei time) a copy is sent.
     recurrence: Mapped[str | None] = mapped_column(String(120), default=None)
     recurrence_of: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), default=None)
+    # The time of the cron expression a copy is for. Unique per recurring notice, so however many
+    # schedulers try, an occurrence is sent (or recorded missed) once.
+    occurrence_at: Mapped[datetime | None] = mapped_column(default=None)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     author: Mapped[str | None] = mapped_column(String(120), default=None)
     # Officers who changed the content (edited it, wrote its Update) or submitted it, besides the author: none of
@@ -86,7 +90,10 @@ class Notice(Base):
         back_populates="notice", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_notices_status_send_at", "status", "send_at"),)
+    __table_args__ = (
+        Index("ix_notices_status_send_at", "status", "send_at"),
+        UniqueConstraint("recurrence_of", "occurrence_at", name="uq_notices_occurrence"),
+    )
 
 
 class NoticeTranslation(Base):

@@ -2,11 +2,14 @@
 
 Scheduled notices live in the ``notices`` table; every few seconds the leader's
 tick makes the job store match them (a date job for "at", a cron job for
-"recurring"), settles and expires notices, and makes abandoned deliveries
-visible. A job that could not run on time runs late within the configured
-misfire grace, or its notice is marked ``missed`` for officers to see; nothing
-is dropped silently. Several ``civicast scheduler`` processes may run on
-PostgreSQL: the one holding an advisory lock leads, the others wait.
+"recurring"), catches up on occurrences nobody sent (``scheduler.occurrences``),
+settles and expires notices, and makes abandoned deliveries visible. An
+occurrence that could not go out on time goes out late within the configured
+misfire grace, or is recorded ``missed`` for officers to see; nothing is dropped
+silently, and the database, not APScheduler, says what has gone out. Several
+``civicast scheduler`` processes may run on PostgreSQL: the one holding an
+advisory lock leads, the others wait; a leader checks that it still holds the
+lock right before it sends anything.
 """
 
 from __future__ import annotations
@@ -24,14 +27,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import Connection
 
 from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus
-from scheduler.fanout import NotDue
+from scheduler.occurrences import Leading, Occurrences
 from scheduler.outbox import requeue_expired_leases
-from scheduler.sending import Dispatch, copy_of_recurring, send_now, settle_and_expire
+from scheduler.sending import Dispatch, settle_and_expire
 
 log = logging.getLogger("civicast.scheduler")
 
@@ -61,30 +64,28 @@ def tick() -> None:
 
 
 class SchedulerRuntime:
-    def __init__(self, dispatch: Dispatch, scheduler: BackgroundScheduler, *, misfire_grace_s: float) -> None:
+    def __init__(self, dispatch: Dispatch, scheduler: BackgroundScheduler, *, misfire_grace_s: float,
+                 is_leading: Leading = lambda: True) -> None:
         self.dispatch = dispatch
         self.scheduler = scheduler
         self.misfire_grace_s = misfire_grace_s
+        self.is_leading = is_leading
+        self.occurrences = Occurrences(dispatch, misfire_grace_s=misfire_grace_s, is_leading=is_leading)
 
     def fire(self, notice_id: int) -> None:
-        """A notice's time has come: send it, or for a recurring notice send this occurrence's copy."""
-        now = self.dispatch.clock()
-        with self.dispatch.session_factory.begin() as session:
-            notice = session.get(Notice, notice_id)
-            if notice is None or notice.status != NoticeStatus.SCHEDULED:
-                log.info("notice %s is no longer scheduled; nothing to send", notice_id)
-                return
-            target = copy_of_recurring(session, notice, now).id if notice.recurrence else notice.id
-        try:
-            result = send_now(self.dispatch, target)
-        except NotDue as exc:
-            log.info("notice %s not sent: %s", target, exc)
-            return
-        log.info("notice %s fanned out: %d deliveries", target, result.deliveries)
+        """A notice's time has come: send it, or for a recurring notice its occurrence (once, whoever else tries)."""
+        self.occurrences.fire(notice_id)
 
     def tick(self) -> None:
+        if not self.is_leading():
+            log.error("not ticking: this scheduler no longer leads")
+            return
         now = self.dispatch.clock()
         self.reconcile(now)
+        caught = self.occurrences.catch_up()
+        if caught.sent or caught.missed:
+            log.warning("caught up: %d notices sent late within the grace, %d recorded missed", len(caught.sent),
+                        len(caught.missed))
         with self.dispatch.session_factory.begin() as session:
             settled = settle_and_expire(session, now)
             requeued = requeue_expired_leases(session, now)
@@ -121,18 +122,13 @@ class SchedulerRuntime:
                                    replace_existing=True)
 
     def on_missed(self, event: JobExecutionEvent) -> None:
+        """APScheduler could not run a job within the grace. A one-off notice is marked missed here; a recurring
+        one's occurrences are the catch-up's (which sends in the tick's thread, not APScheduler's)."""
         if not event.job_id.startswith("notice:"):
             return
         notice_id = int(event.job_id.split(":", 1)[1])
-        with self.dispatch.session_factory.begin() as session:
-            marked = session.execute(
-                update(Notice).where(Notice.id == notice_id, Notice.status == NoticeStatus.SCHEDULED.value,
-                                     Notice.recurrence.is_(None))
-                .values(status=NoticeStatus.MISSED.value, updated_at=self.dispatch.clock())
-            ).rowcount
         late = self.dispatch.clock() - event.scheduled_run_time
-        log.error("notice %s missed its time by %s (grace %ss)%s", notice_id, late, self.misfire_grace_s,
-                  ": marked missed" if marked else "")
+        self.occurrences.mark_missed(notice_id, why=f"{late} late, beyond the grace of {self.misfire_grace_s}s")
 
 
 # ----------------------------------------------------------------------------- leadership
@@ -160,51 +156,85 @@ class SoleLeader:
 
 
 class PostgresLeaderLock:
-    """A session-level advisory lock on a connection kept open while leading."""
+    """A session-level advisory lock on a connection kept open while leading.
+
+    The service's loop and the threads about to send both ask ``still_held``: one at a time."""
+
+    HELD = text("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                "AND classid = CAST(:key AS int8) AND objid = hashtext(current_schema())::int8 & 4294967295 "
+                "AND objsubid = 2 AND granted)")
 
     def __init__(self, engine: Engine, key: int = LEADER_LOCK_KEY) -> None:
         self.engine = engine
         self.key = key
         self._connection: Connection | None = None
+        self._guard = threading.Lock()
 
     def try_acquire(self) -> bool:
-        try:
-            connection = self.engine.connect()
-            # Keyed by the schema too: two deployments sharing a database server each get a leader.
-            got = connection.execute(text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
-                                     {"key": self.key}).scalar()
-            connection.commit()
-        except Exception:
-            log.exception("could not ask PostgreSQL for the leader lock")
+        with self._guard:
+            try:
+                connection = self.engine.connect()
+            except Exception:
+                log.exception("could not connect to PostgreSQL to ask for the leader lock")
+                return False
+            try:
+                # Keyed by the schema too: two deployments sharing a database server each get a leader.
+                got = connection.execute(text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
+                                         {"key": self.key}).scalar()
+                connection.commit()
+            except Exception:
+                log.exception("could not ask PostgreSQL for the leader lock")
+                self._close(connection, broken=True)
+                return False
+            if got:
+                self._connection = connection
+                return True
+            self._close(connection)
             return False
-        if got:
-            self._connection = connection
-            return True
-        connection.close()
-        return False
 
     def still_held(self) -> bool:
-        if self._connection is None:
-            return False
-        try:
-            self._connection.execute(text("SELECT 1")).scalar()
-            self._connection.commit()
-            return True
-        except Exception:
-            log.error("lost the connection that holds the leader lock")
-            self._connection = None
-            return False
+        with self._guard:
+            if self._connection is None:
+                return False
+            try:
+                held = bool(self._connection.execute(self.HELD, {"key": self.key}).scalar())
+                self._connection.commit()
+            except Exception:
+                log.exception("lost the connection that holds the leader lock")
+                self._close(self._connection, broken=True)
+                self._connection = None
+                return False
+            if not held:
+                log.error("this scheduler's connection no longer holds the leader lock")
+                self._close(self._connection, broken=True)
+                self._connection = None
+            return held
 
     def release(self) -> None:
-        if self._connection is not None:
+        with self._guard:
+            connection, self._connection = self._connection, None
+            if connection is None:
+                return
             try:
-                self._connection.execute(text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
-                                         {"key": self.key})
-                self._connection.commit()
-                self._connection.close()
+                connection.execute(text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
+                                   {"key": self.key})
+                connection.commit()
             except Exception:
-                pass
-            self._connection = None
+                # Discarding the connection ends its database session, and the lock with it.
+                log.exception("could not release the leader lock; discarding its connection instead")
+                self._close(connection, broken=True)
+                return
+            self._close(connection)
+
+    @staticmethod
+    def _close(connection: Connection, *, broken: bool = False) -> None:
+        """Close the lock's connection; a broken one (or one that may still hold the lock) leaves the pool."""
+        try:
+            if broken:
+                connection.invalidate()
+            connection.close()
+        except Exception:
+            log.exception("closing the leader lock's connection failed")
 
 
 def leader_lock_for(engine: Engine) -> LeaderLock:
@@ -229,6 +259,7 @@ class SchedulerService:
         self.on_leading = on_leading
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set when a sender found the lock gone: step down now, not at the next poll
         self._thread: threading.Thread | None = None
 
     @property
@@ -243,7 +274,8 @@ class SchedulerService:
             job_defaults={"misfire_grace_time": int(self.misfire_grace_s), "coalesce": True, "max_instances": 1},
             timezone=TAIPEI,
         )
-        runtime = SchedulerRuntime(self.dispatch, scheduler, misfire_grace_s=self.misfire_grace_s)
+        runtime = SchedulerRuntime(self.dispatch, scheduler, misfire_grace_s=self.misfire_grace_s,
+                                   is_leading=self._still_leading)
         _runtime = runtime
         scheduler.add_listener(runtime.on_missed, EVENT_JOB_MISSED)
         scheduler.start()
@@ -253,6 +285,12 @@ class SchedulerService:
         log.info("leading: scheduler started (misfire grace %ss)", self.misfire_grace_s)
         if self.on_leading:
             self.on_leading(True)
+
+    def _still_leading(self) -> bool:
+        held = self.lock.still_held()
+        if not held:
+            self._wake.set()
+        return held
 
     def _step_down(self) -> None:
         global _runtime
@@ -274,7 +312,8 @@ class SchedulerService:
             elif not self.lock.still_held():
                 log.error("stepping down: the leader lock is gone")
                 self._step_down()
-            self._stop.wait(self.poll_s)
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
         self._step_down()
 
     def start(self) -> None:
@@ -283,5 +322,6 @@ class SchedulerService:
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)

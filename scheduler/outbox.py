@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from messages.db import Base, utcnow
-from messages.models import Notice
+from messages.models import Notice, NoticeStatus
 
 
 class DeliveryStatus(StrEnum):
@@ -278,11 +278,29 @@ def withdraw_unsent(session: Session, notice_id: int, now: datetime, reason: str
     return result.rowcount
 
 
+OUTSTANDING = (DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value, DeliveryStatus.FAILED.value)
+
+
+def settle_notices(session: Session, notice_ids: Iterable[int], now: datetime) -> int:
+    """Those of these notices that are sending and have no delivery outstanding become sent.
+
+    Run it after the outcomes are committed, in a transaction of its own: two workers recording a
+    notice's last deliveries at once would each still see the other's as outstanding."""
+    ids = sorted(set(notice_ids))
+    settled = 0
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        unfinished = select(Delivery.id).where(Delivery.notice_id == Notice.id, Delivery.status.in_(OUTSTANDING))
+        settled += session.execute(
+            update(Notice).where(Notice.id.in_(ids[start:start + 900]), Notice.status == NoticeStatus.SENDING.value,
+                                 ~unfinished.exists())
+            .values(status=NoticeStatus.SENT.value, updated_at=now)
+        ).rowcount
+    return settled
+
+
 def outstanding(session: Session, notice_id: int | None = None) -> int:
     """Deliveries not yet finished (pending, claimed or waiting to retry)."""
-    query = select(func.count()).select_from(Delivery).where(
-        Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value, DeliveryStatus.FAILED.value])
-    )
+    query = select(func.count()).select_from(Delivery).where(Delivery.status.in_(OUTSTANDING))
     if notice_id is not None:
         query = query.where(Delivery.notice_id == notice_id)
     return int(session.scalar(query) or 0)

@@ -1,16 +1,20 @@
-"""Delivery reports: per channel × language, how many residents were targeted, reached, failed, waiting."""
+"""Delivery reports: per channel × language, how many residents were targeted, reached, failed, waiting; for a
+recurring notice, its occurrences and which were missed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from messages.models import Notice
+from messages.models import Notice, NoticeStatus
 from messages.notices import untranslated_languages
 from scheduler.outbox import PUBLIC_LANGUAGE, Delivery, DeliveryStatus
+
+OCCURRENCES_LISTED = 50  # a recurring notice's latest occurrences in a report; the counts cover them all
 
 _BUCKETS = {
     DeliveryStatus.SENT.value: "sent",
@@ -59,12 +63,51 @@ def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
     ).all()
     for channel, error, count in errors:
         channels[channel].setdefault("errors", []).append({"error": error, "deliveries": count})
-    return {"notice_id": notice_id, "channels": channels, "untranslated": _untranslated(session, notice_id, channels)}
-
-
-def _untranslated(session: Session, notice_id: int, channels: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The languages in which the free text went out untranslated, and how many residents read it so."""
     notice = session.get(Notice, notice_id)
+    report: dict[str, Any] = {"notice_id": notice_id, "channels": channels,
+                              "untranslated": _untranslated(session, notice, channels)}
+    report["occurrence_of"] = notice.recurrence_of if notice else None
+    report["occurrence_at"] = _iso(notice.occurrence_at) if notice else None
+    if notice is not None and notice.recurrence:
+        listed = recurrence_occurrences(session, notice_id)
+        report["occurrences"] = {"total": listed.total, "missed": listed.missed, "items": [
+            {"notice_id": item.notice_id, "occurrence_at": _iso(item.occurrence_at), "status": str(item.status),
+             "sent_at": _iso(item.sent_at)} for item in listed.items]}
+    else:
+        report["occurrences"] = None
+    return report
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    notice_id: int
+    occurrence_at: datetime | None
+    status: str
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Occurrences:
+    total: int
+    missed: int
+    items: list[Occurrence]  # the latest, newest first
+
+
+def recurrence_occurrences(session: Session, notice_id: int, *, limit: int = OCCURRENCES_LISTED) -> Occurrences:
+    """A recurring notice's occurrences: how many there were and were missed, and the latest ``limit`` of them."""
+    counts = dict(session.execute(select(Notice.status, func.count()).where(Notice.recurrence_of == notice_id)
+                                  .group_by(Notice.status)).all())
+    # Copies made before occurrences carried their time are placed by when they took effect.
+    at = func.coalesce(Notice.occurrence_at, Notice.effective)
+    rows = session.execute(select(Notice.id, at, Notice.status, Notice.sent_at)
+                           .where(Notice.recurrence_of == notice_id)
+                           .order_by(at.desc(), Notice.id.desc()).limit(limit)).all()
+    return Occurrences(total=sum(counts.values()), missed=counts.get(NoticeStatus.MISSED.value, 0),
+                       items=[Occurrence(*row) for row in rows])
+
+
+def _untranslated(session: Session, notice: Notice | None, channels: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The languages in which the free text went out untranslated, and how many residents read it so."""
     sent_in = {language for entry in channels.values() for language in entry["languages"]} - {PUBLIC_LANGUAGE}
     languages = untranslated_languages(session, notice, sorted(sent_in)) if notice is not None else []
     residents = sum(entry["languages"].get(language, {}).get("targeted", 0)

@@ -21,7 +21,7 @@ from messages.glossary import Glossary
 from messages.models import Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
 from messages.translate import FreeTextLocaliser
 from scheduler.fanout import FanoutResult, NotDue, fan_out_notice
-from scheduler.outbox import outstanding
+from scheduler.outbox import settle_notices
 
 SENDABLE = (NoticeStatus.APPROVED, NoticeStatus.SCHEDULED)
 # Written inside the transaction that fans a notice out, so the record and the change commit together.
@@ -75,7 +75,8 @@ def schedule(session: Session, notice_id: int, *, at: datetime | None = None, cr
     elif at is not None and at <= now:
         raise NoticeActionError("that time has passed; send the notice now instead")
     notice.status = NoticeStatus.SCHEDULED
-    notice.send_at, notice.recurrence = at, cron
+    # A recurrence starts now: the leader sends each of its times from here on, once.
+    notice.send_at, notice.recurrence = (now if cron is not None else at), cron
     return notice
 
 
@@ -131,28 +132,12 @@ def send_now(dispatch: Dispatch, notice_id: int, *, may_send: Callable[[Notice],
         return result
 
 
-def copy_of_recurring(session: Session, template: Notice, now: datetime) -> Notice:
-    """This occurrence of a recurring notice: a copy of the template, approved as the template was."""
-    copy = Notice(
-        kind=template.kind, params=dict(template.params), districts=list(template.districts), topic=template.topic,
-        severity=template.severity, training=template.training, sandboxed=template.sandboxed,
-        free_text=template.free_text, free_text_lang=template.free_text_lang, agency=template.agency,
-        author=template.author, approver=template.approver, status=NoticeStatus.APPROVED, recurrence_of=template.id,
-        effective=now,
-        expires=(now + (template.expires - template.effective)) if template.expires and template.effective else None,
-    )
-    session.add(copy)
-    session.flush()
-    return copy
 
 
 def settle_and_expire(session: Session, now: datetime) -> dict[str, int]:
     """Notices whose deliveries are all done become sent; those past their expiry, expired."""
-    sent = 0
-    for notice in session.scalars(select(Notice).where(Notice.status == NoticeStatus.SENDING.value)):
-        if outstanding(session, notice.id) == 0:
-            notice.status = NoticeStatus.SENT
-            sent += 1
+    sent = settle_notices(session, session.scalars(select(Notice.id).where(
+        Notice.status == NoticeStatus.SENDING.value)).all(), now)
     expired = session.execute(
         update(Notice).where(Notice.status.in_([NoticeStatus.SENDING.value, NoticeStatus.SENT.value]),
                              Notice.expires.is_not(None), Notice.expires <= now)

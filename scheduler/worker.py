@@ -31,6 +31,7 @@ from scheduler.outbox import (
     outstanding,
     pause_channel,
     release,
+    settle_notices,
 )
 from scheduler.ratelimit import TokenBucket
 from scheduler.render import NoticeRenderer
@@ -210,11 +211,22 @@ class Worker:
                     log.exception("recording %d outcomes failed; retrying", len(pending))
                     time.sleep(self.settings.record_interval_s)
                     continue
+                self._settle({item.notice_id for item, _ in pending})
                 for _ in pending:
                     self._outcomes.task_done()
                 pending = []
             if finishing and self._outcomes.empty():
                 return
+
+    def _settle(self, notice_ids: set[int]) -> None:
+        """The notices whose last deliveries were just recorded become sent, whether or not a scheduler runs.
+
+        A transaction of its own, after the outcomes' commit: see ``settle_notices``."""
+        try:
+            with self.session_factory.begin() as session:
+                settle_notices(session, notice_ids, self.clock())
+        except Exception:  # the scheduler's tick settles them too
+            log.exception("settling notices %s failed", sorted(notice_ids))
 
     # ------------------------------------------------------------------ the loops
 

@@ -45,6 +45,8 @@ def notice_json(notice: Notice, actor: Actor) -> dict[str, Any]:
         "expires": iso(notice.expires),
         "send_at": iso(notice.send_at),
         "recurrence": notice.recurrence,
+        "recurrence_of": notice.recurrence_of,
+        "occurrence_at": iso(notice.occurrence_at),
         "sent_at": iso(notice.sent_at),
         "author": notice.author,
         "contributors": list(notice.contributors or []),
@@ -126,8 +128,14 @@ def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
                              for e in entry.get("errors", [])]
         channels[name] = channel
     untranslated = report.get("untranslated") or {}
+    listed = report.get("occurrences")
+    occurrences = None if listed is None else {
+        "total": int(listed["total"]), "missed": int(listed["missed"]),
+        "items": [{"notice_id": item["notice_id"], "occurrence_at": item["occurrence_at"], "status": item["status"],
+                   "sent_at": item["sent_at"]} for item in listed["items"]]}
     return {"notice_id": notice.id, "status": str(notice.status), "training": bool(notice.training),
-            "sent_at": iso(notice.sent_at), "channels": channels,
+            "sent_at": iso(notice.sent_at), "channels": channels, "occurrence_of": notice.recurrence_of,
+            "occurrence_at": iso(notice.occurrence_at), "occurrences": occurrences,
             "untranslated": {"languages": list(untranslated.get("languages", [])),
                              "residents": int(untranslated.get("residents", 0))}}
 

@@ -1,6 +1,6 @@
 """The press officers' web console: server-rendered pages that work without JavaScript, in zh-Hant and English.
 
-``blueprint`` carries every console route; the view modules add theirs when imported below.
+``blueprint`` carries every console route; the modules imported below add their routes and template helpers.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ blueprint = Blueprint("console", __name__, url_prefix="/console", template_folde
 
 from bot.console import (  # noqa: E402,F401  (routes register themselves; the text guard after the sign-in checks)
     auth,
+    occurrences,
     text_guard,
     views_admin,
     views_keys,

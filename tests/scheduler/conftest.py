@@ -51,3 +51,22 @@ def approved_notice(session, composer, kind="typhoon_land_warning", *, training=
 def dispatch(session_factory, composer, glossary):
     return Dispatch(session_factory=session_factory, composer=composer, glossary=glossary, localiser=None,
                     channels={"line": LINE, "facebook": PAGE}, languages=tuple(LANGUAGES))
+
+
+def leader_lock_backend(connection) -> int | None:
+    """The PostgreSQL backend (pid) holding this schema's scheduler leader lock, if any."""
+    from sqlalchemy import text
+
+    from scheduler.jobs import LEADER_LOCK_KEY
+
+    return connection.execute(text(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = CAST(:key AS int8) "
+        "AND objid = hashtext(current_schema())::int8 & 4294967295 AND objsubid = 2 AND granted"),
+        {"key": LEADER_LOCK_KEY}).scalar()
+
+
+def terminate_backend(engine, pid: int) -> None:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()

@@ -40,14 +40,15 @@ def live_sandbox():
     sandbox.stop()
 
 
-def write_config(tmp_path, database_url, sandbox_port, extra=""):
+def write_config(tmp_path, database_url, sandbox_port, extra="", *, scheduler_poll_s=0.3):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "config.yaml"
     path.write_text(
         f"database:\n  url: {database_url}\n"
         "translation:\n  engine: none\n"
         f"channels:\n  sandbox:\n    port: {sandbox_port}\n"
         "workers:\n  lease_s: 2\n  poll_s: 0.1\n  backoff_base_s: 0.1\n  backoff_max_s: 1\n"
-        "scheduler:\n  poll_s: 0.3\n  misfire_grace_s: 60\n" + extra,
+        f"scheduler:\n  poll_s: {scheduler_poll_s}\n  misfire_grace_s: 60\n" + extra,
         encoding="utf-8",
     )
     return path

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from channels.facebook import FacebookChannel
 from channels.line import LineChannel
 from channels.simulated import SimulatedChannel
+from messages.models import Notice, NoticeStatus
 from scheduler.outbox import ChannelState, Delivery, DeliveryStatus, resume_channel
 from scheduler.ratelimit import TokenBucket
 from scheduler.render import NoticeRenderer
@@ -170,3 +171,17 @@ def test_live_a_test_key_s_notice_is_simulated_and_reaches_no_phone(sandbox, ses
     send_now(dispatch, drill_id)
     assert make_worker(sandbox, session_factory, composer, live=True).run_until_done(timeout=30)
     assert summary(sandbox)["users"] == len(staff)
+
+
+def test_a_notice_is_sent_once_its_deliveries_settle_with_no_scheduler_running(sandbox, session_factory, composer,
+                                                                               glossary, dispatch):
+    notice_id, _ = queue(session_factory, composer, glossary, dispatch, 1200)
+    with session_factory.begin() as session:  # sending, nothing outstanding, but none of this worker's business
+        untouched = approved_notice(session, composer)
+        untouched.status = NoticeStatus.SENDING
+        untouched_id = untouched.id
+    worker = make_worker(sandbox, session_factory, composer)
+    assert worker.run_until_done(timeout=60)
+    with session_factory() as session:
+        assert session.get(Notice, notice_id).status == NoticeStatus.SENT
+        assert session.get(Notice, untouched_id).status == NoticeStatus.SENDING  # the worker settles only its own

@@ -19,6 +19,7 @@ from bot.office.accounts import Actor
 from bot.office.models import Role
 from messages.models import NoticeTranslation, TranslationOrigin
 from tests.support.console_stack import PASSWORDS, ConsoleStack, launch_chromium
+from tests.support.occurrences import FIRST, daily_notice_with_missed_occurrences
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
         "resultTypes": ["violations"]}
@@ -56,6 +57,8 @@ def site(tmp_path_factory):
             row = NoticeTranslation(notice_id=ids["sent"], language="vi", origin=TranslationOrigin.MACHINE.value)
             session.add(row)
         row.text, row.origin, row.engine = "Người dân hãy chuẩn bị sớm.", TranslationOrigin.MACHINE.value, "google"
+    ids["recurring"], occurrences = daily_notice_with_missed_occurrences(services, services.composer)
+    ids["missed"] = occurrences[FIRST]
     stack.wait_for(lambda: _delivered(stack, ids["sent"]))
     yield stack, ids
     stack.close()
@@ -87,6 +90,7 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
         f"{sent}/update", "/console/translations",
         "/console/faq", "/console/faq/emergency_numbers/en", "/console/cases", f"/console/cases/{ids['case']}",
         "/console/subscribers", "/console/audit", "/console/officers", "/console/api-keys", "/console/notices/999999",
+        f"/console/notices/{ids['recurring']}", f"/console/notices/{ids['missed']}",
     ]
     public_pages = [f"/n/{ids['sent']}?lang={lang}" for lang in ("zh-Hant", "en", "th", "my", "km", "vi")]
     public_pages += ["/notices?lang=zh-Hant", "/notices?lang=en", "/notices?lang=ja", "/n/999999?lang=en"]

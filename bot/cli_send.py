@@ -242,7 +242,7 @@ def cancel_command(app: AppContext, notice_id: int, actor: Actor) -> None:
 
 
 @click.command("report")
-@click.argument("notice_id", type=int)
+@click.argument("notice_id", type=NOTICE_ID)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 @_database_errors
@@ -266,6 +266,15 @@ def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
                        f"{row['dead']:>6} {row['pending']:>8}")
         for error in entry.get("errors", []):
             click.echo(f"  {channel}: {error['deliveries']} × {error['error']}")
+    untranslated = report["untranslated"]
+    if untranslated["languages"]:
+        click.echo(f"free text untranslated in {', '.join(untranslated['languages'])}: "
+                   f"{untranslated['residents']} residents read the original")
+    occurrences = report.get("occurrences")
+    if occurrences:
+        click.echo(f"occurrences: {occurrences['total']}, missed: {occurrences['missed']}")
+        for item in occurrences["items"]:
+            click.echo(f"  {item['occurrence_at'] or '-'}  notice {item['notice_id']}  {item['status']}")
 
 
 @click.group("channel")

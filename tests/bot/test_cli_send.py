@@ -183,3 +183,15 @@ def test_unknown_notices_and_resuming_channels(capsys, services, by):
     code, _, err = run(capsys, "send", "99999999999", *by("lin"))
     assert code == 2 and "99999999999" in err  # beyond any id: refused before the database is asked
     assert run(capsys, "channel", "resume", "line")[1] == "line was not paused"
+
+
+def test_approving_untranslated_free_text_needs_the_acknowledgement_and_the_report_counts_it(capsys, services, by):
+    notice_id = create(capsys, by, "--free-text", "旗山區已開設收容所。")
+    run(capsys, "notice", "submit", notice_id, *by("chen"))
+    code, _, err = run(capsys, "notice", "approve", notice_id, *by("lin"))
+    assert code == 2 and "not translated into" in err  # this configuration has no translation engine
+    assert notice(services, notice_id).status == NoticeStatus.SUBMITTED
+    assert run(capsys, "notice", "approve", notice_id, "--acknowledge-untranslated", *by("lin"))[0] == 0
+    run(capsys, "send", notice_id, *by("lin"))
+    code, out, _ = run(capsys, "report", notice_id)
+    assert code == 0 and "free text untranslated in" in out and "1100 residents read the original" in out

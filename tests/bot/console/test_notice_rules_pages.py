@@ -76,6 +76,7 @@ def test_text_with_control_characters_is_refused_at_the_door_naming_the_field(ap
     with services.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.internal.is_(True))) == 0
     assert admin.get("/console/audit?actor=%00").status_code == 400
-    composed = admin.post("/console/compose?kind=heavy_rain", {"p.level": "torrential_rain", "p.districts": "lingya",
-                                                               "free_text": "積水\u202e請改道", "free_text_lang": "zh-Hant"})
+    form = {"p.level": "torrential_rain", "p.districts": "lingya", "free_text": "積水\u202e請改道",
+            "free_text_lang": "zh-Hant"}
+    composed = admin.post("/console/compose?kind=heavy_rain", form)
     assert composed.status_code == 422 and "bidirectional control" in text(html(composed), "//div[@id='error-summary']")

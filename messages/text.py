@@ -55,6 +55,12 @@ def text_problem(value: str, *, multiline: bool = False) -> str | None:
     return _describe(found.group()) if found else None
 
 
+def without_refused(value: str, *, multiline: bool = True) -> str:
+    """The text with every refused character taken out: for what residents type, which civicast cannot send back
+    to be corrected (officers' text is refused instead, with the field named)."""
+    return (_IN_LINES if multiline else _IN_ONE_LINE).sub("", normalise_newlines(value) if multiline else value)
+
+
 def normalise_newlines(value: str) -> str:
     return value.replace("\r\n", "\n")
 

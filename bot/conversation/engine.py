@@ -8,6 +8,7 @@ their events into ``Incoming`` and ``Reply`` into their messages.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
@@ -24,6 +25,7 @@ from messages.db import dialect_insert
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from messages.notices import active_notices, free_text_versions
+from messages.text import without_refused
 from scheduler.audience import (
     TOPIC_BITS,
     Subscriber,
@@ -58,6 +60,10 @@ class ConversationEngine:
     # ------------------------------------------------------------------ entry point
 
     def handle(self, event: Incoming) -> list[Reply]:
+        # What a resident types is kept as text civicast can store and send on: a stray control character from
+        # a keyboard or a copied message must not break their petition (nor, on PostgreSQL, its storing).
+        event = replace(event, text=without_refused(event.text), data=without_refused(event.data, multiline=False),
+                        address=without_refused(event.address) if event.address else event.address)
         now = self.clock()
         with self.session_factory.begin() as session:
             conversation = self._conversation(session, event.channel, event.user_id)

@@ -143,6 +143,25 @@ def test_a_petition_from_start_to_case_number_and_status_message(engine, session
         assert session.scalar(select(Case)).satisfaction == 4
 
 
+def test_a_petition_with_control_characters_is_kept_without_them(engine, session_factory):
+    """A resident cannot be asked to retype: what civicast cannot store or send on is taken out, the rest kept
+    (on PostgreSQL a NUL would otherwise fail the petition's storing)."""
+    say(engine, EventKind.FOLLOW, profile_language="vi")
+    tap(engine, "action=all_topics")
+    tap(engine, "action=district&d=all")
+    tap(engine, "action=petition")
+    tap(engine, "action=cat&c=drainage")
+    tap(engine, "action=pdistrict&d=fongshan")
+    say(engine, text="Cống\x00 thoát nước\u202e trước nhà tôi bị tắc,\x1b[2J nước tràn ra đường.\r\nGấp!")
+    say(engine, EventKind.LOCATION, latitude=22.6273, longitude=120.3014, address="Đường\x00 Quang Viễn")
+    say(engine, EventKind.IMAGE, content_id="photo-1")
+    tap(engine, "action=send")
+    with session_factory() as session:
+        case = session.scalar(select(Case))
+    assert case.description == "Cống thoát nước trước nhà tôi bị tắc,[2J nước tràn ra đường.\nGấp!"
+    assert case.location is not None and "\x00" not in str(case.location)
+
+
 def test_case_numbers_count_up(engine, session_factory):
     say(engine, EventKind.FOLLOW, profile_language="en")
     numbers = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ CSRF_HEADER = "X-CSRF-Token"
 # usernames) make that address wait, without telling it whether any username exists.
 MAX_FAILED_PER_ADDRESS = 20
 ADDRESS_WINDOW = timedelta(minutes=15)
+log = logging.getLogger(__name__)
 
 
 def services() -> Services:
@@ -91,28 +93,35 @@ def _not_found(_exc: Exception) -> Response:
 
 def not_found_page() -> Response:
     """The console's own "not found", also for console addresses no route matches (which reach no
-    blueprint hook: the officer is loaded and the headers set here)."""
+    blueprint hook: the officer is loaded here)."""
     if "actor" not in g:
         _load_officer()
     page = render_template("console/error.html", title=translate("error.not_found_title"),
                            message=translate("error.not_found"))
-    return _security_headers(Response(page, status=404, mimetype="text/html"))
+    return Response(page, status=404, mimetype="text/html")
+
+
+def failure_page(*, unavailable: bool) -> Response:
+    """The console's page for a failure nobody expected (500) or a database that does not answer (503).
+
+    It asks nothing of the database (which may be what failed): the officer is shown as far as the
+    request had loaded them."""
+    status, name = (503, "unavailable") if unavailable else (500, "failed")
+    try:
+        page = render_template("console/error.html", title=translate(f"error.{name}_title"),
+                               message=translate(f"error.{name}"))
+    except Exception:  # the page itself failed: still no traceback for the officer
+        log.exception("the console's error page could not be rendered")
+        return Response("The console could not show this page. The error is in the server's log.\n",
+                        status=status, mimetype="text/plain")
+    response = Response(page, status=status, mimetype="text/html")
+    if unavailable:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 def is_console_path(path: str) -> bool:
     return path == blueprint.url_prefix or path.startswith(f"{blueprint.url_prefix}/")
-
-
-@blueprint.after_request
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
-        "form-action 'self'; base-uri 'none'")
-    return response
 
 
 @blueprint.app_context_processor

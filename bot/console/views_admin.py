@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
 from bot.console.ui import translate
-from bot.console.views_office import helpers, page_count, requested_page
+from bot.console.views_office import helpers, page_count
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CATEGORIES, CaseError, find_case
 from bot.office import cases as office_cases
@@ -33,8 +33,10 @@ from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record
 from bot.office.console_sessions import EndReason, end_officer_sessions, open_session_counts
 from bot.office.models import KeyMode, Officer, Role
+from bot.routing import requested_page
 
 CASE_PAGE_SIZE = 50
+MAX_CASE_NUMBER_CHARS = 24  # the column's size: anything longer, or not plain text, names no case
 CASE_FILTERS = ("status", "district", "category", "assignee")
 # What bot.office.cases.tell_resident says happened, by the start of its words: shown in the officer's language.
 def told_text(told: office_cases.ResidentTold) -> str:
@@ -68,9 +70,16 @@ def cases() -> Any:
                            **helpers())
 
 
+def _case_number_or_404(number: str) -> str:
+    if len(number) > MAX_CASE_NUMBER_CHARS or not number.isascii() or not number.isprintable():
+        abort(404)
+    return number
+
+
 @blueprint.get("/cases/<number>")
 @officer_required()
 def case(number: str) -> Any:
+    number = _case_number_or_404(number)
     with services().session_factory() as session:
         try:
             found = find_case(session, number)
@@ -83,6 +92,7 @@ def case(number: str) -> Any:
 
 
 def _case_status(number: str) -> CaseStatus:
+    number = _case_number_or_404(number)
     with services().session_factory() as session:
         try:
             return CaseStatus(find_case(session, number).status)

@@ -218,7 +218,7 @@ def unavailable_page(*, status: int = 503) -> Response:
         log.exception("the public error page could not be rendered")
         response = Response("This page cannot be shown right now. In an emergency call 119 or 110.\n",
                             status=status, mimetype="text/plain")
-    response.cache_control.no_store = True
+    response.headers["Cache-Control"] = "no-store"
     if status == 503:
         response.headers["Retry-After"] = "30"
     return response

@@ -12,9 +12,11 @@ Behind a reverse proxy the client's address is the one the proxy adds to ``X-For
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 
 from flask import Flask, Request, Response, request
+from werkzeug.http import parse_list_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONSOLE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -82,12 +84,15 @@ def install(app: Flask, *, https: bool, trusted_proxy_hops: int) -> None:
 
 def client_address(request: Request, trusted_proxy_hops: int) -> str | None:
     """The client's network address: the peer's with no proxy to trust, else the address the trusted proxy
-    nearest the client saw. None when a request claiming to come through the proxies carries fewer
-    forwarded addresses than there are proxies: then only a proxy's own address is known, and counting
-    refusals against it would make everyone behind it wait."""
-    if trusted_proxy_hops:
-        original = request.environ.get("werkzeug.proxy_fix.orig", {})
-        forwarded = [part for part in (original.get("HTTP_X_FORWARDED_FOR") or "").split(",") if part.strip()]
+    furthest from civicast saw. None when a request carries fewer forwarded addresses than there are
+    proxies (or not an address): then only a proxy's own address is known, and counting refusals against
+    it would make everyone behind it wait."""
+    if trusted_proxy_hops:  # read as ProxyFix reads it (it has set remote_addr from the same value)
+        forwarded = parse_list_header(request.headers.get("X-Forwarded-For", ""))
         if len(forwarded) < trusted_proxy_hops:
+            return None
+        try:  # what a proxy wrote: an address, or nothing to count against
+            return str(ipaddress.ip_address(forwarded[-trusted_proxy_hops].strip()))
+        except ValueError:
             return None
     return request.remote_addr or None

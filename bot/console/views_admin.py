@@ -33,6 +33,7 @@ from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record
 from bot.office.console_sessions import EndReason, end_officer_sessions, open_session_counts
 from bot.office.models import KeyMode, Officer, Role
+from bot.office.sign_in import FREE_FAILURES, recent_refusals
 from bot.routing import requested_page
 
 CASE_PAGE_SIZE = 50
@@ -154,12 +155,13 @@ def _officers_page(*, secret: dict[str, str] | None = None, errors: dict[str, st
     with services().session_factory() as session:
         officers = list_officers(session)
         open_sessions = open_session_counts(session, now=now())
+        refusals = recent_refusals(session, now=now())
         keys = [{"key_id": k.key_id, "name": k.name, "mode": k.mode, "officer": k.officer.username,
                  "created_at": k.created_at, "last_used_at": k.last_used_at, "revoked_at": k.revoked_at}
                 for k in list_api_keys(session)]
     return render_template("console/officers.html", title=translate("officers.title"), officers=officers, keys=keys,
                            secret=secret, errors=errors or {}, form=form or {}, roles=[r.value for r in Role],
-                           open_sessions=open_sessions,
+                           open_sessions=open_sessions, refusals=refusals, free_failures=FREE_FAILURES,
                            modes=[m.value for m in KeyMode], now=now(), **helpers()), status
 
 
@@ -214,7 +216,7 @@ def officer_action(username: str, action: str) -> Any:
             abort(404)
         if action == "reset_password":
             password = new_password()
-            set_password(session, username, password, now=now())  # also lifts a lock-out, ends their sessions
+            set_password(session, username, password, now=now())  # also ends their sessions
             record(session, actor, AuditAction.RESET_PASSWORD, "officer", username, now=now())
         elif action == "sign_out":
             ended = end_officer_sessions(session, officer.id, now=now(), reason=EndReason.SIGNED_OUT_ELSEWHERE)

@@ -79,7 +79,6 @@ def install(app: Flask, *, https: bool, trusted_proxy_hops: int) -> None:
 
     if trusted_proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxy_hops)  # type: ignore[method-assign]
-    app.extensions["civicast.trusted_proxy_hops"] = trusted_proxy_hops
 
 
 def client_address(request: Request, trusted_proxy_hops: int) -> str | None:

@@ -7,15 +7,14 @@ Bodies are composed once per fingerprint and kept.
 
 Each notice is composed and rendered on its own: one that cannot be (stored
 before its kind, glossary or phrases changed, or with text a feed cannot carry)
-is logged with its id and left out, and the others are served. A body missing
-a notice is neither kept nor given an ETag, so it is never confirmed by a 304
-once the notice can be shown again.
+is logged with its id (once for each version of it) and left out, and the
+others are served. A body missing a notice is neither kept nor given an ETag,
+so it is never confirmed by a 304 once the notice can be shown again.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
+from bot.public.failures import NoticeFailures
 from bot.public.pages import unavailable_page
 from bot.services import Services
 from channels.cable_tv import FeedEntry, atom_index, crawl_items, crawl_text
@@ -35,7 +35,6 @@ from messages.notices import active_notices, alert_header, free_text_versions, n
 blueprint = Blueprint("feeds", __name__)
 CACHE_SIZE = 64
 MAX_IDENTIFIER_CHARS = 120  # the column's size: anything longer names no alert
-log = logging.getLogger(__name__)
 
 
 class DocumentFailed(Exception):
@@ -54,15 +53,14 @@ class OnAir:
     notice_ids: dict[str, int]  # identifier → notice id, for the log
     left_out: int
 
-    def keep_renderable(self, render: Callable[[FeedEntry], object], feed: str) -> OnAir:
+    def keep_renderable(self, render: Callable[[FeedEntry], object], feed: str, failures: NoticeFailures) -> OnAir:
         """The entries ``render`` takes on its own; the others logged and left out."""
         kept = []
         for entry in self.entries:
             try:
                 render(entry)
             except Exception:
-                log.exception("%s: notice %s (%s) cannot be rendered; left out", feed,
-                              self.notice_ids.get(entry.identifier), entry.identifier)
+                failures.report(feed, self.notice_ids.get(entry.identifier), entry.identifier, entry.updated)
             else:
                 kept.append(entry)
         return OnAir(kept, self.notice_ids, self.left_out + len(self.entries) - len(kept))
@@ -74,6 +72,7 @@ class FeedService:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._bodies: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self.failures = NoticeFailures()
 
     def fingerprint(self) -> tuple[str, datetime | None]:
         with self.services.session_factory() as session:
@@ -89,7 +88,7 @@ class FeedService:
             try:
                 localised = composer.compose_all(notice, languages, free)
             except Exception:
-                log.exception("feeds: notice %s (%s) cannot be composed; left out", notice.id, notice.identifier)
+                self.failures.report("feeds", notice.id, notice.identifier, notice.updated_at)
                 continue
             entries.append(FeedEntry(identifier=notice.identifier, sent=notice.sent_at or notice.created_at,
                                      updated=notice.updated_at, notices=localised))
@@ -120,7 +119,7 @@ class FeedService:
 
         # The JSON of an item holds every text its crawl line does: if one encodes, so does the other.
         on_air = self._on_air(list(dict.fromkeys([language, fallback]))).keep_renderable(
-            lambda entry: json.dumps(items([entry]), ensure_ascii=False).encode(), f"crawl {language}")
+            lambda entry: json.dumps(items([entry]), ensure_ascii=False).encode(), f"crawl {language}", self.failures)
         return items(on_air.entries), on_air.left_out == 0
 
     def atom(self, feed_url: str, cap_url: Callable[[str], str], updated: datetime | None) -> Built:
@@ -132,7 +131,8 @@ class FeedService:
                               author=author, language=settings.default_language,
                               updated=updated or datetime.now(UTC))
 
-        on_air = self._on_air([settings.default_language]).keep_renderable(lambda entry: index([entry]), "atom")
+        on_air = self._on_air([settings.default_language]).keep_renderable(lambda entry: index([entry]), "atom",
+                                                                            self.failures)
         return Built(index(on_air.entries), complete=on_air.left_out == 0)
 
     def cap_document(self, identifier: str) -> bytes | None:
@@ -148,7 +148,7 @@ class FeedService:
         try:
             return self._cap(notice, header, free)
         except Exception as exc:
-            log.exception("CAP document of notice %s (%s) cannot be built", notice.id, identifier)
+            self.failures.report("CAP document", notice.id, identifier, notice.updated_at)
             raise DocumentFailed(identifier) from exc
 
     def _cap(self, notice: Notice, header, free) -> bytes:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ import yaml
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import select
 
+from bot.public.failures import NoticeFailures
 from bot.services import Services
 from bot.settings import Settings
 from channels.line import SEVERITY_COLOURS, TRAINING_COLOUR
@@ -241,7 +242,8 @@ def compose_for_page(services: Services, notice: Notice, language: str,
         localised = services.composer.compose(notice, language, free_text)
         "".join(text for field in fields(localised) for text in _texts(getattr(localised, field.name))).encode()
     except Exception:
-        log.exception("notice %s (%s) cannot be shown in %s; left out", notice.id, notice.identifier, language)
+        failures = current_app.extensions.setdefault("civicast.page_failures", NoticeFailures())
+        failures.report(f"page {language}", notice.id, notice.identifier, notice.updated_at)
         return None
     return localised
 

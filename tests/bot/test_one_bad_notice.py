@@ -165,3 +165,16 @@ def test_the_console_lists_every_notice_and_shows_the_broken_one_with_an_error_b
     assert f"(notice {broken_id})" in box and logged_about(caplog, broken_id)
     good = client.get(f"/console/notices/{on_air.good[0][0]}")
     assert good.status_code == 200 and 'id="preview-grid"' in good.get_data(as_text=True)
+
+
+def test_a_broken_notice_is_logged_once_not_at_every_poll_or_visit(app, on_air, caplog):
+    client = english(app)
+    broken_id, _identifier = on_air.broken
+    for _ in range(3):
+        assert client.get("/feeds/cap.atom").status_code == 200
+        assert client.get("/feeds/cable/zh-Hant.json").status_code == 200
+        assert client.get("/notices?lang=zh-Hant").status_code == 200
+    named = re.compile(rf"\bnotice {broken_id}\b")
+    errors = [record.getMessage() for record in caplog.records
+              if record.levelno >= logging.ERROR and named.search(record.getMessage())]
+    assert errors and len(errors) == len(set(errors)), errors  # each place once, with its traceback

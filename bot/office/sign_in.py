@@ -40,10 +40,12 @@ def delay_after(failures: int) -> timedelta:
 
 def audit_name(username: str) -> str:
     """The typed username as the audit log and the throttle keep it: only what could be a username."""
-    return username if USERNAME.match(username) else UNREADABLE_USERNAME
+    name = username.strip().lower()
+    return name if USERNAME.match(name) else UNREADABLE_USERNAME
 
 
-def _for(address: str, name: str) -> tuple[object, ...]:
+def _sign_ins_of(address: str, name: str) -> tuple[object, ...]:
+    """The audit log's conditions for sign-ins as one username from one address."""
     return (AuditEntry.subject_type == "officer", AuditEntry.subject_id == name, AuditEntry.summary == address)
 
 
@@ -52,10 +54,10 @@ def throttled_until(session: Session, address: str, username: str, *, now: datet
     name = audit_name(username)
     since = now - FAILURE_MEMORY
     last_success = session.scalar(select(func.max(AuditEntry.at)).where(
-        AuditEntry.action == AuditAction.LOGIN.value, AuditEntry.at >= since, *_for(address, name)))
+        AuditEntry.action == AuditAction.LOGIN.value, AuditEntry.at >= since, *_sign_ins_of(address, name)))
     failures, last_failure = session.execute(select(func.count(), func.max(AuditEntry.at)).where(
         AuditEntry.action == AuditAction.LOGIN_FAILED.value, AuditEntry.at > max(since, last_success or since),
-        *_for(address, name))).one()
+        *_sign_ins_of(address, name))).one()
     delay = delay_after(failures)
     if not delay or last_failure is None or last_failure + delay <= now:
         return None

@@ -125,6 +125,9 @@ def test_not_found_in_each_part_is_that_part_s_own_answer_with_its_headers(world
     console = signed_in.get("/console/no-such-page")
     assert console.status_code == 404 and "Signed in as ed-lin" in console.get_data(as_text=True)
     assert_protected(console, SitePart.CONSOLE)
+    webhook = client.post("/webhooks/no-such-platform", data=b"{}")
+    assert webhook.status_code == 404
+    assert_protected(webhook, SitePart.WEBHOOKS)
     api = client.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.mimetype == "application/problem+json"
     assert_protected(api, SitePart.API)

@@ -5,14 +5,18 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from argon2 import PasswordHasher
 from flask import Flask, Response, jsonify, redirect, request
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError
 
-from bot import console, line_webhook, messenger_webhook
+from bot import console, line_webhook, messenger_webhook, web_security
 from bot.api import problems
 from bot.api import v1 as api_v1
 from bot.console import auth as console_auth
 from bot.public import feeds, pages
+from bot.routing import DatabaseIdConverter
 from bot.services import Services
 from bot.settings import Settings
 from bot.webhook_worker import build_bots
@@ -20,9 +24,22 @@ from bot.webhook_worker import build_bots
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 
-def create_app(settings: Settings, services: Services | None = None, *, resume_webhook_events: bool = True) -> Flask:
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether a failure is the database not answering (try again shortly) rather than a fault in a page."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (OperationalError, PoolTimeout))
+
+
+def create_app(settings: Settings, services: Services | None = None, *, resume_webhook_events: bool = True,
+               password_hasher: PasswordHasher | None = None) -> Flask:
+    """The whole web application. ``password_hasher`` replaces the console's argon2 parameters (tests)."""
     services = services or Services(settings)
     app = Flask(__name__)
+    # Every <int:…> in a route is an id the database can hold; any other number matches no route (404).
+    app.url_map.converters["int"] = DatabaseIdConverter
+    web_security.install(app, https=settings.public_base_url.startswith("https://"),
+                         trusted_proxy_hops=settings.web.trusted_proxy_hops)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     secure = settings.console.secure_cookies
@@ -35,6 +52,8 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console.session_hours),
     )
     app.extensions["civicast"] = services
+    if password_hasher is not None:
+        app.extensions["civicast.password_hasher"] = password_hasher
     app.extensions["civicast.feeds"] = feeds.FeedService(services)
     app.register_blueprint(feeds.blueprint)
     app.register_blueprint(pages.blueprint)
@@ -63,6 +82,17 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
         if exc.code != 404:
             return exc
         return console_auth.not_found_page() if console_auth.is_console_path(request.path) else pages.not_found_page()
+
+    # Anything no handler expected. Flask has logged it with its traceback (app.logger) before calling
+    # this; the visitor gets the part's own page, never a traceback.
+    @app.errorhandler(InternalServerError)
+    def failed(exc: InternalServerError) -> Response:
+        if problems.is_api_path(request.path):
+            return problems.http_problem_response(exc)
+        unavailable = database_unavailable(exc.original_exception)
+        if console_auth.is_console_path(request.path):
+            return console_auth.failure_page(unavailable=unavailable)
+        return pages.unavailable_page(status=503 if unavailable else 500)
 
     @app.get("/")
     def home() -> Response:

@@ -9,13 +9,16 @@ import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from bot.settings import ConfigError, Settings, load_settings
 from messages.db import MAX_ID
 from messages.text import text_problem
+
+if TYPE_CHECKING:
+    from bot.office.accounts import Actor
 
 CLI_ADDRESS = "cli"  # where a command-line sign-in comes from, in the audit log
 
@@ -112,12 +115,12 @@ class AppContext:
             self._services = Services(self.settings)
         return self._services
 
-    def sign_in(self, username: str, *, password_file: Path | None = None, password_stdin: bool = False):  # type: ignore[no-untyped-def]
+    def sign_in(self, username: str, *, password_file: Path | None = None, password_stdin: bool = False) -> Actor:
         """The officer as an Actor (via "cli"), once their password is checked; each refusal is in the audit log."""
         import sys
 
-        from bot.office.accounts import LoginRefused, actor_of, authenticate
-        from bot.office.audit import AuditAction, record
+        from bot.office.accounts import LoginRefused, actor_of
+        from bot.office.sign_in import sign_in
 
         if password_file is not None:
             try:
@@ -132,12 +135,10 @@ class AppContext:
         else:
             password = click.prompt(f"Password for {username}", hide_input=True, err=True)
         now = datetime.now(UTC)
-        with self.services.session_factory.begin() as session:
+        with self.services.session_factory.begin() as session:  # a refusal is committed too: the throttle counts it
             try:
-                officer = authenticate(session, username, password, now=now)
+                officer = sign_in(session, username, password, address=CLI_ADDRESS, now=now)
             except LoginRefused as exc:
-                record(session, username, AuditAction.LOGIN_FAILED, "officer", username, now=now,
-                       summary=CLI_ADDRESS)
                 refusal = str(exc)
             else:
                 return actor_of(officer, via="cli")

@@ -21,6 +21,7 @@ from bot.office.accounts import (
 from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record
 from bot.office.models import KeyMode, Role
+from bot.office.sign_in import recent_refusals
 
 DEMO_OFFICERS = (("demo-editor", Role.EDITOR, "Demo Editor 示範編輯"),
                  ("demo-approver", Role.APPROVER, "Demo Approver 示範核稿"),
@@ -70,7 +71,10 @@ def officer_add(app: AppContext, username: str, role: str, display_name: str | N
 @click.argument("username", type=TEXT)
 @click.pass_obj
 def officer_password(app: AppContext, username: str) -> None:
-    """Give an officer a new password (printed once); also lifts a lock-out."""
+    """Give an officer a new password (printed once) and sign them out everywhere.
+
+    No account is ever locked: wrong passwords only slow down further tries of that username from the same
+    network address, so the officer can sign in at once from another one."""
     secret = new_password()
     _run(app, lambda session: set_password(session, username, secret, now=datetime.now(UTC)))
     click.echo(f"password: {secret}")
@@ -79,11 +83,13 @@ def officer_password(app: AppContext, username: str) -> None:
 @officer_group.command("list")
 @click.pass_obj
 def officer_list(app: AppContext) -> None:
-    """Officers, their roles and whether they are locked out."""
+    """Officers, their roles, and their refused sign-ins in the last hour."""
     now = datetime.now(UTC)
-    for officer in _run(app, list_officers):
-        locked = " locked" if officer.locked_until and officer.locked_until > now else ""
-        click.echo(f"{officer.username:<24} {officer.role:<9}{'' if officer.active else ' inactive'}{locked}")
+    officers, refusals = _run(app, lambda session: (list_officers(session), recent_refusals(session, now=now)))
+    for officer in officers:
+        refused = refusals.get(officer.username, 0)
+        note = f" {refused} refused sign-in(s) in the last hour" if refused else ""
+        click.echo(f"{officer.username:<24} {officer.role:<9}{'' if officer.active else ' inactive'}{note}")
 
 
 @officer_group.command("demo")

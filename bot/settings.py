@@ -210,6 +210,12 @@ class ConsoleSettings(_Section):
     ui_language: Literal["zh-Hant", "en"] = "zh-Hant"
 
 
+class WebSettings(_Section):
+    # Reverse proxies in front of the web application that add the client's address to X-Forwarded-For.
+    # 0: the header is ignored (anyone could write it); the peer's address is the client's.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     public_base_url: str = "http://127.0.0.1:8000"
@@ -223,6 +229,7 @@ class Settings(_Section):
     webhooks: WebhookSettings = WebhookSettings()
     console: ConsoleSettings = ConsoleSettings()
     api: ApiSettings = ApiSettings()
+    web: WebSettings = WebSettings()
     config_file: Path | None = None
 
     @model_validator(mode="after")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -14,17 +15,16 @@ from flask import Response, abort, current_app, g, redirect, render_template, re
 
 from bot.console import blueprint
 from bot.console.ui import UI_LANGUAGE_NAMES, UI_LANGUAGES, translate, ui_language
-from bot.office.accounts import Actor, LoginRefused, Permission, actor_of, authenticate
-from bot.office.audit import AuditAction, failed_sign_ins_from, record
+from bot.office.accounts import Actor, LoginRefused, Permission, actor_of
+from bot.office.audit import AuditAction, record
 from bot.office.console_sessions import end_session, live_session, start_session
+from bot.office.sign_in import ADDRESS_WINDOW, address_waits, sign_in
 from bot.services import Services
+from bot.web_security import client_address
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-# Beyond the lock-out of one account: many refused sign-ins from one address (guessing across
-# usernames) make that address wait, without telling it whether any username exists.
-MAX_FAILED_PER_ADDRESS = 20
-ADDRESS_WINDOW = timedelta(minutes=15)
+log = logging.getLogger(__name__)
 
 
 def services() -> Services:
@@ -91,28 +91,35 @@ def _not_found(_exc: Exception) -> Response:
 
 def not_found_page() -> Response:
     """The console's own "not found", also for console addresses no route matches (which reach no
-    blueprint hook: the officer is loaded and the headers set here)."""
+    blueprint hook: the officer is loaded here)."""
     if "actor" not in g:
         _load_officer()
     page = render_template("console/error.html", title=translate("error.not_found_title"),
                            message=translate("error.not_found"))
-    return _security_headers(Response(page, status=404, mimetype="text/html"))
+    return Response(page, status=404, mimetype="text/html")
+
+
+def failure_page(*, unavailable: bool) -> Response:
+    """The console's page for a failure nobody expected (500) or a database that does not answer (503).
+
+    It asks nothing of the database (which may be what failed): the officer is shown as far as the
+    request had loaded them."""
+    status, name = (503, "unavailable") if unavailable else (500, "failed")
+    try:
+        page = render_template("console/error.html", title=translate(f"error.{name}_title"),
+                               message=translate(f"error.{name}"))
+    except Exception:  # the page itself failed: still no traceback for the officer
+        log.exception("the console's error page could not be rendered")
+        return Response("The console could not show this page. The error is in the server's log.\n",
+                        status=status, mimetype="text/plain")
+    response = Response(page, status=status, mimetype="text/html")
+    if unavailable:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 def is_console_path(path: str) -> bool:
     return path == blueprint.url_prefix or path.startswith(f"{blueprint.url_prefix}/")
-
-
-@blueprint.after_request
-def _security_headers(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; "
-        "form-action 'self'; base-uri 'none'")
-    return response
 
 
 @blueprint.app_context_processor
@@ -166,37 +173,37 @@ def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "").strip().lower()
         password = request.form.get("password", "")
-        address = request.remote_addr or "-"
+        settings = services().settings
+        address = client_address(request, settings.web.trusted_proxy_hops)
+        if address is None:  # only a proxy's address is known: counting refusals against it would hit everyone
+            log.warning("a sign-in came without the %s forwarded address(es) web.trusted_proxy_hops promises",
+                        settings.web.trusted_proxy_hops)
+            return _login_page(translate("login.no_address"), 400)
         with services().session_factory.begin() as db:
-            if failed_sign_ins_from(db, address, since=now() - ADDRESS_WINDOW) >= MAX_FAILED_PER_ADDRESS:
+            if address_waits(db, address, now=now()):
                 minutes = round(ADDRESS_WINDOW.total_seconds() / 60)
-                return render_template("console/login.html", error=translate("login.address_waits", minutes=minutes),
-                                       next=request.args.get("next", "")), 429
+                response = _login_page(translate("login.address_waits", minutes=minutes), 429)
+                response.headers["Retry-After"] = str(round(ADDRESS_WINDOW.total_seconds()))
+                return response
             try:
-                officer = authenticate(db, username, password, now=now())
-            except LoginRefused as exc:
-                officer = None
-                locked = exc.locked_until is not None
-                record(db, username or "-", AuditAction.LOCKED if locked else AuditAction.LOGIN_FAILED, "officer",
-                       username or "-", now=now(), summary=address)
-                if locked:
-                    minutes = max(1, round((exc.locked_until - now()).total_seconds() / 60))
-                    error = translate("login.locked", minutes=minutes)
-                else:
-                    error = translate("login.wrong")
-                status = 401
+                officer = sign_in(db, username, password, address=address, now=now(),
+                                  hasher=current_app.extensions.get("civicast.password_hasher"))
+            except LoginRefused:
+                error, status = translate("login.refused"), 401
             else:
-                record(db, officer.username, AuditAction.LOGIN, "officer", officer.username, now=now(),
-                       summary=address)
-                token = start_session(db, officer, now=now(),
-                                      lifetime=timedelta(hours=services().settings.console.session_hours),
+                token = start_session(db, officer, now=now(), lifetime=timedelta(hours=settings.console.session_hours),
                                       remote_addr=address, user_agent=request.user_agent.string)
         if error is None:
             _forget_sign_in()  # a new session at sign-in: nothing from before it is trusted
             session.permanent = True
             session.update(sid=token, csrf=secrets.token_urlsafe(32))
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("console/login.html", error=error, next=request.args.get("next", "")), status
+    return _login_page(error, status)
+
+
+def _login_page(error: str | None, status: int) -> Response:
+    page = render_template("console/login.html", error=error, next=request.args.get("next", ""))
+    return Response(page, status=status, mimetype="text/html")
 
 
 @blueprint.post("/logout")

@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
 from bot.console.ui import translate
-from bot.console.views_office import helpers, page_count, requested_page
+from bot.console.views_office import helpers, page_count
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CATEGORIES, CaseError, find_case
 from bot.office import cases as office_cases
@@ -30,8 +30,11 @@ from bot.office.accounts import (
 from bot.office.audit import AuditAction, record
 from bot.office.console_sessions import EndReason, end_officer_sessions, open_session_counts
 from bot.office.models import Role
+from bot.office.sign_in import FREE_FAILURES, recent_refusals
+from bot.routing import requested_page
 
 CASE_PAGE_SIZE = 50
+MAX_CASE_NUMBER_CHARS = 24  # the column's size: anything longer, or not plain text, names no case
 CASE_FILTERS = ("status", "district", "category", "assignee")
 # What bot.office.cases.tell_resident says happened, by the start of its words: shown in the officer's language.
 def told_text(told: office_cases.ResidentTold) -> str:
@@ -66,9 +69,16 @@ def cases() -> Any:
                            **helpers())
 
 
+def _case_number_or_404(number: str) -> str:
+    if len(number) > MAX_CASE_NUMBER_CHARS or not number.isascii() or not number.isprintable():
+        abort(404)
+    return number
+
+
 @blueprint.get("/cases/<number>")
 @officer_required(Permission.VIEW_CASES)
 def case(number: str) -> Any:
+    number = _case_number_or_404(number)
     actor = current_actor()
     with services().session_factory.begin() as session:  # the read is recorded
         try:
@@ -82,6 +92,7 @@ def case(number: str) -> Any:
 
 
 def _case_status(number: str) -> CaseStatus:
+    number = _case_number_or_404(number)
     with services().session_factory() as session:
         try:
             return CaseStatus(find_case(session, number).status)
@@ -138,9 +149,11 @@ def _officers_page(*, secret: dict[str, str] | None = None, errors: dict[str, st
     with services().session_factory() as session:
         officers = list_officers(session)
         open_sessions = open_session_counts(session, now=now())
+        refusals = recent_refusals(session, now=now())
     return render_template("console/officers.html", title=translate("officers.title"), officers=officers,
                            secret=secret, errors=errors or {}, form=form or {}, roles=[r.value for r in Role],
-                           open_sessions=open_sessions, now=now(), **helpers()), status
+                           open_sessions=open_sessions, refusals=refusals, free_failures=FREE_FAILURES, now=now(),
+                           **helpers()), status
 
 
 @blueprint.get("/officers")
@@ -194,7 +207,7 @@ def officer_action(username: str, action: str) -> Any:
             abort(404)
         if action == "reset_password":
             password = new_password()
-            set_password(session, username, password, now=now())  # also lifts a lock-out, ends their sessions
+            set_password(session, username, password, now=now())  # also ends their sessions
             record(session, actor, AuditAction.RESET_PASSWORD, "officer", username, now=now())
         elif action == "sign_out":
             ended = end_officer_sessions(session, officer.id, now=now(), reason=EndReason.SIGNED_OUT_ELSEWHERE)

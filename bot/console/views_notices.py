@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,8 @@ from bot.console.ui import translate, ui_language
 from bot.office import desk
 from bot.office.accounts import Permission, PermissionDenied
 from bot.office.audit import entries
-from bot.office.preview import build_preview
+from bot.office.preview import NoticePreview, build_preview
+from bot.routing import requested_page
 from messages.i18n import LANGUAGES
 from messages.kinds import Kind, UnknownKind
 from messages.models import Notice, NoticeStatus
@@ -27,6 +29,8 @@ from messages.params import InvalidParameters
 from scheduler.sending import NoticeActionError
 
 PAGE_SIZE = 50
+MAX_REASON_CHARS = 300  # of a failure's own words, shown to the officer
+log = logging.getLogger(__name__)
 
 
 def kind_title(kind_id: str) -> str:
@@ -55,7 +59,8 @@ def _taipei(value: Any, seconds: bool = False) -> str:
 @officer_required()
 def notices() -> str:
     status = request.args.get("status") or None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    status = status if status in {s.value for s in NoticeStatus} else None  # an unknown one filters nothing
+    page = requested_page()
     with services().session_factory() as session:
         query = select(Notice)
         if status:
@@ -175,21 +180,32 @@ def _history(notice_id: int) -> list[Any]:
         return list(reversed(rows))
 
 
+def _preview_or_error(notice_id: int) -> tuple[NoticePreview | None, str | None]:
+    """The preview grid, or what to say instead when it cannot be built: the page itself still works."""
+    try:
+        return build_preview(services(), notice_id), None
+    except SQLAlchemyError:
+        log.exception("notice %s: the database did not answer while building its preview", notice_id)
+        return None, translate("preview.unavailable")
+    except Exception as exc:  # a notice stored before its kind, glossary or phrases changed, or odd text
+        log.exception("notice %s: its preview cannot be built", notice_id)
+        reason = (str(exc) or type(exc).__name__).encode("utf-8", "backslashreplace").decode("utf-8")
+        return None, translate("preview.failed", reason=reason[:MAX_REASON_CHARS], id=notice_id)
+
+
 @blueprint.get("/notices/<int:notice_id>")
 @officer_required()
 def notice(notice_id: int) -> Any:
     loaded = _load(notice_id)
-    try:
-        preview = build_preview(services(), notice_id)
-    except SQLAlchemyError:
-        preview = None
+    preview, preview_error = _preview_or_error(notice_id)
     from bot.console.views_office import label  # views_office imports this module: imported when first used
 
     actor = current_actor()
     actions = available_actions(actor, loaded, preview.total if preview else 0)
     return render_template("console/notice.html", title=translate("notice.title", id=notice_id), notice=loaded,
-                           preview=preview, actions=actions, kind_title=kind_title, languages=LANGUAGES,
-                           training_page=loaded.training, history=_history(notice_id), label=label)
+                           preview=preview, preview_error=preview_error, actions=actions, kind_title=kind_title,
+                           languages=LANGUAGES, training_page=loaded.training, history=_history(notice_id),
+                           label=label)
 
 
 @blueprint.post("/notices/<int:notice_id>/<action>")

@@ -21,6 +21,7 @@ from bot.office import translations as office_translations
 from bot.office.accounts import Permission, PermissionDenied
 from bot.office.audit import AuditAction, entries
 from bot.office.translations import FaqEditError, ReviewError
+from bot.routing import page_number, requested_page
 from messages.glossary import UnknownTerm
 from messages.i18n import LANGUAGES, UnknownLanguage, get_language
 from scheduler.audience import TOPIC_BITS, Subscriber, SubscriberStatus, district_bit
@@ -65,10 +66,6 @@ def district_name(key: str | None) -> str:
 
 def page_count(total: int, size: int) -> int:
     return max(1, -(-total // size))
-
-
-def requested_page() -> int:
-    return max(1, request.values.get("page", 1, type=int) or 1)
 
 
 def helpers() -> dict[str, Any]:
@@ -118,7 +115,7 @@ def review_translation(translation_id: int) -> Any:
         message = translate(f"review_error.{exc.code}")
         return _translations_page(errors={translation_id: message}, values={translation_id: text}, status=422)
     flash(translate("translations.saved", id=notice_id, language=language_label(language)), "success")
-    return redirect(url_for("console.translations", page=request.form.get("page", 1, type=int) or 1), 303)
+    return redirect(url_for("console.translations", page=page_number(request.form.get("page")) or 1), 303)
 
 
 # ----------------------------------------------------------------------------- FAQ

@@ -1,11 +1,14 @@
-"""Officers: passwords hashed with argon2id, roles as data, a lock-out after repeated wrong passwords."""
+"""Officers: passwords hashed with argon2id, roles as data, and the one password check sign-in makes.
+
+Sign-in's throttle (per address and username) is in ``bot.office.sign_in``: no account is ever locked.
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from argon2 import PasswordHasher
@@ -17,13 +20,12 @@ from bot.office.console_sessions import EndReason, end_officer_sessions
 from bot.office.models import Officer, Role
 from messages.text import TextRefused, clean_text, text_problem
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}\Z")  # \Z: "$" would let a trailing newline in
 _hasher = PasswordHasher()
-# Compared against when the username is unknown, so a wrong name costs as long as a wrong password.
-_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Verified against when there is no usable account, so an unknown name costs what a wrong password does;
+# one per set of hashing parameters, made the first time they are used.
+_stand_in_hashes: dict[tuple[object, ...], str] = {}
 
 
 class Permission(StrEnum):
@@ -53,11 +55,12 @@ class AccountError(ValueError):
 
 
 class LoginRefused(Exception):
-    """The username and password did not open a session; ``locked_until`` is set when the account is locked."""
+    """The username and password did not open a session. The words are the same whatever the reason, so they
+    tell nobody whether the username exists or is being throttled; ``throttled`` is for the audit log."""
 
-    def __init__(self, message: str, *, locked_until: datetime | None = None) -> None:
-        super().__init__(message)
-        self.locked_until = locked_until
+    def __init__(self, *, throttled: bool = False) -> None:
+        super().__init__("wrong username or password, or too many attempts: wait a little and try again")
+        self.throttled = throttled
 
 
 class PermissionDenied(Exception):
@@ -130,7 +133,7 @@ def create_officer(session: Session, username: str, role: str, *, display_name: 
         raise AccountError(f"there is already an officer called {username}")
     password = password or new_password()
     officer = Officer(username=username, display_name=display_name or username, role=parse_role(role).value,
-                      password_hash=hash_password(password), active=True, failed_logins=0)
+                      password_hash=hash_password(password), active=True)
     session.add(officer)
     session.flush()
     return officer, password
@@ -140,45 +143,47 @@ def find_officer(session: Session, username: str) -> Officer | None:
     return session.scalar(select(Officer).where(Officer.username == username.strip().lower()))
 
 
-def authenticate(session: Session, username: str, password: str, *, now: datetime) -> Officer:
-    """The officer, or LoginRefused. Failures are counted; the fifth in a row locks the account for a while.
+def _stand_in_hash(hasher: PasswordHasher) -> str:
+    parameters = (hasher.type, hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len,
+                  hasher.salt_len)
+    if parameters not in _stand_in_hashes:
+        _stand_in_hashes[parameters] = hasher.hash(secrets.token_urlsafe(16))
+    return _stand_in_hashes[parameters]
 
-    The caller commits in both cases: a refusal must still record the failed attempt.
+
+_stand_in_hash(_hasher)  # made now, so that even the first unknown name costs no more than a wrong password
+
+
+def authenticate(session: Session, username: str, password: str, *, now: datetime, throttled: bool = False,
+                 hasher: PasswordHasher | None = None) -> Officer:
+    """The officer, or LoginRefused.
+
+    Every path verifies exactly one password — unknown or inactive username, wrong password, throttled
+    (``throttled``: refuse whatever the password, as the caller's throttle says to wait), success — so
+    neither the answer nor the time it takes tells the reasons apart.
     """
-    officer = find_officer(session, username) if username else None
-    if officer is None or not officer.active:
-        try:
-            _hasher.verify(_UNKNOWN_USER_HASH, password or "-")
-        except VerificationError:
-            pass
-        raise LoginRefused("wrong username or password")
-    if officer.locked_until is not None and officer.locked_until > now:
-        raise LoginRefused("this account is locked after too many wrong passwords", locked_until=officer.locked_until)
+    hasher = hasher or _hasher
+    name = username.strip().lower()
+    officer = find_officer(session, name) if USERNAME.match(name) else None  # what cannot be a name is not looked up
+    usable = officer is not None and officer.active
     try:
-        _hasher.verify(officer.password_hash, password or "-")
+        verified = hasher.verify(officer.password_hash if usable else _stand_in_hash(hasher), password or "-")
     except (VerificationError, InvalidHashError):
-        officer.failed_logins = (officer.failed_logins or 0) + 1
-        if officer.failed_logins >= MAX_FAILED_LOGINS:
-            officer.locked_until = now + LOCKOUT
-            officer.failed_logins = 0
-            raise LoginRefused("this account is locked after too many wrong passwords",
-                               locked_until=officer.locked_until) from None
-        raise LoginRefused("wrong username or password") from None
-    if _hasher.check_needs_rehash(officer.password_hash):
-        officer.password_hash = _hasher.hash(password)
-    officer.failed_logins = 0
-    officer.locked_until = None
+        verified = False
+    if throttled or not verified or officer is None or not usable:
+        raise LoginRefused(throttled=throttled)
+    if hasher.check_needs_rehash(officer.password_hash):
+        officer.password_hash = hasher.hash(password)
     officer.last_login_at = now
     return officer
 
 
 def set_password(session: Session, username: str, password: str, *, now: datetime) -> Officer:
-    """A new password; it lifts a lock-out and signs the officer out of every console session."""
+    """A new password; it signs the officer out of every console session."""
     officer = find_officer(session, username)
     if officer is None:
         raise AccountError(f"there is no officer called {username}")
     officer.password_hash = hash_password(password)
-    officer.failed_logins, officer.locked_until = 0, None
     end_officer_sessions(session, officer.id, now=now, reason=EndReason.PASSWORD_CHANGED)
     return officer
 

@@ -17,7 +17,7 @@ from bot.office.models import AuditEntry
 class AuditAction(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
-    LOCKED = "locked"
+    THROTTLED = "throttled"  # refused unjudged: too many wrong passwords for the username from that address
     LOGOUT = "logout"
     COMPOSE = "compose"
     EDIT = "edit"
@@ -77,9 +77,11 @@ def entries(session: Session, *, actor: str | None = None, action: str | None = 
     return rows, total
 
 
-def failed_sign_ins_from(session: Session, address: str, *, since: datetime) -> int:
+REFUSED_SIGN_INS = (AuditAction.LOGIN_FAILED.value, AuditAction.THROTTLED.value)
+
+
+def refused_sign_ins_from(session: Session, address: str, *, since: datetime) -> int:
     """Refused sign-ins from one address since a time, whatever usernames they tried (sign-in records the
     address as the entry's summary)."""
     return session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action.in_((AuditAction.LOGIN_FAILED.value, AuditAction.LOCKED.value)),
-        AuditEntry.summary == address, AuditEntry.at >= since)) or 0
+        AuditEntry.action.in_(REFUSED_SIGN_INS), AuditEntry.summary == address, AuditEntry.at >= since)) or 0

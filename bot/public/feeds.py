@@ -4,6 +4,12 @@ Operators poll every few seconds. A poll first computes a fingerprint of what
 is on air (ids and timestamps, one small query); if the poller's ETag or
 If-Modified-Since still matches, the answer is 304 with no composing at all.
 Bodies are composed once per fingerprint and kept.
+
+Each notice is composed and rendered on its own: one that cannot be (stored
+before its kind, glossary or phrases changed, or with text a feed cannot carry)
+is logged with its id (once for each version of it) and left out, and the
+others are served. A body missing a notice is neither kept nor given an ETag,
+so it is never confirmed by a 304 once the notice can be shown again.
 """
 
 from __future__ import annotations
@@ -12,10 +18,13 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
+from bot.public.failures import NoticeFailures
+from bot.public.pages import unavailable_page
 from bot.services import Services
 from channels.cable_tv import FeedEntry, atom_index, crawl_items, crawl_text
 from messages.cap import build_alert
@@ -25,6 +34,36 @@ from messages.notices import active_notices, alert_header, free_text_versions, n
 
 blueprint = Blueprint("feeds", __name__)
 CACHE_SIZE = 64
+MAX_IDENTIFIER_CHARS = 120  # the column's size: anything longer names no alert
+
+
+class DocumentFailed(Exception):
+    """A published alert's CAP document cannot be built; the log says why."""
+
+
+@dataclass(frozen=True)
+class Built:
+    body: bytes
+    complete: bool  # every notice on air is in it
+
+
+@dataclass(frozen=True)
+class OnAir:
+    entries: list[FeedEntry]
+    notice_ids: dict[str, int]  # identifier → notice id, for the log
+    left_out: int
+
+    def keep_renderable(self, render: Callable[[FeedEntry], object], feed: str, failures: NoticeFailures) -> OnAir:
+        """The entries ``render`` takes on its own; the others logged and left out."""
+        kept = []
+        for entry in self.entries:
+            try:
+                render(entry)
+            except Exception:
+                failures.report(feed, self.notice_ids.get(entry.identifier), entry.identifier, entry.updated)
+            else:
+                kept.append(entry)
+        return OnAir(kept, self.notice_ids, self.left_out + len(self.entries) - len(kept))
 
 
 class FeedService:
@@ -33,61 +72,84 @@ class FeedService:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._bodies: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self.failures = NoticeFailures()
 
     def fingerprint(self) -> tuple[str, datetime | None]:
         with self.services.session_factory() as session:
             return on_air_fingerprint(session, self.clock())
 
-    def _entries(self, languages: list[str]) -> list[FeedEntry]:
+    def _on_air(self, languages: list[str]) -> OnAir:
         with self.services.session_factory() as session:
             notices = active_notices(session, self.clock())
             prepared = [(n, free_text_versions(session, n)) for n in notices]
         composer = self.services.composer
-        return [
-            FeedEntry(
-                identifier=notice.identifier,
-                sent=notice.sent_at or notice.created_at,
-                updated=notice.updated_at,
-                notices=composer.compose_all(notice, languages, free),
-            )
-            for notice, free in prepared
-        ]
+        entries = []
+        for notice, free in prepared:
+            try:
+                localised = composer.compose_all(notice, languages, free)
+            except Exception:
+                self.failures.report("feeds", notice.id, notice.identifier, notice.updated_at)
+                continue
+            entries.append(FeedEntry(identifier=notice.identifier, sent=notice.sent_at or notice.created_at,
+                                     updated=notice.updated_at, notices=localised))
+        return OnAir(entries, {n.identifier: n.id for n, _free in prepared}, len(prepared) - len(entries))
 
-    def body(self, key: str, fingerprint: str, build: Callable[[], bytes]) -> bytes:
+    def body(self, key: str, fingerprint: str, build: Callable[[], Built]) -> Built:
         cache_key = (key, fingerprint)
         with self._lock:
             if cache_key in self._bodies:
                 self._bodies.move_to_end(cache_key)
-                return self._bodies[cache_key]
-        body = build()
-        with self._lock:
-            self._bodies[cache_key] = body
-            while len(self._bodies) > CACHE_SIZE:
-                self._bodies.popitem(last=False)
-        return body
+                return Built(self._bodies[cache_key], complete=True)
+        built = build()
+        if built.complete:
+            with self._lock:
+                self._bodies[cache_key] = built.body
+                while len(self._bodies) > CACHE_SIZE:
+                    self._bodies.popitem(last=False)
+        return built
 
-    def crawl(self, language: str) -> list[dict]:
+    def crawl(self, language: str) -> tuple[list[dict], bool]:
+        """The crawl's items in a language, and whether every notice on air is among them."""
         settings = self.services.settings
         fallback = settings.default_language
-        entries = self._entries(list(dict.fromkeys([language, fallback])))
-        return crawl_items(entries, language, max_chars=settings.channels.cable_tv.crawl_max_chars, fallback=fallback)
+        max_chars = settings.channels.cable_tv.crawl_max_chars
 
-    def atom(self, feed_url: str, cap_url: Callable[[str], str], updated: datetime | None) -> bytes:
+        def items(entries: list[FeedEntry]) -> list[dict]:
+            return crawl_items(entries, language, max_chars=max_chars, fallback=fallback)
+
+        # The JSON of an item holds every text its crawl line does: if one encodes, so does the other.
+        on_air = self._on_air(list(dict.fromkeys([language, fallback]))).keep_renderable(
+            lambda entry: json.dumps(items([entry]), ensure_ascii=False).encode(), f"crawl {language}", self.failures)
+        return items(on_air.entries), on_air.left_out == 0
+
+    def atom(self, feed_url: str, cap_url: Callable[[str], str], updated: datetime | None) -> Built:
         settings = self.services.settings
-        entries = self._entries([settings.default_language])
         author = self.services.glossary.name("agency", "kaohsiung_city_government", settings.default_language)
-        return atom_index(entries, feed_url=feed_url, cap_url=cap_url, title=settings.channels.cable_tv.feed_title,
-                          author=author, language=settings.default_language,
-                          updated=updated or datetime.now(UTC))
+
+        def index(entries: list[FeedEntry]) -> bytes:
+            return atom_index(entries, feed_url=feed_url, cap_url=cap_url, title=settings.channels.cable_tv.feed_title,
+                              author=author, language=settings.default_language,
+                              updated=updated or datetime.now(UTC))
+
+        on_air = self._on_air([settings.default_language]).keep_renderable(lambda entry: index([entry]), "atom",
+                                                                            self.failures)
+        return Built(index(on_air.entries), complete=on_air.left_out == 0)
 
     def cap_document(self, identifier: str) -> bytes | None:
+        """The published alert's CAP document; None when there is none; DocumentFailed when it cannot be built."""
+        if len(identifier) > MAX_IDENTIFIER_CHARS or "\x00" in identifier:
+            return None
         with self.services.session_factory() as session:
             notice = notice_by_identifier(session, identifier)
             if notice is None or notice.training or notice.sent_at is None:
                 return None
             free = free_text_versions(session, notice)
             header = alert_header(notice, self.services.settings.cap.sender)
-        return self._cap(notice, header, free)
+        try:
+            return self._cap(notice, header, free)
+        except Exception as exc:
+            self.failures.report("CAP document", notice.id, identifier, notice.updated_at)
+            raise DocumentFailed(identifier) from exc
 
     def _cap(self, notice: Notice, header, free) -> bytes:  # type: ignore[no-untyped-def]
         services = self.services
@@ -115,8 +177,11 @@ def _conditional(fingerprint: str, last_modified: datetime | None, variant: str)
     return etag, None
 
 
-def _respond(body: bytes, mimetype: str, etag: str, last_modified: datetime | None) -> Response:
-    response = Response(body, mimetype=mimetype)
+def _respond(built: Built, mimetype: str, etag: str, last_modified: datetime | None) -> Response:
+    response = Response(built.body, mimetype=mimetype)
+    if not built.complete:  # polled again at once, and never answered 304 against this body
+        response.cache_control.no_cache = True
+        return response
     response.set_etag(etag)
     if last_modified:
         response.last_modified = last_modified
@@ -144,13 +209,16 @@ def cap_atom() -> Response:
     def cap_url(identifier: str) -> str:
         return url_for("feeds.cap_document", identifier=identifier, _external=True)
 
-    body = service.body("atom", fingerprint, lambda: service.atom(feed_url, cap_url, last_modified))
-    return _respond(body, "application/atom+xml", etag, last_modified)
+    built = service.body("atom", fingerprint, lambda: service.atom(feed_url, cap_url, last_modified))
+    return _respond(built, "application/atom+xml", etag, last_modified)
 
 
 @blueprint.get("/feeds/cap/<identifier>.xml")
 def cap_document(identifier: str) -> Response:
-    document = feed_service().cap_document(identifier)
+    try:
+        document = feed_service().cap_document(identifier)
+    except DocumentFailed:
+        return unavailable_page()
     if document is None:
         abort(404, description=f"no published alert {identifier!r}")
     return Response(document, mimetype="application/cap+xml")
@@ -164,8 +232,12 @@ def crawl_txt(lang: str) -> Response:
     etag, cached = _conditional(fingerprint, last_modified, f"{language}-txt")
     if cached:
         return cached
-    body = service.body(f"{language}.txt", fingerprint, lambda: crawl_text(service.crawl(language)).encode())
-    return _respond(body, "text/plain", etag, last_modified)
+    def build() -> Built:
+        items, complete = service.crawl(language)
+        return Built(crawl_text(items).encode(), complete)
+
+    built = service.body(f"{language}.txt", fingerprint, build)
+    return _respond(built, "text/plain", etag, last_modified)
 
 
 @blueprint.get("/feeds/cable/<lang>.json")
@@ -177,12 +249,13 @@ def crawl_json(lang: str) -> Response:
     if cached:
         return cached
 
-    def build() -> bytes:
+    def build() -> Built:
+        items, complete = service.crawl(language)
         document = {"language": language, "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "items": service.crawl(language)}
-        return json.dumps(document, ensure_ascii=False).encode()
+                    "items": items}
+        return Built(json.dumps(document, ensure_ascii=False).encode(), complete)
 
-    body = service.body(f"{language}.json", fingerprint, build)
-    return _respond(body, "application/json", etag, last_modified)
+    built = service.body(f"{language}.json", fingerprint, build)
+    return _respond(built, "application/json", etag, last_modified)
 
 

@@ -10,9 +10,10 @@ the city's name and hotlines from the glossary. A repeated request with the page
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -22,10 +23,11 @@ import yaml
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import select
 
+from bot.public.failures import NoticeFailures
 from bot.services import Services
 from bot.settings import Settings
 from channels.line import SEVERITY_COLOURS, TRAINING_COLOUR
-from messages.compose import LocalisedNotice
+from messages.compose import FreeTextVersion, LocalisedNotice
 from messages.formatting import format_datetime_for
 from messages.i18n import LANGUAGES, Catalogs, Language, UnknownLanguage, get_language, language_for_platform_tag
 from messages.models import MsgType, Notice, NoticeStatus
@@ -41,6 +43,7 @@ HOTLINES = ("fire_119", "police_110", "city_1999")
 MAX_AGE_S = 30
 PAGE_VERSION = "1"  # part of every ETag: bump when the templates change what a page shows
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+log = logging.getLogger(__name__)
 
 
 # ----------------------------------------------------------------------------- words and colours
@@ -86,6 +89,12 @@ def band_colours(notice: LocalisedNotice) -> tuple[str, str]:
     background = TRAINING_COLOUR if notice.training else SEVERITY_COLOURS[notice.severity]
     text = max(("#FFFFFF", "#111111"), key=lambda colour: contrast_ratio(colour, background))
     return background, text
+
+
+def band_class(notice: LocalisedNotice) -> str:
+    """The stylesheet's class for the band: public.css holds ``band_colours`` for each (a test compares them),
+    so the pages need no inline style and their CSP can forbid it."""
+    return "band-training" if notice.training else f"band-{notice.severity.value.lower()}"
 
 
 # ----------------------------------------------------------------------------- language of the page
@@ -198,6 +207,47 @@ def not_found_page() -> Response:
     return _render("public/not_found.html", 404, choice, None, **chrome)
 
 
+def unavailable_page(*, status: int = 503) -> Response:
+    """The residents' "cannot be shown right now" (a notice that cannot be composed, a database that does
+    not answer, a fault), in their language, with the hotlines: never a traceback."""
+    try:
+        services = _services()
+        choice = page_language(services.settings)
+        chrome = _chrome(services, choice, "public.active_page", {})
+        response = _render("public/unavailable.html", status, choice, None, **chrome)
+    except Exception:  # the page itself failed: still no traceback for the resident
+        log.exception("the public error page could not be rendered")
+        response = Response("This page cannot be shown right now. In an emergency call 119 or 110.\n",
+                            status=status, mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-store"
+    if status == 503:
+        response.headers["Retry-After"] = "30"
+    return response
+
+
+def _texts(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _texts(item)
+
+
+def compose_for_page(services: Services, notice: Notice, language: str,
+                     free_text: FreeTextVersion | None) -> LocalisedNotice | None:
+    """The notice as a page shows it, or None (logged with its id) when it cannot be composed or its text
+    cannot be sent as UTF-8: a notice stored before its kind, glossary or phrases changed must not take
+    the page, or the other notices, down with it."""
+    try:
+        localised = services.composer.compose(notice, language, free_text)
+        "".join(text for field in fields(localised) for text in _texts(getattr(localised, field.name))).encode()
+    except Exception:
+        failures = current_app.extensions.setdefault("civicast.page_failures", NoticeFailures())
+        failures.report(f"page {language}", notice.id, notice.identifier, notice.updated_at)
+        return None
+    return localised
+
+
 # ----------------------------------------------------------------------------- one notice
 
 
@@ -252,14 +302,14 @@ def notice_page(notice_id: int) -> Response:
                 .order_by(Notice.id.desc())
                 .limit(1)
             )
-    localised = services.composer.compose(notice, choice.code, free_text)
-    band, band_text = band_colours(localised)
+    localised = compose_for_page(services, notice, choice.code, free_text)
+    if localised is None:
+        return unavailable_page()
     chrome = _chrome(services, choice, "public.notice_page", {"notice_id": notice_id})
     return _render(
         "public/notice.html", 200, choice, etag, **chrome,
         notice=localised,
-        band=band,
-        band_text=band_text,
+        band_class=band_class(localised),
         state=state,
         issued_text=format_datetime_for(notice.sent_at, choice.language) if notice.sent_at else None,
         issued_iso=_iso(notice.sent_at),
@@ -292,18 +342,17 @@ def active_page() -> Response:
             return cached
         notices = active_notices(session, now)
         prepared = [(notice, free_text_versions(session, notice).get(choice.code)) for notice in notices]
-    composer = services.composer
-    composed = [(composer.compose(notice, choice.code, free), notice.sent_at) for notice, free in prepared]
-    composed.sort(key=lambda pair: _order(*pair))
+    composed = [(compose_for_page(services, notice, choice.code, free), notice.sent_at) for notice, free in prepared]
+    shown = [(localised, sent_at) for localised, sent_at in composed if localised is not None]
+    shown.sort(key=lambda pair: _order(*pair))
     cards = []
-    for localised, _sent_at in composed:
-        band, band_text = band_colours(localised)
+    for localised, _sent_at in shown:
         cards.append({
             "notice": localised,
-            "band": band,
-            "band_text": band_text,
+            "band_class": band_class(localised),
             "href": url_for("public.notice_page", notice_id=localised.notice_id, lang=choice.code),
             "effective_iso": _iso(localised.effective),
         })
     chrome = _chrome(services, choice, "public.active_page", {})
-    return _render("public/notices.html", 200, choice, etag, **chrome, cards=cards)
+    complete = len(shown) == len(composed)  # a page missing a notice must not be kept and revalidated as 304
+    return _render("public/notices.html", 200, choice, etag if complete else None, **chrome, cards=cards)

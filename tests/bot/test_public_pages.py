@@ -22,6 +22,7 @@ from tests.support.factories import localised, saved_notice
 NOW = datetime.now(UTC)
 CSS = Path(pages.__file__).parent / "static" / "public.css"
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+BAND_RULE = re.compile(r"\.(band-[a-z]+) \{ background: (#[0-9A-F]{6}); color: (#[0-9A-F]{6}); \}")
 
 
 @pytest.fixture
@@ -59,6 +60,17 @@ def page(response):
     return lxml.html.fromstring(response.get_data(as_text=True))
 
 
+def band_rules() -> dict[str, tuple[str, str]]:
+    """The stylesheet's severity bands: class → (background, text colour)."""
+    return {name: (background, text) for name, background, text in BAND_RULE.findall(CSS.read_text())}
+
+
+def band_background(element) -> str:
+    rules = band_rules()
+    (name,) = [c for c in element.get("class").split() if c in rules]
+    return rules[name][0]
+
+
 def text_of(tree, xpath):
     return " ".join(" ".join(node.text_content().split()) for node in tree.xpath(xpath))
 
@@ -81,7 +93,7 @@ def test_the_page_is_the_notice_in_the_requested_language(services, client):
         assert expected.areas_text in facts and expected.agency in facts and expected.effective_text in facts
         band = tree.xpath("//p[contains(@class,'band')]")[0]
         assert expected.severity_label in band.text_content()
-        assert SEVERITY_COLOURS[expected.severity].lower() in band.get("style").lower()
+        assert band_background(band) == SEVERITY_COLOURS[expected.severity] and band.get("style") is None
         assert tree.xpath("//title")[0].text_content().startswith(expected.headline)
     english = page(client.get(f"/n/{notice_id}?lang=en"))
     assert text_of(english, "//main//dt") == "Areas Effective Issued Source"
@@ -143,7 +155,7 @@ def test_a_training_notice_says_test_in_every_language(services, client):
         assert "TEST / 測試" in text and banner in text
         assert tree.xpath("//meta[@name='robots']/@content") == ["noindex"]
         band = tree.xpath("//p[contains(@class,'band')]")[0]
-        assert TRAINING_COLOUR.lower() in band.get("style").lower()
+        assert band_background(band) == TRAINING_COLOUR
     live = page(client.get(f"/n/{add(services)}?lang=en"))
     assert not live.xpath("//p[@class='test-banner']") and not live.xpath("//meta[@name='robots']")
 
@@ -259,7 +271,7 @@ def test_a_repeated_request_with_the_etag_gets_304(services, client):
 def test_the_page_is_light_readable_and_self_contained(services, client):
     html = client.get(f"/n/{add(services)}?lang=my").get_data(as_text=True)
     tree = lxml.html.fromstring(html)
-    assert "<script" not in html and "style=\"" in html  # only the severity band's own colours
+    assert "<script" not in html and "style=" not in html  # the CSP allows neither
     assert tree.xpath("//meta[@name='viewport']/@content") == ["width=device-width, initial-scale=1"]
     assets = tree.xpath("//link[@rel='stylesheet']/@href") + tree.xpath("//img/@src")
     assert assets == ["/public/static/public.css"]
@@ -279,6 +291,13 @@ def test_the_severity_band_text_has_enough_contrast(composer, severity, training
     band, text = pages.band_colours(notice)
     assert band == (TRAINING_COLOUR if training else SEVERITY_COLOURS[severity])
     assert pages.contrast_ratio(text, band) >= 4.5
+
+
+@pytest.mark.parametrize("severity", list(SEVERITY_COLOURS))
+@pytest.mark.parametrize("training", [False, True])
+def test_the_stylesheet_paints_each_band_as_the_pages_choose(composer, severity, training):
+    notice = replace(localised(composer), severity=severity, training=training)
+    assert band_rules()[pages.band_class(notice)] == pages.band_colours(notice)
 
 
 @pytest.mark.parametrize("foreground, background", [

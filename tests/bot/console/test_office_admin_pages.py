@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert, select
 
 from bot.conversation.models import Case, CaseEvent
-from bot.office.accounts import authenticate, find_officer
+from bot.office.accounts import LoginRefused, authenticate, find_officer
 from bot.office.api_keys import verify_api_key
 from bot.office.models import ApiKey, AuditEntry
+from bot.office.sign_in import FREE_FAILURES, sign_in
 from scheduler.audience import TOPIC_BITS, Subscriber, district_bit
 from tests.support.console_pages import (
     Officer,
@@ -163,14 +165,18 @@ def test_creating_an_officer_and_an_api_key_shows_each_secret_once(app, services
     with services.session_factory() as session:
         assert session.scalar(select(ApiKey.revoked_at).where(ApiKey.key_id == key_id)) is not None
 
-    with services.session_factory.begin() as session:  # locked out after wrong passwords
-        find_officer(session, "ed-lin").locked_until = datetime.now(UTC) + timedelta(minutes=15)
-    assert "Locked" in text(html(admin.get("/console/officers")), "//thead")
+    with services.session_factory.begin() as session:  # wrong passwords from somewhere: the last one throttled
+        for _ in range(FREE_FAILURES + 1):
+            with pytest.raises(LoginRefused):
+                sign_in(session, "ed-lin", "not-her-password", address="198.51.100.9", now=datetime.now(UTC))
+    officers = table_rows(html(admin.get("/console/officers")), "Officers who may sign in")
+    assert officers["ed-lin"][3] == str(FREE_FAILURES + 1) and officers["ad-wu"][3] == "0"
+    assert "warn" in html(admin.get("/console/officers")).xpath("//tr[th='ed-lin']/td[4]/span/@class")[0]
     response = admin.post("/console/officers/ed-lin/reset_password")
     assert response.status_code == 200
     new_password = text(html(response), "//code[@id='secret-value']")
-    with services.session_factory.begin() as session:
-        assert authenticate(session, "ed-lin", new_password, now=datetime.now(UTC)).locked_until is None
+    with services.session_factory.begin() as session:  # from anywhere else, at once
+        assert sign_in(session, "ed-lin", new_password, address="192.0.2.1", now=datetime.now(UTC)).username == "ed-lin"
 
     assert admin.post("/console/officers/ap-kao/deactivate").status_code == 303
     assert admin.post("/console/officers/ad-wu/deactivate").status_code == 303  # refused: one's own account
@@ -180,7 +186,7 @@ def test_creating_an_officer_and_an_api_key_shows_each_secret_once(app, services
     assert admin.post("/console/officers/nobody/activate").status_code == 404
     assert audit_actions(services, "officer", "ap-kao") == ["create_officer", "deactivate_officer",
                                                             "activate_officer"]
-    assert audit_actions(services, "officer", "ed-lin")[-1] == "reset_password"
+    assert audit_actions(services, "officer", "ed-lin")[-2:] == ["reset_password", "login"]
     assert audit_actions(services, "api_key", key_id) == ["create_api_key", "revoke_api_key"]
     # After a secret was shown on a form's own address, switching language goes back to the officers page.
     assert admin.get("/console/officers/new").status_code == 302

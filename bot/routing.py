@@ -1,0 +1,49 @@
+"""Numbers in addresses: an id or a page number the database cannot hold finds nothing (404), never an error.
+
+Ids are 32-bit integers in the database. Handed a bigger number, SQLite cannot bind it and PostgreSQL's
+driver refuses it for the column, so the query would fail instead of finding nothing: such numbers are
+stopped at the door, in the route itself and in ``?page=``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, request
+from werkzeug.routing import IntegerConverter, Map, ValidationError
+
+MAX_ID = 2_147_483_647  # the largest value of the database's integer id columns
+MAX_PAGE = 10_000_000  # far past any list's end, and (page - 1) × page size still fits an offset
+_MAX_ID_DIGITS = len(str(MAX_ID))
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in every route of the application: 1 … MAX_ID in plain digits, or no route matches."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > _MAX_ID_DIGITS:  # before int(): thousands of digits are refused by int() itself
+            raise ValidationError()
+        return super().to_python(value)
+
+
+def page_number(value: str | None) -> int | None:
+    """The page a ``?page=`` names: 1 when absent or empty, None unless 1 … MAX_PAGE in plain digits."""
+    if value is None or value == "":
+        return 1
+    if not value.isascii() or not value.isdigit() or len(value) > len(str(MAX_PAGE)):
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_PAGE else None
+
+
+def requested_page() -> int:
+    """The request's ``page`` (query or form); any other value than a page number is 404."""
+    number = page_number(request.values.get("page"))
+    if number is None:
+        abort(404)
+    return number

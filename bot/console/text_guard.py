@@ -2,7 +2,8 @@
 
 A value holding control characters, NUL, lone surrogates, non-characters or bidirectional overrides
 (``messages.text``) is refused with a page naming the field, and nothing is stored. The compose, edit and
-Update forms name their fields themselves, next to each field (the composer checks them), so they pass here.
+Update forms name their fields themselves, next to each field (the composer checks them), and the sign-in
+answers every refusal the same way, so they pass here.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from bot.console import blueprint
 from bot.console.ui import translate
 from messages.text import normalise_newlines, text_problem
 
-# Views whose form is checked field by field where it is shown again: the notice forms (the composer names each).
-CHECKED_BY_THEIR_FORM = frozenset({"console.compose", "console.edit", "console.update"})
+# Views whose form is checked where it is shown again: the notice forms (the composer names each field), and the
+# sign-in, which answers every refusal alike (an odd username is simply no username) and stores nothing typed.
+CHECKED_BY_THEIR_FORM = frozenset({"console.compose", "console.edit", "console.update", "console.login"})
 MULTI_LINE_FIELDS = frozenset({"free_text", "reason", "note", "text", "questions", "answer"})
 
 

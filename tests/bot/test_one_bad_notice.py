@@ -25,17 +25,17 @@ PASSWORD = "editor-password-2026"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 PARAMS = {"typhoon_name": "山陀兒|Krathon", "intensity": "severe", "districts": ["all"], "landfall": "2024-10-03T12:00"}
 EVERYWHERE = frozenset({"atom", "cap", "crawl zh-Hant", "crawl en", "page zh-Hant", "page en", "preview"})
-# Ways a stored notice stops fitting, and where it then cannot be shown: its kind was withdrawn or a glossary
-# key it names is gone (nowhere), a control character (not in XML: Atom, CAP and the preview's CAP), a lone
-# surrogate in its Chinese name (not where Chinese text is encoded; the English versions use the Latin name).
+# Ways a stored notice stops fitting, and where it then cannot be shown: its kind was withdrawn, a glossary
+# key it names is gone, or it holds text civicast refuses (stored before the check at the door, or around it):
+# a control character, a lone surrogate. Each is shown nowhere rather than half-way.
 BREAKAGES = {
     "withdrawn kind": ({"kind": "withdrawn_kind"}, EVERYWHERE, "unknown notice kind 'withdrawn_kind'"),
     "unknown district": ({"params": {**PARAMS, "districts": ["atlantis"]}}, EVERYWHERE,
                          "'atlantis' is not a known district"),
-    "control character": ({"params": {**PARAMS, "typhoon_name": "山陀\x01兒|Krathon"}},
-                          {"atom", "cap", "preview"}, "XML compatible"),
-    "lone surrogate": ({"params": {**PARAMS, "typhoon_name": "\udcb0\udca5|Krathon"}},
-                       {"atom", "cap", "crawl zh-Hant", "page zh-Hant", "preview"}, "surrogates not allowed"),
+    "control character": ({"params": {**PARAMS, "typhoon_name": "山陀\x01兒|Krathon"}}, EVERYWHERE,
+                          "control character (U+0001)"),
+    "lone surrogate": ({"params": {**PARAMS, "typhoon_name": "\udcb0\udca5|Krathon"}}, EVERYWHERE,
+                       "which is not text"),
 }
 
 

@@ -64,6 +64,9 @@ def test_page_numbers_that_are_not_pages_are_not_found_on_every_console_list(adm
             assert admin.get(f"{route}?page={good}").status_code == 200, (route, good)
         for value in NOT_PAGES:
             response = admin.get(f"{route}?page={value}")
+            if value == "%00":  # refused at the console's door, before any page is looked for
+                assert response.status_code == 400 and "U+0000" in response.get_data(as_text=True), route
+                continue
             assert response.status_code == 404, (route, value[:20])
             assert "There is no such" in response.get_data(as_text=True)
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from scheduler.channel_status import Waiting, paused_statuses, waiting_by_channel
 from scheduler.outbox import Delivery, DeliveryStatus
 
 _BUCKETS = {
@@ -23,11 +24,22 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
+def paused_channels_report(session: Session, notice_id: int) -> list[dict[str, Any]]:
+    """Each paused channel: why, since when, and what waits on it for this notice and for all notices."""
+    paused = paused_statuses(session)
+    if not paused:
+        return []
+    for_notice = waiting_by_channel(session, notice_id=notice_id, channels=[status.channel for status in paused])
+    return [{"channel": status.channel, "reason": status.reason, "since": _iso(status.since),
+             "pending": for_notice.get(status.channel, Waiting()).as_dict(),
+             "pending_all_notices": status.waiting.as_dict()} for status in paused]
+
+
 def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
-    """``{"channels": {channel: {totals…, "languages": {language: {...}}}}}``.
+    """``{"channels": {channel: {totals…, "languages": {language: {...}}}}, "paused_channels": [...]}``.
 
     For resident channels the counts are residents; for public channels (one send carrying every
-    language) they are sends.
+    language) they are sends. A paused channel's deliveries stay pending until an officer resumes it.
     """
     rows = session.execute(
         select(Delivery.channel, Delivery.language, Delivery.status, func.count(),
@@ -57,7 +69,8 @@ def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
     ).all()
     for channel, error, count in errors:
         channels[channel].setdefault("errors", []).append({"error": error, "deliveries": count})
-    return {"notice_id": notice_id, "channels": channels}
+    return {"notice_id": notice_id, "channels": channels,
+            "paused_channels": paused_channels_report(session, notice_id)}
 
 
 def delivery_timeline(session: Session, notice_id: int) -> list[tuple[datetime, int]]:

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_base import AppContext, RuntimeFailure, UserError, parse_assignments
+from bot.cli_channels import echo_paused_channels
 from messages.kinds import UnknownKind
 from messages.models import Notice
 from messages.params import InvalidParameters, parse_datetime
 from scheduler.fanout import NotDue
-from scheduler.outbox import resume_channel
 from scheduler.report import delivery_report
 from scheduler.sending import NoticeActionError, approve, cancel, schedule, send_now, submit
 
@@ -178,19 +178,4 @@ def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
                        f"{row['dead']:>6} {row['pending']:>8}")
         for error in entry.get("errors", []):
             click.echo(f"  {channel}: {error['deliveries']} × {error['error']}")
-
-
-@click.group("channel")
-def channel_group() -> None:
-    """Channel state."""
-
-
-@channel_group.command("resume")
-@click.argument("name")
-@click.pass_obj
-@_database_errors
-def channel_resume(app: AppContext, name: str) -> None:
-    """Resume a channel civicast paused (LINE's monthly quota, for example)."""
-    with app.services.session_factory.begin() as session:
-        resumed = resume_channel(session, name, datetime.now(UTC))
-    click.echo(f"{name} resumed" if resumed else f"{name} was not paused")
+    echo_paused_channels(report)

@@ -10,4 +10,10 @@ from flask import Blueprint
 blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                       static_folder="static", static_url_path="/static")
 
-from bot.console import auth, views_admin, views_notices, views_office  # noqa: E402,F401  (routes register themselves)
+from bot.console import (  # noqa: E402,F401  (routes register themselves)
+    auth,
+    views_admin,
+    views_channels,
+    views_notices,
+    views_office,
+)

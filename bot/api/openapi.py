@@ -240,8 +240,9 @@ def build_document(services: Services) -> dict[str, Any]:
             "title": "civicast REST API",
             "version": "1.0.0",
             "description": "Compose, approve, send and follow Kaohsiung City's multilingual notices, see which "
-                           "channels are paused, and handle residents' petitions. Authenticate with an API key: 'Authorization: Bearer "
-                           "cvk_<test|live>_<id>_<secret>'. A test key works only on training notices. Errors are "
+                           "channels are paused, and handle residents' petitions. Authenticate with an API key: "
+                           "'Authorization: Bearer cvk_<test|live>_<id>_<secret>'. A test key works only on training "
+                           "notices. Errors are "
                            "application/problem+json (RFC 9457). Times are ISO 8601 with an offset.",
         },
         "servers": [{"url": "/api/v1"}],

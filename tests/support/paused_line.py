@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.database import upgrade_database
 from bot.services import Services
 from bot.settings import load_settings
+from scheduler.channel_status import WAITING_STATUSES
 from scheduler.outbox import ChannelState, Delivery, DeliveryStatus, outstanding
 from scheduler.sending import send_now
 from tests.scheduler.conftest import add_residents, approved_notice
@@ -54,13 +55,16 @@ class PausedLine:
         return notice_id
 
     def _settled(self, *, want_paused: bool) -> bool:
+        """Paused: LINE is paused, nothing is claimed and every other channel has sent what it had.
+        Not paused: nothing is left to send."""
         with self.services.session_factory() as session:
+            if not want_paused:
+                return outstanding(session) == 0
             state = session.get(ChannelState, "line")
-            claimed = session.scalar(select(func.count()).select_from(Delivery).where(
-                Delivery.status == DeliveryStatus.CLAIMED.value))
-            if want_paused:
-                return bool(state and state.paused) and claimed == 0
-            return outstanding(session) == 0
+            unsettled = session.scalar(select(func.count()).select_from(Delivery).where(
+                (Delivery.status == DeliveryStatus.CLAIMED.value)
+                | ((Delivery.channel != "line") & Delivery.status.in_(WAITING_STATUSES))))
+            return bool(state and state.paused) and unsettled == 0
 
     def run_worker(self, *, until_paused: bool, timeout: float = 30.0) -> None:
         """A real worker sends until LINE's quota pauses the channel (or until everything is sent)."""

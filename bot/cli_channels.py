@@ -125,8 +125,8 @@ def channel_resume(app: AppContext, name: str, force: bool) -> None:
     """Resume a channel civicast paused, once its platform's quota allows (LINE: asked first)."""
     services = app.services
     try:
-        outcome = resume_paused_channel(services.session_factory, services.channels, CLI_ACTOR, name, force=force,
-                                        now=datetime.now(UTC))
+        outcome = resume_paused_channel(services.session_factory, CLI_ACTOR, name, channels=services.channels,
+                                        force=force, now=datetime.now(UTC))
     except UnknownChannel as exc:
         raise UserError(str(exc)) from None
     except ResumeRefused as exc:

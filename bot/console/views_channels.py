@@ -88,7 +88,7 @@ def _back() -> str:
 def resume_channel(name: str) -> Any:
     svc = services()
     try:
-        outcome = resume_paused_channel(svc.session_factory, svc.channels, current_actor(), name,
+        outcome = resume_paused_channel(svc.session_factory, current_actor(), name, channels=svc.channels,
                                         force=request.form.get("force") == "1", now=now())
     except UnknownChannel:
         abort(404)

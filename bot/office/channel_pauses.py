@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
-from channels.base import ChannelError, Quota, QuotaReporting
+from channels.base import Channel, ChannelError, Quota, QuotaReporting
 from scheduler.channel_status import ChannelStatus, QuotaVerdict, channel_status, judge_quota
 from scheduler.outbox import resume_channel
 
@@ -78,7 +78,7 @@ def describe_quota(check: ResumeCheck) -> str:
     return used
 
 
-def check_quota(channel: object, status: ChannelStatus) -> ResumeCheck:
+def check_quota(channel: Channel | None, status: ChannelStatus) -> ResumeCheck:
     """Ask the channel's platform for its quota (a network call: hold no session across it)."""
     if not isinstance(channel, QuotaReporting):
         return ResumeCheck(status, None, None, judge_quota(None, status.waiting, checked=False))
@@ -100,15 +100,16 @@ def _audit_detail(check: ResumeCheck, forced: bool) -> dict[str, Any]:
 
 def _record_resume(session: Session, actor: Actor, check: ResumeCheck, *, forced: bool, now: datetime) -> None:
     waiting = check.status.waiting
-    summary = (f"{'forced: ' if forced else ''}{describe_quota(check)}; {waiting.residents:,} residents in "
-               f"{waiting.deliveries:,} deliveries waiting; paused for: {check.status.reason}")
+    summary = (f"{'forced: ' if forced else ''}{describe_quota(check)}; residents waiting: {waiting.residents:,} "
+               f"(deliveries: {waiting.deliveries:,}); paused for: {check.status.reason}")
     record(session, actor, AuditAction.RESUME_CHANNEL, AUDIT_SUBJECT, check.status.channel, now=now,
            summary=summary, detail=_audit_detail(check, forced))
 
 
-def resume_paused_channel(session_factory: sessionmaker, channels: Mapping[str, object], actor: Actor, name: str,
-                          *, force: bool = False, now: datetime) -> ResumeOutcome:
-    """Resume ``name`` if its quota allows (or ``force``), recorded in the audit log.
+def resume_paused_channel(session_factory: sessionmaker, actor: Actor, name: str, *, channels: Mapping[str, Channel],
+                          force: bool = False, now: datetime) -> ResumeOutcome:
+    """Resume ``name`` if its quota allows (or ``force``), recorded in the audit log; ``channels`` are the
+    enabled channels by name, each asked for its quota if it has one.
 
     Raises PermissionDenied (the officer may not send), UnknownChannel, or ResumeRefused (the quota is
     still used up or could not be read, and ``force`` was not given).
@@ -122,11 +123,11 @@ def resume_paused_channel(session_factory: sessionmaker, channels: Mapping[str, 
     if not status.paused:
         return ResumeOutcome(name, resumed=False, check=None)
     check = check_quota(channels.get(name), status)
-    forced = check.verdict.refuses
-    if forced and not force:
+    refused = check.verdict.refuses
+    if refused and not force:
         raise ResumeRefused(check)
     with session_factory.begin() as session:
         if not resume_channel(session, name, now):
             return ResumeOutcome(name, resumed=False, check=check)
-        _record_resume(session, actor, check, forced=forced, now=now)
-    return ResumeOutcome(name, resumed=True, check=check, forced=forced)
+        _record_resume(session, actor, check, forced=refused, now=now)
+    return ResumeOutcome(name, resumed=True, check=check, forced=refused)

@@ -36,7 +36,7 @@ def _register() -> None:
     cli.add_command(cli_channels.sandbox_command)
     cli.add_command(cli_serve.serve_command)
     for command in (cli_send.notice_group, cli_send.send_command, cli_send.schedule_command,
-                    cli_send.cancel_command, cli_send.report_command, cli_send.channel_group,
+                    cli_send.cancel_command, cli_send.report_command, cli_channels.channel_group,
                     cli_processes.worker_command, cli_processes.webhook_worker_command,
                     cli_processes.scheduler_command, cli_processes.demo_command,
                     cli_bot.faq_group, cli_bot.case_group, cli_bot.line_group,

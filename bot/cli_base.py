@@ -78,6 +78,30 @@ def officer_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def command_errors(action):  # type: ignore[no-untyped-def]
+    """A command's refusals (the rules, the notice's state, bad parameters) as one line with exit status 2, and
+    database failures as one line with status 1: never a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.office.accounts import PermissionDenied
+    from messages.kinds import UnknownKind
+    from messages.params import InvalidParameters
+    from scheduler.fanout import NotDue
+    from scheduler.sending import NoticeActionError
+
+    @functools.wraps(action)
+    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return action(*args, **kwargs)
+        except (NoticeActionError, NotDue, PermissionDenied, UnknownKind, InvalidParameters) as exc:
+            raise UserError(str(exc)) from None
+        except SQLAlchemyError as exc:
+            raise RuntimeFailure(f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc} "
+                                 "(has `civicast db upgrade` run?)") from None
+
+    return wrapped
+
+
 def parse_assignments(assignments: tuple[str, ...]) -> dict[str, Any]:
     """NAME=VALUE pairs given with -p, as a dict of raw parameter values."""
     params: dict[str, Any] = {}

@@ -11,48 +11,25 @@ from datetime import UTC, datetime, timedelta
 
 import click
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_base import (
     LINES,
     NOTICE_ID,
     TEXT,
     AppContext,
-    RuntimeFailure,
     UserError,
+    command_errors,
     officer_options,
     parse_assignments,
 )
+from bot.cli_channels import echo_paused_channels
 from bot.office import desk
-from bot.office.accounts import Actor, PermissionDenied
-from messages.kinds import UnknownKind
+from bot.office.accounts import Actor
 from messages.models import Notice
-from messages.params import InvalidParameters, parse_datetime
-from scheduler.fanout import NotDue
-from scheduler.outbox import resume_channel
+from messages.params import parse_datetime
 from scheduler.report import delivery_report
-from scheduler.sending import NoticeActionError
 
 SEVERITIES = click.Choice(["Extreme", "Severe", "Moderate", "Minor", "Unknown"])
-
-
-def _database_errors(action):  # type: ignore[no-untyped-def]
-    """Database and rule errors as one line each, never a traceback."""
-
-    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
-        try:
-            return action(*args, **kwargs)
-        except (NoticeActionError, NotDue, PermissionDenied, UnknownKind) as exc:
-            raise UserError(str(exc)) from None
-        except InvalidParameters as exc:
-            raise UserError(str(exc)) from None
-        except SQLAlchemyError as exc:
-            raise RuntimeFailure(f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc} "
-                                 "(has `civicast db upgrade` run?)") from None
-
-    wrapped.__name__ = action.__name__
-    wrapped.__doc__ = action.__doc__
-    return wrapped
 
 
 def _notice_input(app: AppContext, kind: str, assignments: tuple[str, ...], *, example: bool, training: bool,
@@ -95,7 +72,7 @@ def notice_group() -> None:
 @click.option("--training", is_flag=True, help="A training notice: marked TEST, only to test recipients.")
 @officer_options
 @click.pass_obj
-@_database_errors
+@command_errors
 def notice_create(app: AppContext, kind: str, assignments: tuple[str, ...], free_text: str | None,
                   free_text_lang: str, severity: str | None, effective: str | None, expires: str | None,
                   example: bool, training: bool, actor: Actor) -> None:
@@ -111,7 +88,7 @@ def notice_create(app: AppContext, kind: str, assignments: tuple[str, ...], free
 @click.argument("notice_id", type=NOTICE_ID)
 @officer_options
 @click.pass_obj
-@_database_errors
+@command_errors
 def notice_submit(app: AppContext, notice_id: int, actor: Actor) -> None:
     """Submit a draft for a second officer's approval."""
     svc = app.services
@@ -127,7 +104,7 @@ def notice_submit(app: AppContext, notice_id: int, actor: Actor) -> None:
               help="Approve although some languages would show the free text untranslated.")
 @officer_options
 @click.pass_obj
-@_database_errors
+@command_errors
 def notice_approve(app: AppContext, notice_id: int, acknowledge_untranslated: bool, actor: Actor) -> None:
     """Approve a notice (a live one needs an approver who neither wrote, changed nor submitted it)."""
     desk.approve_notice(app.services.dispatch, actor, notice_id, acknowledge_untranslated=acknowledge_untranslated)
@@ -139,7 +116,7 @@ def notice_approve(app: AppContext, notice_id: int, acknowledge_untranslated: bo
 @click.option("--reason", required=True, type=LINES, help="Why, so the author can correct it.")
 @officer_options
 @click.pass_obj
-@_database_errors
+@command_errors
 def notice_reject(app: AppContext, notice_id: int, reason: str, actor: Actor) -> None:
     """Send a submitted notice back to its author with a reason."""
     with app.services.session_factory.begin() as session:
@@ -152,7 +129,7 @@ def notice_reject(app: AppContext, notice_id: int, reason: str, actor: Actor) ->
 @_content_options
 @officer_options
 @click.pass_obj
-@_database_errors
+@command_errors
 def notice_update(app: AppContext, notice_id: int, assignments: tuple[str, ...], free_text: str | None,
                   free_text_lang: str, severity: str | None, effective: str | None, expires: str | None,
                   actor: Actor) -> None:
@@ -170,7 +147,7 @@ def notice_update(app: AppContext, notice_id: int, assignments: tuple[str, ...],
 @notice_group.command("list")
 @click.option("--status", default=None, type=TEXT, help="Only notices in this status (draft, scheduled, missed, ...).")
 @click.pass_obj
-@_database_errors
+@command_errors
 def notice_list(app: AppContext, status: str | None) -> None:
     """List notices, newest first."""
     with app.services.session_factory() as session:
@@ -187,7 +164,7 @@ def notice_list(app: AppContext, status: str | None) -> None:
 @click.argument("notice_id", type=NOTICE_ID)
 @officer_options
 @click.pass_obj
-@_database_errors
+@command_errors
 def send_command(app: AppContext, notice_id: int, actor: Actor) -> None:
     """Send an approved notice now (workers deliver it)."""
     svc = app.services
@@ -204,7 +181,7 @@ def send_command(app: AppContext, notice_id: int, actor: Actor) -> None:
               help='Recurring: "minute hour day month weekday", Taipei time.')
 @officer_options
 @click.pass_obj
-@_database_errors
+@command_errors
 def schedule_command(app: AppContext, notice_id: int, at: str | None, cron: str | None, actor: Actor) -> None:
     """Schedule an approved notice once (--at) or recurring (--cron); a recurrence prints its next five times."""
     svc = app.services
@@ -230,7 +207,7 @@ def schedule_command(app: AppContext, notice_id: int, at: str | None, cron: str 
 @click.argument("notice_id", type=NOTICE_ID)
 @officer_options
 @click.pass_obj
-@_database_errors
+@command_errors
 def cancel_command(app: AppContext, notice_id: int, actor: Actor) -> None:
     """Cancel a notice: stop it if unsent; if it went out, write a Cancel for a second officer to approve and send."""
     result = desk.cancel_notice(app.services.dispatch, actor, notice_id)
@@ -245,7 +222,7 @@ def cancel_command(app: AppContext, notice_id: int, actor: Actor) -> None:
 @click.argument("notice_id", type=NOTICE_ID)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-@_database_errors
+@command_errors
 def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
     """Delivery per channel × language: targeted, sent, failed, dead, pending, first and last send."""
     with app.services.session_factory() as session:
@@ -275,19 +252,5 @@ def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
         click.echo(f"occurrences: {occurrences['total']}, missed: {occurrences['missed']}")
         for item in occurrences["items"]:
             click.echo(f"  {item['occurrence_at'] or '-'}  notice {item['notice_id']}  {item['status']}")
+    echo_paused_channels(report)
 
-
-@click.group("channel")
-def channel_group() -> None:
-    """Channel state."""
-
-
-@channel_group.command("resume")
-@click.argument("name")
-@click.pass_obj
-@_database_errors
-def channel_resume(app: AppContext, name: str) -> None:
-    """Resume a channel civicast paused (LINE's monthly quota, for example)."""
-    with app.services.session_factory.begin() as session:
-        resumed = resume_channel(session, name, datetime.now(UTC))
-    click.echo(f"{name} resumed" if resumed else f"{name} was not paused")

@@ -3,7 +3,8 @@
 A channel adapter turns vendor failures into civicast's own errors at the
 boundary: ``RetryableError`` (try again, perhaps after ``delay_s``),
 ``PermanentError`` (retrying cannot help) and ``QuotaExhausted`` (the channel
-must pause until an officer acts).
+must pause until an officer acts). A channel whose platform counts messages
+against a monthly allowance also answers ``quota()``.
 """
 
 from __future__ import annotations
@@ -84,12 +85,32 @@ class LimitExceeded(PermanentError):
     """civicast refused to send what the platform would refuse (too many recipients, ...)."""
 
 
+@dataclass(frozen=True)
+class Quota:
+    """A platform's monthly message allowance as it reports it: messages ``used`` this month of ``limit``
+    (None when the platform sets no limit). LINE counts one message per recipient of each send."""
+
+    used: int
+    limit: int | None
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+
 @runtime_checkable
 class Channel(Protocol):
     name: str
     limits: ChannelLimits
 
     def send(self, batch: Batch) -> SendResult: ...
+
+
+@runtime_checkable
+class QuotaReporting(Protocol):
+    """A channel that can say how much of its monthly allowance is left (raises a ChannelError if it cannot)."""
+
+    def quota(self) -> Quota: ...
 
 
 def utf16_length(text: str) -> int:

@@ -23,6 +23,7 @@ from linebot.v3.messaging import (
     MessagingApi,
     MessagingApiBlob,
     PushMessageRequest,
+    QuotaType,
     ReplyMessageRequest,
     RichMenuRequest,
 )
@@ -34,6 +35,7 @@ from channels.base import (
     ChannelLimits,
     LimitExceeded,
     PermanentError,
+    Quota,
     QuotaExhausted,
     RetryableError,
     SendResult,
@@ -329,6 +331,19 @@ class LineChannel:
     def set_default_rich_menu(self, rich_menu_id: str) -> None:
         """The menu of every follower without one of their own (a menu linked to a user overrides it)."""
         self._call(self._api.set_default_rich_menu, rich_menu_id)
+
+    # ------------------------------------------------------------------ the monthly quota
+
+    def quota(self) -> Quota:
+        """This month's allowance and use, as LINE reports them (``GET /v2/bot/message/quota`` and
+        ``/quota/consumption``); LINE's failures arrive as civicast's errors."""
+        try:  # the SDK's models refuse an answer that is not LINE's shape with a ValueError of their own
+            allowance = self._call(self._api.get_message_quota)
+            consumption = self._call(self._api.get_message_quota_consumption)
+            limited = allowance.type == QuotaType.LIMITED and allowance.value is not None
+            return Quota(used=int(consumption.total_usage), limit=int(allowance.value) if limited else None)
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise PermanentError(f"LINE answered the quota request with something unexpected: {exc}") from exc
 
     def get_profile(self, user_id: str) -> LineProfile | None:
         """The resident's LINE profile (its ``language`` is the app's language), or None if unknown."""

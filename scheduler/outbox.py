@@ -27,11 +27,14 @@ from sqlalchemy import (
     TypeDecorator,
     and_,
     bindparam,
+    case,
     func,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from messages.db import Base, utcnow
@@ -136,19 +139,32 @@ def paused_channels(session: Session) -> set[str]:
 
 
 def pause_channel(session: Session, channel: str, reason: str, now: datetime) -> None:
-    state = session.get(ChannelState, channel)
-    if state is None:
-        session.add(ChannelState(channel=channel, paused=True, reason=reason, changed_at=now))
-    else:
-        state.paused, state.reason, state.changed_at = True, reason, now
+    """Pause a channel, in one statement that any number of workers may run at once.
+
+    ``INSERT … ON CONFLICT DO UPDATE``: a second worker meeting the same exhausted quota waits for the
+    first one's row instead of colliding with it. A channel already paused keeps its first reason and
+    time, so officers see when it stopped and why.
+    """
+    table = ChannelState.__table__
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(table).values(channel=channel, paused=True, reason=reason, changed_at=now)
+    statement = statement.on_conflict_do_update(index_elements=[table.c.channel], set_={
+        "paused": True,
+        "reason": case((table.c.paused, table.c.reason), else_=statement.excluded.reason),
+        "changed_at": case((table.c.paused, table.c.changed_at), else_=statement.excluded.changed_at),
+    })
+    session.connection().execute(statement)
 
 
 def resume_channel(session: Session, channel: str, now: datetime) -> bool:
-    state = session.get(ChannelState, channel)
-    if state is None or not state.paused:
-        return False
-    state.paused, state.reason, state.changed_at = False, None, now
-    return True
+    """Resume a paused channel; False when it was not paused (or another officer resumed it first)."""
+    result = session.connection().execute(
+        update(ChannelState.__table__)
+        .where(ChannelState.__table__.c.channel == channel, ChannelState.__table__.c.paused.is_(True))
+        .values(paused=False, reason=None, changed_at=now)
+    )
+    return result.rowcount == 1
 
 
 def _claimable(now: datetime, channels: Iterable[str]) -> Any:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from messages.models import Notice, NoticeStatus
 from messages.notices import untranslated_languages
+from scheduler.channel_status import Waiting, paused_statuses, waiting_by_channel
 from scheduler.outbox import PUBLIC_LANGUAGE, Delivery, DeliveryStatus
 
 OCCURRENCES_LISTED = 50  # a recurring notice's latest occurrences in a report; the counts cover them all
@@ -29,11 +30,22 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
+def paused_channels_report(session: Session, notice_id: int) -> list[dict[str, Any]]:
+    """Each paused channel: why, since when, and what waits on it for this notice and for all notices."""
+    paused = paused_statuses(session)
+    if not paused:
+        return []
+    for_notice = waiting_by_channel(session, notice_id=notice_id, channels=[status.channel for status in paused])
+    return [{"channel": status.channel, "reason": status.reason, "since": _iso(status.since),
+             "pending": for_notice.get(status.channel, Waiting()).as_dict(),
+             "pending_all_notices": status.waiting.as_dict()} for status in paused]
+
+
 def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
-    """``{"channels": {channel: {totals…, "languages": {language: {...}}}}}``.
+    """``{"channels": {channel: {totals…, "languages": {language: {...}}}}, "paused_channels": [...]}``.
 
     For resident channels the counts are residents; for public channels (one send carrying every
-    language) they are sends.
+    language) they are sends. A paused channel's deliveries stay pending until an officer resumes it.
     """
     rows = session.execute(
         select(Delivery.channel, Delivery.language, Delivery.status, func.count(),
@@ -65,7 +77,8 @@ def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
         channels[channel].setdefault("errors", []).append({"error": error, "deliveries": count})
     notice = session.get(Notice, notice_id)
     report: dict[str, Any] = {"notice_id": notice_id, "channels": channels,
-                              "untranslated": _untranslated(session, notice, channels)}
+                              "untranslated": _untranslated(session, notice, channels),
+                              "paused_channels": paused_channels_report(session, notice_id)}
     report["occurrence_of"] = notice.recurrence_of if notice else None
     report["occurrence_at"] = _iso(notice.occurrence_at) if notice else None
     if notice is not None and notice.recurrence:

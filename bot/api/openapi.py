@@ -228,6 +228,18 @@ def _case_paths() -> dict[str, Any]:
     }
 
 
+def _channel_paths() -> dict[str, Any]:
+    return {
+        "/channels": {
+            "get": _operation("listChannels", "Each channel: sending or paused, why, since when, what waits on it",
+                              "channels", {"200": _json_response("The channels.", "ChannelList")}, READ_ERRORS,
+                              description="LINE's monthly quota pauses the LINE channel until an officer resumes "
+                                          "it (console or `civicast channel resume line`, after asking LINE for "
+                                          "the quota); its deliveries wait meanwhile."),
+        },
+    }
+
+
 def build_document(services: Services) -> dict[str, Any]:
     kinds = list(services.kinds.kinds)
     languages = list(LANGUAGES)
@@ -236,14 +248,16 @@ def build_document(services: Services) -> dict[str, Any]:
         "info": {
             "title": "civicast REST API",
             "version": "1.0.0",
-            "description": "Compose, approve, send and follow Kaohsiung City's multilingual notices, and handle "
-                           "residents' petitions. Authenticate with an API key: 'Authorization: Bearer "
-                           "cvk_<test|live>_<id>_<secret>'. A test key works only on training notices. Errors are "
+            "description": "Compose, approve, send and follow Kaohsiung City's multilingual notices, see which "
+                           "channels are paused, and handle residents' petitions. Authenticate with an API key: "
+                           "'Authorization: Bearer cvk_<test|live>_<id>_<secret>'. A test key works only on training "
+                           "notices. Errors are "
                            "application/problem+json (RFC 9457). Times are ISO 8601 with an offset.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"apiKey": []}],
-        "tags": [{"name": "kinds"}, {"name": "notices"}, {"name": "cases"}, {"name": "document"}],
+        "tags": [{"name": "kinds"}, {"name": "notices"}, {"name": "cases"}, {"name": "channels"},
+                 {"name": "document"}],
         "paths": {
             "/openapi.json": {
                 "get": {"operationId": "getOpenApiDocument", "summary": "This document", "tags": ["document"],
@@ -258,6 +272,7 @@ def build_document(services: Services) -> dict[str, Any]:
             },
             **_notice_paths(kinds),
             **_case_paths(),
+            **_channel_paths(),
         },
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",

@@ -15,6 +15,7 @@ from bot.office.notice_rules import Verb, allowed_actions
 from bot.office.preview import LanguagePreview, NoticePreview
 from messages.glossary import Glossary, UnknownTerm
 from messages.models import Notice
+from scheduler.channel_status import ChannelStatus
 from scheduler.fanout import FanoutResult
 
 
@@ -119,6 +120,23 @@ def _counts(entry: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _pending(counts: Mapping[str, Any]) -> dict[str, int]:
+    return {"deliveries": int(counts.get("deliveries", 0)), "residents": int(counts.get("residents", 0))}
+
+
+def channel_json(status: ChannelStatus, *, enabled: bool) -> dict[str, Any]:
+    """A channel's state: sending or paused, LINE's reason and since when, what waits on it (every notice)."""
+    return {"channel": status.channel, "enabled": enabled, "paused": status.paused, "reason": status.reason,
+            "since": iso(status.since), "pending": _pending(status.waiting.as_dict())}
+
+
+def paused_channel_json(paused: Mapping[str, Any]) -> dict[str, Any]:
+    """A paused channel under a notice's report: what of this notice waits on it, and of every notice."""
+    return {"channel": paused["channel"], "reason": paused.get("reason"), "since": paused.get("since"),
+            "pending": _pending(paused.get("pending", {})),
+            "pending_all_notices": _pending(paused.get("pending_all_notices", {}))}
+
+
 def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
     channels = {}
     for name, entry in report.get("channels", {}).items():
@@ -137,7 +155,8 @@ def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
             "sent_at": iso(notice.sent_at), "channels": channels, "occurrence_of": notice.recurrence_of,
             "occurrence_at": iso(notice.occurrence_at), "occurrences": occurrences,
             "untranslated": {"languages": list(untranslated.get("languages", [])),
-                             "residents": int(untranslated.get("residents", 0))}}
+                             "residents": int(untranslated.get("residents", 0))},
+            "paused_channels": [paused_channel_json(paused) for paused in report.get("paused_channels", [])]}
 
 
 def _district_name(glossary: Glossary, key: str, language: str) -> str | None:

@@ -15,6 +15,7 @@ from bot.console import (  # noqa: E402,F401  (routes register themselves; the t
     occurrences,
     text_guard,
     views_admin,
+    views_channels,
     views_keys,
     views_notices,
     views_office,

@@ -13,6 +13,17 @@ CHART_WIDTH, CHART_HEIGHT = 640, 200
 
 
 @dataclass(frozen=True)
+class PausedChannel:
+    """A paused channel as the notice's delivery page shows it: what of this notice, and of all, waits on it."""
+
+    channel: str
+    reason: str | None
+    since: datetime | None
+    pending: dict[str, int]  # this notice's deliveries and residents
+    pending_all_notices: dict[str, int]
+
+
+@dataclass(frozen=True)
 class DeliveryView:
     report: dict
     totals: dict[str, int]  # residents, on the channels that reach residents one by one
@@ -22,6 +33,7 @@ class DeliveryView:
     chart_start: datetime | None
     chart_end: datetime | None
     chart_max: int
+    paused: list[PausedChannel]
 
 
 def _points(timeline: list[tuple[datetime, int]], maximum: int) -> str:
@@ -51,6 +63,9 @@ def delivery_view(notice_id: int) -> DeliveryView:
     # From the same reading as the table, so the two agree.
     waiting = totals["pending"] + totals["failed"] + public["pending"] + public["failed"]
     maximum = max(totals["targeted"] + public["targeted"], timeline[-1][1] if timeline else 0)
+    paused = [PausedChannel(entry["channel"], entry["reason"],
+                            datetime.fromisoformat(entry["since"]) if entry["since"] else None, entry["pending"],
+                            entry["pending_all_notices"]) for entry in report.get("paused_channels", [])]
     return DeliveryView(report=report, totals=totals, public=public, outstanding=waiting,
                         chart_points=_points(timeline, maximum), chart_start=timeline[0][0] if timeline else None,
-                        chart_end=timeline[-1][0] if timeline else None, chart_max=maximum)
+                        chart_end=timeline[-1][0] if timeline else None, chart_max=maximum, paused=paused)

@@ -1,4 +1,4 @@
-"""The audit log: every officer action on a notice, case, FAQ entry, translation, officer or key."""
+"""The audit log: every officer action on a notice, case, FAQ entry, translation, officer, key or channel."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ class AuditAction(StrEnum):
     READ_CASE = "read_case"  # residents' data: every read by the API or the console is recorded
     READ_CASES = "read_cases"
     MISSED = "missed"  # the scheduler could not send a notice or an occurrence in time
+    RESUME_CHANNEL = "resume_channel"  # an officer resumed a channel civicast had paused (LINE's quota)
 
 
 def record(session: Session, actor: Actor | str, action: AuditAction, subject_type: str, subject_id: Any, *,

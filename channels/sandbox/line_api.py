@@ -156,7 +156,8 @@ class LineSandbox:
                     return line_error(409, "The retry key is already accepted",
                                       headers={"X-Line-Request-Id": request_id,
                                                "X-Line-Accepted-Request-Id": accepted[0]})
-            cost = len(recipients) * len(messages) if count_quota else 0
+            # LINE counts a send once per recipient, however many message objects it carries.
+            cost = len(recipients) if count_quota else 0
             quota = self.faults.monthly_quota
             if quota is not None and state.quota_used + cost > quota:
                 state.stats["quota_refusals"] += 1
@@ -241,15 +242,21 @@ class LineSandbox:
         return json_response(profile)
 
     def on_quota(self, request: Request) -> Response:
-        if not self.state.authorised(request):
-            return line_error(401, AUTH_FAILED)
+        """The month's target limit: ``{"type": "limited", "value": n}``, or ``{"type": "none"}`` without one."""
+        refused = self._gate(request, send=False)
+        if refused:
+            return refused
         quota = self.faults.monthly_quota
         return json_response({"type": "none"} if quota is None else {"type": "limited", "value": quota})
 
     def on_consumption(self, request: Request) -> Response:
-        if not self.state.authorised(request):
-            return line_error(401, AUTH_FAILED)
-        return json_response({"totalUsage": self.state.quota_used})
+        """Messages sent this month: multicast and push count one per recipient, replies not at all."""
+        refused = self._gate(request, send=False)
+        if refused:
+            return refused
+        with self.state.lock:
+            used = self.state.quota_used
+        return json_response({"totalUsage": used})
 
     # ------------------------------------------------------------------ sandbox controls
 

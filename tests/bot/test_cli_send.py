@@ -182,7 +182,7 @@ def test_unknown_notices_and_resuming_channels(capsys, services, by):
     assert code == 2 and "no notice 999" in err
     code, _, err = run(capsys, "send", "99999999999", *by("lin"))
     assert code == 2 and "99999999999" in err  # beyond any id: refused before the database is asked
-    assert run(capsys, "channel", "resume", "line")[1] == "line was not paused"
+    assert run(capsys, "channel", "resume", "line", *by("lin"))[1] == "line was not paused"
 
 
 def test_approving_untranslated_free_text_needs_the_acknowledgement_and_the_report_counts_it(capsys, services, by):

@@ -8,7 +8,15 @@ import uuid
 import pytest
 import requests
 
-from channels.base import Batch, LimitExceeded, PermanentError, QuotaExhausted, RetryableError, utf16_length
+from channels.base import (
+    Batch,
+    LimitExceeded,
+    PermanentError,
+    Quota,
+    QuotaExhausted,
+    RetryableError,
+    utf16_length,
+)
 from channels.line import (
     MAX_ALT_TEXT,
     SEVERITY_COLOURS,
@@ -211,3 +219,40 @@ def test_a_default_rich_menu_needs_its_image_and_an_unknown_one_is_refused(sandb
     line.set_default_rich_menu(menu_id)
     overview = requests.get(f"{sandbox.url}/sandbox/line/richmenus", timeout=5).json()
     assert overview["default"] == menu_id
+
+
+# --- the monthly quota, asked before an officer resumes a paused channel --------------------------
+
+
+def test_the_quota_is_what_line_reports_counting_one_message_per_recipient(sandbox, line, notice):
+    assert line.quota() == Quota(used=0, limit=None)  # no target limit set
+    set_faults(sandbox, "line", monthly_quota=1000)
+    line.send(batch(notice, users(400)))
+    line.push_notice(users(1)[0], notice, retry_key=str(uuid.uuid4()))
+    quota = line.quota()
+    assert quota == Quota(used=401, limit=1000) and quota.remaining == 599
+
+
+@pytest.mark.parametrize(("faults", "token", "error"), [
+    ({"error_rate": 1.0}, LINE_TOKEN, RetryableError),
+    ({}, "revoked-token", PermanentError),
+])
+def test_a_quota_that_cannot_be_read_is_a_civicast_error(sandbox, faults, token, error):
+    if faults:
+        set_faults(sandbox, "line", **faults)
+    channel = LineChannel(access_token=token, api_base_url=sandbox.url, timeout_s=2.0)
+    try:
+        with pytest.raises(error):
+            channel.quota()
+    finally:
+        channel.close()
+
+
+def test_an_unreachable_line_is_a_retryable_error_for_the_quota_too():
+    channel = LineChannel(access_token=LINE_TOKEN, api_base_url=f"http://127.0.0.1:{free_port()}", timeout_s=1.0,
+                          connect_timeout_s=0.5)
+    try:
+        with pytest.raises(RetryableError):
+            channel.quota()
+    finally:
+        channel.close()

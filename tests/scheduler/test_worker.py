@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import random
+import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from channels.facebook import FacebookChannel
 from channels.line import LineChannel
@@ -89,6 +91,40 @@ def test_an_exhausted_quota_pauses_the_channel_and_says_why(sandbox, session_fac
         resume_channel(session, "line", datetime.now(UTC))
     assert make_worker(sandbox, session_factory, composer).run_until_done(timeout=30)
     assert summary(sandbox)["users"] == 2400 and summary(sandbox)["users_with_more_than_one"] == 0
+
+
+def test_two_workers_meeting_the_used_up_quota_at_once_pause_the_channel_without_error(
+        sandbox, session_factory, composer, glossary, dispatch, caplog):
+    caplog.set_level(logging.ERROR, logger="civicast.worker")
+    set_faults(sandbox, "line", monthly_quota=1000)
+    notice_id, _ = queue(session_factory, composer, glossary, dispatch, 6000)  # 12 batches: 2 fit the quota
+    workers = [make_worker(sandbox, session_factory, composer, worker_id=f"w{n}") for n in (1, 2)]
+    for worker in workers:
+        worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with session_factory() as session:
+                state = session.get(ChannelState, "line")
+                claimed = session.scalar(select(func.count()).select_from(Delivery).where(
+                    Delivery.status == DeliveryStatus.CLAIMED.value))
+            if state is not None and state.paused and claimed == 0:
+                break
+            time.sleep(0.05)
+    finally:
+        for worker in workers:
+            worker.stop()
+    failed = [record.getMessage() for record in caplog.records if record.exc_info]
+    assert failed == []  # no outcome had to be written again after a collision
+    assert any("channel line paused" in record.getMessage() for record in caplog.records)
+    assert sandbox.line.state.stats["quota_refusals"] >= 2  # both met the refusal
+    with session_factory() as session:
+        state = session.get(ChannelState, "line")
+        report = delivery_report(session, notice_id)
+    assert state.paused and "monthly limit" in state.reason
+    line = report["channels"]["line"]
+    assert line["sent"] == 1000 and line["pending"] == 5000 and line["dead"] == line["failed"] == 0
+    assert report["paused_channels"][0]["pending"] == {"deliveries": 10, "residents": 5000}
 
 
 def test_permanent_refusals_are_dead_at_once_with_the_reason(sandbox, session_factory, composer, glossary, dispatch):

@@ -15,7 +15,7 @@ from messages.models import NoticeTranslation, TranslationOrigin
 from messages.translate import remember
 from tests.support.factories import saved_notice
 
-PASSWORDS = {"ad-wu": "admin-password-2026", "ed-lin": "editor-password-2026"}
+PASSWORDS = {"ad-wu": "admin-password-2026", "ed-lin": "editor-password-2026", "ap-chen": "approver-password-2026"}
 SOURCE = "颱風期間旗津渡輪停駛，請改搭公車。"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FAQ_KEYS = ("city_hotline", "emergency_numbers", "typhoon_day_off")  # a small FAQ: the index rebuilds quickly

@@ -18,6 +18,7 @@ from bot.office import desk
 from bot.office.accounts import Actor
 from bot.office.models import Role
 from messages.models import NoticeTranslation, TranslationOrigin
+from scheduler.outbox import pause_channel
 from tests.support.console_stack import PASSWORDS, ConsoleStack, launch_chromium
 from tests.support.occurrences import FIRST, daily_notice_with_missed_occurrences
 
@@ -60,6 +61,9 @@ def site(tmp_path_factory):
     ids["recurring"], occurrences = daily_notice_with_missed_occurrences(services, services.composer)
     ids["missed"] = occurrences[FIRST]
     stack.wait_for(lambda: _delivered(stack, ids["sent"]))
+    with services.session_factory.begin() as session:  # every console page then carries the paused-channel banner
+        pause_channel(session, "line", "LINE monthly message quota reached: You have reached your monthly limit.",
+                      datetime.now(UTC))
     yield stack, ids
     stack.close()
 

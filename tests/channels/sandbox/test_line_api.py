@@ -79,6 +79,31 @@ def test_monthly_quota_answers_with_lines_body(sandbox):
     assert quota == {"totalUsage": 3}
 
 
+def quota_answers(sandbox, headers=AUTH):
+    return [requests.get(f"{sandbox.url}/v2/bot/message/{path}", headers=headers, timeout=5)
+            for path in ("quota", "quota/consumption")]
+
+
+def test_the_quota_endpoints_answer_as_line_documents_them(sandbox):
+    limit, used = quota_answers(sandbox)
+    assert limit.json() == {"type": "none"} and used.json() == {"totalUsage": 0}
+    set_faults(sandbox, "line", monthly_quota=10)
+    # LINE counts a send once per recipient, whatever the number of message objects in it; replies are free.
+    assert post(sandbox, "/v2/bot/message/multicast", {"to": list(users(3)), "messages": [TEXT] * 5}).status_code == 200
+    assert post(sandbox, "/v2/bot/message/push", {"to": users(1)[0], "messages": [TEXT, TEXT]}).status_code == 200
+    limit, used = quota_answers(sandbox)
+    assert limit.json() == {"type": "limited", "value": 10} and used.json() == {"totalUsage": 4}
+    too_many = post(sandbox, "/v2/bot/message/multicast", {"to": list(users(7)), "messages": [TEXT]})
+    assert too_many.status_code == 429  # the whole send is refused when it does not fit
+    assert quota_answers(sandbox)[1].json() == {"totalUsage": 4}
+
+
+def test_the_quota_endpoints_check_the_token_and_meet_the_faults(sandbox):
+    assert [r.status_code for r in quota_answers(sandbox, {"Authorization": "Bearer x"})] == [401, 401]
+    set_faults(sandbox, "line", error_rate=1.0)
+    assert [r.status_code for r in quota_answers(sandbox)] == [500, 500]
+
+
 def test_faults_can_be_read_and_are_validated(sandbox):
     assert requests.get(f"{sandbox.url}/sandbox/line/faults", timeout=5).json()["error_rate"] == 0
     bad = requests.post(f"{sandbox.url}/sandbox/line/faults", json={"error_rate": 2}, timeout=5)

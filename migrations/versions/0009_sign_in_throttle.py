@@ -1,6 +1,6 @@
 """sign-in is throttled per address and username from the audit log: accounts are no longer locked
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-07
 """
@@ -12,7 +12,7 @@ from alembic import op
 import messages.db
 
 
-revision = '0010'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None

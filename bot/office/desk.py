@@ -33,7 +33,7 @@ from scheduler.recurrence import BadRecurrence, next_fire_times, shortest_interv
 from scheduler.sending import Dispatch, NoticeActionError, get_notice
 
 MAX_REASON = 1000
-FREQUENT_LIVE_RULE = "a live recurrence fires at most once an hour"
+FREQUENT_LIVE_RULE = "a live recurrence keeps its minimum interval"
 CONTENT_FIELDS = ("kind", "params", "districts", "topic", "severity", "free_text", "free_text_lang", "effective",
                   "expires")
 
@@ -205,10 +205,10 @@ def check_recurrence(cron: str, *, live: bool, now: datetime, live_min_interval:
     except BadRecurrence as exc:
         raise NoticeActionError(str(exc)) from None
     if gap is not None and gap < live_min_interval:
-        minutes = round(live_min_interval.total_seconds() / 60)
-        raise RuleRefused(FREQUENT_LIVE_RULE.replace("once an hour", f"once every {minutes} minutes"),
-                          f"{cron!r} fires {round(gap.total_seconds() / 60)} minutes apart; residents would "
-                          f"hear the same live notice too often (scheduler.live_min_interval_minutes)")
+        raise RuleRefused(FREQUENT_LIVE_RULE,
+                          f"{cron!r} fires {round(gap.total_seconds() / 60)} minutes apart; a live notice recurs at "
+                          f"most every {round(live_min_interval.total_seconds() / 60)} minutes, or residents hear the "
+                          "same warning too often (scheduler.live_min_interval_minutes)")
     return upcoming
 
 

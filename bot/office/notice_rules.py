@@ -57,7 +57,8 @@ def contributors(notice: Notice) -> set[str]:
 
 
 def add_contributor(notice: Notice, username: str) -> None:
-    if username not in (notice.contributors or []):
+    """Remember an officer who changed or submitted the notice (its author is remembered as such)."""
+    if username != notice.author and username not in (notice.contributors or []):
         notice.contributors = [*(notice.contributors or []), username]
 
 

@@ -150,4 +150,5 @@ def test_edit_reject_resubmit_and_schedule(world):
     recurring = client.post(f"{url}/schedule", headers=approver, json={"cron": "0 9 * * 1"})
     assert recurring.status_code == 200 and recurring.get_json()["recurrence"] == "0 9 * * 1"
     too_often = problem(client.post(f"{url}/schedule", headers=approver, json={"cron": "*/15 * * * *"}), 403)
-    assert too_often["rule"].startswith("a live recurrence fires at most once")
+    assert too_often["rule"] == "a live recurrence keeps its minimum interval"
+    assert "every 60 minutes" in too_often["detail"]

@@ -10,25 +10,35 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, request
-from werkzeug.routing import IntegerConverter, Map, ValidationError
+from werkzeug.routing import IntegerConverter, Map
 
-MAX_ID = 2_147_483_647  # the largest value of the database's integer id columns
+from messages.db import MAX_ID
+
 MAX_PAGE = 10_000_000  # far past any list's end, and (page - 1) × page size still fits an offset
-_MAX_ID_DIGITS = len(str(MAX_ID))
+
+
+def digits_up_to(limit: int) -> str:
+    """A regular expression for exactly the numbers 1 … ``limit`` in plain digits, without leading zeros."""
+    text = str(limit)
+    choices = [f"[1-9][0-9]{{0,{len(text) - 2}}}"]  # every shorter number
+    for position, digit in enumerate(text):  # as long as the limit: equal up to here, then a smaller digit
+        lowest = 1 if position == 0 else 0
+        if int(digit) > lowest:
+            choices.append(f"{text[:position]}[{lowest}-{int(digit) - 1}][0-9]{{{len(text) - position - 1}}}")
+    choices.append(text)
+    return "(?:" + "|".join(choices) + ")"
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:…>`` in every route of the application: 1 … MAX_ID in plain digits, or no route matches."""
+    """``<int:…>`` in every route of the application: 1 … MAX_ID in plain digits. The limit is in the pattern
+    itself, so a bigger number matches no route for any method (a 404, never a 405 from a sibling route)."""
+
+    regex = digits_up_to(MAX_ID)
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
-
-    def to_python(self, value: str) -> int:
-        if len(value) > _MAX_ID_DIGITS:  # before int(): thousands of digits are refused by int() itself
-            raise ValidationError()
-        return super().to_python(value)
 
 
 def page_number(value: str | None) -> int | None:

@@ -112,6 +112,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             "name": STRING, "type": {"type": "string", "enum": [t.value for t in ParamType]},
             "required": BOOLEAN, "enum": STRING, "allowed": {"type": "array", "items": STRING},
             "group": STRING, "min": {"type": "number"}, "max": {"type": "number"},
+            "after": {"type": "string", "description": "a time parameter this one may not come before"},
             "example": {"description": "an example value"},
         }, required=["name", "type", "required", "example"]),
         "Kind": _object({

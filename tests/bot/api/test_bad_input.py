@@ -10,7 +10,6 @@ from messages.models import Notice
 from tests.bot.api.conftest import auth, problem
 
 
-
 def stored(world) -> int:
     with world.services.session_factory() as session:
         return session.scalar(select(func.count()).select_from(Notice))

@@ -6,12 +6,15 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from bot.database import upgrade_database
+from bot.office import accounts
 from messages.compose import Composer
 from messages.db import make_engine, make_session_factory
 from messages.glossary import Glossary
@@ -19,7 +22,16 @@ from messages.i18n import Catalogs
 from messages.kinds import KindBook, default_kind_book
 
 PG_ENV = "CIVICAST_TEST_DATABASE_URL"
+# argon2's cheapest parameters: officers' passwords are hashed and checked hundreds of times in the suite, and at
+# the production cost (about 0.14 s each here) that alone would take minutes. The verification code is the same.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    with patch.object(accounts, "_hasher", CHEAP_HASHER):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import re
 import feedparser
 import lxml.html
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import update
 
 from bot.app import create_app
@@ -18,9 +17,9 @@ from bot.office.accounts import create_officer
 from bot.services import Services
 from bot.settings import load_settings
 from messages.models import Notice
+from tests.conftest import CHEAP_HASHER
 from tests.support.factories import saved_notice
 
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORD = "editor-password-2026"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 PARAMS = {"typhoon_name": "山陀兒|Krathon", "intensity": "severe", "districts": ["all"], "landfall": "2024-10-03T12:00"}
@@ -46,7 +45,7 @@ def app(tmp_path, database_url, engine):
     services = Services(load_settings(config, environ={}))
     with services.session_factory.begin() as session:
         create_officer(session, "ed-lin", "editor", password=PASSWORD)
-    application = create_app(services.settings, services, resume_webhook_events=False, password_hasher=FAST_HASHER)
+    application = create_app(services.settings, services, resume_webhook_events=False, password_hasher=CHEAP_HASHER)
     application.config["SERVER_NAME"] = "notices.example.tw"
     yield application
     application.extensions["civicast.webhook_executor"].shutdown(wait=True)

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import update
 
 from bot.app import create_app
@@ -20,9 +19,9 @@ from bot.services import Services
 from bot.settings import load_settings
 from bot.web_security import CONSOLE_CSP, DATA_CSP, PUBLIC_CSP, SitePart, site_part
 from messages.models import Notice
+from tests.conftest import CHEAP_HASHER
 from tests.support.factories import saved_notice
 
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 PASSWORD = "editor-password-2026"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 CSP_BY_PART = {SitePart.CONSOLE: CONSOLE_CSP, SitePart.PUBLIC: PUBLIC_CSP, SitePart.API: DATA_CSP,
@@ -48,7 +47,7 @@ class World:
             self.withdrawn_id = withdrawn.id
             _key, self.api_key = create_api_key(session, "ed-lin", name="newsroom", mode="live")
         self.app = create_app(self.services.settings, self.services, resume_webhook_events=False,
-                              password_hasher=FAST_HASHER)
+                              password_hasher=CHEAP_HASHER)
         for path in FAILING:  # faults injected as routes of their own, before the first request
             self.app.add_url_rule(path, endpoint=path, view_func=self._fail)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 
 from bot.office.accounts import LoginRefused, create_officer
 from bot.office.audit import entries
@@ -19,11 +18,11 @@ from bot.office.sign_in import (
     sign_in,
     throttled_until,
 )
+from tests.conftest import CHEAP_HASHER
 
 NOW = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 PASSWORD = "typhoon-night-2026"
 HERE, ELSEWHERE = "198.51.100.7", "192.0.2.44"
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture
@@ -37,7 +36,7 @@ def session(services):
 def attempt(session, password, *, at, address=HERE, username="ap-chen") -> bool:
     """One sign-in; True when it opened a session."""
     try:
-        sign_in(session, username, password, address=address, now=at, hasher=FAST_HASHER)
+        sign_in(session, username, password, address=address, now=at, hasher=CHEAP_HASHER)
     except LoginRefused:
         return False
     return True

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert
 
+from bot.office import desk
 from bot.office.accounts import Actor
 from bot.office.models import Role
 from bot.services import Services
 from bot.settings import load_settings
+from messages.models import Notice
 from scheduler.audience import TOPIC_BITS, Subscriber, district_bit
 
 EDITOR = Actor("ed-lin", Role.EDITOR)
@@ -27,6 +29,40 @@ def services(tmp_path, database_url, engine):
     services = Services(load_settings(config, environ={}))
     yield services
     services.close()
+
+
+NOW = datetime.now(UTC)
+
+
+def typhoon(**overrides):
+    """A typhoon land warning for Lingya as an officer fills it in; ``fields`` sets training, free text …"""
+    params = {"typhoon_name": "山陀兒|Krathon", "intensity": "severe", "districts": ["lingya"]}
+    fields = {"training": False, **overrides.pop("fields", {})}
+    return desk.NoticeInput("typhoon_land_warning", {**params, **overrides}, **fields)
+
+
+def act(services, function, *args, **kwargs):
+    """A desk function given a session, in a transaction of its own."""
+    with services.session_factory.begin() as session:
+        return function(session, *args, now=NOW, **kwargs)
+
+
+def compose(services, actor=EDITOR, data=None):
+    return act(services, desk.compose_notice, services.composer, actor, data or typhoon()).id
+
+
+def submit(services, notice_id, actor=EDITOR):
+    return act(services, desk.submit_notice, actor, notice_id, glossary=services.glossary,
+               channels=services.channel_limits)
+
+
+def approve(services, actor, notice_id, **kwargs):
+    return desk.approve_notice(services.dispatch, actor, notice_id, now=NOW, **kwargs)
+
+
+def status(services, notice_id):
+    with services.session_factory() as session:
+        return session.get(Notice, notice_id).status
 
 
 def add_residents(services, users: dict[str, list[str]], *, test_recipient: bool = False) -> None:

@@ -4,7 +4,7 @@ change."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from lxml import etree
@@ -22,45 +22,21 @@ from scheduler.sending import NoticeActionError
 from tests.bot.office.conftest import (
     APPROVER,
     EDITOR,
+    NOW,
     OTHER_EDITOR,
     SECOND_APPROVER,
     TEST_KEY_APPROVER,
+    act,
     add_residents,
+    approve,
+    compose,
+    status,
+    submit,
+    typhoon,
 )
 
-NOW = datetime.now(UTC)
 LINGYA = {f"U{n:032x}": ["lingya"] for n in range(1, 4)}
 GUSHAN = {f"U{n:032x}": ["gushan"] for n in range(10, 12)}
-
-
-def typhoon(**overrides):
-    params = {"typhoon_name": "山陀兒|Krathon", "intensity": "severe", "districts": ["lingya"]}
-    fields = {"training": False, **overrides.pop("fields", {})}
-    return desk.NoticeInput("typhoon_land_warning", {**params, **overrides}, **fields)
-
-
-def compose(services, actor=EDITOR, data=None):
-    with services.session_factory.begin() as session:
-        return desk.compose_notice(session, services.composer, actor, data or typhoon(), now=NOW).id
-
-
-def act(services, function, *args, **kwargs):
-    with services.session_factory.begin() as session:
-        return function(session, *args, now=NOW, **kwargs)
-
-
-def submit(services, notice_id, actor=EDITOR):
-    return act(services, desk.submit_notice, actor, notice_id, glossary=services.glossary,
-               channels=services.channel_limits)
-
-
-def approve(services, actor, notice_id, **kwargs):
-    return desk.approve_notice(services.dispatch, actor, notice_id, now=NOW, **kwargs)
-
-
-def status(services, notice_id):
-    with services.session_factory() as session:
-        return session.get(Notice, notice_id).status
 
 
 def test_a_live_notice_needs_a_second_officer_with_the_approver_role(services):

@@ -3,7 +3,7 @@ untranslated languages acknowledged, times and recurrences that make sense, the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,37 +21,19 @@ from scheduler.sending import NoticeActionError
 from tests.bot.office.conftest import (
     APPROVER,
     EDITOR,
+    NOW,
     OTHER_EDITOR,
     SECOND_APPROVER,
     TEST_KEY_APPROVER,
+    act,
     add_residents,
+    approve,
+    compose,
+    submit,
+    typhoon,
 )
 
-NOW = datetime.now(UTC)
 LINGYA = {f"U{n:032x}": ["lingya"] for n in range(1, 4)}
-
-
-def typhoon(training=False, **overrides):
-    params = {"typhoon_name": "山陀兒|Krathon", "intensity": "severe", "districts": ["lingya"], **overrides}
-    return desk.NoticeInput("typhoon_land_warning", params, training=training)
-
-
-def in_session(services, function, *args, **kwargs):
-    with services.session_factory.begin() as session:
-        return function(session, *args, now=NOW, **kwargs)
-
-
-def compose(services, actor=EDITOR, data=None):
-    return in_session(services, desk.compose_notice, services.composer, actor, data or typhoon()).id
-
-
-def submit(services, notice_id, actor=EDITOR):
-    in_session(services, desk.submit_notice, actor, notice_id, glossary=services.glossary,
-               channels=services.channel_limits)
-
-
-def approve(services, actor, notice_id, **kwargs):
-    return desk.approve_notice(services.dispatch, actor, notice_id, now=NOW, **kwargs)
 
 
 def sent_notice(services, data=None):
@@ -70,7 +52,7 @@ def stored(services, notice_id):
 def test_an_officer_who_changed_a_notice_cannot_approve_it(services):
     add_residents(services, LINGYA)
     notice_id = compose(services)
-    in_session(services, desk.edit_notice, services.composer, APPROVER, notice_id, typhoon(intensity="moderate"))
+    act(services, desk.edit_notice, services.composer, APPROVER, notice_id, typhoon(intensity="moderate"))
     submit(services, notice_id)
     assert stored(services, notice_id).contributors == ["ap-chen"]  # ed-lin wrote it: the author
     with pytest.raises(RuleRefused, match="ap-chen wrote, changed or submitted"):
@@ -85,8 +67,8 @@ def test_a_rewrite_after_rejection_starts_approval_over(services):
     add_residents(services, LINGYA)
     notice_id = compose(services)
     submit(services, notice_id)
-    in_session(services, desk.reject_notice, APPROVER, notice_id, "Name the landfall time")
-    in_session(services, desk.edit_notice, services.composer, EDITOR, notice_id, typhoon(landfall="2026-12-08T12:00"))
+    act(services, desk.reject_notice, APPROVER, notice_id, "Name the landfall time")
+    act(services, desk.edit_notice, services.composer, EDITOR, notice_id, typhoon(landfall="2026-12-08T12:00"))
     notice = stored(services, notice_id)
     assert (notice.status, notice.approver) == (NoticeStatus.DRAFT, None)
     with pytest.raises(NoticeActionError, match="submitted first"):
@@ -99,8 +81,8 @@ def test_a_rewrite_after_rejection_starts_approval_over(services):
 def test_an_update_of_a_live_notice_is_live_and_needs_a_second_officer(services):
     add_residents(services, LINGYA)
     original = sent_notice(services)
-    update_id = in_session(services, desk.issue_update, services.composer, APPROVER, original,
-                           typhoon(training=True, intensity="moderate")).id
+    update_id = act(services, desk.issue_update, services.composer, APPROVER, original,
+                           typhoon(fields={"training": True}, intensity="moderate")).id
     update = stored(services, update_id)
     assert (update.training, update.sandboxed, update.author) == (False, False, "ap-chen")  # asked training: ignored
     submit(services, update_id, APPROVER)
@@ -118,7 +100,7 @@ def test_a_test_key_cannot_touch_a_live_notice_with_any_verb(services):
         with pytest.raises(RuleRefused, match="test keys act only on sandboxed notices"):
             desk.load(session, TEST_KEY_APPROVER, original)
     with pytest.raises(RuleRefused):
-        in_session(services, desk.issue_update, services.composer, TEST_KEY_APPROVER, original, typhoon())
+        act(services, desk.issue_update, services.composer, TEST_KEY_APPROVER, original, typhoon())
     with pytest.raises(RuleRefused):
         desk.cancel_notice(services.dispatch, TEST_KEY_APPROVER, original)
     assert stored(services, original).status == NoticeStatus.SENDING
@@ -131,7 +113,7 @@ def test_the_fan_out_refuses_a_follow_up_from_another_world(services):
     add_residents(services, LINGYA)
     original = sent_notice(services)
     with services.session_factory.begin() as session:
-        forged = desk.compose_notice(session, services.composer, EDITOR, typhoon(training=True), now=NOW)
+        forged = desk.compose_notice(session, services.composer, EDITOR, typhoon(fields={"training": True}), now=NOW)
         forged.msg_type, forged.references_id, forged.status = "Update", original, NoticeStatus.APPROVED
         forged_id = forged.id
     with pytest.raises(NotDue, match="must be live too"):
@@ -228,12 +210,12 @@ def test_a_live_recurrence_fires_at_most_hourly_but_a_training_one_may_fire_more
     approve(services, APPROVER, live)
     schedule = {"glossary": services.glossary, "channels": services.channel_limits}
     with pytest.raises(RuleRefused, match="30 minutes apart"):
-        in_session(services, desk.schedule_notice, APPROVER, live, at=None, cron="0,30 8 * * *", **schedule)
+        act(services, desk.schedule_notice, APPROVER, live, at=None, cron="0,30 8 * * *", **schedule)
     assert stored(services, live).status == NoticeStatus.APPROVED
-    in_session(services, desk.schedule_notice, APPROVER, live, at=None, cron="0 8 * * *", **schedule)
-    drill = compose(services, data=typhoon(training=True))
+    act(services, desk.schedule_notice, APPROVER, live, at=None, cron="0 8 * * *", **schedule)
+    drill = compose(services, data=typhoon(fields={"training": True}))
     approve(services, EDITOR, drill)
-    in_session(services, desk.schedule_notice, EDITOR, drill, at=None, cron="*/10 * * * *", **schedule)
+    act(services, desk.schedule_notice, EDITOR, drill, at=None, cron="*/10 * * * *", **schedule)
     assert stored(services, drill).recurrence == "*/10 * * * *"
     with pytest.raises(PermissionDenied, match="send needs another role"):
-        in_session(services, desk.schedule_notice, OTHER_EDITOR, live, at=None, cron="0 9 * * *", **schedule)
+        act(services, desk.schedule_notice, OTHER_EDITOR, live, at=None, cron="0 9 * * *", **schedule)

@@ -142,7 +142,10 @@ def _revise(notice_id: int, mode: str, save: Callable[..., Notice]) -> Any:
     """Edit a draft, or write an Update of a sent notice: the form starts from the notice's own fields."""
     svc = services()
     notice = _load(notice_id)
-    kind = svc.kinds.get(notice.kind)
+    try:
+        kind = svc.kinds.get(notice.kind)
+    except UnknownKind:  # a kind withdrawn since the notice was stored: there is no form to edit it with
+        abort(404)
     actor = current_actor()
     if request.method == "POST":
         return _save(kind, mode, notice, lambda session, data: save(session, svc.composer, actor, notice_id, data,

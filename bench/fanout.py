@@ -123,12 +123,14 @@ def run(args: argparse.Namespace) -> dict:
     import requests
     from sqlalchemy import delete, func, select, text
 
+    from bot.office import desk
+    from bot.office.accounts import actor_of, create_officer, find_officer
     from bot.services import Services
     from bot.settings import load_settings
     from messages.models import Notice
     from scheduler.audience import notice_district_mask, segment
     from scheduler.outbox import Delivery, DeliveryStatus, outstanding
-    from scheduler.sending import approve, send_now
+    from scheduler.sending import send_now
 
     workdir = Path(tempfile.mkdtemp(prefix="civicast-bench-"))
     database_url = args.database_url or f"sqlite:///{ROOT / 'var' / 'bench.db'}"
@@ -145,12 +147,17 @@ def run(args: argparse.Namespace) -> dict:
         with services.session_factory.begin() as session:
             session.execute(delete(Delivery))
             session.execute(delete(Notice))
+            officers = {}
+            for name, role in (("bench-editor", "editor"), ("bench-approver", "approver")):
+                officers[name] = actor_of(find_officer(session, name) or create_officer(session, name, role)[0])
+            editor, approver = officers["bench-editor"], officers["bench-approver"]
             kind = services.kinds.get("typhoon_land_warning")
-            notice = services.composer.new_notice(kind.id, kind.example_params, author="bench-editor")
-            session.add(notice)
-            session.flush()
-            approve(session, notice.id, "bench-approver")
-            notice_id = notice.id
+            now = datetime.now(UTC)
+            notice_id = desk.compose_notice(session, services.composer, editor,
+                                            desk.NoticeInput(kind.id, kind.example_params), now=now).id
+            desk.submit_notice(session, editor, notice_id, glossary=services.glossary,
+                               channels=services.channel_limits, now=now)
+        desk.approve_notice(services.dispatch, approver, notice_id)
         if services.engine.dialect.name == "postgresql":
             # Earlier runs' deleted rows would slow this one down (this server runs without autovacuum).
             with services.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -173,7 +180,7 @@ def run(args: argparse.Namespace) -> dict:
         segment_s = time.perf_counter() - started
 
         started = time.perf_counter()
-        fanout = send_now(services.dispatch, notice_id)
+        fanout = send_now(services.dispatch, notice_id)  # the fan-out itself; the desk's checks come before it
         fanout_s = time.perf_counter() - started
 
         started = time.perf_counter()

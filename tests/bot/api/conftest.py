@@ -74,20 +74,6 @@ def auth(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory):
-    """An upgraded SQLite database, copied for each test rather than migrated again."""
-    path = tmp_path_factory.mktemp("template") / "civicast.db"
-    from messages.db import make_engine
-
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade_database(engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
-
-
 def _build(tmp_path, database_url: str, template) -> ApiWorld:
     prefix = "sqlite:///"
     if database_url.startswith(prefix):
@@ -97,16 +83,16 @@ def _build(tmp_path, database_url: str, template) -> ApiWorld:
 
 
 @pytest.fixture
-def world(tmp_path, database_url, sqlite_template):
+def world(tmp_path, database_url, migrated_sqlite):
     """The API on SQLite, and on PostgreSQL when CIVICAST_TEST_DATABASE_URL is set."""
-    built = _build(tmp_path, database_url, sqlite_template)
+    built = _build(tmp_path, database_url, migrated_sqlite)
     yield built
     built.close()
 
 
 @pytest.fixture
-def sqlite_world(tmp_path, sqlite_template):
-    built = _build(tmp_path, f"sqlite:///{tmp_path / 'civicast.db'}", sqlite_template)
+def sqlite_world(tmp_path, migrated_sqlite):
+    built = _build(tmp_path, f"sqlite:///{tmp_path / 'civicast.db'}", migrated_sqlite)
     yield built
     built.close()
 

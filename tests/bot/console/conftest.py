@@ -20,7 +20,7 @@ def faq_entries():
 
 
 @pytest.fixture
-def services(config, faq_entries):
+def services(config, faq_entries, engine):
     # Nothing listens on the sandbox port: a resident cannot be told, and the console says so.
     with config.open("a", encoding="utf-8") as handle:
         handle.write(f"channels:\n  sandbox:\n    port: {free_port()}\n")

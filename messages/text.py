@@ -10,7 +10,7 @@ tab; a browser's CRLF is read as a newline.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
 _NONCHARACTERS = "".join(re.escape(chr(plane * 0x10000 + low)) for plane in range(17) for low in (0xFFFE, 0xFFFF))
@@ -75,6 +75,18 @@ def clean_text(field: str, value: str, *, multiline: bool = False, max_length: i
     if max_length is not None and len(value) > max_length:
         raise TextRefused(field, f"is longer than {max_length} characters")
     return value
+
+
+def field_problems(fields: Iterable[tuple[str, str]], *, multiline: Container[str] = ()) -> dict[str, str]:
+    """Refused text among (name, value) pairs, such as a form's or a query's, by field name (a name that is itself
+    refused is given in escapes); fields named in ``multiline`` may hold newlines and tabs."""
+    found: dict[str, str] = {}
+    for name, value in fields:
+        lines = name in multiline
+        problem = text_problem(name) or text_problem(normalise_newlines(value) if lines else value, multiline=lines)
+        if problem:
+            found.setdefault(ascii(name) if text_problem(name) else name, problem)
+    return found
 
 
 def nested_text_problems(value: Any, path: str, *, multiline: bool = False) -> dict[str, str]:

@@ -24,7 +24,6 @@ from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, select, text
@@ -34,6 +33,7 @@ from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus
 from scheduler.occurrences import Leading, Occurrences
 from scheduler.outbox import requeue_expired_leases
+from scheduler.recurrence import cron_trigger
 from scheduler.sending import Dispatch, settle_and_expire
 
 log = logging.getLogger("civicast.scheduler")
@@ -102,7 +102,7 @@ class SchedulerRuntime:
         wanted: dict[str, tuple[str, Any, int]] = {}
         for notice_id, send_at, recurrence in scheduled:
             if recurrence:
-                trigger: Any = CronTrigger.from_crontab(recurrence, timezone=TAIPEI)
+                trigger: Any = cron_trigger(recurrence)
                 description = f"notice {notice_id} every {recurrence}"
             elif send_at is not None:
                 trigger = DateTrigger(run_date=send_at)

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus, NoticeTranslation
 from scheduler.fanout import FanoutResult, NotDue, fan_out_notice
+from scheduler.recurrence import cron_trigger
 from scheduler.sending import Dispatch, prepare_free_text, send_now
 
 log = logging.getLogger("civicast.scheduler")
@@ -76,7 +76,7 @@ def taipei(moment: datetime) -> str:
 
 def cron_times(cron: str, after: datetime, until: datetime, *, keep: int) -> tuple[list[datetime], int]:
     """The last ``keep`` times of ``cron`` (Taipei time) in (``after``, ``until``], and how many there are."""
-    trigger = CronTrigger.from_crontab(cron, timezone=TAIPEI)
+    trigger = cron_trigger(cron)
     kept: deque[datetime] = deque(maxlen=keep)
     total = 0
     cursor = after + timedelta(microseconds=1)

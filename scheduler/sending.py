@@ -22,6 +22,7 @@ from messages.models import Notice, NoticeStatus, NoticeTranslation, Translation
 from messages.translate import FreeTextLocaliser
 from scheduler.fanout import FanoutResult, NotDue, fan_out_notice
 from scheduler.outbox import settle_notices
+from scheduler.recurrence import BadRecurrence, cron_trigger
 
 SENDABLE = (NoticeStatus.APPROVED, NoticeStatus.SCHEDULED)
 # Written inside the transaction that fans a notice out, so the record and the change commit together.
@@ -65,13 +66,10 @@ def schedule(session: Session, notice_id: int, *, at: datetime | None = None, cr
     if (at is None) == (cron is None):
         raise NoticeActionError("schedule a notice either at a time or by a cron expression")
     if cron is not None:
-        from apscheduler.triggers.cron import CronTrigger
-
         try:
-            CronTrigger.from_crontab(cron)
-        except ValueError as exc:
-            raise NoticeActionError(f"{cron!r} is not a cron expression (minute hour day month weekday): {exc}") \
-                from None
+            cron_trigger(cron)
+        except BadRecurrence as exc:
+            raise NoticeActionError(str(exc)) from None
     elif at is not None and at <= now:
         raise NoticeActionError("that time has passed; send the notice now instead")
     notice.status = NoticeStatus.SCHEDULED

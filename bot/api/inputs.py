@@ -16,11 +16,12 @@ from flask import request
 from bot.api.problems import Problem, invalid
 from bot.office.desk import MAX_REASON, NoticeInput
 from messages.compose import MAX_FREE_TEXT
-from messages.i18n import LANGUAGES, TAIPEI
+from messages.i18n import LANGUAGES
 from messages.kinds import KindBook, ParamType, Severity, UnknownKind
 from messages.models import Notice
 from messages.params import parse_datetime
-from messages.text import nested_text_problems, normalise_newlines, text_problem
+from messages.text import field_problems, nested_text_problems, normalise_newlines, text_problem
+from scheduler.recurrence import BadRecurrence, next_fire_times
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -52,12 +53,7 @@ def text_problems(value: Any, path: str, *, multiline: bool = False) -> dict[str
 
 def query_text_problems() -> dict[str, str]:
     """Query parameters holding text civicast refuses (a NUL even breaks PostgreSQL's query), by name."""
-    found: dict[str, str] = {}
-    for name, value in request.args.items(multi=True):
-        problem = text_problem(name) or text_problem(value)
-        if problem:
-            found[name if not text_problem(name) else ascii(name)] = problem
-    return found
+    return field_problems(request.args.items(multi=True))
 
 
 def time_problem(value: Any, *, unreadable: bool = True) -> str | None:
@@ -182,8 +178,6 @@ def acknowledgement_of(body: Mapping[str, Any]) -> bool:
 
 def schedule_of(body: Mapping[str, Any], *, now: datetime) -> tuple[datetime | None, str | None]:
     """(at, cron) from ``{"at": ISO}`` or ``{"cron": "m h dom mon dow"}``; 422 naming the field otherwise."""
-    from apscheduler.triggers.cron import CronTrigger
-
     errors = unknown_fields(body, ("at", "cron"))
     if ("at" in body) == ("cron" in body):
         errors["at"] = "give either at (a time) or cron (a recurrence), one of them"
@@ -200,12 +194,9 @@ def schedule_of(body: Mapping[str, Any], *, now: datetime) -> tuple[datetime | N
             errors["cron"] = "must be a cron expression: minute hour day month weekday"
         else:
             try:
-                trigger = CronTrigger.from_crontab(cron, timezone=TAIPEI)
-            except ValueError as exc:
-                errors["cron"] = f"{cron!r} is not a cron expression (minute hour day month weekday): {exc}"
-            else:
-                if trigger.get_next_fire_time(None, now) is None:
-                    errors["cron"] = f"{cron!r} never comes round (e.g. 31 February)"
+                next_fire_times(cron, now, 1)
+            except BadRecurrence as exc:
+                errors["cron"] = str(exc)
     if errors:
         raise invalid(errors)
     return parsed, cron.strip() if isinstance(cron, str) else None

@@ -12,7 +12,7 @@ from flask import render_template, request
 
 from bot.console import blueprint
 from bot.console.ui import translate
-from messages.text import normalise_newlines, text_problem
+from messages.text import field_problems
 
 # Views whose form is checked where it is shown again: the notice forms (the composer names each field), and the
 # sign-in, which answers every refusal alike (an odd username is simply no username) and stores nothing typed.
@@ -27,25 +27,13 @@ class TextRefusedAtDoor(Exception):
         self.status = status
 
 
-def _problems(values, *, form: bool) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    found: dict[str, str] = {}
-    for name, value in values.items(multi=True):
-        shown = name if not text_problem(name) else ascii(name)
-        multiline = form and name in MULTI_LINE_FIELDS
-        problem = text_problem(name) or text_problem(normalise_newlines(value) if multiline else value,
-                                                     multiline=multiline)
-        if problem:
-            found.setdefault(shown, problem)
-    return found
-
-
 @blueprint.before_request
 def refuse_bad_text() -> None:
-    refused = _problems(request.args, form=False)
+    refused = field_problems(request.args.items(multi=True))
     if refused:
         raise TextRefusedAtDoor(refused, 400)
     if request.method == "POST" and request.endpoint not in CHECKED_BY_THEIR_FORM:
-        refused = _problems(request.form, form=True)
+        refused = field_problems(request.form.items(multi=True), multiline=MULTI_LINE_FIELDS)
         if refused:
             raise TextRefusedAtDoor(refused, 422)
 

@@ -9,7 +9,7 @@ error pages saved as ``.cap``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +26,6 @@ SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "cap12.xsd"
 EVENT_CODE_NAME = "profile:CAP-TWP:Event:1.0"  # Taiwan's national CAP profile
 TOWN_GEOCODE = "Taiwan_Geocode_103"
 CITY_GEOCODE = "Taiwan_Geocode_100"
-MAX_CAP_BYTES = 2 * 1024 * 1024
 
 
 class CapError(ValueError):
@@ -131,118 +130,6 @@ def validate_cap(document: bytes) -> list[str]:
     return [f"line {e.line}: {e.message}" for e in schema.error_log]
 
 
-# ----------------------------------------------------------------------------- reading
-
-
 def _safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        dtd_validation=False,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-    )
-
-
-@dataclass(frozen=True)
-class CapArea:
-    description: str
-    geocodes: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class CapInfo:
-    language: str
-    categories: tuple[str, ...]
-    event: str
-    urgency: str
-    severity: str
-    certainty: str
-    event_codes: tuple[tuple[str, str], ...] = ()
-    effective: str | None = None
-    expires: str | None = None
-    sender_name: str | None = None
-    headline: str | None = None
-    description: str | None = None
-    instruction: str | None = None
-    web: str | None = None
-    areas: tuple[CapArea, ...] = ()
-
-
-@dataclass(frozen=True)
-class CapAlert:
-    identifier: str
-    sender: str
-    sent: str
-    status: str
-    msg_type: str
-    scope: str
-    references: tuple[str, ...] = ()
-    infos: tuple[CapInfo, ...] = field(default_factory=tuple)
-
-
-def _text(element: etree._Element, tag: str) -> str | None:
-    found = element.find(f"{{{CAP_NS}}}{tag}")
-    return found.text.strip() if found is not None and found.text else None
-
-
-def _pairs(element: etree._Element, tag: str) -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (_text(item, "valueName") or "", _text(item, "value") or "")
-        for item in element.findall(f"{{{CAP_NS}}}{tag}")
-    )
-
-
-def parse_alert(document: bytes) -> CapAlert:
-    """Read a CAP 1.2 alert. Raises CapError saying what is wrong; never resolves entities."""
-    if len(document) > MAX_CAP_BYTES:
-        raise CapError(f"CAP document is {len(document)} bytes; the limit is {MAX_CAP_BYTES}")
-    if b"<!DOCTYPE" in document[:4096].upper() or b"<!ENTITY" in document.upper():
-        raise CapError("CAP document declares a DOCTYPE or entities, which CAP never needs; refused")
-    try:
-        root = etree.fromstring(document, _safe_parser())
-    except etree.XMLSyntaxError as exc:
-        raise CapError(f"not well-formed XML: {exc}") from None
-    if root.tag != f"{{{CAP_NS}}}alert":
-        raise CapError(f"not a CAP 1.2 alert: the root element is <{etree.QName(root).localname}> "
-                       f"in namespace {etree.QName(root).namespace or 'none'}")
-    missing = [tag for tag in ("identifier", "sender", "sent", "status", "msgType", "scope") if not _text(root, tag)]
-    if missing:
-        raise CapError(f"CAP alert lacks required element(s): {', '.join(missing)}")
-    infos = []
-    for info in root.findall(f"{{{CAP_NS}}}info"):
-        areas = tuple(
-            CapArea(_text(area, "areaDesc") or "", _pairs(area, "geocode"))
-            for area in info.findall(f"{{{CAP_NS}}}area")
-        )
-        infos.append(
-            CapInfo(
-                language=_text(info, "language") or "en-US",
-                categories=tuple(c.text.strip() for c in info.findall(f"{{{CAP_NS}}}category") if c.text),
-                event=_text(info, "event") or "",
-                urgency=_text(info, "urgency") or "Unknown",
-                severity=_text(info, "severity") or "Unknown",
-                certainty=_text(info, "certainty") or "Unknown",
-                event_codes=_pairs(info, "eventCode"),
-                effective=_text(info, "effective"),
-                expires=_text(info, "expires"),
-                sender_name=_text(info, "senderName"),
-                headline=_text(info, "headline"),
-                description=_text(info, "description"),
-                instruction=_text(info, "instruction"),
-                web=_text(info, "web"),
-                areas=areas,
-            )
-        )
-    references = tuple((_text(root, "references") or "").split())
-    return CapAlert(
-        identifier=_text(root, "identifier") or "",
-        sender=_text(root, "sender") or "",
-        sent=_text(root, "sent") or "",
-        status=_text(root, "status") or "",
-        msg_type=_text(root, "msgType") or "",
-        scope=_text(root, "scope") or "",
-        references=references,
-        infos=tuple(infos),
-    )
+    return etree.XMLParser(resolve_entities=False, no_network=True, dtd_validation=False, load_dtd=False,
+                           huge_tree=False)

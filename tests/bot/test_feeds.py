@@ -10,7 +10,8 @@ import pytest
 from bot.app import create_app
 from bot.services import Services
 from bot.settings import load_settings
-from messages.cap import parse_alert, validate_cap
+from messages.cap import validate_cap
+from messages.cap_read import read_cap
 from messages.models import MsgType, NoticeStatus
 from tests.support.factories import saved_notice
 
@@ -61,7 +62,7 @@ def test_atom_index_links_valid_cap_for_active_notices_only(app, on_air):
         document = client.get(href.replace("http://notices.example.tw", ""))
         assert document.status_code == 200 and document.mimetype == "application/cap+xml"
         assert validate_cap(document.data) == []
-        alert = parse_alert(document.data)
+        alert = read_cap(document.data)
         assert alert.identifier in live and len(alert.infos) == 12
     assert not any(identifier in response.data.decode() for identifier in hidden)
 

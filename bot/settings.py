@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.ingest_settings import CapIngestSettings
 from messages.i18n import LANGUAGES, get_language
 from messages.translate import FailurePolicy
 
@@ -54,6 +55,7 @@ class TranslationSettings(_Section):
 
 class CapSettings(_Section):
     sender: str = Field(default="kcg.gov.tw", min_length=1)
+    ingest: CapIngestSettings = CapIngestSettings()
 
 
 class FaultSettings(_Section):

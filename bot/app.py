@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from bot import console, line_webhook, messenger_webhook, web_security
+from bot import console, ingest_webhook, line_webhook, messenger_webhook, web_security
 from bot.api import problems
 from bot.api import v1 as api_v1
 from bot.console import auth as console_auth
@@ -69,6 +69,10 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
     app.extensions["civicast.messenger_bot"] = messenger_bot
     app.register_blueprint(line_webhook.blueprint)
     app.register_blueprint(messenger_webhook.blueprint)
+    app.extensions["civicast.alert_intake"] = services.alert_intake
+    app.register_blueprint(ingest_webhook.blueprint)
+    if resume_webhook_events and settings.cap.ingest.enabled:  # alerts a previous process stored, undecided
+        services.alert_intake.start()
     if resume_webhook_events and handle_here:  # events a previous process stored and never answered
         line_bot.inbox.resume()
         messenger_bot.inbox.resume()

@@ -27,7 +27,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from bot import cli_admin, cli_bot, cli_channels, cli_notices, cli_office, cli_processes, cli_send, cli_serve
+    from bot import cli_admin, cli_bot, cli_cap, cli_channels, cli_notices, cli_office, cli_processes, cli_send, cli_serve
 
     cli.add_command(cli_notices.kinds_command)
     cli.add_command(cli_notices.compose_command)
@@ -40,7 +40,7 @@ def _register() -> None:
                     cli_processes.worker_command, cli_processes.webhook_worker_command,
                     cli_processes.scheduler_command, cli_processes.demo_command,
                     cli_bot.faq_group, cli_bot.case_group, cli_bot.line_group,
-                    cli_office.officer_group, cli_office.apikey_group):
+                    cli_office.officer_group, cli_office.apikey_group, cli_cap.cap_group):
         cli.add_command(command)
 
 

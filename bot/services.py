@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.database import open_database
 from bot.settings import Settings
+from messages.cap_read import ReadLimits
 from messages.compose import Composer
 from messages.glossary import Glossary
 from messages.i18n import Catalogs
@@ -19,6 +20,8 @@ from messages.kinds import KindBook, default_kind_book
 from messages.translate import FreeTextLocaliser, TranslationEngine, build_engine
 
 if TYPE_CHECKING:
+    from bot.alert_intake import AlertIntake
+    from bot.office.alerts import AlertDesk
     from bot.conversation.engine import ConversationEngine
     from channels.base import Channel, ChannelLimits
     from channels.facebook import FacebookChannel
@@ -227,6 +230,48 @@ class Services:
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip()
 
+    @cached_property
+    def alert_intake(self) -> AlertIntake:
+        """Where alerts from the national platform arrive (push, feeds, files); decided on the alert desk."""
+        from bot.alert_intake import AlertIntake
+
+        cfg = self.settings.cap.ingest
+        return AlertIntake(session_factory=self.session_factory, desk=self.build_alert_desk, limits=self.read_limits,
+                           clock=self.dispatch.clock, push_secret=cfg.push_secret, allow_from=cfg.allow_from)
+
+    @property
+    def read_limits(self) -> ReadLimits:
+        cfg = self.settings.cap.ingest
+        return ReadLimits(max_bytes=cfg.max_bytes, max_depth=cfg.max_depth, tolerate=frozenset(cfg.tolerate))
+
+    def seed_ingest_rules(self) -> None:
+        """The configured rules, written once when the database has none (admins change them on the console)."""
+        from ingest.rules import Action, Rule, seed_rules
+
+        rules = [Rule(**{**rule.model_dump(), "action": Action(rule.action), "districts": tuple(rule.districts)})
+                 for rule in self.settings.cap.ingest.rules]
+        with self.session_factory.begin() as session:
+            seed_rules(session, rules, now=self.dispatch.clock())
+
+    def build_alert_desk(self) -> AlertDesk:
+        import uuid
+
+        from bot.office.alerts import AlertDesk
+        from messages.cap_tw import default_places
+
+        cfg = self.settings.cap.ingest
+        self.seed_ingest_rules()
+        notify = None
+        if cfg.duty_officers and "line" in self.channels:
+            line = self.line
+
+            def notify(text: str) -> None:
+                for user_id in cfg.duty_officers:
+                    line.push(user_id, [{"type": "text", "text": text[:5000]}], retry_key=str(uuid.uuid4()))
+
+        return AlertDesk(dispatch=self.dispatch, places=default_places(), channels=self.channel_limits,
+                         limits=self.read_limits, notify_duty=notify, console_url=self.settings.public_base_url)
+
     def build_sandbox(self) -> Sandbox:
         """The LINE and Graph stand-ins, accepting this configuration's tokens."""
         from channels.sandbox import Faults, Sandbox
@@ -246,6 +291,8 @@ class Services:
     def close(self) -> None:
         if "_database" in self.__dict__:
             self.engine.dispose()
+        if "alert_intake" in self.__dict__:
+            self.alert_intake.close()
         for name in ("translation_engine", "line"):
             close = getattr(self.__dict__.get(name), "close", None)
             if close:

@@ -149,3 +149,8 @@ def read_cap(document: bytes, limits: ReadLimits = ReadLimits()) -> CapAlert:
         note=_text(root, "note"),
         infos=tuple(_read_info(info) for info in root.findall(f"{{{CAP_NS}}}info")),
     )
+
+
+def is_liveness_probe(document: bytes) -> bool:
+    compact = b"".join(document[:400].split())
+    return compact.endswith(b'<alertxmlns="urn:oasis:names:tc:emergency:cap:1.2"><Test>Test</Test></alert>')

@@ -288,12 +288,16 @@ class LineSandbox:
             self._index()
             histogram = Counter(len(v) for v in self.state.inbox.values())
             stats = dict(self.state.stats)
+            accepted = [at for _, via, at, _, _ in self.state.deliveries if via == "multicast"]
         return json_response({
             "users": len(self.state.inbox),
             "sends_per_user": {str(k): v for k, v in sorted(histogram.items())},
             "users_with_more_than_one": sum(v for k, v in histogram.items() if k > 1),
             "quota_used": self.state.quota_used,
             "stats": stats,
+            # When the first and the last multicast were accepted (Unix time), for timing a notice end to end.
+            "first_multicast_at": min(accepted, default=None),
+            "last_multicast_at": max(accepted, default=None),
         })
 
     def on_users(self, request: Request) -> Response:

@@ -1,0 +1,210 @@
+"""Benchmark: from a pushed CAP alert to every resident's phone.
+
+Posts a real-shaped earthquake report of Taiwan's national platform (intensity 4 in Kaohsiung) to the push
+endpoint, ``POST /ingest/cap/<secret>``, of the real web application; the default auto-send rule sends it to N
+LINE residents through the sandbox LINE API (its own process, at LINE's 200 multicasts/s unless told
+otherwise), delivered by the real workers. While it is delivered, more documents are pushed (other alerts,
+duplicates, the liveness probe) to time the endpoint's answer under load. Prints JSON:
+
+- ``answer_ms``: the push endpoint's answer to the earthquake; ``answers_under_load_ms``: p50 / max of the
+  others, posted while the million are sent;
+- ``first_multicast_s`` / ``last_multicast_s``: from the POST to the first and the last LINE multicast the
+  sandbox accepted;
+- ``ceiling_ratio``: last_multicast_s ÷ (delivered ÷ 100,000); 1.0 is LINE's multicast ceiling.
+
+    python bench/ingest.py [--subscribers 1000000] [--rate-limit 200] [--database-url URL]
+
+Targets on a 2-core machine: first multicast ≤ 1 s after the POST, ceiling_ratio ≤ 1.10, every answer within
+200 ms, duplicates 0, missing 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from fanout import free_port, seed, wait_until_up, write_config  # noqa: E402
+
+SECRET = "bench-push-secret-0123456789"
+TAIPEI_OFFSET = "+08:00"
+
+
+def earthquake(identifier: str, origin: datetime) -> bytes:
+    """An earthquake report shaped as the Central Weather Administration's on the national platform."""
+    sent = origin.strftime("%Y-%m-%dT%H:%M:%S") + TAIPEI_OFFSET
+    expires = (origin + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S") + TAIPEI_OFFSET
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>{identifier}</identifier>
+  <sender>cwa@scman.cwa.gov.tw</sender>
+  <sent>{sent}</sent>
+  <status>Actual</status>
+  <msgType>Alert</msgType>
+  <scope>Public</scope>
+  <info>
+    <language>zh-TW</language>
+    <category>Geo</category>
+    <event>地震</event>
+    <responseType>Shelter</responseType>
+    <urgency>Past</urgency>
+    <severity>Moderate</severity>
+    <certainty>Observed</certainty>
+    <eventCode><valueName>profile:CAP-TWP:Event:1.0</valueName><value>earthquake</value></eventCode>
+    <effective>{sent}</effective>
+    <expires>{expires}</expires>
+    <senderName>中央氣象署</senderName>
+    <headline>地震報告</headline>
+    <description>{origin:%d}日{origin:%H}時{origin:%M}分花蓮縣政府南南東方25.0公里發生規模6.2有感地震，最大震度花蓮縣5弱、高雄市4級。</description>
+    <web>https://scweb.cwa.gov.tw/</web>
+    <parameter><valueName>EventOriginTime</valueName><value>{sent}</value></parameter>
+    <parameter><valueName>EventLatLon</valueName><value>23.77,121.67</value></parameter>
+    <parameter><valueName>EventLocationName</valueName><value>花蓮縣政府南南東方25.0公里</value></parameter>
+    <parameter><valueName>EventDepth</valueName><value>15.5</value></parameter>
+    <parameter><valueName>EventMagnitudeDescription</valueName><value>6.2</value></parameter>
+    <parameter><valueName>LocalMaxIntensity</valueName><value>5弱;"花蓮縣";Taiwan_Geocode_103;10015;;;"CAP-EQ:1.0"</value></parameter>
+    <parameter><valueName>LocalMaxIntensity</valueName><value>4級;"高雄市";Taiwan_Geocode_103;64;;;"CAP-EQ:1.0"</value></parameter>
+    <area><areaDesc>震央</areaDesc><circle>23.77,121.67 0</circle></area>
+    <area><areaDesc>高雄市</areaDesc><geocode><valueName>Taiwan_Geocode_103</valueName><value>64</value></geocode></area>
+  </info>
+</alert>""".encode()
+
+
+PROBE = b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><Test>Test</Test></alert>'
+
+
+def run(args: argparse.Namespace) -> dict:
+    import requests
+    from sqlalchemy import delete, func, select
+    from werkzeug.serving import make_server
+
+    from bot.app import create_app
+    from bot.services import Services
+    from bot.settings import load_settings
+    from ingest.models import AlertKey, FeedEntry, IncomingAlert, IngestRule
+    from messages.models import Notice
+    from scheduler.outbox import Delivery, DeliveryStatus, outstanding
+
+    workdir = Path(tempfile.mkdtemp(prefix="civicast-bench-ingest-"))
+    database_url = args.database_url or f"sqlite:///{ROOT / 'var' / 'bench.db'}"
+    port, web_port = free_port(), free_port()
+    config = write_config(workdir, database_url, port, args.rate_limit, args.threads)
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write(f"cap:\n  ingest:\n    push_secret: {SECRET}\n")
+    seed(config, args.subscribers)
+    sandbox_log = open(workdir / "sandbox.log", "w")  # noqa: SIM115
+    sandbox = subprocess.Popen([str(Path(sys.executable).parent / "civicast"), "--config", str(config), "sandbox"],
+                               stdout=sandbox_log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{base}/sandbox")
+        services = Services(load_settings(config, environ={}))
+        with services.session_factory.begin() as session:
+            for table in (Delivery, FeedEntry, AlertKey):
+                session.execute(delete(table))
+            session.execute(delete(IncomingAlert))
+            session.execute(delete(Notice))
+            session.execute(delete(IngestRule))
+        worker = services.build_worker("bench")  # warms the composer and builds the channels first
+        app = create_app(services.settings, services)
+        server = make_server("127.0.0.1", web_port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        push_url = f"http://127.0.0.1:{web_port}/ingest/cap/{SECRET}"
+        http = requests.Session()
+        wait_until_up(f"http://127.0.0.1:{web_port}/healthz")
+        http.post(push_url, data=PROBE, timeout=10)  # the platform's probe: connects, stores nothing
+        services.alert_intake.wait_idle()
+        worker.start()
+
+        origin = datetime.now(UTC).astimezone().replace(microsecond=0)
+        document = earthquake(f"CWA-EQ{origin:%Y%m%d%H%M%S}", origin)
+        posted_at = time.time()
+        answer = http.post(push_url, data=document, headers={"Content-Type": "application/xml"}, timeout=10)
+        answer_ms = (time.time() - posted_at) * 1000
+        assert b"<Status>True</Status>" in answer.content, answer.text
+
+        # More documents while the million go out: the duplicate, the probe, other alerts, a broken one.
+        under_load = []
+        for n in range(args.extra_posts):
+            body = [document, PROBE, earthquake(f"CWA-EQ-extra-{n}", origin - timedelta(minutes=n + 1)),
+                    b"<html><body>502 Bad Gateway</body></html>"][n % 4]
+            started = time.time()
+            http.post(push_url, data=body, timeout=10)
+            under_load.append((time.time() - started) * 1000)
+            time.sleep(0.2)
+
+        services.alert_intake.wait_idle(timeout=120)
+        with services.session_factory() as session:
+            notice_id = session.scalar(select(IncomingAlert.notice_id).where(
+                IncomingAlert.identifier == f"CWA-EQ{origin:%Y%m%d%H%M%S}", IncomingAlert.duplicate_of.is_(None)))
+            outcome = session.scalar(select(IncomingAlert.outcome).where(IncomingAlert.notice_id == notice_id))
+        assert notice_id is not None, "the earthquake made no notice"
+        while True:
+            with services.session_factory() as session:
+                if outstanding(session, notice_id) == 0:
+                    break
+            time.sleep(0.05)
+        worker.stop()
+        server.shutdown()
+        with services.session_factory() as session:
+            delivered = int(session.scalar(select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
+                Delivery.notice_id == notice_id, Delivery.status == DeliveryStatus.SENT.value)))
+            outcomes = dict(session.execute(select(IncomingAlert.outcome, func.count()).group_by(
+                IncomingAlert.outcome)).all())
+        figures = http.get(f"{base}/sandbox/line/summary", timeout=60).json()
+        first_s = figures["first_multicast_at"] - posted_at
+        last_s = figures["last_multicast_at"] - posted_at
+        return {
+            "subscribers": args.subscribers,
+            "database": services.engine.dialect.name,
+            "rate_limit_rps": args.rate_limit,
+            "outcome": outcome,
+            "answer_ms": round(answer_ms, 1),
+            "answers_under_load_ms": {"count": len(under_load),
+                                      "p50": round(statistics.median(under_load), 1) if under_load else None,
+                                      "max": round(max(under_load), 1) if under_load else None},
+            "first_multicast_s": round(first_s, 3),
+            "last_multicast_s": round(last_s, 3),
+            "delivered": delivered,
+            "duplicates": figures["users_with_more_than_one"],
+            "missing": args.subscribers - figures["users"],
+            "ceiling_ratio": round(last_s / (delivered / 100_000), 3) if delivered else None,
+            "incoming_outcomes": outcomes,
+            "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+            "date": datetime.now(UTC).date().isoformat(),
+        }
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=30)
+        sandbox_log.close()
+
+
+def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=1_000_000)
+    parser.add_argument("--rate-limit", type=float, default=200.0,
+                        help="the sandbox's multicast limit in requests/s (LINE's is 200)")
+    parser.add_argument("--database-url", default=None, help="default: SQLite under var/")
+    parser.add_argument("--threads", type=int, default=6, help="sender threads (workers.max_threads_per_channel)")
+    parser.add_argument("--extra-posts", type=int, default=20, help="documents pushed while the notice goes out")
+    print(json.dumps(run(parser.parse_args()), indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -71,9 +71,10 @@ class CapIngestSettings(_Section):
     duty_officers: tuple[str, ...] = ()
     rules: tuple[RuleSettings, ...] = DEFAULT_RULES
 
-    @field_validator("push_secret")
+    @field_validator("push_secret", mode="before")
     @classmethod
-    def _long_secret(cls, value: str) -> str:
+    def _long_secret(cls, value: str | None) -> str:
+        value = value or ""
         if value and not re.fullmatch(r"[A-Za-z0-9_-]{16,128}", value):
             raise ValueError("must be 16 to 128 letters, digits, '-' or '_' (it is part of a URL)")
         return value

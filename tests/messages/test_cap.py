@@ -1,4 +1,4 @@
-"""CAP 1.2: our alerts validate against the OASIS schema; real Taiwanese alerts are read defensively."""
+"""CAP 1.2: our alerts validate against the OASIS schema (reading others' alerts: test_cap_read.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from messages.cap import CAP_NS, AlertHeader, CapError, build_alert, validate_cap
+from messages.cap import CAP_NS, AlertHeader, build_alert, validate_cap
 from messages.cap_read import read_cap
 from messages.i18n import LANGUAGES
 
@@ -70,45 +70,7 @@ def test_schema_validation_catches_a_broken_alert():
     assert validate_cap(broken)
 
 
-@pytest.mark.parametrize("path", sorted(REAL_ALERTS.glob("*.xml")), ids=lambda p: p.stem)
-def test_real_taiwanese_alerts_are_read(path):
-    alert = read_cap(path.read_bytes())
-    assert alert.identifier and alert.infos
-    assert alert.infos[0].language.lower().startswith("zh")
-
-
-def test_real_kaohsiung_parking_alert():
-    alert = read_cap((REAL_ALERTS / "KHC_Parking_20190823224823.xml").read_bytes())
-    info = alert.infos[0]
-    assert alert.sender == "kcg.gov.tw" and info.event_codes == (("profile:CAP-TWP:Event:1.0", "Parking"),)
-    assert len(info.areas) > 300
-
-
 def test_the_real_alert_that_breaks_the_schema_is_detected():
     failures = {p.name for p in REAL_ALERTS.glob("*.xml") if validate_cap(p.read_bytes())}
     assert failures, "one alert of the sample set fails the schema"
     assert len(failures) < len(list(REAL_ALERTS.glob("*.xml")))
-
-
-def test_an_html_error_page_is_not_an_alert():
-    with pytest.raises(CapError, match="root element is <html>"):
-        read_cap(b"<html><body><h1>503 Service Unavailable</h1></body></html>")
-
-
-def test_entities_are_refused():
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xxxxxxxx"><!ENTITY y "&x;&x;&x;&x;">]>'
-            b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>&y;</identifier></alert>')
-    with pytest.raises(CapError, match="DOCTYPE"):
-        read_cap(bomb)
-
-
-def test_oversized_and_malformed_documents_are_refused():
-    with pytest.raises(CapError, match="limit"):
-        read_cap(b"<alert>" + b" " * (3 * 1024 * 1024) + b"</alert>")
-    with pytest.raises(CapError, match="well-formed"):
-        read_cap(b"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><identifier>")
-
-
-def test_missing_required_elements_are_named():
-    with pytest.raises(CapError, match="sender, sent, status, msgType, scope"):
-        read_cap(b"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><identifier>x</identifier></alert>")

@@ -274,8 +274,3 @@ def read_cap(document: bytes, limits: ReadLimits = ReadLimits()) -> CapAlert:
         infos=tuple(_read_info(info) for info in root.findall(f"{{{CAP_NS}}}info")),
         tolerated=tolerated,
     )
-
-
-def is_liveness_probe(document: bytes) -> bool:
-    compact = b"".join(document[:400].split())
-    return compact.endswith(b'<alertxmlns="urn:oasis:names:tc:emergency:cap:1.2"><Test>Test</Test></alert>')

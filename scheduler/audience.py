@@ -147,6 +147,13 @@ def segment_language(
     return language, joined.split(",") if joined else []
 
 
+def any_audience(session: Session, *, channel: str, topic: str, districts_mask: int | None,
+                 training: bool = False) -> bool:
+    """Whether anyone at all would receive it: the first match answers, a million residents are not counted."""
+    query = select(Subscriber.id).where(*_segment_filter(channel, topic, districts_mask, training=training)).limit(1)
+    return session.scalar(query) is not None
+
+
 def audience_counts(
     session: Session,
     *,

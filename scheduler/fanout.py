@@ -24,6 +24,7 @@ from messages.i18n import DEFAULT_LANGUAGE
 from messages.models import MsgType, Notice, NoticeStatus
 from scheduler.audience import (
     active_languages,
+    any_audience,
     audience_counts,
     catalog_language,
     notice_district_mask,
@@ -206,6 +207,19 @@ def fan_out_notice(
     if notice.effective is None:
         notice.effective = now
     return result
+
+
+def has_audience(session: Session, notice: Notice, *, glossary: Glossary,
+                 channels: Mapping[str, ChannelLimits]) -> bool:
+    """Whether the notice would reach any resident now; cheaper than ``notice_audience`` for a fresh notice."""
+    original = notice.references
+    if notice.msg_type in (MsgType.UPDATE, MsgType.CANCEL) and original is not None:
+        return any(sum(per.values()) for per in notice_audience(session, notice, glossary=glossary,
+                                                                channels=channels).values())
+    mask = notice_district_mask(glossary, notice.districts)
+    return any(any_audience(session, channel=channel, topic=notice.topic, districts_mask=mask,
+                            training=bool(notice.training))
+               for channel, limits in channels.items() if limits.audience is not Audience.PUBLIC)
 
 
 def notice_audience(

@@ -28,7 +28,7 @@ from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import untranslated_languages
 from messages.text import TextRefused, clean_text
 from scheduler import sending
-from scheduler.fanout import FanoutResult, notice_audience
+from scheduler.fanout import FanoutResult, has_audience, notice_audience
 from scheduler.recurrence import BadRecurrence, next_fire_times, shortest_interval
 from scheduler.sending import Dispatch, NoticeActionError, get_notice
 
@@ -72,7 +72,7 @@ def _require_audience(session: Session, notice: Notice, doing: str, *, glossary:
     # A Cancel also withdraws the notice from the page, the feeds and unsent deliveries: it goes even to nobody.
     if notice.msg_type == MsgType.CANCEL:
         return
-    if audience_total(session, notice, glossary=glossary, channels=channels) == 0:
+    if not has_audience(session, notice, glossary=glossary, channels=channels):
         among = " among test recipients" if notice.training else ""
         raise NoticeActionError(f"notice {notice.id} has no recipients{among}: no resident follows its topic in its "
                                 f"districts, so it cannot be {doing}")

@@ -66,7 +66,7 @@ def build_messages_template(book: KindBook | None = None) -> Catalog:
     for kind in book.kinds.values():
         _add(catalog, kind.title, f"{kind.id}.title", [f"Name of the notice kind {kind.id} ({kind.topic})."])
         for segments in kind.phrases.values():
-            for seg in segments:
+            for seg in (choice for segment in segments for choice in segment.choices):
                 if seg.text is None:
                     continue
                 notes = [f"{{{name}}}: {_describe(kind.params[name], book)}" for name in seg.placeholders]

@@ -231,17 +231,19 @@ class Composer:
         language: Language,
     ) -> str:
         sentences = []
-        for seg in kind.phrases[part]:
-            if seg.enum is not None:
-                value = typed.get(seg.by)
-                if value is None:
-                    continue
-                text = catalog.translate(f"enum.{seg.enum}.{value}", self.kinds.enums[seg.enum][value])
-            else:
-                if any(name not in typed for name in seg.placeholders):
-                    continue  # an optional parameter this sentence needs was not given
-                text = _fill(catalog.translate(seg.context, seg.text), formatted)
-            sentences.append(_upper_first(text.strip()))
+        for segment in kind.phrases[part]:
+            for seg in segment.choices:
+                if seg.enum is not None:
+                    value = typed.get(seg.by)
+                    if value is None:
+                        continue
+                    text = catalog.translate(f"enum.{seg.enum}.{value}", self.kinds.enums[seg.enum][value])
+                else:
+                    if any(name not in typed for name in seg.placeholders):
+                        continue  # an optional parameter this sentence needs was not given
+                    text = _fill(catalog.translate(seg.context, seg.text), formatted)
+                sentences.append(_upper_first(text.strip()))
+                break  # of alternatives, only the first that can be written
         return language.sentence_separator.join(sentences)
 
     def _common(self, catalog: PhraseCatalog, key: str, **values: str) -> str:

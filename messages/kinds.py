@@ -87,18 +87,26 @@ class Param:
 
 @dataclass(frozen=True)
 class Segment:
-    """One sentence of a phrase: a template, or an enum sentence chosen by a parameter."""
+    """One sentence of a phrase: a template, an enum sentence chosen by a parameter, or alternatives."""
 
     context: str  # msgctxt
     text: str | None = None  # English source (msgid) with {placeholders}
     enum: str | None = None  # for enum sentences: the enum whose entry is the sentence
     by: str | None = None  # ... chosen by this parameter's value
+    # {first_of: [...]}: the first of these sentences whose parameters are all given is written, the
+    # rest are not (one epicentre line however it was reported, one headline with or without a figure).
+    alternatives: tuple[Segment, ...] = ()
 
     @property
     def placeholders(self) -> tuple[str, ...]:
         if self.text is None:
             return (self.by,) if self.by else ()
         return tuple(PLACEHOLDER.findall(self.text))
+
+    @property
+    def choices(self) -> tuple[Segment, ...]:
+        """The sentences this segment may be written as, in order of preference."""
+        return self.alternatives or (self,)
 
 
 @dataclass(frozen=True)
@@ -153,13 +161,18 @@ class KindDefinitionError(ValueError):
     """kinds.yaml is inconsistent (a template names an undeclared parameter, ...)."""
 
 
-def _segment(kind_id: str, part: str, raw: Any) -> Segment:
+def _segment(kind_id: str, part: str, raw: Any, *, nested: bool = False) -> Segment:
     context = f"{kind_id}.{part}"
     if isinstance(raw, str):
         return Segment(context=context, text=raw)
     if isinstance(raw, dict) and set(raw) == {"enum", "by"}:
         return Segment(context=context, enum=raw["enum"], by=raw["by"])
-    raise KindDefinitionError(f"{context}: a segment is a string or {{enum: NAME, by: PARAM}}, got {raw!r}")
+    alternatives = raw.get("first_of") if isinstance(raw, dict) and set(raw) == {"first_of"} else None
+    if not nested and isinstance(alternatives, list) and len(alternatives) >= 2:
+        choices = tuple(_segment(kind_id, part, alternative, nested=True) for alternative in alternatives)
+        return Segment(context=context, alternatives=choices)
+    raise KindDefinitionError(f"{context}: a segment is a string, {{enum: NAME, by: PARAM}} or {{first_of: [two or "
+                              f"more of those]}}, got {raw!r}")
 
 
 def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -> Param:
@@ -200,7 +213,7 @@ def _kind(kind_id: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -
             raise KindDefinitionError(f"{kind_id}.params.{param.name}: after {param.after!r} must name a parameter "
                                       f"of the same type ({param.type.value})")
     for segments in phrases.values():
-        for seg in segments:
+        for seg in (choice for segment in segments for choice in segment.choices):
             for name in seg.placeholders:
                 if name not in params:
                     raise KindDefinitionError(f"{seg.context}: placeholder {{{name}}} is not a parameter of {kind_id}")

@@ -30,7 +30,7 @@ def example(composer, kind_id, **overrides):
                                       "extreme_heat", "cold_surge", "reservoir_release", "water_outage",
                                       "power_outage", "emergency_parking", "air_quality", "dengue_outbreak",
                                       "disease_advisory", "vaccination_campaign", "mrt_disruption", "road_closure",
-                                      "bus_change", "ferry_suspension")])
+                                      "bus_change", "ferry_suspension", "thunderstorm")])
 def test_every_kind_composes_in_every_language_from_the_catalogs(composer, kind_id):
     notice = example(composer, kind_id)
     localised = composer.compose_all(notice, ALL)
@@ -191,3 +191,45 @@ def test_bad_times_are_named_with_the_parameters(composer):
     with pytest.raises(InvalidParameters, match="expires: must be later than effective"):
         composer.new_notice("heavy_rain", composer.kinds.get("heavy_rain").example_params,
                             effective="2024-08-21T12:00", expires="2024-08-21T11:00")
+
+
+QUAKE = {"time": "2024-04-03T07:58", "magnitude": "7.2", "depth_km": "15.5", "intensity": "4"}
+STRUCTURED = {"epicentre_km": "25", "epicentre_bearing": "sse", "epicentre_from": "花蓮縣政府"}
+
+
+def test_epicentre_is_written_from_its_distance_bearing_and_hall(composer):
+    notice = composer.new_notice("earthquake_report", {**QUAKE, **STRUCTURED})
+    assert "Epicentre: 25.0 km south-southeast of Hualien County Hall, at a depth of 15.5 km." in (
+        composer.compose(notice, "en").body)
+    assert "震央位於花蓮縣政府南南東方25.0公里，震源深度15.5公里。" in composer.compose(notice, "zh-Hant").body
+    assert "震中位于花莲县政府南南东方向25.0公里处" in composer.compose(notice, "zh-Hans").body
+
+
+def test_only_one_epicentre_sentence_whichever_form_was_given(composer):
+    name = "花蓮縣政府南南東方25.0公里|25.0 km south-southeast of Hualien County Hall"
+    both = composer.compose(composer.new_notice("earthquake_report", {**QUAKE, **STRUCTURED, "epicentre": name}),
+                            "en").body
+    assert both.count("Epicentre:") == 1 and "south-southeast of Hualien County Hall, at" in both
+    # An incomplete structured epicentre falls back to the reported text; with neither, the depth stands alone.
+    partial = composer.compose(composer.new_notice("earthquake_report", {**QUAKE, "epicentre_km": "25",
+                                                                         "epicentre": name}), "en").body
+    assert partial.count("Epicentre:") == 1 and "Epicentre: 25.0 km south-southeast" in partial
+    bare = composer.compose(composer.new_notice("earthquake_report", QUAKE), "en").body
+    assert "Epicentre" not in bare and "Depth: 15.5 km." in bare
+
+
+def test_earthquake_says_where_it_was_felt_and_targets_those_districts(composer):
+    notice = composer.new_notice("earthquake_report", {**QUAKE, "districts": "美濃區,旗山"})
+    assert "Felt in: Meinong District and Qishan District." in composer.compose(notice, "en").body
+    assert notice.districts == ["meinong", "qishan"]
+    assert composer.new_notice("earthquake_report", QUAKE).districts == ["all"]
+
+
+def test_heat_headline_without_a_temperature(composer):
+    with_figure = composer.compose(example(composer, "extreme_heat"), "en")
+    assert with_figure.headline == "Extreme heat: up to 38 °C in all districts of Kaohsiung"
+    without = composer.compose(example(composer, "extreme_heat", temperature=None), "en")
+    assert without.headline == "Extreme heat alert: all districts of Kaohsiung"
+    assert "°C" not in without.body
+    for code in ALL:
+        assert composer.compose(example(composer, "extreme_heat", temperature=None), code).headline, code

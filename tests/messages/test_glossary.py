@@ -8,7 +8,7 @@ from messages.glossary import UnknownTerm
 from messages.i18n import LANGUAGES
 
 
-@pytest.mark.parametrize("group", ["district", "mrt_line", "ferry_route", "agency", "hotline"])
+@pytest.mark.parametrize("group", ["district", "mrt_line", "ferry_route", "agency", "hotline", "quake_reference"])
 def test_every_name_in_every_language_resolves_to_its_term(glossary, group):
     wrong = []
     for term in glossary.terms(group):
@@ -47,3 +47,14 @@ def test_whole_city_words(glossary):
     assert glossary.resolve_districts(["全市"]) == ["all"]
     assert glossary.resolve_districts("all") == ["all"]
     assert glossary.resolve_districts(["三民區", "Sanmin", "苓雅"]) == ["sanmin", "lingya"]
+
+
+def test_the_22_quake_reference_halls_as_the_weather_administration_writes_them(glossary):
+    assert len(glossary.terms("quake_reference")) == 22
+    assert glossary.resolve("quake_reference", "花蓮縣政府") == "hualien_county_hall"
+    assert glossary.resolve("quake_reference", "台東縣政府") == "taitung_county_hall"  # 台 as often typed for 臺
+    assert glossary.resolve("quake_reference", "Hsinchu County Hall") == "hsinchu_county_hall"
+    assert glossary.resolve("quake_reference", "新竹市政府") == "hsinchu_city_hall"
+    for code in LANGUAGES:
+        names = {glossary.name("quake_reference", t.key, code) for t in glossary.terms("quake_reference")}
+        assert len(names) == 22, code

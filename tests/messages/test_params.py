@@ -20,11 +20,11 @@ def test_one_error_names_every_offending_parameter(checker, kinds):
     with pytest.raises(InvalidParameters) as caught:
         checker.check(
             kinds.get("earthquake_report"),
-            {"magnitude": "eleven", "depth_km": "-3", "intensity": "9", "time": "yesterday", "colour": "red"},
+            {"magnitude": "eleven", "depth_km": "-3", "intensity": "9", "epicentre_bearing": "up", "colour": "red"},
         )
     errors = caught.value.errors
-    assert set(errors) == {"magnitude", "depth_km", "intensity", "time", "epicentre", "colour"}
-    assert "is required" in errors["epicentre"]
+    assert set(errors) == {"magnitude", "depth_km", "intensity", "time", "epicentre_bearing", "colour"}
+    assert "is required" in errors["time"]
     assert "unknown parameter" in errors["colour"]
     assert "5-" in errors["intensity"]  # the message lists what is allowed
     message = str(caught.value)

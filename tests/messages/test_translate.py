@@ -15,6 +15,7 @@ from messages.translate import (
     NoEngine,
     TranslationUnavailable,
     find_memory,
+    protect_terms,
     remember,
 )
 from tests.support.translation_server import FakeTranslate, start, stop
@@ -138,3 +139,11 @@ def test_libretranslate_is_selectable(fake):
     assert fake.requests[-1]["source"] == "zh" and fake.requests[-1]["api_key"] == "k"
     with pytest.raises(TranslationUnavailable, match="does not translate"):
         DeepTranslatorEngine("libre", api_key="k", base_url=root).translate("x", LANGUAGES["en"], LANGUAGES["km"])
+
+
+def test_a_city_government_in_free_text_stays_the_agency_not_the_quake_reference_hall(glossary):
+    # 高雄市政府 names both the agency and the hall the CWA measures epicentres from: officers' text means the agency.
+    protected = protect_terms(glossary, "高雄市政府宣布停班停課。", LANGUAGES["zh-Hant"])
+    assert protected.terms == (("agency", "kaohsiung_city_government"),)
+    assert protect_terms(glossary, "花蓮縣政府南南東方", LANGUAGES["zh-Hant"]).terms == (
+        ("quake_reference", "hualien_county_hall"),)

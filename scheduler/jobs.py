@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -40,6 +40,7 @@ log = logging.getLogger("civicast.scheduler")
 
 JOB_TICK = "civicast:tick"
 NOTICE_JOB = "notice:{}"
+PERIODIC_EXECUTOR = "periodic"  # its own threads: a slow periodic job (a feed timing out) never delays a notice
 JOBS_TABLE = "apscheduler_jobs"
 LEADER_LOCK_KEY = 0x63697663 & 0x7FFFFFFF  # "civc": the advisory lock that makes one scheduler the leader
 
@@ -63,14 +64,43 @@ def tick() -> None:
     _runtime.tick()
 
 
+def run_periodic(job_id: str) -> None:
+    if _runtime is None:
+        raise RuntimeError("the civicast scheduler runtime is not installed in this process")
+    _runtime.run_periodic(job_id)
+
+
+class PeriodicJob(NamedTuple):
+    """Something the leader runs every ``every_s`` seconds besides notices (polling a feed, say)."""
+
+    run: Callable[[], object]
+    every_s: float
+
+
 class SchedulerRuntime:
     def __init__(self, dispatch: Dispatch, scheduler: BackgroundScheduler, *, misfire_grace_s: float,
-                 is_leading: Leading = lambda: True) -> None:
+                 is_leading: Leading = lambda: True, periodic: Mapping[str, PeriodicJob] | None = None) -> None:
         self.dispatch = dispatch
         self.scheduler = scheduler
         self.misfire_grace_s = misfire_grace_s
         self.is_leading = is_leading
+        self.periodic = dict(periodic or {})
         self.occurrences = Occurrences(dispatch, misfire_grace_s=misfire_grace_s, is_leading=is_leading)
+
+    def run_periodic(self, job_id: str) -> None:
+        """Run a periodic job; its failure is logged, and the job runs again at its next time."""
+        job = self.periodic.get(job_id)
+        if job is None:
+            log.warning("periodic job %s is not known to this process; it is removed when a scheduler next leads",
+                        job_id)
+            return
+        if not self.is_leading():
+            log.error("not running %s: this scheduler no longer leads", job_id)
+            return
+        try:
+            job.run()
+        except Exception:
+            log.exception("periodic job %s failed", job_id)
 
     def fire(self, notice_id: int) -> None:
         """A notice's time has come: send it, or for a recurring notice its occurrence (once, whoever else tries)."""
@@ -248,9 +278,16 @@ class SchedulerService:
     """Waits to lead; while leading, runs APScheduler on the shared job store."""
 
     def __init__(self, dispatch: Dispatch, engine: Engine, *, misfire_grace_s: float, poll_s: float = 5.0,
-                 lock: LeaderLock | None = None, on_leading: Callable[[bool], None] | None = None) -> None:
+                 lock: LeaderLock | None = None, on_leading: Callable[[bool], None] | None = None,
+                 periodic: Mapping[str, tuple[Callable[[], object], float]] | None = None) -> None:
         if misfire_grace_s < 1:
             raise ValueError("misfire grace must be at least a second; APScheduler's 1 s default drops jobs")
+        self.periodic = {job_id: PeriodicJob(*job) for job_id, job in (periodic or {}).items()}
+        for job_id, job in self.periodic.items():
+            if job_id == JOB_TICK or job_id.startswith(NOTICE_JOB.format("")):
+                raise ValueError(f"periodic job id {job_id!r} is the scheduler's own")
+            if not job.every_s > 0:
+                raise ValueError(f"periodic job {job_id!r} must run every so many seconds, more than 0")
         self.dispatch = dispatch
         self.engine = engine
         self.misfire_grace_s = misfire_grace_s
@@ -270,21 +307,33 @@ class SchedulerService:
         global _runtime
         scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self.engine, tablename=JOBS_TABLE)},
-            executors={"default": ThreadPoolExecutor(4)},
+            executors={"default": ThreadPoolExecutor(4), PERIODIC_EXECUTOR: ThreadPoolExecutor(2)},
             job_defaults={"misfire_grace_time": int(self.misfire_grace_s), "coalesce": True, "max_instances": 1},
             timezone=TAIPEI,
         )
         runtime = SchedulerRuntime(self.dispatch, scheduler, misfire_grace_s=self.misfire_grace_s,
-                                   is_leading=self._still_leading)
+                                   is_leading=self._still_leading, periodic=self.periodic)
         _runtime = runtime
         scheduler.add_listener(runtime.on_missed, EVENT_JOB_MISSED)
         scheduler.start()
         scheduler.add_job(tick, IntervalTrigger(seconds=self.poll_s), id=JOB_TICK, name="civicast tick",
                           replace_existing=True, next_run_time=datetime.now(TAIPEI) + timedelta(milliseconds=50))
+        self._schedule_periodic(scheduler)
         self.scheduler = scheduler
         log.info("leading: scheduler started (misfire grace %ss)", self.misfire_grace_s)
         if self.on_leading:
             self.on_leading(True)
+
+    def _schedule_periodic(self, scheduler: BackgroundScheduler) -> None:
+        """The job store outlives configurations: drop periodic jobs no longer configured, (re)add the others."""
+        for job in scheduler.get_jobs():
+            if job.func_ref == f"{__name__}:{run_periodic.__name__}" and job.id not in self.periodic:
+                scheduler.remove_job(job.id)
+        first = datetime.now(TAIPEI) + timedelta(milliseconds=100)
+        for job_id, job in self.periodic.items():
+            scheduler.add_job(run_periodic, IntervalTrigger(seconds=job.every_s), args=[job_id], id=job_id,
+                              name=f"{job_id} every {job.every_s:g}s", executor=PERIODIC_EXECUTOR,
+                              replace_existing=True, next_run_time=first)
 
     def _still_leading(self) -> bool:
         held = self.lock.still_held()

@@ -1,4 +1,5 @@
-"""Imports point one way: bot → scheduler → channels → messages; only bot/ reads the environment."""
+"""Imports point one way: bot → scheduler → channels → messages, bot → ingest → messages; only bot/ reads the
+environment."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ FORBIDDEN = {
     "messages": {"channels", "scheduler", "bot"},
     "channels": {"scheduler", "bot"},
     "scheduler": {"bot", "flask"},
+    "ingest": {"bot", "scheduler", "channels", "flask"},
 }
 
 
@@ -36,7 +38,7 @@ def test_imports_point_one_way(package):
     assert not offending
 
 
-@pytest.mark.parametrize("package", ["messages", "channels", "scheduler"])
+@pytest.mark.parametrize("package", ["messages", "channels", "scheduler", "ingest"])
 def test_only_bot_reads_the_environment(package):
     readers = [
         str(path.relative_to(ROOT))

@@ -65,6 +65,8 @@ class CapIngestSettings(_Section):
     max_depth: int = Field(default=DEFAULT_MAX_DEPTH, ge=8, le=200)
     tolerate: tuple[Literal["description_markup"], ...] = ("description_markup",)
     feeds: tuple[FeedSettings, ...] = ()
+    # Hosts besides each feed's own from which the feeds' .cap files may be fetched.
+    feed_hosts: tuple[str, ...] = ()
     # Seconds to wait for a feed or a .cap file.
     timeout_s: float = Field(default=10.0, gt=0, le=120)
     # LINE user ids of the duty officers told about new drafts.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -203,7 +204,32 @@ class Services:
         from scheduler.jobs import SchedulerService
 
         cfg = self.settings.scheduler
-        return SchedulerService(self.dispatch, self.engine, misfire_grace_s=cfg.misfire_grace_s, poll_s=cfg.poll_s)
+        return SchedulerService(self.dispatch, self.engine, misfire_grace_s=cfg.misfire_grace_s, poll_s=cfg.poll_s,
+                                periodic=self.feed_jobs())
+
+    def feed_jobs(self) -> dict[str, tuple[Callable[[], object], float]]:
+        """One job per configured feed of the national platform, polled by the leading scheduler; each with its
+        own HTTP session (jobs run in parallel). What a poll fetches is decided at once, in the job's thread."""
+        from functools import partial
+
+        import requests
+
+        from ingest.feeds import FEED_JOB, FeedPoller
+
+        cfg = self.settings.cap.ingest
+        if not cfg.enabled:
+            return {}
+        intake = self.alert_intake
+
+        def deliver(document: bytes, origin: str) -> int:
+            return intake.receive_and_decide(document, source="poll", origin=origin)[0].incoming_id
+
+        jobs: dict[str, tuple[Callable[[], object], float]] = {}
+        for feed in cfg.feeds:
+            poller = FeedPoller(self.session_factory, requests.Session(), deliver=deliver, clock=self.dispatch.clock,
+                                timeout_s=cfg.timeout_s, max_bytes=cfg.max_bytes, allowed_hosts=cfg.feed_hosts)
+            jobs[FEED_JOB.format(feed.name)] = (partial(poller.poll, feed), feed.every_s)
+        return jobs
 
     @cached_property
     def conversation_engine(self) -> ConversationEngine:

@@ -146,3 +146,30 @@ def test_an_earthquake_below_the_rule_level_becomes_a_draft_for_officers(ingest)
     with ingest.services.session_factory() as session:
         assert session.get_one(Notice, row.notice_id).status == NoticeStatus.DRAFT
     assert ingest.inbox("U" + "f" * 32) == []
+
+
+def test_an_alert_pushed_and_then_polled_from_a_feed_is_sent_once(tmp_path, database_url, engine):
+    from tests.support.feed_server import FeedServer, start, stop
+
+    feeds = start(FeedServer())
+    document = earthquake("CWA-EQ-FEED", now_in_taipei())
+    feeds.add("CWA-EQ-FEED", document=document)
+    stack = IngestStack(tmp_path, database_url, extra_config=(
+        f"    feeds:\n      - {{name: earthquake, url: '{feeds.url('/feed.atom')}', format: atom}}\n"))
+    try:
+        user = "U" + "9" * 32
+        stack.add_residents({user: "en"})
+        stack.push(document)
+        stack.settle()
+        [poll_feed] = stack.services.feed_jobs().values()
+        report = poll_feed[0]()
+        assert report.fetched == 1, report
+        pushed, polled = stack.incoming()
+        assert (pushed.source, pushed.outcome) == ("push", Outcome.SENT)
+        assert (polled.source, polled.origin, polled.outcome) == ("poll", "earthquake: CWA-EQ-FEED", Outcome.DUPLICATE)
+        stack.wait_for_messages(user, 1)
+        assert poll_feed[0]().fetched == 0  # the feed still lists it: fetched once
+        assert len(stack.inbox(user)) == 1
+    finally:
+        stack.close()
+        stop(feeds)

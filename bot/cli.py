@@ -27,7 +27,17 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from bot import cli_admin, cli_bot, cli_cap, cli_channels, cli_notices, cli_office, cli_processes, cli_send, cli_serve
+    from bot import (
+        cli_admin,
+        cli_bot,
+        cli_cap,
+        cli_channels,
+        cli_notices,
+        cli_office,
+        cli_processes,
+        cli_send,
+        cli_serve,
+    )
 
     cli.add_command(cli_notices.kinds_command)
     cli.add_command(cli_notices.compose_command)

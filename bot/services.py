@@ -22,8 +22,8 @@ from messages.translate import FreeTextLocaliser, TranslationEngine, build_engin
 
 if TYPE_CHECKING:
     from bot.alert_intake import AlertIntake
-    from bot.office.alerts import AlertDesk
     from bot.conversation.engine import ConversationEngine
+    from bot.office.alerts import AlertDesk
     from channels.base import Channel, ChannelLimits
     from channels.facebook import FacebookChannel
     from channels.line import LineChannel

@@ -77,7 +77,8 @@ def check_rule(rule: Rule, *, kinds: Iterable[str], districts: Iterable[str]) ->
             raise RuleProblem(f"min_level: {exc}") from None
     unknown = sorted(set(rule.districts) - set(districts))
     if unknown:
-        raise RuleProblem(f"districts: {', '.join(unknown)} {'is not a district' if len(unknown) == 1 else 'are not districts'}")
+        verb = "is not a district" if len(unknown) == 1 else "are not districts"
+        raise RuleProblem(f"districts: {', '.join(unknown)} {verb}")
     if rule.action not in tuple(Action):
         raise RuleProblem(f"action: {rule.action!r} is not one of {', '.join(Action)}")
     return Rule(name=name, kind=rule.kind, action=Action(rule.action), min_severity=rule.min_severity or None,

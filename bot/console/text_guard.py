@@ -16,7 +16,9 @@ from messages.text import field_problems
 
 # Views whose form is checked where it is shown again: the notice forms (the composer names each field), and the
 # sign-in, which answers every refusal alike (an odd username is simply no username) and stores nothing typed.
-CHECKED_BY_THEIR_FORM = frozenset({"console.compose", "console.edit", "console.update", "console.login"})
+# The ingest rule forms (views_ingest_rules) also name each refused field next to it.
+CHECKED_BY_THEIR_FORM = frozenset({"console.compose", "console.edit", "console.update", "console.login",
+                                   "console.ingest_rule_create", "console.ingest_rule_edit"})
 MULTI_LINE_FIELDS = frozenset({"free_text", "reason", "note", "text", "questions", "answer"})
 
 

@@ -1,4 +1,5 @@
-"""The audit log: every officer action on a notice, case, FAQ entry, translation, officer, key or channel."""
+"""The audit log: every officer action on a notice, case, FAQ entry, translation, officer, key, channel or ingest
+rule."""
 
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ class AuditAction(StrEnum):
     READ_CASES = "read_cases"
     MISSED = "missed"  # the scheduler could not send a notice or an occurrence in time
     RESUME_CHANNEL = "resume_channel"  # an officer resumed a channel civicast had paused (LINE's quota)
+    ADD_INGEST_RULE = "add_ingest_rule"  # the rules deciding alerts from the national platform
+    EDIT_INGEST_RULE = "edit_ingest_rule"
+    DELETE_INGEST_RULE = "delete_ingest_rule"
+    MOVE_INGEST_RULE = "move_ingest_rule"
 
 
 def record(session: Session, actor: Actor | str, action: AuditAction, subject_type: str, subject_id: Any, *,

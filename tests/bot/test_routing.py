@@ -12,12 +12,14 @@ from bot.services import Services
 from bot.settings import load_settings
 from tests.support.console_pages import PASSWORDS, Officer, add_case
 from tests.support.factories import saved_notice
+from tests.support.incoming import incoming_alert
 
 NOT_IDS = [str(10**30), str(MAX_ID + 1), str(2**63), "9" * 5000, "-1", "0", "abc", "1e3", "%C2%B3"]
 NOT_PAGES = [str(10**30), str(MAX_PAGE + 1), "9" * 5000, "-1", "0", "abc", "1.5", "%C2%B3", "%00"]
 ID_ROUTES = ["/n/{}", "/console/notices/{}", "/console/notices/{}/delivery", "/console/notices/{}/edit",
-             "/console/translations/{}"]
-LISTS = ["/console/", "/console/translations", "/console/cases", "/console/audit"]
+             "/console/translations/{}", "/console/incoming/{}", "/console/incoming/{}/raw",
+             "/console/incoming/rules/{}/edit"]
+LISTS = ["/console/", "/console/translations", "/console/cases", "/console/audit", "/console/incoming"]
 
 
 @pytest.fixture
@@ -28,6 +30,8 @@ def app(tmp_path, database_url, engine):
     with services.session_factory.begin() as session:
         create_officer(session, "ad-wu", "admin", password=PASSWORDS["ad-wu"])
         saved_notice(session, services.composer)
+        incoming_alert(session)
+    services.seed_ingest_rules()
     application = create_app(services.settings, services, resume_webhook_events=False)
     yield application
     application.extensions["civicast.webhook_executor"].shutdown(wait=True)

@@ -21,6 +21,8 @@ from bot.conversation.models import Case, CaseEvent, FaqEntry
 from bot.conversation.petitions import open_case
 from bot.office import desk
 from bot.office.models import ApiKey, Officer
+from ingest.models import IngestRule
+from ingest.rules import rule_rows
 from messages.models import Notice, NoticeTranslation, TranslationOrigin
 from tests.bot.office.conftest import APPROVER, EDITOR
 from tests.support.console_pages import Officer as SignedIn
@@ -57,9 +59,11 @@ def site(tmp_path, database_url, engine):
         session.add(NoticeTranslation(notice_id=made[0], language="vi", text="Ngập nước.",
                                       origin=TranslationOrigin.MACHINE.value, engine="google"))
     desk.approve_notice(services.dispatch, APPROVER, made[1], acknowledge_untranslated=True)
+    services.seed_ingest_rules()
     with services.session_factory() as session:
         translation = session.scalar(select(NoticeTranslation.id).where(NoticeTranslation.language == "vi"))
-    yield stack, {"draft": made[0], "approved": made[1], "case": case, "translation": translation}
+        rule = rule_rows(session)[-1].id
+    yield stack, {"draft": made[0], "approved": made[1], "case": case, "translation": translation, "rule": rule}
     stack.close()
 
 
@@ -67,12 +71,14 @@ def stored(stack) -> str:
     """A fingerprint of everything an officer or a key could change."""
     with stack.services.session_factory() as session:
         counts = [session.scalar(select(func.count()).select_from(model)) for model in
-                  (Notice, CaseEvent, FaqEntry, Officer, ApiKey, NoticeTranslation)]
+                  (Notice, CaseEvent, FaqEntry, Officer, ApiKey, NoticeTranslation, IngestRule)]
         rows = session.execute(select(Notice.id, Notice.status, Notice.params, Notice.free_text, Notice.review_note,
                                       Notice.recurrence, Notice.send_at).order_by(Notice.id)).all()
         rows += session.execute(select(Case.status, Case.assignee)).all()
         rows += session.execute(select(FaqEntry.questions, FaqEntry.answer)).all()
         rows += session.execute(select(NoticeTranslation.text, NoticeTranslation.origin)).all()
+        rows += session.execute(select(IngestRule.name, IngestRule.kind, IngestRule.min_level, IngestRule.districts,
+                                       IngestRule.position)).all()
     return hashlib.sha256(repr((counts, rows)).encode("utf-8", "backslashreplace")).hexdigest()
 
 
@@ -160,6 +166,15 @@ def test_random_text_in_every_console_form_and_filter(site):
         "?audit.actor": lambda x: officer.get("/console/audit", query_string={"actor": x}),
         "?cases.assignee": lambda x: officer.get("/console/cases", query_string={"assignee": x}),
         "?notices.status": lambda x: officer.get("/console/", query_string={"status": x}),
+        "rule.name": lambda x: officer.post("/console/incoming/rules/new", {"name": x, "kind": "*", "action": "draft"}),
+        "rule.kind": lambda x: officer.post("/console/incoming/rules/new", {"name": "k", "kind": x, "action": "draft"}),
+        "rule.min_level": lambda x: officer.post("/console/incoming/rules/new", {
+            "name": "level", "kind": "earthquake_report", "min_level": x, "action": "draft"}),
+        "rule.districts": lambda x: officer.post("/console/incoming/rules/new", {
+            "name": "where", "kind": "*", "districts": ["lingya", x], "action": "ignore"}),
+        "rule_edit.name": lambda x: officer.post(f"/console/incoming/rules/{ids['rule']}/edit", {
+            "name": x, "kind": "*", "action": "draft", "notify_duty": "1"}),
+        "?incoming.outcome": lambda x: officer.get("/console/incoming", query_string={"outcome": x}),
     }
 
     for form in forms.values():

@@ -17,9 +17,12 @@ from bot.conversation.petitions import open_case
 from bot.office import desk
 from bot.office.accounts import Actor
 from bot.office.models import Role
+from ingest.models import Outcome
+from ingest.rules import rule_rows
 from messages.models import NoticeTranslation, TranslationOrigin
 from scheduler.outbox import pause_channel
 from tests.support.console_stack import PASSWORDS, ConsoleStack, launch_chromium
+from tests.support.incoming import incoming_alert, real_alert
 from tests.support.occurrences import FIRST, daily_notice_with_missed_occurrences
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
@@ -58,6 +61,16 @@ def site(tmp_path_factory):
             row = NoticeTranslation(notice_id=ids["sent"], language="vi", origin=TranslationOrigin.MACHINE.value)
             session.add(row)
         row.text, row.origin, row.engine = "Người dân hãy chuẩn bị sớm.", TranslationOrigin.MACHINE.value, "google"
+    services.seed_ingest_rules()
+    with services.session_factory.begin() as session:  # alerts from the national platform, and the rules
+        ids["incoming"] = incoming_alert(session, real_alert("KHC_Parking_20190823224823.xml"), status="Actual",
+                                         msg_type="Alert", kind="emergency_parking", districts=["lingya"],
+                                         outcome=Outcome.DRAFTED, notice_id=ids["draft"], rule="desk").id
+        ids["incoming_test"] = incoming_alert(session, real_alert("CDC_communicable_20190521123448_001.xml"),
+                                              status="Test", msg_type="Alert", outcome=Outcome.TRAINING).id
+        ids["hostile"] = incoming_alert(session, b"<script>alert(1)</script>\x01\xff", outcome=Outcome.REJECTED,
+                                        duplicate_of=ids["incoming"]).id
+        ids["rule"] = rule_rows(session)[0].id
     ids["recurring"], occurrences = daily_notice_with_missed_occurrences(services, services.composer)
     ids["missed"] = occurrences[FIRST]
     stack.wait_for(lambda: _delivered(stack, ids["sent"]))
@@ -95,6 +108,8 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
         "/console/faq", "/console/faq/emergency_numbers/en", "/console/cases", f"/console/cases/{ids['case']}",
         "/console/subscribers", "/console/audit", "/console/officers", "/console/api-keys", "/console/notices/999999",
         f"/console/notices/{ids['recurring']}", f"/console/notices/{ids['missed']}",
+        "/console/incoming", f"/console/incoming/{ids['incoming']}", f"/console/incoming/{ids['incoming_test']}",
+        f"/console/incoming/{ids['hostile']}", "/console/incoming/rules", f"/console/incoming/rules/{ids['rule']}/edit",
     ]
     public_pages = [f"/n/{ids['sent']}?lang={lang}" for lang in ("zh-Hant", "en", "th", "my", "km", "vi")]
     public_pages += ["/notices?lang=zh-Hant", "/notices?lang=en", "/notices?lang=ja", "/n/999999?lang=en"]
@@ -132,6 +147,11 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
                 page.goto(f"{stack.url}/console/compose?kind=typhoon_land_warning")
                 page.click("form.compose-form button[type=submit]")
                 _check(page, axe, f"{locale} compose with errors", problems)
+                # A rule refused, its errors next to the fields.
+                page.goto(f"{stack.url}/console/incoming/rules")
+                page.fill("#f-name", "")
+                page.click("form.rule-form button[type=submit]")
+                _check(page, axe, f"{locale} rule with errors", problems)
         finally:
             browser.close()
     assert problems == [], "\n".join(problems)

@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> dict:
     from bot.services import Services
     from bot.settings import load_settings
     from ingest.models import AlertKey, FeedEntry, IncomingAlert, IngestRule
+    from messages.i18n import TAIPEI
     from messages.models import Notice
     from scheduler.outbox import Delivery, DeliveryStatus, outstanding
 
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> dict:
         services.alert_intake.wait_idle()
         worker.start()
 
-        origin = datetime.now(UTC).astimezone().replace(microsecond=0)
+        origin = datetime.now(UTC).astimezone(TAIPEI).replace(microsecond=0)
         document = earthquake(f"CWA-EQ{origin:%Y%m%d%H%M%S}", origin)
         posted_at = time.time()
         answer = http.post(push_url, data=document, headers={"Content-Type": "application/xml"}, timeout=10)

@@ -32,7 +32,7 @@ ATTENTION = "attention"  # the filter for what officers must act on
 NEEDS_OFFICERS = (Outcome.FAILED.value, Outcome.DRAFTED.value)
 MAX_SHOWN_BYTES = 256 * 1024  # of the raw document on the page; the download has all of it
 MAX_LIST_REASON = 240  # characters of a reason in the list; the alert's page has all of it
-# Shown as "U+XXXX" marks: C0 but tab, newline and carriage return, DEL, C1, zero-width and bidirectional
+# Shown as code-point marks (e.g. "U+200B"): C0 but tab, newline and carriage return, DEL, C1, zero-width and bidirectional
 # controls, line and paragraph separators, the byte-order mark and the interlinear annotation characters.
 INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
                        "\ufff9-\ufffb]")
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 @blueprint.app_template_filter("visible")
 def visible(value: Any) -> Markup:
-    """Text from outside, escaped, with each invisible or control character shown as a marked ``U+XXXX``."""
+    """Text from outside, escaped, with each invisible or control character shown as its code point, e.g. ``U+202E``."""
     if value is None:
         return Markup("—")
     text = str(value)

@@ -39,48 +39,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from fanout import free_port, seed, wait_until_up, write_config  # noqa: E402
 
+from tests.support.cap_documents import earthquake  # noqa: E402  (the platform's shape, shared with the tests)
+
 SECRET = "bench-push-secret-0123456789"
-TAIPEI_OFFSET = "+08:00"
-
-
-def earthquake(identifier: str, origin: datetime) -> bytes:
-    """An earthquake report shaped as the Central Weather Administration's on the national platform."""
-    sent = origin.strftime("%Y-%m-%dT%H:%M:%S") + TAIPEI_OFFSET
-    expires = (origin + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S") + TAIPEI_OFFSET
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-  <identifier>{identifier}</identifier>
-  <sender>cwa@scman.cwa.gov.tw</sender>
-  <sent>{sent}</sent>
-  <status>Actual</status>
-  <msgType>Alert</msgType>
-  <scope>Public</scope>
-  <info>
-    <language>zh-TW</language>
-    <category>Geo</category>
-    <event>地震</event>
-    <responseType>Shelter</responseType>
-    <urgency>Past</urgency>
-    <severity>Moderate</severity>
-    <certainty>Observed</certainty>
-    <eventCode><valueName>profile:CAP-TWP:Event:1.0</valueName><value>earthquake</value></eventCode>
-    <effective>{sent}</effective>
-    <expires>{expires}</expires>
-    <senderName>中央氣象署</senderName>
-    <headline>地震報告</headline>
-    <description>{origin:%d}日{origin:%H}時{origin:%M}分花蓮縣政府南南東方25.0公里發生規模6.2有感地震，最大震度花蓮縣5弱、高雄市4級。</description>
-    <web>https://scweb.cwa.gov.tw/</web>
-    <parameter><valueName>EventOriginTime</valueName><value>{sent}</value></parameter>
-    <parameter><valueName>EventLatLon</valueName><value>23.77,121.67</value></parameter>
-    <parameter><valueName>EventLocationName</valueName><value>花蓮縣政府南南東方25.0公里</value></parameter>
-    <parameter><valueName>EventDepth</valueName><value>15.5</value></parameter>
-    <parameter><valueName>EventMagnitudeDescription</valueName><value>6.2</value></parameter>
-    <parameter><valueName>LocalMaxIntensity</valueName><value>5弱;"花蓮縣";Taiwan_Geocode_103;10015;;;"CAP-EQ:1.0"</value></parameter>
-    <parameter><valueName>LocalMaxIntensity</valueName><value>4級;"高雄市";Taiwan_Geocode_103;64;;;"CAP-EQ:1.0"</value></parameter>
-    <area><areaDesc>震央</areaDesc><circle>23.77,121.67 0</circle></area>
-    <area><areaDesc>高雄市</areaDesc><geocode><valueName>Taiwan_Geocode_103</valueName><value>64</value></geocode></area>
-  </info>
-</alert>""".encode()
 
 
 PROBE = b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><Test>Test</Test></alert>'

@@ -38,6 +38,24 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def default_database_url() -> str:
+    """SQLite under var/ (kept between runs, so a second run skips seeding), created on a fresh clone."""
+    (ROOT / "var").mkdir(exist_ok=True)
+    return f"sqlite:///{ROOT / 'var' / 'bench.db'}"
+
+
+def clear_notices(session) -> None:  # noqa: ANN001
+    """The previous run's notices, their deliveries and the alerts they came from (the benchmarks share var/)."""
+    from sqlalchemy import delete
+
+    from ingest.models import AlertKey, FeedEntry, IncomingAlert
+    from messages.models import Notice
+    from scheduler.outbox import Delivery
+
+    for table in (Delivery, FeedEntry, AlertKey, IncomingAlert, Notice):
+        session.execute(delete(table))
+
+
 def write_config(directory: Path, database_url: str, port: int, rate_limit: float | None, threads: int = 6,
                  workers: int = 1) -> Path:
     limit = f"\n      rate_limit_rps: {rate_limit}" if rate_limit else ""
@@ -121,19 +139,18 @@ def wait_until_up(url: str, timeout: float = 60) -> None:
 
 def run(args: argparse.Namespace) -> dict:
     import requests
-    from sqlalchemy import delete, func, select, text
+    from sqlalchemy import func, select, text
 
     from bot.office import desk
     from bot.office.accounts import actor_of, create_officer, find_officer
     from bot.services import Services
     from bot.settings import load_settings
-    from messages.models import Notice
     from scheduler.audience import notice_district_mask, segment
     from scheduler.outbox import Delivery, DeliveryStatus, outstanding
     from scheduler.sending import send_now
 
     workdir = Path(tempfile.mkdtemp(prefix="civicast-bench-"))
-    database_url = args.database_url or f"sqlite:///{ROOT / 'var' / 'bench.db'}"
+    database_url = args.database_url or default_database_url()
     port = free_port()
     config = write_config(workdir, database_url, port, args.rate_limit, args.threads, args.workers)
     seed(config, args.subscribers)
@@ -145,8 +162,7 @@ def run(args: argparse.Namespace) -> dict:
         wait_until_up(f"{base}/sandbox")
         services = Services(load_settings(config, environ={}))
         with services.session_factory.begin() as session:
-            session.execute(delete(Delivery))
-            session.execute(delete(Notice))
+            clear_notices(session)
             officers = {}
             for name, role in (("bench-editor", "editor"), ("bench-approver", "approver")):
                 officers[name] = actor_of(find_officer(session, name) or create_officer(session, name, role)[0])

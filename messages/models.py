@@ -76,6 +76,10 @@ class Notice(Base):
     # schedulers try, an occurrence is sent (or recorded missed) once.
     occurrence_at: Mapped[datetime | None] = mapped_column(default=None)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # While a sending notice's deliveries are still being written (a chunk per transaction, so the first go out
+    # at once): when the last chunk was. None once every delivery is written. A fan-out whose process died is
+    # found by this time standing still, and finished by the scheduler.
+    fanout_progress_at: Mapped[datetime | None] = mapped_column(default=None)
     author: Mapped[str | None] = mapped_column(String(120), default=None)
     # Officers who changed the content (edited it, wrote its Update) or submitted it, besides the author: none of
     # them may approve it when it is live.

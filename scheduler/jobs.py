@@ -34,7 +34,7 @@ from messages.models import Notice, NoticeStatus
 from scheduler.occurrences import Leading, Occurrences
 from scheduler.outbox import requeue_expired_leases
 from scheduler.recurrence import cron_trigger
-from scheduler.sending import Dispatch, settle_and_expire
+from scheduler.sending import Dispatch, resume_stalled_fan_outs, settle_and_expire
 
 log = logging.getLogger("civicast.scheduler")
 
@@ -116,6 +116,7 @@ class SchedulerRuntime:
         if caught.sent or caught.missed:
             log.warning("caught up: %d notices sent late within the grace, %d recorded missed", len(caught.sent),
                         len(caught.missed))
+        resume_stalled_fan_outs(self.dispatch)
         with self.dispatch.session_factory.begin() as session:
             settled = settle_and_expire(session, now)
             requeued = requeue_expired_leases(session, now)

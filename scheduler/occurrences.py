@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus, NoticeTranslation
-from scheduler.fanout import FanoutResult, NotDue, fan_out_notice
+from scheduler.fanout import FanoutResult, NotDue, fan_out_notice, fanout_summary
 from scheduler.recurrence import cron_trigger
 from scheduler.sending import Dispatch, prepare_free_text, send_now
 
@@ -341,8 +341,8 @@ class Occurrences:
                 return Outcome.NOT_LEADING
 
             def audit(session: Session, notice: Notice, result: FanoutResult) -> None:
-                self._audit(session, AUDIT_SENT, notice.id, f"sent by the scheduler, {late} after its time: "
-                                                            f"{result.deliveries} deliveries")
+                self._audit(session, AUDIT_SENT, notice.id,
+                            f"sent by the scheduler, {late} after its time: {fanout_summary(result)}")
 
             try:
                 result = send_now(self.dispatch, notice_id, within=audit)

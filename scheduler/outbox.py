@@ -308,15 +308,19 @@ def settle_notices(session: Session, notice_ids: Iterable[int], now: datetime) -
         unfinished = select(Delivery.id).where(Delivery.notice_id == Notice.id, Delivery.status.in_(OUTSTANDING))
         settled += session.execute(
             update(Notice).where(Notice.id.in_(ids[start:start + 900]), Notice.status == NoticeStatus.SENDING.value,
-                                 ~unfinished.exists())
+                                 Notice.fanout_progress_at.is_(None), ~unfinished.exists())
             .values(status=NoticeStatus.SENT.value, updated_at=now)
         ).rowcount
     return settled
 
 
 def outstanding(session: Session, notice_id: int | None = None) -> int:
-    """Deliveries not yet finished (pending, claimed or waiting to retry)."""
+    """Deliveries not yet finished (pending, claimed or waiting to retry), and one more for each sending notice
+    whose deliveries are still being written: zero means everything is done."""
     query = select(func.count()).select_from(Delivery).where(Delivery.status.in_(OUTSTANDING))
+    writing = select(func.count()).select_from(Notice).where(Notice.status == NoticeStatus.SENDING.value,
+                                                             Notice.fanout_progress_at.is_not(None))
     if notice_id is not None:
         query = query.where(Delivery.notice_id == notice_id)
-    return int(session.scalar(query) or 0)
+        writing = writing.where(Notice.id == notice_id)
+    return int(session.scalar(query) or 0) + int(session.scalar(writing) or 0)

@@ -1,16 +1,18 @@
 """The mechanics of sending an approved notice: schedule it, localise its free text, fan it out, settle it.
 
 Who may do these things is decided above this layer, by the office's desk (``bot.office.desk``), which
-calls these functions. Sending fans the notice out in one transaction; the free text is localised before
-that, outside any session. A Cancel is sent like any notice: the fan-out sends it to exactly the residents
-who received the original and withdraws what had not gone yet.
+calls these functions. Sending marks the notice sending in one transaction with the first of its deliveries
+and writes the rest in short ones after; the free text is localised before that, outside any session. A
+Cancel is sent like any notice: the fan-out sends it to exactly the residents who received the original and
+withdraws what had not gone yet.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,11 +22,14 @@ from messages.compose import Composer
 from messages.glossary import Glossary
 from messages.models import Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
 from messages.translate import FreeTextLocaliser
-from scheduler.fanout import FanoutResult, NotDue, fan_out_notice
+from scheduler.fanout import FanoutResult, FanoutRows, NotDue, begin_fan_out, resume_fan_out, still_fanning_out
 from scheduler.outbox import settle_notices
 from scheduler.recurrence import BadRecurrence, cron_trigger
 
+log = logging.getLogger(__name__)
+
 SENDABLE = (NoticeStatus.APPROVED, NoticeStatus.SCHEDULED)
+FANOUT_STALLED_AFTER = timedelta(seconds=60)  # a chunk takes well under a second; this long means its writer died
 # Written inside the transaction that fans a notice out, so the record and the change commit together.
 WithinFanout = Callable[[Session, Notice, FanoutResult], None]
 # How the scheduler, which does not know the audit log, records what it did: (session, action, notice id, summary).
@@ -48,6 +53,10 @@ class Dispatch:
     public_channels_for_training: bool = False
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     audit: AuditHook | None = None  # records what the scheduler does on its own (fired, missed)
+    # Deliveries per fan-out transaction, the first (which marks the notice sending) included: 200 is a second of
+    # LINE's multicasts, so the workers are busy while the rest is written; short transactions, as SQLite has one
+    # writer at a time and the push endpoint must store an alert meanwhile.
+    fanout_chunk: int = 200
 
 
 def get_notice(session: Session, notice_id: int) -> Notice:
@@ -104,8 +113,11 @@ def send_now(dispatch: Dispatch, notice_id: int, *, may_send: Callable[[Notice],
              within: WithinFanout | None = None) -> FanoutResult:
     """Fan the notice out now. Two callers racing (a scheduler and an officer) fan it out once.
 
-    In the fan-out's own transaction, ``may_send`` sees the notice as it is before it goes (and raises to stop
-    it) and ``within`` runs after (the audit row of whoever sent it)."""
+    The notice's change to sending commits with its first ``dispatch.fanout_chunk`` deliveries, so the workers
+    start while the rest is written, as many per transaction. In that first transaction, ``may_send`` sees the notice as it
+    is before it goes (and raises to stop it) and ``within`` runs after (the audit row of whoever sent it; the
+    result it sees says whether every delivery is already written). If writing a later chunk fails, the notice
+    stays sending and the scheduler's tick resumes its fan-out (``resume_stalled_fan_outs``)."""
     prepare_free_text(dispatch, notice_id)
     with dispatch.session_factory.begin() as session:
         notice = get_notice(session, notice_id)
@@ -121,15 +133,56 @@ def send_now(dispatch: Dispatch, notice_id: int, *, may_send: Callable[[Notice],
             raise NotDue(f"notice {notice_id} is {notice.status}")
         if may_send is not None:
             may_send(notice)
-        result = fan_out_notice(session, notice, glossary=dispatch.glossary, channels=dispatch.channels,
-                                languages=dispatch.languages, now=dispatch.clock(),
-                                public_channels_for_training=dispatch.public_channels_for_training,
-                                reader=dispatch.session_factory)
+        rows = begin_fan_out(session, notice, glossary=dispatch.glossary, channels=dispatch.channels,
+                             languages=dispatch.languages, clock=dispatch.clock,
+                             public_channels_for_training=dispatch.public_channels_for_training,
+                             reader=dispatch.session_factory)
+        rows.write(session, limit=dispatch.fanout_chunk)
         if within is not None:
-            within(session, notice, result)
-        return result
+            within(session, notice, rows.result)
+    _write_the_rest(dispatch, rows)
+    return rows.result
 
 
+def _write_the_rest(dispatch: Dispatch, rows: FanoutRows) -> None:
+    """The remaining chunks, a transaction each, while the notice is still sending."""
+    try:
+        while not rows.result.complete:
+            with dispatch.session_factory.begin() as session:
+                if not still_fanning_out(session, rows.notice_id, dispatch.clock()):
+                    log.info("notice %s: fan-out stopped (cancelled or superseded)", rows.notice_id)
+                    return
+                rows.write(session, limit=dispatch.fanout_chunk)
+    except Exception:  # the notice is sending already: the tick finishes what this could not
+        log.exception("notice %s: writing its deliveries failed after %d; the scheduler will resume",
+                      rows.notice_id, rows.result.deliveries)
+
+
+def resume_stalled_fan_outs(dispatch: Dispatch, *, stalled_after: timedelta = FANOUT_STALLED_AFTER) -> list[int]:
+    """Finish the fan-outs whose writer stopped (its process died): those standing still for ``stalled_after``."""
+    cutoff = dispatch.clock() - stalled_after
+    with dispatch.session_factory() as session:
+        stalled = session.scalars(select(Notice.id).where(
+            Notice.status == NoticeStatus.SENDING.value, Notice.fanout_progress_at < cutoff)).all()
+    resumed = []
+    for notice_id in stalled:
+        with dispatch.session_factory.begin() as session:
+            # Taken by a conditional update, so two schedulers do not both resume it.
+            taken = session.execute(update(Notice).where(
+                Notice.id == notice_id, Notice.status == NoticeStatus.SENDING.value,
+                Notice.fanout_progress_at < cutoff).values(fanout_progress_at=dispatch.clock())).rowcount
+            if taken != 1:
+                continue
+            rows = resume_fan_out(session, get_notice(session, notice_id), glossary=dispatch.glossary,
+                                  channels=dispatch.channels, languages=dispatch.languages, clock=dispatch.clock,
+                                  public_channels_for_training=dispatch.public_channels_for_training,
+                                  reader=dispatch.session_factory)
+            rows.write(session, limit=dispatch.fanout_chunk)
+        _write_the_rest(dispatch, rows)
+        log.warning("notice %s: its stalled fan-out was resumed, %d more deliveries", notice_id,
+                    rows.result.deliveries)
+        resumed.append(notice_id)
+    return resumed
 
 
 def settle_and_expire(session: Session, now: datetime) -> dict[str, int]:

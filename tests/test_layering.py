@@ -50,7 +50,8 @@ def test_only_bot_reads_the_environment(package):
 
 # What changes a notice's state: only the office's desk calls it, so every door (console, API, command line,
 # demo, ingest) goes through the same rules and audit log.
-WORKFLOW_ONLY = {"scheduler.sending": {"send_now", "schedule"}, "scheduler.fanout": {"fan_out_notice"}}
+WORKFLOW_ONLY = {"scheduler.sending": {"send_now", "schedule", "resume_stalled_fan_outs"},
+                 "scheduler.fanout": {"fan_out_notice", "begin_fan_out", "resume_fan_out"}}
 WORKFLOW_LAYER = {"bot/office/desk.py"}
 
 

@@ -32,8 +32,8 @@ ATTENTION = "attention"  # the filter for what officers must act on
 NEEDS_OFFICERS = (Outcome.FAILED.value, Outcome.DRAFTED.value)
 MAX_SHOWN_BYTES = 256 * 1024  # of the raw document on the page; the download has all of it
 MAX_LIST_REASON = 240  # characters of a reason in the list; the alert's page has all of it
-# Shown as code-point marks (e.g. "U+200B"): C0 but tab, newline and carriage return, DEL, C1, zero-width and bidirectional
-# controls, line and paragraph separators, the byte-order mark and the interlinear annotation characters.
+# Shown as code-point marks (e.g. "U+200B"): C0 but tab, newline and carriage return, DEL, C1, zero-width and
+# bidirectional controls, line and paragraph separators, the byte-order mark and the interlinear annotation characters.
 INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
                        "\ufff9-\ufffb]")
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}")

@@ -28,7 +28,8 @@ from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import untranslated_languages
 from messages.text import TextRefused, clean_text
 from scheduler import sending
-from scheduler.fanout import FanoutResult, has_audience, notice_audience
+from scheduler.fanout import FanoutResult, fanout_summary
+from scheduler.reach import has_audience, notice_audience
 from scheduler.recurrence import BadRecurrence, next_fire_times, shortest_interval
 from scheduler.sending import Dispatch, NoticeActionError, get_notice
 
@@ -187,9 +188,8 @@ def send_notice_now(dispatch: Dispatch, actor: Actor, notice_id: int, *, channel
         _require_audience(session, notice, "sent", glossary=dispatch.glossary, channels=channels)
 
     def recorded(session: Session, notice: Notice, result: FanoutResult) -> None:
-        total = sum(sum(per.values()) for per in result.recipients.values())
         record(session, actor, AuditAction.SEND, "notice", notice.id, now=dispatch.clock(),
-               summary=f"{result.deliveries} deliveries, {total} recipients")
+               summary=fanout_summary(result))
 
     # The rules again on the row the fan-out claims: it may have changed since the check above.
     return sending.send_now(dispatch, notice_id, may_send=lambda notice: check(actor, notice, Verb.SEND),

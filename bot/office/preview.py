@@ -20,7 +20,7 @@ from messages.i18n import LANGUAGES, Language
 from messages.models import Notice
 from messages.notices import alert_header, free_text_versions, untranslated_languages
 from scheduler.audience import audience_by_district
-from scheduler.fanout import notice_audience
+from scheduler.reach import notice_audience
 from scheduler.sending import get_notice, prepare_free_text
 
 

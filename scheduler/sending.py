@@ -116,8 +116,8 @@ def send_now(dispatch: Dispatch, notice_id: int, *, may_send: Callable[[Notice],
     The notice's change to sending commits with its first ``dispatch.fanout_chunk`` deliveries, so the workers
     start while the rest is written, as many per transaction. In that first transaction, ``may_send`` sees the
     notice as it is before it goes (and raises to stop it) and ``within`` runs after (the audit row of whoever
-    sent it; the result it sees says whether every delivery is already written). If writing a later chunk fails, the notice
-    stays sending and the scheduler's tick resumes its fan-out (``resume_stalled_fan_outs``)."""
+    sent it; the result it sees says whether every delivery is already written). If writing a later chunk fails,
+    the notice stays sending and the scheduler's tick resumes its fan-out (``resume_stalled_fan_outs``)."""
     prepare_free_text(dispatch, notice_id)
     with dispatch.session_factory.begin() as session:
         notice = get_notice(session, notice_id)

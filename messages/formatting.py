@@ -1,18 +1,17 @@
-"""Values written for a reader: dates, times, numbers and lists by Babel, in Asia/Taipei."""
+"""Values written for a reader: numbers and lists by Babel; dates and times by messages.dates, in Asia/Taipei."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from babel.dates import format_skeleton, get_datetime_format
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
+from messages.dates import format_date_for, format_datetime_for, format_time_for
 from messages.glossary import WHOLE_CITY, Glossary
-from messages.i18n import TAIPEI, Catalogs, Language
+from messages.i18n import Catalogs, Language
 from messages.kinds import Param, ParamType
 from messages.params import Name
 
@@ -22,23 +21,6 @@ def _hans_converter() -> Any:
     import opencc
 
     return opencc.OpenCC("tw2s.json")
-
-
-def format_datetime_for(value: datetime, language: Language) -> str:
-    """A date with weekday and a 24-hour time, the way the language writes them: "Thu, Oct 3, 12:00"."""
-    local = value.astimezone(TAIPEI)
-    day = format_skeleton("MMMEd", local, locale=language.locale)
-    clock = format_skeleton("Hm", local, locale=language.locale)
-    pattern = get_datetime_format("medium", locale=language.locale)
-    return pattern.replace("{1}", day).replace("{0}", clock)
-
-
-def format_date_for(value: date, language: Language) -> str:
-    return format_skeleton("MMMEd", value, locale=language.locale)
-
-
-def format_time_for(value: time, language: Language) -> str:
-    return format_skeleton("Hm", datetime.combine(date(2000, 1, 1), value), locale=language.locale)
 
 
 def format_number_for(value: Decimal | int, language: Language, decimals: int | None = None) -> str:

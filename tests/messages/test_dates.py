@@ -17,7 +17,7 @@ MOMENT = datetime(2024, 8, 21, 12, 0, tzinfo=UTC)
 DATETIMES = {
     "zh-Hant": "8月21日（週三）20:00",
     "zh-Hans": "8月21日（星期三）20:00",
-    "en": "Wednesday 21 August, 20:00",
+    "en": "20:00 on Wednesday 21 August",
     "ja": "8月21日(水) 20:00",
     "ko": "8월 21일(수) 20:00",
     "vi": "20:00 Thứ Tư, ngày 21/8",
@@ -83,7 +83,7 @@ def test_time_alone_as_written_in_each_language(code):
 
 def test_afternoon_in_filipino_and_midnight_in_the_24_hour_languages():
     night = datetime(2024, 11, 13, 0, 0, tzinfo=TAIPEI)
-    assert format_datetime_for(night, get_language("en")) == "Wednesday 13 November, 00:00"
+    assert format_datetime_for(night, get_language("en")) == "00:00 on Wednesday 13 November"
     assert format_datetime_for(night, get_language("fil")) == "Miyerkules, Nobyembre 13, 12:00 AM"
     assert format_time_for(time(14, 30), get_language("fil")) == "2:30 PM"
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
-from babel.dates import get_month_names
+from babel.dates import get_day_names, get_month_names
 
 from messages.dates import DatePatterns, load_date_patterns
 from messages.formatting import ValueFormatter, format_date_for, format_datetime_for, format_time_for
@@ -127,3 +127,20 @@ def test_patterns_reject_unknown_digits_and_a_datetime_without_both_parts():
         DatePatterns(date="d", time="HH", datetime="{date} {time}", digits="roman")
     with pytest.raises(ValueError, match="once each"):
         DatePatterns(date="d", time="HH", datetime="{date}")
+
+
+# A word for "day" / "date" that the phrases used to put before a date, now part of the date itself.
+DOUBLED = {"th": ("วันที่ วัน", "วันที่วัน"), "vi": ("ngày Thứ", "ngày ngày"), "km": ("ថ្ងៃ ថ្ងៃ", "ថ្ងៃថ្ងៃ")}
+
+
+@pytest.mark.parametrize("kind_id", ["day_off", "extreme_heat", "cold_surge", "dengue_outbreak",
+                                     "vaccination_campaign", "water_outage", "heavy_rain"])
+def test_composed_notices_write_each_date_once_with_its_weekday(composer, kind_id):
+    kind = composer.kinds.get(kind_id)
+    notice = composer.new_notice(kind_id, dict(kind.example_params))
+    for code in ("th", "vi", "km", "en"):
+        localised = composer.compose(notice, code)
+        text = " ".join(part for part in (localised.headline, localised.body, localised.times_text) if part)
+        assert not any(pair in text for pair in DOUBLED.get(code, ())), (code, text)
+        weekdays = get_day_names("wide", locale=get_language(code).locale).values()
+        assert any(day in text for day in weekdays), (code, text)  # every one of these kinds shows a date

@@ -33,7 +33,7 @@ class DatePatterns:
     def __post_init__(self) -> None:
         if self.digits not in _ZEROS:
             raise ValueError(f"unknown numbering system {self.digits!r}; expected one of: {', '.join(_ZEROS)}")
-        if set(_fields(self.datetime)) != {"date", "time"}:
+        if sorted(_fields(self.datetime)) != ["date", "time"]:
             raise ValueError(f"datetime pattern {self.datetime!r} must use {{date}} and {{time}} once each")
 
     def localise_digits(self, text: str) -> str:

@@ -127,6 +127,8 @@ def test_patterns_reject_unknown_digits_and_a_datetime_without_both_parts():
         DatePatterns(date="d", time="HH", datetime="{date} {time}", digits="roman")
     with pytest.raises(ValueError, match="once each"):
         DatePatterns(date="d", time="HH", datetime="{date}")
+    with pytest.raises(ValueError, match="once each"):
+        DatePatterns(date="d", time="HH", datetime="{date} {time} {time}")
 
 
 # A word for "day" / "date" that the phrases used to put before a date, now part of the date itself.

@@ -66,7 +66,7 @@ def _render(moment: datetime, pattern: str, patterns: DatePatterns, language: La
 
 
 def format_datetime_for(value: datetime, language: Language) -> str:
-    """A date with its weekday and a time, in Taipei: "Thursday 3 October, 12:00", "10月3日（週四）12:00"."""
+    """A date with its weekday and a time, in Taipei: "12:00 on Thursday 3 October", "10月3日（週四）12:00"."""
     patterns = date_patterns()[language.code]
     local = value.astimezone(TAIPEI)
     return patterns.datetime.format(date=_render(local, patterns.date, patterns, language),

@@ -122,6 +122,14 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             "agency": STRING, "free_text_only": BOOLEAN,
             "cap": _object({"category": STRING, "event_code": STRING, "urgency": STRING, "severity": STRING,
                             "certainty": STRING}),
+            "levels": _nullable(_object({
+                "param": STRING,
+                "rows": {"type": "array", "items": _object({
+                    "level": {"type": ["string", "number"],
+                              "description": "a value of the parameter's enum, or the lowest number of the row"},
+                    "urgency": STRING, "severity": STRING, "certainty": STRING})},
+            }, description="what CAP urgency, severity and certainty each level of one parameter gives, lowest "
+                           "level first; null when the kind has no level")),
             "params": {"type": "array", "items": _ref("KindParam")},
         }),
         "KindList": _object({"kinds": {"type": "array", "items": _ref("Kind")}}),

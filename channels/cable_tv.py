@@ -57,6 +57,7 @@ def crawl_items(entries: Iterable[FeedEntry], language: str, *, max_chars: int, 
             "kind": notice.kind,
             "severity": notice.severity.value,
             "severity_label": notice.severity_label,
+            "training": notice.training,  # the headline and the line then start with the training mark
             "headline": notice.headline,
             "instruction": notice.instruction,
             "line": crawl_line(notice, max_chars),

@@ -70,6 +70,12 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "text", "text": truncate_utf16(text, MAX_TEXT), "wrap": True, **style}
 
 
+def _band_headline(notice: LocalisedNotice) -> str:
+    if notice.test_mark and notice.headline.startswith(notice.test_mark):
+        return notice.headline[len(notice.test_mark):].lstrip()
+    return notice.headline
+
+
 def flex_bubble(notice: LocalisedNotice) -> dict[str, Any]:
     """The notice as a LINE Flex bubble: a coloured band with the severity, then the text."""
     colour = TRAINING_COLOUR if notice.training else SEVERITY_COLOURS[notice.severity]
@@ -90,8 +96,10 @@ def flex_bubble(notice: LocalisedNotice) -> dict[str, Any]:
             "backgroundColor": colour,
             "paddingAll": "md",
             "contents": [
-                _text(notice.severity_label, size="xs", color="#FFFFFF", weight="bold"),
-                _text(notice.headline, size="md", color="#FFFFFF", weight="bold"),
+                # The band's first line is what a reader sees first: the training mark, then the severity. The
+                # headline under it leaves out the mark the band already shows.
+                _text(notice.band_label or notice.severity_label, size="xs", color="#FFFFFF", weight="bold"),
+                _text(_band_headline(notice), size="md", color="#FFFFFF", weight="bold"),
             ],
         },
         "body": {"type": "box", "layout": "vertical", "contents": body or [_text(notice.headline, size="sm")]},

@@ -63,7 +63,8 @@ def build_alert(
     urgency: str | None = None,
     certainty: str | None = None,
 ) -> bytes:
-    """A CAP 1.2 alert with one <info> per language."""
+    """A CAP 1.2 alert with one <info> per language. Each headline is the notice's own, led by the training mark
+    on a training notice (whose status is also Test)."""
     alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
     _sub(alert, "identifier", header.identifier)
     _sub(alert, "sender", header.sender)
@@ -78,9 +79,10 @@ def build_alert(
         _sub(info, "language", notice.language)
         _sub(info, "category", kind.cap.category)
         _sub(info, "event", notice.kind_title)
-        _sub(info, "urgency", urgency or kind.cap.urgency)
+        # The composer's: the kind's defaults, or the row of the notice's level (kinds.yaml "levels").
+        _sub(info, "urgency", urgency or notice.urgency)
         _sub(info, "severity", notice.severity.value)
-        _sub(info, "certainty", certainty or kind.cap.certainty)
+        _sub(info, "certainty", certainty or notice.certainty)
         code = _sub(info, "eventCode")
         _sub(code, "valueName", EVENT_CODE_NAME)
         _sub(code, "value", kind.cap.event_code)

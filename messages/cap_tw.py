@@ -19,8 +19,6 @@ from messages.cap_geography import Places, default_places, normalise
 from messages.cap_read import CapAlert, CapInfo
 from messages.cap_tw_civic import air_quality, day_off, parking, reservoir, road_closure
 from messages.cap_tw_hazards import (
-    QUAKE_INTENSITIES,
-    RAIN_LEVELS,
     cold,
     earthquake,
     heat,
@@ -37,14 +35,17 @@ __all__ = ["Places", "Reading", "default_places", "level_rank", "read_taiwan_ale
 
 EVENT_CODE_PREFIX = "profile:cap-twp:event"
 SEVERITIES = ("Unknown", "Minor", "Moderate", "Severe", "Extreme")
-# Each kind's levels, lowest first (the order of their enums in kinds.yaml).
-LEVELS: dict[str, tuple[str, ...]] = {
-    "earthquake_report": QUAKE_INTENSITIES,
-    "heavy_rain": tuple(value for _, value in reversed(RAIN_LEVELS)),
-    "extreme_heat": ("yellow", "orange", "red"),
-    "cold_surge": ("yellow", "orange", "red"),
-    "air_quality": ("good", "moderate", "unhealthy_sensitive", "unhealthy", "very_unhealthy", "hazardous"),
-}
+
+
+def _kind_levels() -> dict[str, tuple[str, ...]]:
+    """Each kind's levels, lowest first, from the level tables in kinds.yaml: the same order that raises a notice's
+    severity decides an ingest rule's minimum level. Number thresholds (a tsunami's wave height) are no level a
+    rule can name."""
+    return {kind.id: kind.levels.values for kind in default_kind_book().kinds.values()
+            if kind.levels is not None and not kind.levels.numeric}
+
+
+LEVELS: dict[str, tuple[str, ...]] = _kind_levels()
 # A required parameter another one stands in for: the epicentre as text, or as seat, bearing and distance.
 _STANDS_IN_FOR = {"epicentre": "epicentre_from"}
 
@@ -160,6 +161,17 @@ def _reason(alert: CapAlert, info: CapInfo, code: str, found: Interpretation | N
     return None
 
 
+def _level(found: Interpretation | None) -> str | None:
+    """The reader's level, or the value of the kind's level parameter (a typhoon's intensity)."""
+    if found is None:
+        return None
+    if found.level is not None or found.kind not in LEVELS:
+        return found.level
+    table = default_kind_book().get(found.kind).levels
+    value = found.params.get(table.param) if table else None
+    return None if value is None else str(value)
+
+
 def read_taiwan_alert(alert: CapAlert, glossary: Glossary, places: Places) -> Reading:
     """What civicast can make of one alert from Taiwan's national platform."""
     if not alert.infos:
@@ -177,7 +189,7 @@ def read_taiwan_alert(alert: CapAlert, glossary: Glossary, places: Places) -> Re
         params=dict(found.params) if found else {},
         districts=tuple(key_of[c] for c in places.codes_in_order(codes)),
         severity=info.severity,
-        level=found.level if found else None,
+        level=_level(found),
         effective=cap_time(info.effective),
         expires=cap_time(info.expires),
         source_text=_source_text(info),

@@ -59,7 +59,7 @@ def build_messages_template(book: KindBook | None = None) -> Catalog:
     book = book or default_kind_book()
     catalog = Catalog(project="civicast", domain="messages", charset="utf-8", fuzzy=False)
     for key, text in book.common.items():
-        _add(catalog, text, f"common.{key}")
+        _add(catalog, text, f"common.{key}", [book.notes[key]] if key in book.notes else [])
     for enum_name, values in book.enums.items():
         for value, text in values.items():
             _add(catalog, text, f"enum.{enum_name}.{value}", [f"Value {value!r} of {enum_name}."])

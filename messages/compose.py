@@ -68,8 +68,13 @@ class LocalisedNotice:
     machine_translated: bool = False
     held: bool = False
     sandboxed: bool = False  # a test API key's notice: delivered to a simulated channel when civicast is live
-    # Ready-made lines in the notice's language, so channels need no catalogs.
-    title_line: str = ""  # severity label and headline: "[Severe] Typhoon …" / "【嚴重】…"
+    urgency: str = "Unknown"  # CAP urgency and certainty: the kind's defaults or its level's row
+    certainty: str = "Unknown"
+    # Ready-made lines in the notice's language, so channels need no catalogs. On a training notice the training
+    # mark leads each of them: a lock screen shows "[TEST]" before any severity label.
+    title_line: str = ""  # severity label and headline: "[Severe] Typhoon …" / "【測試】【危險】…"
+    band_label: str = ""  # the severity label, after the training mark if any: what a coloured band shows
+    test_mark: str = ""  # the training mark that leads headline and title_line ("[TEST]"), "" for a live notice
     times_text: str | None = None  # "From … · Until …"
     source_text: str = ""  # "Source: Central Weather Administration"
     more_info_text: str | None = None  # "More information: <link>"
@@ -86,6 +91,7 @@ class LocalisedNotice:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "title": self.title_line,
             "headline": self.headline,
             "body": self.body,
             "instruction": self.instruction,
@@ -302,11 +308,19 @@ class Composer:
         elif msg_type is MsgType.CANCEL:
             headline = self._common(catalog, "cancel_headline", text=headline)
             body, instruction = self._common(catalog, "cancel_body"), ""
+        # An officer's (or the source alert's) severity wins; else the kind's level decides; else its default.
+        cap_level = kind.cap_for(typed)
+        severity = Severity(notice.severity) if notice.severity else cap_level.severity
+        severity_label = self._common(catalog, f"severity.{severity.value.lower()}")
+        title_line = f"[{severity_label}] {headline}" if language.latin_names else f"【{severity_label}】{headline}"
+        band_label, test_mark = severity_label, ""
         if notice.training:
-            headline = self._common(catalog, "test_headline", text=headline)
+            # The mark goes on last, so it comes first: before the severity label and any [UPDATE].
+            headline, title_line, band_label = (self._common(catalog, "test_headline", text=text)
+                                                for text in (headline, title_line, severity_label))
+            test_mark = self._common(catalog, "test_headline", text="").strip()
             body = f"{self._common(catalog, 'test_body')}\n{body}" if body else self._common(catalog, "test_body")
 
-        severity = Severity(notice.severity) if notice.severity else kind.cap.severity
         agency_key = notice.agency or kind.agency
         districts = tuple(notice.districts or ["all"])
         area_names = tuple(self.formatter.district_names(list(districts), language, whole_city))
@@ -318,7 +332,6 @@ class Composer:
         expires_text = format_datetime_for(notice.expires, language) if notice.expires else None
         times = [self._common(catalog, key, time=text)
                  for key, text in (("effective", effective_text), ("expires", expires_text)) if text]
-        severity_label = self._common(catalog, f"severity.{severity.value.lower()}")
         agency = self.glossary.name("agency", agency_key, language)
         return LocalisedNotice(
             notice_id=notice.id,
@@ -335,6 +348,8 @@ class Composer:
             areas_text=format_list_for(list(area_names), language),
             severity=severity,
             severity_label=severity_label,
+            urgency=cap_level.urgency,
+            certainty=cap_level.certainty,
             agency=agency,
             effective=notice.effective,
             expires=notice.expires,
@@ -346,7 +361,9 @@ class Composer:
             msg_type=msg_type.value,
             machine_translated=machine,
             held=held,
-            title_line=f"[{severity_label}] {headline}" if language.latin_names else f"【{severity_label}】{headline}",
+            title_line=title_line,
+            band_label=band_label,
+            test_mark=test_mark,
             times_text=" · ".join(times) or None,
             source_text=self._common(catalog, "source", agency=agency),
             more_info_text=self._common(catalog, "more_info", link=link) if link else None,

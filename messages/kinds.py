@@ -1,13 +1,14 @@
-"""Notice kinds: typed parameters, topic, CAP mapping and phrases.
+"""Notice kinds: typed parameters, topic, CAP mapping, level table and phrases.
 
 The kinds live in ``messages/data/kinds.yaml``; this module loads them into
 immutable objects once and checks that every template names only parameters
-its kind declares.
+its kind declares, and that a level table covers every level of its parameter.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -119,6 +120,37 @@ class CapMapping:
 
 
 @dataclass(frozen=True)
+class CapLevel:
+    """What a notice is in CAP terms: its kind's defaults, or the row of its level."""
+
+    urgency: str
+    severity: Severity
+    certainty: str
+
+
+@dataclass(frozen=True)
+class LevelTable:
+    """What changes with one parameter (see "levels" in kinds.yaml): enum values or number thresholds, lowest
+    first, each with its row."""
+
+    param: str
+    rows: tuple[tuple[Any, CapLevel], ...]
+    numeric: bool = False
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        return tuple(value for value, _ in self.rows)
+
+    def row_for(self, value: Any) -> CapLevel | None:
+        if value is None:
+            return None
+        if not self.numeric:
+            return next((row for level, row in self.rows if level == str(value)), None)
+        reached = [row for threshold, row in self.rows if float(value) >= threshold]
+        return reached[-1] if reached else None
+
+
+@dataclass(frozen=True)
 class Kind:
     id: str
     title: str
@@ -128,10 +160,16 @@ class Kind:
     params: dict[str, Param]
     phrases: dict[str, tuple[Segment, ...]]  # headline / body / instruction
     free_text_only: bool = False
+    levels: LevelTable | None = None
 
     @property
     def example_params(self) -> dict[str, Any]:
         return {name: p.example for name, p in self.params.items() if p.example is not None}
+
+    def cap_for(self, params: Mapping[str, Any]) -> CapLevel:
+        """Urgency, severity and certainty of a notice with these parameters: its level's row, or the defaults."""
+        row = self.levels.row_for(params.get(self.levels.param)) if self.levels else None
+        return row or CapLevel(urgency=self.cap.urgency, severity=self.cap.severity, certainty=self.cap.certainty)
 
 
 @dataclass(frozen=True)
@@ -139,6 +177,7 @@ class KindBook:
     kinds: dict[str, Kind]
     enums: dict[str, dict[str, str]]  # enum -> value -> English source
     common: dict[str, str] = field(default_factory=dict)  # key -> English source
+    notes: dict[str, str] = field(default_factory=dict)  # common key -> note for translators (a #. comment)
 
     def get(self, kind_id: str) -> Kind:
         try:
@@ -204,6 +243,49 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
     )
 
 
+def _level_row(where: str, raw: Any, defaults: CapMapping) -> CapLevel:
+    if not isinstance(raw, dict) or not raw or set(raw) - {"severity", "urgency", "certainty"}:
+        raise KindDefinitionError(f"{where}: a level row sets severity, urgency and/or certainty, got {raw!r}")
+    try:
+        severity = Severity(raw.get("severity", defaults.severity.value))
+    except ValueError:
+        raise KindDefinitionError(f"{where}: {raw['severity']!r} is not a CAP 1.2 severity") from None
+    row = CapLevel(urgency=raw.get("urgency", defaults.urgency), severity=severity,
+                   certainty=raw.get("certainty", defaults.certainty))
+    if row.urgency not in CAP_URGENCIES or row.certainty not in CAP_CERTAINTIES:
+        raise KindDefinitionError(f"{where}: urgency/certainty outside CAP 1.2")
+    return row
+
+
+def _levels(kind_id: str, raw: Any, params: dict[str, Param], enums: dict[str, dict[str, str]],
+            defaults: CapMapping) -> LevelTable | None:
+    """The kind's level table, checked: one row per enum value (written lowest first), or rising thresholds that
+    start at the parameter's minimum (so every value a notice may carry has a row)."""
+    if raw is None:
+        return None
+    where = f"{kind_id}.levels"
+    param = params.get(raw.get("param")) if isinstance(raw, dict) else None
+    if param is None:
+        raise KindDefinitionError(f"{where}: param must name one of the kind's parameters")
+    if param.type is ParamType.ENUM and set(raw) == {"param", "values"}:
+        values, allowed = raw["values"] or {}, list(enums[param.enum or ""])
+        if sorted(str(v) for v in values) != sorted(allowed):
+            raise KindDefinitionError(f"{where}: give one row for each value of {param.enum}, lowest first: "
+                                      f"{', '.join(allowed)}")
+        return LevelTable(param.name, tuple((str(v), _level_row(f"{where}.{v}", r, defaults))
+                                            for v, r in values.items()))
+    if param.type in (ParamType.INT, ParamType.NUMBER) and set(raw) == {"param", "at_least"}:
+        thresholds = raw["at_least"] or {}
+        keys = [float(k) for k in thresholds]
+        if not keys or keys != sorted(set(keys)) or keys[0] != param.minimum:
+            raise KindDefinitionError(f"{where}: thresholds must rise and start at {param.name}'s minimum "
+                                      f"({param.minimum})")
+        return LevelTable(param.name, tuple((float(k), _level_row(f"{where}.{k}", r, defaults))
+                                            for k, r in thresholds.items()), numeric=True)
+    raise KindDefinitionError(f"{where}: an enum parameter takes `values`, a number `at_least`; {param.name} is "
+                              f"{param.type.value}")
+
+
 def _kind(kind_id: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -> Kind:
     params = {name: _param(kind_id, name, spec, enums) for name, spec in (raw.get("params") or {}).items()}
     phrases = {part: tuple(_segment(kind_id, part, s) for s in raw.get(part) or ()) for part in PHRASE_PARTS}
@@ -240,6 +322,7 @@ def _kind(kind_id: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -
         params=params,
         phrases=phrases,
         free_text_only=bool(raw.get("free_text_only", False)),
+        levels=_levels(kind_id, raw.get("levels"), params, enums, mapping),
     )
 
 
@@ -248,7 +331,12 @@ def load_kind_book(path: Path = KINDS_FILE) -> KindBook:
         raw = yaml.safe_load(handle)
     enums = {name: {str(k): str(v) for k, v in values.items()} for name, values in raw["enums"].items()}
     kinds = {kind_id: _kind(kind_id, spec, enums) for kind_id, spec in raw["kinds"].items()}
-    return KindBook(kinds=kinds, enums=enums, common={str(k): str(v) for k, v in raw["common"].items()})
+    notes = {str(k): " ".join(str(v).split()) for k, v in (raw.get("notes") or {}).items()}
+    common = {str(k): str(v) for k, v in raw["common"].items()}
+    stray = sorted(set(notes) - set(common))
+    if stray:
+        raise KindDefinitionError(f"notes for strings that are not in common: {', '.join(stray)}")
+    return KindBook(kinds=kinds, enums=enums, common=common, notes=notes)
 
 
 @lru_cache(maxsize=1)
@@ -289,6 +377,11 @@ def kinds_as_json(book: KindBook) -> list[dict[str, Any]]:
                 "urgency": kind.cap.urgency,
                 "severity": kind.cap.severity.value,
                 "certainty": kind.cap.certainty,
+            },
+            "levels": None if kind.levels is None else {
+                "param": kind.levels.param,
+                "rows": [{"level": level, "urgency": row.urgency, "severity": row.severity.value,
+                          "certainty": row.certainty} for level, row in kind.levels.rows],
             },
             "params": [_param_json(p, book) for p in kind.params.values()],
         }

@@ -58,7 +58,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
         "params": {"type": "object", "additionalProperties": True,
                    "description": "the kind's parameters by name (GET /kinds lists them)"},
         "severity": _nullable({"type": "string", "enum": list(SEVERITIES),
-                               "description": "overrides the kind's severity; null keeps it"}),
+                               "description": "overrides the severity the kind's level gives; null keeps it"}),
         "free_text": {"type": ["string", "null"], "maxLength": MAX_FREE_TEXT,
                       "description": "the officer's own words; machine translated (and marked) where needed"},
         "free_text_lang": {"type": "string", "enum": languages, "default": "zh-Hant"},
@@ -69,6 +69,8 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
         "expires": input_time,
     }
     localised = _object({
+        "title": {"type": "string", "description": "severity label and headline, led by the training mark on a "
+                                                  "training notice: the line to show first"},
         "headline": STRING, "body": STRING, "instruction": STRING,
         "areas": {"type": "array", "items": STRING},
         "severity": {"type": "string", "enum": list(SEVERITIES)},
@@ -120,6 +122,14 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             "agency": STRING, "free_text_only": BOOLEAN,
             "cap": _object({"category": STRING, "event_code": STRING, "urgency": STRING, "severity": STRING,
                             "certainty": STRING}),
+            "levels": _nullable(_object({
+                "param": STRING,
+                "rows": {"type": "array", "items": _object({
+                    "level": {"type": ["string", "number"],
+                              "description": "a value of the parameter's enum, or the lowest number of the row"},
+                    "urgency": STRING, "severity": STRING, "certainty": STRING})},
+            }, description="what CAP urgency, severity and certainty each level of one parameter gives, lowest "
+                           "level first; null when the kind has no level")),
             "params": {"type": "array", "items": _ref("KindParam")},
         }),
         "KindList": _object({"kinds": {"type": "array", "items": _ref("Kind")}}),

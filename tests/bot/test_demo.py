@@ -18,7 +18,8 @@ def test_demo_json(capsys, tmp_path, monkeypatch):
     assert len(line["languages"]) == 12
     assert report["channels"]["facebook"]["sent"] == 1 and len(report["channels"]["facebook"]["post_ids"]) == 1
     cable = report["channels"]["cable_tv"]
-    assert cable["on_air"] and cable["cap_document"] and cable["crawl_line_en"].startswith("[Severe] Typhoon")
+    # The demo's notice is a land warning for a severe typhoon: Extreme, by kinds.yaml's level table.
+    assert cable["on_air"] and cable["cap_document"] and cable["crawl_line_en"].startswith("[Extreme danger] Typhoon")
     # A second run replaces the demo residents instead of piling them up.
     assert main(["demo", "--subscribers", "100", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["channels"]["line"]["targeted"] < 100

@@ -22,7 +22,7 @@ def entry(composer, kind_id, number, *, minutes_ago=0, languages=("zh-Hant", "en
 
 
 def test_crawl_line_is_cut_to_the_configured_length(composer):
-    notice = entry(composer, "typhoon_land_warning", 1).notices["en"]
+    notice = entry(composer, "typhoon_land_warning", 1, intensity="moderate").notices["en"]
     line = crawl_line(notice, 60)
     assert len(line) == 60 and line.endswith("…") and line.startswith("[Severe] Typhoon Krathon")
     assert "\n" not in crawl_line(notice, 1000)
@@ -32,8 +32,8 @@ def test_crawl_orders_most_severe_first_then_newest(composer):
     entries = [
         entry(composer, "bus_change", 1, minutes_ago=1),  # Minor
         entry(composer, "evacuation_order", 2, minutes_ago=30),  # Extreme
-        entry(composer, "heavy_rain", 3, minutes_ago=20),  # Moderate
-        entry(composer, "air_quality", 4, minutes_ago=5),  # Moderate, newer
+        entry(composer, "heavy_rain", 3, minutes_ago=20, level="heavy_rain"),  # Moderate (大雨)
+        entry(composer, "air_quality", 4, minutes_ago=5, level="unhealthy"),  # Moderate, newer
     ]
     items = crawl_items(entries, "en", max_chars=120, fallback="zh-Hant")
     assert [i["identifier"] for i in items] == ["civicast-test-2", "civicast-test-4", "civicast-test-3",

@@ -177,13 +177,18 @@ def test_intensities_are_read_in_every_spelling(glossary, intensities, expected)
 # Levels and severities ---------------------------------------------------------------------------------------------
 
 
-def test_levels_follow_the_kinds_enums(kinds):
-    enums = {"earthquake_report": "quake_intensity", "heavy_rain": "rain_level", "extreme_heat": "alert_colour",
-             "cold_surge": "alert_colour", "air_quality": "aqi_level"}
+def test_levels_are_the_level_tables_of_kinds_yaml(kinds):
+    # The ingest rules' "minimum level" and the severity a level gives read one table: a rule "rain from 豪雨 up"
+    # matches exactly the rain levels labelled Severe or worse.
+    assert {"earthquake_report", "heavy_rain", "extreme_heat", "cold_surge", "air_quality",
+            "typhoon_land_warning"} <= set(LEVELS)
     for kind_id, levels in LEVELS.items():
-        assert list(levels) == list(kinds.enums[enums[kind_id]]), kind_id
-        assert kinds.get(kind_id).params.get("intensity" if kind_id == "earthquake_report" else "level").enum == (
-            enums[kind_id])
+        table = kinds.get(kind_id).levels
+        assert levels == table.values, kind_id
+        assert set(levels) == set(kinds.enums[kinds.get(kind_id).params[table.param].enum]), kind_id
+        ranks = [table.row_for(level).severity.rank for level in levels]
+        assert ranks == sorted(ranks), f"{kind_id}: a higher level must never be less severe"
+    assert "tsunami_warning" not in LEVELS  # its table is wave-height thresholds, not levels a rule names
 
 
 def test_level_rank_orders_levels():

@@ -82,6 +82,9 @@ def test_typhoon_land_warning(glossary, kinds):
     assert reading.kind == "typhoon_land_warning" and reading.reason is None
     assert reading.params == {"typhoon_name": "山陀兒|Krathon", "intensity": "severe", "districts": ["all"]}
     assert param_problems(kinds, glossary, reading) == {}
+    # Its level is the typhoon's intensity (kinds.yaml's level table): a rule "land warnings from a severe typhoon"
+    # can name it, and the notice is Extreme unless the source alert gave a severity.
+    assert reading.level == "severe" and kinds.get(reading.kind).cap_for(reading.params).severity.value == "Extreme"
 
 
 def test_typhoon_sea_warning_off_kaohsiung_reaches_its_coast(glossary):
@@ -89,7 +92,7 @@ def test_typhoon_sea_warning_off_kaohsiung_reaches_its_coast(glossary):
     info = info_of("typhoon", "颱風", headline="海上颱風警報", parameters=[("severity_level", "海上颱風警報")],
                    description="中度颱風 凱米（國際命名 GAEMI）", areas=[sea])
     reading = reading_of(alert_of(info), glossary)
-    assert reading.kind == "typhoon_sea_warning" and reading.params["intensity"] == "moderate"
+    assert reading.kind == "typhoon_sea_warning" and reading.params["intensity"] == reading.level == "moderate"
     assert {"cijin", "gushan"} <= set(reading.districts) and "sanmin" not in reading.districts
 
 

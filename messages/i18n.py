@@ -37,7 +37,8 @@ class Language:
     line: tuple[str, ...]  # LINE profile language tags that mean this language
     sentence_separator: str  # between template segments
     latin_names: bool  # whether "漢字|Latin" names use the Latin form
-    # CLDR list patterns to replace. Thai joins "และ" to the next word, which glues it to Latin names.
+    # CLDR list patterns to replace. Thai joins "และ" to the next word, which glues it to Latin names; Khmer
+    # joins two items with a zero-width space after "និង", which some fonts and screen readers run together.
     list_patterns: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -66,7 +67,8 @@ LANGUAGES: dict[str, Language] = {
                  (("2", "{0} และ {1}"), ("end", "{0} และ {1}"))),
         Language("fil", "fil_PH", "Filipino", "Filipino", "tl", None, "fil", None, ("fil", "tl"), " ", True),
         Language("ms", "ms_MY", "Bahasa Melayu", "Malay", "ms", None, "ms", None, ("ms",), " ", True),
-        Language("km", "km_KH", "ភាសាខ្មែរ", "Khmer", "km", None, "km", None, ("km",), " ", True),
+        Language("km", "km_KH", "ភាសាខ្មែរ", "Khmer", "km", None, "km", None, ("km",), " ", True,
+                 (("2", "{0} និង {1}"),)),
         Language("my", "my_MM", "မြန်မာဘာသာ", "Burmese", "my", None, "my", None, ("my",), " ", True),
     )
 }

@@ -1,0 +1,86 @@
+"""Words native readers flagged (issue 13, item 6): each fix read back from a composed notice."""
+
+from __future__ import annotations
+
+import pytest
+
+from messages.formatting import format_list_for
+from messages.i18n import LANGUAGES
+
+ALL = list(LANGUAGES)
+
+
+def compose(composer, kind_id, code, **overrides):
+    params = {**composer.kinds.get(kind_id).example_params, **overrides}
+    return composer.compose(composer.new_notice(kind_id, params), code)
+
+
+def text_of(ln) -> str:
+    return "\n".join([ln.headline, ln.body, ln.instruction, ln.kind_title])
+
+
+@pytest.mark.parametrize("level", ["5-", "6-"])
+@pytest.mark.parametrize("code", ALL)
+def test_lower_intensity_levels_are_not_called_weak(composer, code, level):
+    text = text_of(compose(composer, "earthquake_report", code, intensity=level))
+    for weak in ("lemah", "mahina", "yếu", "อ่อน", "ខ្សោយ", "weak"):
+        assert weak not in text, (code, weak, text)
+    if code not in ("zh-Hant", "zh-Hans", "ja", "ko"):
+        assert f"{level[0]}-" in text or "Lower" in text, (code, text)
+
+
+@pytest.mark.parametrize("kind_id", ["extreme_heat", "cold_surge"])
+def test_korean_heat_and_cold_information_is_not_a_korean_warning_tier(composer, kind_id):
+    text = text_of(compose(composer, kind_id, "ko"))
+    assert "경보" not in text and "폭염" not in text and "한파" not in text, text
+    assert "정보" in text
+
+
+def test_korean_rain_levels_are_taiwans_four_levels_not_invented_grades(composer):
+    headlines = [compose(composer, "heavy_rain", "ko", level=level).headline
+                 for level in composer.kinds.enums["rain_level"]]
+    assert len(set(headlines)) == 4
+    for headline, number in zip(headlines, "1234", strict=True):
+        assert "강한" not in headline and "극심한" not in headline, headline
+        assert f"{number}단계" in headline, headline
+
+
+@pytest.mark.parametrize("level", ["good", "moderate", "unhealthy"])
+def test_japanese_air_quality_is_not_atmospheric_stability(composer, level):
+    text = text_of(compose(composer, "air_quality", "ja", level=level))
+    assert "大気の状態" not in text, text
+    assert "大気質" in text
+
+
+def test_thai_names_taiwans_weather_administration_apart_from_thailands_department(composer, glossary):
+    agency = glossary.name("agency", "cwa", "th")
+    assert "กรมอุตุนิยมวิทยา" not in agency
+    for kind_id in ("heavy_rain", "typhoon_land_warning", "extreme_heat"):
+        ln = compose(composer, kind_id, "th")
+        assert "กรมอุตุนิยมวิทยา" not in text_of(ln) + ln.source_text, kind_id
+
+
+def test_thai_livestock_are_not_pets(composer):
+    assert "ปศุสัตว์" in compose(composer, "reservoir_release", "th").instruction
+
+
+def test_burmese_districts_are_townships_and_taoyuan_does_not_read_as_prison(composer, glossary):
+    names = [glossary.name("district", term.key, "my") for term in glossary.terms("district")]
+    assert all("မြို့နယ်" in name and "ခရိုင်" not in name for name in names), names
+    assert not any("ထောင်" in name for name in names), names
+    assert "ထောင်" not in glossary.name("quake_reference", "taoyuan_city_hall", "my")
+    text = text_of(compose(composer, "typhoon_sea_warning", "my"))
+    assert "ခရိုင်" not in text, text
+
+
+@pytest.mark.parametrize("typed", ["ထော်ယွမ်", "ထော်ယွမ်မြို့နယ်", "ထောင်ယွမ်", "ယန်ချန်ခရိုင်", "ယန်ချန်မြို့နယ်"])
+def test_burmese_district_names_are_understood_with_either_word_for_district(glossary, typed):
+    assert glossary.resolve("district", typed) in {"taoyuan", "yancheng"}
+
+
+def test_khmer_two_item_list_has_no_zero_width_space(composer):
+    khmer = LANGUAGES["km"]
+    assert "\u200b" not in format_list_for(["ក", "ខ"], khmer)
+    ln = compose(composer, "heavy_rain", "km", districts=["sanmin", "lingya"])
+    assert "\u200b" not in text_of(ln)
+    assert " និង " in ln.body

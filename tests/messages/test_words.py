@@ -84,3 +84,36 @@ def test_khmer_two_item_list_has_no_zero_width_space(composer):
     ln = compose(composer, "heavy_rain", "km", districts=["sanmin", "lingya"])
     assert "\u200b" not in text_of(ln)
     assert " និង " in ln.body
+
+
+OFFICE_WORDS = {"en": "office", "id": "kantor", "ms": "pejabat", "my": "ရုံး", "ja": "休業"}
+
+
+@pytest.mark.parametrize("decision", ["work_and_school_closed", "school_closed", "open_as_normal"])
+@pytest.mark.parametrize("code", ALL)
+def test_typhoon_day_off_is_about_work_not_only_offices(composer, code, decision):
+    ln = compose(composer, "day_off", code, decision=decision)
+    if code in OFFICE_WORDS:
+        assert OFFICE_WORDS[code] not in ln.headline.lower(), ln.headline
+    if code == "en" and decision == "work_and_school_closed":
+        assert "no work and no school" in ln.headline
+
+
+def _hotline_label(glossary, code: str) -> str:
+    return glossary.name("hotline", "epidemic_1922", code).replace("1922", "").strip().lower()
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_1922_is_named_as_the_epidemic_hotline(composer, glossary, code):
+    label = _hotline_label(glossary, code)
+    dengue = compose(composer, "dengue_outbreak", code).instruction.lower()
+    measles = compose(composer, "disease_advisory", code, disease="measles").body.lower()
+    assert label in dengue, (label, dengue)
+    assert label in measles, (label, measles)
+
+
+def test_english_source_keeps_promptly_and_the_four_word_clean_up_slogan(composer):
+    instruction = compose(composer, "dengue_outbreak", "en").instruction
+    assert "see a doctor promptly" in instruction
+    assert "inspect, empty, clean and scrub" in instruction
+    assert "巡、倒、清、刷" in compose(composer, "dengue_outbreak", "zh-Hant").instruction

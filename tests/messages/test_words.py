@@ -117,3 +117,30 @@ def test_english_source_keeps_promptly_and_the_four_word_clean_up_slogan(compose
     assert "see a doctor promptly" in instruction
     assert "inspect, empty, clean and scrub" in instruction
     assert "巡、倒、清、刷" in compose(composer, "dengue_outbreak", "zh-Hant").instruction
+
+
+TEN_DISTRICTS = ["qishan", "meinong", "liouguei", "maolin", "taoyuan", "namasia", "jiasian", "shanlin", "neimen",
+                 "ziguan"]
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_a_long_district_list_becomes_a_count_in_the_headline_and_stays_in_the_body(composer, glossary, code):
+    ln = compose(composer, "heavy_rain", code, level="extremely_torrential_rain", districts=TEN_DISTRICTS)
+    assert len(ln.headline) <= LANGUAGES[code].headline_budget, (len(ln.headline), ln.headline)
+    assert "10" in ln.headline
+    names = [glossary.name("district", key, code) for key in TEN_DISTRICTS]
+    assert not any(name in ln.headline for name in names), ln.headline
+    assert all(name in ln.body for name in names), ln.body
+    assert list(ln.area_names) == names
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_a_short_district_list_stays_in_the_headline(composer, glossary, code):
+    ln = compose(composer, "heavy_rain", code, districts=["sanmin", "lingya"])
+    assert glossary.name("district", "sanmin", code) in ln.headline
+    assert glossary.name("district", "lingya", code) in ln.headline
+
+
+def test_the_whole_city_is_never_counted(composer):
+    ln = compose(composer, "heavy_rain", "en", districts=["all"])
+    assert "all districts of Kaohsiung" in ln.headline

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from messages.formatting import format_list_for
@@ -144,3 +146,36 @@ def test_a_short_district_list_stays_in_the_headline(composer, glossary, code):
 def test_the_whole_city_is_never_counted(composer):
     ln = compose(composer, "heavy_rain", "en", districts=["all"])
     assert "all districts of Kaohsiung" in ln.headline
+
+
+KATAKANA = re.compile(r"^[\u30a0-\u30ff]+$")
+HANGUL = re.compile(r"^[\uac00-\ud7a3]+$")
+
+
+@pytest.mark.parametrize("typed", ["山陀兒|Krathon", "山陀兒", "Krathon", "KRATHON"])
+def test_a_known_typhoon_is_named_as_each_languages_media_name_it(composer, typed):
+    def headline(code):
+        return compose(composer, "typhoon_sea_warning", code, typhoon_name=typed).headline
+
+    assert "「クラトーン」" in headline("ja")
+    assert "끄라톤" in headline("ko")
+    assert "山陀兒" in headline("zh-Hant")
+    assert "Krathon" in headline("en")
+
+
+def test_an_unknown_typhoon_is_written_as_the_officer_gave_it(composer):
+    def headline(code):
+        return compose(composer, "typhoon_land_warning", code, typhoon_name="海葵|Haikui").headline
+
+    assert "「海葵」" in headline("ja")
+    assert "Haikui" in headline("ko")
+    assert "Haikui" in headline("en")
+
+
+def test_every_listed_typhoon_has_a_katakana_and_a_hangul_name(glossary):
+    terms = glossary.terms("typhoon")
+    assert len(terms) >= 20
+    for term in terms:
+        assert KATAKANA.match(glossary.name("typhoon", term.key, "ja")), term.key
+        assert HANGUL.match(glossary.name("typhoon", term.key, "ko")), term.key
+        assert glossary.name("typhoon", term.key, "zh-Hant") != term.english, term.key

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from messages.formatting import ValueFormatter, format_datetime_for, format_list_for
-from messages.glossary import Glossary
+from messages.formatting import ValueFormatter, format_datetime_for, format_list_for, format_number_for
+from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import LANGUAGES, Catalogs, Language, PhraseCatalog, get_language
-from messages.kinds import PLACEHOLDER, Kind, KindBook, Severity
+from messages.kinds import PLACEHOLDER, Kind, KindBook, ParamType, Severity
 from messages.models import MsgType, Notice, TranslationOrigin
 from messages.params import InvalidParameters, ParamChecker, districts_of, parse_datetime, to_json
 from messages.text import TextRefused, clean_text
@@ -252,6 +252,29 @@ class Composer:
                 break  # of alternatives, only the first that can be written
         return language.sentence_separator.join(sentences)
 
+    def _fit_headline(
+        self,
+        kind: Kind,
+        headline: str,
+        typed: Mapping[str, Any],
+        formatted: Mapping[str, str],
+        catalog: PhraseCatalog,
+        language: Language,
+    ) -> str:
+        """The headline, or, when it is over the language's budget, one that says how many districts, not which.
+
+        A lock screen cuts a long headline off; the body and ``areas_text`` still list every district."""
+        if len(headline) <= language.headline_budget:
+            return headline
+        counted = {
+            name: self._common(catalog, "district_count", count=format_number_for(len(value), language, 0))
+            for name, value in typed.items()
+            if kind.params[name].type is ParamType.DISTRICTS and WHOLE_CITY not in value and len(value) > 1
+        }
+        if not counted:
+            return headline
+        return self._render_part(kind, "headline", typed, {**formatted, **counted}, catalog, language)
+
     def _common(self, catalog: PhraseCatalog, key: str, **values: str) -> str:
         return _fill(catalog.translate(f"common.{key}", self.kinds.common[key]), values)
 
@@ -283,6 +306,7 @@ class Composer:
             for name, value in typed.items()
         }
         headline = self._render_part(kind, "headline", typed, formatted, catalog, language)
+        headline = self._fit_headline(kind, headline, typed, formatted, catalog, language)
         body = self._render_part(kind, "body", typed, formatted, catalog, language)
         instruction = self._render_part(kind, "instruction", typed, formatted, catalog, language)
 

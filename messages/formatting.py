@@ -10,7 +10,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from messages.dates import format_date_for, format_datetime_for, format_time_for
-from messages.glossary import WHOLE_CITY, Glossary
+from messages.glossary import WHOLE_CITY, Glossary, UnknownTerm
 from messages.i18n import Catalogs, Language
 from messages.kinds import Param, ParamType
 from messages.params import Name
@@ -64,6 +64,17 @@ class ValueFormatter:
     def enum_text(self, enum: str, value: str, english: str, language: Language) -> str:
         return self.catalogs.get(language).translate(f"enum.{enum}.{value}", english)
 
+    def known_name(self, group: str, name: Name) -> str | None:
+        """The glossary key of a free name the group knows by its Latin or its Chinese form: a typhoon's name is
+        written as each language's media write it (クラトーン, 끄라톤), not as the officer typed it."""
+        for text in (name.latin, name.native):
+            if text:
+                try:
+                    return self.glossary.resolve(group, text)
+                except UnknownTerm:
+                    continue
+        return None
+
     def district_names(self, keys: list[str], language: Language, whole_city: str) -> list[str]:
         if WHOLE_CITY in keys:
             return [whole_city]
@@ -77,7 +88,8 @@ class ValueFormatter:
             case ParamType.DISTRICT:
                 return self.glossary.name("district", value, language)
             case ParamType.NAME:
-                return format_name(value, language)
+                key = self.known_name(param.group, value) if param.group else None
+                return self.glossary.name(param.group, key, language) if key else format_name(value, language)
             case ParamType.NAMES:
                 return format_list_for([format_name(v, language) for v in value], language)
             case ParamType.ENUM:

@@ -21,7 +21,9 @@ WHOLE_CITY = "all"
 _WHOLE_CITY_WORDS = {"all", "whole city", "全市", "全高雄", "all districts", "*"}
 # Words for "district" that residents add or leave out when typing a name.
 _DISTRICT_WORDS = re.compile(
-    r"\b(district|dist\.?|quận|quan|kecamatan|daerah|distrik|distrito|ဒေသ|ခရိုင်)\b|區|区|구|เขต|ខណ្ឌ|ស្រុក",
+    r"\b(district|dist\.?|quận|quan|kecamatan|daerah|distrik|distrito)\b|區|区|구|เขต|ខណ្ឌ|ស្រុក|"
+    # Burmese words end in a combining mark, which \b does not see as a word's edge.
+    r"မြို့နယ်|ခရိုင်|ဒေသ",
     re.IGNORECASE,
 )
 

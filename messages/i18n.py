@@ -37,8 +37,14 @@ class Language:
     line: tuple[str, ...]  # LINE profile language tags that mean this language
     sentence_separator: str  # between template segments
     latin_names: bool  # whether "漢字|Latin" names use the Latin form
-    # CLDR list patterns to replace. Thai joins "และ" to the next word, which glues it to Latin names.
+    # CLDR list patterns to replace. Thai joins "และ" to the next word, which glues it to Latin names; Khmer
+    # joins two items with a zero-width space after "និង", which some fonts and screen readers run together.
     list_patterns: tuple[tuple[str, str], ...] = ()
+    # Characters a headline may take and still be read whole on a phone's lock screen, with room left for the
+    # severity label: about two lines of a notification. Ideographs and Hangul are twice as wide as Latin
+    # letters; Thai, Khmer and Burmese spend code points on combining vowel and tone marks. Over the budget, the
+    # composer names how many districts instead of which (the body still lists them).
+    headline_budget: int = 90
 
     @property
     def dirname(self) -> str:
@@ -54,20 +60,22 @@ LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
         Language("zh-Hant", "zh_Hant_TW", "繁體中文", "Traditional Chinese", "zh-TW", "zh", "zh-Hant", "zh",
-                 ("zh-TW", "zh-Hant", "zh-HK", "zh-MO"), "", False),
+                 ("zh-TW", "zh-Hant", "zh-HK", "zh-MO"), "", False, headline_budget=40),
         Language("zh-Hans", "zh_Hans_CN", "简体中文", "Simplified Chinese", "zh-CN", "zh", "zh-Hans", "zh",
-                 ("zh-CN", "zh-Hans", "zh-SG", "zh"), "", False),
+                 ("zh-CN", "zh-Hans", "zh-SG", "zh"), "", False, headline_budget=40),
         Language("en", "en", "English", "English", "en", "en", "en", "en", ("en",), " ", True),
-        Language("ja", "ja_JP", "日本語", "Japanese", "ja", "ja", "ja", "ja", ("ja",), "", False),
-        Language("ko", "ko_KR", "한국어", "Korean", "ko", "ko", "ko", "ko", ("ko",), " ", True),
+        Language("ja", "ja_JP", "日本語", "Japanese", "ja", "ja", "ja", "ja", ("ja",), "", False, headline_budget=40),
+        Language("ko", "ko_KR", "한국어", "Korean", "ko", "ko", "ko", "ko", ("ko",), " ", True, headline_budget=45),
         Language("vi", "vi_VN", "Tiếng Việt", "Vietnamese", "vi", None, "vi", None, ("vi",), " ", True),
         Language("id", "id_ID", "Bahasa Indonesia", "Indonesian", "id", "id", "id", "id", ("id", "in"), " ", True),
         Language("th", "th_TH", "ภาษาไทย", "Thai", "th", None, "th", None, ("th",), " ", True,
-                 (("2", "{0} และ {1}"), ("end", "{0} และ {1}"))),
+                 (("2", "{0} และ {1}"), ("end", "{0} และ {1}")), headline_budget=100),
         Language("fil", "fil_PH", "Filipino", "Filipino", "tl", None, "fil", None, ("fil", "tl"), " ", True),
         Language("ms", "ms_MY", "Bahasa Melayu", "Malay", "ms", None, "ms", None, ("ms",), " ", True),
-        Language("km", "km_KH", "ភាសាខ្មែរ", "Khmer", "km", None, "km", None, ("km",), " ", True),
-        Language("my", "my_MM", "မြန်မာဘာသာ", "Burmese", "my", None, "my", None, ("my",), " ", True),
+        Language("km", "km_KH", "ភាសាខ្មែរ", "Khmer", "km", None, "km", None, ("km",), " ", True,
+                 (("2", "{0} និង {1}"),), headline_budget=110),
+        Language("my", "my_MM", "မြန်မာဘာသာ", "Burmese", "my", None, "my", None, ("my",), " ", True,
+                 headline_budget=120),
     )
 }
 

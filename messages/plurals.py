@@ -142,3 +142,12 @@ def keyed_text(catalog: PhraseCatalog, context: str, source: str | PluralSource,
     else:
         text = catalog.translate(context, source)
     return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
+
+
+ENGLISH = Locale("en")
+
+
+def counted(count: int, one: str, other: str) -> str:
+    """A count and its noun in English, for texts that are English only (the command line, logs, refusal
+    reasons), so that they never read "1 minutes" nor "field(s)"."""
+    return f"{count:,} {one if category(ENGLISH, count) == 'one' else other}"

@@ -112,3 +112,22 @@ def test_english_only_texts_count_in_english():
     assert counted(1, "minute", "minutes") == "1 minute"
     assert counted(0, "minute", "minutes") == "0 minutes"
     assert counted(12500, "resident", "residents") == "12,500 residents"
+
+
+def test_simplified_chinese_plural_entries_are_converted_and_checked(tmp_path):
+    import shutil
+
+    locales = tmp_path / "locales"
+    shutil.copytree(DEFAULT_LOCALES_DIR, locales)
+    hant, hans = LANGUAGES["zh-Hant"], LANGUAGES["zh-Hans"]
+    path = po_path(locales, hant, "bot")
+    catalog = catalog_tools._read(path, hant)
+    catalog.add(("{count} notice", "{count} notices"), string=("{count} 則訊息",), context="bot.notices")
+    catalog_tools._write(catalog, path)
+    catalog_tools.convert_hans(locales)
+    assert load_po(po_path(locales, hans, "bot"), hans).get_plural("bot.notices", "{count} notice") == (
+        "{count} 则讯息",)
+    target = catalog_tools._read(po_path(locales, hans, "bot"), hans)
+    target.get("{count} notice", context="bot.notices").string = ("{count} 則訊息",)
+    catalog_tools._write(target, po_path(locales, hans, "bot"))
+    assert [p.context for p in catalog_tools.check_hans_conversion(locales)] == ["bot.notices"]

@@ -6,8 +6,10 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_base import AppContext, RuntimeFailure
+from bot.console.ui import check_strings
 from bot.database import upgrade_database
 from messages import catalog_tools
+from messages.plurals import counted
 
 
 @click.group("db")
@@ -55,10 +57,11 @@ def i18n_hans() -> None:
 
 @i18n_group.command("check")
 def i18n_check() -> None:
-    """Report untranslated, fuzzy or mismatched entries and msgfmt complaints."""
-    problems = catalog_tools.check_all()
+    """Report untranslated, fuzzy or mismatched entries (plural forms too), msgfmt complaints, and the
+    console strings' own problems."""
+    problems = [*catalog_tools.check_all(), *check_strings()]
     for problem in problems:
         click.echo(str(problem))
     if problems:
-        raise RuntimeFailure(f"{len(problems)} catalog problem(s)")
+        raise RuntimeFailure(counted(len(problems), "catalog problem", "catalog problems"))
     click.echo("catalogs complete: every entry translated and consistent")

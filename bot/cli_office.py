@@ -22,6 +22,7 @@ from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record
 from bot.office.models import KeyMode, Role
 from bot.office.sign_in import recent_refusals
+from messages.plurals import counted
 
 DEMO_OFFICERS = (("demo-editor", Role.EDITOR, "Demo Editor 示範編輯"),
                  ("demo-approver", Role.APPROVER, "Demo Approver 示範核稿"),
@@ -88,7 +89,7 @@ def officer_list(app: AppContext) -> None:
     officers, refusals = _run(app, lambda session: (list_officers(session), recent_refusals(session, now=now)))
     for officer in officers:
         refused = refusals.get(officer.username, 0)
-        note = f" {refused} refused sign-in(s) in the last hour" if refused else ""
+        note = f" {counted(refused, 'refused sign-in', 'refused sign-ins')} in the last hour" if refused else ""
         click.echo(f"{officer.username:<24} {officer.role:<9}{'' if officer.active else ' inactive'}{note}")
 
 

@@ -11,6 +11,7 @@ import threading
 import click
 
 from bot.cli_base import AppContext, RuntimeFailure, UserError
+from messages.plurals import counted
 
 
 def configure_logging() -> None:
@@ -104,6 +105,7 @@ def demo_command(app: AppContext, subscribers: int, as_json: bool) -> None:
     for language, row in sorted(line["languages"].items()):
         click.echo(f"  {language:<8} {row['sent']:>7} / {row['targeted']}")
     facebook = report["channels"].get("facebook", {})
-    click.echo(f"Facebook: {facebook.get('sent', 0)} page post(s) {', '.join(facebook.get('post_ids', []))}")
+    posts = counted(facebook.get("sent", 0), "page post", "page posts")
+    click.echo(f"Facebook: {posts} {', '.join(facebook.get('post_ids', []))}")
     cable = report["channels"]["cable_tv"]
     click.echo(f"Cable TV: {'on air' if cable['on_air'] else 'NOT on air'}: {cable['crawl_line_en']}")

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.models import WebhookEvent
 from messages.db import dialect_insert
+from messages.plurals import counted
 
 log = logging.getLogger("civicast.inbox")
 STALE_CLAIM = timedelta(minutes=5)  # far longer than handling one event takes
@@ -154,7 +155,8 @@ class EventInbox:
                 with self.session_factory.begin() as session:
                     pruned = prune_events(session, self.channel, before=now - self.keep_events)
                 if pruned:
-                    log.info("deleted %d %s webhook event(s) older than %s", pruned, self.channel, self.keep_events)
+                    log.info("deleted %s %s older than %s", counted(pruned, "webhook event", "webhook events"),
+                             self.channel, self.keep_events)
         except SQLAlchemyError as exc:  # the database may be restarting: the next sweep tries again
             log.error("sweeping %s webhook events failed: %s", self.channel, exc)
             return 0
@@ -205,5 +207,6 @@ class EventInbox:
         for event_id, payload in waiting:  # oldest first, so each resident's stay in order
             self._enqueue(self.user_of(payload), event_id)
         if waiting:
-            log.info("resuming %d %s webhook event(s) left unhandled", len(waiting), self.channel)
+            log.info("resuming %s of %s left unhandled", counted(len(waiting), "webhook event", "webhook events"),
+                     self.channel)
         return len(waiting)

@@ -23,6 +23,7 @@ from babel.messages.pofile import read_po, write_po
 
 from messages.i18n import DEFAULT_LOCALES_DIR, DOMAINS, LANGUAGES, SOURCE_LANGUAGE, Language, po_path
 from messages.kinds import PLACEHOLDER, KindBook, Param, ParamType, default_kind_book
+from messages.plurals import COUNT, PluralSource, header_problems, read_source_strings
 
 BRACE_FLAG = "python-brace-format"
 # A zh-Hans entry whose translator comment holds this word was reviewed by a
@@ -50,9 +51,11 @@ def _describe(param: Param, book: KindBook) -> str:
     }[param.type]
 
 
-def _add(catalog: Catalog, msgid: str, context: str, comments: Iterable[str] = ()) -> None:
-    flags = (BRACE_FLAG,) if PLACEHOLDER.search(msgid) else ()
-    catalog.add(msgid, string="", context=context, flags=flags, auto_comments=list(comments))
+def _add(catalog: Catalog, msgid: str | tuple[str, str], context: str, comments: Iterable[str] = ()) -> None:
+    texts = msgid if isinstance(msgid, tuple) else (msgid,)
+    flags = (BRACE_FLAG,) if any(PLACEHOLDER.search(text) for text in texts) else ()
+    string: str | tuple[str, ...] = ("",) * len(texts) if isinstance(msgid, tuple) else ""
+    catalog.add(msgid, string=string, context=context, flags=flags, auto_comments=list(comments))
 
 
 def build_messages_template(book: KindBook | None = None) -> Catalog:
@@ -93,19 +96,18 @@ LABEL_LIMIT = 20  # LINE shows at most 20 characters of a quick-reply button
 
 
 def build_strings_template(strings_file: Path, domain: str) -> Catalog:
-    """A domain of plain keyed strings (the resident bot's), msgctxt "<domain>.<key>"."""
-    import yaml
-
-    with strings_file.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    """A domain of plain keyed strings (the resident bot's), msgctxt "<domain>.<key>"; a ``{one, other}``
+    entry becomes a msgid / msgid_plural pair."""
     catalog = Catalog(project="civicast", domain=domain, charset="utf-8", fuzzy=False)
-    for key, text in raw.items():
+    for key, text in read_source_strings(strings_file).items():
         notes = []
+        if isinstance(text, PluralSource):
+            notes.append(f"Plural: the number {{{COUNT}}} chooses the form, by this language's Plural-Forms.")
         if key.startswith("label."):
             notes.append(f"A button: at most {LABEL_LIMIT} characters.")
         if key.startswith("keyword."):
             notes.append("Words residents type; give several alternatives separated by |.")
-        _add(catalog, str(text), f"{domain}.{key}", notes)
+        _add(catalog, (text.one, text.other) if isinstance(text, PluralSource) else text, f"{domain}.{key}", notes)
     return catalog
 
 
@@ -198,7 +200,9 @@ def convert_hans(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Path]:
             existing = target.get(message.id, context=message.context)
             if existing is not None and any(HANS_REVIEWED in c for c in existing.user_comments):
                 continue
-            converted = converter.convert(message.string) if message.string else ""
+            converted: str | tuple[str, ...] = (tuple(converter.convert(form) for form in message.string)
+                                                if isinstance(message.string, tuple)
+                                                else converter.convert(message.string) if message.string else "")
             if existing is None:
                 target.add(message.id, string=converted, context=message.context,
                            flags=message.flags, auto_comments=message.auto_comments)
@@ -226,39 +230,58 @@ class Problem:
         return f"{self.path}: {where}{self.msgid!r}: {self.what}"
 
 
+def _singular(msgid: str | tuple[str, ...]) -> str:
+    return msgid[0] if isinstance(msgid, tuple) else msgid
+
+
 def placeholders(text: str) -> list[str]:
     return sorted(PLACEHOLDER.findall(text))
 
 
 def check_catalog(path: Path, template: Catalog, language: Language) -> list[Problem]:
-    """Untranslated, fuzzy, missing, obsolete entries and placeholders that differ from the source."""
-    problems: list[Problem] = []
+    """Untranslated, fuzzy, missing, obsolete entries, placeholders that differ from the source, plural
+    entries without every form the language's Plural-Forms asks for, and a Plural-Forms header that
+    does not follow CLDR's rule for the language."""
     catalog = _read(path, language)
+    problems = [Problem(path, None, "", what)
+                for what in header_problems(catalog.num_plurals, catalog.plural_expr, language.locale)]
     seen: set[tuple[str | None, str]] = set()
     for message in catalog:
         if not message.id:
             continue
-        key = (message.context, message.id)
-        seen.add(key)
-        if template.get(message.id, context=message.context) is None:
-            problems.append(Problem(path, message.context, message.id, "not in the template (stale)"))
+        msgid = _singular(message.id)
+        seen.add((message.context, msgid))
+        source = template.get(msgid, context=message.context)
+        if source is None:
+            problems.append(Problem(path, message.context, msgid, "not in the template (stale)"))
             continue
         if message.fuzzy:
-            problems.append(Problem(path, message.context, message.id, "fuzzy"))
-        if not message.string:
-            problems.append(Problem(path, message.context, message.id, "untranslated"))
-        elif placeholders(message.string) != placeholders(message.id):
-            problems.append(
-                Problem(
-                    path,
-                    message.context,
-                    message.id,
-                    f"placeholders {placeholders(message.string)} differ from the source {placeholders(message.id)}",
-                )
-            )
+            problems.append(Problem(path, message.context, msgid, "fuzzy"))
+        problems.extend(Problem(path, message.context, msgid, what)
+                        for what in _string_problems(message, source, catalog.num_plurals))
     for message in template:
-        if message.id and (message.context, message.id) not in seen:
-            problems.append(Problem(path, message.context, message.id, "missing from the catalog"))
+        if message.id and (message.context, _singular(message.id)) not in seen:
+            problems.append(Problem(path, message.context, _singular(message.id), "missing from the catalog"))
+    return problems
+
+
+def _string_problems(message: Message, source: Message, num_plurals: int) -> list[str]:
+    """A translation's own problems: empty, a plural form missing, placeholders unlike the source's."""
+    if source.pluralizable != message.pluralizable:
+        return ["a plural entry in the template but not in the catalog, or the other way round"]
+    if not message.pluralizable:
+        if not message.string:
+            return ["untranslated"]
+        if placeholders(message.string) != placeholders(message.id):
+            return [f"placeholders {placeholders(message.string)} differ from the source {placeholders(message.id)}"]
+        return []
+    forms = tuple(message.string) + ("",) * (num_plurals - len(message.string))
+    if not any(forms):
+        return ["untranslated"]
+    problems = [f"plural form msgstr[{index}] is empty" for index, form in enumerate(forms) if not form]
+    wanted = placeholders(message.id[-1])
+    problems.extend(f"plural form msgstr[{index}] has placeholders {placeholders(form)}, the source {wanted}"
+                    for index, form in enumerate(forms) if form and placeholders(form) != wanted)
     return problems
 
 
@@ -279,7 +302,8 @@ def check_hans_conversion(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Probl
             original = source.get(message.id, context=message.context)
             if original is None or not original.string:
                 continue
-            expected = converter.convert(original.string)
+            expected = (tuple(converter.convert(form) for form in original.string)
+                        if isinstance(original.string, tuple) else converter.convert(original.string))
             if message.string != expected:
                 problems.append(
                     Problem(

@@ -8,13 +8,16 @@ Babel and held per language; there is no global ``_``: callers hold a
 
 from __future__ import annotations
 
+import gettext
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -112,12 +115,26 @@ def language_for_platform_tag(tag: str | None) -> Language | None:
     return best
 
 
-class PhraseCatalog:
-    """The translations of one language in one gettext domain, keyed by (msgctxt, msgid)."""
+def plural_rule(plural_expr: str) -> Callable[[int], int]:
+    """The msgstr index a count takes under a ``Plural-Forms`` expression, as gettext computes it."""
+    return gettext.c2py(plural_expr)
 
-    def __init__(self, language: Language, entries: dict[tuple[str | None, str], str]) -> None:
+
+class PhraseCatalog:
+    """The translations of one language in one gettext domain, keyed by (msgctxt, msgid).
+
+    A plural entry (msgid_plural) is keyed by its singular msgid; its form is chosen by the
+    catalog's ``Plural-Forms`` header, so each language's own rule applies.
+    """
+
+    def __init__(self, language: Language, entries: dict[tuple[str | None, str], str],
+                 plurals: dict[tuple[str | None, str], tuple[str, ...]] | None = None,
+                 plural_expr: str | None = None) -> None:
         self.language = language
         self._entries = entries
+        self._plurals = plurals or {}
+        self.plural_expr = plural_expr or get_plural(language.babel).plural_expr
+        self.plural_index = plural_rule(self.plural_expr)
 
     def get(self, context: str | None, msgid: str) -> str | None:
         """The translation, or None when the catalog has none."""
@@ -127,8 +144,20 @@ class PhraseCatalog:
         """The translation, falling back to the source text (a test forbids relying on that)."""
         return self._entries.get((context, msgid)) or msgid
 
+    def get_plural(self, context: str | None, msgid: str) -> tuple[str, ...] | None:
+        """Every form of a plural entry, in the order of the catalog's Plural-Forms, or None."""
+        return self._plurals.get((context, msgid))
+
+    def ngettext(self, context: str | None, msgid: str, msgid_plural: str, count: int) -> str:
+        """The form of a plural entry that ``count`` takes; the English source forms when untranslated."""
+        forms = self._plurals.get((context, msgid))
+        if forms is None:
+            return msgid if count == 1 else msgid_plural
+        index = self.plural_index(count)
+        return forms[index] if index < len(forms) else forms[-1]
+
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._entries) + len(self._plurals)
 
 
 def po_path(locales_dir: Path, language: Language, domain: str) -> Path:
@@ -136,15 +165,21 @@ def po_path(locales_dir: Path, language: Language, domain: str) -> Path:
 
 
 def load_po(path: Path, language: Language) -> PhraseCatalog:
-    """Read a .po file; fuzzy and empty entries count as untranslated."""
+    """Read a .po file; fuzzy and empty entries (a plural one with any form empty) count as untranslated."""
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=language.babel)
     entries: dict[tuple[str | None, str], str] = {}
+    plurals: dict[tuple[str | None, str], tuple[str, ...]] = {}
     for message in catalog:
         if not message.id or message.fuzzy or not message.string:
             continue
+        if message.pluralizable:
+            forms = tuple(message.string)
+            if len(forms) >= catalog.num_plurals and all(forms):
+                plurals[(message.context, message.id[0])] = forms
+            continue
         entries[(message.context, message.id)] = message.string
-    return PhraseCatalog(language, entries)
+    return PhraseCatalog(language, entries, plurals, catalog.plural_expr)
 
 
 class Catalogs:

@@ -182,7 +182,7 @@ def login() -> Any:
         with services().session_factory.begin() as db:
             if address_waits(db, address, now=now()):
                 minutes = round(ADDRESS_WINDOW.total_seconds() / 60)
-                response = _login_page(translate("login.address_waits", minutes=minutes), 429)
+                response = _login_page(translate("login.address_waits", count=minutes), 429)
                 response.headers["Retry-After"] = str(round(ADDRESS_WINDOW.total_seconds()))
                 return response
             try:

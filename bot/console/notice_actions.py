@@ -101,7 +101,7 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
         if action == "send":
             result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=channels)
             total = sum(sum(per.values()) for per in result.recipients.values())
-            return (translate("flash.sent", id=notice_id, recipients=total), "success",
+            return (translate("flash.sent", id=notice_id, count=total), "success",
                     url_for("console.delivery", notice_id=notice_id))
         if action == "cancel":
             result_notice = desk.cancel_notice(svc.dispatch, actor, notice_id)

@@ -57,20 +57,21 @@ def _quota_sentence(check: ResumeCheck) -> str | None:
         return translate("channel_pause.quota_no_limit", channel=name)
     if quota is None or quota.limit is None:
         return None
-    numbers = {"used": _number(quota.used), "limit": _number(quota.limit), "remaining": _number(quota.remaining or 0)}
+    # {count} is the number the sentence's noun agrees with; the others are formatted here.
     if check.verdict is QuotaVerdict.PARTIAL:
-        return translate("channel_pause.quota_partial", residents=_number(waiting.residents), **numbers)
-    return translate("channel_pause.quota_enough", used=numbers["used"], limit=numbers["limit"])
+        return translate("channel_pause.quota_partial", count=waiting.residents, used=_number(quota.used),
+                         limit=_number(quota.limit), remaining=_number(quota.remaining or 0))
+    return translate("channel_pause.quota_enough", used=_number(quota.used), count=quota.limit)
 
 
 def _refusal(check: ResumeCheck) -> str:
     quota, name = check.quota, channel_name(check.status.channel)
     if check.verdict is QuotaVerdict.USED_UP and quota is not None and quota.limit is not None:
-        numbers = {"used": _number(quota.used), "limit": _number(quota.limit)}
         if quota.remaining:
-            return translate("channel_pause.refused_too_little", channel=name, remaining=_number(quota.remaining),
-                             smallest=_number(check.status.waiting.smallest_batch), **numbers)
-        return translate("channel_pause.refused_used_up", channel=name, **numbers)
+            return translate("channel_pause.refused_too_little", channel=name, count=quota.remaining,
+                             used=_number(quota.used), limit=_number(quota.limit),
+                             smallest=_number(check.status.waiting.smallest_batch))
+        return translate("channel_pause.refused_used_up", channel=name, used=_number(quota.used), count=quota.limit)
     return translate("channel_pause.refused_unknown", channel=name, error=check.quota_error or "?")
 
 

@@ -288,7 +288,9 @@ class ConversationEngine:
             lines.append("\n".join(part for part in (localised.title_line, localised.link) if part))
         if not lines:
             return [Reply(self.texts(turn.language, "latest_none"), self.menu_choices(turn.language))]
-        text = "\n\n".join([self.texts(turn.language, "latest_header"), *lines[-MAX_LATEST:]])
+        # The count is of every alert for the area, though only the latest MAX_LATEST are listed.
+        header = self.texts(turn.language, "latest_header", count=len(lines))
+        text = "\n\n".join([header, *lines[-MAX_LATEST:]])
         return [Reply(text[:4900], self.menu_choices(turn.language))]
 
     def my_cases(self, turn: Turn) -> list[Reply]:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-import yaml
-
 from messages.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogs
-
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+from messages.plurals import PluralSource, keyed_text, read_source_strings
 
 
 def normalise(text: str) -> str:
@@ -19,15 +15,13 @@ def normalise(text: str) -> str:
 class BotTexts:
     def __init__(self, catalogs: Catalogs) -> None:
         self.catalogs = catalogs
-        with (catalogs.locales_dir / "bot.yaml").open(encoding="utf-8") as handle:
-            self.source: dict[str, str] = {str(k): str(v) for k, v in yaml.safe_load(handle).items()}
+        self.source: dict[str, str | PluralSource] = read_source_strings(catalogs.locales_dir / "bot.yaml")
         self._keywords: dict[str, dict[str, str]] | None = None
 
-    def __call__(self, language: str, key: str, /, **values: str) -> str:
-        english = self.source[key]
-        text = self.catalogs.get(language if language in LANGUAGES else DEFAULT_LANGUAGE, "bot").translate(
-            f"bot.{key}", english)
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    def __call__(self, language: str, key: str, /, **values: object) -> str:
+        """The text ``key`` in ``language``; a plural entry takes its form from ``count=`` (a whole number)."""
+        catalog = self.catalogs.get(language if language in LANGUAGES else DEFAULT_LANGUAGE, "bot")
+        return keyed_text(catalog, f"bot.{key}", self.source[key], values)
 
     def keyword_of(self, language: str, command: str) -> str:
         """The word a resident of this language types for a command (the first of its spellings)."""
@@ -43,6 +37,6 @@ class BotTexts:
                     for word in self(language, key).split("|"):
                         if word.strip():
                             found.setdefault(normalise(word), command)
-                found[normalise(self.source[key])] = command
+                found[normalise(str(self.source[key]))] = command
             self._keywords = found
         return self._keywords.get(normalise(text).strip(" .!?。！？"))

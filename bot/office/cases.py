@@ -18,6 +18,7 @@ from bot.office.audit import AuditAction, record
 from bot.office.notice_rules import RuleRefused
 from bot.services import Services
 from channels.base import ChannelError
+from messages.plurals import counted
 from messages.text import TextRefused, clean_text, text_problem
 
 MESSENGER_WINDOW = timedelta(hours=24)
@@ -172,7 +173,7 @@ def list_cases(session: Session, actor: Actor, *, now: datetime, status: str | N
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     rows = session.scalars(select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit).offset(offset)).all()
     if rows:
-        record(session, actor, AuditAction.READ_CASES, "case", f"{len(rows)} cases", now=now,
+        record(session, actor, AuditAction.READ_CASES, "case", counted(len(rows), "case", "cases"), now=now,
                summary=", ".join(case.number for case in rows[:10]) + (" …" if len(rows) > 10 else ""),
                detail={"numbers": [case.number for case in rows]})
     return rows, total

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
 from channels.base import Channel, ChannelError, Quota, QuotaReporting
+from messages.plurals import counted
 from scheduler.channel_status import ChannelStatus, QuotaVerdict, channel_status, judge_quota
 from scheduler.outbox import resume_channel
 
@@ -66,15 +67,15 @@ def describe_quota(check: ResumeCheck) -> str:
         return "it has no quota to check"
     if quota is None or quota.limit is None:
         return "it has no monthly limit"
-    used = f"{quota.used:,} of {quota.limit:,} messages used this month"
+    used = f"{quota.used:,} of {counted(quota.limit, 'message', 'messages')} used this month"
     if check.verdict is QuotaVerdict.USED_UP:
         if quota.remaining and waiting.smallest_batch:
             return (f"its monthly quota is still used up ({used}; {quota.remaining:,} left, the smallest waiting "
                     f"delivery needs {waiting.smallest_batch:,})")
         return f"its monthly quota is still used up ({used})"
     if check.verdict is QuotaVerdict.PARTIAL:
-        return (f"{used}: {quota.remaining:,} left for {waiting.residents:,} waiting residents, so it will pause "
-                "again when they are used")
+        waiting_residents = counted(waiting.residents, "waiting resident", "waiting residents")
+        return f"{used}: {quota.remaining:,} left for {waiting_residents}, so it will pause again when they are used"
     return used
 
 

@@ -26,6 +26,7 @@ from messages.compose import Composer
 from messages.glossary import Glossary
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import untranslated_languages
+from messages.plurals import counted
 from messages.text import TextRefused, clean_text
 from scheduler import sending
 from scheduler.fanout import FanoutResult, fanout_summary
@@ -206,10 +207,14 @@ def check_recurrence(cron: str, *, live: bool, now: datetime, live_min_interval:
         raise NoticeActionError(str(exc)) from None
     if gap is not None and gap < live_min_interval:
         raise RuleRefused(FREQUENT_LIVE_RULE,
-                          f"{cron!r} fires {round(gap.total_seconds() / 60)} minutes apart; a live notice recurs at "
-                          f"most every {round(live_min_interval.total_seconds() / 60)} minutes, or residents hear the "
+                          f"{cron!r} fires {_minutes(gap)} apart; a live notice recurs at most every "
+                          f"{_minutes(live_min_interval)}, or residents hear the "
                           "same warning too often (scheduler.live_min_interval_minutes)")
     return upcoming
+
+
+def _minutes(interval: timedelta) -> str:
+    return counted(round(interval.total_seconds() / 60), "minute", "minutes")
 
 
 def schedule_notice(session: Session, actor: Actor, notice_id: int, *, at: datetime | None, cron: str | None,

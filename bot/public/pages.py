@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -19,7 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import select
 
@@ -32,6 +30,7 @@ from messages.formatting import format_datetime_for
 from messages.i18n import LANGUAGES, Catalogs, Language, UnknownLanguage, get_language, language_for_platform_tag
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import active_notices, free_text_versions, on_air_fingerprint
+from messages.plurals import PluralSource, keyed_text, read_source_strings
 
 blueprint = Blueprint("public", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/public/static")
@@ -41,8 +40,7 @@ PUBLIC_STATUSES = frozenset({NoticeStatus.SENDING, NoticeStatus.SENT, NoticeStat
                              NoticeStatus.EXPIRED, NoticeStatus.CANCELLED})
 HOTLINES = ("fire_119", "police_110", "city_1999")
 MAX_AGE_S = 30
-PAGE_VERSION = "1"  # part of every ETag: bump when the templates change what a page shows
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+PAGE_VERSION = "2"  # part of every ETag: bump when the templates change what a page shows
 log = logging.getLogger(__name__)
 
 
@@ -50,21 +48,20 @@ log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
-def _source_texts(locales_dir: Path) -> dict[str, str]:
-    with (locales_dir / "public.yaml").open(encoding="utf-8") as handle:
-        return {str(key): str(value) for key, value in yaml.safe_load(handle).items()}
+def _source_texts(locales_dir: Path) -> dict[str, str | PluralSource]:
+    return read_source_strings(locales_dir / "public.yaml")
 
 
 class PageTexts:
-    """The pages' own words in one language: ``t.active_title`` or ``t("language_unavailable", code=…)``."""
+    """The pages' own words in one language: ``t.active_title``, ``t("language_unavailable", code=…)``, or
+    for a plural entry ``t("active_intro", count=3)``."""
 
     def __init__(self, catalogs: Catalogs, language: Language) -> None:
         self._catalog = catalogs.get(language, "public")
         self._source = _source_texts(catalogs.locales_dir)
 
-    def __call__(self, key: str, /, **values: str) -> str:
-        text = self._catalog.translate(f"public.{key}", self._source[key])
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    def __call__(self, key: str, /, **values: object) -> str:
+        return keyed_text(self._catalog, f"public.{key}", self._source[key], values)
 
     def __getattr__(self, key: str) -> str:
         if key.startswith("_") or key not in self._source:

@@ -188,8 +188,26 @@ def test_latest_alerts_for_the_residents_districts_in_their_language(engine, ses
         saved_notice(session, composer, "mrt_disruption", status=NoticeStatus.DRAFT)  # not sent
         here_id = here.id
     text = tap(engine, "action=latest")[0].text
-    assert text.startswith(engine.texts("ko", "latest_header"))
+    assert text.startswith(engine.texts("ko", "latest_header", count=1))
+    assert text.startswith("설정하신 지역에 발령 중인 알림(1건):")  # Korean counts with 건, one form for every number
     assert f"/n/{here_id}?lang=ko" in text and text.count("/n/") == 1
+
+
+@pytest.mark.parametrize(("language", "one", "two"), [
+    ("en", "1 active alert for your area:", "2 active alerts for your area:"),
+    ("ja", "登録地域で発表中のお知らせ（1件）：", "登録地域で発表中のお知らせ（2件）："),  # one form, a counter word
+])
+def test_the_latest_alerts_are_counted_in_the_residents_plural_form(engine, session_factory, composer, language,
+                                                                    one, two):
+    say(engine, EventKind.FOLLOW, profile_language=language)
+    tap(engine, "action=all_topics")
+    tap(engine, "action=district&d=meinong")
+    with session_factory.begin() as session:
+        saved_notice(session, composer, "heavy_rain", districts="meinong,qishan")
+    assert tap(engine, "action=latest")[0].text.startswith(one + "\n\n")
+    with session_factory.begin() as session:
+        saved_notice(session, composer, "road_closure", district="meinong")
+    assert tap(engine, "action=latest")[0].text.startswith(two + "\n\n")
 
 
 def test_unfollow_stops_alerts_and_delete_erases_data(engine, session_factory):

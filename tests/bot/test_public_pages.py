@@ -249,6 +249,19 @@ def test_active_notices_lists_only_those_in_force_most_severe_first(services, cl
         assert client.get(links[0].get("href")).status_code == 200
 
 
+def test_the_active_notices_are_counted_in_each_languages_plural_form(services, client):
+    def intro(lang):
+        return text_of(page(client.get(f"/notices?lang={lang}")), "//p[@class='intro']")
+
+    add(services, "heavy_rain")
+    assert intro("en") == "1 alert or notice is in force now."
+    assert intro("zh-Hant") == "目前生效中的警訊與通知共 1 則，最嚴重的排在最前面。"
+    add(services, "road_closure")
+    assert intro("en") == "2 alerts and notices are in force now, the most severe first."
+    assert intro("zh-Hant") == "目前生效中的警訊與通知共 2 則，最嚴重的排在最前面。"  # one form for every number
+    assert intro("th") == "คำเตือนและประกาศที่มีผลอยู่ในขณะนี้ 2 รายการ เรียงจากรุนแรงที่สุด"
+
+
 def test_a_repeated_request_with_the_etag_gets_304(services, client):
     notice_id = add(services)
     first = client.get(f"/n/{notice_id}?lang=en")

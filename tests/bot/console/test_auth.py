@@ -153,7 +153,7 @@ def test_an_admin_signs_an_officer_out_everywhere_and_a_reset_password_does_too(
     assert "/console/officers/ed-lin/sign_out" in page and "/console/officers/ad-wu/sign_out" not in page
     done = admin.post("/console/officers/ed-lin/sign_out", data={"csrf_token": token(admin, "/console/officers")},
                       follow_redirects=True)
-    assert "ed-lin is signed out everywhere: 2 session(s) ended." in done.get_data(as_text=True)
+    assert "ed-lin is signed out everywhere: 2 sessions ended." in done.get_data(as_text=True)
     assert editor_at_desk.get("/console/").status_code == 302 and editor_at_home.get("/console/").status_code == 302
     with app.extensions["civicast"].session_factory() as session:
         entry = entries(session, action="end_sessions")[0][0]

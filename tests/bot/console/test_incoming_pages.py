@@ -115,7 +115,7 @@ def test_the_list_shows_what_came_in_newest_first_with_tests_and_what_needs_offi
     assert [text(th, ".") for th in standing_out] == [f"#{alerts['failed']}", f"#{alerts['drafted']}"]
     assert "failed: an officer must act" in rows[f"#{alerts['failed']}"][9]
     assert "draft waits for officers" in rows[f"#{alerts['drafted']}"][9]
-    assert "2 alert(s) need an officer" in text(tree)
+    assert "2 alerts need an officer" in text(tree)
 
     viewer.language("zh-Hant")
     tree = html(viewer.get("/console/incoming"))

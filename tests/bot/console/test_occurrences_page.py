@@ -18,8 +18,8 @@ def test_the_recurring_notices_page_lists_its_occurrences(app, services):
         assert page.status_code == 200
         check_accessible_structure(html(page))
     tree = html(page)
-    assert "2 of 3 occurrences were missed" in text(tree, "//p[@class='error-summary']")
-    rows = table_rows(tree, "The latest 3 of 3 occurrences")
+    assert "2 occurrences of 3 were missed" in text(tree, "//p[@class='error-summary']")
+    rows = table_rows(tree, "Occurrences, newest first: the latest 3 of 3")
     assert list(rows) == ["2026-12-03 08:00", "2026-12-02 08:00", "2026-12-01 08:00"]
     assert [row[0] for row in rows.values()] == ["sending", "missed its time", "missed its time"]
     sent_id = copies[FIRST + timedelta(days=2)]

@@ -23,20 +23,58 @@ CONSOLE = Path(ui.__file__).parent
 LITERAL = re.compile(r"""\b(?:t|translate)\(\s*(["'])([A-Za-z0-9_.-]+)\1\s*[,)]""")
 
 
+def _forms(text):
+    """Every form of a string: itself, or each text of a plural entry."""
+    return list(text.values()) if isinstance(text, dict) else [text]
+
+
 def test_every_key_has_english_and_traditional_chinese():
     strings = ui.load_strings()
     assert strings
     for key, texts in strings.items():
         assert set(texts) == set(ui.UI_LANGUAGES), f"{key}: {sorted(texts)}"
         for lang, text in texts.items():
-            assert text.strip(), f"{key} is empty in {lang}"
+            assert all(form.strip() for form in _forms(text)), f"{key} is empty in {lang}"
 
 
 def test_both_languages_use_the_same_placeholders():
     for key, texts in ui.load_strings().items():
-        names = {lang: {field for _, field, _, _ in string.Formatter().parse(text) if field}
-                 for lang, text in texts.items()}
-        assert names["en"] == names["zh-Hant"], f"{key}: {names}"
+        names = {(lang, form): {field for _, field, _, _ in string.Formatter().parse(form) if field}
+                 for lang, text in texts.items() for form in _forms(text)}
+        assert len(set(map(frozenset, names.values()))) == 1, f"{key}: {names}"
+
+
+def test_the_console_strings_pass_the_catalog_check():
+    assert ui.check_strings() == []
+    assert sum(ui.is_plural(texts) for texts in ui.load_strings().values()) >= 15
+
+
+def test_plural_entries_have_the_forms_of_each_languages_rule():
+    """English has one and other, Chinese only other: each plural entry has exactly those."""
+    for key, texts in ui.load_strings().items():
+        if ui.is_plural(texts):
+            assert set(texts["en"]) == {"one", "other"}, key
+            assert set(texts["zh-Hant"]) == {"other"}, key
+            assert all("{count}" in form for text in texts.values() for form in _forms(text)), key
+
+
+def test_the_check_finds_a_missing_form_a_single_text_and_unlike_placeholders(tmp_path):
+    (tmp_path / "console.yaml").write_text(
+        'a.fine: {en: {one: "{count} field", other: "{count} fields"}, zh-Hant: {other: "{count} 個欄位"}}\n'
+        'a.no_other: {en: {one: "{count} field"}, zh-Hant: {other: "{count} 個欄位"}}\n'
+        'a.single: {en: {one: "{count} field", other: "{count} fields"}, zh-Hant: "{count} 個欄位"}\n'
+        'a.renamed: {en: {one: "{count} field", other: "{count} fields"}, zh-Hant: {other: "{total} 個欄位"}}\n'
+        'a.extra: {en: {one: "{count} field", other: "{count} fields"},'
+        ' zh-Hant: {one: "{count} 個", other: "{count} 個"}}\n'
+        'a.no_count: {en: {one: "a field", other: "fields"}, zh-Hant: {other: "欄位"}}\n',
+        encoding="utf-8")
+    problems = "\n".join(ui.check_strings(tmp_path))
+    assert "a.fine" not in problems
+    assert "a.no_other (en): plural form(s) missing: other" in problems
+    assert "a.single (zh-Hant): expected plural forms {other}" in problems
+    assert "a.renamed (zh-Hant): plural form other has placeholders ['total']" in problems
+    assert "a.extra (zh-Hant): plural categories one are not used by zh_Hant_TW" in problems
+    assert "a.no_count (en): a plural entry needs the {count} placeholder" in problems
 
 
 def test_no_key_is_defined_twice_in_one_file():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_skeleton, get_datetime_format
@@ -14,14 +13,7 @@ from babel.numbers import format_decimal
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import TAIPEI, Catalogs, Language
 from messages.kinds import Param, ParamType
-from messages.params import Name
-
-
-@lru_cache(maxsize=1)
-def _hans_converter() -> Any:
-    import opencc
-
-    return opencc.OpenCC("tw2s.json")
+from messages.names import NameBook, default_name_book
 
 
 def format_datetime_for(value: datetime, language: Language) -> str:
@@ -64,20 +56,19 @@ def format_list_for(items: list[str], language: Language) -> str:
     return patterns["end"].format(joined, items[-1])
 
 
-def format_name(name: Name, language: Language) -> str:
-    if language.latin_names:
-        return name.latin or name.native
-    if language.code == "zh-Hans":
-        return _hans_converter().convert(name.native)
-    return name.native
-
-
 class ValueFormatter:
     """Formats one kind's typed parameter values for one language."""
 
     def __init__(self, catalogs: Catalogs, glossary: Glossary) -> None:
         self.catalogs = catalogs
         self.glossary = glossary
+        self._names: NameBook | None = None
+
+    @property
+    def names(self) -> NameBook:
+        if self._names is None:
+            self._names = default_name_book(self.glossary)
+        return self._names
 
     def enum_text(self, enum: str, value: str, english: str, language: Language) -> str:
         return self.catalogs.get(language).translate(f"enum.{enum}.{value}", english)
@@ -95,9 +86,11 @@ class ValueFormatter:
             case ParamType.DISTRICT:
                 return self.glossary.name("district", value, language)
             case ParamType.NAME:
-                return format_name(value, language)
+                return self.names.render(value, language)
             case ParamType.NAMES:
-                return format_list_for([format_name(v, language) for v in value], language)
+                return format_list_for([self.names.render(v, language) for v in value], language)
+            case ParamType.VILLAGES:
+                return self.names.render_villages(value, language, lambda items: format_list_for(items, language))
             case ParamType.ENUM:
                 return self.enum_text(param.enum, value, enums[param.enum][value], language)
             case ParamType.GLOSSARY:

@@ -31,6 +31,7 @@ class ParamType(StrEnum):
     DISTRICT = "district"
     NAME = "name"
     NAMES = "names"
+    VILLAGES = "villages"
     ENUM = "enum"
     GLOSSARY = "glossary"
     GLOSSARY_LIST = "glossary_list"

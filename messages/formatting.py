@@ -90,7 +90,8 @@ class ValueFormatter:
             case ParamType.NAMES:
                 return format_list_for([self.names.render(v, language) for v in value], language)
             case ParamType.VILLAGES:
-                return self.names.render_villages(value, language, lambda items: format_list_for(items, language))
+                return self.names.render_villages(value, language, lambda items: format_list_for(items, language),
+                                                  grouped=param.within is None)
             case ParamType.ENUM:
                 return self.enum_text(param.enum, value, enums[param.enum][value], language)
             case ParamType.GLOSSARY:

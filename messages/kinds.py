@@ -84,6 +84,9 @@ class Param:
     maximum: float | None = None
     decimals: int | None = None
     after: str | None = None  # a time parameter this one may not come before (an end and its start)
+    # villages: the district parameter the text names beside them ("in {villages}, {district}"), so
+    # they are written without their district.
+    within: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,8 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
                                   "to be sent)")
     if raw.get("after") is not None and ptype not in (ParamType.DATETIME, ParamType.DATE):
         raise KindDefinitionError(f"{where}: only a date or a date and time can be after another parameter")
+    if raw.get("within") is not None and ptype is not ParamType.VILLAGES:
+        raise KindDefinitionError(f"{where}: only villages can be within a district parameter")
     return Param(
         name=name,
         type=ptype,
@@ -202,6 +207,7 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
         maximum=raw.get("max"),
         decimals=raw.get("decimals"),
         after=raw.get("after"),
+        within=raw.get("within"),
     )
 
 

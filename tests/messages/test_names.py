@@ -49,7 +49,8 @@ def test_transcription_agrees_with_every_reviewed_district_name(glossary, code, 
     # of Korean Language's Chinese table, Vietnamese by the Sino-Vietnamese reading.
     for term in glossary.terms("district"):
         proper = glossary.name("district", term.key, "zh-Hant").removesuffix("區")
-        assert pattern.format(transcribe(proper, script)) == glossary.name("district", term.key, code), term.key
+        reviewed = re.sub(r" \([A-Za-z' ]+\)$", "", glossary.name("district", term.key, code))  # "(Cianjhen)"
+        assert pattern.format(transcribe(proper, script)) == reviewed, term.key
 
 
 @pytest.mark.parametrize(("text", "script", "expected"), [

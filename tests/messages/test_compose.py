@@ -252,3 +252,15 @@ def test_villages_and_shelters_are_names_a_resident_can_match_to_the_sign(compos
         # No name left in pinyin or English: the village table's spellings and the officer's English.
         for latin in ("Qinhe", "Fuxing", "Guobi", "Shanding", "Junior High"):
             assert latin not in text, (code, latin)
+
+
+def test_a_vaccination_place_is_a_kind_of_place_in_the_readers_words_or_a_named_one(composer):
+    kinds_of_place = example(composer, "vaccination_campaign", place=None, places="health_centres_and_clinics")
+    for code in ALL:
+        body = composer.compose(kinds_of_place, code).body
+        assert ("district health centres" in body) == (code == "en"), code
+    assert "各區衛生所及合約醫療院所" in composer.compose(kinds_of_place, "zh-Hant").body
+    named = example(composer, "vaccination_campaign", place="鳳山區衛生所")
+    assert "Fongshan District Health Center (鳳山區衛生所)" in composer.compose(named, "en").body
+    assert "펑산구 보건소(鳳山區衛生所)" in composer.compose(named, "ko").body
+    assert "district health centres" not in composer.compose(named, "en").body  # one sentence, the named place

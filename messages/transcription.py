@@ -39,22 +39,29 @@ def tables() -> dict[str, Any]:
 
 
 def pinyin_syllables(text: str) -> list[str]:
-    """Toneless pinyin per character ("v" for ü), reading words together so 和 in 勤和 is he, not huo."""
+    """Pinyin per character with its tone number ("v" for ü; tone 5 for the neutral tone), reading words
+    together so 和 in 勤和 is he, not huo; non-Han characters stand for themselves."""
     from pypinyin import Style, lazy_pinyin
 
+    readings = tables()["readings"]
     syllables: list[str] = []
     rest = text
     while rest:
         # A place name's own reading wins over the reading pypinyin guesses from everyday words.
-        known = next((w for w in tables()["readings"] if rest.startswith(w)), None)
+        known = next((w for w in readings if rest.startswith(w)), None)
         if known:
-            syllables += tables()["readings"][known]
+            syllables += readings[known]
             rest = rest[len(known):]
             continue
-        cut = min((i for w in tables()["readings"] if (i := rest.find(w)) > 0), default=len(rest))
-        syllables += lazy_pinyin(rest[:cut], style=Style.NORMAL, errors=lambda chars: list(chars))
+        cut = min((i for w in readings if (i := rest.find(w)) > 0), default=len(rest))
+        syllables += lazy_pinyin(rest[:cut], style=Style.TONE3, neutral_tone_with_five=True,
+                                 errors=lambda chars: list(chars))
         rest = rest[cut:]
     return syllables
+
+
+def _toneless(syllable: str) -> tuple[str, str]:
+    return (syllable[:-1], syllable[-1]) if syllable[-1:].isdigit() else (syllable, "5")
 
 
 def _split(syllable: str) -> tuple[str, str]:
@@ -73,16 +80,19 @@ def _compose_hangul(initial: str, vowel: str, final: str) -> str:
     return chr(code + _HANGUL_FINALS.index(final))
 
 
-def _syllable(script: str, syllable: str) -> str:
+def _syllable(script: str, numbered: str) -> str:
     table = tables()[script]
-    if syllable in table.get("special", {}):
-        return table["special"][syllable]
-    if syllable in table.get("zero", {}):
-        return table["zero"][syllable]
-    initial, final = _split(syllable)
-    if final not in table["finals"] or initial not in table["initials"]:
-        return syllable  # not Mandarin (a Latin word, a digit): written as it is
-    consonant = table["initials"][initial]
+    syllable, tone = _toneless(numbered)
+    whole = table.get("special", {}).get(syllable) or table.get("zero", {}).get(syllable)
+    if isinstance(whole, str):
+        return whole
+    if whole:
+        consonant, final = whole
+    else:
+        initial, final = _split(syllable)
+        if final not in table["finals"] or initial not in table["initials"]:
+            return syllable  # not Mandarin (a Latin word, a digit): written as it is
+        consonant = table["initials"][initial]
     spec = table["finals"][final]
     if consonant in table.get("no_glide_after", ()):
         for glide, plain in table.get("glide_drop", {}).items():
@@ -90,7 +100,21 @@ def _syllable(script: str, syllable: str) -> str:
     if script == "hangul":
         vowel, coda, tail = spec.split("|")
         return _compose_hangul(consonant, vowel, coda) + tail
+    if "tones" in table:
+        return _with_tone(spec, consonant, tone, table["tones"])
     return spec.replace("C", consonant)
+
+
+def _with_tone(spec: str, consonant: str, tone: str, rules: dict[str, Any]) -> str:
+    """Thai: the Mandarin tone by Thai tone rules, from the consonant's class and a tone mark."""
+    mid = consonant in rules["mid_class"]
+    written = consonant
+    if not mid and tone in rules["raise_for"]:
+        written = rules["raised"].get(consonant, "ห" + consonant)
+    mark = rules["marks"]["mid" if mid else "low"].get(tone, "")
+    before, _, after = spec.partition("C")
+    signs = len(after) - len(after.lstrip(rules["after"]))
+    return before + written + after[:signs] + mark + after[signs:]
 
 
 def _by_syllable(script: str) -> Callable[[str], str]:
@@ -114,6 +138,7 @@ def latin(text: str) -> str:
         if not _HAN.match(char):
             out += char
             continue
+        syllable = _toneless(syllable)[0]
         syllable = syllable.replace("v", "yu") if syllable in ("lv", "nv") else syllable.replace("v", "u")
         if out and out[-1].isalpha() and syllable[0] in "aoe":
             out += "'"

@@ -34,6 +34,10 @@ class Name:
     def parse(cls, value: Any) -> Name:
         if isinstance(value, Name):
             return value
+        if isinstance(value, Mapping) and value.get("from") and value.get("to"):
+            # A road section from one road to another, as the sign-writers join them: 和平一路至輔仁路.
+            start, end = cls.parse(value["from"]), cls.parse(value["to"])
+            return cls(native=f"{start.native}至{end.native}")
         if isinstance(value, Mapping):
             native = str(value.get("native") or value.get("zh") or "").strip()
             latin = str(value.get("latin") or value.get("en") or "").strip() or None

@@ -177,3 +177,10 @@ def test_villages_are_written_grouped_by_district(book, villages, code, expected
     parsed = villages.parse(["桃源區勤和里", "復興里", "那瑪夏區達卡努瓦里"], ["taoyuan", "namasia"])
     language = lang(code)
     assert book.render_villages(parsed, language, lambda items: " and ".join(items)) == expected
+
+
+def test_a_road_section_is_from_one_road_to_another_in_each_languages_words(book):
+    section = Name.parse({"from": "和平一路", "to": "輔仁路"})
+    assert section == Name("和平一路至輔仁路")
+    assert book.render(section, lang("vi")) == "từ đường Hòa Bình 1 đến đường Phụ Nhân (和平一路至輔仁路)"
+    assert book.render(section, lang("ja")) == "和平一路から輔仁路まで（和平一路至輔仁路）"

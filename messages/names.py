@@ -133,31 +133,33 @@ class NameBook:
         self.generics = sorted(generics, key=lambda g: (-len(g.suffix), g.number is None))
         self._districts = {self.glossary.name("district", term.key, "zh-Hant"): term.key
                            for term in self.glossary.terms("district")}
+        self.implied = tuple(raw.get("implied", ()))
 
     # ------------------------------------------------------------------ reading
 
     def parse(self, text: str, *, district: str | None = None) -> Any:
         """The parts of a name in Traditional Chinese; `district` helps spell a village officially."""
+        for implied in self.implied:
+            if text.startswith(implied) and len(text) > len(implied):
+                text = text[len(implied):]
         start, sep, end = text.partition(RANGE_WORD)
         if sep and start and end:
-            return Span(self.parse(start, district=district), self.parse(end, district=district))
+            parts = self.parse(start, district=district), self.parse(end, district=district)
+            return None if None in parts else Span(*parts)
         for native, key in sorted(self._districts.items(), key=lambda item: -len(item[0])):
             rest = text[len(native):]
             if text.startswith(native) and rest:
+                alone = next((g for g in self.generics if g.alone and not g.number and g.suffix == rest), None)
+                if alone:
+                    return GenericPart(alone, DistrictPart(key))  # 三民區|民眾活動中心, 三民區|公所
                 inner = self._generic_part(rest, district=key)
-                if inner is None:
-                    return None
-                if isinstance(inner, GenericPart) and inner.generic.alone and inner.inner is None:
-                    return GenericPart(inner.generic, DistrictPart(key), inner.number)
-                return Located(key, inner)
+                return None if inner is None else Located(key, inner)
         if text in self._districts:
             return DistrictPart(self._districts[text])
         return self._generic_part(text, district=district)
 
     def _generic_part(self, text: str, *, district: str | None) -> Any:
         """The parts of a name without a leading district, or None when it does not read as a name."""
-        if alone := next((g for g in self.generics if g.alone and not g.number and g.suffix == text), None):
-            return GenericPart(alone, None)  # the whole of what follows a district: 三民區|民眾活動中心
         for generic in self.generics:
             found = generic.match(text)
             if found is None:
@@ -214,15 +216,13 @@ class NameBook:
         if layout.script in ("native", "hans"):
             return transcribe(name.native, layout.script)
         part = self.parse(name.native, district=district) if _has_han(name.native) else None
-        if part is None or isinstance(part, Proper):
-            # No generic part: a typhoon's international name, a bus route. The officer's Latin form
-            # serves every language that reads Latin letters; without one, the proper part is written.
-            if name.latin and language.latin_names:
-                return name.latin
-            if not _has_han(name.native):
-                return name.native
-            part = part or Proper(name.native)
-        elif name.latin and layout.script == "pinyin":
+        if name.latin and language.latin_names and (part is None or isinstance(part, Proper)):
+            # No generic part: a typhoon's international name, a bus route, a phrase the officer also wrote
+            # in Latin letters. That form serves every language that reads them.
+            return name.latin
+        if part is None:
+            return name.native  # not a name (a code, a phrase): as it was given
+        if name.latin and layout.script == "pinyin":
             part = _with_official(part, name.latin)
         return self._with_original(self._write(part, language), name.native, language)
 

@@ -184,3 +184,13 @@ def test_a_road_section_is_from_one_road_to_another_in_each_languages_words(book
     assert section == Name("和平一路至輔仁路")
     assert book.render(section, lang("vi")) == "từ đường Hòa Bình 1 đến đường Phụ Nhân (和平一路至輔仁路)"
     assert book.render(section, lang("ja")) == "和平一路から輔仁路まで（和平一路至輔仁路）"
+
+
+@pytest.mark.parametrize("text", ["78K至79K", "南南東方25.0公里"])
+def test_what_does_not_read_as_a_name_is_written_as_it_was_given(book, text):
+    assert book.render(Name(text), lang("ko")) == text
+
+
+def test_the_city_every_notice_is_about_is_not_repeated(book):
+    written = book.render(Name("高雄市三民區建興路128號"), lang("en"))
+    assert written == "No. 128, Jianxing Road, Sanmin District (高雄市三民區建興路128號)"

@@ -86,9 +86,10 @@ class ValueFormatter:
             case ParamType.DISTRICT:
                 return self.glossary.name("district", value, language)
             case ParamType.NAME:
-                return self.names.render(value, language)
+                return self.names.render(value, language, generic=param.generic)
             case ParamType.NAMES:
-                return format_list_for([self.names.render(v, language) for v in value], language)
+                return format_list_for([self.names.render(v, language, generic=param.generic) for v in value],
+                                       language)
             case ParamType.VILLAGES:
                 return self.names.render_villages(value, language, lambda items: format_list_for(items, language),
                                                   grouped=param.within is None)

@@ -87,6 +87,9 @@ class Param:
     # villages: the district parameter the text names beside them ("in {villages}, {district}"), so
     # they are written without their district.
     within: str | None = None
+    # names: the generic part the sign leaves out (a station's sign says 美麗島; the language says which
+    # kind of place it is: "Formosa Boulevard Station", "메이리다오역"). A key of messages/data/names.yaml.
+    generic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,8 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
                                   "to be sent)")
     if raw.get("after") is not None and ptype not in (ParamType.DATETIME, ParamType.DATE):
         raise KindDefinitionError(f"{where}: only a date or a date and time can be after another parameter")
+    if raw.get("generic") is not None and ptype not in (ParamType.NAME, ParamType.NAMES):
+        raise KindDefinitionError(f"{where}: only names can have an implied generic part")
     if raw.get("within") is not None and ptype is not ParamType.VILLAGES:
         raise KindDefinitionError(f"{where}: only villages can be within a district parameter")
     return Param(
@@ -208,6 +213,7 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
         decimals=raw.get("decimals"),
         after=raw.get("after"),
         within=raw.get("within"),
+        generic=raw.get("generic"),
     )
 
 

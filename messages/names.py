@@ -178,6 +178,9 @@ class NameBook:
         # A phrase ("南南東方25.0公里") is not a proper part: the caller writes it as it was given.
         return Proper(text) if _PROPER.fullmatch(text) else None
 
+    def generic(self, key: str) -> Generic:
+        return next(g for g in self.generics if g.key == key)
+
     def _has_generic(self, text: str) -> bool:
         return any(generic.match(text) for generic in self.generics)
 
@@ -210,12 +213,21 @@ class NameBook:
             return written
         return _fill(layout.bracket, name=written, original=native)
 
-    def render(self, name: Name, language: Language, *, district: str | None = None) -> str:
-        """A name as the language writes it, with its 漢字 in brackets where they differ."""
+    def render(self, name: Name, language: Language, *, district: str | None = None,
+               generic: str | None = None) -> str:
+        """A name as the language writes it, with its 漢字 in brackets where they differ.
+
+        `generic` is the kind of place a name without a generic part is (美麗島 is a station, 站)."""
         layout = self.layout(language)
         if layout.script in ("native", "hans"):
             return transcribe(name.native, layout.script)
-        part = self.parse(name.native, district=district) if _has_han(name.native) else None
+        implied = self.generic(generic) if generic else None
+        if implied and _has_han(name.native) and not name.native.endswith(implied.suffix):
+            # The whole name is the proper part (the station 中央公園 is not a park), and the officer's
+            # Latin form is the place's own English name (Formosa Boulevard), not pinyin.
+            part: Any = GenericPart(implied, Proper(name.native, name.latin))
+        else:
+            part = self.parse(name.native, district=district) if _has_han(name.native) else None
         if name.latin and language.latin_names and (part is None or isinstance(part, Proper)):
             # No generic part: a typhoon's international name, a bus route, a phrase the officer also wrote
             # in Latin letters. That form serves every language that reads them.

@@ -194,3 +194,11 @@ def test_what_does_not_read_as_a_name_is_written_as_it_was_given(book, text):
 def test_the_city_every_notice_is_about_is_not_repeated(book):
     written = book.render(Name("高雄市三民區建興路128號"), lang("en"))
     assert written == "No. 128, Jianxing Road, Sanmin District (高雄市三民區建興路128號)"
+
+
+def test_a_station_is_named_as_a_station_whatever_its_name_says(book):
+    # The station 中央公園 is not a park; the officer's English is the station's own English name.
+    central_park = Name.parse("中央公園|Central Park")
+    assert book.render(central_park, lang("en"), generic="站") == "Central Park Station (中央公園)"
+    assert book.render(central_park, lang("ko"), generic="站") == "중양궁위안역(中央公園)"
+    assert book.render(Name("美麗島站"), lang("vi"), generic="站") == "ga Mỹ Lệ Đảo (美麗島站)"

@@ -101,6 +101,7 @@ class Layout:
     villages: str
     group_join: str
     range: str
+    whole: str  # a district that leaves (or is cut off) as a whole, beside others' villages
     village_join: str | None = None
     ordinals: dict[str, str] | None = None
 
@@ -253,6 +254,8 @@ class NameBook:
             listed = layout.village_join.join(names) if layout.village_join else join(names)
             written.append(_fill(layout.villages, district=self.glossary.name("district", district, language),
                                  villages=listed) if grouped else listed)
+        for district in getattr(villages, "whole_districts", ()):
+            written.append(_fill(layout.whole, district=self.glossary.name("district", district, language)))
         return layout.group_join.join(written)
 
 

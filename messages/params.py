@@ -17,7 +17,7 @@ from messages.glossary import WHOLE_CITY, Glossary, UnknownTerm
 from messages.i18n import TAIPEI
 from messages.kinds import Kind, KindBook, ParamType
 from messages.text import nested_text_problems, text_problem
-from messages.villages import Village, VillageTable
+from messages.villages import Village, VillageList, VillageTable
 
 _LIST_SPLIT = re.compile(r"\s*[,;、，；]\s*")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -140,10 +140,13 @@ class ParamChecker:
                 if self._villages is None:
                     self._villages = VillageTable.default(self.glossary)
                 # The notice's districts (declared before its villages) say which 復興里 is meant.
-                villages = self._villages.parse(_as_list(raw), districts_of(kind, earlier))
+                districts = districts_of(kind, earlier)
+                villages = self._villages.parse(_as_list(raw), districts)
                 if not villages:
                     raise ValueError("needs at least one village")
-                return villages
+                named = {village.district for village in villages}
+                whole = [] if param.within else [d for d in districts if d != WHOLE_CITY and d not in named]
+                return VillageList(villages, whole)
             case ParamType.DISTRICTS:
                 values = _as_list(raw)
                 if not values:

@@ -30,6 +30,15 @@ class Village:
         return f"{self.district_native}{self.name}"
 
 
+class VillageList(list[Village]):
+    """A notice's villages, and the notice's districts none of them is in: those leave as a whole, and the
+    text says so rather than leave the reader to guess (桃源區勤和里、復興里；那瑪夏區全區)."""
+
+    def __init__(self, villages: Iterable[Village] = (), whole_districts: Iterable[str] = ()) -> None:
+        super().__init__(villages)
+        self.whole_districts = tuple(whole_districts)
+
+
 class VillageTable:
     """Every village of Kaohsiung by district, from ``messages/data/kaohsiung_villages.tsv``."""
 

@@ -9,7 +9,7 @@ import yaml
 
 from messages.i18n import LANGUAGES
 from messages.names import NAMES_FILE, NameBook, han_number
-from messages.params import Name
+from messages.params import Name, ParamChecker
 from messages.transcription import transcribe
 from messages.villages import VillageTable
 
@@ -202,3 +202,16 @@ def test_a_station_is_named_as_a_station_whatever_its_name_says(book):
     assert book.render(central_park, lang("en"), generic="站") == "Central Park Station (中央公園)"
     assert book.render(central_park, lang("ko"), generic="站") == "중양궁위안역(中央公園)"
     assert book.render(Name("美麗島站"), lang("vi"), generic="站") == "ga Mỹ Lệ Đảo (美麗島站)"
+
+
+def test_a_notice_district_without_named_villages_is_written_as_a_whole(kinds, glossary, book):
+    checker = ParamChecker(kinds, glossary)
+    values = checker.check(kinds.get("evacuation_order"), {
+        "reason": "debris_flow", "districts": "taoyuan,namasia", "villages": "桃源區勤和里、復興里"})
+    assert values["villages"].whole_districts == ("namasia",)
+    written = book.render_villages(values["villages"], lang("zh-Hant"), "、".join)
+    assert written == "桃源區勤和里、復興里；那瑪夏區全區"
+    # Where the sentence names the district itself (dengue), or every district has villages, nothing is added.
+    dengue = checker.check(kinds.get("dengue_outbreak"), {
+        "district": "sanmin", "villages": "鼎金里", "spray_dates": "2024-09-12"})
+    assert dengue["villages"].whole_districts == ()

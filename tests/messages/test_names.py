@@ -215,3 +215,13 @@ def test_a_notice_district_without_named_villages_is_written_as_a_whole(kinds, g
     dengue = checker.check(kinds.get("dengue_outbreak"), {
         "district": "sanmin", "villages": "鼎金里", "spray_dates": "2024-09-12"})
     assert dengue["villages"].whole_districts == ()
+
+
+def test_every_generic_a_kind_names_is_in_the_names_table(kinds, book):
+    keys = {generic.key for generic in book.generics}
+    named = [(kind.id, p.generic) for kind in kinds.kinds.values() for p in kind.params.values() if p.generic]
+    assert named and all(generic in keys for _, generic in named), named
+    for kind in kinds.kinds.values():
+        for param in kind.params.values():
+            if param.within:
+                assert kind.params[param.within].type.value == "district", (kind.id, param.name)

@@ -40,6 +40,7 @@ def _describe(param: Param, book: KindBook) -> str:
         ParamType.DISTRICT: "a district name",
         ParamType.NAME: f"a proper name, e.g. {param.example!r}",
         ParamType.NAMES: "proper names joined as a list",
+        ParamType.VILLAGES: "villages (里) grouped under their district, with the 漢字 in brackets",
         ParamType.GLOSSARY: f"a {param.group} name from the glossary",
         ParamType.GLOSSARY_LIST: f"{param.group} names joined as a list",
         ParamType.INT: "a whole number, formatted for the language",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from babel.lists import format_list
@@ -13,14 +12,8 @@ from messages.dates import format_date_for, format_datetime_for, format_time_for
 from messages.glossary import WHOLE_CITY, Glossary, UnknownTerm
 from messages.i18n import Catalogs, Language
 from messages.kinds import Param, ParamType
+from messages.names import NameBook, default_name_book
 from messages.params import Name
-
-
-@lru_cache(maxsize=1)
-def _hans_converter() -> Any:
-    import opencc
-
-    return opencc.OpenCC("tw2s.json")
 
 
 def format_number_for(value: Decimal | int, language: Language, decimals: int | None = None) -> str:
@@ -46,20 +39,19 @@ def format_list_for(items: list[str], language: Language) -> str:
     return patterns["end"].format(joined, items[-1])
 
 
-def format_name(name: Name, language: Language) -> str:
-    if language.latin_names:
-        return name.latin or name.native
-    if language.code == "zh-Hans":
-        return _hans_converter().convert(name.native)
-    return name.native
-
-
 class ValueFormatter:
     """Formats one kind's typed parameter values for one language."""
 
     def __init__(self, catalogs: Catalogs, glossary: Glossary) -> None:
         self.catalogs = catalogs
         self.glossary = glossary
+        self._names: NameBook | None = None
+
+    @property
+    def names(self) -> NameBook:
+        if self._names is None:
+            self._names = default_name_book(self.glossary)
+        return self._names
 
     def enum_text(self, enum: str, value: str, english: str, language: Language) -> str:
         return self.catalogs.get(language).translate(f"enum.{enum}.{value}", english)
@@ -89,9 +81,15 @@ class ValueFormatter:
                 return self.glossary.name("district", value, language)
             case ParamType.NAME:
                 key = self.known_name(param.group, value) if param.group else None
-                return self.glossary.name(param.group, key, language) if key else format_name(value, language)
+                if key:
+                    return self.glossary.name(param.group, key, language)
+                return self.names.render(value, language, generic=param.generic)
             case ParamType.NAMES:
-                return format_list_for([format_name(v, language) for v in value], language)
+                return format_list_for([self.names.render(v, language, generic=param.generic) for v in value],
+                                       language)
+            case ParamType.VILLAGES:
+                return self.names.render_villages(value, language, lambda items: format_list_for(items, language),
+                                                  grouped=param.within is None)
             case ParamType.ENUM:
                 return self.enum_text(param.enum, value, enums[param.enum][value], language)
             case ParamType.GLOSSARY:

@@ -32,6 +32,7 @@ class ParamType(StrEnum):
     DISTRICT = "district"
     NAME = "name"
     NAMES = "names"
+    VILLAGES = "villages"
     ENUM = "enum"
     GLOSSARY = "glossary"
     GLOSSARY_LIST = "glossary_list"
@@ -84,6 +85,12 @@ class Param:
     maximum: float | None = None
     decimals: int | None = None
     after: str | None = None  # a time parameter this one may not come before (an end and its start)
+    # villages: the district parameter the text names beside them ("in {villages}, {district}"), so
+    # they are written without their district.
+    within: str | None = None
+    # names: the generic part the sign leaves out (a station's sign says 美麗島; the language says which
+    # kind of place it is: "Formosa Boulevard Station", "메이리다오역"). A key of messages/data/names.yaml.
+    generic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +236,10 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
                                   "to be sent)")
     if raw.get("after") is not None and ptype not in (ParamType.DATETIME, ParamType.DATE):
         raise KindDefinitionError(f"{where}: only a date or a date and time can be after another parameter")
+    if raw.get("generic") is not None and ptype not in (ParamType.NAME, ParamType.NAMES):
+        raise KindDefinitionError(f"{where}: only names can have an implied generic part")
+    if raw.get("within") is not None and ptype is not ParamType.VILLAGES:
+        raise KindDefinitionError(f"{where}: only villages can be within a district parameter")
     return Param(
         name=name,
         type=ptype,
@@ -240,6 +251,8 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
         maximum=raw.get("max"),
         decimals=raw.get("decimals"),
         after=raw.get("after"),
+        within=raw.get("within"),
+        generic=raw.get("generic"),
     )
 
 

@@ -17,6 +17,7 @@ from messages.glossary import WHOLE_CITY, Glossary, UnknownTerm
 from messages.i18n import TAIPEI
 from messages.kinds import Kind, KindBook, ParamType
 from messages.text import nested_text_problems, text_problem
+from messages.villages import Village, VillageList, VillageTable
 
 _LIST_SPLIT = re.compile(r"\s*[,;、，；]\s*")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -33,6 +34,10 @@ class Name:
     def parse(cls, value: Any) -> Name:
         if isinstance(value, Name):
             return value
+        if isinstance(value, Mapping) and value.get("from") and value.get("to"):
+            # A road section from one road to another, as the sign-writers join them: 和平一路至輔仁路.
+            start, end = cls.parse(value["from"]), cls.parse(value["to"])
+            return cls(native=f"{start.native}至{end.native}")
         if isinstance(value, Mapping):
             native = str(value.get("native") or value.get("zh") or "").strip()
             latin = str(value.get("latin") or value.get("en") or "").strip() or None
@@ -126,10 +131,22 @@ class ParamChecker:
     def __init__(self, book: KindBook, glossary: Glossary) -> None:
         self.book = book
         self.glossary = glossary
+        self._villages: VillageTable | None = None
 
-    def _one(self, kind: Kind, name: str, raw: Any) -> Any:
+    def _one(self, kind: Kind, name: str, raw: Any, earlier: Mapping[str, Any]) -> Any:
         param = kind.params[name]
         match param.type:
+            case ParamType.VILLAGES:
+                if self._villages is None:
+                    self._villages = VillageTable.default(self.glossary)
+                # The notice's districts (declared before its villages) say which 復興里 is meant.
+                districts = districts_of(kind, earlier)
+                villages = self._villages.parse(_as_list(raw), districts)
+                if not villages:
+                    raise ValueError("needs at least one village")
+                named = {village.district for village in villages}
+                whole = [] if param.within else [d for d in districts if d != WHOLE_CITY and d not in named]
+                return VillageList(villages, whole)
             case ParamType.DISTRICTS:
                 values = _as_list(raw)
                 if not values:
@@ -197,7 +214,7 @@ class ParamChecker:
                 errors[name] = next(iter(refused.values()))
                 continue
             try:
-                values[name] = self._one(kind, name, value)
+                values[name] = self._one(kind, name, value, values)
             except (ValueError, UnknownTerm) as exc:
                 errors[name] = str(exc)
         for name, param in kind.params.items():
@@ -214,7 +231,7 @@ def to_json(values: Mapping[str, Any]) -> dict[str, Any]:
     def encode(value: Any) -> Any:
         if isinstance(value, list):
             return [encode(v) for v in value]
-        if isinstance(value, Name):
+        if isinstance(value, (Name, Village)):
             return str(value)
         if isinstance(value, (datetime, date, time)):
             return value.isoformat()

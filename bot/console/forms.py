@@ -18,7 +18,7 @@ from messages.i18n import Catalogs
 from messages.kinds import Kind, KindBook, Param, ParamType, Severity
 
 MULTI = (ParamType.DISTRICTS, ParamType.GLOSSARY_LIST)
-LINES = (ParamType.NAMES, ParamType.DATES)
+LINES = (ParamType.NAMES, ParamType.VILLAGES, ParamType.DATES)
 INPUT_TYPES = {ParamType.DATETIME: "datetime-local", ParamType.DATE: "date", ParamType.TIME: "time",
                ParamType.INT: "number", ParamType.NUMBER: "number"}
 SEVERITIES = [s.value for s in Severity if s is not Severity.UNKNOWN]

@@ -11,6 +11,7 @@ from messages.i18n import LANGUAGES
 from messages.kinds import Severity
 from messages.models import MsgType, TranslationOrigin
 from messages.params import InvalidParameters
+from messages.transcription import simplified
 
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 NO_HAN = ["en", "vi", "id", "th", "fil", "ms", "km", "my"]
@@ -66,7 +67,9 @@ def test_chinese_names_are_simplified_for_zh_hans(composer):
     notice = example(composer, "shelter_open")
     assert "三民區民眾活動中心" in composer.compose(notice, "zh-Hant").headline
     assert "三民区民众活动中心" in composer.compose(notice, "zh-Hans").headline
-    assert "Sanmin Community Activity Center" in composer.compose(notice, "vi").headline
+    # Other languages write the name in their own words and keep the 漢字 so the sign can be matched.
+    vietnamese = composer.compose(notice, "vi").headline
+    assert "Nhà sinh hoạt cộng đồng quận Tam Dân (Sanmin) (三民區民眾活動中心)" in vietnamese
 
 
 def test_dates_and_numbers_follow_each_locale(composer):
@@ -221,7 +224,7 @@ def test_only_one_epicentre_sentence_whichever_form_was_given(composer):
 
 def test_earthquake_says_where_it_was_felt_and_targets_those_districts(composer):
     notice = composer.new_notice("earthquake_report", {**QUAKE, "districts": "美濃區,旗山"})
-    assert "Felt in: Meinong District and Qishan District." in composer.compose(notice, "en").body
+    assert "Felt in: Meinong District and Cishan District." in composer.compose(notice, "en").body
     assert notice.districts == ["meinong", "qishan"]
     assert composer.new_notice("earthquake_report", QUAKE).districts == ["all"]
 
@@ -234,3 +237,31 @@ def test_heat_headline_without_a_temperature(composer):
     assert "°C" not in without.body
     for code in ALL:
         assert composer.compose(example(composer, "extreme_heat", temperature=None), code).headline, code
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_villages_and_shelters_are_names_a_resident_can_match_to_the_sign(composer, code):
+    evacuation = composer.compose(example(composer, "evacuation_order"), code)
+    outage = composer.compose(example(composer, "water_outage"), code)
+    text = "\n".join((evacuation.body, evacuation.instruction, outage.body))
+    for native in ("勤和里", "復興里", "桃源國中", "過埤里", "山頂里"):
+        # Simplified Chinese readers read the simplified characters (复兴里), as the rest of their text.
+        assert (simplified(native) if code == "zh-Hans" else native) in text, (code, native)
+    # The villages are placed in their district, in the reader's words for it.
+    assert composer.glossary.name("district", "taoyuan", code) in evacuation.body
+    if code in ("ko", "th", "km", "my", "vi", "ja"):
+        # No name left in pinyin or English: the village table's spellings and the officer's English.
+        for latin in ("Qinhe", "Fuxing", "Guobi", "Shanding", "Junior High"):
+            assert latin not in text, (code, latin)
+
+
+def test_a_vaccination_place_is_a_kind_of_place_in_the_readers_words_or_a_named_one(composer):
+    kinds_of_place = example(composer, "vaccination_campaign", place=None, places="health_centres_and_clinics")
+    for code in ALL:
+        body = composer.compose(kinds_of_place, code).body
+        assert ("district health centres" in body) == (code == "en"), code
+    assert "各區衛生所及合約醫療院所" in composer.compose(kinds_of_place, "zh-Hant").body
+    named = example(composer, "vaccination_campaign", place="鳳山區衛生所")
+    assert "Fongshan District Health Center (鳳山區衛生所)" in composer.compose(named, "en").body
+    assert "펑산구 보건소(鳳山區衛生所)" in composer.compose(named, "ko").body
+    assert "district health centres" not in composer.compose(named, "en").body  # one sentence, the named place

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from messages.i18n import TAIPEI
-from messages.params import InvalidParameters, Name, ParamChecker
+from messages.params import InvalidParameters, ParamChecker
 
 
 @pytest.fixture
@@ -38,7 +38,9 @@ def test_typed_values(checker, kinds):
          "cases": "3"},
     )
     assert values["district"] == "sanmin"
-    assert values["villages"] == [Name("鼎金里", "Dingjin Village"), Name("本和里", None)]
+    # Villages belong to the notice's district; the Latin an officer adds is not needed to name them.
+    assert [(v.district, v.name) for v in values["villages"]] == [("sanmin", "鼎金里"), ("sanmin", "本和里")]
+    assert str(values["villages"][0]) == "三民區鼎金里" and values["villages"][0].romanised == "Dingjin"
     assert values["spray_dates"] == [date(2024, 9, 12), date(2024, 9, 13)]
     assert values["cases"] == 3
 

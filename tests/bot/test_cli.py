@@ -17,6 +17,7 @@ from bot import richmenu  # noqa: F401  (every module with tables, as migrations
 from bot.cli import main
 from bot.conversation import models as conversation_models  # noqa: F401
 from bot.office import models as office_models  # noqa: F401
+from bot.shelters import models as shelter_models  # noqa: F401
 from messages import models as notice_models  # noqa: F401
 from messages.cap import validate_cap
 from messages.db import Base, make_engine

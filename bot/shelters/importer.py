@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.shelters.csv_file import RowProblem, ShelterFile, ShelterRow
 from bot.shelters.models import Shelter, folded_name, identity_of
+from messages.plurals import counted
 
 # The columns a new release may change for a shelter it lists again (its identity stays).
 _DATA_FIELDS = ("serial", "village", "lat", "lon", "villages_served", "capacity", "hazards", "manager_name",
@@ -36,9 +37,10 @@ class ImportReport:
         return len({p.line for p in self.problems if not p.refused})
 
     def summary(self) -> str:
-        return (f"{self.imported} imported, {self.updated} updated, {self.unchanged} unchanged, {self.refused} refused"
-                f"; {self.with_notes} imported with a note, {self.other_counties} rows of other counties skipped"
-                f", {self.withdrawn} no longer listed")
+        return (f"{self.imported:,} imported, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+                f"{self.refused:,} refused ({counted(self.with_notes, 'row', 'rows')} imported with a note; "
+                f"{counted(self.other_counties, 'row', 'rows')} of other counties skipped; "
+                f"{counted(self.withdrawn, 'shelter', 'shelters')} no longer listed)")
 
 
 def _values(row: ShelterRow) -> dict[str, object]:

@@ -18,7 +18,7 @@ from bot.shelters.models import Shelter, folded_name, identity_of
 from messages.plurals import counted
 
 # The columns a new release may change for a shelter it lists again (its identity stays).
-_DATA_FIELDS = ("serial", "village", "lat", "lon", "villages_served", "capacity", "hazards", "manager_name",
+_DATA_FIELDS = ("village", "lat", "lon", "villages_served", "capacity", "hazards", "manager_name",
                 "manager_phone", "indoor", "outdoor", "vulnerable_ok")
 
 
@@ -66,12 +66,13 @@ def import_shelters(session: Session, shelter_file: ShelterFile, *, now: datetim
         shelter = stored.get(identity)
         values = _values(row)
         if shelter is None:
-            session.add(Shelter(identity=identity, county=row.county, town=row.town, district=row.district,
-                                name=row.name, name_key=folded_name(row.name), address=row.address, imported_at=now,
+            session.add(Shelter(identity=identity, serial=row.serial, county=row.county, town=row.town,
+                                district=row.district, name=row.name, name_key=folded_name(row.name), address=row.address, imported_at=now,
                                 updated_at=now, **values))
             report.imported += 1
             continue
         changed = {name: value for name, value in values.items() if getattr(shelter, name) != value}
+        shelter.serial = row.serial  # renumbered in every release: stored, but not a change worth counting
         if changed or shelter.withdrawn_at is not None:
             for name, value in changed.items():
                 setattr(shelter, name, value)

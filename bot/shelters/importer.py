@@ -67,8 +67,8 @@ def import_shelters(session: Session, shelter_file: ShelterFile, *, now: datetim
         values = _values(row)
         if shelter is None:
             session.add(Shelter(identity=identity, serial=row.serial, county=row.county, town=row.town,
-                                district=row.district, name=row.name, name_key=folded_name(row.name), address=row.address, imported_at=now,
-                                updated_at=now, **values))
+                                district=row.district, name=row.name, name_key=folded_name(row.name),
+                                address=row.address, imported_at=now, updated_at=now, **values))
             report.imported += 1
             continue
         changed = {name: value for name, value in values.items() if getattr(shelter, name) != value}

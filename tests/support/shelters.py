@@ -6,7 +6,12 @@ import csv
 import io
 from pathlib import Path
 
-from bot.shelters.csv_file import COLUMNS
+from sqlalchemy import select
+
+from bot.shelters.csv_file import COLUMNS, RowChecker, read_shelter_file
+from bot.shelters.importer import import_shelters
+from bot.shelters.models import Shelter
+from messages.cap_geography import default_places
 
 LIST_FILE = Path(__file__).resolve().parent.parent / "bot" / "shelters" / "data" / "shelters_kaohsiung.csv"
 
@@ -25,3 +30,10 @@ def write_list(path: Path, rows: list[list[str]], *, header: tuple[str, ...] = C
     writer.writerows(rows)
     path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
     return path
+
+
+def import_test_list(session_factory, glossary, *, now) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The test file's six good rows, stored: name → id."""
+    with session_factory.begin() as session:
+        import_shelters(session, read_shelter_file(LIST_FILE, RowChecker(glossary, default_places())), now=now)
+        return {shelter.name: shelter.id for shelter in session.scalars(select(Shelter))}

@@ -5,16 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from bot.office.accounts import Actor
 from bot.office.models import Role
-from bot.shelters.csv_file import RowChecker, read_shelter_file
-from bot.shelters.importer import import_shelters
-from bot.shelters.models import Shelter
-from messages.cap_geography import default_places
 from messages.models import Notice, NoticeStatus
-from tests.support.shelters import LIST_FILE
+from tests.support.shelters import import_test_list
 
 NOW = datetime(2026, 9, 1, 20, 0, tzinfo=UTC)
 DUTY = Actor("ap-chen", Role.APPROVER, via="cli")
@@ -23,10 +18,7 @@ DUTY = Actor("ap-chen", Role.APPROVER, via="cli")
 @pytest.fixture
 def shelters(session_factory, glossary) -> dict[str, int]:
     """The test file's six good rows, stored: name → id."""
-    with session_factory.begin() as session:
-        import_shelters(session, read_shelter_file(LIST_FILE, RowChecker(glossary, default_places())),
-                        now=NOW - timedelta(days=30))
-        return {shelter.name: shelter.id for shelter in session.scalars(select(Shelter))}
+    return import_test_list(session_factory, glossary, now=NOW - timedelta(days=30))
 
 
 def sent_shelter_notice(session_factory, shelter: str, district: str, *, sent_at=NOW - timedelta(hours=1),

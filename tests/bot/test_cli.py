@@ -153,7 +153,8 @@ def test_console_script_is_installed():
     assert result.returncode == 0 and "typhoon_land_warning" in result.stdout
 
 
-@pytest.mark.parametrize("module", ["bot.cli_notices", "bot.cli_send", "bot.cli_office", "bot.cli_bot", "bot.cli_shelters"])
+@pytest.mark.parametrize("module", ["bot.cli_notices", "bot.cli_send", "bot.cli_office", "bot.cli_bot",
+                                    "bot.cli_shelters"])
 def test_any_command_module_can_be_imported_first(module):
     """Subcommand modules import bot.cli_base, not bot.cli, so no import order is a cycle."""
     done = subprocess.run([sys.executable, "-c", f"import {module}; import bot.cli"], capture_output=True, text=True,

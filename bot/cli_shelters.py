@@ -61,8 +61,8 @@ def shelters_import(app: AppContext, file: Path) -> None:
             return report
 
     report = _database(store)
-    for problem in report.problems:
-        click.echo(problem)
+    for line in report.reported_lines():
+        click.echo(line)
     click.echo(f"{file.name}: {report.summary()}")
 
 

@@ -43,7 +43,7 @@ def find_shelter(session: Session, name_or_id: str, *, district: str | None = No
     return found[0]
 
 
-def set_shelter_open(session: Session, shelter_id: int, open: bool, *, by: Actor,  # noqa: A002 (the brief's word)
+def set_shelter_open(session: Session, shelter_id: int, open: bool, *, by: Actor,  # noqa: A002 (the state it sets)
                      now: datetime) -> tuple[Shelter, OpenState, Notice | None]:
     """Open or close a shelter as the officer ``by``. Returns the shelter, its state now, and the live
     shelter_open notice that still tells residents it is open, if one does after a close (the officer should

@@ -71,7 +71,7 @@ class RowProblem:
     line: int
     reason: str
     refused: bool  # True: the row is not imported; False: imported, with this reported
-    other_county: bool = False
+    other_county: str | None = None  # the county of a row skipped for not being Kaohsiung's
 
     def __str__(self) -> str:
         verdict = "skipped" if self.other_county else "refused" if self.refused else "imported"
@@ -217,7 +217,7 @@ class RowChecker:
         county, town = county_town[:3], county_town[3:]  # county names are three characters: 高雄市, 臺南市
         if not self.places.is_kaohsiung_name(county):
             into.problems.append(RowProblem(line, f"{county_town or '(no county)'} is not in Kaohsiung",
-                                            refused=True, other_county=True))
+                                            refused=True, other_county=county or "(no county)"))
             return
         district = self.district_of(town) if town else None
         if district is None:

@@ -36,6 +36,20 @@ class ImportReport:
     def with_notes(self) -> int:
         return len({p.line for p in self.problems if not p.refused})
 
+    def reported_lines(self, *, shown_per_county: int = 3) -> list[str]:
+        """One line per refused row and per row imported with a note; rows of other counties (most of the national
+        list) one line per county, naming its first rows, so the rows to fix are not buried among them."""
+        lines = [str(problem) for problem in self.problems if not problem.other_county]
+        skipped: dict[str, list[int]] = {}
+        for problem in self.problems:
+            if problem.other_county:
+                skipped.setdefault(problem.other_county, []).append(problem.line)
+        for county, numbers in skipped.items():
+            shown = ", ".join(map(str, numbers[:shown_per_county])) + (", …" if len(numbers) > shown_per_county else "")
+            lines.append(f"{'line' if len(numbers) == 1 else 'lines'} {shown}: skipped: "
+                         f"{counted(len(numbers), 'row', 'rows')} of {county}, not Kaohsiung")
+        return lines
+
     def summary(self) -> str:
         return (f"{self.imported:,} imported, {self.updated:,} updated, {self.unchanged:,} unchanged, "
                 f"{self.refused:,} refused ({counted(self.with_notes, 'row', 'rows')} imported with a note; "

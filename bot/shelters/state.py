@@ -101,7 +101,7 @@ def open_shelters(session: Session, *, now: datetime) -> list[tuple[Shelter, Ope
         Shelter.open.is_(True), Shelter.withdrawn_at.is_(None)))}
     if matches.by_shelter:
         candidates.update({s.id: s for s in session.scalars(select(Shelter).where(
-            Shelter.id.in_(matches.by_shelter)))})
+            Shelter.id.in_(list(matches.by_shelter))))})
     states = open_states(session, candidates.values(), now=now, matches=matches)
     return [(shelter, states[shelter.id]) for shelter in sorted(candidates.values(), key=lambda s: s.id)
             if states[shelter.id].open]

@@ -30,8 +30,9 @@ def test_import_reports_each_bad_row_and_a_summary(capsys, services):
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert [re.match(r"line (\d+): (\w+):", line).groups() for line in lines[:-1]] == [
-        ("5", "refused"), ("6", "refused"), ("7", "skipped"), ("8", "imported"), ("9", "imported"), ("10", "refused")]
-    assert "swapped" in lines[0] and "no coordinates" in lines[1] and "outside Kaohsiung" in lines[5]
+        ("5", "refused"), ("6", "refused"), ("8", "imported"), ("9", "imported"), ("10", "refused"), ("7", "skipped")]
+    assert "swapped" in lines[0] and "no coordinates" in lines[1] and "outside Kaohsiung" in lines[4]
+    assert lines[5] == "line 7: skipped: 1 row of 臺南市, not Kaohsiung"
     assert lines[-1] == ("shelters_kaohsiung.csv: 6 imported, 0 updated, 0 unchanged, 3 refused (2 rows imported "
                          "with a note; 1 row of other counties skipped; 0 shelters no longer listed)")
     with services.session_factory() as session:
@@ -106,3 +107,15 @@ def test_open_mistakes_are_one_line(capsys, tmp_path, services, args, says):
     run(capsys, "shelters", "import", str(LIST_FILE))
     code, _, err = run(capsys, "shelters", *args, *as_officer(tmp_path, "ap-chen"))
     assert code == 2 and says in err and err.count("\n") == 1
+
+
+def test_rows_of_other_counties_are_reported_per_county(capsys, tmp_path, services):
+    """The national list is mostly other counties' rows: they do not bury the Kaohsiung rows to fix."""
+    good, tainan = list_rows()[0], next(row for row in list_rows() if row[1].startswith("臺南市"))
+    taipei = [*tainan[:1], "臺北市中正區", *tainan[2:]]
+    rows = [tainan] * 5 + [good] + [taipei] + [[*good[:4], "", *good[5:]]]
+    code, out, _ = run(capsys, "shelters", "import", str(write_list(tmp_path / "national.csv", rows)))
+    assert code == 0 and out.splitlines()[:-1] == [
+        "line 9: refused: 旗山國小: 經度 (longitude) is empty",
+        "lines 2, 3, 4, …: skipped: 5 rows of 臺南市, not Kaohsiung",
+        "line 8: skipped: 1 row of 臺北市, not Kaohsiung"]

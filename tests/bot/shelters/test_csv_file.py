@@ -42,7 +42,7 @@ def test_each_bad_row_is_reported_with_its_line_and_reason(checker):
     assert sorted(problems) == [5, 6, 7, 8, 9, 10]
     assert problems[5].refused and "swapped" in problems[5].reason and "苓雅區公所禮堂" in problems[5].reason
     assert problems[6].refused and "no coordinates" in problems[6].reason
-    assert problems[7].other_county and "臺南市永康區 is not in Kaohsiung" in problems[7].reason
+    assert problems[7].other_county == "臺南市" and "臺南市永康區 is not in Kaohsiung" in problems[7].reason
     assert not problems[8].refused and "風災" in problems[8].reason  # imported, without the unknown type
     assert not problems[9].refused and "999999 is not plausible" in problems[9].reason
     assert problems[10].refused and "outside Kaohsiung" in problems[10].reason

@@ -41,15 +41,23 @@ def nearest_shelters(session: Session, *, lat: float, lon: float, hazard: str | 
     if hazard is not None and hazard not in HAZARDS:
         raise ValueError(f"{hazard!r} is not a hazard; use one of {', '.join(HAZARDS)}")
     now = now or datetime.now(UTC)
+    if limit <= 0:
+        return []
     if open_only:
         candidates = open_shelters(session, now=now)
     else:
-        listed = list(session.scalars(select(Shelter).where(Shelter.withdrawn_at.is_(None))))
-        states = open_states(session, listed, now=now)
-        candidates = [(shelter, states[shelter.id]) for shelter in listed]
+        # Every listed shelter is a candidate: rank their points first, then load only the nearest whole.
+        points = session.execute(select(Shelter.id, Shelter.lat, Shelter.lon, Shelter.hazards).where(
+            Shelter.withdrawn_at.is_(None))).all()
+        ranked = sorted((distance_m(lat, lon, p.lat, p.lon), p.id) for p in points
+                        if hazard is None or hazard in p.hazards)
+        chosen = [shelter_id for metres, shelter_id in ranked[:limit] if within_m is None or metres <= within_m]
+        shelters = list(session.scalars(select(Shelter).where(Shelter.id.in_(chosen)))) if chosen else []
+        states = open_states(session, shelters, now=now)
+        candidates = [(shelter, states[shelter.id]) for shelter in shelters]
     found = [NearShelter(shelter, distance_m(lat, lon, shelter.lat, shelter.lon), state)
              for shelter, state in candidates if hazard is None or hazard in shelter.hazards]
     if within_m is not None:
         found = [near for near in found if near.distance_m <= within_m]
     found.sort(key=lambda near: (near.distance_m, near.shelter.id))
-    return found[:max(limit, 0)]
+    return found[:limit]

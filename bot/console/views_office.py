@@ -274,6 +274,8 @@ def subject_link(entry: Any) -> str | None:
         return url_for("console.faq_entry", key=key, lang=lang)
     if kind == "ingest_rule":
         return url_for("console.ingest_rules")
+    if kind == "shelter":
+        return url_for("console.shelters")
     if kind in ("officer", "api_key") and current_actor().can(Permission.MANAGE_OFFICERS):
         return url_for("console.officers")
     return None

@@ -37,6 +37,7 @@ def _register() -> None:
         cli_processes,
         cli_send,
         cli_serve,
+        cli_shelters,
     )
 
     cli.add_command(cli_notices.kinds_command)
@@ -50,7 +51,8 @@ def _register() -> None:
                     cli_processes.worker_command, cli_processes.webhook_worker_command,
                     cli_processes.scheduler_command, cli_processes.demo_command,
                     cli_bot.faq_group, cli_bot.case_group, cli_bot.line_group,
-                    cli_office.officer_group, cli_office.apikey_group, cli_cap.cap_group):
+                    cli_office.officer_group, cli_office.apikey_group, cli_cap.cap_group,
+                    cli_shelters.shelters_group):
         cli.add_command(command)
 
 

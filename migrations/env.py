@@ -7,6 +7,7 @@ from alembic import context
 from bot import richmenu  # noqa: F401  (LINE rich menus)
 from bot.conversation import models as conversation_models  # noqa: F401  (the resident bot's tables)
 from bot.office import models as office_models  # noqa: F401  (officers, API keys, audit log)
+from bot.shelters import models as shelter_models  # noqa: F401  (the national evacuation-shelter list)
 from ingest import models as ingest_models  # noqa: F401  (received CAP alerts, feeds, rules)
 from messages import models  # noqa: F401  (registers the notice tables)
 from messages.db import Base, make_engine

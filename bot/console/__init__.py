@@ -21,4 +21,5 @@ from bot.console import (  # noqa: E402,F401  (routes register themselves; the t
     views_keys,
     views_notices,
     views_office,
+    views_shelters,
 )

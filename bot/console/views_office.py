@@ -28,7 +28,7 @@ from scheduler.audience import TOPIC_BITS, Subscriber, SubscriberStatus, distric
 
 TRANSLATION_PAGE_SIZE = 10  # notices per page
 AUDIT_PAGE_SIZE = 50
-SUBJECT_TYPES = ("notice", "case", "translation", "faq", "officer", "api_key", "channel", "ingest_rule")
+SUBJECT_TYPES = ("notice", "case", "translation", "faq", "officer", "api_key", "channel", "ingest_rule", "shelter")
 UI_LOCALES = {"zh-Hant": "zh_Hant_TW", "en": "en"}
 
 
@@ -274,6 +274,8 @@ def subject_link(entry: Any) -> str | None:
         return url_for("console.faq_entry", key=key, lang=lang)
     if kind == "ingest_rule":
         return url_for("console.ingest_rules")
+    if kind == "shelter":
+        return url_for("console.shelters")
     if kind in ("officer", "api_key") and current_actor().can(Permission.MANAGE_OFFICERS):
         return url_for("console.officers")
     return None

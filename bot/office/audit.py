@@ -1,5 +1,5 @@
-"""The audit log: every officer action on a notice, case, FAQ entry, translation, officer, key, channel or ingest
-rule."""
+"""The audit log: every officer action on a notice, case, FAQ entry, translation, officer, key, channel, ingest
+rule or shelter."""
 
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ class AuditAction(StrEnum):
     EDIT_INGEST_RULE = "edit_ingest_rule"
     DELETE_INGEST_RULE = "delete_ingest_rule"
     MOVE_INGEST_RULE = "move_ingest_rule"
+    IMPORT_SHELTERS = "import_shelters"  # the national shelter list read into civicast
+    OPEN_SHELTER = "open_shelter"  # an officer opened a shelter: residents are sent to it
+    CLOSE_SHELTER = "close_shelter"
 
 
 def record(session: Session, actor: Actor | str, action: AuditAction, subject_type: str, subject_id: Any, *,

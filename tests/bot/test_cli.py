@@ -17,6 +17,7 @@ from bot import richmenu  # noqa: F401  (every module with tables, as migrations
 from bot.cli import main
 from bot.conversation import models as conversation_models  # noqa: F401
 from bot.office import models as office_models  # noqa: F401
+from bot.shelters import models as shelter_models  # noqa: F401
 from messages import models as notice_models  # noqa: F401
 from messages.cap import validate_cap
 from messages.db import Base, make_engine
@@ -152,7 +153,8 @@ def test_console_script_is_installed():
     assert result.returncode == 0 and "typhoon_land_warning" in result.stdout
 
 
-@pytest.mark.parametrize("module", ["bot.cli_notices", "bot.cli_send", "bot.cli_office", "bot.cli_bot"])
+@pytest.mark.parametrize("module", ["bot.cli_notices", "bot.cli_send", "bot.cli_office", "bot.cli_bot",
+                                    "bot.cli_shelters"])
 def test_any_command_module_can_be_imported_first(module):
     """Subcommand modules import bot.cli_base, not bot.cli, so no import order is a cycle."""
     done = subprocess.run([sys.executable, "-c", f"import {module}; import bot.cli"], capture_output=True, text=True,

@@ -17,6 +17,7 @@ from bot.conversation.petitions import open_case
 from bot.office import desk
 from bot.office.accounts import Actor
 from bot.office.models import Role
+from bot.office.shelters import set_shelter_open
 from ingest.models import Outcome
 from ingest.rules import rule_rows
 from messages.models import NoticeTranslation, TranslationOrigin
@@ -24,6 +25,7 @@ from scheduler.outbox import pause_channel
 from tests.support.console_stack import PASSWORDS, ConsoleStack, launch_chromium
 from tests.support.incoming import incoming_alert, real_alert
 from tests.support.occurrences import FIRST, daily_notice_with_missed_occurrences
+from tests.support.shelters import import_test_list
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
         "resultTypes": ["violations"]}
@@ -71,6 +73,9 @@ def site(tmp_path_factory):
         ids["hostile"] = incoming_alert(session, b"<script>alert(1)</script>\x01\xff", outcome=Outcome.REJECTED,
                                         duplicate_of=ids["incoming"]).id
         ids["rule"] = rule_rows(session)[0].id
+    shelters = import_test_list(services.session_factory, services.glossary, now=datetime.now(UTC))
+    with services.session_factory.begin() as session:  # the shelters page with one open, its Close button
+        set_shelter_open(session, shelters["三民國中"], True, by=APPROVER, now=datetime.now(UTC))
     ids["recurring"], occurrences = daily_notice_with_missed_occurrences(services, services.composer)
     ids["missed"] = occurrences[FIRST]
     stack.wait_for(lambda: _delivered(stack, ids["sent"]))
@@ -110,6 +115,7 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
         f"/console/notices/{ids['recurring']}", f"/console/notices/{ids['missed']}",
         "/console/incoming", f"/console/incoming/{ids['incoming']}", f"/console/incoming/{ids['incoming_test']}",
         f"/console/incoming/{ids['hostile']}", "/console/incoming/rules", f"/console/incoming/rules/{ids['rule']}/edit",
+        "/console/shelters",
     ]
     public_pages = [f"/n/{ids['sent']}?lang={lang}" for lang in ("zh-Hant", "en", "th", "my", "km", "vi")]
     public_pages += ["/notices?lang=zh-Hant", "/notices?lang=en", "/notices?lang=ja", "/n/999999?lang=en"]

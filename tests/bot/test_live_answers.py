@@ -13,7 +13,7 @@ from bot.conversation.live import FAQ_TOPICS, TOPIC_KINDS, live_topic, still_ahe
 from bot.conversation.replies import EventKind, Incoming
 from bot.conversation.texts import BotTexts
 from messages.i18n import LANGUAGES, TAIPEI
-from messages.models import MsgType
+from messages.models import MsgType, Notice, NoticeStatus
 from tests.support.factories import notice, saved_notice
 from tests.support.sandbox import users
 
@@ -64,8 +64,6 @@ def typhoon_night(session_factory, composer):
 
 
 def headline(session_factory, composer, notice_id: int, language: str) -> str:
-    from messages.models import Notice
-
     with session_factory() as session:
         return composer.compose(session.get(Notice, notice_id), language).title_line
 
@@ -148,14 +146,17 @@ def test_a_whole_city_notice_and_a_whole_city_resident(engine, session_factory, 
     assert f"/n/{citywide}?" in text and f"/n/{qishan}?" in text
 
 
-def test_expired_cancelled_and_past_notices_answer_nothing(engine, session_factory, composer, glossary):
+def test_expired_cancelled_superseded_and_past_notices_answer_nothing(engine, session_factory, composer, glossary):
     resident_of(engine, "ja")
     now = datetime.now(UTC)
     with session_factory.begin() as session:
         yesterday = (datetime.now(TAIPEI).date() - timedelta(days=1)).isoformat()
         ids = [saved_notice(session, composer, "day_off", districts=["sanmin"], date=yesterday).id,
                saved_notice(session, composer, "mrt_disruption", expires=now - timedelta(minutes=1)).id,
-               saved_notice(session, composer, "mrt_disruption", msg_type=MsgType.CANCEL).id]
+               saved_notice(session, composer, "mrt_disruption", msg_type=MsgType.CANCEL).id,
+               saved_notice(session, composer, "mrt_disruption", status=NoticeStatus.CANCELLED).id,
+               saved_notice(session, composer, "day_off", districts=["sanmin"], date=tomorrow(),
+                            status=NoticeStatus.SUPERSEDED).id]
     day_off = ask(engine, "ja", "typhoon_day_off")[0].text
     mrt = ask(engine, "ja", "mrt_service")[0].text
     assert not any(f"/n/{i}?" in day_off + mrt for i in ids)
@@ -204,6 +205,16 @@ def test_every_live_topic_names_real_faq_entries_and_known_kinds(composer):
         for kind in kinds:
             composer.kinds.get(kind)  # raises for a kind that does not exist
     assert live_topic("typhoon_day_off") == "day_off" and live_topic("garbage_collection") is None
+
+
+def test_what_a_resident_reads(engine, typhoon_night):
+    resident_of(engine, "en")
+    header, block = ask(engine, "en", "typhoon_day_off")[0].text.split("\n\n")
+    title, times, link = block.split("\n")
+    assert header == "In effect now:"
+    assert title.startswith("[Moderate] ") and title.endswith(": no work and no school in Sanmin District")
+    assert times.startswith("From ")  # when it took effect
+    assert link.endswith(f"/n/{typhoon_night['day_off']}?lang=en")
 
 
 def test_a_day_off_is_ahead_until_its_day_is_over(composer):

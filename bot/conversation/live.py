@@ -80,11 +80,15 @@ def live_notices(session: Session, now: datetime, *, resident: Subscriber, topic
     """The live notices of the topic that cover the resident, newest first.
 
     Not filtered by the resident's alert topics: someone who turned transport alerts off may still ask
-    whether the MRT runs, and deserves the answer. Training notices never appear (``active_notices``).
+    whether the MRT runs, and deserves the answer. Training notices reach only test recipients, as their
+    deliveries do: during a drill the officers' phones see what residents would, marked as a test.
     """
     kinds = TOPIC_KINDS[topic]
     today = now.astimezone(TAIPEI).date()
-    found = [notice for notice in active_notices(session, now)
+    on_air = active_notices(session, now)
+    if resident.test_recipient:
+        on_air += active_notices(session, now, training=True)
+    found = [notice for notice in on_air
              if notice.kind in kinds and covers(notice, resident, glossary) and still_ahead(notice, today)]
     found.sort(key=lambda n: (n.sent_at or n.created_at, n.id), reverse=True)
     return found

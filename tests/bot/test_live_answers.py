@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.faq import FaqIndex, read_faq_files, seed_if_empty
@@ -14,6 +15,7 @@ from bot.conversation.replies import EventKind, Incoming
 from bot.conversation.texts import BotTexts
 from messages.i18n import LANGUAGES, TAIPEI
 from messages.models import MsgType, Notice, NoticeStatus
+from scheduler.audience import Subscriber
 from tests.support.factories import notice, saved_notice
 from tests.support.sandbox import users
 
@@ -121,6 +123,16 @@ def test_a_training_notice_is_never_shown_to_a_resident(engine, session_factory,
     text = ask(engine, "zh-Hant", "typhoon_day_off")[0].text
     assert f"/n/{drill_id}?" not in text
     assert text == engine.texts("zh-Hant", "live.none.day_off", area=glossary.name("district", "sanmin", "zh-Hant"))
+
+
+def test_a_drill_is_shown_to_its_test_recipients_marked_as_a_test(engine, session_factory, composer):
+    resident_of(engine, "en")
+    with session_factory.begin() as session:
+        session.scalar(select(Subscriber).where(Subscriber.platform_user_id == USER)).test_recipient = True
+        drill = saved_notice(session, composer, "day_off", districts=["sanmin"], date=tomorrow(), training=True)
+        drill_id = drill.id
+    text = ask(engine, "en", "typhoon_day_off")[0].text
+    assert f"/n/{drill_id}?lang=en" in text and "[TEST]" in text
 
 
 def test_a_notice_for_another_district_is_not_shown(engine, session_factory, composer):

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.faq import FaqIndex, read_faq_files, seed_if_empty
-from bot.conversation.live import FAQ_TOPICS, TOPIC_KINDS, live_topic, still_ahead
+from bot.conversation.live import FAQ_TOPICS, TOPIC_KINDS, live_notices, live_topic, still_ahead
 from bot.conversation.replies import EventKind, Incoming
 from bot.conversation.texts import BotTexts
 from messages.i18n import LANGUAGES, TAIPEI
 from messages.models import MsgType, Notice, NoticeStatus
-from scheduler.audience import Subscriber
+from scheduler.audience import Subscriber, district_bit
 from tests.support.factories import notice, saved_notice
 from tests.support.sandbox import users
 
@@ -185,6 +185,8 @@ def test_a_resident_without_transport_alerts_still_learns_the_mrt_is_disrupted(e
     ("power_outage", "power_outage", {"districts": ["sanmin"]}),
     ("find_shelter", "shelter_open", {"district": "sanmin"}),
     ("cijin_ferry", "ferry_suspension", {}),
+    ("evacuation_order", "evacuation_order", {"districts": ["sanmin", "cishan"]}),
+    ("typhoon_prepare", "typhoon_land_warning", {}),
 ])
 def test_water_power_shelters_and_ferries_are_answered_from_their_notices(engine, session_factory, composer, key,
                                                                          kind, params):
@@ -227,6 +229,22 @@ def test_what_a_resident_reads(engine, typhoon_night):
     assert title.startswith("[Moderate] ") and title.endswith(": no work and no school in Sanmin District")
     assert times.startswith("From ")  # when it took effect
     assert link.endswith(f"/n/{typhoon_night['day_off']}?lang=en")
+
+
+def test_live_notices_called_directly(engine, session_factory, typhoon_night):
+    glossary = engine.glossary
+    sanmin = Subscriber(channel="line", platform_user_id=USER, whole_city=False,
+                        districts=district_bit(glossary, "sanmin"))
+    qishan = Subscriber(channel="line", platform_user_id=USER, whole_city=False,
+                        districts=district_bit(glossary, "qishan"))
+    now = datetime.now(UTC)
+    with session_factory() as session:
+        assert [n.id for n in live_notices(session, now, resident=sanmin, topic="day_off", glossary=glossary)] \
+            == [typhoon_night["day_off"]]
+        assert live_notices(session, now, resident=qishan, topic="day_off", glossary=glossary) == []
+        assert [n.id for n in live_notices(session, now, resident=qishan, topic="transport", glossary=glossary)] \
+            == [typhoon_night["mrt"]]  # the MRT runs through the whole city
+        assert live_notices(session, now, resident=sanmin, topic="water", glossary=glossary) == []
 
 
 def test_a_day_off_is_ahead_until_its_day_is_over(composer):

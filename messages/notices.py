@@ -19,18 +19,19 @@ from messages.models import MsgType, Notice, NoticeStatus, NoticeTranslation, Tr
 ON_AIR = (NoticeStatus.SENDING, NoticeStatus.SENT)
 
 
-def _active_filter(now: datetime):  # type: ignore[no-untyped-def]
+def _active_filter(now: datetime, *, training: bool = False):  # type: ignore[no-untyped-def]
     return (
         Notice.status.in_([s.value for s in ON_AIR]),
-        Notice.training.is_(False),
+        Notice.training.is_(training),
         Notice.msg_type != MsgType.CANCEL.value,
         or_(Notice.expires.is_(None), Notice.expires > now),
     )
 
 
-def active_notices(session: Session, now: datetime) -> list[Notice]:
-    """Live notices being sent or sent, not expired, cancelled, superseded or training."""
-    return list(session.scalars(select(Notice).where(*_active_filter(now)).order_by(Notice.id)))
+def active_notices(session: Session, now: datetime, *, training: bool = False) -> list[Notice]:
+    """Live notices being sent or sent, not expired, cancelled, superseded or training; with ``training=True``,
+    the training notices on air under the same conditions instead (a drill, for its test recipients)."""
+    return list(session.scalars(select(Notice).where(*_active_filter(now, training=training)).order_by(Notice.id)))
 
 
 def on_air_fingerprint(session: Session, now: datetime) -> tuple[str, datetime | None]:

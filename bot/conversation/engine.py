@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
+from bot.conversation.live import covers, live_text, live_topic
 from bot.conversation.models import Conversation
 from bot.conversation.petitions import CaseChange, anonymise_cases, cases_of, record_satisfaction
 from bot.conversation.replies import Choice, EventKind, Incoming, Reply
@@ -31,7 +32,6 @@ from scheduler.audience import (
     Subscriber,
     SubscriberStatus,
     catalog_language,
-    district_bit,
     find_subscriber,
 )
 
@@ -254,7 +254,7 @@ class ConversationEngine:
         language = turn.language
         match = self.faq.nearest(question, language)
         if match is not None and match.score >= self.faq.threshold:
-            return [self.faq_answer(language, match.answer)]
+            return [*self.live_answer(turn, match.key), self.faq_answer(language, match.answer)]
         # Not sure enough to answer: say so honestly, and offer the nearest question if there is one.
         text = self.texts(language, "faq_unknown")
         choices = [Choice.of(self.texts(language, "label.petition"), "petition"),
@@ -268,9 +268,20 @@ class ConversationEngine:
         return Reply(answer, (Choice.of(self.texts(language, "label.ask"), "ask"),
                               Choice.of(self.texts(language, "label.menu"), "menu")))
 
+    def live_answer(self, turn: Turn, faq_key: str) -> list[Reply]:
+        """For a question about now ("is tomorrow a day off?"), what is in effect for the resident, before
+        the FAQ's general text; nothing for a question about how things work."""
+        topic = live_topic(faq_key)
+        if topic is None or turn.resident is None:
+            return []
+        return [Reply(live_text(turn.session, turn.now, resident=turn.resident, topic=topic, language=turn.language,
+                                glossary=self.glossary, composer=self.composer, text=self.texts))]
+
     def suggested_answer(self, turn: Turn, key: str) -> list[Reply]:
         match = self.faq.entry(key, turn.language)
-        return [self.faq_answer(turn.language, match.answer)] if match else [self.not_understood(turn)]
+        if match is None:
+            return [self.not_understood(turn)]
+        return [*self.live_answer(turn, key), self.faq_answer(turn.language, match.answer)]
 
     def latest(self, turn: Turn) -> list[Reply]:
         resident = turn.resident
@@ -279,9 +290,7 @@ class ConversationEngine:
         for notice in active_notices(turn.session, turn.now):
             if not resident.topics & TOPIC_BITS.get(notice.topic, 0):  # type: ignore[call-overload]
                 continue
-            districts = notice.districts or [WHOLE_CITY]
-            if not resident.whole_city and WHOLE_CITY not in districts and not any(
-                    resident.districts & district_bit(self.glossary, d) for d in districts):
+            if not covers(notice, resident, self.glossary):
                 continue
             localised = self.composer.compose(notice, turn.language, free_text_versions(turn.session, notice)
                                               .get(turn.language))

@@ -113,7 +113,8 @@ def test_an_indonesian_resident_asks_about_dengue_spraying(engine):
     ("en", "can I put the city logo on my shop's flyer", "city_photos_and_logo"),
 ])
 def test_questions_in_several_languages_get_their_answer(engine, language, question, key):
-    assert ask(engine, language, question)[0].text == entries_in(language)[key]["answer"]
+    # The general answer is the last reply: a question about now (a day off) first hears what is in effect.
+    assert ask(engine, language, question)[-1].text == entries_in(language)[key]["answer"]
 
 
 @pytest.mark.parametrize(("language", "question"), [

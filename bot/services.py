@@ -107,7 +107,7 @@ class Services:
 
         cfg = self.settings.channels
         return CHANNEL_TYPES["line"](access_token=cfg.line.channel_access_token, api_base_url=cfg.line_api_base_url,
-                                     timeout_s=cfg.line.timeout_s)
+                                     timeout_s=cfg.line.timeout_s, quota_cache_s=cfg.line.quota_cache_s)
 
     @cached_property
     def facebook(self) -> FacebookChannel:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -245,7 +246,8 @@ class LineChannel:
                            requests_per_second=200, audience=Audience.RESIDENTS)
 
     def __init__(self, *, access_token: str, api_base_url: str = LIVE_API, data_base_url: str | None = None,
-                 timeout_s: float = 10.0, connect_timeout_s: float = 3.0, pool_size: int = 16) -> None:
+                 timeout_s: float = 10.0, connect_timeout_s: float = 3.0, pool_size: int = 16,
+                 quota_cache_s: float = 30.0) -> None:
         configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
         configuration.retries = False  # the outbox retries, with the same retry key, on its own schedule
         configuration.connection_pool_maxsize = pool_size
@@ -257,6 +259,16 @@ class LineChannel:
         self._blob_client = ApiClient(blob_configuration)
         self._blob = MessagingApiBlob(self._blob_client)
         self._timeout = (connect_timeout_s, timeout_s)
+        # The preview grid asks for the quota on every view of a notice: LINE is asked at most once per
+        # ``quota_cache_s`` (and again after this channel sent something, which changed the answer).
+        self._quota_cache_s = quota_cache_s
+        self._quota_cached: tuple[float, Quota] | None = None
+        self._quota_lock = threading.Lock()
+        self._sends = 0  # a quota asked for while a send went out may be older than the send: not kept
+
+    def _spent(self) -> None:
+        self._sends += 1
+        self._quota_cached = None
 
     def close(self) -> None:
         self._client.close()
@@ -288,7 +300,10 @@ class LineChannel:
     def send(self, batch: Batch) -> SendResult:
         """Multicast one language's notice to at most 500 residents, idempotently."""
         body = PlainJson(to=list(batch.recipients), messages=list(self.check(batch)))
-        response = self._call(self._multicast, body, batch.delivery_id)
+        try:
+            response = self._call(self._multicast, body, batch.delivery_id)
+        finally:
+            self._spent()
         return self._result(response)
 
     def _multicast(self, body: PlainJson, retry_key: str, *, _request_timeout: Any) -> Any:
@@ -306,7 +321,10 @@ class LineChannel:
         """Messages (LINE JSON objects) to one resident."""
         check_messages(messages)
         request = PushMessageRequest(to=user_id, messages=[Message.from_dict(m) for m in messages])
-        return self._result(self._call(self._api.push_message_with_http_info, request, x_line_retry_key=retry_key))
+        try:
+            return self._result(self._call(self._api.push_message_with_http_info, request, x_line_retry_key=retry_key))
+        finally:
+            self._spent()
 
     def push_notice(self, user_id: str, notice: LocalisedNotice, *, retry_key: str) -> SendResult:
         return self.push(user_id, render_messages(notice), retry_key=retry_key)
@@ -342,9 +360,27 @@ class LineChannel:
 
     # ------------------------------------------------------------------ the monthly quota
 
-    def quota(self) -> Quota:
+    def quota(self, *, max_age_s: float | None = None) -> Quota:
         """This month's allowance and use, as LINE reports them (``GET /v2/bot/message/quota`` and
-        ``/quota/consumption``); LINE's failures arrive as civicast's errors."""
+        ``/quota/consumption``); LINE's failures arrive as civicast's errors (and are not kept).
+
+        An answer at most ``max_age_s`` old (the channel's ``quota_cache_s`` by default) is given again without
+        asking LINE; ``max_age_s=0`` always asks, as a decision that must see the current figure does."""
+        max_age = self._quota_cache_s if max_age_s is None else max_age_s
+        cached = self._quota_cached
+        if cached is not None and time.monotonic() - cached[0] < max_age:
+            return cached[1]
+        with self._quota_lock:  # one question to LINE at a time; a caller that waited takes its answer
+            cached = self._quota_cached
+            if cached is not None and time.monotonic() - cached[0] < max_age:
+                return cached[1]
+            asked_at, sends = time.monotonic(), self._sends
+            quota = self._ask_quota()
+            if sends == self._sends:
+                self._quota_cached = (asked_at, quota)
+            return quota
+
+    def _ask_quota(self) -> Quota:
         try:  # the SDK's models refuse an answer that is not LINE's shape with a ValueError of their own
             allowance = self._call(self._api.get_message_quota)
             consumption = self._call(self._api.get_message_quota_consumption)

@@ -167,6 +167,9 @@ class LineSandbox:
                 state.retry_keys[retry_key] = (request_id, now, len(recipients))
             state.deliveries.append((request_id, via, now, messages, recipients))
             state.stats[f"{via}_requests"] += 1
+            # Per kind of send, how many recipients it reached: multicast and push are what the quota counts,
+            # replies are free; the summary shows them apart.
+            state.stats[f"{via}_recipients"] += len(recipients)
             state.stats["messages_delivered"] += len(recipients) * len(messages)
         if request.environ.get(FAULT_ENVIRON_KEY) is Fault.DROP:
             with state.lock:

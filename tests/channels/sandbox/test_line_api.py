@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -96,6 +97,24 @@ def test_the_quota_endpoints_answer_as_line_documents_them(sandbox):
     too_many = post(sandbox, "/v2/bot/message/multicast", {"to": list(users(7)), "messages": [TEXT]})
     assert too_many.status_code == 429  # the whole send is refused when it does not fit
     assert quota_answers(sandbox)[1].json() == {"totalUsage": 4}
+
+
+def test_replies_are_free_and_the_summary_counts_each_kind_of_send_apart(sandbox):
+    set_faults(sandbox, "line", monthly_quota=5)
+    resident = users(1)[0]
+    for token in ("reply-token-1", "reply-token-2"):
+        sandbox.line.state.reply_tokens[token] = (resident, time.time())  # as a webhook event would issue it
+        assert post(sandbox, "/v2/bot/message/reply", {"replyToken": token, "messages": [TEXT]}).status_code == 200
+    assert post(sandbox, "/v2/bot/message/multicast", {"to": list(users(4)), "messages": [TEXT]}).status_code == 200
+    assert post(sandbox, "/v2/bot/message/push", {"to": resident, "messages": [TEXT]}).status_code == 200
+    assert quota_answers(sandbox)[1].json() == {"totalUsage": 5}  # 4 + 1; the two replies cost nothing
+    stats = requests.get(f"{sandbox.url}/sandbox/line/summary", timeout=5).json()["stats"]
+    assert (stats["multicast_recipients"], stats["push_recipients"], stats["reply_recipients"]) == (4, 1, 2)
+    # The quota used up, a reply still goes: LINE does not count replies against it.
+    sandbox.line.state.reply_tokens["reply-token-3"] = (resident, time.time())
+    reply = post(sandbox, "/v2/bot/message/reply", {"replyToken": "reply-token-3", "messages": [TEXT]})
+    assert reply.status_code == 200
+    assert post(sandbox, "/v2/bot/message/push", {"to": resident, "messages": [TEXT]}).status_code == 429
 
 
 def test_the_quota_endpoints_check_the_token_and_meet_the_faults(sandbox):

@@ -162,13 +162,17 @@ def notice_list(app: AppContext, status: str | None) -> None:
 
 @click.command("send")
 @click.argument("notice_id", type=NOTICE_ID)
+@click.option("--exceed-quota", is_flag=True,
+              help="Send even if the notice needs more LINE messages than this month's quota has left.")
 @officer_options
 @click.pass_obj
 @command_errors
-def send_command(app: AppContext, notice_id: int, actor: Actor) -> None:
-    """Send an approved notice now (workers deliver it)."""
+def send_command(app: AppContext, notice_id: int, exceed_quota: bool, actor: Actor) -> None:
+    """Send an approved notice now (workers deliver it). LINE's monthly quota is asked first: a notice needing more
+    messages (one per LINE resident) than are left is refused unless --exceed-quota."""
     svc = app.services
-    result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=svc.channel_limits)
+    result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=svc.channel_limits, quotas=svc.channels,
+                                  exceed_quota=exceed_quota)
     counts = ", ".join(f"{channel}: {sum(langs.values())}" for channel, langs in result.recipients.items())
     click.echo(f"notice {notice_id}: {result.deliveries} deliveries queued ({counts})")
 

@@ -104,6 +104,7 @@ def preview_json(preview: NoticePreview) -> dict[str, Any]:
         "districts": dict(preview.districts),
         "district_names": dict(preview.district_names),
         "untranslated": list(preview.untranslated),
+        "line_quota": preview.line_quota.as_dict() if preview.line_quota else None,
         "facebook_post": preview.facebook_post,
         "cap_xml": preview.cap_xml,
         "languages": [_language_json(p) for p in preview.languages],

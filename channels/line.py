@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -247,7 +247,7 @@ class LineChannel:
 
     def __init__(self, *, access_token: str, api_base_url: str = LIVE_API, data_base_url: str | None = None,
                  timeout_s: float = 10.0, connect_timeout_s: float = 3.0, pool_size: int = 16,
-                 quota_cache_s: float = 30.0) -> None:
+                 quota_cache_s: float = 30.0, on_sent: Callable[[str, int], None] | None = None) -> None:
         configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
         configuration.retries = False  # the outbox retries, with the same retry key, on its own schedule
         configuration.connection_pool_maxsize = pool_size
@@ -265,6 +265,9 @@ class LineChannel:
         self._quota_cached: tuple[float, Quota] | None = None
         self._quota_lock = threading.Lock()
         self._sends = 0  # a quota asked for while a send went out may be older than the send: not kept
+        # Told ("push" or "reply", recipients) after each push and reply LINE accepted: LINE counts a push against
+        # the monthly quota and a reply not at all, and nothing else sees them (the outbox records multicasts).
+        self._on_sent = on_sent
 
     def _spent(self) -> None:
         self._sends += 1
@@ -322,9 +325,13 @@ class LineChannel:
         check_messages(messages)
         request = PushMessageRequest(to=user_id, messages=[Message.from_dict(m) for m in messages])
         try:
-            return self._result(self._call(self._api.push_message_with_http_info, request, x_line_retry_key=retry_key))
+            result = self._result(self._call(self._api.push_message_with_http_info, request,
+                                             x_line_retry_key=retry_key))
         finally:
             self._spent()
+        if self._on_sent is not None and not result.duplicate:  # a repeat LINE had accepted before costs nothing
+            self._on_sent("push", 1)
+        return result
 
     def push_notice(self, user_id: str, notice: LocalisedNotice, *, retry_key: str) -> SendResult:
         return self.push(user_id, render_messages(notice), retry_key=retry_key)
@@ -334,11 +341,14 @@ class LineChannel:
         check_messages(messages)
         request = ReplyMessageRequest(reply_token=reply_token, messages=[Message.from_dict(m) for m in messages])
         try:
-            return self._result(self._call(self._api.reply_message_with_http_info, request))
+            result = self._result(self._call(self._api.reply_message_with_http_info, request))
         except PermanentError as exc:
             if INVALID_REPLY_TOKEN.lower() in str(exc).lower():
                 raise InvalidReplyToken(str(exc), status=exc.status) from exc
             raise
+        if self._on_sent is not None:
+            self._on_sent("reply", 1)
+        return result
 
     # ------------------------------------------------------------------ rich menus
 

@@ -264,7 +264,20 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                                                    description="languages in which the free text went out "
                                                                "untranslated, and the residents targeted in them"),
                            "paused_channels": {"type": "array", "items": _ref("PausedChannel"),
-                                               "description": "channels paused now; their deliveries wait"}}),
+                                               "description": "channels paused now; their deliveries wait"},
+                           "line_messages": _ref("LineMessages")}),
+        "LineMessages": _object({
+            "notice": _object({"paid": {**COUNT, "description": "LINE residents this notice reached"}}),
+            "channel": STRING,
+            "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$",
+                      "description": "the month (Asia/Taipei) the notice went out in, or this month before it did"},
+            "paid": _object({"multicast": {**COUNT, "description": "notices' messages, one per resident"},
+                             "push": {**COUNT, "description": "the bot's answers sent without a reply token"},
+                             "total": COUNT}),
+            "free": _object({"reply": {**COUNT, "description": "the bot's replies to residents' messages"},
+                             "total": COUNT}),
+        }, description="LINE messages, counted as LINE counts them: one per recipient; multicasts and pushes "
+                       "against the monthly quota (paid), replies free."),
         "Pending": _object({"deliveries": COUNT, "residents": {**COUNT, "description": "0 for a public channel"}},
                            description="Deliveries not yet sent (waiting, or failed and to be retried)."),
         "PausedChannel": _object({

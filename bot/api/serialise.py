@@ -157,7 +157,8 @@ def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
             "occurrence_at": iso(notice.occurrence_at), "occurrences": occurrences,
             "untranslated": {"languages": list(untranslated.get("languages", [])),
                              "residents": int(untranslated.get("residents", 0))},
-            "paused_channels": [paused_channel_json(paused) for paused in report.get("paused_channels", [])]}
+            "paused_channels": [paused_channel_json(paused) for paused in report.get("paused_channels", [])],
+            "line_messages": report["line_messages"]}
 
 
 def _district_name(glossary: Glossary, key: str, language: str) -> str | None:

@@ -229,6 +229,7 @@ def cancel_command(app: AppContext, notice_id: int, actor: Actor) -> None:
 @command_errors
 def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
     """Delivery per channel × language: targeted, sent, failed, dead, pending, first and last send."""
+    app.services.flush_message_counts()
     with app.services.session_factory() as session:
         notice = session.get(Notice, notice_id)
         if notice is None:
@@ -256,5 +257,11 @@ def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
         click.echo(f"occurrences: {occurrences['total']}, missed: {occurrences['missed']}")
         for item in occurrences["items"]:
             click.echo(f"  {item['occurrence_at'] or '-'}  notice {item['notice_id']}  {item['status']}")
+    messages = report["line_messages"]
+    if "line" in report["channels"]:
+        paid, free = messages["paid"], messages["free"]
+        click.echo(f"LINE messages: this notice {messages['notice']['paid']:,} paid; in {messages['month']} "
+                   f"{paid['total']:,} paid (notices {paid['multicast']:,}, bot pushes {paid['push']:,}), "
+                   f"{free['total']:,} free (bot replies)")
     echo_paused_channels(report)
 

@@ -118,6 +118,11 @@ class Services:
 
         return MessageTally(self.session_factory, "line")
 
+    def flush_message_counts(self) -> None:
+        """Write the bot's counted messages now (if this process counted any)."""
+        if "line_messages" in self.__dict__:
+            self.line_messages.flush()
+
     def _count_line_message(self, kind: str, recipients: int) -> None:
         from scheduler.usage import SendKind
 
@@ -329,8 +334,7 @@ class Services:
         )
 
     def close(self) -> None:
-        if "line_messages" in self.__dict__:
-            self.line_messages.flush()  # the counts of the last seconds, before the database goes
+        self.flush_message_counts()  # the counts of the last seconds, before the database goes
         if "_database" in self.__dict__:
             self.engine.dispose()
         if "alert_intake" in self.__dict__:

@@ -275,6 +275,7 @@ def update_notice(notice_id: int) -> Response:
 @blueprint.get("/notices/<int:notice_id>/report")
 def notice_report(notice_id: int) -> Response:
     current_actor().require(Permission.VIEW)
+    services().flush_message_counts()  # the bot's replies and pushes of the last seconds count too
     with services().session_factory() as session:
         notice = _notice(session, notice_id)
         return _json(report_json(delivery_report(session, notice_id), notice))

@@ -9,11 +9,14 @@ import json
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from werkzeug.test import Client
 
+from channels.sandbox.line_api import LineSandbox, LineSandboxState
 from tests.support.sandbox import LINE_SECRET, LINE_TOKEN, set_faults, users
 
 AUTH = {"Authorization": f"Bearer {LINE_TOKEN}"}
@@ -202,3 +205,21 @@ def test_profile_of_a_simulated_resident(sandbox):
     profile = requests.get(f"{sandbox.url}/v2/bot/profile/{user}", headers=AUTH, timeout=5).json()
     assert profile == {"userId": user, "displayName": "Linh", "language": "vi"}
     assert requests.get(f"{sandbox.url}/v2/bot/profile/{users(1)[0]}", headers=AUTH, timeout=5).status_code == 404
+
+
+def test_a_new_month_starts_the_quota_again_as_lines_does():
+    now = [datetime(2026, 11, 30, 15, 59, tzinfo=UTC).timestamp()]  # 23:59 on 30 November in Taipei
+    app = LineSandbox(LineSandboxState(access_tokens={LINE_TOKEN}, channel_secret=LINE_SECRET, clock=lambda: now[0]))
+    app.faults.update({"monthly_quota": 5})
+    client = Client(app)
+
+    def multicast(n):
+        return client.post("/v2/bot/message/multicast", json={"to": list(users(n)), "messages": [TEXT]},
+                           headers=AUTH).status_code
+
+    def used():
+        return client.get("/v2/bot/message/quota/consumption", headers=AUTH).get_json()["totalUsage"]
+
+    assert multicast(4) == 200 and used() == 4 and multicast(2) == 429
+    now[0] += 120  # 00:01 on 1 December in Taipei
+    assert used() == 0 and multicast(5) == 200 and used() == 5

@@ -82,9 +82,9 @@ class QuotaWouldBeExceeded(NoticeActionError):
         limit = forecast.quota.limit if forecast.quota else None
         super().__init__(
             f"notice {notice_id} needs {counted(forecast.needed, 'LINE message', 'LINE messages')} but only "
-            f"{forecast.remaining or 0:,} of this month's {limit or 0:,} are left: LINE would refuse the other "
-            f"{forecast.short_by:,} and the channel would pause until the limit is raised; send it with "
-            "exceed_quota to go anyway")
+            f"{forecast.remaining or 0:,} of this month's {limit or 0:,} are left: LINE would refuse at least "
+            f"{forecast.short_by:,} of them (a multicast that does not fit is refused whole) and the channel would "
+            "pause until the limit is raised; send it with exceed_quota to go anyway")
         self.forecast = forecast
 
 

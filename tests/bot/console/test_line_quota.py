@@ -81,7 +81,8 @@ def test_a_notice_past_the_quota_is_refused_until_the_officer_confirms(app, line
     page = html(officer.get(f"/console/notices/{notice_id}"))
     assert quota_line(page) == "750 messages, 600 left this month"
     warning = text(page, "//div[@id='quota-warning']")
-    assert "needs 750 LINE messages but only 600 are left this month" in warning and "other 150" in warning
+    assert "needs 750 LINE messages but only 600 are left this month" in warning
+    assert "LINE would refuse at least 150 of them" in warning
     confirm = page.xpath("//form[contains(@action, '/send')]//input[@name='exceed_quota']")
     assert confirm and confirm[0].get("required") is not None
     label = text(page, "//label[@for='exceed-quota']")

@@ -103,6 +103,7 @@ def test_a_notice_past_the_quota_is_refused_until_the_officer_confirms(app, line
     row = send_rows(line, notice_id)[0]
     assert row.actor == "ap-chen" and "sent past the quota as the officer insisted" in row.summary
     assert row.detail["exceed_quota"] is True
+    assert not html(officer.get(f"/console/notices/{notice_id}")).xpath("//div[@id='quota-warning']")  # gone out
     assert row.detail["quota"] == {"channel": "line", "needed": 750, "used": 400, "limit": 1000, "remaining": 600,
                                    "exceeds": True, "error": None}
 

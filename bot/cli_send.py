@@ -162,13 +162,17 @@ def notice_list(app: AppContext, status: str | None) -> None:
 
 @click.command("send")
 @click.argument("notice_id", type=NOTICE_ID)
+@click.option("--exceed-quota", is_flag=True,
+              help="Send even if the notice needs more LINE messages than this month's quota has left.")
 @officer_options
 @click.pass_obj
 @command_errors
-def send_command(app: AppContext, notice_id: int, actor: Actor) -> None:
-    """Send an approved notice now (workers deliver it)."""
+def send_command(app: AppContext, notice_id: int, exceed_quota: bool, actor: Actor) -> None:
+    """Send an approved notice now (workers deliver it). LINE's monthly quota is asked first: a notice needing more
+    messages (one per LINE resident) than are left is refused unless --exceed-quota."""
     svc = app.services
-    result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=svc.channel_limits)
+    result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=svc.channel_limits, quotas=svc.channels,
+                                  exceed_quota=exceed_quota)
     counts = ", ".join(f"{channel}: {sum(langs.values())}" for channel, langs in result.recipients.items())
     click.echo(f"notice {notice_id}: {result.deliveries} deliveries queued ({counts})")
 
@@ -225,6 +229,7 @@ def cancel_command(app: AppContext, notice_id: int, actor: Actor) -> None:
 @command_errors
 def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
     """Delivery per channel × language: targeted, sent, failed, dead, pending, first and last send."""
+    app.services.flush_message_counts()
     with app.services.session_factory() as session:
         notice = session.get(Notice, notice_id)
         if notice is None:
@@ -252,5 +257,11 @@ def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
         click.echo(f"occurrences: {occurrences['total']}, missed: {occurrences['missed']}")
         for item in occurrences["items"]:
             click.echo(f"  {item['occurrence_at'] or '-'}  notice {item['notice_id']}  {item['status']}")
+    messages = report["line_messages"]
+    if "line" in report["channels"]:
+        paid, free = messages["paid"], messages["free"]
+        click.echo(f"LINE messages: this notice {messages['notice']['paid']:,} paid; in {messages['month']} "
+                   f"{paid['total']:,} paid (notices {paid['multicast']:,}, bot pushes {paid['push']:,}), "
+                   f"{free['total']:,} free (bot replies)")
     echo_paused_channels(report)
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from channels.sandbox import Sandbox
     from scheduler.jobs import SchedulerService
     from scheduler.sending import Dispatch
+    from scheduler.usage import MessageTally
     from scheduler.worker import Worker
 
 SCHEDULER_ACTOR = "scheduler"
@@ -107,7 +108,25 @@ class Services:
 
         cfg = self.settings.channels
         return CHANNEL_TYPES["line"](access_token=cfg.line.channel_access_token, api_base_url=cfg.line_api_base_url,
-                                     timeout_s=cfg.line.timeout_s)
+                                     timeout_s=cfg.line.timeout_s, quota_cache_s=cfg.line.quota_cache_s,
+                                     on_sent=self._count_line_message)
+
+    @cached_property
+    def line_messages(self) -> MessageTally:
+        """The bot's LINE replies (free) and pushes (paid) this month, for the delivery report."""
+        from scheduler.usage import MessageTally
+
+        return MessageTally(self.session_factory, "line")
+
+    def flush_message_counts(self) -> None:
+        """Write the bot's counted messages now (if this process counted any)."""
+        if "line_messages" in self.__dict__:
+            self.line_messages.flush()
+
+    def _count_line_message(self, kind: str, recipients: int) -> None:
+        from scheduler.usage import SendKind
+
+        self.line_messages.count(SendKind(kind), recipients)
 
     @cached_property
     def facebook(self) -> FacebookChannel:
@@ -315,6 +334,7 @@ class Services:
         )
 
     def close(self) -> None:
+        self.flush_message_counts()  # the counts of the last seconds, before the database goes
         if "_database" in self.__dict__:
             self.engine.dispose()
         if "alert_intake" in self.__dict__:

@@ -103,6 +103,7 @@ class LineSettings(_Section):
     api_base_url: str = "https://api.line.me"
     timeout_s: float = Field(default=10.0, gt=0, le=120)
     requests_per_second: float = Field(default=200.0, gt=0)
+    quota_cache_s: float = Field(default=30.0, ge=0, le=3600)
 
 
 class FacebookSettings(_Section):

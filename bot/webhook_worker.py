@@ -42,6 +42,7 @@ class WebhookWorker:
         self.poll_s = settings.poll_s
         self.executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="webhook-worker")
         self.bots = build_bots(services, self.executor, handle_here=True)
+        self.services = services
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -67,3 +68,4 @@ class WebhookWorker:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.executor.shutdown(wait=True)
+        self.services.flush_message_counts()  # the replies and pushes of its last seconds

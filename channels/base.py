@@ -108,9 +108,10 @@ class Channel(Protocol):
 
 @runtime_checkable
 class QuotaReporting(Protocol):
-    """A channel that can say how much of its monthly allowance is left (raises a ChannelError if it cannot)."""
+    """A channel that can say how much of its monthly allowance is left (raises a ChannelError if it cannot).
+    It may give an answer up to ``max_age_s`` seconds old (its own default when None); 0 asks the platform now."""
 
-    def quota(self) -> Quota: ...
+    def quota(self, *, max_age_s: float | None = None) -> Quota: ...
 
 
 def utf16_length(text: str) -> int:

@@ -1,4 +1,5 @@
-"""LINE: a notice as a Flex bubble (with its text fallback), sent by multicast through line-bot-sdk v3.
+"""LINE: a notice as a Flex bubble (with its text fallback, ``channels.line_render``), sent by multicast through
+line-bot-sdk v3; push, reply, profiles, rich menus and the monthly quota for the bot and the office.
 
 Every send carries the delivery id as ``X-Line-Retry-Key``, so a retry after a
 timeout or a crash can never deliver twice: LINE (and the sandbox) answer 409
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -39,115 +41,24 @@ from channels.base import (
     QuotaExhausted,
     RetryableError,
     SendResult,
-    truncate_utf16,
-    utf16_length,
+)
+from channels.line_render import (  # noqa: F401 - the rendering, re-exported as part of the LINE channel
+    MAX_ALT_TEXT,
+    MAX_BUBBLE_BYTES,
+    MAX_TEXT,
+    SEVERITY_COLOURS,
+    TRAINING_COLOUR,
+    alt_text,
+    check_messages,
+    flex_bubble,
+    render_messages,
 )
 from messages.compose import LocalisedNotice
-from messages.kinds import Severity
 
 LIVE_API = "https://api.line.me"
 LIVE_DATA_API = "https://api-data.line.me"  # images and other content
-MAX_ALT_TEXT = 1500
-MAX_BUBBLE_BYTES = 30 * 1024
-MAX_TEXT = 5000
 MONTHLY_LIMIT = "monthly limit"  # in LINE's 429 body: "You have reached your monthly limit."
 INVALID_REPLY_TOKEN = "Invalid reply token"
-
-SEVERITY_COLOURS = {
-    Severity.EXTREME: "#B3261E",
-    Severity.SEVERE: "#C2410C",
-    Severity.MODERATE: "#8A5300",
-    Severity.MINOR: "#1D4ED8",
-    Severity.UNKNOWN: "#4B5563",
-}
-TRAINING_COLOUR = "#5B21B6"
-
-
-# ----------------------------------------------------------------------------- rendering
-
-
-def _text(text: str, **style: Any) -> dict[str, Any]:
-    return {"type": "text", "text": truncate_utf16(text, MAX_TEXT), "wrap": True, **style}
-
-
-def _band_headline(notice: LocalisedNotice) -> str:
-    if notice.test_mark and notice.headline.startswith(notice.test_mark):
-        return notice.headline[len(notice.test_mark):].lstrip()
-    return notice.headline
-
-
-def flex_bubble(notice: LocalisedNotice) -> dict[str, Any]:
-    """The notice as a LINE Flex bubble: a coloured band with the severity, then the text."""
-    colour = TRAINING_COLOUR if notice.training else SEVERITY_COLOURS[notice.severity]
-    body: list[dict[str, Any]] = []
-    if notice.body:
-        body.append(_text(notice.body, size="sm"))
-    if notice.instruction:
-        body.append({"type": "separator", "margin": "md"})
-        body.append(_text(notice.instruction, size="sm", weight="bold", margin="md"))
-    footer_lines = [line for line in (notice.times_text, notice.source_text) if line]
-    body += [_text(line, size="xxs", color="#555555", margin="md") for line in footer_lines]
-    bubble: dict[str, Any] = {
-        "type": "bubble",
-        "size": "mega",
-        "header": {
-            "type": "box",
-            "layout": "vertical",
-            "backgroundColor": colour,
-            "paddingAll": "md",
-            "contents": [
-                # The band's first line is what a reader sees first: the training mark, then the severity. The
-                # headline under it leaves out the mark the band already shows.
-                _text(notice.band_label or notice.severity_label, size="xs", color="#FFFFFF", weight="bold"),
-                _text(_band_headline(notice), size="md", color="#FFFFFF", weight="bold"),
-            ],
-        },
-        "body": {"type": "box", "layout": "vertical", "contents": body or [_text(notice.headline, size="sm")]},
-    }
-    if notice.link:
-        bubble["footer"] = {
-            "type": "box",
-            "layout": "vertical",
-            "contents": [
-                {
-                    "type": "button",
-                    "style": "primary",
-                    "color": colour,
-                    "height": "sm",
-                    "action": {"type": "uri", "label": notice.link_label[:40], "uri": notice.link},
-                }
-            ],
-        }
-    return bubble
-
-
-def alt_text(notice: LocalisedNotice) -> str:
-    """What a phone shows in its notification and where Flex cannot be shown (≤ 1,500 characters)."""
-    text = f"{notice.title_line}\n{notice.body}".strip()
-    return text if len(text) <= MAX_ALT_TEXT else text[: MAX_ALT_TEXT - 1].rstrip() + "…"
-
-
-def render_messages(notice: LocalisedNotice) -> list[dict[str, Any]]:
-    """LINE message objects for a notice: a Flex bubble, or plain text if the bubble would be too big."""
-    bubble = flex_bubble(notice)
-    if len(json.dumps(bubble, ensure_ascii=False).encode("utf-8")) <= MAX_BUBBLE_BYTES:
-        return [{"type": "flex", "altText": alt_text(notice), "contents": bubble}]
-    return [{"type": "text", "text": truncate_utf16(notice.plain_text, MAX_TEXT)}]
-
-
-def check_messages(messages: Sequence[dict[str, Any]]) -> None:
-    """Refuse what LINE would refuse, before spending a request on it."""
-    if not 1 <= len(messages) <= 5:
-        raise LimitExceeded(f"LINE takes 1 to 5 messages per request, not {len(messages)}")
-    for message in messages:
-        if message["type"] == "text" and utf16_length(message["text"]) > MAX_TEXT:
-            raise LimitExceeded(f"a LINE text message holds at most {MAX_TEXT} UTF-16 code units")
-        if message["type"] == "flex":
-            if len(message["altText"]) > MAX_ALT_TEXT:
-                raise LimitExceeded(f"LINE altText holds at most {MAX_ALT_TEXT} characters")
-            if len(json.dumps(message["contents"], ensure_ascii=False).encode("utf-8")) > MAX_BUBBLE_BYTES:
-                raise LimitExceeded("a LINE Flex bubble is at most 30 KB")
-
 
 _RENDER_LOCK = threading.Lock()
 
@@ -245,7 +156,8 @@ class LineChannel:
                            requests_per_second=200, audience=Audience.RESIDENTS)
 
     def __init__(self, *, access_token: str, api_base_url: str = LIVE_API, data_base_url: str | None = None,
-                 timeout_s: float = 10.0, connect_timeout_s: float = 3.0, pool_size: int = 16) -> None:
+                 timeout_s: float = 10.0, connect_timeout_s: float = 3.0, pool_size: int = 16,
+                 quota_cache_s: float = 30.0, on_sent: Callable[[str, int], None] | None = None) -> None:
         configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
         configuration.retries = False  # the outbox retries, with the same retry key, on its own schedule
         configuration.connection_pool_maxsize = pool_size
@@ -257,6 +169,19 @@ class LineChannel:
         self._blob_client = ApiClient(blob_configuration)
         self._blob = MessagingApiBlob(self._blob_client)
         self._timeout = (connect_timeout_s, timeout_s)
+        # The preview grid asks for the quota on every view of a notice: LINE is asked at most once per
+        # ``quota_cache_s`` (and again after this channel sent something, which changed the answer).
+        self._quota_cache_s = quota_cache_s
+        self._quota_cached: tuple[float, Quota] | None = None
+        self._quota_lock = threading.Lock()
+        self._sends = 0  # a quota asked for while a send went out may be older than the send: not kept
+        # Told ("push" or "reply", recipients) after each push and reply LINE accepted: LINE counts a push against
+        # the monthly quota and a reply not at all, and nothing else sees them (the outbox records multicasts).
+        self._on_sent = on_sent
+
+    def _spent(self) -> None:
+        self._sends += 1
+        self._quota_cached = None
 
     def close(self) -> None:
         self._client.close()
@@ -288,7 +213,10 @@ class LineChannel:
     def send(self, batch: Batch) -> SendResult:
         """Multicast one language's notice to at most 500 residents, idempotently."""
         body = PlainJson(to=list(batch.recipients), messages=list(self.check(batch)))
-        response = self._call(self._multicast, body, batch.delivery_id)
+        try:
+            response = self._call(self._multicast, body, batch.delivery_id)
+        finally:
+            self._spent()
         return self._result(response)
 
     def _multicast(self, body: PlainJson, retry_key: str, *, _request_timeout: Any) -> Any:
@@ -306,7 +234,14 @@ class LineChannel:
         """Messages (LINE JSON objects) to one resident."""
         check_messages(messages)
         request = PushMessageRequest(to=user_id, messages=[Message.from_dict(m) for m in messages])
-        return self._result(self._call(self._api.push_message_with_http_info, request, x_line_retry_key=retry_key))
+        try:
+            result = self._result(self._call(self._api.push_message_with_http_info, request,
+                                             x_line_retry_key=retry_key))
+        finally:
+            self._spent()
+        if self._on_sent is not None and not result.duplicate:  # a repeat LINE had accepted before costs nothing
+            self._on_sent("push", 1)
+        return result
 
     def push_notice(self, user_id: str, notice: LocalisedNotice, *, retry_key: str) -> SendResult:
         return self.push(user_id, render_messages(notice), retry_key=retry_key)
@@ -316,11 +251,14 @@ class LineChannel:
         check_messages(messages)
         request = ReplyMessageRequest(reply_token=reply_token, messages=[Message.from_dict(m) for m in messages])
         try:
-            return self._result(self._call(self._api.reply_message_with_http_info, request))
+            result = self._result(self._call(self._api.reply_message_with_http_info, request))
         except PermanentError as exc:
             if INVALID_REPLY_TOKEN.lower() in str(exc).lower():
                 raise InvalidReplyToken(str(exc), status=exc.status) from exc
             raise
+        if self._on_sent is not None:
+            self._on_sent("reply", 1)
+        return result
 
     # ------------------------------------------------------------------ rich menus
 
@@ -342,9 +280,27 @@ class LineChannel:
 
     # ------------------------------------------------------------------ the monthly quota
 
-    def quota(self) -> Quota:
+    def quota(self, *, max_age_s: float | None = None) -> Quota:
         """This month's allowance and use, as LINE reports them (``GET /v2/bot/message/quota`` and
-        ``/quota/consumption``); LINE's failures arrive as civicast's errors."""
+        ``/quota/consumption``); LINE's failures arrive as civicast's errors (and are not kept).
+
+        An answer at most ``max_age_s`` old (the channel's ``quota_cache_s`` by default) is given again without
+        asking LINE; ``max_age_s=0`` always asks, as a decision that must see the current figure does."""
+        max_age = self._quota_cache_s if max_age_s is None else max_age_s
+        cached = self._quota_cached
+        if cached is not None and time.monotonic() - cached[0] < max_age:
+            return cached[1]
+        with self._quota_lock:  # one question to LINE at a time; a caller that waited takes its answer
+            cached = self._quota_cached
+            if cached is not None and time.monotonic() - cached[0] < max_age:
+                return cached[1]
+            asked_at, sends = time.monotonic(), self._sends
+            quota = self._ask_quota()
+            if sends == self._sends:
+                self._quota_cached = (asked_at, quota)
+            return quota
+
+    def _ask_quota(self) -> Quota:
         try:  # the SDK's models refuse an answer that is not LINE's shape with a ValueError of their own
             allowance = self._call(self._api.get_message_quota)
             consumption = self._call(self._api.get_message_quota_consumption)

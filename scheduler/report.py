@@ -1,10 +1,10 @@
 """Delivery reports: per channel × language, how many residents were targeted, reached, failed, waiting; for a
-recurring notice, its occurrences and which were missed."""
+recurring notice, its occurrences and which were missed; LINE's messages of the month, paid and free."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from messages.models import Notice, NoticeStatus
 from messages.notices import untranslated_languages
 from scheduler.channel_status import Waiting, paused_statuses, waiting_by_channel
 from scheduler.outbox import PUBLIC_LANGUAGE, Delivery, DeliveryStatus
+from scheduler.usage import month_of, monthly_messages
 
 OCCURRENCES_LISTED = 50  # a recurring notice's latest occurrences in a report; the counts cover them all
 
@@ -79,6 +80,7 @@ def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
     report: dict[str, Any] = {"notice_id": notice_id, "channels": channels,
                               "untranslated": _untranslated(session, notice, channels),
                               "paused_channels": paused_channels_report(session, notice_id)}
+    report["line_messages"] = line_messages_report(session, notice, channels)
     report["occurrence_of"] = notice.recurrence_of if notice else None
     report["occurrence_at"] = _iso(notice.occurrence_at) if notice else None
     if notice is not None and notice.recurrence:
@@ -89,6 +91,16 @@ def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
     else:
         report["occurrences"] = None
     return report
+
+
+def line_messages_report(session: Session, notice: Notice | None, channels: dict[str, dict[str, Any]],
+                         *, now: datetime | None = None) -> dict[str, Any]:
+    """What the notice cost in LINE messages (paid: one per resident reached), and the month it went out in
+    (this month before it went out): the paid multicasts and pushes against the quota, the free replies apart."""
+    sent_at = notice.sent_at if notice is not None else None
+    month = month_of(sent_at or now or datetime.now(UTC))
+    return {"notice": {"paid": channels.get("line", {}).get("sent", 0)},
+            **monthly_messages(session, month, "line").as_dict()}
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,17 @@ def acknowledgement_of(body: Mapping[str, Any]) -> bool:
     return bool(value)
 
 
+def exceed_quota_of(body: Mapping[str, Any]) -> bool:
+    """``{"exceed_quota": true}``: send although the notice needs more LINE messages than the month has left."""
+    errors = unknown_fields(body, ("exceed_quota",))
+    value = body.get("exceed_quota", False)
+    if not isinstance(value, bool):
+        errors["exceed_quota"] = "must be true or false"
+    if errors:
+        raise invalid(errors)
+    return bool(value)
+
+
 def schedule_of(body: Mapping[str, Any], *, now: datetime) -> tuple[datetime | None, str | None]:
     """(at, cron) from ``{"at": ISO}`` or ``{"cron": "m h dom mon dow"}``; 422 naming the field otherwise."""
     errors = unknown_fields(body, ("at", "cron"))

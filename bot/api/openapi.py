@@ -166,8 +166,12 @@ def _notice_paths(kinds: list[str]) -> dict[str, Any]:
             "post": _operation("sendNotice", "Send an approved notice now", "notices",
                                {"202": _json_response("Fanned out; the workers deliver it.", "SendResult",
                                                       location="the delivery report's URL")},
-                               (*READ_ERRORS, 404, 409),
-                               description="A test key cannot send a live notice (403)."),
+                               (*READ_ERRORS, 404, 409, *BODY_ERRORS), body="SendRequest", body_required=False,
+                               example={"exceed_quota": False},
+                               description="A test key cannot send a live notice (403). LINE's monthly quota is "
+                                           "asked first: a notice needing more LINE messages (one per resident) "
+                                           "than the month has left is refused (422, errors.exceed_quota) unless "
+                                           "exceed_quota is true; the preview's line_quota shows the figures."),
         },
         f"{item}/schedule": {
             "parameters": [NOTICE_ID],

@@ -196,11 +196,27 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                                             "failed or it is held): approving needs acknowledge_untranslated"},
             "facebook_post": {"type": ["string", "null"]}, "cap_xml": STRING,
             "languages": {"type": "array", "items": _ref("LanguagePreview")},
+            "line_quota": _nullable(_ref("QuotaForecast")),
         }),
+        "QuotaForecast": _object({
+            "channel": STRING,
+            "needed": {**COUNT, "description": "messages the notice consumes: one per resident it goes to"},
+            "used": {"type": ["integer", "null"], "description": "messages used this month, as LINE reports it"},
+            "limit": {"type": ["integer", "null"], "description": "the month's limit; null: none set"},
+            "remaining": {"type": ["integer", "null"], "description": "left this month; null: no limit or unread"},
+            "exceeds": {"type": "boolean", "description": "sending needs exceed_quota"},
+            "error": {"type": ["string", "null"], "description": "why LINE's quota could not be read"},
+        }, description="A notice's cost in LINE messages beside the month's quota (null: LINE not enabled)."),
         "ApproveRequest": _object({"acknowledge_untranslated": {
             "type": "boolean", "default": False,
             "description": "true: approve although some languages would show the free text untranslated (the "
                            "engine failed or the translation is held); without it such an approval is refused (422)"}},
+            required=[]),
+        "SendRequest": _object({"exceed_quota": {
+            "type": "boolean", "default": False,
+            "description": "true: send although the notice needs more LINE messages than this month's quota has "
+                           "left (LINE refuses the rest and the channel pauses until the limit is raised); without "
+                           "it such a send is refused (422)"}},
             required=[]),
         "RejectRequest": _object({"reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON,
                                              "description": "why, so the author can correct it (not blank)"}}),
@@ -248,7 +264,20 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                                                    description="languages in which the free text went out "
                                                                "untranslated, and the residents targeted in them"),
                            "paused_channels": {"type": "array", "items": _ref("PausedChannel"),
-                                               "description": "channels paused now; their deliveries wait"}}),
+                                               "description": "channels paused now; their deliveries wait"},
+                           "line_messages": _ref("LineMessages")}),
+        "LineMessages": _object({
+            "notice": _object({"paid": {**COUNT, "description": "LINE residents this notice reached"}}),
+            "channel": STRING,
+            "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$",
+                      "description": "the month (Asia/Taipei) the notice went out in, or this month before it did"},
+            "paid": _object({"multicast": {**COUNT, "description": "notices' messages, one per resident"},
+                             "push": {**COUNT, "description": "the bot's answers sent without a reply token"},
+                             "total": COUNT}),
+            "free": _object({"reply": {**COUNT, "description": "the bot's replies to residents' messages"},
+                             "total": COUNT}),
+        }, description="LINE messages, counted as LINE counts them: one per recipient; multicasts and pushes "
+                       "against the monthly quota (paid), replies free."),
         "Pending": _object({"deliveries": COUNT, "residents": {**COUNT, "description": "0 for a public channel"}},
                            description="Deliveries not yet sent (waiting, or failed and to be retried)."),
         "PausedChannel": _object({

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.office.accounts import PermissionDenied
 from bot.office.desk import UntranslatedNotAcknowledged
+from bot.office.quota import QuotaWouldBeExceeded
 from messages.i18n import UnknownLanguage
 from messages.kinds import UnknownKind
 from messages.params import InvalidParameters
@@ -125,6 +126,10 @@ def install(blueprint: Blueprint) -> None:
     @blueprint.errorhandler(UntranslatedNotAcknowledged)
     def _untranslated(exc: UntranslatedNotAcknowledged) -> Response:
         return problem_response(invalid({"acknowledge_untranslated": str(exc)}, str(exc)))
+
+    @blueprint.errorhandler(QuotaWouldBeExceeded)
+    def _over_quota(exc: QuotaWouldBeExceeded) -> Response:
+        return problem_response(invalid({"exceed_quota": str(exc)}, str(exc)))
 
     @blueprint.errorhandler(NoticeActionError)
     def _refused(exc: NoticeActionError) -> Response:

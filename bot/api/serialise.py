@@ -104,6 +104,7 @@ def preview_json(preview: NoticePreview) -> dict[str, Any]:
         "districts": dict(preview.districts),
         "district_names": dict(preview.district_names),
         "untranslated": list(preview.untranslated),
+        "line_quota": preview.line_quota.as_dict() if preview.line_quota else None,
         "facebook_post": preview.facebook_post,
         "cap_xml": preview.cap_xml,
         "languages": [_language_json(p) for p in preview.languages],
@@ -156,7 +157,8 @@ def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
             "occurrence_at": iso(notice.occurrence_at), "occurrences": occurrences,
             "untranslated": {"languages": list(untranslated.get("languages", [])),
                              "residents": int(untranslated.get("residents", 0))},
-            "paused_channels": [paused_channel_json(paused) for paused in report.get("paused_channels", [])]}
+            "paused_channels": [paused_channel_json(paused) for paused in report.get("paused_channels", [])],
+            "line_messages": report["line_messages"]}
 
 
 def _district_name(glossary: Glossary, key: str, language: str) -> str | None:

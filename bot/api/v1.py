@@ -22,6 +22,7 @@ from bot.api.auth import authenticate, current_actor, services
 from bot.api.inputs import (
     acknowledgement_of,
     datetime_param_problems,
+    exceed_quota_of,
     input_of,
     json_body,
     notice_input,
@@ -220,7 +221,9 @@ def send_notice(notice_id: int) -> Response:
     actor, svc = current_actor(), services()
     with svc.session_factory() as session:
         _notice(session, notice_id)
-    result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=svc.channel_limits)
+    exceed_quota = exceed_quota_of(json_body(required=False))
+    result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=svc.channel_limits, quotas=svc.channels,
+                                  exceed_quota=exceed_quota)
     with svc.session_factory() as session:
         body = fanout_json(result, notice_json(_notice(session, notice_id), actor))
     return _json(body, 202, location=f"/api/v1/notices/{notice_id}/report")
@@ -272,6 +275,7 @@ def update_notice(notice_id: int) -> Response:
 @blueprint.get("/notices/<int:notice_id>/report")
 def notice_report(notice_id: int) -> Response:
     current_actor().require(Permission.VIEW)
+    services().flush_message_counts()  # the bot's replies and pushes of the last seconds count too
     with services().session_factory() as session:
         notice = _notice(session, notice_id)
         return _json(report_json(delivery_report(session, notice_id), notice))

@@ -50,6 +50,7 @@ def _points(timeline: list[tuple[datetime, int]], maximum: int) -> str:
 
 
 def delivery_view(notice_id: int) -> DeliveryView:
+    services().flush_message_counts()  # the bot's replies and pushes of the last seconds count too
     with services().session_factory() as session:
         report = delivery_report(session, notice_id)
         timeline = delivery_timeline(session, notice_id)

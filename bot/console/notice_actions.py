@@ -18,6 +18,7 @@ from bot.console.ui import translate
 from bot.office import desk
 from bot.office.accounts import Actor, PermissionDenied
 from bot.office.notice_rules import Verb, allowed_actions
+from bot.office.quota import QuotaWouldBeExceeded
 from messages.models import MsgType, Notice
 from messages.params import parse_datetime
 from scheduler.fanout import NotDue
@@ -99,7 +100,8 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
     channels = svc.channel_limits
     try:
         if action == "send":
-            result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=channels)
+            result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=channels, quotas=svc.channels,
+                                          exceed_quota=form.get("exceed_quota") == "yes")
             total = sum(sum(per.values()) for per in result.recipients.values())
             return (translate("flash.sent", id=notice_id, count=total), "success",
                     url_for("console.delivery", notice_id=notice_id))
@@ -125,6 +127,9 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
             else:
                 return translate("flash.unknown_action", action=action), "error", None
         return translate(f"flash.{action}", id=notice_id), "success", None
+    except QuotaWouldBeExceeded as exc:
+        return (translate("flash.over_quota", count=exc.forecast.needed, remaining=f"{exc.forecast.remaining or 0:,}"),
+                "error", None)
     except desk.UntranslatedNotAcknowledged as exc:
         return translate("flash.untranslated", languages=", ".join(exc.languages)), "error", None
     except (PermissionDenied, NoticeActionError, NotDue) as exc:

@@ -84,7 +84,7 @@ def check_quota(channel: Channel | None, status: ChannelStatus) -> ResumeCheck:
     if not isinstance(channel, QuotaReporting):
         return ResumeCheck(status, None, None, judge_quota(None, status.waiting, checked=False))
     try:
-        quota = channel.quota()
+        quota = channel.quota(max_age_s=0)  # resuming decides on the figure of now
     except ChannelError as exc:
         return ResumeCheck(status, None, str(exc), QuotaVerdict.UNKNOWN)
     return ResumeCheck(status, quota, None, judge_quota(quota, status.waiting))

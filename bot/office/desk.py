@@ -22,6 +22,7 @@ from bot.office.notice_rules import (
     add_contributor,
     check,
 )
+from bot.office.quota import check_quota, forecast, messages_needed, quota_summary
 from messages.compose import Composer
 from messages.glossary import Glossary
 from messages.models import MsgType, Notice, NoticeStatus
@@ -182,15 +183,27 @@ def reject_notice(session: Session, actor: Actor, notice_id: int, reason: str, *
     return notice
 
 
-def send_notice_now(dispatch: Dispatch, actor: Actor, notice_id: int, *, channels: Mapping[str, Any]) -> FanoutResult:
-    """Fan the notice out now (the workers deliver it); the audit row commits with the deliveries."""
+def send_notice_now(dispatch: Dispatch, actor: Actor, notice_id: int, *, channels: Mapping[str, Any],
+                    quotas: Mapping[str, Any] | None = None, exceed_quota: bool = False) -> FanoutResult:
+    """Fan the notice out now (the workers deliver it); the audit row commits with the deliveries.
+
+    ``quotas`` are the enabled channels themselves: the one with a monthly quota (LINE) is asked for it now, and a
+    notice needing more messages than are left is refused (QuotaWouldBeExceeded) unless ``exceed_quota``. A quota
+    that cannot be read refuses nothing: an alert is not held back by LINE being slow to answer."""
     with dispatch.session_factory() as session:
         notice = load(session, actor, notice_id, Verb.SEND)
         _require_audience(session, notice, "sent", glossary=dispatch.glossary, channels=channels)
+        needed = messages_needed(notice_audience(session, notice, glossary=dispatch.glossary,
+                                                 channels=channels)) if quotas else 0
+    outlook = forecast(quotas, needed, max_age_s=0) if quotas else None
+    check_quota(notice_id, outlook, exceed_quota=exceed_quota)
+    said_quota = quota_summary(outlook, exceed_quota=exceed_quota)
 
     def recorded(session: Session, notice: Notice, result: FanoutResult) -> None:
+        summary = fanout_summary(result)
         record(session, actor, AuditAction.SEND, "notice", notice.id, now=dispatch.clock(),
-               summary=fanout_summary(result))
+               summary=f"{summary}; {said_quota}" if said_quota else summary,
+               detail={"quota": outlook.as_dict(), "exceed_quota": exceed_quota} if outlook else None)
 
     # The rules again on the row the fan-out claims: it may have changed since the check above.
     return sending.send_now(dispatch, notice_id, may_send=lambda notice: check(actor, notice, Verb.SEND),

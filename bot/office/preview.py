@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.office.quota import QuotaForecast, forecast, messages_needed
 from bot.services import Services
 from channels.base import LimitExceeded
 from channels.cable_tv import crawl_line
@@ -47,6 +48,8 @@ class NoticePreview:
     district_names: dict[str, str] = field(default_factory=dict)
     # Languages in which the free text would not be read translated (the engine failed, or it is held).
     untranslated: list[str] = field(default_factory=list)
+    # What it costs in LINE messages beside what is left this month (None: LINE is not enabled).
+    line_quota: QuotaForecast | None = None
 
     @property
     def total(self) -> int:
@@ -85,6 +88,8 @@ def build_preview(services: Services, notice_id: int, *, translate: bool = True)
         header = alert_header(notice, settings.cap.sender)
         untranslated = untranslated_languages(session, notice, settings.languages)
         session.expunge(notice)
+    # Asked with no session open; the channel keeps LINE's answer briefly, as this page is viewed often.
+    line_quota = forecast(services.channels, messages_needed(audience))
     composer = services.composer
     localised = composer.compose_all(notice, list(settings.languages), free or None)
     languages = []
@@ -104,4 +109,4 @@ def build_preview(services: Services, notice_id: int, *, translate: bool = True)
     return NoticePreview(notice_id=notice_id, languages=languages,
                          facebook_post=post_text(posted) if post_languages and posted else None,
                          cap_xml=cap.decode("utf-8"), audience=audience, districts=districts,
-                         district_names=names, untranslated=untranslated)
+                         district_names=names, untranslated=untranslated, line_quota=line_quota)

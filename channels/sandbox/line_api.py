@@ -17,8 +17,11 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -33,6 +36,11 @@ RETRY_KEY = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-
 AUTH_FAILED = "Authentication failed. Confirm that the access token in the authorization header is valid."
 MONTHLY_LIMIT = "You have reached your monthly limit."
 REPLY_TOKEN_TTL_S = 60.0
+QUOTA_ZONE = ZoneInfo("Asia/Taipei")  # the month the quota counts in: an account in Taiwan's
+
+
+def quota_month(at: float) -> str:
+    return datetime.fromtimestamp(at, QUOTA_ZONE).strftime("%Y-%m")
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -73,9 +81,18 @@ class LineSandboxState:
     indexed: int = 0  # deliveries[:indexed] are in `inbox`
     retry_keys: dict[str, tuple[str, float, int]] = field(default_factory=dict)
     reply_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
-    quota_used: int = 0
+    quota_used: int = 0  # this month's, as /quota/consumption reports it
+    quota_month: str | None = None  # the month quota_used counts; a new month starts from 0, as LINE's does
+    clock: Callable[[], float] = time.time  # when sends happen, for the month they count in
     stats: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def this_months_usage(self) -> int:
+        """Messages counted this month (call with the lock held): a new month starts again from 0."""
+        month = quota_month(self.clock())
+        if month != self.quota_month:
+            self.quota_month, self.quota_used = month, 0
+        return self.quota_used
 
     def authorised(self, request: Request) -> bool:
         """Whether the request carries one of the channel's access tokens, as LINE checks it."""
@@ -159,14 +176,17 @@ class LineSandbox:
             # LINE counts a send once per recipient, however many message objects it carries.
             cost = len(recipients) if count_quota else 0
             quota = self.faults.monthly_quota
-            if quota is not None and state.quota_used + cost > quota:
+            if quota is not None and state.this_months_usage() + cost > quota:
                 state.stats["quota_refusals"] += 1
                 return line_error(429, MONTHLY_LIMIT, headers={"X-Line-Request-Id": request_id})
-            state.quota_used += cost
+            state.quota_used = state.this_months_usage() + cost
             if retry_key is not None:
                 state.retry_keys[retry_key] = (request_id, now, len(recipients))
             state.deliveries.append((request_id, via, now, messages, recipients))
             state.stats[f"{via}_requests"] += 1
+            # Per kind of send, how many recipients it reached: multicast and push are what the quota counts,
+            # replies are free; the summary shows them apart.
+            state.stats[f"{via}_recipients"] += len(recipients)
             state.stats["messages_delivered"] += len(recipients) * len(messages)
         if request.environ.get(FAULT_ENVIRON_KEY) is Fault.DROP:
             with state.lock:
@@ -255,7 +275,7 @@ class LineSandbox:
         if refused:
             return refused
         with self.state.lock:
-            used = self.state.quota_used
+            used = self.state.this_months_usage()
         return json_response({"totalUsage": used})
 
     # ------------------------------------------------------------------ sandbox controls

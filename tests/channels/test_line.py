@@ -233,6 +233,28 @@ def test_the_quota_is_what_line_reports_counting_one_message_per_recipient(sandb
     assert quota == Quota(used=401, limit=1000) and quota.remaining == 599
 
 
+def test_the_quota_is_kept_briefly_and_asked_again_after_the_channel_sent(sandbox, line, notice):
+    set_faults(sandbox, "line", monthly_quota=1000)
+    assert line.quota() == Quota(used=0, limit=1000)
+    other = LineChannel(access_token=LINE_TOKEN, api_base_url=sandbox.url, timeout_s=2.0)
+    try:
+        other.send(batch(notice, users(10)))  # another process spends some of the quota
+    finally:
+        other.close()
+    assert line.quota() == Quota(used=0, limit=1000)  # the kept answer: LINE is not asked on every page view
+    assert line.quota(max_age_s=0) == Quota(used=10, limit=1000)  # a decision asks LINE now
+    line.send(batch(notice, users(5)))
+    assert line.quota() == Quota(used=15, limit=1000)  # its own send made the kept answer stale
+
+
+def test_a_failed_quota_question_is_not_kept(sandbox, line):
+    set_faults(sandbox, "line", error_rate=1.0)
+    with pytest.raises(RetryableError):
+        line.quota()
+    set_faults(sandbox, "line", error_rate=0.0, monthly_quota=7)
+    assert line.quota() == Quota(used=0, limit=7)
+
+
 @pytest.mark.parametrize(("faults", "token", "error"), [
     ({"error_rate": 1.0}, LINE_TOKEN, RetryableError),
     ({}, "revoked-token", PermanentError),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import requests
 from sqlalchemy import func, select
 
 from bot.database import upgrade_database
@@ -16,7 +17,7 @@ from scheduler.channel_status import WAITING_STATUSES
 from scheduler.outbox import ChannelState, Delivery, DeliveryStatus, outstanding
 from scheduler.sending import send_now
 from tests.scheduler.conftest import add_residents, approved_notice
-from tests.support.sandbox import free_port, set_faults
+from tests.support.sandbox import free_port, set_faults, users
 
 
 def write_config(tmp_path: Path, database_url: str, sandbox_port: int) -> Path:
@@ -41,6 +42,23 @@ class PausedLine:
     def set_quota(self, monthly_quota: int | None) -> None:
         """Change LINE's monthly limit at run time, as the sandbox's operator would."""
         set_faults(self.sandbox, "line", monthly_quota=monthly_quota)
+
+    def spend(self, messages: int) -> None:
+        """Use ``messages`` of this month's quota as another sender would: multicasts to sandbox users."""
+        url = f"http://127.0.0.1:{self.services.settings.channels.sandbox.port}/v2/bot/message/multicast"
+        token = self.services.settings.channels.line.channel_access_token
+        recipients = list(users(messages))
+        for start in range(0, messages, 500):
+            answer = requests.post(url, json={"to": recipients[start:start + 500],
+                                              "messages": [{"type": "text", "text": "elsewhere"}]},
+                                   headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            assert answer.status_code == 200, answer.text
+
+    def approved_notice(self, residents: int, *, prefix: int = 0) -> int:
+        """``residents`` more English-speaking LINE residents, and a live notice approved for them, not sent."""
+        with self.services.session_factory.begin() as session:
+            add_residents(session, self.services.glossary, residents, language="en", prefix=prefix)
+            return approved_notice(session, self.services.composer).id
 
     def line_faults(self, **faults: object) -> None:
         set_faults(self.sandbox, "line", **faults)

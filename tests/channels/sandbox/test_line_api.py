@@ -7,12 +7,16 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import uuid
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from werkzeug.test import Client
 
+from channels.sandbox.line_api import LineSandbox, LineSandboxState
 from tests.support.sandbox import LINE_SECRET, LINE_TOKEN, set_faults, users
 
 AUTH = {"Authorization": f"Bearer {LINE_TOKEN}"}
@@ -96,6 +100,24 @@ def test_the_quota_endpoints_answer_as_line_documents_them(sandbox):
     too_many = post(sandbox, "/v2/bot/message/multicast", {"to": list(users(7)), "messages": [TEXT]})
     assert too_many.status_code == 429  # the whole send is refused when it does not fit
     assert quota_answers(sandbox)[1].json() == {"totalUsage": 4}
+
+
+def test_replies_are_free_and_the_summary_counts_each_kind_of_send_apart(sandbox):
+    set_faults(sandbox, "line", monthly_quota=5)
+    resident = users(1)[0]
+    for token in ("reply-token-1", "reply-token-2"):
+        sandbox.line.state.reply_tokens[token] = (resident, time.time())  # as a webhook event would issue it
+        assert post(sandbox, "/v2/bot/message/reply", {"replyToken": token, "messages": [TEXT]}).status_code == 200
+    assert post(sandbox, "/v2/bot/message/multicast", {"to": list(users(4)), "messages": [TEXT]}).status_code == 200
+    assert post(sandbox, "/v2/bot/message/push", {"to": resident, "messages": [TEXT]}).status_code == 200
+    assert quota_answers(sandbox)[1].json() == {"totalUsage": 5}  # 4 + 1; the two replies cost nothing
+    stats = requests.get(f"{sandbox.url}/sandbox/line/summary", timeout=5).json()["stats"]
+    assert (stats["multicast_recipients"], stats["push_recipients"], stats["reply_recipients"]) == (4, 1, 2)
+    # The quota used up, a reply still goes: LINE does not count replies against it.
+    sandbox.line.state.reply_tokens["reply-token-3"] = (resident, time.time())
+    reply = post(sandbox, "/v2/bot/message/reply", {"replyToken": "reply-token-3", "messages": [TEXT]})
+    assert reply.status_code == 200
+    assert post(sandbox, "/v2/bot/message/push", {"to": resident, "messages": [TEXT]}).status_code == 429
 
 
 def test_the_quota_endpoints_check_the_token_and_meet_the_faults(sandbox):
@@ -183,3 +205,21 @@ def test_profile_of_a_simulated_resident(sandbox):
     profile = requests.get(f"{sandbox.url}/v2/bot/profile/{user}", headers=AUTH, timeout=5).json()
     assert profile == {"userId": user, "displayName": "Linh", "language": "vi"}
     assert requests.get(f"{sandbox.url}/v2/bot/profile/{users(1)[0]}", headers=AUTH, timeout=5).status_code == 404
+
+
+def test_a_new_month_starts_the_quota_again_as_lines_does():
+    now = [datetime(2026, 11, 30, 15, 59, tzinfo=UTC).timestamp()]  # 23:59 on 30 November in Taipei
+    app = LineSandbox(LineSandboxState(access_tokens={LINE_TOKEN}, channel_secret=LINE_SECRET, clock=lambda: now[0]))
+    app.faults.update({"monthly_quota": 5})
+    client = Client(app)
+
+    def multicast(n):
+        return client.post("/v2/bot/message/multicast", json={"to": list(users(n)), "messages": [TEXT]},
+                           headers=AUTH).status_code
+
+    def used():
+        return client.get("/v2/bot/message/quota/consumption", headers=AUTH).get_json()["totalUsage"]
+
+    assert multicast(4) == 200 and used() == 4 and multicast(2) == 429
+    now[0] += 120  # 00:01 on 1 December in Taipei
+    assert used() == 0 and multicast(5) == 200 and used() == 5

@@ -1,0 +1,114 @@
+"""LINE message objects for a notice: a Flex bubble with a coloured severity band (or plain text when the bubble
+would be too big), its notification text, and the checks of LINE's limits made before a request is spent.
+
+Plain JSON only: the SDK's models validate these in ``channels.line``, the one module that knows them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from channels.base import LimitExceeded, truncate_utf16, utf16_length
+from messages.compose import LocalisedNotice
+from messages.kinds import Severity
+
+MAX_ALT_TEXT = 1500
+MAX_BUBBLE_BYTES = 30 * 1024
+MAX_TEXT = 5000
+
+SEVERITY_COLOURS = {
+    Severity.EXTREME: "#B3261E",
+    Severity.SEVERE: "#C2410C",
+    Severity.MODERATE: "#8A5300",
+    Severity.MINOR: "#1D4ED8",
+    Severity.UNKNOWN: "#4B5563",
+}
+TRAINING_COLOUR = "#5B21B6"
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "text", "text": truncate_utf16(text, MAX_TEXT), "wrap": True, **style}
+
+
+def _band_headline(notice: LocalisedNotice) -> str:
+    if notice.test_mark and notice.headline.startswith(notice.test_mark):
+        return notice.headline[len(notice.test_mark):].lstrip()
+    return notice.headline
+
+
+def flex_bubble(notice: LocalisedNotice) -> dict[str, Any]:
+    """The notice as a LINE Flex bubble: a coloured band with the severity, then the text."""
+    colour = TRAINING_COLOUR if notice.training else SEVERITY_COLOURS[notice.severity]
+    body: list[dict[str, Any]] = []
+    if notice.body:
+        body.append(_text(notice.body, size="sm"))
+    if notice.instruction:
+        body.append({"type": "separator", "margin": "md"})
+        body.append(_text(notice.instruction, size="sm", weight="bold", margin="md"))
+    footer_lines = [line for line in (notice.times_text, notice.source_text) if line]
+    body += [_text(line, size="xxs", color="#555555", margin="md") for line in footer_lines]
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        "size": "mega",
+        "header": {
+            "type": "box",
+            "layout": "vertical",
+            "backgroundColor": colour,
+            "paddingAll": "md",
+            "contents": [
+                # The band's first line is what a reader sees first: the training mark, then the severity. The
+                # headline under it leaves out the mark the band already shows.
+                _text(notice.band_label or notice.severity_label, size="xs", color="#FFFFFF", weight="bold"),
+                _text(_band_headline(notice), size="md", color="#FFFFFF", weight="bold"),
+            ],
+        },
+        "body": {"type": "box", "layout": "vertical", "contents": body or [_text(notice.headline, size="sm")]},
+    }
+    if notice.link:
+        bubble["footer"] = {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                {
+                    "type": "button",
+                    "style": "primary",
+                    "color": colour,
+                    "height": "sm",
+                    "action": {"type": "uri", "label": notice.link_label[:40], "uri": notice.link},
+                }
+            ],
+        }
+    return bubble
+
+
+def alt_text(notice: LocalisedNotice) -> str:
+    """What a phone shows in its notification and where Flex cannot be shown (≤ 1,500 characters)."""
+    text = f"{notice.title_line}\n{notice.body}".strip()
+    return text if len(text) <= MAX_ALT_TEXT else text[: MAX_ALT_TEXT - 1].rstrip() + "…"
+
+
+def render_messages(notice: LocalisedNotice) -> list[dict[str, Any]]:
+    """LINE message objects for a notice: a Flex bubble, or plain text if the bubble would be too big."""
+    bubble = flex_bubble(notice)
+    if len(json.dumps(bubble, ensure_ascii=False).encode("utf-8")) <= MAX_BUBBLE_BYTES:
+        return [{"type": "flex", "altText": alt_text(notice), "contents": bubble}]
+    return [{"type": "text", "text": truncate_utf16(notice.plain_text, MAX_TEXT)}]
+
+
+def check_messages(messages: Sequence[dict[str, Any]]) -> None:
+    """Refuse what LINE would refuse, before spending a request on it."""
+    if not 1 <= len(messages) <= 5:
+        raise LimitExceeded(f"LINE takes 1 to 5 messages per request, not {len(messages)}")
+    for message in messages:
+        if message["type"] == "text" and utf16_length(message["text"]) > MAX_TEXT:
+            raise LimitExceeded(f"a LINE text message holds at most {MAX_TEXT} UTF-16 code units")
+        if message["type"] == "flex":
+            if len(message["altText"]) > MAX_ALT_TEXT:
+                raise LimitExceeded(f"LINE altText holds at most {MAX_ALT_TEXT} characters")
+            if len(json.dumps(message["contents"], ensure_ascii=False).encode("utf-8")) > MAX_BUBBLE_BYTES:
+                raise LimitExceeded("a LINE Flex bubble is at most 30 KB")

@@ -56,16 +56,30 @@ class ValueFormatter:
     def enum_text(self, enum: str, value: str, english: str, language: Language) -> str:
         return self.catalogs.get(language).translate(f"enum.{enum}.{value}", english)
 
-    def known_name(self, group: str, name: Name) -> str | None:
+    def known_name(self, group: str, name: Name, generic: str | None = None) -> str | None:
         """The glossary key of a free name the group knows by its Latin or its Chinese form: a typhoon's name is
-        written as each language's media write it (クラトーン, 끄라톤), not as the officer typed it."""
-        for text in (name.latin, name.native):
+        written as each language's media write it (クラトーン, 끄라톤), not as the officer typed it.
+
+        With the parameter's implied `generic`, the name with that generic written out is known too: the sign
+        says 美麗島, an officer may type 美麗島站."""
+        candidates = [name.latin, name.native]
+        if generic and name.native.endswith(generic) and len(name.native) > len(generic):
+            candidates.append(name.native[: -len(generic)])
+        for text in candidates:
             if text:
                 try:
                     return self.glossary.resolve(group, text)
                 except UnknownTerm:
                     continue
         return None
+
+    def name_text(self, param: Param, name: Name, language: Language) -> str:
+        """A name from the parameter's glossary group when the group knows it (a station, a reservoir, a typhoon),
+        else as the names layer writes any name."""
+        key = self.known_name(param.group, name, param.generic) if param.group else None
+        if key:
+            return self.names.render_term(param.group, key, language)
+        return self.names.render(name, language, generic=param.generic)
 
     def district_names(self, keys: list[str], language: Language, whole_city: str) -> list[str]:
         if WHOLE_CITY in keys:
@@ -80,13 +94,9 @@ class ValueFormatter:
             case ParamType.DISTRICT:
                 return self.glossary.name("district", value, language)
             case ParamType.NAME:
-                key = self.known_name(param.group, value) if param.group else None
-                if key:
-                    return self.glossary.name(param.group, key, language)
-                return self.names.render(value, language, generic=param.generic)
+                return self.name_text(param, value, language)
             case ParamType.NAMES:
-                return format_list_for([self.names.render(v, language, generic=param.generic) for v in value],
-                                       language)
+                return format_list_for([self.name_text(param, v, language) for v in value], language)
             case ParamType.VILLAGES:
                 return self.names.render_villages(value, language, lambda items: format_list_for(items, language),
                                                   grouped=param.within is None)

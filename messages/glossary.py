@@ -1,4 +1,4 @@
-"""The glossary: districts, transit lines, ferry routes, agencies and hotlines.
+"""The glossary: districts, transit lines and stations, ferry routes, agencies, hotlines, reservoirs and rivers.
 
 Keys, geocodes and aliases come from ``locales/glossary.yaml``; the name of each
 term in each language from the ``glossary`` gettext domain. A term is addressed

@@ -135,6 +135,7 @@ class NameBook:
         self._districts = {self.glossary.name("district", term.key, "zh-Hant"): term.key
                            for term in self.glossary.terms("district")}
         self.implied = tuple(raw.get("implied", ()))
+        self.signed_groups = frozenset(raw.get("signed_groups", ()))
 
     # ------------------------------------------------------------------ reading
 
@@ -213,6 +214,17 @@ class NameBook:
         if not layout.bracket or written == native:
             return written
         return _fill(layout.bracket, name=written, original=native)
+
+    def render_term(self, group: str, key: str, language: Language) -> str:
+        """A glossary term as the language names it; for a place on a sign (a station, a reservoir, a river:
+        `signed_groups`), its 漢字 follow as they do for any name, "Formosa Boulevard Station (美麗島)"."""
+        written = self.glossary.name(group, key, language)
+        if group not in self.signed_groups:
+            return written
+        native = self.glossary.name(group, key, "zh-Hant")
+        if native in written:  # Japanese 美麗島駅 already shows the sign's characters
+            return written
+        return self._with_original(written, native, language)
 
     def render(self, name: Name, language: Language, *, district: str | None = None,
                generic: str | None = None) -> str:

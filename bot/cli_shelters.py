@@ -14,6 +14,7 @@ from bot.office.accounts import Actor, PermissionDenied
 from bot.office.audit import AuditAction, record
 from bot.office.models import Role
 from bot.office.shelters import ShelterNotFound, find_shelter, set_shelter_open
+from bot.services import Services
 from bot.shelters.csv_file import RowChecker, ShelterFileError, read_shelter_file
 from bot.shelters.importer import import_shelters
 from bot.shelters.models import Shelter
@@ -74,12 +75,7 @@ def shelters_import(app: AppContext, file: Path) -> None:
 def shelters_list(app: AppContext, district: str | None, only_open: bool, contacts: bool) -> None:
     """Listed shelters, with id, district, capacity, disaster types and whether each is open (and why)."""
     services = app.services
-    key = None
-    if district:
-        try:
-            key = services.glossary.resolve("district", district)
-        except UnknownTerm as exc:
-            raise UserError(f"--district: {exc}") from None
+    key = _district_key(services, district)
 
     def read():  # type: ignore[no-untyped-def]
         with services.session_factory() as session:
@@ -112,14 +108,19 @@ def shelters_list(app: AppContext, district: str | None, only_open: bool, contac
                    f"{notice.params.get('district')}, which is not a listed shelter: nobody is sent there", err=True)
 
 
+def _district_key(services: Services, district: str | None) -> str | None:
+    """The glossary key of ``--district`` (its key or its name), or a one-line error naming the option."""
+    if not district:
+        return None
+    try:
+        return services.glossary.resolve("district", district)
+    except UnknownTerm as exc:
+        raise UserError(f"--district: {exc}") from None
+
+
 def _open_or_close(app: AppContext, name_or_id: str, district: str | None, actor: Actor, *, open_it: bool) -> None:
     services = app.services
-    key = None
-    if district:
-        try:
-            key = services.glossary.resolve("district", district)
-        except UnknownTerm as exc:
-            raise UserError(f"--district: {exc}") from None
+    key = _district_key(services, district)
 
     def change():  # type: ignore[no-untyped-def]
         with services.session_factory.begin() as session:

@@ -102,10 +102,10 @@ def claim_batch(session: Session, channel: str, *, now: datetime,
     table = WebhookEvent.__table__
     stale = now - STALE_CLAIM
     busy = select(table.c.user_id).where(table.c.channel == channel, table.c.handled_at.is_(None),
-                                         table.c.claimed_at >= stale, table.c.user_id.is_not(None))
+                                         table.c.claimed_at > stale, table.c.user_id.is_not(None))
     candidates = select(table.c.event_id).where(
         table.c.channel == channel, table.c.handled_at.is_(None), table.c.received_at > now - RESUME_WINDOW,
-        or_(table.c.claimed_at.is_(None), table.c.claimed_at < stale),
+        or_(table.c.claimed_at.is_(None), table.c.claimed_at <= stale),
         or_(table.c.user_id.is_(None), table.c.user_id.not_in(busy)),
     ).order_by(table.c.received_at).limit(limit)
     rows = session.execute(update(table).where(table.c.event_id.in_(candidates.scalar_subquery()),

@@ -268,7 +268,7 @@ def main() -> None:
         workers = [subprocess.Popen([civicast, "webhook-worker"], env=env, stdout=subprocess.DEVNULL,
                                     stderr=log.open("ab")) for _ in range(args.webhook_workers)]
         processes += workers
-        answered = drain(accepted + 32, lambda: handled_count(database_url, since), timeout_s=args.answer_for,
+        answered = drain(accepted, lambda: handled_count(database_url, since), timeout_s=args.answer_for,
                          cpu=lambda: {"webhook_workers": sum(cpu_seconds(w.pid) for w in workers),
                                       "sandbox": cpu_seconds(processes[0].pid)})
         drained = sandbox_stats(sandbox_port)

@@ -67,9 +67,11 @@ class ConversationEngine:
         now = self.clock()
         with self.session_factory.begin() as session:
             conversation = self._conversation(session, event.channel, event.user_id)
+            resident = find_subscriber(session, event.channel, event.user_id)
+            # Set after the look-up, so the conversation is written once, at the end of the turn, and not also
+            # flushed before that query.
             if event.kind is not EventKind.UNFOLLOW:
                 conversation.last_inbound_at = now
-            resident = find_subscriber(session, event.channel, event.user_id)
             if resident is not None and resident.status == SubscriberStatus.ACTIVE:
                 language = catalog_language(resident.language)
             else:

@@ -46,6 +46,13 @@ PRUNE_EVERY = timedelta(hours=1)
 RETRY_FAILED_AFTER = timedelta(seconds=30)  # a batch-claimed event whose answer failed (its sender waits meanwhile)
 
 
+class NothingKept(Exception):  # noqa: N818 - it names what happened, not an error kind
+    """Answering several events together failed before anything was kept or sent: answer them one by one."""
+
+
+AnswerMany = Callable[[list[tuple[str, dict[str, Any]]], Callable[[str], None]], None]
+
+
 def store_events(connection: Connection | Session, channel: str, events: list[tuple[str, dict[str, Any]]], *,
                  now: datetime, user_of: Callable[[dict[str, Any]], str] | None = None) -> list[str]:
     """Store events not seen before; the ids that are new (a redelivered event is left out).
@@ -155,12 +162,14 @@ class EventInbox:
     def __init__(self, *, channel: str, session_factory: sessionmaker, executor: ThreadPoolExecutor,
                  handle_payload: Callable[[str, dict[str, Any]], None], user_of: Callable[[dict[str, Any]], str],
                  clock: Callable[[], datetime], handle_here: bool = True,
-                 keep_events: timedelta = timedelta(days=30)) -> None:
+                 keep_events: timedelta = timedelta(days=30), handle_many: AnswerMany | None = None) -> None:
         self.channel = channel
         self.session_factory = session_factory
         self.engine = session_factory.kw["bind"]
         self.executor = executor
         self.handle_payload = handle_payload
+        # Several of one resident's events at once, reporting each as answered (the webhook worker's backlog).
+        self.handle_many = handle_many
         self.user_of = user_of
         self.clock = clock
         self.handle_here = handle_here  # False: only store; a webhook worker answers

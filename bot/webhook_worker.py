@@ -13,18 +13,27 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.inbox import RETRY_FAILED_AFTER, EventInbox, claim_batch, mark_many_handled, release_claims
+from bot.inbox import (
+    RETRY_FAILED_AFTER,
+    EventInbox,
+    NothingKept,
+    claim_batch,
+    mark_many_handled,
+    release_claims,
+)
 from bot.line_webhook import LineBot
 from bot.messenger_webhook import MessengerBot
 from bot.services import Services
 
 log = logging.getLogger("civicast.webhook_worker")
+MAX_TOGETHER = 16  # of one resident's waiting events answered in one transaction
 ROUND_GAP_S = 0.005  # between two rounds, so answers are marked and events claimed in batches, not one by one
 
 
@@ -85,24 +94,52 @@ class BatchAnswerer:
 
     def _answer(self, events: list[tuple[str, dict[str, Any]]]) -> None:
         """One resident's claimed events, in order; after a failure the rest wait for its retry."""
-        answered = 0
+        answered: set[str] = set()
+
+        def report(event_id: str) -> None:
+            answered.add(event_id)
+            with self._lock:
+                self._done.append(event_id)
+
         try:
-            for event_id, payload in events:
-                try:
-                    self.inbox.handle_payload(event_id, payload)
-                except Exception:  # one bad event must not stop the worker; it is retried after a pause
-                    log.exception("handling %s event %s failed", self.inbox.channel, event_id)
+            for start in range(0, len(events), MAX_TOGETHER):
+                chunk = events[start:start + MAX_TOGETHER]
+                if not self._answer_chunk(chunk, answered, report):
                     with self._lock:
-                        self._failed.append(event_id)
-                        self._given_back.extend(later for later, _ in events[answered + 1:])
+                        self._given_back.extend(event_id for event_id, _ in events[start + len(chunk):])
                     return
-                answered += 1
-                with self._lock:
-                    self._done.append(event_id)
         finally:
             with self._lock:
                 self._in_flight -= len(events)
             self.wake.set()
+
+    def _answer_chunk(self, chunk: list[tuple[str, dict[str, Any]]], answered: set[str],
+                      report: Callable[[str], None]) -> bool:
+        """Answer events together where the channel can, else (or if that failed) one by one; False on a failure."""
+        if self.inbox.handle_many is not None and len(chunk) > 1:
+            try:
+                self.inbox.handle_many(chunk, report)
+                return True
+            except NothingKept:
+                log.warning("answering %s %s events together failed; answering them one by one",
+                            len(chunk), self.inbox.channel)
+            except Exception:  # the turns were kept but an answer failed: the events from it on are retried
+                return self._failed_at(chunk, answered)
+        for event_id, payload in chunk:
+            try:
+                self.inbox.handle_payload(event_id, payload)
+            except Exception:
+                return self._failed_at(chunk, answered)
+            report(event_id)
+        return True
+
+    def _failed_at(self, chunk: list[tuple[str, dict[str, Any]]], answered: set[str]) -> bool:
+        waiting = [event_id for event_id, _ in chunk if event_id not in answered]
+        log.exception("handling %s event %s failed", self.inbox.channel, waiting[0])
+        with self._lock:
+            self._failed.append(waiting[0])  # retried after a pause; the resident's later events wait for it
+            self._given_back.extend(waiting[1:])
+        return False
 
     def flush(self) -> None:
         """Record the answered events as handled and give back the failed ones, in one transaction."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from bot.conversation.models import WebhookEvent
 from bot.inbox import (
     RETRY_FAILED_AFTER,
     STALE_CLAIM,
+    EventInbox,
     claim_batch,
     mark_many_handled,
     release_claims,
@@ -19,7 +22,7 @@ from bot.inbox import (
 )
 from bot.line_webhook import line_user
 from bot.services import Services
-from bot.webhook_worker import WebhookWorker
+from bot.webhook_worker import BatchAnswerer, WebhookWorker
 from channels.sandbox.line_events import issue_reply_tokens
 from tests.support.sandbox import users
 
@@ -130,3 +133,39 @@ def test_two_workers_answer_each_resident_s_stored_events_once_and_in_order(stac
     with stack.services.session_factory() as session:
         handled = session.scalars(select(WebhookEvent.handled_at)).all()
     assert len(handled) == len(stored) and all(handled)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_after_a_failed_answer_the_resident_s_later_events_wait_for_its_retry(session_factory):
+    clock, calls = Clock(), []
+
+    def handle(event_id, _payload):
+        calls.append(event_id)
+        if event_id == "A2" and calls.count("A2") == 1:
+            raise RuntimeError("LINE answered 500")
+
+    with session_factory.begin() as session:
+        store_events(session, "line", [("A1", {"user": "UA"}), ("A2", {"user": "UA"}), ("A3", {"user": "UA"}),
+                                       ("B1", {"user": "UB"})], now=NOW, user_of=sender)
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
+                           handle_payload=handle, user_of=sender, clock=clock)
+        answerer = BatchAnswerer(inbox, executor, in_flight=10, wake=threading.Event())
+        assert answerer.step() == 4
+        executor.submit(lambda: None).result()  # both residents' events are done with
+        assert answerer.step() == 0  # A2 waits for its retry, and A3 for A2
+        assert calls == ["A1", "A2", "B1"]
+        clock.now += RETRY_FAILED_AFTER
+        assert answerer.step() == 2
+        executor.submit(lambda: None).result()
+        answerer.flush()
+    assert calls == ["A1", "A2", "B1", "A2", "A3"]
+    with session_factory() as session:
+        assert all(session.scalars(select(WebhookEvent.handled_at)).all())

@@ -281,7 +281,7 @@ def main() -> None:
             steady_scripts = [resident_events("U" + uuid.uuid4().hex, i) for i in range(count // 8)]
             group = max(1, int(args.steady_rate))  # each resident writes about once a second
             steady = steady_load(web_port, sandbox_port, interleaved(steady_scripts, group), signed,
-                                 rate=args.steady_rate, senders=args.concurrency, group=group)
+                                 rate=args.steady_rate, senders=max(32, args.concurrency), group=group)
         rate = answered["answered_events_per_s"]
         print(json.dumps({
             "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",

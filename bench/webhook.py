@@ -204,6 +204,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -274,9 +281,12 @@ def main() -> None:
         workers = [subprocess.Popen([civicast, "webhook-worker"], env=env, stdout=subprocess.DEVNULL,
                                     stderr=log.open("ab")) for _ in range(args.webhook_workers)]
         processes += workers
-        answered = drain(accepted, lambda: handled_count(database_url, since), timeout_s=args.answer_for,
-                         cpu=lambda: {"webhook_workers": sum(cpu_seconds(w.pid) for w in workers),
-                                      "sandbox": cpu_seconds(processes[0].pid)})
+        def cpu() -> dict[str, float]:
+            return {"webhook_workers": sum(cpu_seconds(w.pid) for w in workers),
+                    "sandbox": cpu_seconds(processes[0].pid),
+                    "gunicorn": sum(cpu_seconds(pid) for pid in [processes[1].pid, *children(processes[1].pid)])}
+
+        answered = drain(accepted, lambda: handled_count(database_url, since), timeout_s=args.answer_for, cpu=cpu)
         drained = sandbox_stats(sandbox_port)
         # The sandbox's own ceiling, with the same processes running (idle now), from a bare HTTP client.
         ceiling = reply_ceiling(sandbox_port, SANDBOX_SECRETS["line.channel_access_token"], scripts[0][0][
@@ -287,7 +297,7 @@ def main() -> None:
             steady_scripts = [resident_events("U" + uuid.uuid4().hex, i) for i in range(count // 8)]
             group = max(1, int(args.steady_rate))  # each resident writes about once a second
             steady = steady_load(web_port, sandbox_port, interleaved(steady_scripts, group), signed,
-                                 rate=args.steady_rate, senders=max(32, args.concurrency), group=group)
+                                 rate=args.steady_rate, senders=max(32, args.concurrency), group=group, cpu=cpu)
         rate = answered["answered_events_per_s"]
         print(json.dumps({
             "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",

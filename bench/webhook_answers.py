@@ -120,7 +120,8 @@ def interleaved(scripts: list[list[dict]], group: int) -> list[dict]:
 
 
 def steady_load(web_port: int, sandbox_port: int, events: list[dict], sign: Callable[[dict], tuple[bytes, str]], *,
-                rate: float, senders: int, group: int, settle_s: float = 20) -> dict:
+                rate: float, senders: int, group: int, cpu: Callable[[], dict[str, float]],
+                settle_s: float = 20) -> dict:
     """Offer `events` at `rate`/s; from each webhook POST to the sandbox's acceptance of its reply."""
     posted_at: dict[str, float] = {}
     failures = [0]
@@ -167,6 +168,7 @@ def steady_load(web_port: int, sandbox_port: int, events: list[dict], sign: Call
                 failures[0] += response.status != 200
 
     before = sandbox_stats(sandbox_port)
+    cpu_before = cpu()
     threads = [threading.Thread(target=sender) for _ in range(senders)]
     for thread in threads:
         thread.start()
@@ -183,6 +185,7 @@ def steady_load(web_port: int, sandbox_port: int, events: list[dict], sign: Call
             break
         time.sleep(0.5)
     latencies = sorted(replied[token] - at for token, at in posted_at.items() if token in replied)
+    cpu_after = cpu()
 
     def pct(share: float) -> float | None:
         return round(latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000, 1) if latencies else None
@@ -190,4 +193,6 @@ def steady_load(web_port: int, sandbox_port: int, events: list[dict], sign: Call
     return {"offered_events_per_s": round(len(posted_at) / offered_s), "seconds": round(offered_s, 1),
             "events": len(posted_at), "webhook_failed": failures[0], "replied": answered, "pushed": pushes,
             "unanswered": len(posted_at) - answered - pushes,
-            "receipt_to_reply_ms": {"p50": pct(0.50), "p99": pct(0.99), "max": pct(1.0)}}
+            "receipt_to_reply_ms": {"p50": pct(0.50), "p99": pct(0.99), "max": pct(1.0)},
+            "cpu_ms_per_event": {name: round((cpu_after[name] - cpu_before[name]) / max(1, len(posted_at)) * 1000, 2)
+                                 for name in cpu_after}}

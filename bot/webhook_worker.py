@@ -34,7 +34,7 @@ from bot.services import Services
 
 log = logging.getLogger("civicast.webhook_worker")
 MAX_TOGETHER = 16  # of one resident's waiting events answered in one transaction
-ROUND_GAP_S = 0.005  # between two rounds, so answers are marked and events claimed in batches, not one by one
+ROUND_GAP_S = 0.025  # between two rounds, so answers are marked and events claimed in batches, not one per answer
 
 
 def build_bots(services: Services, executor: ThreadPoolExecutor, *, handle_here: bool) -> tuple[LineBot,

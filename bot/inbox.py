@@ -13,9 +13,10 @@ an earlier one still being answered (by this process or another), so each
 resident's events are answered in the order they came however many workers
 run; what was answered is marked handled in one statement per batch.
 
-A sweep, at most once a minute (on the webhook worker's polls, or in the web
-process when events arrive), queues events whose claim went stale, and once an
-hour deletes events older than ``webhooks.keep_events_days``.
+In a web process that answers its own events, a sweep at most once a minute
+(as events arrive) queues events whose claim went stale; a webhook worker's
+batch claims take stale claims themselves. Both delete events older than
+``webhooks.keep_events_days`` once an hour.
 """
 
 from __future__ import annotations

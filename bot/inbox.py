@@ -7,13 +7,21 @@ again. Handling claims an event first, so two processes (gunicorn workers)
 never answer it twice; a claim left by a process that died mid-way goes stale
 and the event is handled again.
 
-A sweep, at most once a minute (on the webhook worker's polls, or in the web
-process when events arrive), queues events whose claim went stale, and once an
-hour deletes events older than ``webhooks.keep_events_days``.
+``civicast webhook-worker`` claims in batches instead (``claim_batch``): one
+statement takes up to a few hundred events, but never an event whose sender has
+an earlier one still being answered (by this process or another), so each
+resident's events are answered in the order they came however many workers
+run; what was answered is marked handled in one statement per batch.
+
+In a web process that answers its own events, a sweep at most once a minute
+(as events arrive) queues events whose claim went stale; a webhook worker's
+batch claims take stale claims themselves. Both delete events older than
+``webhooks.keep_events_days`` once an hour.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections import deque
@@ -22,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,21 +44,33 @@ STALE_CLAIM = timedelta(minutes=5)  # far longer than handling one event takes
 RESUME_WINDOW = timedelta(hours=24)  # older events are not worth answering any more
 SWEEP_EVERY = timedelta(minutes=1)
 PRUNE_EVERY = timedelta(hours=1)
+RETRY_FAILED_AFTER = timedelta(seconds=30)  # a batch-claimed event whose answer failed (its sender waits meanwhile)
+
+
+class NothingKept(Exception):  # noqa: N818 - it names what happened, not an error kind
+    """Answering several events together failed before anything was kept or sent: answer them one by one."""
+
+
+AnswerMany = Callable[[list[tuple[str, dict[str, Any]]], Callable[[str], None]], None]
 
 
 def store_events(connection: Connection | Session, channel: str, events: list[tuple[str, dict[str, Any]]], *,
-                 now: datetime) -> list[str]:
+                 now: datetime, user_of: Callable[[dict[str, Any]], str] | None = None) -> list[str]:
     """Store events not seen before; the ids that are new (a redelivered event is left out).
 
     The webhook calls this on a plain connection: it runs for every delivery, so it skips the ORM.
+    ``user_of`` names each event's sender, which keeps a resident's events in order for batch claims.
     """
     table = WebhookEvent.__table__
     statement = dialect_insert(connection)(table).on_conflict_do_nothing(
         index_elements=["event_id"]).returning(table.c.event_id)
     new = []
-    for event_id, payload in events:
-        stored = connection.execute(statement, {"event_id": event_id[:64], "channel": channel, "payload": payload,
-                                                "received_at": now}).scalar()
+    for position, (event_id, payload) in enumerate(events):
+        # One delivery's events share a clock reading: a microsecond apiece keeps their order in received_at.
+        stored = connection.execute(statement, {
+            "event_id": event_id[:64], "channel": channel, "payload": payload,
+            "user_id": (user_of(payload)[:64] or None) if user_of else None,
+            "received_at": now + timedelta(microseconds=position)}).scalar()
         if stored is not None:
             new.append(stored)
     return new
@@ -69,6 +89,50 @@ def claim_event(session: Session, event_id: str, *, now: datetime) -> dict[str, 
 
 def mark_handled(session: Session, event_id: str, *, now: datetime) -> None:
     session.execute(update(WebhookEvent).where(WebhookEvent.event_id == event_id).values(handled_at=now))
+
+
+def _claim_lock_key(channel: str) -> int:
+    digest = hashlib.sha256(f"civicast.webhook_events.{channel}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def claim_batch(session: Session, channel: str, *, now: datetime,
+                limit: int) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """Claim up to `limit` events to answer, oldest first: (id, sender, payload).
+
+    An event is left for later while its sender has an earlier event claimed and not yet handled
+    (here or in another process), so a resident's events never overtake each other. On PostgreSQL
+    claims take turns on an advisory lock held to the end of the transaction: two claims at once
+    would each see the other's events of a resident as free. A claim gone stale is taken again.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_claim_lock_key(channel))))
+    table = WebhookEvent.__table__
+    stale = now - STALE_CLAIM
+    busy = select(table.c.user_id).where(table.c.channel == channel, table.c.handled_at.is_(None),
+                                         table.c.claimed_at > stale, table.c.user_id.is_not(None))
+    candidates = select(table.c.event_id).where(
+        table.c.channel == channel, table.c.handled_at.is_(None), table.c.received_at > now - RESUME_WINDOW,
+        or_(table.c.claimed_at.is_(None), table.c.claimed_at <= stale),
+        or_(table.c.user_id.is_(None), table.c.user_id.not_in(busy)),
+    ).order_by(table.c.received_at).limit(limit)
+    rows = session.execute(update(table).where(table.c.event_id.in_(candidates.scalar_subquery()),
+                                               table.c.handled_at.is_(None)).values(claimed_at=now).returning(
+        table.c.event_id, table.c.user_id, table.c.payload, table.c.received_at)).all()
+    rows.sort(key=lambda row: row.received_at)  # RETURNING keeps no particular order
+    return [(row.event_id, row.user_id, row.payload) for row in rows]
+
+
+def mark_many_handled(session: Session, event_ids: list[str], *, now: datetime) -> None:
+    table = WebhookEvent.__table__
+    session.execute(update(table).where(table.c.event_id.in_(event_ids)).values(handled_at=now))
+
+
+def release_claims(session: Session, event_ids: list[str], *, retry_at: datetime | None) -> None:
+    """Give claimed events back: to be claimed again at once (None), or once `retry_at` has come."""
+    table = WebhookEvent.__table__
+    session.execute(update(table).where(table.c.event_id.in_(event_ids), table.c.handled_at.is_(None)).values(
+        claimed_at=None if retry_at is None else retry_at - STALE_CLAIM))
 
 
 def pending_events(session: Session, channel: str, *, now: datetime,
@@ -99,12 +163,14 @@ class EventInbox:
     def __init__(self, *, channel: str, session_factory: sessionmaker, executor: ThreadPoolExecutor,
                  handle_payload: Callable[[str, dict[str, Any]], None], user_of: Callable[[dict[str, Any]], str],
                  clock: Callable[[], datetime], handle_here: bool = True,
-                 keep_events: timedelta = timedelta(days=30)) -> None:
+                 keep_events: timedelta = timedelta(days=30), handle_many: AnswerMany | None = None) -> None:
         self.channel = channel
         self.session_factory = session_factory
         self.engine = session_factory.kw["bind"]
         self.executor = executor
         self.handle_payload = handle_payload
+        # Several of one resident's events at once, reporting each as answered (the webhook worker's backlog).
+        self.handle_many = handle_many
         self.user_of = user_of
         self.clock = clock
         self.handle_here = handle_here  # False: only store; a webhook worker answers
@@ -125,7 +191,7 @@ class EventInbox:
             return True
         try:
             with self.engine.begin() as connection:
-                new = set(store_events(connection, self.channel, events, now=self.clock()))
+                new = set(store_events(connection, self.channel, events, now=self.clock(), user_of=self.user_of))
         except SQLAlchemyError as exc:
             log.error("%s events not stored: %s", self.channel, exc)
             return False
@@ -149,18 +215,23 @@ class EventInbox:
         """Queue events left unhandled (stale claims included); now and then delete old ones. How many were queued."""
         try:
             queued = self.resume()
-            now = self.clock()
-            if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
-                self._pruned_at = now
-                with self.session_factory.begin() as session:
-                    pruned = prune_events(session, self.channel, before=now - self.keep_events)
-                if pruned:
-                    log.info("deleted %s %s older than %s", counted(pruned, "webhook event", "webhook events"),
-                             self.channel, self.keep_events)
+            self.prune_if_due()
         except SQLAlchemyError as exc:  # the database may be restarting: the next sweep tries again
             log.error("sweeping %s webhook events failed: %s", self.channel, exc)
             return 0
         return queued
+
+    def prune_if_due(self) -> None:
+        """Once an hour, delete the events older than ``keep_events``."""
+        now = self.clock()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        with self.session_factory.begin() as session:
+            pruned = prune_events(session, self.channel, before=now - self.keep_events)
+        if pruned:
+            log.info("deleted %s %s older than %s", counted(pruned, "webhook event", "webhook events"),
+                     self.channel, self.keep_events)
 
     def _enqueue(self, user: str, event_id: str) -> None:
         with self._lock:

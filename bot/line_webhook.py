@@ -35,7 +35,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.replies import EventKind, Incoming, Reply
-from bot.inbox import EventInbox
+from bot.inbox import EventInbox, NothingKept
 from bot.richmenu import RichMenus
 from channels.base import ChannelError, truncate_utf16
 from channels.line import InvalidReplyToken, LineChannel
@@ -125,7 +125,8 @@ class LineBot:
         self.session_factory = session_factory
         self.inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
                                 handle_payload=self.handle_payload, user_of=line_user, clock=clock,
-                                handle_here=handle_here, keep_events=keep_events)
+                                handle_here=handle_here, keep_events=keep_events,
+                                handle_many=self.handle_payloads)
 
     def accept(self, body: bytes, signature: str) -> tuple[int, str]:
         """Check and store a webhook delivery; the status LINE gets back, and why.
@@ -148,18 +149,36 @@ class LineBot:
 
     def handle_payload(self, event_id: str, payload: dict[str, Any]) -> None:
         """One stored event, after the webhook answered: once only, however often LINE delivers it."""
-        event = to_incoming(sdk_event(payload))
-        if event is None:
+        self.handle_payloads([(event_id, payload)], lambda _: None)
+
+    def handle_payloads(self, events: list[tuple[str, dict[str, Any]]], answered: Callable[[str], None]) -> None:
+        """One resident's stored events, in order: their turns in one transaction, then the answers.
+
+        Raises NothingKept if the turns failed (nothing was stored or sent); an error while sending
+        comes after ``answered`` was called for each event answered before it.
+        """
+        parsed = []
+        for event_id, payload in events:
+            event = to_incoming(sdk_event(payload))
+            if event is None:
+                answered(event_id)
+                continue
+            incoming = event.incoming
+            if incoming.kind is EventKind.FOLLOW:
+                incoming = replace(incoming, profile_language=self._profile_language(incoming.user_id))
+            parsed.append((event_id, event, incoming))
+        if not parsed:
             return
-        incoming = event.incoming
-        if incoming.kind is EventKind.FOLLOW:
-            profile = self._profile_language(incoming.user_id)
-            incoming = replace(incoming, profile_language=profile)
-        replies = self.engine.handle(incoming)
-        self._link_menu(incoming)
-        if replies:
-            self.send(incoming.user_id, event.reply_token, replies,
-                      retry_key=str(uuid.uuid5(EVENT_ID_NAMESPACE, event_id)))
+        try:
+            turns = self.engine.handle_many([incoming for _, _, incoming in parsed])
+        except Exception as exc:
+            raise NothingKept(f"{len(parsed)} LINE events not answered: {exc}") from exc
+        for (event_id, event, incoming), replies in zip(parsed, turns, strict=True):
+            self._link_menu(incoming)
+            if replies:
+                self.send(incoming.user_id, event.reply_token, replies,
+                          retry_key=str(uuid.uuid5(EVENT_ID_NAMESPACE, event_id)))
+            answered(event_id)
 
     def _link_menu(self, incoming: Incoming) -> None:
         """Give the resident the rich menu of the language they now use (if the menus were created)."""

@@ -2,22 +2,39 @@
 
 ``build_bots`` gives the LINE and Messenger handlers the web application serves.
 With ``webhooks.handle_in_web: false`` the web processes only store events, and
-``civicast webhook-worker`` answers them: it polls ``webhook_events`` and hands
-each resident's events, in order, to the same handlers.
+``civicast webhook-worker`` answers them with the same handlers: it claims
+events in batches (a resident's only while none of their earlier events is being
+answered, so several worker processes keep each resident's order), answers each
+resident's events in order on its threads while other residents' run alongside,
+and marks what it answered handled in one statement per round.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.inbox import (
+    RETRY_FAILED_AFTER,
+    EventInbox,
+    NothingKept,
+    claim_batch,
+    mark_many_handled,
+    release_claims,
+)
 from bot.line_webhook import LineBot
 from bot.messenger_webhook import MessengerBot
 from bot.services import Services
 
 log = logging.getLogger("civicast.webhook_worker")
+MAX_TOGETHER = 16  # of one resident's waiting events answered in one transaction
+ROUND_GAP_S = 0.025  # between two rounds, so answers are marked and events claimed in batches, not one per answer
 
 
 def build_bots(services: Services, executor: ThreadPoolExecutor, *, handle_here: bool) -> tuple[LineBot,
@@ -34,30 +51,154 @@ def build_bots(services: Services, executor: ThreadPoolExecutor, *, handle_here:
     return line_bot, messenger_bot
 
 
+class BatchAnswerer:
+    """One channel's stored events, claimed in batches and answered on the worker's threads.
+
+    Only the poller thread claims and marks; the answering threads report what they finished.
+    """
+
+    def __init__(self, inbox: EventInbox, executor: ThreadPoolExecutor, *, in_flight: int,
+                 wake: threading.Event) -> None:
+        self.inbox = inbox
+        self.executor = executor
+        self.max_in_flight = in_flight  # claimed and not yet answered: a claim is a promise to answer soon
+        self.wake = wake
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._done: list[str] = []
+        self._failed: list[str] = []
+        self._given_back: list[str] = []
+
+    def step(self) -> int:
+        """Mark what was answered, then claim more if there is room; how many were claimed."""
+        self.flush()
+        with self._lock:
+            room = self.max_in_flight - self._in_flight
+        if room < self.max_in_flight // 2:  # claim in fair-sized batches, not one event per answer
+            return 0
+        with self.inbox.session_factory.begin() as session:
+            claimed = claim_batch(session, self.inbox.channel, now=self.inbox.clock(), limit=room)
+        residents: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for event_id, user, payload in claimed:  # oldest first, so each resident's stay in order
+            residents.setdefault(user or event_id, []).append((event_id, payload))
+        with self._lock:
+            self._in_flight += len(claimed)
+        for events in residents.values():
+            self.executor.submit(self._answer, events)
+        return len(claimed)
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return bool(self._in_flight or self._done or self._failed or self._given_back)
+
+    def _answer(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        """One resident's claimed events, in order; after a failure the rest wait for its retry."""
+        answered: set[str] = set()
+
+        def report(event_id: str) -> None:
+            answered.add(event_id)
+            with self._lock:
+                self._done.append(event_id)
+
+        try:
+            for start in range(0, len(events), MAX_TOGETHER):
+                chunk = events[start:start + MAX_TOGETHER]
+                if not self._answer_chunk(chunk, answered, report):
+                    with self._lock:
+                        self._given_back.extend(event_id for event_id, _ in events[start + len(chunk):])
+                    return
+        finally:
+            with self._lock:
+                self._in_flight -= len(events)
+            self.wake.set()
+
+    def _answer_chunk(self, chunk: list[tuple[str, dict[str, Any]]], answered: set[str],
+                      report: Callable[[str], None]) -> bool:
+        """Answer events together where the channel can, else (or if that failed) one by one; False on a failure."""
+        if self.inbox.handle_many is not None and len(chunk) > 1:
+            try:
+                self.inbox.handle_many(chunk, report)
+                return True
+            except NothingKept:
+                log.warning("answering %s %s events together failed; answering them one by one",
+                            len(chunk), self.inbox.channel)
+            except Exception:  # the turns were kept but an answer failed: the events from it on are retried
+                return self._failed_at(chunk, answered)
+        for event_id, payload in chunk:
+            try:
+                self.inbox.handle_payload(event_id, payload)
+            except Exception:
+                return self._failed_at(chunk, answered)
+            report(event_id)
+        return True
+
+    def _failed_at(self, chunk: list[tuple[str, dict[str, Any]]], answered: set[str]) -> bool:
+        waiting = [event_id for event_id, _ in chunk if event_id not in answered]
+        log.exception("handling %s event %s failed", self.inbox.channel, waiting[0])
+        with self._lock:
+            self._failed.append(waiting[0])  # retried after a pause; the resident's later events wait for it
+            self._given_back.extend(waiting[1:])
+        return False
+
+    def flush(self) -> None:
+        """Record the answered events as handled and give back the failed ones, in one transaction."""
+        with self._lock:
+            done, failed, given_back = self._done, self._failed, self._given_back
+            self._done, self._failed, self._given_back = [], [], []
+        if not (done or failed or given_back):
+            return
+        now = self.inbox.clock()
+        try:
+            with self.inbox.session_factory.begin() as session:
+                if done:
+                    mark_many_handled(session, done, now=now)
+                if failed:  # the resident's later events wait for it: they stay in order
+                    release_claims(session, failed, retry_at=now + RETRY_FAILED_AFTER)
+                if given_back:
+                    release_claims(session, given_back, retry_at=None)
+        except SQLAlchemyError:
+            with self._lock:  # the next round tries again; meanwhile the events stay claimed
+                self._done[:0], self._failed[:0], self._given_back[:0] = done, failed, given_back
+            raise
+
+
 class WebhookWorker:
     """Answers the events web processes stored, until stopped."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, *, in_flight: int | None = None) -> None:
         settings = services.settings.webhooks
         self.poll_s = settings.poll_s
         self.executor = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="webhook-worker")
         self.bots = build_bots(services, self.executor, handle_here=True)
         self.services = services
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        # Enough claimed events to keep every thread busy between two rounds of claiming.
+        limit = in_flight or settings.threads * 32
+        self.answerers = [BatchAnswerer(bot.inbox, self.executor, in_flight=limit, wake=self._wake)
+                          for bot in self.bots]
         self._thread: threading.Thread | None = None
 
     def poll_once(self) -> int:
-        return sum(bot.inbox.sweep() for bot in self.bots)
+        """One round: mark what was answered, claim more, now and then delete old events. How many were claimed."""
+        for answerer in self.answerers:
+            answerer.inbox.prune_if_due()
+        return sum(answerer.step() for answerer in self.answerers)
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()
             try:
                 found = self.poll_once()
-            except Exception:  # the database may be restarting: try again at the next poll
+            except SQLAlchemyError:  # the database may be restarting: try again at the next poll
                 log.exception("polling webhook events failed")
                 found = 0
             if not found:
-                self._stop.wait(self.poll_s)
+                # Answers finishing wake the poller (a resident's next event may be waiting on them to be marked).
+                busy = any(answerer.busy for answerer in self.answerers)
+                self._wake.wait(min(self.poll_s, 0.05) if busy else self.poll_s)
+            self._stop.wait(ROUND_GAP_S)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="webhook-poller", daemon=True)
@@ -65,7 +206,13 @@ class WebhookWorker:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.executor.shutdown(wait=True)
+        for answerer in self.answerers:
+            try:
+                answerer.flush()  # what was answered while stopping is not answered again
+            except SQLAlchemyError:
+                log.exception("marking answered webhook events failed")
         self.services.flush_message_counts()  # the replies and pushes of its last seconds

@@ -60,22 +60,36 @@ class ConversationEngine:
     # ------------------------------------------------------------------ entry point
 
     def handle(self, event: Incoming) -> list[Reply]:
+        with self.session_factory.begin() as session:
+            return self._turn(session, event)
+
+    def handle_many(self, events: list[Incoming]) -> list[list[Reply]]:
+        """Several events (one resident's, in order) in one transaction: the replies to each.
+
+        A webhook worker with a backlog answers a resident's waiting events together, one commit
+        for all; if any turn fails, none is kept.
+        """
+        with self.session_factory.begin() as session:
+            return [self._turn(session, event) for event in events]
+
+    def _turn(self, session: Session, event: Incoming) -> list[Reply]:
         # What a resident types is kept as text civicast can store and send on: a stray control character from
         # a keyboard or a copied message must not break their petition (nor, on PostgreSQL, its storing).
         event = replace(event, text=without_refused(event.text), data=without_refused(event.data, multiline=False),
                         address=without_refused(event.address) if event.address else event.address)
         now = self.clock()
-        with self.session_factory.begin() as session:
-            conversation = self._conversation(session, event.channel, event.user_id)
-            if event.kind is not EventKind.UNFOLLOW:
-                conversation.last_inbound_at = now
-            resident = find_subscriber(session, event.channel, event.user_id)
-            if resident is not None and resident.status == SubscriberStatus.ACTIVE:
-                language = catalog_language(resident.language)
-            else:
-                language = catalog_language(event.profile_language) if event.profile_language else DEFAULT_LANGUAGE
-            turn = Turn(session, event, conversation, resident, language, now)
-            return self._dispatch(turn)
+        conversation = self._conversation(session, event.channel, event.user_id)
+        resident = find_subscriber(session, event.channel, event.user_id)
+        # Set after the look-up, so the conversation is written once, at the end of the turn, and not also
+        # flushed before that query.
+        if event.kind is not EventKind.UNFOLLOW:
+            conversation.last_inbound_at = now
+        if resident is not None and resident.status == SubscriberStatus.ACTIVE:
+            language = catalog_language(resident.language)
+        else:
+            language = catalog_language(event.profile_language) if event.profile_language else DEFAULT_LANGUAGE
+        turn = Turn(session, event, conversation, resident, language, now)
+        return self._dispatch(turn)
 
     @staticmethod
     def _conversation(session: Session, channel: str, user_id: str) -> Conversation:

@@ -36,6 +36,9 @@ ANSWER_WEIGHT = 0.6  # an answer's words count, but less than a way of asking
 THRESHOLD = 0.3
 SUGGEST = 0.2
 CHECK_EVERY_S = 30.0  # how often a process looks whether officers changed the FAQ (in any process)
+# On a storm night thousands ask the same few questions word for word: each language's index keeps
+# the answers it found for this many distinct questions (a rebuilt index starts afresh).
+REMEMBERED_QUESTIONS = 4096
 
 
 def _fold(text: str, *, accents: bool = True) -> str:
@@ -190,13 +193,20 @@ class LanguageIndex:
         self.entries = {entry.key: entry for entry in entries}
         self.exact = _Vectors(entries, lambda text: features(text, question_words, accents=False))
         self.folded = _Vectors(entries, lambda text: features(text, question_words, accents=True))
+        self._remembered: dict[str, Match | None] = {}
 
     def best(self, question: str) -> Match | None:
+        if question in self._remembered:
+            return self._remembered[question]
         scores = (self.exact if has_latin_accents(question) else self.folded).scores(question)
-        if not scores:
-            return None
-        key = max(scores, key=scores.__getitem__)
-        return self.match(key, scores[key])
+        match = None
+        if scores:
+            key = max(scores, key=scores.__getitem__)
+            match = self.match(key, scores[key])
+        if len(self._remembered) >= REMEMBERED_QUESTIONS:  # a flood of distinct questions: start afresh
+            self._remembered = {}
+        self._remembered[question] = match
+        return match
 
     def match(self, key: str, score: float = 1.0) -> Match | None:
         entry = self.entries.get(key)

@@ -43,18 +43,22 @@ class WebhookEvent(Base):
     """A webhook event as the platform sent it: stored before the webhook answers, handled once.
 
     Its id makes a redelivery recognisable; ``handled_at`` stays empty until the bot has answered.
+    ``user_id`` is the sender: a webhook worker claims a resident's events only while none of their
+    earlier ones is being answered elsewhere, so each resident's events are answered in order.
     """
 
     __tablename__ = "webhook_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str | None] = mapped_column(String(64), default=None)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     handled_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    __table_args__ = (Index("ix_webhook_events_pending", "channel", "handled_at", "received_at"),)
+    __table_args__ = (Index("ix_webhook_events_pending", "channel", "handled_at", "received_at"),
+                      Index("ix_webhook_events_user", "channel", "user_id"))
 
 
 class FaqEntry(Base):

@@ -28,7 +28,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from channels.sandbox.faults import FAULT_ENVIRON_KEY, DropConnection, Fault, Faults
-from channels.sandbox.line_events import build_event, deliver_webhook
+from channels.sandbox.line_events import build_event, deliver_webhook, issue_reply_tokens
 from channels.sandbox.line_rules import USER_ID, message_problems, recipient_problems
 
 MAX_BODY = 2 * 1024 * 1024
@@ -81,6 +81,7 @@ class LineSandboxState:
     indexed: int = 0  # deliveries[:indexed] are in `inbox`
     retry_keys: dict[str, tuple[str, float, int]] = field(default_factory=dict)
     reply_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    replied_at: dict[str, float] = field(default_factory=dict)  # reply token -> when its reply was accepted
     quota_used: int = 0  # this month's, as /quota/consumption reports it
     quota_month: str | None = None  # the month quota_used counts; a new month starts from 0, as LINE's does
     clock: Callable[[], float] = time.time  # when sends happen, for the month they count in
@@ -117,6 +118,8 @@ class LineSandbox:
             Rule("/sandbox/line/summary", endpoint="summary", methods=["GET"]),
             Rule("/sandbox/line/users", endpoint="users", methods=["POST", "GET"]),
             Rule("/sandbox/line/simulate", endpoint="simulate", methods=["POST"]),
+            Rule("/sandbox/line/reply-tokens", endpoint="reply_tokens", methods=["POST"]),
+            Rule("/sandbox/line/replies", endpoint="replies", methods=["GET"]),
             Rule("/sandbox/line/webhook", endpoint="webhook", methods=["POST", "GET"]),
             Rule("/sandbox/line/faults", endpoint="faults", methods=["POST", "GET"]),
             Rule("/sandbox/line/reset", endpoint="reset", methods=["POST"]),
@@ -158,7 +161,7 @@ class LineSandbox:
         return None
 
     def _deliver(self, request: Request, recipients: list[str], messages: list[dict[str, Any]], via: str,
-                 *, count_quota: bool = True) -> Response:
+                 *, count_quota: bool = True, reply_token: str | None = None) -> Response:
         state = self.state
         retry_key = request.headers.get("X-Line-Retry-Key")
         if retry_key is not None and not RETRY_KEY.match(retry_key):
@@ -183,6 +186,8 @@ class LineSandbox:
             if retry_key is not None:
                 state.retry_keys[retry_key] = (request_id, now, len(recipients))
             state.deliveries.append((request_id, via, now, messages, recipients))
+            if reply_token is not None:
+                state.replied_at[reply_token] = now
             state.stats[f"{via}_requests"] += 1
             # Per kind of send, how many recipients it reached: multicast and push are what the quota counts,
             # replies are free; the summary shows them apart.
@@ -243,11 +248,12 @@ class LineSandbox:
         details = message_problems(body.get("messages"))
         if details:
             return self._invalid(details)
+        token = str(body.get("replyToken"))
         with self.state.lock:
-            issued = self.state.reply_tokens.pop(str(body.get("replyToken")), None)
+            issued = self.state.reply_tokens.pop(token, None)
         if issued is None or time.time() - issued[1] > REPLY_TOKEN_TTL_S:
             return line_error(400, "Invalid reply token")
-        return self._deliver(request, [issued[0]], body["messages"], "reply", count_quota=False)
+        return self._deliver(request, [issued[0]], body["messages"], "reply", count_quota=False, reply_token=token)
 
     def on_profile(self, request: Request, user_id: str) -> Response:
         refused = self._gate(request, send=False)
@@ -339,6 +345,22 @@ class LineSandbox:
             created.append(vars(user))
         return json_response(created if isinstance(body, list) else created[0], 201)
 
+    def on_reply_tokens(self, request: Request) -> Response:
+        """``{"userIds": [...]}`` -> ``{"replyTokens": [...]}``: tokens as if LINE had delivered an event of each."""
+        body, problem = self._body(request)
+        if problem:
+            return problem
+        try:
+            tokens = issue_reply_tokens(self.state, (body or {}).get("userIds") if isinstance(body, dict) else None)
+        except ValueError as exc:
+            return line_error(400, str(exc))
+        return json_response({"replyTokens": tokens})
+
+    def on_replies(self, request: Request) -> Response:
+        """When each reply was accepted (Unix time), by reply token: for timing an answer from its webhook."""
+        with self.state.lock:
+            return json_response({"repliedAt": dict(self.state.replied_at)})
+
     def on_webhook(self, request: Request) -> Response:
         if request.method == "POST":
             body, problem = self._body(request)
@@ -366,6 +388,7 @@ class LineSandbox:
             self.state.indexed = 0
             self.state.retry_keys.clear()
             self.state.reply_tokens.clear()
+            self.state.replied_at.clear()
             self.state.quota_used = 0
             self.state.stats.clear()
 

@@ -58,6 +58,22 @@ def build_event(state: LineSandboxState, spec: dict[str, Any]) -> dict[str, Any]
     return event
 
 
+def issue_reply_tokens(state: LineSandboxState, user_ids: list[Any]) -> list[str]:
+    """A fresh reply token for each user (in order), as LINE issues one with each event it delivers.
+
+    For a load generator that builds and posts its own webhook bodies: its replies then spend real
+    tokens, so only a genuinely late or refused reply falls back to push.
+    """
+    if not isinstance(user_ids, list) or not all(isinstance(u, str) and re.match(USER_ID_PATTERN, u)
+                                                 for u in user_ids):
+        raise ValueError("userIds must be a list of user ids (U followed by 32 hex digits)")
+    now = time.time()
+    tokens = [uuid.uuid4().hex for _ in user_ids]
+    with state.lock:
+        state.reply_tokens.update((token, (user, now)) for token, user in zip(tokens, user_ids, strict=True))
+    return tokens
+
+
 def sign(channel_secret: str, body: bytes) -> str:
     """X-Line-Signature: base64 of the HMAC-SHA256 of the raw body, keyed with the channel secret."""
     return base64.b64encode(hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()).decode()

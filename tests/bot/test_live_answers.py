@@ -111,7 +111,7 @@ def test_with_nothing_active_the_reply_says_nothing_is_announced_for_the_distric
 def test_the_day_off_sentence_names_the_district_and_the_hour(engine):
     resident_of(engine, "en", "qishan")
     text = ask(engine, "en", "typhoon_day_off")[0].text
-    assert text == ("No decision on a typhoon day off for Qishan District has been announced yet; decisions usually "
+    assert text == ("No decision on a typhoon day off for Cishan District has been announced yet; decisions usually "
                     "come by 20:00 the evening before.")
 
 
@@ -181,11 +181,11 @@ def test_a_resident_without_transport_alerts_still_learns_the_mrt_is_disrupted(e
 
 
 @pytest.mark.parametrize(("key", "kind", "params"), [
-    ("water_outage", "water_outage", {"districts": ["sanmin"]}),
+    ("water_outage", "water_outage", {"districts": ["sanmin"], "villages": None}),
     ("power_outage", "power_outage", {"districts": ["sanmin"]}),
     ("find_shelter", "shelter_open", {"district": "sanmin"}),
     ("cijin_ferry", "ferry_suspension", {}),
-    ("evacuation_order", "evacuation_order", {"districts": ["sanmin", "cishan"]}),
+    ("evacuation_order", "evacuation_order", {"districts": ["sanmin", "cishan"], "villages": None}),
     ("typhoon_prepare", "typhoon_land_warning", {}),
 ])
 def test_water_power_shelters_and_ferries_are_answered_from_their_notices(engine, session_factory, composer, key,

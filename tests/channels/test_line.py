@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -278,3 +279,21 @@ def test_an_unreachable_line_is_a_retryable_error_for_the_quota_too():
             channel.quota()
     finally:
         channel.close()
+
+
+def test_reply_tokens_issued_for_a_load_generator_are_honoured_once_and_timed(sandbox, line):
+    first, second = users(2)
+    answer = requests.post(f"{sandbox.url}/sandbox/line/reply-tokens", json={"userIds": [first, second, first]},
+                           timeout=5)
+    tokens = answer.json()["replyTokens"]
+    assert answer.status_code == 200 and len(set(tokens)) == 3
+    before = time.time()
+    line.reply(tokens[1], [{"type": "text", "text": "to the second"}])
+    with pytest.raises(InvalidReplyToken):
+        line.reply(tokens[1], [{"type": "text", "text": "again"}])
+    assert [m["message"]["text"] for m in inbox(sandbox, second)] == ["to the second"]
+    assert inbox(sandbox, first) == []
+    replied = requests.get(f"{sandbox.url}/sandbox/line/replies", timeout=5).json()["repliedAt"]
+    assert set(replied) == {tokens[1]} and replied[tokens[1]] >= before
+    refused = requests.post(f"{sandbox.url}/sandbox/line/reply-tokens", json={"userIds": ["nobody"]}, timeout=5)
+    assert refused.status_code == 400

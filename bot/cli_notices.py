@@ -10,7 +10,8 @@ import click
 from bot.cli_base import AppContext, RuntimeFailure, UserError, parse_assignments
 from messages.cap import AlertHeader, build_alert
 from messages.i18n import LANGUAGES, UnknownLanguage, get_language
-from messages.kinds import UnknownKind, default_kind_book, kinds_as_json
+from messages.kinds import UnknownKind, default_kind_book
+from messages.kinds_json import kinds_as_json
 from messages.models import new_identifier
 from messages.params import InvalidParameters
 

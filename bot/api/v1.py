@@ -104,7 +104,7 @@ def openapi_document() -> Response:
 
 @blueprint.get("/kinds")
 def list_kinds() -> Response:
-    from messages.kinds import kinds_as_json
+    from messages.kinds_json import kinds_as_json
 
     current_actor().require(Permission.VIEW)
     return _json({"kinds": kinds_as_json(services().kinds)})

@@ -22,7 +22,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from channels.sandbox.faults import FAULT_ENVIRON_KEY, DropConnection, Fault, Faults
-from channels.sandbox.line_api import json_response
+from channels.sandbox.line_state import json_response
 
 GRAPH_VERSION = re.compile(r"^v\d+\.\d+$")
 MESSAGING_WINDOW_S = 24 * 3600

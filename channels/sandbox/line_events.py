@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 if TYPE_CHECKING:
-    from channels.sandbox.line_api import LineSandboxState
+    from channels.sandbox.line_state import LineSandboxState
 
 USER_ID_PATTERN = r"^U[0-9a-f]{32}$"
 REPLY_TOKEN_EVENTS = frozenset({"message", "postback", "follow", "join", "memberJoined", "beacon", "accountLink",

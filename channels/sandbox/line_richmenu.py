@@ -12,8 +12,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from channels.sandbox.line_api import AUTH_FAILED, LineSandboxState, json_response, line_error
 from channels.sandbox.line_rules import USER_ID
+from channels.sandbox.line_state import AUTH_FAILED, LineSandboxState, json_response, line_error
 
 MAX_IMAGE = 1024 * 1024
 

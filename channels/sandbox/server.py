@@ -21,8 +21,9 @@ from urllib.parse import unquote
 
 from channels.sandbox.faults import DropConnection, Faults
 from channels.sandbox.graph_api import GraphSandbox, GraphSandboxState
-from channels.sandbox.line_api import LineSandbox, LineSandboxState, json_response
+from channels.sandbox.line_api import LineSandbox
 from channels.sandbox.line_richmenu import RichMenuSandbox
+from channels.sandbox.line_state import LineSandboxState, json_response
 
 
 class _Headers:

@@ -16,7 +16,8 @@ import pytest
 import requests
 from werkzeug.test import Client
 
-from channels.sandbox.line_api import LineSandbox, LineSandboxState
+from channels.sandbox.line_api import LineSandbox
+from channels.sandbox.line_state import LineSandboxState
 from tests.support.sandbox import LINE_SECRET, LINE_TOKEN, set_faults, users
 
 AUTH = {"Authorization": f"Bearer {LINE_TOKEN}"}

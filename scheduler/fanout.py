@@ -147,7 +147,8 @@ class FanoutRows:
     def write(self, session: Session, *, limit: int | None = None) -> bool:
         """Write up to ``limit`` deliveries (all, without one); True once every delivery is written.
 
-        The caller commits. The last call clears the notice's ``fanout_progress_at``."""
+        The caller commits. The last call clears the notice's ``fanout_progress_at`` (until then it stands as
+        ``begin_fan_out``, ``still_fanning_out`` or the resume stamped it)."""
         now = self.clock()
         rows: list[dict[str, Any]] = []
         lists: list[dict[str, Any]] = []
@@ -160,29 +161,25 @@ class FanoutRows:
             rows.clear()
             lists.clear()
 
-        written = 0
-        finished = True
-        if limit is None or limit > 0:
-            for channel, language, recipients in self.pending:
-                delivery_id = new_delivery_id()
-                rows.append({"id": delivery_id, "notice_id": self.notice_id, "channel": channel,
-                             "language": language, "recipient_count": len(recipients),
-                             "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now,
-                             "duplicate": False, "created_at": now, "updated_at": now})
-                if recipients:
-                    lists.append({"delivery_id": delivery_id, "recipients": recipients})
-                self.result.add(channel, language, len(recipients))
-                written += 1
-                if len(rows) >= INSERT_CHUNK:
-                    flush()
-                if limit is not None and written >= limit:
-                    finished = False  # perhaps more; the next call finds out
-                    break
-        else:
-            finished = False
+        written, finished = 0, True
+        for channel, language, recipients in self.pending:
+            delivery_id = new_delivery_id()
+            rows.append({"id": delivery_id, "notice_id": self.notice_id, "channel": channel,
+                         "language": language, "recipient_count": len(recipients),
+                         "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now,
+                         "duplicate": False, "created_at": now, "updated_at": now})
+            if recipients:
+                lists.append({"delivery_id": delivery_id, "recipients": recipients})
+            self.result.add(channel, language, len(recipients))
+            written += 1
+            if len(rows) >= INSERT_CHUNK:
+                flush()
+            if limit is not None and written >= limit:
+                finished = False  # perhaps more; the next call finds out
+                break
         flush()
-        session.execute(update(Notice).where(Notice.id == self.notice_id)
-                        .values(fanout_progress_at=None if finished else now))
+        if finished:
+            session.execute(update(Notice).where(Notice.id == self.notice_id).values(fanout_progress_at=None))
         self.result.complete = finished
         return finished
 

@@ -34,7 +34,7 @@ from linebot.v3.webhooks import (
 from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.replies import EventKind, Incoming, Reply
+from bot.conversation.replies import Choice, ChoiceKind, EventKind, Incoming, Reply
 from bot.inbox import EventInbox, NothingKept
 from bot.richmenu import RichMenus
 from channels.base import ChannelError, truncate_utf16
@@ -47,17 +47,20 @@ MAX_BODY = 1024 * 1024
 EVENT_ID_NAMESPACE = uuid.UUID("8d7c0a3e-8b0d-4f5e-9a0b-6c1c5d2e7f10")
 
 
+def quick_reply_action(choice: Choice) -> dict[str, Any]:
+    if choice.kind is ChoiceKind.LOCATION:
+        return {"type": "location", "label": choice.label}
+    return {"type": "postback", "label": choice.label, "data": choice.data, "displayText": choice.label}
+
+
 def line_messages(replies: list[Reply]) -> list[dict[str, Any]]:
-    """Replies as LINE message objects: text, with the choices as quick-reply postback buttons."""
+    """Replies as LINE message objects: text, with the choices as quick-reply buttons."""
     messages = []
     for reply in replies[:5]:
         message: dict[str, Any] = {"type": "text", "text": truncate_utf16(reply.text, 5000)}
         if reply.choices:
             message["quickReply"] = {"items": [
-                {"type": "action", "action": {"type": "postback", "label": choice.label, "data": choice.data,
-                                              "displayText": choice.label}}
-                for choice in reply.choices
-            ]}
+                {"type": "action", "action": quick_reply_action(choice)} for choice in reply.choices]}
         messages.append(message)
     return messages
 

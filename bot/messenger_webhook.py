@@ -23,7 +23,7 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.replies import EventKind, Incoming, Reply
+from bot.conversation.replies import ChoiceKind, EventKind, Incoming, Reply
 from bot.inbox import EventInbox
 from channels.base import ChannelError
 from channels.facebook import FacebookChannel, OutsideMessagingWindow
@@ -112,7 +112,9 @@ class MessengerBot:
             self.send(incoming.user_id, reply)
 
     def send(self, psid: str, reply: Reply) -> None:
-        quick = [{"content_type": "text", "title": c.label, "payload": c.data} for c in reply.choices]
+        # Messenger retired its location quick reply: a location choice is left out there.
+        quick = [{"content_type": "text", "title": c.label, "payload": c.data} for c in reply.choices
+                 if c.kind is ChoiceKind.POSTBACK]
         try:
             self.facebook.reply(psid, reply.text, quick_replies=quick or None)
         except OutsideMessagingWindow:

@@ -37,14 +37,25 @@ class Incoming:
         return dict(parse_qsl(self.data)) if self.data else {}
 
 
+class ChoiceKind(StrEnum):
+    POSTBACK = "postback"  # sends ``data`` back
+    LOCATION = "location"  # opens the app's location picker; the answer is a location message
+
+
 @dataclass(frozen=True)
 class Choice:
     label: str  # at most 20 characters on LINE
-    data: str  # postback data
+    data: str  # postback data ("" for a location choice)
+    kind: ChoiceKind = ChoiceKind.POSTBACK
 
     @classmethod
     def of(cls, label: str, action: str, **params: str) -> Choice:
         return cls(label[:20], urlencode({"action": action, **params}))
+
+    @classmethod
+    def location(cls, label: str) -> Choice:
+        """"Share my location": on platforms without a location picker (Messenger) it is left out."""
+        return cls(label[:20], "", ChoiceKind.LOCATION)
 
 
 @dataclass(frozen=True)

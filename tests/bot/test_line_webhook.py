@@ -14,6 +14,8 @@ import requests
 from sqlalchemy import func, select
 
 from bot.conversation.models import Conversation, WebhookEvent
+from bot.conversation.replies import Choice, ChoiceKind, Reply
+from bot.line_webhook import line_messages
 from bot.settings import SANDBOX_SECRETS
 from tests.support.sandbox import users
 
@@ -134,3 +136,11 @@ def test_a_refused_reply_token_falls_back_to_push(stack):
     assert signed_post(stack, envelope(event)).status_code == 200
     messages = stack.wait_for_messages(user, 3)
     assert messages[-1]["via"] == "push"
+
+
+def test_a_location_choice_becomes_lines_location_quick_reply_and_is_left_out_on_messenger():
+    reply = Reply("Where are you?", (Choice.location("Share my location"), Choice.of("Skip", "skip")))
+    items = line_messages([reply])[0]["quickReply"]["items"]
+    assert items[0]["action"] == {"type": "location", "label": "Share my location"}
+    assert items[1]["action"]["type"] == "postback" and items[1]["action"]["data"] == "action=skip"
+    assert [c.kind for c in reply.choices] == [ChoiceKind.LOCATION, ChoiceKind.POSTBACK]

@@ -211,6 +211,19 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on this host (the server is shared with anything else using it)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += cpu_seconds(int(entry.name))
+            except OSError:
+                continue
+    return total
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -284,7 +297,8 @@ def main() -> None:
         def cpu() -> dict[str, float]:
             return {"webhook_workers": sum(cpu_seconds(w.pid) for w in workers),
                     "sandbox": cpu_seconds(processes[0].pid),
-                    "gunicorn": sum(cpu_seconds(pid) for pid in [processes[1].pid, *children(processes[1].pid)])}
+                    "gunicorn": sum(cpu_seconds(pid) for pid in [processes[1].pid, *children(processes[1].pid)]),
+                    **({"postgres": postgres_cpu_seconds()} if schema else {})}
 
         answered = drain(accepted, lambda: handled_count(database_url, since), timeout_s=args.answer_for, cpu=cpu)
         drained = sandbox_stats(sandbox_port)

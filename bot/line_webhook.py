@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -35,7 +36,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.replies import Choice, ChoiceKind, EventKind, Incoming, Reply
-from bot.inbox import EventInbox, NothingKept
+from bot.inbox import Deliver, EventInbox, NothingKept
 from bot.richmenu import RichMenus
 from channels.base import ChannelError, truncate_utf16
 from channels.line import InvalidReplyToken, LineChannel
@@ -129,7 +130,7 @@ class LineBot:
         self.inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
                                 handle_payload=self.handle_payload, user_of=line_user, clock=clock,
                                 handle_here=handle_here, keep_events=keep_events,
-                                handle_many=self.handle_payloads)
+                                handle_many=self.handle_payloads, decide=self.decide)
 
     def accept(self, body: bytes, signature: str) -> tuple[int, str]:
         """Check and store a webhook delivery; the status LINE gets back, and why.
@@ -160,27 +161,42 @@ class LineBot:
         Raises NothingKept if the turns failed (nothing was stored or sent); an error while sending
         comes after ``answered`` was called for each event answered before it.
         """
-        parsed = []
-        for event_id, payload in events:
-            event = to_incoming(sdk_event(payload))
-            if event is None:
-                answered(event_id)
-                continue
-            incoming = event.incoming
-            if incoming.kind is EventKind.FOLLOW:
-                incoming = replace(incoming, profile_language=self._profile_language(incoming.user_id))
-            parsed.append((event_id, event, incoming))
-        if not parsed:
-            return
+        self.decide([events])[0](answered)
+
+    def decide(self, residents: list[list[tuple[str, dict[str, Any]]]]) -> list[Deliver]:
+        """Several residents' stored events: every turn in one transaction, then for each resident a
+        function that sends their answers in order, calling ``answered`` with each event answered.
+
+        Raises NothingKept if the turns failed: nothing was stored, and nothing is sent.
+        """
+        parsed: list[list[tuple[str, LineEvent | None]]] = []
+        for events in residents:
+            mine: list[tuple[str, LineEvent | None]] = []
+            for event_id, payload in events:
+                event = to_incoming(sdk_event(payload))
+                if event is not None and event.incoming.kind is EventKind.FOLLOW:
+                    event = replace(event, incoming=replace(
+                        event.incoming, profile_language=self._profile_language(event.incoming.user_id)))
+                mine.append((event_id, event))
+            parsed.append(mine)
         try:
-            turns = self.engine.handle_many([incoming for _, _, incoming in parsed])
+            turns = self.engine.handle_batch([[event.incoming for _, event in mine if event is not None]
+                                              for mine in parsed])
         except Exception as exc:
-            raise NothingKept(f"{len(parsed)} LINE events not answered: {exc}") from exc
-        for (event_id, event, incoming), replies in zip(parsed, turns, strict=True):
-            self._link_menu(incoming)
-            if replies:
-                self.send(incoming.user_id, event.reply_token, replies,
-                          retry_key=str(uuid.uuid5(EVENT_ID_NAMESPACE, event_id)))
+            count = sum(len(mine) for mine in parsed)
+            raise NothingKept(f"{count} LINE events not answered: {exc}") from exc
+        return [partial(self._deliver, mine, replies) for mine, replies in zip(parsed, turns, strict=True)]
+
+    def _deliver(self, events: list[tuple[str, LineEvent | None]], turns: list[list[Reply]],
+                 answered: Callable[[str], None]) -> None:
+        replies_of = iter(turns)
+        for event_id, event in events:
+            if event is not None:
+                replies = next(replies_of)
+                self._link_menu(event.incoming)
+                if replies:
+                    self.send(event.incoming.user_id, event.reply_token, replies,
+                              retry_key=str(uuid.uuid5(EVENT_ID_NAMESPACE, event_id)))
             answered(event_id)
 
     def _link_menu(self, incoming: Incoming) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -22,6 +23,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.inbox import (
     RETRY_FAILED_AFTER,
+    Decide,
+    Deliver,
     EventInbox,
     NothingKept,
     claim_batch,
@@ -34,6 +37,7 @@ from bot.services import Services
 
 log = logging.getLogger("civicast.webhook_worker")
 MAX_TOGETHER = 16  # of one resident's waiting events answered in one transaction
+MIN_GROUP = 4  # residents whose turns share a transaction, at least (fewer commits; more would wait in line)
 ROUND_GAP_S = 0.025  # between two rounds, so answers are marked and events claimed in batches, not one per answer
 
 
@@ -58,8 +62,9 @@ class BatchAnswerer:
     """
 
     def __init__(self, inbox: EventInbox, executor: ThreadPoolExecutor, *, in_flight: int,
-                 wake: threading.Event) -> None:
+                 wake: threading.Event, idle_poll_s: float = 0.0, threads: int = 1) -> None:
         self.inbox = inbox
+        self.threads = threads
         self.executor = executor
         self.max_in_flight = in_flight  # claimed and not yet answered: a claim is a promise to answer soon
         self.wake = wake
@@ -68,6 +73,10 @@ class BatchAnswerer:
         self._done: list[str] = []
         self._failed: list[str] = []
         self._given_back: list[str] = []
+        # A channel whose last claim found nothing is asked again only after this long: a city's LINE account
+        # busy on a typhoon night should not pay a claim per round for a quiet Messenger page.
+        self.idle_poll_s = idle_poll_s
+        self._idle_until = 0.0
 
     def step(self) -> int:
         """Mark what was answered, then claim more if there is room; how many were claimed."""
@@ -76,21 +85,68 @@ class BatchAnswerer:
             room = self.max_in_flight - self._in_flight
         if room < self.max_in_flight // 2:  # claim in fair-sized batches, not one event per answer
             return 0
+        if time.monotonic() < self._idle_until:
+            return 0
         with self.inbox.session_factory.begin() as session:
             claimed = claim_batch(session, self.inbox.channel, now=self.inbox.clock(), limit=room)
+        if not claimed and not self.busy:  # (while answers are out, their senders' next events wait on them)
+            self._idle_until = time.monotonic() + self.idle_poll_s
         residents: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         for event_id, user, payload in claimed:  # oldest first, so each resident's stay in order
             residents.setdefault(user or event_id, []).append((event_id, payload))
         with self._lock:
             self._in_flight += len(claimed)
-        for events in residents.values():
-            self.executor.submit(self._answer, events)
+        if self.inbox.decide is not None and residents:
+            # The round's residents in groups, one transaction each, decided on the threads side by side:
+            # a group's turns wait on the database one after another, the groups' waits overlap.
+            waiting = list(residents.values())
+            size = max(MIN_GROUP, -(-len(waiting) // self.threads))
+            for start in range(0, len(waiting), size):
+                self.executor.submit(self._answer_round, self.inbox.decide, waiting[start:start + size])
+        else:
+            for events in residents.values():
+                self.executor.submit(self._answer, events)
         return len(claimed)
 
     @property
     def busy(self) -> bool:
         with self._lock:
             return bool(self._in_flight or self._done or self._failed or self._given_back)
+
+    def _answer_round(self, decide: Decide, residents: list[list[tuple[str, dict[str, Any]]]]) -> None:
+        """A round's residents: every turn in one transaction, then each resident's answers on a thread.
+
+        If the turns cannot be kept together, each resident's are answered on their own, so one event
+        that fails its turn holds up only its sender.
+        """
+        try:
+            deliveries = decide(residents)
+        except Exception:
+            log.warning("answering %s %s residents' events together failed; answering each resident's on their "
+                        "own", len(residents), self.inbox.channel, exc_info=True)
+            for events in residents:
+                self.executor.submit(self._answer, events)
+            return
+        for events, deliver in zip(residents, deliveries, strict=True):
+            self.executor.submit(self._deliver, events, deliver)
+
+    def _deliver(self, events: list[tuple[str, dict[str, Any]]], deliver: Deliver) -> None:
+        """One resident's answers, decided with their round's; after a failure the rest wait for its retry."""
+        answered: set[str] = set()
+
+        def report(event_id: str) -> None:
+            answered.add(event_id)
+            with self._lock:
+                self._done.append(event_id)
+
+        try:
+            deliver(report)
+        except Exception:
+            self._failed_at(events, answered)
+        finally:
+            with self._lock:
+                self._in_flight -= len(events)
+            self.wake.set()
 
     def _answer(self, events: list[tuple[str, dict[str, Any]]]) -> None:
         """One resident's claimed events, in order; after a failure the rest wait for its retry."""
@@ -176,8 +232,8 @@ class WebhookWorker:
         self._wake = threading.Event()
         # Enough claimed events to keep every thread busy between two rounds of claiming.
         limit = in_flight or settings.threads * 32
-        self.answerers = [BatchAnswerer(bot.inbox, self.executor, in_flight=limit, wake=self._wake)
-                          for bot in self.bots]
+        self.answerers = [BatchAnswerer(bot.inbox, self.executor, in_flight=limit, wake=self._wake,
+                                        idle_poll_s=self.poll_s, threads=settings.threads) for bot in self.bots]
         self._thread: threading.Thread | None = None
 
     def poll_once(self) -> int:

@@ -6,12 +6,14 @@ commit: the caller owns the transaction (``with session_factory.begin() as s``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -77,10 +79,46 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    ping_idle = kwargs.pop("ping_idle_after_s", PING_IDLE_AFTER_S)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if ping_idle is not None and not kwargs.get("pool_pre_ping"):
+        ping_idle_connections(engine, after_s=ping_idle)
+    return engine
+
+
+PING_IDLE_AFTER_S = 5.0
+
+
+def ping_idle_connections(engine: Engine, *, after_s: float) -> None:
+    """Check a pooled connection before use only if it sat idle for ``after_s`` seconds.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: one more round trip for each webhook
+    delivery and each conversation turn, about a quarter of a busy webhook's time. A connection in
+    steady use is known good; one that idled (a quiet night, a database restart, a firewall's idle
+    cut) is checked, and replaced if dead (``DisconnectionError`` makes the pool retry with a fresh one).
+    A connection that dies while in steady use fails one statement, after which SQLAlchemy invalidates
+    the whole pool, as it would for a restart in the middle of a transaction.
+    """
+    @event.listens_for(engine, "checkin")
+    def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is None or time.monotonic() - idle_since < after_s:
+            return  # new (just connected) or in steady use
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as exc:  # the driver's own error classes: any failure means the connection is gone
+            raise DisconnectionError(f"pooled connection idle for {after_s:g} s is dead: {exc}") from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversation.batch import Known, lock_residents, still_current
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
 from bot.conversation.live import covers, live_text, live_topic
@@ -72,14 +73,31 @@ class ConversationEngine:
         with self.session_factory.begin() as session:
             return [self._turn(session, event) for event in events]
 
-    def _turn(self, session: Session, event: Incoming) -> list[Reply]:
+    def handle_batch(self, residents: list[list[Incoming]]) -> list[list[list[Reply]]]:
+        """Several residents' events (each resident's in order) in one transaction: the replies to each event.
+
+        A webhook worker answers a round of claimed events so: their dialogues are locked and their
+        records loaded in a few statements, and one commit keeps every turn. If any turn fails, none is kept.
+        """
+        with self.session_factory.begin() as session:
+            known: Known = {}
+            for channel in {event.channel for events in residents for event in events}:
+                known.update(lock_residents(session, channel, [
+                    event.user_id for events in residents for event in events if event.channel == channel]))
+            return [[self._turn(session, event, known) for event in events] for events in residents]
+
+    def _turn(self, session: Session, event: Incoming, known: Known | None = None) -> list[Reply]:
         # What a resident types is kept as text civicast can store and send on: a stray control character from
         # a keyboard or a copied message must not break their petition (nor, on PostgreSQL, its storing).
         event = replace(event, text=without_refused(event.text), data=without_refused(event.data, multiline=False),
                         address=without_refused(event.address) if event.address else event.address)
         now = self.clock()
-        conversation = self._conversation(session, event.channel, event.user_id)
-        resident = find_subscriber(session, event.channel, event.user_id)
+        key = (event.channel, event.user_id)
+        if known is not None and key in known and still_current(session, known[key][0]):
+            conversation, resident = known[key]
+        else:
+            conversation = self._conversation(session, event.channel, event.user_id)
+            resident = find_subscriber(session, event.channel, event.user_id)
         # Set after the look-up, so the conversation is written once, at the end of the turn, and not also
         # flushed before that query.
         if event.kind is not EventKind.UNFOLLOW:
@@ -89,7 +107,10 @@ class ConversationEngine:
         else:
             language = catalog_language(event.profile_language) if event.profile_language else DEFAULT_LANGUAGE
         turn = Turn(session, event, conversation, resident, language, now)
-        return self._dispatch(turn)
+        replies = self._dispatch(turn)
+        if known is not None:  # the resident's next event in this batch starts from where this one left them
+            known[key] = (turn.conversation, turn.resident)
+        return replies
 
     @staticmethod
     def _conversation(session: Session, channel: str, user_id: str) -> Conversation:

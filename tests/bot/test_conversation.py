@@ -253,3 +253,46 @@ def test_dialogue_state_survives_a_restart(engine, session_factory, catalogs, gl
                                    composer=composer, faq=FaqIndex(session_factory))
     reply = tap(restarted, "action=pdistrict&d=gushan")
     assert reply[0].text == restarted.texts("en", "petition_description")
+
+
+def test_a_batch_of_residents_answers_as_their_events_would_one_by_one(engine, session_factory):
+    other, newcomer = "U" + "cd" * 16, "U" + "ef" * 16
+    say(engine, EventKind.FOLLOW, user=other, profile_language="ja")
+    scripts = [
+        [Incoming("line", USER, EventKind.FOLLOW, profile_language="vi"),
+         Incoming("line", USER, EventKind.POSTBACK, data="action=all_topics"),
+         Incoming("line", USER, EventKind.POSTBACK, data="action=delete_yes"),  # gone, then back in the same batch
+         Incoming("line", USER, EventKind.FOLLOW, profile_language="ko")],
+        [Incoming("line", other, EventKind.POSTBACK, data="action=district&d=sanmin")],
+        [Incoming("line", newcomer, EventKind.TEXT, text="menu")],
+    ]
+    answers = engine.handle_batch(scripts)
+    assert [len(replies) for replies in answers] == [4, 1, 1]
+    assert answers[0][0][0].text == engine.texts("vi", "greeting")
+    assert answers[0][2][0].text == engine.texts("vi", "delete_done")
+    assert answers[0][3][0].text == engine.texts("ko", "greeting")  # a new record, in the new profile's language
+    assert answers[1][0][0].text == engine.texts("ja", "districts_set", districts=engine.glossary.name(
+        "district", "sanmin", "ja"))
+    with session_factory() as session:
+        people = {s.platform_user_id: s for s in session.scalars(select(Subscriber))}
+        states = {c.user_id: c.state for c in session.scalars(select(Conversation))}
+    assert people[USER].language == "ko"  # the re-follow made a new record
+    assert people[other].districts == district_bit(engine.glossary, "sanmin")
+    assert newcomer in people and set(states) == {USER, other, newcomer}
+
+
+def test_a_batch_whose_turn_fails_keeps_nothing(engine, session_factory):
+    class Broken(Exception):
+        pass
+
+    def broken_follow(turn):
+        raise Broken("the second resident's turn fails")
+
+    say(engine, EventKind.FOLLOW, profile_language="en")
+    engine.follow = broken_follow  # the engine's own handler replaced on this instance: an injected failure
+    with pytest.raises(Broken):
+        engine.handle_batch([[Incoming("line", USER, EventKind.POSTBACK, data="action=district&d=sanmin")],
+                             [Incoming("line", "U" + "cd" * 16, EventKind.FOLLOW)]])
+    with session_factory() as session:
+        assert resident(session_factory).districts == 0
+        assert session.scalar(select(Conversation).where(Conversation.user_id == "U" + "cd" * 16)) is None

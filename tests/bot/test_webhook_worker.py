@@ -169,3 +169,46 @@ def test_after_a_failed_answer_the_resident_s_later_events_wait_for_its_retry(se
     assert calls == ["A1", "A2", "B1", "A2", "A3"]
     with session_factory() as session:
         assert all(session.scalars(select(WebhookEvent.handled_at)).all())
+
+
+def test_a_round_whose_turns_cannot_be_kept_together_is_answered_resident_by_resident(session_factory):
+    rounds, calls = [], []
+
+    def decide(residents):
+        rounds.append([[event_id for event_id, _ in events] for events in residents])
+        raise RuntimeError("one resident's turn failed")  # nothing kept: each resident is answered on their own
+
+    def handle(event_id, _payload):
+        calls.append(event_id)
+        if event_id == "A1":
+            raise RuntimeError("still failing")
+
+    with session_factory.begin() as session:
+        store_events(session, "line", [("A1", {"user": "UA"}), ("A2", {"user": "UA"}), ("B1", {"user": "UB"})],
+                     now=NOW, user_of=sender)
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
+                           handle_payload=handle, user_of=sender, clock=Clock(), decide=decide)
+        answerer = BatchAnswerer(inbox, executor, in_flight=10, wake=threading.Event())
+        assert answerer.step() == 3
+        for _ in range(3):  # the round, then each resident's own answering
+            executor.submit(lambda: None).result()
+        answerer.flush()
+    assert rounds == [[["A1", "A2"], ["B1"]]]
+    assert calls == ["A1", "B1"]  # A2 waits for A1's retry; B is not held up by A
+    with session_factory() as session:
+        handled = dict(session.execute(select(WebhookEvent.event_id, WebhookEvent.handled_at)).all())
+    assert handled["B1"] is not None and handled["A1"] is None and handled["A2"] is None
+
+
+def test_a_quiet_channel_is_asked_again_only_after_the_idle_poll(session_factory):
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        inbox = EventInbox(channel="messenger", session_factory=session_factory, executor=executor,
+                           handle_payload=lambda *_: None, user_of=sender, clock=lambda: NOW)
+        answerer = BatchAnswerer(inbox, executor, in_flight=10, wake=threading.Event(), idle_poll_s=0.3)
+        assert answerer.step() == 0  # nothing waiting: the channel is quiet
+        with session_factory.begin() as session:
+            store_events(session, "messenger", [("M1", {"user": "UM"})], now=NOW, user_of=sender)
+        assert answerer.step() == 0  # not asked again so soon
+        time.sleep(0.35)
+        assert answerer.step() == 1

@@ -42,8 +42,8 @@ HOTLINES = ("119", "110", "112", "1999", "1922", "113")
 
 
 def distance_text(metres: float, language: Language) -> str:
-    """"350 m", "1.2 km", "12 km" in the language's own units and digits: metres to the nearest ten under a
-    kilometre, then tenths of a kilometre, then whole kilometres from ten."""
+    """A distance in the language's own units and digits ("350 m", "1.2 km", "12 km"): metres to the nearest ten
+    under a kilometre, then tenths of a kilometre, then whole kilometres from ten."""
     if metres < 1000:
         return format_unit(max(10, round(metres, -1)), "length-meter", length="short", locale=language.locale)
     kilometres = round(metres / 100) / 10

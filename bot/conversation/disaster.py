@@ -136,10 +136,15 @@ class DisasterAnswers:
         return "\n".join(lines)
 
     def address_text(self, shelter: Shelter, language: Language) -> str:
-        """The address through the names layer; what follows a comma (a floor, "1樓") is kept as listed."""
-        main, comma, rest = shelter.address.replace("，", ",").partition(",")
-        written = self.names.render(Name(main.strip()), language, district=shelter.district) if main.strip() else ""
-        return f"{written}, {rest.strip()}" if comma and rest.strip() else written or shelter.address
+        """The address through the names layer. What follows a comma (a floor: "1樓") is not a name; it is kept as
+        listed, in the language's script where it has one for Han characters (Simplified Chinese)."""
+        main, _, rest = (part.strip() for part in shelter.address.replace("，", ",").partition(","))
+        if not main:
+            return shelter.address
+        written = self.names.render(Name(main), language, district=shelter.district)
+        if written == main:  # Traditional Chinese: the address as the list writes it
+            return shelter.address
+        return f"{written}, {self.names.render(Name(rest), language)}" if rest else written
 
     # ------------------------------------------------------------------ alerts, hotlines, status
 

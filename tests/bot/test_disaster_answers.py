@@ -102,6 +102,17 @@ def test_a_location_message_near_a_shelter_returns_it_first(bot, session_factory
     assert [c.data for c in reply.choices] == ["action=menu"]
 
 
+@pytest.mark.parametrize(("language", "address"), [
+    ("zh-Hant", "地址：高雄市三民區建興路128號,1樓"),  # as the list writes it
+    ("zh-Hans", "地址：高雄市三民区建兴路128号, 1楼"),
+    ("ko", "주소: 싼민구 젠싱로 128호(高雄市三民區建興路128號), 1樓"),
+])
+def test_the_address_goes_through_the_names_layer(bot, session_factory, shelters, language, address):
+    resident_of(bot, language)
+    open_shelters(session_factory, shelters, "三民區民眾活動中心")
+    assert address in at(bot, HOME)[0].text.split("\n")
+
+
 def test_only_open_shelters_suitable_for_the_most_severe_hazard(bot, session_factory, shelters, composer, glossary):
     resident_of(bot)
     open_shelters(session_factory, shelters)

@@ -44,6 +44,9 @@ PARAM_HAZARDS: dict[str, tuple[str, dict[str, str | None]]] = {
 # listed for debris flows, not one on a riverbank that is listed for floods.
 MOUNTAIN_HAZARDS: dict[str, str] = {"heavy_rain": "debris_flow", "typhoon_land_warning": "debris_flow"}
 MOUNTAIN_DISTRICTS = frozenset({"taoyuan", "namasia", "maolin", "liouguei", "jiasian"})
+# A Minor notice (an earthquake report of intensity 3 or less) sends no one to a shelter, so it does not decide
+# which shelters are listed.
+HAZARD_MIN_SEVERITY = Severity.MODERATE
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ def active_hazard(session: Session, now: datetime, *, resident: Subscriber, dist
     covering = [notice for notice in on_air(session, now, resident)
                 if WHOLE_CITY in (notice.districts or [WHOLE_CITY]) or district in notice.districts]
     for notice in by_severity(composer, covering):
+        if severity_of(composer, notice).rank < HAZARD_MIN_SEVERITY.rank:
+            break  # most severe first: the rest are Minor too
         hazard = hazard_of(notice, district)
         if hazard is not None:
             return hazard

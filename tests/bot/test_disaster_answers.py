@@ -133,6 +133,10 @@ def test_an_earthquake_asks_for_earthquake_shelters(bot, session_factory, shelte
     resident_of(bot, "ja")
     open_shelters(session_factory, shelters)
     with session_factory.begin() as session:
+        saved_notice(session, composer, "earthquake_report", intensity="3")
+    text = at(bot, HOME)[0].text
+    assert text.startswith(bot.texts("ja", "shelters.header"))  # intensity 3 sends no one to a shelter
+    with session_factory.begin() as session:
         saved_notice(session, composer, "earthquake_report", intensity="5+")
     text = at(bot, HOME)[0].text
     quake = bot.texts("ja", "shelters.hazard.earthquake")

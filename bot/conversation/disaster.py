@@ -76,7 +76,8 @@ class DisasterAnswers:
     def shared_location(self, turn: Turn) -> list[Reply]:
         """A location message: the nearest open shelters to it, or why there are none to tell of."""
         event, lang = turn.event, turn.language
-        assert event.latitude is not None and event.longitude is not None
+        if event.latitude is None or event.longitude is None:  # a location attachment without its coordinates
+            return [self.engine.not_understood(turn)]
         if not self.geography.in_kaohsiung(event.latitude, event.longitude, event.address):
             return [Reply(self.t(lang, "shelters.outside"), self.menu_choice(lang))]
         district = self.geography.district_at(event.latitude, event.longitude, event.address)

@@ -193,6 +193,7 @@ def test_a_location_outside_kaohsiung_is_answered_plainly(bot, session_factory, 
     # Pingtung City lies inside the box around Kaohsiung; its address names its county.
     assert at(bot, (22.6727, 120.4880), address="900屏東縣屏東市中正路")[0].text == outside
     assert at(bot, HOME, address="807台灣高雄市三民區建興路")[0].text != outside
+    assert at(bot, (None, None))[0].text == bot.texts("vi", "not_understood")  # no coordinates: no guess
 
 
 def test_the_shelters_button_without_a_location_starts_from_the_district_and_offers_to_share(bot, session_factory,

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.batch import Known, lock_residents, still_current
+from bot.conversation.disaster import DisasterAnswers
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
 from bot.conversation.live import covers, live_text, live_topic
@@ -57,6 +58,7 @@ class ConversationEngine:
         self.faq = faq
         self.clock = clock
         self.flows = Flows(self)
+        self.disaster = DisasterAnswers(self)
 
     # ------------------------------------------------------------------ entry point
 
@@ -146,6 +148,8 @@ class ConversationEngine:
         if kind is EventKind.LOCATION and state == "petition_location":
             where = turn.event.address or f"{turn.event.latitude:.6f},{turn.event.longitude:.6f}"
             return self.flows.petition_location(turn, where)
+        if kind is EventKind.LOCATION and state != "checkin_location":
+            return self.disaster.shared_location(turn)
         if kind is EventKind.IMAGE and state == "petition_photo":
             return self.flows.petition_photo(turn, turn.event.content_id)
         return [Reply(self.texts(turn.language, "unsupported_message"), self.menu_choices(turn.language))]
@@ -223,6 +227,10 @@ class ConversationEngine:
             "send": lambda: flows.petition_send(turn),
             "cancel": lambda: self.cancel(turn),
             "survey": lambda: self.survey_answer(turn, action.get("case", ""), action.get("score", "")),
+            "alert": lambda: self.disaster.alert(turn),
+            "shelters": lambda: self.disaster.shelters(turn),
+            "hotlines": lambda: self.disaster.hotlines(turn),
+            "status": lambda: self.disaster.status(turn),
         }
         handler = simple.get(name)
         return handler() if handler else [self.not_understood(turn)]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversation.checkin import CheckIns, CheckInState, forget_checkins
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
 from bot.conversation.live import covers, live_text, live_topic
@@ -56,6 +57,7 @@ class ConversationEngine:
         self.faq = faq
         self.clock = clock
         self.flows = Flows(self)
+        self.checkins = CheckIns(self)
 
     # ------------------------------------------------------------------ entry point
 
@@ -122,6 +124,8 @@ class ConversationEngine:
         if kind is EventKind.TEXT:
             return self.text(turn)
         state = turn.conversation.state
+        if kind is EventKind.LOCATION and state == CheckInState.LOCATION:
+            return self.checkins.location(turn)
         if kind is EventKind.LOCATION and state == "petition_location":
             where = turn.event.address or f"{turn.event.latitude:.6f},{turn.event.longitude:.6f}"
             return self.flows.petition_location(turn, where)
@@ -161,6 +165,7 @@ class ConversationEngine:
     def delete_data(self, turn: Turn) -> list[Reply]:
         channel, user = turn.event.channel, turn.event.user_id
         anonymise_cases(turn.session, channel, user)
+        forget_checkins(turn.session, channel, user)
         turn.session.execute(delete(Subscriber).where(Subscriber.channel == channel,
                                                       Subscriber.platform_user_id == user))
         turn.session.delete(turn.conversation)
@@ -202,6 +207,7 @@ class ConversationEngine:
             "send": lambda: flows.petition_send(turn),
             "cancel": lambda: self.cancel(turn),
             "survey": lambda: self.survey_answer(turn, action.get("case", ""), action.get("score", "")),
+            "checkin": lambda: self.checkins.answer(turn, action.get("a", ""), action.get("n", "")),
         }
         handler = simple.get(name)
         return handler() if handler else [self.not_understood(turn)]
@@ -227,11 +233,15 @@ class ConversationEngine:
             return self.flows.set_districts(turn, keys)
         if state == "petition_description":
             return self.flows.petition_description(turn, text)
+        if state in (CheckInState.LOCATION, CheckInState.TEXT):
+            return self.checkins.text(turn, text)
         if state.startswith("petition_"):
             return [Reply(self.texts(turn.language, "not_understood"), self.menu_choices(turn.language))]
         return self.answer_question(turn, text)
 
     def skip(self, turn: Turn) -> list[Reply]:
+        if turn.conversation.state in (CheckInState.LOCATION, CheckInState.TEXT):
+            return self.checkins.skip(turn)
         if turn.conversation.state == "petition_location":
             return self.flows.petition_location(turn, None)
         if turn.conversation.state == "petition_photo":

@@ -81,10 +81,7 @@ class LocalisedNotice:
     link_label: str = ""  # the short label of a button that opens the link
     page_link: str | None = None  # the notice's page with its language switcher
     other_languages_text: str | None = None  # "This notice in other languages: <page_link>"
-    # A notice asking recipients to check in: the question, and the labels of its two answers ("I'm safe", "I need
-    # help") that LINE shows as quick replies. None on other notices and on a Cancel.
-    checkin_prompt: str | None = None
-    checkin_labels: tuple[str, str] = ("", "")
+    checkin: tuple[str, str, str] | None = None  # asking recipients to check in: question, "I'm safe", "Need help"
 
     @property
     def plain_text(self) -> str:
@@ -361,7 +358,6 @@ class Composer:
         times = [self._common(catalog, key, time=text)
                  for key, text in (("effective", effective_text), ("expires", expires_text)) if text]
         agency = self.glossary.name("agency", agency_key, language)
-        asks = bool(notice.ask_checkin) and msg_type is not MsgType.CANCEL
         return LocalisedNotice(
             notice_id=notice.id,
             identifier=notice.identifier or "",
@@ -399,7 +395,7 @@ class Composer:
             link_label=self._common(catalog, "read_more"),
             page_link=page_link,
             other_languages_text=self._common(catalog, "other_languages", link=page_link) if page_link else None,
-            checkin_prompt=self._common(catalog, "checkin_prompt") if asks else None,
-            checkin_labels=(self._common(catalog, "checkin_safe"), self._common(catalog, "checkin_help")) if asks
-            else ("", ""),
+            checkin=(self._common(catalog, "checkin_prompt"), self._common(catalog, "checkin_safe"),
+                     self._common(catalog, "checkin_help")) if notice.ask_checkin and msg_type is not MsgType.CANCEL
+            else None,
         )

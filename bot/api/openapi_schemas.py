@@ -68,9 +68,9 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
         "effective": input_time,
         "expires": input_time,
         "ask_checkin": {"type": "boolean", "default": False,
-                        "description": "ask recipients \"Are you safe?\": LINE shows \"I'm safe\" / \"I need help\" under "
-                                       "the notice; a help answer opens a case for the disaster duty desk. An Update "
-                                       "keeps the original's unless it says otherwise"},
+                        "description": "ask recipients \"Are you safe?\": LINE shows \"I'm safe\" / \"I need "
+                                       "help\" under the notice; a help answer opens a case for the disaster duty "
+                                       "desk. An Update keeps the original's unless it says otherwise"},
     }
     localised = _object({
         "title": {"type": "string", "description": "severity label and headline, led by the training mark on a "
@@ -141,8 +141,9 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
         "NoticePatch": _object(notice_fields, required=[],
                                description="Fields to change; params, when given, replaces all parameters."),
         "UpdateInput": _object(notice_fields, required=[],
-                               description="An Update of a sent notice: kind, params, severity and free_text_lang "
-                                           "default to the original's, and so does ask_checkin; training is always the original's."),
+                               description="An Update of a sent notice: kind, params, severity, free_text_lang "
+                                           "and ask_checkin default to the original's; training is always the "
+                                           "original's."),
         "Notice": _object({
             "id": {"type": "integer", "minimum": 1}, "identifier": STRING,
             "kind": STRING, "status": {"type": "string", "enum": statuses},

@@ -174,7 +174,8 @@ class Flows:
     def petition_start(self, turn: Turn) -> Reply:
         turn.conversation.data = {}
         turn.go("petition_category")
-        choices = tuple(Choice.of(self.t(turn.language, f"label.category.{c}"), "cat", c=c) for c in PETITION_CATEGORIES)
+        choices = tuple(Choice.of(self.t(turn.language, f"label.category.{c}"), "cat", c=c)
+                        for c in PETITION_CATEGORIES)
         return Reply(self.t(turn.language, "petition_category"), choices)
 
     def petition_category(self, turn: Turn, category: str) -> list[Reply]:

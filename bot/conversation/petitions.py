@@ -16,7 +16,7 @@ from bot.conversation.models import CLOSED_STATUSES, Case, CaseEvent, CaseStatus
 from messages.i18n import TAIPEI
 
 DISASTER = "disaster"  # "I need help" in a check-in: a case for the disaster duty desk, opened by the bot
-# Every category a case can have; residents choose from PETITION_CATEGORIES (help in a disaster is asked by checking in).
+# Every category a case can have; residents choose from PETITION_CATEGORIES (help in a disaster: by checking in).
 CATEGORIES = ("roads", "drainage", "lighting", "sanitation", "noise", "traffic", "parks", "animals", "other", DISASTER)
 PETITION_CATEGORIES = tuple(category for category in CATEGORIES if category != DISASTER)
 NUMBERING_ATTEMPTS = 5

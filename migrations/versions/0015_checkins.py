@@ -11,7 +11,6 @@ from alembic import op
 
 import messages.db
 
-
 revision = '0015'
 down_revision = '0014'
 branch_labels = None

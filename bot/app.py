@@ -15,7 +15,7 @@ from bot import console, ingest_webhook, line_webhook, messenger_webhook, web_se
 from bot.api import problems
 from bot.api import v1 as api_v1
 from bot.console import auth as console_auth
-from bot.public import feeds, pages
+from bot.public import feeds, opendata, pages
 from bot.routing import DatabaseIdConverter
 from bot.services import Services
 from bot.settings import Settings
@@ -57,6 +57,7 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
     app.extensions["civicast.feeds"] = feeds.FeedService(services)
     app.register_blueprint(feeds.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(opendata.blueprint)
     app.register_blueprint(api_v1.blueprint)
     app.register_blueprint(console.blueprint)
 

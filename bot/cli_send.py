@@ -34,7 +34,8 @@ SEVERITIES = click.Choice(["Extreme", "Severe", "Moderate", "Minor", "Unknown"])
 
 def _notice_input(app: AppContext, kind: str, assignments: tuple[str, ...], *, example: bool, training: bool,
                   free_text: str | None, free_text_lang: str, severity: str | None, effective: str | None,
-                  expires: str | None, base: Notice | None = None) -> desk.NoticeInput:
+                  expires: str | None, ask_checkin: bool | None = None,
+                  base: Notice | None = None) -> desk.NoticeInput:
     params = dict(base.params) if base is not None else {}
     if example:
         params.update(app.services.kinds.get(kind).example_params)
@@ -43,7 +44,8 @@ def _notice_input(app: AppContext, kind: str, assignments: tuple[str, ...], *, e
         kind=kind, params=params, severity=severity or (base.severity if base else None),
         free_text=free_text if free_text is not None else (base.free_text if base else None),
         free_text_lang=free_text_lang, training=training, effective=effective,
-        expires=expires if expires is not None else (base.expires if base else None))
+        expires=expires if expires is not None else (base.expires if base else None),
+        ask_checkin=ask_checkin if ask_checkin is not None else bool(base.ask_checkin if base else False))
 
 
 def _content_options(command):  # type: ignore[no-untyped-def]
@@ -55,6 +57,9 @@ def _content_options(command):  # type: ignore[no-untyped-def]
         click.option("--severity", default=None, type=SEVERITIES, help="Override the level's severity."),
         click.option("--effective", default=None, type=TEXT, metavar="TIME", help="When it takes effect (Taipei)."),
         click.option("--expires", default=None, type=TEXT, metavar="TIME", help="When it expires (Taipei time)."),
+        click.option("--ask-checkin/--no-ask-checkin", "ask_checkin", default=None,
+                     help="Ask recipients \"Are you safe?\" (LINE: I'm safe / I need help); an Update keeps the "
+                          "original's unless told."),
     )):
         command = option(command)
     return command
@@ -75,10 +80,11 @@ def notice_group() -> None:
 @command_errors
 def notice_create(app: AppContext, kind: str, assignments: tuple[str, ...], free_text: str | None,
                   free_text_lang: str, severity: str | None, effective: str | None, expires: str | None,
-                  example: bool, training: bool, actor: Actor) -> None:
+                  ask_checkin: bool | None, example: bool, training: bool, actor: Actor) -> None:
     """Create a draft notice of KIND as the officer --by and print its id."""
     data = _notice_input(app, kind, assignments, example=example, training=training, free_text=free_text,
-                         free_text_lang=free_text_lang, severity=severity, effective=effective, expires=expires)
+                         free_text_lang=free_text_lang, severity=severity, effective=effective, expires=expires,
+                         ask_checkin=ask_checkin)
     with app.services.session_factory.begin() as session:
         notice = desk.compose_notice(session, app.services.composer, actor, data, now=datetime.now(UTC))
         click.echo(notice.id)
@@ -132,14 +138,14 @@ def notice_reject(app: AppContext, notice_id: int, reason: str, actor: Actor) ->
 @command_errors
 def notice_update(app: AppContext, notice_id: int, assignments: tuple[str, ...], free_text: str | None,
                   free_text_lang: str, severity: str | None, effective: str | None, expires: str | None,
-                  actor: Actor) -> None:
+                  ask_checkin: bool | None, actor: Actor) -> None:
     """Draft an Update of a notice that went out (-p changes its parameters) and print the Update's id."""
     svc = app.services
     with svc.session_factory.begin() as session:
         original = desk.load(session, actor, notice_id)
         data = _notice_input(app, original.kind, assignments, example=False, training=bool(original.training),
                              free_text=free_text, free_text_lang=free_text_lang, severity=severity,
-                             effective=effective, expires=expires, base=original)
+                             effective=effective, expires=expires, ask_checkin=ask_checkin, base=original)
         update = desk.issue_update(session, svc.composer, actor, notice_id, data, now=datetime.now(UTC))
         click.echo(update.id)
 

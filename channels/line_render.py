@@ -50,6 +50,8 @@ def flex_bubble(notice: LocalisedNotice) -> dict[str, Any]:
     if notice.instruction:
         body.append({"type": "separator", "margin": "md"})
         body.append(_text(notice.instruction, size="sm", weight="bold", margin="md"))
+    if notice.checkin:
+        body.append(_text(notice.checkin[0], size="sm", weight="bold", margin="md"))
     footer_lines = [line for line in (notice.times_text, notice.source_text) if line]
     body += [_text(line, size="xxs", color="#555555", margin="md") for line in footer_lines]
     bubble: dict[str, Any] = {
@@ -92,12 +94,32 @@ def alt_text(notice: LocalisedNotice) -> str:
     return text if len(text) <= MAX_ALT_TEXT else text[: MAX_ALT_TEXT - 1].rstrip() + "…"
 
 
+def checkin_quick_reply(notice: LocalisedNotice) -> dict[str, Any] | None:
+    """"I'm safe" / "I need help" under a notice asking recipients to check in: postbacks the bot answers
+    (``action=checkin&a=safe|help&n=<notice id>``)."""
+    if not notice.checkin or notice.notice_id is None:
+        return None
+    items = []
+    for answer, label in zip(("safe", "help"), notice.checkin[1:], strict=True):
+        data = f"action=checkin&a={answer}&n={notice.notice_id}"
+        items.append({"type": "action", "action": {"type": "postback", "label": label[:20], "data": data,
+                                                   "displayText": label[:300]}})
+    return {"items": items}
+
+
 def render_messages(notice: LocalisedNotice) -> list[dict[str, Any]]:
-    """LINE message objects for a notice: a Flex bubble, or plain text if the bubble would be too big."""
+    """LINE message objects for a notice: a Flex bubble, or plain text if the bubble would be too big; with the
+    check-in quick replies when the notice asks recipients to check in."""
     bubble = flex_bubble(notice)
     if len(json.dumps(bubble, ensure_ascii=False).encode("utf-8")) <= MAX_BUBBLE_BYTES:
-        return [{"type": "flex", "altText": alt_text(notice), "contents": bubble}]
-    return [{"type": "text", "text": truncate_utf16(notice.plain_text, MAX_TEXT)}]
+        message: dict[str, Any] = {"type": "flex", "altText": alt_text(notice), "contents": bubble}
+    else:
+        text = f"{notice.plain_text}\n\n{notice.checkin[0]}" if notice.checkin else notice.plain_text
+        message = {"type": "text", "text": truncate_utf16(text, MAX_TEXT)}
+    quick_reply = checkin_quick_reply(notice)
+    if quick_reply:
+        message["quickReply"] = quick_reply
+    return [message]
 
 
 def check_messages(messages: Sequence[dict[str, Any]]) -> None:

@@ -81,6 +81,7 @@ class LocalisedNotice:
     link_label: str = ""  # the short label of a button that opens the link
     page_link: str | None = None  # the notice's page with its language switcher
     other_languages_text: str | None = None  # "This notice in other languages: <page_link>"
+    checkin: tuple[str, str, str] | None = None  # asking recipients to check in: question, "I'm safe", "Need help"
 
     @property
     def plain_text(self) -> str:
@@ -394,4 +395,7 @@ class Composer:
             link_label=self._common(catalog, "read_more"),
             page_link=page_link,
             other_languages_text=self._common(catalog, "other_languages", link=page_link) if page_link else None,
+            checkin=(self._common(catalog, "checkin_prompt"), self._common(catalog, "checkin_safe"),
+                     self._common(catalog, "checkin_help")) if notice.ask_checkin and msg_type is not MsgType.CANCEL
+            else None,
         )

@@ -63,6 +63,8 @@ class Notice(Base):
     msg_type: Mapped[MsgType] = mapped_column(String(8), default=MsgType.ALERT)
     references_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), default=None)
     free_text: Mapped[str | None] = mapped_column(Text, default=None)
+    # Recipients are asked "Are you safe?": LINE shows "I'm safe" / "I need help" under the notice.
+    ask_checkin: Mapped[bool] = mapped_column(Boolean, default=False)
     free_text_lang: Mapped[str] = mapped_column(String(16), default="zh-Hant")
     agency: Mapped[str | None] = mapped_column(String(64), default=None)  # None: the kind's agency
     effective: Mapped[datetime | None] = mapped_column(default=None)

@@ -120,6 +120,7 @@ def copy_of_recurring(session: Session, template: Notice, occurrence_at: datetim
         kind=template.kind, params=dict(template.params), districts=list(template.districts), topic=template.topic,
         severity=template.severity, training=template.training, sandboxed=template.sandboxed,
         free_text=template.free_text, free_text_lang=template.free_text_lang, agency=template.agency,
+        ask_checkin=template.ask_checkin,
         author=template.author, approver=template.approver, status=status, recurrence_of=template.id,
         occurrence_at=occurrence_at, effective=occurrence_at,
         expires=((occurrence_at + (template.expires - template.effective))

@@ -26,7 +26,8 @@ from scheduler.recurrence import BadRecurrence, next_fire_times
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 1_000_000_000
-NOTICE_FIELDS = ("kind", "params", "severity", "free_text", "free_text_lang", "training", "effective", "expires")
+NOTICE_FIELDS = ("kind", "params", "severity", "free_text", "free_text_lang", "training", "effective", "expires",
+                 "ask_checkin")
 SEVERITIES = tuple(s.value for s in Severity)
 
 
@@ -114,8 +115,9 @@ def notice_input(body: Mapping[str, Any], *, base: NoticeInput | None = None) ->
     lang = body.get("free_text_lang")
     if "free_text_lang" in body and (not isinstance(lang, str) or lang not in LANGUAGES):
         errors["free_text_lang"] = f"must be one of {', '.join(LANGUAGES)}"
-    if "training" in body and not isinstance(body["training"], bool):
-        errors["training"] = "must be true or false"
+    for flag in ("training", "ask_checkin"):
+        if flag in body and not isinstance(body[flag], bool):
+            errors[flag] = "must be true or false"
     for name in ("effective", "expires"):
         _optional_string(body, name, errors, max_length=64)
         if name not in errors and body.get(name):
@@ -142,7 +144,8 @@ def input_of(notice: Notice) -> NoticeInput:
     """A stored notice as the input that would make it again (a PATCH changes only what it names)."""
     return NoticeInput(kind=notice.kind, params=dict(notice.params or {}), severity=notice.severity,
                        free_text=notice.free_text, free_text_lang=notice.free_text_lang,
-                       training=bool(notice.training), effective=notice.effective, expires=notice.expires)
+                       training=bool(notice.training), effective=notice.effective, expires=notice.expires,
+                       ask_checkin=bool(notice.ask_checkin))
 
 
 def param_errors(errors: Mapping[str, str], data: NoticeInput, kind_params: Iterable[str]) -> dict[str, str]:

@@ -67,6 +67,10 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                                     "always true for a test key"},
         "effective": input_time,
         "expires": input_time,
+        "ask_checkin": {"type": "boolean", "default": False,
+                        "description": "ask recipients \"Are you safe?\": LINE shows \"I'm safe\" / \"I need "
+                                       "help\" under the notice; a help answer opens a case for the disaster duty "
+                                       "desk. An Update keeps the original's unless it says otherwise"},
     }
     localised = _object({
         "title": {"type": "string", "description": "severity label and headline, led by the training mark on a "
@@ -137,8 +141,9 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
         "NoticePatch": _object(notice_fields, required=[],
                                description="Fields to change; params, when given, replaces all parameters."),
         "UpdateInput": _object(notice_fields, required=[],
-                               description="An Update of a sent notice: kind, params, severity and free_text_lang "
-                                           "default to the original's; training is always the original's."),
+                               description="An Update of a sent notice: kind, params, severity, free_text_lang "
+                                           "and ask_checkin default to the original's; training is always the "
+                                           "original's."),
         "Notice": _object({
             "id": {"type": "integer", "minimum": 1}, "identifier": STRING,
             "kind": STRING, "status": {"type": "string", "enum": statuses},
@@ -151,6 +156,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             "params": {"type": "object", "additionalProperties": True},
             "districts": {"type": "array", "items": STRING, "description": "district keys, or [\"all\"]"},
             "free_text": {"type": ["string", "null"]}, "free_text_lang": STRING,
+            "ask_checkin": {"type": "boolean", "description": "recipients are asked \"Are you safe?\" (check-in)"},
             "effective": _nullable(TIME), "expires": _nullable(TIME),
             "send_at": {**_nullable(TIME), "description": "when a notice sent once goes out; for a recurring "
                                                           "notice, when its recurrence began"},

@@ -42,6 +42,7 @@ def notice_json(notice: Notice, actor: Actor) -> dict[str, Any]:
         "districts": list(notice.districts or []),
         "free_text": notice.free_text,
         "free_text_lang": notice.free_text_lang,
+        "ask_checkin": bool(notice.ask_checkin),
         "effective": iso(notice.effective),
         "expires": iso(notice.expires),
         "send_at": iso(notice.send_at),

@@ -262,7 +262,8 @@ def update_notice(notice_id: int) -> Response:
         original = _notice(session, notice_id)
         base = NoticeInput(kind=original.kind, params=dict(original.params or {}), severity=original.severity,
                            free_text=original.free_text, free_text_lang=original.free_text_lang,
-                           training=bool(original.training), expires=original.expires)
+                           training=bool(original.training), expires=original.expires,
+                           ask_checkin=bool(original.ask_checkin))
         data = _checked(notice_input(json_body(), base=base))
         try:
             update = desk.issue_update(session, svc.composer, actor, notice_id, data, now=_now())

@@ -16,6 +16,7 @@ from bot.console import (  # noqa: E402,F401  (routes register themselves; the t
     text_guard,
     views_admin,
     views_channels,
+    views_checkins,
     views_incoming,
     views_ingest_rules,
     views_keys,

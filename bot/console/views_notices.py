@@ -77,7 +77,8 @@ def _input_from_form(kind: Kind, form: MultiDict[str, str], *, training: bool | 
         kind=kind.id, params=params_from_form(kind, form), severity=form.get("severity") or None,
         free_text=form.get("free_text") or None, free_text_lang=form.get("free_text_lang") or "zh-Hant",
         training=bool(form.get("training")) if training is None else training,
-        effective=form.get("effective") or None, expires=form.get("expires") or None)
+        effective=form.get("effective") or None, expires=form.get("expires") or None,
+        ask_checkin=bool(form.get("ask_checkin")))
 
 
 def _form_page(kind: Kind, *, values: dict[str, Any], errors: dict[str, str], form: dict[str, Any],
@@ -135,7 +136,8 @@ def compose() -> Any:
 def _notice_form(notice: Notice) -> dict[str, Any]:
     return {"severity": notice.severity or "", "free_text": notice.free_text or "",
             "free_text_lang": notice.free_text_lang, "training": notice.training,
-            "effective": form_time(notice.effective), "expires": form_time(notice.expires)}
+            "effective": form_time(notice.effective), "expires": form_time(notice.expires),
+            "ask_checkin": bool(notice.ask_checkin)}
 
 
 def _revise(notice_id: int, mode: str, save: Callable[..., Notice]) -> Any:

@@ -22,7 +22,7 @@ from bot.office.accounts import Permission, PermissionDenied
 from bot.office.audit import AuditAction, entries
 from bot.office.translations import FaqEditError, ReviewError
 from bot.routing import page_number, requested_page
-from messages.glossary import UnknownTerm
+from messages.glossary import WHOLE_CITY, UnknownTerm
 from messages.i18n import LANGUAGES, UnknownLanguage, get_language
 from scheduler.audience import TOPIC_BITS, Subscriber, SubscriberStatus, district_bit
 
@@ -58,6 +58,8 @@ def language_label(code: str) -> str:
 def district_name(key: str | None) -> str:
     if not key:
         return "—"
+    if key == WHOLE_CITY:  # a check-in of a resident following every district
+        return translate("checkins.whole_city")
     try:
         return services().glossary.name("district", key, ui_language())
     except UnknownTerm:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.batch import Known, lock_residents, still_current
 from bot.conversation.disaster import DisasterAnswers
+from bot.conversation.checkin import CheckIns, CheckInState, forget_checkins
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
 from bot.conversation.live import covers, live_text, live_topic
@@ -59,6 +60,7 @@ class ConversationEngine:
         self.clock = clock
         self.flows = Flows(self)
         self.disaster = DisasterAnswers(self)
+        self.checkins = CheckIns(self)
 
     # ------------------------------------------------------------------ entry point
 
@@ -145,10 +147,12 @@ class ConversationEngine:
         if kind is EventKind.TEXT:
             return self.text(turn)
         state = turn.conversation.state
+        if kind is EventKind.LOCATION and state == CheckInState.LOCATION:
+            return self.checkins.location(turn)
         if kind is EventKind.LOCATION and state == "petition_location":
             where = turn.event.address or f"{turn.event.latitude:.6f},{turn.event.longitude:.6f}"
             return self.flows.petition_location(turn, where)
-        if kind is EventKind.LOCATION and state != "checkin_location":
+        if kind is EventKind.LOCATION:
             return self.disaster.shared_location(turn)
         if kind is EventKind.IMAGE and state == "petition_photo":
             return self.flows.petition_photo(turn, turn.event.content_id)
@@ -186,6 +190,7 @@ class ConversationEngine:
     def delete_data(self, turn: Turn) -> list[Reply]:
         channel, user = turn.event.channel, turn.event.user_id
         anonymise_cases(turn.session, channel, user)
+        forget_checkins(turn.session, channel, user)
         turn.session.execute(delete(Subscriber).where(Subscriber.channel == channel,
                                                       Subscriber.platform_user_id == user))
         turn.session.delete(turn.conversation)
@@ -231,6 +236,7 @@ class ConversationEngine:
             "shelters": lambda: self.disaster.shelters(turn),
             "hotlines": lambda: self.disaster.hotlines(turn),
             "status": lambda: self.disaster.status(turn),
+            "checkin": lambda: self.checkins.answer(turn, action.get("a", ""), action.get("n", "")),
         }
         handler = simple.get(name)
         return handler() if handler else [self.not_understood(turn)]
@@ -256,11 +262,15 @@ class ConversationEngine:
             return self.flows.set_districts(turn, keys)
         if state == "petition_description":
             return self.flows.petition_description(turn, text)
+        if state in (CheckInState.LOCATION, CheckInState.TEXT):
+            return self.checkins.text(turn, text)
         if state.startswith("petition_"):
             return [Reply(self.texts(turn.language, "not_understood"), self.menu_choices(turn.language))]
         return self.answer_question(turn, text)
 
     def skip(self, turn: Turn) -> list[Reply]:
+        if turn.conversation.state in (CheckInState.LOCATION, CheckInState.TEXT):
+            return self.checkins.skip(turn)
         if turn.conversation.state == "petition_location":
             return self.flows.petition_location(turn, None)
         if turn.conversation.state == "petition_photo":

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import Conversation
-from bot.conversation.petitions import CATEGORIES, open_case
+from bot.conversation.petitions import PETITION_CATEGORIES, open_numbered_case
 from bot.conversation.replies import Choice, Incoming, Reply
 from messages.formatting import format_list_for
 from messages.glossary import WHOLE_CITY, UnknownTerm
@@ -175,11 +174,12 @@ class Flows:
     def petition_start(self, turn: Turn) -> Reply:
         turn.conversation.data = {}
         turn.go("petition_category")
-        choices = tuple(Choice.of(self.t(turn.language, f"label.category.{c}"), "cat", c=c) for c in CATEGORIES)
+        choices = tuple(Choice.of(self.t(turn.language, f"label.category.{c}"), "cat", c=c)
+                        for c in PETITION_CATEGORIES)
         return Reply(self.t(turn.language, "petition_category"), choices)
 
     def petition_category(self, turn: Turn, category: str) -> list[Reply]:
-        if category not in CATEGORIES:
+        if category not in PETITION_CATEGORIES:
             return [self.petition_start(turn)]
         turn.go("petition_district", category=category)
         return [self.districts_prompt(turn, purpose="petition", page=0)]
@@ -222,19 +222,10 @@ class Flows:
         data = turn.conversation.data or {}
         if turn.conversation.state != "petition_confirm":
             return [self.engine.not_understood(turn)]
-        for _ in range(5):  # two residents filing at the same instant: the second takes the next number
-            try:
-                with turn.session.begin_nested():
-                    case = open_case(turn.session, channel=turn.event.channel, user_id=turn.event.user_id,
-                                     language=turn.language, category=str(data["category"]),
-                                     district=str(data["district"]), description=str(data["description"]),
-                                     location=data.get("location"), photo=data.get("photo"),  # type: ignore[arg-type]
-                                     now=turn.now)
-                break
-            except IntegrityError:
-                continue
-        else:
-            raise RuntimeError("could not give the petition a case number")
+        case = open_numbered_case(turn.session, channel=turn.event.channel, user_id=turn.event.user_id,
+                                  language=turn.language, category=str(data["category"]),
+                                  district=str(data["district"]), description=str(data["description"]),
+                                  location=data.get("location"), photo=data.get("photo"), now=turn.now)
         turn.conversation.data = {}
         turn.go("idle")
         return [Reply(self.t(turn.language, "petition_received", number=case.number),

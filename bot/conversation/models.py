@@ -116,3 +116,34 @@ class CaseEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class CheckInAnswer(StrEnum):
+    SAFE = "safe"
+    HELP = "help"
+
+
+class CheckIn(Base):
+    """A resident's answer to "Are you safe?": one per resident and notice, the latest answer kept.
+
+    ``notice_id`` is None for an answer given when no notice asked (the disaster rich menu's buttons); the district
+    is where it is counted, kept when the resident asks to be forgotten (their ids are then removed).
+    """
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", ondelete="SET NULL"), default=None)
+    training: Mapped[bool] = mapped_column(Boolean, default=False)  # a drill's answers are never counted as live
+    channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    user_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    district: Mapped[str] = mapped_column(String(32))  # a district key, or "all" for a whole-city follower
+    answer: Mapped[CheckInAnswer] = mapped_column(String(8))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey(Case.id, ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("channel", "user_id", "notice_id", name="uq_checkins_resident_notice"),
+                      Index("ix_checkins_notice", "notice_id", "district"))

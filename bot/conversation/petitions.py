@@ -9,12 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import CLOSED_STATUSES, Case, CaseEvent, CaseStatus
 from messages.i18n import TAIPEI
 
-CATEGORIES = ("roads", "drainage", "lighting", "sanitation", "noise", "traffic", "parks", "animals", "other")
+DISASTER = "disaster"  # "I need help" in a check-in: a case for the disaster duty desk, opened by the bot
+# Every category a case can have; residents choose from PETITION_CATEGORIES (help in a disaster: by checking in).
+CATEGORIES = ("roads", "drainage", "lighting", "sanitation", "noise", "traffic", "parks", "animals", "other", DISASTER)
+PETITION_CATEGORIES = tuple(category for category in CATEGORIES if category != DISASTER)
+NUMBERING_ATTEMPTS = 5
 NUMBER_PREFIX = "KH"
 
 
@@ -42,6 +47,17 @@ def open_case(session: Session, *, channel: str, user_id: str, language: str, ca
     session.flush()  # the unique number is checked here; a racing resident makes the caller retry
     session.add(CaseEvent(case_id=case.id, status=CaseStatus.RECEIVED, created_at=now))
     return case
+
+
+def open_numbered_case(session: Session, **fields: object) -> Case:
+    """``open_case`` in a savepoint, again with the next number if a resident filing at the same instant took it."""
+    for _ in range(NUMBERING_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                return open_case(session, **fields)  # type: ignore[arg-type]
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not give the case a number")
 
 
 def cases_of(session: Session, channel: str, user_id: str) -> list[Case]:

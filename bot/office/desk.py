@@ -38,7 +38,7 @@ from scheduler.sending import Dispatch, NoticeActionError, get_notice
 MAX_REASON = 1000
 FREQUENT_LIVE_RULE = "a live recurrence keeps its minimum interval"
 CONTENT_FIELDS = ("kind", "params", "districts", "topic", "severity", "free_text", "free_text_lang", "effective",
-                  "expires")
+                  "expires", "ask_checkin")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class NoticeInput:
     training: bool = False
     effective: Any = None
     expires: Any = None
+    ask_checkin: bool = False  # recipients are asked "Are you safe?" (LINE's quick replies under the notice)
 
 
 class UntranslatedNotAcknowledged(NoticeActionError):
@@ -94,6 +95,7 @@ def _build(composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime
                                  free_text=data.free_text, free_text_lang=data.free_text_lang, severity=data.severity,
                                  effective=data.effective, expires=data.expires, author=actor.username, now=now)
     notice.sandboxed = sandboxed
+    notice.ask_checkin = bool(data.ask_checkin)
     return notice
 
 
@@ -106,7 +108,8 @@ def compose_notice(session: Session, composer: Composer, actor: Actor, data: Not
     session.add(notice)
     session.flush()
     record(session, actor, AuditAction.COMPOSE, "notice", notice.id, now=now,
-           summary=f"{notice.kind}{' (training)' if notice.training else ''}")
+           summary=f"{notice.kind}{' (training)' if notice.training else ''}"
+                   f"{'; asks recipients to check in' if notice.ask_checkin else ''}")
     return notice
 
 
@@ -294,5 +297,6 @@ def issue_update(session: Session, composer: Composer, actor: Actor, notice_id: 
     session.flush()
     record(session, actor, AuditAction.UPDATE, "notice", original.id, now=now,
            summary=f"Update drafted as notice {update.id}", detail={"update_id": update.id})
-    record(session, actor, AuditAction.COMPOSE, "notice", update.id, now=now, summary=f"Update of notice {original.id}")
+    record(session, actor, AuditAction.COMPOSE, "notice", update.id, now=now,
+           summary=f"Update of notice {original.id}{'; asks recipients to check in' if update.ask_checkin else ''}")
     return update

@@ -195,3 +195,17 @@ def test_approving_untranslated_free_text_needs_the_acknowledgement_and_the_repo
     run(capsys, "send", notice_id, *by("lin"))
     code, out, _ = run(capsys, "report", notice_id)
     assert code == 0 and "free text untranslated in" in out and "1100 residents read the original" in out
+
+
+def test_ask_checkin_is_set_on_create_and_kept_by_an_update_unless_told(capsys, services, by):
+    asking = create(capsys, by, "--ask-checkin")
+    assert notice(services, asking).ask_checkin is True
+    assert notice(services, create(capsys, by)).ask_checkin is False
+    with services.session_factory.begin() as session:
+        session.get(Notice, int(asking)).status = NoticeStatus.SENT  # as if sent: an Update may be written
+    code, kept, err = run(capsys, "notice", "update", asking, *by("chen"))
+    assert code == 0, err
+    assert notice(services, kept).ask_checkin is True
+    code, stopped, err = run(capsys, "notice", "update", asking, "--no-ask-checkin", *by("chen"))
+    assert code == 0, err
+    assert notice(services, stopped).ask_checkin is False

@@ -104,9 +104,9 @@ def test_a_severe_notice_switches_its_districts_residents_and_a_cancel_switches_
     send_all(session_factory, line)
     links = linked(sandbox)
     with session_factory() as session:
-        languages = dict(session.execute(select(Subscriber.platform_user_id, Subscriber.language)).tuples().all())
-        kinds = dict(session.execute(select(Subscriber.rich_menu_kind, func.count()).group_by(
-            Subscriber.rich_menu_kind)).tuples().all())
+        languages = {user: language for user, language in session.execute(select(Subscriber.platform_user_id, Subscriber.language))}
+        kinds = {kind: count for kind, count in session.execute(
+            select(Subscriber.rich_menu_kind, func.count()).group_by(Subscriber.rich_menu_kind))}
         assert switch_progress(session, notice_id) == {
             "disaster": {"done": 12, "pending": 0, "failed": 0, "residents": 30, "switched": 30}}
     assert {user: links.get(user) for user in residents["qishan"]} == {

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from channels.line import LineChannel
     from channels.sandbox import Sandbox
     from scheduler.jobs import SchedulerService
+    from scheduler.menu_switch import MenuSwitcher
     from scheduler.sending import Dispatch
     from scheduler.usage import MessageTally
-    from scheduler.menu_switch import MenuSwitcher
     from scheduler.worker import Worker, WorkerSettings
 
 SCHEDULER_ACTOR = "scheduler"

@@ -54,6 +54,7 @@ class Subscriber(Base):
         # Covers every column segmentation reads, so a million rows segment without touching the table.
         Index("ix_subscribers_segment", "channel", "status", "language", "id", "topics", "whole_city", "districts",
               "platform_user_id"),
+        Index("ix_subscribers_rich_menu", "rich_menu_target"),  # who is in disaster mode, found without a scan
     )
 
 

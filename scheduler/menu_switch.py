@@ -72,10 +72,16 @@ def claim_switches(session: Session, *, worker: str, now: datetime, lease: timed
     return [ClaimedSwitch(row[0], row[1], row[2], tuple(row[3] or ()), row[4]) for row in rows]
 
 
+def _target_is(kind: str) -> Any:
+    # Through a function, so the database looks the 500 users up by id rather than walking the index of
+    # everyone in disaster mode (SQLite, without statistics, would pick the latter).
+    return func.coalesce(Subscriber.rich_menu_target, "") == kind
+
+
 def still_due(session: Session, kind: str, user_ids: tuple[str, ...]) -> list[str]:
     """Those of these residents who are still to get this kind of menu."""
     return list(session.scalars(select(Subscriber.platform_user_id).where(
-        Subscriber.channel == LINE, Subscriber.platform_user_id.in_(user_ids), Subscriber.rich_menu_target == kind)))
+        Subscriber.channel == LINE, Subscriber.platform_user_id.in_(user_ids), _target_is(kind))))
 
 
 def _owned(switch_id: str, worker: str) -> Any:
@@ -92,7 +98,7 @@ def record_linked(session: Session, switch: ClaimedSwitch, linked: list[str], *,
     if done and linked:
         session.execute(update(Subscriber).where(
             Subscriber.channel == LINE, Subscriber.platform_user_id.in_(linked),
-            Subscriber.rich_menu_target == switch.kind).values(rich_menu_kind=switch.kind),
+            _target_is(switch.kind)).values(rich_menu_kind=switch.kind),
             execution_options={"synchronize_session": False})
     return done
 

@@ -162,9 +162,14 @@ def given_menu(session: Session, user_id: str, kind: MenuKind) -> None:
                     execution_options={"synchronize_session": False})
 
 
-def given(kind: MenuKind) -> Any:
-    # What the resident was last given or is being given; never linked by civicast counts as normal.
-    return func.coalesce(Subscriber.rich_menu_target, Subscriber.rich_menu_kind, MenuKind.NORMAL.value) == kind.value
+def in_disaster_menu() -> Any:
+    # What the resident was last given or is being given (indexed: "anyone in disaster mode?" is one lookup);
+    # a resident never linked by civicast counts as having the normal menu.
+    return Subscriber.rich_menu_target == MenuKind.DISASTER.value
+
+
+def not_in_disaster_menu() -> Any:
+    return or_(Subscriber.rich_menu_target.is_(None), Subscriber.rich_menu_target != MenuKind.DISASTER.value)
 
 
 def _queue(session: Session, condition: Any, kind: MenuKind, *, notice_id: int | None,
@@ -227,10 +232,10 @@ def queue_menu_switches(session: Session, now: datetime, *, kinds: KindBook, glo
     notices = disaster_notices(session, now, kinds=kinds, glossary=glossary)
     to_disaster = 0
     for index, notice in enumerate(notices):  # each resident is counted under the first notice that covers them
-        condition = and_(covered([notice]), ~covered(notices[:index]), ~given(MenuKind.DISASTER))
+        condition = and_(covered([notice]), ~covered(notices[:index]), not_in_disaster_menu())
         to_disaster += _queue(session, condition, MenuKind.DISASTER, notice_id=notice.notice_id, menus=menus, now=now)
     to_normal = 0
-    leaving = and_(given(MenuKind.DISASTER), ~covered(notices))
+    leaving = and_(in_disaster_menu(), ~covered(notices))
     if session.scalar(select(Subscriber.id).where(Subscriber.channel == LINE, leaving).limit(1)) is not None:
         to_normal = _queue(session, leaving, MenuKind.NORMAL, notice_id=_ended_notice(session, kinds), menus=menus,
                            now=now)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import Batch, Channel, ChannelError, PermanentError, QuotaExhausted, RetryableError, SendResult
+from scheduler.menu_switch import MenuSwitcher, outstanding_switches
 from scheduler.outbox import (
     Claimed,
     claim,
@@ -33,7 +34,6 @@ from scheduler.outbox import (
     release,
     settle_notices,
 )
-from scheduler.menu_switch import MenuSwitcher, outstanding_switches
 from scheduler.ratelimit import TokenBucket
 from scheduler.render import NoticeRenderer
 

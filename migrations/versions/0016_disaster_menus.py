@@ -11,7 +11,6 @@ from alembic import op
 
 import messages.db
 
-
 revision = '0016'
 down_revision = '0014'
 branch_labels = None
@@ -48,6 +47,7 @@ def upgrade() -> None:
     with op.batch_alter_table('subscribers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rich_menu_kind', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('rich_menu_target', sa.String(length=16), nullable=True))
+        batch_op.create_index('ix_subscribers_rich_menu', ['rich_menu_target'], unique=False)
     op.create_table('menu_switches',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('notice_id', sa.Integer(), nullable=True),
@@ -79,6 +79,7 @@ def downgrade() -> None:
     op.drop_index('ix_menu_switches_claim', table_name='menu_switches')
     op.drop_table('menu_switches')
     with op.batch_alter_table('subscribers', schema=None) as batch_op:
+        batch_op.drop_index('ix_subscribers_rich_menu')
         batch_op.drop_column('rich_menu_target')
         batch_op.drop_column('rich_menu_kind')
     _rebuild_menus(with_kind=False)

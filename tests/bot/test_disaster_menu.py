@@ -58,6 +58,11 @@ def tick(stack) -> None:
     SchedulerRuntime(stack.services.dispatch, scheduler=None, misfire_grace_s=60).switch_menus(datetime.now(UTC))
 
 
+def delivery_page(stack, notice_id: int):
+    officer = Officer(stack.app, "ed-lin", password=PASSWORDS["ed-lin"])
+    return html(officer.get(f"/console/notices/{notice_id}/delivery"))
+
+
 def settled(stack) -> bool:
     with stack.services.session_factory() as session:
         return outstanding(session) + outstanding_switches(session) == 0
@@ -79,8 +84,8 @@ def test_a_severe_typhoon_notice_for_qishan_switches_only_its_residents_and_its_
     stack.wait_for(lambda: menus_of(stack, QISHAN) == expected(stack, "disaster", QISHAN))
     assert menus_of(stack, LINGYA) == dict.fromkeys(LINGYA)  # the other district: unchanged
 
-    page = html(Officer(stack.app, "ed-lin", password=PASSWORDS["ed-lin"]).get(f"/console/notices/{notice_id}/delivery"))
-    assert "3 of 3 residents switched; batches: 3 done, 0 waiting, 0 failed." in text(page, "//section[@id='menu-switches']")
+    switched = text(delivery_page(stack, notice_id), "//section[@id='menu-switches']")
+    assert "3 of 3 residents switched; batches: 3 done, 0 waiting, 0 failed." in switched
 
     client = stack.app.test_client()
     approver = {"Authorization": api_key(stack.services.session_factory, "ap-chen")}
@@ -89,8 +94,7 @@ def test_a_severe_typhoon_notice_for_qishan_switches_only_its_residents_and_its_
     tick(stack)
     stack.wait_for(lambda: menus_of(stack, QISHAN) == expected(stack, "normal", QISHAN))
     assert menus_of(stack, LINGYA) == dict.fromkeys(LINGYA)
-    page = html(Officer(stack.app, "ed-lin", password=PASSWORDS["ed-lin"]).get(f"/console/notices/{notice_id}/delivery"))
-    assert "Back to the normal menu" in text(page, "//section[@id='menu-switches']")
+    assert "Back to the normal menu" in text(delivery_page(stack, notice_id), "//section[@id='menu-switches']")
 
 
 @pytest.mark.parametrize("change", [{"severity": "Moderate"}, {"training": True}])

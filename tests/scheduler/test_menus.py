@@ -104,7 +104,8 @@ def test_a_severe_notice_switches_its_districts_residents_and_a_cancel_switches_
     send_all(session_factory, line)
     links = linked(sandbox)
     with session_factory() as session:
-        languages = {user: language for user, language in session.execute(select(Subscriber.platform_user_id, Subscriber.language))}
+        rows = session.execute(select(Subscriber.platform_user_id, Subscriber.language))
+        languages = {user: language for user, language in rows}
         kinds = {kind: count for kind, count in session.execute(
             select(Subscriber.rich_menu_kind, func.count()).group_by(Subscriber.rich_menu_kind))}
         assert switch_progress(session, notice_id) == {

@@ -95,8 +95,9 @@ def linked(sandbox) -> dict[str, str]:
     return dict(sandbox.rich_menus.state.links)
 
 
-def test_a_severe_notice_switches_its_districts_residents_and_a_cancel_switches_them_back(
-        sandbox, line, menus, residents, session_factory, composer, glossary):
+@pytest.mark.parametrize("ended", [NoticeStatus.CANCELLED, NoticeStatus.SUPERSEDED])
+def test_a_severe_notice_switches_its_districts_residents_and_its_end_switches_them_back(
+        sandbox, line, menus, residents, session_factory, composer, glossary, ended):
     notice_id = live_notice(session_factory, composer, districts=["qishan"], intensity="moderate")  # → Severe
     queued = tick(session_factory, composer, glossary)
     assert (queued.to_disaster, queued.to_normal) == (30, 0)
@@ -115,8 +116,8 @@ def test_a_severe_notice_switches_its_districts_residents_and_a_cancel_switches_
     assert not any(user in links for user in residents["lingya"])
     assert kinds == {"disaster": 30, None: 20}
 
-    with session_factory.begin() as session:  # the Cancel went out: the original is cancelled
-        session.get(Notice, notice_id).status = NoticeStatus.CANCELLED
+    with session_factory.begin() as session:  # a Cancel (or an Update) went out: the original has ended
+        session.get(Notice, notice_id).status = ended
     assert tick(session_factory, composer, glossary).to_normal == 30
     send_all(session_factory, line)
     links = linked(sandbox)

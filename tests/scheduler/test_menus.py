@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from channels.base import LimitExceeded, PermanentError, RetryableError
 from channels.line import LineChannel
 from messages.i18n import LANGUAGES
 from messages.models import Notice, NoticeStatus
-from scheduler.audience import Subscriber
+from scheduler.audience import Subscriber, district_mask
 from scheduler.menu_switch import MenuSwitcher, outstanding_switches, switch_progress
 from scheduler.menus import LineRichMenu, MenuKind, MenuSwitch, queue_menu_switches
 from scheduler.worker import RetryPolicy
@@ -190,3 +190,18 @@ def test_the_worker_retries_a_batch_refused_with_429(
     with session_factory() as session:
         rows = session.execute(select(MenuSwitch.user_count, MenuSwitch.status)).all()
     assert sorted(rows) == [(200, "sent"), (500, "sent"), (500, "sent")]
+
+
+def test_a_resident_who_moves_into_a_district_in_disaster_mode_is_switched_on_the_next_tick(
+        sandbox, line, menus, residents, session_factory, composer, glossary):
+    live_notice(session_factory, composer, districts=["qishan"])
+    tick(session_factory, composer, glossary)
+    send_all(session_factory, line)
+    mover = residents["lingya"][0]
+    with session_factory.begin() as session:
+        session.execute(update(Subscriber).where(Subscriber.platform_user_id == mover).values(
+            districts=district_mask(glossary, ["qishan"])))
+        language = session.scalar(select(Subscriber.language).where(Subscriber.platform_user_id == mover))
+    assert tick(session_factory, composer, glossary).to_disaster == 1
+    send_all(session_factory, line)
+    assert linked(sandbox)[mover] == menus[("disaster", language)]

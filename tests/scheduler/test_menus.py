@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from PIL import Image
 from sqlalchemy import func, select, update
 
@@ -168,7 +169,8 @@ def test_the_sandbox_refuses_more_than_500_users_and_answers_429_over_its_rate(s
                    {"richMenuId": menus[("disaster", "en")], "userIds": users}, None)
     with pytest.raises(PermanentError, match="richmenu not found"):
         line.link_rich_menu_to_users("richmenu-unknown", users[:1])
-    sandbox.rich_menus.bulk_faults.update({"rate_limit_rps": 1.0})
+    limited = requests.post(f"{sandbox.url}/sandbox/line/richmenus/faults", json={"rate_limit_rps": 1.0}, timeout=5)
+    assert limited.json()["rate_limit_rps"] == 1.0
     line.link_rich_menu_to_users(menus[("disaster", "en")], users[:500])
     with pytest.raises(RetryableError) as refused:
         line.link_rich_menu_to_users(menus[("disaster", "en")], users[:500])

@@ -59,7 +59,8 @@ def line_group() -> None:
 @line_group.command("richmenu")
 @click.pass_obj
 def line_richmenu(app: AppContext) -> None:
-    """Create one rich menu per language (images drawn here) and remember them for linking residents."""
+    """Create the normal and the disaster rich menu in each language (images drawn here) and remember them for
+    linking residents."""
     from bot.conversation.texts import BotTexts
     from bot.richmenu import FontMissing, RichMenus
 
@@ -74,5 +75,5 @@ def line_richmenu(app: AppContext) -> None:
         raise RuntimeFailure(f"LINE refused the rich menu: {exc}") from None
     with services.session_factory.begin() as session:
         RichMenus.remember(session, created)
-    for language, menu_id in created.items():
-        click.echo(f"{language:<8} {menu_id}{'  (default)' if menu_id == default else ''}")
+    for (kind, language), menu_id in created.items():
+        click.echo(f"{kind:<9} {language:<8} {menu_id}{'  (default)' if menu_id == default else ''}")

@@ -41,6 +41,7 @@ from bot.richmenu import RichMenus
 from channels.base import ChannelError, truncate_utf16
 from channels.line import InvalidReplyToken, LineChannel
 from scheduler.audience import catalog_language
+from scheduler.menus import MenuKind, disaster_notices, given_menu, menu_kind_for
 
 log = logging.getLogger("civicast.line_webhook")
 blueprint = Blueprint("line_webhook", __name__)
@@ -127,6 +128,7 @@ class LineBot:
         self.engine = engine
         self.line = line
         self.session_factory = session_factory
+        self.clock = clock
         self.inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
                                 handle_payload=self.handle_payload, user_of=line_user, clock=clock,
                                 handle_here=handle_here, keep_events=keep_events,
@@ -210,12 +212,21 @@ class LineBot:
         if not language:
             return
         with self.session_factory() as session:
-            menu_id = RichMenus.menu_for(session, language)
+            # In disaster mode (a live Severe or Extreme notice covers their districts) the disaster menu.
+            notices = disaster_notices(session, self.clock(), kinds=self.engine.composer.kinds,
+                                       glossary=self.engine.glossary)
+            kind = menu_kind_for(session, incoming.user_id, notices)
+            menu_id = RichMenus.menu_for(session, language, kind)
+            if menu_id is None and kind is MenuKind.DISASTER:  # created before disaster menus existed
+                kind, menu_id = MenuKind.NORMAL, RichMenus.menu_for(session, language)
         if menu_id:
             try:
                 self.line.link_rich_menu(incoming.user_id, menu_id)
             except ChannelError as exc:
                 log.warning("rich menu for %s not linked: %s", incoming.user_id, exc)
+                return
+            with self.session_factory.begin() as session:
+                given_menu(session, incoming.user_id, kind)
 
     def _profile_language(self, user_id: str) -> str | None:
         try:

@@ -29,9 +29,10 @@ if TYPE_CHECKING:
     from channels.line import LineChannel
     from channels.sandbox import Sandbox
     from scheduler.jobs import SchedulerService
+    from scheduler.menu_switch import MenuSwitcher
     from scheduler.sending import Dispatch
     from scheduler.usage import MessageTally
-    from scheduler.worker import Worker
+    from scheduler.worker import Worker, WorkerSettings
 
 SCHEDULER_ACTOR = "scheduler"
 
@@ -207,7 +208,16 @@ class Services:
         renderer = NoticeRenderer(self.session_factory, self.composer, self.settings.languages)
         self.composer.warm_up(self.settings.languages)
         return Worker(session_factory=self.session_factory, channels=self.channels, renderer=renderer,
-                      settings=settings, sandboxed_channels=self.sandboxed_channels)
+                      settings=settings, sandboxed_channels=self.sandboxed_channels,
+                      menu_switcher=self.menu_switcher(settings) if "line" in self.channels else None)
+
+    def menu_switcher(self, settings: WorkerSettings) -> MenuSwitcher:
+        """The worker's sender of LINE rich-menu switches (disaster mode), within its share of the bulk link rate."""
+        from scheduler.menu_switch import BULK_LINK_RATE, MenuSwitcher
+
+        return MenuSwitcher(session_factory=self.session_factory, line=self.line, worker_id=settings.worker_id,
+                            retry=settings.retry, rate=BULK_LINK_RATE * settings.rate_share, lease_s=settings.lease_s,
+                            poll_s=settings.poll_s)
 
     @property
     def sandboxed_channels(self) -> dict[str, Channel] | None:

@@ -272,6 +272,20 @@ class LineChannel:
     def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
         self._call(self._api.link_rich_menu_id_to_user, user_id, rich_menu_id)
 
+    def link_rich_menu_to_users(self, rich_menu_id: str, user_ids: Sequence[str]) -> None:
+        """``POST /v2/bot/richmenu/bulk/link``: one menu for up to 500 users; LINE answers 202 and links them
+        shortly after. Sent as plain JSON, as a multicast's recipients are: the SDK's model would check 500 ids."""
+        if not 1 <= len(user_ids) <= self.limits.max_recipients:
+            raise LimitExceeded(f"a LINE bulk link goes to 1 to 500 users, not {len(user_ids)}")
+        body = PlainJson(richMenuId=rich_menu_id, userIds=list(user_ids))
+        self._call(self._post, "/v2/bot/richmenu/bulk/link", body, None)
+
+    def unlink_rich_menus_from_users(self, user_ids: Sequence[str]) -> None:
+        """``POST /v2/bot/richmenu/bulk/unlink``: up to 500 users fall back to the default menu."""
+        if not 1 <= len(user_ids) <= self.limits.max_recipients:
+            raise LimitExceeded(f"a LINE bulk unlink goes to 1 to 500 users, not {len(user_ids)}")
+        self._call(self._post, "/v2/bot/richmenu/bulk/unlink", PlainJson(userIds=list(user_ids)), None)
+
     def set_default_rich_menu(self, rich_menu_id: str) -> None:
         """The menu of every follower without one of their own (a menu linked to a user overrides it)."""
         self._call(self._api.set_default_rich_menu, rich_menu_id)

@@ -11,7 +11,7 @@ from bot.shelters import models as shelter_models  # noqa: F401  (the national e
 from ingest import models as ingest_models  # noqa: F401  (received CAP alerts, feeds, rules)
 from messages import models  # noqa: F401  (registers the notice tables)
 from messages.db import Base, make_engine
-from scheduler import audience, outbox, usage  # noqa: F401  (subscribers, the outbox, message counts)
+from scheduler import audience, menus, outbox, usage  # noqa: F401  (subscribers, rich menus, the outbox, message counts)
 
 config = context.config
 target_metadata = Base.metadata

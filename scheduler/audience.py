@@ -43,6 +43,9 @@ class Subscriber(Base):
     status: Mapped[SubscriberStatus] = mapped_column(String(16), default=SubscriberStatus.ACTIVE)
     test_recipient: Mapped[bool] = mapped_column(Boolean, default=False)  # receives training notices
     label: Mapped[str | None] = mapped_column(String(32), default=None)  # e.g. "demo" for generated residents
+    # LINE rich menus (scheduler.menus): the kind LINE accepted for this resident, and the kind last queued for them.
+    rich_menu_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    rich_menu_target: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -51,6 +54,7 @@ class Subscriber(Base):
         # Covers every column segmentation reads, so a million rows segment without touching the table.
         Index("ix_subscribers_segment", "channel", "status", "language", "id", "topics", "whole_city", "districts",
               "platform_user_id"),
+        Index("ix_subscribers_rich_menu", "rich_menu_target"),  # who is in disaster mode, found without a scan
     )
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus
+from scheduler.menus import queue_menu_switches
 from scheduler.occurrences import Leading, Occurrences
 from scheduler.outbox import requeue_expired_leases
 from scheduler.recurrence import cron_trigger
@@ -120,10 +121,19 @@ class SchedulerRuntime:
         with self.dispatch.session_factory.begin() as session:
             settled = settle_and_expire(session, now)
             requeued = requeue_expired_leases(session, now)
+        self.switch_menus(now)
         if requeued:
             log.warning("%d deliveries whose worker stopped are queued again", requeued)
         if settled["expired"]:
             log.info("%d notices expired", settled["expired"])
+
+    def switch_menus(self, now: datetime) -> None:
+        """Disaster mode: queue the rich-menu switches that make each LINE resident's menu match the notices now."""
+        try:
+            with self.dispatch.session_factory.begin() as session:
+                queue_menu_switches(session, now, kinds=self.dispatch.composer.kinds, glossary=self.dispatch.glossary)
+        except Exception:  # the next tick tries again; notices go out regardless
+            log.exception("queueing rich-menu switches failed")
 
     def reconcile(self, now: datetime) -> None:
         """Make the job store hold exactly one job per scheduled notice, at its current time."""

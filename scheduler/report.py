@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from messages.models import Notice, NoticeStatus
 from messages.notices import untranslated_languages
 from scheduler.channel_status import Waiting, paused_statuses, waiting_by_channel
+from scheduler.menu_switch import switch_progress
 from scheduler.outbox import PUBLIC_LANGUAGE, Delivery, DeliveryStatus
 from scheduler.usage import month_of, monthly_messages
 
@@ -81,6 +82,7 @@ def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
                               "untranslated": _untranslated(session, notice, channels),
                               "paused_channels": paused_channels_report(session, notice_id)}
     report["line_messages"] = line_messages_report(session, notice, channels)
+    report["menu_switches"] = switch_progress(session, notice_id)
     report["occurrence_of"] = notice.recurrence_of if notice else None
     report["occurrence_at"] = _iso(notice.occurrence_at) if notice else None
     if notice is not None and notice.recurrence:

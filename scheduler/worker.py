@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import Batch, Channel, ChannelError, PermanentError, QuotaExhausted, RetryableError, SendResult
+from scheduler.menu_switch import MenuSwitcher, outstanding_switches
 from scheduler.outbox import (
     Claimed,
     claim,
@@ -88,12 +89,14 @@ class Worker:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
         sandboxed_channels: Mapping[str, Channel] | None = None,
+        menu_switcher: MenuSwitcher | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.channels = dict(channels)
         # Where a sandboxed notice's deliveries go (live mode: simulated channels); None: the usual channels.
         self.sandboxed_channels = dict(sandboxed_channels) if sandboxed_channels is not None else None
         self.renderer = renderer
+        self.menu_switcher = menu_switcher  # LINE rich-menu switches (disaster mode), on a thread of their own
         self.settings = settings
         self.clock = clock
         self.rng = rng or random.Random()
@@ -284,6 +287,11 @@ class Worker:
         self.stop_event.clear()
         self._recorder_thread = threading.Thread(target=self._recorder, name="record-outcomes", daemon=True)
         self._recorder_thread.start()
+        if self.menu_switcher is not None:
+            switcher = threading.Thread(target=self.menu_switcher.run, args=(self.stop_event,), name="switch-menus",
+                                        daemon=True)
+            switcher.start()
+            self._threads.append(switcher)
         for name in self.channels:
             work: queue.Queue[Claimed] = queue.Queue()
             feeder = threading.Thread(target=self._feeder, args=(name, work), name=f"claim-{name}", daemon=True)
@@ -314,7 +322,8 @@ class Worker:
         try:
             while time.monotonic() < deadline:
                 with self.session_factory() as session:
-                    if outstanding(session, notice_id) == 0:
+                    switching = outstanding_switches(session) if self.menu_switcher is not None else 0
+                    if outstanding(session, notice_id) + switching == 0:
                         return True
                 time.sleep(0.1)
             return False

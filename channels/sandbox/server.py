@@ -224,7 +224,8 @@ class Sandbox:
             return json_response({
                 "line": {"inbox": "/sandbox/line/inbox/<userId>", "users": "/sandbox/line/users",
                          "simulate": "/sandbox/line/simulate", "faults": "/sandbox/line/faults",
-                         "summary": "/sandbox/line/summary"},
+                         "summary": "/sandbox/line/summary", "richmenus": "/sandbox/line/richmenus",
+                         "richmenu_faults": "/sandbox/line/richmenus/faults"},
                 "facebook": {"posts": "/sandbox/facebook/posts", "faults": "/sandbox/facebook/faults"},
             })(environ, start_response)
         return self.graph(environ, start_response)

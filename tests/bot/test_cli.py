@@ -21,7 +21,7 @@ from bot.shelters import models as shelter_models  # noqa: F401
 from messages import models as notice_models  # noqa: F401
 from messages.cap import validate_cap
 from messages.db import Base, make_engine
-from scheduler import audience, outbox, usage  # noqa: F401
+from scheduler import audience, menus, outbox, usage  # noqa: F401
 from tests.messages.test_kinds import REQUIRED_KINDS
 
 HAN = re.compile(r"[\u3400-\u9fff]")

@@ -12,7 +12,17 @@ from sqlalchemy import select
 
 from bot.cli import cli
 from bot.conversation.texts import BotTexts
-from bot.richmenu import AREAS, HEIGHT, WIDTH, LineRichMenu, _family, _font, menu_definition, render_image
+from bot.richmenu import (
+    DISASTER_MENU,
+    HEIGHT,
+    LAYOUTS,
+    WIDTH,
+    LineRichMenu,
+    _family,
+    _font,
+    menu_definition,
+    render_image,
+)
 from bot.settings import SANDBOX_SECRETS
 from messages.i18n import LANGUAGES, Catalogs
 from tests.support.sandbox import users
@@ -33,29 +43,42 @@ def draws_every_character(font: ImageFont.FreeTypeFont, text: str) -> bool:
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_each_languages_menu_is_drawn_in_its_own_script(language):
-    for area in AREAS:
-        label = TEXTS(language, f"label.{area}")
+@pytest.mark.parametrize("kind", list(LAYOUTS))
+def test_each_languages_menus_are_drawn_in_its_own_script(language, kind):
+    layout = LAYOUTS[kind]
+    for area in layout.areas:
+        label = TEXTS(language, area.label)
+        assert len(label) <= 20, f"{language} {label!r} is longer than LINE's 20 characters"
         font = _font(_family(language, label), 60)
         assert draws_every_character(font, label), f"{language} {label!r} has characters the font lacks"
-    png = render_image(language, TEXTS)
+    png = render_image(language, TEXTS, layout)
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.size == (WIDTH, HEIGHT)
     assert len(png) < 1024 * 1024  # LINE's limit for a rich menu image
-    definition = menu_definition(language, TEXTS)
-    assert [a["action"]["data"] for a in definition["areas"]] == [f"action={area}" for area in AREAS]
+    definition = menu_definition(language, TEXTS, layout)
+    assert [a["action"]["data"] for a in definition["areas"]] == [area.data for area in layout.areas]
     assert all(len(a["action"]["label"]) <= 20 for a in definition["areas"])
-    assert len(definition["chatBarText"]) <= 14
+    assert len(definition["chatBarText"]) <= 14 and TEXTS(language, layout.chat_bar) == definition["chatBarText"]
+
+
+def test_the_disaster_menu_is_drawn_in_warning_colours_with_its_own_postbacks():
+    assert [area.data for area in DISASTER_MENU.areas] == [
+        "action=alert", "action=shelters", "action=checkin&a=safe", "action=checkin&a=help", "action=hotlines",
+        "action=status"]
+    image = Image.open(io.BytesIO(render_image("en", TEXTS, DISASTER_MENU))).convert("RGB")
+    assert image.getpixel((20, 20)) == (0xB7, 0x1C, 0x1C)  # the first cell: deep red
+    assert image.getpixel((2, 2)) == (0, 0, 0)  # on a black frame
 
 
 def test_the_command_creates_twelve_menus_and_residents_get_the_one_of_their_language(stack, tmp_path):
     result = CliRunner().invoke(cli, ["--config", str(tmp_path / "config.yaml"), "line", "richmenu"])
     assert result.exit_code == 0, result.output
     overview = requests.get(f"{stack.sandbox_url}/sandbox/line/richmenus", timeout=5).json()
-    assert len(overview["menus"]) == 12 and all(menu["image"] == "image/png" for menu in overview["menus"])
+    assert len(overview["menus"]) == 24 and all(menu["image"] == "image/png" for menu in overview["menus"])
     with stack.services.session_factory() as session:
-        stored = {row.language: row.rich_menu_id for row in session.scalars(select(LineRichMenu))}
-    assert set(stored) == set(LANGUAGES)
+        rows = session.scalars(select(LineRichMenu)).all()
+    stored = {row.language: row.rich_menu_id for row in rows if row.kind == "normal"}
+    assert set(stored) == set(LANGUAGES) and {row.language for row in rows if row.kind == "disaster"} == set(LANGUAGES)
     assert overview["default"] == stored["zh-Hant"]  # followers without a menu of their own see the city's language
     assert f"{stored['zh-Hant']}  (default)" in result.output
 

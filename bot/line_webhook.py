@@ -212,13 +212,17 @@ class LineBot:
         if not language:
             return
         with self.session_factory() as session:
+            menu_id, kind = RichMenus.menu_for(session, language), MenuKind.NORMAL
+            if menu_id is None:  # no menus created: nothing to link (and no disaster mode to look up)
+                return
             # In disaster mode (a live Severe or Extreme notice covers their districts) the disaster menu.
             notices = disaster_notices(session, self.clock(), kinds=self.engine.composer.kinds,
                                        glossary=self.engine.glossary)
-            kind = menu_kind_for(session, incoming.user_id, notices)
-            menu_id = RichMenus.menu_for(session, language, kind)
-            if menu_id is None and kind is MenuKind.DISASTER:  # created before disaster menus existed
-                kind, menu_id = MenuKind.NORMAL, RichMenus.menu_for(session, language)
+            if menu_kind_for(session, incoming.user_id, notices) is MenuKind.DISASTER:
+                # (menus created before disaster menus existed have none: the normal one stays)
+                disaster_menu = RichMenus.menu_for(session, language, MenuKind.DISASTER)
+                if disaster_menu is not None:
+                    menu_id, kind = disaster_menu, MenuKind.DISASTER
         if menu_id:
             try:
                 self.line.link_rich_menu(incoming.user_id, menu_id)

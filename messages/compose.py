@@ -1,9 +1,7 @@
 """The composer: a notice in, one LocalisedNotice per language out.
 
-Every sentence comes from the reviewed phrase bank; parameter values are
-written by the glossary and Babel. The officer's free text, if any, arrives
-already localised (see ``messages.translate``) and is marked when a machine
-translated it.
+Every sentence comes from the reviewed phrase bank; parameter values are written by the glossary and Babel.
+The officer's free text, if any, arrives already localised (``messages.translate``), marked if machine-made.
 """
 
 from __future__ import annotations

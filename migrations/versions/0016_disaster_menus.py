@@ -1,7 +1,7 @@
 """disaster mode: rich menus per kind and language, each LINE resident's menu kind, and the menu switches queued
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07
 """
 from __future__ import annotations

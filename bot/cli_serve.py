@@ -1,18 +1,19 @@
-"""``civicast serve``: the web application, with the sandbox alongside it in sandbox mode."""
+"""``civicast serve``: the web application under gunicorn (``--dev``: Werkzeug), the sandbox beside it."""
 
 from __future__ import annotations
 
-import signal
-import threading
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.serving import make_server
 
 from bot.cli_base import AppContext, RuntimeFailure
 from bot.conversation.faq import FaqFileError, seed_if_empty
 from bot.database import upgrade_database
 from channels.base import ChannelError
+
+if TYPE_CHECKING:
+    from channels.sandbox import Sandbox
 
 
 def _sandbox_rich_menus(services) -> None:  # type: ignore[no-untyped-def]
@@ -31,17 +32,8 @@ def _sandbox_rich_menus(services) -> None:  # type: ignore[no-untyped-def]
         RichMenus.remember(session, created)
 
 
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
-@click.pass_obj
-def serve_command(app: AppContext, host: str, port: int) -> None:
-    """Run everything in one process: web application, scheduler, workers, and the sandbox in sandbox mode."""
-    from bot.app import create_app
-    from bot.cli_processes import configure_logging
-
-    configure_logging()
-    settings = app.settings
+def _prepare(app: AppContext) -> Sandbox | None:
+    """What the web processes need before they start: the schema, the FAQ, in sandbox mode the sandbox."""
     services = app.services
     try:
         upgrade_database(services.engine)  # the embedded default needs no separate set-up step
@@ -52,41 +44,66 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
         raise RuntimeFailure(f"FAQ files unusable: {exc}") from None
     if seeded:
         click.echo(f"FAQ seeded: {seeded} entries from bot/data/faq")
+    sandbox = _start_sandbox(app) if app.settings.channels.mode == "sandbox" else None
+    services.engine.dispose()  # the web processes open their own connections
+    return sandbox
+
+
+def _start_sandbox(app: AppContext) -> Sandbox | None:
+    """The sandbox in a thread of this process (returned), or the one `civicast sandbox` already runs on its port."""
+    from bot.web_server import is_civicast_sandbox
+
+    services = app.services
+    cfg = app.settings.channels.sandbox
     sandbox = None
-    if settings.channels.mode == "sandbox":
+    if is_civicast_sandbox(cfg.url):
+        click.echo(f"using the sandbox already running on {cfg.url} (inboxes at {cfg.url}/sandbox)")
+    else:
         sandbox = services.build_sandbox()
         try:
-            url = sandbox.serve_in_thread(settings.channels.sandbox.host, settings.channels.sandbox.port)
+            url = sandbox.serve_in_thread(cfg.host, cfg.port)
         except OSError as exc:
-            raise RuntimeFailure(f"cannot start the sandbox on port {settings.channels.sandbox.port}: "
-                                 f"{exc.strerror or exc}") from None
+            raise RuntimeFailure(f"cannot start the sandbox on {cfg.host}:{cfg.port} (channels.sandbox.port): "
+                                 f"{exc.strerror or exc}, and what listens there is not a civicast sandbox") from None
         click.echo(f"sandbox LINE and Graph APIs on {url} (inboxes at {url}/sandbox)")
-        _sandbox_rich_menus(services)
-    worker = services.build_worker()  # warms the composer up before the first request can arrive
-    scheduler = services.build_scheduler()
+    _sandbox_rich_menus(services)
+    return sandbox
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default: web.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port to listen on (default: web.port, 8000).")
+@click.option("--dev", is_flag=True, help="Werkzeug's development server, restarting when the code changes.")
+@click.pass_obj
+def serve_command(app: AppContext, host: str | None, port: int | None, dev: bool) -> None:
+    """Run the web application under gunicorn; in the embedded default (SQLite) with the scheduler and
+    workers in its process, and the sandbox beside it in sandbox mode."""
+    from bot.cli_processes import configure_logging
+    from bot.web_server import DevelopmentServer, server_for
+
+    configure_logging()
+    settings = app.settings
+    server = server_for(settings, dev=dev, host=host, port=port)
+    parts = "with the scheduler and workers" if settings.embedded else \
+        "web only: run civicast scheduler, civicast worker (and civicast webhook-worker) beside it"
+    where = f"http://{host or settings.web.host}:{settings.web.port if port is None else port}"
+    summary = (f"civicast on {where}: console /console, API /api/v1, public notices /notices, "
+               f"feeds /feeds/cap.atom; {parts}; Ctrl-C stops")
+    if isinstance(server, DevelopmentServer):
+        def on_start() -> None:
+            _prepare(app)
+            click.echo(f"{summary} (development server)")
+
+        server.run(on_start=on_start)
+        return
+    sandbox = _prepare(app)
+    click.echo(f"{summary} ({settings.web_workers} × {settings.web.threads} threads under gunicorn)")
     try:
-        server = make_server(host, port, create_app(settings, services), threaded=True)
-    except OSError as exc:
-        raise RuntimeFailure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    scheduler.start()
-    worker.start()
-    click.echo(f"civicast on http://{host}:{port}: console /console, API /api/v1, public notices /notices, "
-               "feeds /feeds/cap.atom; with the scheduler and workers; "
-               "Ctrl-C stops")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    thread = threading.Thread(target=server.serve_forever, name="civicast-web", daemon=True)
-    thread.start()
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        status = server.run()
     finally:
-        server.shutdown()
-        server.server_close()
-        worker.stop()
-        scheduler.stop()
         if sandbox is not None:
             sandbox.stop()
-        click.echo("stopped")
+    if status != 0:
+        raise RuntimeFailure(f"the web server stopped with status {status} (cannot listen on {where}?)")
+    click.echo("stopped")

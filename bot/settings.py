@@ -37,6 +37,20 @@ class DatabaseSettings(_Section):
     url: str = "sqlite:///var/civicast.db"
     echo: bool = False
 
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        try:
+            make_url(value).get_dialect()
+        except (ArgumentError, NoSuchModuleError, ValueError):
+            # The URL may hold a password: the message shows its form, never the URL itself.
+            raise ValueError("not a database URL: write dialect+driver://user:password@host/name, e.g. "
+                             "postgresql+psycopg://civicast@localhost/civicast or sqlite:///var/civicast.db") from None
+        return value
+
 
 class TranslationSettings(_Section):
     engine: Literal["google", "deepl", "microsoft", "libre", "none"] = "google"
@@ -217,6 +231,16 @@ class WebSettings(_Section):
     # Reverse proxies in front of the web application that add the client's address to X-Forwarded-For.
     # 0: the header is ignored (anyone could write it); the peer's address is the client's.
     trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
+    # Where `civicast serve` listens (--host and --port override), and its gunicorn processes.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # The scheduler and the delivery workers run inside the one web process (the embedded default). None:
+    # embedded on SQLite; on PostgreSQL they run as `civicast scheduler` and `civicast worker` processes.
+    embedded: bool | None = None
+    workers: int | None = Field(default=None, ge=1, le=64)  # None: 1 embedded, else one per core
+    threads: int = Field(default=8, ge=1, le=256)  # requests each web process serves at once
+    timeout_s: float = Field(default=60.0, ge=5, le=3600)  # a request still running after this restarts its process
+    graceful_timeout_s: float = Field(default=30.0, ge=1, le=600)  # SIGTERM: time to finish and release claims
 
 
 class Settings(_Section):
@@ -240,6 +264,25 @@ class Settings(_Section):
         if self.channels.mode == "live" and not self.console.secret_key:
             raise ValueError("live mode needs console.secret_key (set CIVICAST_SECRET_KEY, 32 characters or more)")
         return self
+
+    @model_validator(mode="after")
+    def _embedded_is_one_process(self) -> Settings:
+        if self.embedded and (self.web.workers or 1) > 1:
+            raise ValueError("web.workers: the embedded default runs one web process, with the scheduler and "
+                             "workers inside it; for more, use PostgreSQL (or set web.embedded: false) and run "
+                             "civicast scheduler and civicast worker beside them")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """Whether `civicast serve` runs the scheduler and the delivery workers in its own process."""
+        if self.web.embedded is not None:
+            return self.web.embedded
+        return self.database.url.startswith("sqlite")
+
+    @property
+    def web_workers(self) -> int:
+        return self.web.workers or (1 if self.embedded else os.cpu_count() or 1)
 
     @field_validator("default_language")
     @classmethod
@@ -281,6 +324,16 @@ def _interpolate(value: Any, environ: Mapping[str, str], where: str) -> Any:
     return None if replaced == "" and _ENV_REF.fullmatch(value) else replaced
 
 
+def _problem(err: Any, *, database_from_environment: bool) -> str:
+    """One validation error as `key: what is wrong (got value)`; a database URL is never echoed (its password)."""
+    key = ".".join(str(p) for p in err["loc"])
+    if key == "database.url":
+        message = err["msg"].removeprefix("Value error, ")
+        return f"{DATABASE_ENV if database_from_environment else key}: {message}"
+    shown = "" if isinstance(err.get("input"), (dict, list)) else f" (got {err['input']!r})"
+    return f"{key}: {err['msg']}{shown}"
+
+
 def _resolve_sqlite(url: str, base: Path) -> str:
     """Relative SQLite paths are relative to the config file; their folder is created."""
     prefix = "sqlite:///"
@@ -314,18 +367,16 @@ def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | N
         data = _interpolate(raw, environ, "")
     except ConfigError as exc:
         raise ConfigError(f"{config_path}: {exc}") from None
-    if environ.get(DATABASE_ENV):
+    from_environment = bool(environ.get(DATABASE_ENV))
+    if from_environment:
         data.setdefault("database", {})
         data["database"] = {**(data["database"] or {}), "url": environ[DATABASE_ENV]}
     try:
         settings = Settings.model_validate({**data, "config_file": config_path.resolve()})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-            + (f" (got {err['input']!r})" if not isinstance(err.get("input"), (dict, list)) else "")
-            for err in exc.errors()
-        )
-        raise ConfigError(f"{config_path}: {problems}") from None
+        problems = "; ".join(_problem(err, database_from_environment=from_environment) for err in exc.errors())
+        where = "" if problems.startswith(DATABASE_ENV) else f"{config_path}: "
+        raise ConfigError(f"{where}{problems}") from None
     database = settings.database.model_copy(
         update={"url": _resolve_sqlite(settings.database.url, config_path.resolve().parent)}
     )

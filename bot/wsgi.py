@@ -1,20 +1,21 @@
-"""The web application for a WSGI server: ``gunicorn 'bot.wsgi:create()'``.
+"""The web application for gunicorn's own command: ``gunicorn -c deploy/gunicorn.conf.py``.
 
-The settings are read when the server calls ``create()`` (from ``$CIVICAST_CONFIG`` or
-./config.yaml), never at import. Run ``civicast db upgrade`` once before starting the
-workers. Each worker process serves webhooks, feeds and pages; the scheduler and the
-senders run as their own processes (``civicast scheduler``, ``civicast worker``).
+The settings are read when gunicorn calls ``create()`` in each web process (from
+``$CIVICAST_CONFIG`` or ./config.yaml), never at import. Run ``civicast db upgrade`` once
+before starting. ``civicast serve`` runs the same processes with the same options
+(``bot.web_server``), after upgrading the schema itself; in the embedded default the
+scheduler and the delivery workers run in the web process, started by the hooks in
+``deploy/gunicorn.conf.py``; otherwise they run as ``civicast scheduler`` and
+``civicast worker``.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from bot.app import create_app
-from bot.services import Services
 from bot.settings import load_settings
+from bot.web_server import WebProcess
 
 
 def create() -> Flask:
-    services = Services(load_settings())
-    return create_app(services.settings, services)
+    return WebProcess(load_settings()).app

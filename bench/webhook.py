@@ -253,7 +253,8 @@ def main() -> None:
     config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
                       f"channels:\n  sandbox:\n    port: {sandbox_port}\n"
                       # gunicorn's workers only store events; webhook workers answer them
-                      f"webhooks:\n  handle_in_web: false\n  poll_s: 0.05\n  threads: {args.webhook_threads}\n",
+                      f"webhooks:\n  handle_in_web: false\n  poll_s: 0.05\n  threads: {args.webhook_threads}\n"
+                      "web:\n  embedded: false\n",  # the web processes serve only, as in a deployment
                       encoding="utf-8")
     env = {**os.environ, "CIVICAST_CONFIG": str(config)}
     civicast = str(Path(sys.executable).with_name("civicast"))

@@ -7,6 +7,7 @@ take several seconds."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -32,14 +33,15 @@ GRACEFUL_TIMEOUT_S = 10
 
 
 @pytest.fixture
-def stack(tmp_path):
-    """A configuration, its `civicast sandbox` running, and the services this test acts through."""
+def stack(tmp_path, database_url):
+    """A configuration, its `civicast sandbox` running, and the services this test acts through. On PostgreSQL
+    too, `civicast serve` is embedded here: its scheduler holds the advisory lock until SIGTERM."""
     sandbox_port, web_port = free_port(), free_port()
     path = tmp_path / "config.yaml"
     path.write_text(
-        "database:\n  url: sqlite:///civicast.db\n"
+        f"database:\n  url: {json.dumps(database_url)}\n"
         "translation:\n  engine: none\n"
-        f"web:\n  graceful_timeout_s: {GRACEFUL_TIMEOUT_S}\n"
+        f"web:\n  embedded: true\n  graceful_timeout_s: {GRACEFUL_TIMEOUT_S}\n"
         "workers:\n  claim_batch: 4\n  poll_s: 0.2\n"
         f"channels:\n  sandbox:\n    port: {sandbox_port}\n  line:\n    requests_per_second: 2\n",
         encoding="utf-8",

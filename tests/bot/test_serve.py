@@ -7,10 +7,11 @@ import socket
 
 import pytest
 
+from bot.services import Services
 from bot.settings import ConfigError, load_settings
 from bot.web_server import DevelopmentServer, ProductionServer, is_civicast_sandbox, server_for
 from tests.support.cli import run
-from tests.support.sandbox import free_port, sandbox, sandbox_server  # noqa: F401 - fixtures
+from tests.support.sandbox import free_port
 
 
 def write_config(tmp_path, text: str = ""):  # type: ignore[no-untyped-def]
@@ -85,5 +86,11 @@ def test_a_sandbox_port_taken_by_something_else_is_one_line(capsys, tmp_path):
     assert "not a civicast sandbox" in err and "Traceback" not in err
 
 
-def test_a_running_civicast_sandbox_is_recognised(sandbox):
-    assert is_civicast_sandbox(sandbox.url)
+def test_a_running_civicast_sandbox_is_recognised(tmp_path):
+    services = Services(load_settings(write_config(tmp_path), environ={}))
+    sandbox = services.build_sandbox()
+    try:
+        assert is_civicast_sandbox(sandbox.serve_in_thread())
+    finally:
+        sandbox.stop()
+    assert not is_civicast_sandbox(f"http://127.0.0.1:{free_port()}")  # nothing listens there

@@ -80,7 +80,7 @@ def serve_command(app: AppContext, host: str | None, port: int | None, dev: bool
     """Run the web application under gunicorn; in the embedded default (SQLite) with the scheduler and
     workers in its process, and the sandbox beside it in sandbox mode."""
     from bot.cli_processes import configure_logging
-    from bot.web_server import DevelopmentServer, server_for
+    from bot.web_server import DevelopmentServer, ServerUnavailable, server_for
 
     configure_logging()
     settings = app.settings
@@ -101,6 +101,8 @@ def serve_command(app: AppContext, host: str | None, port: int | None, dev: bool
     click.echo(f"{summary} ({settings.web_workers} × {settings.web.threads} threads under gunicorn)")
     try:
         status = server.run()
+    except ServerUnavailable as exc:
+        raise RuntimeFailure(str(exc)) from None
     finally:
         if sandbox is not None:
             sandbox.stop()

@@ -106,6 +106,10 @@ def gunicorn_options(settings: Settings, *, host: str | None = None, port: int |
     }
 
 
+class ServerUnavailable(RuntimeError):
+    """The production server cannot run on this system; the message says what can."""
+
+
 class ProductionServer:
     """``civicast serve``: gunicorn's master in this process, forking the web processes."""
 
@@ -115,7 +119,10 @@ class ProductionServer:
 
     def run(self) -> int:
         """Serve until SIGTERM or SIGINT; gunicorn's exit status."""
-        from gunicorn.app.base import BaseApplication
+        try:
+            from gunicorn.app.base import BaseApplication
+        except ImportError as exc:  # gunicorn needs a POSIX system (fcntl, fork)
+            raise ServerUnavailable(f"gunicorn cannot run here ({exc}); `civicast serve --dev` can") from None
 
         settings, options = self.settings, self.options
 

@@ -1,8 +1,8 @@
 """The wheel: built from the source distribution, it carries everything civicast reads at run time, and a fresh
 virtual environment outside the checkout runs civicast from it alone.
 
-Slow (about a minute: two builds and an install of the locked dependencies from pip's cache), so it runs with the
-serial tests of `make test`; `make wheel-check` runs it by itself.
+About half a minute (uv makes the build environments and the fresh one, from its cache after the first time), so it
+runs with the serial tests of `make test`; `make wheel-check` runs it by itself.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import venv
 import zipfile
 from pathlib import Path
 
@@ -61,7 +60,7 @@ def expected_in_wheel(files: list[str]) -> set[str]:
 def wheel(tmp_path_factory) -> Path:
     """`python -m build`: the source distribution, then the wheel built from it (so the sdist is complete too)."""
     out = tmp_path_factory.mktemp("dist")
-    run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], cwd=ROOT, timeout=300)
+    run([sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(out), str(ROOT)], cwd=ROOT, timeout=300)
     (built,) = out.glob("civicast-*.whl")
     return built
 
@@ -70,9 +69,9 @@ def wheel(tmp_path_factory) -> Path:
 def installed(wheel, tmp_path_factory) -> Path:
     """A fresh virtual environment outside the checkout with the wheel and its locked dependencies; its bin/."""
     environment = tmp_path_factory.mktemp("venv")
-    venv.EnvBuilder(with_pip=True).create(environment)
-    python = environment / "bin" / "python"
-    run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+    uv = [sys.executable, "-m", "uv", "--quiet"]
+    run([*uv, "venv", "--python", sys.executable, str(environment)], cwd=environment)
+    run([*uv, "pip", "install", "--python", str(environment / "bin" / "python"),
          "-c", str(ROOT / "requirements.lock"), str(wheel)], cwd=environment, timeout=600)
     return environment / "bin"
 

@@ -177,7 +177,7 @@ def load_po(path: Path, language: Language) -> PhraseCatalog:
 
 
 def load_mo(path: Path, language: Language) -> PhraseCatalog:
-    """Read a compiled .mo file (its fuzzy entries were left out when it was compiled)."""
+    """Read a compiled .mo file: messages.compiled_catalogs left out what load_po counts as untranslated."""
     with path.open("rb") as handle:
         return _phrases(read_mo(handle), language)
 

@@ -7,7 +7,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from messages.compiled_catalogs import compile_catalog
-from messages.i18n import LANGUAGES, Catalogs, load_mo, load_po, po_path
+from messages.i18n import DEFAULT_LOCALES_DIR, LANGUAGES, Catalogs, load_mo, load_po, po_path
 
 FRENCH_LIKE = "nplurals=2; plural=(n > 1);"
 
@@ -52,3 +52,8 @@ def test_the_compiled_catalog_is_the_one_read_when_both_are_there(tmp_path):
     assert load_po(path, language).get("bot.greeting", "Hello") == "Chào bạn"
     assert load_mo(path.with_suffix(".mo"), language).get("bot.greeting", "Hello") == "Xin chào"
     assert Catalogs(tmp_path).get(language, "bot").get("bot.greeting", "Hello") == "Xin chào"
+
+
+def test_the_checkout_holds_no_compiled_catalog():
+    """The build compiles them into the wheel; one left in the checkout would be read instead of its edited .po."""
+    assert not sorted(DEFAULT_LOCALES_DIR.rglob("*.mo"))

@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: install run test bench clean system-packages browser
+LOCK := requirements.lock
+
+.PHONY: install run test wheel-check lock bench clean system-packages browser
 
 install: $(STAMP)
 
@@ -38,12 +40,20 @@ $(BROWSER_STAMP): $(SYSTEM_STAMP)
 
 browser: $(BROWSER_STAMP)
 
-# The virtual environment is made once and refreshed when pyproject.toml changes.
-$(STAMP): pyproject.toml $(SYSTEM_STAMP)
+# The virtual environment is made once and refreshed when the lock or pyproject.toml changes: the tested versions
+# pinned in requirements.lock, then civicast itself (editable, its dependencies already there).
+$(STAMP): $(LOCK) pyproject.toml $(SYSTEM_STAMP)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
+
+# requirements.lock again from pyproject.toml's ranges, for Python 3.11 and later on any platform: pins that still
+# fit are kept, new packages added. LOCK_FLAGS=--upgrade moves every pin to the newest version in range.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 $(LOCK_FLAGS) \
+	  --custom-compile-command "make lock" -o $(LOCK)
 
 # The embedded default: the demo shows a notice's whole path, then everything runs in one process.
 run: $(STAMP)
@@ -56,6 +66,11 @@ run: $(STAMP)
 test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
 	$(BIN)/python -m pytest -m serial
+
+# The wheel (built from the source distribution) in a fresh virtual environment outside the checkout: db upgrade,
+# compose and demo run there. One of the serial tests of `make test`; this runs it alone.
+wheel-check: $(STAMP)
+	$(BIN)/python -m pytest tests/test_wheel.py
 
 # Benchmarks print their figures (bench/RESULTS.md keeps the measured ones). BENCH_DATABASE_URL=postgresql+psycopg://...
 # runs the fan-out on PostgreSQL.
@@ -70,4 +85,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/console.py --residents 200000 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 clean:
-	rm -rf $(VENV) var .pytest_cache test-output
+	rm -rf $(VENV) var .pytest_cache test-output build dist civicast.egg-info

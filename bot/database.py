@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
@@ -10,7 +12,9 @@ from sqlalchemy.orm import sessionmaker
 from bot.settings import PROJECT_ROOT, Settings
 from messages.db import make_engine, make_session_factory
 
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+# A wheel carries the migrations inside this package (setup.py puts them there); a checkout keeps them at its top.
+_PACKAGED_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = _PACKAGED_MIGRATIONS if _PACKAGED_MIGRATIONS.is_dir() else PROJECT_ROOT / "migrations"
 
 
 def alembic_config(url: str) -> Config:

@@ -277,8 +277,7 @@ class Services:
             return self.settings.console.secret_key
         import secrets
 
-        base = self.settings.config_file.parent if self.settings.config_file else Path.cwd()
-        path = base / "var" / "console-secret-key"
+        path = (self.settings.base_dir or Path.cwd()) / "var" / "console-secret-key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_urlsafe(48), encoding="utf-8")

@@ -22,6 +22,9 @@ from messages.translate import FailurePolicy
 CONFIG_ENV = "CIVICAST_CONFIG"
 DATABASE_ENV = "DATABASE_URL"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# What an installed wheel reads when neither $CIVICAST_CONFIG nor ./config.yaml names a file: the checkout's
+# config.yaml, carried inside the package (setup.py puts it there). Its relative paths lead under the current directory.
+PACKAGED_CONFIG = Path(__file__).resolve().parent / "data" / "config.yaml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -258,6 +261,7 @@ class Settings(_Section):
     api: ApiSettings = ApiSettings()
     web: WebSettings = WebSettings()
     config_file: Path | None = None
+    base_dir: Path | None = None  # where relative paths lead: the SQLite file, var/
 
     @model_validator(mode="after")
     def _live_needs_a_console_key(self) -> Settings:
@@ -335,7 +339,7 @@ def _problem(err: Any, *, database_from_environment: bool) -> str:
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:
-    """Relative SQLite paths are relative to the config file; their folder is created."""
+    """Relative SQLite paths are relative to ``base`` (see base_dir_of); their folder is created."""
     prefix = "sqlite:///"
     if not url.startswith(prefix) or url in ("sqlite:///:memory:",) or url.startswith("sqlite:////"):
         return url
@@ -348,7 +352,15 @@ def default_config_path(environ: Mapping[str, str]) -> Path:
     if environ.get(CONFIG_ENV):
         return Path(environ[CONFIG_ENV])
     local = Path.cwd() / "config.yaml"
-    return local if local.exists() else PROJECT_ROOT / "config.yaml"
+    if local.exists():
+        return local
+    return PACKAGED_CONFIG if PACKAGED_CONFIG.exists() else PROJECT_ROOT / "config.yaml"
+
+
+def base_dir_of(config_path: Path) -> Path:
+    """Relative paths lead next to the configuration file, or under the current directory for the packaged one."""
+    resolved = config_path.resolve()
+    return Path.cwd() if resolved == PACKAGED_CONFIG else resolved.parent
 
 
 def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -371,13 +383,14 @@ def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | N
     if from_environment:
         data.setdefault("database", {})
         data["database"] = {**(data["database"] or {}), "url": environ[DATABASE_ENV]}
+    base_dir = base_dir_of(config_path)
     try:
-        settings = Settings.model_validate({**data, "config_file": config_path.resolve()})
+        settings = Settings.model_validate({**data, "config_file": config_path.resolve(), "base_dir": base_dir})
     except ValidationError as exc:
         problems = "; ".join(_problem(err, database_from_environment=from_environment) for err in exc.errors())
         where = "" if problems.startswith(DATABASE_ENV) else f"{config_path}: "
         raise ConfigError(f"{where}{problems}") from None
     database = settings.database.model_copy(
-        update={"url": _resolve_sqlite(settings.database.url, config_path.resolve().parent)}
+        update={"url": _resolve_sqlite(settings.database.url, base_dir)}
     )
     return settings.model_copy(update={"database": database})

@@ -1,9 +1,10 @@
 """Languages and phrase catalogs.
 
 One table maps civicast's language codes to what each engine and platform calls
-them. Catalogs are read from the gettext ``.po`` files under ``locales/`` with
-Babel and held per language; there is no global ``_``: callers hold a
-:class:`PhraseCatalog` for the language they are writing in.
+them. Catalogs are read from the gettext files under ``locales/`` with Babel and
+held per language: an installed wheel carries a compiled ``.mo`` beside each ``.po``
+and is read from it; a checkout has only the ``.po`` files. There is no global ``_``:
+callers hold a :class:`PhraseCatalog` for the language they are writing in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import read_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
@@ -24,7 +27,10 @@ TAIPEI = ZoneInfo("Asia/Taipei")
 DEFAULT_LANGUAGE = "zh-Hant"
 SOURCE_LANGUAGE = "en"  # the language of the msgids
 DOMAINS = ("messages", "glossary", "bot", "public")
-DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# A wheel carries the catalogs inside this package (setup.py puts them there); a checkout keeps them at its top.
+DEFAULT_LOCALES_DIR = (_PACKAGE_DIR / "locales" if (_PACKAGE_DIR / "locales").is_dir()
+                       else _PACKAGE_DIR.parent / "locales")
 
 
 @dataclass(frozen=True)
@@ -167,7 +173,16 @@ def po_path(locales_dir: Path, language: Language, domain: str) -> Path:
 def load_po(path: Path, language: Language) -> PhraseCatalog:
     """Read a .po file; fuzzy and empty entries (a plural one with any form empty) count as untranslated."""
     with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language.babel)
+        return _phrases(read_po(handle, locale=language.babel), language)
+
+
+def load_mo(path: Path, language: Language) -> PhraseCatalog:
+    """Read a compiled .mo file: messages.compiled_catalogs left out what load_po counts as untranslated."""
+    with path.open("rb") as handle:
+        return _phrases(read_mo(handle), language)
+
+
+def _phrases(catalog: Catalog, language: Language) -> PhraseCatalog:
     entries: dict[tuple[str | None, str], str] = {}
     plurals: dict[tuple[str | None, str], tuple[str, ...]] = {}
     for message in catalog:
@@ -199,6 +214,10 @@ class Catalogs:
                 catalog = self._loaded.get(key)
                 if catalog is None:
                     path = po_path(self.locales_dir, language, domain)
-                    catalog = load_po(path, language) if path.exists() else PhraseCatalog(language, {})
+                    compiled = path.with_suffix(".mo")
+                    if compiled.exists():
+                        catalog = load_mo(compiled, language)
+                    else:
+                        catalog = load_po(path, language) if path.exists() else PhraseCatalog(language, {})
                     self._loaded[key] = catalog
         return catalog

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import PROJECT_ROOT, ConfigError, load_settings
+from bot import settings as settings_module
+from bot.settings import PROJECT_ROOT, ConfigError, default_config_path, load_settings
 from messages.translate import FailurePolicy
 
 
@@ -73,6 +74,30 @@ def test_relative_sqlite_path_is_next_to_the_config_file(tmp_path):
     settings = load_settings(write(tmp_path, "database:\n  url: sqlite:///data/c.db\n"), environ={})
     assert settings.database.url == f"sqlite:///{tmp_path / 'data' / 'c.db'}"
     assert (tmp_path / "data").is_dir()
+
+
+def test_a_checkout_falls_back_on_its_own_config_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert default_config_path({}) == PROJECT_ROOT / "config.yaml"
+    write(tmp_path, "default_language: en\n")
+    assert default_config_path({}) == tmp_path / "config.yaml"
+
+
+def test_an_installed_copy_keeps_the_database_under_the_current_directory(tmp_path, monkeypatch):
+    """An installed wheel carries config.yaml inside the package: it is the fallback, and its relative paths lead
+    under the directory civicast runs in, not into the installed package."""
+    packaged = tmp_path / "site-packages" / "bot" / "data" / "config.yaml"
+    packaged.parent.mkdir(parents=True)
+    packaged.write_text((PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(settings_module, "PACKAGED_CONFIG", packaged)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    assert default_config_path({}) == packaged
+    settings = load_settings(environ={})
+    assert settings.database.url == f"sqlite:///{workdir / 'var' / 'civicast.db'}"
+    assert settings.base_dir == workdir and settings.config_file == packaged
+    assert load_settings(write(workdir, "default_language: en\n"), environ={}).base_dir == workdir
 
 
 def test_missing_file_and_bad_yaml(tmp_path):

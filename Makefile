@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system-packages
 
-.PHONY: install run test bench clean system-packages browser
+.PHONY: install run lint test bench clean system-packages browser
 
 install: $(STAMP)
 
@@ -52,8 +52,15 @@ run: $(STAMP)
 	$(BIN)/civicast officer demo
 	$(BIN)/civicast serve
 
+# Checks on every change: formatting, ruff's lint rules, mypy on the packages (pyproject.toml [tool.mypy]).
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 # Tests run in parallel, one process per core (a file's tests stay together); those marked serial run after.
-test: $(STAMP) $(BROWSER_STAMP)
+# The lint comes first, so a finding fails fast.
+test: lint $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
 	$(BIN)/python -m pytest -m serial
 
@@ -70,4 +77,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/console.py --residents 200000 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 clean:
-	rm -rf $(VENV) var .pytest_cache test-output
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-output

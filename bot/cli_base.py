@@ -28,7 +28,7 @@ class UserError(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+    def show(self, file=None) -> None:
         click.echo(f"civicast: error: {self.format_message()}", err=True)
 
 
@@ -78,7 +78,7 @@ def officer_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def command_errors(action):  # type: ignore[no-untyped-def]
+def command_errors(action):
     """A command's refusals (the rules, the notice's state, bad parameters) as one line with exit status 2, and
     database failures as one line with status 1: never a traceback."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -90,7 +90,7 @@ def command_errors(action):  # type: ignore[no-untyped-def]
     from scheduler.sending import NoticeActionError
 
     @functools.wraps(action)
-    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapped(*args, **kwargs):
         try:
             return action(*args, **kwargs)
         except (NoticeActionError, NotDue, PermissionDenied, UnknownKind, InvalidParameters) as exc:
@@ -132,7 +132,7 @@ class AppContext:
         return self._settings
 
     @property
-    def services(self):  # type: ignore[no-untyped-def]
+    def services(self):
         if self._services is None:
             from bot.services import Services
 

@@ -15,7 +15,7 @@ from bot.database import upgrade_database
 from channels.base import ChannelError
 
 
-def _sandbox_rich_menus(services) -> None:  # type: ignore[no-untyped-def]
+def _sandbox_rich_menus(services) -> None:
     """The sandbox starts empty each time: give it the rich menus, as `civicast line richmenu` does on LINE."""
     from bot.conversation.texts import BotTexts
     from bot.richmenu import FontMissing, RichMenus

@@ -93,8 +93,10 @@ NO_QUESTION_WORDS = QuestionWords()
 
 def read_question_words(path: Path = QUESTION_WORDS_FILE) -> dict[str, QuestionWords]:
     data = _load_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise FaqFileError(f"{path}: expected a mapping of language codes to their question words")
     found: dict[str, QuestionWords] = {}
-    for code, item in data.items():  # type: ignore[union-attr]
+    for code, item in data.items():
         words = item.get("words") if isinstance(item, dict) else None
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise FaqFileError(f"{path}: {code}: 'words' must be a list of words, quoted where YAML would "

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import CLOSED_STATUSES, Case, CaseEvent, CaseStatus
+from messages.db import affected_rows
 from messages.i18n import TAIPEI
 
 DISASTER = "disaster"  # "I need help" in a check-in: a case for the disaster duty desk, opened by the bot
@@ -114,11 +115,11 @@ def record_satisfaction(session: Session, number: str, channel: str, user_id: st
                            Case.satisfaction.is_(None))
         .values(satisfaction=score)
     )
-    return result.rowcount == 1
+    return affected_rows(result) == 1
 
 
 def anonymise_cases(session: Session, channel: str, user_id: str) -> int:
     """Keep the cases (the city still handles them) but forget who filed them."""
     result = session.execute(
         update(Case).where(Case.channel == channel, Case.user_id == user_id).values(channel=None, user_id=None))
-    return result.rowcount
+    return affected_rows(result)

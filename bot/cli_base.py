@@ -19,6 +19,7 @@ from messages.text import text_problem
 
 if TYPE_CHECKING:
     from bot.office.accounts import Actor
+    from bot.services import Services
 
 CLI_ADDRESS = "cli"  # where a command-line sign-in comes from, in the audit log
 
@@ -72,6 +73,7 @@ def officer_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def wrapped(*args: Any, officer: str, password_file: Path | None, password_stdin: bool, **kwargs: Any) -> Any:
         app = click.get_current_context().find_object(AppContext)
+        assert app is not None  # the command group puts it on the context before any command runs
         kwargs["actor"] = app.sign_in(officer, password_file=password_file, password_stdin=password_stdin)
         return command(*args, **kwargs)
 
@@ -120,7 +122,7 @@ class AppContext:
     def __init__(self, config_path: str | None) -> None:
         self.config_path = config_path
         self._settings: Settings | None = None
-        self._services = None
+        self._services: Services | None = None
 
     @property
     def settings(self) -> Settings:

@@ -169,9 +169,11 @@ def _chrome(services: Services, choice: PageLanguage, endpoint: str, view_args: 
     base = settings.public_base_url.rstrip("/")
 
     def link(code: str | None) -> str:
-        return url_for(endpoint, **view_args, **({"lang": code} if code else {}))
+        language_arg: dict[str, Any] = {"lang": code} if code else {}
+        return url_for(endpoint, **view_args, **language_arg)
 
-    switcher = [{"code": code, "name": LANGUAGES[code].native_name, "href": link(code), "current": code == choice.code}
+    switcher: list[dict[str, Any]] = [
+        {"code": code, "name": LANGUAGES[code].native_name, "href": link(code), "current": code == choice.code}
                 for code in settings.languages]
     texts = PageTexts(services.catalogs, language)
     return {

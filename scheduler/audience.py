@@ -20,7 +20,7 @@ from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for_platform_tag
 from messages.kinds import Topic
 
-TOPIC_BITS = {Topic.DISASTER: 1, Topic.HEALTH: 2, Topic.TRANSPORT: 4}
+TOPIC_BITS: dict[str, int] = {Topic.DISASTER: 1, Topic.HEALTH: 2, Topic.TRANSPORT: 4}
 ALL_TOPICS = sum(TOPIC_BITS.values())
 
 

@@ -341,7 +341,7 @@ class ConversationEngine:
         assert resident is not None
         lines = []
         for notice in active_notices(turn.session, turn.now):
-            if not resident.topics & TOPIC_BITS.get(notice.topic, 0):  # type: ignore[call-overload]
+            if not resident.topics & TOPIC_BITS.get(notice.topic, 0):
                 continue
             if not covers(notice, resident, self.glossary):
                 continue

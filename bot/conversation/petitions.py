@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -50,12 +51,12 @@ def open_case(session: Session, *, channel: str, user_id: str, language: str, ca
     return case
 
 
-def open_numbered_case(session: Session, **fields: object) -> Case:
+def open_numbered_case(session: Session, **fields: Any) -> Case:
     """``open_case`` in a savepoint, again with the next number if a resident filing at the same instant took it."""
     for _ in range(NUMBERING_ATTEMPTS):
         try:
             with session.begin_nested():
-                return open_case(session, **fields)  # type: ignore[arg-type]
+                return open_case(session, **fields)
         except IntegrityError:
             continue
     raise RuntimeError("could not give the case a number")

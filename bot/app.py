@@ -42,7 +42,7 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
     web_security.install(app, https=settings.public_base_url.startswith("https://"),
                          trusted_proxy_hops=settings.web.trusted_proxy_hops)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Flask's DefaultJSONProvider has it; app.json is typed as the base provider
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # a DefaultJSONProvider, typed as its base
     secure = settings.console.secure_cookies
     app.config.update(
         SECRET_KEY=services.console_secret_key,

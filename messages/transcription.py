@@ -57,8 +57,8 @@ def pinyin_syllables(text: str) -> list[str]:
             continue
         cut = min((i for w in readings if (i := rest.find(w)) > 0), default=len(rest))
         syllables += lazy_pinyin(rest[:cut], style=Style.TONE3, neutral_tone_with_five=True,
-                                 # pypinyin takes a list from errors too (one item per character); its hints say str
-                                 errors=lambda chars: list(chars))  # type: ignore[arg-type,return-value]
+                                 # One item per character: pypinyin takes a list from errors, though its hints say str.
+                                 errors=lambda chars: list(chars))  # type: ignore[arg-type,return-value]  # see above
         rest = rest[cut:]
     return syllables
 

@@ -84,7 +84,7 @@ class _KeepAliveHandler(BaseHTTPRequestHandler):
                 return False
             name, _, value = line.decode("latin-1").partition(":")
             headers.add(name.strip(), value.strip())
-        self.headers = headers  # type: ignore[assignment]  # stands in for email.message.Message: get() and items() are all the handler uses
+        self.headers = headers  # type: ignore[assignment]  # a stand-in for email's Message (get, items)
         connection = (headers.get("Connection") or "").lower()
         self.close_connection = connection == "close" or self.request_version == "HTTP/1.0"
         return True

@@ -7,7 +7,7 @@ SYSTEM_STAMP := $(VENV)/.system-packages
 
 LOCK := requirements.lock
 
-.PHONY: install run test wheel-check lock bench clean system-packages browser
+.PHONY: install run lint test wheel-check lock bench clean system-packages browser
 
 install: $(STAMP)
 
@@ -62,8 +62,15 @@ run: $(STAMP)
 	$(BIN)/civicast officer demo
 	$(BIN)/civicast serve
 
+# Checks on every change: formatting, ruff's lint rules, mypy on the packages (pyproject.toml [tool.mypy]).
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 # Tests run in parallel, one process per core (a file's tests stay together); those marked serial run after.
-test: $(STAMP) $(BROWSER_STAMP)
+# The lint comes first, so a finding fails fast.
+test: lint $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial"
 	$(BIN)/python -m pytest -m serial
 
@@ -85,4 +92,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/console.py --residents 200000 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 
 clean:
-	rm -rf $(VENV) var .pytest_cache test-output build dist civicast.egg-info
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-output build dist civicast.egg-info

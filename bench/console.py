@@ -89,13 +89,15 @@ def main() -> None:
     app = create_app(services.settings, services, resume_webhook_events=False)
     officer = app.test_client()
     login = officer.get("/console/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    csrf_field = re.search(r'name="csrf_token" value="([^"]+)"', login)
+    assert csrf_field is not None, "the sign-in page carries its CSRF token"
+    token = csrf_field.group(1)
     officer.post("/console/login", data={"username": "bench-approver", "password": PASSWORD, "csrf_token": token})
     resident = app.test_client()
     page = f"/n/{notice_id}?lang=th"
     etag = resident.get(page).headers["ETag"]
 
-    def get(client, path, expected=200, **headers):  # type: ignore[no-untyped-def]
+    def get(client, path, expected=200, **headers):
         def request() -> None:
             response = client.get(path, headers=headers)
             assert response.status_code == expected, (path, response.status_code)

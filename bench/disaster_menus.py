@@ -35,7 +35,7 @@ from messages.kinds import default_kind_book  # noqa: E402 - after the path is s
 from messages.models import Notice, NoticeStatus  # noqa: E402 - after the path is set
 from scheduler.audience import ALL_TOPICS, Subscriber, district_bit  # noqa: E402 - after the path is set
 from scheduler.menu_switch import MenuSwitcher, outstanding_switches  # noqa: E402 - after the path is set
-from scheduler.menus import LineRichMenu, MenuKind, MenuSwitch, queue_menu_switches  # noqa: E402 - after the path is set
+from scheduler.menus import LineRichMenu, MenuKind, MenuSwitch, Queued, queue_menu_switches  # noqa: E402 - after the path is set
 from scheduler.worker import RetryPolicy  # noqa: E402 - after the path is set
 
 TOKEN = "bench-token"
@@ -59,7 +59,7 @@ def seed(session_factory, glossary: Glossary, count: int) -> None:  # noqa: ANN0
             session.execute(insert(Subscriber), rows[start:start + 10000])
 
 
-def timed_tick(session_factory, composer: Composer, glossary: Glossary) -> tuple[float, object]:  # noqa: ANN001
+def timed_tick(session_factory, composer: Composer, glossary: Glossary) -> tuple[float, Queued]:  # noqa: ANN001
     started = time.perf_counter()
     with session_factory.begin() as session:
         queued = queue_menu_switches(session, datetime.now(UTC), kinds=composer.kinds, glossary=glossary)
@@ -93,6 +93,7 @@ def main() -> None:
                         public_base_url="https://notices.example.tw")
     sandbox = Sandbox.create(line_access_token=TOKEN, line_channel_secret="s", facebook_page_id="1",
                              facebook_page_token="t")
+    assert sandbox.rich_menus is not None  # Sandbox.create makes the rich-menu sandbox too
     line = LineChannel(access_token=TOKEN, api_base_url=sandbox.serve_in_thread())
     with session_factory.begin() as session:
         for table in (MenuSwitch, LineRichMenu, Subscriber, Notice):

@@ -10,6 +10,7 @@ from flask import Flask, Response, jsonify, redirect, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response as WerkzeugResponse  # what redirect() gives
 
 from bot import console, ingest_webhook, line_webhook, messenger_webhook, web_security
 from bot.api import problems
@@ -41,7 +42,7 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
     web_security.install(app, https=settings.public_base_url.startswith("https://"),
                          trusted_proxy_hops=settings.web.trusted_proxy_hops)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # a DefaultJSONProvider, typed as its base
     secure = settings.console.secure_cookies
     app.config.update(
         SECRET_KEY=services.console_secret_key,
@@ -100,7 +101,7 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
         return pages.unavailable_page(status=503 if unavailable else 500)
 
     @app.get("/")
-    def home() -> Response:
+    def home() -> WerkzeugResponse:
         return redirect("/notices")
 
     @app.get("/healthz")

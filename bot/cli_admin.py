@@ -25,7 +25,8 @@ def db_upgrade(app: AppContext, revision: str) -> None:
     try:
         upgrade_database(app.services.engine, revision)
     except SQLAlchemyError as exc:
-        raise RuntimeFailure(f"database upgrade failed: {exc.__class__.__name__}: {exc.orig or exc}") from None
+        cause = getattr(exc, "orig", None) or exc  # only a database's own error carries the driver's (orig)
+        raise RuntimeFailure(f"database upgrade failed: {exc.__class__.__name__}: {cause}") from None
     click.echo(f"database at {app.services.engine.url.render_as_string(hide_password=True)} is at {revision}")
 
 

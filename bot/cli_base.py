@@ -19,6 +19,7 @@ from messages.text import text_problem
 
 if TYPE_CHECKING:
     from bot.office.accounts import Actor
+    from bot.services import Services
 
 CLI_ADDRESS = "cli"  # where a command-line sign-in comes from, in the audit log
 
@@ -28,7 +29,7 @@ class UserError(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+    def show(self, file=None) -> None:
         click.echo(f"civicast: error: {self.format_message()}", err=True)
 
 
@@ -72,13 +73,14 @@ def officer_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(command)
     def wrapped(*args: Any, officer: str, password_file: Path | None, password_stdin: bool, **kwargs: Any) -> Any:
         app = click.get_current_context().find_object(AppContext)
+        assert app is not None  # the command group puts it on the context before any command runs
         kwargs["actor"] = app.sign_in(officer, password_file=password_file, password_stdin=password_stdin)
         return command(*args, **kwargs)
 
     return wrapped
 
 
-def command_errors(action):  # type: ignore[no-untyped-def]
+def command_errors(action):
     """A command's refusals (the rules, the notice's state, bad parameters) as one line with exit status 2, and
     database failures as one line with status 1: never a traceback."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -90,7 +92,7 @@ def command_errors(action):  # type: ignore[no-untyped-def]
     from scheduler.sending import NoticeActionError
 
     @functools.wraps(action)
-    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapped(*args, **kwargs):
         try:
             return action(*args, **kwargs)
         except (NoticeActionError, NotDue, PermissionDenied, UnknownKind, InvalidParameters) as exc:
@@ -120,7 +122,7 @@ class AppContext:
     def __init__(self, config_path: str | None) -> None:
         self.config_path = config_path
         self._settings: Settings | None = None
-        self._services = None
+        self._services: Services | None = None
 
     @property
     def settings(self) -> Settings:
@@ -132,7 +134,7 @@ class AppContext:
         return self._settings
 
     @property
-    def services(self):  # type: ignore[no-untyped-def]
+    def services(self):
         if self._services is None:
             from bot.services import Services
 

@@ -122,7 +122,7 @@ def show_command(app: AppContext, incoming_id: int, raw: bool) -> None:
         if row is None:
             raise UserError(f"there is no incoming alert {incoming_id}")
         if raw:
-            click.get_binary_stream("stdout").write(row.raw)
+            click.echo(row.raw, nl=False)  # bytes go to the binary stdout as they are
             return
         click.echo(json.dumps(_row_json(row), ensure_ascii=False, indent=2))
 

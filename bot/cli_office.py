@@ -30,7 +30,7 @@ DEMO_OFFICERS = (("demo-editor", Role.EDITOR, "Demo Editor 示範編輯"),
 CLI_ACTOR = Actor("cli", Role.ADMIN, via="cli")
 
 
-def _run(app: AppContext, action):  # type: ignore[no-untyped-def]
+def _run(app: AppContext, action):
     try:
         with app.services.session_factory.begin() as session:
             return action(session)
@@ -56,7 +56,7 @@ def officer_add(app: AppContext, username: str, role: str, display_name: str | N
     """Create an officer and print their password (shown once)."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
 
-    def add(session):  # type: ignore[no-untyped-def]
+    def add(session):
         officer, secret = create_officer(session, username, role, display_name=display_name, password=password)
         record(session, CLI_ACTOR, AuditAction.CREATE_OFFICER, "officer", officer.username, now=datetime.now(UTC),
                summary=officer.role)
@@ -98,7 +98,7 @@ def officer_list(app: AppContext) -> None:
 def officer_demo(app: AppContext) -> None:
     """Create the demo officers (or give them new passwords) and print how to sign in."""
 
-    def ensure(session):  # type: ignore[no-untyped-def]
+    def ensure(session):
         credentials = []
         for username, role, name in DEMO_OFFICERS:
             secret = new_password()
@@ -127,7 +127,7 @@ def apikey_group() -> None:
 def apikey_create(app: AppContext, mode: str, name: str, actor: Actor) -> None:
     """Create a key for yourself (--by, with your password) and print it once: it acts as you, with your role."""
 
-    def create(session):  # type: ignore[no-untyped-def]
+    def create(session):
         key, secret = create_api_key(session, actor.username, name=name, mode=mode)
         record(session, actor, AuditAction.CREATE_API_KEY, "api_key", key.key_id, now=datetime.now(UTC),
                summary=f"{actor.username} · {mode} · {name}")
@@ -152,7 +152,7 @@ def apikey_list(app: AppContext) -> None:
 def apikey_revoke(app: AppContext, key_id: str) -> None:
     """Revoke a key at once."""
 
-    def revoke(session):  # type: ignore[no-untyped-def]
+    def revoke(session):
         key = revoke_api_key(session, key_id, now=datetime.now(UTC))
         record(session, CLI_ACTOR, AuditAction.REVOKE_API_KEY, "api_key", key.key_id, now=datetime.now(UTC))
 

@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from typing import Any
 
 import click
 
@@ -77,7 +78,7 @@ def demo_command(app: AppContext, subscribers: int, as_json: bool) -> None:
     """Run the whole path on the embedded default: residents, a typhoon warning, LINE, Facebook, cable."""
     from bot.demo import DemoRefused, run_demo
 
-    bars: dict[str, click.progressbar] = {}
+    bars: dict[str, Any] = {}  # click's progress bars (its ProgressBar class is private)
 
     def progress(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)

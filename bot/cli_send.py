@@ -48,7 +48,7 @@ def _notice_input(app: AppContext, kind: str, assignments: tuple[str, ...], *, e
         ask_checkin=ask_checkin if ask_checkin is not None else bool(base.ask_checkin if base else False))
 
 
-def _content_options(command):  # type: ignore[no-untyped-def]
+def _content_options(command):
     for option in reversed((
         click.option("-p", "--param", "assignments", multiple=True, metavar="NAME=VALUE",
                      help="A parameter (repeatable)."),

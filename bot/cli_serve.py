@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from channels.sandbox import Sandbox
 
 
-def _sandbox_rich_menus(services) -> None:  # type: ignore[no-untyped-def]
+def _sandbox_rich_menus(services) -> None:
     """The sandbox starts empty each time: give it the rich menus, as `civicast line richmenu` does on LINE."""
     from bot.conversation.texts import BotTexts
     from bot.richmenu import FontMissing, RichMenus

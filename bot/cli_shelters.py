@@ -26,7 +26,7 @@ from messages.plurals import counted
 CLI_ACTOR = Actor("cli", Role.ADMIN, via="cli")
 
 
-def _database(action):  # type: ignore[no-untyped-def]
+def _database(action):
     try:
         return action()
     except (ShelterNotFound, PermissionDenied) as exc:
@@ -54,7 +54,7 @@ def shelters_import(app: AppContext, file: Path) -> None:
         raise UserError(str(exc)) from None
     now = datetime.now(UTC)
 
-    def store():  # type: ignore[no-untyped-def]
+    def store():
         with services.session_factory.begin() as session:
             report = import_shelters(session, shelter_file, now=now)
             record(session, CLI_ACTOR, AuditAction.IMPORT_SHELTERS, "shelter", file.name, now=now,
@@ -77,7 +77,7 @@ def shelters_list(app: AppContext, district: str | None, only_open: bool, contac
     services = app.services
     key = _district_key(services, district)
 
-    def read():  # type: ignore[no-untyped-def]
+    def read():
         with services.session_factory() as session:
             now = datetime.now(UTC)
             query = select(Shelter).where(Shelter.withdrawn_at.is_(None)).order_by(Shelter.district, Shelter.id)
@@ -122,7 +122,7 @@ def _open_or_close(app: AppContext, name_or_id: str, district: str | None, actor
     services = app.services
     key = _district_key(services, district)
 
-    def change():  # type: ignore[no-untyped-def]
+    def change():
         with services.session_factory.begin() as session:
             shelter = find_shelter(session, name_or_id, district=key)
             shelter, state, notice = set_shelter_open(session, shelter.id, open_it, by=actor, now=datetime.now(UTC))

@@ -30,13 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, delete, func, or_, select, update
+from sqlalchemy import BindParameter, Integer, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.models import WebhookEvent
-from messages.db import dialect_insert
+from messages.db import affected_rows, dialect_insert
 from messages.plurals import counted
 
 log = logging.getLogger("civicast.inbox")
@@ -97,7 +97,7 @@ def claim_event(session: Session, event_id: str, *, now: datetime) -> dict[str, 
         WebhookEvent.event_id == event_id, WebhookEvent.handled_at.is_(None),
         or_(WebhookEvent.claimed_at.is_(None), WebhookEvent.claimed_at < now - STALE_CLAIM),
     ).values(claimed_at=now))
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not affected_rows(result):
         return None
     return session.scalar(select(WebhookEvent.payload).where(WebhookEvent.event_id == event_id))
 
@@ -115,7 +115,8 @@ def _claim_statement() -> Any:
     """Built once: a webhook worker claims every few dozen milliseconds, and building the statement
     (not running it) was a fifth of its time. The values come as bound parameters."""
     table = WebhookEvent.__table__
-    channel, stale = bindparam("of_channel"), bindparam("stale_before")
+    channel: BindParameter[str] = bindparam("of_channel")
+    stale: BindParameter[datetime] = bindparam("stale_before")
     busy = select(table.c.user_id).where(table.c.channel == channel, table.c.handled_at.is_(None),
                                          table.c.claimed_at > stale, table.c.user_id.is_not(None))
     candidates = select(table.c.event_id).where(
@@ -144,7 +145,7 @@ def claim_batch(session: Session, channel: str, *, now: datetime,
         session.execute(select(func.pg_advisory_xact_lock(_claim_lock_key(channel))))
     rows = session.execute(CLAIM, {"of_channel": channel, "stale_before": now - STALE_CLAIM,
                                    "oldest": now - RESUME_WINDOW, "limit": limit, "claim_time": now}).all()
-    rows.sort(key=lambda row: row.received_at)  # RETURNING keeps no particular order
+    rows = sorted(rows, key=lambda row: row.received_at)  # RETURNING keeps no particular order
     return [(row.event_id, row.user_id, row.payload) for row in rows]
 
 
@@ -175,7 +176,7 @@ def prune_events(session: Session, channel: str, *, before: datetime) -> int:
     """Delete the channel's events received before a time, handled or not (a day on, nobody answers them)."""
     result = session.execute(delete(WebhookEvent).where(WebhookEvent.channel == channel,
                                                         WebhookEvent.received_at < before))
-    return result.rowcount  # type: ignore[attr-defined]
+    return affected_rows(result)
 
 
 class EventInbox:

@@ -78,7 +78,8 @@ def install(app: Flask, *, https: bool, trusted_proxy_hops: int) -> None:
         return add_security_headers(response, request.path, https=https)
 
     if trusted_proxy_hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxy_hops)  # type: ignore[method-assign]
+        # Wrapping wsgi_app is Flask's documented way to add WSGI middleware.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxy_hops)  # type: ignore[method-assign]  # as documented
 
 
 def client_address(request: Request, trusted_proxy_hops: int) -> str | None:

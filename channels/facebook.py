@@ -52,7 +52,8 @@ class GraphSession(requests.Session):
 
 def map_graph_error(exc: facebook.GraphAPIError) -> Exception:
     result = exc.result if isinstance(exc.result, dict) else {}
-    error = result.get("error") if isinstance(result.get("error"), dict) else {}
+    raw_error = result.get("error")
+    error = raw_error if isinstance(raw_error, dict) else {}
     code = exc.code if exc.code is not None else error.get("code")
     subcode = error.get("error_subcode")
     message = f"Graph error {code}: {exc.message}" if code is not None else f"Graph answered: {exc.message}"
@@ -111,7 +112,8 @@ class FacebookChannel:
         feed = self._call(self._graph.get_connections, self.page_id, "feed", fields="id,message", limit=25)
         for post in feed.get("data", []):
             if post.get("message") == message:
-                return post.get("id")
+                post_id: str | None = post.get("id")  # the Graph API's JSON
+                return post_id
         return None
 
     def send(self, batch: Batch) -> SendResult:

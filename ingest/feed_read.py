@@ -79,7 +79,7 @@ def read_atom(document: bytes) -> FeedContents:
     except etree.XMLSyntaxError as exc:
         raise FeedError(f"the feed is not well-formed XML: {exc}") from None
     if _local(root) != "feed" or etree.QName(root).namespace not in (ATOM_NS, None):
-        raise FeedError(f"not an Atom feed: the root element is <{_local(root) or root.tag}>")
+        raise FeedError(f"not an Atom feed: the root element is <{_local(root) or root.tag!s}>")
     return _collect(_atom_entry, [child for child in root if _local(child) == "entry"])
 
 

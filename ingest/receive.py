@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ingest.models import AlertKey, IncomingAlert, Outcome
 from messages.cap import CapError
 from messages.cap_read import CapAlert, ReadLimits, read_cap
-from messages.db import dialect_insert
+from messages.db import affected_rows, dialect_insert
 from messages.text import without_refused
 
 STALE_CLAIM = timedelta(minutes=5)
@@ -109,7 +109,7 @@ def claim_incoming(session: Session, incoming_id: int, *, now: datetime) -> bool
         IncomingAlert.id == incoming_id, IncomingAlert.outcome == Outcome.RECEIVED,
         or_(IncomingAlert.claimed_at.is_(None), IncomingAlert.claimed_at < now - STALE_CLAIM),
     ).values(claimed_at=now))
-    return result.rowcount == 1
+    return affected_rows(result) == 1
 
 
 def waiting_incoming(session: Session, *, now: datetime, limit: int = 100) -> list[int]:

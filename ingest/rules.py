@@ -125,9 +125,10 @@ def save_rule(session: Session, rule: Rule, *, rule_id: int | None, by: str, now
         row = _row(rule, position=position, by=by, now=now)
         session.add(row)
     else:
-        row = session.get(IngestRule, rule_id)
-        if row is None:
+        existing = session.get(IngestRule, rule_id)
+        if existing is None:
             raise RuleProblem(f"there is no rule {rule_id}")
+        row = existing
         row.name, row.kind, row.action = rule.name, rule.kind, rule.action.value
         row.min_severity, row.min_level, row.districts = rule.min_severity, rule.min_level, list(rule.districts)
         row.notify_duty, row.updated_by, row.updated_at = rule.notify_duty, by, now

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -151,7 +152,7 @@ def _distance_to_polygon_km(lat: float, lon: float, polygon: list[tuple[float, f
 class Places:
     """Kaohsiung's districts, Taiwan's counties and their codes, names and points."""
 
-    def __init__(self, geocodes: dict, points: dict) -> None:
+    def __init__(self, geocodes: dict[str, Any], points: dict[str, Any]) -> None:
         kaohsiung = geocodes["kaohsiung"]
         self.city_name: str = kaohsiung["city"]
         self.city_codes = frozenset(str(code) for code in kaohsiung["city_codes"])

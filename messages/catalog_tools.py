@@ -33,6 +33,7 @@ HANS_REVIEWED = "reviewed"
 
 def _describe(param: Param, book: KindBook) -> str:
     if param.type is ParamType.ENUM:
+        assert param.enum is not None  # the kind's loader refuses an enum parameter without its enum
         values = " / ".join(book.enums[param.enum].values())
         return f"one of: {values}"
     return {
@@ -202,7 +203,7 @@ def convert_hans(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Path]:
             if existing is not None and any(HANS_REVIEWED in c for c in existing.user_comments):
                 continue
             converted: str | tuple[str, ...] = (tuple(converter.convert(form) for form in message.string)
-                                                if isinstance(message.string, tuple)
+                                                if isinstance(message.string, (tuple, list))
                                                 else converter.convert(message.string) if message.string else "")
             if existing is None:
                 target.add(message.id, string=converted, context=message.context,
@@ -231,8 +232,8 @@ class Problem:
         return f"{self.path}: {where}{self.msgid!r}: {self.what}"
 
 
-def _singular(msgid: str | tuple[str, ...]) -> str:
-    return msgid[0] if isinstance(msgid, tuple) else msgid
+def _singular(msgid: str | tuple[str, ...] | list[str]) -> str:
+    return msgid if isinstance(msgid, str) else msgid[0]
 
 
 def placeholders(text: str) -> list[str]:
@@ -273,10 +274,12 @@ def _string_problems(message: Message, source: Message, num_plurals: int) -> lis
     if not message.pluralizable:
         if not message.string:
             return ["untranslated"]
-        if placeholders(message.string) != placeholders(message.id):
-            return [f"placeholders {placeholders(message.string)} differ from the source {placeholders(message.id)}"]
+        string, msgid = str(message.string), str(message.id)  # a singular entry's are str
+        if placeholders(string) != placeholders(msgid):
+            return [f"placeholders {placeholders(string)} differ from the source {placeholders(msgid)}"]
         return []
-    forms = tuple(message.string) + ("",) * (num_plurals - len(message.string))
+    written = tuple(message.string or ())
+    forms = written + ("",) * (num_plurals - len(written))
     if not any(forms):
         return ["untranslated"]
     problems = [f"plural form msgstr[{index}] is empty" for index, form in enumerate(forms) if not form]
@@ -304,13 +307,13 @@ def check_hans_conversion(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Probl
             if original is None or not original.string:
                 continue
             expected = (tuple(converter.convert(form) for form in original.string)
-                        if isinstance(original.string, tuple) else converter.convert(original.string))
+                        if isinstance(original.string, (tuple, list)) else converter.convert(original.string))
             if message.string != expected:
                 problems.append(
                     Problem(
                         target_path,
                         message.context,
-                        message.id,
+                        _singular(message.id),
                         f"differs from OpenCC({original.string!r}) = {expected!r} without a '# {HANS_REVIEWED}' note",
                     )
                 )

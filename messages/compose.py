@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from messages.formatting import ValueFormatter, format_datetime_for, format_list_for, format_number_for
+from messages.dates import format_datetime_for
+from messages.formatting import ValueFormatter, format_list_for, format_number_for
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import LANGUAGES, Catalogs, Language, PhraseCatalog, get_language
 from messages.kinds import PLACEHOLDER, Kind, KindBook, ParamType, Severity
@@ -173,9 +174,10 @@ class Composer:
                 times[name] = parse_datetime(raw) if raw else None
             except ValueError as exc:
                 errors[name] = str(exc)
-        if times.get("effective") and times.get("expires") and times["expires"] <= times["effective"]:
+        starts, ends = times.get("effective"), times.get("expires")
+        if starts and ends and ends <= starts:
             errors["expires"] = "must be later than effective"
-        elif now is not None and times.get("expires") and times["expires"] <= now:
+        elif now is not None and ends and ends <= now:
             errors["expires"] = "that time has passed: a notice cannot be issued already expired"
         if errors:
             raise InvalidParameters(kind.id, errors)
@@ -239,6 +241,7 @@ class Composer:
         for segment in kind.phrases[part]:
             for seg in segment.choices:
                 if seg.enum is not None:
+                    assert seg.by is not None  # the loader pairs an enum sentence with the parameter choosing it
                     value = typed.get(seg.by)
                     if value is None:
                         continue
@@ -246,6 +249,7 @@ class Composer:
                 else:
                     if any(name not in typed for name in seg.placeholders):
                         continue  # an optional parameter this sentence needs was not given
+                    assert seg.text is not None  # a sentence is an enum sentence or a template
                     text = _fill(catalog.translate(seg.context, seg.text), formatted)
                 sentences.append(_upper_first(text.strip()))
                 break  # of alternatives, only the first that can be written

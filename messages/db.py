@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, TypeDecorator, create_engine, event
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Result
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -46,6 +46,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+    if TYPE_CHECKING:
+        # Every model here maps one Table (SQLAlchemy types it as any FromClause, which update() refuses).
+        __table__: ClassVar[Table]
 
 
 MAX_ID = 2_147_483_647  # ids are 32-bit integers in the database: larger ones name nothing
@@ -121,8 +124,14 @@ def ping_idle_connections(engine: Engine, *, after_s: float) -> None:
             raise DisconnectionError(f"pooled connection idle for {after_s:g} s is dead: {exc}") from exc
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE, DELETE or INSERT changed: its result is a CursorResult at run time,
+    though ``Session.execute`` is typed with the wider ``Result``."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def dialect_insert(session: Session | Connection) -> Callable[..., Any]:

@@ -30,7 +30,7 @@ def format_list_for(items: list[str], language: Language) -> str:
         return ""
     if not language.list_patterns or len(items) == 1:
         return format_list(items, style="standard", locale=language.locale)
-    patterns = {**language.locale.list_patterns["standard"], **dict(language.list_patterns)}
+    patterns: dict[str, str] = {**language.locale.list_patterns["standard"], **dict(language.list_patterns)}
     if len(items) == 2:
         return patterns["2"].format(*items)
     joined = patterns["start"].format(items[0], items[1])
@@ -77,7 +77,7 @@ class ValueFormatter:
         """A name from the parameter's glossary group when the group knows it (a station, a reservoir, a typhoon),
         else as the names layer writes any name."""
         key = self.known_name(param.group, name, param.generic) if param.group else None
-        if key:
+        if key and param.group:
             return self.names.render_term(param.group, key, language)
         return self.names.render(name, language, generic=param.generic)
 
@@ -101,11 +101,15 @@ class ValueFormatter:
                 return self.names.render_villages(value, language, lambda items: format_list_for(items, language),
                                                   grouped=param.within is None)
             case ParamType.ENUM:
+                assert param.enum is not None  # the kind's loader refuses an enum parameter without its enum
                 return self.enum_text(param.enum, value, enums[param.enum][value], language)
             case ParamType.GLOSSARY:
+                assert param.group is not None  # the kind's loader refuses a glossary parameter without its group
                 return self.glossary.name(param.group, value, language)
             case ParamType.GLOSSARY_LIST:
-                return format_list_for([self.glossary.name(param.group, v, language) for v in value], language)
+                group = param.group
+                assert group is not None  # as above
+                return format_list_for([self.glossary.name(group, v, language) for v in value], language)
             case ParamType.INT:
                 return format_number_for(value, language, 0)
             case ParamType.NUMBER:

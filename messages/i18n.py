@@ -193,7 +193,7 @@ def _phrases(catalog: Catalog, language: Language) -> PhraseCatalog:
             if len(forms) >= catalog.num_plurals and all(forms):
                 plurals[(message.context, message.id[0])] = forms
             continue
-        entries[(message.context, message.id)] = message.string
+        entries[(message.context, str(message.id))] = str(message.string)  # singular: both are str
     return PhraseCatalog(language, entries, plurals, catalog.plural_expr)
 
 

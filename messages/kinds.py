@@ -277,7 +277,7 @@ def _levels(kind_id: str, raw: Any, params: dict[str, Param], enums: dict[str, d
     if raw is None:
         return None
     where = f"{kind_id}.levels"
-    param = params.get(raw.get("param")) if isinstance(raw, dict) else None
+    param = params.get(str(raw.get("param"))) if isinstance(raw, dict) else None
     if param is None:
         raise KindDefinitionError(f"{where}: param must name one of the kind's parameters")
     if param.type is ParamType.ENUM and set(raw) == {"param", "values"}:

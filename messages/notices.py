@@ -9,7 +9,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from messages.cap import AlertHeader, cap_time
@@ -19,7 +19,7 @@ from messages.models import MsgType, Notice, NoticeStatus, NoticeTranslation, Tr
 ON_AIR = (NoticeStatus.SENDING, NoticeStatus.SENT)
 
 
-def _active_filter(now: datetime, *, training: bool = False):  # type: ignore[no-untyped-def]
+def _active_filter(now: datetime, *, training: bool = False) -> tuple[ColumnElement[bool], ...]:
     return (
         Notice.status.in_([s.value for s in ON_AIR]),
         Notice.training.is_(training),

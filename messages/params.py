@@ -162,15 +162,19 @@ class ParamChecker:
                     raise ValueError("needs at least one name")
                 return names
             case ParamType.ENUM:
+                assert param.enum is not None  # the kind's loader refuses an enum parameter without its enum
                 allowed = self.book.enums[param.enum]
                 value = str(raw).strip()
                 if value not in allowed:
                     raise ValueError(f"must be one of {', '.join(allowed)} (got {value!r})")
                 return value
             case ParamType.GLOSSARY:
+                assert param.group is not None  # the kind's loader refuses a glossary parameter without its group
                 return self.glossary.resolve(param.group, str(raw))
             case ParamType.GLOSSARY_LIST:
-                keys = [self.glossary.resolve(param.group, str(v)) for v in _as_list(raw)]
+                group = param.group
+                assert group is not None  # as above
+                keys = [self.glossary.resolve(group, str(v)) for v in _as_list(raw)]
                 if not keys:
                     raise ValueError(f"needs at least one {param.group}")
                 return keys

@@ -36,7 +36,8 @@ _HANGUL_FINALS = ("", "ㄱ", "ㄲ", "ㄳ", "ㄴ", "ㄵ", "ㄶ", "ㄷ", "ㄹ", "�
 @lru_cache(maxsize=1)
 def tables() -> dict[str, Any]:
     with TABLES_FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        loaded: dict[str, Any] = yaml.safe_load(handle)
+    return loaded
 
 
 def pinyin_syllables(text: str) -> list[str]:
@@ -56,7 +57,8 @@ def pinyin_syllables(text: str) -> list[str]:
             continue
         cut = min((i for w in readings if (i := rest.find(w)) > 0), default=len(rest))
         syllables += lazy_pinyin(rest[:cut], style=Style.TONE3, neutral_tone_with_five=True,
-                                 errors=lambda chars: list(chars))
+                                 # One item per character: pypinyin takes a list from errors, though its hints say str.
+                                 errors=lambda chars: list(chars))  # type: ignore[arg-type,return-value]  # see above
         rest = rest[cut:]
     return syllables
 
@@ -94,7 +96,7 @@ def _syllable(script: str, numbered: str) -> str:
         if final not in table["finals"] or initial not in table["initials"]:
             return syllable  # not Mandarin (a Latin word, a digit): written as it is
         consonant = table["initials"][initial]
-    spec = table["finals"][final]
+    spec: str = table["finals"][final]
     if consonant in table.get("no_glide_after", ()):
         for glide, plain in table.get("glide_drop", {}).items():
             spec = spec.replace(glide, plain)
@@ -112,7 +114,7 @@ def _with_tone(spec: str, consonant: str, tone: str, rules: dict[str, Any]) -> s
     written = consonant
     if not mid and tone in rules["raise_for"]:
         written = rules["raised"].get(consonant, "ห" + consonant)
-    mark = rules["marks"]["mid" if mid else "low"].get(tone, "")
+    mark: str = rules["marks"]["mid" if mid else "low"].get(tone, "")
     before, _, after = spec.partition("C")
     signs = len(after) - len(after.lstrip(rules["after"]))
     return before + written + after[:signs] + mark + after[signs:]
@@ -185,11 +187,11 @@ def _opencc(config: str) -> Any:
 
 def kanji(text: str) -> str:
     """Japanese kanji forms of Traditional characters (區 → 区, 國 → 国)."""
-    return _opencc("t2jp.json").convert(text)
+    return str(_opencc("t2jp.json").convert(text))
 
 
 def simplified(text: str) -> str:
-    return _opencc("tw2s.json").convert(text)
+    return str(_opencc("tw2s.json").convert(text))
 
 
 SCRIPTS: dict[str, Callable[[str], str]] = {

@@ -111,7 +111,7 @@ class DeepTranslatorEngine:
         return translator
 
     def _call(self, text: str, source: str, target: str) -> str:
-        return self._translator(source, target).translate(text)
+        return str(self._translator(source, target).translate(text))
 
     def translate(self, text: str, source: Language, target: Language) -> str:
         source_code = _provider_code(self.name, source)
@@ -249,7 +249,7 @@ class FreeTextLocaliser:
         self,
         *,
         engine: TranslationEngine,
-        session_factory: sessionmaker | Callable[[], Session],
+        session_factory: sessionmaker[Session] | Callable[[], Session],
         glossary: Glossary,
         policy: FailurePolicy = FailurePolicy.FALLBACK,
     ) -> None:

@@ -99,7 +99,8 @@ def check_prolog(text: str) -> None:
         elif text.startswith("<!", start):
             if _HTML_DOCTYPE.match(text, start):
                 raise RefusedXml(html_page_reason(text))
-            keyword = _DECLARATION_KEYWORD.match(text, start).group(1).upper() or "…"
+            declared = _DECLARATION_KEYWORD.match(text, start)
+            keyword = (declared.group(1).upper() if declared else "") or "…"
             raise RefusedXml(f"the document declares a DTD (<!{keyword} …>); DTDs and entities are refused, "
                              "a CAP alert never needs them")
         else:

@@ -99,11 +99,12 @@ class VillageTable:
             if district is None:
                 village = self._guess(name, candidates, villages[-1].district if villages else None, allowed)
             else:
-                village = next((v for v in candidates if v.district == district), None)
-                if village is None:
+                in_district = next((v for v in candidates if v.district == district), None)
+                if in_district is None:
                     where = "、".join(v.district_native for v in candidates)
                     raise ValueError(f"{name} is not in {self.glossary.name('district', district, 'zh-Hant')} "
                                      f"(a {name} is in {where})")
+                village = in_district
             if allowed is not None and village.district not in allowed:
                 raise ValueError(f"{village} is outside this notice's districts")
             if village not in villages:

@@ -20,7 +20,7 @@ from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_for_platform_tag
 from messages.kinds import Topic
 
-TOPIC_BITS = {Topic.DISASTER: 1, Topic.HEALTH: 2, Topic.TRANSPORT: 4}
+TOPIC_BITS: dict[str, int] = {Topic.DISASTER: 1, Topic.HEALTH: 2, Topic.TRANSPORT: 4}
 ALL_TOPICS = sum(TOPIC_BITS.values())
 
 
@@ -81,12 +81,12 @@ def topic_mask(topics: Iterable[str]) -> int:
 def catalog_language(code: str | None) -> str:
     """The language a subscriber's notices are composed in: theirs if civicast has it, else zh-Hant."""
     if code in LANGUAGES:
-        return code  # type: ignore[return-value]
+        return code
     mapped = language_for_platform_tag(code)
     return mapped.code if mapped else DEFAULT_LANGUAGE
 
 
-def _segment_filter(channel: str, topic: str, districts_mask: int | None, *, training: bool):  # type: ignore[no-untyped-def]
+def _segment_filter(channel: str, topic: str, districts_mask: int | None, *, training: bool):
     conditions = [
         Subscriber.channel == channel,
         Subscriber.status == SubscriberStatus.ACTIVE.value,

@@ -28,6 +28,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import Audience, ChannelLimits
+from messages.db import affected_rows
 from messages.glossary import Glossary
 from messages.i18n import DEFAULT_LANGUAGE
 from messages.models import MsgType, Notice, NoticeStatus
@@ -189,11 +190,11 @@ def still_fanning_out(session: Session, notice_id: int, now: datetime) -> bool:
 
     The conditional update also locks the notice's row, so a Cancel or an Update of it, which changes its status
     first, either waits for this chunk (and then withdraws it) or makes this return False."""
-    return session.execute(
+    return affected_rows(session.execute(
         update(Notice).where(Notice.id == notice_id, Notice.status == NoticeStatus.SENDING.value,
                              Notice.fanout_progress_at.is_not(None))
         .values(fanout_progress_at=now)
-    ).rowcount == 1
+    )) == 1
 
 
 def _audience_rows(

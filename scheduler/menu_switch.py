@@ -39,7 +39,8 @@ class Linker(Protocol):
 
 
 class Backoff(Protocol):
-    max_attempts: int
+    @property
+    def max_attempts(self) -> int: ...  # read-only: the worker's RetryPolicy is a frozen dataclass
 
     def delay(self, attempts: int, rng: random.Random, hint: float | None = None) -> float: ...
 

@@ -187,7 +187,7 @@ def _queue(session: Session, condition: Any, kind: MenuKind, *, notice_id: int |
             raw_languages.append(raw)
     if not by_language:
         return 0
-    rows = []
+    rows: list[dict[str, Any]] = []
     for language, users in sorted(by_language.items()):
         for start in range(0, len(users), BULK_LINK_MAX_USERS):
             batch = users[start:start + BULK_LINK_MAX_USERS]

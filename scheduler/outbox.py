@@ -37,7 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from messages.db import Base, utcnow
+from messages.db import Base, affected_rows, utcnow
 from messages.models import Notice, NoticeStatus
 
 
@@ -230,7 +230,7 @@ def mark_sent(session: Session, delivery_id: str, *, worker: str, now: datetime,
             status=DeliveryStatus.SENT.value, sent_at=now, lease_expires_at=None, updated_at=now,
             platform_request_id=platform_request_id, duplicate=duplicate, last_error=None)
     )
-    return result.rowcount == 1
+    return affected_rows(result) == 1
 
 
 def mark_sent_many(session: Session, outcomes: list[tuple[str, str | None, bool]], *, worker: str,
@@ -259,7 +259,7 @@ def mark_failed(session: Session, delivery_id: str, *, worker: str, now: datetim
             status=status.value, last_error=error[:2000], lease_expires_at=None, updated_at=now,
             next_attempt_at=retry_at or now)
     )
-    return result.rowcount == 1
+    return affected_rows(result) == 1
 
 
 def release(session: Session, delivery_id: str, *, worker: str, now: datetime, reason: str) -> bool:
@@ -269,7 +269,7 @@ def release(session: Session, delivery_id: str, *, worker: str, now: datetime, r
             status=DeliveryStatus.PENDING.value, lease_expires_at=None, claimed_by=None, updated_at=now,
             attempts=Delivery.attempts - 1, last_error=reason[:2000])
     )
-    return result.rowcount == 1
+    return affected_rows(result) == 1
 
 
 def requeue_expired_leases(session: Session, now: datetime) -> int:
@@ -280,7 +280,7 @@ def requeue_expired_leases(session: Session, now: datetime) -> int:
         .values(status=DeliveryStatus.PENDING.value, lease_expires_at=None, claimed_by=None, updated_at=now,
                 last_error="lease expired: the worker stopped before recording an outcome")
     )
-    return result.rowcount
+    return affected_rows(result)
 
 
 def withdraw_unsent(session: Session, notice_id: int, now: datetime, reason: str) -> int:
@@ -291,7 +291,7 @@ def withdraw_unsent(session: Session, notice_id: int, now: datetime, reason: str
                Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value]))
         .values(status=DeliveryStatus.DEAD.value, last_error=reason, updated_at=now)
     )
-    return result.rowcount
+    return affected_rows(result)
 
 
 OUTSTANDING = (DeliveryStatus.PENDING.value, DeliveryStatus.CLAIMED.value, DeliveryStatus.FAILED.value)
@@ -306,11 +306,11 @@ def settle_notices(session: Session, notice_ids: Iterable[int], now: datetime) -
     settled = 0
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         unfinished = select(Delivery.id).where(Delivery.notice_id == Notice.id, Delivery.status.in_(OUTSTANDING))
-        settled += session.execute(
+        settled += affected_rows(session.execute(
             update(Notice).where(Notice.id.in_(ids[start:start + 900]), Notice.status == NoticeStatus.SENDING.value,
                                  Notice.fanout_progress_at.is_(None), ~unfinished.exists())
             .values(status=NoticeStatus.SENT.value, updated_at=now)
-        ).rowcount
+        ))
     return settled
 
 

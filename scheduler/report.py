@@ -129,7 +129,7 @@ def recurrence_occurrences(session: Session, notice_id: int, *, limit: int = OCC
     rows = session.execute(select(Notice.id, at, Notice.status, Notice.sent_at)
                            .where(Notice.recurrence_of == notice_id)
                            .order_by(at.desc(), Notice.id.desc()).limit(limit)).all()
-    return Occurrences(total=sum(counts.values()), missed=counts.get(NoticeStatus.MISSED.value, 0),
+    return Occurrences(total=sum(counts.values()), missed=counts.get(NoticeStatus.MISSED, 0),
                        items=[Occurrence(*row) for row in rows])
 
 
@@ -153,6 +153,8 @@ def delivery_timeline(session: Session, notice_id: int) -> list[tuple[datetime, 
     total = 0
     points: list[tuple[datetime, int]] = []
     for sent_at, count in rows:
+        if sent_at is None:
+            continue  # the query asks for sent deliveries only
         total += int(count or 0) or 1  # a public send carries no recipient list: it counts once
         if points and points[-1][0] == sent_at:
             points[-1] = (sent_at, total)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import ChannelLimits
 from messages.compose import Composer
+from messages.db import affected_rows
 from messages.glossary import Glossary
 from messages.models import Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
 from messages.translate import FreeTextLocaliser
@@ -189,9 +190,9 @@ def settle_and_expire(session: Session, now: datetime) -> dict[str, int]:
     """Notices whose deliveries are all done become sent; those past their expiry, expired."""
     sent = settle_notices(session, session.scalars(select(Notice.id).where(
         Notice.status == NoticeStatus.SENDING.value)).all(), now)
-    expired = session.execute(
+    expired = affected_rows(session.execute(
         update(Notice).where(Notice.status.in_([NoticeStatus.SENDING.value, NoticeStatus.SENT.value]),
                              Notice.expires.is_not(None), Notice.expires <= now)
         .values(status=NoticeStatus.EXPIRED.value, updated_at=now)
-    ).rowcount
+    ))
     return {"sent": sent, "expired": expired}

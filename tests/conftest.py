@@ -155,5 +155,5 @@ def engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[Engine
 
 
 @pytest.fixture
-def session_factory(engine: Engine):  # type: ignore[no-untyped-def]
+def session_factory(engine: Engine):
     return make_session_factory(engine)

@@ -134,7 +134,7 @@ def notice_input(body: Mapping[str, Any], *, base: NoticeInput | None = None) ->
     values.update({name: body[name] for name in NOTICE_FIELDS if name in body})
     if values.get("free_text_lang") is None:
         values["free_text_lang"] = "zh-Hant"
-    if isinstance(values.get("free_text"), str) and not values["free_text"].strip():
+    if isinstance(free_text := values.get("free_text"), str) and not free_text.strip():
         values["free_text"] = None
     values["kind"] = str(values["kind"]).strip()
     return NoticeInput(**values)
@@ -165,7 +165,7 @@ def reason_of(body: Mapping[str, Any]) -> str:
         errors["reason"] = problem
     if errors:
         raise invalid(errors)
-    return reason.strip()
+    return str(reason).strip()  # a str: anything else raised above
 
 
 def acknowledgement_of(body: Mapping[str, Any]) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.api.inputs import MAX_FREE_TEXT, MAX_REASON, SEVERITIES
+from bot.api.inputs import SEVERITIES
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CATEGORIES
+from bot.office.desk import MAX_REASON
+from messages.compose import MAX_FREE_TEXT
 from messages.kinds import ParamType, Topic
 from messages.models import MsgType, NoticeStatus
 

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse  # what redirect() gives
 
 from bot.console import blueprint
 from bot.console.ui import UI_LANGUAGE_NAMES, UI_LANGUAGES, translate, ui_language
@@ -207,7 +208,7 @@ def _login_page(error: str | None, status: int) -> Response:
 
 
 @blueprint.post("/logout")
-def logout() -> Response:
+def logout() -> WerkzeugResponse:
     actor = g.get("actor")
     if actor is not None:
         with services().session_factory.begin() as db:
@@ -218,7 +219,7 @@ def logout() -> Response:
 
 
 @blueprint.post("/language")
-def choose_language() -> Response:
+def choose_language() -> WerkzeugResponse:
     chosen = request.form.get("lang")
     if chosen in UI_LANGUAGES:
         session["ui_lang"] = chosen

@@ -77,10 +77,12 @@ def build_fields(kind: Kind, book: KindBook, glossary: Glossary, catalogs: Catal
             item.widget = "select"
             item.options = [(t.key, glossary.name("district", t.key, language)) for t in glossary.terms("district")]
         elif param.type is ParamType.ENUM:
+            assert param.enum is not None  # the kind's loader refuses an enum parameter without its enum
             item.widget = "select"
             item.options = [(key, catalogs.get(language).translate(f"enum.{param.enum}.{key}", english))
                             for key, english in book.enums[param.enum].items()]
         elif param.type in (ParamType.GLOSSARY, ParamType.GLOSSARY_LIST):
+            assert param.group is not None  # the kind's loader refuses a glossary parameter without its group
             item.widget = "select" if param.type is ParamType.GLOSSARY else "checkboxes"
             item.options = [(t.key, glossary.name(param.group, t.key, language)) for t in glossary.terms(param.group)]
         elif param.type in LINES:

@@ -67,7 +67,7 @@ def check_strings(directory: Path = DEFAULT_LOCALES_DIR) -> list[str]:
             english = english.get("other") or next(iter(english.values()), "")
         source = placeholder_names(english)
         for lang, text in texts.items():
-            if is_plural(texts):
+            if is_plural(texts) or isinstance(text, dict):  # the second only tells mypy what the first implies
                 what = check_forms(text, get_language(lang).locale, source)
             elif not text.strip():
                 what = ["empty"]

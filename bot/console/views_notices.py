@@ -93,7 +93,7 @@ def _form_page(kind: Kind, *, values: dict[str, Any], errors: dict[str, str], fo
                            kind_title=kind_title, training_page=bool(form.get("training"))), status
 
 
-def _save(kind: Kind, mode: str, notice: Notice | None, save) -> Any:  # type: ignore[no-untyped-def]
+def _save(kind: Kind, mode: str, notice: Notice | None, save) -> Any:
     """Run a compose/edit/update and go to the notice, or show the form again naming each bad field."""
     form = request.form
     data = _input_from_form(kind, form, training=notice.training if mode == "update" and notice else None)

@@ -237,7 +237,7 @@ def subscriber_figures() -> dict[str, Any]:
         row = session.execute(select(*columns).where(active)).one()
     figures = [int(value or 0) for value in row]
     active_total, whole_city, test_recipients = figures[:3]
-    topics = dict(zip([topic.value for topic in TOPIC_BITS], figures[3:3 + len(TOPIC_BITS)], strict=True))
+    topics = dict(zip([str(topic) for topic in TOPIC_BITS], figures[3:3 + len(TOPIC_BITS)], strict=True))
     by_district = dict(zip(districts, figures[3 + len(TOPIC_BITS):], strict=True))
     channels: list[str] = sorted({c for c, _l, _s, _n in grouped})
     languages: list[str] = sorted({lang for _c, lang, s, _n in grouped if s == SubscriberStatus.ACTIVE.value},

@@ -46,7 +46,8 @@ def shelters() -> Any:
 
 def _back() -> str:
     filters = _filters()
-    return url_for("console.shelters", **{k: v for k, v in filters.items() if v})
+    given: dict[str, Any] = {k: v for k, v in filters.items() if v}
+    return url_for("console.shelters", **given)
 
 
 def _change(shelter_id: int, open_it: bool) -> Any:

@@ -24,6 +24,7 @@ from bot.conversation.live import covers
 from bot.conversation.models import CLOSED_STATUSES, Case, CheckIn, CheckInAnswer
 from bot.conversation.petitions import DISASTER, open_numbered_case
 from bot.conversation.replies import Choice, Reply
+from messages.db import affected_rows
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.models import Notice
 from messages.notices import active_notices
@@ -91,8 +92,8 @@ def record_answer(session: Session, *, channel: str, user_id: str, notice: Notic
 
 def forget_checkins(session: Session, channel: str, user_id: str) -> int:
     """Keep the answers (they are counted) but forget who gave them."""
-    return session.execute(update(CheckIn).where(CheckIn.channel == channel, CheckIn.user_id == user_id)
-                           .values(channel=None, user_id=None)).rowcount
+    return affected_rows(session.execute(update(CheckIn).where(CheckIn.channel == channel, CheckIn.user_id == user_id)
+                           .values(channel=None, user_id=None)))
 
 
 def _resident_case(session: Session, turn: Turn) -> Case | None:

@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.batch import Known, lock_residents, still_current
-from bot.conversation.disaster import DisasterAnswers
 from bot.conversation.checkin import CheckIns, CheckInState, forget_checkins
+from bot.conversation.disaster import DisasterAnswers
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
 from bot.conversation.live import covers, live_text, live_topic
@@ -341,7 +341,7 @@ class ConversationEngine:
         assert resident is not None
         lines = []
         for notice in active_notices(turn.session, turn.now):
-            if not resident.topics & TOPIC_BITS.get(notice.topic, 0):  # type: ignore[call-overload]
+            if not resident.topics & TOPIC_BITS.get(notice.topic, 0):
                 continue
             if not covers(notice, resident, self.glossary):
                 continue

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import delete, select
@@ -93,8 +94,10 @@ NO_QUESTION_WORDS = QuestionWords()
 
 def read_question_words(path: Path = QUESTION_WORDS_FILE) -> dict[str, QuestionWords]:
     data = _load_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise FaqFileError(f"{path}: expected a mapping of language codes to their question words")
     found: dict[str, QuestionWords] = {}
-    for code, item in data.items():  # type: ignore[union-attr]
+    for code, item in data.items():
         words = item.get("words") if isinstance(item, dict) else None
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise FaqFileError(f"{path}: {code}: 'words' must be a list of words, quoted where YAML would "
@@ -213,10 +216,10 @@ class LanguageIndex:
         return Match(key, entry.questions[0], entry.answer, score) if entry else None
 
 
-def build_language_index(entries: list[dict[str, object]], language: str | None = None) -> LanguageIndex:
+def build_language_index(entries: list[dict[str, Any]], language: str | None = None) -> LanguageIndex:
     """An index of FAQ entries given as dictionaries (``key``, ``questions``, ``answer``)."""
     words = read_question_words().get(language, NO_QUESTION_WORDS) if language else NO_QUESTION_WORDS
-    return LanguageIndex([FaqText(str(e["key"]), tuple(e["questions"]), str(e["answer"]))  # type: ignore[arg-type]
+    return LanguageIndex([FaqText(str(e["key"]), tuple(e["questions"]), str(e["answer"]))
                           for e in entries], words)
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import CLOSED_STATUSES, Case, CaseEvent, CaseStatus
+from messages.db import affected_rows
 from messages.i18n import TAIPEI
 
 DISASTER = "disaster"  # "I need help" in a check-in: a case for the disaster duty desk, opened by the bot
@@ -49,12 +51,12 @@ def open_case(session: Session, *, channel: str, user_id: str, language: str, ca
     return case
 
 
-def open_numbered_case(session: Session, **fields: object) -> Case:
+def open_numbered_case(session: Session, **fields: Any) -> Case:
     """``open_case`` in a savepoint, again with the next number if a resident filing at the same instant took it."""
     for _ in range(NUMBERING_ATTEMPTS):
         try:
             with session.begin_nested():
-                return open_case(session, **fields)  # type: ignore[arg-type]
+                return open_case(session, **fields)
         except IntegrityError:
             continue
     raise RuntimeError("could not give the case a number")
@@ -114,11 +116,11 @@ def record_satisfaction(session: Session, number: str, channel: str, user_id: st
                            Case.satisfaction.is_(None))
         .values(satisfaction=score)
     )
-    return result.rowcount == 1
+    return affected_rows(result) == 1
 
 
 def anonymise_cases(session: Session, channel: str, user_id: str) -> int:
     """Keep the cases (the city still handles them) but forget who filed them."""
     result = session.execute(
         update(Case).where(Case.channel == channel, Case.user_id == user_id).values(channel=None, user_id=None))
-    return result.rowcount
+    return affected_rows(result)

@@ -16,7 +16,7 @@ class BotTexts:
     def __init__(self, catalogs: Catalogs) -> None:
         self.catalogs = catalogs
         self.source: dict[str, str | PluralSource] = read_source_strings(catalogs.locales_dir / "bot.yaml")
-        self._keywords: dict[str, dict[str, str]] | None = None
+        self._keywords: dict[str, str] | None = None
 
     def __call__(self, language: str, key: str, /, **values: object) -> str:
         """The text ``key`` in ``language``; a plural entry takes its form from ``count=`` (a whole number)."""

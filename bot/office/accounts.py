@@ -166,8 +166,10 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
     name = username.strip().lower()
     officer = find_officer(session, name) if USERNAME.match(name) else None  # what cannot be a name is not looked up
     usable = officer is not None and officer.active
+    verified: bool
     try:
-        verified = hasher.verify(officer.password_hash if usable else _stand_in_hash(hasher), password or "-")
+        verified = hasher.verify(officer.password_hash if officer is not None and usable else _stand_in_hash(hasher),
+                                 password or "-")
     except (VerificationError, InvalidHashError):
         verified = False
     if throttled or not verified or officer is None or not usable:

@@ -248,6 +248,8 @@ class AlertDesk:
     def _tell_duty_officers(self, incoming_id: int, reading: Reading | None, decision: Decision) -> None:
         what = reading.source_text.splitlines()[0][:200] if reading and reading.source_text else "an alert"
         link = f"{self.console_url}/console/incoming/{incoming_id}" if self.console_url else ""
+        if self.notify_duty is None:
+            return
         try:
             self.notify_duty(f"civicast: a draft from the national platform waits (notice {decision.notice_id}): "
                              f"{what} {link}".strip())

@@ -81,7 +81,7 @@ def describe_quota(check: ResumeCheck) -> str:
 
 def check_quota(channel: Channel | None, status: ChannelStatus) -> ResumeCheck:
     """Ask the channel's platform for its quota (a network call: hold no session across it)."""
-    if not isinstance(channel, QuotaReporting):
+    if channel is None or not isinstance(channel, QuotaReporting):
         return ResumeCheck(status, None, None, judge_quota(None, status.waiting, checked=False))
     try:
         quota = channel.quota(max_age_s=0)  # resuming decides on the figure of now

@@ -102,10 +102,10 @@ def open_data(session: Session) -> list[dict[str, object]]:
         .outerjoin(Notice, Notice.id == CheckIn.notice_id)
         .where(CheckIn.training.is_(False), (Notice.id.is_(None)) | (Notice.training.is_(False)))
         .group_by(CheckIn.notice_id, Notice.identifier, Notice.kind, CheckIn.district, CheckIn.answer))
-    table: dict[tuple[object, ...], dict[str, object]] = {}
+    table: dict[tuple[int, str], dict[str, object]] = {}
     for notice_id, identifier, kind, district, answer, count in rows:
         entry = table.setdefault((notice_id or 0, district), {
             "notice_id": notice_id, "notice_identifier": identifier, "kind": kind, "district": district,
             "safe": 0, "help": 0})
         entry[str(answer)] = int(count)
-    return [table[key] for key in sorted(table, key=lambda k: (-int(k[0]), str(k[1])))]  # type: ignore[call-overload]
+    return [table[key] for key in sorted(table, key=lambda k: (-k[0], k[1]))]

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from bot.office.models import ConsoleSession, Officer
+from messages.db import affected_rows
 
 SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often, not on every request
 KEEP_ENDED = timedelta(days=30)  # ended sessions (when, from where, why ended) stay this long, then go
@@ -59,7 +60,7 @@ def end_session(session: Session, token: str, *, now: datetime, reason: EndReaso
     result = session.execute(update(ConsoleSession).where(
         ConsoleSession.token_hash == _hash(token), ConsoleSession.ended_at.is_(None)).values(
         ended_at=now, ended_reason=reason.value))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(affected_rows(result))
 
 
 def end_officer_sessions(session: Session, officer_id: int, *, now: datetime, reason: EndReason) -> int:
@@ -67,7 +68,7 @@ def end_officer_sessions(session: Session, officer_id: int, *, now: datetime, re
     result = session.execute(update(ConsoleSession).where(
         ConsoleSession.officer_id == officer_id, ConsoleSession.ended_at.is_(None),
         ConsoleSession.expires_at > now).values(ended_at=now, ended_reason=reason.value))
-    return result.rowcount  # type: ignore[attr-defined]
+    return affected_rows(result)
 
 
 def open_session_counts(session: Session, *, now: datetime) -> dict[int, int]:

@@ -14,7 +14,7 @@ from bot.services import Services
 from channels.base import LimitExceeded
 from channels.cable_tv import crawl_line
 from channels.facebook import post_text
-from channels.line import alt_text, check_messages, render_messages
+from channels.line_render import alt_text, check_messages, render_messages
 from messages.cap import build_alert
 from messages.compose import LocalisedNotice
 from messages.i18n import LANGUAGES, Language

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from bot.office.accounts import USERNAME, LoginRefused, authenticate
@@ -44,7 +44,7 @@ def audit_name(username: str) -> str:
     return name if USERNAME.match(name) else UNREADABLE_USERNAME
 
 
-def _sign_ins_of(address: str, name: str) -> tuple[object, ...]:
+def _sign_ins_of(address: str, name: str) -> tuple[ColumnElement[bool], ...]:
     """The audit log's conditions for sign-ins as one username from one address."""
     return (AuditEntry.subject_type == "officer", AuditEntry.subject_id == name, AuditEntry.summary == address)
 

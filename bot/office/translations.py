@@ -91,7 +91,7 @@ def review_translation(session: Session, actor: Actor, translation_id: int, text
         raise ReviewError("empty", "the translation is empty")
     if utf16_length(text) > MAX_TEXT_UNITS:
         raise ReviewError("too_long", f"the translation is longer than {MAX_TEXT_UNITS} characters")
-    row.text, row.origin, row.reviewed_by = text, TranslationOrigin.REVIEWED.value, actor.username
+    row.text, row.origin, row.reviewed_by = text, TranslationOrigin.REVIEWED, actor.username
     notice.updated_at = now  # the public page, feeds and their ETags show the reviewed text from now on
     remember(session, notice.free_text, notice.free_text_lang, row.language, text,
              origin=TranslationOrigin.REVIEWED, reviewed_by=actor.username)

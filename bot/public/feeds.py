@@ -151,7 +151,7 @@ class FeedService:
             self.failures.report("CAP document", notice.id, identifier, notice.updated_at)
             raise DocumentFailed(identifier) from exc
 
-    def _cap(self, notice: Notice, header, free) -> bytes:  # type: ignore[no-untyped-def]
+    def _cap(self, notice: Notice, header, free) -> bytes:
         services = self.services
         localised = services.composer.compose_all(notice, services.settings.languages, free)
         kind = services.kinds.get(notice.kind)

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from bot.public.failures import NoticeFailures
 from bot.services import Services
 from bot.settings import Settings
-from channels.line import SEVERITY_COLOURS, TRAINING_COLOUR
+from channels.line_render import SEVERITY_COLOURS, TRAINING_COLOUR
 from messages.compose import FreeTextVersion, LocalisedNotice
-from messages.formatting import format_datetime_for
+from messages.dates import format_datetime_for
 from messages.i18n import LANGUAGES, Catalogs, Language, UnknownLanguage, get_language, language_for_platform_tag
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import active_notices, free_text_versions, on_air_fingerprint
@@ -169,9 +169,11 @@ def _chrome(services: Services, choice: PageLanguage, endpoint: str, view_args: 
     base = settings.public_base_url.rstrip("/")
 
     def link(code: str | None) -> str:
-        return url_for(endpoint, **view_args, **({"lang": code} if code else {}))
+        language_arg: dict[str, Any] = {"lang": code} if code else {}
+        return url_for(endpoint, **view_args, **language_arg)
 
-    switcher = [{"code": code, "name": LANGUAGES[code].native_name, "href": link(code), "current": code == choice.code}
+    switcher: list[dict[str, Any]] = [
+        {"code": code, "name": LANGUAGES[code].native_name, "href": link(code), "current": code == choice.code}
                 for code in settings.languages]
     texts = PageTexts(services.catalogs, language)
     return {

@@ -162,7 +162,7 @@ class LineSandbox:
         body, refused = self._send_body(request, send=True)
         if refused:
             return refused
-        to = body.get("to")
+        to: Any = body.get("to")  # untrusted JSON, checked next
         details = recipient_problems(to) + message_problems(body.get("messages"), request.content_length)
         if details:
             return self._invalid(details)

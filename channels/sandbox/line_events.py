@@ -58,7 +58,7 @@ def build_event(state: LineSandboxState, spec: dict[str, Any]) -> dict[str, Any]
     return event
 
 
-def issue_reply_tokens(state: LineSandboxState, user_ids: list[Any]) -> list[str]:
+def issue_reply_tokens(state: LineSandboxState, user_ids: object) -> list[str]:
     """A fresh reply token for each user (in order), as LINE issues one with each event it delivers.
 
     For a load generator that builds and posts its own webhook bodies: its replies then spend real

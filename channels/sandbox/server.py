@@ -37,7 +37,7 @@ class _Headers:
         self._items.append((name, value))
         self._lookup[name.lower()] = value
 
-    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+    def get(self, name: str, default: str | None = None) -> str | None:
         return self._lookup.get(name.lower(), default)
 
     def items(self) -> list[tuple[str, str]]:
@@ -61,6 +61,7 @@ class _KeepAliveHandler(BaseHTTPRequestHandler):
     timeout = 60  # an idle keep-alive connection is closed after a minute
     server_version = "civicast-sandbox"
     max_body = 8 * 1024 * 1024  # beyond this the connection closes after the answer
+    server: _ThreadingServer  # the server it was made for (typeshed says any BaseServer)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the standard library's name
         pass
@@ -83,8 +84,8 @@ class _KeepAliveHandler(BaseHTTPRequestHandler):
                 return False
             name, _, value = line.decode("latin-1").partition(":")
             headers.add(name.strip(), value.strip())
-        self.headers = headers  # type: ignore[assignment]
-        connection = headers.get("Connection", "").lower()
+        self.headers = headers  # type: ignore[assignment]  # a stand-in for email's Message (get, items)
+        connection = (headers.get("Connection") or "").lower()
         self.close_connection = connection == "close" or self.request_version == "HTTP/1.0"
         return True
 
@@ -254,7 +255,7 @@ class Sandbox:
     def url(self) -> str:
         assert self._server is not None, "the sandbox is not serving"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def stop(self) -> None:
         if self._server is not None:

@@ -82,7 +82,7 @@ def stored(stack) -> str:
     return hashlib.sha256(repr((counts, rows)).encode("utf-8", "backslashreplace")).hexdigest()
 
 
-def check(stack, send) -> None:  # type: ignore[no-untyped-def]
+def check(stack, send) -> None:
     before = stored(stack)
     response = send()
     assert response.status_code < 500, response.get_data(as_text=True)[:500]
@@ -90,7 +90,7 @@ def check(stack, send) -> None:  # type: ignore[no-untyped-def]
         assert stored(stack) == before, f"refused with {response.status_code} but something was stored"
 
 
-def fuzz(stack, request, text) -> None:  # type: ignore[no-untyped-def]
+def fuzz(stack, request, text) -> None:
     """Hypothesis's examples of ``text`` through one field's request, each checked."""
 
     @SETTINGS

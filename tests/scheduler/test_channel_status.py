@@ -51,7 +51,7 @@ def test_two_sessions_pausing_the_same_channel_at_once_both_commit(session_facto
         with session_factory.begin() as session:
             pause_channel(session, "line", "a later refusal", T0 + timedelta(seconds=1))
 
-    def guarded(work):  # type: ignore[no-untyped-def]
+    def guarded(work):
         def run() -> None:
             try:
                 work()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.cli import main
 
 
-def run(capsys, *args):  # type: ignore[no-untyped-def]
+def run(capsys, *args):
     """(exit status, standard output, standard error) of ``civicast ARGS``."""
     code = main(list(args))
     out, err = capsys.readouterr()

@@ -66,7 +66,7 @@ class ConsoleStack:
         with self.services.session_factory.begin() as session:
             session.execute(insert(Subscriber), rows)
 
-    def wait_for(self, condition, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    def wait_for(self, condition, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition():
@@ -82,7 +82,7 @@ class ConsoleStack:
         self.services.close()
 
 
-def launch_chromium(playwright):  # type: ignore[no-untyped-def]
+def launch_chromium(playwright):
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium and chromium-driver")
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -10,7 +10,7 @@ from bot.office.accounts import Actor, actor_of, create_officer, find_officer
 PASSWORD = "a long enough test password"
 
 
-def add_officer(session, username: str, role: str = "editor", *, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def add_officer(session, username: str, role: str = "editor", *, password: str = PASSWORD):
     """The officer (created if missing) with this role and password; flushed, not committed."""
     officer = find_officer(session, username)
     if officer is None:
@@ -18,7 +18,7 @@ def add_officer(session, username: str, role: str = "editor", *, password: str =
     return officer
 
 
-def officers(session_factory, **roles: str) -> dict[str, Actor]:  # type: ignore[no-untyped-def]
+def officers(session_factory, **roles: str) -> dict[str, Actor]:
     """``officers(factory, chen="editor", lin="approver")``: committed, as console actors by name."""
     with session_factory.begin() as session:
         return {name: actor_of(add_officer(session, name, role)) for name, role in roles.items()}
@@ -36,7 +36,7 @@ def as_officer(directory: Path, username: str, password: str = PASSWORD) -> list
     return ["--by", username, "--password-file", str(password_file(directory, password))]
 
 
-def api_key(session_factory, username: str, role: str = "editor", *, mode: str = "live") -> str:  # type: ignore[no-untyped-def]
+def api_key(session_factory, username: str, role: str = "editor", *, mode: str = "live") -> str:
     """A new API key of this officer (created if missing), as the Authorization header's value."""
     from bot.office.api_keys import create_api_key
 

@@ -32,7 +32,7 @@ def write_list(path: Path, rows: list[list[str]], *, header: tuple[str, ...] = C
     return path
 
 
-def import_test_list(session_factory, glossary, *, now) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def import_test_list(session_factory, glossary, *, now) -> dict[str, int]:
     """The test file's six good rows, stored: name → id."""
     with session_factory.begin() as session:
         import_shelters(session, read_shelter_file(LIST_FILE, RowChecker(glossary, default_places())), now=now)

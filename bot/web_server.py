@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
-from flask import Flask
 
 from bot.app import create_app
 from bot.services import Services
@@ -126,12 +125,12 @@ class ProductionServer:
 
         settings, options = self.settings, self.options
 
-        class CivicastApplication(BaseApplication):  # type: ignore[misc]
+        class CivicastApplication(BaseApplication):
             def load_config(self) -> None:
                 for key, value in options.items():
                     self.cfg.set(key, value)
 
-            def load(self) -> Flask:
+            def load(self) -> Callable[..., Any]:  # the Flask app: a WSGI callable
                 return WebProcess(settings).app
 
         master = os.getpid()

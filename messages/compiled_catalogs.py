@@ -17,7 +17,7 @@ def compile_catalog(po: Path, mo: Path) -> None:
     with po.open("rb") as handle:
         catalog = read_po(handle)
     for message in list(catalog):
-        if message.id and message.pluralizable and not all(message.string):
+        if message.id and message.pluralizable and isinstance(message.string, tuple | list) and not all(message.string):
             catalog.delete(message.id, context=message.context)
     with mo.open("wb") as handle:
         write_mo(handle, catalog, use_fuzzy=False)

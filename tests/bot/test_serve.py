@@ -14,7 +14,7 @@ from tests.support.cli import run
 from tests.support.sandbox import free_port
 
 
-def write_config(tmp_path, text: str = ""):  # type: ignore[no-untyped-def]
+def write_config(tmp_path, text: str = ""):
     path = tmp_path / "config.yaml"
     path.write_text("database:\n  url: sqlite:///civicast.db\ntranslation:\n  engine: none\n" + text,
                     encoding="utf-8")

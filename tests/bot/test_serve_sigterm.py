@@ -58,7 +58,7 @@ def stack(tmp_path, database_url):
         sandbox.wait(timeout=10)
 
 
-def serve(path, port):  # type: ignore[no-untyped-def]
+def serve(path, port):
     process = subprocess.Popen([CIVICAST, "--config", str(path), "serve", "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wait_for(f"http://127.0.0.1:{port}/healthz", timeout_s=40)
@@ -93,7 +93,7 @@ def count(services: Services, status: DeliveryStatus) -> int:
         return session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == status.value))
 
 
-def wait_until(condition, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+def wait_until(condition, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         assert time.monotonic() < deadline, "timed out"

@@ -37,8 +37,8 @@ from bot.services import Services
 
 log = logging.getLogger("civicast.webhook_worker")
 MAX_TOGETHER = 16  # of one resident's waiting events answered in one transaction
-MIN_GROUP = 4  # residents whose turns share a transaction, at least (fewer commits; more would wait in line)
-ROUND_GAP_S = 0.025  # between two rounds, so answers are marked and events claimed in batches, not one per answer
+MIN_GROUP = 8  # residents whose turns share a transaction, at least (fewer commits; more would wait in line)
+ROUND_GAP_S = 0.1  # between two rounds, so answers are marked and events claimed in batches, not one per answer
 
 
 def build_bots(services: Services, executor: ThreadPoolExecutor, *, handle_here: bool) -> tuple[LineBot,

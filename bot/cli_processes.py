@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import sys
 import threading
@@ -11,14 +10,14 @@ import threading
 import click
 
 from bot.cli_base import AppContext, RuntimeFailure, UserError
+from bot.logs import configure_logging as configure
+from bot.settings import LoggingSettings
 from messages.plurals import counted
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # APScheduler reports every run of the five-second tick; civicast logs what matters itself.
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+def configure_logging(settings: LoggingSettings | None = None) -> None:
+    """Text or JSON lines (``logging.format``); see ``bot/logs.py``."""
+    configure(settings)
 
 
 def _wait_for_signal() -> None:
@@ -33,7 +32,7 @@ def _wait_for_signal() -> None:
 @click.pass_obj
 def worker_command(app: AppContext, worker_id: str | None) -> None:
     """Deliver outbox rows until stopped (scale out: run several, on PostgreSQL)."""
-    configure_logging()
+    configure_logging(app.settings.logging)
     worker = app.services.build_worker(worker_id)
     worker.start()
     click.echo(f"worker {worker.settings.worker_id} sending on {', '.join(worker.channels)}", err=True)
@@ -48,7 +47,7 @@ def webhook_worker_command(app: AppContext) -> None:
     """Answer the webhook events web processes stored (with webhooks.handle_in_web: false)."""
     from bot.webhook_worker import WebhookWorker
 
-    configure_logging()
+    configure_logging(app.settings.logging)
     worker = WebhookWorker(app.services)
     worker.start()
     click.echo("webhook worker answering stored LINE and Messenger events", err=True)
@@ -60,7 +59,7 @@ def webhook_worker_command(app: AppContext) -> None:
 @click.pass_obj
 def scheduler_command(app: AppContext) -> None:
     """Run scheduled and recurring sends; with several processes on PostgreSQL, one leads."""
-    configure_logging()
+    configure_logging(app.settings.logging)
     service = app.services.build_scheduler()
     service.on_leading = lambda leading: click.echo("leading" if leading else "standing by", err=True)
     service.start()

@@ -40,7 +40,7 @@ def serve_command(app: AppContext, host: str, port: int) -> None:
     from bot.app import create_app
     from bot.cli_processes import configure_logging
 
-    configure_logging()
+    configure_logging(app.settings.logging)
     settings = app.settings
     services = app.services
     try:

@@ -94,6 +94,7 @@ class SchedulerRuntime:
         self.is_leading = is_leading
         self.periodic = dict(periodic or {})
         self.occurrences = Occurrences(dispatch, misfire_grace_s=misfire_grace_s, is_leading=is_leading)
+        self._outage = OutageLog(log, "database", "ticking")  # not a traceback from APScheduler every tick
 
     def run_periodic(self, job_id: str) -> None:
         """Run a periodic job; its failure is logged, and the job runs again at its next time."""
@@ -115,6 +116,14 @@ class SchedulerRuntime:
         self.occurrences.fire(notice_id)
 
     def tick(self) -> None:
+        try:
+            self._tick()
+        except SQLAlchemyError as exc:  # the next tick tries again
+            self._outage.failed(exc)
+            return
+        self._outage.succeeded()
+
+    def _tick(self) -> None:
         if not self.is_leading():
             log.error("not ticking: this scheduler no longer leads")
             return

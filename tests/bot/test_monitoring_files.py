@@ -66,8 +66,9 @@ def test_the_dashboard_charts_civicast_metrics(tmp_path):
     for wanted in ("civicast_deliveries", "civicast_delivery_recipients", "civicast_outbox_deliveries",
                    "civicast_outbox_oldest_pending_age_seconds", "civicast_worker_claim_lag_seconds",
                    "civicast_platform_requests", "civicast_platform_request_seconds",
-                   "civicast_webhook_events_stored", "civicast_webhook_events_answered", "civicast_webhook_queue_events",
-                   "civicast_webhook_queue_oldest_age_seconds", "civicast_translation_requests",
+                   "civicast_webhook_events_stored", "civicast_webhook_events_answered",
+                   "civicast_webhook_queue_events", "civicast_webhook_queue_oldest_age_seconds",
+                   "civicast_translation_requests",
                    "civicast_translation_seconds", "civicast_cap_documents", "civicast_scheduler_leaders",
                    "civicast_channel_paused"):
         assert wanted in families, wanted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import create_app
@@ -152,3 +153,19 @@ def test_every_answer_carries_a_request_id(stack):
         "from-the-proxy-1"
     made = client.get("/healthz", headers={"X-Request-Id": "no spaces; allowed"}).headers["X-Request-Id"]
     assert len(made) == 32 and made.isalnum()
+
+
+def test_the_scheduler_leader_is_read_from_postgresql(stack):
+    from scheduler.jobs import PostgresLeaderLock
+
+    if stack.services.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: one process runs everything and says whether its own scheduler leads")
+    client = stack.app.test_client()
+    lock = PostgresLeaderLock(stack.services.engine)
+    assert total(scrape(client), "civicast_scheduler_leaders") == 0
+    assert lock.try_acquire()
+    try:
+        assert total(scrape(client), "civicast_scheduler_leaders") == 1  # held by another connection than the scrape
+    finally:
+        lock.release()
+    assert total(scrape(client), "civicast_scheduler_leaders") == 0

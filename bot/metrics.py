@@ -137,6 +137,14 @@ def exposition(database: DatabaseCollector | None, environ: Mapping[str, str] | 
     return body
 
 
+def serve_process_metrics(host: str, port: int) -> None:
+    """``civicast worker``, ``scheduler`` and ``webhook-worker`` with ``--metrics-port``: this process's counters
+    on their own port (on a thread), for Prometheus to scrape beside the web's /metrics."""
+    from prometheus_client import start_http_server
+
+    start_http_server(port, addr=host, registry=REGISTRY)
+
+
 def prepare_multiprocess_dir(environ: Mapping[str, str] | None = None) -> Path | None:
     """gunicorn ``on_starting``: empty the multiprocess directory (values of a previous run must not count).
     None when multiprocess mode is off."""

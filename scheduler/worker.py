@@ -77,6 +77,9 @@ class WorkerSettings:
     retry: RetryPolicy = RetryPolicy()
 
 
+_COUNTER_OF = {"sent": "sent", "duplicate": "duplicates", "retry": "retries", "dead": "dead"}  # Worker.counters
+
+
 def _aware(moment: datetime) -> datetime:
     """SQLite hands datetimes back without their zone; civicast stores UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -123,19 +126,18 @@ class Worker:
         self._threads: list[threading.Thread] = []
         self._record_outage = OutageLog(log, "database", "recording outcomes", unit="write")
 
-    @staticmethod
-    def _measure(item: Claimed, outcome: str) -> None:
-        DELIVERIES.labels(item.channel, item.language, outcome).inc()
-        DELIVERY_RECIPIENTS.labels(item.channel, item.language, outcome).inc(len(item.recipients))
-
     def _rate(self, channel: str) -> float:
         override = (self.settings.rates or {}).get(channel)
         return override if override else self.channels[channel].limits.requests_per_second
 
-    def _count(self, key: str, item: Claimed) -> None:
-        with self._counter_lock:
-            self.counters[key] += 1
-        self._measure(item, {"sent": "sent", "duplicates": "duplicate", "retries": "retry", "dead": "dead"}[key])
+    def _count(self, outcome: str, item: Claimed) -> None:
+        """One recorded outcome (sent, duplicate, retry, dead, released), counted once its write is committed."""
+        key = _COUNTER_OF.get(outcome)
+        if key is not None:
+            with self._counter_lock:
+                self.counters[key] += 1
+        DELIVERIES.labels(item.channel, item.language, outcome).inc()
+        DELIVERY_RECIPIENTS.labels(item.channel, item.language, outcome).inc(len(item.recipients))
 
     # ------------------------------------------------------------------ one delivery
 
@@ -151,31 +153,31 @@ class Worker:
         return claimed
 
     def _apply(self, session: Session, item: Claimed, outcome: SendResult | Exception | Released,
-               now: datetime) -> None:
+               now: datetime) -> str:
+        """Write one outcome (in the caller's transaction); what it was, for the counters."""
         worker = self.settings.worker_id
         if isinstance(outcome, Released):
             release(session, item.id, worker=worker, now=now, reason=outcome.reason)
-            self._measure(item, "released")
-        elif isinstance(outcome, SendResult):
+            return "released"
+        if isinstance(outcome, SendResult):
             mark_sent(session, item.id, worker=worker, now=now, platform_request_id=outcome.platform_request_id,
                       duplicate=outcome.duplicate)
-            self._count("duplicates" if outcome.duplicate else "sent", item)
-        elif isinstance(outcome, QuotaExhausted):
+            return "duplicate" if outcome.duplicate else "sent"
+        if isinstance(outcome, QuotaExhausted):
             pause_channel(session, item.channel, str(outcome), now)
             release(session, item.id, worker=worker, now=now, reason=f"channel paused: {outcome}")
-            self._measure(item, "released")
             log.error("channel %s paused: %s", item.channel, outcome)
-        elif isinstance(outcome, RetryableError) and item.attempts < self.settings.retry.max_attempts:
+            return "released"
+        if isinstance(outcome, RetryableError) and item.attempts < self.settings.retry.max_attempts:
             delay = self.settings.retry.delay(item.attempts, self.rng, outcome.delay_s)
             mark_failed(session, item.id, worker=worker, now=now, error=str(outcome),
                         retry_at=now + timedelta(seconds=delay))
-            self._count("retries", item)
-        else:
-            why = str(outcome) if isinstance(outcome, ChannelError) else f"{type(outcome).__name__}: {outcome}"
-            if isinstance(outcome, RetryableError):
-                why = f"gave up after {item.attempts} attempts: {why}"
-            mark_failed(session, item.id, worker=worker, now=now, error=why, retry_at=None)
-            self._count("dead", item)
+            return "retry"
+        why = str(outcome) if isinstance(outcome, ChannelError) else f"{type(outcome).__name__}: {outcome}"
+        if isinstance(outcome, RetryableError):
+            why = f"gave up after {item.attempts} attempts: {why}"
+        mark_failed(session, item.id, worker=worker, now=now, error=why, retry_at=None)
+        return "dead"
 
     def send_one(self, item: Claimed) -> SendResult | Exception:
         """Send one claimed delivery; the outcome, success or civicast error, is returned, never raised."""
@@ -230,12 +232,15 @@ class Worker:
                     now = self.clock()
                     sent = [(item.id, outcome.platform_request_id, outcome.duplicate)
                             for item, outcome in pending if isinstance(outcome, SendResult)]
+                    recorded: list[tuple[Claimed, str]] = []
                     with self.session_factory.begin() as session:
                         mark_sent_many(session, sent, worker=self.settings.worker_id, now=now)
                         for item, outcome in pending:
-                            if not isinstance(outcome, SendResult):
-                                with log_context(notice_id=item.notice_id, delivery_id=item.id):
-                                    self._apply(session, item, outcome, now)
+                            if isinstance(outcome, SendResult):
+                                recorded.append((item, "duplicate" if outcome.duplicate else "sent"))
+                                continue
+                            with log_context(notice_id=item.notice_id, delivery_id=item.id):
+                                recorded.append((item, self._apply(session, item, outcome, now)))
                 except SQLAlchemyError as exc:  # keep them and try again shortly; the leases cover the wait
                     self._record_outage.failed(exc)
                     time.sleep(self.settings.record_interval_s)
@@ -245,10 +250,8 @@ class Worker:
                     time.sleep(self.settings.record_interval_s)
                     continue
                 self._record_outage.succeeded()
-                # Counted after the commit: a failed write is tried again and must not count twice.
-                for item, outcome in pending:
-                    if isinstance(outcome, SendResult):
-                        self._count("duplicates" if outcome.duplicate else "sent", item)
+                for item, what in recorded:  # after the commit: a failed write is tried again, not counted twice
+                    self._count(what, item)
                 self._settle({item.notice_id for item, _ in pending})
                 for _ in pending:
                     self._outcomes.task_done()

@@ -7,7 +7,12 @@ deliver_s, total_s, recipients_per_s, peak_rss_mb and ceiling_ratio
 (total_s ÷ (delivered ÷ 100,000): 1.0 is LINE's multicast ceiling of 200
 requests/s × 500 recipients).
 
-    python bench/fanout.py [--subscribers 1000000] [--rate-limit 200] [--database-url URL]
+    python bench/fanout.py [--subscribers 1000000] [--rate-limit 200] [--database-url URL] [--scrape-metrics]
+
+``--scrape-metrics`` reads civicast's Prometheus exposition (this process's counters and the database's
+gauges, as /metrics answers them) every ``--scrape-interval`` seconds while the workers deliver, and adds
+``metrics``: the outbox depth at each scrape and the residents the counters say were delivered, beside the
+bench's own ``delivered`` (with --workers > 1 the other processes' counters are theirs, not counted here).
 
 Targets on a 2-core machine: with --rate-limit 200, ceiling_ratio ≤ 1.10; with no
 limit, ≥ 200,000 recipients/s; peak RSS ≤ 300 MB; duplicates 0, missing 0.
@@ -137,6 +142,65 @@ def wait_until_up(url: str, timeout: float = 60) -> None:
             time.sleep(0.2)
 
 
+class MetricsScraper:
+    """Scrapes the exposition on a thread while the workers run, as Prometheus would scrape /metrics."""
+
+    def __init__(self, services, interval_s: float) -> None:  # noqa: ANN001
+        import threading
+
+        from bot.metrics import DatabaseCollector
+
+        self.collector = DatabaseCollector(services.session_factory, lambda: services.channels.keys())
+        self.interval_s = interval_s
+        self.depths: list[tuple[float, int]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="scrape-metrics", daemon=True)
+        self.started = time.perf_counter()
+        self.delivered_before = self.delivered(self.scrape())
+
+    def scrape(self) -> dict[str, float]:
+        """Sample name and labels → value, from the text exposition format."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        from bot.metrics import exposition
+
+        samples: dict[str, float] = {}
+        for family in text_string_to_metric_families(exposition(self.collector).decode()):
+            for sample in family.samples:
+                key = sample.name + json.dumps(sample.labels, sort_keys=True)
+                samples[key] = sample.value
+        return samples
+
+    @staticmethod
+    def depth(samples: dict[str, float]) -> int:
+        return int(sum(value for key, value in samples.items() if key.startswith("civicast_outbox_deliveries{")))
+
+    @staticmethod
+    def delivered(samples: dict[str, float]) -> int:
+        return int(sum(value for key, value in samples.items()
+                       if key.startswith("civicast_delivery_recipients_total{")
+                       and json.loads(key[key.index("{"):]).get("channel") == "line"
+                       and json.loads(key[key.index("{"):]).get("outcome") in ("sent", "duplicate")))
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.interval_s):
+            self.depths.append((round(time.perf_counter() - self.started, 2), self.depth(self.scrape())))
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+        self.depths.append((0.0, self.depth(self.scrape())))
+        self.thread.start()
+
+    def finish(self) -> dict:
+        self.stop.set()
+        self.thread.join()
+        final = self.scrape()
+        self.depths.append((round(time.perf_counter() - self.started, 2), self.depth(final)))
+        return {"outbox_depth_samples": self.depths, "final_outbox_depth": self.depth(final),
+                "delivered_by_counters": self.delivered(final) - self.delivered_before,
+                "scrapes": len(self.depths) + 1}  # and the one before the run
+
+
 def run(args: argparse.Namespace) -> dict:
     import requests
     from sqlalchemy import func, select, text
@@ -199,7 +263,10 @@ def run(args: argparse.Namespace) -> dict:
         fanout = send_now(services.dispatch, notice_id)  # the fan-out itself; the desk's checks come before it
         fanout_s = time.perf_counter() - started
 
+        scraper = MetricsScraper(services, args.scrape_interval) if args.scrape_metrics else None
         started = time.perf_counter()
+        if scraper is not None:
+            scraper.start()
         worker.start()
         while True:
             with services.session_factory() as session:
@@ -209,6 +276,7 @@ def run(args: argparse.Namespace) -> dict:
             time.sleep(0.02 if args.rate_limit else 0.1)
         deliver_s = time.perf_counter() - started
         worker.stop()
+        metrics = scraper.finish() if scraper is not None else None
         helper_rss = [peak_rss_mb(helper.pid) for helper in helpers]
         for helper in helpers:
             helper.terminate()
@@ -221,7 +289,7 @@ def run(args: argparse.Namespace) -> dict:
         stats = figures["stats"]
         total_s = fanout_s + deliver_s
         received = figures["users"]
-        return {
+        result = {
             "subscribers": args.subscribers,
             "database": services.engine.dialect.name,
             "rate_limit_rps": args.rate_limit,
@@ -245,6 +313,9 @@ def run(args: argparse.Namespace) -> dict:
             "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
             "date": datetime.now(UTC).date().isoformat(),
         }
+        if metrics is not None:
+            result["metrics"] = metrics
+        return result
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=30)
@@ -263,6 +334,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=6, help="sender threads (workers.max_threads_per_channel)")
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes: this one plus N-1 `civicast worker` processes")
+    parser.add_argument("--scrape-metrics", action="store_true",
+                        help="scrape the Prometheus exposition during the run and report what it said")
+    parser.add_argument("--scrape-interval", type=float, default=1.0, help="seconds between scrapes")
     print(json.dumps(run(parser.parse_args()), indent=2))
 
 

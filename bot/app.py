@@ -12,7 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response as WerkzeugResponse  # what redirect() gives
 
-from bot import console, ingest_webhook, line_webhook, messenger_webhook, web_security
+from bot import console, health, ingest_webhook, line_webhook, messenger_webhook, web_security
 from bot.api import problems
 from bot.api import v1 as api_v1
 from bot.console import auth as console_auth
@@ -61,6 +61,7 @@ def create_app(settings: Settings, services: Services | None = None, *, resume_w
     app.register_blueprint(opendata.blueprint)
     app.register_blueprint(api_v1.blueprint)
     app.register_blueprint(console.blueprint)
+    health.install(app, services)  # /metrics, /readyz, and the request id on every log line
 
     # Webhook events are handled after the response, on this pool (LINE wants its answer quickly).
     executor = ThreadPoolExecutor(max_workers=settings.webhooks.threads, thread_name_prefix="webhook-event")

@@ -82,7 +82,7 @@ def serve_command(app: AppContext, host: str | None, port: int | None, dev: bool
     from bot.cli_processes import configure_logging
     from bot.web_server import DevelopmentServer, ServerUnavailable, server_for
 
-    configure_logging()
+    configure_logging(app.settings.logging)
     settings = app.settings
     server = server_for(settings, dev=dev, host=host, port=port)
     parts = "with the scheduler and workers" if settings.embedded else \

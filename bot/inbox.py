@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.models import WebhookEvent
 from messages.db import affected_rows, dialect_insert
+from messages.metrics import WEBHOOK_EVENTS_ANSWERED, WEBHOOK_EVENTS_STORED
 from messages.plurals import counted
 
 log = logging.getLogger("civicast.inbox")
@@ -224,6 +225,8 @@ class EventInbox:
         except SQLAlchemyError as exc:
             log.error("%s events not stored: %s", self.channel, exc)
             return False
+        if new:
+            WEBHOOK_EVENTS_STORED.labels(self.channel).inc(len(new))
         if self.handle_here:
             for event_id, payload in events:
                 if event_id[:64] in new:
@@ -297,6 +300,7 @@ class EventInbox:
             self.handle_payload(event_id, payload)
             with self.session_factory.begin() as session:
                 mark_handled(session, event_id, now=self.clock())
+            WEBHOOK_EVENTS_ANSWERED.labels(self.channel).inc()
         except Exception:  # one bad event must not stop the others; its claim goes stale and it is retried
             log.exception("handling %s event %s failed", self.channel, event_id)
 

@@ -6,6 +6,7 @@ called by the CLI (or a test) and the result handed to every object it builds.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -246,6 +247,24 @@ class WebSettings(_Section):
     graceful_timeout_s: float = Field(default=30.0, ge=1, le=600)  # SIGTERM: time to finish and release claims
 
 
+class MetricsSettings(_Section):
+    # /metrics answers anyone unless restricted: to these addresses or networks, and/or to this bearer token.
+    allow_from: tuple[str, ...] = ()
+    bearer_token: str | None = Field(default=None, min_length=16)
+
+    @field_validator("allow_from")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad entry
+        return value
+
+
+class LoggingSettings(_Section):
+    format: Literal["text", "json"] = "text"  # json: one object per line, with notice, delivery and request ids
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     public_base_url: str = "http://127.0.0.1:8000"
@@ -260,6 +279,8 @@ class Settings(_Section):
     console: ConsoleSettings = ConsoleSettings()
     api: ApiSettings = ApiSettings()
     web: WebSettings = WebSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    logging: LoggingSettings = LoggingSettings()
     config_file: Path | None = None
     base_dir: Path | None = None  # where relative paths lead: the SQLite file, var/
 

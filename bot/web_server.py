@@ -22,6 +22,8 @@ from typing import Any
 import requests
 
 from bot.app import create_app
+from bot.logs import configure_logging
+from bot.metrics import prepare_multiprocess_dir, worker_exited
 from bot.services import Services
 from bot.settings import Settings
 
@@ -82,6 +84,19 @@ def _stopper(graceful_timeout_s: float) -> Callable[[Any, Any], None]:
     return worker_exit
 
 
+def _starter(settings: Settings) -> Callable[[Any], None]:
+    def on_starting(_server: Any) -> None:
+        """The master, before it forks: the log format, and a clean multiprocess metrics directory if one is set."""
+        configure_logging(settings.logging)
+        prepare_multiprocess_dir()
+
+    return on_starting
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    worker_exited(worker.pid)  # its live gauges stop counting in /metrics
+
+
 def gunicorn_options(settings: Settings, *, host: str | None = None, port: int | None = None) -> dict[str, Any]:
     """Gunicorn's settings for civicast: threaded processes, the hooks that start and stop each one's parts."""
     web = settings.web
@@ -94,8 +109,10 @@ def gunicorn_options(settings: Settings, *, host: str | None = None, port: int |
         "graceful_timeout": math.ceil(web.graceful_timeout_s),
         "keepalive": 5,
         "preload_app": False,  # each process builds its own services after the fork
+        "on_starting": _starter(settings),
         "post_worker_init": _post_worker_init,
         "worker_exit": _stopper(web.graceful_timeout_s),
+        "child_exit": _child_exit,
         # The app trusts X-Forwarded-For itself (web.trusted_proxy_hops); gunicorn leaves it as it came.
         "forwarded_allow_ips": "127.0.0.1,::1",
         "accesslog": None,

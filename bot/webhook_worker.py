@@ -34,6 +34,8 @@ from bot.inbox import (
 from bot.line_webhook import LineBot
 from bot.messenger_webhook import MessengerBot
 from bot.services import Services
+from messages.metrics import WEBHOOK_EVENTS_ANSWERED
+from messages.outage import OutageLog
 
 log = logging.getLogger("civicast.webhook_worker")
 MAX_TOGETHER = 16  # of one resident's waiting events answered in one transaction
@@ -217,6 +219,8 @@ class BatchAnswerer:
             with self._lock:  # the next round tries again; meanwhile the events stay claimed
                 self._done[:0], self._failed[:0], self._given_back[:0] = done, failed, given_back
             raise
+        if done:
+            WEBHOOK_EVENTS_ANSWERED.labels(self.inbox.channel).inc(len(done))
 
 
 class WebhookWorker:
@@ -235,6 +239,7 @@ class WebhookWorker:
         self.answerers = [BatchAnswerer(bot.inbox, self.executor, in_flight=limit, wake=self._wake,
                                         idle_poll_s=self.poll_s, threads=settings.threads) for bot in self.bots]
         self._thread: threading.Thread | None = None
+        self._outage = OutageLog(log, "database", "polling webhook events")
 
     def poll_once(self) -> int:
         """One round: mark what was answered, claim more, now and then delete old events. How many were claimed."""
@@ -247,8 +252,9 @@ class WebhookWorker:
             self._wake.clear()
             try:
                 found = self.poll_once()
-            except SQLAlchemyError:  # the database may be restarting: try again at the next poll
-                log.exception("polling webhook events failed")
+                self._outage.succeeded()
+            except SQLAlchemyError as exc:  # the database may be restarting: try again at the next poll
+                self._outage.failed(exc)
                 found = 0
             if not found:
                 # Answers finishing wake the poller (a resident's next event may be waiting on them to be marked).

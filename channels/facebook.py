@@ -25,6 +25,7 @@ from channels.base import (
     SendResult,
 )
 from messages.compose import LocalisedNotice
+from messages.metrics import timed_request
 
 LIVE_GRAPH = facebook.FACEBOOK_GRAPH_URL  # "https://graph.facebook.com/"
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
@@ -47,7 +48,13 @@ class GraphSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if isinstance(url, str) and url.startswith(LIVE_GRAPH) and self.base_url != LIVE_GRAPH:
             url = self.base_url + url[len(LIVE_GRAPH):]
-        return super().request(method, url, *args, **kwargs)
+        # Counted by the path's last part ("feed", "messages"): ids and versions would be endless labels.
+        endpoint = str(url).split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] if "/" in str(url) else "other"
+        endpoint = endpoint if endpoint.isalpha() else "object"
+        with timed_request("graph", endpoint) as status:
+            response = super().request(method, url, *args, **kwargs)
+            status.append(str(response.status_code))
+            return response
 
 
 def map_graph_error(exc: facebook.GraphAPIError) -> Exception:

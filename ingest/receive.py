@@ -19,6 +19,7 @@ from ingest.models import AlertKey, IncomingAlert, Outcome
 from messages.cap import CapError
 from messages.cap_read import CapAlert, ReadLimits, read_cap
 from messages.db import affected_rows, dialect_insert
+from messages.metrics import CAP_DOCUMENTS
 from messages.text import without_refused
 
 STALE_CLAIM = timedelta(minutes=5)
@@ -74,6 +75,8 @@ def store_document(session: Session, document: bytes, *, source: str, origin: st
         if first is not None:
             row.outcome, row.duplicate_of, row.decided_at = Outcome.DUPLICATE, first, now
             row.reason = f"the same alert (sender, identifier, sent) came before as incoming alert {first}"
+    if row.outcome is not Outcome.RECEIVED:  # decided already; the others are counted when decided
+        CAP_DOCUMENTS.labels(row.outcome.value).inc()
     return Received(row.id, row.outcome, alert if row.outcome is Outcome.RECEIVED else None, row.reason)
 
 
@@ -127,4 +130,5 @@ def record_outcome(session: Session, incoming_id: int, outcome: Outcome, reason:
     row.outcome, row.reason, row.decided_at = outcome, without_refused(reason)[:MAX_REASON] if reason else None, now
     row.kind, row.districts, row.event_code = kind, list(districts or []), _short(event_code, 64)
     row.rule, row.notice_id = rule, notice_id
+    CAP_DOCUMENTS.labels(Outcome(outcome).value).inc()
     return row

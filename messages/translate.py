@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from messages.compose import FreeTextVersion
 from messages.glossary import Glossary
 from messages.i18n import LANGUAGES, Language, get_language
+from messages.metrics import TRANSLATION_LATENCY, TRANSLATIONS
 from messages.models import TranslationMemory, TranslationOrigin
 
 
@@ -260,7 +262,16 @@ class FreeTextLocaliser:
 
     def _machine(self, text: str, source: Language, target: Language) -> str:
         protected = protect_terms(self.glossary, text, source)
-        translated = self.engine.translate(protected.text, source, target)
+        engine = getattr(self.engine, "name", "unknown")
+        started = time.perf_counter()
+        try:
+            translated = self.engine.translate(protected.text, source, target)
+        except TranslationUnavailable:
+            TRANSLATIONS.labels(engine, "failed").inc()
+            raise
+        finally:
+            TRANSLATION_LATENCY.labels(engine).observe(time.perf_counter() - started)
+        TRANSLATIONS.labels(engine, "ok").inc()
         return restore_terms(self.glossary, protected, translated, target)
 
     def _machine_all(self, text: str, source: Language, codes: list[str]) -> tuple[dict[str, str], list[str]]:

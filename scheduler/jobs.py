@@ -28,9 +28,11 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus
+from messages.outage import OutageLog
 from scheduler.menus import queue_menu_switches
 from scheduler.occurrences import Leading, Occurrences
 from scheduler.outbox import requeue_expired_leases
@@ -51,6 +53,11 @@ _runtime: SchedulerRuntime | None = None
 # ----------------------------------------------------------------------------- job functions
 # APScheduler stores jobs by reference ("scheduler.jobs:fire_notice"), so they are module-level
 # and reach the running process's objects through the runtime the leader installed.
+
+
+def leading_here() -> bool:
+    """Whether a scheduler in this process leads now (the embedded SQLite default's metrics ask)."""
+    return _runtime is not None
 
 
 def fire_notice(notice_id: int) -> None:
@@ -87,6 +94,7 @@ class SchedulerRuntime:
         self.is_leading = is_leading
         self.periodic = dict(periodic or {})
         self.occurrences = Occurrences(dispatch, misfire_grace_s=misfire_grace_s, is_leading=is_leading)
+        self._outage = OutageLog(log, "database", "ticking")  # not a traceback from APScheduler every tick
 
     def run_periodic(self, job_id: str) -> None:
         """Run a periodic job; its failure is logged, and the job runs again at its next time."""
@@ -108,6 +116,14 @@ class SchedulerRuntime:
         self.occurrences.fire(notice_id)
 
     def tick(self) -> None:
+        try:
+            self._tick()
+        except SQLAlchemyError as exc:  # the next tick tries again
+            self._outage.failed(exc)
+            return
+        self._outage.succeeded()
+
+    def _tick(self) -> None:
         if not self.is_leading():
             log.error("not ticking: this scheduler no longer leads")
             return
@@ -210,14 +226,20 @@ class PostgresLeaderLock:
         self.key = key
         self._connection: Connection | None = None
         self._guard = threading.Lock()
+        # A standby asks every few seconds: a database outage is logged when it starts and when it ends.
+        self._outage = OutageLog(log, "database", "asking for the leader lock")
 
     def try_acquire(self) -> bool:
         with self._guard:
             try:
                 connection = self.engine.connect()
+            except SQLAlchemyError as exc:
+                self._outage.failed(exc)
+                return False
             except Exception:
                 log.exception("could not connect to PostgreSQL to ask for the leader lock")
                 return False
+            self._outage.succeeded()
             try:
                 # Keyed by the schema too: two deployments sharing a database server each get a leader.
                 got = connection.execute(text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),

@@ -19,9 +19,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import ChannelError, RetryableError
+from messages.outage import OutageLog
 from scheduler.audience import Subscriber
 from scheduler.menus import LINE, MenuSwitch, MenuSwitchStatus
 from scheduler.ratelimit import TokenBucket
@@ -197,10 +199,15 @@ class MenuSwitcher:
         return len(claimed)
 
     def run(self, stop: threading.Event) -> None:
+        outage = OutageLog(log, "database", "sending menu switches")
         while not stop.is_set():
             try:
                 handled = self.run_once()
-            except Exception:  # the database is briefly unavailable: wait and try again
+                outage.succeeded()
+            except SQLAlchemyError as exc:  # the database is briefly unavailable: wait and try again
+                outage.failed(exc)
+                handled = 0
+            except Exception:
                 log.exception("sending menu switches failed")
                 handled = 0
             if not handled:

@@ -132,6 +132,7 @@ class Claimed:
     language: str
     recipients: tuple[str, ...]
     attempts: int
+    due_at: datetime | None = None  # when it fell due (its claim lag is measured from it)
 
 
 def paused_channels(session: Session) -> set[str]:
@@ -205,7 +206,8 @@ def claim(
         .where(table.c.id == picked.c.id, due)
         .values(status=DeliveryStatus.CLAIMED.value, lease_expires_at=now + lease, claimed_by=worker,
                 attempts=table.c.attempts + 1, updated_at=now)
-        .returning(table.c.id, table.c.notice_id, table.c.channel, table.c.language, table.c.attempts)
+        .returning(table.c.id, table.c.notice_id, table.c.channel, table.c.language, table.c.attempts,
+                   table.c.next_attempt_at)
     ).all()
     if not claimed:
         return []
@@ -213,7 +215,8 @@ def claim(
     recipients = dict(session.connection().execute(
         select(lists.c.delivery_id, lists.c.recipients).where(lists.c.delivery_id.in_([row[0] for row in claimed]))
     ).all())
-    return [Claimed(row[0], row[1], row[2], row[3], tuple(recipients.get(row[0]) or ()), row[4]) for row in claimed]
+    return [Claimed(row[0], row[1], row[2], row[3], tuple(recipients.get(row[0]) or ()), row[4], row[5])
+            for row in claimed]
 
 
 def _owned(delivery_id: str, worker: str) -> Any:

@@ -19,9 +19,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.base import Batch, Channel, ChannelError, PermanentError, QuotaExhausted, RetryableError, SendResult
+from messages.log_context import log_context
+from messages.metrics import CLAIM_LAG, DELIVERIES, DELIVERY_RECIPIENTS
+from messages.outage import OutageLog
 from scheduler.menu_switch import MenuSwitcher, outstanding_switches
 from scheduler.outbox import (
     Claimed,
@@ -73,6 +77,14 @@ class WorkerSettings:
     retry: RetryPolicy = RetryPolicy()
 
 
+_COUNTER_OF = {"sent": "sent", "duplicate": "duplicates", "retry": "retries", "dead": "dead"}  # Worker.counters
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; civicast stores UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def threads_for(rate: float, expected_latency_s: float = 0.05, most: int = 6) -> int:
     """Enough senders to keep the channel's rate busy at the expected latency."""
     return max(1, min(most, math.ceil(rate * expected_latency_s)))
@@ -112,50 +124,67 @@ class Worker:
         self.counters: dict[str, int] = {"sent": 0, "duplicates": 0, "retries": 0, "dead": 0}
         self._counter_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._record_outage = OutageLog(log, "database", "recording outcomes", unit="write")
 
     def _rate(self, channel: str) -> float:
         override = (self.settings.rates or {}).get(channel)
         return override if override else self.channels[channel].limits.requests_per_second
 
-    def _count(self, key: str) -> None:
-        with self._counter_lock:
-            self.counters[key] += 1
+    def _count(self, outcome: str, item: Claimed) -> None:
+        """One recorded outcome (sent, duplicate, retry, dead, released), counted once its write is committed."""
+        key = _COUNTER_OF.get(outcome)
+        if key is not None:
+            with self._counter_lock:
+                self.counters[key] += 1
+        DELIVERIES.labels(item.channel, item.language, outcome).inc()
+        DELIVERY_RECIPIENTS.labels(item.channel, item.language, outcome).inc(len(item.recipients))
 
     # ------------------------------------------------------------------ one delivery
 
     def _claim(self, channel: str) -> list[Claimed]:
         now = self.clock()
         with self.session_factory.begin() as session:
-            return claim(session, worker=self.settings.worker_id, channels=[channel], now=now,
-                         lease=timedelta(seconds=self.settings.lease_s), limit=self.settings.claim_batch)
+            claimed = claim(session, worker=self.settings.worker_id, channels=[channel], now=now,
+                            lease=timedelta(seconds=self.settings.lease_s), limit=self.settings.claim_batch)
+        lag = CLAIM_LAG.labels(channel)
+        for item in claimed:
+            if item.due_at is not None:
+                lag.observe(max(0.0, (now - _aware(item.due_at)).total_seconds()))
+        return claimed
 
     def _apply(self, session: Session, item: Claimed, outcome: SendResult | Exception | Released,
-               now: datetime) -> None:
+               now: datetime) -> str:
+        """Write one outcome (in the caller's transaction); what it was, for the counters."""
         worker = self.settings.worker_id
         if isinstance(outcome, Released):
             release(session, item.id, worker=worker, now=now, reason=outcome.reason)
-        elif isinstance(outcome, SendResult):
+            return "released"
+        if isinstance(outcome, SendResult):
             mark_sent(session, item.id, worker=worker, now=now, platform_request_id=outcome.platform_request_id,
                       duplicate=outcome.duplicate)
-            self._count("duplicates" if outcome.duplicate else "sent")
-        elif isinstance(outcome, QuotaExhausted):
+            return "duplicate" if outcome.duplicate else "sent"
+        if isinstance(outcome, QuotaExhausted):
             pause_channel(session, item.channel, str(outcome), now)
             release(session, item.id, worker=worker, now=now, reason=f"channel paused: {outcome}")
             log.error("channel %s paused: %s", item.channel, outcome)
-        elif isinstance(outcome, RetryableError) and item.attempts < self.settings.retry.max_attempts:
+            return "released"
+        if isinstance(outcome, RetryableError) and item.attempts < self.settings.retry.max_attempts:
             delay = self.settings.retry.delay(item.attempts, self.rng, outcome.delay_s)
             mark_failed(session, item.id, worker=worker, now=now, error=str(outcome),
                         retry_at=now + timedelta(seconds=delay))
-            self._count("retries")
-        else:
-            why = str(outcome) if isinstance(outcome, ChannelError) else f"{type(outcome).__name__}: {outcome}"
-            if isinstance(outcome, RetryableError):
-                why = f"gave up after {item.attempts} attempts: {why}"
-            mark_failed(session, item.id, worker=worker, now=now, error=why, retry_at=None)
-            self._count("dead")
+            return "retry"
+        why = str(outcome) if isinstance(outcome, ChannelError) else f"{type(outcome).__name__}: {outcome}"
+        if isinstance(outcome, RetryableError):
+            why = f"gave up after {item.attempts} attempts: {why}"
+        mark_failed(session, item.id, worker=worker, now=now, error=why, retry_at=None)
+        return "dead"
 
     def send_one(self, item: Claimed) -> SendResult | Exception:
         """Send one claimed delivery; the outcome, success or civicast error, is returned, never raised."""
+        with log_context(notice_id=item.notice_id, delivery_id=item.id):
+            return self._send_one(item)
+
+    def _send_one(self, item: Claimed) -> SendResult | Exception:
         channel = self.channels[item.channel]
         try:
             notices = self.renderer.notices(item.notice_id, item.language)
@@ -203,17 +232,26 @@ class Worker:
                     now = self.clock()
                     sent = [(item.id, outcome.platform_request_id, outcome.duplicate)
                             for item, outcome in pending if isinstance(outcome, SendResult)]
+                    recorded: list[tuple[Claimed, str]] = []
                     with self.session_factory.begin() as session:
                         mark_sent_many(session, sent, worker=self.settings.worker_id, now=now)
                         for item, outcome in pending:
                             if isinstance(outcome, SendResult):
-                                self._count("duplicates" if outcome.duplicate else "sent")
-                            else:
-                                self._apply(session, item, outcome, now)
-                except Exception:  # keep them and try again shortly; the leases cover the wait
+                                recorded.append((item, "duplicate" if outcome.duplicate else "sent"))
+                                continue
+                            with log_context(notice_id=item.notice_id, delivery_id=item.id):
+                                recorded.append((item, self._apply(session, item, outcome, now)))
+                except SQLAlchemyError as exc:  # keep them and try again shortly; the leases cover the wait
+                    self._record_outage.failed(exc)
+                    time.sleep(self.settings.record_interval_s)
+                    continue
+                except Exception:
                     log.exception("recording %d outcomes failed; retrying", len(pending))
                     time.sleep(self.settings.record_interval_s)
                     continue
+                self._record_outage.succeeded()
+                for item, what in recorded:  # after the commit: a failed write is tried again, not counted twice
+                    self._count(what, item)
                 self._settle({item.notice_id for item, _ in pending})
                 for _ in pending:
                     self._outcomes.task_done()
@@ -228,7 +266,9 @@ class Worker:
         try:
             with self.session_factory.begin() as session:
                 settle_notices(session, notice_ids, self.clock())
-        except Exception:  # the scheduler's tick settles them too
+        except SQLAlchemyError as exc:  # the scheduler's tick settles them too
+            self._record_outage.failed(exc)
+        except Exception:
             log.exception("settling notices %s failed", sorted(notice_ids))
 
     # ------------------------------------------------------------------ the loops
@@ -237,6 +277,7 @@ class Worker:
         """The channel's one claimer: keeps its senders supplied without them racing for the database."""
         low_water = max(1, self.settings.claim_batch // 2)
         hungry = self._hungry[channel]
+        outage = OutageLog(log, "database", f"claiming {channel} deliveries")
         while not self.stop_event.is_set():
             if work.qsize() >= low_water or channel in self._paused_here:
                 hungry.clear()
@@ -246,10 +287,15 @@ class Worker:
                 continue
             try:
                 items = self._claim(channel)
-            except Exception:  # the database is briefly unavailable: wait and try again
+            except SQLAlchemyError as exc:  # the database is briefly unavailable: wait and try again
+                outage.failed(exc)
+                self.stop_event.wait(self.settings.poll_s)
+                continue
+            except Exception:
                 log.exception("claiming %s deliveries failed", channel)
                 self.stop_event.wait(self.settings.poll_s)
                 continue
+            outage.succeeded()
             if not items:
                 self.stop_event.wait(self.settings.poll_s)
                 continue

@@ -49,8 +49,9 @@ def main() -> None:
     args = parser.parse_args()
     catalogs = Catalogs()
     glossary = Glossary(catalogs)
-    composer = Composer(kinds=default_kind_book(), catalogs=catalogs, glossary=glossary,
-                        public_base_url="https://notices.example.tw")
+    composer = Composer(
+        kinds=default_kind_book(), catalogs=catalogs, glossary=glossary, public_base_url="https://notices.example.tw"
+    )
     kinds = args.kind or ["typhoon_land_warning", "earthquake_report", "dengue_outbreak", "heavy_rain"]
     per_kind = {}
     everything: list[float] = []
@@ -59,16 +60,21 @@ def main() -> None:
         everything += timings
         per_kind[kind_id] = round(statistics.median(timings), 2)
     everything.sort()
-    print(json.dumps({
-        "benchmark": "compose",
-        "languages": len(LANGUAGES),
-        "rounds_per_kind": args.rounds,
-        "median_ms": round(statistics.median(everything), 2),
-        "p95_ms": round(everything[int(len(everything) * 0.95) - 1], 2),
-        "median_ms_by_kind": per_kind,
-        "target_median_ms": 20,
-        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "compose",
+                "languages": len(LANGUAGES),
+                "rounds_per_kind": args.rounds,
+                "median_ms": round(statistics.median(everything), 2),
+                "p95_ms": round(everything[int(len(everything) * 0.95) - 1], 2),
+                "median_ms_by_kind": per_kind,
+                "target_median_ms": 20,
+                "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}",
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,10 @@ def timed(action: Callable[[], object], rounds: int) -> dict[str, float]:
         action()
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
-    return {"median_ms": round(statistics.median(samples), 1),
-            "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1)}
+    return {
+        "median_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 1),
+    }
 
 
 def main() -> None:
@@ -65,8 +67,11 @@ def main() -> None:
         admin = make_engine(url)
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
+        url = (
+            make_url(url)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
     config = workdir / "config.yaml"
     config.write_text(f"database:\n  url: '{url}'\ntranslation:\n  engine: none\n", encoding="utf-8")
     services = Services(load_settings(config, environ={}))
@@ -77,11 +82,17 @@ def main() -> None:
     with services.session_factory.begin() as session:
         create_officer(session, "bench-approver", "approver", password=PASSWORD)
         kind = services.kinds.get("typhoon_land_warning")
-        notice = desk.compose_notice(session, services.composer, editor, desk.NoticeInput(
-            kind.id, {**kind.example_params, "districts": ["苓雅區", "前鎮區", "三民區"]}), now=now)
+        notice = desk.compose_notice(
+            session,
+            services.composer,
+            editor,
+            desk.NoticeInput(kind.id, {**kind.example_params, "districts": ["苓雅區", "前鎮區", "三民區"]}),
+            now=now,
+        )
         notice_id = notice.id
-        desk.submit_notice(session, editor, notice_id, glossary=services.glossary, channels=services.channel_limits,
-                           now=now)
+        desk.submit_notice(
+            session, editor, notice_id, glossary=services.glossary, channels=services.channel_limits, now=now
+        )
     desk.approve_notice(services.dispatch, approver, notice_id, now=now)
     preview = build_preview(services, notice_id)
     desk.send_notice_now(services.dispatch, approver, notice_id, channels=services.channel_limits)
@@ -101,6 +112,7 @@ def main() -> None:
         def request() -> None:
             response = client.get(path, headers=headers)
             assert response.status_code == expected, (path, response.status_code)
+
         return request
 
     figures = {

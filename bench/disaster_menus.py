@@ -50,13 +50,23 @@ def seed(session_factory, glossary: Glossary, count: int) -> None:  # noqa: ANN0
     for i in range(count):
         whole_city = i % 3 == 0
         district = "qishan" if i % 10 == 1 else others[i % len(others)]
-        rows.append({"channel": "line", "platform_user_id": f"U{i:032x}", "language": languages[i % len(languages)],
-                     "topics": ALL_TOPICS, "whole_city": whole_city,
-                     "districts": 0 if whole_city else district_bit(glossary, district), "status": "active",
-                     "test_recipient": False, "created_at": now, "updated_at": now})
+        rows.append(
+            {
+                "channel": "line",
+                "platform_user_id": f"U{i:032x}",
+                "language": languages[i % len(languages)],
+                "topics": ALL_TOPICS,
+                "whole_city": whole_city,
+                "districts": 0 if whole_city else district_bit(glossary, district),
+                "status": "active",
+                "test_recipient": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     with session_factory.begin() as session:
         for start in range(0, len(rows), 10000):
-            session.execute(insert(Subscriber), rows[start:start + 10000])
+            session.execute(insert(Subscriber), rows[start : start + 10000])
 
 
 def timed_tick(session_factory, composer: Composer, glossary: Glossary) -> tuple[float, Queued]:  # noqa: ANN001
@@ -67,8 +77,9 @@ def timed_tick(session_factory, composer: Composer, glossary: Glossary) -> tuple
 
 
 def send_all(session_factory, line: LineChannel) -> tuple[float, int]:  # noqa: ANN001
-    switcher = MenuSwitcher(session_factory=session_factory, line=line, worker_id="bench",
-                            retry=RetryPolicy(base_s=0.05, max_s=0.5))
+    switcher = MenuSwitcher(
+        session_factory=session_factory, line=line, worker_id="bench", retry=RetryPolicy(base_s=0.05, max_s=0.5)
+    )
     started = time.perf_counter()
     while True:
         switcher.run_once()
@@ -89,10 +100,12 @@ def main() -> None:
     session_factory = make_session_factory(engine)
     catalogs = Catalogs()
     glossary = Glossary(catalogs)
-    composer = Composer(kinds=default_kind_book(), catalogs=catalogs, glossary=glossary,
-                        public_base_url="https://notices.example.tw")
-    sandbox = Sandbox.create(line_access_token=TOKEN, line_channel_secret="s", facebook_page_id="1",
-                             facebook_page_token="t")
+    composer = Composer(
+        kinds=default_kind_book(), catalogs=catalogs, glossary=glossary, public_base_url="https://notices.example.tw"
+    )
+    sandbox = Sandbox.create(
+        line_access_token=TOKEN, line_channel_secret="s", facebook_page_id="1", facebook_page_token="t"
+    )
     assert sandbox.rich_menus is not None  # Sandbox.create makes the rich-menu sandbox too
     line = LineChannel(access_token=TOKEN, api_base_url=sandbox.serve_in_thread())
     with session_factory.begin() as session:
@@ -107,8 +120,12 @@ def main() -> None:
                 session.add(LineRichMenu(kind=kind, language=language, rich_menu_id=menu_id))
     started = time.perf_counter()
     seed(session_factory, glossary, args.residents)
-    figures: dict[str, object] = {"residents": args.residents, "database": engine.dialect.name,
-                                  "machine": platform.machine(), "seed_s": round(time.perf_counter() - started, 2)}
+    figures: dict[str, object] = {
+        "residents": args.residents,
+        "database": engine.dialect.name,
+        "machine": platform.machine(),
+        "seed_s": round(time.perf_counter() - started, 2),
+    }
     figures["steady_tick_s"] = round(timed_tick(session_factory, composer, glossary)[0], 3)
 
     def notice(districts: list[str]) -> int:
@@ -124,15 +141,23 @@ def main() -> None:
         notice(districts)
         seconds, queued = timed_tick(session_factory, composer, glossary)
         sent_s, switched = send_all(session_factory, line)
-        figures[label] = {"queue_s": round(seconds, 3), "to_disaster": queued.to_disaster,
-                          "send_s": round(sent_s, 2), "switched": switched,
-                          "bulk_requests": sandbox.rich_menus.state.bulk_requests}
+        figures[label] = {
+            "queue_s": round(seconds, 3),
+            "to_disaster": queued.to_disaster,
+            "send_s": round(sent_s, 2),
+            "switched": switched,
+            "bulk_requests": sandbox.rich_menus.state.bulk_requests,
+        }
     with session_factory.begin() as session:
         session.execute(update(Notice).values(status=NoticeStatus.CANCELLED.value))
     seconds, queued = timed_tick(session_factory, composer, glossary)
     sent_s, switched = send_all(session_factory, line)
-    figures["back_to_normal"] = {"queue_s": round(seconds, 3), "to_normal": queued.to_normal,
-                                 "send_s": round(sent_s, 2), "switched": switched}
+    figures["back_to_normal"] = {
+        "queue_s": round(seconds, 3),
+        "to_normal": queued.to_normal,
+        "send_s": round(sent_s, 2),
+        "switched": switched,
+    }
     figures["steady_tick_after_s"] = round(timed_tick(session_factory, composer, glossary)[0], 3)
     print(json.dumps(figures, indent=2))
     line.close()

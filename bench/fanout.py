@@ -61,8 +61,9 @@ def clear_notices(session) -> None:  # noqa: ANN001
         session.execute(delete(table))
 
 
-def write_config(directory: Path, database_url: str, port: int, rate_limit: float | None, threads: int = 6,
-                 workers: int = 1) -> Path:
+def write_config(
+    directory: Path, database_url: str, port: int, rate_limit: float | None, threads: int = 6, workers: int = 1
+) -> Path:
     limit = f"\n      rate_limit_rps: {rate_limit}" if rate_limit else ""
     path = directory / "config.yaml"
     path.write_text(
@@ -177,10 +178,15 @@ class MetricsScraper:
 
     @staticmethod
     def delivered(samples: dict[str, float]) -> int:
-        return int(sum(value for key, value in samples.items()
-                       if key.startswith("civicast_delivery_recipients_total{")
-                       and json.loads(key[key.index("{"):]).get("channel") == "line"
-                       and json.loads(key[key.index("{"):]).get("outcome") in ("sent", "duplicate")))
+        return int(
+            sum(
+                value
+                for key, value in samples.items()
+                if key.startswith("civicast_delivery_recipients_total{")
+                and json.loads(key[key.index("{") :]).get("channel") == "line"
+                and json.loads(key[key.index("{") :]).get("outcome") in ("sent", "duplicate")
+            )
+        )
 
     def _run(self) -> None:
         while not self.stop.wait(self.interval_s):
@@ -196,9 +202,12 @@ class MetricsScraper:
         self.thread.join()
         final = self.scrape()
         self.depths.append((round(time.perf_counter() - self.started, 2), self.depth(final)))
-        return {"outbox_depth_samples": self.depths, "final_outbox_depth": self.depth(final),
-                "delivered_by_counters": self.delivered(final) - self.delivered_before,
-                "scrapes": len(self.depths) + 1}  # and the one before the run
+        return {
+            "outbox_depth_samples": self.depths,
+            "final_outbox_depth": self.depth(final),
+            "delivered_by_counters": self.delivered(final) - self.delivered_before,
+            "scrapes": len(self.depths) + 1,
+        }  # and the one before the run
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -219,8 +228,11 @@ def run(args: argparse.Namespace) -> dict:
     config = write_config(workdir, database_url, port, args.rate_limit, args.threads, args.workers)
     seed(config, args.subscribers)
     sandbox_log = open(workdir / "sandbox.log", "w")  # noqa: SIM115
-    sandbox = subprocess.Popen([str(Path(sys.executable).parent / "civicast"), "--config", str(config), "sandbox"],
-                               stdout=sandbox_log, stderr=subprocess.STDOUT)
+    sandbox = subprocess.Popen(
+        [str(Path(sys.executable).parent / "civicast"), "--config", str(config), "sandbox"],
+        stdout=sandbox_log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/sandbox")
@@ -233,10 +245,12 @@ def run(args: argparse.Namespace) -> dict:
             editor, approver = officers["bench-editor"], officers["bench-approver"]
             kind = services.kinds.get("typhoon_land_warning")
             now = datetime.now(UTC)
-            notice_id = desk.compose_notice(session, services.composer, editor,
-                                            desk.NoticeInput(kind.id, kind.example_params), now=now).id
-            desk.submit_notice(session, editor, notice_id, glossary=services.glossary,
-                               channels=services.channel_limits, now=now)
+            notice_id = desk.compose_notice(
+                session, services.composer, editor, desk.NoticeInput(kind.id, kind.example_params), now=now
+            ).id
+            desk.submit_notice(
+                session, editor, notice_id, glossary=services.glossary, channels=services.channel_limits, now=now
+            )
         desk.approve_notice(services.dispatch, approver, notice_id)
         if services.engine.dialect.name == "postgresql":
             # Earlier runs' deleted rows would slow this one down (this server runs without autovacuum).
@@ -246,17 +260,34 @@ def run(args: argparse.Namespace) -> dict:
         worker = services.build_worker("bench")  # builds the channels: the SDK import is not fan-out time
         assert services.dispatch.channels
         # Scale-out: the other workers are `civicast worker` processes, each with its share of the rate.
-        helpers = [subprocess.Popen([str(Path(sys.executable).parent / "civicast"), "--config", str(config),
-                                     "worker", "--id", f"bench-{n}"], stdout=subprocess.DEVNULL,
-                                    stderr=open(workdir / f"worker-{n}.log", "w"))  # noqa: SIM115
-                   for n in range(1, args.workers)]
+        helpers = [
+            subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "civicast"),
+                    "--config",
+                    str(config),
+                    "worker",
+                    "--id",
+                    f"bench-{n}",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=open(workdir / f"worker-{n}.log", "w"),
+            )  # noqa: SIM115
+            for n in range(1, args.workers)
+        ]
         for n in range(1, args.workers):
             wait_for_log(workdir / f"worker-{n}.log", "sending on")
         started = time.perf_counter()
         with services.session_factory() as session:
-            segmented = sum(len(users) for _, users in segment(
-                session, channel="line", topic="disaster", districts_mask=notice_district_mask(services.glossary,
-                                                                                               ["all"])))
+            segmented = sum(
+                len(users)
+                for _, users in segment(
+                    session,
+                    channel="line",
+                    topic="disaster",
+                    districts_mask=notice_district_mask(services.glossary, ["all"]),
+                )
+            )
         segment_s = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -283,8 +314,11 @@ def run(args: argparse.Namespace) -> dict:
             helper.wait(timeout=30)
 
         with services.session_factory() as session:
-            delivered = session.scalar(select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
-                Delivery.notice_id == notice_id, Delivery.status == DeliveryStatus.SENT.value))
+            delivered = session.scalar(
+                select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
+                    Delivery.notice_id == notice_id, Delivery.status == DeliveryStatus.SENT.value
+                )
+            )
         figures = requests.get(f"{base}/sandbox/line/summary", timeout=60).json()
         stats = figures["stats"]
         total_s = fanout_s + deliver_s
@@ -296,7 +330,8 @@ def run(args: argparse.Namespace) -> dict:
             "segmented": segmented,
             "deliveries": fanout.deliveries,
             "requests": stats.get("multicast_http_requests", 0),
-            "refused_429": stats.get("multicast_http_requests", 0) - stats.get("multicast_requests", 0)
+            "refused_429": stats.get("multicast_http_requests", 0)
+            - stats.get("multicast_requests", 0)
             - stats.get("retry_key_conflicts", 0),
             "delivered": int(delivered),
             "duplicates": figures["users_with_more_than_one"],
@@ -328,14 +363,22 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=1_000_000)
-    parser.add_argument("--rate-limit", type=float, default=None,
-                        help="the sandbox's multicast limit in requests/s (LINE's is 200); default: none")
+    parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=None,
+        help="the sandbox's multicast limit in requests/s (LINE's is 200); default: none",
+    )
     parser.add_argument("--database-url", default=None, help="default: SQLite under var/")
     parser.add_argument("--threads", type=int, default=6, help="sender threads (workers.max_threads_per_channel)")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="worker processes: this one plus N-1 `civicast worker` processes")
-    parser.add_argument("--scrape-metrics", action="store_true",
-                        help="scrape the Prometheus exposition during the run and report what it said")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes: this one plus N-1 `civicast worker` processes"
+    )
+    parser.add_argument(
+        "--scrape-metrics",
+        action="store_true",
+        help="scrape the Prometheus exposition during the run and report what it said",
+    )
     parser.add_argument("--scrape-interval", type=float, default=1.0, help="seconds between scrapes")
     print(json.dumps(run(parser.parse_args()), indent=2))
 

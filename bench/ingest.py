@@ -51,8 +51,12 @@ def answers_summary(answers: list[tuple[float, float, str]]) -> dict:
     if not answers:
         return {"count": 0}
     slowest = max(answers)
-    return {"count": len(answers), "p50": round(statistics.median(ms for ms, _, _ in answers), 1),
-            "max": round(slowest[0], 1), "slowest": f"{slowest[2]}, posted {slowest[1]:.3f} s after the earthquake"}
+    return {
+        "count": len(answers),
+        "p50": round(statistics.median(ms for ms, _, _ in answers), 1),
+        "max": round(slowest[0], 1),
+        "slowest": f"{slowest[2]}, posted {slowest[1]:.3f} s after the earthquake",
+    }
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -75,8 +79,11 @@ def run(args: argparse.Namespace) -> dict:
         handle.write(f"cap:\n  ingest:\n    push_secret: {SECRET}\n")
     seed(config, args.subscribers)
     sandbox_log = open(workdir / "sandbox.log", "w")  # noqa: SIM115
-    sandbox = subprocess.Popen([str(Path(sys.executable).parent / "civicast"), "--config", str(config), "sandbox"],
-                               stdout=sandbox_log, stderr=subprocess.STDOUT)
+    sandbox = subprocess.Popen(
+        [str(Path(sys.executable).parent / "civicast"), "--config", str(config), "sandbox"],
+        stdout=sandbox_log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/sandbox")
@@ -116,8 +123,11 @@ def run(args: argparse.Namespace) -> dict:
 
         services.alert_intake.wait_idle(timeout=120)
         with services.session_factory() as session:
-            notice_id = session.scalar(select(IncomingAlert.notice_id).where(
-                IncomingAlert.identifier == f"CWA-EQ{origin:%Y%m%d%H%M%S}", IncomingAlert.duplicate_of.is_(None)))
+            notice_id = session.scalar(
+                select(IncomingAlert.notice_id).where(
+                    IncomingAlert.identifier == f"CWA-EQ{origin:%Y%m%d%H%M%S}", IncomingAlert.duplicate_of.is_(None)
+                )
+            )
             outcome = session.scalar(select(IncomingAlert.outcome).where(IncomingAlert.notice_id == notice_id))
         assert notice_id is not None, "the earthquake made no notice"
         while True:
@@ -128,10 +138,16 @@ def run(args: argparse.Namespace) -> dict:
         worker.stop()
         server.shutdown()
         with services.session_factory() as session:
-            delivered = int(session.scalar(select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
-                Delivery.notice_id == notice_id, Delivery.status == DeliveryStatus.SENT.value)))
-            outcomes = dict(session.execute(select(IncomingAlert.outcome, func.count()).group_by(
-                IncomingAlert.outcome)).all())
+            delivered = int(
+                session.scalar(
+                    select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
+                        Delivery.notice_id == notice_id, Delivery.status == DeliveryStatus.SENT.value
+                    )
+                )
+            )
+            outcomes = dict(
+                session.execute(select(IncomingAlert.outcome, func.count()).group_by(IncomingAlert.outcome)).all()
+            )
         figures = http.get(f"{base}/sandbox/line/summary", timeout=60).json()
         first_s = figures["first_multicast_at"] - posted_at
         last_s = figures["last_multicast_at"] - posted_at
@@ -165,8 +181,9 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per POST would drown the figures
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=1_000_000)
-    parser.add_argument("--rate-limit", type=float, default=200.0,
-                        help="the sandbox's multicast limit in requests/s (LINE's is 200)")
+    parser.add_argument(
+        "--rate-limit", type=float, default=200.0, help="the sandbox's multicast limit in requests/s (LINE's is 200)"
+    )
     parser.add_argument("--database-url", default=None, help="default: SQLite under var/")
     parser.add_argument("--threads", type=int, default=6, help="sender threads (workers.max_threads_per_channel)")
     parser.add_argument("--extra-posts", type=int, default=20, help="documents pushed while the notice goes out")

@@ -24,6 +24,7 @@ answered events/s (or ≥ 0.8 of the sandbox's ceiling where that is below 625/s
 reply ≤ 2 s at 300 events/s; ≤ 1 % of answers by push. On PostgreSQL the benchmark works in a
 schema of its own and drops it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,14 @@ from webhook_answers import drain, interleaved, issue_tokens, reply_ceiling, san
 from bot.settings import SANDBOX_SECRETS  # noqa: E402
 
 SECRET = SANDBOX_SECRETS["line.channel_secret"]
-QUESTIONS = ["What is the 1999 hotline?", "where do I get dengue spraying", "typhoon day off tomorrow?",
-             "I lost my wallet on the MRT", "menu", "Can I use the city logo?"]
+QUESTIONS = [
+    "What is the 1999 hotline?",
+    "where do I get dengue spraying",
+    "typhoon day off tomorrow?",
+    "I lost my wallet on the MRT",
+    "menu",
+    "Can I use the city logo?",
+]
 
 
 def free_port() -> int:
@@ -65,22 +72,37 @@ def free_port() -> int:
 
 def resident_events(user: str, index: int) -> list[dict]:
     """What one resident sends: follow, language, two topics, a district, the menu, questions."""
+
     def event(kind: str, **extra) -> dict:
-        return {"type": kind, "mode": "active", "timestamp": int(time.time() * 1000),
-                "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper()[:26],
-                "deliveryContext": {"isRedelivery": False}, "replyToken": uuid.uuid4().hex, **extra}
+        return {
+            "type": kind,
+            "mode": "active",
+            "timestamp": int(time.time() * 1000),
+            "source": {"type": "user", "userId": user},
+            "webhookEventId": uuid.uuid4().hex.upper()[:26],
+            "deliveryContext": {"isRedelivery": False},
+            "replyToken": uuid.uuid4().hex,
+            **extra,
+        }
 
     def text(words: str) -> dict:
-        return event("message", message={"id": str(uuid.uuid4().int)[:18], "type": "text", "text": words,
-                                         "quoteToken": "q"})
+        return event(
+            "message", message={"id": str(uuid.uuid4().int)[:18], "type": "text", "text": words, "quoteToken": "q"}
+        )
 
     def tap(data: str) -> dict:
         return event("postback", postback={"data": data})
 
-    return [event("follow", follow={"isUnblocked": False}), tap("action=lang&code=en"),
-            tap("action=topic&t=transport"), tap("action=topics_done"), tap("action=district&d=sanmin"),
-            text(QUESTIONS[index % len(QUESTIONS)]), text(QUESTIONS[(index + 1) % len(QUESTIONS)]),
-            tap("action=menu")]
+    return [
+        event("follow", follow={"isUnblocked": False}),
+        tap("action=lang&code=en"),
+        tap("action=topic&t=transport"),
+        tap("action=topics_done"),
+        tap("action=district&d=sanmin"),
+        text(QUESTIONS[index % len(QUESTIONS)]),
+        text(QUESTIONS[(index + 1) % len(QUESTIONS)]),
+        tap("action=menu"),
+    ]
 
 
 def signed(event: dict) -> tuple[bytes, str]:
@@ -101,8 +123,7 @@ def wait_for(url_host: str, port: int, path: str, seconds: float = 60) -> None:
     raise SystemExit(f"nothing answered on {url_host}:{port}{path}")
 
 
-def post_all(port: int, residents: list[list[tuple[bytes, str]]],
-             concurrency: int) -> tuple[list[float], int, float]:
+def post_all(port: int, residents: list[list[tuple[bytes, str]]], concurrency: int) -> tuple[list[float], int, float]:
     """Residents write at once over `concurrency` keep-alive connections, each one's events in order.
 
     Latencies (s) of every request, how many were not answered 200, and the wall time.
@@ -124,8 +145,12 @@ def post_all(port: int, residents: list[list[tuple[bytes, str]]],
                 position[0] += 1
             for body, signature in script:
                 started = time.perf_counter()
-                connection.request("POST", "/webhooks/line", body=body, headers={
-                    "Content-Type": "application/json", "X-Line-Signature": signature})
+                connection.request(
+                    "POST",
+                    "/webhooks/line",
+                    body=body,
+                    headers={"Content-Type": "application/json", "X-Line-Signature": signature},
+                )
                 response = connection.getresponse()
                 response.read()
                 mine.append(time.perf_counter() - started)
@@ -154,8 +179,14 @@ def handled_count(database_url: str, since: datetime) -> int:
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            return connection.scalar(select(func.count()).select_from(WebhookEvent).where(
-                WebhookEvent.handled_at.is_not(None), WebhookEvent.received_at >= since)) or 0
+            return (
+                connection.scalar(
+                    select(func.count())
+                    .select_from(WebhookEvent)
+                    .where(WebhookEvent.handled_at.is_not(None), WebhookEvent.received_at >= since)
+                )
+                or 0
+            )
     finally:
         engine.dispose()
 
@@ -250,12 +281,14 @@ def main() -> None:
     database_url, schema = fresh_schema(args.database_url or f"sqlite:///{workdir / 'civicast.db'}")
     sandbox_port, web_port = free_port(), free_port()
     config = workdir / "config.yaml"
-    config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
-                      f"channels:\n  sandbox:\n    port: {sandbox_port}\n"
-                      # gunicorn's workers only store events; webhook workers answer them
-                      f"webhooks:\n  handle_in_web: false\n  poll_s: 0.05\n  threads: {args.webhook_threads}\n"
-                      "web:\n  embedded: false\n",  # the web processes serve only, as in a deployment
-                      encoding="utf-8")
+    config.write_text(
+        f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
+        f"channels:\n  sandbox:\n    port: {sandbox_port}\n"
+        # gunicorn's workers only store events; webhook workers answer them
+        f"webhooks:\n  handle_in_web: false\n  poll_s: 0.05\n  threads: {args.webhook_threads}\n"
+        "web:\n  embedded: false\n",  # the web processes serve only, as in a deployment
+        encoding="utf-8",
+    )
     env = {**os.environ, "CIVICAST_CONFIG": str(config)}
     civicast = str(Path(sys.executable).with_name("civicast"))
     subprocess.run([civicast, "db", "upgrade"], env=env, check=True, capture_output=True)
@@ -265,22 +298,46 @@ def main() -> None:
     processes = []
     log = workdir / "gunicorn.log"
     try:
-        processes.append(subprocess.Popen([civicast, "sandbox", "--port", str(sandbox_port)], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        processes.append(
+            subprocess.Popen(
+                [civicast, "sandbox", "--port", str(sandbox_port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         wait_for("127.0.0.1", sandbox_port, "/sandbox")
-        processes.append(subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(args.gunicorn_workers),
-             "--worker-class", args.worker_class, "--threads", str(args.gunicorn_threads), "--bind",
-             f"127.0.0.1:{web_port}", "--log-level", "warning", "bot.wsgi:create()"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log.open("wb")))
+        processes.append(
+            subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("gunicorn")),
+                    "--workers",
+                    str(args.gunicorn_workers),
+                    "--worker-class",
+                    args.worker_class,
+                    "--threads",
+                    str(args.gunicorn_threads),
+                    "--bind",
+                    f"127.0.0.1:{web_port}",
+                    "--log-level",
+                    "warning",
+                    "bot.wsgi:create()",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=log.open("wb"),
+            )
+        )
         wait_for("127.0.0.1", web_port, "/healthz")
 
         # warm-up: the workers load their catalogs and FAQ before the clock starts
         warm_up = [resident_events("U" + uuid.uuid4().hex, i) for i in range(4)]
         # Every event carries a reply token the sandbox issued (as LINE issues one with each event it delivers).
         events = [event for script in warm_up + scripts for event in script]
-        for event, token in zip(events, issue_tokens(sandbox_port, [e["source"]["userId"] for e in events]),
-                                strict=True):
+        for event, token in zip(
+            events, issue_tokens(sandbox_port, [e["source"]["userId"] for e in events]), strict=True
+        ):
             event["replyToken"] = token
         post_all(web_port, [[signed(event) for event in script] for script in warm_up], 4)
         residents = [[signed(event) for event in script] for script in scripts]
@@ -292,50 +349,78 @@ def main() -> None:
         # Then the webhook workers answer what was stored (on a 2-core machine they would otherwise take the
         # CPU the webhook is being measured on).
         before = sandbox_stats(sandbox_port)
-        workers = [subprocess.Popen([civicast, "webhook-worker"], env=env, stdout=subprocess.DEVNULL,
-                                    stderr=log.open("ab")) for _ in range(args.webhook_workers)]
+        workers = [
+            subprocess.Popen([civicast, "webhook-worker"], env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"))
+            for _ in range(args.webhook_workers)
+        ]
         processes += workers
+
         def cpu() -> dict[str, float]:
-            return {"webhook_workers": sum(cpu_seconds(w.pid) for w in workers),
-                    "sandbox": cpu_seconds(processes[0].pid),
-                    "gunicorn": sum(cpu_seconds(pid) for pid in [processes[1].pid, *children(processes[1].pid)]),
-                    **({"postgres": postgres_cpu_seconds()} if schema else {})}
+            return {
+                "webhook_workers": sum(cpu_seconds(w.pid) for w in workers),
+                "sandbox": cpu_seconds(processes[0].pid),
+                "gunicorn": sum(cpu_seconds(pid) for pid in [processes[1].pid, *children(processes[1].pid)]),
+                **({"postgres": postgres_cpu_seconds()} if schema else {}),
+            }
 
         answered = drain(accepted, lambda: handled_count(database_url, since), timeout_s=args.answer_for, cpu=cpu)
         drained = sandbox_stats(sandbox_port)
         # The sandbox's own ceiling, with the same processes running (idle now), from a bare HTTP client.
-        ceiling = reply_ceiling(sandbox_port, SANDBOX_SECRETS["line.channel_access_token"], scripts[0][0][
-            "source"]["userId"], seconds=args.ceiling_seconds, concurrency=8)
+        ceiling = reply_ceiling(
+            sandbox_port,
+            SANDBOX_SECRETS["line.channel_access_token"],
+            scripts[0][0]["source"]["userId"],
+            seconds=args.ceiling_seconds,
+            concurrency=8,
+        )
         steady = None
         if args.steady_rate > 0:
             count = int(args.steady_rate * args.steady_seconds)
             steady_scripts = [resident_events("U" + uuid.uuid4().hex, i) for i in range(count // 8)]
             group = max(1, int(args.steady_rate))  # each resident writes about once a second
-            steady = steady_load(web_port, sandbox_port, interleaved(steady_scripts, group), signed,
-                                 rate=args.steady_rate, senders=max(32, args.concurrency), group=group, cpu=cpu)
+            steady = steady_load(
+                web_port,
+                sandbox_port,
+                interleaved(steady_scripts, group),
+                signed,
+                rate=args.steady_rate,
+                senders=max(32, args.concurrency),
+                group=group,
+                cpu=cpu,
+            )
         rate = answered["answered_events_per_s"]
-        print(json.dumps({
-            "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
-            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-            "database": database_url.split(":")[0].split("+")[0],
-            "gunicorn": f"{args.gunicorn_workers} {args.worker_class} workers"
-                        + (f" × {args.gunicorn_threads} threads" if args.worker_class == "gthread" else ""),
-            "webhook_workers": f"{args.webhook_workers} processes × {args.webhook_threads} threads",
-            "events": len(latencies), "failed": failures, "concurrency": args.concurrency,
-            "accepted_events_per_s": round(accepted / wall),
-            "load_generator_cpu_share": f"{client_cpu / wall:.0%} of a core (this benchmark's own HTTP client)",
-            "latency_ms": {"p50": round(percentile(latencies, 0.50) * 1000, 1),
-                           "p99": round(percentile(latencies, 0.99) * 1000, 1),
-                           "max": round(max(latencies) * 1000, 1)},
-            "backlog": answered,
-            "answered_events_per_s": rate,
-            "sandbox_reply_ceiling_per_s": round(ceiling),
-            "ratio_to_sandbox_ceiling": round(rate / ceiling, 2) if ceiling else None,
-            "push_fallbacks": drained.get("push_requests", 0) - before.get("push_requests", 0),
-            "steady": steady,
-            "server_errors_logged": log.read_text(errors="replace").count("Traceback"),
-            "server_log": str(log),
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "machine": f"{os.cpu_count()} cores, "
+                    f"{platform.python_implementation()} {platform.python_version()}",
+                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+                    "database": database_url.split(":")[0].split("+")[0],
+                    "gunicorn": f"{args.gunicorn_workers} {args.worker_class} workers"
+                    + (f" × {args.gunicorn_threads} threads" if args.worker_class == "gthread" else ""),
+                    "webhook_workers": f"{args.webhook_workers} processes × {args.webhook_threads} threads",
+                    "events": len(latencies),
+                    "failed": failures,
+                    "concurrency": args.concurrency,
+                    "accepted_events_per_s": round(accepted / wall),
+                    "load_generator_cpu_share": f"{client_cpu / wall:.0%} of a core (this benchmark's own HTTP client)",
+                    "latency_ms": {
+                        "p50": round(percentile(latencies, 0.50) * 1000, 1),
+                        "p99": round(percentile(latencies, 0.99) * 1000, 1),
+                        "max": round(max(latencies) * 1000, 1),
+                    },
+                    "backlog": answered,
+                    "answered_events_per_s": rate,
+                    "sandbox_reply_ceiling_per_s": round(ceiling),
+                    "ratio_to_sandbox_ceiling": round(rate / ceiling, 2) if ceiling else None,
+                    "push_fallbacks": drained.get("push_requests", 0) - before.get("push_requests", 0),
+                    "steady": steady,
+                    "server_errors_logged": log.read_text(errors="replace").count("Traceback"),
+                    "server_log": str(log),
+                },
+                indent=2,
+            )
+        )
     finally:
         for process in reversed(processes):
             process.send_signal(signal.SIGTERM)

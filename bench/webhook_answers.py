@@ -22,19 +22,36 @@ import threading
 import time
 from collections.abc import Callable
 
-REPLY_BODY = {"messages": [{"type": "text", "text": "The 1999 hotline answers around the clock.",
-                            "quickReply": {"items": [
-                                {"type": "action", "action": {"type": "postback", "label": label,
-                                                              "data": f"action={label.lower()}",
-                                                              "displayText": label}}
-                                for label in ("Ask", "Menu")]}}]}
+REPLY_BODY = {
+    "messages": [
+        {
+            "type": "text",
+            "text": "The 1999 hotline answers around the clock.",
+            "quickReply": {
+                "items": [
+                    {
+                        "type": "action",
+                        "action": {
+                            "type": "postback",
+                            "label": label,
+                            "data": f"action={label.lower()}",
+                            "displayText": label,
+                        },
+                    }
+                    for label in ("Ask", "Menu")
+                ]
+            },
+        }
+    ]
+}
 
 
 def sandbox_json(port: int, method: str, path: str, body: object | None = None) -> dict:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        connection.request(method, path, body=None if body is None else json.dumps(body),
-                           headers={"Content-Type": "application/json"})
+        connection.request(
+            method, path, body=None if body is None else json.dumps(body), headers={"Content-Type": "application/json"}
+        )
         response = connection.getresponse()
         data = response.read()
         if response.status != 200:
@@ -47,8 +64,9 @@ def sandbox_json(port: int, method: str, path: str, body: object | None = None) 
 def issue_tokens(port: int, user_ids: list[str]) -> list[str]:
     tokens: list[str] = []
     for start in range(0, len(user_ids), 5000):
-        tokens += sandbox_json(port, "POST", "/sandbox/line/reply-tokens",
-                               {"userIds": user_ids[start:start + 5000]})["replyTokens"]
+        tokens += sandbox_json(port, "POST", "/sandbox/line/reply-tokens", {"userIds": user_ids[start : start + 5000]})[
+            "replyTokens"
+        ]
     return tokens
 
 
@@ -71,8 +89,9 @@ def reply_ceiling(port: int, access_token: str, user_id: str, *, seconds: float,
         for token in mine:
             if time.perf_counter() >= deadline:
                 break
-            connection.request("POST", "/v2/bot/message/reply", headers=headers,
-                               body=json.dumps({"replyToken": token, **REPLY_BODY}))
+            connection.request(
+                "POST", "/v2/bot/message/reply", headers=headers, body=json.dumps({"replyToken": token, **REPLY_BODY})
+            )
             response = connection.getresponse()
             response.read()
             count += response.status == 200
@@ -80,8 +99,10 @@ def reply_ceiling(port: int, access_token: str, user_id: str, *, seconds: float,
             done[0] += count
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(tokens[i * per_thread:(i + 1) * per_thread],))
-               for i in range(concurrency)]
+    threads = [
+        threading.Thread(target=client, args=(tokens[i * per_thread : (i + 1) * per_thread],))
+        for i in range(concurrency)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -102,10 +123,16 @@ def drain(total: int, handled: Callable[[], int], *, timeout_s: float, cpu: Call
     count = high[1] - low[1]
     sustained = count / (high[0] - low[0]) if high[0] > low[0] else 0.0
     elapsed = samples[-1][0]
-    return {"answered": samples[-1][1], "of": total, "seconds": round(elapsed, 1),
-            "answered_events_per_s": round(sustained), "overall_events_per_s": round(samples[-1][1] / elapsed),
-            "cpu_ms_per_event": {name: round((high[2][name] - low[2][name]) / count * 1000, 2) if count else None
-                                 for name in high[2]}}
+    return {
+        "answered": samples[-1][1],
+        "of": total,
+        "seconds": round(elapsed, 1),
+        "answered_events_per_s": round(sustained),
+        "overall_events_per_s": round(samples[-1][1] / elapsed),
+        "cpu_ms_per_event": {
+            name: round((high[2][name] - low[2][name]) / count * 1000, 2) if count else None for name in high[2]
+        },
+    }
 
 
 def interleaved(scripts: list[list[dict]], group: int) -> list[dict]:
@@ -113,15 +140,24 @@ def interleaved(scripts: list[list[dict]], group: int) -> list[dict]:
     spaced `group` events apart (so one resident writes about once a second at 300 events/s)."""
     ordered = []
     for start in range(0, len(scripts), group):
-        batch = scripts[start:start + group]
+        batch = scripts[start : start + group]
         for step in range(max(len(script) for script in batch)):
             ordered += [script[step] for script in batch if step < len(script)]
     return ordered
 
 
-def steady_load(web_port: int, sandbox_port: int, events: list[dict], sign: Callable[[dict], tuple[bytes, str]], *,
-                rate: float, senders: int, group: int, cpu: Callable[[], dict[str, float]],
-                settle_s: float = 20) -> dict:
+def steady_load(
+    web_port: int,
+    sandbox_port: int,
+    events: list[dict],
+    sign: Callable[[dict], tuple[bytes, str]],
+    *,
+    rate: float,
+    senders: int,
+    group: int,
+    cpu: Callable[[], dict[str, float]],
+    settle_s: float = 20,
+) -> dict:
     """Offer `events` at `rate`/s; from each webhook POST to the sandbox's acceptance of its reply."""
     posted_at: dict[str, float] = {}
     failures = [0]
@@ -131,9 +167,8 @@ def steady_load(web_port: int, sandbox_port: int, events: list[dict], sign: Call
 
     # Tokens are issued a group at a time, just before the group's events are due (they live a minute).
     def issue(start: int) -> None:
-        chunk = events[start:start + group * 8]
-        for event, token in zip(chunk, issue_tokens(sandbox_port, [e["source"]["userId"] for e in chunk]),
-                                strict=True):
+        chunk = events[start : start + group * 8]
+        for event, token in zip(chunk, issue_tokens(sandbox_port, [e["source"]["userId"] for e in chunk]), strict=True):
             event["replyToken"] = token
         tokens_ready[start].set()
 
@@ -159,8 +194,12 @@ def steady_load(web_port: int, sandbox_port: int, events: list[dict], sign: Call
                 time.sleep(delay)
             body, signature = sign(events[index])
             at = time.time()
-            connection.request("POST", "/webhooks/line", body=body, headers={
-                "Content-Type": "application/json", "X-Line-Signature": signature})
+            connection.request(
+                "POST",
+                "/webhooks/line",
+                body=body,
+                headers={"Content-Type": "application/json", "X-Line-Signature": signature},
+            )
             response = connection.getresponse()
             response.read()
             with lock:
@@ -190,9 +229,16 @@ def steady_load(web_port: int, sandbox_port: int, events: list[dict], sign: Call
     def pct(share: float) -> float | None:
         return round(latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000, 1) if latencies else None
 
-    return {"offered_events_per_s": round(len(posted_at) / offered_s), "seconds": round(offered_s, 1),
-            "events": len(posted_at), "webhook_failed": failures[0], "replied": answered, "pushed": pushes,
-            "unanswered": len(posted_at) - answered - pushes,
-            "receipt_to_reply_ms": {"p50": pct(0.50), "p99": pct(0.99), "max": pct(1.0)},
-            "cpu_ms_per_event": {name: round((cpu_after[name] - cpu_before[name]) / max(1, len(posted_at)) * 1000, 2)
-                                 for name in cpu_after}}
+    return {
+        "offered_events_per_s": round(len(posted_at) / offered_s),
+        "seconds": round(offered_s, 1),
+        "events": len(posted_at),
+        "webhook_failed": failures[0],
+        "replied": answered,
+        "pushed": pushes,
+        "unanswered": len(posted_at) - answered - pushes,
+        "receipt_to_reply_ms": {"p50": pct(0.50), "p99": pct(0.99), "max": pct(1.0)},
+        "cpu_ms_per_event": {
+            name: round((cpu_after[name] - cpu_before[name]) / max(1, len(posted_at)) * 1000, 2) for name in cpu_after
+        },
+    }

@@ -27,8 +27,16 @@ SWEEP_EVERY = timedelta(minutes=1)
 
 
 class AlertIntake:
-    def __init__(self, *, session_factory: sessionmaker, desk: Callable[[], AlertDesk], limits: ReadLimits,
-                 clock: Callable[[], datetime], push_secret: str = "", allow_from: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker,
+        desk: Callable[[], AlertDesk],
+        limits: ReadLimits,
+        clock: Callable[[], datetime],
+        push_secret: str = "",
+        allow_from: tuple[str, ...] = (),
+    ) -> None:
         self.session_factory = session_factory
         self._desk_factory = desk
         self._desk: AlertDesk | None = None
@@ -54,25 +62,35 @@ class AlertIntake:
             return False
         return any(ip in network for network in self.allow_from)
 
-    def receive(self, document: bytes, *, source: str, origin: str | None,
-                truncated_from: int | None = None) -> Received:
+    def receive(
+        self, document: bytes, *, source: str, origin: str | None, truncated_from: int | None = None
+    ) -> Received:
         """Store the document (committed on return) and queue it to be decided."""
         with self.session_factory.begin() as session:
-            received = store_document(session, document, source=source, origin=origin, limits=self.limits,
-                                      now=self.clock(), truncated_from=truncated_from)
+            received = store_document(
+                session,
+                document,
+                source=source,
+                origin=origin,
+                limits=self.limits,
+                now=self.clock(),
+                truncated_from=truncated_from,
+            )
         if received.outcome is Outcome.RECEIVED:
             self._queue(received)
         if self._sweep_due():
             self._pool().submit(self.sweep)
         return received
 
-    def receive_and_decide(self, document: bytes, *, source: str, origin: str | None) -> tuple[Received,
-                                                                                               Decision | None]:
+    def receive_and_decide(
+        self, document: bytes, *, source: str, origin: str | None
+    ) -> tuple[Received, Decision | None]:
         """Store and decide in this thread (the command line, a feed poll): the decision, or None when the
         document was refused or a duplicate."""
         with self.session_factory.begin() as session:
-            received = store_document(session, document, source=source, origin=origin, limits=self.limits,
-                                      now=self.clock())
+            received = store_document(
+                session, document, source=source, origin=origin, limits=self.limits, now=self.clock()
+            )
         if received.outcome is not Outcome.RECEIVED:
             return received, None
         return received, self.desk.decide(received.incoming_id, received.alert)

@@ -32,15 +32,21 @@ def database_unavailable(exc: BaseException | None) -> bool:
     return isinstance(exc, (OperationalError, PoolTimeout))
 
 
-def create_app(settings: Settings, services: Services | None = None, *, resume_webhook_events: bool = True,
-               password_hasher: PasswordHasher | None = None) -> Flask:
+def create_app(
+    settings: Settings,
+    services: Services | None = None,
+    *,
+    resume_webhook_events: bool = True,
+    password_hasher: PasswordHasher | None = None,
+) -> Flask:
     """The whole web application. ``password_hasher`` replaces the console's argon2 parameters (tests)."""
     services = services or Services(settings)
     app = Flask(__name__)
     # Every <int:…> in a route is an id the database can hold; any other number matches no route (404).
     app.url_map.converters["int"] = DatabaseIdConverter
-    web_security.install(app, https=settings.public_base_url.startswith("https://"),
-                         trusted_proxy_hops=settings.web.trusted_proxy_hops)
+    web_security.install(
+        app, https=settings.public_base_url.startswith("https://"), trusted_proxy_hops=settings.web.trusted_proxy_hops
+    )
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # a DefaultJSONProvider, typed as its base
     secure = settings.console.secure_cookies

@@ -16,8 +16,9 @@ __all__ = ["AppContext", "RuntimeFailure", "UserError", "cli", "main", "parse_as
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", metavar="FILE",
-              help="Configuration file (default: $CIVICAST_CONFIG or ./config.yaml).")
+@click.option(
+    "--config", "config_path", metavar="FILE", help="Configuration file (default: $CIVICAST_CONFIG or ./config.yaml)."
+)
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
     """civicast: compose, localise and broadcast city notices."""
@@ -46,13 +47,25 @@ def _register() -> None:
     cli.add_command(cli_admin.i18n_group)
     cli.add_command(cli_channels.sandbox_command)
     cli.add_command(cli_serve.serve_command)
-    for command in (cli_send.notice_group, cli_send.send_command, cli_send.schedule_command,
-                    cli_send.cancel_command, cli_send.report_command, cli_channels.channel_group,
-                    cli_processes.worker_command, cli_processes.webhook_worker_command,
-                    cli_processes.scheduler_command, cli_processes.demo_command,
-                    cli_bot.faq_group, cli_bot.case_group, cli_bot.line_group,
-                    cli_office.officer_group, cli_office.apikey_group, cli_cap.cap_group,
-                    cli_shelters.shelters_group):
+    for command in (
+        cli_send.notice_group,
+        cli_send.send_command,
+        cli_send.schedule_command,
+        cli_send.cancel_command,
+        cli_send.report_command,
+        cli_channels.channel_group,
+        cli_processes.worker_command,
+        cli_processes.webhook_worker_command,
+        cli_processes.scheduler_command,
+        cli_processes.demo_command,
+        cli_bot.faq_group,
+        cli_bot.case_group,
+        cli_bot.line_group,
+        cli_office.officer_group,
+        cli_office.apikey_group,
+        cli_cap.cap_group,
+        cli_shelters.shelters_group,
+    ):
         cli.add_command(command)
 
 

@@ -50,8 +50,7 @@ class CleanText(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str):
-            problem = text_problem(value.replace("\r\n", "\n") if self.multiline else value,
-                                   multiline=self.multiline)
+            problem = text_problem(value.replace("\r\n", "\n") if self.multiline else value, multiline=self.multiline)
             if problem:
                 self.fail(problem, param, ctx)
         return value
@@ -67,8 +66,12 @@ def officer_options(command: Callable[..., Any]) -> Callable[..., Any]:
     after the same password check as the console's sign-in (a prompt when neither option is given)."""
 
     @click.option("--by", "officer", required=True, type=TEXT, help="The officer acting (their password is asked).")
-    @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="Read the officer's password from this file.")
+    @click.option(
+        "--password-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Read the officer's password from this file.",
+    )
     @click.option("--password-stdin", is_flag=True, help="Read the officer's password from standard input.")
     @functools.wraps(command)
     def wrapped(*args: Any, officer: str, password_file: Path | None, password_stdin: bool, **kwargs: Any) -> Any:
@@ -98,8 +101,10 @@ def command_errors(action):
         except (NoticeActionError, NotDue, PermissionDenied, UnknownKind, InvalidParameters) as exc:
             raise UserError(str(exc)) from None
         except SQLAlchemyError as exc:
-            raise RuntimeFailure(f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc} "
-                                 "(has `civicast db upgrade` run?)") from None
+            raise RuntimeFailure(
+                f"database error: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc} "
+                "(has `civicast db upgrade` run?)"
+            ) from None
 
     return wrapped
 

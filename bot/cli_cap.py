@@ -65,8 +65,9 @@ def import_command(app: AppContext, paths: tuple[Path, ...], actor: Actor) -> No
             raise RuntimeFailure(f"{path}: cannot be read: {exc.strerror or exc}") from None
         origin = f"{path.name} (imported by {actor.username})"
         if len(document) > limit:
-            received = intake.receive(document[:limit], source="file", origin=origin,
-                                      truncated_from=path.stat().st_size)
+            received = intake.receive(
+                document[:limit], source="file", origin=origin, truncated_from=path.stat().st_size
+            )
             click.echo(f"{path}: {outcome_line(received.outcome, received.reason, None)}")
             continue
         received, decision = intake.receive_and_decide(document, source="file", origin=origin)
@@ -77,11 +78,28 @@ def import_command(app: AppContext, paths: tuple[Path, ...], actor: Actor) -> No
 
 
 def _row_json(row: IncomingAlert) -> dict[str, object]:
-    return {"id": row.id, "received_at": row.received_at.isoformat(), "source": row.source, "origin": row.origin,
-            "digest": row.digest, "size": row.size, "sender": row.sender, "identifier": row.identifier,
-            "sent": row.sent, "status": row.status, "msg_type": row.msg_type, "event_code": row.event_code,
-            "headline": row.headline, "kind": row.kind, "districts": row.districts, "outcome": row.outcome,
-            "reason": row.reason, "rule": row.rule, "notice_id": row.notice_id, "duplicate_of": row.duplicate_of}
+    return {
+        "id": row.id,
+        "received_at": row.received_at.isoformat(),
+        "source": row.source,
+        "origin": row.origin,
+        "digest": row.digest,
+        "size": row.size,
+        "sender": row.sender,
+        "identifier": row.identifier,
+        "sent": row.sent,
+        "status": row.status,
+        "msg_type": row.msg_type,
+        "event_code": row.event_code,
+        "headline": row.headline,
+        "kind": row.kind,
+        "districts": row.districts,
+        "outcome": row.outcome,
+        "reason": row.reason,
+        "rule": row.rule,
+        "notice_id": row.notice_id,
+        "duplicate_of": row.duplicate_of,
+    }
 
 
 @cap_group.command("list")
@@ -105,9 +123,11 @@ def list_command(app: AppContext, limit: int, outcome: str | None, as_json: bool
         for row in rows:
             when = row.received_at.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M:%S")
             what = " ".join(part for part in (row.status, row.msg_type, row.event_code or "", row.kind or "") if part)
-            click.echo(f"#{row.id} {when} {row.source} {row.origin or ''} | {row.sender or '-'} "
-                       f"{row.identifier or '-'} | {what or '-'} | "
-                       f"{outcome_line(Outcome(row.outcome), row.reason, row.notice_id)}")
+            click.echo(
+                f"#{row.id} {when} {row.source} {row.origin or ''} | {row.sender or '-'} "
+                f"{row.identifier or '-'} | {what or '-'} | "
+                f"{outcome_line(Outcome(row.outcome), row.reason, row.notice_id)}"
+            )
 
 
 @cap_group.command("show")

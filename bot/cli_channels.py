@@ -60,9 +60,11 @@ def echo_paused_channels(report: dict[str, Any]) -> None:
         mine, everyone = paused["pending"], paused["pending_all_notices"]
         since = datetime.fromisoformat(paused["since"]) if paused["since"] else None
         click.echo(f"{paused['channel']} is PAUSED since {_taipei(since)}: {paused['reason']}")
-        click.echo(f"  waiting on it: {_waiting(Waiting(mine['deliveries'], mine['residents']))} of this notice "
-                   f"({_waiting(Waiting(everyone['deliveries'], everyone['residents']))} for all notices); "
-                   f"`civicast channel resume {paused['channel']} --by NAME` checks the quota and resumes it")
+        click.echo(
+            f"  waiting on it: {_waiting(Waiting(mine['deliveries'], mine['residents']))} of this notice "
+            f"({_waiting(Waiting(everyone['deliveries'], everyone['residents']))} for all notices); "
+            f"`civicast channel resume {paused['channel']} --by NAME` checks the quota and resumes it"
+        )
 
 
 @click.group("channel")
@@ -81,9 +83,17 @@ def channel_status_command(app: AppContext, as_json: bool) -> None:
         statuses = channel_statuses(session, services.channels)
     checks = {status.channel: check_quota(services.channels.get(status.channel), status) for status in statuses}
     if as_json:
-        click.echo(json.dumps({"channels": [
-            {**status.as_dict(), "quota": _quota_json(checks[status.channel])} for status in statuses]},
-            ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "channels": [
+                        {**status.as_dict(), "quota": _quota_json(checks[status.channel])} for status in statuses
+                    ]
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     for status in statuses:
         state = f"PAUSED since {_taipei(status.since)}: {status.reason}" if status.paused else "sending"
@@ -98,8 +108,12 @@ def _quota_json(check: ResumeCheck) -> dict[str, Any] | None:
     if check.verdict is QuotaVerdict.NOT_CHECKED:
         return None
     quota = check.quota
-    return {"used": quota.used if quota else None, "limit": quota.limit if quota else None,
-            "error": check.quota_error, "verdict": check.verdict.value}
+    return {
+        "used": quota.used if quota else None,
+        "limit": quota.limit if quota else None,
+        "error": check.quota_error,
+        "verdict": check.verdict.value,
+    }
 
 
 @channel_group.command("resume")
@@ -113,13 +127,16 @@ def channel_resume(app: AppContext, name: str, force: bool, actor: Actor) -> Non
     (LINE: asked first)."""
     services = app.services
     try:
-        outcome = resume_paused_channel(services.session_factory, actor, name, channels=services.channels,
-                                        force=force, now=datetime.now(UTC))
+        outcome = resume_paused_channel(
+            services.session_factory, actor, name, channels=services.channels, force=force, now=datetime.now(UTC)
+        )
     except UnknownChannel as exc:
         raise UserError(str(exc)) from None
     except ResumeRefused as exc:
-        raise RuntimeFailure(f"{exc}; {_waiting(exc.check.status.waiting)} are waiting. Raise the limit with the "
-                             f"platform (LINE Official Account Manager), or resume anyway with --force") from None
+        raise RuntimeFailure(
+            f"{exc}; {_waiting(exc.check.status.waiting)} are waiting. Raise the limit with the "
+            f"platform (LINE Official Account Manager), or resume anyway with --force"
+        ) from None
     if not outcome.resumed or outcome.check is None:
         click.echo(f"{name} was not paused")
         return

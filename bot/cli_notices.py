@@ -42,16 +42,26 @@ def _languages(option: str, configured: tuple[str, ...]) -> list[str]:
 @click.argument("kind")
 @click.option("-p", "--param", "assignments", multiple=True, metavar="NAME=VALUE", help="A parameter (repeatable).")
 @click.option("--example", is_flag=True, help="Use the kind's example parameters (-p values override them).")
-@click.option("--lang", "lang_option", default="all", show_default=True, metavar="LANG|all",
-              help="A language code, a comma-separated list, or all.")
+@click.option(
+    "--lang",
+    "lang_option",
+    default="all",
+    show_default=True,
+    metavar="LANG|all",
+    help="A language code, a comma-separated list, or all.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "cap"]), default="text", show_default=True)
 @click.option("--free-text", default=None, help="The officer's own text, machine translated where needed.")
 @click.option("--free-text-lang", default="zh-Hant", show_default=True, help="Language of --free-text.")
 @click.option("--training", is_flag=True, help="Compose as a training notice (marked TEST, CAP status Test).")
 @click.option("--effective", default=None, metavar="TIME", help="When the notice takes effect (ISO 8601, Taipei time).")
 @click.option("--expires", default=None, metavar="TIME", help="When the notice expires (ISO 8601, Taipei time).")
-@click.option("--severity", type=click.Choice(["Extreme", "Severe", "Moderate", "Minor", "Unknown"]), default=None,
-              help="Override the kind's default severity.")
+@click.option(
+    "--severity",
+    type=click.Choice(["Extreme", "Severe", "Moderate", "Minor", "Unknown"]),
+    default=None,
+    help="Override the kind's default severity.",
+)
 @click.pass_obj
 def compose_command(
     app: AppContext,
@@ -81,8 +91,14 @@ def compose_command(
     try:
         get_language(free_text_lang)
         notice = services.composer.new_notice(
-            kind, params, training=training, free_text=free_text, free_text_lang=free_text_lang, severity=severity,
-            effective=effective, expires=expires,
+            kind,
+            params,
+            training=training,
+            free_text=free_text,
+            free_text_lang=free_text_lang,
+            severity=severity,
+            effective=effective,
+            expires=expires,
         )
     except (InvalidParameters, UnknownLanguage, ValueError) as exc:
         raise UserError(str(exc)) from None

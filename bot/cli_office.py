@@ -24,9 +24,11 @@ from bot.office.models import KeyMode, Role
 from bot.office.sign_in import recent_refusals
 from messages.plurals import counted
 
-DEMO_OFFICERS = (("demo-editor", Role.EDITOR, "Demo Editor 示範編輯"),
-                 ("demo-approver", Role.APPROVER, "Demo Approver 示範核稿"),
-                 ("demo-admin", Role.ADMIN, "Demo Admin 示範管理員"))
+DEMO_OFFICERS = (
+    ("demo-editor", Role.EDITOR, "Demo Editor 示範編輯"),
+    ("demo-approver", Role.APPROVER, "Demo Approver 示範核稿"),
+    ("demo-admin", Role.ADMIN, "Demo Admin 示範管理員"),
+)
 CLI_ACTOR = Actor("cli", Role.ADMIN, via="cli")
 
 
@@ -48,8 +50,9 @@ def officer_group() -> None:
 @officer_group.command("add")
 @click.argument("username", type=TEXT)
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--name", "display_name", default=None, type=TEXT,
-              help="The name shown in the console and the audit log.")
+@click.option(
+    "--name", "display_name", default=None, type=TEXT, help="The name shown in the console and the audit log."
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else one is made).")
 @click.pass_obj
 def officer_add(app: AppContext, username: str, role: str, display_name: str | None, password_stdin: bool) -> None:
@@ -58,8 +61,15 @@ def officer_add(app: AppContext, username: str, role: str, display_name: str | N
 
     def add(session):
         officer, secret = create_officer(session, username, role, display_name=display_name, password=password)
-        record(session, CLI_ACTOR, AuditAction.CREATE_OFFICER, "officer", officer.username, now=datetime.now(UTC),
-               summary=officer.role)
+        record(
+            session,
+            CLI_ACTOR,
+            AuditAction.CREATE_OFFICER,
+            "officer",
+            officer.username,
+            now=datetime.now(UTC),
+            summary=officer.role,
+        )
         return officer, secret
 
     officer, secret = _run(app, add)
@@ -129,8 +139,15 @@ def apikey_create(app: AppContext, mode: str, name: str, actor: Actor) -> None:
 
     def create(session):
         key, secret = create_api_key(session, actor.username, name=name, mode=mode)
-        record(session, actor, AuditAction.CREATE_API_KEY, "api_key", key.key_id, now=datetime.now(UTC),
-               summary=f"{actor.username} · {mode} · {name}")
+        record(
+            session,
+            actor,
+            AuditAction.CREATE_API_KEY,
+            "api_key",
+            key.key_id,
+            now=datetime.now(UTC),
+            summary=f"{actor.username} · {mode} · {name}",
+        )
         return secret
 
     click.echo(_run(app, create))

@@ -30,11 +30,17 @@ def _wait_for_signal() -> None:
 
 
 def metrics_port_option(command: Callable[..., None]) -> Callable[..., None]:
-    return click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
-                        help="Serve this process's Prometheus metrics on this port (on 127.0.0.1 unless "
-                             "--metrics-host says otherwise).")(
-        click.option("--metrics-host", default="127.0.0.1", show_default=True,
-                     help="Address the metrics port listens on.")(command))
+    return click.option(
+        "--metrics-port",
+        type=click.IntRange(1, 65535),
+        default=None,
+        help="Serve this process's Prometheus metrics on this port (on 127.0.0.1 unless "
+        "--metrics-host says otherwise).",
+    )(
+        click.option(
+            "--metrics-host", default="127.0.0.1", show_default=True, help="Address the metrics port listens on."
+        )(command)
+    )
 
 
 def _serve_metrics(host: str, port: int | None) -> None:
@@ -109,8 +115,7 @@ def demo_command(app: AppContext, subscribers: int, as_json: bool) -> None:
     def progress(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = click.progressbar(length=total, label=f"{stage:<10}",
-                                                  file=sys.stderr)
+            bar = bars[stage] = click.progressbar(length=total, label=f"{stage:<10}", file=sys.stderr)
             bar.__enter__()
         bar.update(done - bar.pos)
         if done >= total:
@@ -127,8 +132,9 @@ def demo_command(app: AppContext, subscribers: int, as_json: bool) -> None:
         return
     line = report["channels"]["line"]
     click.echo(f"notice {report['notice_id']} ({report['identifier']}) in {report['elapsed_s']} s")
-    click.echo(f"LINE: {line['sent']} of {line['targeted']} residents reached, {line['failed']} failed, "
-               f"{line['dead']} dead")
+    click.echo(
+        f"LINE: {line['sent']} of {line['targeted']} residents reached, {line['failed']} failed, {line['dead']} dead"
+    )
     for language, row in sorted(line["languages"].items()):
         click.echo(f"  {language:<8} {row['sent']:>7} / {row['targeted']}")
     facebook = report["channels"].get("facebook", {})

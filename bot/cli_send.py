@@ -32,35 +32,58 @@ from scheduler.report import delivery_report
 SEVERITIES = click.Choice(["Extreme", "Severe", "Moderate", "Minor", "Unknown"])
 
 
-def _notice_input(app: AppContext, kind: str, assignments: tuple[str, ...], *, example: bool, training: bool,
-                  free_text: str | None, free_text_lang: str, severity: str | None, effective: str | None,
-                  expires: str | None, ask_checkin: bool | None = None,
-                  base: Notice | None = None) -> desk.NoticeInput:
+def _notice_input(
+    app: AppContext,
+    kind: str,
+    assignments: tuple[str, ...],
+    *,
+    example: bool,
+    training: bool,
+    free_text: str | None,
+    free_text_lang: str,
+    severity: str | None,
+    effective: str | None,
+    expires: str | None,
+    ask_checkin: bool | None = None,
+    base: Notice | None = None,
+) -> desk.NoticeInput:
     params = dict(base.params) if base is not None else {}
     if example:
         params.update(app.services.kinds.get(kind).example_params)
     params.update(parse_assignments(assignments))
     return desk.NoticeInput(
-        kind=kind, params=params, severity=severity or (base.severity if base else None),
+        kind=kind,
+        params=params,
+        severity=severity or (base.severity if base else None),
         free_text=free_text if free_text is not None else (base.free_text if base else None),
-        free_text_lang=free_text_lang, training=training, effective=effective,
+        free_text_lang=free_text_lang,
+        training=training,
+        effective=effective,
         expires=expires if expires is not None else (base.expires if base else None),
-        ask_checkin=ask_checkin if ask_checkin is not None else bool(base.ask_checkin if base else False))
+        ask_checkin=ask_checkin if ask_checkin is not None else bool(base.ask_checkin if base else False),
+    )
 
 
 def _content_options(command):
-    for option in reversed((
-        click.option("-p", "--param", "assignments", multiple=True, metavar="NAME=VALUE",
-                     help="A parameter (repeatable)."),
-        click.option("--free-text", default=None, type=LINES, help="The officer's own text, machine translated."),
-        click.option("--free-text-lang", default="zh-Hant", show_default=True, type=TEXT),
-        click.option("--severity", default=None, type=SEVERITIES, help="Override the level's severity."),
-        click.option("--effective", default=None, type=TEXT, metavar="TIME", help="When it takes effect (Taipei)."),
-        click.option("--expires", default=None, type=TEXT, metavar="TIME", help="When it expires (Taipei time)."),
-        click.option("--ask-checkin/--no-ask-checkin", "ask_checkin", default=None,
-                     help="Ask recipients \"Are you safe?\" (LINE: I'm safe / I need help); an Update keeps the "
-                          "original's unless told."),
-    )):
+    for option in reversed(
+        (
+            click.option(
+                "-p", "--param", "assignments", multiple=True, metavar="NAME=VALUE", help="A parameter (repeatable)."
+            ),
+            click.option("--free-text", default=None, type=LINES, help="The officer's own text, machine translated."),
+            click.option("--free-text-lang", default="zh-Hant", show_default=True, type=TEXT),
+            click.option("--severity", default=None, type=SEVERITIES, help="Override the level's severity."),
+            click.option("--effective", default=None, type=TEXT, metavar="TIME", help="When it takes effect (Taipei)."),
+            click.option("--expires", default=None, type=TEXT, metavar="TIME", help="When it expires (Taipei time)."),
+            click.option(
+                "--ask-checkin/--no-ask-checkin",
+                "ask_checkin",
+                default=None,
+                help='Ask recipients "Are you safe?" (LINE: I\'m safe / I need help); an Update keeps the '
+                "original's unless told.",
+            ),
+        )
+    ):
         command = option(command)
     return command
 
@@ -78,13 +101,34 @@ def notice_group() -> None:
 @officer_options
 @click.pass_obj
 @command_errors
-def notice_create(app: AppContext, kind: str, assignments: tuple[str, ...], free_text: str | None,
-                  free_text_lang: str, severity: str | None, effective: str | None, expires: str | None,
-                  ask_checkin: bool | None, example: bool, training: bool, actor: Actor) -> None:
+def notice_create(
+    app: AppContext,
+    kind: str,
+    assignments: tuple[str, ...],
+    free_text: str | None,
+    free_text_lang: str,
+    severity: str | None,
+    effective: str | None,
+    expires: str | None,
+    ask_checkin: bool | None,
+    example: bool,
+    training: bool,
+    actor: Actor,
+) -> None:
     """Create a draft notice of KIND as the officer --by and print its id."""
-    data = _notice_input(app, kind, assignments, example=example, training=training, free_text=free_text,
-                         free_text_lang=free_text_lang, severity=severity, effective=effective, expires=expires,
-                         ask_checkin=ask_checkin)
+    data = _notice_input(
+        app,
+        kind,
+        assignments,
+        example=example,
+        training=training,
+        free_text=free_text,
+        free_text_lang=free_text_lang,
+        severity=severity,
+        effective=effective,
+        expires=expires,
+        ask_checkin=ask_checkin,
+    )
     with app.services.session_factory.begin() as session:
         notice = desk.compose_notice(session, app.services.composer, actor, data, now=datetime.now(UTC))
         click.echo(notice.id)
@@ -99,15 +143,19 @@ def notice_submit(app: AppContext, notice_id: int, actor: Actor) -> None:
     """Submit a draft for a second officer's approval."""
     svc = app.services
     with svc.session_factory.begin() as session:
-        desk.submit_notice(session, actor, notice_id, glossary=svc.glossary, channels=svc.channel_limits,
-                           now=datetime.now(UTC))
+        desk.submit_notice(
+            session, actor, notice_id, glossary=svc.glossary, channels=svc.channel_limits, now=datetime.now(UTC)
+        )
     click.echo(f"notice {notice_id} submitted by {actor.username}")
 
 
 @notice_group.command("approve")
 @click.argument("notice_id", type=NOTICE_ID)
-@click.option("--acknowledge-untranslated", is_flag=True,
-              help="Approve although some languages would show the free text untranslated.")
+@click.option(
+    "--acknowledge-untranslated",
+    is_flag=True,
+    help="Approve although some languages would show the free text untranslated.",
+)
 @officer_options
 @click.pass_obj
 @command_errors
@@ -136,16 +184,36 @@ def notice_reject(app: AppContext, notice_id: int, reason: str, actor: Actor) ->
 @officer_options
 @click.pass_obj
 @command_errors
-def notice_update(app: AppContext, notice_id: int, assignments: tuple[str, ...], free_text: str | None,
-                  free_text_lang: str, severity: str | None, effective: str | None, expires: str | None,
-                  ask_checkin: bool | None, actor: Actor) -> None:
+def notice_update(
+    app: AppContext,
+    notice_id: int,
+    assignments: tuple[str, ...],
+    free_text: str | None,
+    free_text_lang: str,
+    severity: str | None,
+    effective: str | None,
+    expires: str | None,
+    ask_checkin: bool | None,
+    actor: Actor,
+) -> None:
     """Draft an Update of a notice that went out (-p changes its parameters) and print the Update's id."""
     svc = app.services
     with svc.session_factory.begin() as session:
         original = desk.load(session, actor, notice_id)
-        data = _notice_input(app, original.kind, assignments, example=False, training=bool(original.training),
-                             free_text=free_text, free_text_lang=free_text_lang, severity=severity,
-                             effective=effective, expires=expires, ask_checkin=ask_checkin, base=original)
+        data = _notice_input(
+            app,
+            original.kind,
+            assignments,
+            example=False,
+            training=bool(original.training),
+            free_text=free_text,
+            free_text_lang=free_text_lang,
+            severity=severity,
+            effective=effective,
+            expires=expires,
+            ask_checkin=ask_checkin,
+            base=original,
+        )
         update = desk.issue_update(session, svc.composer, actor, notice_id, data, now=datetime.now(UTC))
         click.echo(update.id)
 
@@ -162,14 +230,19 @@ def notice_list(app: AppContext, status: str | None) -> None:
             query = query.where(Notice.status == status)
         for notice in session.scalars(query):
             when = notice.send_at or notice.sent_at
-            click.echo(f"{notice.id:>6}  {notice.status:<10} {notice.kind:<22} {'TEST ' if notice.training else ''}"
-                       f"{notice.msg_type:<6} {when.isoformat(timespec='minutes') if when else '-'}")
+            click.echo(
+                f"{notice.id:>6}  {notice.status:<10} {notice.kind:<22} {'TEST ' if notice.training else ''}"
+                f"{notice.msg_type:<6} {when.isoformat(timespec='minutes') if when else '-'}"
+            )
 
 
 @click.command("send")
 @click.argument("notice_id", type=NOTICE_ID)
-@click.option("--exceed-quota", is_flag=True,
-              help="Send even if the notice needs more LINE messages than this month's quota has left.")
+@click.option(
+    "--exceed-quota",
+    is_flag=True,
+    help="Send even if the notice needs more LINE messages than this month's quota has left.",
+)
 @officer_options
 @click.pass_obj
 @command_errors
@@ -177,18 +250,21 @@ def send_command(app: AppContext, notice_id: int, exceed_quota: bool, actor: Act
     """Send an approved notice now (workers deliver it). LINE's monthly quota is asked first: a notice needing more
     messages (one per LINE resident) than are left is refused unless --exceed-quota."""
     svc = app.services
-    result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=svc.channel_limits, quotas=svc.channels,
-                                  exceed_quota=exceed_quota)
+    result = desk.send_notice_now(
+        svc.dispatch, actor, notice_id, channels=svc.channel_limits, quotas=svc.channels, exceed_quota=exceed_quota
+    )
     counts = ", ".join(f"{channel}: {sum(langs.values())}" for channel, langs in result.recipients.items())
     click.echo(f"notice {notice_id}: {result.deliveries} deliveries queued ({counts})")
 
 
 @click.command("schedule")
 @click.argument("notice_id", type=NOTICE_ID)
-@click.option("--at", "at", default=None, type=TEXT, metavar="TIME",
-              help="ISO 8601 time (Taipei time without an offset).")
-@click.option("--cron", default=None, type=TEXT, metavar="EXPR",
-              help='Recurring: "minute hour day month weekday", Taipei time.')
+@click.option(
+    "--at", "at", default=None, type=TEXT, metavar="TIME", help="ISO 8601 time (Taipei time without an offset)."
+)
+@click.option(
+    "--cron", default=None, type=TEXT, metavar="EXPR", help='Recurring: "minute hour day month weekday", Taipei time.'
+)
 @officer_options
 @click.pass_obj
 @command_errors
@@ -202,8 +278,17 @@ def schedule_command(app: AppContext, notice_id: int, at: str | None, cron: str 
     now = datetime.now(UTC)
     minimum = timedelta(minutes=svc.settings.scheduler.live_min_interval_minutes)
     with svc.session_factory.begin() as session:
-        notice = desk.schedule_notice(session, actor, notice_id, at=when, cron=cron, glossary=svc.glossary,
-                                      channels=svc.channel_limits, now=now, live_min_interval=minimum)
+        notice = desk.schedule_notice(
+            session,
+            actor,
+            notice_id,
+            at=when,
+            cron=cron,
+            glossary=svc.glossary,
+            channels=svc.channel_limits,
+            now=now,
+            live_min_interval=minimum,
+        )
         training = bool(notice.training)
     if when:
         click.echo(f"notice {notice_id} scheduled at {when.isoformat()}")
@@ -224,8 +309,10 @@ def cancel_command(app: AppContext, notice_id: int, actor: Actor) -> None:
     if result.id == notice_id:
         click.echo(f"notice {notice_id} cancelled before it was sent")
     else:
-        click.echo(f"notice {notice_id}: Cancel notice {result.id} written and submitted; once approved and sent "
-                   "it withdraws the notice from everyone who received it")
+        click.echo(
+            f"notice {notice_id}: Cancel notice {result.id} written and submitted; once approved and sent "
+            "it withdraws the notice from everyone who received it"
+        )
 
 
 @click.command("report")
@@ -250,14 +337,18 @@ def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
     click.echo(header)
     for channel, entry in report["channels"].items():
         for language, row in sorted(entry["languages"].items()):
-            click.echo(f"{channel:<12} {language:<9} {row['targeted']:>9} {row['sent']:>9} {row['failed']:>7} "
-                       f"{row['dead']:>6} {row['pending']:>8}")
+            click.echo(
+                f"{channel:<12} {language:<9} {row['targeted']:>9} {row['sent']:>9} {row['failed']:>7} "
+                f"{row['dead']:>6} {row['pending']:>8}"
+            )
         for error in entry.get("errors", []):
             click.echo(f"  {channel}: {error['deliveries']} × {error['error']}")
     untranslated = report["untranslated"]
     if untranslated["languages"]:
-        click.echo(f"free text untranslated in {', '.join(untranslated['languages'])}: "
-                   f"{untranslated['residents']} residents read the original")
+        click.echo(
+            f"free text untranslated in {', '.join(untranslated['languages'])}: "
+            f"{untranslated['residents']} residents read the original"
+        )
     occurrences = report.get("occurrences")
     if occurrences:
         click.echo(f"occurrences: {occurrences['total']}, missed: {occurrences['missed']}")
@@ -266,8 +357,9 @@ def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
     messages = report["line_messages"]
     if "line" in report["channels"]:
         paid, free = messages["paid"], messages["free"]
-        click.echo(f"LINE messages: this notice {messages['notice']['paid']:,} paid; in {messages['month']} "
-                   f"{paid['total']:,} paid (notices {paid['multicast']:,}, bot pushes {paid['push']:,}), "
-                   f"{free['total']:,} free (bot replies)")
+        click.echo(
+            f"LINE messages: this notice {messages['notice']['paid']:,} paid; in {messages['month']} "
+            f"{paid['total']:,} paid (notices {paid['multicast']:,}, bot pushes {paid['push']:,}), "
+            f"{free['total']:,} free (bot replies)"
+        )
     echo_paused_channels(report)
-

@@ -63,8 +63,10 @@ def _start_sandbox(app: AppContext) -> Sandbox | None:
         try:
             url = sandbox.serve_in_thread(cfg.host, cfg.port)
         except OSError as exc:
-            raise RuntimeFailure(f"cannot start the sandbox on {cfg.host}:{cfg.port} (channels.sandbox.port): "
-                                 f"{exc.strerror or exc}, and what listens there is not a civicast sandbox") from None
+            raise RuntimeFailure(
+                f"cannot start the sandbox on {cfg.host}:{cfg.port} (channels.sandbox.port): "
+                f"{exc.strerror or exc}, and what listens there is not a civicast sandbox"
+            ) from None
         click.echo(f"sandbox LINE and Graph APIs on {url} (inboxes at {url}/sandbox)")
     _sandbox_rich_menus(services)
     return sandbox
@@ -72,8 +74,9 @@ def _start_sandbox(app: AppContext) -> Sandbox | None:
 
 @click.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default: web.host, 127.0.0.1).")
-@click.option("--port", type=click.IntRange(1, 65535), default=None,
-              help="Port to listen on (default: web.port, 8000).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on (default: web.port, 8000)."
+)
 @click.option("--dev", is_flag=True, help="Werkzeug's development server, restarting when the code changes.")
 @click.pass_obj
 def serve_command(app: AppContext, host: str | None, port: int | None, dev: bool) -> None:
@@ -85,12 +88,18 @@ def serve_command(app: AppContext, host: str | None, port: int | None, dev: bool
     configure_logging(app.settings.logging)
     settings = app.settings
     server = server_for(settings, dev=dev, host=host, port=port)
-    parts = "with the scheduler and workers" if settings.embedded else \
-        "web only: run civicast scheduler, civicast worker (and civicast webhook-worker) beside it"
+    parts = (
+        "with the scheduler and workers"
+        if settings.embedded
+        else "web only: run civicast scheduler, civicast worker (and civicast webhook-worker) beside it"
+    )
     where = f"http://{host or settings.web.host}:{settings.web.port if port is None else port}"
-    summary = (f"civicast on {where}: console /console, API /api/v1, public notices /notices, "
-               f"feeds /feeds/cap.atom; {parts}; Ctrl-C stops")
+    summary = (
+        f"civicast on {where}: console /console, API /api/v1, public notices /notices, "
+        f"feeds /feeds/cap.atom; {parts}; Ctrl-C stops"
+    )
     if isinstance(server, DevelopmentServer):
+
         def on_start() -> None:
             _prepare(app)
             click.echo(f"{summary} (development server)")

@@ -57,8 +57,9 @@ def shelters_import(app: AppContext, file: Path) -> None:
     def store():
         with services.session_factory.begin() as session:
             report = import_shelters(session, shelter_file, now=now)
-            record(session, CLI_ACTOR, AuditAction.IMPORT_SHELTERS, "shelter", file.name, now=now,
-                   summary=report.summary())
+            record(
+                session, CLI_ACTOR, AuditAction.IMPORT_SHELTERS, "shelter", file.name, now=now, summary=report.summary()
+            )
             return report
 
     report = _database(store)
@@ -97,15 +98,20 @@ def shelters_list(app: AppContext, district: str | None, only_open: bool, contac
         shown += 1
         opened = f"OPEN since {state.since.isoformat(timespec='minutes')} ({state.by})" if state.open else "closed"
         capacity = f"{shelter.capacity} people" if shelter.capacity else "capacity unknown"
-        line = (f"{shelter.id:>5}  {shelter.town} {shelter.name}  {shelter.address}  {capacity}  "
-                f"{','.join(shelter.hazards) or 'no disaster type'}  {opened}")
+        line = (
+            f"{shelter.id:>5}  {shelter.town} {shelter.name}  {shelter.address}  {capacity}  "
+            f"{','.join(shelter.hazards) or 'no disaster type'}  {opened}"
+        )
         if contacts:
             line += f"  manager: {shelter.manager_name or '-'} {shelter.manager_phone or '-'}"
         click.echo(line)
     click.echo(counted(shown, "shelter", "shelters"))
     for notice in unmatched:
-        click.echo(f"warning: live notice {notice.id} opens {notice.params.get('shelter')!r} in "
-                   f"{notice.params.get('district')}, which is not a listed shelter: nobody is sent there", err=True)
+        click.echo(
+            f"warning: live notice {notice.id} opens {notice.params.get('shelter')!r} in "
+            f"{notice.params.get('district')}, which is not a listed shelter: nobody is sent there",
+            err=True,
+        )
 
 
 def _district_key(services: Services, district: str | None) -> str | None:
@@ -131,8 +137,9 @@ def _open_or_close(app: AppContext, name_or_id: str, district: str | None, actor
     shelter_id, town, name, state, notice_id = _database(change)
     click.echo(f"shelter {shelter_id} ({town} {name}) is now {'open' if state.open else 'closed'}")
     if notice_id is not None:
-        click.echo(f"warning: live notice {notice_id} still tells residents it is open: cancel it or issue an "
-                   "Update", err=True)
+        click.echo(
+            f"warning: live notice {notice_id} still tells residents it is open: cancel it or issue an Update", err=True
+        )
 
 
 @shelters_group.command("open")

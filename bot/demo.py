@@ -84,13 +84,21 @@ def seed_residents(services: Services, count: int, *, seed: int = 2024, progress
                 whole_city = rng.random() < 0.3
                 picked = rng.sample(districts, rng.randint(1, 3))
                 topics = sum(rng.sample(topic_bits, rng.randint(1, 3)))
-                rows.append({
-                    "channel": "line", "platform_user_id": f"U{rng.getrandbits(128):032x}",
-                    "language": languages[i % len(languages)], "topics": topics,
-                    "districts": 0 if whole_city else sum(district_bit(services.glossary, d) for d in picked),
-                    "whole_city": whole_city, "status": "active", "test_recipient": False, "label": DEMO_LABEL,
-                    "created_at": now, "updated_at": now,
-                })
+                rows.append(
+                    {
+                        "channel": "line",
+                        "platform_user_id": f"U{rng.getrandbits(128):032x}",
+                        "language": languages[i % len(languages)],
+                        "topics": topics,
+                        "districts": 0 if whole_city else sum(district_bit(services.glossary, d) for d in picked),
+                        "whole_city": whole_city,
+                        "status": "active",
+                        "test_recipient": False,
+                        "label": DEMO_LABEL,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             session.execute(insert(Subscriber), rows)
             if progress:
                 progress("residents", min(count, start + 5000), count)
@@ -98,8 +106,10 @@ def seed_residents(services: Services, count: int, *, seed: int = 2024, progress
 
 def run_demo(settings: Settings, *, subscribers: int = 10_000, progress: Progress | None = None) -> dict[str, Any]:
     if settings.channels.mode == "live":
-        raise DemoRefused("civicast is live (channels.mode: live): the demo would publish a typhoon warning to the "
-                          "real feeds and pages; run it on a sandbox configuration")
+        raise DemoRefused(
+            "civicast is live (channels.mode: live): the demo would publish a typhoon warning to the "
+            "real feeds and pages; run it on a sandbox configuration"
+        )
     started = time.monotonic()
     services = Services(demo_settings(settings))
     sandbox = services.build_sandbox()
@@ -120,8 +130,7 @@ def run_demo(settings: Settings, *, subscribers: int = 10_000, progress: Progres
             settle_and_expire(session, datetime.now(UTC))
             report = delivery_report(session, notice_id)
         report["identifier"] = identifier
-        report["channels"].setdefault("facebook", {})["post_ids"] = [
-            post["id"] for post in sandbox.graph.state.posts]
+        report["channels"].setdefault("facebook", {})["post_ids"] = [post["id"] for post in sandbox.graph.state.posts]
         report["channels"]["cable_tv"] = _cable_feed(services, identifier)
         report["elapsed_s"] = round(time.monotonic() - started, 2)
         return report
@@ -137,18 +146,21 @@ def _compose_and_approve(services: Services) -> tuple[int, str, Actor]:
     with services.session_factory.begin() as session:
         editor, approver = demo_officers(session)
         # CWA re-issues typhoon warnings every three hours: the demo's warning lasts that long on the feeds.
-        data = desk.NoticeInput(kind=kind.id, params=kind.example_params, effective=now,
-                                expires=now + timedelta(hours=3))
+        data = desk.NoticeInput(
+            kind=kind.id, params=kind.example_params, effective=now, expires=now + timedelta(hours=3)
+        )
         notice = desk.compose_notice(session, services.composer, editor, data, now=now)
-        desk.submit_notice(session, editor, notice.id, glossary=services.glossary, channels=services.channel_limits,
-                           now=now)
+        desk.submit_notice(
+            session, editor, notice.id, glossary=services.glossary, channels=services.channel_limits, now=now
+        )
         notice_id, identifier = notice.id, notice.identifier
     desk.approve_notice(services.dispatch, approver, notice_id)
     return notice_id, identifier, approver
 
 
-def _wait_for_delivery(services: Services, notice_id: int, total: int, progress: Progress | None,
-                       timeout_s: float = 600) -> None:
+def _wait_for_delivery(
+    services: Services, notice_id: int, total: int, progress: Progress | None, timeout_s: float = 600
+) -> None:
     from sqlalchemy import func, select
 
     from scheduler.outbox import Delivery, DeliveryStatus, outstanding
@@ -157,8 +169,11 @@ def _wait_for_delivery(services: Services, notice_id: int, total: int, progress:
     while time.monotonic() < deadline:
         with services.session_factory() as session:
             remaining = outstanding(session, notice_id)
-            done = session.scalar(select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
-                Delivery.notice_id == notice_id, Delivery.status == DeliveryStatus.SENT.value))
+            done = session.scalar(
+                select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
+                    Delivery.notice_id == notice_id, Delivery.status == DeliveryStatus.SENT.value
+                )
+            )
         if progress:
             progress("delivered", int(done or 0), total)
         if remaining == 0:

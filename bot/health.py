@@ -96,14 +96,23 @@ def readiness(services: Services) -> tuple[bool, dict[str, Any]]:
             paused = sorted(paused_channels(session))
     except SQLAlchemyError as exc:
         detail = " ".join(str(exc).split())[:200]
-        return False, {"status": "unavailable", "problems": [f"database unreachable: {type(exc).__name__}: {detail}"],
-                       "database": "unreachable", "migrations": {"current": None, "head": head}}
+        return False, {
+            "status": "unavailable",
+            "problems": [f"database unreachable: {type(exc).__name__}: {detail}"],
+            "database": "unreachable",
+            "migrations": {"current": None, "head": head},
+        }
     problems = []
     if current != head:
-        problems.append(f"database schema at revision {current or 'none'}, this code needs {head}: "
-                        "run `civicast db upgrade`")
-    body = {"status": "ready" if not problems else "unavailable", "database": "ok",
-            "migrations": {"current": current, "head": head}, "paused_channels": paused}
+        problems.append(
+            f"database schema at revision {current or 'none'}, this code needs {head}: run `civicast db upgrade`"
+        )
+    body = {
+        "status": "ready" if not problems else "unavailable",
+        "database": "ok",
+        "migrations": {"current": current, "head": head},
+        "paused_channels": paused,
+    }
     if problems:
         body["problems"] = problems
     return not problems, body
@@ -116,6 +125,7 @@ def readyz() -> tuple[Response, int]:
 
 
 def install(app: Flask, services: Services) -> None:
-    app.extensions["civicast.metrics_collector"] = DatabaseCollector(services.session_factory,
-                                                                     lambda: services.channels.keys())
+    app.extensions["civicast.metrics_collector"] = DatabaseCollector(
+        services.session_factory, lambda: services.channels.keys()
+    )
     app.register_blueprint(blueprint)

@@ -59,8 +59,14 @@ Deliver = Callable[[Callable[[str], None]], None]
 Decide = Callable[[list[list[tuple[str, dict[str, Any]]]]], list[Deliver]]
 
 
-def store_events(connection: Connection | Session, channel: str, events: list[tuple[str, dict[str, Any]]], *,
-                 now: datetime, user_of: Callable[[dict[str, Any]], str] | None = None) -> list[str]:
+def store_events(
+    connection: Connection | Session,
+    channel: str,
+    events: list[tuple[str, dict[str, Any]]],
+    *,
+    now: datetime,
+    user_of: Callable[[dict[str, Any]], str] | None = None,
+) -> list[str]:
     """Store events not seen before; the ids that are new (a redelivered event is left out).
 
     The webhook calls this on a plain connection: it runs for every delivery, so it skips the ORM.
@@ -70,10 +76,16 @@ def store_events(connection: Connection | Session, channel: str, events: list[tu
     new = []
     for position, (event_id, payload) in enumerate(events):
         # One delivery's events share a clock reading: a microsecond apiece keeps their order in received_at.
-        stored = connection.execute(statement, {
-            "event_id": event_id[:64], "channel": channel, "payload": payload,
-            "user_id": (user_of(payload)[:64] or None) if user_of else None,
-            "received_at": now + timedelta(microseconds=position)}).scalar()
+        stored = connection.execute(
+            statement,
+            {
+                "event_id": event_id[:64],
+                "channel": channel,
+                "payload": payload,
+                "user_id": (user_of(payload)[:64] or None) if user_of else None,
+                "received_at": now + timedelta(microseconds=position),
+            },
+        ).scalar()
         if stored is not None:
             new.append(stored)
     return new
@@ -87,17 +99,25 @@ def _store_statement(connection: Connection | Session) -> Any:
     statement = _STORE.get(dialect)
     if statement is None:
         table = WebhookEvent.__table__
-        statement = _STORE[dialect] = dialect_insert(connection)(table).on_conflict_do_nothing(
-            index_elements=["event_id"]).returning(table.c.event_id)
+        statement = _STORE[dialect] = (
+            dialect_insert(connection)(table)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(table.c.event_id)
+        )
     return statement
 
 
 def claim_event(session: Session, event_id: str, *, now: datetime) -> dict[str, Any] | None:
     """Take an event to handle: its payload, or None if it is handled or another process has it."""
-    result = session.execute(update(WebhookEvent).where(
-        WebhookEvent.event_id == event_id, WebhookEvent.handled_at.is_(None),
-        or_(WebhookEvent.claimed_at.is_(None), WebhookEvent.claimed_at < now - STALE_CLAIM),
-    ).values(claimed_at=now))
+    result = session.execute(
+        update(WebhookEvent)
+        .where(
+            WebhookEvent.event_id == event_id,
+            WebhookEvent.handled_at.is_(None),
+            or_(WebhookEvent.claimed_at.is_(None), WebhookEvent.claimed_at < now - STALE_CLAIM),
+        )
+        .values(claimed_at=now)
+    )
     if not affected_rows(result):
         return None
     return session.scalar(select(WebhookEvent.payload).where(WebhookEvent.event_id == event_id))
@@ -118,23 +138,38 @@ def _claim_statement() -> Any:
     table = WebhookEvent.__table__
     channel: BindParameter[str] = bindparam("of_channel")
     stale: BindParameter[datetime] = bindparam("stale_before")
-    busy = select(table.c.user_id).where(table.c.channel == channel, table.c.handled_at.is_(None),
-                                         table.c.claimed_at > stale, table.c.user_id.is_not(None))
-    candidates = select(table.c.event_id).where(
-        table.c.channel == channel, table.c.handled_at.is_(None), table.c.received_at > bindparam("oldest"),
-        or_(table.c.claimed_at.is_(None), table.c.claimed_at <= stale),
-        or_(table.c.user_id.is_(None), table.c.user_id.not_in(busy)),
-    ).order_by(table.c.received_at).limit(bindparam("limit", type_=Integer))
-    return update(table).where(table.c.event_id.in_(candidates.scalar_subquery()),
-                               table.c.handled_at.is_(None)).values(claimed_at=bindparam("claim_time")).returning(
-        table.c.event_id, table.c.user_id, table.c.payload, table.c.received_at)
+    busy = select(table.c.user_id).where(
+        table.c.channel == channel,
+        table.c.handled_at.is_(None),
+        table.c.claimed_at > stale,
+        table.c.user_id.is_not(None),
+    )
+    candidates = (
+        select(table.c.event_id)
+        .where(
+            table.c.channel == channel,
+            table.c.handled_at.is_(None),
+            table.c.received_at > bindparam("oldest"),
+            or_(table.c.claimed_at.is_(None), table.c.claimed_at <= stale),
+            or_(table.c.user_id.is_(None), table.c.user_id.not_in(busy)),
+        )
+        .order_by(table.c.received_at)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    return (
+        update(table)
+        .where(table.c.event_id.in_(candidates.scalar_subquery()), table.c.handled_at.is_(None))
+        .values(claimed_at=bindparam("claim_time"))
+        .returning(table.c.event_id, table.c.user_id, table.c.payload, table.c.received_at)
+    )
 
 
 CLAIM = _claim_statement()
 
 
-def claim_batch(session: Session, channel: str, *, now: datetime,
-                limit: int) -> list[tuple[str, str | None, dict[str, Any]]]:
+def claim_batch(
+    session: Session, channel: str, *, now: datetime, limit: int
+) -> list[tuple[str, str | None, dict[str, Any]]]:
     """Claim up to `limit` events to answer, oldest first: (id, sender, payload).
 
     An event is left for later while its sender has an earlier event claimed and not yet handled
@@ -144,8 +179,16 @@ def claim_batch(session: Session, channel: str, *, now: datetime,
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_claim_lock_key(channel))))
-    rows = session.execute(CLAIM, {"of_channel": channel, "stale_before": now - STALE_CLAIM,
-                                   "oldest": now - RESUME_WINDOW, "limit": limit, "claim_time": now}).all()
+    rows = session.execute(
+        CLAIM,
+        {
+            "of_channel": channel,
+            "stale_before": now - STALE_CLAIM,
+            "oldest": now - RESUME_WINDOW,
+            "limit": limit,
+            "claim_time": now,
+        },
+    ).all()
     rows = sorted(rows, key=lambda row: row.received_at)  # RETURNING keeps no particular order
     return [(row.event_id, row.user_id, row.payload) for row in rows]
 
@@ -158,25 +201,38 @@ def mark_many_handled(session: Session, event_ids: list[str], *, now: datetime) 
 def release_claims(session: Session, event_ids: list[str], *, retry_at: datetime | None) -> None:
     """Give claimed events back: to be claimed again at once (None), or once `retry_at` has come."""
     table = WebhookEvent.__table__
-    session.execute(update(table).where(table.c.event_id.in_(event_ids), table.c.handled_at.is_(None)).values(
-        claimed_at=None if retry_at is None else retry_at - STALE_CLAIM))
+    session.execute(
+        update(table)
+        .where(table.c.event_id.in_(event_ids), table.c.handled_at.is_(None))
+        .values(claimed_at=None if retry_at is None else retry_at - STALE_CLAIM)
+    )
 
 
-def pending_events(session: Session, channel: str, *, now: datetime,
-                   limit: int = 1000) -> list[tuple[str, dict[str, Any]]]:
+def pending_events(
+    session: Session, channel: str, *, now: datetime, limit: int = 1000
+) -> list[tuple[str, dict[str, Any]]]:
     """Events (id, payload) received in the last day and never handled (nor being handled), oldest first."""
-    return [(row.event_id, row.payload) for row in session.execute(select(
-        WebhookEvent.event_id, WebhookEvent.payload).where(
-        WebhookEvent.channel == channel, WebhookEvent.handled_at.is_(None),
-        WebhookEvent.received_at > now - RESUME_WINDOW,
-        or_(WebhookEvent.claimed_at.is_(None), WebhookEvent.claimed_at < now - STALE_CLAIM),
-    ).order_by(WebhookEvent.received_at).limit(limit))]
+    return [
+        (row.event_id, row.payload)
+        for row in session.execute(
+            select(WebhookEvent.event_id, WebhookEvent.payload)
+            .where(
+                WebhookEvent.channel == channel,
+                WebhookEvent.handled_at.is_(None),
+                WebhookEvent.received_at > now - RESUME_WINDOW,
+                or_(WebhookEvent.claimed_at.is_(None), WebhookEvent.claimed_at < now - STALE_CLAIM),
+            )
+            .order_by(WebhookEvent.received_at)
+            .limit(limit)
+        )
+    ]
 
 
 def prune_events(session: Session, channel: str, *, before: datetime) -> int:
     """Delete the channel's events received before a time, handled or not (a day on, nobody answers them)."""
-    result = session.execute(delete(WebhookEvent).where(WebhookEvent.channel == channel,
-                                                        WebhookEvent.received_at < before))
+    result = session.execute(
+        delete(WebhookEvent).where(WebhookEvent.channel == channel, WebhookEvent.received_at < before)
+    )
     return affected_rows(result)
 
 
@@ -187,11 +243,20 @@ class EventInbox:
     right after following must not overtake the follow); different residents' in parallel.
     """
 
-    def __init__(self, *, channel: str, session_factory: sessionmaker, executor: ThreadPoolExecutor,
-                 handle_payload: Callable[[str, dict[str, Any]], None], user_of: Callable[[dict[str, Any]], str],
-                 clock: Callable[[], datetime], handle_here: bool = True,
-                 keep_events: timedelta = timedelta(days=30), handle_many: AnswerMany | None = None,
-                 decide: Decide | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        channel: str,
+        session_factory: sessionmaker,
+        executor: ThreadPoolExecutor,
+        handle_payload: Callable[[str, dict[str, Any]], None],
+        user_of: Callable[[dict[str, Any]], str],
+        clock: Callable[[], datetime],
+        handle_here: bool = True,
+        keep_events: timedelta = timedelta(days=30),
+        handle_many: AnswerMany | None = None,
+        decide: Decide | None = None,
+    ) -> None:
         self.channel = channel
         self.session_factory = session_factory
         self.engine = session_factory.kw["bind"]
@@ -262,8 +327,12 @@ class EventInbox:
         with self.session_factory.begin() as session:
             pruned = prune_events(session, self.channel, before=now - self.keep_events)
         if pruned:
-            log.info("deleted %s %s older than %s", counted(pruned, "webhook event", "webhook events"),
-                     self.channel, self.keep_events)
+            log.info(
+                "deleted %s %s older than %s",
+                counted(pruned, "webhook event", "webhook events"),
+                self.channel,
+                self.keep_events,
+            )
 
     def _enqueue(self, user: str, event_id: str) -> None:
         with self._lock:
@@ -311,6 +380,9 @@ class EventInbox:
         for event_id, payload in waiting:  # oldest first, so each resident's stay in order
             self._enqueue(self.user_of(payload), event_id)
         if waiting:
-            log.info("resuming %s of %s left unhandled", counted(len(waiting), "webhook event", "webhook events"),
-                     self.channel)
+            log.info(
+                "resuming %s of %s left unhandled",
+                counted(len(waiting), "webhook event", "webhook events"),
+                self.channel,
+            )
         return len(waiting)

@@ -61,8 +61,9 @@ def line_messages(replies: list[Reply]) -> list[dict[str, Any]]:
     for reply in replies[:5]:
         message: dict[str, Any] = {"type": "text", "text": truncate_utf16(reply.text, 5000)}
         if reply.choices:
-            message["quickReply"] = {"items": [
-                {"type": "action", "action": quick_reply_action(choice)} for choice in reply.choices]}
+            message["quickReply"] = {
+                "items": [{"type": "action", "action": quick_reply_action(choice)} for choice in reply.choices]
+            }
         messages.append(message)
     return messages
 
@@ -96,8 +97,10 @@ def to_incoming(event: Any) -> LineEvent | None:
         if isinstance(content, TextMessageContent):
             kind, extra = EventKind.TEXT, {"text": content.text}
         elif isinstance(content, LocationMessageContent):
-            kind, extra = EventKind.LOCATION, {"latitude": content.latitude, "longitude": content.longitude,
-                                               "address": content.address}
+            kind, extra = (
+                EventKind.LOCATION,
+                {"latitude": content.latitude, "longitude": content.longitude, "address": content.address},
+            )
         elif isinstance(content, ImageMessageContent):
             kind, extra = EventKind.IMAGE, {"content_id": content.id}
     return LineEvent(str(event_id), reply_token, Incoming(channel="line", user_id=user_id, kind=kind, **extra))
@@ -120,19 +123,35 @@ def sdk_event(data: dict[str, Any]) -> Any:
 class LineBot:
     """Everything /webhooks/line needs, built once by the application."""
 
-    def __init__(self, *, channel_secret: str, engine: ConversationEngine, line: LineChannel,
-                 session_factory: sessionmaker, executor: ThreadPoolExecutor,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), handle_here: bool = True,
-                 keep_events: timedelta = timedelta(days=30)) -> None:
+    def __init__(
+        self,
+        *,
+        channel_secret: str,
+        engine: ConversationEngine,
+        line: LineChannel,
+        session_factory: sessionmaker,
+        executor: ThreadPoolExecutor,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        handle_here: bool = True,
+        keep_events: timedelta = timedelta(days=30),
+    ) -> None:
         self.signature = SignatureValidator(channel_secret)
         self.engine = engine
         self.line = line
         self.session_factory = session_factory
         self.clock = clock
-        self.inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
-                                handle_payload=self.handle_payload, user_of=line_user, clock=clock,
-                                handle_here=handle_here, keep_events=keep_events,
-                                handle_many=self.handle_payloads, decide=self.decide)
+        self.inbox = EventInbox(
+            channel="line",
+            session_factory=session_factory,
+            executor=executor,
+            handle_payload=self.handle_payload,
+            user_of=line_user,
+            clock=clock,
+            handle_here=handle_here,
+            keep_events=keep_events,
+            handle_many=self.handle_payloads,
+            decide=self.decide,
+        )
 
     def accept(self, body: bytes, signature: str) -> tuple[int, str]:
         """Check and store a webhook delivery; the status LINE gets back, and why.
@@ -145,8 +164,11 @@ class LineBot:
             if not self.signature.validate(text, signature):
                 return 400, "invalid signature"
             events = json.loads(text)["events"]
-            answerable = [(str(event["webhookEventId"]), event) for event in events
-                          if isinstance(event, dict) and event.get("webhookEventId") and line_user(event)]
+            answerable = [
+                (str(event["webhookEventId"]), event)
+                for event in events
+                if isinstance(event, dict) and event.get("webhookEventId") and line_user(event)
+            ]
         except (UnicodeDecodeError, ValueError, KeyError, TypeError):
             return 400, "not a LINE webhook body"
         if not self.inbox.accept(answerable):  # LINE redelivers what was not acknowledged
@@ -177,28 +199,38 @@ class LineBot:
             for event_id, payload in events:
                 event = to_incoming(sdk_event(payload))
                 if event is not None and event.incoming.kind is EventKind.FOLLOW:
-                    event = replace(event, incoming=replace(
-                        event.incoming, profile_language=self._profile_language(event.incoming.user_id)))
+                    event = replace(
+                        event,
+                        incoming=replace(
+                            event.incoming, profile_language=self._profile_language(event.incoming.user_id)
+                        ),
+                    )
                 mine.append((event_id, event))
             parsed.append(mine)
         try:
-            turns = self.engine.handle_batch([[event.incoming for _, event in mine if event is not None]
-                                              for mine in parsed])
+            turns = self.engine.handle_batch(
+                [[event.incoming for _, event in mine if event is not None] for mine in parsed]
+            )
         except Exception as exc:
             count = sum(len(mine) for mine in parsed)
             raise NothingKept(f"{count} LINE events not answered: {exc}") from exc
         return [partial(self._deliver, mine, replies) for mine, replies in zip(parsed, turns, strict=True)]
 
-    def _deliver(self, events: list[tuple[str, LineEvent | None]], turns: list[list[Reply]],
-                 answered: Callable[[str], None]) -> None:
+    def _deliver(
+        self, events: list[tuple[str, LineEvent | None]], turns: list[list[Reply]], answered: Callable[[str], None]
+    ) -> None:
         replies_of = iter(turns)
         for event_id, event in events:
             if event is not None:
                 replies = next(replies_of)
                 self._link_menu(event.incoming)
                 if replies:
-                    self.send(event.incoming.user_id, event.reply_token, replies,
-                              retry_key=str(uuid.uuid5(EVENT_ID_NAMESPACE, event_id)))
+                    self.send(
+                        event.incoming.user_id,
+                        event.reply_token,
+                        replies,
+                        retry_key=str(uuid.uuid5(EVENT_ID_NAMESPACE, event_id)),
+                    )
             answered(event_id)
 
     def _link_menu(self, incoming: Incoming) -> None:
@@ -216,8 +248,9 @@ class LineBot:
             if menu_id is None:  # no menus created: nothing to link (and no disaster mode to look up)
                 return
             # In disaster mode (a live Severe or Extreme notice covers their districts) the disaster menu.
-            notices = disaster_notices(session, self.clock(), kinds=self.engine.composer.kinds,
-                                       glossary=self.engine.glossary)
+            notices = disaster_notices(
+                session, self.clock(), kinds=self.engine.composer.kinds, glossary=self.engine.glossary
+            )
             if menu_kind_for(session, incoming.user_id, notices) is MenuKind.DISASTER:
                 # (menus created before disaster menus existed have none: the normal one stays)
                 disaster_menu = RichMenus.menu_for(session, language, MenuKind.DISASTER)

@@ -62,26 +62,46 @@ def to_incoming(messaging: dict[str, Any]) -> tuple[str, Incoming] | None:
         payload = attachment.get("payload") or {}
         if attachment.get("type") == "location":
             coordinates = payload.get("coordinates") or {}
-            return event_id, Incoming("messenger", sender, EventKind.LOCATION, latitude=coordinates.get("lat"),
-                                      longitude=coordinates.get("long"))
+            return event_id, Incoming(
+                "messenger",
+                sender,
+                EventKind.LOCATION,
+                latitude=coordinates.get("lat"),
+                longitude=coordinates.get("long"),
+            )
         if attachment.get("type") == "image":
             return event_id, Incoming("messenger", sender, EventKind.IMAGE, content_id=payload.get("url"))
     return event_id, Incoming("messenger", sender, EventKind.OTHER)
 
 
 class MessengerBot:
-    def __init__(self, *, app_secret: str, verify_token: str, engine: ConversationEngine, facebook: FacebookChannel,
-                 session_factory: sessionmaker, executor: ThreadPoolExecutor,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), handle_here: bool = True,
-                 keep_events: timedelta = timedelta(days=30)) -> None:
+    def __init__(
+        self,
+        *,
+        app_secret: str,
+        verify_token: str,
+        engine: ConversationEngine,
+        facebook: FacebookChannel,
+        session_factory: sessionmaker,
+        executor: ThreadPoolExecutor,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        handle_here: bool = True,
+        keep_events: timedelta = timedelta(days=30),
+    ) -> None:
         self.app_secret = app_secret
         self.verify_token = verify_token
         self.engine = engine
         self.facebook = facebook
-        self.inbox = EventInbox(channel="messenger", session_factory=session_factory, executor=executor,
-                                handle_payload=self.handle_payload,
-                                user_of=lambda messaging: str((messaging.get("sender") or {}).get("id", "")),
-                                clock=clock, handle_here=handle_here, keep_events=keep_events)
+        self.inbox = EventInbox(
+            channel="messenger",
+            session_factory=session_factory,
+            executor=executor,
+            handle_payload=self.handle_payload,
+            user_of=lambda messaging: str((messaging.get("sender") or {}).get("id", "")),
+            clock=clock,
+            handle_here=handle_here,
+            keep_events=keep_events,
+        )
 
     def accept(self, body: bytes, signature: str) -> tuple[int, str]:
         if not valid_signature(self.app_secret, body, signature):
@@ -113,8 +133,11 @@ class MessengerBot:
 
     def send(self, psid: str, reply: Reply) -> None:
         # Messenger retired its location quick reply: a location choice is left out there.
-        quick = [{"content_type": "text", "title": c.label, "payload": c.data} for c in reply.choices
-                 if c.kind is ChoiceKind.POSTBACK]
+        quick = [
+            {"content_type": "text", "title": c.label, "payload": c.data}
+            for c in reply.choices
+            if c.kind is ChoiceKind.POSTBACK
+        ]
         try:
             self.facebook.reply(psid, reply.text, quick_replies=quick or None)
         except OutsideMessagingWindow:
@@ -127,7 +150,8 @@ class MessengerBot:
 def verify() -> Response:
     bot: MessengerBot = current_app.extensions["civicast.messenger_bot"]
     if request.args.get("hub.mode") == "subscribe" and hmac.compare_digest(
-            request.args.get("hub.verify_token", ""), bot.verify_token):
+        request.args.get("hub.verify_token", ""), bot.verify_token
+    ):
         return Response(request.args.get("hub.challenge", ""), mimetype="text/plain")
     return Response("verification failed", status=403)
 

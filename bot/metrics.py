@@ -33,8 +33,10 @@ from scheduler.outbox import OUTSTANDING, ChannelState, Delivery
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 WEBHOOK_CHANNELS = ("line", "messenger")
-_LEADERS = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = CAST(:key AS int8) "
-                "AND objid = hashtext(current_schema())::int8 & 4294967295 AND objsubid = 2 AND granted")
+_LEADERS = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = CAST(:key AS int8) "
+    "AND objid = hashtext(current_schema())::int8 & 4294967295 AND objsubid = 2 AND granted"
+)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -44,8 +46,13 @@ def _aware(moment: datetime) -> datetime:
 class DatabaseCollector(Collector):
     """Gauges read from the database at scrape time, in one short read-only session."""
 
-    def __init__(self, session_factory: sessionmaker, channels: Callable[[], Iterable[str]], *,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        channels: Callable[[], Iterable[str]],
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.session_factory = session_factory
         self.channels = channels  # the configured ones: each gets its series, 0 when idle
         self.clock = clock
@@ -72,20 +79,29 @@ class DatabaseCollector(Collector):
         with self.session_factory() as session:
             depth_rows = session.execute(
                 select(Delivery.channel, Delivery.status, func.count(), func.min(Delivery.created_at))
-                .where(Delivery.status.in_(OUTSTANDING)).group_by(Delivery.channel, Delivery.status)).all()
+                .where(Delivery.status.in_(OUTSTANDING))
+                .group_by(Delivery.channel, Delivery.status)
+            ).all()
             paused = dict(session.execute(select(ChannelState.channel, ChannelState.paused)).all())
             webhook_rows = session.execute(
                 select(WebhookEvent.channel, func.count(), func.min(WebhookEvent.received_at))
                 .where(WebhookEvent.handled_at.is_(None), WebhookEvent.received_at > now - RESUME_WINDOW)
-                .group_by(WebhookEvent.channel)).all()
+                .group_by(WebhookEvent.channel)
+            ).all()
             if session.get_bind().dialect.name == "postgresql":
                 leaders = int(session.scalar(_LEADERS, {"key": LEADER_LOCK_KEY}) or 0)
             else:  # SQLite: one process runs everything, this one
                 leaders = int(leading_here())
-        depth = GaugeMetricFamily("civicast_outbox_deliveries", "Deliveries not yet finished, by status "
-                                  "(pending, claimed, failed: waiting to retry)", labels=["channel", "status"])
-        oldest = GaugeMetricFamily("civicast_outbox_oldest_pending_age_seconds",
-                                   "Age of the oldest delivery not yet finished (0: none)", labels=["channel"])
+        depth = GaugeMetricFamily(
+            "civicast_outbox_deliveries",
+            "Deliveries not yet finished, by status (pending, claimed, failed: waiting to retry)",
+            labels=["channel", "status"],
+        )
+        oldest = GaugeMetricFamily(
+            "civicast_outbox_oldest_pending_age_seconds",
+            "Age of the oldest delivery not yet finished (0: none)",
+            labels=["channel"],
+        )
         counts: dict[tuple[str, str], int] = {}
         ages: dict[str, float] = {}
         for channel, status, count, first in depth_rows:
@@ -96,15 +112,19 @@ class DatabaseCollector(Collector):
             for status in OUTSTANDING:
                 depth.add_metric([channel, status], counts.get((channel, status), 0))
             oldest.add_metric([channel], ages.get(channel, 0.0))
-        paused_family = GaugeMetricFamily("civicast_channel_paused", "1 while a channel is paused (quota used up)",
-                                          labels=["channel"])
+        paused_family = GaugeMetricFamily(
+            "civicast_channel_paused", "1 while a channel is paused (quota used up)", labels=["channel"]
+        )
         for channel in sorted(set(channels) | set(paused)):
             paused_family.add_metric([channel], 1 if paused.get(channel) else 0)
-        queue = GaugeMetricFamily("civicast_webhook_queue_events", "Webhook events stored and not yet answered",
-                                  labels=["channel"])
-        queue_age = GaugeMetricFamily("civicast_webhook_queue_oldest_age_seconds",
-                                      "Age of the oldest webhook event not yet answered (0: none)",
-                                      labels=["channel"])
+        queue = GaugeMetricFamily(
+            "civicast_webhook_queue_events", "Webhook events stored and not yet answered", labels=["channel"]
+        )
+        queue_age = GaugeMetricFamily(
+            "civicast_webhook_queue_oldest_age_seconds",
+            "Age of the oldest webhook event not yet answered (0: none)",
+            labels=["channel"],
+        )
         waiting = {channel: (count, first) for channel, count, first in webhook_rows}
         for channel in sorted(set(WEBHOOK_CHANNELS) | set(waiting)):
             count, first = waiting.get(channel, (0, None))

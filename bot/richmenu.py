@@ -46,22 +46,34 @@ class MenuLayout:
     background: str = "#FFFFFF"
 
 
-NORMAL_MENU = MenuLayout(MenuKind.NORMAL, tuple(MenuArea(f"label.{area}", f"action={area}") for area in AREAS),
-                         COLOURS, "label.menu")
+NORMAL_MENU = MenuLayout(
+    MenuKind.NORMAL, tuple(MenuArea(f"label.{area}", f"action={area}") for area in AREAS), COLOURS, "label.menu"
+)
 # Warning colours: deep red and amber, white text on both (contrast above 4.5:1), on a black frame.
-DISASTER_MENU = MenuLayout(MenuKind.DISASTER, (
-    MenuArea("label.alert", "action=alert"),
-    MenuArea("label.shelters", "action=shelters"),
-    MenuArea("label.safe", "action=checkin&a=safe"),
-    MenuArea("label.need_help", "action=checkin&a=help"),
-    MenuArea("label.hotlines", "action=hotlines"),
-    MenuArea("label.status", "action=status"),
-), ("#B71C1C", "#A84300", "#1B5E20", "#B71C1C", "#A84300", "#37474F"), "label.disaster_menu", background="#000000")
+DISASTER_MENU = MenuLayout(
+    MenuKind.DISASTER,
+    (
+        MenuArea("label.alert", "action=alert"),
+        MenuArea("label.shelters", "action=shelters"),
+        MenuArea("label.safe", "action=checkin&a=safe"),
+        MenuArea("label.need_help", "action=checkin&a=help"),
+        MenuArea("label.hotlines", "action=hotlines"),
+        MenuArea("label.status", "action=status"),
+    ),
+    ("#B71C1C", "#A84300", "#1B5E20", "#B71C1C", "#A84300", "#37474F"),
+    "label.disaster_menu",
+    background="#000000",
+)
 LAYOUTS = {layout.kind: layout for layout in (NORMAL_MENU, DISASTER_MENU)}
 # The font family that writes each script (fonts-noto-cjk and fonts-noto-core, installed by the Makefile).
 FAMILIES = {
-    "zh-Hant": "Noto Sans CJK TC", "zh-Hans": "Noto Sans CJK SC", "ja": "Noto Sans CJK JP",
-    "ko": "Noto Sans CJK KR", "th": "Noto Sans Thai", "km": "Noto Sans Khmer", "my": "Noto Sans Myanmar",
+    "zh-Hant": "Noto Sans CJK TC",
+    "zh-Hans": "Noto Sans CJK SC",
+    "ja": "Noto Sans CJK JP",
+    "ko": "Noto Sans CJK KR",
+    "th": "Noto Sans Thai",
+    "km": "Noto Sans Khmer",
+    "my": "Noto Sans Myanmar",
 }
 LATIN_FAMILY = "Noto Sans"
 
@@ -74,8 +86,9 @@ class FontMissing(RuntimeError):
 def font_file(family: str, bold: bool = True) -> tuple[str, int]:
     """(path, face index) of an installed font of this family, as fontconfig finds it."""
     pattern = f"{family}:style={'Bold' if bold else 'Regular'}"
-    result = subprocess.run(["fc-match", "-f", "%{file}\n%{index}\n%{family}", pattern], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        ["fc-match", "-f", "%{file}\n%{index}\n%{family}", pattern], capture_output=True, text=True, check=False
+    )
     lines = result.stdout.splitlines()
     if result.returncode != 0 or len(lines) < 3 or family.split()[-1] not in lines[2]:
         raise FontMissing(f"font {family!r} is not installed (run `make install`: it installs the Noto fonts)")
@@ -130,14 +143,25 @@ def menu_definition(language: str, texts: BotTexts, layout: MenuLayout = NORMAL_
     areas = []
     for index, area in enumerate(layout.areas):
         label = texts(language, area.label)
-        areas.append({
-            "bounds": {"x": (index % COLUMNS) * cell_w, "y": (index // COLUMNS) * cell_h, "width": cell_w,
-                       "height": cell_h},
-            "action": {"type": "postback", "label": label[:20], "data": area.data, "displayText": label},
-        })
+        areas.append(
+            {
+                "bounds": {
+                    "x": (index % COLUMNS) * cell_w,
+                    "y": (index // COLUMNS) * cell_h,
+                    "width": cell_w,
+                    "height": cell_h,
+                },
+                "action": {"type": "postback", "label": label[:20], "data": area.data, "displayText": label},
+            }
+        )
     name = f"civicast {language}" if layout.kind is MenuKind.NORMAL else f"civicast {layout.kind} {language}"
-    return {"size": {"width": WIDTH, "height": HEIGHT}, "selected": True, "name": name,
-            "chatBarText": texts(language, layout.chat_bar)[:14], "areas": areas}
+    return {
+        "size": {"width": WIDTH, "height": HEIGHT},
+        "selected": True,
+        "name": name,
+        "chatBarText": texts(language, layout.chat_bar)[:14],
+        "areas": areas,
+    }
 
 
 Created = dict[tuple[str, str], str]  # (kind, language) -> rich menu id
@@ -150,8 +174,9 @@ class RichMenus:
     line: LineChannel
     texts: BotTexts
 
-    def create_all(self, languages: tuple[str, ...] = tuple(LANGUAGES),
-                   kinds: tuple[MenuKind, ...] = tuple(MenuKind)) -> Created:
+    def create_all(
+        self, languages: tuple[str, ...] = tuple(LANGUAGES), kinds: tuple[MenuKind, ...] = tuple(MenuKind)
+    ) -> Created:
         """Create each kind's menu in each language, with its image, on LINE; returns (kind, language) → id."""
         created: Created = {}
         for kind in kinds:
@@ -181,5 +206,6 @@ class RichMenus:
 
     @staticmethod
     def menu_for(session: Session, language: str, kind: MenuKind = MenuKind.NORMAL) -> str | None:
-        return session.scalar(select(LineRichMenu.rich_menu_id).where(LineRichMenu.kind == kind.value,
-                                                                      LineRichMenu.language == language))
+        return session.scalar(
+            select(LineRichMenu.rich_menu_id).where(LineRichMenu.kind == kind.value, LineRichMenu.language == language)
+        )

@@ -85,11 +85,7 @@ class Services:
     def translation_engine(self) -> TranslationEngine:
         cfg = self.settings.translation
         return build_engine(
-            cfg.engine,
-            api_key=cfg.api_key,
-            base_url=cfg.base_url,
-            region=cfg.region,
-            timeout_s=cfg.timeout_s,
+            cfg.engine, api_key=cfg.api_key, base_url=cfg.base_url, region=cfg.region, timeout_s=cfg.timeout_s
         )
 
     @cached_property
@@ -108,9 +104,13 @@ class Services:
         from channels.registry import CHANNEL_TYPES
 
         cfg = self.settings.channels
-        return CHANNEL_TYPES["line"](access_token=cfg.line.channel_access_token, api_base_url=cfg.line_api_base_url,
-                                     timeout_s=cfg.line.timeout_s, quota_cache_s=cfg.line.quota_cache_s,
-                                     on_sent=self._count_line_message)
+        return CHANNEL_TYPES["line"](
+            access_token=cfg.line.channel_access_token,
+            api_base_url=cfg.line_api_base_url,
+            timeout_s=cfg.line.timeout_s,
+            quota_cache_s=cfg.line.quota_cache_s,
+            on_sent=self._count_line_message,
+        )
 
     @cached_property
     def line_messages(self) -> MessageTally:
@@ -155,8 +155,13 @@ class Services:
         if cfg.facebook.enabled:
             channels["facebook"] = self.facebook
         for partner in cfg.partners:
-            channel = CHANNEL_TYPES["partner_webhook"](partner=partner.name, url=partner.url, secret=partner.secret,
-                                                      languages=partner.languages, timeout_s=partner.timeout_s)
+            channel = CHANNEL_TYPES["partner_webhook"](
+                partner=partner.name,
+                url=partner.url,
+                secret=partner.secret,
+                languages=partner.languages,
+                timeout_s=partner.timeout_s,
+            )
             channels[channel.name] = channel
         return channels
 
@@ -207,17 +212,28 @@ class Services:
         )
         renderer = NoticeRenderer(self.session_factory, self.composer, self.settings.languages)
         self.composer.warm_up(self.settings.languages)
-        return Worker(session_factory=self.session_factory, channels=self.channels, renderer=renderer,
-                      settings=settings, sandboxed_channels=self.sandboxed_channels,
-                      menu_switcher=self.menu_switcher(settings) if "line" in self.channels else None)
+        return Worker(
+            session_factory=self.session_factory,
+            channels=self.channels,
+            renderer=renderer,
+            settings=settings,
+            sandboxed_channels=self.sandboxed_channels,
+            menu_switcher=self.menu_switcher(settings) if "line" in self.channels else None,
+        )
 
     def menu_switcher(self, settings: WorkerSettings) -> MenuSwitcher:
         """The worker's sender of LINE rich-menu switches (disaster mode), within its share of the bulk link rate."""
         from scheduler.menu_switch import BULK_LINK_RATE, MenuSwitcher
 
-        return MenuSwitcher(session_factory=self.session_factory, line=self.line, worker_id=settings.worker_id,
-                            retry=settings.retry, rate=BULK_LINK_RATE * settings.rate_share, lease_s=settings.lease_s,
-                            poll_s=settings.poll_s)
+        return MenuSwitcher(
+            session_factory=self.session_factory,
+            line=self.line,
+            worker_id=settings.worker_id,
+            retry=settings.retry,
+            rate=BULK_LINK_RATE * settings.rate_share,
+            lease_s=settings.lease_s,
+            poll_s=settings.poll_s,
+        )
 
     @property
     def sandboxed_channels(self) -> dict[str, Channel] | None:
@@ -233,8 +249,13 @@ class Services:
         from scheduler.jobs import SchedulerService
 
         cfg = self.settings.scheduler
-        return SchedulerService(self.dispatch, self.engine, misfire_grace_s=cfg.misfire_grace_s, poll_s=cfg.poll_s,
-                                periodic=self.feed_jobs())
+        return SchedulerService(
+            self.dispatch,
+            self.engine,
+            misfire_grace_s=cfg.misfire_grace_s,
+            poll_s=cfg.poll_s,
+            periodic=self.feed_jobs(),
+        )
 
     def feed_jobs(self) -> dict[str, tuple[Callable[[], object], float]]:
         """One job per configured feed of the national platform, polled by the leading scheduler; each with its
@@ -255,8 +276,15 @@ class Services:
 
         jobs: dict[str, tuple[Callable[[], object], float]] = {}
         for feed in cfg.feeds:
-            poller = FeedPoller(self.session_factory, requests.Session(), deliver=deliver, clock=self.dispatch.clock,
-                                timeout_s=cfg.timeout_s, max_bytes=cfg.max_bytes, allowed_hosts=cfg.feed_hosts)
+            poller = FeedPoller(
+                self.session_factory,
+                requests.Session(),
+                deliver=deliver,
+                clock=self.dispatch.clock,
+                timeout_s=cfg.timeout_s,
+                max_bytes=cfg.max_bytes,
+                allowed_hosts=cfg.feed_hosts,
+            )
             jobs[FEED_JOB.format(feed.name)] = (partial(poller.poll, feed), feed.every_s)
         return jobs
 
@@ -266,9 +294,13 @@ class Services:
         from bot.conversation.faq import FaqIndex
         from bot.conversation.texts import BotTexts
 
-        return ConversationEngine(session_factory=self.session_factory, texts=BotTexts(self.catalogs),
-                                  glossary=self.glossary, composer=self.composer,
-                                  faq=FaqIndex(self.session_factory))
+        return ConversationEngine(
+            session_factory=self.session_factory,
+            texts=BotTexts(self.catalogs),
+            glossary=self.glossary,
+            composer=self.composer,
+            faq=FaqIndex(self.session_factory),
+        )
 
     @cached_property
     def console_secret_key(self) -> str:
@@ -290,8 +322,14 @@ class Services:
         from bot.alert_intake import AlertIntake
 
         cfg = self.settings.cap.ingest
-        return AlertIntake(session_factory=self.session_factory, desk=self.build_alert_desk, limits=self.read_limits,
-                           clock=self.dispatch.clock, push_secret=cfg.push_secret, allow_from=cfg.allow_from)
+        return AlertIntake(
+            session_factory=self.session_factory,
+            desk=self.build_alert_desk,
+            limits=self.read_limits,
+            clock=self.dispatch.clock,
+            push_secret=cfg.push_secret,
+            allow_from=cfg.allow_from,
+        )
 
     @property
     def read_limits(self) -> ReadLimits:
@@ -302,8 +340,10 @@ class Services:
         """The configured rules, written once when the database has none (admins change them on the console)."""
         from ingest.rules import Action, Rule, seed_rules
 
-        rules = [Rule(**{**rule.model_dump(), "action": Action(rule.action), "districts": tuple(rule.districts)})
-                 for rule in self.settings.cap.ingest.rules]
+        rules = [
+            Rule(**{**rule.model_dump(), "action": Action(rule.action), "districts": tuple(rule.districts)})
+            for rule in self.settings.cap.ingest.rules
+        ]
         with self.session_factory.begin() as session:
             seed_rules(session, rules, now=self.dispatch.clock())
 
@@ -323,8 +363,14 @@ class Services:
                 for user_id in cfg.duty_officers:
                     line.push(user_id, [{"type": "text", "text": text[:5000]}], retry_key=str(uuid.uuid4()))
 
-        return AlertDesk(dispatch=self.dispatch, places=default_places(), channels=self.channel_limits,
-                         limits=self.read_limits, notify_duty=notify, console_url=self.settings.public_base_url)
+        return AlertDesk(
+            dispatch=self.dispatch,
+            places=default_places(),
+            channels=self.channel_limits,
+            limits=self.read_limits,
+            notify_duty=notify,
+            console_url=self.settings.public_base_url,
+        )
 
     def build_sandbox(self) -> Sandbox:
         """The LINE and Graph stand-ins, accepting this configuration's tokens."""

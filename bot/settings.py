@@ -51,8 +51,10 @@ class DatabaseSettings(_Section):
             make_url(value).get_dialect()
         except (ArgumentError, NoSuchModuleError, ValueError):
             # The URL may hold a password: the message shows its form, never the URL itself.
-            raise ValueError("not a database URL: write dialect+driver://user:password@host/name, e.g. "
-                             "postgresql+psycopg://civicast@localhost/civicast or sqlite:///var/civicast.db") from None
+            raise ValueError(
+                "not a database URL: write dialect+driver://user:password@host/name, e.g. "
+                "postgresql+psycopg://civicast@localhost/civicast or sqlite:///var/civicast.db"
+            ) from None
         return value
 
 
@@ -293,9 +295,11 @@ class Settings(_Section):
     @model_validator(mode="after")
     def _embedded_is_one_process(self) -> Settings:
         if self.embedded and (self.web.workers or 1) > 1:
-            raise ValueError("web.workers: the embedded default runs one web process, with the scheduler and "
-                             "workers inside it; for more, use PostgreSQL (or set web.embedded: false) and run "
-                             "civicast scheduler and civicast worker beside them")
+            raise ValueError(
+                "web.workers: the embedded default runs one web process, with the scheduler and "
+                "workers inside it; for more, use PostgreSQL (or set web.embedded: false) and run "
+                "civicast scheduler and civicast worker beside them"
+            )
         return self
 
     @property
@@ -364,7 +368,7 @@ def _resolve_sqlite(url: str, base: Path) -> str:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or url in ("sqlite:///:memory:",) or url.startswith("sqlite:////"):
         return url
-    path = (base / url[len(prefix):]).resolve()
+    path = (base / url[len(prefix) :]).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"{prefix}{path}"
 
@@ -411,7 +415,5 @@ def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | N
         problems = "; ".join(_problem(err, database_from_environment=from_environment) for err in exc.errors())
         where = "" if problems.startswith(DATABASE_ENV) else f"{config_path}: "
         raise ConfigError(f"{where}{problems}") from None
-    database = settings.database.model_copy(
-        update={"url": _resolve_sqlite(settings.database.url, base_dir)}
-    )
+    database = settings.database.model_copy(update={"url": _resolve_sqlite(settings.database.url, base_dir)})
     return settings.model_copy(update={"database": database})

@@ -19,10 +19,13 @@ from flask import Flask, Request, Response, request
 from werkzeug.http import parse_list_header
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-CONSOLE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-               "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-PUBLIC_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'none'; "
-              "base-uri 'none'")
+CONSOLE_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+PUBLIC_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+)
 DATA_CSP = "default-src 'none'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: the city's other hosts are not ours to decide
 CACHEABLE_API_PATHS = frozenset({"/api/v1/openapi.json"})
@@ -36,8 +39,12 @@ class SitePart(StrEnum):
     PUBLIC = "public"  # the residents' pages, their stylesheet, and anything else
 
 
-_PREFIXES = (("/console", SitePart.CONSOLE), ("/api", SitePart.API), ("/feeds", SitePart.FEEDS),
-             ("/webhooks", SitePart.WEBHOOKS))
+_PREFIXES = (
+    ("/console", SitePart.CONSOLE),
+    ("/api", SitePart.API),
+    ("/feeds", SitePart.FEEDS),
+    ("/webhooks", SitePart.WEBHOOKS),
+)
 _POLICIES = {
     SitePart.CONSOLE: (CONSOLE_CSP, "same-origin"),
     SitePart.PUBLIC: (PUBLIC_CSP, "strict-origin-when-cross-origin"),

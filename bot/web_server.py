@@ -197,8 +197,9 @@ def _watcher_only(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     return [b"starting\n"]
 
 
-def server_for(settings: Settings, *, dev: bool, host: str | None = None,
-               port: int | None = None) -> ProductionServer | DevelopmentServer:
+def server_for(
+    settings: Settings, *, dev: bool, host: str | None = None, port: int | None = None
+) -> ProductionServer | DevelopmentServer:
     return (DevelopmentServer if dev else ProductionServer)(settings, host=host, port=port)
 
 

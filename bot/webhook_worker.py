@@ -43,17 +43,28 @@ MIN_GROUP = 8  # residents whose turns share a transaction, at least (fewer comm
 ROUND_GAP_S = 0.1  # between two rounds, so answers are marked and events claimed in batches, not one per answer
 
 
-def build_bots(services: Services, executor: ThreadPoolExecutor, *, handle_here: bool) -> tuple[LineBot,
-                                                                                                 MessengerBot]:
+def build_bots(services: Services, executor: ThreadPoolExecutor, *, handle_here: bool) -> tuple[LineBot, MessengerBot]:
     channels = services.settings.channels
     keep_events = timedelta(days=services.settings.webhooks.keep_events_days)
-    line_bot = LineBot(channel_secret=channels.line.channel_secret, engine=services.conversation_engine,
-                       line=services.line, session_factory=services.session_factory, executor=executor,
-                       handle_here=handle_here, keep_events=keep_events)
-    messenger_bot = MessengerBot(app_secret=channels.facebook.app_secret, verify_token=channels.facebook.verify_token,
-                                 engine=services.conversation_engine, facebook=services.facebook,
-                                 session_factory=services.session_factory, executor=executor,
-                                 handle_here=handle_here, keep_events=keep_events)
+    line_bot = LineBot(
+        channel_secret=channels.line.channel_secret,
+        engine=services.conversation_engine,
+        line=services.line,
+        session_factory=services.session_factory,
+        executor=executor,
+        handle_here=handle_here,
+        keep_events=keep_events,
+    )
+    messenger_bot = MessengerBot(
+        app_secret=channels.facebook.app_secret,
+        verify_token=channels.facebook.verify_token,
+        engine=services.conversation_engine,
+        facebook=services.facebook,
+        session_factory=services.session_factory,
+        executor=executor,
+        handle_here=handle_here,
+        keep_events=keep_events,
+    )
     return line_bot, messenger_bot
 
 
@@ -63,8 +74,16 @@ class BatchAnswerer:
     Only the poller thread claims and marks; the answering threads report what they finished.
     """
 
-    def __init__(self, inbox: EventInbox, executor: ThreadPoolExecutor, *, in_flight: int,
-                 wake: threading.Event, idle_poll_s: float = 0.0, threads: int = 1) -> None:
+    def __init__(
+        self,
+        inbox: EventInbox,
+        executor: ThreadPoolExecutor,
+        *,
+        in_flight: int,
+        wake: threading.Event,
+        idle_poll_s: float = 0.0,
+        threads: int = 1,
+    ) -> None:
         self.inbox = inbox
         self.threads = threads
         self.executor = executor
@@ -104,7 +123,7 @@ class BatchAnswerer:
             waiting = list(residents.values())
             size = max(MIN_GROUP, -(-len(waiting) // self.threads))
             for start in range(0, len(waiting), size):
-                self.executor.submit(self._answer_round, self.inbox.decide, waiting[start:start + size])
+                self.executor.submit(self._answer_round, self.inbox.decide, waiting[start : start + size])
         else:
             for events in residents.values():
                 self.executor.submit(self._answer, events)
@@ -124,8 +143,12 @@ class BatchAnswerer:
         try:
             deliveries = decide(residents)
         except Exception:
-            log.warning("answering %s %s residents' events together failed; answering each resident's on their "
-                        "own", len(residents), self.inbox.channel, exc_info=True)
+            log.warning(
+                "answering %s %s residents' events together failed; answering each resident's on their own",
+                len(residents),
+                self.inbox.channel,
+                exc_info=True,
+            )
             for events in residents:
                 self.executor.submit(self._answer, events)
             return
@@ -161,26 +184,28 @@ class BatchAnswerer:
 
         try:
             for start in range(0, len(events), MAX_TOGETHER):
-                chunk = events[start:start + MAX_TOGETHER]
+                chunk = events[start : start + MAX_TOGETHER]
                 if not self._answer_chunk(chunk, answered, report):
                     with self._lock:
-                        self._given_back.extend(event_id for event_id, _ in events[start + len(chunk):])
+                        self._given_back.extend(event_id for event_id, _ in events[start + len(chunk) :])
                     return
         finally:
             with self._lock:
                 self._in_flight -= len(events)
             self.wake.set()
 
-    def _answer_chunk(self, chunk: list[tuple[str, dict[str, Any]]], answered: set[str],
-                      report: Callable[[str], None]) -> bool:
+    def _answer_chunk(
+        self, chunk: list[tuple[str, dict[str, Any]]], answered: set[str], report: Callable[[str], None]
+    ) -> bool:
         """Answer events together where the channel can, else (or if that failed) one by one; False on a failure."""
         if self.inbox.handle_many is not None and len(chunk) > 1:
             try:
                 self.inbox.handle_many(chunk, report)
                 return True
             except NothingKept:
-                log.warning("answering %s %s events together failed; answering them one by one",
-                            len(chunk), self.inbox.channel)
+                log.warning(
+                    "answering %s %s events together failed; answering them one by one", len(chunk), self.inbox.channel
+                )
             except Exception:  # the turns were kept but an answer failed: the events from it on are retried
                 return self._failed_at(chunk, answered)
         for event_id, payload in chunk:
@@ -236,8 +261,17 @@ class WebhookWorker:
         self._wake = threading.Event()
         # Enough claimed events to keep every thread busy between two rounds of claiming.
         limit = in_flight or settings.threads * 32
-        self.answerers = [BatchAnswerer(bot.inbox, self.executor, in_flight=limit, wake=self._wake,
-                                        idle_poll_s=self.poll_s, threads=settings.threads) for bot in self.bots]
+        self.answerers = [
+            BatchAnswerer(
+                bot.inbox,
+                self.executor,
+                in_flight=limit,
+                wake=self._wake,
+                idle_poll_s=self.poll_s,
+                threads=settings.threads,
+            )
+            for bot in self.bots
+        ]
         self._thread: threading.Thread | None = None
         self._outage = OutageLog(log, "database", "polling webhook events")
 

@@ -67,8 +67,14 @@ class ChannelError(Exception):
 class RetryableError(ChannelError):
     """Temporary: rate limited, server error, timeout, connection lost. Retry with the same delivery id."""
 
-    def __init__(self, message: str, *, delay_s: float | None = None, status: int | None = None,
-                 platform_request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        delay_s: float | None = None,
+        status: int | None = None,
+        platform_request_id: str | None = None,
+    ) -> None:
         super().__init__(message, status=status, platform_request_id=platform_request_id)
         self.delay_s = delay_s
 

@@ -51,22 +51,24 @@ def crawl_items(entries: Iterable[FeedEntry], language: str, *, max_chars: int, 
     items = []
     for entry in _order(entries, language, fallback):
         notice = entry.best(language, fallback)
-        items.append({
-            "identifier": entry.identifier,
-            "language": notice.language,
-            "kind": notice.kind,
-            "severity": notice.severity.value,
-            "severity_label": notice.severity_label,
-            "training": notice.training,  # the headline and the line then start with the training mark
-            "headline": notice.headline,
-            "instruction": notice.instruction,
-            "line": crawl_line(notice, max_chars),
-            "areas": list(notice.area_names),
-            "effective": notice.effective.isoformat() if notice.effective else None,
-            "expires": notice.expires.isoformat() if notice.expires else None,
-            "sent": cap_time(entry.sent),
-            "link": notice.link,
-        })
+        items.append(
+            {
+                "identifier": entry.identifier,
+                "language": notice.language,
+                "kind": notice.kind,
+                "severity": notice.severity.value,
+                "severity_label": notice.severity_label,
+                "training": notice.training,  # the headline and the line then start with the training mark
+                "headline": notice.headline,
+                "instruction": notice.instruction,
+                "line": crawl_line(notice, max_chars),
+                "areas": list(notice.area_names),
+                "effective": notice.effective.isoformat() if notice.effective else None,
+                "expires": notice.expires.isoformat() if notice.expires else None,
+                "sent": cap_time(entry.sent),
+                "link": notice.link,
+            }
+        )
     return items
 
 

@@ -16,14 +16,7 @@ from typing import Any
 import facebook
 import requests
 
-from channels.base import (
-    Audience,
-    Batch,
-    ChannelLimits,
-    PermanentError,
-    RetryableError,
-    SendResult,
-)
+from channels.base import Audience, Batch, ChannelLimits, PermanentError, RetryableError, SendResult
 from messages.compose import LocalisedNotice
 from messages.metrics import timed_request
 
@@ -47,7 +40,7 @@ class GraphSession(requests.Session):
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if isinstance(url, str) and url.startswith(LIVE_GRAPH) and self.base_url != LIVE_GRAPH:
-            url = self.base_url + url[len(LIVE_GRAPH):]
+            url = self.base_url + url[len(LIVE_GRAPH) :]
         # Counted by the path's last part ("feed", "messages"): ids and versions would be endless labels.
         endpoint = str(url).split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] if "/" in str(url) else "other"
         endpoint = endpoint if endpoint.isalpha() else "object"
@@ -85,8 +78,13 @@ class FacebookChannel:
     """Page posts for notices; the Send API for replying to a resident inside the 24-hour window."""
 
     name = "facebook"
-    limits = ChannelLimits(max_recipients=0, max_messages=1, max_text_length=MAX_POST_LENGTH,
-                           requests_per_second=1.0, audience=Audience.PUBLIC)
+    limits = ChannelLimits(
+        max_recipients=0,
+        max_messages=1,
+        max_text_length=MAX_POST_LENGTH,
+        requests_per_second=1.0,
+        audience=Audience.PUBLIC,
+    )
 
     def __init__(
         self,
@@ -100,8 +98,9 @@ class FacebookChannel:
     ) -> None:
         self.page_id = page_id
         self.post_languages = tuple(post_languages)
-        self._graph = facebook.GraphAPI(access_token=page_access_token, timeout=timeout_s,
-                                        session=GraphSession(graph_base_url))
+        self._graph = facebook.GraphAPI(
+            access_token=page_access_token, timeout=timeout_s, session=GraphSession(graph_base_url)
+        )
         self._graph.version = graph_version if graph_version.startswith("v") else f"v{graph_version}"
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
@@ -143,8 +142,11 @@ class FacebookChannel:
         if quick_replies:
             message["quick_replies"] = quick_replies[:13]
         result = self._call(
-            self._graph.put_object, "me", "messages",
-            recipient=json.dumps({"id": psid}), message=json.dumps(message, ensure_ascii=False),
+            self._graph.put_object,
+            "me",
+            "messages",
+            recipient=json.dumps({"id": psid}),
+            message=json.dumps(message, ensure_ascii=False),
             messaging_type="RESPONSE",
         )
         return SendResult(platform_request_id=result.get("message_id"))

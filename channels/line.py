@@ -111,16 +111,19 @@ def map_api_exception(exc: ApiException) -> SendResult | Exception:
         return SendResult(platform_request_id=accepted or request_id, duplicate=True)
     if status == 429:
         if MONTHLY_LIMIT in message.lower():
-            return QuotaExhausted(f"LINE monthly message quota reached: {message}", status=429,
-                                  platform_request_id=request_id)
+            return QuotaExhausted(
+                f"LINE monthly message quota reached: {message}", status=429, platform_request_id=request_id
+            )
         retry_after = _header(exc.headers, "retry-after")
         delay = float(retry_after) if retry_after and retry_after.isdigit() else None
         return RetryableError(f"LINE rate limit: {message}", delay_s=delay, status=429, platform_request_id=request_id)
     if status == 0 or status >= 500:
-        return RetryableError(f"LINE server error {status}: {message or exc.reason}", status=status,
-                              platform_request_id=request_id)
-    return PermanentError(f"LINE refused the request ({status}): {message}", status=status,
-                          platform_request_id=request_id)
+        return RetryableError(
+            f"LINE server error {status}: {message or exc.reason}", status=status, platform_request_id=request_id
+        )
+    return PermanentError(
+        f"LINE refused the request ({status}): {message}", status=status, platform_request_id=request_id
+    )
 
 
 # ----------------------------------------------------------------------------- the channel
@@ -151,12 +154,26 @@ class LineChannel:
     """Multicast to residents; push, reply and profiles for the bot."""
 
     name = "line"
-    limits = ChannelLimits(max_recipients=500, max_messages=5, max_text_length=MAX_TEXT,
-                           requests_per_second=200, audience=Audience.RESIDENTS)
+    limits = ChannelLimits(
+        max_recipients=500,
+        max_messages=5,
+        max_text_length=MAX_TEXT,
+        requests_per_second=200,
+        audience=Audience.RESIDENTS,
+    )
 
-    def __init__(self, *, access_token: str, api_base_url: str = LIVE_API, data_base_url: str | None = None,
-                 timeout_s: float = 10.0, connect_timeout_s: float = 3.0, pool_size: int = 16,
-                 quota_cache_s: float = 30.0, on_sent: Callable[[str, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        access_token: str,
+        api_base_url: str = LIVE_API,
+        data_base_url: str | None = None,
+        timeout_s: float = 10.0,
+        connect_timeout_s: float = 3.0,
+        pool_size: int = 16,
+        quota_cache_s: float = 30.0,
+        on_sent: Callable[[str, int], None] | None = None,
+    ) -> None:
         configuration = Configuration(host=api_base_url.rstrip("/"), access_token=access_token)
         configuration.retries = False  # the outbox retries, with the same retry key, on its own schedule
         configuration.connection_pool_maxsize = pool_size
@@ -238,8 +255,16 @@ class LineChannel:
         if retry_key is not None:
             headers["X-Line-Retry-Key"] = retry_key
         return self._client.call_api(
-            path, "POST", {}, [], headers, body=body, response_types_map={"200": "object"}, auth_settings=["Bearer"],
-            _return_http_data_only=False, _request_timeout=_request_timeout,
+            path,
+            "POST",
+            {},
+            [],
+            headers,
+            body=body,
+            response_types_map={"200": "object"},
+            auth_settings=["Bearer"],
+            _return_http_data_only=False,
+            _request_timeout=_request_timeout,
         )
 
     def push(self, user_id: str, messages: Sequence[dict[str, Any]], *, retry_key: str) -> SendResult:

@@ -37,7 +37,7 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 
 def _band_headline(notice: LocalisedNotice) -> str:
     if notice.test_mark and notice.headline.startswith(notice.test_mark):
-        return notice.headline[len(notice.test_mark):].lstrip()
+        return notice.headline[len(notice.test_mark) :].lstrip()
     return notice.headline
 
 
@@ -95,15 +95,19 @@ def alt_text(notice: LocalisedNotice) -> str:
 
 
 def checkin_quick_reply(notice: LocalisedNotice) -> dict[str, Any] | None:
-    """"I'm safe" / "I need help" under a notice asking recipients to check in: postbacks the bot answers
+    """ "I'm safe" / "I need help" under a notice asking recipients to check in: postbacks the bot answers
     (``action=checkin&a=safe|help&n=<notice id>``)."""
     if not notice.checkin or notice.notice_id is None:
         return None
     items = []
     for answer, label in zip(("safe", "help"), notice.checkin[1:], strict=True):
         data = f"action=checkin&a={answer}&n={notice.notice_id}"
-        items.append({"type": "action", "action": {"type": "postback", "label": label[:20], "data": data,
-                                                   "displayText": label[:300]}})
+        items.append(
+            {
+                "type": "action",
+                "action": {"type": "postback", "label": label[:20], "data": data, "displayText": label[:300]},
+            }
+        )
     return {"items": items}
 
 

@@ -30,8 +30,9 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def verify_signature(secret: str, timestamp: str, body: bytes, header: str, *, tolerance_s: float = 300,
-                     now: float | None = None) -> bool:
+def verify_signature(
+    secret: str, timestamp: str, body: bytes, header: str, *, tolerance_s: float = 300, now: float | None = None
+) -> bool:
     """What a partner runs: the signature matches and the timestamp is recent (no replays)."""
     try:
         age = abs((now if now is not None else time.time()) - int(timestamp))
@@ -58,11 +59,20 @@ def payload(batch: Batch) -> dict[str, Any]:
 
 class PartnerWebhookChannel:
     name = "partner_webhook"
-    limits = ChannelLimits(max_recipients=0, max_messages=1, max_text_length=1_000_000,
-                           requests_per_second=10.0, audience=Audience.PUBLIC)
+    limits = ChannelLimits(
+        max_recipients=0, max_messages=1, max_text_length=1_000_000, requests_per_second=10.0, audience=Audience.PUBLIC
+    )
 
-    def __init__(self, *, partner: str, url: str, secret: str, languages: Iterable[str] | None = None,
-                 timeout_s: float = 10.0, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        partner: str,
+        url: str,
+        secret: str,
+        languages: Iterable[str] | None = None,
+        timeout_s: float = 10.0,
+        session: requests.Session | None = None,
+    ) -> None:
         self.partner = partner
         self.name = f"partner_webhook:{partner}"
         self.url = url
@@ -96,6 +106,9 @@ class PartnerWebhookChannel:
         detail = response.text[:200]
         if status in (408, 425, 429) or status >= 500:
             retry_after = response.headers.get("Retry-After", "")
-            raise RetryableError(f"partner {self.partner} answered {status}: {detail}", status=status,
-                                 delay_s=float(retry_after) if retry_after.isdigit() else None)
+            raise RetryableError(
+                f"partner {self.partner} answered {status}: {detail}",
+                status=status,
+                delay_s=float(retry_after) if retry_after.isdigit() else None,
+            )
         raise PermanentError(f"partner {self.partner} refused ({status}): {detail}", status=status)

@@ -62,8 +62,9 @@ def _looks_like_html(document: bytes) -> bool:
 
 
 def _hardened_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, dtd_validation=False, load_dtd=False,
-                           huge_tree=False, remove_pis=True)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, dtd_validation=False, load_dtd=False, huge_tree=False, remove_pis=True
+    )
 
 
 def _local(element: etree._Element) -> str:
@@ -99,8 +100,11 @@ def _atom_entry(entry: etree._Element, position: int) -> FeedItem:
     entry_id = next(((child.text or "").strip() for child in children if _local(child) == "id"), "")
     if not entry_id:
         raise FeedError(f"entry {position + 1} of the feed has no id")
-    links = [{"href": child.get("href"), "rel": child.get("rel"), "type": child.get("type")}
-             for child in children if _local(child) == "link" and child.get("href")]
+    links = [
+        {"href": child.get("href"), "rel": child.get("rel"), "type": child.get("type")}
+        for child in children
+        if _local(child) == "link" and child.get("href")
+    ]
     expires = next(((child.text or "").strip() for child in children if _local(child) == "expires"), None)
     return FeedItem(entry_id=entry_id, link=_pick_link(links), expires=_parse_expiry(expires))
 
@@ -123,7 +127,7 @@ def _json_entries(data: Any) -> list[Any]:
         data = data["feed"]
     if isinstance(data, dict):
         if "entry" not in data:
-            raise FeedError(f"the JSON feed has no \"entry\" list (its keys: {', '.join(sorted(data)[:10])})")
+            raise FeedError(f'the JSON feed has no "entry" list (its keys: {", ".join(sorted(data)[:10])})')
         data = data["entry"]
         if isinstance(data, dict):  # a JSON rendering of XML makes a single entry an object, not a list
             data = [data]
@@ -157,8 +161,9 @@ def _json_entry(entry: Any, position: int) -> FeedItem:
         elif isinstance(raw, dict):
             href = raw.get("href", raw.get("@href"))
             if isinstance(href, str):
-                links.append({"href": href, "rel": raw.get("rel", raw.get("@rel")),
-                              "type": raw.get("type", raw.get("@type"))})
+                links.append(
+                    {"href": href, "rel": raw.get("rel", raw.get("@rel")), "type": raw.get("type", raw.get("@type"))}
+                )
     expires = _json_text(entry.get("expires", entry.get("cap:expires")))
     return FeedItem(entry_id=entry_id, link=_pick_link(links), expires=_parse_expiry(expires))
 
@@ -169,6 +174,7 @@ def _json_entry(entry: Any, position: int) -> FeedItem:
 def _pick_link(links: list[dict[str, Any]]) -> str | None:
     """The link to the entry's CAP document: one typed or named as CAP first, then the alternate, then any; never
     one typed as an HTML page (a page about the alert is not the alert)."""
+
     def rank(link: dict[str, Any]) -> int:
         kind = str(link.get("type") or "").lower()
         if "cap" in kind or str(link["href"]).lower().split("?")[0].endswith(".cap"):

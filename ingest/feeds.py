@@ -88,13 +88,17 @@ def seen_entries(session: Session, feed: str, entry_ids: Iterable[str]) -> set[s
     wanted = list(set(entry_ids))
     seen: set[str] = set()
     for start in range(0, len(wanted), 500):
-        seen.update(session.scalars(select(FeedEntry.entry_id).where(
-            FeedEntry.feed == feed, FeedEntry.entry_id.in_(wanted[start:start + 500]))))
+        seen.update(
+            session.scalars(
+                select(FeedEntry.entry_id).where(
+                    FeedEntry.feed == feed, FeedEntry.entry_id.in_(wanted[start : start + 500])
+                )
+            )
+        )
     return seen
 
 
-def record_entry(session: Session, feed: str, entry_id: str, *, fetched_at: datetime,
-                 incoming_id: int | None) -> None:
+def record_entry(session: Session, feed: str, entry_id: str, *, fetched_at: datetime, incoming_id: int | None) -> None:
     if session.get(FeedEntry, (feed, entry_id)) is None:
         session.add(FeedEntry(feed=feed, entry_id=entry_id, fetched_at=fetched_at, incoming_id=incoming_id))
 
@@ -124,9 +128,17 @@ class FeedPoller:
     from (``"<feed name>: <entry id>"``); what it returns, when an int, is recorded as the entry's
     ``incoming_id`` (the ``IncomingAlert`` made from it). ``clock`` returns an aware datetime."""
 
-    def __init__(self, session_factory: sessionmaker[Session], http: requests.Session, *,
-                 deliver: Callable[[bytes, str], object], clock: Callable[[], datetime], timeout_s: float,
-                 max_bytes: int, allowed_hosts: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        http: requests.Session,
+        *,
+        deliver: Callable[[bytes, str], object],
+        clock: Callable[[], datetime],
+        timeout_s: float,
+        max_bytes: int,
+        allowed_hosts: Collection[str] = (),
+    ) -> None:
         self.session_factory = session_factory
         self.http = http
         self.deliver = deliver
@@ -146,12 +158,19 @@ class FeedPoller:
             retry_at, last_error = (state.retry_at, state.last_error) if state else (None, None)
         if retry_at is not None and retry_at > now:
             return PollReport(feed.name, PollStatus.BACKING_OFF, error=last_error)
-        headers = {name: value for name, value in (("If-None-Match", etag), ("If-Modified-Since", last_modified))
-                   if value}
+        headers = {
+            name: value for name, value in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if value
+        }
         hosts = self.allowed_hosts | {host_of(feed.url)}
         try:
-            answer = fetch(self.http, feed.url, allowed_hosts=hosts, timeout_s=self.timeout_s,
-                           max_bytes=self.max_bytes, headers=headers)
+            answer = fetch(
+                self.http,
+                feed.url,
+                allowed_hosts=hosts,
+                timeout_s=self.timeout_s,
+                max_bytes=self.max_bytes,
+                headers=headers,
+            )
             if answer.status == 304:
                 self._succeeded(feed, now, validators=(etag, last_modified))
                 return PollReport(feed.name, PollStatus.NOT_MODIFIED)
@@ -187,8 +206,13 @@ class FeedPoller:
             try:
                 if item.link is None:
                     raise FetchError("the entry has no link", FetchProblem.REFUSED)
-                document = fetch(self.http, urljoin(feed.url, item.link), allowed_hosts=hosts,
-                                 timeout_s=self.timeout_s, max_bytes=self.max_bytes).body
+                document = fetch(
+                    self.http,
+                    urljoin(feed.url, item.link),
+                    allowed_hosts=hosts,
+                    timeout_s=self.timeout_s,
+                    max_bytes=self.max_bytes,
+                ).body
             except FetchError as exc:
                 if exc.problem is FetchProblem.UNREACHABLE:
                     report.left += 1
@@ -231,7 +255,7 @@ class FeedPoller:
             state.last_error = None
 
     def _failed(self, feed: FeedSource, now: datetime, error: str, report: PollReport) -> PollReport:
-        error = error if len(error) <= MAX_ERROR else error[:MAX_ERROR - 3] + "..."
+        error = error if len(error) <= MAX_ERROR else error[: MAX_ERROR - 3] + "..."
         with self.session_factory.begin() as session:
             state = feed_state(session, feed.name)
             state.failures += 1
@@ -241,8 +265,13 @@ class FeedPoller:
             if report.left:  # entries were left: the next poll must get the whole feed, not a 304
                 state.etag = state.last_modified = None
             failures, retry_at = state.failures, state.retry_at
-        log.warning("feed %s failed (%d in a row), next try after %s: %s", feed.name, failures,
-                    retry_at.isoformat(timespec="seconds"), error)
+        log.warning(
+            "feed %s failed (%d in a row), next try after %s: %s",
+            feed.name,
+            failures,
+            retry_at.isoformat(timespec="seconds"),
+            error,
+        )
         report.status = PollStatus.FAILED
         report.error = error
         return report

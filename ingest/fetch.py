@@ -44,24 +44,31 @@ def check_allowed(url: str, allowed_hosts: Collection[str]) -> None:
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"not an http(s) link: {url[:200]!r}", FetchProblem.REFUSED)
     if host_of(url) not in allowed_hosts:
-        raise FetchError(f"the link's host {parts.hostname!r} is not the feed's nor an allowed one",
-                         FetchProblem.REFUSED)
+        raise FetchError(
+            f"the link's host {parts.hostname!r} is not the feed's nor an allowed one", FetchProblem.REFUSED
+        )
 
 
-def fetch(http: requests.Session, url: str, *, allowed_hosts: Collection[str], timeout_s: float, max_bytes: int,
-          headers: Mapping[str, str] | None = None) -> Fetched:
+def fetch(
+    http: requests.Session,
+    url: str,
+    *,
+    allowed_hosts: Collection[str],
+    timeout_s: float,
+    max_bytes: int,
+    headers: Mapping[str, str] | None = None,
+) -> Fetched:
     """GET ``url`` (following redirects within ``allowed_hosts``), or FetchError saying what went wrong."""
     for _hop in range(MAX_REDIRECTS + 1):
         check_allowed(url, allowed_hosts)
         try:
-            response = http.get(url, headers=dict(headers or {}), timeout=timeout_s, stream=True,
-                                allow_redirects=False)
+            response = http.get(url, headers=dict(headers or {}), timeout=timeout_s, stream=True, allow_redirects=False)
         except requests.Timeout:
-            raise FetchError(f"no answer from {host_of(url)} within {timeout_s:g} s", FetchProblem.UNREACHABLE) \
-                from None
+            raise FetchError(
+                f"no answer from {host_of(url)} within {timeout_s:g} s", FetchProblem.UNREACHABLE
+            ) from None
         except requests.RequestException as exc:
-            raise FetchError(f"could not reach {host_of(url)}: {short_reason(exc)}", FetchProblem.UNREACHABLE) \
-                from None
+            raise FetchError(f"could not reach {host_of(url)}: {short_reason(exc)}", FetchProblem.UNREACHABLE) from None
         with response:
             if response.is_redirect:
                 url = urljoin(url, response.headers["Location"])
@@ -71,8 +78,9 @@ def fetch(http: requests.Session, url: str, *, allowed_hosts: Collection[str], t
             if not 200 <= response.status_code < 300:  # 304 to an unconditional GET included: it has no body
                 raise FetchError(f"HTTP {response.status_code} from {host_of(url)}", FetchProblem.FAILED)
             body = _read_capped(response, timeout_s=timeout_s, max_bytes=max_bytes)
-            return Fetched(response.status_code, body, response.headers.get("ETag"),
-                           response.headers.get("Last-Modified"))
+            return Fetched(
+                response.status_code, body, response.headers.get("ETag"), response.headers.get("Last-Modified")
+            )
     raise FetchError(f"more than {MAX_REDIRECTS} redirects", FetchProblem.FAILED)
 
 
@@ -91,8 +99,7 @@ def _read_capped(response: requests.Response, *, timeout_s: float, max_bytes: in
             if time.monotonic() > deadline:
                 raise FetchError(f"the answer took longer than {timeout_s:g} s to arrive", FetchProblem.UNREACHABLE)
     except requests.RequestException as exc:
-        raise FetchError(f"the connection broke while reading: {short_reason(exc)}", FetchProblem.UNREACHABLE) \
-            from None
+        raise FetchError(f"the connection broke while reading: {short_reason(exc)}", FetchProblem.UNREACHABLE) from None
     return bytes(body)
 
 
@@ -103,8 +110,11 @@ def short_reason(exc: BaseException) -> str:
     while id(exc) not in seen:
         seen.add(id(exc))
         reason = getattr(exc, "reason", None)
-        inner = (reason if isinstance(reason, BaseException) else None) or exc.__cause__ or (
-            exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None)
+        inner = (
+            (reason if isinstance(reason, BaseException) else None)
+            or exc.__cause__
+            or (exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None)
+        )
         if inner is None:
             break
         exc = inner

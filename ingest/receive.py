@@ -43,26 +43,49 @@ def _short(value: str | None, length: int) -> str | None:
     return without_refused(" ".join(value.split()), multiline=False)[:length]
 
 
-def store_document(session: Session, document: bytes, *, source: str, origin: str | None, limits: ReadLimits,
-                   now: datetime, truncated_from: int | None = None) -> Received:
+def store_document(
+    session: Session,
+    document: bytes,
+    *,
+    source: str,
+    origin: str | None,
+    limits: ReadLimits,
+    now: datetime,
+    truncated_from: int | None = None,
+) -> Received:
     """Store ``document`` with what reading it found. ``truncated_from``: the body was larger than this and
     only its first bytes are kept (it is refused for its size)."""
-    row = IncomingAlert(received_at=now, source=source, origin=_short(origin, 300),
-                        digest=hashlib.sha256(document).hexdigest(), size=truncated_from or len(document),
-                        raw=document, outcome=Outcome.RECEIVED, districts=[])
+    row = IncomingAlert(
+        received_at=now,
+        source=source,
+        origin=_short(origin, 300),
+        digest=hashlib.sha256(document).hexdigest(),
+        size=truncated_from or len(document),
+        raw=document,
+        outcome=Outcome.RECEIVED,
+        districts=[],
+    )
     session.add(row)
     alert = None
     if truncated_from is not None:
-        row.outcome, row.reason = Outcome.REJECTED, (f"the document is {truncated_from} bytes; the limit is "
-                                                     f"{limits.max_bytes} (only the first bytes are kept)")
+        row.outcome, row.reason = (
+            Outcome.REJECTED,
+            (
+                f"the document is {truncated_from} bytes; the limit is "
+                f"{limits.max_bytes} (only the first bytes are kept)"
+            ),
+        )
     else:
         try:
             alert = read_cap(document, limits)
         except CapError as exc:
             row.outcome, row.reason = Outcome.REJECTED, without_refused(str(exc))[:MAX_REASON]
     if alert is not None:
-        row.sender, row.identifier, row.sent = _short(alert.sender, 200), _short(alert.identifier, 200), \
-            _short(alert.sent, 40)
+        row.sender, row.identifier, row.sent = (
+            _short(alert.sender, 200),
+            _short(alert.identifier, 200),
+            _short(alert.sent, 40),
+        )
         row.status, row.msg_type = _short(alert.status, 16), _short(alert.msg_type, 16)
         info = alert.infos[0] if alert.infos else None
         if info is not None:
@@ -85,14 +108,17 @@ def _first_with_key(session: Session, row: IncomingAlert) -> int | None:
     table = AlertKey.__table__
     inserted = session.execute(
         dialect_insert(session)(table).on_conflict_do_nothing().returning(table.c.incoming_id),
-        {"sender": row.sender or "", "identifier": row.identifier or "", "sent": row.sent or "",
-         "incoming_id": row.id},
+        {"sender": row.sender or "", "identifier": row.identifier or "", "sent": row.sent or "", "incoming_id": row.id},
     ).scalar()
     if inserted is not None:
         return None
-    return session.scalar(select(AlertKey.incoming_id).where(
-        AlertKey.sender == (row.sender or ""), AlertKey.identifier == (row.identifier or ""),
-        AlertKey.sent == (row.sent or "")))
+    return session.scalar(
+        select(AlertKey.incoming_id).where(
+            AlertKey.sender == (row.sender or ""),
+            AlertKey.identifier == (row.identifier or ""),
+            AlertKey.sent == (row.sent or ""),
+        )
+    )
 
 
 def incoming_for_reference(session: Session, reference: str) -> IncomingAlert | None:
@@ -101,31 +127,56 @@ def incoming_for_reference(session: Session, reference: str) -> IncomingAlert | 
     if len(parts) != 3:
         return None
     sender, identifier, sent = parts
-    first = session.scalar(select(AlertKey.incoming_id).where(
-        AlertKey.sender == sender, AlertKey.identifier == identifier, AlertKey.sent == sent))
+    first = session.scalar(
+        select(AlertKey.incoming_id).where(
+            AlertKey.sender == sender, AlertKey.identifier == identifier, AlertKey.sent == sent
+        )
+    )
     return session.get(IncomingAlert, first) if first is not None else None
 
 
 def claim_incoming(session: Session, incoming_id: int, *, now: datetime) -> bool:
     """Take a received document to decide: False if it is decided or another process has it."""
-    result = session.execute(update(IncomingAlert).where(
-        IncomingAlert.id == incoming_id, IncomingAlert.outcome == Outcome.RECEIVED,
-        or_(IncomingAlert.claimed_at.is_(None), IncomingAlert.claimed_at < now - STALE_CLAIM),
-    ).values(claimed_at=now))
+    result = session.execute(
+        update(IncomingAlert)
+        .where(
+            IncomingAlert.id == incoming_id,
+            IncomingAlert.outcome == Outcome.RECEIVED,
+            or_(IncomingAlert.claimed_at.is_(None), IncomingAlert.claimed_at < now - STALE_CLAIM),
+        )
+        .values(claimed_at=now)
+    )
     return affected_rows(result) == 1
 
 
 def waiting_incoming(session: Session, *, now: datetime, limit: int = 100) -> list[int]:
     """Documents received and not decided whose claim, if any, went stale: a process died deciding them."""
-    return list(session.scalars(select(IncomingAlert.id).where(
-        IncomingAlert.outcome == Outcome.RECEIVED,
-        or_(IncomingAlert.claimed_at.is_(None), IncomingAlert.claimed_at < now - STALE_CLAIM),
-    ).order_by(IncomingAlert.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(IncomingAlert.id)
+            .where(
+                IncomingAlert.outcome == Outcome.RECEIVED,
+                or_(IncomingAlert.claimed_at.is_(None), IncomingAlert.claimed_at < now - STALE_CLAIM),
+            )
+            .order_by(IncomingAlert.id)
+            .limit(limit)
+        )
+    )
 
 
-def record_outcome(session: Session, incoming_id: int, outcome: Outcome, reason: str | None, *, now: datetime,
-                   kind: str | None = None, districts: list[str] | None = None, event_code: str | None = None,
-                   rule: str | None = None, notice_id: int | None = None) -> IncomingAlert:
+def record_outcome(
+    session: Session,
+    incoming_id: int,
+    outcome: Outcome,
+    reason: str | None,
+    *,
+    now: datetime,
+    kind: str | None = None,
+    districts: list[str] | None = None,
+    event_code: str | None = None,
+    rule: str | None = None,
+    notice_id: int | None = None,
+) -> IncomingAlert:
     row = session.get_one(IncomingAlert, incoming_id)
     row.outcome, row.reason, row.decided_at = outcome, without_refused(reason)[:MAX_REASON] if reason else None, now
     row.kind, row.districts, row.event_code = kind, list(districts or []), _short(event_code, 64)

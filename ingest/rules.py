@@ -81,14 +81,27 @@ def check_rule(rule: Rule, *, kinds: Iterable[str], districts: Iterable[str]) ->
         raise RuleProblem(f"districts: {', '.join(unknown)} {verb}")
     if rule.action not in tuple(Action):
         raise RuleProblem(f"action: {rule.action!r} is not one of {', '.join(Action)}")
-    return Rule(name=name, kind=rule.kind, action=Action(rule.action), min_severity=rule.min_severity or None,
-                min_level=rule.min_level or None, districts=tuple(dict.fromkeys(rule.districts)),
-                notify_duty=rule.notify_duty)
+    return Rule(
+        name=name,
+        kind=rule.kind,
+        action=Action(rule.action),
+        min_severity=rule.min_severity or None,
+        min_level=rule.min_level or None,
+        districts=tuple(dict.fromkeys(rule.districts)),
+        notify_duty=rule.notify_duty,
+    )
 
 
 def _rule_of(row: IngestRule) -> Rule:
-    return Rule(name=row.name, kind=row.kind, action=Action(row.action), min_severity=row.min_severity,
-                min_level=row.min_level, districts=tuple(row.districts or ()), notify_duty=bool(row.notify_duty))
+    return Rule(
+        name=row.name,
+        kind=row.kind,
+        action=Action(row.action),
+        min_severity=row.min_severity,
+        min_level=row.min_level,
+        districts=tuple(row.districts or ()),
+        notify_duty=bool(row.notify_duty),
+    )
 
 
 def rule_rows(session: Session) -> list[IngestRule]:
@@ -110,9 +123,18 @@ def seed_rules(session: Session, rules: Sequence[Rule], *, now: datetime) -> boo
 
 
 def _row(rule: Rule, *, position: int, by: str, now: datetime) -> IngestRule:
-    return IngestRule(position=position, name=rule.name, kind=rule.kind, action=rule.action.value,
-                      min_severity=rule.min_severity, min_level=rule.min_level, districts=list(rule.districts),
-                      notify_duty=rule.notify_duty, updated_by=by, updated_at=now)
+    return IngestRule(
+        position=position,
+        name=rule.name,
+        kind=rule.kind,
+        action=rule.action.value,
+        min_severity=rule.min_severity,
+        min_level=rule.min_level,
+        districts=list(rule.districts),
+        notify_duty=rule.notify_duty,
+        updated_by=by,
+        updated_at=now,
+    )
 
 
 def save_rule(session: Session, rule: Rule, *, rule_id: int | None, by: str, now: datetime) -> IngestRule:

@@ -133,5 +133,6 @@ def validate_cap(document: bytes) -> list[str]:
 
 
 def _safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, dtd_validation=False, load_dtd=False,
-                           huge_tree=False)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, dtd_validation=False, load_dtd=False, huge_tree=False
+    )

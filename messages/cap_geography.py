@@ -40,9 +40,22 @@ _WHOLE_AREA = re.compile(r"^[\s\-–—、,，:：()（）]*(全區|全市|全�
 _SEPARATORS = "\\s\\-–—、,，:：;；()（）/"
 
 BEARINGS = {
-    "北": "n", "北北東": "nne", "東北": "ne", "東北東": "ene", "東": "e", "東南東": "ese", "東南": "se",
-    "南南東": "sse", "南": "s", "南南西": "ssw", "西南": "sw", "西南西": "wsw", "西": "w", "西北西": "wnw",
-    "西北": "nw", "北北西": "nnw",
+    "北": "n",
+    "北北東": "nne",
+    "東北": "ne",
+    "東北東": "ene",
+    "東": "e",
+    "東南東": "ese",
+    "東南": "se",
+    "南南東": "sse",
+    "南": "s",
+    "南南西": "ssw",
+    "西南": "sw",
+    "西南西": "wsw",
+    "西": "w",
+    "西北西": "wnw",
+    "西北": "nw",
+    "北北西": "nnw",
 }
 _EPICENTRE = re.compile(
     r"^(?:即?在|位於)?(?P<seat>\S{2,4}?[縣市]政府)\s*(?P<bearing>"
@@ -157,18 +170,29 @@ class Places:
         self.city_name: str = kaohsiung["city"]
         self.city_codes = frozenset(str(code) for code in kaohsiung["city_codes"])
         self.districts: tuple[District, ...] = tuple(
-            District(code=str(row["code"]), code_107=str(row["code_107"]), name=row["name"],
-                     lat=float(points[str(row["code"])]["lat"]), lon=float(points[str(row["code"])]["lon"]),
-                     coastal=bool(row.get("coastal", False)))
+            District(
+                code=str(row["code"]),
+                code_107=str(row["code_107"]),
+                name=row["name"],
+                lat=float(points[str(row["code"])]["lat"]),
+                lon=float(points[str(row["code"])]["lon"]),
+                coastal=bool(row.get("coastal", False)),
+            )
             for row in kaohsiung["districts"]
         )
         self._by_code = {code: d for d in self.districts for code in (d.code, d.code_107)}
         self._by_name = {d.name: d for d in self.districts}
         self._renamed: dict[str, str] = dict(kaohsiung.get("renamed") or {})
         self.counties: tuple[County, ...] = tuple(
-            County(code=str(row["code"]), code_107=str(row["code_107"]), name=row["name"],
-                   seats=tuple(row["seats"]), quake_reference=row["quake_reference"],
-                   former=tuple(row.get("former") or ()), former_code=row.get("former_code"))
+            County(
+                code=str(row["code"]),
+                code_107=str(row["code_107"]),
+                name=row["name"],
+                seats=tuple(row["seats"]),
+                quake_reference=row["quake_reference"],
+                former=tuple(row.get("former") or ()),
+                former_code=row.get("former_code"),
+            )
             for row in geocodes["counties"]
         )
         self._seats = {seat: county.quake_reference for county in self.counties for seat in county.seats}
@@ -234,12 +258,15 @@ class Places:
         for index, (_, end, county) in enumerate(mentions):
             if county not in self._kaohsiung_names:
                 continue
-            segment = text[end: bounds[index + 2]]
+            segment = text[end : bounds[index + 2]]
             for old, new in self._renamed.items():
                 segment = segment.replace(old, new)
             named = {self._by_name[m.group()].code for m in self._district_pattern.finditer(segment)}
-            named.update(self._by_name[m.group(1) + "區"].code for m in self._bare_pattern.finditer(segment)
-                         if m.start() == 0 or segment[m.start() - 1] in " -–—、,，:：;；()（）/")
+            named.update(
+                self._by_name[m.group(1) + "區"].code
+                for m in self._bare_pattern.finditer(segment)
+                if m.start() == 0 or segment[m.start() - 1] in " -–—、,，:：;；()（）/"
+            )
             if not named and _WHOLE_AREA.match(segment):
                 return self.all_codes
             found.update(named)
@@ -255,8 +282,11 @@ class Places:
             return frozenset()
         found = {d.code for d in self.districts if _inside(d.lat, d.lon, polygon)}
         if coast_reach_km > 0:
-            found.update(d.code for d in self.districts
-                         if d.coastal and _distance_to_polygon_km(d.lat, d.lon, polygon) <= coast_reach_km)
+            found.update(
+                d.code
+                for d in self.districts
+                if d.coastal and _distance_to_polygon_km(d.lat, d.lon, polygon) <= coast_reach_km
+            )
         return frozenset(found)
 
     def circle_districts(self, text: str) -> frozenset[str]:

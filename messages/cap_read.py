@@ -49,8 +49,9 @@ class ReadLimits:
         if self.max_bytes < 1 or self.max_depth < 1:
             raise ValueError(f"read limits must be positive: max_bytes={self.max_bytes}, max_depth={self.max_depth}")
         if unknown := sorted(self.tolerate - KNOWN_TOLERANCES):
-            raise ValueError(f"unknown CAP tolerance(s) {', '.join(unknown)}; "
-                             f"known: {', '.join(sorted(KNOWN_TOLERANCES))}")
+            raise ValueError(
+                f"unknown CAP tolerance(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_TOLERANCES))}"
+            )
 
 
 @dataclass(frozen=True)
@@ -114,13 +115,13 @@ def _text(element: etree._Element, tag: str) -> str | None:
 
 
 def _texts(element: etree._Element, tag: str) -> tuple[str, ...]:
-    return tuple(text for item in element.findall(f"{{{CAP_NS}}}{tag}")
-                 if (text := "".join(item.itertext()).strip()))
+    return tuple(text for item in element.findall(f"{{{CAP_NS}}}{tag}") if (text := "".join(item.itertext()).strip()))
 
 
 def _pairs(element: etree._Element, tag: str) -> tuple[tuple[str, str], ...]:
-    return tuple((_text(item, "valueName") or "", _text(item, "value") or "")
-                 for item in element.findall(f"{{{CAP_NS}}}{tag}"))
+    return tuple(
+        (_text(item, "valueName") or "", _text(item, "value") or "") for item in element.findall(f"{{{CAP_NS}}}{tag}")
+    )
 
 
 def _read_info(info: etree._Element) -> CapInfo:
@@ -141,17 +142,25 @@ def _read_info(info: etree._Element) -> CapInfo:
         instruction=_text(info, "instruction"),
         web=_text(info, "web"),
         parameters=_pairs(info, "parameter"),
-        areas=tuple(CapArea(_text(area, "areaDesc") or "", _pairs(area, "geocode"), _texts(area, "circle"),
-                            _texts(area, "polygon"))
-                    for area in info.findall(f"{{{CAP_NS}}}area")),
+        areas=tuple(
+            CapArea(
+                _text(area, "areaDesc") or "", _pairs(area, "geocode"), _texts(area, "circle"), _texts(area, "polygon")
+            )
+            for area in info.findall(f"{{{CAP_NS}}}area")
+        ),
     )
 
 
-
 def _is_probe(root: etree._Element) -> bool:
-    return (root.tag == f"{{{CAP_NS}}}alert" and len(root) == 1 and root[0].tag == f"{{{CAP_NS}}}Test"
-            and len(root[0]) == 0 and (root[0].text or "").strip() == "Test"
-            and not (root.text or "").strip() and not (root[0].tail or "").strip())
+    return (
+        root.tag == f"{{{CAP_NS}}}alert"
+        and len(root) == 1
+        and root[0].tag == f"{{{CAP_NS}}}Test"
+        and len(root[0]) == 0
+        and (root[0].text or "").strip() == "Test"
+        and not (root.text or "").strip()
+        and not (root[0].tail or "").strip()
+    )
 
 
 def is_liveness_probe(document: bytes) -> bool:
@@ -177,9 +186,11 @@ def _root_problem(root: etree._Element) -> str | None:
     version = _CAP_NAMESPACE.fullmatch(qname.namespace or "")
     if version and qname.localname == "alert":
         return f"CAP {version.group(1)} (namespace {qname.namespace}); civicast reads CAP 1.2 ({CAP_NS})"
-    return (f"not a CAP 1.2 alert: the root element is <{shown(qname.localname, 80)}> in "
-            f"{f'namespace {shown(qname.namespace, 120)}' if qname.namespace else 'no namespace'}; "
-            f"a CAP 1.2 alert is <alert> in namespace {CAP_NS}")
+    return (
+        f"not a CAP 1.2 alert: the root element is <{shown(qname.localname, 80)}> in "
+        f"{f'namespace {shown(qname.namespace, 120)}' if qname.namespace else 'no namespace'}; "
+        f"a CAP 1.2 alert is <alert> in namespace {CAP_NS}"
+    )
 
 
 @dataclass(frozen=True)
@@ -194,8 +205,10 @@ def _schema_errors(root: etree._Element) -> _SchemaErrors:
         if schema.validate(root):
             return _SchemaErrors((), 0)
         log = schema.error_log
-        first = tuple(f"line {error.line}: {error.message.rstrip('.')}".replace(f"{{{CAP_NS}}}", "")
-                      for error in islice(log, SCHEMA_ERRORS_SHOWN))
+        first = tuple(
+            f"line {error.line}: {error.message.rstrip('.')}".replace(f"{{{CAP_NS}}}", "")
+            for error in islice(log, SCHEMA_ERRORS_SHOWN)
+        )
         return _SchemaErrors(first, len(log))
 
 

@@ -18,15 +18,7 @@ from typing import Any
 from messages.cap_geography import Places, default_places, normalise
 from messages.cap_read import CapAlert, CapInfo
 from messages.cap_tw_civic import air_quality, day_off, parking, reservoir, road_closure
-from messages.cap_tw_hazards import (
-    cold,
-    earthquake,
-    heat,
-    rainfall,
-    thunderstorm,
-    tsunami,
-    typhoon,
-)
+from messages.cap_tw_hazards import cold, earthquake, heat, rainfall, thunderstorm, tsunami, typhoon
 from messages.cap_tw_source import Interpretation, Source, cap_time
 from messages.glossary import Glossary
 from messages.kinds import UnknownKind, default_kind_book
@@ -41,8 +33,11 @@ def _kind_levels() -> dict[str, tuple[str, ...]]:
     """Each kind's levels, lowest first, from the level tables in kinds.yaml: the same order that raises a notice's
     severity decides an ingest rule's minimum level. Number thresholds (a tsunami's wave height) are no level a
     rule can name."""
-    return {kind.id: kind.levels.values for kind in default_kind_book().kinds.values()
-            if kind.levels is not None and not kind.levels.numeric}
+    return {
+        kind.id: kind.levels.values
+        for kind in default_kind_book().kinds.values()
+        if kind.levels is not None and not kind.levels.numeric
+    }
 
 
 LEVELS: dict[str, tuple[str, ...]] = _kind_levels()
@@ -83,15 +78,40 @@ def severity_rank(severity: str) -> int:
 
 # The profile's event codes (lower case) and the <event> words used when a sender gives no code.
 READERS: dict[str, Callable[[Source], Interpretation]] = {
-    "earthquake": earthquake, "tsunami": tsunami, "typhoon": typhoon, "rainfall": rainfall, "heavyrain": rainfall,
-    "thunderstorm": thunderstorm, "heat": heat, "hightemperature": heat, "cold": cold, "lowtemperature": cold,
-    "reservoirdis": reservoir, "roadclose": road_closure, "roadclosure": road_closure, "workschlclos": day_off,
-    "airquality": air_quality, "parking": parking,
+    "earthquake": earthquake,
+    "tsunami": tsunami,
+    "typhoon": typhoon,
+    "rainfall": rainfall,
+    "heavyrain": rainfall,
+    "thunderstorm": thunderstorm,
+    "heat": heat,
+    "hightemperature": heat,
+    "cold": cold,
+    "lowtemperature": cold,
+    "reservoirdis": reservoir,
+    "roadclose": road_closure,
+    "roadclosure": road_closure,
+    "workschlclos": day_off,
+    "airquality": air_quality,
+    "parking": parking,
 }
-EVENT_WORDS = (("地震", "earthquake"), ("海嘯", "tsunami"), ("颱風", "typhoon"), ("雷雨", "thunderstorm"),
-               ("豪雨", "rainfall"), ("大雨", "rainfall"), ("降雨", "rainfall"), ("高溫", "heat"), ("低溫", "cold"),
-               ("水庫", "reservoirdis"), ("道路封閉", "roadclose"), ("停班", "workschlclos"), ("停課", "workschlclos"),
-               ("空氣品質", "airquality"), ("停車", "parking"))
+EVENT_WORDS = (
+    ("地震", "earthquake"),
+    ("海嘯", "tsunami"),
+    ("颱風", "typhoon"),
+    ("雷雨", "thunderstorm"),
+    ("豪雨", "rainfall"),
+    ("大雨", "rainfall"),
+    ("降雨", "rainfall"),
+    ("高溫", "heat"),
+    ("低溫", "cold"),
+    ("水庫", "reservoirdis"),
+    ("道路封閉", "roadclose"),
+    ("停班", "workschlclos"),
+    ("停課", "workschlclos"),
+    ("空氣品質", "airquality"),
+    ("停車", "parking"),
+)
 
 
 def reader_for(event_code: str, event: str) -> Callable[[Source], Interpretation] | None:
@@ -102,8 +122,9 @@ def reader_for(event_code: str, event: str) -> Callable[[Source], Interpretation
 
 
 def _event_code(info: CapInfo) -> str:
-    return next((value.strip() for name, value in info.event_codes
-                 if name.strip().lower().startswith(EVENT_CODE_PREFIX)), "")
+    return next(
+        (value.strip() for name, value in info.event_codes if name.strip().lower().startswith(EVENT_CODE_PREFIX)), ""
+    )
 
 
 def _district_keys(glossary: Glossary, places: Places) -> dict[str, str]:
@@ -141,8 +162,11 @@ def _missing(interpretation: Interpretation) -> list[str]:
     except UnknownKind:
         return []  # a kind another part of civicast is adding: nothing to check it against yet
     given = interpretation.params
-    return [name for name, param in kind.params.items()
-            if param.required and name not in given and _STANDS_IN_FOR.get(name) not in given]
+    return [
+        name
+        for name, param in kind.params.items()
+        if param.required and name not in given and _STANDS_IN_FOR.get(name) not in given
+    ]
 
 
 def _reason(alert: CapAlert, info: CapInfo, code: str, found: Interpretation | None) -> str | None:
@@ -179,8 +203,7 @@ def read_taiwan_alert(alert: CapAlert, glossary: Glossary, places: Places) -> Re
     key_of = _district_keys(glossary, places)
     candidates = [info for info in alert.infos if info.language.strip().lower() == "zh-tw"] or [alert.infos[0]]
     readings = [_interpret(info, places, key_of) for info in candidates]
-    code, found, source = next(
-        ((c, f, s) for c, f, s in readings if (f.codes if f else s.codes)), readings[0])
+    code, found, source = next(((c, f, s) for c, f, s in readings if (f.codes if f else s.codes)), readings[0])
     info = source.info
     codes = found.codes if found else source.codes
     return Reading(

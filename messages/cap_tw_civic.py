@@ -25,21 +25,34 @@ def reservoir(source: Source) -> Interpretation:
     return Interpretation("reservoir_release", compact(params), source.codes)
 
 
-ROAD_REASONS = (("坍方", "landslide"), ("落石", "landslide"), ("崩塌", "landslide"), ("土石", "landslide"),
-                ("淹水", "flooding"), ("積水", "flooding"), ("水淹", "flooding"), ("事故", "accident"),
-                ("施工", "works"), ("工程", "works"), ("颱風", "typhoon"), ("活動", "event"))
+ROAD_REASONS = (
+    ("坍方", "landslide"),
+    ("落石", "landslide"),
+    ("崩塌", "landslide"),
+    ("土石", "landslide"),
+    ("淹水", "flooding"),
+    ("積水", "flooding"),
+    ("水淹", "flooding"),
+    ("事故", "accident"),
+    ("施工", "works"),
+    ("工程", "works"),
+    ("颱風", "typhoon"),
+    ("活動", "event"),
+)
 # A road's own name never holds a county's, district's or village's word: "高雄市三民區建國二路" is 建國二路.
 _ROAD_CHAR = r"(?:(?![市縣區鄉鎮里村])[\u3400-\u9fff])"
-_ROAD = re.compile(r"(國道\s*\d+\s*號"
-                   r"|(?:縣道|市道|區道|鄉道)\s*\d+[甲乙丙丁]?線?"
-                   r"|臺?\s*\d{1,3}[甲乙丙丁]?\s*線"
-                   rf"|{_ROAD_CHAR}{{1,6}}(?:路|街|大道)(?:[一二三四五六七八九十]+段)?)")
+_ROAD = re.compile(
+    r"(國道\s*\d+\s*號"
+    r"|(?:縣道|市道|區道|鄉道)\s*\d+[甲乙丙丁]?線?"
+    r"|臺?\s*\d{1,3}[甲乙丙丁]?\s*線"
+    rf"|{_ROAD_CHAR}{{1,6}}(?:路|街|大道)(?:[一二三四五六七八九十]+段)?)"
+)
 _SECTION = re.compile(r"(\d+\s*[Kk]\s*\+\s*\d+\s*[~～至\-]\s*\d+\s*[Kk]\s*\+\s*\d+)")
 _CLOCK = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})\s*(上午|下午)?\s*(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 
 def _clock(text: str) -> datetime | None:
-    """"2019/8/21 上午 09:00:00", as the highway authority writes its times."""
+    """ "2019/8/21 上午 09:00:00", as the highway authority writes its times."""
     match = _CLOCK.search(text)
     if not match:
         return None
@@ -74,8 +87,13 @@ def road_closure(source: Source) -> Interpretation:
     return Interpretation("road_closure", compact(params), codes)
 
 
-DAY_OFF_PERIODS = (("上午", "morning"), ("中午", "afternoon"), ("下午", "afternoon"), ("晚上", "evening"),
-                   ("夜間", "evening"))
+DAY_OFF_PERIODS = (
+    ("上午", "morning"),
+    ("中午", "afternoon"),
+    ("下午", "afternoon"),
+    ("晚上", "evening"),
+    ("夜間", "evening"),
+)
 
 
 def day_off(source: Source) -> Interpretation:
@@ -109,18 +127,43 @@ def day_off(source: Source) -> Interpretation:
     period = None
     if decision in ("work_and_school_closed", "school_closed"):
         period = next((value for word, value in DAY_OFF_PERIODS if word in decision_text), "all_day")
-    params = {"decision": decision, "date": when_day.isoformat() if when_day else None, "period": period,
-              "districts": source.districts_param(source.codes) if source.codes else None}
+    params = {
+        "decision": decision,
+        "date": when_day.isoformat() if when_day else None,
+        "period": period,
+        "districts": source.districts_param(source.codes) if source.codes else None,
+    }
     return Interpretation("day_off", compact(params), source.codes)
 
 
-AQI_LEVELS = (("對敏感族群不健康", "unhealthy_sensitive"), ("對所有族群不健康", "unhealthy"),
-              ("非常不健康", "very_unhealthy"), ("危害", "hazardous"), ("不健康", "unhealthy"), ("普通", "moderate"),
-              ("良好", "good"))
-AQI_COLOURS = (("褐紅", "hazardous"), ("紫", "very_unhealthy"), ("紅", "unhealthy"), ("橘", "unhealthy_sensitive"),
-               ("橙", "unhealthy_sensitive"), ("黃", "moderate"), ("綠", "good"))
-POLLUTANTS = (("PM2.5", "pm25"), ("細懸浮微粒", "pm25"), ("PM10", "pm10"), ("懸浮微粒", "pm10"), ("臭氧", "o3"),
-              ("O3", "o3"), ("二氧化氮", "no2"), ("NO2", "no2"))
+AQI_LEVELS = (
+    ("對敏感族群不健康", "unhealthy_sensitive"),
+    ("對所有族群不健康", "unhealthy"),
+    ("非常不健康", "very_unhealthy"),
+    ("危害", "hazardous"),
+    ("不健康", "unhealthy"),
+    ("普通", "moderate"),
+    ("良好", "good"),
+)
+AQI_COLOURS = (
+    ("褐紅", "hazardous"),
+    ("紫", "very_unhealthy"),
+    ("紅", "unhealthy"),
+    ("橘", "unhealthy_sensitive"),
+    ("橙", "unhealthy_sensitive"),
+    ("黃", "moderate"),
+    ("綠", "good"),
+)
+POLLUTANTS = (
+    ("PM2.5", "pm25"),
+    ("細懸浮微粒", "pm25"),
+    ("PM10", "pm10"),
+    ("懸浮微粒", "pm10"),
+    ("臭氧", "o3"),
+    ("O3", "o3"),
+    ("二氧化氮", "no2"),
+    ("NO2", "no2"),
+)
 
 
 def air_quality(source: Source) -> Interpretation:
@@ -128,7 +171,8 @@ def air_quality(source: Source) -> Interpretation:
     severity_level = normalise(source.parameter("severity_level") or "")
     colour = normalise(source.parameter("alert_color") or "")
     level = next((value for word, value in AQI_LEVELS if word in severity_level), None) or next(
-        (value for word, value in AQI_COLOURS if word in colour), None)
+        (value for word, value in AQI_COLOURS if word in colour), None
+    )
     # "AQI大於150" is a bound, not the index: only a plain "AQI 158" or "AQI為158" is taken.
     aqi = re.search(r"AQI\s*(?:值)?\s*(?:[=:]|為|達)?\s*(\d{1,3})(?!\d)", text, re.IGNORECASE)
     params = {

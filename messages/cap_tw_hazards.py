@@ -21,7 +21,7 @@ QUAKE_INTENSITIES = ("1", "2", "3", "4", "5-", "5+", "6-", "6+", "7")
 
 
 def quake_intensity(text: str) -> str | None:
-    """"4級", "5弱", "5強", "5-", "6+" as a quake_intensity value; 5 and 6 without a grade (the scale before
+    """ "4級", "5弱", "5強", "5-", "6+" as a quake_intensity value; 5 and 6 without a grade (the scale before
     2020) as their lower half, so that a rule "5- or more" still holds."""
     match = re.fullmatch(r"([0-7])\s*([弱強+\-])?", normalise(text).replace("級", "").strip())
     if not match or match.group(1) == "0":
@@ -56,12 +56,14 @@ def earthquake(source: Source) -> Interpretation:
         "districts": source.districts_param(codes) if codes else None,
     }
     if epicentre:
-        params.update(epicentre_from=epicentre.reference, epicentre_bearing=epicentre.bearing,
-                      epicentre_km=epicentre.km)
+        params.update(
+            epicentre_from=epicentre.reference, epicentre_bearing=epicentre.bearing, epicentre_km=epicentre.km
+        )
     else:
         params["epicentre"] = native_name(location)
-    return Interpretation("earthquake_report", compact(params), codes, level=intensity,
-                          no_district="reports no intensity in Kaohsiung")
+    return Interpretation(
+        "earthquake_report", compact(params), codes, level=intensity, no_district="reports no intensity in Kaohsiung"
+    )
 
 
 def _by_region(values: list[str]) -> dict[str, str]:
@@ -75,7 +77,7 @@ def _by_region(values: list[str]) -> dict[str, str]:
 
 
 def _wave_height_m(text: str) -> float | None:
-    """"小於1公尺" is up to 1 m, "1至3公尺" up to 3 m; "3公尺以上" has no upper bound to give."""
+    """ "小於1公尺" is up to 1 m, "1至3公尺" up to 3 m; "3公尺以上" has no upper bound to give."""
     text = normalise(text)
     if "以上" in text or "超過" in text:
         return None
@@ -107,7 +109,8 @@ def tsunami(source: Source) -> Interpretation:
 TYPHOON_INTENSITY = {"輕度": "mild", "中度": "moderate", "強烈": "severe"}
 TYPHOON_SEA_REACH_KM = 10.0
 _TYPHOON_SENTENCE = re.compile(
-    r"(輕度|中度|強烈)颱風\s*([\u3400-\u9fff]{1,8})\s*[(（]\s*國際命名\s*([A-Za-z][A-Za-z\- ]*?)\s*[)）]")
+    r"(輕度|中度|強烈)颱風\s*([\u3400-\u9fff]{1,8})\s*[(（]\s*國際命名\s*([A-Za-z][A-Za-z\- ]*?)\s*[)）]"
+)
 
 
 def typhoon(source: Source) -> Interpretation:
@@ -129,8 +132,9 @@ def typhoon(source: Source) -> Interpretation:
         name = native_name(native_text)
         if latin_text and re.fullmatch(r"[A-Za-z][A-Za-z\- ]*", latin_text.strip()):
             name = f"{name}|{latin_text.strip().capitalize()}"
-    codes = frozenset().union(*(source.places.area_districts(area, coast_reach_km=0 if land else TYPHOON_SEA_REACH_KM)
-                                 for area in info.areas))
+    codes = frozenset().union(
+        *(source.places.area_districts(area, coast_reach_km=0 if land else TYPHOON_SEA_REACH_KM) for area in info.areas)
+    )
     params = {
         "typhoon_name": name,
         "intensity": TYPHOON_INTENSITY[scale.group(1)] if scale else None,
@@ -142,8 +146,12 @@ def typhoon(source: Source) -> Interpretation:
     return Interpretation(kind, compact(params), codes, note=note)
 
 
-RAIN_LEVELS = (("超大豪雨", "extremely_torrential_rain"), ("大豪雨", "torrential_rain"),
-               ("豪雨", "extremely_heavy_rain"), ("大雨", "heavy_rain"))
+RAIN_LEVELS = (
+    ("超大豪雨", "extremely_torrential_rain"),
+    ("大豪雨", "torrential_rain"),
+    ("豪雨", "extremely_heavy_rain"),
+    ("大雨", "heavy_rain"),
+)
 
 
 def rainfall(source: Source) -> Interpretation:
@@ -153,8 +161,11 @@ def rainfall(source: Source) -> Interpretation:
         level = next((value for word, value in RAIN_LEVELS if word in normalise(text or "")), None)
         if level:
             break
-    params = {"level": level, "districts": source.districts_param(source.codes) if source.codes else None,
-              "until": iso(cap_time(info.expires))}
+    params = {
+        "level": level,
+        "districts": source.districts_param(source.codes) if source.codes else None,
+        "until": iso(cap_time(info.expires)),
+    }
     return Interpretation("heavy_rain", compact(params), source.codes, level=level)
 
 
@@ -167,8 +178,10 @@ def thunderstorm(source: Source) -> Interpretation:
     elif any(places.is_kaohsiung_name(name) for name in re.split(r"[,，、\s]+", source.parameter("counties") or "")):
         codes.update(places.all_codes)
     found = frozenset(codes)
-    params = {"districts": source.districts_param(found) if found else None,
-              "until": iso(cap_time(source.info.expires))}
+    params = {
+        "districts": source.districts_param(found) if found else None,
+        "until": iso(cap_time(source.info.expires)),
+    }
     return Interpretation("thunderstorm", compact(params), found)
 
 
@@ -190,16 +203,22 @@ def _temperatures(text: str) -> list[float]:
 def heat(source: Source) -> Interpretation:
     level = _alert_colour(source)
     highs = [t for t in _temperatures(source.text()) if 30 <= t <= 50]
-    params = {"level": level, "temperature": round(max(highs)) if highs else None,
-              "districts": source.districts_param(source.codes) if source.codes else None,
-              "date": day(start_of(source))}
+    params = {
+        "level": level,
+        "temperature": round(max(highs)) if highs else None,
+        "districts": source.districts_param(source.codes) if source.codes else None,
+        "date": day(start_of(source)),
+    }
     return Interpretation("extreme_heat", compact(params), source.codes, level=level)
 
 
 def cold(source: Source) -> Interpretation:
     level = _alert_colour(source)
     lows = [t for t in _temperatures(source.text()) if -10 <= t <= 20]
-    params = {"level": level, "lowest_temperature": round(min(lows)) if lows else None,
-              "districts": source.districts_param(source.codes) if source.codes else None,
-              "from_date": day(start_of(source))}
+    params = {
+        "level": level,
+        "lowest_temperature": round(min(lows)) if lows else None,
+        "districts": source.districts_param(source.codes) if source.codes else None,
+        "from_date": day(start_of(source)),
+    }
     return Interpretation("cold_surge", compact(params), source.codes, level=level)

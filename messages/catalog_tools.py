@@ -202,12 +202,21 @@ def convert_hans(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Path]:
             existing = target.get(message.id, context=message.context)
             if existing is not None and any(HANS_REVIEWED in c for c in existing.user_comments):
                 continue
-            converted: str | tuple[str, ...] = (tuple(converter.convert(form) for form in message.string)
-                                                if isinstance(message.string, (tuple, list))
-                                                else converter.convert(message.string) if message.string else "")
+            converted: str | tuple[str, ...] = (
+                tuple(converter.convert(form) for form in message.string)
+                if isinstance(message.string, (tuple, list))
+                else converter.convert(message.string)
+                if message.string
+                else ""
+            )
             if existing is None:
-                target.add(message.id, string=converted, context=message.context,
-                           flags=message.flags, auto_comments=message.auto_comments)
+                target.add(
+                    message.id,
+                    string=converted,
+                    context=message.context,
+                    flags=message.flags,
+                    auto_comments=message.auto_comments,
+                )
             else:
                 # Catalog.add would keep an existing msgstr; the conversion must replace it.
                 existing.string = converted
@@ -245,8 +254,10 @@ def check_catalog(path: Path, template: Catalog, language: Language) -> list[Pro
     entries without every form the language's Plural-Forms asks for, and a Plural-Forms header that
     does not follow CLDR's rule for the language."""
     catalog = _read(path, language)
-    problems = [Problem(path, None, "", what)
-                for what in header_problems(catalog.num_plurals, catalog.plural_expr, language.locale)]
+    problems = [
+        Problem(path, None, "", what)
+        for what in header_problems(catalog.num_plurals, catalog.plural_expr, language.locale)
+    ]
     seen: set[tuple[str | None, str]] = set()
     for message in catalog:
         if not message.id:
@@ -259,8 +270,10 @@ def check_catalog(path: Path, template: Catalog, language: Language) -> list[Pro
             continue
         if message.fuzzy:
             problems.append(Problem(path, message.context, msgid, "fuzzy"))
-        problems.extend(Problem(path, message.context, msgid, what)
-                        for what in _string_problems(message, source, catalog.num_plurals))
+        problems.extend(
+            Problem(path, message.context, msgid, what)
+            for what in _string_problems(message, source, catalog.num_plurals)
+        )
     for message in template:
         if message.id and (message.context, _singular(message.id)) not in seen:
             problems.append(Problem(path, message.context, _singular(message.id), "missing from the catalog"))
@@ -284,8 +297,11 @@ def _string_problems(message: Message, source: Message, num_plurals: int) -> lis
         return ["untranslated"]
     problems = [f"plural form msgstr[{index}] is empty" for index, form in enumerate(forms) if not form]
     wanted = placeholders(message.id[-1])
-    problems.extend(f"plural form msgstr[{index}] has placeholders {placeholders(form)}, the source {wanted}"
-                    for index, form in enumerate(forms) if form and placeholders(form) != wanted)
+    problems.extend(
+        f"plural form msgstr[{index}] has placeholders {placeholders(form)}, the source {wanted}"
+        for index, form in enumerate(forms)
+        if form and placeholders(form) != wanted
+    )
     return problems
 
 
@@ -306,8 +322,11 @@ def check_hans_conversion(locales_dir: Path = DEFAULT_LOCALES_DIR) -> list[Probl
             original = source.get(message.id, context=message.context)
             if original is None or not original.string:
                 continue
-            expected = (tuple(converter.convert(form) for form in original.string)
-                        if isinstance(original.string, (tuple, list)) else converter.convert(original.string))
+            expected = (
+                tuple(converter.convert(form) for form in original.string)
+                if isinstance(original.string, (tuple, list))
+                else converter.convert(original.string)
+            )
             if message.string != expected:
                 problems.append(
                     Problem(
@@ -326,10 +345,7 @@ def msgfmt_check(path: Path) -> str | None:
     if msgfmt is None:
         return "msgfmt (GNU gettext) is not installed; run `make install`"
     result = subprocess.run(
-        [msgfmt, "--check", "--check-format", "-o", "/dev/null", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
+        [msgfmt, "--check", "--check-format", "-o", "/dev/null", str(path)], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
         return result.stderr.strip() or f"msgfmt exited with {result.returncode}"

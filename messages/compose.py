@@ -119,12 +119,7 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
 
 class Composer:
     def __init__(
-        self,
-        *,
-        kinds: KindBook,
-        catalogs: Catalogs,
-        glossary: Glossary,
-        public_base_url: str | None = None,
+        self, *, kinds: KindBook, catalogs: Catalogs, glossary: Glossary, public_base_url: str | None = None
     ) -> None:
         self.kinds = kinds
         self.catalogs = catalogs
@@ -304,8 +299,9 @@ class Composer:
         catalog = self.catalogs.get(language)
         whole_city = self._common(catalog, "whole_city")
         formatted = {
-            name: self.formatter.format(kind.params[name], value, language, enums=self.kinds.enums,
-                                        whole_city=whole_city)
+            name: self.formatter.format(
+                kind.params[name], value, language, enums=self.kinds.enums, whole_city=whole_city
+            )
             for name, value in typed.items()
         }
         headline = self._render_part(kind, "headline", typed, formatted, catalog, language)
@@ -343,8 +339,9 @@ class Composer:
         band_label, test_mark = severity_label, ""
         if notice.training:
             # The mark goes on last, so it comes first: before the severity label and any [UPDATE].
-            headline, title_line, band_label = (self._common(catalog, "test_headline", text=text)
-                                                for text in (headline, title_line, severity_label))
+            headline, title_line, band_label = (
+                self._common(catalog, "test_headline", text=text) for text in (headline, title_line, severity_label)
+            )
             test_mark = self._common(catalog, "test_headline", text="").strip()
             body = f"{self._common(catalog, 'test_body')}\n{body}" if body else self._common(catalog, "test_body")
 
@@ -357,8 +354,11 @@ class Composer:
             link = f"{page_link}?lang={language.code}"
         effective_text = format_datetime_for(notice.effective, language) if notice.effective else None
         expires_text = format_datetime_for(notice.expires, language) if notice.expires else None
-        times = [self._common(catalog, key, time=text)
-                 for key, text in (("effective", effective_text), ("expires", expires_text)) if text]
+        times = [
+            self._common(catalog, key, time=text)
+            for key, text in (("effective", effective_text), ("expires", expires_text))
+            if text
+        ]
         agency = self.glossary.name("agency", agency_key, language)
         return LocalisedNotice(
             notice_id=notice.id,
@@ -397,7 +397,11 @@ class Composer:
             link_label=self._common(catalog, "read_more"),
             page_link=page_link,
             other_languages_text=self._common(catalog, "other_languages", link=page_link) if page_link else None,
-            checkin=(self._common(catalog, "checkin_prompt"), self._common(catalog, "checkin_safe"),
-                     self._common(catalog, "checkin_help")) if notice.ask_checkin and msg_type is not MsgType.CANCEL
+            checkin=(
+                self._common(catalog, "checkin_prompt"),
+                self._common(catalog, "checkin_safe"),
+                self._common(catalog, "checkin_help"),
+            )
+            if notice.ask_checkin and msg_type is not MsgType.CANCEL
             else None,
         )

@@ -69,8 +69,9 @@ def format_datetime_for(value: datetime, language: Language) -> str:
     """A date with its weekday and a time, in Taipei: "12:00 on Thursday 3 October", "10月3日（週四）12:00"."""
     patterns = date_patterns()[language.code]
     local = value.astimezone(TAIPEI)
-    return patterns.datetime.format(date=_render(local, patterns.date, patterns, language),
-                                    time=_render(local, patterns.time, patterns, language))
+    return patterns.datetime.format(
+        date=_render(local, patterns.date, patterns, language), time=_render(local, patterns.time, patterns, language)
+    )
 
 
 def format_date_for(value: date, language: Language) -> str:

@@ -104,6 +104,7 @@ def ping_idle_connections(engine: Engine, *, after_s: float) -> None:
     A connection that dies while in steady use fails one statement, after which SQLAlchemy invalidates
     the whole pool, as it would for a restart in the middle of a transaction.
     """
+
     @event.listens_for(engine, "checkin")
     def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
         if record is not None:

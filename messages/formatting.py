@@ -86,8 +86,9 @@ class ValueFormatter:
             return [whole_city]
         return [self.glossary.name("district", key, language) for key in keys]
 
-    def format(self, param: Param, value: Any, language: Language, *, enums: dict[str, dict[str, str]],
-               whole_city: str) -> str:
+    def format(
+        self, param: Param, value: Any, language: Language, *, enums: dict[str, dict[str, str]], whole_city: str
+    ) -> str:
         match param.type:
             case ParamType.DISTRICTS:
                 return format_list_for(self.district_names(value, language, whole_city), language)
@@ -98,8 +99,9 @@ class ValueFormatter:
             case ParamType.NAMES:
                 return format_list_for([self.name_text(param, v, language) for v in value], language)
             case ParamType.VILLAGES:
-                return self.names.render_villages(value, language, lambda items: format_list_for(items, language),
-                                                  grouped=param.within is None)
+                return self.names.render_villages(
+                    value, language, lambda items: format_list_for(items, language), grouped=param.within is None
+                )
             case ParamType.ENUM:
                 assert param.enum is not None  # the kind's loader refuses an enum parameter without its enum
                 return self.enum_text(param.enum, value, enums[param.enum][value], language)

@@ -29,8 +29,9 @@ SOURCE_LANGUAGE = "en"  # the language of the msgids
 DOMAINS = ("messages", "glossary", "bot", "public")
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # A wheel carries the catalogs inside this package (setup.py puts them there); a checkout keeps them at its top.
-DEFAULT_LOCALES_DIR = (_PACKAGE_DIR / "locales" if (_PACKAGE_DIR / "locales").is_dir()
-                       else _PACKAGE_DIR.parent / "locales")
+DEFAULT_LOCALES_DIR = (
+    _PACKAGE_DIR / "locales" if (_PACKAGE_DIR / "locales").is_dir() else _PACKAGE_DIR.parent / "locales"
+)
 
 
 @dataclass(frozen=True)
@@ -68,23 +69,74 @@ class Language:
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("zh-Hant", "zh_Hant_TW", "繁體中文", "Traditional Chinese", "zh-TW", "zh", "zh-Hant", "zh",
-                 ("zh-TW", "zh-Hant", "zh-HK", "zh-MO"), "", False, headline_budget=40),
-        Language("zh-Hans", "zh_Hans_CN", "简体中文", "Simplified Chinese", "zh-CN", "zh", "zh-Hans", "zh",
-                 ("zh-CN", "zh-Hans", "zh-SG", "zh"), "", False, headline_budget=40),
+        Language(
+            "zh-Hant",
+            "zh_Hant_TW",
+            "繁體中文",
+            "Traditional Chinese",
+            "zh-TW",
+            "zh",
+            "zh-Hant",
+            "zh",
+            ("zh-TW", "zh-Hant", "zh-HK", "zh-MO"),
+            "",
+            False,
+            headline_budget=40,
+        ),
+        Language(
+            "zh-Hans",
+            "zh_Hans_CN",
+            "简体中文",
+            "Simplified Chinese",
+            "zh-CN",
+            "zh",
+            "zh-Hans",
+            "zh",
+            ("zh-CN", "zh-Hans", "zh-SG", "zh"),
+            "",
+            False,
+            headline_budget=40,
+        ),
         Language("en", "en", "English", "English", "en", "en", "en", "en", ("en",), " ", True),
         Language("ja", "ja_JP", "日本語", "Japanese", "ja", "ja", "ja", "ja", ("ja",), "", False, headline_budget=40),
         Language("ko", "ko_KR", "한국어", "Korean", "ko", "ko", "ko", "ko", ("ko",), " ", True, headline_budget=45),
         Language("vi", "vi_VN", "Tiếng Việt", "Vietnamese", "vi", None, "vi", None, ("vi",), " ", True),
         Language("id", "id_ID", "Bahasa Indonesia", "Indonesian", "id", "id", "id", "id", ("id", "in"), " ", True),
-        Language("th", "th_TH", "ภาษาไทย", "Thai", "th", None, "th", None, ("th",), " ", True,
-                 (("2", "{0} และ {1}"), ("end", "{0} และ {1}")), headline_budget=100),
+        Language(
+            "th",
+            "th_TH",
+            "ภาษาไทย",
+            "Thai",
+            "th",
+            None,
+            "th",
+            None,
+            ("th",),
+            " ",
+            True,
+            (("2", "{0} และ {1}"), ("end", "{0} และ {1}")),
+            headline_budget=100,
+        ),
         Language("fil", "fil_PH", "Filipino", "Filipino", "tl", None, "fil", None, ("fil", "tl"), " ", True),
         Language("ms", "ms_MY", "Bahasa Melayu", "Malay", "ms", None, "ms", None, ("ms",), " ", True),
-        Language("km", "km_KH", "ភាសាខ្មែរ", "Khmer", "km", None, "km", None, ("km",), " ", True,
-                 (("2", "{0} និង {1}"),), headline_budget=110),
-        Language("my", "my_MM", "မြန်မာဘာသာ", "Burmese", "my", None, "my", None, ("my",), " ", True,
-                 headline_budget=120),
+        Language(
+            "km",
+            "km_KH",
+            "ភាសាខ្មែរ",
+            "Khmer",
+            "km",
+            None,
+            "km",
+            None,
+            ("km",),
+            " ",
+            True,
+            (("2", "{0} និង {1}"),),
+            headline_budget=110,
+        ),
+        Language(
+            "my", "my_MM", "မြန်မာဘာသာ", "Burmese", "my", None, "my", None, ("my",), " ", True, headline_budget=120
+        ),
     )
 }
 
@@ -133,9 +185,13 @@ class PhraseCatalog:
     catalog's ``Plural-Forms`` header, so each language's own rule applies.
     """
 
-    def __init__(self, language: Language, entries: dict[tuple[str | None, str], str],
-                 plurals: dict[tuple[str | None, str], tuple[str, ...]] | None = None,
-                 plural_expr: str | None = None) -> None:
+    def __init__(
+        self,
+        language: Language,
+        entries: dict[tuple[str | None, str], str],
+        plurals: dict[tuple[str | None, str], tuple[str, ...]] | None = None,
+        plural_expr: str | None = None,
+    ) -> None:
         self.language = language
         self._entries = entries
         self._plurals = plurals or {}

@@ -57,13 +57,7 @@ class Severity(StrEnum):
         return _SEVERITY_RANK[self]
 
 
-_SEVERITY_RANK = {
-    Severity.EXTREME: 4,
-    Severity.SEVERE: 3,
-    Severity.MODERATE: 2,
-    Severity.MINOR: 1,
-    Severity.UNKNOWN: 0,
-}
+_SEVERITY_RANK = {Severity.EXTREME: 4, Severity.SEVERE: 3, Severity.MODERATE: 2, Severity.MINOR: 1, Severity.UNKNOWN: 0}
 
 CAP_CATEGORIES = frozenset(
     {"Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other"}
@@ -217,8 +211,10 @@ def _segment(kind_id: str, part: str, raw: Any, *, nested: bool = False) -> Segm
     if not nested and isinstance(alternatives, list) and len(alternatives) >= 2:
         choices = tuple(_segment(kind_id, part, alternative, nested=True) for alternative in alternatives)
         return Segment(context=context, alternatives=choices)
-    raise KindDefinitionError(f"{context}: a segment is a string, {{enum: NAME, by: PARAM}} or {{first_of: [two or "
-                              f"more of those]}}, got {raw!r}")
+    raise KindDefinitionError(
+        f"{context}: a segment is a string, {{enum: NAME, by: PARAM}} or {{first_of: [two or "
+        f"more of those]}}, got {raw!r}"
+    )
 
 
 def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -> Param:
@@ -232,8 +228,9 @@ def _param(kind_id: str, name: str, raw: dict[str, Any], enums: dict[str, dict[s
     if ptype in (ParamType.GLOSSARY, ParamType.GLOSSARY_LIST) and not raw.get("group"):
         raise KindDefinitionError(f"{where}: glossary parameters need a group")
     if ptype in (ParamType.INT, ParamType.NUMBER) and (raw.get("min") is None or raw.get("max") is None):
-        raise KindDefinitionError(f"{where}: numbers need min and max (a number without bounds is a typo waiting "
-                                  "to be sent)")
+        raise KindDefinitionError(
+            f"{where}: numbers need min and max (a number without bounds is a typo waiting to be sent)"
+        )
     if raw.get("after") is not None and ptype not in (ParamType.DATETIME, ParamType.DATE):
         raise KindDefinitionError(f"{where}: only a date or a date and time can be after another parameter")
     if raw.get("generic") is not None and ptype not in (ParamType.NAME, ParamType.NAMES):
@@ -263,15 +260,19 @@ def _level_row(where: str, raw: Any, defaults: CapMapping) -> CapLevel:
         severity = Severity(raw.get("severity", defaults.severity.value))
     except ValueError:
         raise KindDefinitionError(f"{where}: {raw['severity']!r} is not a CAP 1.2 severity") from None
-    row = CapLevel(urgency=raw.get("urgency", defaults.urgency), severity=severity,
-                   certainty=raw.get("certainty", defaults.certainty))
+    row = CapLevel(
+        urgency=raw.get("urgency", defaults.urgency),
+        severity=severity,
+        certainty=raw.get("certainty", defaults.certainty),
+    )
     if row.urgency not in CAP_URGENCIES or row.certainty not in CAP_CERTAINTIES:
         raise KindDefinitionError(f"{where}: urgency/certainty outside CAP 1.2")
     return row
 
 
-def _levels(kind_id: str, raw: Any, params: dict[str, Param], enums: dict[str, dict[str, str]],
-            defaults: CapMapping) -> LevelTable | None:
+def _levels(
+    kind_id: str, raw: Any, params: dict[str, Param], enums: dict[str, dict[str, str]], defaults: CapMapping
+) -> LevelTable | None:
     """The kind's level table, checked: one row per enum value (written lowest first), or rising thresholds that
     start at the parameter's minimum (so every value a notice may carry has a row)."""
     if raw is None:
@@ -283,20 +284,27 @@ def _levels(kind_id: str, raw: Any, params: dict[str, Param], enums: dict[str, d
     if param.type is ParamType.ENUM and set(raw) == {"param", "values"}:
         values, allowed = raw["values"] or {}, list(enums[param.enum or ""])
         if sorted(str(v) for v in values) != sorted(allowed):
-            raise KindDefinitionError(f"{where}: give one row for each value of {param.enum}, lowest first: "
-                                      f"{', '.join(allowed)}")
-        return LevelTable(param.name, tuple((str(v), _level_row(f"{where}.{v}", r, defaults))
-                                            for v, r in values.items()))
+            raise KindDefinitionError(
+                f"{where}: give one row for each value of {param.enum}, lowest first: {', '.join(allowed)}"
+            )
+        return LevelTable(
+            param.name, tuple((str(v), _level_row(f"{where}.{v}", r, defaults)) for v, r in values.items())
+        )
     if param.type in (ParamType.INT, ParamType.NUMBER) and set(raw) == {"param", "at_least"}:
         thresholds = raw["at_least"] or {}
         keys = [float(k) for k in thresholds]
         if not keys or keys != sorted(set(keys)) or keys[0] != param.minimum:
-            raise KindDefinitionError(f"{where}: thresholds must rise and start at {param.name}'s minimum "
-                                      f"({param.minimum})")
-        return LevelTable(param.name, tuple((float(k), _level_row(f"{where}.{k}", r, defaults))
-                                            for k, r in thresholds.items()), numeric=True)
-    raise KindDefinitionError(f"{where}: an enum parameter takes `values`, a number `at_least`; {param.name} is "
-                              f"{param.type.value}")
+            raise KindDefinitionError(
+                f"{where}: thresholds must rise and start at {param.name}'s minimum ({param.minimum})"
+            )
+        return LevelTable(
+            param.name,
+            tuple((float(k), _level_row(f"{where}.{k}", r, defaults)) for k, r in thresholds.items()),
+            numeric=True,
+        )
+    raise KindDefinitionError(
+        f"{where}: an enum parameter takes `values`, a number `at_least`; {param.name} is {param.type.value}"
+    )
 
 
 def _kind(kind_id: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -> Kind:
@@ -305,8 +313,10 @@ def _kind(kind_id: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -
     for param in params.values():
         earlier = params.get(param.after) if param.after else None
         if param.after and (earlier is None or earlier.type is not param.type):
-            raise KindDefinitionError(f"{kind_id}.params.{param.name}: after {param.after!r} must name a parameter "
-                                      f"of the same type ({param.type.value})")
+            raise KindDefinitionError(
+                f"{kind_id}.params.{param.name}: after {param.after!r} must name a parameter "
+                f"of the same type ({param.type.value})"
+            )
     for segments in phrases.values():
         for seg in (choice for segment in segments for choice in segment.choices):
             for name in seg.placeholders:

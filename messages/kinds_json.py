@@ -40,10 +40,14 @@ def kinds_as_json(book: KindBook) -> list[dict[str, Any]]:
                 "severity": kind.cap.severity.value,
                 "certainty": kind.cap.certainty,
             },
-            "levels": None if kind.levels is None else {
+            "levels": None
+            if kind.levels is None
+            else {
                 "param": kind.levels.param,
-                "rows": [{"level": level, "urgency": row.urgency, "severity": row.severity.value,
-                          "certainty": row.certainty} for level, row in kind.levels.rows],
+                "rows": [
+                    {"level": level, "urgency": row.urgency, "severity": row.severity.value, "certainty": row.certainty}
+                    for level, row in kind.levels.rows
+                ],
             },
             "params": [_param_json(p, book) for p in kind.params.values()],
         }

@@ -18,8 +18,9 @@ _FIELDS: dict[str, ContextVar[Any]] = {"notice_id": NOTICE_ID, "delivery_id": DE
 
 
 @contextmanager
-def log_context(*, notice_id: int | None = None, delivery_id: str | None = None,
-                request_id: str | None = None) -> Iterator[None]:
+def log_context(
+    *, notice_id: int | None = None, delivery_id: str | None = None, request_id: str | None = None
+) -> Iterator[None]:
     """Lines logged inside the block carry these ids (those given; the others keep their values)."""
     given = {"notice_id": notice_id, "delivery_id": delivery_id, "request_id": request_id}
     tokens = [(_FIELDS[name], _FIELDS[name].set(value)) for name, value in given.items() if value is not None]

@@ -20,30 +20,47 @@ from prometheus_client import Counter, Histogram
 NETWORK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 DELIVERIES = Counter(
-    "civicast_deliveries", "Deliveries recorded by the workers, by outcome (sent, duplicate, retry, dead, released)",
-    ["channel", "language", "outcome"])
+    "civicast_deliveries",
+    "Deliveries recorded by the workers, by outcome (sent, duplicate, retry, dead, released)",
+    ["channel", "language", "outcome"],
+)
 DELIVERY_RECIPIENTS = Counter(
-    "civicast_delivery_recipients", "Residents in the deliveries recorded, by outcome",
-    ["channel", "language", "outcome"])
+    "civicast_delivery_recipients",
+    "Residents in the deliveries recorded, by outcome",
+    ["channel", "language", "outcome"],
+)
 CLAIM_LAG = Histogram(
-    "civicast_worker_claim_lag_seconds", "From a delivery falling due to a worker claiming it", ["channel"],
-    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0))
+    "civicast_worker_claim_lag_seconds",
+    "From a delivery falling due to a worker claiming it",
+    ["channel"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0),
+)
 PLATFORM_REQUESTS = Counter(
-    "civicast_platform_requests", "Requests to LINE and the Graph API, by status code ('network': no answer)",
-    ["platform", "endpoint", "status"])
+    "civicast_platform_requests",
+    "Requests to LINE and the Graph API, by status code ('network': no answer)",
+    ["platform", "endpoint", "status"],
+)
 PLATFORM_LATENCY = Histogram(
-    "civicast_platform_request_seconds", "Latency of requests to LINE and the Graph API", ["platform", "endpoint"],
-    buckets=NETWORK_BUCKETS)
+    "civicast_platform_request_seconds",
+    "Latency of requests to LINE and the Graph API",
+    ["platform", "endpoint"],
+    buckets=NETWORK_BUCKETS,
+)
 WEBHOOK_EVENTS_STORED = Counter(
-    "civicast_webhook_events_stored", "Webhook events stored (redeliveries not counted)", ["channel"])
+    "civicast_webhook_events_stored", "Webhook events stored (redeliveries not counted)", ["channel"]
+)
 WEBHOOK_EVENTS_ANSWERED = Counter(
-    "civicast_webhook_events_answered", "Webhook events answered and marked handled", ["channel"])
+    "civicast_webhook_events_answered", "Webhook events answered and marked handled", ["channel"]
+)
 TRANSLATIONS = Counter(
-    "civicast_translation_requests", "Machine-translation calls, by outcome (ok, failed)", ["engine", "outcome"])
+    "civicast_translation_requests", "Machine-translation calls, by outcome (ok, failed)", ["engine", "outcome"]
+)
 TRANSLATION_LATENCY = Histogram(
-    "civicast_translation_seconds", "Latency of machine-translation calls", ["engine"], buckets=NETWORK_BUCKETS)
+    "civicast_translation_seconds", "Latency of machine-translation calls", ["engine"], buckets=NETWORK_BUCKETS
+)
 CAP_DOCUMENTS = Counter(
-    "civicast_cap_documents", "CAP documents received from the national platform, by first outcome", ["outcome"])
+    "civicast_cap_documents", "CAP documents received from the national platform, by first outcome", ["outcome"]
+)
 
 
 @contextmanager

@@ -92,9 +92,7 @@ class Notice(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     references: Mapped[Notice | None] = relationship(remote_side="Notice.id", foreign_keys=[references_id])
-    translations: Mapped[list[NoticeTranslation]] = relationship(
-        back_populates="notice", cascade="all, delete-orphan"
-    )
+    translations: Mapped[list[NoticeTranslation]] = relationship(back_populates="notice", cascade="all, delete-orphan")
 
     __table_args__ = (
         Index("ix_notices_status_send_at", "status", "send_at"),

@@ -118,22 +118,29 @@ def _fill(pattern: str, **values: str) -> str:
 class NameBook:
     """Reads names into parts and writes them in each language."""
 
-    def __init__(self, glossary: Glossary, *, data_file: Path | None = None,
-                 villages: VillageTable | None = None) -> None:
+    def __init__(
+        self, glossary: Glossary, *, data_file: Path | None = None, villages: VillageTable | None = None
+    ) -> None:
         with (data_file or NAMES_FILE).open(encoding="utf-8") as handle:
             raw = yaml.safe_load(handle)
         self.glossary = glossary
         self.villages = villages or VillageTable.default(glossary)
         self.layouts = {code: Layout(**spec) for code, spec in raw["languages"].items()}
         generics = [
-            Generic(key=key, suffix=spec.get("suffix", key), number=spec.get("number"), alone=bool(spec.get("alone")),
-                    patterns={k: v for k, v in spec.items() if k not in ("suffix", "number", "alone")})
+            Generic(
+                key=key,
+                suffix=spec.get("suffix", key),
+                number=spec.get("number"),
+                alone=bool(spec.get("alone")),
+                patterns={k: v for k, v in spec.items() if k not in ("suffix", "number", "alone")},
+            )
             for key, spec in raw["generics"].items()
         ]
         # Longest suffix first (民眾活動中心 before 活動中心); a numbered form before the plain one.
         self.generics = sorted(generics, key=lambda g: (-len(g.suffix), g.number is None))
-        self._districts = {self.glossary.name("district", term.key, "zh-Hant"): term.key
-                           for term in self.glossary.terms("district")}
+        self._districts = {
+            self.glossary.name("district", term.key, "zh-Hant"): term.key for term in self.glossary.terms("district")
+        }
         self.implied = tuple(raw.get("implied", ()))
         self.signed_groups = frozenset(raw.get("signed_groups", ()))
 
@@ -143,13 +150,13 @@ class NameBook:
         """The parts of a name in Traditional Chinese; `district` helps spell a village officially."""
         for implied in self.implied:
             if text.startswith(implied) and len(text) > len(implied):
-                text = text[len(implied):]
+                text = text[len(implied) :]
         start, sep, end = text.partition(RANGE_WORD)
         if sep and start and end:
             parts = self.parse(start, district=district), self.parse(end, district=district)
             return None if None in parts else Span(*parts)
         for native, key in sorted(self._districts.items(), key=lambda item: -len(item[0])):
-            rest = text[len(native):]
+            rest = text[len(native) :]
             if text.startswith(native) and rest:
                 alone = next((g for g in self.generics if g.alone and not g.number and g.suffix == rest), None)
                 if alone:
@@ -199,14 +206,22 @@ class NameBook:
             case DistrictPart(key=key):
                 return self.glossary.name("district", key, language)
             case Located(district=key, inner=inner):
-                return _fill(layout.locator, place=self.glossary.name("district", key, language),
-                             name=self._write(inner, language))
+                return _fill(
+                    layout.locator,
+                    place=self.glossary.name("district", key, language),
+                    name=self._write(inner, language),
+                )
             case Span(start=start, end=end):
                 return _fill(layout.range, **{"from": self._write(start, language), "to": self._write(end, language)})
             case GenericPart(generic=generic, inner=inner, number=number):
                 value = han_number(number) if generic.number == "han" else int(number or 0)
-                return _fill(generic.patterns[language.code], name=self._write(inner, language),
-                             number=str(value), ordinal=layout.ordinal(value), han_number=number)
+                return _fill(
+                    generic.patterns[language.code],
+                    name=self._write(inner, language),
+                    number=str(value),
+                    ordinal=layout.ordinal(value),
+                    han_number=number,
+                )
         raise AssertionError(f"unknown name part {part!r}")
 
     def _with_original(self, written: str, native: str, language: Language) -> str:
@@ -226,8 +241,7 @@ class NameBook:
             return written
         return self._with_original(written, native, language)
 
-    def render(self, name: Name, language: Language, *, district: str | None = None,
-               generic: str | None = None) -> str:
+    def render(self, name: Name, language: Language, *, district: str | None = None, generic: str | None = None) -> str:
         """A name as the language writes it, with its 漢字 in brackets where they differ.
 
         `generic` is the kind of place a name without a generic part is (美麗島 is a station, 站)."""
@@ -251,8 +265,9 @@ class NameBook:
             part = _with_official(part, name.latin)
         return self._with_original(self._write(part, language), name.native, language)
 
-    def render_villages(self, villages: Iterable[Village], language: Language,
-                        join: Callable[[list[str]], str], *, grouped: bool = True) -> str:
+    def render_villages(
+        self, villages: Iterable[Village], language: Language, join: Callable[[list[str]], str], *, grouped: bool = True
+    ) -> str:
         """Villages grouped under their district: "桃源區勤和里、復興里", "타오위안구 친허리(勤和里), 푸싱리(復興里)".
 
         Without `grouped`, the villages alone (the sentence names their district)."""
@@ -260,12 +275,16 @@ class NameBook:
         groups: dict[str, list[str]] = {}
         for village in villages:
             groups.setdefault(village.district, []).append(
-                self.render(Name(village.name), language, district=village.district))
+                self.render(Name(village.name), language, district=village.district)
+            )
         written = []
         for district, names in groups.items():
             listed = layout.village_join.join(names) if layout.village_join else join(names)
-            written.append(_fill(layout.villages, district=self.glossary.name("district", district, language),
-                                 villages=listed) if grouped else listed)
+            written.append(
+                _fill(layout.villages, district=self.glossary.name("district", district, language), villages=listed)
+                if grouped
+                else listed
+            )
         for district in getattr(villages, "whole_districts", ()):
             written.append(_fill(layout.whole, district=self.glossary.name("district", district, language)))
         return layout.group_join.join(written)

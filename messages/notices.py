@@ -62,8 +62,12 @@ def free_text_versions(session: Session, notice: Notice) -> dict[str, FreeTextVe
             versions[row.language] = FreeTextVersion(row.language, None, original=notice.free_text, english=english)
         else:
             versions[row.language] = FreeTextVersion(
-                row.language, row.text, TranslationOrigin(row.origin) if row.text is not None else None,
-                held=row.text is None, engine=row.engine)
+                row.language,
+                row.text,
+                TranslationOrigin(row.origin) if row.text is not None else None,
+                held=row.text is None,
+                engine=row.engine,
+            )
     return versions
 
 
@@ -72,8 +76,10 @@ def untranslated_languages(session: Session, notice: Notice, languages: Iterable
     original is shown instead), it is held for review, or it was never translated."""
     if not notice.free_text:
         return []
-    rows = {row.language: row for row in
-            session.scalars(select(NoticeTranslation).where(NoticeTranslation.notice_id == notice.id))}
+    rows = {
+        row.language: row
+        for row in session.scalars(select(NoticeTranslation).where(NoticeTranslation.notice_id == notice.id))
+    }
     missing = []
     for code in languages:
         if code == notice.free_text_lang:

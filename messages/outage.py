@@ -15,8 +15,15 @@ from collections.abc import Callable
 class OutageLog:
     """One dependency as seen by one loop: ``failed`` on every failed attempt, ``succeeded`` on every good one."""
 
-    def __init__(self, logger: logging.Logger, dependency: str, doing: str, *,
-                 unit: str = "poll", clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        logger: logging.Logger,
+        dependency: str,
+        doing: str,
+        *,
+        unit: str = "poll",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.logger = logger
         self.dependency = dependency  # "database"
         self.doing = doing  # "claiming line deliveries"
@@ -38,8 +45,13 @@ class OutageLog:
                 return
             self._started = self.clock()
         detail = " ".join(str(exc).split())[:300]
-        self.logger.error("%s unreachable while %s: %s: %s (logged again when it is back)", self.dependency,
-                          self.doing, type(exc).__name__, detail)
+        self.logger.error(
+            "%s unreachable while %s: %s: %s (logged again when it is back)",
+            self.dependency,
+            self.doing,
+            type(exc).__name__,
+            detail,
+        )
 
     def succeeded(self) -> None:
         """An attempt worked: if an outage was on, its summary is logged and it is over."""
@@ -51,5 +63,11 @@ class OutageLog:
         if started is None:  # another thread ended it meanwhile
             return
         lasted = self.clock() - started
-        self.logger.warning("%s unreachable for %.1f s; %d %s failed (%s); it answers again", self.dependency,
-                            lasted, failures, self.unit if failures == 1 else f"{self.unit}s", self.doing)
+        self.logger.warning(
+            "%s unreachable for %.1f s; %d %s failed (%s); it answers again",
+            self.dependency,
+            lasted,
+            failures,
+            self.unit if failures == 1 else f"{self.unit}s",
+            self.doing,
+        )

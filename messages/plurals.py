@@ -66,8 +66,10 @@ def header_problems(num_plurals: int, plural_expr: str, locale: Locale) -> list[
         return [f"Plural-Forms expression {plural_expr!r} cannot be read: {exc}"]
     for count in range(HEADER_CHECKED_UP_TO + 1):
         if index_of(count) != wanted.index(category(locale, count)):
-            return [f"Plural-Forms gives {count} msgstr[{index_of(count)}]; CLDR gives it {category(locale, count)!r} "
-                    f"(msgstr[{wanted.index(category(locale, count))}]) in {locale}"]
+            return [
+                f"Plural-Forms gives {count} msgstr[{index_of(count)}]; CLDR gives it {category(locale, count)!r} "
+                f"(msgstr[{wanted.index(category(locale, count))}]) in {locale}"
+            ]
     return []
 
 
@@ -92,8 +94,10 @@ def check_forms(forms: object, locale: Locale, source: set[str]) -> list[str]:
         if not str(text or "").strip():
             problems.append(f"plural form {tag} is empty")
         elif placeholder_names(str(text)) != source:
-            problems.append(f"plural form {tag} has placeholders {sorted(placeholder_names(str(text)))}, "
-                            f"the source {sorted(source)}")
+            problems.append(
+                f"plural form {tag} has placeholders {sorted(placeholder_names(str(text)))}, "
+                f"the source {sorted(source)}"
+            )
     if COUNT not in source:
         problems.append(f"a plural entry needs the {{{COUNT}}} placeholder that chooses its form")
     return problems

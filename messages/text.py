@@ -40,8 +40,9 @@ def _describe(char: str) -> str:
     if code < 0x20 or 0x7F <= code <= 0x9F:
         return f"contains a control character ({name})"
     if 0xD800 <= code <= 0xDFFF:
-        return (f"contains {name}, which is not text: the input was not UTF-8 (for example Big5); "
-                "save or type it as UTF-8")
+        return (
+            f"contains {name}, which is not text: the input was not UTF-8 (for example Big5); save or type it as UTF-8"
+        )
     if char in "\u2028\u2029":
         return f"contains a line or paragraph separator ({name}); use a newline"
     if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:

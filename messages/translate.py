@@ -313,8 +313,15 @@ class FreeTextLocaliser:
         if fresh:
             with self.session_factory() as session, session.begin():
                 for code, translated in fresh.items():
-                    remember(session, text, source.code, code, translated,
-                             origin=TranslationOrigin.MACHINE, engine=self.engine.name)
+                    remember(
+                        session,
+                        text,
+                        source.code,
+                        code,
+                        translated,
+                        origin=TranslationOrigin.MACHINE,
+                        engine=self.engine.name,
+                    )
         english = versions.get("en")
         for code in failed:
             if self.policy is FailurePolicy.HOLD:

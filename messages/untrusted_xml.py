@@ -43,15 +43,15 @@ class RefusedXml(ValueError):
 
 def shown(text: str, limit: int = REASON_MAX_CHARS) -> str:
     """Document text made safe to show or print: one line, no control characters, bounded."""
-    flat = " ".join("".join(ch if ch.isprintable() or ch.isspace() else " " for ch in text[:limit * 2]).split())
-    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
+    flat = " ".join("".join(ch if ch.isprintable() or ch.isspace() else " " for ch in text[: limit * 2]).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def decode(document: bytes) -> str:
     """The document's text: a byte order mark decides, then the XML declaration, else UTF-8."""
     for mark, codec, label in _BOMS:
         if document.startswith(mark):
-            return _decode_as(document[len(mark):], codec, f"{label} (as its byte order mark says)")
+            return _decode_as(document[len(mark) :], codec, f"{label} (as its byte order mark says)")
     if document.startswith(b"<\x00?\x00"):  # UTF-16 without its mark; XML's appendix F
         return _decode_as(document, "utf-16-le", "UTF-16")
     if document.startswith(b"\x00<\x00?"):
@@ -83,7 +83,7 @@ def html_page_reason(text: str) -> str:
     title = ""
     if opened := _TITLE_OPEN.search(head):
         closed = _TITLE_CLOSE.search(head, opened.end())
-        raw = head[opened.end():closed.start() if closed else opened.end() + 200]
+        raw = head[opened.end() : closed.start() if closed else opened.end() + 200]
         title = shown(html.unescape(_TAG.sub(" ", raw).partition("<")[0]), 80)
     return "an HTML page, not a CAP alert" + (f' (its title: "{title}")' if title else "")
 
@@ -101,12 +101,14 @@ def check_prolog(text: str) -> None:
                 raise RefusedXml(html_page_reason(text))
             declared = _DECLARATION_KEYWORD.match(text, start)
             keyword = (declared.group(1).upper() if declared else "") or "…"
-            raise RefusedXml(f"the document declares a DTD (<!{keyword} …>); DTDs and entities are refused, "
-                             "a CAP alert never needs them")
+            raise RefusedXml(
+                f"the document declares a DTD (<!{keyword} …>); DTDs and entities are refused, "
+                "a CAP alert never needs them"
+            )
         else:
-            name = text[start + 1:start + 1 + 200]
+            name = text[start + 1 : start + 1 + 200]
             end_of_name = _NAME_END.search(name)
-            local_name = name[:end_of_name.start() if end_of_name else len(name)].rpartition(":")[2]
+            local_name = name[: end_of_name.start() if end_of_name else len(name)].rpartition(":")[2]
             if local_name.lower() in HTML_ROOTS:
                 raise RefusedXml(html_page_reason(text))
             return
@@ -116,9 +118,17 @@ def check_prolog(text: str) -> None:
 
 
 def _hardened_parser() -> etree.XMLPullParser:
-    return etree.XMLPullParser(events=("start", "end"), encoding="utf-8", resolve_entities=False, no_network=True,
-                               load_dtd=False, dtd_validation=False, attribute_defaults=False, huge_tree=False,
-                               collect_ids=False)
+    return etree.XMLPullParser(
+        events=("start", "end"),
+        encoding="utf-8",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        attribute_defaults=False,
+        huge_tree=False,
+        collect_ids=False,
+    )
 
 
 def _lxml_reason(exc: etree.LxmlError) -> str:
@@ -139,7 +149,7 @@ def _parse_within_depth(utf8: bytes, max_depth: int) -> etree._Element:
 
     try:
         for offset in range(0, len(utf8), FEED_CHUNK):
-            parser.feed(utf8[offset:offset + FEED_CHUNK])
+            parser.feed(utf8[offset : offset + FEED_CHUNK])
             follow_depth()
         root = parser.close()
     except etree.LxmlError as exc:

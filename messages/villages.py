@@ -82,7 +82,7 @@ class VillageTable:
                 return self._district(district.strip()), name.strip()
         for native in sorted(self.district_keys, key=len, reverse=True):
             if text.startswith(native) and len(text) > len(native):
-                return self.district_keys[native], text[len(native):]
+                return self.district_keys[native], text[len(native) :]
         return None, text
 
     def parse(self, values: Iterable[Any], notice_districts: list[str]) -> list[Village]:
@@ -102,8 +102,10 @@ class VillageTable:
                 in_district = next((v for v in candidates if v.district == district), None)
                 if in_district is None:
                     where = "、".join(v.district_native for v in candidates)
-                    raise ValueError(f"{name} is not in {self.glossary.name('district', district, 'zh-Hant')} "
-                                     f"(a {name} is in {where})")
+                    raise ValueError(
+                        f"{name} is not in {self.glossary.name('district', district, 'zh-Hant')} "
+                        f"(a {name} is in {where})"
+                    )
                 village = in_district
             if allowed is not None and village.district not in allowed:
                 raise ValueError(f"{village} is outside this notice's districts")

@@ -32,8 +32,7 @@ class SubscriberStatus(StrEnum):
 class Subscriber(Base):
     __tablename__ = "subscribers"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))  # "line", "messenger"
     platform_user_id: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(16), default=DEFAULT_LANGUAGE)
@@ -52,8 +51,17 @@ class Subscriber(Base):
     __table_args__ = (
         UniqueConstraint("channel", "platform_user_id"),
         # Covers every column segmentation reads, so a million rows segment without touching the table.
-        Index("ix_subscribers_segment", "channel", "status", "language", "id", "topics", "whole_city", "districts",
-              "platform_user_id"),
+        Index(
+            "ix_subscribers_segment",
+            "channel",
+            "status",
+            "language",
+            "id",
+            "topics",
+            "whole_city",
+            "districts",
+            "platform_user_id",
+        ),
         Index("ix_subscribers_rich_menu", "rich_menu_target"),  # who is in disaster mode, found without a scan
     )
 
@@ -105,12 +113,7 @@ def notice_district_mask(glossary: Glossary, districts: Iterable[str]) -> int | 
 
 
 def segment(
-    session: Session,
-    *,
-    channel: str,
-    topic: str,
-    districts_mask: int | None,
-    training: bool = False,
+    session: Session, *, channel: str, topic: str, districts_mask: int | None, training: bool = False
 ) -> Iterator[tuple[str, list[str]]]:
     """(language, user ids) for every language with matching subscribers.
 
@@ -151,20 +154,16 @@ def segment_language(
     return language, joined.split(",") if joined else []
 
 
-def any_audience(session: Session, *, channel: str, topic: str, districts_mask: int | None,
-                 training: bool = False) -> bool:
+def any_audience(
+    session: Session, *, channel: str, topic: str, districts_mask: int | None, training: bool = False
+) -> bool:
     """Whether anyone at all would receive it: the first match answers, a million residents are not counted."""
     query = select(Subscriber.id).where(*_segment_filter(channel, topic, districts_mask, training=training)).limit(1)
     return session.scalar(query) is not None
 
 
 def audience_counts(
-    session: Session,
-    *,
-    channel: str,
-    topic: str,
-    districts_mask: int | None,
-    training: bool = False,
+    session: Session, *, channel: str, topic: str, districts_mask: int | None, training: bool = False
 ) -> dict[str, int]:
     """How many residents a notice would reach, per composed language (unknown languages count as zh-Hant)."""
     query = (
@@ -185,15 +184,19 @@ def find_subscriber(session: Session, channel: str, platform_user_id: str) -> Su
     )
 
 
-def active_languages(session: Session, channel: str, user_ids: Iterable[str], *,
-                     test_recipients_only: bool = False) -> dict[str, str]:
+def active_languages(
+    session: Session, channel: str, user_ids: Iterable[str], *, test_recipients_only: bool = False
+) -> dict[str, str]:
     """Current language of each of these users who is still active (for Updates and Cancels); for a training
     follow-up only the test recipients among them, whoever the original reached."""
     ids = list(user_ids)
     found: dict[str, str] = {}
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        conditions = [Subscriber.channel == channel, Subscriber.status == SubscriberStatus.ACTIVE.value,
-                      Subscriber.platform_user_id.in_(ids[start:start + 900])]
+        conditions = [
+            Subscriber.channel == channel,
+            Subscriber.status == SubscriberStatus.ACTIVE.value,
+            Subscriber.platform_user_id.in_(ids[start : start + 900]),
+        ]
         if test_recipients_only:
             conditions.append(Subscriber.test_recipient.is_(True))
         rows = session.execute(select(Subscriber.platform_user_id, Subscriber.language).where(*conditions))
@@ -202,13 +205,7 @@ def active_languages(session: Session, channel: str, user_ids: Iterable[str], *,
 
 
 def audience_by_district(
-    session: Session,
-    glossary: Glossary,
-    *,
-    channel: str,
-    topic: str,
-    districts: Iterable[str],
-    training: bool = False,
+    session: Session, glossary: Glossary, *, channel: str, topic: str, districts: Iterable[str], training: bool = False
 ) -> dict[str, int]:
     """For each district of a notice, how many residents follow it (whole-city followers are counted apart).
 
@@ -217,7 +214,11 @@ def audience_by_district(
     keys = [key for key in districts if key != WHOLE_CITY] or [term.key for term in glossary.terms("district")]
     local = Subscriber.whole_city.is_(False)
     columns = [func.coalesce(func.sum(case((Subscriber.whole_city.is_(True), 1), else_=0)), 0)]
-    columns += [func.coalesce(func.sum(case((local & (Subscriber.districts.op("&")(district_bit(glossary, key)) != 0),
-                                              1), else_=0)), 0) for key in keys]
+    columns += [
+        func.coalesce(
+            func.sum(case((local & (Subscriber.districts.op("&")(district_bit(glossary, key)) != 0), 1), else_=0)), 0
+        )
+        for key in keys
+    ]
     row = session.execute(select(*columns).where(*_segment_filter(channel, topic, None, training=training))).one()
     return {"whole_city": int(row[0]), **{key: int(count) for key, count in zip(keys, row[1:], strict=True)}}

@@ -43,24 +43,32 @@ class ChannelStatus:
     waiting: Waiting  # on this channel, for every notice
 
     def as_dict(self) -> dict[str, object]:
-        return {"channel": self.channel, "paused": self.paused, "reason": self.reason,
-                "since": self.since.isoformat(timespec="seconds") if self.since else None,
-                "pending": self.waiting.as_dict()}
+        return {
+            "channel": self.channel,
+            "paused": self.paused,
+            "reason": self.reason,
+            "since": self.since.isoformat(timespec="seconds") if self.since else None,
+            "pending": self.waiting.as_dict(),
+        }
 
 
-def waiting_by_channel(session: Session, *, notice_id: int | None = None,
-                       channels: Iterable[str] | None = None) -> dict[str, Waiting]:
+def waiting_by_channel(
+    session: Session, *, notice_id: int | None = None, channels: Iterable[str] | None = None
+) -> dict[str, Waiting]:
     """What waits on each channel (with any waiting), for one notice or for all of them."""
-    query = (select(Delivery.channel, func.count(), func.sum(Delivery.recipient_count),
-                    func.min(Delivery.recipient_count))
-             .where(Delivery.status.in_(WAITING_STATUSES))
-             .group_by(Delivery.channel))
+    query = (
+        select(Delivery.channel, func.count(), func.sum(Delivery.recipient_count), func.min(Delivery.recipient_count))
+        .where(Delivery.status.in_(WAITING_STATUSES))
+        .group_by(Delivery.channel)
+    )
     if notice_id is not None:
         query = query.where(Delivery.notice_id == notice_id)
     if channels is not None:
         query = query.where(Delivery.channel.in_(list(channels)))
-    return {channel: Waiting(int(count), int(residents or 0), int(smallest or 0))
-            for channel, count, residents, smallest in session.execute(query)}
+    return {
+        channel: Waiting(int(count), int(residents or 0), int(smallest or 0))
+        for channel, count, residents, smallest in session.execute(query)
+    }
 
 
 def channel_statuses(session: Session, channels: Iterable[str]) -> list[ChannelStatus]:
@@ -73,20 +81,30 @@ def channel_statuses(session: Session, channels: Iterable[str]) -> list[ChannelS
     for name in names:
         state = states.get(name)
         paused = bool(state and state.paused)
-        statuses.append(ChannelStatus(name, paused, state.reason if paused and state else None,
-                                      state.changed_at if paused and state else None, waiting.get(name, Waiting())))
+        statuses.append(
+            ChannelStatus(
+                name,
+                paused,
+                state.reason if paused and state else None,
+                state.changed_at if paused and state else None,
+                waiting.get(name, Waiting()),
+            )
+        )
     return statuses
 
 
 def paused_statuses(session: Session) -> list[ChannelStatus]:
     """The paused channels only, by name: what the console's banner shows on every page."""
-    paused = list(session.scalars(select(ChannelState).where(ChannelState.paused.is_(True))
-                                  .order_by(ChannelState.channel)))
+    paused = list(
+        session.scalars(select(ChannelState).where(ChannelState.paused.is_(True)).order_by(ChannelState.channel))
+    )
     if not paused:
         return []
     waiting = waiting_by_channel(session, channels=[state.channel for state in paused])
-    return [ChannelStatus(state.channel, True, state.reason, state.changed_at, waiting.get(state.channel, Waiting()))
-            for state in paused]
+    return [
+        ChannelStatus(state.channel, True, state.reason, state.changed_at, waiting.get(state.channel, Waiting()))
+        for state in paused
+    ]
 
 
 def channel_status(session: Session, channel: str) -> ChannelStatus:

@@ -88,7 +88,7 @@ def _batches(
         pending = leftovers.pop(language, []) + users if language in leftovers else users
         full = len(pending) - len(pending) % size
         for start in range(0, full, size):
-            yield language, pending[start:start + size]
+            yield language, pending[start : start + size]
         if full < len(pending):
             leftovers[language] = pending[full:]
     for language, users in leftovers.items():
@@ -96,16 +96,22 @@ def _batches(
 
 
 def _segment_concurrently(
-    reader: sessionmaker, *, channel: str, topic: str, districts_mask: int | None, training: bool,
-    languages: list[str],
+    reader: sessionmaker, *, channel: str, topic: str, districts_mask: int | None, training: bool, languages: list[str]
 ) -> Iterator[tuple[str, list[str]]]:
     """Each language's audience read on its own connection, two at a time, while the caller writes
     the previous language's deliveries: on PostgreSQL reading and writing then overlap."""
 
     def read(language: str | None) -> tuple[str, list[str]]:
         with reader() as session:
-            found, users = segment_language(session, channel=channel, topic=topic, districts_mask=districts_mask,
-                                            language=language, others_than=languages, training=training)
+            found, users = segment_language(
+                session,
+                channel=channel,
+                topic=topic,
+                districts_mask=districts_mask,
+                language=language,
+                others_than=languages,
+                training=training,
+            )
         return found or DEFAULT_LANGUAGE, users
 
     pending = [*languages, None]
@@ -132,8 +138,10 @@ def same_world(follow_up: Notice, original: Notice) -> None:
     a sandboxed one never touches a notice that reached real channels (nor the other way round)."""
     if bool(follow_up.training) != bool(original.training) or bool(follow_up.sandboxed) != bool(original.sandboxed):
         world = "a training" if original.training else "a live"
-        raise NotDue(f"notice {follow_up.id} cannot {follow_up.msg_type.lower()} notice {original.id}: an Update or "
-                     f"Cancel of {world} notice must be {world.removeprefix('a ')} too, made the same way")
+        raise NotDue(
+            f"notice {follow_up.id} cannot {follow_up.msg_type.lower()} notice {original.id}: an Update or "
+            f"Cancel of {world} notice must be {world.removeprefix('a ')} too, made the same way"
+        )
 
 
 @dataclass
@@ -165,10 +173,21 @@ class FanoutRows:
         written, finished = 0, True
         for channel, language, recipients in self.pending:
             delivery_id = new_delivery_id()
-            rows.append({"id": delivery_id, "notice_id": self.notice_id, "channel": channel,
-                         "language": language, "recipient_count": len(recipients),
-                         "status": DeliveryStatus.PENDING.value, "attempts": 0, "next_attempt_at": now,
-                         "duplicate": False, "created_at": now, "updated_at": now})
+            rows.append(
+                {
+                    "id": delivery_id,
+                    "notice_id": self.notice_id,
+                    "channel": channel,
+                    "language": language,
+                    "recipient_count": len(recipients),
+                    "status": DeliveryStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "duplicate": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             if recipients:
                 lists.append({"delivery_id": delivery_id, "recipients": recipients})
             self.result.add(channel, language, len(recipients))
@@ -190,11 +209,20 @@ def still_fanning_out(session: Session, notice_id: int, now: datetime) -> bool:
 
     The conditional update also locks the notice's row, so a Cancel or an Update of it, which changes its status
     first, either waits for this chunk (and then withdraws it) or makes this return False."""
-    return affected_rows(session.execute(
-        update(Notice).where(Notice.id == notice_id, Notice.status == NoticeStatus.SENDING.value,
-                             Notice.fanout_progress_at.is_not(None))
-        .values(fanout_progress_at=now)
-    )) == 1
+    return (
+        affected_rows(
+            session.execute(
+                update(Notice)
+                .where(
+                    Notice.id == notice_id,
+                    Notice.status == NoticeStatus.SENDING.value,
+                    Notice.fanout_progress_at.is_not(None),
+                )
+                .values(fanout_progress_at=now)
+            )
+        )
+        == 1
+    )
 
 
 def _audience_rows(
@@ -220,8 +248,9 @@ def _audience_rows(
                 sources.append((channel, limits, [(PUBLIC_LANGUAGE, [])]))
             continue
         if original is not None and is_follow_up(notice):
-            users = list(original_recipients(session, original.id, channel,
-                                             sent_only=notice.msg_type == MsgType.CANCEL))
+            users = list(
+                original_recipients(session, original.id, channel, sent_only=notice.msg_type == MsgType.CANCEL)
+            )
             current = active_languages(session, channel, users, test_recipients_only=notice.training)
             by_language: dict[str, list[str]] = {}
             for user in users:
@@ -229,13 +258,22 @@ def _audience_rows(
                     by_language.setdefault(current[user], []).append(user)
             groups: Iterable[tuple[str, list[str]]] = sorted(by_language.items())
         elif reader is not None:
-            groups = _segment_concurrently(reader, channel=channel, topic=notice.topic,
-                                           districts_mask=notice_district_mask(glossary, notice.districts),
-                                           training=notice.training, languages=sorted(languages))
+            groups = _segment_concurrently(
+                reader,
+                channel=channel,
+                topic=notice.topic,
+                districts_mask=notice_district_mask(glossary, notice.districts),
+                training=notice.training,
+                languages=sorted(languages),
+            )
         else:
-            groups = segment(session, channel=channel, topic=notice.topic,
-                             districts_mask=notice_district_mask(glossary, notice.districts),
-                             training=notice.training)
+            groups = segment(
+                session,
+                channel=channel,
+                topic=notice.topic,
+                districts_mask=notice_district_mask(glossary, notice.districts),
+                training=notice.training,
+            )
         if written is not None and channel in written:
             groups = _without(groups, written[channel])
         sources.append((channel, limits, groups))
@@ -275,8 +313,16 @@ def begin_fan_out(
         original.status = NoticeStatus.CANCELLED if notice.msg_type == MsgType.CANCEL else NoticeStatus.SUPERSEDED
         original.fanout_progress_at = None
         session.flush()
-    pending = _audience_rows(session, notice, glossary=glossary, channels=channels, languages=set(languages),
-                             public_channels_for_training=public_channels_for_training, reader=reader, written=None)
+    pending = _audience_rows(
+        session,
+        notice,
+        glossary=glossary,
+        channels=channels,
+        languages=set(languages),
+        public_channels_for_training=public_channels_for_training,
+        reader=reader,
+        written=None,
+    )
     if original is not None and is_follow_up(notice):
         reason = "superseded by an update" if notice.msg_type == MsgType.UPDATE else "notice cancelled"
         withdraw_unsent(session, original.id, now, reason)
@@ -305,13 +351,21 @@ def resume_fan_out(
         raise NotDue(f"notice {notice.id} has no fan-out to resume")
     written: dict[str, set[str]] = {}
     for channel, recipients in session.execute(
-            select(Delivery.channel, DeliveryRecipients.recipients)
-            .outerjoin(DeliveryRecipients, DeliveryRecipients.delivery_id == Delivery.id)
-            .where(Delivery.notice_id == notice.id)):
+        select(Delivery.channel, DeliveryRecipients.recipients)
+        .outerjoin(DeliveryRecipients, DeliveryRecipients.delivery_id == Delivery.id)
+        .where(Delivery.notice_id == notice.id)
+    ):
         written.setdefault(channel, set()).update(recipients or ())
-    pending = _audience_rows(session, notice, glossary=glossary, channels=channels, languages=set(languages),
-                             public_channels_for_training=public_channels_for_training, reader=reader,
-                             written=written)
+    pending = _audience_rows(
+        session,
+        notice,
+        glossary=glossary,
+        channels=channels,
+        languages=set(languages),
+        public_channels_for_training=public_channels_for_training,
+        reader=reader,
+        written=written,
+    )
     return FanoutRows(notice.id, FanoutResult(notice.id), clock, pending)
 
 
@@ -328,9 +382,16 @@ def fan_out_notice(
 ) -> FanoutResult:
     """Write all the notice's deliveries and mark it sending, in the caller's one transaction (the caller commits
     or rolls back once: if it fails, there are no rows at all)."""
-    rows = begin_fan_out(session, notice, glossary=glossary, channels=channels, languages=languages,
-                         clock=lambda: now, public_channels_for_training=public_channels_for_training,
-                         reader=reader)
+    rows = begin_fan_out(
+        session,
+        notice,
+        glossary=glossary,
+        channels=channels,
+        languages=languages,
+        clock=lambda: now,
+        public_channels_for_training=public_channels_for_training,
+        reader=reader,
+    )
     rows.write(session)
     session.refresh(notice, ["fanout_progress_at"])
     return rows.result

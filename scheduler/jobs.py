@@ -86,8 +86,15 @@ class PeriodicJob(NamedTuple):
 
 
 class SchedulerRuntime:
-    def __init__(self, dispatch: Dispatch, scheduler: BackgroundScheduler, *, misfire_grace_s: float,
-                 is_leading: Leading = lambda: True, periodic: Mapping[str, PeriodicJob] | None = None) -> None:
+    def __init__(
+        self,
+        dispatch: Dispatch,
+        scheduler: BackgroundScheduler,
+        *,
+        misfire_grace_s: float,
+        is_leading: Leading = lambda: True,
+        periodic: Mapping[str, PeriodicJob] | None = None,
+    ) -> None:
         self.dispatch = dispatch
         self.scheduler = scheduler
         self.misfire_grace_s = misfire_grace_s
@@ -100,8 +107,9 @@ class SchedulerRuntime:
         """Run a periodic job; its failure is logged, and the job runs again at its next time."""
         job = self.periodic.get(job_id)
         if job is None:
-            log.warning("periodic job %s is not known to this process; it is removed when a scheduler next leads",
-                        job_id)
+            log.warning(
+                "periodic job %s is not known to this process; it is removed when a scheduler next leads", job_id
+            )
             return
         if not self.is_leading():
             log.error("not running %s: this scheduler no longer leads", job_id)
@@ -131,8 +139,11 @@ class SchedulerRuntime:
         self.reconcile(now)
         caught = self.occurrences.catch_up()
         if caught.sent or caught.missed:
-            log.warning("caught up: %d notices sent late within the grace, %d recorded missed", len(caught.sent),
-                        len(caught.missed))
+            log.warning(
+                "caught up: %d notices sent late within the grace, %d recorded missed",
+                len(caught.sent),
+                len(caught.missed),
+            )
         resume_stalled_fan_outs(self.dispatch)
         with self.dispatch.session_factory.begin() as session:
             settled = settle_and_expire(session, now)
@@ -154,8 +165,11 @@ class SchedulerRuntime:
     def reconcile(self, now: datetime) -> None:
         """Make the job store hold exactly one job per scheduled notice, at its current time."""
         with self.dispatch.session_factory() as session:
-            scheduled = session.execute(select(Notice.id, Notice.send_at, Notice.recurrence).where(
-                Notice.status == NoticeStatus.SCHEDULED.value)).all()
+            scheduled = session.execute(
+                select(Notice.id, Notice.send_at, Notice.recurrence).where(
+                    Notice.status == NoticeStatus.SCHEDULED.value
+                )
+            ).all()
         wanted: dict[str, tuple[str, Any, int]] = {}
         for notice_id, send_at, recurrence in scheduled:
             if recurrence:
@@ -175,8 +189,9 @@ class SchedulerRuntime:
             job = existing.get(job_id)
             if job is not None and job.name == description:
                 continue
-            self.scheduler.add_job(fire_notice, trigger, args=[notice_id], id=job_id, name=description,
-                                   replace_existing=True)
+            self.scheduler.add_job(
+                fire_notice, trigger, args=[notice_id], id=job_id, name=description, replace_existing=True
+            )
 
     def on_missed(self, event: JobExecutionEvent) -> None:
         """APScheduler could not run a job within the grace. A one-off notice is marked missed here; a recurring
@@ -217,9 +232,11 @@ class PostgresLeaderLock:
 
     The service's loop and the threads about to send both ask ``still_held``: one at a time."""
 
-    HELD = text("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
-                "AND classid = CAST(:key AS int8) AND objid = hashtext(current_schema())::int8 & 4294967295 "
-                "AND objsubid = 2 AND granted)")
+    HELD = text(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+        "AND classid = CAST(:key AS int8) AND objid = hashtext(current_schema())::int8 & 4294967295 "
+        "AND objsubid = 2 AND granted)"
+    )
 
     def __init__(self, engine: Engine, key: int = LEADER_LOCK_KEY) -> None:
         self.engine = engine
@@ -242,8 +259,9 @@ class PostgresLeaderLock:
             self._outage.succeeded()
             try:
                 # Keyed by the schema too: two deployments sharing a database server each get a leader.
-                got = connection.execute(text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"),
-                                         {"key": self.key}).scalar()
+                got = connection.execute(
+                    text("SELECT pg_try_advisory_lock(:key, hashtext(current_schema()))"), {"key": self.key}
+                ).scalar()
                 connection.commit()
             except Exception:
                 log.exception("could not ask PostgreSQL for the leader lock")
@@ -279,8 +297,9 @@ class PostgresLeaderLock:
             if connection is None:
                 return
             try:
-                connection.execute(text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"),
-                                   {"key": self.key})
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key, hashtext(current_schema()))"), {"key": self.key}
+                )
                 connection.commit()
             except Exception:
                 # Discarding the connection ends its database session, and the lock with it.
@@ -310,9 +329,17 @@ def leader_lock_for(engine: Engine) -> LeaderLock:
 class SchedulerService:
     """Waits to lead; while leading, runs APScheduler on the shared job store."""
 
-    def __init__(self, dispatch: Dispatch, engine: Engine, *, misfire_grace_s: float, poll_s: float = 5.0,
-                 lock: LeaderLock | None = None, on_leading: Callable[[bool], None] | None = None,
-                 periodic: Mapping[str, tuple[Callable[[], object], float]] | None = None) -> None:
+    def __init__(
+        self,
+        dispatch: Dispatch,
+        engine: Engine,
+        *,
+        misfire_grace_s: float,
+        poll_s: float = 5.0,
+        lock: LeaderLock | None = None,
+        on_leading: Callable[[bool], None] | None = None,
+        periodic: Mapping[str, tuple[Callable[[], object], float]] | None = None,
+    ) -> None:
         if misfire_grace_s < 1:
             raise ValueError("misfire grace must be at least a second; APScheduler's 1 s default drops jobs")
         self.periodic = {job_id: PeriodicJob(*job) for job_id, job in (periodic or {}).items()}
@@ -344,13 +371,24 @@ class SchedulerService:
             job_defaults={"misfire_grace_time": int(self.misfire_grace_s), "coalesce": True, "max_instances": 1},
             timezone=TAIPEI,
         )
-        runtime = SchedulerRuntime(self.dispatch, scheduler, misfire_grace_s=self.misfire_grace_s,
-                                   is_leading=self._still_leading, periodic=self.periodic)
+        runtime = SchedulerRuntime(
+            self.dispatch,
+            scheduler,
+            misfire_grace_s=self.misfire_grace_s,
+            is_leading=self._still_leading,
+            periodic=self.periodic,
+        )
         _runtime = runtime
         scheduler.add_listener(runtime.on_missed, EVENT_JOB_MISSED)
         scheduler.start()
-        scheduler.add_job(tick, IntervalTrigger(seconds=self.poll_s), id=JOB_TICK, name="civicast tick",
-                          replace_existing=True, next_run_time=datetime.now(TAIPEI) + timedelta(milliseconds=50))
+        scheduler.add_job(
+            tick,
+            IntervalTrigger(seconds=self.poll_s),
+            id=JOB_TICK,
+            name="civicast tick",
+            replace_existing=True,
+            next_run_time=datetime.now(TAIPEI) + timedelta(milliseconds=50),
+        )
         self._schedule_periodic(scheduler)
         self.scheduler = scheduler
         log.info("leading: scheduler started (misfire grace %ss)", self.misfire_grace_s)
@@ -364,9 +402,16 @@ class SchedulerService:
                 scheduler.remove_job(job.id)
         first = datetime.now(TAIPEI) + timedelta(milliseconds=100)
         for job_id, job in self.periodic.items():
-            scheduler.add_job(run_periodic, IntervalTrigger(seconds=job.every_s), args=[job_id], id=job_id,
-                              name=f"{job_id} every {job.every_s:g}s", executor=PERIODIC_EXECUTOR,
-                              replace_existing=True, next_run_time=first)
+            scheduler.add_job(
+                run_periodic,
+                IntervalTrigger(seconds=job.every_s),
+                args=[job_id],
+                id=job_id,
+                name=f"{job_id} every {job.every_s:g}s",
+                executor=PERIODIC_EXECUTOR,
+                replace_existing=True,
+                next_run_time=first,
+            )
 
     def _still_leading(self) -> bool:
         held = self.lock.still_held()

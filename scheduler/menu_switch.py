@@ -56,22 +56,35 @@ class ClaimedSwitch:
     attempts: int
 
 
-def claim_switches(session: Session, *, worker: str, now: datetime, lease: timedelta,
-                   limit: int = 10) -> list[ClaimedSwitch]:
+def claim_switches(
+    session: Session, *, worker: str, now: datetime, lease: timedelta, limit: int = 10
+) -> list[ClaimedSwitch]:
     """Take up to ``limit`` due switches (or ones whose worker's lease ran out), leased to this worker."""
     table = MenuSwitch.__table__
-    due = or_(and_(table.c.status.in_(CLAIMABLE), table.c.next_attempt_at <= now),
-              and_(table.c.status == MenuSwitchStatus.CLAIMED.value, table.c.lease_expires_at < now))
+    due = or_(
+        and_(table.c.status.in_(CLAIMABLE), table.c.next_attempt_at <= now),
+        and_(table.c.status == MenuSwitchStatus.CLAIMED.value, table.c.lease_expires_at < now),
+    )
     candidates = select(table.c.id).where(due).order_by(table.c.next_attempt_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     picked = candidates.cte("picked")
-    rows = session.connection().execute(
-        update(table).where(table.c.id == picked.c.id, due)
-        .values(status=MenuSwitchStatus.CLAIMED.value, claimed_by=worker, lease_expires_at=now + lease,
-                attempts=table.c.attempts + 1, updated_at=now)
-        .returning(table.c.id, table.c.kind, table.c.rich_menu_id, table.c.user_ids, table.c.attempts)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.id == picked.c.id, due)
+            .values(
+                status=MenuSwitchStatus.CLAIMED.value,
+                claimed_by=worker,
+                lease_expires_at=now + lease,
+                attempts=table.c.attempts + 1,
+                updated_at=now,
+            )
+            .returning(table.c.id, table.c.kind, table.c.rich_menu_id, table.c.user_ids, table.c.attempts)
+        )
+        .all()
+    )
     return [ClaimedSwitch(row[0], row[1], row[2], tuple(row[3] or ()), row[4]) for row in rows]
 
 
@@ -83,50 +96,92 @@ def _target_is(kind: str) -> Any:
 
 def still_due(session: Session, kind: str, user_ids: tuple[str, ...]) -> list[str]:
     """Those of these residents who are still to get this kind of menu."""
-    return list(session.scalars(select(Subscriber.platform_user_id).where(
-        Subscriber.channel == LINE, Subscriber.platform_user_id.in_(user_ids), _target_is(kind))))
+    return list(
+        session.scalars(
+            select(Subscriber.platform_user_id).where(
+                Subscriber.channel == LINE, Subscriber.platform_user_id.in_(user_ids), _target_is(kind)
+            )
+        )
+    )
 
 
 def _owned(switch_id: str, worker: str) -> Any:
     table = MenuSwitch.__table__
-    return and_(table.c.id == switch_id, table.c.status == MenuSwitchStatus.CLAIMED.value,
-                table.c.claimed_by == worker)
+    return and_(table.c.id == switch_id, table.c.status == MenuSwitchStatus.CLAIMED.value, table.c.claimed_by == worker)
 
 
 def record_linked(session: Session, switch: ClaimedSwitch, linked: list[str], *, worker: str, now: datetime) -> bool:
     """LINE accepted the batch: the residents now have that kind of menu (unless another was queued meanwhile)."""
-    done = session.connection().execute(update(MenuSwitch.__table__).where(_owned(switch.id, worker)).values(
-        status=MenuSwitchStatus.SENT.value, linked_count=len(linked), sent_at=now, lease_expires_at=None,
-        last_error=None, updated_at=now)).rowcount == 1
+    done = (
+        session.connection()
+        .execute(
+            update(MenuSwitch.__table__)
+            .where(_owned(switch.id, worker))
+            .values(
+                status=MenuSwitchStatus.SENT.value,
+                linked_count=len(linked),
+                sent_at=now,
+                lease_expires_at=None,
+                last_error=None,
+                updated_at=now,
+            )
+        )
+        .rowcount
+        == 1
+    )
     if done and linked:
-        session.execute(update(Subscriber).where(
-            Subscriber.channel == LINE, Subscriber.platform_user_id.in_(linked),
-            _target_is(switch.kind)).values(rich_menu_kind=switch.kind),
-            execution_options={"synchronize_session": False})
+        session.execute(
+            update(Subscriber)
+            .where(Subscriber.channel == LINE, Subscriber.platform_user_id.in_(linked), _target_is(switch.kind))
+            .values(rich_menu_kind=switch.kind),
+            execution_options={"synchronize_session": False},
+        )
     return done
 
 
-def record_failed(session: Session, switch: ClaimedSwitch, error: str, *, worker: str, now: datetime,
-                  retry_at: datetime | None) -> bool:
+def record_failed(
+    session: Session, switch: ClaimedSwitch, error: str, *, worker: str, now: datetime, retry_at: datetime | None
+) -> bool:
     """Failed: retried at ``retry_at``, or dead when that is None."""
     status = MenuSwitchStatus.DEAD if retry_at is None else MenuSwitchStatus.FAILED
-    return session.connection().execute(update(MenuSwitch.__table__).where(_owned(switch.id, worker)).values(
-        status=status.value, last_error=error[:2000], lease_expires_at=None, next_attempt_at=retry_at or now,
-        updated_at=now)).rowcount == 1
+    return (
+        session.connection()
+        .execute(
+            update(MenuSwitch.__table__)
+            .where(_owned(switch.id, worker))
+            .values(
+                status=status.value,
+                last_error=error[:2000],
+                lease_expires_at=None,
+                next_attempt_at=retry_at or now,
+                updated_at=now,
+            )
+        )
+        .rowcount
+        == 1
+    )
 
 
 def outstanding_switches(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(MenuSwitch)
-                              .where(MenuSwitch.status.in_(OUTSTANDING))) or 0)
+    return int(
+        session.scalar(select(func.count()).select_from(MenuSwitch).where(MenuSwitch.status.in_(OUTSTANDING))) or 0
+    )
 
 
 def switch_progress(session: Session, notice_id: int) -> dict[str, dict[str, int]] | None:
     """For the notice that began or ended disaster mode: per menu kind, batches done / pending / failed and the
     residents queued and switched; None when it switched nobody."""
-    rows = session.execute(select(MenuSwitch.kind, MenuSwitch.status, func.count(), func.sum(MenuSwitch.user_count),
-                                  func.sum(MenuSwitch.linked_count))
-                           .where(MenuSwitch.notice_id == notice_id)
-                           .group_by(MenuSwitch.kind, MenuSwitch.status)).all()
+    rows = session.execute(
+        select(
+            MenuSwitch.kind,
+            MenuSwitch.status,
+            func.count(),
+            func.sum(MenuSwitch.user_count),
+            func.sum(MenuSwitch.linked_count),
+        )
+        .where(MenuSwitch.notice_id == notice_id)
+        .group_by(MenuSwitch.kind, MenuSwitch.status)
+    ).all()
     if not rows:
         return None
     progress: dict[str, dict[str, int]] = {}
@@ -142,9 +197,20 @@ def switch_progress(session: Session, notice_id: int) -> dict[str, dict[str, int
 class MenuSwitcher:
     """A worker's sender of menu switches: one thread, its own share of the bulk link rate."""
 
-    def __init__(self, *, session_factory: sessionmaker, line: Linker, worker_id: str, retry: Backoff,
-                 rate: float = BULK_LINK_RATE, lease_s: float = 60.0, claim_batch: int = 10, poll_s: float = 0.5,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker,
+        line: Linker,
+        worker_id: str,
+        retry: Backoff,
+        rate: float = BULK_LINK_RATE,
+        lease_s: float = 60.0,
+        claim_batch: int = 10,
+        poll_s: float = 0.5,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rng: random.Random | None = None,
+    ) -> None:
         self.session_factory = session_factory
         self.line = line
         self.worker_id = worker_id
@@ -179,12 +245,21 @@ class MenuSwitcher:
                 if outcome.status == 429:
                     self.bucket.drain()
                 delay = self.retry.delay(switch.attempts, self.rng, outcome.delay_s)
-                record_failed(session, switch, str(outcome), worker=self.worker_id, now=now,
-                              retry_at=now + timedelta(seconds=delay))
+                record_failed(
+                    session,
+                    switch,
+                    str(outcome),
+                    worker=self.worker_id,
+                    now=now,
+                    retry_at=now + timedelta(seconds=delay),
+                )
                 self.counters["retries"] += 1
             else:
-                why = str(outcome) if not isinstance(outcome, RetryableError) else \
-                    f"gave up after {switch.attempts} attempts: {outcome}"
+                why = (
+                    str(outcome)
+                    if not isinstance(outcome, RetryableError)
+                    else f"gave up after {switch.attempts} attempts: {outcome}"
+                )
                 record_failed(session, switch, why, worker=self.worker_id, now=now, retry_at=None)
                 self.counters["dead"] += 1
                 log.error("menu switch %s dead: %s", switch.id, why)
@@ -192,8 +267,9 @@ class MenuSwitcher:
     def run_once(self) -> int:
         """Claim and send what is due now; how many switches were handled."""
         with self.session_factory.begin() as session:
-            claimed = claim_switches(session, worker=self.worker_id, now=self.clock(), lease=self.lease,
-                                     limit=self.claim_batch)
+            claimed = claim_switches(
+                session, worker=self.worker_id, now=self.clock(), lease=self.lease, limit=self.claim_batch
+            )
         for switch in claimed:
             self.send_one(switch)
         return len(claimed)
@@ -212,4 +288,3 @@ class MenuSwitcher:
                 handled = 0
             if not handled:
                 stop.wait(self.poll_s)
-

@@ -105,8 +105,12 @@ class DisasterNotice:
 
 def menu_ids(session: Session) -> dict[tuple[str, str], str]:
     """(kind, language) → LINE rich menu id, for the menus ``civicast line richmenu`` created."""
-    return {(kind, language): menu_id for kind, language, menu_id in session.execute(
-        select(LineRichMenu.kind, LineRichMenu.language, LineRichMenu.rich_menu_id))}
+    return {
+        (kind, language): menu_id
+        for kind, language, menu_id in session.execute(
+            select(LineRichMenu.kind, LineRichMenu.language, LineRichMenu.rich_menu_id)
+        )
+    }
 
 
 def notice_severity(kinds: KindBook, kind: str, params: dict[str, Any] | None, severity: str | None) -> Severity | None:
@@ -125,13 +129,16 @@ def _live(query: Any) -> Any:
 
 def disaster_notices(session: Session, now: datetime, *, kinds: KindBook, glossary: Glossary) -> list[DisasterNotice]:
     """The active live notices of severity Severe or Extreme, oldest first (a handful, however many residents)."""
-    rows = session.execute(_live(select(Notice.id, Notice.kind, Notice.params, Notice.severity, Notice.districts))
-                           .where(Notice.status.in_(ACTIVE_STATUSES),
-                                  or_(Notice.expires.is_(None), Notice.expires > now))
-                           .order_by(Notice.sent_at, Notice.id)).all()
-    return [DisasterNotice(notice_id, notice_district_mask(glossary, districts or []))
-            for notice_id, kind, params, severity, districts in rows
-            if notice_severity(kinds, kind, params, severity) in DISASTER_SEVERITIES]
+    rows = session.execute(
+        _live(select(Notice.id, Notice.kind, Notice.params, Notice.severity, Notice.districts))
+        .where(Notice.status.in_(ACTIVE_STATUSES), or_(Notice.expires.is_(None), Notice.expires > now))
+        .order_by(Notice.sent_at, Notice.id)
+    ).all()
+    return [
+        DisasterNotice(notice_id, notice_district_mask(glossary, districts or []))
+        for notice_id, kind, params, severity, districts in rows
+        if notice_severity(kinds, kind, params, severity) in DISASTER_SEVERITIES
+    ]
 
 
 def covered(notices: Iterable[DisasterNotice]) -> Any:
@@ -149,17 +156,21 @@ def covered(notices: Iterable[DisasterNotice]) -> Any:
 
 def menu_kind_for(session: Session, user_id: str, notices: list[DisasterNotice]) -> MenuKind:
     """The menu one LINE resident should see now (for the bot, when it links a menu itself)."""
-    query = select(Subscriber.id).where(Subscriber.channel == LINE, Subscriber.platform_user_id == user_id,
-                                        covered(notices))
+    query = select(Subscriber.id).where(
+        Subscriber.channel == LINE, Subscriber.platform_user_id == user_id, covered(notices)
+    )
     return MenuKind.DISASTER if session.scalar(query) is not None else MenuKind.NORMAL
 
 
 def given_menu(session: Session, user_id: str, kind: MenuKind) -> None:
     """LINE accepted this kind of menu for the resident, linked on its own (at language choice): the reconciler
     starts from there."""
-    session.execute(update(Subscriber).where(Subscriber.channel == LINE, Subscriber.platform_user_id == user_id)
-                    .values(rich_menu_kind=kind.value, rich_menu_target=kind.value),
-                    execution_options={"synchronize_session": False})
+    session.execute(
+        update(Subscriber)
+        .where(Subscriber.channel == LINE, Subscriber.platform_user_id == user_id)
+        .values(rich_menu_kind=kind.value, rich_menu_target=kind.value),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def in_disaster_menu() -> Any:
@@ -172,12 +183,22 @@ def not_in_disaster_menu() -> Any:
     return or_(Subscriber.rich_menu_target.is_(None), Subscriber.rich_menu_target != MenuKind.DISASTER.value)
 
 
-def _queue(session: Session, condition: Any, kind: MenuKind, *, notice_id: int | None,
-           menus: dict[tuple[str, str], str], now: datetime) -> int:
+def _queue(
+    session: Session,
+    condition: Any,
+    kind: MenuKind,
+    *,
+    notice_id: int | None,
+    menus: dict[tuple[str, str], str],
+    now: datetime,
+) -> int:
     """Queue the residents matching ``condition`` for ``kind``'s menu; mark them as given it. Returns how many."""
     base = [Subscriber.channel == LINE, Subscriber.status == SubscriberStatus.ACTIVE.value, condition]
-    groups = session.execute(select(Subscriber.language, func.aggregate_strings(Subscriber.platform_user_id, ","))
-                             .where(*base).group_by(Subscriber.language)).all()
+    groups = session.execute(
+        select(Subscriber.language, func.aggregate_strings(Subscriber.platform_user_id, ","))
+        .where(*base)
+        .group_by(Subscriber.language)
+    ).all()
     by_language: dict[str, list[str]] = {}
     raw_languages = []
     for raw, joined in groups:
@@ -190,24 +211,48 @@ def _queue(session: Session, condition: Any, kind: MenuKind, *, notice_id: int |
     rows: list[dict[str, Any]] = []
     for language, users in sorted(by_language.items()):
         for start in range(0, len(users), BULK_LINK_MAX_USERS):
-            batch = users[start:start + BULK_LINK_MAX_USERS]
-            rows.append({"id": str(uuid.uuid4()), "notice_id": notice_id, "kind": kind.value, "language": language,
-                         "rich_menu_id": menus[(kind.value, language)], "user_ids": batch, "user_count": len(batch),
-                         "linked_count": 0, "status": MenuSwitchStatus.PENDING.value, "attempts": 0,
-                         "next_attempt_at": now, "created_at": now, "updated_at": now})
+            batch = users[start : start + BULK_LINK_MAX_USERS]
+            rows.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "notice_id": notice_id,
+                    "kind": kind.value,
+                    "language": language,
+                    "rich_menu_id": menus[(kind.value, language)],
+                    "user_ids": batch,
+                    "user_count": len(batch),
+                    "linked_count": 0,
+                    "status": MenuSwitchStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
     session.execute(insert(MenuSwitch), rows)
-    session.execute(update(Subscriber).where(*base, Subscriber.language.in_(raw_languages))
-                    .values(rich_menu_target=kind.value), execution_options={"synchronize_session": False})
+    session.execute(
+        update(Subscriber).where(*base, Subscriber.language.in_(raw_languages)).values(rich_menu_target=kind.value),
+        execution_options={"synchronize_session": False},
+    )
     return sum(row["user_count"] for row in rows)
 
 
 def _ended_notice(session: Session, kinds: KindBook) -> int | None:
     """The latest live Severe or Extreme notice that expired, was cancelled or superseded."""
-    rows = session.execute(_live(select(Notice.id, Notice.kind, Notice.params, Notice.severity))
-                           .where(Notice.status.in_(ENDED_STATUSES))
-                           .order_by(Notice.updated_at.desc(), Notice.id.desc()).limit(ENDED_LOOKED_AT)).all()
-    return next((notice_id for notice_id, kind, params, severity in rows
-                 if notice_severity(kinds, kind, params, severity) in DISASTER_SEVERITIES), None)
+    rows = session.execute(
+        _live(select(Notice.id, Notice.kind, Notice.params, Notice.severity))
+        .where(Notice.status.in_(ENDED_STATUSES))
+        .order_by(Notice.updated_at.desc(), Notice.id.desc())
+        .limit(ENDED_LOOKED_AT)
+    ).all()
+    return next(
+        (
+            notice_id
+            for notice_id, kind, params, severity in rows
+            if notice_severity(kinds, kind, params, severity) in DISASTER_SEVERITIES
+        ),
+        None,
+    )
 
 
 @dataclass(frozen=True)
@@ -237,9 +282,11 @@ def queue_menu_switches(session: Session, now: datetime, *, kinds: KindBook, glo
     to_normal = 0
     leaving = and_(in_disaster_menu(), ~covered(notices))
     if session.scalar(select(Subscriber.id).where(Subscriber.channel == LINE, leaving).limit(1)) is not None:
-        to_normal = _queue(session, leaving, MenuKind.NORMAL, notice_id=_ended_notice(session, kinds), menus=menus,
-                           now=now)
+        to_normal = _queue(
+            session, leaving, MenuKind.NORMAL, notice_id=_ended_notice(session, kinds), menus=menus, now=now
+        )
     if to_disaster or to_normal:
-        log.info("rich menus: %d residents queued for the disaster menu, %d back to the normal one", to_disaster,
-                 to_normal)
+        log.info(
+            "rich menus: %d residents queued for the disaster menu, %d back to the normal one", to_disaster, to_normal
+        )
     return Queued(to_disaster, to_normal)

@@ -88,8 +88,11 @@ def cron_times(cron: str, after: datetime, until: datetime, *, keep: int) -> tup
 
 
 def occurrence_exists(session: Session, template_id: int, occurrence_at: datetime) -> bool:
-    return bool(session.scalar(select(exists().where(Notice.recurrence_of == template_id,
-                                                     Notice.occurrence_at == occurrence_at))))
+    return bool(
+        session.scalar(
+            select(exists().where(Notice.recurrence_of == template_id, Notice.occurrence_at == occurrence_at))
+        )
+    )
 
 
 def latest_occurrence(session: Session, template_id: int) -> datetime | None:
@@ -112,19 +115,34 @@ def plan_recurrence(session: Session, template: Notice, now: datetime, grace: ti
     return RecurrencePlan(template.id, send, tuple(missed), total - len(missed) - (1 if send else 0))
 
 
-def copy_of_recurring(session: Session, template: Notice, occurrence_at: datetime, *,
-                      status: NoticeStatus = NoticeStatus.APPROVED) -> Notice:
+def copy_of_recurring(
+    session: Session, template: Notice, occurrence_at: datetime, *, status: NoticeStatus = NoticeStatus.APPROVED
+) -> Notice:
     """The occurrence of a recurring notice at ``occurrence_at``: a copy of the template, approved as the
     template was. Flushed at once, so a second attempt at the same occurrence fails here, before anything else."""
     copy = Notice(
-        kind=template.kind, params=dict(template.params), districts=list(template.districts), topic=template.topic,
-        severity=template.severity, training=template.training, sandboxed=template.sandboxed,
-        free_text=template.free_text, free_text_lang=template.free_text_lang, agency=template.agency,
+        kind=template.kind,
+        params=dict(template.params),
+        districts=list(template.districts),
+        topic=template.topic,
+        severity=template.severity,
+        training=template.training,
+        sandboxed=template.sandboxed,
+        free_text=template.free_text,
+        free_text_lang=template.free_text_lang,
+        agency=template.agency,
         ask_checkin=template.ask_checkin,
-        author=template.author, approver=template.approver, status=status, recurrence_of=template.id,
-        occurrence_at=occurrence_at, effective=occurrence_at,
-        expires=((occurrence_at + (template.expires - template.effective))
-                 if template.expires and template.effective else None),
+        author=template.author,
+        approver=template.approver,
+        status=status,
+        recurrence_of=template.id,
+        occurrence_at=occurrence_at,
+        effective=occurrence_at,
+        expires=(
+            (occurrence_at + (template.expires - template.effective))
+            if template.expires and template.effective
+            else None
+        ),
     )
     session.add(copy)
     session.flush()
@@ -134,8 +152,16 @@ def copy_of_recurring(session: Session, template: Notice, occurrence_at: datetim
 def copy_free_text(session: Session, template_id: int, copy_id: int) -> None:
     """The template's free text in every language, as localised (and perhaps reviewed) once for all occurrences."""
     for version in session.scalars(select(NoticeTranslation).where(NoticeTranslation.notice_id == template_id)):
-        session.add(NoticeTranslation(notice_id=copy_id, language=version.language, text=version.text,
-                                      origin=version.origin, engine=version.engine, reviewed_by=version.reviewed_by))
+        session.add(
+            NoticeTranslation(
+                notice_id=copy_id,
+                language=version.language,
+                text=version.text,
+                origin=version.origin,
+                engine=version.engine,
+                reviewed_by=version.reviewed_by,
+            )
+        )
 
 
 class Occurrences:
@@ -199,14 +225,20 @@ class Occurrences:
         scheduled = Notice.status == NoticeStatus.SCHEDULED.value
         plans: list[RecurrencePlan] = []
         with self.dispatch.session_factory() as session:
-            one_offs = session.execute(select(Notice.id, Notice.send_at).where(
-                scheduled, Notice.recurrence.is_(None), Notice.send_at <= now).order_by(Notice.send_at)).all()
+            one_offs = session.execute(
+                select(Notice.id, Notice.send_at)
+                .where(scheduled, Notice.recurrence.is_(None), Notice.send_at <= now)
+                .order_by(Notice.send_at)
+            ).all()
             for template in session.scalars(select(Notice).where(scheduled, Notice.recurrence.is_not(None))):
                 with self._each(template.id):
                     plans.append(plan_recurrence(session, template, now, self.grace))
             # Copies made but never fanned out, left by a version that did the two in separate transactions.
-            unfinished = session.execute(select(Notice.id, Notice.created_at).where(
-                Notice.recurrence_of.is_not(None), Notice.status == NoticeStatus.APPROVED.value)).all()
+            unfinished = session.execute(
+                select(Notice.id, Notice.created_at).where(
+                    Notice.recurrence_of.is_not(None), Notice.status == NoticeStatus.APPROVED.value
+                )
+            ).all()
         for notice_id, send_at in one_offs:
             with self._each(notice_id):
                 self._count(self._one_off(notice_id, send_at), notice_id, done)
@@ -260,8 +292,11 @@ class Occurrences:
                     return Outcome.DONE_ELSEWHERE, None
             prepare_free_text(self.dispatch, template_id)  # network: no session open
             if not self.is_leading():
-                log.error("not sending notice %s's occurrence at %s: this scheduler no longer leads",
-                          template_id, taipei(occurrence_at))
+                log.error(
+                    "not sending notice %s's occurrence at %s: this scheduler no longer leads",
+                    template_id,
+                    taipei(occurrence_at),
+                )
                 return Outcome.NOT_LEADING, None
             try:
                 with self.dispatch.session_factory.begin() as session:
@@ -270,14 +305,20 @@ class Occurrences:
                 with self.dispatch.session_factory() as session:
                     if not occurrence_exists(session, template_id, occurrence_at):
                         raise
-                log.info("notice %s's occurrence at %s was sent by another scheduler", template_id,
-                         taipei(occurrence_at))
+                log.info(
+                    "notice %s's occurrence at %s was sent by another scheduler", template_id, taipei(occurrence_at)
+                )
                 return Outcome.DONE_ELSEWHERE, None
             except NotDue as exc:
                 log.info("notice %s's occurrence at %s not sent: %s", template_id, taipei(occurrence_at), exc)
                 return Outcome.NOT_DUE, None
-        log.info("notice %s fanned out: %d deliveries (occurrence at %s of recurring notice %s)",
-                 result.notice_id, result.deliveries, taipei(occurrence_at), template_id)
+        log.info(
+            "notice %s fanned out: %d deliveries (occurrence at %s of recurring notice %s)",
+            result.notice_id,
+            result.deliveries,
+            taipei(occurrence_at),
+            template_id,
+        )
         return Outcome.SENT, result.notice_id
 
     def _fan_out_occurrence(self, session: Session, template_id: int, occurrence_at: datetime) -> FanoutResult:
@@ -286,18 +327,30 @@ class Occurrences:
             raise NotDue(f"notice {template_id} is no longer scheduled")
         copy = copy_of_recurring(session, template, occurrence_at)  # the unique key is taken here
         copy_free_text(session, template_id, copy.id)
-        result = fan_out_notice(session, copy, glossary=self.dispatch.glossary, channels=self.dispatch.channels,
-                                languages=self.dispatch.languages, now=self.dispatch.clock(),
-                                public_channels_for_training=self.dispatch.public_channels_for_training,
-                                reader=self.dispatch.session_factory)
+        result = fan_out_notice(
+            session,
+            copy,
+            glossary=self.dispatch.glossary,
+            channels=self.dispatch.channels,
+            languages=self.dispatch.languages,
+            now=self.dispatch.clock(),
+            public_channels_for_training=self.dispatch.public_channels_for_training,
+            reader=self.dispatch.session_factory,
+        )
         residents = sum(sum(per.values()) for per in result.recipients.values())
-        self._audit(session, AUDIT_SENT, copy.id, f"occurrence at {taipei(occurrence_at)} (Taipei) of recurring "
-                                                  f"notice {template_id}: {result.deliveries} deliveries, "
-                                                  f"{residents} recipients")
+        self._audit(
+            session,
+            AUDIT_SENT,
+            copy.id,
+            f"occurrence at {taipei(occurrence_at)} (Taipei) of recurring "
+            f"notice {template_id}: {result.deliveries} deliveries, "
+            f"{residents} recipients",
+        )
         return result
 
-    def record_missed(self, template_id: int, occurrence_at: datetime, *,
-                      earlier_unlisted: int = 0) -> tuple[Outcome, int | None]:
+    def record_missed(
+        self, template_id: int, occurrence_at: datetime, *, earlier_unlisted: int = 0
+    ) -> tuple[Outcome, int | None]:
         """Record the occurrence at ``occurrence_at`` as missed, unless it was sent or recorded already."""
         with self._alone(template_id, occurrence_at) as first:
             if not first:
@@ -305,8 +358,11 @@ class Occurrences:
             if not self.is_leading():
                 return Outcome.NOT_LEADING, None
             late = self.dispatch.clock() - occurrence_at
-            why = (f"no scheduler ran within the grace of {self.grace}" if late > self.grace
-                   else "a later occurrence was due by the time a scheduler ran, and only that one was sent")
+            why = (
+                f"no scheduler ran within the grace of {self.grace}"
+                if late > self.grace
+                else "a later occurrence was due by the time a scheduler ran, and only that one was sent"
+            )
             if earlier_unlisted:
                 why += f"; {earlier_unlisted} earlier occurrences were missed too and are not listed one by one"
             try:
@@ -315,19 +371,30 @@ class Occurrences:
                     if template is None:
                         return Outcome.NOT_DUE, None
                     copy = copy_of_recurring(session, template, occurrence_at, status=NoticeStatus.MISSED)
-                    self._audit(session, AUDIT_MISSED, copy.id, f"occurrence at {taipei(occurrence_at)} (Taipei) of "
-                                                                f"recurring notice {template_id} missed: {why}")
+                    self._audit(
+                        session,
+                        AUDIT_MISSED,
+                        copy.id,
+                        f"occurrence at {taipei(occurrence_at)} (Taipei) of "
+                        f"recurring notice {template_id} missed: {why}",
+                    )
                     copy_id = copy.id
             except IntegrityError:
                 return Outcome.DONE_ELSEWHERE, None
-        log.error("notice %s's occurrence at %s (Taipei) missed: %s; recorded as notice %s", template_id,
-                  taipei(occurrence_at), why, copy_id)
+        log.error(
+            "notice %s's occurrence at %s (Taipei) missed: %s; recorded as notice %s",
+            template_id,
+            taipei(occurrence_at),
+            why,
+            copy_id,
+        )
         return Outcome.MISSED, copy_id
 
     # ------------------------------------------------------------------ a notice sent once
 
-    def _one_off(self, notice_id: int, due: datetime | None, *,
-                 status: NoticeStatus = NoticeStatus.SCHEDULED) -> Outcome:
+    def _one_off(
+        self, notice_id: int, due: datetime | None, *, status: NoticeStatus = NoticeStatus.SCHEDULED
+    ) -> Outcome:
         """A notice due at ``due`` (in ``status``): sent within the grace, or marked missed."""
         if due is None:
             return Outcome.NOT_DUE
@@ -342,8 +409,12 @@ class Occurrences:
                 return Outcome.NOT_LEADING
 
             def audit(session: Session, notice: Notice, result: FanoutResult) -> None:
-                self._audit(session, AUDIT_SENT, notice.id,
-                            f"sent by the scheduler, {late} after its time: {fanout_summary(result)}")
+                self._audit(
+                    session,
+                    AUDIT_SENT,
+                    notice.id,
+                    f"sent by the scheduler, {late} after its time: {fanout_summary(result)}",
+                )
 
             try:
                 result = send_now(self.dispatch, notice_id, within=audit)
@@ -359,8 +430,8 @@ class Occurrences:
             return Outcome.NOT_LEADING
         with self.dispatch.session_factory.begin() as session:
             marked = session.execute(
-                update(Notice).where(Notice.id == notice_id, Notice.status == status.value,
-                                     Notice.recurrence.is_(None))
+                update(Notice)
+                .where(Notice.id == notice_id, Notice.status == status.value, Notice.recurrence.is_(None))
                 .values(status=NoticeStatus.MISSED.value, updated_at=self.dispatch.clock())
             ).rowcount
             if marked:

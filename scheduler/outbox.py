@@ -150,11 +150,14 @@ def pause_channel(session: Session, channel: str, reason: str, now: datetime) ->
     dialect = session.get_bind().dialect.name
     insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
     statement = insert(table).values(channel=channel, paused=True, reason=reason, changed_at=now)
-    statement = statement.on_conflict_do_update(index_elements=[table.c.channel], set_={
-        "paused": True,
-        "reason": case((table.c.paused, table.c.reason), else_=statement.excluded.reason),
-        "changed_at": case((table.c.paused, table.c.changed_at), else_=statement.excluded.changed_at),
-    })
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.channel],
+        set_={
+            "paused": True,
+            "reason": case((table.c.paused, table.c.reason), else_=statement.excluded.reason),
+            "changed_at": case((table.c.paused, table.c.changed_at), else_=statement.excluded.changed_at),
+        },
+    )
     session.connection().execute(statement)
 
 
@@ -179,13 +182,7 @@ def _claimable(now: datetime, channels: Iterable[str]) -> Any:
 
 
 def claim(
-    session: Session,
-    *,
-    worker: str,
-    channels: Iterable[str],
-    now: datetime,
-    lease: timedelta,
-    limit: int = 20,
+    session: Session, *, worker: str, channels: Iterable[str], now: datetime, lease: timedelta, limit: int = 20
 ) -> list[Claimed]:
     """Take up to ``limit`` due deliveries for this worker, leased until ``now + lease``.
 
@@ -201,66 +198,114 @@ def claim(
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     picked = candidates.cte("picked")
-    claimed = session.connection().execute(
-        update(table)
-        .where(table.c.id == picked.c.id, due)
-        .values(status=DeliveryStatus.CLAIMED.value, lease_expires_at=now + lease, claimed_by=worker,
-                attempts=table.c.attempts + 1, updated_at=now)
-        .returning(table.c.id, table.c.notice_id, table.c.channel, table.c.language, table.c.attempts,
-                   table.c.next_attempt_at)
-    ).all()
+    claimed = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.id == picked.c.id, due)
+            .values(
+                status=DeliveryStatus.CLAIMED.value,
+                lease_expires_at=now + lease,
+                claimed_by=worker,
+                attempts=table.c.attempts + 1,
+                updated_at=now,
+            )
+            .returning(
+                table.c.id,
+                table.c.notice_id,
+                table.c.channel,
+                table.c.language,
+                table.c.attempts,
+                table.c.next_attempt_at,
+            )
+        )
+        .all()
+    )
     if not claimed:
         return []
     lists = DeliveryRecipients.__table__
-    recipients = dict(session.connection().execute(
-        select(lists.c.delivery_id, lists.c.recipients).where(lists.c.delivery_id.in_([row[0] for row in claimed]))
-    ).all())
-    return [Claimed(row[0], row[1], row[2], row[3], tuple(recipients.get(row[0]) or ()), row[4], row[5])
-            for row in claimed]
+    recipients = dict(
+        session.connection()
+        .execute(
+            select(lists.c.delivery_id, lists.c.recipients).where(lists.c.delivery_id.in_([row[0] for row in claimed]))
+        )
+        .all()
+    )
+    return [
+        Claimed(row[0], row[1], row[2], row[3], tuple(recipients.get(row[0]) or ()), row[4], row[5]) for row in claimed
+    ]
 
 
 def _owned(delivery_id: str, worker: str) -> Any:
     # A worker records only what it still holds: if its lease ran out and another worker
     # re-claimed the row, the newer claim's outcome is the one that counts.
-    return and_(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.CLAIMED.value,
-                Delivery.claimed_by == worker)
+    return and_(
+        Delivery.id == delivery_id, Delivery.status == DeliveryStatus.CLAIMED.value, Delivery.claimed_by == worker
+    )
 
 
-def mark_sent(session: Session, delivery_id: str, *, worker: str, now: datetime,
-              platform_request_id: str | None, duplicate: bool) -> bool:
+def mark_sent(
+    session: Session, delivery_id: str, *, worker: str, now: datetime, platform_request_id: str | None, duplicate: bool
+) -> bool:
     result = session.execute(
-        update(Delivery).where(_owned(delivery_id, worker)).values(
-            status=DeliveryStatus.SENT.value, sent_at=now, lease_expires_at=None, updated_at=now,
-            platform_request_id=platform_request_id, duplicate=duplicate, last_error=None)
+        update(Delivery)
+        .where(_owned(delivery_id, worker))
+        .values(
+            status=DeliveryStatus.SENT.value,
+            sent_at=now,
+            lease_expires_at=None,
+            updated_at=now,
+            platform_request_id=platform_request_id,
+            duplicate=duplicate,
+            last_error=None,
+        )
     )
     return affected_rows(result) == 1
 
 
-def mark_sent_many(session: Session, outcomes: list[tuple[str, str | None, bool]], *, worker: str,
-                   now: datetime) -> int:
+def mark_sent_many(
+    session: Session, outcomes: list[tuple[str, str | None, bool]], *, worker: str, now: datetime
+) -> int:
     """Record many sends in one statement: (delivery id, platform request id, duplicate) each."""
     if not outcomes:
         return 0
     table = Delivery.__table__
     statement = (
         update(table)
-        .where(table.c.id == bindparam("delivery_id"), table.c.status == DeliveryStatus.CLAIMED.value,
-               table.c.claimed_by == worker)
-        .values(status=DeliveryStatus.SENT.value, sent_at=now, lease_expires_at=None, updated_at=now,
-                platform_request_id=bindparam("request_id"), duplicate=bindparam("was_duplicate"), last_error=None)
+        .where(
+            table.c.id == bindparam("delivery_id"),
+            table.c.status == DeliveryStatus.CLAIMED.value,
+            table.c.claimed_by == worker,
+        )
+        .values(
+            status=DeliveryStatus.SENT.value,
+            sent_at=now,
+            lease_expires_at=None,
+            updated_at=now,
+            platform_request_id=bindparam("request_id"),
+            duplicate=bindparam("was_duplicate"),
+            last_error=None,
+        )
     )
     params = [{"delivery_id": d, "request_id": r, "was_duplicate": dup} for d, r, dup in outcomes]
     return session.connection().execute(statement, params).rowcount
 
 
-def mark_failed(session: Session, delivery_id: str, *, worker: str, now: datetime, error: str,
-                retry_at: datetime | None) -> bool:
+def mark_failed(
+    session: Session, delivery_id: str, *, worker: str, now: datetime, error: str, retry_at: datetime | None
+) -> bool:
     """Failed: retried at ``retry_at``, or dead when that is None."""
     status = DeliveryStatus.DEAD if retry_at is None else DeliveryStatus.FAILED
     result = session.execute(
-        update(Delivery).where(_owned(delivery_id, worker)).values(
-            status=status.value, last_error=error[:2000], lease_expires_at=None, updated_at=now,
-            next_attempt_at=retry_at or now)
+        update(Delivery)
+        .where(_owned(delivery_id, worker))
+        .values(
+            status=status.value,
+            last_error=error[:2000],
+            lease_expires_at=None,
+            updated_at=now,
+            next_attempt_at=retry_at or now,
+        )
     )
     return affected_rows(result) == 1
 
@@ -268,9 +313,16 @@ def mark_failed(session: Session, delivery_id: str, *, worker: str, now: datetim
 def release(session: Session, delivery_id: str, *, worker: str, now: datetime, reason: str) -> bool:
     """Give a claimed delivery back untried (its channel was paused); the attempt does not count."""
     result = session.execute(
-        update(Delivery).where(_owned(delivery_id, worker)).values(
-            status=DeliveryStatus.PENDING.value, lease_expires_at=None, claimed_by=None, updated_at=now,
-            attempts=Delivery.attempts - 1, last_error=reason[:2000])
+        update(Delivery)
+        .where(_owned(delivery_id, worker))
+        .values(
+            status=DeliveryStatus.PENDING.value,
+            lease_expires_at=None,
+            claimed_by=None,
+            updated_at=now,
+            attempts=Delivery.attempts - 1,
+            last_error=reason[:2000],
+        )
     )
     return affected_rows(result) == 1
 
@@ -280,8 +332,13 @@ def requeue_expired_leases(session: Session, now: datetime) -> int:
     result = session.execute(
         update(Delivery)
         .where(Delivery.status == DeliveryStatus.CLAIMED.value, Delivery.lease_expires_at < now)
-        .values(status=DeliveryStatus.PENDING.value, lease_expires_at=None, claimed_by=None, updated_at=now,
-                last_error="lease expired: the worker stopped before recording an outcome")
+        .values(
+            status=DeliveryStatus.PENDING.value,
+            lease_expires_at=None,
+            claimed_by=None,
+            updated_at=now,
+            last_error="lease expired: the worker stopped before recording an outcome",
+        )
     )
     return affected_rows(result)
 
@@ -290,8 +347,10 @@ def withdraw_unsent(session: Session, notice_id: int, now: datetime, reason: str
     """A cancelled notice's deliveries that have not gone yet never will."""
     result = session.execute(
         update(Delivery)
-        .where(Delivery.notice_id == notice_id,
-               Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value]))
+        .where(
+            Delivery.notice_id == notice_id,
+            Delivery.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.FAILED.value]),
+        )
         .values(status=DeliveryStatus.DEAD.value, last_error=reason, updated_at=now)
     )
     return affected_rows(result)
@@ -309,11 +368,18 @@ def settle_notices(session: Session, notice_ids: Iterable[int], now: datetime) -
     settled = 0
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         unfinished = select(Delivery.id).where(Delivery.notice_id == Notice.id, Delivery.status.in_(OUTSTANDING))
-        settled += affected_rows(session.execute(
-            update(Notice).where(Notice.id.in_(ids[start:start + 900]), Notice.status == NoticeStatus.SENDING.value,
-                                 Notice.fanout_progress_at.is_(None), ~unfinished.exists())
-            .values(status=NoticeStatus.SENT.value, updated_at=now)
-        ))
+        settled += affected_rows(
+            session.execute(
+                update(Notice)
+                .where(
+                    Notice.id.in_(ids[start : start + 900]),
+                    Notice.status == NoticeStatus.SENDING.value,
+                    Notice.fanout_progress_at.is_(None),
+                    ~unfinished.exists(),
+                )
+                .values(status=NoticeStatus.SENT.value, updated_at=now)
+            )
+        )
     return settled
 
 
@@ -321,8 +387,11 @@ def outstanding(session: Session, notice_id: int | None = None) -> int:
     """Deliveries not yet finished (pending, claimed or waiting to retry), and one more for each sending notice
     whose deliveries are still being written: zero means everything is done."""
     query = select(func.count()).select_from(Delivery).where(Delivery.status.in_(OUTSTANDING))
-    writing = select(func.count()).select_from(Notice).where(Notice.status == NoticeStatus.SENDING.value,
-                                                             Notice.fanout_progress_at.is_not(None))
+    writing = (
+        select(func.count())
+        .select_from(Notice)
+        .where(Notice.status == NoticeStatus.SENDING.value, Notice.fanout_progress_at.is_not(None))
+    )
     if notice_id is not None:
         query = query.where(Delivery.notice_id == notice_id)
         writing = writing.where(Notice.id == notice_id)

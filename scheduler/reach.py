@@ -17,8 +17,11 @@ from scheduler.outbox import Delivery, DeliveryRecipients, DeliveryStatus
 def original_recipients(session: Session, original_id: int, channel: str, *, sent_only: bool) -> Iterator[str]:
     """Each resident the notice ``original_id`` was written (or, ``sent_only``, delivered) to on the channel, once."""
     statuses = [DeliveryStatus.SENT.value] if sent_only else [s.value for s in DeliveryStatus]
-    rows = session.scalars(select(DeliveryRecipients.recipients).join(Delivery).where(
-        Delivery.notice_id == original_id, Delivery.channel == channel, Delivery.status.in_(statuses)))
+    rows = session.scalars(
+        select(DeliveryRecipients.recipients)
+        .join(Delivery)
+        .where(Delivery.notice_id == original_id, Delivery.channel == channel, Delivery.status.in_(statuses))
+    )
     seen: set[str] = set()
     for recipients in rows:
         for user in recipients or ():
@@ -32,24 +35,24 @@ def is_follow_up(notice: Notice) -> bool:
     return notice.msg_type in (MsgType.UPDATE, MsgType.CANCEL) and notice.references is not None
 
 
-def has_audience(session: Session, notice: Notice, *, glossary: Glossary,
-                 channels: Mapping[str, ChannelLimits]) -> bool:
+def has_audience(
+    session: Session, notice: Notice, *, glossary: Glossary, channels: Mapping[str, ChannelLimits]
+) -> bool:
     """Whether the notice would reach any resident now; cheaper than ``notice_audience`` for a fresh notice."""
     if is_follow_up(notice):
-        return any(sum(per.values()) for per in notice_audience(session, notice, glossary=glossary,
-                                                                channels=channels).values())
+        return any(
+            sum(per.values()) for per in notice_audience(session, notice, glossary=glossary, channels=channels).values()
+        )
     mask = notice_district_mask(glossary, notice.districts)
-    return any(any_audience(session, channel=channel, topic=notice.topic, districts_mask=mask,
-                            training=bool(notice.training))
-               for channel, limits in channels.items() if limits.audience is not Audience.PUBLIC)
+    return any(
+        any_audience(session, channel=channel, topic=notice.topic, districts_mask=mask, training=bool(notice.training))
+        for channel, limits in channels.items()
+        if limits.audience is not Audience.PUBLIC
+    )
 
 
 def notice_audience(
-    session: Session,
-    notice: Notice,
-    *,
-    glossary: Glossary,
-    channels: Mapping[str, ChannelLimits],
+    session: Session, notice: Notice, *, glossary: Glossary, channels: Mapping[str, ChannelLimits]
 ) -> dict[str, dict[str, int]]:
     """Residents the notice would reach now, per resident channel and language, without writing anything.
 
@@ -61,15 +64,19 @@ def notice_audience(
         if limits.audience is Audience.PUBLIC:
             continue
         if original is not None and is_follow_up(notice):
-            users = list(original_recipients(session, original.id, channel,
-                                             sent_only=notice.msg_type == MsgType.CANCEL))
+            users = list(
+                original_recipients(session, original.id, channel, sent_only=notice.msg_type == MsgType.CANCEL)
+            )
             per_language: dict[str, int] = {}
-            for language in active_languages(session, channel, users,
-                                             test_recipients_only=notice.training).values():
+            for language in active_languages(session, channel, users, test_recipients_only=notice.training).values():
                 per_language[language] = per_language.get(language, 0) + 1
             counts[channel] = per_language
         else:
-            counts[channel] = audience_counts(session, channel=channel, topic=notice.topic,
-                                              districts_mask=notice_district_mask(glossary, notice.districts),
-                                              training=notice.training)
+            counts[channel] = audience_counts(
+                session,
+                channel=channel,
+                topic=notice.topic,
+                districts_mask=notice_district_mask(glossary, notice.districts),
+                training=notice.training,
+            )
     return counts

@@ -21,8 +21,7 @@ def cron_trigger(expression: str) -> CronTrigger:
     try:
         return CronTrigger.from_crontab(expression.strip(), timezone=TAIPEI)
     except ValueError as exc:
-        raise BadRecurrence(f"{expression!r} is not a cron expression (minute hour day month weekday): {exc}") \
-            from None
+        raise BadRecurrence(f"{expression!r} is not a cron expression (minute hour day month weekday): {exc}") from None
 
 
 def next_fire_times(expression: str, now: datetime, count: int = 5) -> list[datetime]:
@@ -42,8 +41,9 @@ def next_fire_times(expression: str, now: datetime, count: int = 5) -> list[date
     return times
 
 
-def shortest_interval(expression: str, now: datetime, *, stop_below: timedelta = timedelta(minutes=1)
-                      ) -> timedelta | None:
+def shortest_interval(
+    expression: str, now: datetime, *, stop_below: timedelta = timedelta(minutes=1)
+) -> timedelta | None:
     """The shortest time between two firings in the coming year or ``MAX_FIRINGS`` firings (None if it fires at
     most once); the search stops as soon as a gap shorter than ``stop_below`` is found."""
     trigger = cron_trigger(expression)

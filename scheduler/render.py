@@ -15,8 +15,9 @@ from scheduler.outbox import PUBLIC_LANGUAGE
 
 
 class NoticeRenderer:
-    def __init__(self, session_factory: sessionmaker, composer: Composer, languages: Iterable[str], *,
-                 maxsize: int = 512) -> None:
+    def __init__(
+        self, session_factory: sessionmaker, composer: Composer, languages: Iterable[str], *, maxsize: int = 512
+    ) -> None:
         self.session_factory = session_factory
         self.composer = composer
         self.languages = tuple(languages)

@@ -67,8 +67,9 @@ def get_notice(session: Session, notice_id: int) -> Notice:
     return notice
 
 
-def schedule(session: Session, notice_id: int, *, at: datetime | None = None, cron: str | None = None,
-             now: datetime) -> Notice:
+def schedule(
+    session: Session, notice_id: int, *, at: datetime | None = None, cron: str | None = None, now: datetime
+) -> Notice:
     """Send at a time, or every time of a cron expression (Taipei time). The leader scheduler picks it up."""
     notice = get_notice(session, notice_id)
     if notice.status not in SENDABLE:
@@ -106,12 +107,20 @@ def prepare_free_text(dispatch: Dispatch, notice_id: int) -> None:
                 origin = TranslationOrigin.FALLBACK
             else:
                 origin = version.origin or TranslationOrigin.MACHINE
-            session.add(NoticeTranslation(notice_id=notice_id, language=code, text=version.text,
-                                          origin=origin.value, engine=version.engine))
+            session.add(
+                NoticeTranslation(
+                    notice_id=notice_id, language=code, text=version.text, origin=origin.value, engine=version.engine
+                )
+            )
 
 
-def send_now(dispatch: Dispatch, notice_id: int, *, may_send: Callable[[Notice], None] | None = None,
-             within: WithinFanout | None = None) -> FanoutResult:
+def send_now(
+    dispatch: Dispatch,
+    notice_id: int,
+    *,
+    may_send: Callable[[Notice], None] | None = None,
+    within: WithinFanout | None = None,
+) -> FanoutResult:
     """Fan the notice out now. Two callers racing (a scheduler and an officer) fan it out once.
 
     The notice's change to sending commits with its first ``dispatch.fanout_chunk`` deliveries, so the workers
@@ -124,7 +133,8 @@ def send_now(dispatch: Dispatch, notice_id: int, *, may_send: Callable[[Notice],
         notice = get_notice(session, notice_id)
         # Claim the right to send with a conditional update: whoever loses finds nothing to claim.
         claimed = session.execute(
-            update(Notice).where(Notice.id == notice_id, Notice.status.in_([s.value for s in SENDABLE]))
+            update(Notice)
+            .where(Notice.id == notice_id, Notice.status.in_([s.value for s in SENDABLE]))
             .values(updated_at=dispatch.clock())
         ).rowcount
         if claimed != 1:
@@ -134,10 +144,16 @@ def send_now(dispatch: Dispatch, notice_id: int, *, may_send: Callable[[Notice],
             raise NotDue(f"notice {notice_id} is {notice.status}")
         if may_send is not None:
             may_send(notice)
-        rows = begin_fan_out(session, notice, glossary=dispatch.glossary, channels=dispatch.channels,
-                             languages=dispatch.languages, clock=dispatch.clock,
-                             public_channels_for_training=dispatch.public_channels_for_training,
-                             reader=dispatch.session_factory)
+        rows = begin_fan_out(
+            session,
+            notice,
+            glossary=dispatch.glossary,
+            channels=dispatch.channels,
+            languages=dispatch.languages,
+            clock=dispatch.clock,
+            public_channels_for_training=dispatch.public_channels_for_training,
+            reader=dispatch.session_factory,
+        )
         rows.write(session, limit=dispatch.fanout_chunk)
         if within is not None:
             within(session, notice, rows.result)
@@ -155,44 +171,66 @@ def _write_the_rest(dispatch: Dispatch, rows: FanoutRows) -> None:
                     return
                 rows.write(session, limit=dispatch.fanout_chunk)
     except Exception:  # the notice is sending already: the tick finishes what this could not
-        log.exception("notice %s: writing its deliveries failed after %d; the scheduler will resume",
-                      rows.notice_id, rows.result.deliveries)
+        log.exception(
+            "notice %s: writing its deliveries failed after %d; the scheduler will resume",
+            rows.notice_id,
+            rows.result.deliveries,
+        )
 
 
 def resume_stalled_fan_outs(dispatch: Dispatch, *, stalled_after: timedelta = FANOUT_STALLED_AFTER) -> list[int]:
     """Finish the fan-outs whose writer stopped (its process died): those standing still for ``stalled_after``."""
     cutoff = dispatch.clock() - stalled_after
     with dispatch.session_factory() as session:
-        stalled = session.scalars(select(Notice.id).where(
-            Notice.status == NoticeStatus.SENDING.value, Notice.fanout_progress_at < cutoff)).all()
+        stalled = session.scalars(
+            select(Notice.id).where(Notice.status == NoticeStatus.SENDING.value, Notice.fanout_progress_at < cutoff)
+        ).all()
     resumed = []
     for notice_id in stalled:
         with dispatch.session_factory.begin() as session:
             # Taken by a conditional update, so two schedulers do not both resume it.
-            taken = session.execute(update(Notice).where(
-                Notice.id == notice_id, Notice.status == NoticeStatus.SENDING.value,
-                Notice.fanout_progress_at < cutoff).values(fanout_progress_at=dispatch.clock())).rowcount
+            taken = session.execute(
+                update(Notice)
+                .where(
+                    Notice.id == notice_id,
+                    Notice.status == NoticeStatus.SENDING.value,
+                    Notice.fanout_progress_at < cutoff,
+                )
+                .values(fanout_progress_at=dispatch.clock())
+            ).rowcount
             if taken != 1:
                 continue
-            rows = resume_fan_out(session, get_notice(session, notice_id), glossary=dispatch.glossary,
-                                  channels=dispatch.channels, languages=dispatch.languages, clock=dispatch.clock,
-                                  public_channels_for_training=dispatch.public_channels_for_training,
-                                  reader=dispatch.session_factory)
+            rows = resume_fan_out(
+                session,
+                get_notice(session, notice_id),
+                glossary=dispatch.glossary,
+                channels=dispatch.channels,
+                languages=dispatch.languages,
+                clock=dispatch.clock,
+                public_channels_for_training=dispatch.public_channels_for_training,
+                reader=dispatch.session_factory,
+            )
             rows.write(session, limit=dispatch.fanout_chunk)
         _write_the_rest(dispatch, rows)
-        log.warning("notice %s: its stalled fan-out was resumed, %d more deliveries", notice_id,
-                    rows.result.deliveries)
+        log.warning("notice %s: its stalled fan-out was resumed, %d more deliveries", notice_id, rows.result.deliveries)
         resumed.append(notice_id)
     return resumed
 
 
 def settle_and_expire(session: Session, now: datetime) -> dict[str, int]:
     """Notices whose deliveries are all done become sent; those past their expiry, expired."""
-    sent = settle_notices(session, session.scalars(select(Notice.id).where(
-        Notice.status == NoticeStatus.SENDING.value)).all(), now)
-    expired = affected_rows(session.execute(
-        update(Notice).where(Notice.status.in_([NoticeStatus.SENDING.value, NoticeStatus.SENT.value]),
-                             Notice.expires.is_not(None), Notice.expires <= now)
-        .values(status=NoticeStatus.EXPIRED.value, updated_at=now)
-    ))
+    sent = settle_notices(
+        session, session.scalars(select(Notice.id).where(Notice.status == NoticeStatus.SENDING.value)).all(), now
+    )
+    expired = affected_rows(
+        session.execute(
+            update(Notice)
+            .where(
+                Notice.status.in_([NoticeStatus.SENDING.value, NoticeStatus.SENT.value]),
+                Notice.expires.is_not(None),
+                Notice.expires <= now,
+            )
+            .values(status=NoticeStatus.EXPIRED.value, updated_at=now)
+        )
+    )
     return {"sent": sent, "expired": expired}

@@ -77,7 +77,8 @@ def add_messages(session: Session, channel: str, counts: dict[tuple[str, str], i
         statement = insert(table).values(channel=channel, month=month, kind=kind, messages=messages, updated_at=now)
         statement = statement.on_conflict_do_update(
             index_elements=[table.c.channel, table.c.month, table.c.kind],
-            set_={"messages": table.c.messages + statement.excluded.messages, "updated_at": now})
+            set_={"messages": table.c.messages + statement.excluded.messages, "updated_at": now},
+        )
         session.connection().execute(statement)
 
 
@@ -86,8 +87,14 @@ class MessageTally:
     seconds: answering a resident must not wait for a write of its own. ``flush()`` writes what is pending now
     (at shutdown, or before a report that must include it); a write that fails is kept for the next one."""
 
-    def __init__(self, session_factory: sessionmaker, channel: str, *, flush_every_s: float = 2.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        channel: str,
+        *,
+        flush_every_s: float = 2.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.session_factory = session_factory
         self.channel = channel
         self.flush_every_s = flush_every_s
@@ -137,9 +144,12 @@ class MonthlyMessages:
         return self.reply
 
     def as_dict(self) -> dict[str, object]:
-        return {"channel": self.channel, "month": self.month,
-                "paid": {"multicast": self.multicast, "push": self.push, "total": self.paid},
-                "free": {"reply": self.reply, "total": self.free}}
+        return {
+            "channel": self.channel,
+            "month": self.month,
+            "paid": {"multicast": self.multicast, "push": self.push, "total": self.paid},
+            "free": {"reply": self.reply, "total": self.free},
+        }
 
 
 def monthly_messages(session: Session, month: str, channel: str = "line") -> MonthlyMessages:
@@ -147,10 +157,24 @@ def monthly_messages(session: Session, month: str, channel: str = "line") -> Mon
     its counts."""
     start, end = _month_bounds(month)
     multicast = session.scalar(
-        select(func.coalesce(func.sum(Delivery.recipient_count), 0))
-        .where(Delivery.channel == channel, Delivery.status == DeliveryStatus.SENT.value,
-               Delivery.sent_at >= start, Delivery.sent_at < end))
-    counted = dict(session.execute(select(MessageCount.kind, MessageCount.messages)
-                                   .where(MessageCount.channel == channel, MessageCount.month == month)).all())
-    return MonthlyMessages(channel, month, multicast=int(multicast or 0), push=int(counted.get(SendKind.PUSH, 0)),
-                           reply=int(counted.get(SendKind.REPLY, 0)))
+        select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
+            Delivery.channel == channel,
+            Delivery.status == DeliveryStatus.SENT.value,
+            Delivery.sent_at >= start,
+            Delivery.sent_at < end,
+        )
+    )
+    counted = dict(
+        session.execute(
+            select(MessageCount.kind, MessageCount.messages).where(
+                MessageCount.channel == channel, MessageCount.month == month
+            )
+        ).all()
+    )
+    return MonthlyMessages(
+        channel,
+        month,
+        multicast=int(multicast or 0),
+        push=int(counted.get(SendKind.PUSH, 0)),
+        reply=int(counted.get(SendKind.REPLY, 0)),
+    )

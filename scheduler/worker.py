@@ -112,10 +112,7 @@ class Worker:
         self.settings = settings
         self.clock = clock
         self.rng = rng or random.Random()
-        self.buckets = {
-            name: TokenBucket(self._rate(name) * settings.rate_share)
-            for name in self.channels
-        }
+        self.buckets = {name: TokenBucket(self._rate(name) * settings.rate_share) for name in self.channels}
         self.stop_event = threading.Event()
         self._outcomes: queue.Queue[tuple[Claimed, SendResult | Exception | Released] | None] = queue.Queue()
         self._recorder_thread: threading.Thread | None = None
@@ -144,24 +141,35 @@ class Worker:
     def _claim(self, channel: str) -> list[Claimed]:
         now = self.clock()
         with self.session_factory.begin() as session:
-            claimed = claim(session, worker=self.settings.worker_id, channels=[channel], now=now,
-                            lease=timedelta(seconds=self.settings.lease_s), limit=self.settings.claim_batch)
+            claimed = claim(
+                session,
+                worker=self.settings.worker_id,
+                channels=[channel],
+                now=now,
+                lease=timedelta(seconds=self.settings.lease_s),
+                limit=self.settings.claim_batch,
+            )
         lag = CLAIM_LAG.labels(channel)
         for item in claimed:
             if item.due_at is not None:
                 lag.observe(max(0.0, (now - _aware(item.due_at)).total_seconds()))
         return claimed
 
-    def _apply(self, session: Session, item: Claimed, outcome: SendResult | Exception | Released,
-               now: datetime) -> str:
+    def _apply(self, session: Session, item: Claimed, outcome: SendResult | Exception | Released, now: datetime) -> str:
         """Write one outcome (in the caller's transaction); what it was, for the counters."""
         worker = self.settings.worker_id
         if isinstance(outcome, Released):
             release(session, item.id, worker=worker, now=now, reason=outcome.reason)
             return "released"
         if isinstance(outcome, SendResult):
-            mark_sent(session, item.id, worker=worker, now=now, platform_request_id=outcome.platform_request_id,
-                      duplicate=outcome.duplicate)
+            mark_sent(
+                session,
+                item.id,
+                worker=worker,
+                now=now,
+                platform_request_id=outcome.platform_request_id,
+                duplicate=outcome.duplicate,
+            )
             return "duplicate" if outcome.duplicate else "sent"
         if isinstance(outcome, QuotaExhausted):
             pause_channel(session, item.channel, str(outcome), now)
@@ -170,8 +178,9 @@ class Worker:
             return "released"
         if isinstance(outcome, RetryableError) and item.attempts < self.settings.retry.max_attempts:
             delay = self.settings.retry.delay(item.attempts, self.rng, outcome.delay_s)
-            mark_failed(session, item.id, worker=worker, now=now, error=str(outcome),
-                        retry_at=now + timedelta(seconds=delay))
+            mark_failed(
+                session, item.id, worker=worker, now=now, error=str(outcome), retry_at=now + timedelta(seconds=delay)
+            )
             return "retry"
         why = str(outcome) if isinstance(outcome, ChannelError) else f"{type(outcome).__name__}: {outcome}"
         if isinstance(outcome, RetryableError):
@@ -230,8 +239,11 @@ class Worker:
             if pending:
                 try:
                     now = self.clock()
-                    sent = [(item.id, outcome.platform_request_id, outcome.duplicate)
-                            for item, outcome in pending if isinstance(outcome, SendResult)]
+                    sent = [
+                        (item.id, outcome.platform_request_id, outcome.duplicate)
+                        for item, outcome in pending
+                        if isinstance(outcome, SendResult)
+                    ]
                     recorded: list[tuple[Claimed, str]] = []
                     with self.session_factory.begin() as session:
                         mark_sent_many(session, sent, worker=self.settings.worker_id, now=now)
@@ -334,8 +346,9 @@ class Worker:
         self._recorder_thread = threading.Thread(target=self._recorder, name="record-outcomes", daemon=True)
         self._recorder_thread.start()
         if self.menu_switcher is not None:
-            switcher = threading.Thread(target=self.menu_switcher.run, args=(self.stop_event,), name="switch-menus",
-                                        daemon=True)
+            switcher = threading.Thread(
+                target=self.menu_switcher.run, args=(self.stop_event,), name="switch-menus", daemon=True
+            )
             switcher.start()
             self._threads.append(switcher)
         for name in self.channels:
@@ -344,8 +357,7 @@ class Worker:
             feeder.start()
             self._threads.append(feeder)
             for n in range(threads_for(self._rate(name) * self.settings.rate_share, most=self.settings.max_threads)):
-                thread = threading.Thread(target=self._sender, args=(name, work), name=f"send-{name}-{n}",
-                                          daemon=True)
+                thread = threading.Thread(target=self._sender, args=(name, work), name=f"send-{name}-{n}", daemon=True)
                 thread.start()
                 self._threads.append(thread)
 

@@ -74,6 +74,9 @@ def test_every_declared_package_has_a_range_and_a_locked_version():
     requirements = PYPROJECT["project"]["dependencies"] + PYPROJECT["project"]["optional-dependencies"]["test"]
     unbounded = [requirement for requirement in requirements if "<" not in requirement or ">=" not in requirement]
     assert not unbounded, "pyproject.toml keeps ranges (>=, <); requirements.lock pins them"
-    locked = {requirement_name(line) for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
-              if line and not line.startswith((" ", "#"))}
+    locked = {
+        requirement_name(line)
+        for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith((" ", "#"))
+    }
     assert declared("test") - locked == set(), "run `make lock`"

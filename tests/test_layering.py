@@ -50,8 +50,10 @@ def test_only_bot_reads_the_environment(package):
 
 # What changes a notice's state: only the office's desk calls it, so every door (console, API, command line,
 # demo, ingest) goes through the same rules and audit log.
-WORKFLOW_ONLY = {"scheduler.sending": {"send_now", "schedule", "resume_stalled_fan_outs"},
-                 "scheduler.fanout": {"fan_out_notice", "begin_fan_out", "resume_fan_out"}}
+WORKFLOW_ONLY = {
+    "scheduler.sending": {"send_now", "schedule", "resume_stalled_fan_outs"},
+    "scheduler.fanout": {"fan_out_notice", "begin_fan_out", "resume_fan_out"},
+}
 WORKFLOW_LAYER = {"bot/office/desk.py"}
 
 
@@ -61,13 +63,20 @@ def imported_names(path: Path) -> set[tuple[str, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module in WORKFLOW_ONLY:
             found.update((node.module, alias.name) for alias in node.names if alias.name in WORKFLOW_ONLY[node.module])
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "sending" \
-                and node.attr in WORKFLOW_ONLY["scheduler.sending"]:
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sending"
+            and node.attr in WORKFLOW_ONLY["scheduler.sending"]
+        ):
             found.add(("scheduler.sending", node.attr))
     return found
 
 
 def test_only_the_desk_sends_or_schedules_a_notice_from_bot():
-    callers = {str(path.relative_to(ROOT)): sorted(imported_names(path)) for path in (ROOT / "bot").rglob("*.py")
-               if imported_names(path) and str(path.relative_to(ROOT)) not in WORKFLOW_LAYER}
+    callers = {
+        str(path.relative_to(ROOT)): sorted(imported_names(path))
+        for path in (ROOT / "bot").rglob("*.py")
+        if imported_names(path) and str(path.relative_to(ROOT)) not in WORKFLOW_LAYER
+    }
     assert not callers

@@ -27,10 +27,12 @@ pytestmark = pytest.mark.serial
 
 def run(command: list[str], *, cwd: Path, timeout: float = 240) -> str:
     environment = {key: value for key, value in os.environ.items() if key not in ENVIRONMENT_LEFT_OUT}
-    done = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout,
-                          check=False)
-    assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-3000:]}\n" \
-                                 f"{done.stderr[-3000:]}"
+    done = subprocess.run(
+        command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, (
+        f"{' '.join(command)} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
     return done.stdout
 
 
@@ -49,7 +51,7 @@ def expected_in_wheel(files: list[str]) -> set[str]:
         if top in PACKAGES:
             expected.add(name)
         elif top in SHIPPED:
-            inside = SHIPPED[top] + name[len(top):]
+            inside = SHIPPED[top] + name[len(top) :]
             expected.add(inside)
             if inside.endswith(".po"):
                 expected.add(inside[:-3] + ".mo")
@@ -71,8 +73,20 @@ def installed(wheel, tmp_path_factory) -> Path:
     environment = tmp_path_factory.mktemp("venv")
     uv = [sys.executable, "-m", "uv", "--quiet"]
     run([*uv, "venv", "--python", sys.executable, str(environment)], cwd=environment)
-    run([*uv, "pip", "install", "--python", str(environment / "bin" / "python"),
-         "-c", str(ROOT / "requirements.lock"), str(wheel)], cwd=environment, timeout=600)
+    run(
+        [
+            *uv,
+            "pip",
+            "install",
+            "--python",
+            str(environment / "bin" / "python"),
+            "-c",
+            str(ROOT / "requirements.lock"),
+            str(wheel),
+        ],
+        cwd=environment,
+        timeout=600,
+    )
     return environment / "bin"
 
 
@@ -93,8 +107,9 @@ def test_civicast_runs_from_the_installed_package_alone(installed, tmp_path):
     assert (tmp_path / "var" / "civicast.db").is_file(), upgraded
     composed = run([civicast, "compose", "typhoon_land_warning", "--example", "--lang", "all"], cwd=tmp_path)
     # The same texts as the checkout's, which reads the .po files: the compiled catalogs say the same.
-    from_checkout = run([sys.executable, "-m", "bot.cli", "compose", "typhoon_land_warning", "--example",
-                         "--lang", "all"], cwd=ROOT)
+    from_checkout = run(
+        [sys.executable, "-m", "bot.cli", "compose", "typhoon_land_warning", "--example", "--lang", "all"], cwd=ROOT
+    )
     assert composed == from_checkout
     demo = run([civicast, "demo", "--subscribers", "1000"], cwd=tmp_path)
     assert " 0 failed, 0 dead" in demo, demo

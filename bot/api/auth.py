@@ -65,8 +65,7 @@ def authenticate() -> None:
     if not header.strip():
         raise _unauthorized("send your API key as 'Authorization: Bearer <key>'")
     if scheme.lower() != "bearer" or not presented.strip():
-        raise _unauthorized("only bearer API keys are accepted: 'Authorization: Bearer <key>'",
-                            error="invalid_request")
+        raise _unauthorized("only bearer API keys are accepted: 'Authorization: Bearer <key>'", error="invalid_request")
     with services().session_factory.begin() as session:
         try:
             key, officer = verify_api_key(session, presented.strip(), now=datetime.now(UTC))
@@ -77,8 +76,11 @@ def authenticate() -> None:
     limits = _limits()
     wait = math.ceil(limits.wait_for(key_id))
     if wait:
-        raise Problem("rate-limited", f"this key may make {limits.per_minute} requests a minute; try again in "
-                      f"{wait} s", headers={"Retry-After": str(wait)})
+        raise Problem(
+            "rate-limited",
+            f"this key may make {limits.per_minute} requests a minute; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def current_actor() -> Actor:

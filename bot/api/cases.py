@@ -38,8 +38,9 @@ def _case(session: Session, number: str) -> Case:
 
 def _detail(case: Case) -> dict:
     svc = services()
-    return case_detail_json(case, svc.glossary, svc.settings.default_language,
-                            events=visible_events(current_actor(), case))
+    return case_detail_json(
+        case, svc.glossary, svc.settings.default_language, events=visible_events(current_actor(), case)
+    )
 
 
 @blueprint.errorhandler(CaseError)
@@ -70,8 +71,17 @@ def list_all() -> Response:
         raise invalid(errors)
     language = svc.settings.default_language
     with svc.session_factory.begin() as session:  # the read is recorded
-        rows, total = list_cases(session, actor, now=datetime.now(UTC), status=status, district=district,
-                                 category=category, assignee=assignee, limit=limit, offset=offset)
+        rows, total = list_cases(
+            session,
+            actor,
+            now=datetime.now(UTC),
+            status=status,
+            district=district,
+            category=category,
+            assignee=assignee,
+            limit=limit,
+            offset=offset,
+        )
         items = [case_json(case, svc.glossary, language) for case in rows]
     return jsonify(page_json(items, total=total, limit=limit, offset=offset))
 

@@ -26,8 +26,17 @@ from scheduler.recurrence import BadRecurrence, next_fire_times
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 1_000_000_000
-NOTICE_FIELDS = ("kind", "params", "severity", "free_text", "free_text_lang", "training", "effective", "expires",
-                 "ask_checkin")
+NOTICE_FIELDS = (
+    "kind",
+    "params",
+    "severity",
+    "free_text",
+    "free_text_lang",
+    "training",
+    "effective",
+    "expires",
+    "ask_checkin",
+)
 SEVERITIES = tuple(s.value for s in Severity)
 
 
@@ -87,8 +96,11 @@ def datetime_param_problems(kinds: KindBook, data: NoticeInput) -> dict[str, str
 def unknown_fields(body: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, str]:
     allowed = set(allowed)
     known = ", ".join(sorted(allowed))
-    return {(ascii(name) if text_problem(str(name)) else str(name)): f"unknown field (fields: {known})"
-            for name in body if name not in allowed}
+    return {
+        (ascii(name) if text_problem(str(name)) else str(name)): f"unknown field (fields: {known})"
+        for name in body
+        if name not in allowed
+    }
 
 
 def _optional_string(body: Mapping[str, Any], name: str, errors: dict[str, str], *, max_length: int = 200) -> None:
@@ -124,8 +136,15 @@ def notice_input(body: Mapping[str, Any], *, base: NoticeInput | None = None) ->
             problem = time_problem(body[name], unreadable=False)  # unreadable ones: the composer names them
             if problem:
                 errors[name] = problem
-    errors.update({name: message for name, message in text_problems(
-        {key: value for key, value in body.items() if key != "free_text"}, "").items() if name not in errors})
+    errors.update(
+        {
+            name: message
+            for name, message in text_problems(
+                {key: value for key, value in body.items() if key != "free_text"}, ""
+            ).items()
+            if name not in errors
+        }
+    )
     if isinstance(body.get("free_text"), str) and "free_text" not in errors:
         errors.update(text_problems(body["free_text"], "free_text", multiline=True))
     if errors:
@@ -142,10 +161,17 @@ def notice_input(body: Mapping[str, Any], *, base: NoticeInput | None = None) ->
 
 def input_of(notice: Notice) -> NoticeInput:
     """A stored notice as the input that would make it again (a PATCH changes only what it names)."""
-    return NoticeInput(kind=notice.kind, params=dict(notice.params or {}), severity=notice.severity,
-                       free_text=notice.free_text, free_text_lang=notice.free_text_lang,
-                       training=bool(notice.training), effective=notice.effective, expires=notice.expires,
-                       ask_checkin=bool(notice.ask_checkin))
+    return NoticeInput(
+        kind=notice.kind,
+        params=dict(notice.params or {}),
+        severity=notice.severity,
+        free_text=notice.free_text,
+        free_text_lang=notice.free_text_lang,
+        training=bool(notice.training),
+        effective=notice.effective,
+        expires=notice.expires,
+        ask_checkin=bool(notice.ask_checkin),
+    )
 
 
 def param_errors(errors: Mapping[str, str], data: NoticeInput, kind_params: Iterable[str]) -> dict[str, str]:
@@ -252,5 +278,10 @@ def query_choice(name: str, choices: Iterable[str], errors: dict[str, str]) -> s
 def unknown_query(allowed: Iterable[str], errors: dict[str, str]) -> None:
     """Name each query parameter the operation does not know (a misspelt filter would otherwise match all)."""
     known = set(allowed)
-    errors.update({name: f"unknown query parameter (parameters: {', '.join(sorted(known))})"
-                   for name in request.args if name not in known})
+    errors.update(
+        {
+            name: f"unknown query parameter (parameters: {', '.join(sorted(known))})"
+            for name in request.args
+            if name not in known
+        }
+    )

@@ -51,9 +51,17 @@ _SLUG_BY_STATUS = {status: slug for slug, (status, _title) in PROBLEMS.items()}
 class Problem(Exception):
     """Raise to answer with a problem document."""
 
-    def __init__(self, slug: str, detail: str, *, errors: Mapping[str, str] | None = None,
-                 headers: Mapping[str, str] | None = None, status: int | None = None, title: str | None = None,
-                 rule: str | None = None):
+    def __init__(
+        self,
+        slug: str,
+        detail: str,
+        *,
+        errors: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        status: int | None = None,
+        title: str | None = None,
+        rule: str | None = None,
+    ):
         super().__init__(detail)
         default_status, default_title = PROBLEMS.get(slug, (status or 500, title or "Error"))
         self.slug = slug
@@ -76,8 +84,13 @@ def _writable(text: str) -> str:
 
 
 def problem_response(problem: Problem) -> Response:
-    body: dict[str, Any] = {"type": TYPE_PREFIX + problem.slug, "title": problem.title, "status": problem.status,
-                            "detail": _writable(problem.detail), "instance": _writable(request.path)}
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + problem.slug,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": _writable(problem.detail),
+        "instance": _writable(request.path),
+    }
     if problem.errors is not None:
         body["errors"] = {_writable(str(name)): _writable(str(message)) for name, message in problem.errors.items()}
     if problem.rule is not None:
@@ -154,8 +167,9 @@ def install(blueprint: Blueprint) -> None:
     @blueprint.errorhandler(SQLAlchemyError)
     def _database(exc: SQLAlchemyError) -> Response:
         log.exception("database error answering %s %s", request.method, request.path)
-        return problem_response(Problem("unavailable", "the database did not answer; nothing was changed",
-                                        headers={"Retry-After": "5"}))
+        return problem_response(
+            Problem("unavailable", "the database did not answer; nothing was changed", headers={"Retry-After": "5"})
+        )
 
     @blueprint.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
@@ -163,4 +177,3 @@ def install(blueprint: Blueprint) -> None:
             return http_problem_response(exc)
         log.exception("unexpected error answering %s %s", request.method, request.path)
         return problem_response(Problem("internal-error", "the request failed; the error is in the server's log"))
-

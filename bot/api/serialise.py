@@ -128,15 +128,25 @@ def _pending(counts: Mapping[str, Any]) -> dict[str, int]:
 
 def channel_json(status: ChannelStatus, *, enabled: bool) -> dict[str, Any]:
     """A channel's state: sending or paused, LINE's reason and since when, what waits on it (every notice)."""
-    return {"channel": status.channel, "enabled": enabled, "paused": status.paused, "reason": status.reason,
-            "since": iso(status.since), "pending": _pending(status.waiting.as_dict())}
+    return {
+        "channel": status.channel,
+        "enabled": enabled,
+        "paused": status.paused,
+        "reason": status.reason,
+        "since": iso(status.since),
+        "pending": _pending(status.waiting.as_dict()),
+    }
 
 
 def paused_channel_json(paused: Mapping[str, Any]) -> dict[str, Any]:
     """A paused channel under a notice's report: what of this notice waits on it, and of every notice."""
-    return {"channel": paused["channel"], "reason": paused.get("reason"), "since": paused.get("since"),
-            "pending": _pending(paused.get("pending", {})),
-            "pending_all_notices": _pending(paused.get("pending_all_notices", {}))}
+    return {
+        "channel": paused["channel"],
+        "reason": paused.get("reason"),
+        "since": paused.get("since"),
+        "pending": _pending(paused.get("pending", {})),
+        "pending_all_notices": _pending(paused.get("pending_all_notices", {})),
+    }
 
 
 def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
@@ -144,22 +154,45 @@ def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
     for name, entry in report.get("channels", {}).items():
         channel = _counts(entry)
         channel["languages"] = {code: _counts(per) for code, per in entry.get("languages", {}).items()}
-        channel["errors"] = [{"error": e.get("error"), "deliveries": int(e.get("deliveries", 0))}
-                             for e in entry.get("errors", [])]
+        channel["errors"] = [
+            {"error": e.get("error"), "deliveries": int(e.get("deliveries", 0))} for e in entry.get("errors", [])
+        ]
         channels[name] = channel
     untranslated = report.get("untranslated") or {}
     listed = report.get("occurrences")
-    occurrences = None if listed is None else {
-        "total": int(listed["total"]), "missed": int(listed["missed"]),
-        "items": [{"notice_id": item["notice_id"], "occurrence_at": item["occurrence_at"], "status": item["status"],
-                   "sent_at": item["sent_at"]} for item in listed["items"]]}
-    return {"notice_id": notice.id, "status": str(notice.status), "training": bool(notice.training),
-            "sent_at": iso(notice.sent_at), "channels": channels, "occurrence_of": notice.recurrence_of,
-            "occurrence_at": iso(notice.occurrence_at), "occurrences": occurrences,
-            "untranslated": {"languages": list(untranslated.get("languages", [])),
-                             "residents": int(untranslated.get("residents", 0))},
-            "paused_channels": [paused_channel_json(paused) for paused in report.get("paused_channels", [])],
-            "line_messages": report["line_messages"]}
+    occurrences = (
+        None
+        if listed is None
+        else {
+            "total": int(listed["total"]),
+            "missed": int(listed["missed"]),
+            "items": [
+                {
+                    "notice_id": item["notice_id"],
+                    "occurrence_at": item["occurrence_at"],
+                    "status": item["status"],
+                    "sent_at": item["sent_at"],
+                }
+                for item in listed["items"]
+            ],
+        }
+    )
+    return {
+        "notice_id": notice.id,
+        "status": str(notice.status),
+        "training": bool(notice.training),
+        "sent_at": iso(notice.sent_at),
+        "channels": channels,
+        "occurrence_of": notice.recurrence_of,
+        "occurrence_at": iso(notice.occurrence_at),
+        "occurrences": occurrences,
+        "untranslated": {
+            "languages": list(untranslated.get("languages", [])),
+            "residents": int(untranslated.get("residents", 0)),
+        },
+        "paused_channels": [paused_channel_json(paused) for paused in report.get("paused_channels", [])],
+        "line_messages": report["line_messages"],
+    }
 
 
 def _district_name(glossary: Glossary, key: str, language: str) -> str | None:
@@ -191,12 +224,18 @@ def case_json(case: Case, glossary: Glossary, language: str) -> dict[str, Any]:
 
 
 def case_event_json(event: CaseEvent) -> dict[str, Any]:
-    return {"status": str(event.status), "note": event.note, "officer": event.officer,
-            "internal": bool(event.internal), "at": iso(event.created_at)}
+    return {
+        "status": str(event.status),
+        "note": event.note,
+        "officer": event.officer,
+        "internal": bool(event.internal),
+        "at": iso(event.created_at),
+    }
 
 
-def case_detail_json(case: Case, glossary: Glossary, language: str, *,
-                     events: Iterable[CaseEvent] | None = None) -> dict[str, Any]:
+def case_detail_json(
+    case: Case, glossary: Glossary, language: str, *, events: Iterable[CaseEvent] | None = None
+) -> dict[str, Any]:
     """The case with its events: those given (the ones the officer may see), or all of them."""
     shown = case.events if events is None else events
     return {**case_json(case, glossary, language), "events": [case_event_json(e) for e in shown]}

@@ -134,8 +134,9 @@ def list_notices() -> Response:
         conditions.append(Notice.training.is_(training == "true"))
     with services().session_factory() as session:
         total = session.scalar(select(func.count()).select_from(Notice).where(*conditions)) or 0
-        rows = session.scalars(select(Notice).where(*conditions).order_by(Notice.id.desc())
-                               .limit(limit).offset(offset)).all()
+        rows = session.scalars(
+            select(Notice).where(*conditions).order_by(Notice.id.desc()).limit(limit).offset(offset)
+        ).all()
         items = [notice_json(notice, actor) for notice in rows]
     return _json(page_json(items, total=total, limit=limit, offset=offset))
 
@@ -189,8 +190,9 @@ def submit_notice(notice_id: int) -> Response:
     actor, svc = current_actor(), services()
     with svc.session_factory.begin() as session:
         _notice(session, notice_id)
-        notice = desk.submit_notice(session, actor, notice_id, glossary=svc.glossary, channels=svc.channel_limits,
-                                    now=_now())
+        notice = desk.submit_notice(
+            session, actor, notice_id, glossary=svc.glossary, channels=svc.channel_limits, now=_now()
+        )
         body = notice_json(notice, actor)
     return _json(body)
 
@@ -222,8 +224,9 @@ def send_notice(notice_id: int) -> Response:
     with svc.session_factory() as session:
         _notice(session, notice_id)
     exceed_quota = exceed_quota_of(json_body(required=False))
-    result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=svc.channel_limits, quotas=svc.channels,
-                                  exceed_quota=exceed_quota)
+    result = desk.send_notice_now(
+        svc.dispatch, actor, notice_id, channels=svc.channel_limits, quotas=svc.channels, exceed_quota=exceed_quota
+    )
     with svc.session_factory() as session:
         body = fanout_json(result, notice_json(_notice(session, notice_id), actor))
     return _json(body, 202, location=f"/api/v1/notices/{notice_id}/report")
@@ -236,9 +239,17 @@ def schedule_notice(notice_id: int) -> Response:
     with svc.session_factory.begin() as session:
         _notice(session, notice_id)
         at, cron = schedule_of(json_body(), now=now)
-        notice = desk.schedule_notice(session, actor, notice_id, at=at, cron=cron, glossary=svc.glossary,
-                                      channels=svc.channel_limits, now=now,
-                                      live_min_interval=timedelta(minutes=svc.settings.scheduler.live_min_interval_minutes))
+        notice = desk.schedule_notice(
+            session,
+            actor,
+            notice_id,
+            at=at,
+            cron=cron,
+            glossary=svc.glossary,
+            channels=svc.channel_limits,
+            now=now,
+            live_min_interval=timedelta(minutes=svc.settings.scheduler.live_min_interval_minutes),
+        )
         body = notice_json(notice, actor)
     return _json(body)
 
@@ -260,10 +271,16 @@ def update_notice(notice_id: int) -> Response:
     actor, svc = current_actor(), services()
     with svc.session_factory.begin() as session:
         original = _notice(session, notice_id)
-        base = NoticeInput(kind=original.kind, params=dict(original.params or {}), severity=original.severity,
-                           free_text=original.free_text, free_text_lang=original.free_text_lang,
-                           training=bool(original.training), expires=original.expires,
-                           ask_checkin=bool(original.ask_checkin))
+        base = NoticeInput(
+            kind=original.kind,
+            params=dict(original.params or {}),
+            severity=original.severity,
+            free_text=original.free_text,
+            free_text_lang=original.free_text_lang,
+            training=bool(original.training),
+            expires=original.expires,
+            ask_checkin=bool(original.ask_checkin),
+        )
         data = _checked(notice_input(json_body(), base=base))
         try:
             update = desk.issue_update(session, svc.composer, actor, notice_id, data, now=_now())

@@ -7,8 +7,14 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-                      static_folder="static", static_url_path="/static")
+blueprint = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 from bot.console import (  # noqa: E402,F401  (routes register themselves; the text guard after the sign-in checks)
     auth,

@@ -81,8 +81,9 @@ def _forget_sign_in() -> None:
 
 @blueprint.errorhandler(CsrfRefused)
 def _csrf_refused(_exc: CsrfRefused) -> tuple[str, int]:
-    return render_template("console/error.html", title=translate("error.csrf_title"),
-                           message=translate("error.csrf")), 400
+    return render_template(
+        "console/error.html", title=translate("error.csrf_title"), message=translate("error.csrf")
+    ), 400
 
 
 @blueprint.errorhandler(404)
@@ -95,8 +96,9 @@ def not_found_page() -> Response:
     blueprint hook: the officer is loaded here)."""
     if "actor" not in g:
         _load_officer()
-    page = render_template("console/error.html", title=translate("error.not_found_title"),
-                           message=translate("error.not_found"))
+    page = render_template(
+        "console/error.html", title=translate("error.not_found_title"), message=translate("error.not_found")
+    )
     return Response(page, status=404, mimetype="text/html")
 
 
@@ -107,12 +109,16 @@ def failure_page(*, unavailable: bool) -> Response:
     request had loaded them."""
     status, name = (503, "unavailable") if unavailable else (500, "failed")
     try:
-        page = render_template("console/error.html", title=translate(f"error.{name}_title"),
-                               message=translate(f"error.{name}"))
+        page = render_template(
+            "console/error.html", title=translate(f"error.{name}_title"), message=translate(f"error.{name}")
+        )
     except Exception:  # the page itself failed: still no traceback for the officer
         log.exception("the console's error page could not be rendered")
-        return Response("The console could not show this page. The error is in the server's log.\n",
-                        status=status, mimetype="text/plain")
+        return Response(
+            "The console could not show this page. The error is in the server's log.\n",
+            status=status,
+            mimetype="text/plain",
+        )
     response = Response(page, status=status, mimetype="text/html")
     if unavailable:
         response.headers["Retry-After"] = "5"
@@ -127,9 +133,16 @@ def is_console_path(path: str) -> bool:
 def _template_globals() -> dict[str, Any]:
     if request.blueprint != "console" and not is_console_path(request.path):
         return {}
-    return {"t": translate, "csrf_token": csrf_token, "ui_lang": ui_language(), "ui_languages": UI_LANGUAGES,
-            "ui_language_names": UI_LANGUAGE_NAMES, "actor": g.get("actor"), "officer_name": g.get("officer_name"),
-            "Permission": Permission}
+    return {
+        "t": translate,
+        "csrf_token": csrf_token,
+        "ui_lang": ui_language(),
+        "ui_languages": UI_LANGUAGES,
+        "ui_language_names": UI_LANGUAGE_NAMES,
+        "actor": g.get("actor"),
+        "officer_name": g.get("officer_name"),
+        "Permission": Permission,
+    }
 
 
 def current_actor() -> Actor:
@@ -149,8 +162,11 @@ def officer_required(permission: Permission = Permission.VIEW) -> Callable[[Call
             if actor is None:
                 return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
             if not actor.can(permission):
-                return render_template("console/error.html", title=translate("error.forbidden_title"),
-                                       message=translate("error.forbidden", permission=permission.value)), 403
+                return render_template(
+                    "console/error.html",
+                    title=translate("error.forbidden_title"),
+                    message=translate("error.forbidden", permission=permission.value),
+                ), 403
             return view(*args, **kwargs)
 
         return wrapped
@@ -177,8 +193,10 @@ def login() -> Any:
         settings = services().settings
         address = client_address(request, settings.web.trusted_proxy_hops)
         if address is None:  # only a proxy's address is known: counting refusals against it would hit everyone
-            log.warning("a sign-in came without the %s forwarded address(es) web.trusted_proxy_hops promises",
-                        settings.web.trusted_proxy_hops)
+            log.warning(
+                "a sign-in came without the %s forwarded address(es) web.trusted_proxy_hops promises",
+                settings.web.trusted_proxy_hops,
+            )
             return _login_page(translate("login.no_address"), 400)
         with services().session_factory.begin() as db:
             if address_waits(db, address, now=now()):
@@ -187,13 +205,25 @@ def login() -> Any:
                 response.headers["Retry-After"] = str(round(ADDRESS_WINDOW.total_seconds()))
                 return response
             try:
-                officer = sign_in(db, username, password, address=address, now=now(),
-                                  hasher=current_app.extensions.get("civicast.password_hasher"))
+                officer = sign_in(
+                    db,
+                    username,
+                    password,
+                    address=address,
+                    now=now(),
+                    hasher=current_app.extensions.get("civicast.password_hasher"),
+                )
             except LoginRefused:
                 error, status = translate("login.refused"), 401
             else:
-                token = start_session(db, officer, now=now(), lifetime=timedelta(hours=settings.console.session_hours),
-                                      remote_addr=address, user_agent=request.user_agent.string)
+                token = start_session(
+                    db,
+                    officer,
+                    now=now(),
+                    lifetime=timedelta(hours=settings.console.session_hours),
+                    remote_addr=address,
+                    user_agent=request.user_agent.string,
+                )
         if error is None:
             _forget_sign_in()  # a new session at sign-in: nothing from before it is trusted
             session.permanent = True

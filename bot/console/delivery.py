@@ -64,9 +64,24 @@ def delivery_view(notice_id: int) -> DeliveryView:
     # From the same reading as the table, so the two agree.
     waiting = totals["pending"] + totals["failed"] + public["pending"] + public["failed"]
     maximum = max(totals["targeted"] + public["targeted"], timeline[-1][1] if timeline else 0)
-    paused = [PausedChannel(entry["channel"], entry["reason"],
-                            datetime.fromisoformat(entry["since"]) if entry["since"] else None, entry["pending"],
-                            entry["pending_all_notices"]) for entry in report.get("paused_channels", [])]
-    return DeliveryView(report=report, totals=totals, public=public, outstanding=waiting,
-                        chart_points=_points(timeline, maximum), chart_start=timeline[0][0] if timeline else None,
-                        chart_end=timeline[-1][0] if timeline else None, chart_max=maximum, paused=paused)
+    paused = [
+        PausedChannel(
+            entry["channel"],
+            entry["reason"],
+            datetime.fromisoformat(entry["since"]) if entry["since"] else None,
+            entry["pending"],
+            entry["pending_all_notices"],
+        )
+        for entry in report.get("paused_channels", [])
+    ]
+    return DeliveryView(
+        report=report,
+        totals=totals,
+        public=public,
+        outstanding=waiting,
+        chart_points=_points(timeline, maximum),
+        chart_start=timeline[0][0] if timeline else None,
+        chart_end=timeline[-1][0] if timeline else None,
+        chart_max=maximum,
+        paused=paused,
+    )

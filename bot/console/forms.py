@@ -19,8 +19,13 @@ from messages.kinds import Kind, KindBook, Param, ParamType, Severity
 
 MULTI = (ParamType.DISTRICTS, ParamType.GLOSSARY_LIST)
 LINES = (ParamType.NAMES, ParamType.VILLAGES, ParamType.DATES)
-INPUT_TYPES = {ParamType.DATETIME: "datetime-local", ParamType.DATE: "date", ParamType.TIME: "time",
-               ParamType.INT: "number", ParamType.NUMBER: "number"}
+INPUT_TYPES = {
+    ParamType.DATETIME: "datetime-local",
+    ParamType.DATE: "date",
+    ParamType.TIME: "time",
+    ParamType.INT: "number",
+    ParamType.NUMBER: "number",
+}
 SEVERITIES = [s.value for s in Severity if s is not Severity.UNKNOWN]
 
 
@@ -59,17 +64,32 @@ def _stored_value(param: Param, value: Any) -> Any:
     return str(value)
 
 
-def build_fields(kind: Kind, book: KindBook, glossary: Glossary, catalogs: Catalogs, language: str, *,
-                 label_for: Callable[[str], str], whole_city_label: str = WHOLE_CITY,
-                 values: dict[str, Any] | None = None,
-                 errors: dict[str, str] | None = None) -> list[Field]:
+def build_fields(
+    kind: Kind,
+    book: KindBook,
+    glossary: Glossary,
+    catalogs: Catalogs,
+    language: str,
+    *,
+    label_for: Callable[[str], str],
+    whole_city_label: str = WHOLE_CITY,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> list[Field]:
     values, errors = values or {}, errors or {}
     fields = []
     for param in kind.params.values():
         label = label_for(param.name)
         current = _stored_value(param, values.get(param.name))
-        item = Field(name=f"p.{param.name}", param=param, label=label, widget="text", value=current,
-                     placeholder=_example_text(param), error=errors.get(param.name))
+        item = Field(
+            name=f"p.{param.name}",
+            param=param,
+            label=label,
+            widget="text",
+            value=current,
+            placeholder=_example_text(param),
+            error=errors.get(param.name),
+        )
         if param.type is ParamType.DISTRICTS:
             item.widget = "districts"
             item.options = [(t.key, glossary.name("district", t.key, language)) for t in glossary.terms("district")]
@@ -79,8 +99,10 @@ def build_fields(kind: Kind, book: KindBook, glossary: Glossary, catalogs: Catal
         elif param.type is ParamType.ENUM:
             assert param.enum is not None  # the kind's loader refuses an enum parameter without its enum
             item.widget = "select"
-            item.options = [(key, catalogs.get(language).translate(f"enum.{param.enum}.{key}", english))
-                            for key, english in book.enums[param.enum].items()]
+            item.options = [
+                (key, catalogs.get(language).translate(f"enum.{param.enum}.{key}", english))
+                for key, english in book.enums[param.enum].items()
+            ]
         elif param.type in (ParamType.GLOSSARY, ParamType.GLOSSARY_LIST):
             assert param.group is not None  # the kind's loader refuses a glossary parameter without its group
             item.widget = "select" if param.type is ParamType.GLOSSARY else "checkboxes"

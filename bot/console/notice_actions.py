@@ -100,20 +100,37 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
     channels = svc.channel_limits
     try:
         if action == "send":
-            result = desk.send_notice_now(svc.dispatch, actor, notice_id, channels=channels, quotas=svc.channels,
-                                          exceed_quota=form.get("exceed_quota") == "yes")
+            result = desk.send_notice_now(
+                svc.dispatch,
+                actor,
+                notice_id,
+                channels=channels,
+                quotas=svc.channels,
+                exceed_quota=form.get("exceed_quota") == "yes",
+            )
             total = sum(sum(per.values()) for per in result.recipients.values())
-            return (translate("flash.sent", id=notice_id, count=total), "success",
-                    url_for("console.delivery", notice_id=notice_id))
+            return (
+                translate("flash.sent", id=notice_id, count=total),
+                "success",
+                url_for("console.delivery", notice_id=notice_id),
+            )
         if action == "cancel":
             result_notice = desk.cancel_notice(svc.dispatch, actor, notice_id)
             if result_notice.id == notice_id:
                 return translate("flash.cancelled", id=notice_id), "success", None
-            return (translate("flash.cancel_written", id=notice_id, cancel_id=result_notice.id), "success",
-                    url_for("console.notice", notice_id=result_notice.id))
+            return (
+                translate("flash.cancel_written", id=notice_id, cancel_id=result_notice.id),
+                "success",
+                url_for("console.notice", notice_id=result_notice.id),
+            )
         if action == "approve":
-            desk.approve_notice(svc.dispatch, actor, notice_id,
-                                acknowledge_untranslated=form.get("acknowledge_untranslated") == "yes", now=now())
+            desk.approve_notice(
+                svc.dispatch,
+                actor,
+                notice_id,
+                acknowledge_untranslated=form.get("acknowledge_untranslated") == "yes",
+                now=now(),
+            )
             return translate("flash.approve", id=notice_id), "success", None
         with svc.session_factory.begin() as session:
             if action == "submit":
@@ -122,14 +139,26 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
                 desk.reject_notice(session, actor, notice_id, form.get("reason", ""), now=now())
             elif action == "schedule":
                 at, cron = cron_from_form(form)
-                desk.schedule_notice(session, actor, notice_id, at=at, cron=cron, glossary=svc.glossary,
-                                     channels=channels, now=now(), live_min_interval=live_min_interval())
+                desk.schedule_notice(
+                    session,
+                    actor,
+                    notice_id,
+                    at=at,
+                    cron=cron,
+                    glossary=svc.glossary,
+                    channels=channels,
+                    now=now(),
+                    live_min_interval=live_min_interval(),
+                )
             else:
                 return translate("flash.unknown_action", action=action), "error", None
         return translate(f"flash.{action}", id=notice_id), "success", None
     except QuotaWouldBeExceeded as exc:
-        return (translate("flash.over_quota", count=exc.forecast.needed, remaining=f"{exc.forecast.remaining or 0:,}"),
-                "error", None)
+        return (
+            translate("flash.over_quota", count=exc.forecast.needed, remaining=f"{exc.forecast.remaining or 0:,}"),
+            "error",
+            None,
+        )
     except desk.UntranslatedNotAcknowledged as exc:
         return translate("flash.untranslated", languages=", ".join(exc.languages)), "error", None
     except (PermissionDenied, NoticeActionError, NotDue) as exc:

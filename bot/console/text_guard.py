@@ -17,8 +17,16 @@ from messages.text import field_problems
 # Views whose form is checked where it is shown again: the notice forms (the composer names each field), and the
 # sign-in, which answers every refusal alike (an odd username is simply no username) and stores nothing typed.
 # The ingest rule forms (views_ingest_rules) also name each refused field next to it.
-CHECKED_BY_THEIR_FORM = frozenset({"console.compose", "console.edit", "console.update", "console.login",
-                                   "console.ingest_rule_create", "console.ingest_rule_edit"})
+CHECKED_BY_THEIR_FORM = frozenset(
+    {
+        "console.compose",
+        "console.edit",
+        "console.update",
+        "console.login",
+        "console.ingest_rule_create",
+        "console.ingest_rule_edit",
+    }
+)
 MULTI_LINE_FIELDS = frozenset({"free_text", "reason", "note", "text", "questions", "answer"})
 
 
@@ -43,5 +51,8 @@ def refuse_bad_text() -> None:
 @blueprint.errorhandler(TextRefusedAtDoor)
 def _refused_page(exc: TextRefusedAtDoor) -> tuple[str, int]:
     lines = [translate("text.refused_field", field=name, reason=reason) for name, reason in exc.problems.items()]
-    return render_template("console/error.html", title=translate("text.refused_title"),
-                           message=translate("text.refused", fields="; ".join(lines))), exc.status
+    return render_template(
+        "console/error.html",
+        title=translate("text.refused_title"),
+        message=translate("text.refused", fields="; ".join(lines)),
+    ), exc.status

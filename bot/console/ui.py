@@ -72,8 +72,11 @@ def check_strings(directory: Path = DEFAULT_LOCALES_DIR) -> list[str]:
             elif not text.strip():
                 what = ["empty"]
             else:
-                what = [f"placeholders {sorted(placeholder_names(text))}, the English {sorted(source)}"
-                        ] if placeholder_names(text) != source else []
+                what = (
+                    [f"placeholders {sorted(placeholder_names(text))}, the English {sorted(source)}"]
+                    if placeholder_names(text) != source
+                    else []
+                )
             problems.extend(f"console string {key} ({lang}): {problem}" for problem in what)
     return problems
 

@@ -36,6 +36,8 @@ from bot.routing import requested_page
 CASE_PAGE_SIZE = 50
 MAX_CASE_NUMBER_CHARS = 24  # the column's size: anything longer, or not plain text, names no case
 CASE_FILTERS = ("status", "district", "category", "assignee")
+
+
 # What bot.office.cases.tell_resident says happened, by the start of its words: shown in the officer's language.
 def told_text(told: office_cases.ResidentTold) -> str:
     return translate(f"told.{told.outcome.value}", detail=told.detail)
@@ -57,16 +59,30 @@ def cases() -> Any:
         filters["status"] = ""
     page = requested_page()
     with svc.session_factory.begin() as session:  # the cases shown are recorded as read
-        rows, total = office_cases.list_cases(session, current_actor(), now=now(),
-                                              **{k: v or None for k, v in filters.items()},
-                                              limit=CASE_PAGE_SIZE, offset=(page - 1) * CASE_PAGE_SIZE)
+        rows, total = office_cases.list_cases(
+            session,
+            current_actor(),
+            now=now(),
+            **{k: v or None for k, v in filters.items()},
+            limit=CASE_PAGE_SIZE,
+            offset=(page - 1) * CASE_PAGE_SIZE,
+        )
         rows = list(rows)
         assignees = _officer_choices(session)
-    return render_template("console/cases.html", title=translate("cases.title"), rows=rows, total=total, page=page,
-                           pages=page_count(total, CASE_PAGE_SIZE), filters=filters,
-                           statuses=[s.value for s in CaseStatus], categories=CATEGORIES,
-                           districts=[term.key for term in svc.glossary.terms("district")], assignees=assignees,
-                           **helpers())
+    return render_template(
+        "console/cases.html",
+        title=translate("cases.title"),
+        rows=rows,
+        total=total,
+        page=page,
+        pages=page_count(total, CASE_PAGE_SIZE),
+        filters=filters,
+        statuses=[s.value for s in CaseStatus],
+        categories=CATEGORIES,
+        districts=[term.key for term in svc.glossary.terms("district")],
+        assignees=assignees,
+        **helpers(),
+    )
 
 
 def _case_number_or_404(number: str) -> str:
@@ -87,8 +103,15 @@ def case(number: str) -> Any:
             abort(404)
         events = office_cases.visible_events(actor, found)
         assignees = _officer_choices(session)
-    return render_template("console/case.html", title=translate("case.title", number=found.number), case=found,
-                           events=events, assignees=assignees, statuses=[s.value for s in CaseStatus], **helpers())
+    return render_template(
+        "console/case.html",
+        title=translate("case.title", number=found.number),
+        case=found,
+        events=events,
+        assignees=assignees,
+        statuses=[s.value for s in CaseStatus],
+        **helpers(),
+    )
 
 
 def _case_status(number: str) -> CaseStatus:
@@ -144,16 +167,31 @@ def case_action(number: str, action: str) -> Any:
 # ----------------------------------------------------------------------------- officers and API keys
 
 
-def _officers_page(*, secret: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                   form: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+def _officers_page(
+    *,
+    secret: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     with services().session_factory() as session:
         officers = list_officers(session)
         open_sessions = open_session_counts(session, now=now())
         refusals = recent_refusals(session, now=now())
-    return render_template("console/officers.html", title=translate("officers.title"), officers=officers,
-                           secret=secret, errors=errors or {}, form=form or {}, roles=[r.value for r in Role],
-                           open_sessions=open_sessions, refusals=refusals, free_failures=FREE_FAILURES, now=now(),
-                           **helpers()), status
+    return render_template(
+        "console/officers.html",
+        title=translate("officers.title"),
+        officers=officers,
+        secret=secret,
+        errors=errors or {},
+        form=form or {},
+        roles=[r.value for r in Role],
+        open_sessions=open_sessions,
+        refusals=refusals,
+        free_failures=FREE_FAILURES,
+        now=now(),
+        **helpers(),
+    ), status
 
 
 @blueprint.get("/officers")
@@ -181,10 +219,18 @@ def officer_create() -> Any:
             if find_officer(session, form["username"]) is not None:
                 errors["username"] = translate("officers.error_exists")
             else:
-                officer, password = create_officer(session, form["username"], form["role"],
-                                                   display_name=form["display_name"] or None)
-                record(session, current_actor(), AuditAction.CREATE_OFFICER, "officer", officer.username, now=now(),
-                       summary=officer.role)
+                officer, password = create_officer(
+                    session, form["username"], form["role"], display_name=form["display_name"] or None
+                )
+                record(
+                    session,
+                    current_actor(),
+                    AuditAction.CREATE_OFFICER,
+                    "officer",
+                    officer.username,
+                    now=now(),
+                    summary=officer.role,
+                )
         if not errors:
             return _officers_page(secret={"kind": "password", "username": form["username"], "value": password})
     return _officers_page(errors=errors, form=form, status=422)
@@ -211,12 +257,17 @@ def officer_action(username: str, action: str) -> Any:
             record(session, actor, AuditAction.RESET_PASSWORD, "officer", username, now=now())
         elif action == "sign_out":
             ended = end_officer_sessions(session, officer.id, now=now(), reason=EndReason.SIGNED_OUT_ELSEWHERE)
-            record(session, actor, AuditAction.END_SESSIONS, "officer", username, now=now(),
-                   detail={"sessions": ended})
+            record(session, actor, AuditAction.END_SESSIONS, "officer", username, now=now(), detail={"sessions": ended})
         else:
             set_active(session, username, action == "activate", now=now())
-            record(session, actor, AuditAction.ACTIVATE_OFFICER if action == "activate"
-                   else AuditAction.DEACTIVATE_OFFICER, "officer", username, now=now())
+            record(
+                session,
+                actor,
+                AuditAction.ACTIVATE_OFFICER if action == "activate" else AuditAction.DEACTIVATE_OFFICER,
+                "officer",
+                username,
+                now=now(),
+            )
     if action == "reset_password":
         return _officers_page(secret={"kind": "password", "username": username, "value": password})
     if action == "sign_out":

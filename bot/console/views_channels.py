@@ -59,8 +59,13 @@ def _quota_sentence(check: ResumeCheck) -> str | None:
         return None
     # {count} is the number the sentence's noun agrees with; the others are formatted here.
     if check.verdict is QuotaVerdict.PARTIAL:
-        return translate("channel_pause.quota_partial", count=waiting.residents, used=_number(quota.used),
-                         limit=_number(quota.limit), remaining=_number(quota.remaining or 0))
+        return translate(
+            "channel_pause.quota_partial",
+            count=waiting.residents,
+            used=_number(quota.used),
+            limit=_number(quota.limit),
+            remaining=_number(quota.remaining or 0),
+        )
     return translate("channel_pause.quota_enough", used=_number(quota.used), count=quota.limit)
 
 
@@ -68,9 +73,14 @@ def _refusal(check: ResumeCheck) -> str:
     quota, name = check.quota, channel_name(check.status.channel)
     if check.verdict is QuotaVerdict.USED_UP and quota is not None and quota.limit is not None:
         if quota.remaining:
-            return translate("channel_pause.refused_too_little", channel=name, count=quota.remaining,
-                             used=_number(quota.used), limit=_number(quota.limit),
-                             smallest=_number(check.status.waiting.smallest_batch))
+            return translate(
+                "channel_pause.refused_too_little",
+                channel=name,
+                count=quota.remaining,
+                used=_number(quota.used),
+                limit=_number(quota.limit),
+                smallest=_number(check.status.waiting.smallest_batch),
+            )
         return translate("channel_pause.refused_used_up", channel=name, used=_number(quota.used), count=quota.limit)
     return translate("channel_pause.refused_unknown", channel=name, error=check.quota_error or "?")
 
@@ -89,8 +99,14 @@ def _back() -> str:
 def resume_channel(name: str) -> Any:
     svc = services()
     try:
-        outcome = resume_paused_channel(svc.session_factory, current_actor(), name, channels=svc.channels,
-                                        force=request.form.get("force") == "1", now=now())
+        outcome = resume_paused_channel(
+            svc.session_factory,
+            current_actor(),
+            name,
+            channels=svc.channels,
+            force=request.form.get("force") == "1",
+            now=now(),
+        )
     except UnknownChannel:
         abort(404)
     except ResumeRefused as exc:
@@ -101,8 +117,15 @@ def resume_channel(name: str) -> Any:
         flash(translate("channel_pause.not_paused", channel=label), "info")
         return redirect(_back(), 303)
     waiting = outcome.check.status.waiting
-    flash(translate("channel_pause.resumed", channel=label, residents=_number(waiting.residents),
-                    deliveries=_number(waiting.deliveries)), "success")
+    flash(
+        translate(
+            "channel_pause.resumed",
+            channel=label,
+            residents=_number(waiting.residents),
+            deliveries=_number(waiting.deliveries),
+        ),
+        "success",
+    )
     quota = _quota_sentence(outcome.check)
     if quota:
         flash(quota, "info")

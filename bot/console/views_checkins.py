@@ -30,6 +30,13 @@ def checkins_page(notice_id: int) -> Any:
         summary = checkins.summary(session, notice, services().glossary)
         requests = checkins.help_requests(session, actor, notice_id) if actor.can(Permission.VIEW_CASES) else None
         session.expunge(notice)
-    return render_template("console/checkins.html", title=translate("checkins.title", id=notice_id), notice=notice,
-                           summary=summary, requests=requests, refresh_seconds=REFRESH_SECONDS,
-                           training_page=notice.training, **helpers())
+    return render_template(
+        "console/checkins.html",
+        title=translate("checkins.title", id=notice_id),
+        notice=notice,
+        summary=summary,
+        requests=requests,
+        refresh_seconds=REFRESH_SECONDS,
+        training_page=notice.training,
+        **helpers(),
+    )

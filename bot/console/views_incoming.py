@@ -34,8 +34,9 @@ MAX_SHOWN_BYTES = 256 * 1024  # of the raw document on the page; the download ha
 MAX_LIST_REASON = 240  # characters of a reason in the list; the alert's page has all of it
 # Shown as code-point marks (e.g. "U+200B"): C0 but tab, newline and carriage return, DEL, C1, zero-width and
 # bidirectional controls, line and paragraph separators, the byte-order mark and the interlinear annotation characters.
-INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
-                       "\ufff9-\ufffb]")
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}")
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def visible(value: Any) -> Markup:
     text = str(value)
     parts, last = [], 0
     for found in INVISIBLE.finditer(text):
-        parts.append(escape(text[last:found.start()]))
+        parts.append(escape(text[last : found.start()]))
         parts.append(Markup('<mark class="invisible">U+{:04X}</mark>').format(ord(found.group())))
         last = found.end()
     parts.append(escape(text[last:]))
@@ -76,15 +77,35 @@ def incoming() -> Any:
         query = query.where(IncomingAlert.outcome == outcome)
     with services().session_factory() as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = list(session.scalars(query.order_by(IncomingAlert.received_at.desc(), IncomingAlert.id.desc())
-                                    .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-        waiting = session.scalar(select(func.count()).select_from(IncomingAlert)
-                                 .where(IncomingAlert.outcome.in_(NEEDS_OFFICERS))) or 0
-    return render_template("console/incoming.html", title=translate("incoming.title"), rows=rows, total=total,
-                           page=page, pages=page_count(total, PAGE_SIZE), outcome=outcome,
-                           outcomes=[o.value for o in Outcome], attention=ATTENTION, waiting=waiting,
-                           needs_officers=NEEDS_OFFICERS, is_training=is_training, max_reason=MAX_LIST_REASON,
-                           **helpers())
+        rows = list(
+            session.scalars(
+                query.order_by(IncomingAlert.received_at.desc(), IncomingAlert.id.desc())
+                .limit(PAGE_SIZE)
+                .offset((page - 1) * PAGE_SIZE)
+            )
+        )
+        waiting = (
+            session.scalar(
+                select(func.count()).select_from(IncomingAlert).where(IncomingAlert.outcome.in_(NEEDS_OFFICERS))
+            )
+            or 0
+        )
+    return render_template(
+        "console/incoming.html",
+        title=translate("incoming.title"),
+        rows=rows,
+        total=total,
+        page=page,
+        pages=page_count(total, PAGE_SIZE),
+        outcome=outcome,
+        outcomes=[o.value for o in Outcome],
+        attention=ATTENTION,
+        waiting=waiting,
+        needs_officers=NEEDS_OFFICERS,
+        is_training=is_training,
+        max_reason=MAX_LIST_REASON,
+        **helpers(),
+    )
 
 
 @dataclass(frozen=True)
@@ -103,8 +124,9 @@ def raw_view(raw: bytes) -> RawView:
     except UnicodeDecodeError:
         utf8 = False
     # A cut may fall inside a character: that one is shown replaced, the rest is as it came.
-    return RawView(text=shown.decode("utf-8", errors="replace"), utf8=utf8, shown_bytes=len(shown),
-                   stored_bytes=len(raw))
+    return RawView(
+        text=shown.decode("utf-8", errors="replace"), utf8=utf8, shown_bytes=len(shown), stored_bytes=len(raw)
+    )
 
 
 def source_texts(raw: bytes) -> tuple[list[CapInfo], str | None]:
@@ -132,9 +154,18 @@ def incoming_alert(incoming_id: int) -> Any:
             abort(404)
         session.expunge(row)
     infos, unread = source_texts(row.raw)
-    return render_template("console/incoming_alert.html", title=translate("incoming_alert.title", id=row.id),
-                           row=row, infos=infos, unread=unread, raw=raw_view(row.raw), is_training=is_training,
-                           needs_officers=NEEDS_OFFICERS, language_tag=language_tag, **helpers())
+    return render_template(
+        "console/incoming_alert.html",
+        title=translate("incoming_alert.title", id=row.id),
+        row=row,
+        infos=infos,
+        unread=unread,
+        raw=raw_view(row.raw),
+        is_training=is_training,
+        needs_officers=NEEDS_OFFICERS,
+        language_tag=language_tag,
+        **helpers(),
+    )
 
 
 @blueprint.get("/incoming/<int:incoming_id>/raw")

@@ -39,8 +39,9 @@ RULE_ACTIONS = ("up", "down", "delete")
 
 def kind_choices() -> list[tuple[str, str]]:
     kinds = services().kinds.kinds
-    return [(ANY_KIND, translate("rules.any_kind"))] + sorted(((k, kind_title(k)) for k in kinds),
-                                                              key=lambda item: item[1])
+    return [(ANY_KIND, translate("rules.any_kind"))] + sorted(
+        ((k, kind_title(k)) for k in kinds), key=lambda item: item[1]
+    )
 
 
 def district_keys() -> list[str]:
@@ -53,11 +54,24 @@ def field_label(name: str) -> str:
 
 def form_of(rule: Rule | None) -> dict[str, Any]:
     if rule is None:
-        return {"name": "", "kind": ANY_KIND, "min_severity": "", "min_level": "", "districts": [],
-                "action": Action.DRAFT.value, "notify_duty": False}
-    return {"name": rule.name, "kind": rule.kind, "min_severity": rule.min_severity or "",
-            "min_level": rule.min_level or "", "districts": list(rule.districts), "action": rule.action.value,
-            "notify_duty": rule.notify_duty}
+        return {
+            "name": "",
+            "kind": ANY_KIND,
+            "min_severity": "",
+            "min_level": "",
+            "districts": [],
+            "action": Action.DRAFT.value,
+            "notify_duty": False,
+        }
+    return {
+        "name": rule.name,
+        "kind": rule.kind,
+        "min_severity": rule.min_severity or "",
+        "min_level": rule.min_level or "",
+        "districts": list(rule.districts),
+        "action": rule.action.value,
+        "notify_duty": rule.notify_duty,
+    }
 
 
 def read_form(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -110,15 +124,27 @@ def problem_errors(problem: RuleProblem, values: dict[str, Any]) -> dict[str, st
 
 
 def rule_from(values: dict[str, Any]) -> Rule:
-    return Rule(name=values["name"], kind=values["kind"], action=Action(values["action"]),
-                min_severity=values["min_severity"] or None, min_level=values["min_level"] or None,
-                districts=tuple(values["districts"]), notify_duty=values["notify_duty"])
+    return Rule(
+        name=values["name"],
+        kind=values["kind"],
+        action=Action(values["action"]),
+        min_severity=values["min_severity"] or None,
+        min_level=values["min_level"] or None,
+        districts=tuple(values["districts"]),
+        notify_duty=values["notify_duty"],
+    )
 
 
 def form_context() -> dict[str, Any]:
     keys = district_keys()
-    return {"kind_choices": kind_choices(), "severities": CAP_SEVERITIES, "actions": [a.value for a in Action],
-            "district_choices": [(key, district_name(key)) for key in keys], "any_kind": ANY_KIND, **helpers()}
+    return {
+        "kind_choices": kind_choices(),
+        "severities": CAP_SEVERITIES,
+        "actions": [a.value for a in Action],
+        "district_choices": [(key, district_name(key)) for key in keys],
+        "any_kind": ANY_KIND,
+        **helpers(),
+    }
 
 
 def _seeded() -> None:
@@ -127,15 +153,22 @@ def _seeded() -> None:
     services().seed_ingest_rules()
 
 
-def _rules_page(*, form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                status: int = 200) -> tuple[str, int]:
+def _rules_page(
+    *, form: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200
+) -> tuple[str, int]:
     _seeded()
     with services().session_factory() as session:
         rows = rule_rows(session)
         for row in rows:
             session.expunge(row)
-    return render_template("console/ingest_rules.html", title=translate("rules.title"), rows=rows,
-                           form=form or form_of(None), errors=errors or {}, **form_context()), status
+    return render_template(
+        "console/ingest_rules.html",
+        title=translate("rules.title"),
+        rows=rows,
+        form=form or form_of(None),
+        errors=errors or {},
+        **form_context(),
+    ), status
 
 
 @blueprint.get("/incoming/rules")
@@ -155,12 +188,18 @@ def _save(rule_id: int | None) -> tuple[dict[str, Any], dict[str, str], list[str
     try:
         with svc.session_factory.begin() as session:
             if rule_id is None:
-                row = add_rule(session, current_actor(), rule_from(values), kinds=kinds, districts=districts,
-                               now=now())
+                row = add_rule(session, current_actor(), rule_from(values), kinds=kinds, districts=districts, now=now())
                 changed = [row.name]
             else:
-                changed = edit_rule(session, current_actor(), rule_from(values), rule_id=rule_id, kinds=kinds,
-                                    districts=districts, now=now())
+                changed = edit_rule(
+                    session,
+                    current_actor(),
+                    rule_from(values),
+                    rule_id=rule_id,
+                    kinds=kinds,
+                    districts=districts,
+                    now=now(),
+                )
     except UnknownRule:
         abort(404)
     except RuleProblem as problem:
@@ -181,16 +220,23 @@ def ingest_rule_create() -> Any:
     return redirect(url_for("console.ingest_rules"), 303)
 
 
-def _edit_page(rule_id: int, *, form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-               status: int = 200) -> tuple[str, int]:
+def _edit_page(
+    rule_id: int, *, form: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200
+) -> tuple[str, int]:
     with services().session_factory() as session:
         row = session.get(IngestRule, rule_id)
         if row is None:
             abort(404)
         rule = rule_of(row)
-    return render_template("console/ingest_rule_edit.html", title=translate("rules.edit_title", name=rule.name),
-                           rule_id=rule_id, rule=rule, form=form or form_of(rule), errors=errors or {},
-                           **form_context()), status
+    return render_template(
+        "console/ingest_rule_edit.html",
+        title=translate("rules.edit_title", name=rule.name),
+        rule_id=rule_id,
+        rule=rule,
+        form=form or form_of(rule),
+        errors=errors or {},
+        **form_context(),
+    ), status
 
 
 @blueprint.route("/incoming/rules/<int:rule_id>/edit", methods=["GET", "POST"])
@@ -223,11 +269,15 @@ def ingest_rule_action(rule_id: int, action: str) -> Any:
             else:
                 move = reorder_rule(session, current_actor(), rule_id, up=action == "up", now=now())
                 if move.moved:
-                    message, category = translate("rules.moved", name=move.name, position=move.position,
-                                                  count=move.count), "success"
+                    message, category = (
+                        translate("rules.moved", name=move.name, position=move.position, count=move.count),
+                        "success",
+                    )
                 else:
-                    message, category = translate(f"rules.already_{'first' if action == 'up' else 'last'}",
-                                                  name=move.name), "info"
+                    message, category = (
+                        translate(f"rules.already_{'first' if action == 'up' else 'last'}", name=move.name),
+                        "info",
+                    )
     except UnknownRule:
         abort(404)
     except LastRule:

@@ -19,17 +19,39 @@ from bot.office.models import KeyMode
 MAX_KEY_NAME = 120
 
 
-def _keys_page(*, secret: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-               form: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
+def _keys_page(
+    *,
+    secret: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     actor = current_actor()
     everyone = actor.can(Permission.MANAGE_OFFICERS)
     with services().session_factory() as session:
-        keys = [{"key_id": k.key_id, "name": k.name, "mode": k.mode, "officer": k.officer.username,
-                 "created_at": k.created_at, "last_used_at": k.last_used_at, "revoked_at": k.revoked_at}
-                for k in list_api_keys(session, None if everyone else actor.username)]
-    return render_template("console/api_keys.html", title=translate("keys.title"), keys=keys, all_keys=everyone,
-                           secret=secret, errors=errors or {}, form=form or {}, modes=[m.value for m in KeyMode],
-                           **helpers()), status
+        keys = [
+            {
+                "key_id": k.key_id,
+                "name": k.name,
+                "mode": k.mode,
+                "officer": k.officer.username,
+                "created_at": k.created_at,
+                "last_used_at": k.last_used_at,
+                "revoked_at": k.revoked_at,
+            }
+            for k in list_api_keys(session, None if everyone else actor.username)
+        ]
+    return render_template(
+        "console/api_keys.html",
+        title=translate("keys.title"),
+        keys=keys,
+        all_keys=everyone,
+        secret=secret,
+        errors=errors or {},
+        form=form or {},
+        modes=[m.value for m in KeyMode],
+        **helpers(),
+    ), status
 
 
 @blueprint.route("/api-keys", methods=["GET", "POST"])
@@ -47,10 +69,18 @@ def api_keys() -> Any:
     if not errors:
         try:
             with services().session_factory.begin() as session:
-                key, plaintext = create_api_key(session, actor.username, name=form["name"][:MAX_KEY_NAME],
-                                                mode=form["mode"])
-                record(session, actor, AuditAction.CREATE_API_KEY, "api_key", key.key_id, now=now(),
-                       summary=f"{actor.username} · {key.mode} · {key.name}")
+                key, plaintext = create_api_key(
+                    session, actor.username, name=form["name"][:MAX_KEY_NAME], mode=form["mode"]
+                )
+                record(
+                    session,
+                    actor,
+                    AuditAction.CREATE_API_KEY,
+                    "api_key",
+                    key.key_id,
+                    now=now(),
+                    summary=f"{actor.username} · {key.mode} · {key.name}",
+                )
         except AccountError as exc:
             errors["name"] = str(exc)
     if errors:

@@ -67,30 +67,71 @@ def notices() -> str:
             query = query.where(Notice.status == status)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.scalars(query.order_by(Notice.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return render_template("console/notices.html", title=translate("notices.title"), notices=rows, status=status,
-                           statuses=[s.value for s in NoticeStatus], page=page, pages=max(1, -(-total // PAGE_SIZE)),
-                           total=total, kind_title=kind_title)
+    return render_template(
+        "console/notices.html",
+        title=translate("notices.title"),
+        notices=rows,
+        status=status,
+        statuses=[s.value for s in NoticeStatus],
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        total=total,
+        kind_title=kind_title,
+    )
 
 
 def _input_from_form(kind: Kind, form: MultiDict[str, str], *, training: bool | None = None) -> desk.NoticeInput:
     return desk.NoticeInput(
-        kind=kind.id, params=params_from_form(kind, form), severity=form.get("severity") or None,
-        free_text=form.get("free_text") or None, free_text_lang=form.get("free_text_lang") or "zh-Hant",
+        kind=kind.id,
+        params=params_from_form(kind, form),
+        severity=form.get("severity") or None,
+        free_text=form.get("free_text") or None,
+        free_text_lang=form.get("free_text_lang") or "zh-Hant",
         training=bool(form.get("training")) if training is None else training,
-        effective=form.get("effective") or None, expires=form.get("expires") or None,
-        ask_checkin=bool(form.get("ask_checkin")))
+        effective=form.get("effective") or None,
+        expires=form.get("expires") or None,
+        ask_checkin=bool(form.get("ask_checkin")),
+    )
 
 
-def _form_page(kind: Kind, *, values: dict[str, Any], errors: dict[str, str], form: dict[str, Any],
-               mode: str, notice: Notice | None = None, status: int = 200) -> tuple[str, int]:
+def _form_page(
+    kind: Kind,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    form: dict[str, Any],
+    mode: str,
+    notice: Notice | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     svc = services()
-    fields = build_fields(kind, svc.kinds, svc.glossary, svc.catalogs, ui_language(), label_for=param_label,
-                          whole_city_label=translate("compose.whole_city"), values=values, errors=errors)
+    fields = build_fields(
+        kind,
+        svc.kinds,
+        svc.glossary,
+        svc.catalogs,
+        ui_language(),
+        label_for=param_label,
+        whole_city_label=translate("compose.whole_city"),
+        values=values,
+        errors=errors,
+    )
     title = translate(f"compose.title_{mode}", kind=kind_title(kind.id))
-    return render_template("console/compose.html", title=title, kind=kind, fields=fields, errors=errors, form=form,
-                           mode=mode, notice=notice, severities=SEVERITIES, languages=LANGUAGES,
-                           param_label=param_label,
-                           kind_title=kind_title, training_page=bool(form.get("training"))), status
+    return render_template(
+        "console/compose.html",
+        title=title,
+        kind=kind,
+        fields=fields,
+        errors=errors,
+        form=form,
+        mode=mode,
+        notice=notice,
+        severities=SEVERITIES,
+        languages=LANGUAGES,
+        param_label=param_label,
+        kind_title=kind_title,
+        training_page=bool(form.get("training")),
+    ), status
 
 
 def _save(kind: Kind, mode: str, notice: Notice | None, save) -> Any:
@@ -118,26 +159,34 @@ def compose() -> Any:
     kind_id = request.values.get("kind")
     if not kind_id:
         kinds = sorted(svc.kinds.kinds.values(), key=lambda k: (k.topic.value, kind_title(k.id)))
-        return render_template("console/choose_kind.html", title=translate("compose.choose_kind"), kinds=kinds,
-                               kind_title=kind_title)
+        return render_template(
+            "console/choose_kind.html", title=translate("compose.choose_kind"), kinds=kinds, kind_title=kind_title
+        )
     try:
         kind = svc.kinds.get(kind_id)
     except UnknownKind:
         abort(404)
     actor = current_actor()
     if request.method == "POST":
-        return _save(kind, "new", None,
-                     lambda session, data: desk.compose_notice(session, svc.composer, actor, data, now=now()))
+        return _save(
+            kind, "new", None, lambda session, data: desk.compose_notice(session, svc.composer, actor, data, now=now())
+        )
     form = {"free_text_lang": "zh-Hant", "training": request.args.get("training")}
-    return _form_page(kind, values=dict(kind.example_params) if request.args.get("example") else {}, errors={},
-                      form=form, mode="new")
+    return _form_page(
+        kind, values=dict(kind.example_params) if request.args.get("example") else {}, errors={}, form=form, mode="new"
+    )
 
 
 def _notice_form(notice: Notice) -> dict[str, Any]:
-    return {"severity": notice.severity or "", "free_text": notice.free_text or "",
-            "free_text_lang": notice.free_text_lang, "training": notice.training,
-            "effective": form_time(notice.effective), "expires": form_time(notice.expires),
-            "ask_checkin": bool(notice.ask_checkin)}
+    return {
+        "severity": notice.severity or "",
+        "free_text": notice.free_text or "",
+        "free_text_lang": notice.free_text_lang,
+        "training": notice.training,
+        "effective": form_time(notice.effective),
+        "expires": form_time(notice.expires),
+        "ask_checkin": bool(notice.ask_checkin),
+    }
 
 
 def _revise(notice_id: int, mode: str, save: Callable[..., Notice]) -> Any:
@@ -150,8 +199,9 @@ def _revise(notice_id: int, mode: str, save: Callable[..., Notice]) -> Any:
         abort(404)
     actor = current_actor()
     if request.method == "POST":
-        return _save(kind, mode, notice, lambda session, data: save(session, svc.composer, actor, notice_id, data,
-                                                                    now=now()))
+        return _save(
+            kind, mode, notice, lambda session, data: save(session, svc.composer, actor, notice_id, data, now=now())
+        )
     return _form_page(kind, values=notice.params, errors={}, form=_notice_form(notice), mode=mode, notice=notice)
 
 
@@ -207,10 +257,19 @@ def notice(notice_id: int) -> Any:
 
     actor = current_actor()
     actions = available_actions(actor, loaded, preview.total if preview else 0)
-    return render_template("console/notice.html", title=translate("notice.title", id=notice_id), notice=loaded,
-                           preview=preview, preview_error=preview_error, actions=actions, kind_title=kind_title,
-                           languages=LANGUAGES, training_page=loaded.training, history=_history(notice_id),
-                           label=label)
+    return render_template(
+        "console/notice.html",
+        title=translate("notice.title", id=notice_id),
+        notice=loaded,
+        preview=preview,
+        preview_error=preview_error,
+        actions=actions,
+        kind_title=kind_title,
+        languages=LANGUAGES,
+        training_page=loaded.training,
+        history=_history(notice_id),
+        label=label,
+    )
 
 
 @blueprint.post("/notices/<int:notice_id>/<action>")
@@ -224,10 +283,14 @@ def act(notice_id: int, action: str) -> Any:
             return redirect(url_for("console.notice", notice_id=notice_id), 303)
         if pending is not None:
             notice = _load(notice_id)
-            return render_template("console/schedule_confirm.html", title=translate("schedule.confirm_title",
-                                                                                    id=notice_id),
-                                   notice=notice, pending=pending, kind_title=kind_title,
-                                   training_page=notice.training)
+            return render_template(
+                "console/schedule_confirm.html",
+                title=translate("schedule.confirm_title", id=notice_id),
+                notice=notice,
+                pending=pending,
+                kind_title=kind_title,
+                training_page=notice.training,
+            )
     message, category, target = run_action(notice_id, action, request.form)
     flash(message, category)
     return redirect(target or url_for("console.notice", notice_id=notice_id), 303)
@@ -239,5 +302,11 @@ def delivery(notice_id: int) -> Any:
     loaded = _load(notice_id)
     view = delivery_view(notice_id)
     template = "console/_delivery_live.html" if request.args.get("partial") else "console/delivery.html"
-    return render_template(template, title=translate("delivery.title", id=notice_id), notice=loaded, view=view,
-                           kind_title=kind_title, training_page=loaded.training)
+    return render_template(
+        template,
+        title=translate("delivery.title", id=notice_id),
+        notice=loaded,
+        view=view,
+        kind_title=kind_title,
+        training_page=loaded.training,
+    )

@@ -71,28 +71,38 @@ def page_count(total: int, size: int) -> int:
 
 
 def helpers() -> dict[str, Any]:
-    return {"label": label, "language_label": language_label, "district_name": district_name,
-            "kind_title": kind_title}
+    return {"label": label, "language_label": language_label, "district_name": district_name, "kind_title": kind_title}
 
 
 # ----------------------------------------------------------------------------- translations
 
 
-def _translations_page(*, errors: dict[int, str] | None = None, values: dict[int, str] | None = None,
-                       status: int = 200) -> tuple[str, int]:
+def _translations_page(
+    *, errors: dict[int, str] | None = None, values: dict[int, str] | None = None, status: int = 200
+) -> tuple[str, int]:
     page = requested_page()
     with services().session_factory() as session:
         groups, total = office_translations.pending_translations(
-            session, limit=TRANSLATION_PAGE_SIZE, offset=(page - 1) * TRANSLATION_PAGE_SIZE)
+            session, limit=TRANSLATION_PAGE_SIZE, offset=(page - 1) * TRANSLATION_PAGE_SIZE
+        )
         if not groups and page > page_count(total, TRANSLATION_PAGE_SIZE):  # the last one on this page was done
             page = page_count(total, TRANSLATION_PAGE_SIZE)
             groups, total = office_translations.pending_translations(
-                session, limit=TRANSLATION_PAGE_SIZE, offset=(page - 1) * TRANSLATION_PAGE_SIZE)
+                session, limit=TRANSLATION_PAGE_SIZE, offset=(page - 1) * TRANSLATION_PAGE_SIZE
+            )
         for notice, _rows in groups:
             _ = notice.free_text  # loaded while the session is open
-    return render_template("console/translations.html", title=translate("translations.title"), groups=groups,
-                           total=total, page=page, pages=page_count(total, TRANSLATION_PAGE_SIZE),
-                           errors=errors or {}, values=values or {}, **helpers()), status
+    return render_template(
+        "console/translations.html",
+        title=translate("translations.title"),
+        groups=groups,
+        total=total,
+        page=page,
+        pages=page_count(total, TRANSLATION_PAGE_SIZE),
+        errors=errors or {},
+        values=values or {},
+        **helpers(),
+    ), status
 
 
 @blueprint.get("/translations")
@@ -149,20 +159,40 @@ def faq() -> Any:
         if lang and (lang in versions) == missing:
             continue
         searched = [versions[lang]] if lang and not missing else list(versions.values())
-        if wanted and wanted not in key.casefold() and not any(
-                wanted in " ".join([*v.questions, v.answer]).casefold() for v in searched):
+        if (
+            wanted
+            and wanted not in key.casefold()
+            and not any(wanted in " ".join([*v.questions, v.answer]).casefold() for v in searched)
+        ):
             continue
         shown = versions.get(lang) or versions.get(ui_language()) or versions.get("en") or next(iter(versions.values()))
-        items.append({"key": key, "category": categories[key], "shown": shown,
-                      "present": [code for code in LANGUAGES if code in versions],
-                      "missing": [code for code in services().settings.languages if code not in versions]})
-    return render_template("console/faq.html", title=translate("faq.title"), items=items, total=len(by_key),
-                           lang=lang, category=category, missing=missing, search=search,
-                           categories=sorted(set(categories.values())), languages=list(LANGUAGES), **helpers())
+        items.append(
+            {
+                "key": key,
+                "category": categories[key],
+                "shown": shown,
+                "present": [code for code in LANGUAGES if code in versions],
+                "missing": [code for code in services().settings.languages if code not in versions],
+            }
+        )
+    return render_template(
+        "console/faq.html",
+        title=translate("faq.title"),
+        items=items,
+        total=len(by_key),
+        lang=lang,
+        category=category,
+        missing=missing,
+        search=search,
+        categories=sorted(set(categories.values())),
+        languages=list(LANGUAGES),
+        **helpers(),
+    )
 
 
-def _faq_entry_page(key: str, lang: str, *, form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                    status: int = 200) -> tuple[str, int]:
+def _faq_entry_page(
+    key: str, lang: str, *, form: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
+) -> tuple[str, int]:
     with services().session_factory() as session:
         versions = {row.language: row for row in session.scalars(select(FaqEntry).where(FaqEntry.key == key))}
     if not versions:
@@ -172,11 +202,22 @@ def _faq_entry_page(key: str, lang: str, *, form: dict[str, str] | None = None, 
         form = {"questions": "\n".join(entry.questions) if entry else "", "answer": entry.answer if entry else ""}
     references = [versions[code] for code in ("en", "zh-Hant") if code in versions and code != lang]
     category = next(iter(versions.values())).category
-    heading = translate("faq_entry.title_edit" if entry else "faq_entry.title_new", key=key,
-                        language=language_label(lang))
-    return render_template("console/faq_entry.html", title=heading, key=key, lang=lang, entry=entry,
-                           category=category, form=form, errors=errors or {}, references=references,
-                           present=[code for code in LANGUAGES if code in versions], **helpers()), status
+    heading = translate(
+        "faq_entry.title_edit" if entry else "faq_entry.title_new", key=key, language=language_label(lang)
+    )
+    return render_template(
+        "console/faq_entry.html",
+        title=heading,
+        key=key,
+        lang=lang,
+        entry=entry,
+        category=category,
+        form=form,
+        errors=errors or {},
+        references=references,
+        present=[code for code in LANGUAGES if code in versions],
+        **helpers(),
+    ), status
 
 
 @blueprint.route("/faq/<key>/<lang>", methods=["GET", "POST"])
@@ -192,16 +233,24 @@ def faq_entry(key: str, lang: str) -> Any:
     try:
         with services().session_factory.begin() as session:
             _entry, created = office_translations.save_faq_entry(
-                session, current_actor(), key, lang, questions=office_translations.questions_from_lines(
-                    form["questions"]), answer=form["answer"], now=now())
+                session,
+                current_actor(),
+                key,
+                lang,
+                questions=office_translations.questions_from_lines(form["questions"]),
+                answer=form["answer"],
+                now=now(),
+            )
     except FaqEditError as exc:
         if exc.errors.get("_") in ("unknown_key", "unknown_language"):
             abort(404)
         errors = {field: translate(f"faq_error.{field}_{code}") for field, code in exc.errors.items()}
         return _faq_entry_page(key, lang, form=form, errors=errors, status=422)
     reload_faq_index()
-    flash(translate("faq_entry.saved_new" if created else "faq_entry.saved", key=key, language=language_label(lang)),
-          "success")
+    flash(
+        translate("faq_entry.saved_new" if created else "faq_entry.saved", key=key, language=language_label(lang)),
+        "success",
+    )
     return redirect(url_for("console.faq_entry", key=key, lang=lang), 303)
 
 
@@ -226,37 +275,56 @@ def subscriber_figures() -> dict[str, Any]:
     def count_where(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    columns = [func.count(), count_where(Subscriber.whole_city.is_(True)),
-               count_where(Subscriber.test_recipient.is_(True))]
+    columns = [
+        func.count(),
+        count_where(Subscriber.whole_city.is_(True)),
+        count_where(Subscriber.test_recipient.is_(True)),
+    ]
     columns += [count_where(Subscriber.topics.op("&")(bit) != 0) for bit in TOPIC_BITS.values()]
-    columns += [count_where(Subscriber.whole_city.is_(False) & (Subscriber.districts.op("&")(district_bit(
-        svc.glossary, key)) != 0)) for key in districts]
+    columns += [
+        count_where(
+            Subscriber.whole_city.is_(False) & (Subscriber.districts.op("&")(district_bit(svc.glossary, key)) != 0)
+        )
+        for key in districts
+    ]
     with svc.session_factory() as session:
-        grouped = session.execute(select(Subscriber.channel, Subscriber.language, Subscriber.status, func.count())
-                                  .group_by(Subscriber.channel, Subscriber.language, Subscriber.status)).all()
+        grouped = session.execute(
+            select(Subscriber.channel, Subscriber.language, Subscriber.status, func.count()).group_by(
+                Subscriber.channel, Subscriber.language, Subscriber.status
+            )
+        ).all()
         row = session.execute(select(*columns).where(active)).one()
     figures = [int(value or 0) for value in row]
     active_total, whole_city, test_recipients = figures[:3]
-    topics = dict(zip([str(topic) for topic in TOPIC_BITS], figures[3:3 + len(TOPIC_BITS)], strict=True))
-    by_district = dict(zip(districts, figures[3 + len(TOPIC_BITS):], strict=True))
+    topics = dict(zip([str(topic) for topic in TOPIC_BITS], figures[3 : 3 + len(TOPIC_BITS)], strict=True))
+    by_district = dict(zip(districts, figures[3 + len(TOPIC_BITS) :], strict=True))
     channels: list[str] = sorted({c for c, _l, _s, _n in grouped})
-    languages: list[str] = sorted({lang for _c, lang, s, _n in grouped if s == SubscriberStatus.ACTIVE.value},
-                                  key=lambda code: (list(LANGUAGES).index(code) if code in LANGUAGES else 99, code))
+    languages: list[str] = sorted(
+        {lang for _c, lang, s, _n in grouped if s == SubscriberStatus.ACTIVE.value},
+        key=lambda code: (list(LANGUAGES).index(code) if code in LANGUAGES else 99, code),
+    )
     table = {(c, lang): n for c, lang, s, n in grouped if s == SubscriberStatus.ACTIVE.value}
     return {
-        "channels": channels, "languages": languages, "table": table,
+        "channels": channels,
+        "languages": languages,
+        "table": table,
         "by_channel": {c: sum(n for (ch, _l), n in table.items() if ch == c) for c in channels},
         "by_language": {lang: sum(n for (_c, la), n in table.items() if la == lang) for lang in languages},
-        "active": active_total, "inactive": sum(n for _c, _l, s, n in grouped if s != SubscriberStatus.ACTIVE.value),
-        "whole_city": whole_city, "test_recipients": test_recipients, "topics": topics, "districts": by_district,
+        "active": active_total,
+        "inactive": sum(n for _c, _l, s, n in grouped if s != SubscriberStatus.ACTIVE.value),
+        "whole_city": whole_city,
+        "test_recipients": test_recipients,
+        "topics": topics,
+        "districts": by_district,
     }
 
 
 @blueprint.get("/subscribers")
 @officer_required()
 def subscribers() -> Any:
-    return render_template("console/subscribers.html", title=translate("subscribers.title"),
-                           figures=subscriber_figures(), **helpers())
+    return render_template(
+        "console/subscribers.html", title=translate("subscribers.title"), figures=subscriber_figures(), **helpers()
+    )
 
 
 # ----------------------------------------------------------------------------- audit log
@@ -286,21 +354,40 @@ def subject_link(entry: Any) -> str | None:
 @blueprint.get("/audit")
 @officer_required()
 def audit() -> Any:
-    filters = {name: (request.args.get(name) or "").strip() for name in ("actor", "action", "subject_type",
-                                                                         "subject_id")}
+    filters = {
+        name: (request.args.get(name) or "").strip() for name in ("actor", "action", "subject_type", "subject_id")
+    }
     page = requested_page()
     with services().session_factory() as session:
-        rows, total = entries(session, actor=filters["actor"] or None, action=filters["action"] or None,
-                              subject_type=filters["subject_type"] or None, subject_id=filters["subject_id"] or None,
-                              limit=AUDIT_PAGE_SIZE, offset=(page - 1) * AUDIT_PAGE_SIZE)
+        rows, total = entries(
+            session,
+            actor=filters["actor"] or None,
+            action=filters["action"] or None,
+            subject_type=filters["subject_type"] or None,
+            subject_id=filters["subject_id"] or None,
+            limit=AUDIT_PAGE_SIZE,
+            offset=(page - 1) * AUDIT_PAGE_SIZE,
+        )
         rows = list(rows)
-    return render_template("console/audit.html", title=translate("audit.title"), rows=rows, total=total, page=page,
-                           pages=page_count(total, AUDIT_PAGE_SIZE), filters=filters,
-                           actions=[a.value for a in AuditAction], subject_types=SUBJECT_TYPES,
-                           subject_link=subject_link, **helpers())
+    return render_template(
+        "console/audit.html",
+        title=translate("audit.title"),
+        rows=rows,
+        total=total,
+        page=page,
+        pages=page_count(total, AUDIT_PAGE_SIZE),
+        filters=filters,
+        actions=[a.value for a in AuditAction],
+        subject_types=SUBJECT_TYPES,
+        subject_link=subject_link,
+        **helpers(),
+    )
 
 
 @blueprint.errorhandler(PermissionDenied)
 def _permission_denied(exc: PermissionDenied) -> tuple[str, int]:
-    return render_template("console/error.html", title=translate("error.forbidden_title"),
-                           message=translate("error.forbidden", permission=str(exc))), 403
+    return render_template(
+        "console/error.html",
+        title=translate("error.forbidden_title"),
+        message=translate("error.forbidden", permission=str(exc)),
+    ), 403

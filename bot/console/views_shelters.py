@@ -37,11 +37,19 @@ def shelters() -> Any:
         states = open_states(session, listed, now=now(), matches=matches)
         session.expunge_all()
     rows = [(shelter, states[shelter.id]) for shelter in listed if not filters["open"] or states[shelter.id].open]
-    unmatched = [{"id": n.id, "name": str(n.params.get("shelter", "")).partition("|")[0],
-                  "district": n.params.get("district")} for n in matches.unmatched]
-    return render_template("console/shelters.html", title=translate("shelters.title"), rows=rows, filters=filters,
-                           unmatched=unmatched, districts=[t.key for t in services().glossary.terms("district")],
-                           **helpers())
+    unmatched = [
+        {"id": n.id, "name": str(n.params.get("shelter", "")).partition("|")[0], "district": n.params.get("district")}
+        for n in matches.unmatched
+    ]
+    return render_template(
+        "console/shelters.html",
+        title=translate("shelters.title"),
+        rows=rows,
+        filters=filters,
+        unmatched=unmatched,
+        districts=[t.key for t in services().glossary.terms("district")],
+        **helpers(),
+    )
 
 
 def _back() -> str:
@@ -53,8 +61,7 @@ def _back() -> str:
 def _change(shelter_id: int, open_it: bool) -> Any:
     with services().session_factory.begin() as session:
         try:
-            shelter, _state, still_told = set_shelter_open(session, shelter_id, open_it, by=current_actor(),
-                                                           now=now())
+            shelter, _state, still_told = set_shelter_open(session, shelter_id, open_it, by=current_actor(), now=now())
         except ShelterNotFound:
             abort(404)
         name, notice_id = shelter.name, still_told.id if still_told is not None else None

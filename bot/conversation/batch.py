@@ -23,8 +23,13 @@ Known = dict[tuple[str, str], tuple[Conversation, Subscriber | None]]
 
 
 def _locked(channel: str, users: Sequence[str]):  # noqa: ANN202 - a SQLAlchemy Select
-    return (select(Conversation).where(Conversation.channel == channel, Conversation.user_id.in_(users))
-            .order_by(Conversation.user_id).with_for_update().execution_options(populate_existing=True))
+    return (
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.user_id.in_(users))
+        .order_by(Conversation.user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def lock_residents(session: Session, channel: str, users: Sequence[str]) -> Known:
@@ -33,16 +38,21 @@ def lock_residents(session: Session, channel: str, users: Sequence[str]) -> Know
     conversations: dict[str, Conversation] = {}
     residents: dict[str, Subscriber] = {}
     for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start:start + CHUNK]
+        chunk = wanted[start : start + CHUNK]
         conversations.update((c.user_id, c) for c in session.scalars(_locked(channel, chunk)))
         missing = [user for user in chunk if user not in conversations]
         if missing:  # new residents; another process may be creating some of the same rows right now
-            session.execute(dialect_insert(session)(Conversation).on_conflict_do_nothing(
-                index_elements=["channel", "user_id"]), [
-                {"channel": channel, "user_id": user, "state": "idle", "data": {}} for user in missing])
+            session.execute(
+                dialect_insert(session)(Conversation).on_conflict_do_nothing(index_elements=["channel", "user_id"]),
+                [{"channel": channel, "user_id": user, "state": "idle", "data": {}} for user in missing],
+            )
             conversations.update((c.user_id, c) for c in session.scalars(_locked(channel, missing)))
-        residents.update((s.platform_user_id, s) for s in session.scalars(select(Subscriber).where(
-            Subscriber.channel == channel, Subscriber.platform_user_id.in_(chunk))))
+        residents.update(
+            (s.platform_user_id, s)
+            for s in session.scalars(
+                select(Subscriber).where(Subscriber.channel == channel, Subscriber.platform_user_id.in_(chunk))
+            )
+        )
     return {(channel, user): (conversations[user], residents.get(user)) for user in wanted}
 
 

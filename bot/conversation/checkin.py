@@ -43,14 +43,16 @@ class CheckInState(StrEnum):
 
 def asking_notices(session: Session, now: datetime, resident: Subscriber, glossary: Glossary) -> list[Notice]:
     """Live notices on air that ask recipients to check in and cover the resident, newest first."""
-    found = [notice for notice in active_notices(session, now)
-             if notice.ask_checkin and covers(notice, resident, glossary)]
+    found = [
+        notice for notice in active_notices(session, now) if notice.ask_checkin and covers(notice, resident, glossary)
+    ]
     found.sort(key=lambda n: (n.sent_at or n.created_at, n.id), reverse=True)
     return found
 
 
-def answered_notice(session: Session, now: datetime, resident: Subscriber, glossary: Glossary,
-                    notice_ref: str) -> Notice | None:
+def answered_notice(
+    session: Session, now: datetime, resident: Subscriber, glossary: Glossary, notice_ref: str
+) -> Notice | None:
     """The notice an answer is for: the one it names, if that notice asked for check-in and went out; else the
     latest live one asking that covers the resident; else None."""
     if notice_ref.isdigit():
@@ -74,16 +76,33 @@ def district_of(resident: Subscriber, notice: Notice | None, glossary: Glossary)
     return mine[0] if mine else WHOLE_CITY
 
 
-def record_answer(session: Session, *, channel: str, user_id: str, notice: Notice | None, district: str,
-                  answer: CheckInAnswer, now: datetime) -> CheckIn:
+def record_answer(
+    session: Session,
+    *,
+    channel: str,
+    user_id: str,
+    notice: Notice | None,
+    district: str,
+    answer: CheckInAnswer,
+    now: datetime,
+) -> CheckIn:
     """The resident's answer for the notice, replacing an earlier one (their case, if any, stays linked)."""
     notice_id = notice.id if notice is not None else None
-    row = session.scalar(select(CheckIn).where(
-        CheckIn.channel == channel, CheckIn.user_id == user_id,
-        CheckIn.notice_id.is_(None) if notice_id is None else CheckIn.notice_id == notice_id))
+    row = session.scalar(
+        select(CheckIn).where(
+            CheckIn.channel == channel,
+            CheckIn.user_id == user_id,
+            CheckIn.notice_id.is_(None) if notice_id is None else CheckIn.notice_id == notice_id,
+        )
+    )
     if row is None:
-        row = CheckIn(channel=channel, user_id=user_id, notice_id=notice_id, created_at=now,
-                      training=bool(notice.training) if notice is not None else False)
+        row = CheckIn(
+            channel=channel,
+            user_id=user_id,
+            notice_id=notice_id,
+            created_at=now,
+            training=bool(notice.training) if notice is not None else False,
+        )
         session.add(row)
     row.answer, row.district, row.updated_at = answer, district, now
     session.flush()
@@ -92,16 +111,24 @@ def record_answer(session: Session, *, channel: str, user_id: str, notice: Notic
 
 def forget_checkins(session: Session, channel: str, user_id: str) -> int:
     """Keep the answers (they are counted) but forget who gave them."""
-    return affected_rows(session.execute(update(CheckIn).where(CheckIn.channel == channel, CheckIn.user_id == user_id)
-                           .values(channel=None, user_id=None)))
+    return affected_rows(
+        session.execute(
+            update(CheckIn)
+            .where(CheckIn.channel == channel, CheckIn.user_id == user_id)
+            .values(channel=None, user_id=None)
+        )
+    )
 
 
 def _resident_case(session: Session, turn: Turn) -> Case | None:
     number = (turn.conversation.data or {}).get("case")
     if not isinstance(number, str):
         return None
-    return session.scalar(select(Case).where(Case.number == number, Case.channel == turn.event.channel,
-                                             Case.user_id == turn.event.user_id))
+    return session.scalar(
+        select(Case).where(
+            Case.number == number, Case.channel == turn.event.channel, Case.user_id == turn.event.user_id
+        )
+    )
 
 
 class CheckIns:
@@ -117,9 +144,15 @@ class CheckIns:
             return [self.engine.not_understood(turn)]
         glossary = self.engine.glossary
         notice = answered_notice(turn.session, turn.now, resident, glossary, notice_ref)
-        row = record_answer(turn.session, channel=turn.event.channel, user_id=turn.event.user_id, notice=notice,
-                            district=district_of(resident, notice, glossary), answer=CheckInAnswer(answer),
-                            now=turn.now)
+        row = record_answer(
+            turn.session,
+            channel=turn.event.channel,
+            user_id=turn.event.user_id,
+            notice=notice,
+            district=district_of(resident, notice, glossary),
+            answer=CheckInAnswer(answer),
+            now=turn.now,
+        )
         lang, menu = turn.language, self.engine.menu_choices(turn.language)
         if row.answer == CheckInAnswer.SAFE:
             turn.go("idle")
@@ -134,16 +167,30 @@ class CheckIns:
             return [Reply(self.t(lang, "checkin_help_training"), menu)]
         case = row.case
         if case is None or case.status in CLOSED_STATUSES:
-            case = open_numbered_case(turn.session, channel=turn.event.channel, user_id=turn.event.user_id,
-                                      language=lang, category=DISASTER, district=row.district,
-                                      description=self.t(lang, "checkin_case_description"), location=None,
-                                      photo=None, now=turn.now)
+            case = open_numbered_case(
+                turn.session,
+                channel=turn.event.channel,
+                user_id=turn.event.user_id,
+                language=lang,
+                category=DISASTER,
+                district=row.district,
+                description=self.t(lang, "checkin_case_description"),
+                location=None,
+                photo=None,
+                now=turn.now,
+            )
             row.case_id = case.id
         turn.conversation.data = {}
         turn.go(CheckInState.LOCATION, case=case.number)
-        return [Reply(self.t(lang, "checkin_help_received", number=case.number),
-                      (Choice.location(self.t(lang, "label.checkin_location")),
-                       Choice.of(self.t(lang, "label.skip"), "skip")))]
+        return [
+            Reply(
+                self.t(lang, "checkin_help_received", number=case.number),
+                (
+                    Choice.location(self.t(lang, "label.checkin_location")),
+                    Choice.of(self.t(lang, "label.skip"), "skip"),
+                ),
+            )
+        ]
 
     def location(self, turn: Turn) -> list[Reply]:
         event = turn.event
@@ -155,8 +202,11 @@ class CheckIns:
 
     def _ask_text(self, turn: Turn) -> list[Reply]:
         turn.go(CheckInState.TEXT)
-        return [Reply(self.t(turn.language, "checkin_text_prompt"),
-                      (Choice.of(self.t(turn.language, "label.skip"), "skip"),))]
+        return [
+            Reply(
+                self.t(turn.language, "checkin_text_prompt"), (Choice.of(self.t(turn.language, "label.skip"), "skip"),)
+            )
+        ]
 
     def text(self, turn: Turn, text: str) -> list[Reply]:
         case = _resident_case(turn.session, turn)

@@ -88,8 +88,15 @@ class DisasterAnswers:
         offering to share the exact location."""
         resident, lang = turn.resident, turn.language
         assert resident is not None
-        keys = [] if resident.whole_city else [t.key for t in self.glossary.terms("district")
-                                               if resident.districts & district_bit(self.glossary, t.key)]
+        keys = (
+            []
+            if resident.whole_city
+            else [
+                t.key
+                for t in self.glossary.terms("district")
+                if resident.districts & district_bit(self.glossary, t.key)
+            ]
+        )
         if not keys:  # a resident of the whole city: no district to start from, only where they are
             return [Reply(self.t(lang, "shelters.ask_location"), self.location_choices(lang))]
         return [self.shelters_at(turn, self.geography.district_place(keys[0]))]
@@ -97,26 +104,43 @@ class DisasterAnswers:
     def shelters_at(self, turn: Turn, place: Place) -> Reply:
         lang, language = turn.language, LANGUAGES[turn.language]
         assert turn.resident is not None
-        hazard = active_hazard(turn.session, turn.now, resident=turn.resident, district=place.district,
-                               composer=self.composer)
-        found = nearest_shelters(turn.session, lat=place.lat, lon=place.lon, hazard=hazard, open_only=True,
-                                 limit=SHELTERS_LISTED, now=turn.now)
+        hazard = active_hazard(
+            turn.session, turn.now, resident=turn.resident, district=place.district, composer=self.composer
+        )
+        found = nearest_shelters(
+            turn.session,
+            lat=place.lat,
+            lon=place.lon,
+            hazard=hazard,
+            open_only=True,
+            limit=SHELTERS_LISTED,
+            now=turn.now,
+        )
         choices = self.menu_choice(lang) if place.shared else self.location_choices(lang)
         blocks = []
         if not place.shared:
-            blocks.append(self.t(lang, "shelters.from_district",
-                                 district=self.glossary.name("district", place.district, language)))
+            blocks.append(
+                self.t(
+                    lang, "shelters.from_district", district=self.glossary.name("district", place.district, language)
+                )
+            )
         hazard_name = self.t(lang, f"shelters.hazard.{hazard}") if hazard else None
         if not found:
             # Shelters not announced open are not listed: an unopened shelter has no staff, may be locked, and
             # after the event may not yet have been checked as safe (on a hillside, under water); sending
             # residents out on a typhoon night to find that out is the danger a shelter list should spare them.
             # The hotlines can say where to go instead.
-            blocks.append(self.t(lang, "shelters.none_open_hazard", hazard=hazard_name) if hazard_name
-                          else self.t(lang, "shelters.none_open"))
+            blocks.append(
+                self.t(lang, "shelters.none_open_hazard", hazard=hazard_name)
+                if hazard_name
+                else self.t(lang, "shelters.none_open")
+            )
             return Reply(_joined(blocks), choices)
-        blocks.append(self.t(lang, "shelters.header_hazard", hazard=hazard_name) if hazard_name
-                      else self.t(lang, "shelters.header"))
+        blocks.append(
+            self.t(lang, "shelters.header_hazard", hazard=hazard_name)
+            if hazard_name
+            else self.t(lang, "shelters.header")
+        )
         blocks.extend(self.shelter_block(number, near, language) for number, near in enumerate(found, 1))
         return Reply(_joined(blocks), choices)
 
@@ -125,8 +149,9 @@ class DisasterAnswers:
         name = self.names.render(Name(shelter.name), language, district=shelter.district)
         district_native = self.glossary.name("district", shelter.district, "zh-Hant")
         if district_native not in shelter.name:  # 三民區民眾活動中心 already says where it is
-            name = self.t(lang, "shelters.place", name=name,
-                          district=self.glossary.name("district", shelter.district, language))
+            name = self.t(
+                lang, "shelters.place", name=name, district=self.glossary.name("district", shelter.district, language)
+            )
         facts = self.t(lang, "shelters.distance", distance=distance_text(near.distance_m, language))
         if shelter.capacity:
             facts = f"{facts} · {self.t(lang, 'shelters.capacity', count=shelter.capacity)}"
@@ -153,8 +178,11 @@ class DisasterAnswers:
         """The Severe and Extreme notices in effect for the resident, most severe and latest first."""
         resident, lang = turn.resident, turn.language
         assert resident is not None
-        severe = [notice for notice in on_air(turn.session, turn.now, resident)
-                  if covers(notice, resident, self.glossary) and severity_of(self.composer, notice) in ALERT_SEVERITIES]
+        severe = [
+            notice
+            for notice in on_air(turn.session, turn.now, resident)
+            if covers(notice, resident, self.glossary) and severity_of(self.composer, notice) in ALERT_SEVERITIES
+        ]
         choices = (Choice.of(self.t(lang, "label.shelters"), "shelters"), *self.menu_choice(lang))
         area = area_name(resident, lang, self.glossary, self.t(lang, "live.whole_city"))
         if not severe:
@@ -165,8 +193,10 @@ class DisasterAnswers:
 
     def hotlines(self, turn: Turn) -> list[Reply]:
         lang = turn.language
-        lines = [self.t(lang, "hotlines.header"), *(f"{number} · {self.t(lang, f'hotlines.{number}')}"
-                                                     for number in HOTLINES)]
+        lines = [
+            self.t(lang, "hotlines.header"),
+            *(f"{number} · {self.t(lang, f'hotlines.{number}')}" for number in HOTLINES),
+        ]
         return [Reply("\n".join(lines), self.menu_choice(lang))]
 
     def status(self, turn: Turn) -> list[Reply]:
@@ -191,4 +221,3 @@ class DisasterAnswers:
 
     def location_choices(self, lang: str) -> tuple[Choice, ...]:
         return (Choice.location(self.t(lang, "label.share_location")), *self.menu_choice(lang))
-

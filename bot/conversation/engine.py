@@ -30,13 +30,7 @@ from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from messages.notices import active_notices, free_text_versions
 from messages.text import without_refused
-from scheduler.audience import (
-    TOPIC_BITS,
-    Subscriber,
-    SubscriberStatus,
-    catalog_language,
-    find_subscriber,
-)
+from scheduler.audience import TOPIC_BITS, Subscriber, SubscriberStatus, catalog_language, find_subscriber
 
 MAX_LATEST = 5
 
@@ -86,15 +80,24 @@ class ConversationEngine:
         with self.session_factory.begin() as session:
             known: Known = {}
             for channel in {event.channel for events in residents for event in events}:
-                known.update(lock_residents(session, channel, [
-                    event.user_id for events in residents for event in events if event.channel == channel]))
+                known.update(
+                    lock_residents(
+                        session,
+                        channel,
+                        [event.user_id for events in residents for event in events if event.channel == channel],
+                    )
+                )
             return [[self._turn(session, event, known) for event in events] for events in residents]
 
     def _turn(self, session: Session, event: Incoming, known: Known | None = None) -> list[Reply]:
         # What a resident types is kept as text civicast can store and send on: a stray control character from
         # a keyboard or a copied message must not break their petition (nor, on PostgreSQL, its storing).
-        event = replace(event, text=without_refused(event.text), data=without_refused(event.data, multiline=False),
-                        address=without_refused(event.address) if event.address else event.address)
+        event = replace(
+            event,
+            text=without_refused(event.text),
+            data=without_refused(event.data, multiline=False),
+            address=without_refused(event.address) if event.address else event.address,
+        )
         now = self.clock()
         key = (event.channel, event.user_id)
         if known is not None and key in known and still_current(session, known[key][0]):
@@ -123,13 +126,19 @@ class ConversationEngine:
         The lock keeps two processes from interleaving one resident's turns (PostgreSQL; SQLite
         has a single writer anyway).
         """
-        locked = (select(Conversation).where(Conversation.channel == channel, Conversation.user_id == user_id)
-                  .with_for_update().execution_options(populate_existing=True))
+        locked = (
+            select(Conversation)
+            .where(Conversation.channel == channel, Conversation.user_id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         conversation = session.scalars(locked).one_or_none()
         if conversation is None:  # a new resident; another process may be creating the same row right now
-            session.execute(dialect_insert(session)(Conversation).values(
-                channel=channel, user_id=user_id, state="idle", data={},
-            ).on_conflict_do_nothing(index_elements=["channel", "user_id"]))
+            session.execute(
+                dialect_insert(session)(Conversation)
+                .values(channel=channel, user_id=user_id, state="idle", data={})
+                .on_conflict_do_nothing(index_elements=["channel", "user_id"])
+            )
             conversation = session.scalars(locked).one()
         return conversation
 
@@ -164,8 +173,12 @@ class ConversationEngine:
         resident = turn.resident
         profile_language = catalog_language(turn.event.profile_language) if turn.event.profile_language else None
         if resident is None:
-            resident = Subscriber(channel=turn.event.channel, platform_user_id=turn.event.user_id,
-                                  language=profile_language or DEFAULT_LANGUAGE, status=SubscriberStatus.ACTIVE)
+            resident = Subscriber(
+                channel=turn.event.channel,
+                platform_user_id=turn.event.user_id,
+                language=profile_language or DEFAULT_LANGUAGE,
+                status=SubscriberStatus.ACTIVE,
+            )
             turn.session.add(resident)
             turn.session.flush()
         else:
@@ -174,8 +187,7 @@ class ConversationEngine:
         turn.conversation.data = {}
         if profile_language:  # the resident's app speaks a language civicast has: use it at once
             resident.language = turn.language = profile_language
-            return [Reply(self.texts(profile_language, "greeting")),
-                    self.flows.topics_prompt(turn, onboarding=True)]
+            return [Reply(self.texts(profile_language, "greeting")), self.flows.topics_prompt(turn, onboarding=True)]
         # Unknown language: greet in Traditional Chinese and English, then ask.
         greeting = f"{self.texts(DEFAULT_LANGUAGE, 'greeting')}\n\n{self.texts('en', 'greeting')}"
         return [Reply(greeting), self.flows.language_prompt(turn, onboarding=True)]
@@ -191,8 +203,9 @@ class ConversationEngine:
         channel, user = turn.event.channel, turn.event.user_id
         anonymise_cases(turn.session, channel, user)
         forget_checkins(turn.session, channel, user)
-        turn.session.execute(delete(Subscriber).where(Subscriber.channel == channel,
-                                                      Subscriber.platform_user_id == user))
+        turn.session.execute(
+            delete(Subscriber).where(Subscriber.channel == channel, Subscriber.platform_user_id == user)
+        )
         turn.session.delete(turn.conversation)
         return [Reply(self.texts(turn.language, "delete_done"))]
 
@@ -210,8 +223,9 @@ class ConversationEngine:
             "petition": lambda: [flows.petition_start(turn)],
             "cases": lambda: self.my_cases(turn),
             "settings": lambda: [self.settings(turn)],
-            "settings_language": lambda: [flows.language_prompt(
-                turn, onboarding=bool((turn.conversation.data or {}).get("onboarding")))],
+            "settings_language": lambda: [
+                flows.language_prompt(turn, onboarding=bool((turn.conversation.data or {}).get("onboarding")))
+            ],
             "settings_topics": lambda: [flows.topics_prompt(turn, onboarding=False)],
             "settings_districts": lambda: [flows.districts_prompt(turn, purpose="settings", page=0)],
             "help": lambda: [Reply(self.texts(turn.language, "help"), self.menu_choices(turn.language))],
@@ -223,9 +237,13 @@ class ConversationEngine:
             "all_topics": lambda: flows.topics_done(turn, all_topics=True),
             "topics_done": lambda: flows.topics_done(turn),
             "district": lambda: flows.set_districts(turn, [action.get("d", "")]),
-            "page": lambda: [flows.districts_prompt(
-                turn, purpose="petition" if turn.conversation.state == "petition_district" else "settings",
-                page=int(action.get("p", "0") or 0))],
+            "page": lambda: [
+                flows.districts_prompt(
+                    turn,
+                    purpose="petition" if turn.conversation.state == "petition_district" else "settings",
+                    page=int(action.get("p", "0") or 0),
+                )
+            ],
             "cat": lambda: flows.petition_category(turn, action.get("c", "")),
             "pdistrict": lambda: flows.petition_district(turn, action.get("d", "")),
             "skip": lambda: self.skip(turn),
@@ -255,8 +273,10 @@ class ConversationEngine:
             keys = self.flows.resolve_districts(text)
             if not keys or (state == "petition_district" and WHOLE_CITY in keys):
                 purpose = "settings" if state == "choosing_districts" else "petition"
-                return [Reply(self.texts(turn.language, "district_unknown", text=text[:40])),
-                        self.flows.districts_prompt(turn, purpose=purpose, page=0)]
+                return [
+                    Reply(self.texts(turn.language, "district_unknown", text=text[:40])),
+                    self.flows.districts_prompt(turn, purpose=purpose, page=0),
+                ]
             if state == "petition_district":
                 return self.flows.petition_district(turn, keys[0])
             return self.flows.set_districts(turn, keys)
@@ -285,8 +305,10 @@ class ConversationEngine:
     # ------------------------------------------------------------------ menu, questions, latest, cases
 
     def menu_choices(self, language: str) -> tuple[Choice, ...]:
-        return tuple(Choice.of(self.texts(language, f"label.{name}"), name)
-                     for name in ("latest", "ask", "petition", "cases", "settings", "help", "delete"))
+        return tuple(
+            Choice.of(self.texts(language, f"label.{name}"), name)
+            for name in ("latest", "ask", "petition", "cases", "settings", "help", "delete")
+        )
 
     def menu(self, turn: Turn) -> Reply:
         turn.go("idle")
@@ -294,8 +316,10 @@ class ConversationEngine:
 
     def settings(self, turn: Turn) -> Reply:
         turn.go("idle")
-        choices = tuple(Choice.of(self.texts(turn.language, f"label.{name}"), f"settings_{name}")
-                        for name in ("language", "topics", "districts"))
+        choices = tuple(
+            Choice.of(self.texts(turn.language, f"label.{name}"), f"settings_{name}")
+            for name in ("language", "topics", "districts")
+        )
         return Reply(self.texts(turn.language, "settings_title"), choices)
 
     def ask(self, turn: Turn) -> list[Reply]:
@@ -310,16 +334,23 @@ class ConversationEngine:
             return [*self.live_answer(turn, match.key), self.faq_answer(language, match.answer)]
         # Not sure enough to answer: say so honestly, and offer the nearest question if there is one.
         text = self.texts(language, "faq_unknown")
-        choices = [Choice.of(self.texts(language, "label.petition"), "petition"),
-                   Choice.of(self.texts(language, "label.menu"), "menu")]
+        choices = [
+            Choice.of(self.texts(language, "label.petition"), "petition"),
+            Choice.of(self.texts(language, "label.menu"), "menu"),
+        ]
         if match is not None:
             text += "\n\n" + self.texts(language, "faq_suggest", question=match.question)
             choices.insert(0, Choice.of(self.texts(language, "label.show_answer"), "faq", key=match.key))
         return [Reply(text, tuple(choices))]
 
     def faq_answer(self, language: str, answer: str) -> Reply:
-        return Reply(answer, (Choice.of(self.texts(language, "label.ask"), "ask"),
-                              Choice.of(self.texts(language, "label.menu"), "menu")))
+        return Reply(
+            answer,
+            (
+                Choice.of(self.texts(language, "label.ask"), "ask"),
+                Choice.of(self.texts(language, "label.menu"), "menu"),
+            ),
+        )
 
     def live_answer(self, turn: Turn, faq_key: str) -> list[Reply]:
         """For a question about now ("is tomorrow a day off?"), what is in effect for the resident, before
@@ -327,8 +358,20 @@ class ConversationEngine:
         topic = live_topic(faq_key)
         if topic is None or turn.resident is None:
             return []
-        return [Reply(live_text(turn.session, turn.now, resident=turn.resident, topic=topic, language=turn.language,
-                                glossary=self.glossary, composer=self.composer, text=self.texts))]
+        return [
+            Reply(
+                live_text(
+                    turn.session,
+                    turn.now,
+                    resident=turn.resident,
+                    topic=topic,
+                    language=turn.language,
+                    glossary=self.glossary,
+                    composer=self.composer,
+                    text=self.texts,
+                )
+            )
+        ]
 
     def suggested_answer(self, turn: Turn, key: str) -> list[Reply]:
         match = self.faq.entry(key, turn.language)
@@ -345,8 +388,9 @@ class ConversationEngine:
                 continue
             if not covers(notice, resident, self.glossary):
                 continue
-            localised = self.composer.compose(notice, turn.language, free_text_versions(turn.session, notice)
-                                              .get(turn.language))
+            localised = self.composer.compose(
+                notice, turn.language, free_text_versions(turn.session, notice).get(turn.language)
+            )
             lines.append("\n".join(part for part in (localised.title_line, localised.link) if part))
         if not lines:
             return [Reply(self.texts(turn.language, "latest_none"), self.menu_choices(turn.language))]
@@ -360,15 +404,26 @@ class ConversationEngine:
         lang = turn.language
         if not cases:
             return [Reply(self.texts(lang, "cases_none"), self.menu_choices(lang))]
-        lines = [self.texts(lang, "case_line", number=c.number,
-                            category=self.texts(lang, f"label.category.{c.category}"),
-                            status=self.texts(lang, f"status.{c.status}")) for c in cases]
+        lines = [
+            self.texts(
+                lang,
+                "case_line",
+                number=c.number,
+                category=self.texts(lang, f"label.category.{c.category}"),
+                status=self.texts(lang, f"status.{c.status}"),
+            )
+            for c in cases
+        ]
         return [Reply("\n".join([self.texts(lang, "cases_header"), *lines]), self.menu_choices(lang))]
 
     def confirm_delete(self, turn: Turn) -> Reply:
-        return Reply(self.texts(turn.language, "delete_confirm"),
-                     (Choice.of(self.texts(turn.language, "label.yes_delete"), "delete_yes"),
-                      Choice.of(self.texts(turn.language, "label.no"), "delete_no")))
+        return Reply(
+            self.texts(turn.language, "delete_confirm"),
+            (
+                Choice.of(self.texts(turn.language, "label.yes_delete"), "delete_yes"),
+                Choice.of(self.texts(turn.language, "label.no"), "delete_no"),
+            ),
+        )
 
     def not_understood(self, turn: Turn) -> Reply:
         return Reply(self.texts(turn.language, "not_understood"), self.menu_choices(turn.language))
@@ -383,14 +438,19 @@ class ConversationEngine:
             text = f"{text}\n{self.texts(lang, 'case_note', note=change.note)}"
         replies = [Reply(text)]
         if change.ask_satisfaction:
-            replies.append(Reply(self.texts(lang, "survey_question", number=change.number),
-                                 tuple(Choice.of(str(score), "survey", case=change.number, score=str(score))
-                                       for score in range(1, 6))))
+            replies.append(
+                Reply(
+                    self.texts(lang, "survey_question", number=change.number),
+                    tuple(
+                        Choice.of(str(score), "survey", case=change.number, score=str(score)) for score in range(1, 6)
+                    ),
+                )
+            )
         return replies
 
     def survey_answer(self, turn: Turn, number: str, score: str) -> list[Reply]:
-        if not score.isdigit() or not record_satisfaction(turn.session, number, turn.event.channel,
-                                                          turn.event.user_id, int(score)):
+        if not score.isdigit() or not record_satisfaction(
+            turn.session, number, turn.event.channel, turn.event.user_id, int(score)
+        ):
             return [self.not_understood(turn)]
         return [Reply(self.texts(turn.language, "survey_thanks"), self.menu_choices(turn.language))]
-

@@ -78,9 +78,15 @@ class QuestionWords:
         self.words = frozenset(folded)
         # Without spaces between words, a question word is cut out wherever it stands, except just
         # before a combining sign, where it is the start of a longer word (Thai ไหม in ไหม้).
-        self.pattern = (re.compile("|".join(f"(?:{re.escape(w)})(?![\u0300-\u036f\u0e31-\u0e4e"
-                                            f"\u17b6-\u17dd\u102b-\u103e])" for w in folded))
-                        if substrings and folded else None)
+        self.pattern = (
+            re.compile(
+                "|".join(
+                    f"(?:{re.escape(w)})(?![\u0300-\u036f\u0e31-\u0e4e\u17b6-\u17dd\u102b-\u103e])" for w in folded
+                )
+            )
+            if substrings and folded
+            else None
+        )
 
     def strip(self, text: str, *, accents: bool = True) -> list[str]:
         cleaned = _clean(text, accents=accents)
@@ -100,8 +106,10 @@ def read_question_words(path: Path = QUESTION_WORDS_FILE) -> dict[str, QuestionW
     for code, item in data.items():
         words = item.get("words") if isinstance(item, dict) else None
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-            raise FaqFileError(f"{path}: {code}: 'words' must be a list of words, quoted where YAML would "
-                               "read them as something else (\"on\", \"no\")")
+            raise FaqFileError(
+                f"{path}: {code}: 'words' must be a list of words, quoted where YAML would "
+                'read them as something else ("on", "no")'
+            )
         try:
             language = get_language(str(code)).code
         except UnknownLanguage:
@@ -110,8 +118,7 @@ def read_question_words(path: Path = QUESTION_WORDS_FILE) -> dict[str, QuestionW
     return found
 
 
-def features(text: str, question_words: QuestionWords = NO_QUESTION_WORDS, *,
-             accents: bool = True) -> Counter[str]:
+def features(text: str, question_words: QuestionWords = NO_QUESTION_WORDS, *, accents: bool = True) -> Counter[str]:
     """Words and the character bigrams and trigrams inside them (Chinese and Thai need no splitter).
 
     In scripts written without spaces, a "word" is any run of text, so whole words and the edges
@@ -125,7 +132,7 @@ def features(text: str, question_words: QuestionWords = NO_QUESTION_WORDS, *,
             word = f" {word} "
         for size in (2, 3):
             for start in range(len(word) - size + 1):
-                grams[word[start:start + size]] += 1
+                grams[word[start : start + size]] += 1
         if not spaced and len(word) == 1:
             grams[word] += 1
     return grams
@@ -219,14 +226,14 @@ class LanguageIndex:
 def build_language_index(entries: list[dict[str, Any]], language: str | None = None) -> LanguageIndex:
     """An index of FAQ entries given as dictionaries (``key``, ``questions``, ``answer``)."""
     words = read_question_words().get(language, NO_QUESTION_WORDS) if language else NO_QUESTION_WORDS
-    return LanguageIndex([FaqText(str(e["key"]), tuple(e["questions"]), str(e["answer"]))
-                          for e in entries], words)
+    return LanguageIndex([FaqText(str(e["key"]), tuple(e["questions"]), str(e["answer"])) for e in entries], words)
 
 
 def faq_fingerprints(session: Session) -> dict[str, str]:
     """Language → a digest of its entries' ids and edit times: it changes with any edit, addition or removal."""
-    rows = session.execute(select(FaqEntry.language, FaqEntry.id, FaqEntry.updated_at).order_by(
-        FaqEntry.language, FaqEntry.id)).all()
+    rows = session.execute(
+        select(FaqEntry.language, FaqEntry.id, FaqEntry.updated_at).order_by(FaqEntry.language, FaqEntry.id)
+    ).all()
     parts: dict[str, list[str]] = {}
     for language, entry_id, updated_at in rows:
         parts.setdefault(language, []).append(f"{entry_id}:{updated_at.isoformat()}")
@@ -241,8 +248,14 @@ class FaqIndex:
     (gunicorn workers, ``civicast webhook-worker``) within that time; ``reload`` does it at once.
     """
 
-    def __init__(self, session_factory: sessionmaker, *, threshold: float = THRESHOLD,
-                 check_every_s: float = CHECK_EVERY_S, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker,
+        *,
+        threshold: float = THRESHOLD,
+        check_every_s: float = CHECK_EVERY_S,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.session_factory = session_factory
         self.threshold = threshold
         self.check_every_s = check_every_s
@@ -257,10 +270,10 @@ class FaqIndex:
         with self._lock:
             with self.session_factory() as session:
                 fingerprints = faq_fingerprints(session)
-                changed = sorted(language for language, digest in fingerprints.items()
-                                 if self._fingerprints.get(language) != digest)
-                rows = session.scalars(select(FaqEntry).where(FaqEntry.language.in_(changed))).all() if changed \
-                    else []
+                changed = sorted(
+                    language for language, digest in fingerprints.items() if self._fingerprints.get(language) != digest
+                )
+                rows = session.scalars(select(FaqEntry).where(FaqEntry.language.in_(changed))).all() if changed else []
             by_language: dict[str, list[FaqText]] = {language: [] for language in changed}
             for row in rows:
                 by_language[row.language].append(FaqText(row.key, tuple(row.questions), row.answer))
@@ -311,8 +324,7 @@ def _entry(path: Path, key: object, item: object) -> tuple[list[str], str]:
     if not isinstance(item, dict):
         raise FaqFileError(f"{path}: {key!r} must be a mapping with 'questions' and 'answer'")
     questions, answer = item.get("questions"), item.get("answer")
-    if not isinstance(questions, list) or not questions or not all(isinstance(q, str) and q.strip()
-                                                                   for q in questions):
+    if not isinstance(questions, list) or not questions or not all(isinstance(q, str) and q.strip() for q in questions):
         raise FaqFileError(f"{path}: {key!r} needs 'questions', a list of at least one question")
     if not isinstance(answer, str) or not answer.strip():
         raise FaqFileError(f"{path}: {key!r} needs an 'answer'")
@@ -335,8 +347,9 @@ def read_faq_files(directory: Path = FAQ_DIR) -> list[dict[str, object]]:
             raise FaqFileError(f"{source_path}: id {key!r} appears twice")
         categories[key] = item["category"]
         questions, answer = _entry(source_path, key, item)
-        entries.append({"key": key, "category": item["category"], "language": "en",
-                        "questions": questions, "answer": answer})
+        entries.append(
+            {"key": key, "category": item["category"], "language": "en", "questions": questions, "answer": answer}
+        )
     for path in sorted(directory.glob("*.yaml")):
         if path.stem == "en":
             continue
@@ -351,8 +364,15 @@ def read_faq_files(directory: Path = FAQ_DIR) -> list[dict[str, object]]:
             if key not in categories:
                 raise FaqFileError(f"{path}: {key!r} is not an FAQ of en.yaml")
             questions, answer = _entry(path, key, item)
-            entries.append({"key": key, "category": categories[key], "language": language,
-                            "questions": questions, "answer": answer})
+            entries.append(
+                {
+                    "key": key,
+                    "category": categories[key],
+                    "language": language,
+                    "questions": questions,
+                    "answer": answer,
+                }
+            )
     return entries
 
 

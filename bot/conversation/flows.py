@@ -57,13 +57,15 @@ class Flows:
     def district_names(self, resident: Subscriber, language: str) -> str:
         if resident.whole_city:
             return self.t(language, "label.whole_city")
-        keys = [t.key for t in self.glossary.terms("district")
-                if resident.districts & district_bit(self.glossary, t.key)]
+        keys = [
+            t.key for t in self.glossary.terms("district") if resident.districts & district_bit(self.glossary, t.key)
+        ]
         return format_list_for([self.glossary.name("district", k, language) for k in keys], LANGUAGES[language])
 
     def topic_names(self, resident: Subscriber, language: str) -> str:
-        names = [self.t(language, f"label.topic.{topic.value}") for topic in Topic
-                 if resident.topics & TOPIC_BITS[topic]]
+        names = [
+            self.t(language, f"label.topic.{topic.value}") for topic in Topic if resident.topics & TOPIC_BITS[topic]
+        ]
         return format_list_for(names, LANGUAGES[language])
 
     # ------------------------------------------------------------------ language, topics, districts
@@ -91,8 +93,9 @@ class Flows:
         choices = [Choice.of(self.t(turn.language, "label.all_topics"), "all_topics")]
         for topic in Topic:
             mark = "✓ " if resident.topics & TOPIC_BITS[topic] else ""
-            choices.append(Choice.of(mark + self.t(turn.language, f"label.topic.{topic.value}"), "topic",
-                                     t=topic.value))
+            choices.append(
+                Choice.of(mark + self.t(turn.language, f"label.topic.{topic.value}"), "topic", t=topic.value)
+            )
         choices.append(Choice.of(self.t(turn.language, "label.done"), "topics_done"))
         if onboarding:
             choices.append(Choice.of(self.t(turn.language, "label.language"), "settings_language"))
@@ -115,13 +118,19 @@ class Flows:
         if all_topics:
             resident.topics = ALL_TOPICS
         if not resident.topics:
-            return [Reply(self.t(turn.language, "no_topics")),
-                    self.topics_prompt(turn, onboarding=bool((turn.conversation.data or {}).get("onboarding")))]
+            return [
+                Reply(self.t(turn.language, "no_topics")),
+                self.topics_prompt(turn, onboarding=bool((turn.conversation.data or {}).get("onboarding"))),
+            ]
         if (turn.conversation.data or {}).get("onboarding"):
             return [self.districts_prompt(turn, purpose="settings", page=0)]
         turn.go("idle")
-        return [Reply(self.t(turn.language, "topics_now", topics=self.topic_names(resident, turn.language)),
-                      self.engine.menu_choices(turn.language))]
+        return [
+            Reply(
+                self.t(turn.language, "topics_now", topics=self.topic_names(resident, turn.language)),
+                self.engine.menu_choices(turn.language),
+            )
+        ]
 
     def districts_prompt(self, turn: Turn, *, purpose: str, page: int) -> Reply:
         """Districts a page at a time: all 38 reachable within LINE's 13 quick replies."""
@@ -131,8 +140,10 @@ class Flows:
         state = "choosing_districts" if purpose == "settings" else "petition_district"
         turn.go(state, page=page)
         action = "district" if purpose == "settings" else "pdistrict"
-        choices = [Choice.of(self.district_label(k, turn.language), action, d=k)
-                   for k in keys[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]]
+        choices = [
+            Choice.of(self.district_label(k, turn.language), action, d=k)
+            for k in keys[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        ]
         if page + 1 < pages:
             choices.append(Choice.of(self.t(turn.language, "label.more"), "page", p=str(page + 1)))
         if page > 0:
@@ -145,8 +156,9 @@ class Flows:
     def resolve_districts(self, text: str) -> list[str]:
         """District keys from what a resident typed ("三民區", "Sanmin, Lingya", "quận Tam Dân")."""
         try:
-            return self.glossary.resolve_districts([part for part in text.replace("、", ",").split(",")
-                                                    if part.strip()])
+            return self.glossary.resolve_districts(
+                [part for part in text.replace("、", ",").split(",") if part.strip()]
+            )
         except UnknownTerm:
             return []
 
@@ -161,8 +173,9 @@ class Flows:
             resident.districts = sum(district_bit(self.glossary, k) for k in keys)
         onboarding = bool((turn.conversation.data or {}).get("onboarding"))
         turn.go("idle", onboarding=False)
-        replies = [Reply(self.t(turn.language, "districts_set", districts=self.district_names(resident,
-                                                                                             turn.language)))]
+        replies = [
+            Reply(self.t(turn.language, "districts_set", districts=self.district_names(resident, turn.language)))
+        ]
         if onboarding:
             replies.append(Reply(self.t(turn.language, "onboarding_done"), self.engine.menu_choices(turn.language)))
         else:
@@ -174,8 +187,9 @@ class Flows:
     def petition_start(self, turn: Turn) -> Reply:
         turn.conversation.data = {}
         turn.go("petition_category")
-        choices = tuple(Choice.of(self.t(turn.language, f"label.category.{c}"), "cat", c=c)
-                        for c in PETITION_CATEGORIES)
+        choices = tuple(
+            Choice.of(self.t(turn.language, f"label.category.{c}"), "cat", c=c) for c in PETITION_CATEGORIES
+        )
         return Reply(self.t(turn.language, "petition_category"), choices)
 
     def petition_category(self, turn: Turn, category: str) -> list[Reply]:
@@ -186,8 +200,10 @@ class Flows:
 
     def petition_district(self, turn: Turn, key: str) -> list[Reply]:
         if key not in {t.key for t in self.glossary.terms("district")}:
-            return [Reply(self.t(turn.language, "district_unknown", text=key)),
-                    self.districts_prompt(turn, purpose="petition", page=0)]
+            return [
+                Reply(self.t(turn.language, "district_unknown", text=key)),
+                self.districts_prompt(turn, purpose="petition", page=0),
+            ]
         turn.go("petition_description", district=key)
         return [Reply(self.t(turn.language, "petition_description"))]
 
@@ -195,38 +211,57 @@ class Flows:
         if len(text.strip()) < MIN_DESCRIPTION:
             return [Reply(self.t(turn.language, "description_too_short"))]
         turn.go("petition_location", description=text.strip()[:2000])
-        return [Reply(self.t(turn.language, "petition_location"),
-                      (Choice.of(self.t(turn.language, "label.skip"), "skip"),))]
+        return [
+            Reply(self.t(turn.language, "petition_location"), (Choice.of(self.t(turn.language, "label.skip"), "skip"),))
+        ]
 
     def petition_location(self, turn: Turn, location: str | None) -> list[Reply]:
         turn.go("petition_photo", location=location)
-        return [Reply(self.t(turn.language, "petition_photo"), (Choice.of(self.t(turn.language, "label.skip"),
-                                                                          "skip"),))]
+        return [
+            Reply(self.t(turn.language, "petition_photo"), (Choice.of(self.t(turn.language, "label.skip"), "skip"),))
+        ]
 
     def petition_photo(self, turn: Turn, photo: str | None) -> list[Reply]:
         turn.go("petition_confirm", photo=photo)
         data = turn.conversation.data or {}
         lang = turn.language
-        lines = [self.t(lang, "petition_confirm"),
-                 self.t(lang, "field_category", category=self.t(lang, f"label.category.{data['category']}")),
-                 self.t(lang, "field_district", district=self.glossary.name("district", data["district"], lang)),
-                 self.t(lang, "field_description", description=str(data["description"]))]
+        lines = [
+            self.t(lang, "petition_confirm"),
+            self.t(lang, "field_category", category=self.t(lang, f"label.category.{data['category']}")),
+            self.t(lang, "field_district", district=self.glossary.name("district", data["district"], lang)),
+            self.t(lang, "field_description", description=str(data["description"])),
+        ]
         if data.get("location"):
             lines.append(self.t(lang, "field_location", location=str(data["location"])))
         if photo:
             lines.append(self.t(lang, "field_photo"))
-        return [Reply("\n".join(lines), (Choice.of(self.t(lang, "label.send"), "send"),
-                                         Choice.of(self.t(lang, "label.cancel"), "cancel")))]
+        return [
+            Reply(
+                "\n".join(lines),
+                (Choice.of(self.t(lang, "label.send"), "send"), Choice.of(self.t(lang, "label.cancel"), "cancel")),
+            )
+        ]
 
     def petition_send(self, turn: Turn) -> list[Reply]:
         data = turn.conversation.data or {}
         if turn.conversation.state != "petition_confirm":
             return [self.engine.not_understood(turn)]
-        case = open_numbered_case(turn.session, channel=turn.event.channel, user_id=turn.event.user_id,
-                                  language=turn.language, category=str(data["category"]),
-                                  district=str(data["district"]), description=str(data["description"]),
-                                  location=data.get("location"), photo=data.get("photo"), now=turn.now)
+        case = open_numbered_case(
+            turn.session,
+            channel=turn.event.channel,
+            user_id=turn.event.user_id,
+            language=turn.language,
+            category=str(data["category"]),
+            district=str(data["district"]),
+            description=str(data["description"]),
+            location=data.get("location"),
+            photo=data.get("photo"),
+            now=turn.now,
+        )
         turn.conversation.data = {}
         turn.go("idle")
-        return [Reply(self.t(turn.language, "petition_received", number=case.number),
-                      self.engine.menu_choices(turn.language))]
+        return [
+            Reply(
+                self.t(turn.language, "petition_received", number=case.number), self.engine.menu_choices(turn.language)
+            )
+        ]

@@ -36,8 +36,17 @@ KIND_HAZARDS: dict[str, str] = {
 # A kind whose danger one of its parameters names (kinds.yaml): the parameter, and each value's hazard. None: a
 # danger no listed hazard type fits (a fire, a chemical leak), for which any open shelter serves.
 PARAM_HAZARDS: dict[str, tuple[str, dict[str, str | None]]] = {
-    "evacuation_order": ("reason", {"flooding": "flood", "debris_flow": "debris_flow", "landslide": "debris_flow",
-                                    "storm_surge": "flood", "chemical_leak": None, "fire": None}),
+    "evacuation_order": (
+        "reason",
+        {
+            "flooding": "flood",
+            "debris_flow": "debris_flow",
+            "landslide": "debris_flow",
+            "storm_surge": "flood",
+            "chemical_leak": None,
+            "fire": None,
+        },
+    )
 }
 # In the mountain districts rain brings debris flows, and that is what the city evacuates residents there from
 # (Morakot, 2009: Jiasian's 小林村, Namasia, Taoyuan, Liouguei, Maolin): a rain warning there asks for a shelter
@@ -76,8 +85,12 @@ class Geography:
             return False
         if not address:
             return True
-        named = [name for county in self.places.counties for name in (county.name, *county.former)
-                 if name in address.replace("台", "臺")]
+        named = [
+            name
+            for county in self.places.counties
+            for name in (county.name, *county.former)
+            if name in address.replace("台", "臺")
+        ]
         return not named or any(self.places.is_kaohsiung_name(name) for name in named)
 
     def district_at(self, lat: float, lon: float, address: str | None) -> str:
@@ -123,17 +136,23 @@ def severity_of(composer: Composer, notice: Notice) -> Severity:
 
 def by_severity(composer: Composer, notices: list[Notice]) -> list[Notice]:
     """Most severe first, then the latest."""
+
     def key(notice: Notice) -> tuple[int, float, int]:
         sent = notice.sent_at or notice.created_at
         return (-severity_of(composer, notice).rank, -(sent.timestamp() if sent else 0.0), -notice.id)
+
     return sorted(notices, key=key)
 
 
-def active_hazard(session: Session, now: datetime, *, resident: Subscriber, district: str,
-                  composer: Composer) -> str | None:
+def active_hazard(
+    session: Session, now: datetime, *, resident: Subscriber, district: str, composer: Composer
+) -> str | None:
     """The hazard of the most severe live notice covering the district (or the whole city) that calls for one."""
-    covering = [notice for notice in on_air(session, now, resident)
-                if WHOLE_CITY in (notice.districts or [WHOLE_CITY]) or district in notice.districts]
+    covering = [
+        notice
+        for notice in on_air(session, now, resident)
+        if WHOLE_CITY in (notice.districts or [WHOLE_CITY]) or district in notice.districts
+    ]
     for notice in by_severity(composer, covering):
         if severity_of(composer, notice).rank < HAZARD_MIN_SEVERITY.rank:
             break  # most severe first: the rest are Minor too

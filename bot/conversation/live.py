@@ -75,8 +75,9 @@ def still_ahead(notice: Notice, today: date) -> bool:
         return True
 
 
-def live_notices(session: Session, now: datetime, *, resident: Subscriber, topic: str,
-                 glossary: Glossary) -> list[Notice]:
+def live_notices(
+    session: Session, now: datetime, *, resident: Subscriber, topic: str, glossary: Glossary
+) -> list[Notice]:
     """The live notices of the topic that cover the resident, newest first.
 
     Not filtered by the resident's alert topics: someone who turned transport alerts off may still ask
@@ -88,8 +89,11 @@ def live_notices(session: Session, now: datetime, *, resident: Subscriber, topic
     on_air = active_notices(session, now)
     if resident.test_recipient:
         on_air += active_notices(session, now, training=True)
-    found = [notice for notice in on_air
-             if notice.kind in kinds and covers(notice, resident, glossary) and still_ahead(notice, today)]
+    found = [
+        notice
+        for notice in on_air
+        if notice.kind in kinds and covers(notice, resident, glossary) and still_ahead(notice, today)
+    ]
     found.sort(key=lambda n: (n.sent_at or n.created_at, n.id), reverse=True)
     return found
 
@@ -99,8 +103,7 @@ def notice_lines(session: Session, composer: Composer, notices: Iterable[Notice]
     blocks = []
     for notice in notices:
         localised = composer.compose(notice, language, free_text_versions(session, notice).get(language))
-        blocks.append("\n".join(part for part in (localised.title_line, localised.times_text, localised.link)
-                                if part))
+        blocks.append("\n".join(part for part in (localised.title_line, localised.times_text, localised.link) if part))
     return blocks
 
 
@@ -114,8 +117,17 @@ def area_name(resident: Subscriber, language: str, glossary: Glossary, whole_cit
     return format_list_for([glossary.name("district", key, language) for key in keys], LANGUAGES[language])
 
 
-def live_text(session: Session, now: datetime, *, resident: Subscriber, topic: str, language: str,
-              glossary: Glossary, composer: Composer, text: Callable[..., str]) -> str:
+def live_text(
+    session: Session,
+    now: datetime,
+    *,
+    resident: Subscriber,
+    topic: str,
+    language: str,
+    glossary: Glossary,
+    composer: Composer,
+    text: Callable[..., str],
+) -> str:
     """What is in effect now for the resident on this topic, or a plain sentence saying nothing is announced.
 
     ``text(language, key, **values)`` gives the bot's words (``BotTexts``).

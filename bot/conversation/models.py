@@ -57,8 +57,10 @@ class WebhookEvent(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     handled_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    __table_args__ = (Index("ix_webhook_events_pending", "channel", "handled_at", "received_at"),
-                      Index("ix_webhook_events_user", "channel", "user_id"))
+    __table_args__ = (
+        Index("ix_webhook_events_pending", "channel", "handled_at", "received_at"),
+        Index("ix_webhook_events_user", "channel", "user_id"),
+    )
 
 
 class FaqEntry(Base):
@@ -96,8 +98,9 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", cascade="all, delete-orphan",
-                                                   order_by="CaseEvent.id")
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
+    )
 
     __table_args__ = (Index("ix_cases_user", "channel", "user_id"),)
 
@@ -145,5 +148,7 @@ class CheckIn(Base):
 
     case: Mapped[Case | None] = relationship()
 
-    __table_args__ = (UniqueConstraint("channel", "user_id", "notice_id", name="uq_checkins_resident_notice"),
-                      Index("ix_checkins_notice", "notice_id", "district"))
+    __table_args__ = (
+        UniqueConstraint("channel", "user_id", "notice_id", name="uq_checkins_resident_notice"),
+        Index("ix_checkins_notice", "notice_id", "district"),
+    )

@@ -38,13 +38,35 @@ def next_number(session: Session, now: datetime) -> str:
     return f"{prefix}{sequence:06d}"
 
 
-def open_case(session: Session, *, channel: str, user_id: str, language: str, category: str, district: str,
-              description: str, location: str | None, photo: str | None, now: datetime) -> Case:
+def open_case(
+    session: Session,
+    *,
+    channel: str,
+    user_id: str,
+    language: str,
+    category: str,
+    district: str,
+    description: str,
+    location: str | None,
+    photo: str | None,
+    now: datetime,
+) -> Case:
     if category not in CATEGORIES:
         raise CaseError(f"unknown petition category {category!r}")
-    case = Case(number=next_number(session, now), channel=channel, user_id=user_id, language=language,
-                category=category, district=district, description=description, location=location, photo=photo,
-                status=CaseStatus.RECEIVED, created_at=now, updated_at=now)
+    case = Case(
+        number=next_number(session, now),
+        channel=channel,
+        user_id=user_id,
+        language=language,
+        category=category,
+        district=district,
+        description=description,
+        location=location,
+        photo=photo,
+        status=CaseStatus.RECEIVED,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(case)
     session.flush()  # the unique number is checked here; a racing resident makes the caller retry
     session.add(CaseEvent(case_id=case.id, status=CaseStatus.RECEIVED, created_at=now))
@@ -63,8 +85,11 @@ def open_numbered_case(session: Session, **fields: Any) -> Case:
 
 
 def cases_of(session: Session, channel: str, user_id: str) -> list[Case]:
-    return list(session.scalars(
-        select(Case).where(Case.channel == channel, Case.user_id == user_id).order_by(Case.id.desc()).limit(10)))
+    return list(
+        session.scalars(
+            select(Case).where(Case.channel == channel, Case.user_id == user_id).order_by(Case.id.desc()).limit(10)
+        )
+    )
 
 
 def find_case(session: Session, number: str) -> Case:
@@ -88,13 +113,15 @@ class CaseChange:
     ask_satisfaction: bool
 
 
-def change_status(session: Session, number: str, status: str, *, note: str | None, officer: str | None,
-                  now: datetime) -> CaseChange:
+def change_status(
+    session: Session, number: str, status: str, *, note: str | None, officer: str | None, now: datetime
+) -> CaseChange:
     try:
         new_status = CaseStatus(status)
     except ValueError:
-        raise CaseError(f"{status!r} is not a case status; use one of {', '.join(s.value for s in CaseStatus)}") \
-            from None
+        raise CaseError(
+            f"{status!r} is not a case status; use one of {', '.join(s.value for s in CaseStatus)}"
+        ) from None
     case = find_case(session, number)
     if case.status == new_status and not note:
         raise CaseError(f"case {case.number} is already {new_status}")
@@ -102,9 +129,16 @@ def change_status(session: Session, number: str, status: str, *, note: str | Non
     case.status = new_status
     case.updated_at = now
     session.add(CaseEvent(case_id=case.id, status=new_status, note=note, officer=officer, created_at=now))
-    return CaseChange(number=case.number, channel=case.channel, user_id=case.user_id, language=case.language,
-                      category=case.category, status=new_status, note=note,
-                      ask_satisfaction=closing and case.satisfaction is None)
+    return CaseChange(
+        number=case.number,
+        channel=case.channel,
+        user_id=case.user_id,
+        language=case.language,
+        category=case.category,
+        status=new_status,
+        note=note,
+        ask_satisfaction=closing and case.satisfaction is None,
+    )
 
 
 def record_satisfaction(session: Session, number: str, channel: str, user_id: str, score: int) -> bool:
@@ -112,8 +146,8 @@ def record_satisfaction(session: Session, number: str, channel: str, user_id: st
     if not 1 <= score <= 5:
         return False
     result = session.execute(
-        update(Case).where(Case.number == number, Case.channel == channel, Case.user_id == user_id,
-                           Case.satisfaction.is_(None))
+        update(Case)
+        .where(Case.number == number, Case.channel == channel, Case.user_id == user_id, Case.satisfaction.is_(None))
         .values(satisfaction=score)
     )
     return affected_rows(result) == 1
@@ -122,5 +156,6 @@ def record_satisfaction(session: Session, number: str, channel: str, user_id: st
 def anonymise_cases(session: Session, channel: str, user_id: str) -> int:
     """Keep the cases (the city still handles them) but forget who filed them."""
     result = session.execute(
-        update(Case).where(Case.channel == channel, Case.user_id == user_id).values(channel=None, user_id=None))
+        update(Case).where(Case.channel == channel, Case.user_id == user_id).values(channel=None, user_id=None)
+    )
     return affected_rows(result)

@@ -54,7 +54,7 @@ class Choice:
 
     @classmethod
     def location(cls, label: str) -> Choice:
-        """"Share my location": on platforms without a location picker (Messenger) it is left out."""
+        """ "Share my location": on platforms without a location picker (Messenger) it is left out."""
         return cls(label[:20], "", ChoiceKind.LOCATION)
 
 

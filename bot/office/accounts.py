@@ -93,8 +93,9 @@ class Actor:
             raise PermissionDenied(f"{self.username} is {self.role.value}; {permission.value} needs another role")
 
 
-def actor_of(officer: Officer, *, via: str = "console", key_mode: str | None = None,
-             key_id: str | None = None) -> Actor:
+def actor_of(
+    officer: Officer, *, via: str = "console", key_mode: str | None = None, key_id: str | None = None
+) -> Actor:
     return Actor(officer.username, Role(officer.role), via, key_mode, key_id)
 
 
@@ -118,8 +119,9 @@ def new_password() -> str:
     return secrets.token_urlsafe(12)  # 16 characters
 
 
-def create_officer(session: Session, username: str, role: str, *, display_name: str | None = None,
-                   password: str | None = None) -> tuple[Officer, str]:
+def create_officer(
+    session: Session, username: str, role: str, *, display_name: str | None = None, password: str | None = None
+) -> tuple[Officer, str]:
     """A new officer and their password (generated when not given). Raises AccountError."""
     username = username.strip().lower()
     if display_name is not None:
@@ -132,8 +134,13 @@ def create_officer(session: Session, username: str, role: str, *, display_name: 
     if session.scalar(select(Officer.id).where(Officer.username == username)) is not None:
         raise AccountError(f"there is already an officer called {username}")
     password = password or new_password()
-    officer = Officer(username=username, display_name=display_name or username, role=parse_role(role).value,
-                      password_hash=hash_password(password), active=True)
+    officer = Officer(
+        username=username,
+        display_name=display_name or username,
+        role=parse_role(role).value,
+        password_hash=hash_password(password),
+        active=True,
+    )
     session.add(officer)
     session.flush()
     return officer, password
@@ -144,8 +151,14 @@ def find_officer(session: Session, username: str) -> Officer | None:
 
 
 def _stand_in_hash(hasher: PasswordHasher) -> str:
-    parameters = (hasher.type, hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len,
-                  hasher.salt_len)
+    parameters = (
+        hasher.type,
+        hasher.time_cost,
+        hasher.memory_cost,
+        hasher.parallelism,
+        hasher.hash_len,
+        hasher.salt_len,
+    )
     if parameters not in _stand_in_hashes:
         _stand_in_hashes[parameters] = hasher.hash(secrets.token_urlsafe(16))
     return _stand_in_hashes[parameters]
@@ -154,8 +167,15 @@ def _stand_in_hash(hasher: PasswordHasher) -> str:
 _stand_in_hash(_hasher)  # made now, so that even the first unknown name costs no more than a wrong password
 
 
-def authenticate(session: Session, username: str, password: str, *, now: datetime, throttled: bool = False,
-                 hasher: PasswordHasher | None = None) -> Officer:
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    now: datetime,
+    throttled: bool = False,
+    hasher: PasswordHasher | None = None,
+) -> Officer:
     """The officer, or LoginRefused.
 
     Every path verifies exactly one password — unknown or inactive username, wrong password, throttled
@@ -168,8 +188,9 @@ def authenticate(session: Session, username: str, password: str, *, now: datetim
     usable = officer is not None and officer.active
     verified: bool
     try:
-        verified = hasher.verify(officer.password_hash if officer is not None and usable else _stand_in_hash(hasher),
-                                 password or "-")
+        verified = hasher.verify(
+            officer.password_hash if officer is not None and usable else _stand_in_hash(hasher), password or "-"
+        )
     except (VerificationError, InvalidHashError):
         verified = False
     if throttled or not verified or officer is None or not usable:

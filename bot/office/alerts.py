@@ -93,11 +93,18 @@ class AlertDesk:
             log.exception("deciding incoming alert %s failed", incoming_id)
             decision, reading = Decision(Outcome.FAILED, f"deciding failed: {type(exc).__name__}: {exc}"), None
         with self.session_factory.begin() as session:
-            record_outcome(session, incoming_id, decision.outcome, decision.reason, now=self.dispatch.clock(),
-                           kind=reading.kind if reading else None,
-                           districts=list(reading.districts) if reading else None,
-                           event_code=reading.event_code if reading else None, rule=decision.rule,
-                           notice_id=decision.notice_id)
+            record_outcome(
+                session,
+                incoming_id,
+                decision.outcome,
+                decision.reason,
+                now=self.dispatch.clock(),
+                kind=reading.kind if reading else None,
+                districts=list(reading.districts) if reading else None,
+                event_code=reading.event_code if reading else None,
+                rule=decision.rule,
+                notice_id=decision.notice_id,
+            )
         if decision.outcome is Outcome.DRAFTED and self.notify_duty is not None:
             self._tell_duty_officers(incoming_id, reading, decision)
         return decision
@@ -127,18 +134,32 @@ class AlertDesk:
         if rule.action is Action.IGNORE:
             return Decision(Outcome.IGNORED, f"rule {rule.name!r} ignores it", rule=rule.name), reading
         original = self._referenced_notice(alert) if alert.msg_type == "Update" else None
-        return self._act(incoming_id, rule, reading, training=training, original=original,
-                         resumed_notice=resumed_notice), reading
+        return self._act(
+            incoming_id, rule, reading, training=training, original=original, resumed_notice=resumed_notice
+        ), reading
 
     # ------------------------------------------------------------------------------------------- acting
 
     def _input(self, reading: Reading, training: bool) -> desk.NoticeInput:
-        return desk.NoticeInput(kind=reading.kind or "", params=dict(reading.params), training=training,
-                                severity=reading.severity if reading.severity in CAP_SEVERITIES else None,
-                                effective=reading.effective, expires=reading.expires)
+        return desk.NoticeInput(
+            kind=reading.kind or "",
+            params=dict(reading.params),
+            training=training,
+            severity=reading.severity if reading.severity in CAP_SEVERITIES else None,
+            effective=reading.effective,
+            expires=reading.expires,
+        )
 
-    def _act(self, incoming_id: int, rule: Rule, reading: Reading, *, training: bool, original: Notice | None,
-             resumed_notice: int | None) -> Decision:
+    def _act(
+        self,
+        incoming_id: int,
+        rule: Rule,
+        reading: Reading,
+        *,
+        training: bool,
+        original: Notice | None,
+        resumed_notice: int | None,
+    ) -> Decision:
         actor = rule_actor(rule.name)
         data = self._input(reading, training)
         now = self.dispatch.clock()
@@ -153,8 +174,11 @@ class AlertDesk:
                     notice_id = notice.id
             except InvalidParameters as exc:
                 problems = "; ".join(f"{name}: {problem}" for name, problem in exc.errors.items())
-                return Decision(Outcome.FAILED, f"the alert does not make a valid {exc.kind_id} notice ({problems}): "
-                                                "an officer must write it", rule=rule.name)
+                return Decision(
+                    Outcome.FAILED,
+                    f"the alert does not make a valid {exc.kind_id} notice ({problems}): an officer must write it",
+                    rule=rule.name,
+                )
             except (NoticeActionError, PermissionDenied) as exc:
                 return Decision(Outcome.FAILED, str(exc), rule=rule.name)
         outcome = Outcome.TRAINING if training else Outcome.UPDATED if original is not None else Outcome.DRAFTED
@@ -169,8 +193,9 @@ class AlertDesk:
         to = "test recipients only (training)" if training else "residents"
         return Decision(sent, f"rule {rule.name!r}: sent to {to}", notice_id, rule.name)
 
-    def _write(self, session: Any, actor: Actor, data: desk.NoticeInput, original: Notice | None, *,
-               now: datetime) -> Notice:
+    def _write(
+        self, session: Any, actor: Actor, data: desk.NoticeInput, original: Notice | None, *, now: datetime
+    ) -> Notice:
         if original is None:
             return desk.compose_notice(session, self.composer, actor, data, now=now)
         if original.status in (NoticeStatus.SENDING, NoticeStatus.SENT):
@@ -251,7 +276,9 @@ class AlertDesk:
         if self.notify_duty is None:
             return
         try:
-            self.notify_duty(f"civicast: a draft from the national platform waits (notice {decision.notice_id}): "
-                             f"{what} {link}".strip())
+            self.notify_duty(
+                f"civicast: a draft from the national platform waits (notice {decision.notice_id}): "
+                f"{what} {link}".strip()
+            )
         except Exception:  # telling the duty officers is a courtesy: the draft is on the console either way
             log.exception("telling the duty officers about incoming alert %s failed", incoming_id)

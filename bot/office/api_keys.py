@@ -48,8 +48,9 @@ def create_api_key(session: Session, username: str, *, name: str, mode: str) -> 
         raise AccountError("give the key a name saying what uses it")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    key = ApiKey(key_id=key_id, secret_hash=_hash(secret), name=name.strip()[:120], mode=key_mode.value,
-                 officer_id=officer.id)
+    key = ApiKey(
+        key_id=key_id, secret_hash=_hash(secret), name=name.strip()[:120], mode=key_mode.value, officer_id=officer.id
+    )
     session.add(key)
     session.flush()
     return key, f"cvk_{key_mode.value}_{key_id}_{secret}"

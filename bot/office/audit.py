@@ -54,22 +54,47 @@ class AuditAction(StrEnum):
     CLOSE_SHELTER = "close_shelter"
 
 
-def record(session: Session, actor: Actor | str, action: AuditAction, subject_type: str, subject_id: Any, *,
-           now: datetime, summary: str | None = None, detail: dict[str, Any] | None = None) -> AuditEntry:
+def record(
+    session: Session,
+    actor: Actor | str,
+    action: AuditAction,
+    subject_type: str,
+    subject_id: Any,
+    *,
+    now: datetime,
+    summary: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
     if isinstance(actor, Actor):
         name, via, key_id, key_mode = actor.username, actor.via, actor.key_id, actor.key_mode
     else:
         name, via, key_id, key_mode = actor, "system", None, None
-    entry = AuditEntry(at=now, actor=name, via=via, action=action.value, subject_type=subject_type,
-                       subject_id=str(subject_id)[:64], summary=summary, detail=detail or {}, key_id=key_id,
-                       key_mode=key_mode)
+    entry = AuditEntry(
+        at=now,
+        actor=name,
+        via=via,
+        action=action.value,
+        subject_type=subject_type,
+        subject_id=str(subject_id)[:64],
+        summary=summary,
+        detail=detail or {},
+        key_id=key_id,
+        key_mode=key_mode,
+    )
     session.add(entry)
     return entry
 
 
-def entries(session: Session, *, actor: str | None = None, action: str | None = None,
-            subject_type: str | None = None, subject_id: str | None = None, limit: int = 100,
-            offset: int = 0) -> tuple[Sequence[AuditEntry], int]:
+def entries(
+    session: Session,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[Sequence[AuditEntry], int]:
     """Newest first, with the total matching count (for paging)."""
     conditions = []
     if actor:
@@ -81,8 +106,9 @@ def entries(session: Session, *, actor: str | None = None, action: str | None = 
     if subject_id:
         conditions.append(AuditEntry.subject_id == str(subject_id))
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
-    rows = session.scalars(select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc())
-                           .limit(limit).offset(offset)).all()
+    rows = session.scalars(
+        select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
+    ).all()
     return rows, total
 
 
@@ -92,5 +118,11 @@ REFUSED_SIGN_INS = (AuditAction.LOGIN_FAILED.value, AuditAction.THROTTLED.value)
 def refused_sign_ins_from(session: Session, address: str, *, since: datetime) -> int:
     """Refused sign-ins from one address since a time, whatever usernames they tried (sign-in records the
     address as the entry's summary)."""
-    return session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action.in_(REFUSED_SIGN_INS), AuditEntry.summary == address, AuditEntry.at >= since)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action.in_(REFUSED_SIGN_INS), AuditEntry.summary == address, AuditEntry.at >= since)
+        )
+        or 0
+    )

@@ -30,8 +30,10 @@ def require_case_access(actor: Actor, permission: Permission) -> None:
     """Petitions are residents' data: no test key reads or changes them, and each officer only as their role
     allows (reading needs VIEW_CASES, changing and internal notes HANDLE_CASES)."""
     if actor.is_test_key:
-        raise RuleRefused(RESIDENTS_DATA_RULE, "a test API key cannot read or change petitions, nor tell residents "
-                                               "anything: use a live key")
+        raise RuleRefused(
+            RESIDENTS_DATA_RULE,
+            "a test API key cannot read or change petitions, nor tell residents anything: use a live key",
+        )
     actor.require(permission)
 
 
@@ -99,8 +101,11 @@ def tell_resident(services: Services, change: CaseChange) -> ResidentTold:
             services.line.push(change.user_id, line_messages(replies), retry_key=str(uuid.uuid4()))
             return ResidentTold(Told.LINE)
         with services.session_factory() as session:
-            conversation = session.scalar(select(Conversation).where(
-                Conversation.channel == change.channel, Conversation.user_id == change.user_id))
+            conversation = session.scalar(
+                select(Conversation).where(
+                    Conversation.channel == change.channel, Conversation.user_id == change.user_id
+                )
+            )
         opened = conversation.last_inbound_at if conversation else None
         if opened is None or datetime.now(UTC) - opened > MESSENGER_WINDOW:
             return ResidentTold(Told.WINDOW)
@@ -112,21 +117,30 @@ def tell_resident(services: Services, change: CaseChange) -> ResidentTold:
         return ResidentTold(Told.FAILED, str(exc))
 
 
-def update_case(services: Services, actor: Actor, number: str, *, status: str, note: str | None,
-                now: datetime | None = None) -> tuple[CaseChange, ResidentTold]:
+def update_case(
+    services: Services, actor: Actor, number: str, *, status: str, note: str | None, now: datetime | None = None
+) -> tuple[CaseChange, ResidentTold]:
     """Change the status (the resident is told, after the change is stored). Raises CaseError."""
     require_case_access(actor, Permission.HANDLE_CASES)
     note = _clean_note(note)
     now = now or datetime.now(UTC)
     with services.session_factory.begin() as session:
         change = change_status(session, number, status, note=note, officer=actor.username, now=now)
-        record(session, actor, AuditAction.CASE_STATUS, "case", change.number, now=now,
-               summary=f"{change.status}" + (f": {change.note}" if change.note else ""))
+        record(
+            session,
+            actor,
+            AuditAction.CASE_STATUS,
+            "case",
+            change.number,
+            now=now,
+            summary=f"{change.status}" + (f": {change.note}" if change.note else ""),
+        )
     return change, tell_resident(services, change)  # a network call: no session open
 
 
-def assign_case(services: Services, actor: Actor, number: str, assignee: str, *,
-                now: datetime | None = None) -> tuple[CaseChange | None, ResidentTold]:
+def assign_case(
+    services: Services, actor: Actor, number: str, assignee: str, *, now: datetime | None = None
+) -> tuple[CaseChange | None, ResidentTold]:
     """Give the case to an officer; a newly received case becomes assigned and its resident is told."""
     require_case_access(actor, Permission.HANDLE_CASES)
     now = now or datetime.now(UTC)
@@ -153,27 +167,48 @@ def add_note(session: Session, actor: Actor, number: str, note: str, *, now: dat
     if not note:
         raise CaseError("the note is empty")
     case = find_case(session, number)
-    event = CaseEvent(case_id=case.id, status=case.status, note=note.strip(), officer=actor.username, internal=True,
-                      created_at=now)
+    event = CaseEvent(
+        case_id=case.id, status=case.status, note=note.strip(), officer=actor.username, internal=True, created_at=now
+    )
     session.add(event)
     record(session, actor, AuditAction.CASE_NOTE, "case", case.number, now=now)
     return event
 
 
-def list_cases(session: Session, actor: Actor, *, now: datetime, status: str | None = None,
-               district: str | None = None, category: str | None = None, assignee: str | None = None, limit: int = 50,
-               offset: int = 0) -> tuple[Sequence[Case], int]:
+def list_cases(
+    session: Session,
+    actor: Actor,
+    *,
+    now: datetime,
+    status: str | None = None,
+    district: str | None = None,
+    category: str | None = None,
+    assignee: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[Case], int]:
     """Newest first, with the total matching count; the cases shown are recorded in the audit log."""
     require_case_access(actor, Permission.VIEW_CASES)
     conditions = []
-    for column, value in ((Case.status, status), (Case.district, district), (Case.category, category),
-                          (Case.assignee, assignee)):
+    for column, value in (
+        (Case.status, status),
+        (Case.district, district),
+        (Case.category, category),
+        (Case.assignee, assignee),
+    ):
         if value:
             conditions.append(column == value)
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     rows = session.scalars(select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit).offset(offset)).all()
     if rows:
-        record(session, actor, AuditAction.READ_CASES, "case", counted(len(rows), "case", "cases"), now=now,
-               summary=", ".join(case.number for case in rows[:10]) + (" …" if len(rows) > 10 else ""),
-               detail={"numbers": [case.number for case in rows]})
+        record(
+            session,
+            actor,
+            AuditAction.READ_CASES,
+            "case",
+            counted(len(rows), "case", "cases"),
+            now=now,
+            summary=", ".join(case.number for case in rows[:10]) + (" …" if len(rows) > 10 else ""),
+            detail={"numbers": [case.number for case in rows]},
+        )
     return rows, total

@@ -70,8 +70,10 @@ def describe_quota(check: ResumeCheck) -> str:
     used = f"{quota.used:,} of {counted(quota.limit, 'message', 'messages')} used this month"
     if check.verdict is QuotaVerdict.USED_UP:
         if quota.remaining and waiting.smallest_batch:
-            return (f"its monthly quota is still used up ({used}; {quota.remaining:,} left, the smallest waiting "
-                    f"delivery needs {waiting.smallest_batch:,})")
+            return (
+                f"its monthly quota is still used up ({used}; {quota.remaining:,} left, the smallest waiting "
+                f"delivery needs {waiting.smallest_batch:,})"
+            )
         return f"its monthly quota is still used up ({used})"
     if check.verdict is QuotaVerdict.PARTIAL:
         waiting_residents = counted(waiting.residents, "waiting resident", "waiting residents")
@@ -93,22 +95,46 @@ def check_quota(channel: Channel | None, status: ChannelStatus) -> ResumeCheck:
 def _audit_detail(check: ResumeCheck, forced: bool) -> dict[str, Any]:
     status, quota = check.status, check.quota
     since = status.since.isoformat(timespec="seconds") if status.since else None
-    return {"reason": status.reason, "paused_since": since,
-            "quota_used": quota.used if quota else None, "quota_limit": quota.limit if quota else None,
-            "quota_error": check.quota_error, "verdict": check.verdict.value, "forced": forced,
-            "pending_deliveries": status.waiting.deliveries, "pending_residents": status.waiting.residents}
+    return {
+        "reason": status.reason,
+        "paused_since": since,
+        "quota_used": quota.used if quota else None,
+        "quota_limit": quota.limit if quota else None,
+        "quota_error": check.quota_error,
+        "verdict": check.verdict.value,
+        "forced": forced,
+        "pending_deliveries": status.waiting.deliveries,
+        "pending_residents": status.waiting.residents,
+    }
 
 
 def _record_resume(session: Session, actor: Actor, check: ResumeCheck, *, forced: bool, now: datetime) -> None:
     waiting = check.status.waiting
-    summary = (f"{'forced: ' if forced else ''}{describe_quota(check)}; residents waiting: {waiting.residents:,} "
-               f"(deliveries: {waiting.deliveries:,}); paused for: {check.status.reason}")
-    record(session, actor, AuditAction.RESUME_CHANNEL, AUDIT_SUBJECT, check.status.channel, now=now,
-           summary=summary, detail=_audit_detail(check, forced))
+    summary = (
+        f"{'forced: ' if forced else ''}{describe_quota(check)}; residents waiting: {waiting.residents:,} "
+        f"(deliveries: {waiting.deliveries:,}); paused for: {check.status.reason}"
+    )
+    record(
+        session,
+        actor,
+        AuditAction.RESUME_CHANNEL,
+        AUDIT_SUBJECT,
+        check.status.channel,
+        now=now,
+        summary=summary,
+        detail=_audit_detail(check, forced),
+    )
 
 
-def resume_paused_channel(session_factory: sessionmaker, actor: Actor, name: str, *, channels: Mapping[str, Channel],
-                          force: bool = False, now: datetime) -> ResumeOutcome:
+def resume_paused_channel(
+    session_factory: sessionmaker,
+    actor: Actor,
+    name: str,
+    *,
+    channels: Mapping[str, Channel],
+    force: bool = False,
+    now: datetime,
+) -> ResumeOutcome:
     """Resume ``name`` if its quota allows (or ``force``), recorded in the audit log; ``channels`` are the
     enabled channels by name, each asked for its quota if it has one.
 

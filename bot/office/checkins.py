@@ -28,8 +28,9 @@ def district_counts(session: Session, notice_id: int | None) -> dict[str, dict[s
     """``{district: {"safe": n, "help": n}}`` of the notice's answers (None: answers given to no notice)."""
     which = CheckIn.notice_id.is_(None) if notice_id is None else CheckIn.notice_id == notice_id
     counts: dict[str, dict[str, int]] = {}
-    rows = session.execute(select(CheckIn.district, CheckIn.answer, func.count()).where(which)
-                           .group_by(CheckIn.district, CheckIn.answer))
+    rows = session.execute(
+        select(CheckIn.district, CheckIn.answer, func.count()).where(which).group_by(CheckIn.district, CheckIn.answer)
+    )
     for district, answer, count in rows:
         counts.setdefault(district, dict.fromkeys(ANSWERS, 0))[str(answer)] = int(count)
     return counts
@@ -59,15 +60,24 @@ def summary(session: Session, notice: Notice, glossary: Glossary) -> CheckInSumm
     """Per district of the notice (and any other district answers came from): safe, need help, and followers now
     with how many of them have not answered — an estimate, since followers change after a notice goes out."""
     counts = district_counts(session, notice.id)
-    followers = audience_by_district(session, glossary, channel="line", topic=notice.topic,
-                                     districts=notice.districts or [WHOLE_CITY], training=bool(notice.training))
+    followers = audience_by_district(
+        session,
+        glossary,
+        channel="line",
+        topic=notice.topic,
+        districts=notice.districts or [WHOLE_CITY],
+        training=bool(notice.training),
+    )
     followers[WHOLE_CITY] = followers.pop("whole_city", 0)
     order = [term.key for term in glossary.terms("district")] + [WHOLE_CITY]
     shown = [key for key in order if key in counts or (key in followers and followers[key])]
-    rows = [DistrictRow(key, counts.get(key, {}).get("safe", 0), counts.get(key, {}).get("help", 0),
-                        followers.get(key)) for key in shown]
-    return CheckInSummary(rows=rows, safe=sum(r.safe for r in rows), help=sum(r.help for r in rows),
-                          followers=sum(followers.values()))
+    rows = [
+        DistrictRow(key, counts.get(key, {}).get("safe", 0), counts.get(key, {}).get("help", 0), followers.get(key))
+        for key in shown
+    ]
+    return CheckInSummary(
+        rows=rows, safe=sum(r.safe for r in rows), help=sum(r.help for r in rows), followers=sum(followers.values())
+    )
 
 
 @dataclass(frozen=True)
@@ -83,12 +93,16 @@ class HelpRequest:
 def help_requests(session: Session, actor: Actor, notice_id: int) -> Sequence[HelpRequest]:
     """The cases opened by "I need help" on the notice, newest first."""
     require_case_access(actor, Permission.VIEW_CASES)
-    rows = session.execute(select(Case.number, Case.status, CheckIn.district, CheckIn.answer, Case.created_at,
-                                  CheckIn.updated_at)
-                           .join(Case, Case.id == CheckIn.case_id).where(CheckIn.notice_id == notice_id)
-                           .order_by(Case.created_at.desc(), Case.id.desc()))
-    return [HelpRequest(number, str(status), district, str(answer), created, updated)
-            for number, status, district, answer, created, updated in rows]
+    rows = session.execute(
+        select(Case.number, Case.status, CheckIn.district, CheckIn.answer, Case.created_at, CheckIn.updated_at)
+        .join(Case, Case.id == CheckIn.case_id)
+        .where(CheckIn.notice_id == notice_id)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+    )
+    return [
+        HelpRequest(number, str(status), district, str(answer), created, updated)
+        for number, status, district, answer, created, updated in rows
+    ]
 
 
 OPEN_DATA_FIELDS = ("notice_id", "notice_identifier", "kind", "district", "safe", "help")
@@ -101,11 +115,20 @@ def open_data(session: Session) -> list[dict[str, object]]:
         select(CheckIn.notice_id, Notice.identifier, Notice.kind, CheckIn.district, CheckIn.answer, func.count())
         .outerjoin(Notice, Notice.id == CheckIn.notice_id)
         .where(CheckIn.training.is_(False), (Notice.id.is_(None)) | (Notice.training.is_(False)))
-        .group_by(CheckIn.notice_id, Notice.identifier, Notice.kind, CheckIn.district, CheckIn.answer))
+        .group_by(CheckIn.notice_id, Notice.identifier, Notice.kind, CheckIn.district, CheckIn.answer)
+    )
     table: dict[tuple[int, str], dict[str, object]] = {}
     for notice_id, identifier, kind, district, answer, count in rows:
-        entry = table.setdefault((notice_id or 0, district), {
-            "notice_id": notice_id, "notice_identifier": identifier, "kind": kind, "district": district,
-            "safe": 0, "help": 0})
+        entry = table.setdefault(
+            (notice_id or 0, district),
+            {
+                "notice_id": notice_id,
+                "notice_identifier": identifier,
+                "kind": kind,
+                "district": district,
+                "safe": 0,
+                "help": 0,
+            },
+        )
         entry[str(answer)] = int(count)
     return [table[key] for key in sorted(table, key=lambda k: (-k[0], k[1]))]

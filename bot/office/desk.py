@@ -16,12 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
-from bot.office.notice_rules import (
-    RuleRefused,
-    Verb,
-    add_contributor,
-    check,
-)
+from bot.office.notice_rules import RuleRefused, Verb, add_contributor, check
 from bot.office.quota import check_quota, forecast, messages_needed, quota_summary
 from messages.compose import Composer
 from messages.glossary import Glossary
@@ -37,8 +32,18 @@ from scheduler.sending import Dispatch, NoticeActionError, get_notice
 
 MAX_REASON = 1000
 FREQUENT_LIVE_RULE = "a live recurrence keeps its minimum interval"
-CONTENT_FIELDS = ("kind", "params", "districts", "topic", "severity", "free_text", "free_text_lang", "effective",
-                  "expires", "ask_checkin")
+CONTENT_FIELDS = (
+    "kind",
+    "params",
+    "districts",
+    "topic",
+    "severity",
+    "free_text",
+    "free_text_lang",
+    "effective",
+    "expires",
+    "ask_checkin",
+)
 
 
 @dataclass(frozen=True)
@@ -60,26 +65,32 @@ class UntranslatedNotAcknowledged(NoticeActionError):
     """Approving a notice some of whose languages show the free text untranslated needs an acknowledgement."""
 
     def __init__(self, notice_id: int, languages: list[str]) -> None:
-        super().__init__(f"notice {notice_id}'s free text is not translated into {', '.join(languages)}: approve it "
-                         "acknowledging that, or review the translations first")
+        super().__init__(
+            f"notice {notice_id}'s free text is not translated into {', '.join(languages)}: approve it "
+            "acknowledging that, or review the translations first"
+        )
         self.languages = languages
 
 
-def audience_total(session: Session, notice: Notice, *, glossary: Glossary,
-                   channels: Mapping[str, Any]) -> int:
-    return sum(sum(per_language.values())
-               for per_language in notice_audience(session, notice, glossary=glossary, channels=channels).values())
+def audience_total(session: Session, notice: Notice, *, glossary: Glossary, channels: Mapping[str, Any]) -> int:
+    return sum(
+        sum(per_language.values())
+        for per_language in notice_audience(session, notice, glossary=glossary, channels=channels).values()
+    )
 
 
-def _require_audience(session: Session, notice: Notice, doing: str, *, glossary: Glossary,
-                      channels: Mapping[str, Any]) -> None:
+def _require_audience(
+    session: Session, notice: Notice, doing: str, *, glossary: Glossary, channels: Mapping[str, Any]
+) -> None:
     # A Cancel also withdraws the notice from the page, the feeds and unsent deliveries: it goes even to nobody.
     if notice.msg_type == MsgType.CANCEL:
         return
     if not has_audience(session, notice, glossary=glossary, channels=channels):
         among = " among test recipients" if notice.training else ""
-        raise NoticeActionError(f"notice {notice.id} has no recipients{among}: no resident follows its topic in its "
-                                f"districts, so it cannot be {doing}")
+        raise NoticeActionError(
+            f"notice {notice.id} has no recipients{among}: no resident follows its topic in its "
+            f"districts, so it cannot be {doing}"
+        )
 
 
 def load(session: Session, actor: Actor, notice_id: int, verb: Verb = Verb.READ) -> Notice:
@@ -89,45 +100,69 @@ def load(session: Session, actor: Actor, notice_id: int, verb: Verb = Verb.READ)
     return notice
 
 
-def _build(composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime, training: bool,
-           sandboxed: bool) -> Notice:
-    notice = composer.new_notice(data.kind, dict(data.params), training=training or sandboxed,
-                                 free_text=data.free_text, free_text_lang=data.free_text_lang, severity=data.severity,
-                                 effective=data.effective, expires=data.expires, author=actor.username, now=now)
+def _build(
+    composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime, training: bool, sandboxed: bool
+) -> Notice:
+    notice = composer.new_notice(
+        data.kind,
+        dict(data.params),
+        training=training or sandboxed,
+        free_text=data.free_text,
+        free_text_lang=data.free_text_lang,
+        severity=data.severity,
+        effective=data.effective,
+        expires=data.expires,
+        author=actor.username,
+        now=now,
+    )
     notice.sandboxed = sandboxed
     notice.ask_checkin = bool(data.ask_checkin)
     return notice
 
 
-def compose_notice(session: Session, composer: Composer, actor: Actor, data: NoticeInput, *,
-                   now: datetime) -> Notice:
+def compose_notice(session: Session, composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime) -> Notice:
     """A new draft. A test key's notices are sandboxed training notices. Raises UnknownKind or
     InvalidParameters naming each bad field."""
     actor.require(Permission.COMPOSE)
     notice = _build(composer, actor, data, now=now, training=data.training, sandboxed=actor.is_test_key)
     session.add(notice)
     session.flush()
-    record(session, actor, AuditAction.COMPOSE, "notice", notice.id, now=now,
-           summary=f"{notice.kind}{' (training)' if notice.training else ''}"
-                   f"{'; asks recipients to check in' if notice.ask_checkin else ''}")
+    record(
+        session,
+        actor,
+        AuditAction.COMPOSE,
+        "notice",
+        notice.id,
+        now=now,
+        summary=f"{notice.kind}{' (training)' if notice.training else ''}"
+        f"{'; asks recipients to check in' if notice.ask_checkin else ''}",
+    )
     return notice
 
 
-def edit_notice(session: Session, composer: Composer, actor: Actor, notice_id: int, data: NoticeInput, *,
-                now: datetime) -> Notice:
+def edit_notice(
+    session: Session, composer: Composer, actor: Actor, notice_id: int, data: NoticeInput, *, now: datetime
+) -> Notice:
     """Change a draft or a rejected notice: it becomes a draft again and its approval starts over. Its world
     (training, sandboxed) stays what it was."""
     notice = load(session, actor, notice_id, Verb.EDIT)
-    fresh = _build(composer, actor, data, now=now, training=bool(notice.training),
-                   sandboxed=bool(notice.sandboxed))
+    fresh = _build(composer, actor, data, now=now, training=bool(notice.training), sandboxed=bool(notice.sandboxed))
     changed = _changed_fields(notice, fresh)
     for name in CONTENT_FIELDS:
         setattr(notice, name, getattr(fresh, name))
     notice.translations.clear()  # the free text may have changed: translate it again
     notice.status, notice.approver = NoticeStatus.DRAFT, None
     add_contributor(notice, actor.username)
-    record(session, actor, AuditAction.EDIT, "notice", notice.id, now=now,
-           summary=", ".join(changed) or "no change", detail={"changed": changed})
+    record(
+        session,
+        actor,
+        AuditAction.EDIT,
+        "notice",
+        notice.id,
+        now=now,
+        summary=", ".join(changed) or "no change",
+        detail={"changed": changed},
+    )
     return notice
 
 
@@ -137,15 +172,19 @@ def _changed_fields(notice: Notice, fresh: Notice) -> list[str]:
     for name in CONTENT_FIELDS:
         before, after = getattr(notice, name), getattr(fresh, name)
         if name == "params":
-            changed += [f"params.{key}" for key in sorted(set(before or {}) | set(after or {}))
-                        if (before or {}).get(key) != (after or {}).get(key)]
+            changed += [
+                f"params.{key}"
+                for key in sorted(set(before or {}) | set(after or {}))
+                if (before or {}).get(key) != (after or {}).get(key)
+            ]
         elif before != after:
             changed.append(name)
     return changed
 
 
-def submit_notice(session: Session, actor: Actor, notice_id: int, *, glossary: Glossary,
-                  channels: Mapping[str, Any], now: datetime) -> Notice:
+def submit_notice(
+    session: Session, actor: Actor, notice_id: int, *, glossary: Glossary, channels: Mapping[str, Any], now: datetime
+) -> Notice:
     notice = load(session, actor, notice_id, Verb.SUBMIT)
     _require_audience(session, notice, "submitted", glossary=glossary, channels=channels)
     notice.status, notice.review_note, notice.approver = NoticeStatus.SUBMITTED, None, None
@@ -154,8 +193,14 @@ def submit_notice(session: Session, actor: Actor, notice_id: int, *, glossary: G
     return notice
 
 
-def approve_notice(dispatch: Dispatch, actor: Actor, notice_id: int, *, acknowledge_untranslated: bool = False,
-                   now: datetime | None = None) -> Notice:
+def approve_notice(
+    dispatch: Dispatch,
+    actor: Actor,
+    notice_id: int,
+    *,
+    acknowledge_untranslated: bool = False,
+    now: datetime | None = None,
+) -> Notice:
     """Approve. The free text is translated first (outside any session); if any language would show it
     untranslated, the approver must say they know (``acknowledge_untranslated``)."""
     with dispatch.session_factory() as session:
@@ -167,9 +212,16 @@ def approve_notice(dispatch: Dispatch, actor: Actor, notice_id: int, *, acknowle
         if untranslated and not acknowledge_untranslated:
             raise UntranslatedNotAcknowledged(notice_id, untranslated)
         notice.status, notice.approver = NoticeStatus.APPROVED, actor.username
-        record(session, actor, AuditAction.APPROVE, "notice", notice.id, now=now or dispatch.clock(),
-               summary=f"untranslated acknowledged: {', '.join(untranslated)}" if untranslated else None,
-               detail={"untranslated": untranslated} if untranslated else None)
+        record(
+            session,
+            actor,
+            AuditAction.APPROVE,
+            "notice",
+            notice.id,
+            now=now or dispatch.clock(),
+            summary=f"untranslated acknowledged: {', '.join(untranslated)}" if untranslated else None,
+            detail={"untranslated": untranslated} if untranslated else None,
+        )
         return notice
 
 
@@ -186,8 +238,15 @@ def reject_notice(session: Session, actor: Actor, notice_id: int, reason: str, *
     return notice
 
 
-def send_notice_now(dispatch: Dispatch, actor: Actor, notice_id: int, *, channels: Mapping[str, Any],
-                    quotas: Mapping[str, Any] | None = None, exceed_quota: bool = False) -> FanoutResult:
+def send_notice_now(
+    dispatch: Dispatch,
+    actor: Actor,
+    notice_id: int,
+    *,
+    channels: Mapping[str, Any],
+    quotas: Mapping[str, Any] | None = None,
+    exceed_quota: bool = False,
+) -> FanoutResult:
     """Fan the notice out now (the workers deliver it); the audit row commits with the deliveries.
 
     ``quotas`` are the enabled channels themselves: the one with a monthly quota (LINE) is asked for it now, and a
@@ -196,21 +255,32 @@ def send_notice_now(dispatch: Dispatch, actor: Actor, notice_id: int, *, channel
     with dispatch.session_factory() as session:
         notice = load(session, actor, notice_id, Verb.SEND)
         _require_audience(session, notice, "sent", glossary=dispatch.glossary, channels=channels)
-        needed = messages_needed(notice_audience(session, notice, glossary=dispatch.glossary,
-                                                 channels=channels)) if quotas else 0
+        needed = (
+            messages_needed(notice_audience(session, notice, glossary=dispatch.glossary, channels=channels))
+            if quotas
+            else 0
+        )
     outlook = forecast(quotas, needed, max_age_s=0) if quotas else None
     check_quota(notice_id, outlook, exceed_quota=exceed_quota)
     said_quota = quota_summary(outlook, exceed_quota=exceed_quota)
 
     def recorded(session: Session, notice: Notice, result: FanoutResult) -> None:
         summary = fanout_summary(result)
-        record(session, actor, AuditAction.SEND, "notice", notice.id, now=dispatch.clock(),
-               summary=f"{summary}; {said_quota}" if said_quota else summary,
-               detail={"quota": outlook.as_dict(), "exceed_quota": exceed_quota} if outlook else None)
+        record(
+            session,
+            actor,
+            AuditAction.SEND,
+            "notice",
+            notice.id,
+            now=dispatch.clock(),
+            summary=f"{summary}; {said_quota}" if said_quota else summary,
+            detail={"quota": outlook.as_dict(), "exceed_quota": exceed_quota} if outlook else None,
+        )
 
     # The rules again on the row the fan-out claims: it may have changed since the check above.
-    return sending.send_now(dispatch, notice_id, may_send=lambda notice: check(actor, notice, Verb.SEND),
-                            within=recorded)
+    return sending.send_now(
+        dispatch, notice_id, may_send=lambda notice: check(actor, notice, Verb.SEND), within=recorded
+    )
 
 
 def check_recurrence(cron: str, *, live: bool, now: datetime, live_min_interval: timedelta) -> list[datetime]:
@@ -222,10 +292,12 @@ def check_recurrence(cron: str, *, live: bool, now: datetime, live_min_interval:
     except BadRecurrence as exc:
         raise NoticeActionError(str(exc)) from None
     if gap is not None and gap < live_min_interval:
-        raise RuleRefused(FREQUENT_LIVE_RULE,
-                          f"{cron!r} fires {_minutes(gap)} apart; a live notice recurs at most every "
-                          f"{_minutes(live_min_interval)}, or residents hear the "
-                          "same warning too often (scheduler.live_min_interval_minutes)")
+        raise RuleRefused(
+            FREQUENT_LIVE_RULE,
+            f"{cron!r} fires {_minutes(gap)} apart; a live notice recurs at most every "
+            f"{_minutes(live_min_interval)}, or residents hear the "
+            "same warning too often (scheduler.live_min_interval_minutes)",
+        )
     return upcoming
 
 
@@ -233,9 +305,18 @@ def _minutes(interval: timedelta) -> str:
     return counted(round(interval.total_seconds() / 60), "minute", "minutes")
 
 
-def schedule_notice(session: Session, actor: Actor, notice_id: int, *, at: datetime | None, cron: str | None,
-                    glossary: Glossary, channels: Mapping[str, Any], now: datetime,
-                    live_min_interval: timedelta = timedelta(hours=1)) -> Notice:
+def schedule_notice(
+    session: Session,
+    actor: Actor,
+    notice_id: int,
+    *,
+    at: datetime | None,
+    cron: str | None,
+    glossary: Glossary,
+    channels: Mapping[str, Any],
+    now: datetime,
+    live_min_interval: timedelta = timedelta(hours=1),
+) -> Notice:
     notice = load(session, actor, notice_id, Verb.SCHEDULE)
     _require_audience(session, notice, "scheduled", glossary=glossary, channels=channels)
     if (at is None) == (cron is None):
@@ -247,11 +328,20 @@ def schedule_notice(session: Session, actor: Actor, notice_id: int, *, at: datet
             raise NoticeActionError(str(exc)) from None
         check_recurrence(cron, live=not notice.training, now=now, live_min_interval=live_min_interval)
     elif at is not None and notice.expires is not None and at >= notice.expires:
-        raise NoticeActionError(f"notice {notice_id} expires at {notice.expires.isoformat(timespec='minutes')}: "
-                                "it cannot be sent after that")
+        raise NoticeActionError(
+            f"notice {notice_id} expires at {notice.expires.isoformat(timespec='minutes')}: "
+            "it cannot be sent after that"
+        )
     sending.schedule(session, notice_id, at=at, cron=cron, now=now)
-    record(session, actor, AuditAction.SCHEDULE, "notice", notice_id, now=now,
-           summary=f"at {at.isoformat()}" if at else f"every {cron}")
+    record(
+        session,
+        actor,
+        AuditAction.SCHEDULE,
+        "notice",
+        notice_id,
+        now=now,
+        summary=f"at {at.isoformat()}" if at else f"every {cron}",
+    )
     return notice
 
 
@@ -267,36 +357,77 @@ def cancel_notice(dispatch: Dispatch, actor: Actor, notice_id: int) -> Notice:
             record(session, actor, AuditAction.CANCEL, "notice", notice.id, now=now, summary="stopped before sending")
             return notice
         cancellation = Notice(
-            kind=notice.kind, params=dict(notice.params), districts=list(notice.districts), topic=notice.topic,
-            severity=notice.severity, training=notice.training, sandboxed=notice.sandboxed, msg_type=MsgType.CANCEL,
-            references_id=notice.id, agency=notice.agency, author=actor.username, contributors=[],
-            status=NoticeStatus.SUBMITTED, effective=now,
+            kind=notice.kind,
+            params=dict(notice.params),
+            districts=list(notice.districts),
+            topic=notice.topic,
+            severity=notice.severity,
+            training=notice.training,
+            sandboxed=notice.sandboxed,
+            msg_type=MsgType.CANCEL,
+            references_id=notice.id,
+            agency=notice.agency,
+            author=actor.username,
+            contributors=[],
+            status=NoticeStatus.SUBMITTED,
+            effective=now,
         )
         session.add(cancellation)
         session.flush()
-        record(session, actor, AuditAction.CANCEL, "notice", notice.id, now=now,
-               summary=f"Cancel notice {cancellation.id} written; it goes out once approved and sent",
-               detail={"cancellation_id": cancellation.id})
-        record(session, actor, AuditAction.COMPOSE, "notice", cancellation.id, now=now,
-               summary=f"Cancel of notice {notice.id}")
+        record(
+            session,
+            actor,
+            AuditAction.CANCEL,
+            "notice",
+            notice.id,
+            now=now,
+            summary=f"Cancel notice {cancellation.id} written; it goes out once approved and sent",
+            detail={"cancellation_id": cancellation.id},
+        )
+        record(
+            session,
+            actor,
+            AuditAction.COMPOSE,
+            "notice",
+            cancellation.id,
+            now=now,
+            summary=f"Cancel of notice {notice.id}",
+        )
         return cancellation
 
 
-def issue_update(session: Session, composer: Composer, actor: Actor, notice_id: int, data: NoticeInput, *,
-                 now: datetime) -> Notice:
+def issue_update(
+    session: Session, composer: Composer, actor: Actor, notice_id: int, data: NoticeInput, *, now: datetime
+) -> Notice:
     """A draft Update of a notice that went out, made in its world: once approved and sent it goes to those who
     received the original, whom it supersedes."""
     original = load(session, actor, notice_id, Verb.UPDATE)
     if data.kind != original.kind:
         raise NoticeActionError(f"an Update keeps the kind of the notice it updates ({original.kind})")
-    update = _build(composer, actor, data, now=now, training=bool(original.training),
-                    sandboxed=bool(original.sandboxed))
+    update = _build(
+        composer, actor, data, now=now, training=bool(original.training), sandboxed=bool(original.sandboxed)
+    )
     update.msg_type = MsgType.UPDATE
     update.references_id = original.id
     session.add(update)
     session.flush()
-    record(session, actor, AuditAction.UPDATE, "notice", original.id, now=now,
-           summary=f"Update drafted as notice {update.id}", detail={"update_id": update.id})
-    record(session, actor, AuditAction.COMPOSE, "notice", update.id, now=now,
-           summary=f"Update of notice {original.id}{'; asks recipients to check in' if update.ask_checkin else ''}")
+    record(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "notice",
+        original.id,
+        now=now,
+        summary=f"Update drafted as notice {update.id}",
+        detail={"update_id": update.id},
+    )
+    record(
+        session,
+        actor,
+        AuditAction.COMPOSE,
+        "notice",
+        update.id,
+        now=now,
+        summary=f"Update of notice {original.id}{'; asks recipients to check in' if update.ask_checkin else ''}",
+    )
     return update

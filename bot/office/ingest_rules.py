@@ -37,14 +37,28 @@ class LastRule(RuleProblem):
 
 
 def rule_of(row: IngestRule) -> Rule:
-    return Rule(name=row.name, kind=row.kind, action=Action(row.action), min_severity=row.min_severity,
-                min_level=row.min_level, districts=tuple(row.districts or ()), notify_duty=bool(row.notify_duty))
+    return Rule(
+        name=row.name,
+        kind=row.kind,
+        action=Action(row.action),
+        min_severity=row.min_severity,
+        min_level=row.min_level,
+        districts=tuple(row.districts or ()),
+        notify_duty=bool(row.notify_duty),
+    )
 
 
 def rule_detail(rule: Rule) -> dict[str, Any]:
     """The rule as JSON for the audit entry's detail."""
-    return {"name": rule.name, "kind": rule.kind, "min_severity": rule.min_severity, "min_level": rule.min_level,
-            "districts": list(rule.districts), "action": rule.action.value, "notify_duty": rule.notify_duty}
+    return {
+        "name": rule.name,
+        "kind": rule.kind,
+        "min_severity": rule.min_severity,
+        "min_level": rule.min_level,
+        "districts": list(rule.districts),
+        "action": rule.action.value,
+        "notify_duty": rule.notify_duty,
+    }
 
 
 def describe(rule: Rule) -> str:
@@ -69,8 +83,11 @@ def _shown(value: Any) -> str:
 
 def changes(before: Rule, after: Rule) -> list[str]:
     """What differs, one ``field: old → new`` each."""
-    return [f"{name}: {_shown(getattr(before, name))} → {_shown(getattr(after, name))}"
-            for name in RULE_FIELDS if getattr(before, name) != getattr(after, name)]
+    return [
+        f"{name}: {_shown(getattr(before, name))} → {_shown(getattr(after, name))}"
+        for name in RULE_FIELDS
+        if getattr(before, name) != getattr(after, name)
+    ]
 
 
 def _row(session: Session, rule_id: int) -> IngestRule:
@@ -86,22 +103,38 @@ def _name_free(session: Session, name: str, rule_id: int | None) -> None:
         raise NameTaken(f"name: another rule is called {name!r}")
 
 
-def add_rule(session: Session, actor: Actor, rule: Rule, *, kinds: Iterable[str], districts: Iterable[str],
-             now: datetime) -> IngestRule:
+def add_rule(
+    session: Session, actor: Actor, rule: Rule, *, kinds: Iterable[str], districts: Iterable[str], now: datetime
+) -> IngestRule:
     """Add the rule after the others (RuleProblem naming the field when it cannot be kept)."""
     actor.require(Permission.MANAGE_OFFICERS)
     checked = check_rule(rule, kinds=kinds, districts=districts)
     _name_free(session, checked.name, None)
     row = save_rule(session, checked, rule_id=None, by=actor.username, now=now)
     position = len(rule_rows(session))
-    record(session, actor, AuditAction.ADD_INGEST_RULE, SUBJECT, row.id, now=now,
-           summary=f"added rule {checked.name!r} ({position} of {position}): {describe(checked)}",
-           detail={"after": rule_detail(checked)})
+    record(
+        session,
+        actor,
+        AuditAction.ADD_INGEST_RULE,
+        SUBJECT,
+        row.id,
+        now=now,
+        summary=f"added rule {checked.name!r} ({position} of {position}): {describe(checked)}",
+        detail={"after": rule_detail(checked)},
+    )
     return row
 
 
-def edit_rule(session: Session, actor: Actor, rule: Rule, *, rule_id: int, kinds: Iterable[str],
-              districts: Iterable[str], now: datetime) -> list[str]:
+def edit_rule(
+    session: Session,
+    actor: Actor,
+    rule: Rule,
+    *,
+    rule_id: int,
+    kinds: Iterable[str],
+    districts: Iterable[str],
+    now: datetime,
+) -> list[str]:
     """Change rule ``rule_id``; what changed (nothing is stored or recorded when nothing did)."""
     actor.require(Permission.MANAGE_OFFICERS)
     before = rule_of(_row(session, rule_id))
@@ -111,9 +144,16 @@ def edit_rule(session: Session, actor: Actor, rule: Rule, *, rule_id: int, kinds
         return []
     _name_free(session, checked.name, rule_id)
     save_rule(session, checked, rule_id=rule_id, by=actor.username, now=now)
-    record(session, actor, AuditAction.EDIT_INGEST_RULE, SUBJECT, rule_id, now=now,
-           summary=f"rule {before.name!r}: {'; '.join(changed)}",
-           detail={"before": rule_detail(before), "after": rule_detail(checked)})
+    record(
+        session,
+        actor,
+        AuditAction.EDIT_INGEST_RULE,
+        SUBJECT,
+        rule_id,
+        now=now,
+        summary=f"rule {before.name!r}: {'; '.join(changed)}",
+        detail={"before": rule_detail(before), "after": rule_detail(checked)},
+    )
     return changed
 
 
@@ -122,11 +162,21 @@ def remove_rule(session: Session, actor: Actor, rule_id: int, *, now: datetime) 
     actor.require(Permission.MANAGE_OFFICERS)
     before = rule_of(_row(session, rule_id))
     if len(rule_rows(session)) == 1:
-        raise LastRule("the last rule cannot be deleted: with no rules civicast writes the configured rules "
-                       "again at its next start; to ignore every alert, add a rule for any kind that ignores")
+        raise LastRule(
+            "the last rule cannot be deleted: with no rules civicast writes the configured rules "
+            "again at its next start; to ignore every alert, add a rule for any kind that ignores"
+        )
     delete_rule(session, rule_id)
-    record(session, actor, AuditAction.DELETE_INGEST_RULE, SUBJECT, rule_id, now=now,
-           summary=f"deleted rule {before.name!r}: {describe(before)}", detail={"before": rule_detail(before)})
+    record(
+        session,
+        actor,
+        AuditAction.DELETE_INGEST_RULE,
+        SUBJECT,
+        rule_id,
+        now=now,
+        summary=f"deleted rule {before.name!r}: {describe(before)}",
+        detail={"before": rule_detail(before)},
+    )
     return before
 
 
@@ -148,7 +198,14 @@ def reorder_rule(session: Session, actor: Actor, rule_id: int, *, up: bool, now:
         return Move(row.name, old + 1, len(ids), moved=False)
     move_rule(session, rule_id, up=up)
     new = [item.id for item in rule_rows(session)].index(rule_id)
-    record(session, actor, AuditAction.MOVE_INGEST_RULE, SUBJECT, rule_id, now=now,
-           summary=f"rule {row.name!r} moved {'up' if up else 'down'}: {old + 1} → {new + 1} of {len(ids)}",
-           detail={"from": old + 1, "to": new + 1, "of": len(ids)})
+    record(
+        session,
+        actor,
+        AuditAction.MOVE_INGEST_RULE,
+        SUBJECT,
+        rule_id,
+        now=now,
+        summary=f"rule {row.name!r} moved {'up' if up else 'down'}: {old + 1} → {new + 1} of {len(ids)}",
+        detail={"from": old + 1, "to": new + 1, "of": len(ids)},
+    )
     return Move(row.name, new + 1, len(ids), moved=True)

@@ -24,8 +24,13 @@ from messages.models import MsgType, Notice, NoticeStatus
 from scheduler.sending import SENDABLE, NoticeActionError
 
 EDITABLE = (NoticeStatus.DRAFT, NoticeStatus.REJECTED)
-UNSENT = (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED, NoticeStatus.REJECTED, NoticeStatus.APPROVED,
-          NoticeStatus.SCHEDULED)
+UNSENT = (
+    NoticeStatus.DRAFT,
+    NoticeStatus.SUBMITTED,
+    NoticeStatus.REJECTED,
+    NoticeStatus.APPROVED,
+    NoticeStatus.SCHEDULED,
+)
 ON_AIR = (NoticeStatus.SENDING, NoticeStatus.SENT)
 
 
@@ -68,8 +73,11 @@ def add_contributor(notice: Notice, username: str) -> None:
 def _world(actor: Actor, notice: Notice) -> None:
     if actor.is_test_key and not notice.sandboxed:
         what = "an officer's training notice" if notice.training else "a live notice"
-        raise RuleRefused(TEST_KEY_RULE, f"notice {notice.id} is {what}; a test API key may read and act only on "
-                                         "notices made with test keys: use a live key")
+        raise RuleRefused(
+            TEST_KEY_RULE,
+            f"notice {notice.id} is {what}; a test API key may read and act only on "
+            "notices made with test keys: use a live key",
+        )
 
 
 def _status(notice: Notice, allowed: tuple[NoticeStatus, ...], doing: str) -> None:
@@ -84,8 +92,10 @@ def _second_officer(actor: Actor, notice: Notice, doing: str) -> None:
     if actor.via == INGEST_VIA and contributors(notice) == {actor.username}:
         return
     if actor.username in contributors(notice):
-        raise RuleRefused(SECOND_OFFICER_RULE, f"{actor.username} wrote, changed or submitted notice {notice.id}, "
-                                               f"so another approver must {doing} it")
+        raise RuleRefused(
+            SECOND_OFFICER_RULE,
+            f"{actor.username} wrote, changed or submitted notice {notice.id}, so another approver must {doing} it",
+        )
 
 
 def check(actor: Actor, notice: Notice, verb: Verb) -> None:
@@ -108,8 +118,9 @@ def check(actor: Actor, notice: Notice, verb: Verb) -> None:
             _second_officer(actor, notice, "approve")
         else:
             actor.require(Permission.COMPOSE)
-            _status(notice, (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED), "only drafts and submitted notices are "
-                                                                          "approved")
+            _status(
+                notice, (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED), "only drafts and submitted notices are approved"
+            )
     elif verb is Verb.REJECT:
         actor.require(Permission.APPROVE)
         _status(notice, (NoticeStatus.SUBMITTED,), "only submitted notices can be rejected")

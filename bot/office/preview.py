@@ -83,8 +83,14 @@ def build_preview(services: Services, notice_id: int, *, translate: bool = True)
         notice: Notice = get_notice(session, notice_id)
         free = free_text_versions(session, notice)
         audience = notice_audience(session, notice, glossary=services.glossary, channels=services.channel_limits)
-        districts = audience_by_district(session, services.glossary, channel="line", topic=notice.topic,
-                                         districts=notice.districts, training=notice.training)
+        districts = audience_by_district(
+            session,
+            services.glossary,
+            channel="line",
+            topic=notice.topic,
+            districts=notice.districts,
+            training=notice.training,
+        )
         header = alert_header(notice, settings.cap.sender)
         untranslated = untranslated_languages(session, notice, settings.languages)
         session.expunge(notice)
@@ -96,17 +102,34 @@ def build_preview(services: Services, notice_id: int, *, translate: bool = True)
     post_languages = set(settings.channels.facebook.post_languages) if "facebook" in services.channel_limits else set()
     for code, ln in localised.items():
         messages = render_messages(ln)
-        languages.append(LanguagePreview(
-            language=LANGUAGES[code], notice=ln, line_messages=messages, line_alt_text=alt_text(ln),
-            crawl_line=crawl_line(ln, settings.channels.cable_tv.crawl_max_chars),
-            audience={channel: per.get(code, 0) for channel, per in audience.items()},
-            on_facebook=code in post_languages, problems=_language_problems(ln, messages)))
+        languages.append(
+            LanguagePreview(
+                language=LANGUAGES[code],
+                notice=ln,
+                line_messages=messages,
+                line_alt_text=alt_text(ln),
+                crawl_line=crawl_line(ln, settings.channels.cable_tv.crawl_max_chars),
+                audience={channel: per.get(code, 0) for channel, per in audience.items()},
+                on_facebook=code in post_languages,
+                problems=_language_problems(ln, messages),
+            )
+        )
     posted = [localised[code] for code in settings.channels.facebook.post_languages if code in localised]
     kind = services.kinds.get(notice.kind)
     cap = build_alert(header, kind, localised.values(), services.glossary)
-    names = {key: services.glossary.name("district", key, settings.default_language)
-             for key in districts if key != "whole_city"}
-    return NoticePreview(notice_id=notice_id, languages=languages,
-                         facebook_post=post_text(posted) if post_languages and posted else None,
-                         cap_xml=cap.decode("utf-8"), audience=audience, districts=districts,
-                         district_names=names, untranslated=untranslated, line_quota=line_quota)
+    names = {
+        key: services.glossary.name("district", key, settings.default_language)
+        for key in districts
+        if key != "whole_city"
+    }
+    return NoticePreview(
+        notice_id=notice_id,
+        languages=languages,
+        facebook_post=post_text(posted) if post_languages and posted else None,
+        cap_xml=cap.decode("utf-8"),
+        audience=audience,
+        districts=districts,
+        district_names=names,
+        untranslated=untranslated,
+        line_quota=line_quota,
+    )

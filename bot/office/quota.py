@@ -51,9 +51,15 @@ class QuotaForecast:
 
     def as_dict(self) -> dict[str, Any]:
         quota = self.quota
-        return {"channel": self.channel, "needed": self.needed, "used": quota.used if quota else None,
-                "limit": quota.limit if quota else None, "remaining": self.remaining, "exceeds": self.exceeds,
-                "error": self.error}
+        return {
+            "channel": self.channel,
+            "needed": self.needed,
+            "used": quota.used if quota else None,
+            "limit": quota.limit if quota else None,
+            "remaining": self.remaining,
+            "exceeds": self.exceeds,
+            "error": self.error,
+        }
 
 
 def messages_needed(audience: Mapping[str, Mapping[str, int]], channel: str = QUOTA_CHANNEL) -> int:
@@ -61,8 +67,9 @@ def messages_needed(audience: Mapping[str, Mapping[str, int]], channel: str = QU
     return sum(audience.get(channel, {}).values())
 
 
-def forecast(channels: Mapping[str, Any], needed: int, *, channel: str = QUOTA_CHANNEL,
-             max_age_s: float | None = None) -> QuotaForecast | None:
+def forecast(
+    channels: Mapping[str, Any], needed: int, *, channel: str = QUOTA_CHANNEL, max_age_s: float | None = None
+) -> QuotaForecast | None:
     """The forecast for ``needed`` messages on ``channel``, asking its platform (a network call: hold no session
     across it); None when that channel is not enabled or keeps no quota. A platform that cannot answer gives a
     forecast with its ``error``: nothing is refused on a figure nobody could read."""
@@ -84,7 +91,8 @@ class QuotaWouldBeExceeded(NoticeActionError):
             f"notice {notice_id} needs {counted(forecast.needed, 'LINE message', 'LINE messages')} but only "
             f"{forecast.remaining or 0:,} of this month's {limit or 0:,} are left: LINE would refuse at least "
             f"{forecast.short_by:,} of them (a multicast that does not fit is refused whole) and the channel would "
-            "pause until the limit is raised; send it with exceed_quota to go anyway")
+            "pause until the limit is raised; send it with exceed_quota to go anyway"
+        )
         self.forecast = forecast
 
 

@@ -43,25 +43,41 @@ def find_shelter(session: Session, name_or_id: str, *, district: str | None = No
     return found[0]
 
 
-def set_shelter_open(session: Session, shelter_id: int, open: bool, *, by: Actor,  # noqa: A002 (the state it sets)
-                     now: datetime) -> tuple[Shelter, OpenState, Notice | None]:
+def set_shelter_open(
+    session: Session,
+    shelter_id: int,
+    open: bool,
+    *,
+    by: Actor,  # noqa: A002 (the state it sets)
+    now: datetime,
+) -> tuple[Shelter, OpenState, Notice | None]:
     """Open or close a shelter as the officer ``by``. Returns the shelter, its state now, and the live
     shelter_open notice that still tells residents it is open, if one does after a close (the officer should
     cancel or update it)."""
     if by.is_test_key:
-        raise RuleRefused(SHELTERS_LIVE_RULE, "a test API key cannot open or close a shelter: residents would be "
-                                              "sent to it, or away from it")
+        raise RuleRefused(
+            SHELTERS_LIVE_RULE,
+            "a test API key cannot open or close a shelter: residents would be sent to it, or away from it",
+        )
     by.require(Permission.SEND)
     shelter = session.get(Shelter, shelter_id)
     if shelter is None:
         raise ShelterNotFound(f"there is no shelter {shelter_id}")
     if shelter.withdrawn_at is not None and open:
-        raise ShelterNotFound(f"shelter {shelter_id} ({shelter.name}) is no longer on the national list: it cannot "
-                              "be opened")
+        raise ShelterNotFound(
+            f"shelter {shelter_id} ({shelter.name}) is no longer on the national list: it cannot be opened"
+        )
     shelter.open = open
     shelter.open_changed_at = now
     shelter.open_changed_by = by.username
-    record(session, by, AuditAction.OPEN_SHELTER if open else AuditAction.CLOSE_SHELTER, "shelter", shelter.id,
-           now=now, summary=f"{shelter.town} {shelter.name}")
+    record(
+        session,
+        by,
+        AuditAction.OPEN_SHELTER if open else AuditAction.CLOSE_SHELTER,
+        "shelter",
+        shelter.id,
+        now=now,
+        summary=f"{shelter.town} {shelter.name}",
+    )
     notice = notice_matches(session, now=now).by_shelter.get(shelter.id)
     return shelter, state_of(shelter, notice), notice if notice is not None and not open else None

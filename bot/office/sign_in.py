@@ -53,11 +53,18 @@ def throttled_until(session: Session, address: str, username: str, *, now: datet
     """Until when sign-ins as ``username`` from ``address`` are refused, or None when one may try now."""
     name = audit_name(username)
     since = now - FAILURE_MEMORY
-    last_success = session.scalar(select(func.max(AuditEntry.at)).where(
-        AuditEntry.action == AuditAction.LOGIN.value, AuditEntry.at >= since, *_sign_ins_of(address, name)))
-    failures, last_failure = session.execute(select(func.count(), func.max(AuditEntry.at)).where(
-        AuditEntry.action == AuditAction.LOGIN_FAILED.value, AuditEntry.at > max(since, last_success or since),
-        *_sign_ins_of(address, name))).one()
+    last_success = session.scalar(
+        select(func.max(AuditEntry.at)).where(
+            AuditEntry.action == AuditAction.LOGIN.value, AuditEntry.at >= since, *_sign_ins_of(address, name)
+        )
+    )
+    failures, last_failure = session.execute(
+        select(func.count(), func.max(AuditEntry.at)).where(
+            AuditEntry.action == AuditAction.LOGIN_FAILED.value,
+            AuditEntry.at > max(since, last_success or since),
+            *_sign_ins_of(address, name),
+        )
+    ).one()
     delay = delay_after(failures)
     if not delay or last_failure is None or last_failure + delay <= now:
         return None
@@ -69,8 +76,9 @@ def address_waits(session: Session, address: str, *, now: datetime) -> bool:
     return refused_sign_ins_from(session, address, since=now - ADDRESS_WINDOW) >= MAX_REFUSED_PER_ADDRESS
 
 
-def sign_in(session: Session, username: str, password: str, *, address: str, now: datetime,
-            hasher: PasswordHasher | None = None) -> Officer:
+def sign_in(
+    session: Session, username: str, password: str, *, address: str, now: datetime, hasher: PasswordHasher | None = None
+) -> Officer:
     """The officer, or LoginRefused; either way recorded in the audit log with the address. Never commits: the
     caller commits a refusal too, which is what the throttle counts."""
     name = audit_name(username)
@@ -78,8 +86,15 @@ def sign_in(session: Session, username: str, password: str, *, address: str, now
     try:
         officer = authenticate(session, username, password, now=now, throttled=waiting, hasher=hasher)
     except LoginRefused:
-        record(session, name, AuditAction.THROTTLED if waiting else AuditAction.LOGIN_FAILED, "officer", name,
-               now=now, summary=address)
+        record(
+            session,
+            name,
+            AuditAction.THROTTLED if waiting else AuditAction.LOGIN_FAILED,
+            "officer",
+            name,
+            now=now,
+            summary=address,
+        )
         raise
     record(session, officer.username, AuditAction.LOGIN, "officer", officer.username, now=now, summary=address)
     return officer
@@ -87,7 +102,13 @@ def sign_in(session: Session, username: str, password: str, *, address: str, now
 
 def recent_refusals(session: Session, *, now: datetime) -> dict[str, int]:
     """Refused sign-ins per username within ``FAILURE_MEMORY``, from any address (the officers page)."""
-    rows = session.execute(select(AuditEntry.subject_id, func.count()).where(
-        AuditEntry.action.in_(REFUSED_SIGN_INS), AuditEntry.subject_type == "officer",
-        AuditEntry.at >= now - FAILURE_MEMORY).group_by(AuditEntry.subject_id)).all()
+    rows = session.execute(
+        select(AuditEntry.subject_id, func.count())
+        .where(
+            AuditEntry.action.in_(REFUSED_SIGN_INS),
+            AuditEntry.subject_type == "officer",
+            AuditEntry.at >= now - FAILURE_MEMORY,
+        )
+        .group_by(AuditEntry.subject_id)
+    ).all()
     return {name: count for name, count in rows}

@@ -53,14 +53,22 @@ def _language_order(code: str) -> int:
 # ----------------------------------------------------------------------------- notices' free text
 
 
-def pending_translations(session: Session, *, limit: int = 10,
-                         offset: int = 0) -> tuple[list[tuple[Notice, list[NoticeTranslation]]], int]:
+def pending_translations(
+    session: Session, *, limit: int = 10, offset: int = 0
+) -> tuple[list[tuple[Notice, list[NoticeTranslation]]], int]:
     """Notices, newest first, with their translations waiting for review; and how many notices have some."""
     waiting = NoticeTranslation.origin.in_(PENDING_ORIGINS)
     total = session.scalar(select(func.count(func.distinct(NoticeTranslation.notice_id))).where(waiting)) or 0
-    notice_ids = list(session.scalars(
-        select(NoticeTranslation.notice_id).where(waiting).group_by(NoticeTranslation.notice_id)
-        .order_by(NoticeTranslation.notice_id.desc()).limit(limit).offset(offset)))
+    notice_ids = list(
+        session.scalars(
+            select(NoticeTranslation.notice_id)
+            .where(waiting)
+            .group_by(NoticeTranslation.notice_id)
+            .order_by(NoticeTranslation.notice_id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
     if not notice_ids:
         return [], total
     notices = {n.id: n for n in session.scalars(select(Notice).where(Notice.id.in_(notice_ids)))}
@@ -70,8 +78,9 @@ def pending_translations(session: Session, *, limit: int = 10,
     return [(notices[i], sorted(rows[i], key=lambda r: _language_order(r.language))) for i in notice_ids], total
 
 
-def review_translation(session: Session, actor: Actor, translation_id: int, text: str, *,
-                       now: datetime) -> NoticeTranslation:
+def review_translation(
+    session: Session, actor: Actor, translation_id: int, text: str, *, now: datetime
+) -> NoticeTranslation:
     """Store the officer's translation with the notice and in the translation memory (replacing a machine one),
     so the same text is never machine translated into that language again. Raises ReviewError."""
     actor.require(Permission.REVIEW_TRANSLATIONS)
@@ -93,10 +102,25 @@ def review_translation(session: Session, actor: Actor, translation_id: int, text
         raise ReviewError("too_long", f"the translation is longer than {MAX_TEXT_UNITS} characters")
     row.text, row.origin, row.reviewed_by = text, TranslationOrigin.REVIEWED, actor.username
     notice.updated_at = now  # the public page, feeds and their ETags show the reviewed text from now on
-    remember(session, notice.free_text, notice.free_text_lang, row.language, text,
-             origin=TranslationOrigin.REVIEWED, reviewed_by=actor.username)
-    record(session, actor, AuditAction.REVIEW_TRANSLATION, "translation", row.id, now=now,
-           summary=f"notice {notice.id} · {row.language}", detail={"notice_id": notice.id, "language": row.language})
+    remember(
+        session,
+        notice.free_text,
+        notice.free_text_lang,
+        row.language,
+        text,
+        origin=TranslationOrigin.REVIEWED,
+        reviewed_by=actor.username,
+    )
+    record(
+        session,
+        actor,
+        AuditAction.REVIEW_TRANSLATION,
+        "translation",
+        row.id,
+        now=now,
+        summary=f"notice {notice.id} · {row.language}",
+        detail={"notice_id": notice.id, "language": row.language},
+    )
     return row
 
 
@@ -140,8 +164,9 @@ def _check(questions: Sequence[str], answer: str) -> dict[str, str]:
     return errors
 
 
-def save_faq_entry(session: Session, actor: Actor, key: str, language: str, *, questions: Iterable[str],
-                   answer: str, now: datetime) -> tuple[FaqEntry, bool]:
+def save_faq_entry(
+    session: Session, actor: Actor, key: str, language: str, *, questions: Iterable[str], answer: str, now: datetime
+) -> tuple[FaqEntry, bool]:
     """Edit an FAQ entry in one language, or add that language to an existing entry; (entry, created).
 
     Raises FaqEditError naming each field that is wrong. The caller reloads the bot's FAQ index after the commit.
@@ -162,12 +187,20 @@ def save_faq_entry(session: Session, actor: Actor, key: str, language: str, *, q
     entry = find_faq_entry(session, key, language)
     created = entry is None
     if entry is None:
-        entry = FaqEntry(key=key, category=category, language=language, questions=cleaned, answer=answer,
-                         updated_at=now)
+        entry = FaqEntry(
+            key=key, category=category, language=language, questions=cleaned, answer=answer, updated_at=now
+        )
         session.add(entry)
     else:
         entry.questions, entry.answer, entry.updated_at = cleaned, answer, now
     session.flush()
-    record(session, actor, AuditAction.EDIT_FAQ, "faq", f"{key}/{language}"[:64], now=now,
-           summary=f"{'added' if created else 'edited'}: {key} · {language}")
+    record(
+        session,
+        actor,
+        AuditAction.EDIT_FAQ,
+        "faq",
+        f"{key}/{language}"[:64],
+        now=now,
+        summary=f"{'added' if created else 'edited'}: {key} · {language}",
+    )
     return entry, created

@@ -90,8 +90,14 @@ class FeedService:
             except Exception:
                 self.failures.report("feeds", notice.id, notice.identifier, notice.updated_at)
                 continue
-            entries.append(FeedEntry(identifier=notice.identifier, sent=notice.sent_at or notice.created_at,
-                                     updated=notice.updated_at, notices=localised))
+            entries.append(
+                FeedEntry(
+                    identifier=notice.identifier,
+                    sent=notice.sent_at or notice.created_at,
+                    updated=notice.updated_at,
+                    notices=localised,
+                )
+            )
         return OnAir(entries, {n.identifier: n.id for n, _free in prepared}, len(prepared) - len(entries))
 
     def body(self, key: str, fingerprint: str, build: Callable[[], Built]) -> Built:
@@ -119,7 +125,8 @@ class FeedService:
 
         # The JSON of an item holds every text its crawl line does: if one encodes, so does the other.
         on_air = self._on_air(list(dict.fromkeys([language, fallback]))).keep_renderable(
-            lambda entry: json.dumps(items([entry]), ensure_ascii=False).encode(), f"crawl {language}", self.failures)
+            lambda entry: json.dumps(items([entry]), ensure_ascii=False).encode(), f"crawl {language}", self.failures
+        )
         return items(on_air.entries), on_air.left_out == 0
 
     def atom(self, feed_url: str, cap_url: Callable[[str], str], updated: datetime | None) -> Built:
@@ -127,12 +134,19 @@ class FeedService:
         author = self.services.glossary.name("agency", "kaohsiung_city_government", settings.default_language)
 
         def index(entries: list[FeedEntry]) -> bytes:
-            return atom_index(entries, feed_url=feed_url, cap_url=cap_url, title=settings.channels.cable_tv.feed_title,
-                              author=author, language=settings.default_language,
-                              updated=updated or datetime.now(UTC))
+            return atom_index(
+                entries,
+                feed_url=feed_url,
+                cap_url=cap_url,
+                title=settings.channels.cable_tv.feed_title,
+                author=author,
+                language=settings.default_language,
+                updated=updated or datetime.now(UTC),
+            )
 
-        on_air = self._on_air([settings.default_language]).keep_renderable(lambda entry: index([entry]), "atom",
-                                                                            self.failures)
+        on_air = self._on_air([settings.default_language]).keep_renderable(
+            lambda entry: index([entry]), "atom", self.failures
+        )
         return Built(index(on_air.entries), complete=on_air.left_out == 0)
 
     def cap_document(self, identifier: str) -> bytes | None:
@@ -232,6 +246,7 @@ def crawl_txt(lang: str) -> Response:
     etag, cached = _conditional(fingerprint, last_modified, f"{language}-txt")
     if cached:
         return cached
+
     def build() -> Built:
         items, complete = service.crawl(language)
         return Built(crawl_text(items).encode(), complete)
@@ -251,11 +266,8 @@ def crawl_json(lang: str) -> Response:
 
     def build() -> Built:
         items, complete = service.crawl(language)
-        document = {"language": language, "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "items": items}
+        document = {"language": language, "generated": datetime.now(UTC).isoformat(timespec="seconds"), "items": items}
         return Built(json.dumps(document, ensure_ascii=False).encode(), complete)
 
     built = service.body(f"{language}.json", fingerprint, build)
     return _respond(built, "application/json", etag, last_modified)
-
-

@@ -34,11 +34,14 @@ def _respond(body: bytes, mimetype: str) -> Response:
 
 @blueprint.get(CHECKINS_JSON)
 def checkins_json() -> Response:
-    body = {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "fields": list(OPEN_DATA_FIELDS),
-            "description": "Check-in answers (I'm safe / I need help) per live notice and district; a resident's "
-                           "latest answer counts. District \"all\": residents following the whole city. A null "
-                           "notice: answers given when no notice asked.",
-            "rows": _rows()}
+    body = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "fields": list(OPEN_DATA_FIELDS),
+        "description": "Check-in answers (I'm safe / I need help) per live notice and district; a resident's "
+        'latest answer counts. District "all": residents following the whole city. A null '
+        "notice: answers given when no notice asked.",
+        "rows": _rows(),
+    }
     return _respond(json.dumps(body, ensure_ascii=False).encode("utf-8"), "application/json")
 
 

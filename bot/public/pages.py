@@ -32,12 +32,14 @@ from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import active_notices, free_text_versions, on_air_fingerprint
 from messages.plurals import PluralSource, keyed_text, read_source_strings
 
-blueprint = Blueprint("public", __name__, template_folder="templates", static_folder="static",
-                      static_url_path="/public/static")
+blueprint = Blueprint(
+    "public", __name__, template_folder="templates", static_folder="static", static_url_path="/public/static"
+)
 
 # Statuses a notice can have once it went out. A notice cancelled before sending has no sent_at.
-PUBLIC_STATUSES = frozenset({NoticeStatus.SENDING, NoticeStatus.SENT, NoticeStatus.SUPERSEDED,
-                             NoticeStatus.EXPIRED, NoticeStatus.CANCELLED})
+PUBLIC_STATUSES = frozenset(
+    {NoticeStatus.SENDING, NoticeStatus.SENT, NoticeStatus.SUPERSEDED, NoticeStatus.EXPIRED, NoticeStatus.CANCELLED}
+)
 HOTLINES = ("fire_119", "police_110", "city_1999")
 MAX_AGE_S = 30
 PAGE_VERSION = "2"  # part of every ETag: bump when the templates change what a page shows
@@ -70,7 +72,7 @@ class PageTexts:
 
 
 def _luminance(colour: str) -> float:
-    channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -174,7 +176,8 @@ def _chrome(services: Services, choice: PageLanguage, endpoint: str, view_args: 
 
     switcher: list[dict[str, Any]] = [
         {"code": code, "name": LANGUAGES[code].native_name, "href": link(code), "current": code == choice.code}
-                for code in settings.languages]
+        for code in settings.languages
+    ]
     texts = PageTexts(services.catalogs, language)
     return {
         "lang": choice.code,
@@ -185,11 +188,14 @@ def _chrome(services: Services, choice: PageLanguage, endpoint: str, view_args: 
         "canonical": base + link(choice.code),
         "site_name": glossary.name("agency", "kaohsiung_city_government", language),
         "publisher": glossary.name("agency", "information_bureau", language),
-        "hotlines": [{"number": glossary.term("hotline", key).number, "name": glossary.name("hotline", key, language)}
-                     for key in HOTLINES],
+        "hotlines": [
+            {"number": glossary.term("hotline", key).number, "name": glossary.name("hotline", key, language)}
+            for key in HOTLINES
+        ],
         "active_href": url_for("public.active_page", lang=choice.code),
         "unknown_note": texts("language_unavailable", code=choice.unknown, language=language.native_name)
-        if choice.unknown else None,
+        if choice.unknown
+        else None,
     }
 
 
@@ -216,8 +222,11 @@ def unavailable_page(*, status: int = 503) -> Response:
         response = _render("public/unavailable.html", status, choice, None, **chrome)
     except Exception:  # the page itself failed: still no traceback for the resident
         log.exception("the public error page could not be rendered")
-        response = Response("This page cannot be shown right now. In an emergency call 119 or 110.\n",
-                            status=status, mimetype="text/plain")
+        response = Response(
+            "This page cannot be shown right now. In an emergency call 119 or 110.\n",
+            status=status,
+            mimetype="text/plain",
+        )
     response.headers["Cache-Control"] = "no-store"
     if status == 503:
         response.headers["Retry-After"] = "30"
@@ -232,8 +241,9 @@ def _texts(value: object) -> Iterator[str]:
             yield from _texts(item)
 
 
-def compose_for_page(services: Services, notice: Notice, language: str,
-                     free_text: FreeTextVersion | None) -> LocalisedNotice | None:
+def compose_for_page(
+    services: Services, notice: Notice, language: str, free_text: FreeTextVersion | None
+) -> LocalisedNotice | None:
     """The notice as a page shows it, or None (logged with its id) when it cannot be composed or its text
     cannot be sent as UTF-8: a notice stored before its kind, glossary or phrases changed must not take
     the page, or the other notices, down with it."""
@@ -257,7 +267,7 @@ def is_public(notice: Notice) -> bool:
 
 
 def notice_state(notice: Notice, now: datetime) -> str | None:
-    """"cancelled", "superseded" or "expired" for a notice no longer in force, else None."""
+    """ "cancelled", "superseded" or "expired" for a notice no longer in force, else None."""
     if notice.status == NoticeStatus.CANCELLED:
         return "cancelled"
     if notice.status == NoticeStatus.SUPERSEDED:
@@ -295,9 +305,13 @@ def notice_page(notice_id: int) -> Response:
         if state == "superseded":
             update_id = session.scalar(
                 select(Notice.id)
-                .where(Notice.references_id == notice.id, Notice.msg_type == MsgType.UPDATE.value,
-                       Notice.sent_at.is_not(None), Notice.training.is_(bool(notice.training)),
-                       Notice.sandboxed.is_(False))
+                .where(
+                    Notice.references_id == notice.id,
+                    Notice.msg_type == MsgType.UPDATE.value,
+                    Notice.sent_at.is_not(None),
+                    Notice.training.is_(bool(notice.training)),
+                    Notice.sandboxed.is_(False),
+                )
                 .order_by(Notice.id.desc())
                 .limit(1)
             )
@@ -306,7 +320,11 @@ def notice_page(notice_id: int) -> Response:
         return unavailable_page()
     chrome = _chrome(services, choice, "public.notice_page", {"notice_id": notice_id})
     return _render(
-        "public/notice.html", 200, choice, etag, **chrome,
+        "public/notice.html",
+        200,
+        choice,
+        etag,
+        **chrome,
         notice=localised,
         band_class=band_class(localised),
         state=state,
@@ -346,12 +364,14 @@ def active_page() -> Response:
     shown.sort(key=lambda pair: _order(*pair))
     cards = []
     for localised, _sent_at in shown:
-        cards.append({
-            "notice": localised,
-            "band_class": band_class(localised),
-            "href": url_for("public.notice_page", notice_id=localised.notice_id, lang=choice.code),
-            "effective_iso": _iso(localised.effective),
-        })
+        cards.append(
+            {
+                "notice": localised,
+                "band_class": band_class(localised),
+                "href": url_for("public.notice_page", notice_id=localised.notice_id, lang=choice.code),
+                "effective_iso": _iso(localised.effective),
+            }
+        )
     chrome = _chrome(services, choice, "public.active_page", {})
     complete = len(shown) == len(composed)  # a page missing a notice must not be kept and revalidated as 304
     return _render("public/notices.html", 200, choice, etag if complete else None, **chrome, cards=cards)

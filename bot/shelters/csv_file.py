@@ -18,10 +18,32 @@ from bot.shelters.geo import distance_m
 from messages.cap_geography import Places
 from messages.glossary import Glossary, UnknownTerm
 
-COLUMNS = ("序號", "縣市及鄉鎮市區", "村里", "避難收容處所地址", "經度", "緯度", "避難收容處所名稱", "預計收容村里",
-           "預計收容人數", "適用災害類別", "管理人姓名", "管理人電話", "室內", "室外", "適合避難弱者安置")
-HAZARD_WORDS = {"水災": "flood", "震災": "earthquake", "地震": "earthquake", "土石流": "debris_flow",
-                "海嘯": "tsunami", "核子事故": "nuclear", "核災": "nuclear"}
+COLUMNS = (
+    "序號",
+    "縣市及鄉鎮市區",
+    "村里",
+    "避難收容處所地址",
+    "經度",
+    "緯度",
+    "避難收容處所名稱",
+    "預計收容村里",
+    "預計收容人數",
+    "適用災害類別",
+    "管理人姓名",
+    "管理人電話",
+    "室內",
+    "室外",
+    "適合避難弱者安置",
+)
+HAZARD_WORDS = {
+    "水災": "flood",
+    "震災": "earthquake",
+    "地震": "earthquake",
+    "土石流": "debris_flow",
+    "海嘯": "tsunami",
+    "核子事故": "nuclear",
+    "核災": "nuclear",
+}
 # Kaohsiung's mainland rounded outward by about 2 km: from Linyuan's coast (22.47° N) to Namasia and Taoyuan at
 # Yushan (23.47° N), from Qieding's coast (120.17° E) to Taoyuan's eastern ridge (121.04° E). The islands Cijin
 # District administers in the South China Sea (Dongsha, Taiping) are outside: no resident there uses the bot.
@@ -113,8 +135,10 @@ def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
                 if any(cell.strip() for cell in record):
                     yield start, record
         except UnicodeDecodeError as exc:
-            raise ShelterFileError(f"{path}: not UTF-8 (byte {exc.start} of a read block): the list is published in "
-                                   "UTF-8; a file saved as Big5 must be saved again as UTF-8") from None
+            raise ShelterFileError(
+                f"{path}: not UTF-8 (byte {exc.start} of a read block): the list is published in "
+                "UTF-8; a file saved as Big5 must be saved again as UTF-8"
+            ) from None
         except csv.Error as exc:
             raise ShelterFileError(f"{path}: line {reader.line_num}: not CSV: {exc}") from None
 
@@ -151,8 +175,10 @@ def _coordinates(lon_text: str, lat_text: str) -> tuple[float, float] | str:
     if not _in_bounds(lat, lon):
         if _in_bounds(lon, lat):
             return f"經度 and 緯度 are swapped (經度 {lon_text}, 緯度 {lat_text}): not placed on the map"
-        return (f"({lat_text}, {lon_text}) is outside Kaohsiung ({LAT_RANGE[0]}–{LAT_RANGE[1]}° N, "
-                f"{LON_RANGE[0]}–{LON_RANGE[1]}° E)")
+        return (
+            f"({lat_text}, {lon_text}) is outside Kaohsiung ({LAT_RANGE[0]}–{LAT_RANGE[1]}° N, "
+            f"{LON_RANGE[0]}–{LON_RANGE[1]}° E)"
+        )
     return lat, lon
 
 
@@ -204,20 +230,43 @@ class RowChecker:
         nearest = min(self.places.districts, key=lambda d: distance_m(lat, lon, d.lat, d.lon))
         distance = distance_m(lat, lon, own.lat, own.lon) / 1000
         if nearest.code != own.code and distance > DISTRICT_REACH_KM:
-            return (f"({lat}, {lon}) lies {distance:.0f} km from {own.name}'s centre and nearer {nearest.name}'s: "
-                    "check its coordinates or district")
+            return (
+                f"({lat}, {lon}) lies {distance:.0f} km from {own.name}'s centre and nearer {nearest.name}'s: "
+                "check its coordinates or district"
+            )
         return None
 
     def check(self, line: int, cells: list[str], into: ShelterFile) -> None:
         if len(cells) != len(COLUMNS):
             into.problems.append(RowProblem(line, f"{len(cells)} fields, expected {len(COLUMNS)}", refused=True))
             return
-        (serial, county_town, village, address, lon_text, lat_text, name, served, capacity_text, hazard_text,
-         manager_name, manager_phone, indoor, outdoor, vulnerable) = (cell.strip() for cell in cells)
+        (
+            serial,
+            county_town,
+            village,
+            address,
+            lon_text,
+            lat_text,
+            name,
+            served,
+            capacity_text,
+            hazard_text,
+            manager_name,
+            manager_phone,
+            indoor,
+            outdoor,
+            vulnerable,
+        ) = (cell.strip() for cell in cells)
         county, town = county_town[:3], county_town[3:]  # county names are three characters: 高雄市, 臺南市
         if not self.places.is_kaohsiung_name(county):
-            into.problems.append(RowProblem(line, f"{county_town or '(no county)'} is not in Kaohsiung",
-                                            refused=True, other_county=county or "(no county)"))
+            into.problems.append(
+                RowProblem(
+                    line,
+                    f"{county_town or '(no county)'} is not in Kaohsiung",
+                    refused=True,
+                    other_county=county or "(no county)",
+                )
+            )
             return
         district = self.district_of(town) if town else None
         if district is None:
@@ -240,11 +289,28 @@ class RowChecker:
         if unknown:
             notes.append(f"unknown 適用災害類別 {', '.join(unknown)} left out (known: {', '.join(HAZARD_WORDS)})")
         into.problems.extend(RowProblem(line, f"{name}: {note}", refused=False) for note in notes)
-        into.rows.append(ShelterRow(
-            line=line, serial=serial, county=county, town=town, district=district, village=village, name=name,
-            address=address, lat=lat, lon=lon, villages_served=served, capacity=capacity, hazards=hazards,
-            manager_name=manager_name or None, manager_phone=manager_phone or None, indoor=_flag(indoor),
-            outdoor=_flag(outdoor), vulnerable_ok=_flag(vulnerable)))
+        into.rows.append(
+            ShelterRow(
+                line=line,
+                serial=serial,
+                county=county,
+                town=town,
+                district=district,
+                village=village,
+                name=name,
+                address=address,
+                lat=lat,
+                lon=lon,
+                villages_served=served,
+                capacity=capacity,
+                hazards=hazards,
+                manager_name=manager_name or None,
+                manager_phone=manager_phone or None,
+                indoor=_flag(indoor),
+                outdoor=_flag(outdoor),
+                vulnerable_ok=_flag(vulnerable),
+            )
+        )
 
 
 def read_shelter_file(path: Path, checker: RowChecker) -> ShelterFile:

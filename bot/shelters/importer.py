@@ -18,8 +18,19 @@ from bot.shelters.models import Shelter, folded_name, identity_of
 from messages.plurals import counted
 
 # The columns a new release may change for a shelter it lists again (its identity stays).
-_DATA_FIELDS = ("village", "lat", "lon", "villages_served", "capacity", "hazards", "manager_name",
-                "manager_phone", "indoor", "outdoor", "vulnerable_ok")
+_DATA_FIELDS = (
+    "village",
+    "lat",
+    "lon",
+    "villages_served",
+    "capacity",
+    "hazards",
+    "manager_name",
+    "manager_phone",
+    "indoor",
+    "outdoor",
+    "vulnerable_ok",
+)
 
 
 @dataclass
@@ -46,15 +57,19 @@ class ImportReport:
                 skipped.setdefault(problem.other_county, []).append(problem.line)
         for county, numbers in skipped.items():
             shown = ", ".join(map(str, numbers[:shown_per_county])) + (", …" if len(numbers) > shown_per_county else "")
-            lines.append(f"{'line' if len(numbers) == 1 else 'lines'} {shown}: skipped: "
-                         f"{counted(len(numbers), 'row', 'rows')} of {county}, not Kaohsiung")
+            lines.append(
+                f"{'line' if len(numbers) == 1 else 'lines'} {shown}: skipped: "
+                f"{counted(len(numbers), 'row', 'rows')} of {county}, not Kaohsiung"
+            )
         return lines
 
     def summary(self) -> str:
-        return (f"{self.imported:,} imported, {self.updated:,} updated, {self.unchanged:,} unchanged, "
-                f"{self.refused:,} refused ({counted(self.with_notes, 'row', 'rows')} imported with a note; "
-                f"{counted(self.other_counties, 'row', 'rows')} of other counties skipped; "
-                f"{counted(self.withdrawn, 'shelter', 'shelters')} no longer listed)")
+        return (
+            f"{self.imported:,} imported, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+            f"{self.refused:,} refused ({counted(self.with_notes, 'row', 'rows')} imported with a note; "
+            f"{counted(self.other_counties, 'row', 'rows')} of other counties skipped; "
+            f"{counted(self.withdrawn, 'shelter', 'shelters')} no longer listed)"
+        )
 
 
 def _values(row: ShelterRow) -> dict[str, object]:
@@ -72,17 +87,34 @@ def import_shelters(session: Session, shelter_file: ShelterFile, *, now: datetim
     for row in shelter_file.rows:
         identity = identity_of(row.county, row.town, row.name, row.address)
         if identity in seen:
-            report.problems.append(RowProblem(row.line, f"{row.name}: the same shelter as line {seen[identity]} "
-                                                        "(same district, name and address)", refused=True))
+            report.problems.append(
+                RowProblem(
+                    row.line,
+                    f"{row.name}: the same shelter as line {seen[identity]} (same district, name and address)",
+                    refused=True,
+                )
+            )
             report.refused += 1
             continue
         seen[identity] = row.line
         shelter = stored.get(identity)
         values = _values(row)
         if shelter is None:
-            session.add(Shelter(identity=identity, serial=row.serial, county=row.county, town=row.town,
-                                district=row.district, name=row.name, name_key=folded_name(row.name),
-                                address=row.address, imported_at=now, updated_at=now, **values))
+            session.add(
+                Shelter(
+                    identity=identity,
+                    serial=row.serial,
+                    county=row.county,
+                    town=row.town,
+                    district=row.district,
+                    name=row.name,
+                    name_key=folded_name(row.name),
+                    address=row.address,
+                    imported_at=now,
+                    updated_at=now,
+                    **values,
+                )
+            )
             report.imported += 1
             continue
         changed = {name: value for name, value in values.items() if getattr(shelter, name) != value}

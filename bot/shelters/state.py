@@ -51,13 +51,19 @@ def shelters_named_by(session: Session, notice: Notice) -> list[Shelter]:
         return []
     name = Name.parse(raw)
     keys = {folded_name(name.native)} | ({folded_name(name.latin)} if name.latin else set())
-    found = list(session.scalars(select(Shelter).where(
-        Shelter.district == district, Shelter.name_key.in_(keys), Shelter.withdrawn_at.is_(None))))
+    found = list(
+        session.scalars(
+            select(Shelter).where(
+                Shelter.district == district, Shelter.name_key.in_(keys), Shelter.withdrawn_at.is_(None)
+            )
+        )
+    )
     address = notice.params.get("address")
     if address and len(found) > 1:
         wanted = folded_name(Name.parse(address).native)
-        narrowed = [s for s in found if wanted and (wanted in folded_name(s.address) or folded_name(s.address)
-                                                     in wanted)]
+        narrowed = [
+            s for s in found if wanted and (wanted in folded_name(s.address) or folded_name(s.address) in wanted)
+        ]
         found = narrowed or found
     return found
 
@@ -88,8 +94,9 @@ def state_of(shelter: Shelter, notice: Notice | None) -> OpenState:
     return OpenState(True, sent, f"notice {notice.id}", notice.id)
 
 
-def open_states(session: Session, shelters: Iterable[Shelter], *, now: datetime,
-                matches: NoticeMatches | None = None) -> dict[int, OpenState]:
+def open_states(
+    session: Session, shelters: Iterable[Shelter], *, now: datetime, matches: NoticeMatches | None = None
+) -> dict[int, OpenState]:
     matches = matches or notice_matches(session, now=now)
     return {shelter.id: state_of(shelter, matches.by_shelter.get(shelter.id)) for shelter in shelters}
 
@@ -97,11 +104,16 @@ def open_states(session: Session, shelters: Iterable[Shelter], *, now: datetime,
 def open_shelters(session: Session, *, now: datetime) -> list[tuple[Shelter, OpenState]]:
     """Every listed shelter open now, with why."""
     matches = notice_matches(session, now=now)
-    candidates = {s.id: s for s in session.scalars(select(Shelter).where(
-        Shelter.open.is_(True), Shelter.withdrawn_at.is_(None)))}
+    candidates = {
+        s.id: s for s in session.scalars(select(Shelter).where(Shelter.open.is_(True), Shelter.withdrawn_at.is_(None)))
+    }
     if matches.by_shelter:
-        candidates.update({s.id: s for s in session.scalars(select(Shelter).where(
-            Shelter.id.in_(list(matches.by_shelter))))})
+        candidates.update(
+            {s.id: s for s in session.scalars(select(Shelter).where(Shelter.id.in_(list(matches.by_shelter))))}
+        )
     states = open_states(session, candidates.values(), now=now, matches=matches)
-    return [(shelter, states[shelter.id]) for shelter in sorted(candidates.values(), key=lambda s: s.id)
-            if states[shelter.id].open]
+    return [
+        (shelter, states[shelter.id])
+        for shelter in sorted(candidates.values(), key=lambda s: s.id)
+        if states[shelter.id].open
+    ]

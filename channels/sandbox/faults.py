@@ -24,6 +24,7 @@ class Fault(StrEnum):
     THROTTLE = "throttle"  # answered 429
     DROP = "drop"  # processed, then the connection is closed without an answer
 
+
 # Where a sandbox app keeps the fault drawn for a request until it has processed it.
 FAULT_ENVIRON_KEY = "civicast.sandbox.fault"
 
@@ -94,8 +95,11 @@ class Faults:
             return None
         with self._lock:
             value = self._random.random()
-        for fault, rate in ((Fault.ERROR, self.error_rate), (Fault.THROTTLE, self.rate_429),
-                            (Fault.DROP, self.drop_rate)):
+        for fault, rate in (
+            (Fault.ERROR, self.error_rate),
+            (Fault.THROTTLE, self.rate_429),
+            (Fault.DROP, self.drop_rate),
+        ):
             if value < rate:
                 return fault
             value -= rate

@@ -41,10 +41,10 @@ class GraphSandboxState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def graph_error(code: int, message: str, *, status: int = 400, error_type: str = "OAuthException",
-                subcode: int | None = None) -> Response:
-    error: dict[str, Any] = {"message": message, "type": error_type, "code": code,
-                             "fbtrace_id": uuid.uuid4().hex[:11]}
+def graph_error(
+    code: int, message: str, *, status: int = 400, error_type: str = "OAuthException", subcode: int | None = None
+) -> Response:
+    error: dict[str, Any] = {"message": message, "type": error_type, "code": code, "fbtrace_id": uuid.uuid4().hex[:11]}
     if subcode is not None:
         error["error_subcode"] = subcode
     return json_response({"error": error}, status)
@@ -68,15 +68,17 @@ class GraphSandbox:
         self.state = state
         self.faults = faults or Faults()
         self._ids = random.Random()
-        self.url_map = Map([
-            Rule("/sandbox/facebook/posts", endpoint="posts", methods=["GET"]),
-            Rule("/sandbox/facebook/messages/<psid>", endpoint="inbox", methods=["GET"]),
-            Rule("/sandbox/facebook/inbound", endpoint="inbound", methods=["POST"]),
-            Rule("/sandbox/facebook/faults", endpoint="faults", methods=["GET", "POST"]),
-            Rule("/sandbox/facebook/reset", endpoint="reset", methods=["POST"]),
-            Rule("/<version>/me/messages", endpoint="send_message", methods=["POST"]),
-            Rule("/<version>/<page_id>/feed", endpoint="feed", methods=["GET", "POST"]),
-        ])
+        self.url_map = Map(
+            [
+                Rule("/sandbox/facebook/posts", endpoint="posts", methods=["GET"]),
+                Rule("/sandbox/facebook/messages/<psid>", endpoint="inbox", methods=["GET"]),
+                Rule("/sandbox/facebook/inbound", endpoint="inbound", methods=["POST"]),
+                Rule("/sandbox/facebook/faults", endpoint="faults", methods=["GET", "POST"]),
+                Rule("/sandbox/facebook/reset", endpoint="reset", methods=["POST"]),
+                Rule("/<version>/me/messages", endpoint="send_message", methods=["POST"]),
+                Rule("/<version>/<page_id>/feed", endpoint="feed", methods=["GET", "POST"]),
+            ]
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -84,15 +86,23 @@ class GraphSandbox:
             endpoint, values = self.url_map.bind_to_environ(environ).match()
             response = getattr(self, f"on_{endpoint}")(request, **values)
         except HTTPException as exc:
-            response = graph_error(100, f"Unsupported request: {exc.description}", status=exc.code or 400,
-                                   error_type="GraphMethodException")
+            response = graph_error(
+                100,
+                f"Unsupported request: {exc.description}",
+                status=exc.code or 400,
+                error_type="GraphMethodException",
+            )
         return response(environ, start_response)
 
     def _params(self, request: Request) -> dict[str, str]:
         params = dict(request.args)
         if request.mimetype == "application/json":
-            params.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in (request.get_json(silent=True)
-                                                                                      or {}).items()})
+            params.update(
+                {
+                    k: v if isinstance(v, str) else json.dumps(v)
+                    for k, v in (request.get_json(silent=True) or {}).items()
+                }
+            )
         else:
             params.update(request.form)
         if "access_token" not in params and request.headers.get("Authorization", "").startswith("Bearer "):
@@ -133,8 +143,9 @@ class GraphSandbox:
         if request.method == "GET":
             limit = min(int(params.get("limit", "25") or 25), 100)
             newest = list(reversed(self.state.posts))[:limit]
-            return json_response({"data": [{"id": p["id"], "message": p["message"],
-                                            "created_time": p["created_time"]} for p in newest]})
+            return json_response(
+                {"data": [{"id": p["id"], "message": p["message"], "created_time": p["created_time"]} for p in newest]}
+            )
         if not params.get("message") and not params.get("link"):
             return graph_error(100, "(#100) The parameter message or link is required")
         post = {

@@ -46,23 +46,25 @@ class LineSandbox:
     def __init__(self, state: LineSandboxState, faults: Faults | None = None) -> None:
         self.state = state
         self.faults = faults or Faults()
-        self.url_map = Map([
-            Rule("/v2/bot/message/multicast", endpoint="multicast", methods=["POST"]),
-            Rule("/v2/bot/message/push", endpoint="push", methods=["POST"]),
-            Rule("/v2/bot/message/reply", endpoint="reply", methods=["POST"]),
-            Rule("/v2/bot/profile/<user_id>", endpoint="profile", methods=["GET"]),
-            Rule("/v2/bot/message/quota", endpoint="quota", methods=["GET"]),
-            Rule("/v2/bot/message/quota/consumption", endpoint="consumption", methods=["GET"]),
-            Rule("/sandbox/line/inbox/<user_id>", endpoint="inbox", methods=["GET"]),
-            Rule("/sandbox/line/summary", endpoint="summary", methods=["GET"]),
-            Rule("/sandbox/line/users", endpoint="users", methods=["POST", "GET"]),
-            Rule("/sandbox/line/simulate", endpoint="simulate", methods=["POST"]),
-            Rule("/sandbox/line/reply-tokens", endpoint="reply_tokens", methods=["POST"]),
-            Rule("/sandbox/line/replies", endpoint="replies", methods=["GET"]),
-            Rule("/sandbox/line/webhook", endpoint="webhook", methods=["POST", "GET"]),
-            Rule("/sandbox/line/faults", endpoint="faults", methods=["POST", "GET"]),
-            Rule("/sandbox/line/reset", endpoint="reset", methods=["POST"]),
-        ])
+        self.url_map = Map(
+            [
+                Rule("/v2/bot/message/multicast", endpoint="multicast", methods=["POST"]),
+                Rule("/v2/bot/message/push", endpoint="push", methods=["POST"]),
+                Rule("/v2/bot/message/reply", endpoint="reply", methods=["POST"]),
+                Rule("/v2/bot/profile/<user_id>", endpoint="profile", methods=["GET"]),
+                Rule("/v2/bot/message/quota", endpoint="quota", methods=["GET"]),
+                Rule("/v2/bot/message/quota/consumption", endpoint="consumption", methods=["GET"]),
+                Rule("/sandbox/line/inbox/<user_id>", endpoint="inbox", methods=["GET"]),
+                Rule("/sandbox/line/summary", endpoint="summary", methods=["GET"]),
+                Rule("/sandbox/line/users", endpoint="users", methods=["POST", "GET"]),
+                Rule("/sandbox/line/simulate", endpoint="simulate", methods=["POST"]),
+                Rule("/sandbox/line/reply-tokens", endpoint="reply_tokens", methods=["POST"]),
+                Rule("/sandbox/line/replies", endpoint="replies", methods=["GET"]),
+                Rule("/sandbox/line/webhook", endpoint="webhook", methods=["POST", "GET"]),
+                Rule("/sandbox/line/faults", endpoint="faults", methods=["POST", "GET"]),
+                Rule("/sandbox/line/reset", endpoint="reset", methods=["POST"]),
+            ]
+        )
 
     # ------------------------------------------------------------------ plumbing
 
@@ -84,8 +86,9 @@ class LineSandbox:
         try:
             return json.loads(raw or b"null"), None
         except ValueError:
-            return None, line_error(400, "The request body has 1 error(s)",
-                                    [{"message": "Malformed JSON", "property": ""}])
+            return None, line_error(
+                400, "The request body has 1 error(s)", [{"message": "Malformed JSON", "property": ""}]
+            )
 
     def _gate(self, request: Request, *, send: bool) -> Response | None:
         """Authentication and the injected faults, in the order LINE's edge applies them."""
@@ -99,8 +102,16 @@ class LineSandbox:
             return line_error(429, "Too many requests")
         return None
 
-    def _deliver(self, request: Request, recipients: list[str], messages: list[dict[str, Any]], via: str,
-                 *, count_quota: bool = True, reply_token: str | None = None) -> Response:
+    def _deliver(
+        self,
+        request: Request,
+        recipients: list[str],
+        messages: list[dict[str, Any]],
+        via: str,
+        *,
+        count_quota: bool = True,
+        reply_token: str | None = None,
+    ) -> Response:
         state = self.state
         retry_key = request.headers.get("X-Line-Retry-Key")
         if retry_key is not None and not RETRY_KEY.match(retry_key):
@@ -112,9 +123,11 @@ class LineSandbox:
                 accepted = state.retry_keys.get(retry_key)
                 if accepted and now - accepted[1] < state.retry_key_ttl_s:
                     state.stats["retry_key_conflicts"] += 1
-                    return line_error(409, "The retry key is already accepted",
-                                      headers={"X-Line-Request-Id": request_id,
-                                               "X-Line-Accepted-Request-Id": accepted[0]})
+                    return line_error(
+                        409,
+                        "The retry key is already accepted",
+                        headers={"X-Line-Request-Id": request_id, "X-Line-Accepted-Request-Id": accepted[0]},
+                    )
             # LINE counts a send once per recipient, however many message objects it carries.
             cost = len(recipients) if count_quota else 0
             quota = self.faults.monthly_quota
@@ -137,9 +150,13 @@ class LineSandbox:
                 state.stats["dropped_after_accept"] += 1
             raise DropConnection()
         # LINE answers push and reply with the ids of the messages sent; multicast with {}.
-        answer = {} if via == "multicast" else {
-            "sentMessages": [{"id": str(uuid.uuid4().int)[:18], "quoteToken": uuid.uuid4().hex} for _ in messages]
-        }
+        answer = (
+            {}
+            if via == "multicast"
+            else {
+                "sentMessages": [{"id": str(uuid.uuid4().int)[:18], "quoteToken": uuid.uuid4().hex} for _ in messages]
+            }
+        )
         return json_response(answer, headers={"X-Line-Request-Id": request_id})
 
     # ------------------------------------------------------------------ the Messaging API
@@ -239,13 +256,16 @@ class LineSandbox:
             self._index()
             indexes = list(state.inbox.get(user_id, ()))
             records = [state.deliveries[i] for i in indexes]
-        return json_response({
-            "userId": user_id,
-            "messages": [
-                {"requestId": rid, "via": via, "receivedAt": at, "message": message}
-                for rid, via, at, messages, _ in records for message in messages
-            ],
-        })
+        return json_response(
+            {
+                "userId": user_id,
+                "messages": [
+                    {"requestId": rid, "via": via, "receivedAt": at, "message": message}
+                    for rid, via, at, messages, _ in records
+                    for message in messages
+                ],
+            }
+        )
 
     def on_summary(self, request: Request) -> Response:
         """Aggregate delivery figures: how many users got how many sends (duplicates show as > 1)."""
@@ -254,16 +274,18 @@ class LineSandbox:
             histogram = Counter(len(v) for v in self.state.inbox.values())
             stats = dict(self.state.stats)
             accepted = [at for _, via, at, _, _ in self.state.deliveries if via == "multicast"]
-        return json_response({
-            "users": len(self.state.inbox),
-            "sends_per_user": {str(k): v for k, v in sorted(histogram.items())},
-            "users_with_more_than_one": sum(v for k, v in histogram.items() if k > 1),
-            "quota_used": self.state.quota_used,
-            "stats": stats,
-            # When the first and the last multicast were accepted (Unix time), for timing a notice end to end.
-            "first_multicast_at": min(accepted, default=None),
-            "last_multicast_at": max(accepted, default=None),
-        })
+        return json_response(
+            {
+                "users": len(self.state.inbox),
+                "sends_per_user": {str(k): v for k, v in sorted(histogram.items())},
+                "users_with_more_than_one": sum(v for k, v in histogram.items() if k > 1),
+                "quota_used": self.state.quota_used,
+                "stats": stats,
+                # When the first and the last multicast were accepted (Unix time), for timing a notice end to end.
+                "first_multicast_at": min(accepted, default=None),
+                "last_multicast_at": max(accepted, default=None),
+            }
+        )
 
     def on_users(self, request: Request) -> Response:
         if request.method == "GET":
@@ -344,6 +366,6 @@ class LineSandbox:
         except ValueError as exc:
             return line_error(400, str(exc))
         if not self.state.webhook_url:
-            return line_error(409, "no webhook URL is set: POST /sandbox/line/webhook {\"url\": ...} first")
+            return line_error(409, 'no webhook URL is set: POST /sandbox/line/webhook {"url": ...} first')
         status, answer = deliver_webhook(self.state, [event])
         return json_response({"event": event, "webhookStatus": status, "webhookResponse": answer})

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from channels.sandbox.line_state import LineSandboxState
 
 USER_ID_PATTERN = r"^U[0-9a-f]{32}$"
-REPLY_TOKEN_EVENTS = frozenset({"message", "postback", "follow", "join", "memberJoined", "beacon", "accountLink",
-                                "things"})
+REPLY_TOKEN_EVENTS = frozenset(
+    {"message", "postback", "follow", "join", "memberJoined", "beacon", "accountLink", "things"}
+)
 
 
 def build_event(state: LineSandboxState, spec: dict[str, Any]) -> dict[str, Any]:
@@ -37,8 +38,12 @@ def build_event(state: LineSandboxState, spec: dict[str, Any]) -> dict[str, Any]
             raise ValueError("userId must look like U followed by 32 hex digits")
         event = {"type": kind, "source": {"type": "user", "userId": user_id}}
         if kind == "message":
-            event["message"] = {"id": str(uuid.uuid4().int)[:18], "type": "text", "text": str(spec.get("text", "")),
-                                "quoteToken": uuid.uuid4().hex}
+            event["message"] = {
+                "id": str(uuid.uuid4().int)[:18],
+                "type": "text",
+                "text": str(spec.get("text", "")),
+                "quoteToken": uuid.uuid4().hex,
+            }
         elif kind == "postback":
             event["postback"] = {"data": str(spec.get("data", ""))}
         elif kind == "follow":
@@ -64,8 +69,7 @@ def issue_reply_tokens(state: LineSandboxState, user_ids: object) -> list[str]:
     For a load generator that builds and posts its own webhook bodies: its replies then spend real
     tokens, so only a genuinely late or refused reply falls back to push.
     """
-    if not isinstance(user_ids, list) or not all(isinstance(u, str) and re.match(USER_ID_PATTERN, u)
-                                                 for u in user_ids):
+    if not isinstance(user_ids, list) or not all(isinstance(u, str) and re.match(USER_ID_PATTERN, u) for u in user_ids):
         raise ValueError("userIds must be a list of user ids (U followed by 32 hex digits)")
     now = time.time()
     tokens = [uuid.uuid4().hex for _ in user_ids]
@@ -85,8 +89,11 @@ def deliver_webhook(state: LineSandboxState, events: list[dict[str, Any]]) -> tu
         response = requests.post(
             state.webhook_url or "",
             data=body,
-            headers={"Content-Type": "application/json", "X-Line-Signature": sign(state.channel_secret, body),
-                     "User-Agent": "LineBotWebhook/2.0"},
+            headers={
+                "Content-Type": "application/json",
+                "X-Line-Signature": sign(state.channel_secret, body),
+                "User-Agent": "LineBotWebhook/2.0",
+            },
             timeout=10,
         )
     except requests.RequestException as exc:

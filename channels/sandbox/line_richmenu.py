@@ -39,8 +39,13 @@ def _menu_problems(menu: Any) -> list[dict[str, str]]:
     problems = []
     size = menu.get("size") or {}
     width, height = size.get("width"), size.get("height")
-    if not isinstance(width, int) or not 800 <= width <= 2500 or not isinstance(height, int) or height < 250 \
-            or width / height < 1.45:
+    if (
+        not isinstance(width, int)
+        or not 800 <= width <= 2500
+        or not isinstance(height, int)
+        or height < 250
+        or width / height < 1.45
+    ):
         problems.append({"message": "invalid size", "property": "size"})
     if not isinstance(menu.get("chatBarText"), str) or not 1 <= len(menu["chatBarText"]) <= 14:
         problems.append({"message": "Length must be between 1 and 14", "property": "chatBarText"})
@@ -53,25 +58,28 @@ def _menu_problems(menu: Any) -> list[dict[str, str]]:
 
 
 class RichMenuSandbox:
-    def __init__(self, line_state: LineSandboxState, state: RichMenuState | None = None,
-                 bulk_faults: Faults | None = None) -> None:
+    def __init__(
+        self, line_state: LineSandboxState, state: RichMenuState | None = None, bulk_faults: Faults | None = None
+    ) -> None:
         self.line_state = line_state
         self.state = state or RichMenuState()
         # The bulk endpoints' own budget (LINE limits each endpoint apart), and any faults a test injects there.
         self.bulk_faults = bulk_faults or Faults(rate_limit_rps=BULK_RATE_RPS)
-        self.url_map = Map([
-            Rule("/v2/bot/richmenu/bulk/link", endpoint="bulk_link", methods=["POST"]),
-            Rule("/v2/bot/richmenu/bulk/unlink", endpoint="bulk_unlink", methods=["POST"]),
-            Rule("/v2/bot/richmenu", endpoint="create", methods=["POST"]),
-            Rule("/v2/bot/richmenu/list", endpoint="list", methods=["GET"]),
-            Rule("/v2/bot/richmenu/<menu_id>/content", endpoint="content", methods=["POST"]),
-            Rule("/v2/bot/user/all/richmenu/<menu_id>", endpoint="set_default", methods=["POST"]),
-            Rule("/v2/bot/user/all/richmenu", endpoint="default", methods=["GET"]),
-            Rule("/v2/bot/user/<user_id>/richmenu/<menu_id>", endpoint="link", methods=["POST"]),
-            Rule("/v2/bot/user/<user_id>/richmenu", endpoint="linked", methods=["GET"]),
-            Rule("/sandbox/line/richmenus", endpoint="overview", methods=["GET"]),
-            Rule("/sandbox/line/richmenus/faults", endpoint="faults", methods=["GET", "POST"]),
-        ])
+        self.url_map = Map(
+            [
+                Rule("/v2/bot/richmenu/bulk/link", endpoint="bulk_link", methods=["POST"]),
+                Rule("/v2/bot/richmenu/bulk/unlink", endpoint="bulk_unlink", methods=["POST"]),
+                Rule("/v2/bot/richmenu", endpoint="create", methods=["POST"]),
+                Rule("/v2/bot/richmenu/list", endpoint="list", methods=["GET"]),
+                Rule("/v2/bot/richmenu/<menu_id>/content", endpoint="content", methods=["POST"]),
+                Rule("/v2/bot/user/all/richmenu/<menu_id>", endpoint="set_default", methods=["POST"]),
+                Rule("/v2/bot/user/all/richmenu", endpoint="default", methods=["GET"]),
+                Rule("/v2/bot/user/<user_id>/richmenu/<menu_id>", endpoint="link", methods=["POST"]),
+                Rule("/v2/bot/user/<user_id>/richmenu", endpoint="linked", methods=["GET"]),
+                Rule("/sandbox/line/richmenus", endpoint="overview", methods=["GET"]),
+                Rule("/sandbox/line/richmenus/faults", endpoint="faults", methods=["GET", "POST"]),
+            ]
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -136,8 +144,9 @@ class RichMenuSandbox:
         try:
             body = json.loads(request.get_data() or b"null")
         except ValueError:
-            return None, line_error(400, "The request body has 1 error(s)", [{"message": "Malformed JSON",
-                                                                              "property": ""}])
+            return None, line_error(
+                400, "The request body has 1 error(s)", [{"message": "Malformed JSON", "property": ""}]
+            )
         problems = []
         users = body.get("userIds") if isinstance(body, dict) else None
         if not isinstance(users, list) or not 1 <= len(users) <= MAX_BULK_USERS:
@@ -202,10 +211,19 @@ class RichMenuSandbox:
         return json_response(self.bulk_faults.settings())
 
     def on_overview(self, request: Request) -> Response:
-        return json_response({
-            "menus": [{"richMenuId": k, "name": v.get("name"), "chatBarText": v.get("chatBarText"),
-                       "image": self.state.images.get(k, (None, 0))[0]} for k, v in self.state.menus.items()],
-            "links": dict(self.state.links),
-            "default": self.state.default,
-            "bulk_requests": self.state.bulk_requests,
-        })
+        return json_response(
+            {
+                "menus": [
+                    {
+                        "richMenuId": k,
+                        "name": v.get("name"),
+                        "chatBarText": v.get("chatBarText"),
+                        "image": self.state.images.get(k, (None, 0))[0],
+                    }
+                    for k, v in self.state.menus.items()
+                ],
+                "links": dict(self.state.links),
+                "default": self.state.default,
+                "bulk_requests": self.state.bulk_requests,
+            }
+        )

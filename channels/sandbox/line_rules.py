@@ -19,8 +19,11 @@ def recipient_problems(to: Any) -> list[dict[str, str]]:
         return [{"message": "Size must be between 1 and 500", "property": "to"}]
     if USER_IDS.fullmatch(_joined(to)):  # one regular-expression pass; only a bad list is checked id by id
         return []
-    return [{"message": "Invalid user ID", "property": f"to[{i}]"}
-            for i, user in enumerate(to) if not isinstance(user, str) or not USER_ID.match(user)]
+    return [
+        {"message": "Invalid user ID", "property": f"to[{i}]"}
+        for i, user in enumerate(to)
+        if not isinstance(user, str) or not USER_ID.match(user)
+    ]
 
 
 def _joined(values: list[Any]) -> str:
@@ -44,7 +47,15 @@ def message_problems(messages: Any, body_size: int | None = None) -> list[dict[s
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
         if not isinstance(message, dict) or message.get("type") not in {
-            "text", "flex", "sticker", "image", "video", "audio", "location", "imagemap", "template"
+            "text",
+            "flex",
+            "sticker",
+            "image",
+            "video",
+            "audio",
+            "location",
+            "imagemap",
+            "template",
         }:
             problems.append({"message": "Invalid message type", "property": f"{where}.type"})
             continue

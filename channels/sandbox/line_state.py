@@ -26,12 +26,14 @@ def quota_month(at: float) -> str:
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False), status=status, headers=headers,
-                    content_type="application/json")
+    return Response(
+        json.dumps(data, ensure_ascii=False), status=status, headers=headers, content_type="application/json"
+    )
 
 
-def line_error(status: int, message: str, details: list[dict[str, str]] | None = None,
-               headers: dict[str, str] | None = None) -> Response:
+def line_error(
+    status: int, message: str, details: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None
+) -> Response:
     body: dict[str, Any] = {"message": message}
     if details:
         body["details"] = details

@@ -160,8 +160,11 @@ class _KeepAliveHandler(BaseHTTPRequestHandler):
                 pass
             return
         status, headers = captured
-        lines = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers if k.lower() != "content-length"),
-                 f"Content-Length: {len(payload)}"]
+        lines = [
+            f"HTTP/1.1 {status}",
+            *(f"{k}: {v}" for k, v in headers if k.lower() != "content-length"),
+            f"Content-Length: {len(payload)}",
+        ]
         if self.close_connection or self.headers.get("Connection", "").lower() == "close":
             self.close_connection = True
             lines.append("Connection: close")
@@ -203,12 +206,14 @@ class Sandbox:
         graph_faults: Faults | None = None,
     ) -> Sandbox:
         line = LineSandbox(
-            LineSandboxState(access_tokens={line_access_token}, channel_secret=line_channel_secret,
-                             webhook_url=webhook_url),
+            LineSandboxState(
+                access_tokens={line_access_token}, channel_secret=line_channel_secret, webhook_url=webhook_url
+            ),
             line_faults,
         )
-        graph = GraphSandbox(GraphSandboxState(page_id=facebook_page_id, page_tokens={facebook_page_token}),
-                             graph_faults)
+        graph = GraphSandbox(
+            GraphSandboxState(page_id=facebook_page_id, page_tokens={facebook_page_token}), graph_faults
+        )
         return cls(line=line, graph=graph, rich_menus=RichMenuSandbox(line.state))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -222,13 +227,20 @@ class Sandbox:
             self.graph.reset()
             return json_response({"reset": True})(environ, start_response)
         if path == "/sandbox" or path == "/sandbox/":
-            return json_response({
-                "line": {"inbox": "/sandbox/line/inbox/<userId>", "users": "/sandbox/line/users",
-                         "simulate": "/sandbox/line/simulate", "faults": "/sandbox/line/faults",
-                         "summary": "/sandbox/line/summary", "richmenus": "/sandbox/line/richmenus",
-                         "richmenu_faults": "/sandbox/line/richmenus/faults"},
-                "facebook": {"posts": "/sandbox/facebook/posts", "faults": "/sandbox/facebook/faults"},
-            })(environ, start_response)
+            return json_response(
+                {
+                    "line": {
+                        "inbox": "/sandbox/line/inbox/<userId>",
+                        "users": "/sandbox/line/users",
+                        "simulate": "/sandbox/line/simulate",
+                        "faults": "/sandbox/line/faults",
+                        "summary": "/sandbox/line/summary",
+                        "richmenus": "/sandbox/line/richmenus",
+                        "richmenu_faults": "/sandbox/line/richmenus/faults",
+                    },
+                    "facebook": {"posts": "/sandbox/facebook/posts", "faults": "/sandbox/facebook/faults"},
+                }
+            )(environ, start_response)
         return self.graph(environ, start_response)
 
     # ------------------------------------------------------------------ serving

@@ -25,7 +25,9 @@ class BotStack:
         config = tmp_path / "config.yaml"
         config.write_text(
             f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
-            f"channels:\n  sandbox:\n    port: {self.sandbox_port}\n", encoding="utf-8")
+            f"channels:\n  sandbox:\n    port: {self.sandbox_port}\n",
+            encoding="utf-8",
+        )
         self.services = Services(load_settings(config, environ={}))
         from bot.conversation.faq import seed_if_empty
         from bot.database import upgrade_database

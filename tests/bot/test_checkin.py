@@ -21,8 +21,13 @@ USER = "U" + "c1" * 16
 @pytest.fixture
 def engine(session_factory, catalogs, glossary, composer):
     seed_if_empty(session_factory)
-    return ConversationEngine(session_factory=session_factory, texts=BotTexts(catalogs), glossary=glossary,
-                              composer=composer, faq=FaqIndex(session_factory))
+    return ConversationEngine(
+        session_factory=session_factory,
+        texts=BotTexts(catalogs),
+        glossary=glossary,
+        composer=composer,
+        faq=FaqIndex(session_factory),
+    )
 
 
 def say(engine, kind=EventKind.TEXT, user=USER, **fields):
@@ -41,16 +46,19 @@ def resident_of(engine, district="qishan", language="vi", user=USER):
 
 def asking(session_factory, composer, *, training=False, districts=("qishan",)) -> int:
     with session_factory.begin() as session:
-        notice = saved_notice(session, composer, "heavy_rain", training=training, level="torrential_rain",
-                              districts=list(districts))
+        notice = saved_notice(
+            session, composer, "heavy_rain", training=training, level="torrential_rain", districts=list(districts)
+        )
         notice.ask_checkin = True
         return notice.id
 
 
 def answers(session_factory):
     with session_factory() as session:
-        return [(row.notice_id, row.district, row.answer, row.training, row.case_id)
-                for row in session.scalars(select(CheckIn).order_by(CheckIn.id))]
+        return [
+            (row.notice_id, row.district, row.answer, row.training, row.case_id)
+            for row in session.scalars(select(CheckIn).order_by(CheckIn.id))
+        ]
 
 
 def case_of(session_factory, number):
@@ -120,7 +128,8 @@ def test_the_latest_answer_counts_and_the_case_stays_open(engine, session_factor
 
 
 def test_without_a_notice_the_latest_live_notice_asking_that_covers_the_resident_is_answered(
-        engine, session_factory, composer):
+    engine, session_factory, composer
+):
     older = asking(session_factory, composer)
     newer = asking(session_factory, composer, districts=("qishan", "meinong"))
     asking(session_factory, composer, districts=("lingya",))  # newest, but not the resident's district

@@ -56,8 +56,20 @@ def test_compose_json_in_all_languages(capsys, sqlite_config):
     code, out, _ = run(capsys, "compose", "typhoon_land_warning", "--example", "--lang", "all", "--format", "json")
     document = json.loads(out)
     assert code == 0 and document["kind"] == "typhoon_land_warning"
-    assert set(document["languages"]) == {"zh-Hant", "zh-Hans", "en", "ja", "ko", "vi", "id", "th", "fil", "ms",
-                                          "km", "my"}
+    assert set(document["languages"]) == {
+        "zh-Hant",
+        "zh-Hans",
+        "en",
+        "ja",
+        "ko",
+        "vi",
+        "id",
+        "th",
+        "fil",
+        "ms",
+        "km",
+        "my",
+    }
     for code_, entry in document["languages"].items():
         assert entry["headline"] and entry["body"] and entry["instruction"]
         assert entry["machine_translated"] is False
@@ -73,8 +85,17 @@ def test_compose_cap_validates_with_twelve_infos(capsys, sqlite_config):
 
 
 def test_compose_text_with_parameters(capsys, sqlite_config):
-    code, out, _ = run(capsys, "compose", "heavy_rain", "-p", "level=torrential_rain", "-p", "districts=三民區,Lingya",
-                       "--lang", "vi,en")
+    code, out, _ = run(
+        capsys,
+        "compose",
+        "heavy_rain",
+        "-p",
+        "level=torrential_rain",
+        "-p",
+        "districts=三民區,Lingya",
+        "--lang",
+        "vi,en",
+    )
     assert code == 0
     assert "=== vi" in out and "=== en" in out and "Sanmin District" in out
 
@@ -139,8 +160,18 @@ def test_the_migrations_build_exactly_the_tables_the_models_describe(capsys, con
 
 def test_free_text_falls_back_to_original_when_translation_is_off(capsys, config):
     assert run(capsys, "db", "upgrade")[0] == 0
-    code, out, _ = run(capsys, "compose", "heavy_rain", "--example", "--free-text", "旗山區已開設收容所。",
-                       "--lang", "zh-Hant,vi", "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "compose",
+        "heavy_rain",
+        "--example",
+        "--free-text",
+        "旗山區已開設收容所。",
+        "--lang",
+        "zh-Hant,vi",
+        "--format",
+        "json",
+    )
     document = json.loads(out)
     assert code == 0
     assert document["languages"]["zh-Hant"]["body"].endswith("旗山區已開設收容所。")
@@ -153,10 +184,12 @@ def test_console_script_is_installed():
     assert result.returncode == 0 and "typhoon_land_warning" in result.stdout
 
 
-@pytest.mark.parametrize("module", ["bot.cli_notices", "bot.cli_send", "bot.cli_office", "bot.cli_bot",
-                                    "bot.cli_shelters"])
+@pytest.mark.parametrize(
+    "module", ["bot.cli_notices", "bot.cli_send", "bot.cli_office", "bot.cli_bot", "bot.cli_shelters"]
+)
 def test_any_command_module_can_be_imported_first(module):
     """Subcommand modules import bot.cli_base, not bot.cli, so no import order is a cycle."""
-    done = subprocess.run([sys.executable, "-c", f"import {module}; import bot.cli"], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {module}; import bot.cli"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr

@@ -26,9 +26,18 @@ def test_faq_seed_loads_every_language(capsys, services):
 def test_case_update_errors_name_the_problem_and_change_nothing(capsys, services, tmp_path):
     officers(services.session_factory, lin="editor", huang="viewer")
     with services.session_factory.begin() as session:
-        number = open_case(session, channel="line", user_id="U" + "1" * 32, language="en", category="roads",
-                           district="sanmin", description="A pothole on Jiuru Road.", location=None, photo=None,
-                           now=datetime.now(UTC)).number
+        number = open_case(
+            session,
+            channel="line",
+            user_id="U" + "1" * 32,
+            language="en",
+            category="roads",
+            district="sanmin",
+            description="A pothole on Jiuru Road.",
+            location=None,
+            photo=None,
+            now=datetime.now(UTC),
+        ).number
     with services.session_factory() as session:
         events = session.scalar(select(func.count()).select_from(CaseEvent))
     code, _, err = run(capsys, "case", "update", number, "--status", "fixed", *as_officer(tmp_path, "lin"))
@@ -37,8 +46,9 @@ def test_case_update_errors_name_the_problem_and_change_nothing(capsys, services
     assert code == 2 and "KH-2026-999999" in err
     code, _, err = run(capsys, "case", "update", number, "--status", "closed", *as_officer(tmp_path, "huang"))
     assert code == 2 and "huang is viewer" in err  # a viewer reads petitions but changes none
-    code, _, err = run(capsys, "case", "update", number, "--status", "closed", "--note", "done\x1b[2J",
-                       *as_officer(tmp_path, "lin"))
+    code, _, err = run(
+        capsys, "case", "update", number, "--status", "closed", "--note", "done\x1b[2J", *as_officer(tmp_path, "lin")
+    )
     assert code == 2 and "--note" in err and "control character" in err
     with services.session_factory() as session:
         assert session.scalar(select(Case.status)) == "received"
@@ -48,13 +58,23 @@ def test_case_update_errors_name_the_problem_and_change_nothing(capsys, services
 def test_case_update_of_a_deleted_resident_still_saves_the_status(capsys, services, tmp_path):
     officers(services.session_factory, lin="editor")
     with services.session_factory.begin() as session:
-        case = open_case(session, channel="line", user_id="U" + "2" * 32, language="vi", category="lighting",
-                         district="lingya", description="Đèn đường hỏng.", location=None, photo=None,
-                         now=datetime.now(UTC))
+        case = open_case(
+            session,
+            channel="line",
+            user_id="U" + "2" * 32,
+            language="vi",
+            category="lighting",
+            district="lingya",
+            description="Đèn đường hỏng.",
+            location=None,
+            photo=None,
+            now=datetime.now(UTC),
+        )
         case.channel = case.user_id = None  # the resident deleted their data
         number = case.number
-    code, out, _ = run(capsys, "case", "update", number, "--status", "resolved", "--note", "Repaired.",
-                       *as_officer(tmp_path, "lin"))
+    code, out, _ = run(
+        capsys, "case", "update", number, "--status", "resolved", "--note", "Repaired.", *as_officer(tmp_path, "lin")
+    )
     assert code == 0 and "nobody to tell" in out
     with services.session_factory() as session:
         assert session.scalar(select(Case.status)) == "resolved"

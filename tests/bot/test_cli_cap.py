@@ -15,8 +15,11 @@ def test_import_prints_one_line_per_file_and_exits_0_when_every_file_was_handled
     capsys.readouterr()
     folder = tmp_path / "archive"
     folder.mkdir()
-    for name in ("WRA_WaterLevelWarn_20190824140323.xml", "KHC_Parking_20190823224823.xml",
-                 "fifows_typhoon-warning_201908230536.xml"):
+    for name in (
+        "WRA_WaterLevelWarn_20190824140323.xml",
+        "KHC_Parking_20190823224823.xml",
+        "fifows_typhoon-warning_201908230536.xml",
+    ):
         shutil.copy(CAP_DATA / name, folder / name)
     (folder / "error-page.cap").write_bytes(b"<html><head><title>404 Not Found</title></head></html>")
     code, out, err = run(capsys, "cap", "import", *as_officer(tmp_path, "duty"), str(folder))
@@ -28,8 +31,9 @@ def test_import_prints_one_line_per_file_and_exits_0_when_every_file_was_handled
     assert lines[str(folder / "KHC_Parking_20190823224823.xml")].startswith("ignored: it expired")
     assert lines[str(folder / "fifows_typhoon-warning_201908230536.xml")] == "ignored: touches no Kaohsiung district"
 
-    code, out, _ = run(capsys, "cap", "import", *as_officer(tmp_path, "duty"),
-                       str(folder / "KHC_Parking_20190823224823.xml"))
+    code, out, _ = run(
+        capsys, "cap", "import", *as_officer(tmp_path, "duty"), str(folder / "KHC_Parking_20190823224823.xml")
+    )
     assert code == 0 and ": duplicate: the same alert" in out
 
     code, out, _ = run(capsys, "cap", "list", "--json", "--outcome", "rejected")

@@ -35,14 +35,19 @@ def test_a_password_can_come_from_stdin(capsys, services, monkeypatch):
         assert authenticate(session, "ed-lin", "a-long-enough-password", now=datetime.now(UTC))
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("officer", "add", "Bad Name", "--role", "editor"), "is not a username"),
-    (("officer", "password", "nobody"), "there is no officer called nobody"),
-    (("apikey", "create", "--by", "nobody", "--password-file", "/nonexistent/file", "--name", "x"),
-     "--password-file: cannot read /nonexistent/file"),
-    (("officer", "add", "lin", "--role", "editor", "--name", "Lin\x1b[31m"), "--name"),
-    (("apikey", "revoke", "0123456789ab"), "there is no API key 0123456789ab"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("officer", "add", "Bad Name", "--role", "editor"), "is not a username"),
+        (("officer", "password", "nobody"), "there is no officer called nobody"),
+        (
+            ("apikey", "create", "--by", "nobody", "--password-file", "/nonexistent/file", "--name", "x"),
+            "--password-file: cannot read /nonexistent/file",
+        ),
+        (("officer", "add", "lin", "--role", "editor", "--name", "Lin\x1b[31m"), "--name"),
+        (("apikey", "revoke", "0123456789ab"), "there is no API key 0123456789ab"),
+    ],
+)
 def test_mistakes_are_one_line_with_status_2(capsys, services, args, message):
     code, _, err = run(capsys, *args)
     assert code == 2 and err.strip() == f"civicast: error: {err.strip().split('error: ', 1)[1]}"

@@ -55,9 +55,14 @@ def notice(services, notice_id):
 
 def audit(services, notice_id):
     with services.session_factory() as session:
-        return [(e.actor, e.via, e.action) for e in session.scalars(
-            select(AuditEntry).where(AuditEntry.subject_type == "notice", AuditEntry.subject_id == str(notice_id))
-            .order_by(AuditEntry.id))]
+        return [
+            (e.actor, e.via, e.action)
+            for e in session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.subject_type == "notice", AuditEntry.subject_id == str(notice_id))
+                .order_by(AuditEntry.id)
+            )
+        ]
 
 
 def test_a_live_notice_needs_a_second_officer_with_the_approver_role(capsys, services, by):
@@ -69,8 +74,11 @@ def test_a_live_notice_needs_a_second_officer_with_the_approver_role(capsys, ser
     assert code == 2 and "submitted" in err  # not approved: nothing goes out
     assert run(capsys, "notice", "approve", notice_id, *by("lin"))[0] == 0
     assert notice(services, notice_id).approver == "lin"
-    assert audit(services, notice_id) == [("chen", "cli", "compose"), ("chen", "cli", "submit"),
-                                          ("lin", "cli", "approve")]
+    assert audit(services, notice_id) == [
+        ("chen", "cli", "compose"),
+        ("chen", "cli", "submit"),
+        ("lin", "cli", "approve"),
+    ]
 
 
 def test_whoever_submitted_a_live_notice_cannot_approve_it(capsys, services, by):
@@ -91,8 +99,11 @@ def test_the_officer_must_exist_and_give_their_password(capsys, services, by):
     assert code == 2 and "wrong username or password" in err
     assert notice(services, notice_id).status == NoticeStatus.SUBMITTED
     with services.session_factory() as session:
-        refused = session.scalar(select(func.count()).select_from(AuditEntry).where(
-            AuditEntry.action == "login_failed", AuditEntry.summary == "cli"))
+        refused = session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "login_failed", AuditEntry.summary == "cli")
+        )
     assert refused == 2
 
 
@@ -135,7 +146,8 @@ def test_schedule_list_and_cancel(capsys, services, by):
 
 
 def test_a_live_recurrence_more_often_than_hourly_is_refused_and_an_hourly_one_shows_its_next_times(
-        capsys, services, by):
+    capsys, services, by
+):
     notice_id = create(capsys, by)
     run(capsys, "notice", "submit", notice_id, *by("chen"))
     run(capsys, "notice", "approve", notice_id, *by("lin"))
@@ -162,14 +174,16 @@ def test_cancelling_a_sent_live_notice_writes_a_cancel_that_a_second_officer_app
     assert notice(services, notice_id).status == NoticeStatus.CANCELLED
 
 
-@pytest.mark.parametrize(("args", "named"), [
-    (["--free-text", "\u0007 bell"], "--free-text"),
-    (["--free-text", "big5 \udcb0\udca4"], "--free-text"),
-    (["-p", "districts=\x00"], "districts"),
-    (["--expires", "2001-01-01T00:00"], "expires"),
-])
-def test_bad_text_and_past_times_are_refused_naming_the_field_and_nothing_is_stored(capsys, services, by, args,
-                                                                                   named):
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--free-text", "\u0007 bell"], "--free-text"),
+        (["--free-text", "big5 \udcb0\udca4"], "--free-text"),
+        (["-p", "districts=\x00"], "districts"),
+        (["--expires", "2001-01-01T00:00"], "expires"),
+    ],
+)
+def test_bad_text_and_past_times_are_refused_naming_the_field_and_nothing_is_stored(capsys, services, by, args, named):
     code, _, err = run(capsys, "notice", "create", "heavy_rain", "--example", *args, *by("chen"))
     assert code == 2 and named in err
     assert "Traceback" not in err

@@ -30,11 +30,19 @@ def test_import_reports_each_bad_row_and_a_summary(capsys, services):
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert [re.match(r"line (\d+): (\w+):", line).groups() for line in lines[:-1]] == [
-        ("5", "refused"), ("6", "refused"), ("8", "imported"), ("9", "imported"), ("10", "refused"), ("7", "skipped")]
+        ("5", "refused"),
+        ("6", "refused"),
+        ("8", "imported"),
+        ("9", "imported"),
+        ("10", "refused"),
+        ("7", "skipped"),
+    ]
     assert "swapped" in lines[0] and "no coordinates" in lines[1] and "outside Kaohsiung" in lines[4]
     assert lines[5] == "line 7: skipped: 1 row of 臺南市, not Kaohsiung"
-    assert lines[-1] == ("shelters_kaohsiung.csv: 6 imported, 0 updated, 0 unchanged, 3 refused (2 rows imported "
-                         "with a note; 1 row of other counties skipped; 0 shelters no longer listed)")
+    assert lines[-1] == (
+        "shelters_kaohsiung.csv: 6 imported, 0 updated, 0 unchanged, 3 refused (2 rows imported "
+        "with a note; 1 row of other counties skipped; 0 shelters no longer listed)"
+    )
     with services.session_factory() as session:
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "import_shelters")).one()
         assert (audit.actor, audit.via, audit.subject_id) == ("cli", "cli", "shelters_kaohsiung.csv")
@@ -51,11 +59,14 @@ def test_a_second_import_of_a_changed_file_updates(capsys, tmp_path, services):
         assert session.scalar(select(func.count()).select_from(Shelter)) == 6
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    (None, "no such file"),
-    ("序號,縣市及鄉鎮市區\r\n".encode("big5"), "not UTF-8"),
-    ("\ufeff序號,名稱\r\n1,旗山國小\r\n".encode(), "not the shelter list's header"),
-])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "no such file"),
+        ("序號,縣市及鄉鎮市區\r\n".encode("big5"), "not UTF-8"),
+        ("\ufeff序號,名稱\r\n1,旗山國小\r\n".encode(), "not the shelter list's header"),
+    ],
+)
 def test_a_file_that_is_not_the_list_is_one_line_and_changes_nothing(capsys, tmp_path, services, content, says):
     run(capsys, "shelters", "import", str(LIST_FILE))
     before = stored(services)
@@ -98,10 +109,13 @@ def test_list_open_and_close(capsys, tmp_path, services):
     assert run(capsys, "shelters", "list", "--open")[1] == "0 shelters\n"
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (("open", "鳳山國小"), "no listed shelter is called '鳳山國小'"),
-    (("open", "三民國中", "--district", "台北"), "--district: '台北' is not a known district"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("open", "鳳山國小"), "no listed shelter is called '鳳山國小'"),
+        (("open", "三民國中", "--district", "台北"), "--district: '台北' is not a known district"),
+    ],
+)
 def test_open_mistakes_are_one_line(capsys, tmp_path, services, args, says):
     officers(services.session_factory, **{"ap-chen": "approver"})
     run(capsys, "shelters", "import", str(LIST_FILE))
@@ -118,4 +132,5 @@ def test_rows_of_other_counties_are_reported_per_county(capsys, tmp_path, servic
     assert code == 0 and out.splitlines()[:-1] == [
         "line 9: refused: 旗山國小: 經度 (longitude) is empty",
         "lines 2, 3, 4, …: skipped: 5 rows of 臺南市, not Kaohsiung",
-        "line 8: skipped: 1 row of 臺北市, not Kaohsiung"]
+        "line 8: skipped: 1 row of 臺北市, not Kaohsiung",
+    ]

@@ -23,8 +23,13 @@ USER = "U" + "ab" * 16
 @pytest.fixture
 def engine(session_factory, catalogs, glossary, composer):
     seed_if_empty(session_factory)
-    return ConversationEngine(session_factory=session_factory, texts=BotTexts(catalogs), glossary=glossary,
-                              composer=composer, faq=FaqIndex(session_factory))
+    return ConversationEngine(
+        session_factory=session_factory,
+        texts=BotTexts(catalogs),
+        glossary=glossary,
+        composer=composer,
+        faq=FaqIndex(session_factory),
+    )
 
 
 def say(engine, kind=EventKind.TEXT, user=USER, **fields):
@@ -45,8 +50,20 @@ def test_follow_without_a_known_language_greets_in_chinese_and_english(engine):
     texts = engine.texts
     assert texts("zh-Hant", "greeting") in replies[0].text and texts("en", "greeting") in replies[0].text
     labels = [c.label for c in replies[1].choices]
-    assert labels == ["繁體中文", "简体中文", "English", "日本語", "한국어", "Tiếng Việt", "Bahasa Indonesia",
-                      "ภาษาไทย", "Filipino", "Bahasa Melayu", "ភាសាខ្មែរ", "မြန်မာဘာသာ"]
+    assert labels == [
+        "繁體中文",
+        "简体中文",
+        "English",
+        "日本語",
+        "한국어",
+        "Tiếng Việt",
+        "Bahasa Indonesia",
+        "ภาษาไทย",
+        "Filipino",
+        "Bahasa Melayu",
+        "ភាសាខ្មែរ",
+        "မြန်မာဘာသာ",
+    ]
 
 
 def test_an_indonesian_profile_reaches_her_district_in_two_taps(engine, session_factory, glossary):
@@ -54,8 +71,7 @@ def test_an_indonesian_profile_reaches_her_district_in_two_taps(engine, session_
     assert replies[0].text == engine.texts("id", "greeting")  # greeted in Indonesian at once
     tap(engine, "action=all_topics")  # tap 1
     replies = tap(engine, "action=district&d=sanmin")  # tap 2
-    assert replies[0].text == engine.texts("id", "districts_set", districts=glossary.name("district", "sanmin",
-                                                                                           "id"))
+    assert replies[0].text == engine.texts("id", "districts_set", districts=glossary.name("district", "sanmin", "id"))
     person = resident(session_factory)
     assert person.language == "id" and not person.whole_city
     assert person.districts == district_bit(glossary, "sanmin") and person.topics == 7
@@ -63,8 +79,16 @@ def test_an_indonesian_profile_reaches_her_district_in_two_taps(engine, session_
 
 def test_every_choice_list_fits_lines_quick_replies(engine):
     say(engine, EventKind.FOLLOW)
-    for data in ("action=lang&code=my", "action=topic&t=health", "action=topics_done", "action=page&p=3",
-                 "action=menu", "action=petition", "action=cat&c=drainage", "action=page&p=2"):
+    for data in (
+        "action=lang&code=my",
+        "action=topic&t=health",
+        "action=topics_done",
+        "action=page&p=3",
+        "action=menu",
+        "action=petition",
+        "action=cat&c=drainage",
+        "action=page&p=2",
+    ):
         for reply in tap(engine, data):
             assert len(reply.choices) <= MAX_CHOICES
             assert all(len(choice.label) <= 20 for choice in reply.choices)
@@ -131,11 +155,13 @@ def test_a_petition_from_start_to_case_number_and_status_message(engine, session
     cases = tap(engine, "action=cases")[0].text
     assert case.number in cases and engine.texts("vi", "status.received") in cases
     with session_factory.begin() as session:
-        change = change_status(session, case.number, "closed", note="Đã thông cống.", officer="lin",
-                               now=datetime.now(UTC))
+        change = change_status(
+            session, case.number, "closed", note="Đã thông cống.", officer="lin", now=datetime.now(UTC)
+        )
     update, survey = engine.case_update_replies(change)
-    assert update.text.startswith(engine.texts("vi", "case_update", number=case.number,
-                                               status=engine.texts("vi", "status.closed")))
+    assert update.text.startswith(
+        engine.texts("vi", "case_update", number=case.number, status=engine.texts("vi", "status.closed"))
+    )
     assert [c.label for c in survey.choices] == ["1", "2", "3", "4", "5"]
     assert tap(engine, survey.choices[3].data)[0].text == engine.texts("vi", "survey_thanks")
     assert tap(engine, survey.choices[0].data)[0].text == engine.texts("vi", "not_understood")  # rated once
@@ -193,12 +219,20 @@ def test_latest_alerts_for_the_residents_districts_in_their_language(engine, ses
     assert f"/n/{here_id}?lang=ko" in text and text.count("/n/") == 1
 
 
-@pytest.mark.parametrize(("language", "one", "two"), [
-    ("en", "1 active alert for your area:", "2 active alerts for your area:"),
-    ("ja", "登録地域で発表中のお知らせ（1件）：", "登録地域で発表中のお知らせ（2件）："),  # one form, a counter word
-])
-def test_the_latest_alerts_are_counted_in_the_residents_plural_form(engine, session_factory, composer, language,
-                                                                    one, two):
+@pytest.mark.parametrize(
+    ("language", "one", "two"),
+    [
+        ("en", "1 active alert for your area:", "2 active alerts for your area:"),
+        (
+            "ja",
+            "登録地域で発表中のお知らせ（1件）：",
+            "登録地域で発表中のお知らせ（2件）：",
+        ),  # one form, a counter word
+    ],
+)
+def test_the_latest_alerts_are_counted_in_the_residents_plural_form(
+    engine, session_factory, composer, language, one, two
+):
     say(engine, EventKind.FOLLOW, profile_language=language)
     tap(engine, "action=all_topics")
     tap(engine, "action=district&d=meinong")
@@ -249,8 +283,13 @@ def test_dialogue_state_survives_a_restart(engine, session_factory, catalogs, gl
     say(engine, EventKind.FOLLOW, profile_language="en")
     tap(engine, "action=petition")
     tap(engine, "action=cat&c=parks")
-    restarted = ConversationEngine(session_factory=session_factory, texts=BotTexts(catalogs), glossary=glossary,
-                                   composer=composer, faq=FaqIndex(session_factory))
+    restarted = ConversationEngine(
+        session_factory=session_factory,
+        texts=BotTexts(catalogs),
+        glossary=glossary,
+        composer=composer,
+        faq=FaqIndex(session_factory),
+    )
     reply = tap(restarted, "action=pdistrict&d=gushan")
     assert reply[0].text == restarted.texts("en", "petition_description")
 
@@ -259,10 +298,12 @@ def test_a_batch_of_residents_answers_as_their_events_would_one_by_one(engine, s
     other, newcomer = "U" + "cd" * 16, "U" + "ef" * 16
     say(engine, EventKind.FOLLOW, user=other, profile_language="ja")
     scripts = [
-        [Incoming("line", USER, EventKind.FOLLOW, profile_language="vi"),
-         Incoming("line", USER, EventKind.POSTBACK, data="action=all_topics"),
-         Incoming("line", USER, EventKind.POSTBACK, data="action=delete_yes"),  # gone, then back in the same batch
-         Incoming("line", USER, EventKind.FOLLOW, profile_language="ko")],
+        [
+            Incoming("line", USER, EventKind.FOLLOW, profile_language="vi"),
+            Incoming("line", USER, EventKind.POSTBACK, data="action=all_topics"),
+            Incoming("line", USER, EventKind.POSTBACK, data="action=delete_yes"),  # gone, then back in the same batch
+            Incoming("line", USER, EventKind.FOLLOW, profile_language="ko"),
+        ],
         [Incoming("line", other, EventKind.POSTBACK, data="action=district&d=sanmin")],
         [Incoming("line", newcomer, EventKind.TEXT, text="menu")],
     ]
@@ -271,8 +312,9 @@ def test_a_batch_of_residents_answers_as_their_events_would_one_by_one(engine, s
     assert answers[0][0][0].text == engine.texts("vi", "greeting")
     assert answers[0][2][0].text == engine.texts("vi", "delete_done")
     assert answers[0][3][0].text == engine.texts("ko", "greeting")  # a new record, in the new profile's language
-    assert answers[1][0][0].text == engine.texts("ja", "districts_set", districts=engine.glossary.name(
-        "district", "sanmin", "ja"))
+    assert answers[1][0][0].text == engine.texts(
+        "ja", "districts_set", districts=engine.glossary.name("district", "sanmin", "ja")
+    )
     with session_factory() as session:
         people = {s.platform_user_id: s for s in session.scalars(select(Subscriber))}
         states = {c.user_id: c.state for c in session.scalars(select(Conversation))}
@@ -291,8 +333,12 @@ def test_a_batch_whose_turn_fails_keeps_nothing(engine, session_factory):
     say(engine, EventKind.FOLLOW, profile_language="en")
     engine.follow = broken_follow  # the engine's own handler replaced on this instance: an injected failure
     with pytest.raises(Broken):
-        engine.handle_batch([[Incoming("line", USER, EventKind.POSTBACK, data="action=district&d=sanmin")],
-                             [Incoming("line", "U" + "cd" * 16, EventKind.FOLLOW)]])
+        engine.handle_batch(
+            [
+                [Incoming("line", USER, EventKind.POSTBACK, data="action=district&d=sanmin")],
+                [Incoming("line", "U" + "cd" * 16, EventKind.FOLLOW)],
+            ]
+        )
     with session_factory() as session:
         assert resident(session_factory).districts == 0
         assert session.scalar(select(Conversation).where(Conversation.user_id == "U" + "cd" * 16)) is None

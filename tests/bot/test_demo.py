@@ -33,24 +33,36 @@ def test_the_demo_goes_through_the_desk_as_two_officers_and_refuses_to_run_live(
     from bot.settings import load_settings
 
     config = tmp_path / "config.yaml"
-    config.write_text(f"database:\n  url: sqlite:///{tmp_path / 'demo.db'}\ntranslation:\n  engine: none\n",
-                      encoding="utf-8")
+    config.write_text(
+        f"database:\n  url: sqlite:///{tmp_path / 'demo.db'}\ntranslation:\n  engine: none\n", encoding="utf-8"
+    )
     monkeypatch.setenv("CIVICAST_CONFIG", str(config))
     assert main(["demo", "--subscribers", "300", "--json"]) == 0
     notice_id = json.loads(capsys.readouterr().out)["notice_id"]
     services = Services(load_settings(config, environ={}))
     with services.session_factory() as session:
-        steps = session.execute(select(AuditEntry.actor, AuditEntry.via, AuditEntry.action).where(
-            AuditEntry.subject_type == "notice", AuditEntry.subject_id == str(notice_id)).order_by(AuditEntry.id)).all()
+        steps = session.execute(
+            select(AuditEntry.actor, AuditEntry.via, AuditEntry.action)
+            .where(AuditEntry.subject_type == "notice", AuditEntry.subject_id == str(notice_id))
+            .order_by(AuditEntry.id)
+        ).all()
     services.close()
     assert [tuple(step) for step in steps] == [
-        ("demo-editor", "demo", "compose"), ("demo-editor", "demo", "submit"), ("demo-approver", "demo", "approve"),
-        ("demo-approver", "demo", "send")]
+        ("demo-editor", "demo", "compose"),
+        ("demo-editor", "demo", "submit"),
+        ("demo-approver", "demo", "approve"),
+        ("demo-approver", "demo", "send"),
+    ]
 
     live = tmp_path / "live.yaml"
-    live.write_text(config.read_text(encoding="utf-8") + (
-        "channels:\n  mode: live\n  line: {channel_access_token: real-token, channel_secret: real-secret}\n"
-        "  facebook: {page_access_token: real-page-token, app_secret: real-app-secret, verify_token: real-verify}\n"
-        "console:\n  secret_key: a-real-secret-key-of-thirty-two-characters-or-more\n"), encoding="utf-8")
+    live.write_text(
+        config.read_text(encoding="utf-8")
+        + (
+            "channels:\n  mode: live\n  line: {channel_access_token: real-token, channel_secret: real-secret}\n"
+            "  facebook: {page_access_token: real-page-token, app_secret: real-app-secret, verify_token: real-verify}\n"
+            "console:\n  secret_key: a-real-secret-key-of-thirty-two-characters-or-more\n"
+        ),
+        encoding="utf-8",
+    )
     assert main(["--config", str(live), "demo", "--subscribers", "10"]) == 2
     assert "civicast is live" in capsys.readouterr().err

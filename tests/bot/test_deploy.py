@@ -38,8 +38,12 @@ def directives(unit: Path) -> dict[str, list[str]]:
 
 
 def test_the_four_units_are_there():
-    assert [unit.name for unit in UNITS] == ["civicast-scheduler@.service", "civicast-web.service",
-                                             "civicast-webhook-worker.service", "civicast-worker@.service"]
+    assert [unit.name for unit in UNITS] == [
+        "civicast-scheduler@.service",
+        "civicast-web.service",
+        "civicast-webhook-worker.service",
+        "civicast-worker@.service",
+    ]
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda unit: unit.name)

@@ -36,8 +36,13 @@ TAIPEI_101 = (25.0330, 121.5654)
 @pytest.fixture
 def bot(session_factory, catalogs, glossary, composer):
     seed_if_empty(session_factory)
-    return ConversationEngine(session_factory=session_factory, texts=BotTexts(catalogs), glossary=glossary,
-                              composer=composer, faq=FaqIndex(session_factory))
+    return ConversationEngine(
+        session_factory=session_factory,
+        texts=BotTexts(catalogs),
+        glossary=glossary,
+        composer=composer,
+        faq=FaqIndex(session_factory),
+    )
 
 
 @pytest.fixture
@@ -102,11 +107,14 @@ def test_a_location_message_near_a_shelter_returns_it_first(bot, session_factory
     assert [c.data for c in reply.choices] == ["action=menu"]
 
 
-@pytest.mark.parametrize(("language", "address"), [
-    ("zh-Hant", "地址：高雄市三民區建興路128號,1樓"),  # as the list writes it
-    ("zh-Hans", "地址：高雄市三民区建兴路128号, 1楼"),
-    ("ko", "주소: 싼민구 젠싱로 128호(高雄市三民區建興路128號), 1樓"),
-])
+@pytest.mark.parametrize(
+    ("language", "address"),
+    [
+        ("zh-Hant", "地址：高雄市三民區建興路128號,1樓"),  # as the list writes it
+        ("zh-Hans", "地址：高雄市三民区建兴路128号, 1楼"),
+        ("ko", "주소: 싼민구 젠싱로 128호(高雄市三民區建興路128號), 1樓"),
+    ],
+)
 def test_the_address_goes_through_the_names_layer(bot, session_factory, shelters, language, address):
     resident_of(bot, language)
     open_shelters(session_factory, shelters, "三民區民眾活動中心")
@@ -145,8 +153,9 @@ def test_an_earthquake_asks_for_earthquake_shelters(bot, session_factory, shelte
     assert "距離 90 m" in text and "収容人数 200人" in text
 
 
-def test_a_debris_flow_evacuation_in_the_hills_asks_for_a_debris_flow_shelter(bot, session_factory, shelters,
-                                                                              composer, glossary):
+def test_a_debris_flow_evacuation_in_the_hills_asks_for_a_debris_flow_shelter(
+    bot, session_factory, shelters, composer, glossary
+):
     resident_of(bot, district="qishan")
     open_shelters(session_factory, shelters)
     with session_factory.begin() as session:
@@ -162,8 +171,11 @@ def test_the_hazard_mapping_is_data_about_real_kinds_and_hazards(bot, composer):
         composer.kinds.get(kind)
     for kind, (param, values) in PARAM_HAZARDS.items():
         assert set(values) == set(composer.kinds.enums[composer.kinds.get(kind).params[param].enum])
-    hazards = {*KIND_HAZARDS.values(), *MOUNTAIN_HAZARDS.values(),
-               *(h for _, values in PARAM_HAZARDS.values() for h in values.values() if h)}
+    hazards = {
+        *KIND_HAZARDS.values(),
+        *MOUNTAIN_HAZARDS.values(),
+        *(h for _, values in PARAM_HAZARDS.values() for h in values.values() if h),
+    }
     assert hazards <= set(HAZARDS)
     for hazard in hazards:  # every hazard the bot may name has its words
         assert bot.texts.source[f"shelters.hazard.{hazard}"]
@@ -181,8 +193,10 @@ def test_with_no_open_shelter_the_answer_says_so_and_lists_none(bot, session_fac
     with session_factory.begin() as session:
         saved_notice(session, composer, "heavy_rain", districts=["sanmin"])
     text = at(bot, HOME)[0].text
-    assert text == ("No shelter for floods near you has been announced open yet. If you are in danger, call 119. "
-                    "To ask where to go, call the 1999 city hotline.")
+    assert text == (
+        "No shelter for floods near you has been announced open yet. If you are in danger, call 119. "
+        "To ask where to go, call the 1999 city hotline."
+    )
 
 
 def test_a_location_outside_kaohsiung_is_answered_plainly(bot, session_factory, shelters):
@@ -196,8 +210,9 @@ def test_a_location_outside_kaohsiung_is_answered_plainly(bot, session_factory, 
     assert at(bot, (None, None))[0].text == bot.texts("vi", "not_understood")  # no coordinates: no guess
 
 
-def test_the_shelters_button_without_a_location_starts_from_the_district_and_offers_to_share(bot, session_factory,
-                                                                                              shelters, glossary):
+def test_the_shelters_button_without_a_location_starts_from_the_district_and_offers_to_share(
+    bot, session_factory, shelters, glossary
+):
     resident_of(bot, "ko")
     open_shelters(session_factory, shelters)
     [reply] = tap(bot, "action=shelters")
@@ -227,8 +242,14 @@ def test_a_location_sent_for_a_petition_or_a_check_in_is_not_a_shelter_question(
 
 
 def test_distances_are_written_in_each_language():
-    assert [distance_text(m, LANGUAGES["en"]) for m in (3, 348, 999, 1250, 9960, 12_400)] \
-        == ["10 m", "350 m", "1,000 m", "1.2 km", "10 km", "12 km"]
+    assert [distance_text(m, LANGUAGES["en"]) for m in (3, 348, 999, 1250, 9960, 12_400)] == [
+        "10 m",
+        "350 m",
+        "1,000 m",
+        "1.2 km",
+        "10 km",
+        "12 km",
+    ]
     assert distance_text(350, LANGUAGES["zh-Hant"]) == "350 公尺"
     assert distance_text(1250, LANGUAGES["vi"]) == "1,2 km"
 
@@ -242,10 +263,12 @@ def test_the_alert_button_lists_severe_and_extreme_warnings_most_severe_first(bo
     assert tap(bot, "action=alert")[0].text == bot.texts("id", "alert.none", area=area)
     now = datetime.now(UTC)
     with session_factory.begin() as session:
-        typhoon = saved_notice(session, composer, "typhoon_land_warning", severity="Severe",
-                               sent_at=now - timedelta(minutes=1)).id
-        evacuate = saved_notice(session, composer, "evacuation_order", districts=["sanmin"], villages=None,
-                                sent_at=now - timedelta(hours=1)).id
+        typhoon = saved_notice(
+            session, composer, "typhoon_land_warning", severity="Severe", sent_at=now - timedelta(minutes=1)
+        ).id
+        evacuate = saved_notice(
+            session, composer, "evacuation_order", districts=["sanmin"], villages=None, sent_at=now - timedelta(hours=1)
+        ).id
         mrt = saved_notice(session, composer, "mrt_disruption").id  # Minor
         elsewhere = saved_notice(session, composer, "evacuation_order", districts=["qishan"], villages=None).id
     [reply] = tap(bot, "action=alert")
@@ -278,17 +301,30 @@ def test_the_status_button_gives_one_block_per_topic(bot, session_factory, compo
     area = "Sanmin District"
     assert blocks[0] == f"Now in {area}:"
     assert f"/n/{day_off}?lang=en" in blocks[1]
-    assert blocks[2:] == [bot.texts("en", f"live.none.{topic}", area=area) for topic in ("water", "power",
-                                                                                          "transport")]
+    assert blocks[2:] == [bot.texts("en", f"live.none.{topic}", area=area) for topic in ("water", "power", "transport")]
 
 
 # ----------------------------------------------------------------------------- every language
 
-NEW_TEXTS = ("shelters.header", "shelters.header_hazard", "shelters.from_district", "shelters.ask_location",
-             "shelters.none_open", "shelters.none_open_hazard", "shelters.outside", "shelters.distance",
-             "alert.header", "alert.none", "hotlines.header", "hotlines.119", "hotlines.1999",
-             "district_status.header", "label.share_location", "label.shelters",
-             *(f"shelters.hazard.{h}" for h in ("flood", "earthquake", "debris_flow")))
+NEW_TEXTS = (
+    "shelters.header",
+    "shelters.header_hazard",
+    "shelters.from_district",
+    "shelters.ask_location",
+    "shelters.none_open",
+    "shelters.none_open_hazard",
+    "shelters.outside",
+    "shelters.distance",
+    "alert.header",
+    "alert.none",
+    "hotlines.header",
+    "hotlines.119",
+    "hotlines.1999",
+    "district_status.header",
+    "label.share_location",
+    "label.shelters",
+    *(f"shelters.hazard.{h}" for h in ("flood", "earthquake", "debris_flow")),
+)
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
@@ -319,13 +355,22 @@ def test_over_line_a_location_near_a_shelter_returns_it_first(stack):
     services = stack.services
     ids = import_test_list(services.session_factory, services.glossary, now=datetime.now(UTC) - timedelta(days=1))
     open_shelters(services.session_factory, ids, "三民區民眾活動中心", "三民國中")
-    event = {"type": "message", "source": {"type": "user", "userId": user},
-             "message": {"id": "9", "type": "location", "latitude": HOME[0], "longitude": HOME[1],
-                         "address": "807台灣高雄市三民區建興路"}}
+    event = {
+        "type": "message",
+        "source": {"type": "user", "userId": user},
+        "message": {
+            "id": "9",
+            "type": "location",
+            "latitude": HOME[0],
+            "longitude": HOME[1],
+            "address": "807台灣高雄市三民區建興路",
+        },
+    }
     [message] = stack.converse(user, event=event)
     texts = BotTexts(services.catalogs)
     assert message["text"].startswith(texts("vi", "shelters.header"))
     assert listed(message["text"], services.glossary, "vi") == ["三民區民眾活動中心", "三民國中"]
     [message] = stack.converse(user, type="postback", data="action=shelters")
-    assert {"type": "location", "label": texts("vi", "label.share_location")} in \
-        [item["action"] for item in message["quickReply"]["items"]]
+    assert {"type": "location", "label": texts("vi", "label.share_location")} in [
+        item["action"] for item in message["quickReply"]["items"]
+    ]

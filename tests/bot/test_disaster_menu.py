@@ -21,8 +21,10 @@ from tests.support.officers import api_key
 
 QISHAN = [f"U{n:032x}" for n in range(1, 4)]  # zh-Hant, en, vi (the stack cycles languages)
 LINGYA = [f"U{n:032x}" for n in range(4, 7)]  # id, th, fil
-TYPHOON = {"kind": "typhoon_land_warning",
-           "params": {"typhoon_name": "山陀兒|Krathon", "intensity": "moderate", "districts": ["qishan"]}}
+TYPHOON = {
+    "kind": "typhoon_land_warning",
+    "params": {"typhoon_name": "山陀兒|Krathon", "intensity": "moderate", "districts": ["qishan"]},
+}
 
 
 @pytest.fixture
@@ -112,5 +114,7 @@ def test_a_resident_choosing_a_language_in_disaster_mode_gets_the_disaster_menu(
     bot = stack.app.extensions["civicast.line_bot"]
     for user in (QISHAN[0], LINGYA[0]):  # the step that follows the bot's answer to a language choice
         bot._link_menu(Incoming(channel="line", user_id=user, kind=EventKind.POSTBACK, data="action=lang&code=th"))
-    assert menus_of(stack, [QISHAN[0], LINGYA[0]]) == {QISHAN[0]: stack.menus[("disaster", "th")],
-                                                      LINGYA[0]: stack.menus[("normal", "th")]}
+    assert menus_of(stack, [QISHAN[0], LINGYA[0]]) == {
+        QISHAN[0]: stack.menus[("disaster", "th")],
+        LINGYA[0]: stack.menus[("normal", "th")],
+    }

@@ -91,8 +91,19 @@ def test_onboarding_and_a_petition_in(code, stack, tmp_path):
     # an officer changes the status: the resident is told in their language
     before = len(stack.inbox(user))
     officers(stack.services.session_factory, **{"officer-lin": "editor"})
-    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "config.yaml"), "case", "update", number,
-                                      "--status", "in_progress", *as_officer(tmp_path, "officer-lin")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--config",
+            str(tmp_path / "config.yaml"),
+            "case",
+            "update",
+            number,
+            "--status",
+            "in_progress",
+            *as_officer(tmp_path, "officer-lin"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "told on LINE" in result.output
     update = stack.wait_for_messages(user, before + 1)[before]

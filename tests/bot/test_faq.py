@@ -88,12 +88,18 @@ def test_questions_asked_differently_find_their_answer(path):
 
 # ----------------------------------------------------------------------------- through the engine
 
+
 @pytest.fixture
 def engine(session_factory, catalogs, glossary, composer):
     with session_factory.begin() as session:
         seed_faq(session, ENTRIES)
-    return ConversationEngine(session_factory=session_factory, texts=BotTexts(catalogs), glossary=glossary,
-                              composer=composer, faq=FaqIndex(session_factory))
+    return ConversationEngine(
+        session_factory=session_factory,
+        texts=BotTexts(catalogs),
+        glossary=glossary,
+        composer=composer,
+        faq=FaqIndex(session_factory),
+    )
 
 
 def ask(engine, language, question, user="U" + "cd" * 16):
@@ -106,23 +112,29 @@ def test_an_indonesian_resident_asks_about_dengue_spraying(engine):
     assert replies[0].text == entries_in("id")["insecticide_spraying"]["answer"]
 
 
-@pytest.mark.parametrize(("language", "question", "key"), [
-    ("zh-Hant", "颱風天明天要上班嗎", "typhoon_day_off"),
-    ("vi", "so dien thoai khan cap", "emergency_numbers"),  # typed without accents
-    ("th", "ของหายบนรถไฟฟ้า MRT ต้องติดต่อที่ไหน", "mrt_lost_and_found"),
-    ("en", "can I put the city logo on my shop's flyer", "city_photos_and_logo"),
-])
+@pytest.mark.parametrize(
+    ("language", "question", "key"),
+    [
+        ("zh-Hant", "颱風天明天要上班嗎", "typhoon_day_off"),
+        ("vi", "so dien thoai khan cap", "emergency_numbers"),  # typed without accents
+        ("th", "ของหายบนรถไฟฟ้า MRT ต้องติดต่อที่ไหน", "mrt_lost_and_found"),
+        ("en", "can I put the city logo on my shop's flyer", "city_photos_and_logo"),
+    ],
+)
 def test_questions_in_several_languages_get_their_answer(engine, language, question, key):
     # The general answer is the last reply: a question about now (a day off) first hears what is in effect.
     assert ask(engine, language, question)[-1].text == entries_in(language)[key]["answer"]
 
 
-@pytest.mark.parametrize(("language", "question"), [
-    ("en", "Who won the football match last night?"),
-    ("zh-Hant", "昨晚足球比賽誰贏了？"),
-    ("id", "Bagaimana cara memasak nasi goreng?"),
-    ("th", "เมื่อคืนทีมไหนชนะฟุตบอล"),
-])
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("en", "Who won the football match last night?"),
+        ("zh-Hant", "昨晚足球比賽誰贏了？"),
+        ("id", "Bagaimana cara memasak nasi goreng?"),
+        ("th", "เมื่อคืนทีมไหนชนะฟุตบอล"),
+    ],
+)
 def test_an_unrelated_question_gets_an_honest_i_dont_know(engine, language, question):
     reply = ask(engine, language, question)[0]
     assert reply.text.startswith(engine.texts(language, "faq_unknown"))
@@ -137,8 +149,9 @@ def test_a_near_miss_is_offered_and_answered_when_tapped(engine):
     assert SUGGEST <= match.score < THRESHOLD and match.key == "petition_progress"
     reply = ask(engine, "ja", question)[0]
     entry = entries_in("ja")["petition_progress"]
-    assert reply.text == (engine.texts("ja", "faq_unknown") + "\n\n"
-                          + engine.texts("ja", "faq_suggest", question=entry["questions"][0]))
+    assert reply.text == (
+        engine.texts("ja", "faq_unknown") + "\n\n" + engine.texts("ja", "faq_suggest", question=entry["questions"][0])
+    )
     show = reply.choices[0]
     assert show.label == engine.texts("ja", "label.show_answer")
     tapped = engine.handle(Incoming("line", "U" + "cd" * 16, EventKind.POSTBACK, data=show.data))
@@ -146,8 +159,10 @@ def test_a_near_miss_is_offered_and_answered_when_tapped(engine):
 
 
 def test_broken_faq_files_are_named_in_the_error(tmp_path):
-    (tmp_path / "en.yaml").write_text("- id: hotline\n  category: general\n  questions: [\"What is 1999?\"]\n"
-                                      "  answer: The city hotline.\n", encoding="utf-8")
+    (tmp_path / "en.yaml").write_text(
+        '- id: hotline\n  category: general\n  questions: ["What is 1999?"]\n  answer: The city hotline.\n',
+        encoding="utf-8",
+    )
     (tmp_path / "vi.yaml").write_text("hotline:\n  questions: []\n  answer: x\n", encoding="utf-8")
     with pytest.raises(FaqFileError, match=r"vi.yaml: 'hotline' needs 'questions'"):
         read_faq_files(tmp_path)
@@ -177,8 +192,15 @@ def test_an_edit_made_in_another_process_is_answered_after_the_next_check(engine
     question = "Where do I queue for the typhoon sandbags handed out tonight?"
     assert webhook_worker.nearest(question, "en") is None or webhook_worker.nearest(question, "en").key != "sandbags"
     with session_factory.begin() as session:  # the console, in the web process, adds an entry
-        session.add(FaqEntry(key="sandbags", category="disaster", language="en", questions=[question],
-                             answer="At your district office from 18:00."))
+        session.add(
+            FaqEntry(
+                key="sandbags",
+                category="disaster",
+                language="en",
+                questions=[question],
+                answer="At your district office from 18:00.",
+            )
+        )
     assert webhook_worker.nearest(question, "en") is None or webhook_worker.nearest(question, "en").key != "sandbags"
     ticks.now += CHECK_EVERY_S
     assert webhook_worker.nearest(question, "en").answer == "At your district office from 18:00."

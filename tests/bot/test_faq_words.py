@@ -26,8 +26,15 @@ def test_every_mention_of_1922_names_the_epidemic_hotline(code):
                 assert label in sentence.lower(), (key, sentence)
 
 
-@pytest.mark.parametrize(("code", "office"), [("en", "offices and schools close"), ("id", "kantor dan sekolah libur"),
-                                              ("ms", "pejabat dan sekolah ditutup"), ("my", "ရုံးများနှင့် ကျောင်းများ ပိတ်"),
-                                              ("ja", "休業・休校")])
+@pytest.mark.parametrize(
+    ("code", "office"),
+    [
+        ("en", "offices and schools close"),
+        ("id", "kantor dan sekolah libur"),
+        ("ms", "pejabat dan sekolah ditutup"),
+        ("my", "ရုံးများနှင့် ကျောင်းများ ပိတ်"),
+        ("ja", "休業・休校"),
+    ],
+)
 def test_the_typhoon_day_off_answer_is_about_work_not_only_offices(code, office):
     assert office not in answers_in(code)["typhoon_day_off"]

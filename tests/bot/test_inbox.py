@@ -49,8 +49,14 @@ def test_a_delivery_that_cannot_be_stored_is_refused_for_redelivery(tmp_path):
 
     engine = make_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'civicast.db'}")  # cannot be opened
     with ThreadPoolExecutor(max_workers=1) as executor:
-        inbox = EventInbox(channel="line", session_factory=make_session_factory(engine), executor=executor,
-                           handle_payload=lambda *_: None, user_of=lambda _: "U1", clock=lambda: NOW)
+        inbox = EventInbox(
+            channel="line",
+            session_factory=make_session_factory(engine),
+            executor=executor,
+            handle_payload=lambda *_: None,
+            user_of=lambda _: "U1",
+            clock=lambda: NOW,
+        )
         assert inbox.accept([("E1", {})]) is False
     engine.dispose()
 
@@ -67,10 +73,16 @@ def test_an_event_stored_before_a_crash_is_answered_after_the_restart(stack):
     stack.simulate(userId=user, type="follow")
     stack.wait_for_messages(user, 2)
     # The process stored this "menu" message, answered LINE with 200, and died before handling it.
-    event = {"type": "message", "mode": "active", "timestamp": int(time.time() * 1000),
-             "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper()[:26],
-             "deliveryContext": {"isRedelivery": False}, "replyToken": uuid.uuid4().hex,
-             "message": {"id": "1", "type": "text", "text": "menu", "quoteToken": "q"}}
+    event = {
+        "type": "message",
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": uuid.uuid4().hex,
+        "message": {"id": "1", "type": "text", "text": "menu", "quoteToken": "q"},
+    }
     with stack.services.session_factory.begin() as session:
         store_events(session, "line", [(event["webhookEventId"], event)], now=datetime.now(UTC))
     restarted = create_app(stack.services.settings, stack.services)  # resumes what was left
@@ -81,8 +93,9 @@ def test_an_event_stored_before_a_crash_is_answered_after_the_restart(stack):
     finally:
         restarted.extensions["civicast.webhook_executor"].shutdown(wait=True)
     with stack.services.session_factory() as session:
-        handled = session.scalar(select(WebhookEvent.handled_at).where(
-            WebhookEvent.event_id == event["webhookEventId"]))
+        handled = session.scalar(
+            select(WebhookEvent.handled_at).where(WebhookEvent.event_id == event["webhookEventId"])
+        )
     assert handled is not None
 
 
@@ -95,10 +108,16 @@ def test_web_processes_only_store_and_the_webhook_worker_answers(stack):
     user = users(1)[0]
     with ThreadPoolExecutor(max_workers=1) as unused:
         line_bot, _ = build_bots(stack.services, unused, handle_here=False)
-        event = {"type": "follow", "mode": "active", "timestamp": int(time.time() * 1000),
-                 "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper()[:26],
-                 "deliveryContext": {"isRedelivery": False}, "follow": {"isUnblocked": False},
-                 "replyToken": uuid.uuid4().hex}
+        event = {
+            "type": "follow",
+            "mode": "active",
+            "timestamp": int(time.time() * 1000),
+            "source": {"type": "user", "userId": user},
+            "webhookEventId": uuid.uuid4().hex.upper()[:26],
+            "deliveryContext": {"isRedelivery": False},
+            "follow": {"isUnblocked": False},
+            "replyToken": uuid.uuid4().hex,
+        }
         body = json.dumps({"destination": "U" + "0" * 32, "events": [event]}).encode()
         secret = stack.services.settings.channels.line.channel_secret
         assert line_bot.accept(body, sign(secret, body)) == (200, "ok")
@@ -135,8 +154,14 @@ def test_an_event_whose_handling_failed_is_retried_by_a_later_sweep_without_a_re
             raise RuntimeError("the database went away mid-answer")
 
     with ThreadPoolExecutor(max_workers=1) as executor:
-        inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
-                           handle_payload=handle, user_of=lambda payload: payload["user"], clock=clock)
+        inbox = EventInbox(
+            channel="line",
+            session_factory=session_factory,
+            executor=executor,
+            handle_payload=handle,
+            user_of=lambda payload: payload["user"],
+            clock=clock,
+        )
         assert inbox.accept([("E1", {"user": "U1"})])
         executor.submit(lambda: None).result()  # the handler thread is done with E1
         assert calls == ["E1"] and handled_at(session_factory, "E1") is None
@@ -158,9 +183,15 @@ def test_a_sweep_deletes_the_channel_s_events_older_than_the_configured_days(ses
         mark_handled(session, "OLD", now=NOW - timedelta(days=31))
         mark_handled(session, "RECENT", now=NOW - timedelta(days=29))
     with ThreadPoolExecutor(max_workers=1) as executor:
-        inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
-                           handle_payload=lambda *_: None, user_of=lambda _: "U1", clock=lambda: NOW,
-                           keep_events=timedelta(days=30))
+        inbox = EventInbox(
+            channel="line",
+            session_factory=session_factory,
+            executor=executor,
+            handle_payload=lambda *_: None,
+            user_of=lambda _: "U1",
+            clock=lambda: NOW,
+            keep_events=timedelta(days=30),
+        )
         assert inbox.sweep() == 0
     with session_factory() as session:
         assert set(session.scalars(select(WebhookEvent.event_id))) == {"RECENT", "OTHER"}

@@ -42,8 +42,12 @@ def answer_residents(line, residents: list[str], *, replies: int, pushes: int) -
             token = uuid.uuid4().hex
             if i < replies:  # as a webhook event issues it, a minute to use it
                 line.sandbox.line.state.reply_tokens[token] = (residents[i % len(residents)], time.time())
-            bot.send(residents[i % len(residents)], token, [Reply("颱風假的消息會在晚上八點前公布。")],
-                     retry_key=str(uuid.uuid4()))
+            bot.send(
+                residents[i % len(residents)],
+                token,
+                [Reply("颱風假的消息會在晚上八點前公布。")],
+                retry_key=str(uuid.uuid4()),
+            )
     finally:
         executor.shutdown(wait=True)
 
@@ -51,8 +55,11 @@ def answer_residents(line, residents: list[str], *, replies: int, pushes: int) -
 def consumed(line) -> int:
     port = line.services.settings.channels.sandbox.port
     token = line.services.settings.channels.line.channel_access_token
-    return requests.get(f"http://127.0.0.1:{port}/v2/bot/message/quota/consumption",
-                        headers={"Authorization": f"Bearer {token}"}, timeout=5).json()["totalUsage"]
+    return requests.get(
+        f"http://127.0.0.1:{port}/v2/bot/message/quota/consumption",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    ).json()["totalUsage"]
 
 
 def test_the_report_separates_free_replies_from_paid_messages_as_line_counts_them(line):

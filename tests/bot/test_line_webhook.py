@@ -24,8 +24,12 @@ SECRET = SANDBOX_SECRETS["line.channel_secret"]
 
 def signed_post(stack, body: bytes, secret: str = SECRET):
     signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-    return requests.post(f"{stack.url}/webhooks/line", data=body,
-                         headers={"Content-Type": "application/json", "X-Line-Signature": signature}, timeout=10)
+    return requests.post(
+        f"{stack.url}/webhooks/line",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Line-Signature": signature},
+        timeout=10,
+    )
 
 
 def envelope(*events) -> bytes:
@@ -33,9 +37,15 @@ def envelope(*events) -> bytes:
 
 
 def base_event(kind: str, user: str, **extra) -> dict:
-    return {"type": kind, "mode": "active", "timestamp": int(time.time() * 1000),
-            "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper()[:26],
-            "deliveryContext": {"isRedelivery": False}, **extra}
+    return {
+        "type": kind,
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+        **extra,
+    }
 
 
 def count(stack, model) -> int:
@@ -63,17 +73,55 @@ def test_an_oversized_body_is_refused(stack):
 
 USER_EVENTS = [
     ("message", {"replyToken": "r", "message": {"id": "1", "type": "text", "text": "hello", "quoteToken": "q"}}),
-    ("message", {"replyToken": "r", "message": {"id": "2", "type": "image", "quoteToken": "q",
-                                                 "contentProvider": {"type": "line"}}}),
-    ("message", {"replyToken": "r", "message": {"id": "3", "type": "video", "duration": 1000, "quoteToken": "q",
-                                                 "contentProvider": {"type": "line"}}}),
-    ("message", {"replyToken": "r", "message": {"id": "4", "type": "audio", "duration": 1000,
-                                                 "contentProvider": {"type": "line"}}}),
+    (
+        "message",
+        {
+            "replyToken": "r",
+            "message": {"id": "2", "type": "image", "quoteToken": "q", "contentProvider": {"type": "line"}},
+        },
+    ),
+    (
+        "message",
+        {
+            "replyToken": "r",
+            "message": {
+                "id": "3",
+                "type": "video",
+                "duration": 1000,
+                "quoteToken": "q",
+                "contentProvider": {"type": "line"},
+            },
+        },
+    ),
+    (
+        "message",
+        {
+            "replyToken": "r",
+            "message": {"id": "4", "type": "audio", "duration": 1000, "contentProvider": {"type": "line"}},
+        },
+    ),
     ("message", {"replyToken": "r", "message": {"id": "5", "type": "file", "fileName": "a.pdf", "fileSize": 10}}),
-    ("message", {"replyToken": "r", "message": {"id": "6", "type": "location", "latitude": 22.63,
-                                                 "longitude": 120.30, "address": "Kaohsiung"}}),
-    ("message", {"replyToken": "r", "message": {"id": "7", "type": "sticker", "packageId": "1", "stickerId": "1",
-                                                 "stickerResourceType": "STATIC", "quoteToken": "q"}}),
+    (
+        "message",
+        {
+            "replyToken": "r",
+            "message": {"id": "6", "type": "location", "latitude": 22.63, "longitude": 120.30, "address": "Kaohsiung"},
+        },
+    ),
+    (
+        "message",
+        {
+            "replyToken": "r",
+            "message": {
+                "id": "7",
+                "type": "sticker",
+                "packageId": "1",
+                "stickerId": "1",
+                "stickerResourceType": "STATIC",
+                "quoteToken": "q",
+            },
+        },
+    ),
     ("follow", {"replyToken": "r", "follow": {"isUnblocked": False}}),
     ("unfollow", {}),
     ("postback", {"replyToken": "r", "postback": {"data": "action=menu"}}),
@@ -93,10 +141,21 @@ USER_EVENTS = [
 GROUP_EVENTS = [
     ("join", {"replyToken": "r", "source": {"type": "group", "groupId": "C" + "1" * 32}}),
     ("leave", {"source": {"type": "group", "groupId": "C" + "1" * 32}}),
-    ("memberJoined", {"replyToken": "r", "source": {"type": "group", "groupId": "C" + "1" * 32},
-                      "joined": {"members": [{"type": "user", "userId": "U" + "2" * 32}]}}),
-    ("memberLeft", {"source": {"type": "group", "groupId": "C" + "1" * 32},
-                    "left": {"members": [{"type": "user", "userId": "U" + "2" * 32}]}}),
+    (
+        "memberJoined",
+        {
+            "replyToken": "r",
+            "source": {"type": "group", "groupId": "C" + "1" * 32},
+            "joined": {"members": [{"type": "user", "userId": "U" + "2" * 32}]},
+        },
+    ),
+    (
+        "memberLeft",
+        {
+            "source": {"type": "group", "groupId": "C" + "1" * 32},
+            "left": {"members": [{"type": "user", "userId": "U" + "2" * 32}]},
+        },
+    ),
 ]
 
 
@@ -116,8 +175,12 @@ def test_a_redelivered_event_is_handled_once(stack):
     user = users(1)[0]
     stack.simulate(userId=user, type="follow")
     stack.wait_for_messages(user, 2)
-    event = base_event("message", user, message={"id": "9", "type": "text", "text": "menu", "quoteToken": "q"},
-                       replyToken=uuid.uuid4().hex)
+    event = base_event(
+        "message",
+        user,
+        message={"id": "9", "type": "text", "text": "menu", "quoteToken": "q"},
+        replyToken=uuid.uuid4().hex,
+    )
     redelivery = {**event, "deliveryContext": {"isRedelivery": True}}
     assert signed_post(stack, envelope(event)).status_code == 200
     assert signed_post(stack, envelope(redelivery)).status_code == 200

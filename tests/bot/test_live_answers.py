@@ -34,8 +34,13 @@ def tomorrow() -> str:
 @pytest.fixture
 def engine(session_factory, catalogs, glossary, composer):
     seed_if_empty(session_factory)
-    return ConversationEngine(session_factory=session_factory, texts=BotTexts(catalogs), glossary=glossary,
-                              composer=composer, faq=FaqIndex(session_factory))
+    return ConversationEngine(
+        session_factory=session_factory,
+        texts=BotTexts(catalogs),
+        glossary=glossary,
+        composer=composer,
+        faq=FaqIndex(session_factory),
+    )
 
 
 def say(engine, kind=EventKind.TEXT, user=USER, **fields):
@@ -71,8 +76,9 @@ def headline(session_factory, composer, notice_id: int, language: str) -> str:
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_a_sanmin_resident_asking_about_tomorrow_gets_the_day_off_first(engine, session_factory, composer,
-                                                                      typhoon_night, language):
+def test_a_sanmin_resident_asking_about_tomorrow_gets_the_day_off_first(
+    engine, session_factory, composer, typhoon_night, language
+):
     resident_of(engine, language)
     replies = ask(engine, language, "typhoon_day_off")
     first = replies[0].text
@@ -84,8 +90,9 @@ def test_a_sanmin_resident_asking_about_tomorrow_gets_the_day_off_first(engine, 
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_a_sanmin_resident_asking_about_the_mrt_gets_the_red_line_disruption_first(engine, session_factory,
-                                                                                 composer, typhoon_night, language):
+def test_a_sanmin_resident_asking_about_the_mrt_gets_the_red_line_disruption_first(
+    engine, session_factory, composer, typhoon_night, language
+):
     resident_of(engine, language)
     replies = ask(engine, language, "mrt_service")
     first = replies[0].text
@@ -111,8 +118,10 @@ def test_with_nothing_active_the_reply_says_nothing_is_announced_for_the_distric
 def test_the_day_off_sentence_names_the_district_and_the_hour(engine):
     resident_of(engine, "en", "qishan")
     text = ask(engine, "en", "typhoon_day_off")[0].text
-    assert text == ("No decision on a typhoon day off for Cishan District has been announced yet; decisions usually "
-                    "come by 20:00 the evening before.")
+    assert text == (
+        "No decision on a typhoon day off for Cishan District has been announced yet; decisions usually "
+        "come by 20:00 the evening before."
+    )
 
 
 def test_a_training_notice_is_never_shown_to_a_resident(engine, session_factory, composer, glossary):
@@ -163,12 +172,15 @@ def test_expired_cancelled_superseded_and_past_notices_answer_nothing(engine, se
     now = datetime.now(UTC)
     with session_factory.begin() as session:
         yesterday = (datetime.now(TAIPEI).date() - timedelta(days=1)).isoformat()
-        ids = [saved_notice(session, composer, "day_off", districts=["sanmin"], date=yesterday).id,
-               saved_notice(session, composer, "mrt_disruption", expires=now - timedelta(minutes=1)).id,
-               saved_notice(session, composer, "mrt_disruption", msg_type=MsgType.CANCEL).id,
-               saved_notice(session, composer, "mrt_disruption", status=NoticeStatus.CANCELLED).id,
-               saved_notice(session, composer, "day_off", districts=["sanmin"], date=tomorrow(),
-                            status=NoticeStatus.SUPERSEDED).id]
+        ids = [
+            saved_notice(session, composer, "day_off", districts=["sanmin"], date=yesterday).id,
+            saved_notice(session, composer, "mrt_disruption", expires=now - timedelta(minutes=1)).id,
+            saved_notice(session, composer, "mrt_disruption", msg_type=MsgType.CANCEL).id,
+            saved_notice(session, composer, "mrt_disruption", status=NoticeStatus.CANCELLED).id,
+            saved_notice(
+                session, composer, "day_off", districts=["sanmin"], date=tomorrow(), status=NoticeStatus.SUPERSEDED
+            ).id,
+        ]
     day_off = ask(engine, "ja", "typhoon_day_off")[0].text
     mrt = ask(engine, "ja", "mrt_service")[0].text
     assert not any(f"/n/{i}?" in day_off + mrt for i in ids)
@@ -180,16 +192,20 @@ def test_a_resident_without_transport_alerts_still_learns_the_mrt_is_disrupted(e
     assert f"/n/{typhoon_night['mrt']}?lang=th" in ask(engine, "th", "mrt_service")[0].text
 
 
-@pytest.mark.parametrize(("key", "kind", "params"), [
-    ("water_outage", "water_outage", {"districts": ["sanmin"], "villages": None}),
-    ("power_outage", "power_outage", {"districts": ["sanmin"]}),
-    ("find_shelter", "shelter_open", {"district": "sanmin"}),
-    ("cijin_ferry", "ferry_suspension", {}),
-    ("evacuation_order", "evacuation_order", {"districts": ["sanmin", "cishan"], "villages": None}),
-    ("typhoon_prepare", "typhoon_land_warning", {}),
-])
-def test_water_power_shelters_and_ferries_are_answered_from_their_notices(engine, session_factory, composer, key,
-                                                                         kind, params):
+@pytest.mark.parametrize(
+    ("key", "kind", "params"),
+    [
+        ("water_outage", "water_outage", {"districts": ["sanmin"], "villages": None}),
+        ("power_outage", "power_outage", {"districts": ["sanmin"]}),
+        ("find_shelter", "shelter_open", {"district": "sanmin"}),
+        ("cijin_ferry", "ferry_suspension", {}),
+        ("evacuation_order", "evacuation_order", {"districts": ["sanmin", "cishan"], "villages": None}),
+        ("typhoon_prepare", "typhoon_land_warning", {}),
+    ],
+)
+def test_water_power_shelters_and_ferries_are_answered_from_their_notices(
+    engine, session_factory, composer, key, kind, params
+):
     resident_of(engine, "en")
     with session_factory.begin() as session:
         live = saved_notice(session, composer, kind, **params).id
@@ -233,17 +249,21 @@ def test_what_a_resident_reads(engine, typhoon_night):
 
 def test_live_notices_called_directly(engine, session_factory, typhoon_night):
     glossary = engine.glossary
-    sanmin = Subscriber(channel="line", platform_user_id=USER, whole_city=False,
-                        districts=district_bit(glossary, "sanmin"))
-    qishan = Subscriber(channel="line", platform_user_id=USER, whole_city=False,
-                        districts=district_bit(glossary, "qishan"))
+    sanmin = Subscriber(
+        channel="line", platform_user_id=USER, whole_city=False, districts=district_bit(glossary, "sanmin")
+    )
+    qishan = Subscriber(
+        channel="line", platform_user_id=USER, whole_city=False, districts=district_bit(glossary, "qishan")
+    )
     now = datetime.now(UTC)
     with session_factory() as session:
-        assert [n.id for n in live_notices(session, now, resident=sanmin, topic="day_off", glossary=glossary)] \
-            == [typhoon_night["day_off"]]
+        assert [n.id for n in live_notices(session, now, resident=sanmin, topic="day_off", glossary=glossary)] == [
+            typhoon_night["day_off"]
+        ]
         assert live_notices(session, now, resident=qishan, topic="day_off", glossary=glossary) == []
-        assert [n.id for n in live_notices(session, now, resident=qishan, topic="transport", glossary=glossary)] \
-            == [typhoon_night["mrt"]]  # the MRT runs through the whole city
+        assert [n.id for n in live_notices(session, now, resident=qishan, topic="transport", glossary=glossary)] == [
+            typhoon_night["mrt"]
+        ]  # the MRT runs through the whole city
         assert live_notices(session, now, resident=sanmin, topic="water", glossary=glossary) == []
 
 

@@ -62,8 +62,11 @@ def test_a_workers_line_about_a_delivery_names_its_notice(stack):
         services.build_worker("json-test").run_until_done(timeout=3)
     finally:
         logging.getLogger("civicast.worker").removeHandler(handler)
-    paused = [entry for entry in map(json.loads, stream.getvalue().splitlines())
-              if entry["message"].startswith("channel line paused")]
+    paused = [
+        entry
+        for entry in map(json.loads, stream.getvalue().splitlines())
+        if entry["message"].startswith("channel line paused")
+    ]
     assert paused and paused[0]["notice_id"] == notice_id and paused[0]["level"] == "ERROR"
     with services.session_factory() as session:
         delivery = session.get(Delivery, paused[0]["delivery_id"])

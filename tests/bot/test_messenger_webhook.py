@@ -24,21 +24,37 @@ def psid() -> str:
 
 
 def post_event(stack, *messaging, secret: str = APP_SECRET) -> requests.Response:
-    body = json.dumps({"object": "page", "entry": [{"id": "sandbox-page", "time": int(time.time() * 1000),
-                                                     "messaging": list(messaging)}]}).encode()
+    body = json.dumps(
+        {
+            "object": "page",
+            "entry": [{"id": "sandbox-page", "time": int(time.time() * 1000), "messaging": list(messaging)}],
+        }
+    ).encode()
     signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return requests.post(f"{stack.url}/webhooks/facebook", data=body, timeout=10,
-                         headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature})
+    return requests.post(
+        f"{stack.url}/webhooks/facebook",
+        data=body,
+        timeout=10,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+    )
 
 
 def text_event(person: str, text: str) -> dict:
-    return {"sender": {"id": person}, "recipient": {"id": "sandbox-page"}, "timestamp": int(time.time() * 1000),
-            "message": {"mid": "m_" + uuid.uuid4().hex, "text": text}}
+    return {
+        "sender": {"id": person},
+        "recipient": {"id": "sandbox-page"},
+        "timestamp": int(time.time() * 1000),
+        "message": {"mid": "m_" + uuid.uuid4().hex, "text": text},
+    }
 
 
 def quick_reply_event(person: str, payload: str) -> dict:
-    return {"sender": {"id": person}, "recipient": {"id": "sandbox-page"}, "timestamp": int(time.time() * 1000),
-            "message": {"mid": "m_" + uuid.uuid4().hex, "text": "tap", "quick_reply": {"payload": payload}}}
+    return {
+        "sender": {"id": person},
+        "recipient": {"id": "sandbox-page"},
+        "timestamp": int(time.time() * 1000),
+        "message": {"mid": "m_" + uuid.uuid4().hex, "text": "tap", "quick_reply": {"payload": payload}},
+    }
 
 
 def inbox(stack, person: str) -> list[dict]:
@@ -57,11 +73,17 @@ def writes(stack, person: str, event: dict, *, expect: int) -> list[dict]:
 
 
 def test_the_subscription_handshake_echoes_the_challenge(stack):
-    ok = requests.get(f"{stack.url}/webhooks/facebook", timeout=5, params={
-        "hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"})
+    ok = requests.get(
+        f"{stack.url}/webhooks/facebook",
+        timeout=5,
+        params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"},
+    )
     assert ok.status_code == 200 and ok.text == "1158201444"
-    wrong = requests.get(f"{stack.url}/webhooks/facebook", timeout=5, params={
-        "hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1158201444"})
+    wrong = requests.get(
+        f"{stack.url}/webhooks/facebook",
+        timeout=5,
+        params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1158201444"},
+    )
     assert wrong.status_code == 403 and "1158201444" not in wrong.text
 
 
@@ -106,12 +128,16 @@ def test_no_reply_outside_the_24_hour_window(stack):
 
 def test_echoes_reads_and_unknown_objects_are_acknowledged(stack):
     person = psid()
-    echo = {"sender": {"id": "sandbox-page"}, "recipient": {"id": person},
-            "message": {"mid": "m_1", "is_echo": True, "text": "x"}}
+    echo = {
+        "sender": {"id": "sandbox-page"},
+        "recipient": {"id": person},
+        "message": {"mid": "m_1", "is_echo": True, "text": "x"},
+    }
     read = {"sender": {"id": person}, "recipient": {"id": "sandbox-page"}, "read": {"watermark": 1}}
     assert post_event(stack, echo, read).status_code == 200
     body = json.dumps({"object": "instagram", "entry": []}).encode()
     signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    response = requests.post(f"{stack.url}/webhooks/facebook", data=body, timeout=5,
-                             headers={"X-Hub-Signature-256": signature})
+    response = requests.post(
+        f"{stack.url}/webhooks/facebook", data=body, timeout=5, headers={"X-Hub-Signature-256": signature}
+    )
     assert response.status_code == 404

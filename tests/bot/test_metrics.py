@@ -29,8 +29,11 @@ def scrape(client, **headers) -> dict[str, dict[tuple[tuple[str, str], ...], flo
 
 
 def total(samples, name, **labels) -> float:
-    return sum(value for key, value in samples.get(name, {}).items()
-               if all(dict(key).get(label) == wanted for label, wanted in labels.items()))
+    return sum(
+        value
+        for key, value in samples.get(name, {}).items()
+        if all(dict(key).get(label) == wanted for label, wanted in labels.items())
+    )
 
 
 def test_a_fan_out_drains_to_zero_and_every_resident_is_counted(stack):
@@ -62,15 +65,18 @@ def test_a_fan_out_drains_to_zero_and_every_resident_is_counted(stack):
     after = scrape(client)
     assert depths[-1] == 0 and total(after, "civicast_outbox_deliveries", channel="line") == 0
     assert total(after, "civicast_outbox_oldest_pending_age_seconds") == 0
-    delivered = (total(after, "civicast_delivery_recipients_total", channel="line", outcome="sent")
-                 - total(before, "civicast_delivery_recipients_total", channel="line", outcome="sent"))
+    delivered = total(after, "civicast_delivery_recipients_total", channel="line", outcome="sent") - total(
+        before, "civicast_delivery_recipients_total", channel="line", outcome="sent"
+    )
     assert delivered == RESIDENTS
-    sent = (total(after, "civicast_deliveries_total", channel="line", outcome="sent")
-            - total(before, "civicast_deliveries_total", channel="line", outcome="sent"))
+    sent = total(after, "civicast_deliveries_total", channel="line", outcome="sent") - total(
+        before, "civicast_deliveries_total", channel="line", outcome="sent"
+    )
     assert sent == 12
     # Each multicast was a request to LINE, timed and counted by its status code.
-    requests_ok = (total(after, "civicast_platform_requests_total", platform="line", status="200")
-                   - total(before, "civicast_platform_requests_total", platform="line", status="200"))
+    requests_ok = total(after, "civicast_platform_requests_total", platform="line", status="200") - total(
+        before, "civicast_platform_requests_total", platform="line", status="200"
+    )
     assert requests_ok >= 12
     assert total(after, "civicast_platform_request_seconds_count", platform="line") >= requests_ok
     assert total(after, "civicast_worker_claim_lag_seconds_count", channel="line") >= 12
@@ -98,8 +104,9 @@ def test_readyz_is_ready_and_lists_paused_channels(stack):
 
 def test_readyz_names_a_database_at_an_old_revision(tmp_path):
     config = tmp_path / "config.yaml"
-    config.write_text(f"database:\n  url: sqlite:///{tmp_path / 'old.db'}\ntranslation:\n  engine: none\n",
-                      encoding="utf-8")
+    config.write_text(
+        f"database:\n  url: sqlite:///{tmp_path / 'old.db'}\ntranslation:\n  engine: none\n", encoding="utf-8"
+    )
     services = Services(load_settings(config, environ={}))
     try:
         upgrade_database(services.engine, "0015")
@@ -114,8 +121,10 @@ def test_readyz_names_a_database_at_an_old_revision(tmp_path):
 
 def test_readyz_when_the_database_does_not_answer(tmp_path):
     config = tmp_path / "config.yaml"
-    config.write_text("database:\n  url: postgresql+psycopg://civicast@127.0.0.1:9/civicast\n"
-                      "translation:\n  engine: none\n", encoding="utf-8")
+    config.write_text(
+        "database:\n  url: postgresql+psycopg://civicast@127.0.0.1:9/civicast\ntranslation:\n  engine: none\n",
+        encoding="utf-8",
+    )
     services = Services(load_settings(config, environ={}))
     try:
         app = create_app(services.settings, services, resume_webhook_events=False)
@@ -130,9 +139,11 @@ def test_readyz_when_the_database_does_not_answer(tmp_path):
 
 def test_metrics_can_be_kept_to_a_network_and_a_token(tmp_path):
     config = tmp_path / "config.yaml"
-    config.write_text(f"database:\n  url: sqlite:///{tmp_path / 'm.db'}\ntranslation:\n  engine: none\n"
-                      "metrics:\n  allow_from: [10.0.0.0/8]\n  bearer_token: a-long-enough-scrape-token\n",
-                      encoding="utf-8")
+    config.write_text(
+        f"database:\n  url: sqlite:///{tmp_path / 'm.db'}\ntranslation:\n  engine: none\n"
+        "metrics:\n  allow_from: [10.0.0.0/8]\n  bearer_token: a-long-enough-scrape-token\n",
+        encoding="utf-8",
+    )
     services = Services(load_settings(config, environ={}))
     try:
         upgrade_database(services.engine)
@@ -149,8 +160,10 @@ def test_metrics_can_be_kept_to_a_network_and_a_token(tmp_path):
 
 def test_every_answer_carries_a_request_id(stack):
     client = stack.app.test_client()
-    assert client.get("/healthz", headers={"X-Request-Id": "from-the-proxy-1"}).headers["X-Request-Id"] == \
-        "from-the-proxy-1"
+    assert (
+        client.get("/healthz", headers={"X-Request-Id": "from-the-proxy-1"}).headers["X-Request-Id"]
+        == "from-the-proxy-1"
+    )
     made = client.get("/healthz", headers={"X-Request-Id": "no spaces; allowed"}).headers["X-Request-Id"]
     assert len(made) == 32 and made.isalnum()
 

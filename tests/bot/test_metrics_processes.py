@@ -28,13 +28,23 @@ def test_the_workers_counts_add_up_and_a_new_start_clears_them(tmp_path):
     environ = {MULTIPROCESS_ENV: str(directory)}
     assert prepare_multiprocess_dir(environ) == directory
     child_env = {**os.environ, **environ, "PYTHONPATH": str(ROOT)}
-    pids = [int(subprocess.run([sys.executable, "-c", COUNT], env=child_env, check=True, capture_output=True,
-                               text=True).stdout) for _ in range(2)]
+    pids = [
+        int(
+            subprocess.run(
+                [sys.executable, "-c", COUNT], env=child_env, check=True, capture_output=True, text=True
+            ).stdout
+        )
+        for _ in range(2)
+    ]
     assert len(list(directory.glob("*.db"))) == 2  # one file per process
 
     body = exposition(None, environ).decode()
-    sent = [sample.value for family in text_string_to_metric_families(body) for sample in family.samples
-            if sample.name == "civicast_delivery_recipients_total" and sample.labels.get("language") == "en"]
+    sent = [
+        sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if sample.name == "civicast_delivery_recipients_total" and sample.labels.get("language") == "en"
+    ]
     assert sent == [1000.0]
 
     for pid in pids:
@@ -47,14 +57,22 @@ def test_the_workers_counts_add_up_and_a_new_start_clears_them(tmp_path):
 
 def test_a_worker_serves_its_own_metrics(tmp_path):
     config = tmp_path / "config.yaml"
-    config.write_text("database:\n  url: sqlite:///civicast.db\ntranslation:\n  engine: none\n"
-                      f"channels:\n  sandbox:\n    port: {free_port()}\n", encoding="utf-8")
+    config.write_text(
+        "database:\n  url: sqlite:///civicast.db\ntranslation:\n  engine: none\n"
+        f"channels:\n  sandbox:\n    port: {free_port()}\n",
+        encoding="utf-8",
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop(MULTIPROCESS_ENV, None)
     subprocess.run([CIVICAST, "--config", str(config), "db", "upgrade"], check=True, env=env, capture_output=True)
     port = free_port()
-    worker = subprocess.Popen([CIVICAST, "--config", str(config), "worker", "--metrics-port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [CIVICAST, "--config", str(config), "worker", "--metrics-port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         body = wait_for(f"http://127.0.0.1:{port}/metrics").text
     finally:

@@ -16,22 +16,36 @@ from bot.settings import load_settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 METRIC = re.compile(r"\bcivicast_[a-z0-9_]+\b")
-SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_count", "_sum", "_created"),
-            "gauge": ("",), "summary": ("", "_count", "_sum", "_created")}
-ALERTS = {"CivicastOutboxStalled", "CivicastDeliveriesDead", "CivicastChannelPaused", "CivicastNoSchedulerLeader",
-          "CivicastWebhookQueueAge"}
+SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+    "gauge": ("",),
+    "summary": ("", "_count", "_sum", "_created"),
+}
+ALERTS = {
+    "CivicastOutboxStalled",
+    "CivicastDeliveriesDead",
+    "CivicastChannelPaused",
+    "CivicastNoSchedulerLeader",
+    "CivicastWebhookQueueAge",
+}
 
 
 def exposed_names(tmp_path) -> set[str]:
     """Every sample name a scrape of a fresh civicast can carry (a counter not yet counted has none yet)."""
     config = tmp_path / "config.yaml"
-    config.write_text(f"database:\n  url: sqlite:///{tmp_path / 'c.db'}\ntranslation:\n  engine: none\n",
-                      encoding="utf-8")
+    config.write_text(
+        f"database:\n  url: sqlite:///{tmp_path / 'c.db'}\ntranslation:\n  engine: none\n", encoding="utf-8"
+    )
     services = Services(load_settings(config, environ={}))
     try:
         upgrade_database(services.engine)
-        body = create_app(services.settings, services, resume_webhook_events=False).test_client().get(
-            "/metrics").get_data(as_text=True)
+        body = (
+            create_app(services.settings, services, resume_webhook_events=False)
+            .test_client()
+            .get("/metrics")
+            .get_data(as_text=True)
+        )
     finally:
         services.close()
     names = set()
@@ -63,14 +77,24 @@ def test_the_dashboard_charts_civicast_metrics(tmp_path):
     assert referenced <= exposed_names(tmp_path), referenced - exposed_names(tmp_path)
     # Every metric civicast defines is on the dashboard (its families, whatever the suffix).
     families = {re.sub(r"_(total|bucket|count|sum)$", "", name) for name in referenced}
-    for wanted in ("civicast_deliveries", "civicast_delivery_recipients", "civicast_outbox_deliveries",
-                   "civicast_outbox_oldest_pending_age_seconds", "civicast_worker_claim_lag_seconds",
-                   "civicast_platform_requests", "civicast_platform_request_seconds",
-                   "civicast_webhook_events_stored", "civicast_webhook_events_answered",
-                   "civicast_webhook_queue_events", "civicast_webhook_queue_oldest_age_seconds",
-                   "civicast_translation_requests",
-                   "civicast_translation_seconds", "civicast_cap_documents", "civicast_scheduler_leaders",
-                   "civicast_channel_paused"):
+    for wanted in (
+        "civicast_deliveries",
+        "civicast_delivery_recipients",
+        "civicast_outbox_deliveries",
+        "civicast_outbox_oldest_pending_age_seconds",
+        "civicast_worker_claim_lag_seconds",
+        "civicast_platform_requests",
+        "civicast_platform_request_seconds",
+        "civicast_webhook_events_stored",
+        "civicast_webhook_events_answered",
+        "civicast_webhook_queue_events",
+        "civicast_webhook_queue_oldest_age_seconds",
+        "civicast_translation_requests",
+        "civicast_translation_seconds",
+        "civicast_cap_documents",
+        "civicast_scheduler_leaders",
+        "civicast_channel_paused",
+    ):
         assert wanted in families, wanted
     ids = [panel["id"] for panel in dashboard["panels"]]
     assert len(ids) == len(set(ids))

@@ -29,12 +29,17 @@ EVERYWHERE = frozenset({"atom", "cap", "crawl zh-Hant", "crawl en", "page zh-Han
 # a control character, a lone surrogate. Each is shown nowhere rather than half-way.
 BREAKAGES = {
     "withdrawn kind": ({"kind": "withdrawn_kind"}, EVERYWHERE, "unknown notice kind 'withdrawn_kind'"),
-    "unknown district": ({"params": {**PARAMS, "districts": ["atlantis"]}}, EVERYWHERE,
-                         "'atlantis' is not a known district"),
-    "control character": ({"params": {**PARAMS, "typhoon_name": "山陀\x01兒|Krathon"}}, EVERYWHERE,
-                          "control character (U+0001)"),
-    "lone surrogate": ({"params": {**PARAMS, "typhoon_name": "\udcb0\udca5|Krathon"}}, EVERYWHERE,
-                       "which is not text"),
+    "unknown district": (
+        {"params": {**PARAMS, "districts": ["atlantis"]}},
+        EVERYWHERE,
+        "'atlantis' is not a known district",
+    ),
+    "control character": (
+        {"params": {**PARAMS, "typhoon_name": "山陀\x01兒|Krathon"}},
+        EVERYWHERE,
+        "control character (U+0001)",
+    ),
+    "lone surrogate": ({"params": {**PARAMS, "typhoon_name": "\udcb0\udca5|Krathon"}}, EVERYWHERE, "which is not text"),
 }
 
 
@@ -58,12 +63,18 @@ def on_air(request, app):
     changes, breaks, reason = BREAKAGES[request.param]
     services = app.extensions["civicast"]
     with services.session_factory.begin() as session:
-        good = [saved_notice(session, services.composer, "heavy_rain", severity="Moderate"),
-                saved_notice(session, services.composer, "evacuation_order")]
+        good = [
+            saved_notice(session, services.composer, "heavy_rain", severity="Moderate"),
+            saved_notice(session, services.composer, "evacuation_order"),
+        ]
         broken = saved_notice(session, services.composer, "typhoon_land_warning")
         session.execute(update(Notice).where(Notice.id == broken.id).values(**changes))
-        return OnAir(good=[(n.id, n.identifier) for n in good], broken=(broken.id, broken.identifier),
-                     breaks=frozenset(breaks), reason=reason)
+        return OnAir(
+            good=[(n.id, n.identifier) for n in good],
+            broken=(broken.id, broken.identifier),
+            breaks=frozenset(breaks),
+            reason=reason,
+        )
 
 
 class OnAir:
@@ -147,8 +158,12 @@ def test_the_public_list_shows_the_good_notices_and_the_broken_one_s_page_is_a_c
 def test_the_console_lists_every_notice_and_shows_the_broken_one_with_an_error_box(app, on_air, caplog):
     client = english(app)
     token = TOKEN.search(client.get("/console/login").get_data(as_text=True)).group(1)
-    assert client.post("/console/login", data={"username": "ed-lin", "password": PASSWORD,
-                                               "csrf_token": token}).status_code == 302
+    assert (
+        client.post(
+            "/console/login", data={"username": "ed-lin", "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
     broken_id, _identifier = on_air.broken
     listing = client.get("/console/")
     assert listing.status_code == 200
@@ -174,6 +189,9 @@ def test_a_broken_notice_is_logged_once_not_at_every_poll_or_visit(app, on_air, 
         assert client.get("/feeds/cable/zh-Hant.json").status_code == 200
         assert client.get("/notices?lang=zh-Hant").status_code == 200
     named = re.compile(rf"\bnotice {broken_id}\b")
-    errors = [record.getMessage() for record in caplog.records
-              if record.levelno >= logging.ERROR and named.search(record.getMessage())]
+    errors = [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno >= logging.ERROR and named.search(record.getMessage())
+    ]
     assert errors and len(errors) == len(set(errors)), errors  # each place once, with its traceback

@@ -43,8 +43,9 @@ def config(tmp_path):
 
 
 def run(args, config_path):
-    return subprocess.Popen([CIVICAST, "--config", str(config_path), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [CIVICAST, "--config", str(config_path), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 def test_sandbox_command_serves_line_and_graph_paths(config):
@@ -84,8 +85,12 @@ def test_a_taken_port_is_one_line_not_a_traceback(config):
     first = run(["sandbox", "--port", str(port)], path)
     try:
         wait_for(f"http://127.0.0.1:{port}/sandbox")
-        second = subprocess.run([CIVICAST, "--config", str(path), "sandbox", "--port", str(port)],
-                                capture_output=True, text=True, timeout=30)
+        second = subprocess.run(
+            [CIVICAST, "--config", str(path), "sandbox", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert second.returncode == 1 and "cannot listen" in second.stderr and "Traceback" not in second.stderr
     finally:
         first.terminate()
@@ -99,8 +104,10 @@ def test_live_mode_refuses_sandbox_placeholders(tmp_path):
 
     with pytest.raises(ConfigError, match="live mode needs a real line.channel_access_token"):
         load_settings(path, environ={})
-    channels = ("channels:\n  mode: live\n  line:\n    channel_access_token: real\n    channel_secret: real\n"
-                "  facebook:\n    page_access_token: real\n    app_secret: real\n")
+    channels = (
+        "channels:\n  mode: live\n  line:\n    channel_access_token: real\n    channel_secret: real\n"
+        "  facebook:\n    page_access_token: real\n    app_secret: real\n"
+    )
     path.write_text(channels, encoding="utf-8")
     with pytest.raises(ConfigError, match="live mode needs console.secret_key"):
         load_settings(path, environ={})

@@ -122,8 +122,10 @@ def test_every_language_is_one_link_away(services, client):
 
 
 def test_only_notices_that_went_out_are_public(services, client):
-    hidden = [add(services, status=status) for status in (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED,
-                                                          NoticeStatus.APPROVED, NoticeStatus.SCHEDULED)]
+    hidden = [
+        add(services, status=status)
+        for status in (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED, NoticeStatus.APPROVED, NoticeStatus.SCHEDULED)
+    ]
     with services.session_factory.begin() as session:  # cancelled before it was ever sent
         unsent = saved_notice(session, services.composer, status=NoticeStatus.CANCELLED)
         unsent.sent_at = None
@@ -176,25 +178,36 @@ def test_status_lines_and_the_links_between_an_update_and_what_it_replaced(servi
 
     cancelled = add(services, status=NoticeStatus.CANCELLED)
     assert text_of(page(client.get(f"/n/{cancelled}?lang=en")), "//p[contains(@class,'status')]") == (
-        "This notice was cancelled.")
+        "This notice was cancelled."
+    )
     assert text_of(page(client.get(f"/n/{cancelled}?lang=zh-Hant")), "//p[contains(@class,'status')]") == (
-        "本通知已取消。")
+        "本通知已取消。"
+    )
     expired = add(services, expires=NOW - timedelta(minutes=1))
     assert text_of(page(client.get(f"/n/{expired}?lang=en")), "//p[contains(@class,'status')]") == (
-        "This notice has expired.")
+        "This notice has expired."
+    )
 
 
 def test_machine_translated_free_text_is_marked(services, client):
     with services.session_factory.begin() as session:
         notice = saved_notice(session, services.composer, "heavy_rain")
         notice.free_text = "旗山區已開設收容所。"
-        session.add(NoticeTranslation(notice_id=notice.id, language="en", text="A shelter is open in Qishan.",
-                                      origin=TranslationOrigin.MACHINE, engine="google"))
+        session.add(
+            NoticeTranslation(
+                notice_id=notice.id,
+                language="en",
+                text="A shelter is open in Qishan.",
+                origin=TranslationOrigin.MACHINE,
+                engine="google",
+            )
+        )
         notice_id = notice.id
     english = page(client.get(f"/n/{notice_id}?lang=en"))
     assert "A shelter is open in Qishan." in text_of(english, "//main")
     assert text_of(english, "//p[@class='mark']") == (
-        "Machine translated: the city has not yet reviewed this translation.")
+        "Machine translated: the city has not yet reviewed this translation."
+    )
     assert not page(client.get(f"/n/{notice_id}?lang=zh-Hant")).xpath("//p[@class='mark']")  # the officer's own
 
 
@@ -212,14 +225,20 @@ def test_an_unknown_language_falls_back_and_platform_tags_are_understood(service
 
 def test_accept_language_picks_the_language_when_the_link_has_none(services, client):
     notice_id = add(services)
-    for header, lang in (("th-TH,th;q=0.9,en;q=0.8", "th"), ("fr-FR, de;q=0.9, ja;q=0.5", "ja"),
-                         ("en;q=0.4, id;q=0.8", "id"), ("fr", "zh-Hant"), (None, "zh-Hant")):
+    for header, lang in (
+        ("th-TH,th;q=0.9,en;q=0.8", "th"),
+        ("fr-FR, de;q=0.9, ja;q=0.5", "ja"),
+        ("en;q=0.4, id;q=0.8", "id"),
+        ("fr", "zh-Hant"),
+        (None, "zh-Hant"),
+    ):
         response = client.get(f"/n/{notice_id}", headers={"Accept-Language": header} if header else {})
         assert page(response).get("lang") == lang, header
         assert "Accept-Language" in response.headers["Vary"]
     listing = client.get("/notices", headers={"Accept-Language": "vi"})
     assert page(listing).get("lang") == "vi" and page(listing).xpath("//h1")[0].text_content() == (
-        "Thông báo đang có hiệu lực")
+        "Thông báo đang có hiệu lực"
+    )
 
 
 def test_active_notices_lists_only_those_in_force_most_severe_first(services, client):
@@ -313,11 +332,21 @@ def test_the_stylesheet_paints_each_band_as_the_pages_choose(composer, severity,
     assert band_rules()[pages.band_class(notice)] == pages.band_colours(notice)
 
 
-@pytest.mark.parametrize("foreground, background", [
-    ("#1a1a1a", "#fff"), ("#4d4d4d", "#f6f6f6"), ("#0b57d0", "#fff"), ("#0b57d0", "#f6f6f6"),
-    ("#0b57d0", "#eef3fd"), ("#0b57d0", "#fff7e0"), ("#5b21b6", "#f3edff"), ("#fff", "#1a1a1a"),
-    ("#083d91", "#fff"), ("#1a1a1a", "#f1f1f1"),
-])
+@pytest.mark.parametrize(
+    "foreground, background",
+    [
+        ("#1a1a1a", "#fff"),
+        ("#4d4d4d", "#f6f6f6"),
+        ("#0b57d0", "#fff"),
+        ("#0b57d0", "#f6f6f6"),
+        ("#0b57d0", "#eef3fd"),
+        ("#0b57d0", "#fff7e0"),
+        ("#5b21b6", "#f3edff"),
+        ("#fff", "#1a1a1a"),
+        ("#083d91", "#fff"),
+        ("#1a1a1a", "#f1f1f1"),
+    ],
+)
 def test_the_stylesheet_colours_meet_wcag_aa(foreground, background):
     css = CSS.read_text(encoding="utf-8").lower()
     assert foreground in css and background in css

@@ -63,8 +63,13 @@ def test_each_languages_menus_are_drawn_in_its_own_script(language, kind):
 
 def test_the_disaster_menu_is_drawn_in_warning_colours_with_its_own_postbacks():
     assert [area.data for area in DISASTER_MENU.areas] == [
-        "action=alert", "action=shelters", "action=checkin&a=safe", "action=checkin&a=help", "action=hotlines",
-        "action=status"]
+        "action=alert",
+        "action=shelters",
+        "action=checkin&a=safe",
+        "action=checkin&a=help",
+        "action=hotlines",
+        "action=status",
+    ]
     image = Image.open(io.BytesIO(render_image("en", TEXTS, DISASTER_MENU))).convert("RGB")
     assert image.getpixel((20, 20)) == (0xB7, 0x1C, 0x1C)  # the first cell: deep red
     assert image.getpixel((2, 2)) == (0, 0, 0)  # on a black frame
@@ -84,12 +89,19 @@ def test_the_command_creates_twelve_menus_and_residents_get_the_one_of_their_lan
 
     user = users(1)[0]
     messages = stack.converse(user, type="follow")
-    thai = next(item["action"]["data"] for item in messages[-1]["quickReply"]["items"]
-                if item["action"]["label"] == "ภาษาไทย")
+    thai = next(
+        item["action"]["data"] for item in messages[-1]["quickReply"]["items"] if item["action"]["label"] == "ภาษาไทย"
+    )
     stack.converse(user, type="postback", data=thai)
-    linked = requests.get(f"{stack.sandbox_url}/v2/bot/user/{user}/richmenu", timeout=5,
-                          headers={"Authorization": f"Bearer {SANDBOX_SECRETS['line.channel_access_token']}"})
+    linked = requests.get(
+        f"{stack.sandbox_url}/v2/bot/user/{user}/richmenu",
+        timeout=5,
+        headers={"Authorization": f"Bearer {SANDBOX_SECRETS['line.channel_access_token']}"},
+    )
     assert linked.json()["richMenuId"] == stored["th"]
-    default = requests.get(f"{stack.sandbox_url}/v2/bot/user/all/richmenu", timeout=5,
-                           headers={"Authorization": f"Bearer {SANDBOX_SECRETS['line.channel_access_token']}"})
+    default = requests.get(
+        f"{stack.sandbox_url}/v2/bot/user/all/richmenu",
+        timeout=5,
+        headers={"Authorization": f"Bearer {SANDBOX_SECRETS['line.channel_access_token']}"},
+    )
     assert default.json()["richMenuId"] == stored["zh-Hant"]

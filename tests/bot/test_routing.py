@@ -16,9 +16,16 @@ from tests.support.incoming import incoming_alert
 
 NOT_IDS = [str(10**30), str(MAX_ID + 1), str(2**63), "9" * 5000, "-1", "0", "abc", "1e3", "%C2%B3"]
 NOT_PAGES = [str(10**30), str(MAX_PAGE + 1), "9" * 5000, "-1", "0", "abc", "1.5", "%C2%B3", "%00"]
-ID_ROUTES = ["/n/{}", "/console/notices/{}", "/console/notices/{}/delivery", "/console/notices/{}/edit",
-             "/console/translations/{}", "/console/incoming/{}", "/console/incoming/{}/raw",
-             "/console/incoming/rules/{}/edit"]
+ID_ROUTES = [
+    "/n/{}",
+    "/console/notices/{}",
+    "/console/notices/{}/delivery",
+    "/console/notices/{}/edit",
+    "/console/translations/{}",
+    "/console/incoming/{}",
+    "/console/incoming/{}/raw",
+    "/console/incoming/rules/{}/edit",
+]
 LISTS = ["/console/", "/console/translations", "/console/cases", "/console/audit", "/console/incoming"]
 
 
@@ -75,8 +82,23 @@ def test_page_numbers_that_are_not_pages_are_not_found_on_every_console_list(adm
             assert "There is no such" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("value", "page"), [(None, 1), ("", 1), ("1", 1), ("007", 7), (str(MAX_PAGE), MAX_PAGE),
-                                             (str(MAX_PAGE + 1), None), ("0", None), ("-3", None), ("٣", None),
-                                             ("³", None), (" 2", None), ("2 ", None), ("+2", None)])
+@pytest.mark.parametrize(
+    ("value", "page"),
+    [
+        (None, 1),
+        ("", 1),
+        ("1", 1),
+        ("007", 7),
+        (str(MAX_PAGE), MAX_PAGE),
+        (str(MAX_PAGE + 1), None),
+        ("0", None),
+        ("-3", None),
+        ("٣", None),
+        ("³", None),
+        (" 2", None),
+        ("2 ", None),
+        ("+2", None),
+    ],
+)
 def test_a_page_number_is_plain_digits_within_bounds(value, page):
     assert page_number(value) == page

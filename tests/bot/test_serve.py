@@ -16,8 +16,7 @@ from tests.support.sandbox import free_port
 
 def write_config(tmp_path, text: str = ""):
     path = tmp_path / "config.yaml"
-    path.write_text("database:\n  url: sqlite:///civicast.db\ntranslation:\n  engine: none\n" + text,
-                    encoding="utf-8")
+    path.write_text("database:\n  url: sqlite:///civicast.db\ntranslation:\n  engine: none\n" + text, encoding="utf-8")
     return path
 
 
@@ -35,8 +34,11 @@ def test_dev_selects_werkzeug_and_the_default_gunicorn(tmp_path):
 
 
 def test_gunicorn_options_come_from_the_web_settings(tmp_path):
-    path = write_config(tmp_path, "web:\n  embedded: false\n  host: 0.0.0.0\n  port: 8080\n  workers: 4\n"
-                                  "  threads: 16\n  timeout_s: 45\n  graceful_timeout_s: 20.5\n")
+    path = write_config(
+        tmp_path,
+        "web:\n  embedded: false\n  host: 0.0.0.0\n  port: 8080\n  workers: 4\n"
+        "  threads: 16\n  timeout_s: 45\n  graceful_timeout_s: 20.5\n",
+    )
     settings = load_settings(path, environ={})
     assert not settings.embedded
     options = server_for(settings, dev=False, port=9000).options

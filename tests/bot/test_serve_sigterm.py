@@ -46,8 +46,9 @@ def stack(tmp_path, database_url):
         f"channels:\n  sandbox:\n    port: {sandbox_port}\n  line:\n    requests_per_second: 2\n",
         encoding="utf-8",
     )
-    sandbox = subprocess.Popen([CIVICAST, "--config", str(path), "sandbox"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    sandbox = subprocess.Popen(
+        [CIVICAST, "--config", str(path), "sandbox"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     services = Services(load_settings(path, environ={}))
     try:
         wait_for(f"http://127.0.0.1:{sandbox_port}/sandbox")
@@ -59,8 +60,12 @@ def stack(tmp_path, database_url):
 
 
 def serve(path, port):
-    process = subprocess.Popen([CIVICAST, "--config", str(path), "serve", "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [CIVICAST, "--config", str(path), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     wait_for(f"http://127.0.0.1:{port}/healthz", timeout_s=40)
     return process
 
@@ -73,11 +78,13 @@ def send_to_residents(services: Services) -> int:
     kind = services.kinds.get("typhoon_land_warning")
     now = datetime.now(UTC)
     with services.session_factory.begin() as session:
-        data = desk.NoticeInput(kind=kind.id, params=kind.example_params, effective=now,
-                                expires=now + timedelta(hours=3))
+        data = desk.NoticeInput(
+            kind=kind.id, params=kind.example_params, effective=now, expires=now + timedelta(hours=3)
+        )
         notice = desk.compose_notice(session, services.composer, actors["chen"], data, now=now)
-        desk.submit_notice(session, actors["chen"], notice.id, glossary=services.glossary,
-                           channels=services.channel_limits, now=now)
+        desk.submit_notice(
+            session, actors["chen"], notice.id, glossary=services.glossary, channels=services.channel_limits, now=now
+        )
         notice_id = notice.id
     desk.approve_notice(services.dispatch, actors["lin"], notice_id)
     fanout = desk.send_notice_now(services.dispatch, actors["lin"], notice_id, channels=services.channel_limits)
@@ -119,6 +126,7 @@ def test_sigterm_mid_fan_out_then_a_restart_delivers_the_rest_once(stack):
 
     second = serve(path, port)
     try:
+
         def delivered() -> bool:
             with services.session_factory() as session:
                 return outstanding(session, None) == 0

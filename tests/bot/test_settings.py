@@ -53,8 +53,7 @@ def test_missing_environment_variable_names_key_and_variable(tmp_path):
         ("languages: [en, xx]\n", "languages"),
         ("public_base_url: notices\n", "public_base_url"),
         ("databse:\n  url: sqlite://\n", "databse"),
-        ("channels:\n  sandbox:\n    line:\n      error_rate: 0.6\n      drop_rate: 0.6\n",
-         "channels.sandbox.line"),
+        ("channels:\n  sandbox:\n    line:\n      error_rate: 0.6\n      drop_rate: 0.6\n", "channels.sandbox.line"),
     ],
 )
 def test_bad_values_name_the_key(tmp_path, text, named):

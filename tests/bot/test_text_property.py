@@ -29,15 +29,24 @@ from tests.support.console_pages import Officer as SignedIn
 from tests.support.console_stack import PASSWORDS, ConsoleStack
 from tests.support.officers import api_key
 
-CONTROLS = [chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))] + ["\u202e", "\u2066", "\u2028", "\ufffe",
-                                                                           "\U0010ffff"]
+CONTROLS = [chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))] + [
+    "\u202e",
+    "\u2066",
+    "\u2028",
+    "\ufffe",
+    "\U0010ffff",
+]
 ANY_TEXT = st.lists(st.one_of(st.characters(), st.sampled_from("颱風 Bão ฝน 台風 ")), max_size=16).map("".join)
 # Half the examples hold at least one refused character, somewhere in ordinary text.
 TEXT = st.one_of(ANY_TEXT, st.tuples(ANY_TEXT, st.sampled_from(CONTROLS), ANY_TEXT).map("".join))
 WITH_SURROGATES = st.one_of(TEXT, TEXT.map(lambda text: text + "\udcb0"))  # what JSON can carry, a form cannot
 RAIN = {"level": "torrential_rain", "districts": ["lingya"]}
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture
@@ -47,17 +56,50 @@ def site(tmp_path, database_url, engine):
     services = stack.services
     now = datetime.now(UTC)
     with services.session_factory.begin() as session:
-        made = [desk.compose_notice(session, services.composer, EDITOR, desk.NoticeInput("heavy_rain", RAIN,
-                                                                                        free_text="積水請改道。"),
-                                    now=now).id for _ in range(2)]
-        desk.submit_notice(session, EDITOR, made[1], glossary=services.glossary, channels=services.channel_limits,
-                           now=now)
-        case = open_case(session, channel="line", user_id="U" + "9" * 32, language="vi", category="roads",
-                         district="lingya", description="Ổ gà.", location=None, photo=None, now=now).number
-        session.add(FaqEntry(key="city_hotline", category="city", language="en", questions=["What is 1999?"],
-                             answer="The city hotline.", updated_at=now))
-        session.add(NoticeTranslation(notice_id=made[0], language="vi", text="Ngập nước.",
-                                      origin=TranslationOrigin.MACHINE.value, engine="google"))
+        made = [
+            desk.compose_notice(
+                session,
+                services.composer,
+                EDITOR,
+                desk.NoticeInput("heavy_rain", RAIN, free_text="積水請改道。"),
+                now=now,
+            ).id
+            for _ in range(2)
+        ]
+        desk.submit_notice(
+            session, EDITOR, made[1], glossary=services.glossary, channels=services.channel_limits, now=now
+        )
+        case = open_case(
+            session,
+            channel="line",
+            user_id="U" + "9" * 32,
+            language="vi",
+            category="roads",
+            district="lingya",
+            description="Ổ gà.",
+            location=None,
+            photo=None,
+            now=now,
+        ).number
+        session.add(
+            FaqEntry(
+                key="city_hotline",
+                category="city",
+                language="en",
+                questions=["What is 1999?"],
+                answer="The city hotline.",
+                updated_at=now,
+            )
+        )
+        session.add(
+            NoticeTranslation(
+                notice_id=made[0],
+                language="vi",
+                text="Ngập nước.",
+                origin=TranslationOrigin.MACHINE.value,
+                engine="google",
+            )
+        )
     desk.approve_notice(services.dispatch, APPROVER, made[1], acknowledge_untranslated=True)
     services.seed_ingest_rules()
     with services.session_factory() as session:
@@ -70,15 +112,27 @@ def site(tmp_path, database_url, engine):
 def stored(stack) -> str:
     """A fingerprint of everything an officer or a key could change."""
     with stack.services.session_factory() as session:
-        counts = [session.scalar(select(func.count()).select_from(model)) for model in
-                  (Notice, CaseEvent, FaqEntry, Officer, ApiKey, NoticeTranslation, IngestRule)]
-        rows = session.execute(select(Notice.id, Notice.status, Notice.params, Notice.free_text, Notice.review_note,
-                                      Notice.recurrence, Notice.send_at).order_by(Notice.id)).all()
+        counts = [
+            session.scalar(select(func.count()).select_from(model))
+            for model in (Notice, CaseEvent, FaqEntry, Officer, ApiKey, NoticeTranslation, IngestRule)
+        ]
+        rows = session.execute(
+            select(
+                Notice.id,
+                Notice.status,
+                Notice.params,
+                Notice.free_text,
+                Notice.review_note,
+                Notice.recurrence,
+                Notice.send_at,
+            ).order_by(Notice.id)
+        ).all()
         rows += session.execute(select(Case.status, Case.assignee)).all()
         rows += session.execute(select(FaqEntry.questions, FaqEntry.answer)).all()
         rows += session.execute(select(NoticeTranslation.text, NoticeTranslation.origin)).all()
-        rows += session.execute(select(IngestRule.name, IngestRule.kind, IngestRule.min_level, IngestRule.districts,
-                                       IngestRule.position)).all()
+        rows += session.execute(
+            select(IngestRule.name, IngestRule.kind, IngestRule.min_level, IngestRule.districts, IngestRule.position)
+        ).all()
     return hashlib.sha256(repr((counts, rows)).encode("utf-8", "backslashreplace")).hexdigest()
 
 
@@ -112,14 +166,17 @@ def test_random_text_in_every_api_field(site):
 
     requests = {
         "kind": lambda x: body("POST", "/api/v1/notices", {"kind": x, "params": RAIN}),
-        "params.level": lambda x: body("POST", "/api/v1/notices",
-                                       {"kind": "heavy_rain", "params": {**RAIN, "level": x}}),
-        "params.districts": lambda x: body("POST", "/api/v1/notices",
-                                           {"kind": "heavy_rain", "params": {**RAIN, "districts": [x]}}),
+        "params.level": lambda x: body(
+            "POST", "/api/v1/notices", {"kind": "heavy_rain", "params": {**RAIN, "level": x}}
+        ),
+        "params.districts": lambda x: body(
+            "POST", "/api/v1/notices", {"kind": "heavy_rain", "params": {**RAIN, "districts": [x]}}
+        ),
         "params.<name>": lambda x: body("POST", "/api/v1/notices", {"kind": "heavy_rain", "params": {**RAIN, x: "1"}}),
         "free_text": lambda x: body("POST", "/api/v1/notices", {"kind": "heavy_rain", "params": RAIN, "free_text": x}),
-        "free_text_lang": lambda x: body("POST", "/api/v1/notices", {
-            "kind": "heavy_rain", "params": RAIN, "free_text": "積水", "free_text_lang": x}),
+        "free_text_lang": lambda x: body(
+            "POST", "/api/v1/notices", {"kind": "heavy_rain", "params": RAIN, "free_text": "積水", "free_text_lang": x}
+        ),
         "severity": lambda x: body("PATCH", f"/api/v1/notices/{draft}", {"severity": x}),
         "effective": lambda x: body("PATCH", f"/api/v1/notices/{draft}", {"effective": x}),
         "expires": lambda x: body("PATCH", f"/api/v1/notices/{draft}", {"expires": x}),
@@ -148,32 +205,41 @@ def test_random_text_in_every_console_form_and_filter(site):
         "compose.expires": lambda x: officer.post("/console/compose?kind=heavy_rain", {**compose, "expires": x}),
         "edit.p.districts": lambda x: officer.post(f"/console/notices/{draft}/edit", {**compose, "p.districts": x}),
         "reject.reason": lambda x: officer.post(f"/console/notices/{draft}/reject", {"reason": x}),
-        "schedule.cron": lambda x: officer.post(f"/console/notices/{approved}/schedule",
-                                                {"repeat": "cron", "cron": x}),
-        "schedule.time": lambda x: officer.post(f"/console/notices/{approved}/schedule",
-                                                {"repeat": "daily", "time": x}),
+        "schedule.cron": lambda x: officer.post(f"/console/notices/{approved}/schedule", {"repeat": "cron", "cron": x}),
+        "schedule.time": lambda x: officer.post(
+            f"/console/notices/{approved}/schedule", {"repeat": "daily", "time": x}
+        ),
         "case.note": lambda x: officer.post(f"/console/cases/{case}/note", {"note": x}),
-        "case.status.note": lambda x: officer.post(f"/console/cases/{case}/status",
-                                                   {"status": "in_progress", "note": x}),
+        "case.status.note": lambda x: officer.post(
+            f"/console/cases/{case}/status", {"status": "in_progress", "note": x}
+        ),
         "case.assignee": lambda x: officer.post(f"/console/cases/{case}/assign", {"assignee": x}),
-        "faq.answer": lambda x: officer.post("/console/faq/city_hotline/en", {"questions": "What is 1999?",
-                                                                               "answer": x}),
+        "faq.answer": lambda x: officer.post(
+            "/console/faq/city_hotline/en", {"questions": "What is 1999?", "answer": x}
+        ),
         "faq.questions": lambda x: officer.post("/console/faq/city_hotline/en", {"questions": x, "answer": "1999."}),
         "translation.text": lambda x: officer.post(f"/console/translations/{ids['translation']}", {"text": x}),
-        "officer.display_name": lambda x: officer.post("/console/officers/new", {
-            "username": "new-officer", "display_name": x, "role": "editor"}),
+        "officer.display_name": lambda x: officer.post(
+            "/console/officers/new", {"username": "new-officer", "display_name": x, "role": "editor"}
+        ),
         "api_key.name": lambda x: officer.post("/console/api-keys", {"name": x, "mode": "test"}),
         "?audit.actor": lambda x: officer.get("/console/audit", query_string={"actor": x}),
         "?cases.assignee": lambda x: officer.get("/console/cases", query_string={"assignee": x}),
         "?notices.status": lambda x: officer.get("/console/", query_string={"status": x}),
         "rule.name": lambda x: officer.post("/console/incoming/rules/new", {"name": x, "kind": "*", "action": "draft"}),
         "rule.kind": lambda x: officer.post("/console/incoming/rules/new", {"name": "k", "kind": x, "action": "draft"}),
-        "rule.min_level": lambda x: officer.post("/console/incoming/rules/new", {
-            "name": "level", "kind": "earthquake_report", "min_level": x, "action": "draft"}),
-        "rule.districts": lambda x: officer.post("/console/incoming/rules/new", {
-            "name": "where", "kind": "*", "districts": ["lingya", x], "action": "ignore"}),
-        "rule_edit.name": lambda x: officer.post(f"/console/incoming/rules/{ids['rule']}/edit", {
-            "name": x, "kind": "*", "action": "draft", "notify_duty": "1"}),
+        "rule.min_level": lambda x: officer.post(
+            "/console/incoming/rules/new",
+            {"name": "level", "kind": "earthquake_report", "min_level": x, "action": "draft"},
+        ),
+        "rule.districts": lambda x: officer.post(
+            "/console/incoming/rules/new",
+            {"name": "where", "kind": "*", "districts": ["lingya", x], "action": "ignore"},
+        ),
+        "rule_edit.name": lambda x: officer.post(
+            f"/console/incoming/rules/{ids['rule']}/edit",
+            {"name": x, "kind": "*", "action": "draft", "notify_duty": "1"},
+        ),
         "?incoming.outcome": lambda x: officer.get("/console/incoming", query_string={"outcome": x}),
     }
 

@@ -43,25 +43,40 @@ def notice_in(stack, status: str, *, training=False) -> int:
     with services.session_factory.begin() as session:
         notice_id = desk.compose_notice(session, services.composer, EDITOR, rain(training), now=datetime.now(UTC)).id
         if status != "draft":
-            desk.submit_notice(session, EDITOR, notice_id, glossary=services.glossary,
-                               channels=services.channel_limits, now=datetime.now(UTC))
+            desk.submit_notice(
+                session,
+                EDITOR,
+                notice_id,
+                glossary=services.glossary,
+                channels=services.channel_limits,
+                now=datetime.now(UTC),
+            )
     if status in ("approved", "sent"):
         desk.approve_notice(services.dispatch, APPROVER if not training else EDITOR, notice_id)
     if status == "sent":
-        desk.send_notice_now(services.dispatch, APPROVER if not training else EDITOR, notice_id,
-                             channels=services.channel_limits)
+        desk.send_notice_now(
+            services.dispatch, APPROVER if not training else EDITOR, notice_id, channels=services.channel_limits
+        )
     return notice_id
 
 
 def inbox_sizes(stack, users) -> dict[str, int]:
-    return {user: len(requests.get(f"{stack.sandbox.url}/sandbox/line/inbox/{user}", timeout=5).json()["messages"])
-            for user in users}
+    return {
+        user: len(requests.get(f"{stack.sandbox.url}/sandbox/line/inbox/{user}", timeout=5).json()["messages"])
+        for user in users
+    }
 
 
 def delivered(stack, notice_id, count) -> bool:
     with stack.services.session_factory() as session:
-        return (session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.notice_id == notice_id, Delivery.status == "sent", Delivery.channel == "line")) or 0) >= count
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.notice_id == notice_id, Delivery.status == "sent", Delivery.channel == "line")
+            )
+            or 0
+        ) >= count
 
 
 def snapshot(stack, notice_id) -> dict:
@@ -86,11 +101,16 @@ def test_a_test_key_acting_alone_cannot_touch_a_live_warning_by_any_verb(stack):
     headers = {"Authorization": api_key(stack.services.session_factory, "ap-chen", mode="test")}
     attempts = [
         ("post", sent, "updates", {"params": {"level": "heavy_rain"}, "free_text": "TEST – no action is needed"}),
-        ("post", sent, "cancel", None), ("post", submitted, "reject", {"reason": "test"}),
-        ("post", submitted, "approve", {"acknowledge_untranslated": True}), ("post", draft, "submit", None),
-        ("post", approved, "send", None), ("post", approved, "schedule", {"at": "2099-01-01T08:00"}),
+        ("post", sent, "cancel", None),
+        ("post", submitted, "reject", {"reason": "test"}),
+        ("post", submitted, "approve", {"acknowledge_untranslated": True}),
+        ("post", draft, "submit", None),
+        ("post", approved, "send", None),
+        ("post", approved, "schedule", {"at": "2099-01-01T08:00"}),
         ("patch", draft, "", {"params": {"level": "heavy_rain", "districts": ["all"]}}),
-        ("get", sent, "", None), ("get", sent, "preview", None), ("get", sent, "report", None),
+        ("get", sent, "", None),
+        ("get", sent, "preview", None),
+        ("get", sent, "report", None),
     ]
     for method, notice_id, verb, body in attempts:
         url = f"{stack.url}/api/v1/notices/{notice_id}" + (f"/{verb}" if verb else "")
@@ -129,8 +149,9 @@ def test_a_drill_and_its_update_reach_only_test_recipients_and_never_look_real(s
     drill = notice_in(stack, "sent", training=True)
     stack.wait_for(lambda: delivered(stack, drill, 1))
     with stack.services.session_factory.begin() as session:
-        update_id = desk.issue_update(session, stack.services.composer, EDITOR, drill,
-                                      rain(training=False), now=datetime.now(UTC)).id
+        update_id = desk.issue_update(
+            session, stack.services.composer, EDITOR, drill, rain(training=False), now=datetime.now(UTC)
+        ).id
         assert session.get(Notice, update_id).training is True  # asked live: an Update of a drill is a drill
     desk.approve_notice(stack.services.dispatch, EDITOR, update_id)
     desk.send_notice_now(stack.services.dispatch, EDITOR, update_id, channels=stack.services.channel_limits)
@@ -146,8 +167,12 @@ def test_a_drill_and_its_update_reach_only_test_recipients_and_never_look_real(s
 
 def test_a_sandboxed_notice_is_never_shown_to_the_public(stack):
     headers = {"Authorization": api_key(stack.services.session_factory, "ed-lin", mode="test")}
-    created = requests.post(f"{stack.url}/api/v1/notices", headers=headers, timeout=10, json={
-        "kind": "heavy_rain", "params": {"level": "torrential_rain", "districts": ["lingya"]}}).json()
+    created = requests.post(
+        f"{stack.url}/api/v1/notices",
+        headers=headers,
+        timeout=10,
+        json={"kind": "heavy_rain", "params": {"level": "torrential_rain", "districts": ["lingya"]}},
+    ).json()
     for verb in ("submit", "approve", "send"):
         response = requests.post(f"{stack.url}{created['url']}/{verb}", headers=headers, timeout=30)
         assert response.status_code in (200, 202), response.text

@@ -59,8 +59,12 @@ def test_a_patch_makes_its_sender_a_contributor_and_a_rewrite_after_rejection_st
     assert problem(client.post(f"{url}/approve", headers=approver), 403)["rule"] == SECOND_OFFICER
     assert client.get(url, headers=approver).get_json()["actions"]["approve"] is False
     assert client.post(f"{url}/reject", headers=second, json={"reason": "Say until when."}).status_code == 200
-    assert client.patch(url, headers=editor, json={"params": {**body["params"], "until": "2099-01-01T20:00"}}) \
-        .get_json()["status"] == "draft"
+    assert (
+        client.patch(url, headers=editor, json={"params": {**body["params"], "until": "2099-01-01T20:00"}}).get_json()[
+            "status"
+        ]
+        == "draft"
+    )
     problem(client.post(f"{url}/approve", headers=second), 409)  # the rewrite is a draft: submitted again first
     assert client.post(f"{url}/submit", headers=editor).status_code == 200
     approved = client.post(f"{url}/approve", headers=second)

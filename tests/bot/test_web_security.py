@@ -24,19 +24,32 @@ from tests.support.factories import saved_notice
 
 PASSWORD = "editor-password-2026"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-CSP_BY_PART = {SitePart.CONSOLE: CONSOLE_CSP, SitePart.PUBLIC: PUBLIC_CSP, SitePart.API: DATA_CSP,
-               SitePart.FEEDS: DATA_CSP, SitePart.WEBHOOKS: DATA_CSP}
+CSP_BY_PART = {
+    SitePart.CONSOLE: CONSOLE_CSP,
+    SitePart.PUBLIC: PUBLIC_CSP,
+    SitePart.API: DATA_CSP,
+    SitePart.FEEDS: DATA_CSP,
+    SitePart.WEBHOOKS: DATA_CSP,
+}
 # Pages that fail as no handler expected: a fault in a view, reached through each part of the site.
-FAILING = {"/console/failing": SitePart.CONSOLE, "/failing": SitePart.PUBLIC, "/feeds/failing": SitePart.FEEDS,
-           "/api/v1/failing": SitePart.API, "/webhooks/failing": SitePart.WEBHOOKS}
+FAILING = {
+    "/console/failing": SitePart.CONSOLE,
+    "/failing": SitePart.PUBLIC,
+    "/feeds/failing": SitePart.FEEDS,
+    "/api/v1/failing": SitePart.API,
+    "/webhooks/failing": SitePart.WEBHOOKS,
+}
 
 
 class World:
     def __init__(self, tmp_path: Path, database_url: str, *, public_base_url: str = "http://127.0.0.1:8000"):
         self.database_path = tmp_path / "civicast.db"
         config = tmp_path / "config.yaml"
-        config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
-                          f"public_base_url: {public_base_url}\nconsole:\n  secure_cookies: false\n", encoding="utf-8")
+        config.write_text(
+            f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
+            f"public_base_url: {public_base_url}\nconsole:\n  secure_cookies: false\n",
+            encoding="utf-8",
+        )
         self.services = Services(load_settings(config, environ={}))
         upgrade_database(self.services.engine)
         with self.services.session_factory.begin() as session:
@@ -46,8 +59,9 @@ class World:
             session.execute(update(Notice).where(Notice.id == withdrawn.id).values(kind="withdrawn_kind"))
             self.withdrawn_id = withdrawn.id
             _key, self.api_key = create_api_key(session, "ed-lin", name="newsroom", mode="live")
-        self.app = create_app(self.services.settings, self.services, resume_webhook_events=False,
-                              password_hasher=CHEAP_HASHER)
+        self.app = create_app(
+            self.services.settings, self.services, resume_webhook_events=False, password_hasher=CHEAP_HASHER
+        )
         for path in FAILING:  # faults injected as routes of their own, before the first request
             self.app.add_url_rule(path, endpoint=path, view_func=self._fail)
 
@@ -60,8 +74,9 @@ class World:
         client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
         if signed_in:
             token = TOKEN.search(client.get("/console/login").get_data(as_text=True)).group(1)
-            response = client.post("/console/login", data={"username": "ed-lin", "password": PASSWORD,
-                                                           "csrf_token": token})
+            response = client.post(
+                "/console/login", data={"username": "ed-lin", "password": PASSWORD, "csrf_token": token}
+            )
             assert response.status_code == 302
         return client
 
@@ -89,17 +104,24 @@ def test_every_part_of_the_site_sends_its_headers_on_pages_documents_and_static_
     client, signed_in = world.client(), world.client(signed_in=True)
     bearer = {"Authorization": f"Bearer {world.api_key}"}
     answers = [
-        (client.get("/notices"), SitePart.PUBLIC, 200), (client.get(f"/n/{world.notice_id}"), SitePart.PUBLIC, 200),
-        (client.get("/public/static/public.css"), SitePart.PUBLIC, 200), (client.get("/healthz"), SitePart.PUBLIC, 200),
-        (client.get("/feeds/cap.atom"), SitePart.FEEDS, 200), (client.get("/feeds/cable/en.json"), SitePart.FEEDS, 200),
-        (client.get("/console/login"), SitePart.CONSOLE, 200), (signed_in.get("/console/"), SitePart.CONSOLE, 200),
+        (client.get("/notices"), SitePart.PUBLIC, 200),
+        (client.get(f"/n/{world.notice_id}"), SitePart.PUBLIC, 200),
+        (client.get("/public/static/public.css"), SitePart.PUBLIC, 200),
+        (client.get("/healthz"), SitePart.PUBLIC, 200),
+        (client.get("/feeds/cap.atom"), SitePart.FEEDS, 200),
+        (client.get("/feeds/cable/en.json"), SitePart.FEEDS, 200),
+        (client.get("/console/login"), SitePart.CONSOLE, 200),
+        (signed_in.get("/console/"), SitePart.CONSOLE, 200),
         (client.get("/console/static/console.js"), SitePart.CONSOLE, 200),
         (client.get("/api/v1/kinds", headers=bearer), SitePart.API, 200),
         (client.get("/api/v1/notices", headers=bearer), SitePart.API, 200),
         (client.get("/api/v1/notices"), SitePart.API, 401),
         (client.get("/api/v1/openapi.json"), SitePart.API, 200),
-        (client.post("/webhooks/line", data=b'{"events": []}', headers={"X-Line-Signature": "forged"}),
-         SitePart.WEBHOOKS, 400),
+        (
+            client.post("/webhooks/line", data=b'{"events": []}', headers={"X-Line-Signature": "forged"}),
+            SitePart.WEBHOOKS,
+            400,
+        ),
     ]
     for response, part, status in answers:
         assert response.status_code == status, response.request.path
@@ -169,10 +191,13 @@ def test_a_database_that_does_not_answer_is_503_in_each_part_s_layout(tmp_path):
         os.remove(world.database_path)
         os.mkdir(world.database_path)  # where the database was, a directory: no connection can open it
         for part, response, words in (
-                (SitePart.PUBLIC, client.get("/notices"), "This page cannot be shown right now"),
-                (SitePart.CONSOLE, client.post("/console/login", data={"username": "ed-lin", "password": PASSWORD,
-                                                                       "csrf_token": token}),
-                 "The database is not answering")):
+            (SitePart.PUBLIC, client.get("/notices"), "This page cannot be shown right now"),
+            (
+                SitePart.CONSOLE,
+                client.post("/console/login", data={"username": "ed-lin", "password": PASSWORD, "csrf_token": token}),
+                "The database is not answering",
+            ),
+        ):
             assert response.status_code == 503 and words in response.get_data(as_text=True), part
             assert response.headers["Retry-After"]
             assert_protected(response, part)
@@ -184,9 +209,14 @@ def test_hsts_only_when_the_public_address_is_https(tmp_path):
     world = World(tmp_path, f"sqlite:///{tmp_path / 'civicast.db'}", public_base_url="https://notices.example.tw")
     try:
         client = world.client()
-        for path, part in (("/notices", SitePart.PUBLIC), ("/feeds/cap.atom", SitePart.FEEDS),
-                           ("/console/login", SitePart.CONSOLE), ("/api/v1/openapi.json", SitePart.API),
-                           ("/no-such-page", SitePart.PUBLIC), ("/failing", SitePart.PUBLIC)):
+        for path, part in (
+            ("/notices", SitePart.PUBLIC),
+            ("/feeds/cap.atom", SitePart.FEEDS),
+            ("/console/login", SitePart.CONSOLE),
+            ("/api/v1/openapi.json", SitePart.API),
+            ("/no-such-page", SitePart.PUBLIC),
+            ("/failing", SitePart.PUBLIC),
+        ):
             response = client.get(path)
             assert_protected(response, part, https=True)
             assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
@@ -194,9 +224,19 @@ def test_hsts_only_when_the_public_address_is_https(tmp_path):
         world.close()
 
 
-@pytest.mark.parametrize(("path", "part"), [
-    ("/console", SitePart.CONSOLE), ("/console/notices/1", SitePart.CONSOLE), ("/consoles", SitePart.PUBLIC),
-    ("/api/v1/kinds", SitePart.API), ("/apiary", SitePart.PUBLIC), ("/feeds/cap.atom", SitePart.FEEDS),
-    ("/webhooks/line", SitePart.WEBHOOKS), ("/n/1", SitePart.PUBLIC), ("/", SitePart.PUBLIC)])
+@pytest.mark.parametrize(
+    ("path", "part"),
+    [
+        ("/console", SitePart.CONSOLE),
+        ("/console/notices/1", SitePart.CONSOLE),
+        ("/consoles", SitePart.PUBLIC),
+        ("/api/v1/kinds", SitePart.API),
+        ("/apiary", SitePart.PUBLIC),
+        ("/feeds/cap.atom", SitePart.FEEDS),
+        ("/webhooks/line", SitePart.WEBHOOKS),
+        ("/n/1", SitePart.PUBLIC),
+        ("/", SitePart.PUBLIC),
+    ],
+)
 def test_each_address_belongs_to_one_part(path, part):
     assert site_part(path) is part

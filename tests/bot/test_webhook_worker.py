@@ -39,8 +39,19 @@ def ids(claimed):
 
 def test_a_batch_claim_leaves_a_resident_s_later_events_until_the_earlier_ones_are_handled(session_factory):
     with session_factory.begin() as session:
-        store_events(session, "line", [("A1", {"user": "UA"}), ("B1", {"user": "UB"}), ("A2", {"user": "UA"}),
-                                       ("A3", {"user": "UA"}), ("B2", {"user": "UB"})], now=NOW, user_of=sender)
+        store_events(
+            session,
+            "line",
+            [
+                ("A1", {"user": "UA"}),
+                ("B1", {"user": "UB"}),
+                ("A2", {"user": "UA"}),
+                ("A3", {"user": "UA"}),
+                ("B2", {"user": "UB"}),
+            ],
+            now=NOW,
+            user_of=sender,
+        )
     with session_factory.begin() as session:
         first = claim_batch(session, "line", now=NOW, limit=3)
     assert ids(first) == ["A1", "B1", "A2"]  # oldest first, in the order they came
@@ -73,8 +84,13 @@ def test_a_stale_batch_claim_is_taken_again_with_the_resident_s_later_events(ses
 
 def test_a_failed_event_is_retried_before_the_resident_s_later_events(session_factory):
     with session_factory.begin() as session:
-        store_events(session, "line", [("A1", {"user": "UA"}), ("A2", {"user": "UA"}), ("B1", {"user": "UB"})],
-                     now=NOW, user_of=sender)
+        store_events(
+            session,
+            "line",
+            [("A1", {"user": "UA"}), ("A2", {"user": "UA"}), ("B1", {"user": "UB"})],
+            now=NOW,
+            user_of=sender,
+        )
     with session_factory.begin() as session:
         assert ids(claim_batch(session, "line", now=NOW, limit=10)) == ["A1", "A2", "B1"]
         # A1's answer failed: A2 is given back unanswered and A1 waits a little before its retry.
@@ -88,9 +104,16 @@ def test_a_failed_event_is_retried_before_the_resident_s_later_events(session_fa
 
 
 def line_event(user, kind, token, **extra):
-    return {"type": kind, "mode": "active", "timestamp": int(time.time() * 1000),
-            "source": {"type": "user", "userId": user}, "webhookEventId": uuid.uuid4().hex.upper()[:26],
-            "deliveryContext": {"isRedelivery": False}, "replyToken": token, **extra}
+    return {
+        "type": kind,
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": token,
+        **extra,
+    }
 
 
 def script(user, tokens):
@@ -98,7 +121,8 @@ def script(user, tokens):
     taps = ["action=lang&code=en", "action=menu", "action=help", "action=settings", "action=menu", "action=help"]
     taps_with_tokens = zip(tokens[1:], taps, strict=True)
     return [line_event(user, "follow", tokens[0], follow={"isUnblocked": False})] + [
-        line_event(user, "postback", token, postback={"data": data}) for token, data in taps_with_tokens]
+        line_event(user, "postback", token, postback={"data": data}) for token, data in taps_with_tokens
+    ]
 
 
 def test_two_workers_answer_each_resident_s_stored_events_once_and_in_order(stack):
@@ -110,8 +134,7 @@ def test_two_workers_answer_each_resident_s_stored_events_once_and_in_order(stac
     stored = [scripts[user][step] for step in range(7) for user in residents]
     with stack.services.session_factory.begin() as session:
         for event in stored + stored:
-            store_events(session, "line", [(event["webhookEventId"], event)], now=datetime.now(UTC),
-                         user_of=line_user)
+            store_events(session, "line", [(event["webhookEventId"], event)], now=datetime.now(UTC), user_of=line_user)
     other = Services(stack.services.settings)  # its own engine and pool, as a second process has
     # Small batches, so residents' events are split across claims and across the two workers.
     workers = [WebhookWorker(stack.services, in_flight=4), WebhookWorker(other, in_flight=4)]
@@ -152,11 +175,22 @@ def test_after_a_failed_answer_the_resident_s_later_events_wait_for_its_retry(se
             raise RuntimeError("LINE answered 500")
 
     with session_factory.begin() as session:
-        store_events(session, "line", [("A1", {"user": "UA"}), ("A2", {"user": "UA"}), ("A3", {"user": "UA"}),
-                                       ("B1", {"user": "UB"})], now=NOW, user_of=sender)
+        store_events(
+            session,
+            "line",
+            [("A1", {"user": "UA"}), ("A2", {"user": "UA"}), ("A3", {"user": "UA"}), ("B1", {"user": "UB"})],
+            now=NOW,
+            user_of=sender,
+        )
     with ThreadPoolExecutor(max_workers=1) as executor:
-        inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
-                           handle_payload=handle, user_of=sender, clock=clock)
+        inbox = EventInbox(
+            channel="line",
+            session_factory=session_factory,
+            executor=executor,
+            handle_payload=handle,
+            user_of=sender,
+            clock=clock,
+        )
         answerer = BatchAnswerer(inbox, executor, in_flight=10, wake=threading.Event())
         assert answerer.step() == 4
         executor.submit(lambda: None).result()  # both residents' events are done with
@@ -184,11 +218,23 @@ def test_a_round_whose_turns_cannot_be_kept_together_is_answered_resident_by_res
             raise RuntimeError("still failing")
 
     with session_factory.begin() as session:
-        store_events(session, "line", [("A1", {"user": "UA"}), ("A2", {"user": "UA"}), ("B1", {"user": "UB"})],
-                     now=NOW, user_of=sender)
+        store_events(
+            session,
+            "line",
+            [("A1", {"user": "UA"}), ("A2", {"user": "UA"}), ("B1", {"user": "UB"})],
+            now=NOW,
+            user_of=sender,
+        )
     with ThreadPoolExecutor(max_workers=1) as executor:
-        inbox = EventInbox(channel="line", session_factory=session_factory, executor=executor,
-                           handle_payload=handle, user_of=sender, clock=Clock(), decide=decide)
+        inbox = EventInbox(
+            channel="line",
+            session_factory=session_factory,
+            executor=executor,
+            handle_payload=handle,
+            user_of=sender,
+            clock=Clock(),
+            decide=decide,
+        )
         answerer = BatchAnswerer(inbox, executor, in_flight=10, wake=threading.Event())
         assert answerer.step() == 3
         for _ in range(3):  # the round, then each resident's own answering
@@ -203,8 +249,14 @@ def test_a_round_whose_turns_cannot_be_kept_together_is_answered_resident_by_res
 
 def test_a_quiet_channel_is_asked_again_only_after_the_idle_poll(session_factory):
     with ThreadPoolExecutor(max_workers=1) as executor:
-        inbox = EventInbox(channel="messenger", session_factory=session_factory, executor=executor,
-                           handle_payload=lambda *_: None, user_of=sender, clock=lambda: NOW)
+        inbox = EventInbox(
+            channel="messenger",
+            session_factory=session_factory,
+            executor=executor,
+            handle_payload=lambda *_: None,
+            user_of=sender,
+            clock=lambda: NOW,
+        )
         answerer = BatchAnswerer(inbox, executor, in_flight=10, wake=threading.Event(), idle_poll_s=0.3)
         assert answerer.step() == 0  # nothing waiting: the channel is quiet
         with session_factory.begin() as session:

@@ -17,8 +17,9 @@ def entry(composer, kind_id, number, *, minutes_ago=0, languages=("zh-Hant", "en
     item = make_notice(composer, kind_id, **params)
     item.id, item.identifier = number, f"civicast-test-{number}"
     sent = NOW - timedelta(minutes=minutes_ago)
-    return FeedEntry(identifier=item.identifier, sent=sent, updated=sent,
-                     notices=composer.compose_all(item, list(languages)))
+    return FeedEntry(
+        identifier=item.identifier, sent=sent, updated=sent, notices=composer.compose_all(item, list(languages))
+    )
 
 
 def test_crawl_line_is_cut_to_the_configured_length(composer):
@@ -36,24 +37,35 @@ def test_crawl_orders_most_severe_first_then_newest(composer):
         entry(composer, "air_quality", 4, minutes_ago=5, level="unhealthy"),  # Moderate, newer
     ]
     items = crawl_items(entries, "en", max_chars=120, fallback="zh-Hant")
-    assert [i["identifier"] for i in items] == ["civicast-test-2", "civicast-test-4", "civicast-test-3",
-                                                "civicast-test-1"]
+    assert [i["identifier"] for i in items] == [
+        "civicast-test-2",
+        "civicast-test-4",
+        "civicast-test-3",
+        "civicast-test-1",
+    ]
     assert items[0]["severity"] == Severity.EXTREME.value
     text = crawl_text(items)
     assert text.count("\n") == 4 and all(len(line) <= 120 for line in text.splitlines())
 
 
 def test_a_language_missing_from_an_entry_falls_back(composer):
-    items = crawl_items([entry(composer, "heavy_rain", 1, languages=("zh-Hant",))], "vi", max_chars=100,
-                        fallback="zh-Hant")
+    items = crawl_items(
+        [entry(composer, "heavy_rain", 1, languages=("zh-Hant",))], "vi", max_chars=100, fallback="zh-Hant"
+    )
     assert items[0]["language"] == "zh-Hant"
 
 
 def test_atom_index_parses_and_links_cap_documents(composer):
     entries = [entry(composer, "earthquake_report", 1), entry(composer, "heavy_rain", 2, minutes_ago=3)]
-    body = atom_index(entries, feed_url="https://x.tw/feeds/cap.atom",
-                      cap_url=lambda ident: f"https://x.tw/feeds/cap/{ident}.xml", title="Notices",
-                      author="Kaohsiung City Government", language="zh-Hant", updated=NOW)
+    body = atom_index(
+        entries,
+        feed_url="https://x.tw/feeds/cap.atom",
+        cap_url=lambda ident: f"https://x.tw/feeds/cap/{ident}.xml",
+        title="Notices",
+        author="Kaohsiung City Government",
+        language="zh-Hant",
+        updated=NOW,
+    )
     feed = feedparser.parse(body)
     assert not feed.bozo, feed.bozo_exception
     assert feed.feed.title == "Notices" and len(feed.entries) == 2

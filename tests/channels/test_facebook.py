@@ -37,8 +37,9 @@ def test_one_post_in_the_page_languages_linking_to_all(sandbox, facebook, notice
 
 
 def test_languages_come_from_configuration(sandbox, notices):
-    channel = FacebookChannel(page_id=PAGE_ID, page_access_token=PAGE_TOKEN, graph_base_url=sandbox.url,
-                              post_languages=("en", "vi", "id"))
+    channel = FacebookChannel(
+        page_id=PAGE_ID, page_access_token=PAGE_TOKEN, graph_base_url=sandbox.url, post_languages=("en", "vi", "id")
+    )
     channel.send(Batch("d-2", notices))
     message = posts(sandbox)[0]["message"]
     assert notices["vi"].headline in message and notices["id"].headline in message
@@ -81,8 +82,9 @@ def test_server_errors_and_unreachable_graph_are_retryable(sandbox, facebook, no
     set_faults(sandbox, "facebook", error_rate=1.0)
     with pytest.raises(RetryableError):
         facebook.send(Batch("d-5", notices))
-    gone = FacebookChannel(page_id=PAGE_ID, page_access_token=PAGE_TOKEN,
-                           graph_base_url=f"http://127.0.0.1:{free_port()}")
+    gone = FacebookChannel(
+        page_id=PAGE_ID, page_access_token=PAGE_TOKEN, graph_base_url=f"http://127.0.0.1:{free_port()}"
+    )
     with pytest.raises(RetryableError, match="unreachable"):
         gone.send(Batch("d-6", notices))
 
@@ -91,12 +93,14 @@ def test_messenger_replies_only_inside_the_24_hour_window(sandbox, facebook):
     with pytest.raises(OutsideMessagingWindow):
         facebook.reply("psid-1", "Hello")
     requests.post(f"{sandbox.url}/sandbox/facebook/inbound", json={"psid": "psid-1"}, timeout=5)
-    result = facebook.reply("psid-1", "Xin chào", quick_replies=[{"content_type": "text", "title": "VI",
-                                                                 "payload": "lang=vi"}])
+    result = facebook.reply(
+        "psid-1", "Xin chào", quick_replies=[{"content_type": "text", "title": "VI", "payload": "lang=vi"}]
+    )
     inbox = requests.get(f"{sandbox.url}/sandbox/facebook/messages/psid-1", timeout=5).json()["messages"]
     assert result.platform_request_id == inbox[0]["message_id"]
     assert inbox[0]["message"]["text"] == "Xin chào"
-    requests.post(f"{sandbox.url}/sandbox/facebook/inbound", json={"psid": "psid-2", "at": time.time() - 25 * 3600},
-                  timeout=5)
+    requests.post(
+        f"{sandbox.url}/sandbox/facebook/inbound", json={"psid": "psid-2", "at": time.time() - 25 * 3600}, timeout=5
+    )
     with pytest.raises(OutsideMessagingWindow):
         facebook.reply("psid-2", "too late")

@@ -9,15 +9,7 @@ import uuid
 import pytest
 import requests
 
-from channels.base import (
-    Batch,
-    LimitExceeded,
-    PermanentError,
-    Quota,
-    QuotaExhausted,
-    RetryableError,
-    utf16_length,
-)
+from channels.base import Batch, LimitExceeded, PermanentError, Quota, QuotaExhausted, RetryableError, utf16_length
 from channels.line import (
     MAX_ALT_TEXT,
     SEVERITY_COLOURS,
@@ -183,8 +175,9 @@ def test_every_language_renders_within_limits(composer):
 
 def test_push_and_profile(sandbox, line, notice):
     user = users(1)[0]
-    requests.post(f"{sandbox.url}/sandbox/line/users", json={"userId": user, "displayName": "Siti",
-                                                             "language": "id"}, timeout=5)
+    requests.post(
+        f"{sandbox.url}/sandbox/line/users", json={"userId": user, "displayName": "Siti", "language": "id"}, timeout=5
+    )
     profile = line.get_profile(user)
     assert profile.language == "id" and profile.display_name == "Siti"
     assert line.get_profile(users(1)[0]) is None
@@ -208,9 +201,18 @@ def test_reply_token_is_honoured_once(sandbox, line):
 
 
 def test_a_default_rich_menu_needs_its_image_and_an_unknown_one_is_refused(sandbox, line):
-    menu = {"size": {"width": 2500, "height": 843}, "selected": True, "name": "city", "chatBarText": "選單",
-            "areas": [{"bounds": {"x": 0, "y": 0, "width": 2500, "height": 843},
-                       "action": {"type": "postback", "data": "action=latest"}}]}
+    menu = {
+        "size": {"width": 2500, "height": 843},
+        "selected": True,
+        "name": "city",
+        "chatBarText": "選單",
+        "areas": [
+            {
+                "bounds": {"x": 0, "y": 0, "width": 2500, "height": 843},
+                "action": {"type": "postback", "data": "action=latest"},
+            }
+        ],
+    }
     menu_id = line.create_rich_menu(menu)
     with pytest.raises(PermanentError, match="must upload richmenu image"):
         line.set_default_rich_menu(menu_id)
@@ -256,10 +258,10 @@ def test_a_failed_quota_question_is_not_kept(sandbox, line):
     assert line.quota() == Quota(used=0, limit=7)
 
 
-@pytest.mark.parametrize(("faults", "token", "error"), [
-    ({"error_rate": 1.0}, LINE_TOKEN, RetryableError),
-    ({}, "revoked-token", PermanentError),
-])
+@pytest.mark.parametrize(
+    ("faults", "token", "error"),
+    [({"error_rate": 1.0}, LINE_TOKEN, RetryableError), ({}, "revoked-token", PermanentError)],
+)
 def test_a_quota_that_cannot_be_read_is_a_civicast_error(sandbox, faults, token, error):
     if faults:
         set_faults(sandbox, "line", **faults)
@@ -272,8 +274,9 @@ def test_a_quota_that_cannot_be_read_is_a_civicast_error(sandbox, faults, token,
 
 
 def test_an_unreachable_line_is_a_retryable_error_for_the_quota_too():
-    channel = LineChannel(access_token=LINE_TOKEN, api_base_url=f"http://127.0.0.1:{free_port()}", timeout_s=1.0,
-                          connect_timeout_s=0.5)
+    channel = LineChannel(
+        access_token=LINE_TOKEN, api_base_url=f"http://127.0.0.1:{free_port()}", timeout_s=1.0, connect_timeout_s=0.5
+    )
     try:
         with pytest.raises(RetryableError):
             channel.quota()
@@ -283,8 +286,9 @@ def test_an_unreachable_line_is_a_retryable_error_for_the_quota_too():
 
 def test_reply_tokens_issued_for_a_load_generator_are_honoured_once_and_timed(sandbox, line):
     first, second = users(2)
-    answer = requests.post(f"{sandbox.url}/sandbox/line/reply-tokens", json={"userIds": [first, second, first]},
-                           timeout=5)
+    answer = requests.post(
+        f"{sandbox.url}/sandbox/line/reply-tokens", json={"userIds": [first, second, first]}, timeout=5
+    )
     tokens = answer.json()["replyTokens"]
     assert answer.status_code == 200 and len(set(tokens)) == 3
     before = time.time()

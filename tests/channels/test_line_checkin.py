@@ -18,14 +18,16 @@ def rendered(composer, language, *, ask=True, msg_type=MsgType.ALERT):
     return render_messages(composer.compose(item, language))
 
 
-@pytest.mark.parametrize(("language", "labels"), [("zh-Hant", ["我平安", "我需要協助"]),
-                                                  ("vi", ["Tôi an toàn", "Tôi cần giúp đỡ"])])
+@pytest.mark.parametrize(
+    ("language", "labels"), [("zh-Hant", ["我平安", "我需要協助"]), ("vi", ["Tôi an toàn", "Tôi cần giúp đỡ"])]
+)
 def test_the_answers_are_quick_replies_in_the_recipients_language(composer, language, labels):
     [message] = rendered(composer, language)
     actions = [item["action"] for item in message["quickReply"]["items"]]
     assert [a["label"] for a in actions] == labels
-    assert [parse_qs(a["data"]) for a in actions] == [{"action": ["checkin"], "a": [a], "n": ["41"]}
-                                                       for a in ("safe", "help")]
+    assert [parse_qs(a["data"]) for a in actions] == [
+        {"action": ["checkin"], "a": [a], "n": ["41"]} for a in ("safe", "help")
+    ]
     prompt = composer.compose(notice(composer, "heavy_rain"), language).checkin  # None: that notice does not ask
     assert prompt is None
 

@@ -21,8 +21,7 @@ NOW = datetime(2024, 4, 3, 8, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def training(composer):
     """A training tsunami warning (Extreme) in every language: the case where the order mattered most."""
-    notice = composer.new_notice("tsunami_warning", composer.kinds.get("tsunami_warning").example_params,
-                                 training=True)
+    notice = composer.new_notice("tsunami_warning", composer.kinds.get("tsunami_warning").example_params, training=True)
     notice.id, notice.identifier = 12, "civicast-test-12"
     return composer.compose_all(notice, ALL)
 
@@ -69,8 +68,17 @@ def test_crawl_items_and_atom_titles_start_with_the_mark(training):
         [item] = crawl_items([entry], code, max_chars=200, fallback="zh-Hant")
         assert item["training"] and item["line"].startswith(training[code].test_mark)
         assert item["headline"].startswith(training[code].test_mark)
-        feed = etree.fromstring(atom_index([entry], feed_url="https://x.tw/feed", cap_url=lambda i: f"https://x.tw/{i}",
-                                           title="Notices", author="KCG", language=code, updated=NOW))
+        feed = etree.fromstring(
+            atom_index(
+                [entry],
+                feed_url="https://x.tw/feed",
+                cap_url=lambda i: f"https://x.tw/{i}",
+                title="Notices",
+                author="KCG",
+                language=code,
+                updated=NOW,
+            )
+        )
         assert feed.findtext(f"{{{ATOM_NS}}}entry/{{{ATOM_NS}}}title").startswith(training[code].test_mark)
 
 
@@ -79,4 +87,5 @@ def test_webhook_titles_start_with_the_mark(training):
     assert document["training"] is True
     for code, body in document["languages"].items():
         assert body["title"].startswith(training[code].test_mark) and body["headline"].startswith(
-            training[code].test_mark)
+            training[code].test_mark
+        )

@@ -121,4 +121,5 @@ def test_timeouts_and_unreachable_partners_are_retryable(partner, notices):
         PartnerWebhookChannel(partner="radio", url=partner.url, secret=SECRET, timeout_s=0.3).send(Batch("d", notices))
     with pytest.raises(RetryableError, match="unreachable"):
         PartnerWebhookChannel(partner="radio", url=f"http://127.0.0.1:{free_port()}/x", secret=SECRET).send(
-            Batch("d", notices))
+            Batch("d", notices)
+        )

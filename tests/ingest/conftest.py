@@ -50,8 +50,13 @@ class Receiver:
             raise RuntimeError("the database is busy")
         self.documents.append((document, origin))
         with self.session_factory.begin() as session:
-            alert = IncomingAlert(source="poll", origin=origin, digest=hashlib.sha256(document).hexdigest(),
-                                  size=len(document), raw=document)
+            alert = IncomingAlert(
+                source="poll",
+                origin=origin,
+                digest=hashlib.sha256(document).hexdigest(),
+                size=len(document),
+                raw=document,
+            )
             session.add(alert)
             session.flush()
             return alert.id
@@ -77,8 +82,15 @@ def poller(session_factory, receiver, clock):
 
     def make(*, timeout_s: float = 5.0, max_bytes: int = MB, allowed_hosts=()) -> FeedPoller:
         sessions.append(requests.Session())
-        return FeedPoller(session_factory, sessions[-1], deliver=receiver, clock=clock, timeout_s=timeout_s,
-                          max_bytes=max_bytes, allowed_hosts=allowed_hosts)
+        return FeedPoller(
+            session_factory,
+            sessions[-1],
+            deliver=receiver,
+            clock=clock,
+            timeout_s=timeout_s,
+            max_bytes=max_bytes,
+            allowed_hosts=allowed_hosts,
+        )
 
     yield make
     for session in sessions:
@@ -100,5 +112,7 @@ def state(session_factory, name) -> FeedState:
 
 def recorded(session_factory, name) -> dict[str, int | None]:
     with session_factory() as session:
-        return {entry.entry_id: entry.incoming_id
-                for entry in session.scalars(select(FeedEntry).where(FeedEntry.feed == name))}
+        return {
+            entry.entry_id: entry.incoming_id
+            for entry in session.scalars(select(FeedEntry).where(FeedEntry.feed == name))
+        }

@@ -22,8 +22,10 @@ def test_oversize_documents_are_refused(feed_server, poller, receiver):
     report = poller(max_bytes=MB).poll(atom_feed(feed_server))
 
     assert (report.status, report.fetched, report.left) == (PollStatus.FETCHED, 1, 2)
-    assert report.problems == [f"entry 'STREAMED': the answer is larger than the limit of {MB} bytes",
-                               f"entry 'BIG': the answer is {2 * MB + 15} bytes; the limit is {MB}"]
+    assert report.problems == [
+        f"entry 'STREAMED': the answer is larger than the limit of {MB} bytes",
+        f"entry 'BIG': the answer is {2 * MB + 15} bytes; the limit is {MB}",
+    ]
     assert receiver.origins == ["thunderstorm: SMALL"]
 
 
@@ -40,7 +42,8 @@ def test_links_to_other_hosts_are_not_fetched(feed_server, poller, receiver, ses
     assert report.problems == [
         "entry 'NONE': the entry has no link",
         "entry 'FILE': not an http(s) link: 'file:///etc/passwd'",
-        "entry 'OTHER': the link's host 'localhost' is not the feed's nor an allowed one"]
+        "entry 'OTHER': the link's host 'localhost' is not the feed's nor an allowed one",
+    ]
     assert feed_server.count(elsewhere.path) == 0
     assert receiver.origins == ["thunderstorm: HERE"]
     assert set(recorded(session_factory, "thunderstorm")) == {"HERE"}
@@ -81,10 +84,10 @@ def test_an_entry_is_skipped_as_expired_only_when_the_feed_says_so(feed_server, 
     assert feed_server.count(past.path) == 0
 
 
-@pytest.mark.parametrize(("shape", "links"), [
-    ("entry", "href"), ("entry", "@href"), ("feed", "string"), ("feed", "list"), ("list", "href"),
-    ("list", "string"),
-])
+@pytest.mark.parametrize(
+    ("shape", "links"),
+    [("entry", "href"), ("entry", "@href"), ("feed", "string"), ("feed", "list"), ("list", "href"), ("list", "string")],
+)
 def test_json_feed_shapes(feed_server, poller, receiver, session_factory, shape, links):
     first = feed_server.add("J-1", sample="CWB-TSU10401001.xml")
     feed_server.add("J-2")
@@ -101,15 +104,19 @@ def test_json_feed_shapes(feed_server, poller, receiver, session_factory, shape,
 def test_a_json_feed_with_one_entry_as_an_object_and_odd_ids(feed_server, poller, receiver):
     entry = feed_server.add("ONE")
     feed_server.pages["/one.json"] = (
-        f'{{"feed": {{"entry": {{"id": {{"#text": "ONE"}}, "link": {{"@href": "{entry.path}"}}}}}}}}').encode()
+        f'{{"feed": {{"entry": {{"id": {{"#text": "ONE"}}, "link": {{"@href": "{entry.path}"}}}}}}}}'
+    ).encode()
     feed_server.pages["/numbers.json"] = (
-        f'[{{"id": 42, "link": "{entry.path}"}}, {{"id": true, "link": "{entry.path}"}}, "junk"]').encode()
+        f'[{{"id": 42, "link": "{entry.path}"}}, {{"id": true, "link": "{entry.path}"}}, "junk"]'
+    ).encode()
 
     assert poller().poll(FeedSettings(name="one", url=feed_server.url("/one.json"), format="json")).fetched == 1
     numbers = poller().poll(FeedSettings(name="numbers", url=feed_server.url("/numbers.json"), format="json"))
     assert numbers.fetched == 1
-    assert numbers.problems == ["entry 2 of the JSON feed has no id: skipped",
-                                "entry 3 of the JSON feed is a str, not an object: skipped"]
+    assert numbers.problems == [
+        "entry 2 of the JSON feed has no id: skipped",
+        "entry 3 of the JSON feed is a str, not an object: skipped",
+    ]
     assert receiver.origins == ["one: ONE", "numbers: 42"]
 
 
@@ -118,8 +125,7 @@ def test_a_long_entry_id_is_kept_as_its_digest(feed_server, poller, receiver, se
     feed_server.add(long_id)
     polling = poller()
     assert polling.poll(atom_feed(feed_server)).fetched == 1
-    assert list(recorded(session_factory, "thunderstorm")) == [
-        "sha256:" + hashlib.sha256(long_id.encode()).hexdigest()]
+    assert list(recorded(session_factory, "thunderstorm")) == ["sha256:" + hashlib.sha256(long_id.encode()).hexdigest()]
     assert len(receiver.origins[0]) == 300
     feed_server.add("NEXT")
     assert polling.poll(atom_feed(feed_server)).seen == 1

@@ -25,8 +25,7 @@ def test_new_entries_are_delivered_once_and_a_304_fetches_nothing(feed_server, p
 
     assert (report.status, report.fetched, report.seen, report.error) == (PollStatus.FETCHED, 2, 0, None)
     assert sorted(receiver.origins) == ["thunderstorm: CWB-EQ-1", "thunderstorm: CWB-EQ-2"]
-    assert {origin: document for document, origin in receiver.documents}["thunderstorm: CWB-EQ-2"] == \
-        second.document
+    assert {origin: document for document, origin in receiver.documents}["thunderstorm: CWB-EQ-2"] == second.document
     assert feed_server.count(first.path) == feed_server.count(second.path) == 1
     ids = recorded(session_factory, "thunderstorm")
     assert set(ids) == {"CWB-EQ-1", "CWB-EQ-2"} and all(ids.values())  # each tied to its IncomingAlert
@@ -73,8 +72,9 @@ def test_the_same_entry_in_two_feeds_is_each_feed_s_own(feed_server, poller, rec
 # ----------------------------------------------------------------------------- failures and backoff
 
 
-def test_a_failing_feed_backs_off_longer_each_time_and_success_resets_it(feed_server, poller, clock,
-                                                                          session_factory, caplog):
+def test_a_failing_feed_backs_off_longer_each_time_and_success_resets_it(
+    feed_server, poller, clock, session_factory, caplog
+):
     feed_server.add("A-1")
     feed_server.fail(ATOM, Fault.ERROR)
     feed = atom_feed(feed_server, every_s=60)
@@ -86,7 +86,8 @@ def test_a_failing_feed_backs_off_longer_each_time_and_success_resets_it(feed_se
     assert (first.failures, first.retry_at, first.last_error) == (1, START + timedelta(seconds=120), report.error)
     assert [r.getMessage() for r in caplog.records if "thunderstorm" in r.getMessage()] == [
         "feed thunderstorm failed (1 in a row), next try after 2026-07-01T08:02:00+00:00: "
-        "the feed: HTTP 500 from 127.0.0.1"]
+        "the feed: HTTP 500 from 127.0.0.1"
+    ]
 
     clock.advance(60)  # before its retry time: not asked at all
     waiting = polling.poll(feed)
@@ -106,20 +107,23 @@ def test_a_failing_feed_backs_off_longer_each_time_and_success_resets_it(feed_se
 
 
 def test_backoff_stops_growing_at_half_an_hour():
-    assert [backoff_s(60, failures) for failures in (1, 2, 3, 4, 5, 50, 5000)] == [
-        120, 240, 480, 960, 1800, 1800, 1800]
+    assert [backoff_s(60, failures) for failures in (1, 2, 3, 4, 5, 50, 5000)] == [120, 240, 480, 960, 1800, 1800, 1800]
 
 
-@pytest.mark.parametrize(("fault", "error"), [
-    (Fault.ERROR, "the feed: HTTP 500 from 127.0.0.1"),
-    (Fault.CLOSE, "the feed: could not reach 127.0.0.1: "),
-    (Fault.SLOW, "the feed: no answer from 127.0.0.1 within 0.5 s"),
-    (Fault.HTML, "the feed: the feed is an HTML page, not a feed (an error page?)"),
-    (Fault.HUGE, f"the feed: the answer is larger than the limit of {MB} bytes"),
-])
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (Fault.ERROR, "the feed: HTTP 500 from 127.0.0.1"),
+        (Fault.CLOSE, "the feed: could not reach 127.0.0.1: "),
+        (Fault.SLOW, "the feed: no answer from 127.0.0.1 within 0.5 s"),
+        (Fault.HTML, "the feed: the feed is an HTML page, not a feed (an error page?)"),
+        (Fault.HUGE, f"the feed: the answer is larger than the limit of {MB} bytes"),
+    ],
+)
 @pytest.mark.parametrize("feed_format", ["atom", "json"])
-def test_a_feed_that_cannot_be_read_is_a_failure_not_an_exception(feed_server, poller, receiver,
-                                                                      session_factory, fault, error, feed_format):
+def test_a_feed_that_cannot_be_read_is_a_failure_not_an_exception(
+    feed_server, poller, receiver, session_factory, fault, error, feed_format
+):
     feed_server.add("A-1")
     feed_server.slow_s = 2.0
     path = ATOM if feed_format == "atom" else JSON
@@ -135,17 +139,23 @@ def test_a_feed_that_cannot_be_read_is_a_failure_not_an_exception(feed_server, p
     assert state(session_factory, "f").failures == 1
 
 
-@pytest.mark.parametrize(("page", "feed_format", "error"), [
-    (b"<feed xmlns='http://www.w3.org/2005/Atom'><entry>", "atom", "the feed: the feed is not well-formed XML"),
-    (b"<rss version='2.0'><channel/></rss>", "atom", "the feed: not an Atom feed: the root element is <rss>"),
-    (b'<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
-     b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><id>&b;</id></entry></feed>", "atom",
-     "the feed: the feed declares a DTD or entities"),
-    (b"{\"entry\": [", "json", "the feed: the feed is not JSON"),
-    (b"{\"items\": []}", "json", "the feed: the JSON feed has no \"entry\" list (its keys: items)"),
-    (b"{\"entry\": \"none\"}", "json", "the feed: the JSON feed's entries are a str, not a list"),
-    (b"[" * 100_000 + b"]" * 100_000, "json", "the feed: the feed is JSON nested too deeply to read"),
-])
+@pytest.mark.parametrize(
+    ("page", "feed_format", "error"),
+    [
+        (b"<feed xmlns='http://www.w3.org/2005/Atom'><entry>", "atom", "the feed: the feed is not well-formed XML"),
+        (b"<rss version='2.0'><channel/></rss>", "atom", "the feed: not an Atom feed: the root element is <rss>"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+            b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><id>&b;</id></entry></feed>",
+            "atom",
+            "the feed: the feed declares a DTD or entities",
+        ),
+        (b'{"entry": [', "json", "the feed: the feed is not JSON"),
+        (b'{"items": []}', "json", 'the feed: the JSON feed has no "entry" list (its keys: items)'),
+        (b'{"entry": "none"}', "json", "the feed: the JSON feed's entries are a str, not a list"),
+        (b"[" * 100_000 + b"]" * 100_000, "json", "the feed: the feed is JSON nested too deeply to read"),
+    ],
+)
 def test_an_unreadable_feed_says_what_is_wrong(feed_server, poller, page, feed_format, error):
     feed_server.pages["/odd"] = page
     report = poller().poll(FeedSettings(name="odd", url=feed_server.url("/odd"), format=feed_format))
@@ -157,7 +167,8 @@ def test_a_bad_entry_is_skipped_and_the_others_fetched(feed_server, poller, rece
     good = feed_server.add("A-1")
     feed_server.pages["/partly"] = (
         "<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>no id</title></entry>"
-        f"<entry><id>A-1</id><link href='{good.path}'/></entry></feed>").encode()  # a relative link
+        f"<entry><id>A-1</id><link href='{good.path}'/></entry></feed>"
+    ).encode()  # a relative link
 
     report = poller().poll(FeedSettings(name="partly", url=feed_server.url("/partly")))
 
@@ -205,8 +216,9 @@ def test_a_crash_mid_feed_refetches_only_what_was_not_recorded(feed_server, poll
     assert receiver.origins == ["thunderstorm: A-3", "thunderstorm: A-2", "thunderstorm: A-1"]
 
 
-def test_an_unreachable_document_host_stops_the_poll_and_backs_off(feed_server, poller, receiver, clock,
-                                                                   session_factory):
+def test_an_unreachable_document_host_stops_the_poll_and_backs_off(
+    feed_server, poller, receiver, clock, session_factory
+):
     feed_server.add("A-1")
     dropped = feed_server.add("A-2")
     later = feed_server.add("A-3")  # listed first

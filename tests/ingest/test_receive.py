@@ -13,8 +13,13 @@ NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 LIMITS = ReadLimits()
 
 
-def alert(identifier: str = "CWA-EQ-1", *, sent: str = "2026-12-07T16:00:00+08:00", msg_type: str = "Alert",
-          references: str = "") -> bytes:
+def alert(
+    identifier: str = "CWA-EQ-1",
+    *,
+    sent: str = "2026-12-07T16:00:00+08:00",
+    msg_type: str = "Alert",
+    references: str = "",
+) -> bytes:
     refs = f"<references>{references}</references>" if references else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
@@ -35,7 +40,13 @@ def test_a_document_is_stored_raw_with_its_source_digest_and_header(session_fact
         assert row.raw == document
         assert row.digest == hashlib.sha256(document).hexdigest() and row.size == len(document)
         assert (row.source, row.origin, row.sender, row.identifier, row.status, row.msg_type) == (
-            "push", "203.0.113.9", "cwa.gov.tw", "CWA-EQ-1", "Actual", "Alert")
+            "push",
+            "203.0.113.9",
+            "cwa.gov.tw",
+            "CWA-EQ-1",
+            "Actual",
+            "Alert",
+        )
         assert row.headline == "地震報告" and row.received_at == NOW
 
 
@@ -52,8 +63,9 @@ def test_what_is_not_cap_is_stored_refused_with_the_reason(session_factory):
 
 def test_a_body_over_the_limit_is_kept_in_part_and_refused_for_its_size(session_factory):
     with session_factory.begin() as session:
-        received = store_document(session, b"x" * 1024, source="push", origin=None, limits=LIMITS, now=NOW,
-                                  truncated_from=10 * 1024 * 1024)
+        received = store_document(
+            session, b"x" * 1024, source="push", origin=None, limits=LIMITS, now=NOW, truncated_from=10 * 1024 * 1024
+        )
     assert received.outcome is Outcome.REJECTED
     assert "10485760 bytes; the limit is 1048576" in received.reason
 
@@ -63,8 +75,9 @@ def test_the_same_alert_again_is_a_duplicate_of_the_first_whichever_path_brought
         first = store_document(session, alert(), source="push", origin=None, limits=LIMITS, now=NOW)
     with session_factory.begin() as session:
         again = store_document(session, alert(), source="poll", origin="earthquake: 1", limits=LIMITS, now=NOW)
-        other = store_document(session, alert(sent="2026-12-07T16:05:00+08:00"), source="poll", origin=None,
-                               limits=LIMITS, now=NOW)
+        other = store_document(
+            session, alert(sent="2026-12-07T16:05:00+08:00"), source="poll", origin=None, limits=LIMITS, now=NOW
+        )
     assert again.outcome is Outcome.DUPLICATE and again.alert is None
     assert str(first.incoming_id) in again.reason
     assert other.outcome is Outcome.RECEIVED

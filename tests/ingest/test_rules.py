@@ -25,20 +25,34 @@ NORTH = Rule("rain north", "heavy_rain", Action.IGNORE, districts=("namasia",))
 ELSE = Rule("else", "*", Action.DRAFT, min_severity="Moderate")
 
 
-def reading(kind: str | None, *, level: str | None = None, severity: str = "Moderate",
-            districts: tuple[str, ...] = ("lingya",)) -> Reading:
-    return Reading(event_code="", kind=kind, params={}, districts=districts, severity=severity, level=level,
-                   effective=None, expires=None, source_text="", reason=None)
+def reading(
+    kind: str | None, *, level: str | None = None, severity: str = "Moderate", districts: tuple[str, ...] = ("lingya",)
+) -> Reading:
+    return Reading(
+        event_code="",
+        kind=kind,
+        params={},
+        districts=districts,
+        severity=severity,
+        level=level,
+        effective=None,
+        expires=None,
+        source_text="",
+        reason=None,
+    )
 
 
-@pytest.mark.parametrize(("alert", "decided_by"), [
-    (reading("earthquake_report", level="4"), "quake 4+"),
-    (reading("earthquake_report", level="5+"), "quake 4+"),
-    (reading("earthquake_report", level="3"), "else"),
-    (reading("earthquake_report", level="3", severity="Minor"), None),
-    (reading("heavy_rain", level="torrential_rain", districts=("namasia", "taoyuan")), "rain north"),
-    (reading("heavy_rain", level="torrential_rain", districts=("lingya",)), "else"),
-])
+@pytest.mark.parametrize(
+    ("alert", "decided_by"),
+    [
+        (reading("earthquake_report", level="4"), "quake 4+"),
+        (reading("earthquake_report", level="5+"), "quake 4+"),
+        (reading("earthquake_report", level="3"), "else"),
+        (reading("earthquake_report", level="3", severity="Minor"), None),
+        (reading("heavy_rain", level="torrential_rain", districts=("namasia", "taoyuan")), "rain north"),
+        (reading("heavy_rain", level="torrential_rain", districts=("lingya",)), "else"),
+    ],
+)
 def test_the_first_matching_rule_decides(alert, decided_by):
     rule = first_match([QUAKE_4, NORTH, ELSE], alert)
     assert (rule.name if rule else None) == decided_by
@@ -48,14 +62,17 @@ KINDS = ("earthquake_report", "heavy_rain")
 DISTRICTS = ("lingya", "namasia")
 
 
-@pytest.mark.parametrize(("rule", "problem"), [
-    (Rule("", "*", Action.DRAFT), "name:"),
-    (Rule("x", "volcano", Action.DRAFT), "kind: 'volcano' is not a notice kind"),
-    (Rule("x", "*", Action.DRAFT, min_level="4"), "min_level: a level belongs to one kind"),
-    (Rule("x", "earthquake_report", Action.DRAFT, min_level="9"), "min_level:"),
-    (Rule("x", "*", Action.DRAFT, min_severity="Terrible"), "min_severity:"),
-    (Rule("x", "*", Action.DRAFT, districts=("atlantis",)), "districts: atlantis is not a district"),
-])
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        (Rule("", "*", Action.DRAFT), "name:"),
+        (Rule("x", "volcano", Action.DRAFT), "kind: 'volcano' is not a notice kind"),
+        (Rule("x", "*", Action.DRAFT, min_level="4"), "min_level: a level belongs to one kind"),
+        (Rule("x", "earthquake_report", Action.DRAFT, min_level="9"), "min_level:"),
+        (Rule("x", "*", Action.DRAFT, min_severity="Terrible"), "min_severity:"),
+        (Rule("x", "*", Action.DRAFT, districts=("atlantis",)), "districts: atlantis is not a district"),
+    ],
+)
 def test_a_rule_that_cannot_work_is_refused_naming_the_field(rule, problem):
     with pytest.raises(RuleProblem, match=problem):
         check_rule(rule, kinds=KINDS, districts=DISTRICTS)

@@ -18,12 +18,14 @@ NS = {"cap": CAP_NS}
 
 def alert_for(composer, glossary, kind_id, *, status="Actual", msg_type="Alert", references=(), **params):
     kind = composer.kinds.get(kind_id)
-    notice = composer.new_notice(kind_id, {**kind.example_params, **params},
-                                 effective="2024-04-03T08:00", expires="2024-04-03T20:00")
+    notice = composer.new_notice(
+        kind_id, {**kind.example_params, **params}, effective="2024-04-03T08:00", expires="2024-04-03T20:00"
+    )
     notice.id, notice.identifier = 7, "civicast-test-0007"
     localised = composer.compose_all(notice, list(LANGUAGES)).values()
-    header = AlertHeader("civicast-test-0007", "kcg.gov.tw", datetime(2024, 4, 3, 0, 5, tzinfo=UTC), status,
-                         msg_type, tuple(references))
+    header = AlertHeader(
+        "civicast-test-0007", "kcg.gov.tw", datetime(2024, 4, 3, 0, 5, tzinfo=UTC), status, msg_type, tuple(references)
+    )
     return build_alert(header, kind, localised, glossary)
 
 
@@ -39,8 +41,10 @@ def test_earthquake_alert_validates_with_one_info_per_language(composer, glossar
     assert first.findtext("cap:eventCode/cap:value", namespaces=NS) == "earthquake"
 
 
-@pytest.mark.parametrize("kind_id", ["typhoon_land_warning", "day_off", "dengue_outbreak", "ferry_suspension",
-                                     "air_quality", "evacuation_order"])
+@pytest.mark.parametrize(
+    "kind_id",
+    ["typhoon_land_warning", "day_off", "dengue_outbreak", "ferry_suspension", "air_quality", "evacuation_order"],
+)
 def test_other_kinds_validate_too(composer, glossary, kind_id):
     assert validate_cap(alert_for(composer, glossary, kind_id)) == []
 

@@ -19,18 +19,21 @@ def names(codes) -> set[str]:
     return {PLACES.district(code).name for code in codes}
 
 
-@pytest.mark.parametrize(("code", "district"), [
-    ("6400500", "三民區"),  # 100/103/106 town
-    ("64000050", "三民區"),  # 107 town
-    ("6400500-001", "三民區"),  # 100/103 village
-    ("6400500001", "三民區"),  # the same without the hyphen
-    ("64000050001", "三民區"),  # 106/107 village
-    ("6403800", "那瑪夏區"),
-    ("64000380", "那瑪夏區"),
-    ("6403700-010", "桃源區"),
-    ("64000010002", "鹽埕區"),
-    ("６４００９００", "前鎮區"),  # full-width digits
-])
+@pytest.mark.parametrize(
+    ("code", "district"),
+    [
+        ("6400500", "三民區"),  # 100/103/106 town
+        ("64000050", "三民區"),  # 107 town
+        ("6400500-001", "三民區"),  # 100/103 village
+        ("6400500001", "三民區"),  # the same without the hyphen
+        ("64000050001", "三民區"),  # 106/107 village
+        ("6403800", "那瑪夏區"),
+        ("64000380", "那瑪夏區"),
+        ("6403700-010", "桃源區"),
+        ("64000010002", "鹽埕區"),
+        ("６４００９００", "前鎮區"),  # full-width digits
+    ],
+)
 def test_town_and_village_codes_of_every_edition(code, district):
     assert names(PLACES.geocode_districts(code)) == {district}
 
@@ -41,8 +44,22 @@ def test_the_city_code_is_every_district(code):
     assert len(PLACES.all_codes) == 38
 
 
-@pytest.mark.parametrize("code", ["10015", "1001007", "6301000", "6703300", "1000211-007", "65000030001", "63000010",
-                                  "6403900", "64000390", "", "abc"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "10015",
+        "1001007",
+        "6301000",
+        "6703300",
+        "1000211-007",
+        "65000030001",
+        "63000010",
+        "6403900",
+        "64000390",
+        "",
+        "abc",
+    ],
+)
 def test_codes_elsewhere_or_malformed_are_no_district(code):
     assert PLACES.geocode_districts(code) == frozenset()
 
@@ -52,23 +69,26 @@ def test_only_geocodes_are_read_as_codes():
     assert names(PLACES.area_districts(area)) == {"前鎮區"}
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("高雄市苓雅區", {"苓雅區"}),
-    ("高雄市-前鎮區", {"前鎮區"}),
-    ("苓雅區高雄特殊教育學校", {"苓雅區"}),
-    ("小港", {"小港區"}),  # an air-quality station named by its district
-    ("高雄市那瑪夏", {"那瑪夏區"}),
-    ("高雄縣鳳山市", {"鳳山區"}),
-    ("高雄縣三民鄉", {"那瑪夏區"}),  # renamed in 2008; not 三民區
-    ("高雄市鼓山區桃源里", {"鼓山區"}),  # a village of 鼓山區, not 桃源區
-    ("臺南市南區,高雄市三民區 高雄市左營區", {"三民區", "左營區"}),
-    ("台南市-南區、高雄市-林園區", {"林園區"}),
-    ("新港", set()),
-    ("臺北市(松山區 大安區 中正區等共10鄉鎮區)", set()),
-    ("臺北市-內湖區", set()),
-    ("高雄市政府", set()),
-    ("", set()),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("高雄市苓雅區", {"苓雅區"}),
+        ("高雄市-前鎮區", {"前鎮區"}),
+        ("苓雅區高雄特殊教育學校", {"苓雅區"}),
+        ("小港", {"小港區"}),  # an air-quality station named by its district
+        ("高雄市那瑪夏", {"那瑪夏區"}),
+        ("高雄縣鳳山市", {"鳳山區"}),
+        ("高雄縣三民鄉", {"那瑪夏區"}),  # renamed in 2008; not 三民區
+        ("高雄市鼓山區桃源里", {"鼓山區"}),  # a village of 鼓山區, not 桃源區
+        ("臺南市南區,高雄市三民區 高雄市左營區", {"三民區", "左營區"}),
+        ("台南市-南區、高雄市-林園區", {"林園區"}),
+        ("新港", set()),
+        ("臺北市(松山區 大安區 中正區等共10鄉鎮區)", set()),
+        ("臺北市-內湖區", set()),
+        ("高雄市政府", set()),
+        ("", set()),
+    ],
+)
 def test_district_names_in_text(text, expected):
     assert names(PLACES.named_districts(text)) == expected
 
@@ -127,16 +147,19 @@ def test_a_large_circle_adds_to_what_the_text_names():
     assert {"林園區", "前金區", "鹽埕區"} <= names(PLACES.area_districts(area))
 
 
-@pytest.mark.parametrize(("text", "reference", "bearing", "km"), [
-    ("花蓮縣政府南南東方25.0公里", "hualien_county_hall", "sse", 25.0),
-    ("花蓮縣政府南南東方25.0公里 (位於花蓮縣近海)", "hualien_county_hall", "sse", 25.0),
-    ("台東縣政府西北方 38.4 公里 (位於臺東縣海端鄉)", "taitung_county_hall", "nw", 38.4),
-    ("宜蘭縣政府東方  74.2  公里 （位於臺灣東部海域）", "yilan_county_hall", "e", 74.2),
-    ("高雄市政府東北東方12公里", "kaohsiung_city_hall", "ene", 12.0),
-    ("臺北縣政府北方10.1公里", "new_taipei_city_hall", "n", 10.1),
-    ("新竹市政府西南西方８.０公里", "hsinchu_city_hall", "wsw", 8.0),
-    ("連江縣政府東北東方 5.0 公里", "lienchiang_county_hall", "ene", 5.0),
-])
+@pytest.mark.parametrize(
+    ("text", "reference", "bearing", "km"),
+    [
+        ("花蓮縣政府南南東方25.0公里", "hualien_county_hall", "sse", 25.0),
+        ("花蓮縣政府南南東方25.0公里 (位於花蓮縣近海)", "hualien_county_hall", "sse", 25.0),
+        ("台東縣政府西北方 38.4 公里 (位於臺東縣海端鄉)", "taitung_county_hall", "nw", 38.4),
+        ("宜蘭縣政府東方  74.2  公里 （位於臺灣東部海域）", "yilan_county_hall", "e", 74.2),
+        ("高雄市政府東北東方12公里", "kaohsiung_city_hall", "ene", 12.0),
+        ("臺北縣政府北方10.1公里", "new_taipei_city_hall", "n", 10.1),
+        ("新竹市政府西南西方８.０公里", "hsinchu_city_hall", "wsw", 8.0),
+        ("連江縣政府東北東方 5.0 公里", "lienchiang_county_hall", "ene", 5.0),
+    ],
+)
 def test_epicentres_as_seat_bearing_and_distance(text, reference, bearing, km):
     epicentre = PLACES.epicentre(text)
     assert (epicentre.reference, epicentre.bearing, epicentre.km) == (reference, bearing, km)
@@ -164,8 +187,12 @@ def test_the_district_points_lie_in_kaohsiung_and_name_their_source():
 
 def test_the_office_points_are_where_the_citys_own_alert_puts_the_offices():
     document = (REAL_ALERTS / "KHC_Parking_20190823224823.xml").read_text(encoding="utf-8")
-    offices = {name: (float(lat), float(lon)) for name, lat, lon in
-               re.findall(r"<areaDesc>(\S+?區)\S*區公所</areaDesc>\s*<circle>([\d.]+),([\d.]+) ", document)}
+    offices = {
+        name: (float(lat), float(lon))
+        for name, lat, lon in re.findall(
+            r"<areaDesc>(\S+?區)\S*區公所</areaDesc>\s*<circle>([\d.]+),([\d.]+) ", document
+        )
+    }
     with POINTS_FILE.open(encoding="utf-8") as handle:
         points = yaml.safe_load(handle)
     by_name = {PLACES.district(code).name: point for code, point in points.items()}

@@ -20,8 +20,9 @@ CAP_12 = "urn:oasis:names:tc:emergency:cap:1.2"
 PROBE = b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><Test>Test</Test></alert>'
 
 
-def alert_document(*, prolog: str = "", description: str = "颱風警報", encoding: str = "UTF-8",
-                   root_attributes: str = "") -> str:
+def alert_document(
+    *, prolog: str = "", description: str = "颱風警報", encoding: str = "UTF-8", root_attributes: str = ""
+) -> str:
     """A minimal valid CAP 1.2 alert, with whatever a test slips in before the root or into the description."""
     return f"""<?xml version="1.0" encoding="{encoding}"?>
 {prolog}<alert xmlns="{CAP_12}"{root_attributes}>
@@ -87,6 +88,7 @@ def listener() -> Iterator[RecordingServer]:
 
 
 # --- the national platform's real alerts ---
+
 
 @pytest.mark.parametrize("path", sorted(REAL_ALERTS.glob("*.xml")), ids=lambda p: p.stem)
 def test_real_taiwanese_alerts_are_read(path):
@@ -164,6 +166,7 @@ def test_parameters_of_the_tsunami_warning_are_read_in_order():
 
 # --- hostile documents: each refused quickly, with a reason that names the problem ---
 
+
 def test_xxe_to_a_local_file_reads_nothing(tmp_path):
     secret = "SECRET-4f1c9e-never-shown"
     secret_file = tmp_path / "secret.txt"
@@ -206,8 +209,10 @@ def test_nothing_is_fetched_over_the_network(listener):
         assert "declares a DTD" in refusal(document.encode("utf-8"), TOLERANT)
     # hints that a careless reader would follow: none is needed to read the alert, so none is followed
     hinted = [
-        alert_document(root_attributes=' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-                                       f'xsi:schemaLocation="{CAP_12} {url}/cap12.xsd"'),
+        alert_document(
+            root_attributes=' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            f'xsi:schemaLocation="{CAP_12} {url}/cap12.xsd"'
+        ),
         alert_document(prolog=f'<?xml-stylesheet type="text/xsl" href="{url}/style.xsl"?>\n'),
         alert_document(description=f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{url}/xi"/>'),
     ]
@@ -221,38 +226,46 @@ def test_nothing_is_fetched_over_the_network(listener):
 
 def test_billion_laughs_is_refused_unexpanded():
     entities = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{level} "{("&lol" + str(level - 1 or "") + ";") * 10}">' for level in range(1, 10))
+        f'<!ENTITY lol{level} "{("&lol" + str(level - 1 or "") + ";") * 10}">' for level in range(1, 10)
+    )
     document = alert_document(prolog=f"<!DOCTYPE alert [{entities}]>\n", description="&lol9;")
     assert "declares a DTD (<!DOCTYPE …>); DTDs and entities are refused" in refusal(document.encode("utf-8"))
 
 
 def test_quadratic_blowup_is_refused_unexpanded():
     big_entity = "A" * 100_000
-    document = alert_document(prolog=f'<!DOCTYPE alert [<!ENTITY big "{big_entity}">]>\n',
-                              description="&big;" * 50_000).encode("utf-8")
+    document = alert_document(
+        prolog=f'<!DOCTYPE alert [<!ENTITY big "{big_entity}">]>\n', description="&big;" * 50_000
+    ).encode("utf-8")
     assert len(document) < 1024 * 1024  # within the size limit: it is the DTD that is refused
     assert "declares a DTD" in refusal(document)
 
 
 def test_a_ten_megabyte_body_is_refused_for_its_size_before_parsing():
     document = alert_document(description="x" * (10 * 1024 * 1024)).encode("utf-8")
-    assert refusal(document).startswith(f"too large: the document is {len(document):,} bytes; "
-                                        "the limit is 1,048,576 bytes")
+    assert refusal(document).startswith(
+        f"too large: the document is {len(document):,} bytes; the limit is 1,048,576 bytes"
+    )
     assert "too large" in refusal(alert_document().encode("utf-8"), ReadLimits(max_bytes=100))
 
 
-@pytest.mark.parametrize("document", [
-    b"<a>" * 100_000 + b"</a>" * 100_000,
-    f'<alert xmlns="{CAP_12}">'.encode() + b"<x>" * 100_000 + b"</x>" * 100_000 + b"</alert>",
-    b"<a>" * 100_000,  # and never closed
-], ids=["plain", "inside-an-alert", "unclosed"])
+@pytest.mark.parametrize(
+    "document",
+    [
+        b"<a>" * 100_000 + b"</a>" * 100_000,
+        f'<alert xmlns="{CAP_12}">'.encode() + b"<x>" * 100_000 + b"</x>" * 100_000 + b"</alert>",
+        b"<a>" * 100_000,  # and never closed
+    ],
+    ids=["plain", "inside-an-alert", "unclosed"],
+)
 def test_deep_nesting_is_refused_without_building_the_tree(document):
     assert refusal(document) == "nested too deeply: elements more than 40 levels deep"
 
 
 def test_a_depth_limit_beyond_libxml2s_own_is_bounded_by_libxml2():
     assert refusal(b"<a>" * 100_000, ReadLimits(max_depth=1000)) == (
-        "nested too deeply: elements more than 256 levels deep")
+        "nested too deeply: elements more than 256 levels deep"
+    )
 
 
 def test_the_depth_limit_is_the_configured_one():
@@ -261,15 +274,19 @@ def test_the_depth_limit_is_the_configured_one():
     assert refusal(nested, ReadLimits(max_depth=10)) == "nested too deeply: elements more than 10 levels deep"
 
 
-@pytest.mark.parametrize("page", [
-    b"<!DOCTYPE html>\n<html lang=zh-Hant><head><title>503 Service Unavailable</title></head><body>",
-    b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN">\n<HTML><HEAD><TITLE>503 Service\n Unavailable</TITLE>',
-    b"\n  <html><head><title>503 Service Unavailable</title></head><body><h1>503</h1></body></html>",
-    b'<?xml version="1.0"?>\n<!-- saved from url -->\n<html xmlns="http://www.w3.org/1999/xhtml">'
-    b"<head><title>503 Service &amp; Unavailable</title></head></html>",
-    b'<?xml version="1.0"?><h:html xmlns:h="http://www.w3.org/1999/xhtml"><h:head><h:title>503 Service Unavailable'
-    b"</h:title></h:head></h:html>",
-], ids=["html5", "html4-doctype", "no-doctype", "xhtml", "xhtml-prefixed"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<!DOCTYPE html>\n<html lang=zh-Hant><head><title>503 Service Unavailable</title></head><body>",
+        b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN">\n<HTML><HEAD><TITLE>503 Service\n Unavailable</TITLE>',
+        b"\n  <html><head><title>503 Service Unavailable</title></head><body><h1>503</h1></body></html>",
+        b'<?xml version="1.0"?>\n<!-- saved from url -->\n<html xmlns="http://www.w3.org/1999/xhtml">'
+        b"<head><title>503 Service &amp; Unavailable</title></head></html>",
+        b'<?xml version="1.0"?><h:html xmlns:h="http://www.w3.org/1999/xhtml"><h:head><h:title>503 Service Unavailable'
+        b"</h:title></h:head></h:html>",
+    ],
+    ids=["html5", "html4-doctype", "no-doctype", "xhtml", "xhtml-prefixed"],
+)
 def test_an_html_error_page_is_named_as_such(page):
     reason = refusal(page)
     assert reason.startswith('an HTML page, not a CAP alert (its title: "503 Service')
@@ -280,8 +297,11 @@ def test_an_html_page_without_a_title():
     assert refusal(b"<html><body><h1>503</h1></body></html>") == "an HTML page, not a CAP alert"
 
 
-@pytest.mark.parametrize("document", [b"", b"   \r\n\t", b"\xef\xbb\xbf", b"\xef\xbb\xbf  \n"],
-                         ids=["nothing", "whitespace", "bom", "bom-whitespace"])
+@pytest.mark.parametrize(
+    "document",
+    [b"", b"   \r\n\t", b"\xef\xbb\xbf", b"\xef\xbb\xbf  \n"],
+    ids=["nothing", "whitespace", "bom", "bom-whitespace"],
+)
 def test_an_empty_body_is_refused(document):
     assert refusal(document) == "empty document"
 
@@ -289,15 +309,17 @@ def test_an_empty_body_is_refused(document):
 def test_a_foreign_root_or_namespace_is_named():
     assert refusal(b'<alert xmlns="urn:example:alerts"><identifier>x</identifier></alert>') == (
         f"not a CAP 1.2 alert: the root element is <alert> in namespace urn:example:alerts; "
-        f"a CAP 1.2 alert is <alert> in namespace {CAP_12}")
+        f"a CAP 1.2 alert is <alert> in namespace {CAP_12}"
+    )
     assert "the root element is <alert> in no namespace" in refusal(b"<alert><identifier>x</identifier></alert>")
     assert "the root element is <rss> in no namespace" in refusal(b'<rss version="2.0"><channel/></rss>')
 
 
 def test_cap_1_1_is_named():
     document = alert_document().replace(CAP_12, "urn:oasis:names:tc:emergency:cap:1.1").encode("utf-8")
-    assert refusal(document) == ("CAP 1.1 (namespace urn:oasis:names:tc:emergency:cap:1.1); "
-                                 f"civicast reads CAP 1.2 ({CAP_12})")
+    assert refusal(document) == (
+        f"CAP 1.1 (namespace urn:oasis:names:tc:emergency:cap:1.1); civicast reads CAP 1.2 ({CAP_12})"
+    )
 
 
 def test_malformed_xml_is_named():
@@ -309,7 +331,8 @@ def test_malformed_xml_is_named():
 
 def test_missing_required_elements_are_named_at_once():
     assert refusal(f"<alert xmlns='{CAP_12}'><identifier>x</identifier></alert>".encode()) == (
-        "not valid CAP 1.2: line 1: <alert> lacks sender, sent, status, msgType, scope")
+        "not valid CAP 1.2: line 1: <alert> lacks sender, sent, status, msgType, scope"
+    )
 
 
 def test_document_text_in_a_reason_is_one_printable_bounded_line():
@@ -321,6 +344,7 @@ def test_document_text_in_a_reason_is_one_printable_bounded_line():
 
 
 # --- encodings ---
+
 
 def test_declared_encodings_and_byte_order_marks_are_read():
     expected = read_cap(alert_document().encode("utf-8"))
@@ -338,16 +362,27 @@ def test_declared_encodings_and_byte_order_marks_are_read():
     assert read_cap(latin).infos[0].description == "Café"
 
 
-@pytest.mark.parametrize(("document", "reason"), [
-    (alert_document().replace('encoding="UTF-8"', "").encode("big5"),
-     "not readable as UTF-8 (no other encoding is declared): byte 0x"),
-    (alert_document(encoding="klingon").encode("utf-8"), "the XML declaration names an unknown encoding, 'klingon'"),
-    (alert_document(encoding="rot13").encode("utf-8"), "the XML declaration names 'rot13', which is not a text"),
-    (b"\xff\xfe" + alert_document().encode("utf-8")[:-1], "not readable as UTF-16 (as its byte order mark says)"),
-    (alert_document(encoding="unicode_escape", description="\\ud800").encode("utf-8"),
-     "not well-formed XML: character '\\ud800' is not allowed"),
-    (b"<alert>\x00\x01\x02</alert>", "not well-formed XML: "),
-], ids=["undeclared-big5", "unknown", "not-a-text-codec", "broken-utf16", "lone-surrogate", "control-bytes"])
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        (
+            alert_document().replace('encoding="UTF-8"', "").encode("big5"),
+            "not readable as UTF-8 (no other encoding is declared): byte 0x",
+        ),
+        (
+            alert_document(encoding="klingon").encode("utf-8"),
+            "the XML declaration names an unknown encoding, 'klingon'",
+        ),
+        (alert_document(encoding="rot13").encode("utf-8"), "the XML declaration names 'rot13', which is not a text"),
+        (b"\xff\xfe" + alert_document().encode("utf-8")[:-1], "not readable as UTF-16 (as its byte order mark says)"),
+        (
+            alert_document(encoding="unicode_escape", description="\\ud800").encode("utf-8"),
+            "not well-formed XML: character '\\ud800' is not allowed",
+        ),
+        (b"<alert>\x00\x01\x02</alert>", "not well-formed XML: "),
+    ],
+    ids=["undeclared-big5", "unknown", "not-a-text-codec", "broken-utf16", "lone-surrogate", "control-bytes"],
+)
 def test_encoding_oddities_are_refused_with_a_reason(document, reason):
     assert refusal(document).startswith(reason)
 
@@ -359,30 +394,49 @@ def test_a_dtd_in_utf16_is_refused_too():
 
 # --- the platform's liveness probe ---
 
-@pytest.mark.parametrize("probe", [
-    PROBE,
-    b'<?xml version="1.0" encoding="utf-8"?>\n<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">\n'
-    b"    <Test>Test</Test>\n</alert>\n",
-    b"\xef\xbb\xbf<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><Test> Test </Test></alert>",
-], ids=["bare", "declared-and-indented", "bom-and-single-quotes"])
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        PROBE,
+        b'<?xml version="1.0" encoding="utf-8"?>\n<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">\n'
+        b"    <Test>Test</Test>\n</alert>\n",
+        b"\xef\xbb\xbf<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><Test> Test </Test></alert>",
+    ],
+    ids=["bare", "declared-and-indented", "bom-and-single-quotes"],
+)
 def test_the_liveness_probe_is_recognised(probe):
     assert is_liveness_probe(probe)
     assert refusal(probe) == "the platform's liveness probe (<Test>Test</Test>), not an alert"
 
 
-@pytest.mark.parametrize("document", [
-    b"",
-    b"<alert><Test>Test</Test></alert>",
-    PROBE.replace(b"1.2", b"1.1"),
-    PROBE.replace(b"<Test>Test</Test>", b"<Test>Test</Test><Test>Test</Test>"),
-    PROBE.replace(b">Test<", b">Live<"),
-    PROBE.replace(b"</alert>", b"text</alert>"),
-    b'<!DOCTYPE alert [<!ENTITY t "Test">]>' + PROBE.replace(b">Test<", b">&t;<"),
-    PROBE[:-8] + b" " * 2000 + PROBE[-8:],
-    b"<html><body>Test</body></html>",
-    b"\xff\xfe\x00",
-], ids=["empty", "no-namespace", "cap-1.1", "two-tests", "other-text", "stray-text", "entity", "too-large",
-        "html", "garbage"])
+@pytest.mark.parametrize(
+    "document",
+    [
+        b"",
+        b"<alert><Test>Test</Test></alert>",
+        PROBE.replace(b"1.2", b"1.1"),
+        PROBE.replace(b"<Test>Test</Test>", b"<Test>Test</Test><Test>Test</Test>"),
+        PROBE.replace(b">Test<", b">Live<"),
+        PROBE.replace(b"</alert>", b"text</alert>"),
+        b'<!DOCTYPE alert [<!ENTITY t "Test">]>' + PROBE.replace(b">Test<", b">&t;<"),
+        PROBE[:-8] + b" " * 2000 + PROBE[-8:],
+        b"<html><body>Test</body></html>",
+        b"\xff\xfe\x00",
+    ],
+    ids=[
+        "empty",
+        "no-namespace",
+        "cap-1.1",
+        "two-tests",
+        "other-text",
+        "stray-text",
+        "entity",
+        "too-large",
+        "html",
+        "garbage",
+    ],
+)
 def test_anything_else_is_not_the_probe(document):
     assert not is_liveness_probe(document)
 

@@ -99,8 +99,9 @@ def _broken_catalog(tmp_path: Path, template) -> Path:
     messages = [m for m in template if m.id]
     placeholder_msg = next(m for m in messages if "{" in m.id)
     plain = [m for m in messages if "{" not in m.id]
-    broken.add(placeholder_msg.id, "không có chỗ trống", context=placeholder_msg.context,
-               flags=("python-brace-format",))
+    broken.add(
+        placeholder_msg.id, "không có chỗ trống", context=placeholder_msg.context, flags=("python-brace-format",)
+    )
     broken.add(plain[0].id, "bản dịch mờ", context=plain[0].context, flags=("fuzzy",))
     broken.add(plain[1].id, "", context=plain[1].context)
     broken.add("An entry nobody asked for", "thừa", context="stale.entry")

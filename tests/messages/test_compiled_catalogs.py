@@ -19,8 +19,9 @@ def write_catalogs(locales, *, compiled: bool):
     catalog.mime_headers = [("Plural-Forms", FRENCH_LIKE)]  # two forms, so a half-empty entry can be written
     catalog.add("Hello", "Xin chào", context="bot.greeting")
     catalog.add("Stale", "Cũ", context="bot.stale", flags=("fuzzy",))
-    catalog.add(("{count} notice", "{count} notices"), ("{count} thông báo", "{count} thông báo nhiều"),
-                context="bot.notices")
+    catalog.add(
+        ("{count} notice", "{count} notices"), ("{count} thông báo", "{count} thông báo nhiều"), context="bot.notices"
+    )
     catalog.add(("{count} shelter", "{count} shelters"), ("{count} nơi trú ẩn", ""), context="bot.shelters")
     path = po_path(locales, language, "bot")
     path.parent.mkdir(parents=True)

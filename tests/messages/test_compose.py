@@ -25,13 +25,37 @@ def example(composer, kind_id, **overrides):
     return notice
 
 
-@pytest.mark.parametrize("kind_id", [k for k in
-                                     ("typhoon_sea_warning", "typhoon_land_warning", "day_off", "heavy_rain",
-                                      "evacuation_order", "shelter_open", "earthquake_report", "tsunami_warning",
-                                      "extreme_heat", "cold_surge", "reservoir_release", "water_outage",
-                                      "power_outage", "emergency_parking", "air_quality", "dengue_outbreak",
-                                      "disease_advisory", "vaccination_campaign", "mrt_disruption", "road_closure",
-                                      "bus_change", "ferry_suspension", "thunderstorm")])
+@pytest.mark.parametrize(
+    "kind_id",
+    [
+        k
+        for k in (
+            "typhoon_sea_warning",
+            "typhoon_land_warning",
+            "day_off",
+            "heavy_rain",
+            "evacuation_order",
+            "shelter_open",
+            "earthquake_report",
+            "tsunami_warning",
+            "extreme_heat",
+            "cold_surge",
+            "reservoir_release",
+            "water_outage",
+            "power_outage",
+            "emergency_parking",
+            "air_quality",
+            "dengue_outbreak",
+            "disease_advisory",
+            "vaccination_campaign",
+            "mrt_disruption",
+            "road_closure",
+            "bus_change",
+            "ferry_suspension",
+            "thunderstorm",
+        )
+    ],
+)
 def test_every_kind_composes_in_every_language_from_the_catalogs(composer, kind_id):
     notice = example(composer, kind_id)
     localised = composer.compose_all(notice, ALL)
@@ -143,8 +167,12 @@ def test_severity_override(composer):
 
 
 def test_free_text_is_appended_and_machine_translation_marked(composer, catalogs):
-    notice = composer.new_notice("heavy_rain", composer.kinds.get("heavy_rain").example_params,
-                                 free_text="旗山區已開設收容所。", free_text_lang="zh-Hant")
+    notice = composer.new_notice(
+        "heavy_rain",
+        composer.kinds.get("heavy_rain").example_params,
+        free_text="旗山區已開設收容所。",
+        free_text_lang="zh-Hant",
+    )
     versions = {
         "zh-Hant": FreeTextVersion("zh-Hant", "旗山區已開設收容所。", TranslationOrigin.SOURCE),
         "vi": FreeTextVersion("vi", "Đã mở nơi trú ẩn tại quận Kỳ Sơn.", TranslationOrigin.MACHINE, engine="google"),
@@ -160,8 +188,9 @@ def test_free_text_is_appended_and_machine_translation_marked(composer, catalogs
 
 
 def test_free_text_fallback_and_hold(composer):
-    notice = composer.new_notice("heavy_rain", composer.kinds.get("heavy_rain").example_params,
-                                 free_text="旗山區已開設收容所。")
+    notice = composer.new_notice(
+        "heavy_rain", composer.kinds.get("heavy_rain").example_params, free_text="旗山區已開設收容所。"
+    )
     fallback = FreeTextVersion("th", None, original="旗山區已開設收容所。", english="A shelter is open in Qishan.")
     th = composer.compose(notice, "th", fallback)
     assert "旗山區已開設收容所。" in th.body and "A shelter is open in Qishan." in th.body and not th.held
@@ -170,9 +199,12 @@ def test_free_text_fallback_and_hold(composer):
 
 
 def test_announcement_takes_headline_and_body_from_free_text(composer):
-    notice = composer.new_notice("announcement", {"topic": "transport"},
-                                 free_text="Harbour festival road closures\nRoads near Pier-2 close at 18:00.",
-                                 free_text_lang="en")
+    notice = composer.new_notice(
+        "announcement",
+        {"topic": "transport"},
+        free_text="Harbour festival road closures\nRoads near Pier-2 close at 18:00.",
+        free_text_lang="en",
+    )
     ln = composer.compose(notice, "en")
     assert ln.headline == "Harbour festival road closures"
     assert ln.body == "Roads near Pier-2 close at 18:00."
@@ -193,8 +225,12 @@ def test_bad_times_are_named_with_the_parameters(composer):
         composer.new_notice("water_outage", {"districts": "Atlantis"}, effective="soon")
     assert {"effective", "districts", "start", "end"} <= set(caught.value.errors)
     with pytest.raises(InvalidParameters, match="expires: must be later than effective"):
-        composer.new_notice("heavy_rain", composer.kinds.get("heavy_rain").example_params,
-                            effective="2024-08-21T12:00", expires="2024-08-21T11:00")
+        composer.new_notice(
+            "heavy_rain",
+            composer.kinds.get("heavy_rain").example_params,
+            effective="2024-08-21T12:00",
+            expires="2024-08-21T11:00",
+        )
 
 
 QUAKE = {"time": "2024-04-03T07:58", "magnitude": "7.2", "depth_km": "15.5", "intensity": "4"}
@@ -204,19 +240,22 @@ STRUCTURED = {"epicentre_km": "25", "epicentre_bearing": "sse", "epicentre_from"
 def test_epicentre_is_written_from_its_distance_bearing_and_hall(composer):
     notice = composer.new_notice("earthquake_report", {**QUAKE, **STRUCTURED})
     assert "Epicentre: 25.0 km south-southeast of Hualien County Hall, at a depth of 15.5 km." in (
-        composer.compose(notice, "en").body)
+        composer.compose(notice, "en").body
+    )
     assert "震央位於花蓮縣政府南南東方25.0公里，震源深度15.5公里。" in composer.compose(notice, "zh-Hant").body
     assert "震中位于花莲县政府南南东方向25.0公里处" in composer.compose(notice, "zh-Hans").body
 
 
 def test_only_one_epicentre_sentence_whichever_form_was_given(composer):
     name = "花蓮縣政府南南東方25.0公里|25.0 km south-southeast of Hualien County Hall"
-    both = composer.compose(composer.new_notice("earthquake_report", {**QUAKE, **STRUCTURED, "epicentre": name}),
-                            "en").body
+    both = composer.compose(
+        composer.new_notice("earthquake_report", {**QUAKE, **STRUCTURED, "epicentre": name}), "en"
+    ).body
     assert both.count("Epicentre:") == 1 and "south-southeast of Hualien County Hall, at" in both
     # An incomplete structured epicentre falls back to the reported text; with neither, the depth stands alone.
-    partial = composer.compose(composer.new_notice("earthquake_report", {**QUAKE, "epicentre_km": "25",
-                                                                         "epicentre": name}), "en").body
+    partial = composer.compose(
+        composer.new_notice("earthquake_report", {**QUAKE, "epicentre_km": "25", "epicentre": name}), "en"
+    ).body
     assert partial.count("Epicentre:") == 1 and "Epicentre: 25.0 km south-southeast" in partial
     bare = composer.compose(composer.new_notice("earthquake_report", QUAKE), "en").body
     assert "Epicentre" not in bare and "Depth: 15.5 km." in bare

@@ -111,7 +111,8 @@ def test_list_of_dates_and_a_datetime_parameter_use_the_patterns():
     when = Param(name="until", type=ParamType.DATETIME, required=True, example=None)
     days = [date(2024, 9, 12), date(2024, 9, 13)]
     assert formatter.format(spray_dates, days, thai, enums={}, whole_city="") == (
-        "วันพฤหัสบดีที่ 12 ก.ย. และ วันศุกร์ที่ 13 ก.ย.")
+        "วันพฤหัสบดีที่ 12 ก.ย. และ วันศุกร์ที่ 13 ก.ย."
+    )
     assert formatter.format(when, MOMENT, thai, enums={}, whole_city="") == DATETIMES["th"]
 
 
@@ -135,8 +136,10 @@ def test_patterns_reject_unknown_digits_and_a_datetime_without_both_parts():
 DOUBLED = {"th": ("วันที่ วัน", "วันที่วัน"), "vi": ("ngày Thứ", "ngày ngày"), "km": ("ថ្ងៃ ថ្ងៃ", "ថ្ងៃថ្ងៃ")}
 
 
-@pytest.mark.parametrize("kind_id", ["day_off", "extreme_heat", "cold_surge", "dengue_outbreak",
-                                     "vaccination_campaign", "water_outage", "heavy_rain"])
+@pytest.mark.parametrize(
+    "kind_id",
+    ["day_off", "extreme_heat", "cold_surge", "dengue_outbreak", "vaccination_campaign", "water_outage", "heavy_rain"],
+)
 def test_composed_notices_write_each_date_once_with_its_weekday(composer, kind_id):
     kind = composer.kinds.get(kind_id)
     notice = composer.new_notice(kind_id, dict(kind.example_params))

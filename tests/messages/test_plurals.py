@@ -33,12 +33,18 @@ def _texts(value):
 def test_no_catalog_string_pluralises_with_brackets():
     found = []
     for path in sorted(DEFAULT_LOCALES_DIR.glob("*.yaml")):
-        found += [(path.name, t) for t in _texts(yaml.safe_load(path.read_text(encoding="utf-8")))
-                  if HAND_PLURAL.search(t)]
+        found += [
+            (path.name, t) for t in _texts(yaml.safe_load(path.read_text(encoding="utf-8"))) if HAND_PLURAL.search(t)
+        ]
     for path in sorted(DEFAULT_LOCALES_DIR.glob("*/LC_MESSAGES/*.po")):
         with path.open("rb") as handle:
-            found += [(str(path), t) for m in read_po(handle) if m.id for t in _texts((m.id, m.string))
-                      if HAND_PLURAL.search(t)]
+            found += [
+                (str(path), t)
+                for m in read_po(handle)
+                if m.id
+                for t in _texts((m.id, m.string))
+                if HAND_PLURAL.search(t)
+            ]
     assert len(list(DEFAULT_LOCALES_DIR.glob("*/LC_MESSAGES/*.po"))) == len(LANGUAGES) * len(DOMAINS)
     assert not found, found[:10]
 
@@ -58,11 +64,14 @@ def test_filipino_takes_cldrs_one_for_counts_not_ending_in_4_6_or_9():
     assert [catalog.plural_index(n) for n in (4, 6, 9, 14, 16, 19, 104)] == [1] * 7
 
 
-@pytest.mark.parametrize(("code", "one", "several"), [
-    ("en", "1 active alert for your area:", "3 active alerts for your area:"),
-    ("ko", "설정하신 지역에 발령 중인 알림(1건):", "설정하신 지역에 발령 중인 알림(3건):"),
-    ("ms", "1 amaran aktif untuk kawasan anda:", "3 amaran aktif untuk kawasan anda:"),
-])
+@pytest.mark.parametrize(
+    ("code", "one", "several"),
+    [
+        ("en", "1 active alert for your area:", "3 active alerts for your area:"),
+        ("ko", "설정하신 지역에 발령 중인 알림(1건):", "설정하신 지역에 발령 중인 알림(3건):"),
+        ("ms", "1 amaran aktif untuk kawasan anda:", "3 amaran aktif untuk kawasan anda:"),
+    ],
+)
 def test_a_plural_entry_takes_the_form_of_its_count(catalogs, code, one, several):
     source = read_source_strings(DEFAULT_LOCALES_DIR / "bot.yaml")["latest_header"]
     catalog = catalogs.get(code, "bot")
@@ -92,20 +101,33 @@ def test_the_check_finds_a_wrong_header_a_missing_form_and_unlike_placeholders(t
     template = Catalog(domain="bot")
     template.add(("{count} thing", "{count} things"), string=("", ""), context="bot.thing")
     fil = LANGUAGES["fil"]
-    good = _write(tmp_path, "nplurals=2; plural=n != 1 && n != 2 && n != 3 && (n % 10 == 4 || n % 10 == 6 "
-                  "|| n % 10 == 9);", ("{count} bagay", "{count} bagay"), "good.po")
+    good = _write(
+        tmp_path,
+        "nplurals=2; plural=n != 1 && n != 2 && n != 3 && (n % 10 == 4 || n % 10 == 6 || n % 10 == 9);",
+        ("{count} bagay", "{count} bagay"),
+        "good.po",
+    )
     assert catalog_tools.check_catalog(good, template, fil) == []
     english_rule = _write(tmp_path, "nplurals=2; plural=(n != 1);", ("{count} bagay", "{count} bagay"), "en.po")
     assert any("CLDR gives it 'one'" in p.what for p in catalog_tools.check_catalog(english_rule, template, fil))
     one_form = _write(tmp_path, "nplurals=1; plural=0;", ("{count} bagay",), "one.po")
     assert any("nplurals=1" in p.what for p in catalog_tools.check_catalog(one_form, template, fil))
-    missing = _write(tmp_path, "nplurals=2; plural=n != 1 && n != 2 && n != 3 && (n % 10 == 4 || n % 10 == 6 "
-                     "|| n % 10 == 9);", ("{count} bagay", ""), "missing.po")
+    missing = _write(
+        tmp_path,
+        "nplurals=2; plural=n != 1 && n != 2 && n != 3 && (n % 10 == 4 || n % 10 == 6 || n % 10 == 9);",
+        ("{count} bagay", ""),
+        "missing.po",
+    )
     assert [p.what for p in catalog_tools.check_catalog(missing, template, fil)] == ["plural form msgstr[1] is empty"]
-    renamed = _write(tmp_path, "nplurals=2; plural=n != 1 && n != 2 && n != 3 && (n % 10 == 4 || n % 10 == 6 "
-                     "|| n % 10 == 9);", ("{count} bagay", "{bilang} bagay"), "renamed.po")
+    renamed = _write(
+        tmp_path,
+        "nplurals=2; plural=n != 1 && n != 2 && n != 3 && (n % 10 == 4 || n % 10 == 6 || n % 10 == 9);",
+        ("{count} bagay", "{bilang} bagay"),
+        "renamed.po",
+    )
     assert [p.what for p in catalog_tools.check_catalog(renamed, template, fil)] == [
-        "plural form msgstr[1] has placeholders ['bilang'], the source ['count']"]
+        "plural form msgstr[1] has placeholders ['bilang'], the source ['count']"
+    ]
 
 
 def test_english_only_texts_count_in_english():
@@ -126,7 +148,8 @@ def test_simplified_chinese_plural_entries_are_converted_and_checked(tmp_path):
     catalog_tools._write(catalog, path)
     catalog_tools.convert_hans(locales)
     assert load_po(po_path(locales, hans, "bot"), hans).get_plural("bot.notices", "{count} notice") == (
-        "{count} 则讯息",)
+        "{count} 则讯息",
+    )
     target = catalog_tools._read(po_path(locales, hans, "bot"), hans)
     target.get("{count} notice", context="bot.notices").string = ("{count} 則訊息",)
     catalog_tools._write(target, po_path(locales, hans, "bot"))

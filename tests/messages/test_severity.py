@@ -63,21 +63,32 @@ def test_severity_follows_the_level(composer, kind_id, level, severity):
     localised = composer.compose_all(notice_at(composer, kind_id, level))
     assert {ln.severity for ln in localised.values()} == {severity}
     key = f"severity.{severity.value.lower()}"
-    labels = {code: composer.catalogs.get(code).translate(f"common.{key}", composer.kinds.common[key])
-              for code in LANGUAGES}
+    labels = {
+        code: composer.catalogs.get(code).translate(f"common.{key}", composer.kinds.common[key]) for code in LANGUAGES
+    }
     for code, ln in localised.items():
         assert ln.severity_label == labels[code] and ln.title_line.count(labels[code]) >= 1, code
     kind = composer.kinds.get(kind_id)
-    cap = build_alert(AlertHeader("id-1", "kcg", datetime(2024, 8, 21, tzinfo=UTC), "Actual", "Alert"), kind,
-                      localised.values(), composer.glossary)
+    cap = build_alert(
+        AlertHeader("id-1", "kcg", datetime(2024, 8, 21, tzinfo=UTC), "Actual", "Alert"),
+        kind,
+        localised.values(),
+        composer.glossary,
+    )
     assert not validate_cap(cap)
     severities = etree.fromstring(cap).findall(f".//{{{CAP_NS}}}severity")
     assert [element.text for element in severities] == [severity.value] * len(LANGUAGES)
 
 
-@pytest.mark.parametrize(("kind_id", "lowest", "highest"), [
-    ("heavy_rain", "heavy_rain", "extremely_torrential_rain"), ("air_quality", "good", "hazardous"),
-    ("earthquake_report", "1", "7"), ("extreme_heat", "yellow", "red")])
+@pytest.mark.parametrize(
+    ("kind_id", "lowest", "highest"),
+    [
+        ("heavy_rain", "heavy_rain", "extremely_torrential_rain"),
+        ("air_quality", "good", "hazardous"),
+        ("earthquake_report", "1", "7"),
+        ("extreme_heat", "yellow", "red"),
+    ],
+)
 def test_a_higher_level_is_never_labelled_lower(composer, kind_id, lowest, highest):
     table = composer.kinds.get(kind_id).levels
     severities = [composer.compose(notice_at(composer, kind_id, level), "en").severity.rank for level in table.values]
@@ -92,7 +103,8 @@ def test_urgency_and_certainty_follow_the_level_where_the_table_says_so(composer
         localised = composer.compose_all(notice_at(composer, "air_quality", level), ["zh-Hant", "en"])
         assert {ln.urgency for ln in localised.values()} == {urgency}
         info = etree.fromstring(build_alert(header, kind, localised.values(), composer.glossary)).find(
-            f"{{{CAP_NS}}}info")
+            f"{{{CAP_NS}}}info"
+        )
         assert info.findtext(f"{{{CAP_NS}}}urgency") == urgency
         assert info.findtext(f"{{{CAP_NS}}}certainty") == kind.cap.certainty
     # A level without its own urgency keeps the kind's.
@@ -134,8 +146,10 @@ def test_no_label_is_also_the_name_of_a_typhoon_class(catalogs, kinds, code):
     # 【中度】 over a 中度颱風 read as the typhoon's class, not the notice's severity. English keeps CAP's own
     # words (moderate typhoon / Moderate), which partners also read in the CAP feed.
     catalog = catalogs.get(code)
-    classes = [catalog.translate(f"enum.typhoon_intensity.{value}", text).casefold()
-               for value, text in kinds.enums["typhoon_intensity"].items()]
+    classes = [
+        catalog.translate(f"enum.typhoon_intensity.{value}", text).casefold()
+        for value, text in kinds.enums["typhoon_intensity"].items()
+    ]
     for word in labels(catalogs, code)[:4]:
         assert not any(word.casefold() in name for name in classes), (word, classes)
 
@@ -156,7 +170,8 @@ def test_japanese_lowest_step_is_chui(catalogs):
 
 def _book(tmp_path: Path, levels: str) -> Path:
     source = tmp_path / "kinds.yaml"
-    source.write_text(f"""
+    source.write_text(
+        f"""
 enums:
   colour: {{yellow: yellow, red: red}}
 common: {{}}
@@ -173,33 +188,51 @@ kinds:
     headline: ["Heat: {{level}}"]
     body: []
     instruction: []
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return source
 
 
-@pytest.mark.parametrize(("levels", "problem"), [
-    ("    levels: {param: level, values: {yellow: {severity: Minor}}}", "one row for each value of colour"),
-    ("    levels: {param: level, values: {yellow: {severity: Minor}, red: {severity: Awful}}}",
-     "not a CAP 1.2 severity"),
-    ("    levels: {param: level, values: {yellow: {severity: Minor}, red: {urgency: Soon}}}", "outside CAP 1.2"),
-    ("    levels: {param: level, values: {yellow: {colour: Minor}, red: {severity: Severe}}}",
-     "sets severity, urgency and/or certainty"),
-    ("    levels: {param: colour, values: {}}", "param must name one of the kind's parameters"),
-    ("    levels: {param: height, at_least: {1: {severity: Minor}}}", "start at height's minimum"),
-    ("    levels: {param: height, at_least: {0: {severity: Minor}, 5: {severity: Severe}, 2: {severity: Extreme}}}",
-     "thresholds must rise"),
-    ("    levels: {param: level, at_least: {0: {severity: Minor}}}", "an enum parameter takes `values`"),
-])
+@pytest.mark.parametrize(
+    ("levels", "problem"),
+    [
+        ("    levels: {param: level, values: {yellow: {severity: Minor}}}", "one row for each value of colour"),
+        (
+            "    levels: {param: level, values: {yellow: {severity: Minor}, red: {severity: Awful}}}",
+            "not a CAP 1.2 severity",
+        ),
+        ("    levels: {param: level, values: {yellow: {severity: Minor}, red: {urgency: Soon}}}", "outside CAP 1.2"),
+        (
+            "    levels: {param: level, values: {yellow: {colour: Minor}, red: {severity: Severe}}}",
+            "sets severity, urgency and/or certainty",
+        ),
+        ("    levels: {param: colour, values: {}}", "param must name one of the kind's parameters"),
+        ("    levels: {param: height, at_least: {1: {severity: Minor}}}", "start at height's minimum"),
+        (
+            "    levels: {param: height, at_least: {0: {severity: Minor}, 5: {severity: Severe}, "
+            "2: {severity: Extreme}}}",
+            "thresholds must rise",
+        ),
+        ("    levels: {param: level, at_least: {0: {severity: Minor}}}", "an enum parameter takes `values`"),
+    ],
+)
 def test_a_level_table_that_cannot_work_is_refused(tmp_path, levels, problem):
     with pytest.raises(KindDefinitionError, match=problem):
         load_kind_book(_book(tmp_path, levels))
 
 
 def test_a_valid_level_table_is_read_lowest_first(tmp_path):
-    book = load_kind_book(_book(tmp_path, "    levels: {param: height, at_least: {0: {severity: Minor}, "
-                                          "3: {severity: Severe, certainty: Observed}}}"))
+    book = load_kind_book(
+        _book(
+            tmp_path,
+            "    levels: {param: height, at_least: {0: {severity: Minor}, 3: {severity: Severe, certainty: Observed}}}",
+        )
+    )
     heat = book.get("heat")
     assert heat.cap_for({"height": 2.9}).severity is Severity.MINOR
-    assert (heat.cap_for({"height": 3}).severity, heat.cap_for({"height": 3}).certainty) == (Severity.SEVERE,
-                                                                                            "Observed")
+    assert (heat.cap_for({"height": 3}).severity, heat.cap_for({"height": 3}).certainty) == (
+        Severity.SEVERE,
+        "Observed",
+    )
     assert heat.cap_for({}).severity is Severity.MODERATE  # no height: the kind's default

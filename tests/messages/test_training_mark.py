@@ -15,8 +15,9 @@ ALL = list(LANGUAGES)
 
 
 def tsunami(composer, *, training=True, msg_type=MsgType.ALERT):
-    notice = composer.new_notice("tsunami_warning", composer.kinds.get("tsunami_warning").example_params,
-                                 training=training)
+    notice = composer.new_notice(
+        "tsunami_warning", composer.kinds.get("tsunami_warning").example_params, training=training
+    )
     notice.id, notice.msg_type = 9, msg_type
     return notice
 
@@ -50,15 +51,22 @@ def test_the_mark_leads_an_update_too(composer, code):
     # The live update's headline starts with its update mark; in training that whole headline follows the label.
     update_headline = live_update.headline
     assert ln.title_line.startswith(ln.test_mark)
-    assert ln.title_line.index(ln.test_mark) < ln.title_line.index(ln.severity_label) < ln.title_line.index(
-        update_headline)
+    assert (
+        ln.title_line.index(ln.test_mark)
+        < ln.title_line.index(ln.severity_label)
+        < ln.title_line.index(update_headline)
+    )
 
 
 def test_every_cap_headline_of_a_training_notice_starts_with_the_mark(composer):
     localised = composer.compose_all(tsunami(composer), ALL)
     kind = composer.kinds.get("tsunami_warning")
-    document = build_alert(AlertHeader("civicast-test-9", "kcg", datetime(2024, 4, 3, tzinfo=UTC), "Test", "Alert"),
-                           kind, localised.values(), composer.glossary)
+    document = build_alert(
+        AlertHeader("civicast-test-9", "kcg", datetime(2024, 4, 3, tzinfo=UTC), "Test", "Alert"),
+        kind,
+        localised.values(),
+        composer.glossary,
+    )
     assert not validate_cap(document)
     infos = etree.fromstring(document).findall(f"{{{CAP_NS}}}info")
     assert len(infos) == len(ALL)

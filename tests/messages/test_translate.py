@@ -66,8 +66,15 @@ def test_glossary_names_never_reach_the_engine(fake, google, session_factory, gl
 
 def test_a_reviewed_translation_wins(fake, google, session_factory, glossary):
     with session_factory.begin() as session:
-        remember(session, SOURCE, "zh-Hant", "vi", "Bão đến, phà quận Kỳ Tân tạm ngừng.",
-                 origin=TranslationOrigin.REVIEWED, reviewed_by="officer-7")
+        remember(
+            session,
+            SOURCE,
+            "zh-Hant",
+            "vi",
+            "Bão đến, phà quận Kỳ Tân tạm ngừng.",
+            origin=TranslationOrigin.REVIEWED,
+            reviewed_by="officer-7",
+        )
     versions = localiser(google, session_factory, glossary).localise(SOURCE, "zh-Hant", ["vi"])
     assert versions["vi"].text == "Bão đến, phà quận Kỳ Tân tạm ngừng."
     assert not versions["vi"].machine_translated and fake.requests == []
@@ -84,7 +91,8 @@ def test_a_slow_engine_times_out_once_for_all_languages(fake, session_factory, g
     try:
         started = time.monotonic()
         versions = localiser(engine, session_factory, glossary).localise(
-            SOURCE, "zh-Hant", ["zh-Hant", "vi", "id", "th", "km", "my"])
+            SOURCE, "zh-Hant", ["zh-Hant", "vi", "id", "th", "km", "my"]
+        )
         elapsed = time.monotonic() - started
     finally:
         engine.close()
@@ -94,8 +102,14 @@ def test_a_slow_engine_times_out_once_for_all_languages(fake, session_factory, g
 
 def test_fallback_adds_english_when_english_exists(fake, session_factory, glossary):
     with session_factory.begin() as session:
-        remember(session, SOURCE, "zh-Hant", "en", "Typhoon: Cijin ferries suspended, take the bus.",
-                 origin=TranslationOrigin.REVIEWED)
+        remember(
+            session,
+            SOURCE,
+            "zh-Hant",
+            "en",
+            "Typhoon: Cijin ferries suspended, take the bus.",
+            origin=TranslationOrigin.REVIEWED,
+        )
     versions = localiser(NoEngine(), session_factory, glossary).localise(SOURCE, "zh-Hant", ["en", "km"])
     assert versions["km"].original == SOURCE
     assert versions["km"].english == "Typhoon: Cijin ferries suspended, take the bus."
@@ -105,8 +119,9 @@ def test_hold_policy_holds_the_language(fake, session_factory, glossary):
     fake.status = 500
     engine = DeepTranslatorEngine("google", base_url=fake.base_url, timeout_s=2.0)
     try:
-        versions = localiser(engine, session_factory, glossary, FailurePolicy.HOLD).localise(SOURCE, "zh-Hant",
-                                                                                            ["zh-Hant", "ko"])
+        versions = localiser(engine, session_factory, glossary, FailurePolicy.HOLD).localise(
+            SOURCE, "zh-Hant", ["zh-Hant", "ko"]
+        )
     finally:
         engine.close()
     assert versions["ko"].held and versions["ko"].text is None
@@ -146,4 +161,5 @@ def test_a_city_government_in_free_text_stays_the_agency_not_the_quake_reference
     protected = protect_terms(glossary, "高雄市政府宣布停班停課。", LANGUAGES["zh-Hant"])
     assert protected.terms == (("agency", "kaohsiung_city_government"),)
     assert protect_terms(glossary, "花蓮縣政府南南東方", LANGUAGES["zh-Hant"]).terms == (
-        ("quake_reference", "hualien_county_hall"),)
+        ("quake_reference", "hualien_county_hall"),
+    )

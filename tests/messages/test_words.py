@@ -39,8 +39,9 @@ def test_korean_heat_and_cold_information_is_not_a_korean_warning_tier(composer,
 
 
 def test_korean_rain_levels_are_taiwans_four_levels_not_invented_grades(composer):
-    headlines = [compose(composer, "heavy_rain", "ko", level=level).headline
-                 for level in composer.kinds.enums["rain_level"]]
+    headlines = [
+        compose(composer, "heavy_rain", "ko", level=level).headline for level in composer.kinds.enums["rain_level"]
+    ]
     assert len(set(headlines)) == 4
     for headline, number in zip(headlines, "1234", strict=True):
         assert "강한" not in headline and "극심한" not in headline, headline
@@ -121,8 +122,18 @@ def test_english_source_keeps_promptly_and_the_four_word_clean_up_slogan(compose
     assert "巡、倒、清、刷" in compose(composer, "dengue_outbreak", "zh-Hant").instruction
 
 
-TEN_DISTRICTS = ["qishan", "meinong", "liouguei", "maolin", "taoyuan", "namasia", "jiasian", "shanlin", "neimen",
-                 "ziguan"]
+TEN_DISTRICTS = [
+    "qishan",
+    "meinong",
+    "liouguei",
+    "maolin",
+    "taoyuan",
+    "namasia",
+    "jiasian",
+    "shanlin",
+    "neimen",
+    "ziguan",
+]
 
 
 @pytest.mark.parametrize("code", ALL)

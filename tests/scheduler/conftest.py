@@ -15,31 +15,51 @@ from scheduler.sending import Dispatch
 from tests.support.sandbox import sandbox, sandbox_server  # noqa: F401 - shared fixtures
 
 LINE = ChannelLimits(max_recipients=500, max_messages=5, max_text_length=5000, requests_per_second=200)
-PAGE = ChannelLimits(max_recipients=0, max_messages=1, max_text_length=60000, requests_per_second=1,
-                     audience=Audience.PUBLIC)
+PAGE = ChannelLimits(
+    max_recipients=0, max_messages=1, max_text_length=60000, requests_per_second=1, audience=Audience.PUBLIC
+)
 
 
-def add_residents(session, glossary, count: int, *, prefix: int = 0, language: str | None = None,
-                  topics=("disaster", "health", "transport"), districts=None, status="active",
-                  test_recipient=False) -> list[str]:
+def add_residents(
+    session,
+    glossary,
+    count: int,
+    *,
+    prefix: int = 0,
+    language: str | None = None,
+    topics=("disaster", "health", "transport"),
+    districts=None,
+    status="active",
+    test_recipient=False,
+) -> list[str]:
     """``count`` LINE residents; returns their user ids."""
     now = datetime.now(UTC)
     languages = list(LANGUAGES)
     ids = [f"U{prefix:08x}{i:024x}" for i in range(count)]
-    rows = [{
-        "channel": "line", "platform_user_id": user, "language": language or languages[i % len(languages)],
-        "topics": topic_mask(topics) if topics else ALL_TOPICS,
-        "districts": district_mask(glossary, districts) if districts else 0, "whole_city": not districts,
-        "status": status, "test_recipient": test_recipient, "created_at": now, "updated_at": now,
-    } for i, user in enumerate(ids)]
+    rows = [
+        {
+            "channel": "line",
+            "platform_user_id": user,
+            "language": language or languages[i % len(languages)],
+            "topics": topic_mask(topics) if topics else ALL_TOPICS,
+            "districts": district_mask(glossary, districts) if districts else 0,
+            "whole_city": not districts,
+            "status": status,
+            "test_recipient": test_recipient,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i, user in enumerate(ids)
+    ]
     for start in range(0, len(rows), 5000):
-        session.execute(insert(Subscriber), rows[start:start + 5000])
+        session.execute(insert(Subscriber), rows[start : start + 5000])
     return ids
 
 
 def approved_notice(session, composer, kind="typhoon_land_warning", *, training=False, **params) -> Notice:
-    notice = composer.new_notice(kind, {**composer.kinds.get(kind).example_params, **params}, training=training,
-                                 author="editor-a")
+    notice = composer.new_notice(
+        kind, {**composer.kinds.get(kind).example_params, **params}, training=training, author="editor-a"
+    )
     notice.status = NoticeStatus.APPROVED
     notice.approver = "approver-b"
     session.add(notice)
@@ -49,8 +69,14 @@ def approved_notice(session, composer, kind="typhoon_land_warning", *, training=
 
 @pytest.fixture
 def dispatch(session_factory, composer, glossary):
-    return Dispatch(session_factory=session_factory, composer=composer, glossary=glossary, localiser=None,
-                    channels={"line": LINE, "facebook": PAGE}, languages=tuple(LANGUAGES))
+    return Dispatch(
+        session_factory=session_factory,
+        composer=composer,
+        glossary=glossary,
+        localiser=None,
+        channels={"line": LINE, "facebook": PAGE},
+        languages=tuple(LANGUAGES),
+    )
 
 
 def leader_lock_backend(connection) -> int | None:
@@ -59,10 +85,13 @@ def leader_lock_backend(connection) -> int | None:
 
     from scheduler.jobs import LEADER_LOCK_KEY
 
-    return connection.execute(text(
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = CAST(:key AS int8) "
-        "AND objid = hashtext(current_schema())::int8 & 4294967295 AND objsubid = 2 AND granted"),
-        {"key": LEADER_LOCK_KEY}).scalar()
+    return connection.execute(
+        text(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = CAST(:key AS int8) "
+            "AND objid = hashtext(current_schema())::int8 & 4294967295 AND objsubid = 2 AND granted"
+        ),
+        {"key": LEADER_LOCK_KEY},
+    ).scalar()
 
 
 def terminate_backend(engine, pid: int) -> None:

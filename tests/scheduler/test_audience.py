@@ -7,8 +7,13 @@ from tests.scheduler.conftest import add_residents
 
 
 def everyone(session, glossary, *, topic="disaster", districts=("all",), training=False):
-    groups = segment(session, channel="line", topic=topic, training=training,
-                     districts_mask=notice_district_mask(glossary, districts))
+    groups = segment(
+        session,
+        channel="line",
+        topic=topic,
+        training=training,
+        districts_mask=notice_district_mask(glossary, districts),
+    )
     return {user: language for language, users in groups for user in users}
 
 

@@ -57,6 +57,7 @@ def test_two_sessions_pausing_the_same_channel_at_once_both_commit(session_facto
                 work()
             except BaseException as exc:  # noqa: BLE001 - the test reports whatever a session raised
                 failures.append(exc)
+
         return run
 
     threads = [threading.Thread(target=guarded(work)) for work in (first, second)]
@@ -105,13 +106,16 @@ def test_what_waits_on_each_channel_for_one_notice_and_for_all(session_factory, 
     assert statuses["line"].paused and statuses["line"].waiting.residents == 2700
     assert not statuses["facebook"].paused and statuses["facebook"].since is None
     assert [s.channel for s in banner] == ["line", "partner:retired"]
-    assert banner[0].as_dict() == {"channel": "line", "paused": True, "reason": LINE_SAYS,
-                                   "since": "2026-12-03T02:00:00+00:00",
-                                   "pending": {"deliveries": 6, "residents": 2700}}
+    assert banner[0].as_dict() == {
+        "channel": "line",
+        "paused": True,
+        "reason": LINE_SAYS,
+        "since": "2026-12-03T02:00:00+00:00",
+        "pending": {"deliveries": 6, "residents": 2700},
+    }
 
 
-def test_the_delivery_report_names_each_paused_channel_with_what_waits(session_factory, composer, glossary,
-                                                                         dispatch):
+def test_the_delivery_report_names_each_paused_channel_with_what_waits(session_factory, composer, glossary, dispatch):
     notice_id = queued(session_factory, composer, glossary, dispatch, 1200)
     queued(session_factory, composer, glossary, dispatch, 300, prefix=1)
     with session_factory() as session:
@@ -120,26 +124,33 @@ def test_the_delivery_report_names_each_paused_channel_with_what_waits(session_f
         pause_channel(session, "line", LINE_SAYS, T0)
     with session_factory() as session:
         report = delivery_report(session, notice_id)
-    assert report["paused_channels"] == [{
-        "channel": "line", "reason": LINE_SAYS, "since": "2026-12-03T02:00:00+00:00",
-        "pending": {"deliveries": 3, "residents": 1200},
-        "pending_all_notices": {"deliveries": 6, "residents": 2700},
-    }]
+    assert report["paused_channels"] == [
+        {
+            "channel": "line",
+            "reason": LINE_SAYS,
+            "since": "2026-12-03T02:00:00+00:00",
+            "pending": {"deliveries": 3, "residents": 1200},
+            "pending_all_notices": {"deliveries": 6, "residents": 2700},
+        }
+    ]
     assert report["channels"]["line"]["pending"] == 1200
 
 
 WAITING = Waiting(deliveries=5, residents=2400, smallest_batch=400)
 
 
-@pytest.mark.parametrize(("quota", "checked", "verdict"), [
-    (Quota(used=1000, limit=1000), True, QuotaVerdict.USED_UP),
-    (Quota(used=1700, limit=2000), True, QuotaVerdict.USED_UP),  # 300 left: no waiting batch fits
-    (Quota(used=1000, limit=2000), True, QuotaVerdict.PARTIAL),  # 1,000 left for 2,400 residents
-    (Quota(used=1000, limit=5000), True, QuotaVerdict.ENOUGH),
-    (Quota(used=10**6, limit=None), True, QuotaVerdict.NO_LIMIT),
-    (None, True, QuotaVerdict.UNKNOWN),
-    (None, False, QuotaVerdict.NOT_CHECKED),
-])
+@pytest.mark.parametrize(
+    ("quota", "checked", "verdict"),
+    [
+        (Quota(used=1000, limit=1000), True, QuotaVerdict.USED_UP),
+        (Quota(used=1700, limit=2000), True, QuotaVerdict.USED_UP),  # 300 left: no waiting batch fits
+        (Quota(used=1000, limit=2000), True, QuotaVerdict.PARTIAL),  # 1,000 left for 2,400 residents
+        (Quota(used=1000, limit=5000), True, QuotaVerdict.ENOUGH),
+        (Quota(used=10**6, limit=None), True, QuotaVerdict.NO_LIMIT),
+        (None, True, QuotaVerdict.UNKNOWN),
+        (None, False, QuotaVerdict.NOT_CHECKED),
+    ],
+)
 def test_the_quota_verdict_on_resuming(quota, checked, verdict):
     assert judge_quota(quota, WAITING, checked=checked) is verdict
     assert verdict.refuses == (verdict in (QuotaVerdict.USED_UP, QuotaVerdict.UNKNOWN))

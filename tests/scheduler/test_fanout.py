@@ -23,10 +23,17 @@ def deliveries(session, notice_id):
 def test_batches_per_language_of_at_most_500(session_factory, composer, glossary):
     with session_factory.begin() as session:
         users = add_residents(session, glossary, 1300, language="vi") + add_residents(
-            session, glossary, 40, prefix=1, language="th")
+            session, glossary, 40, prefix=1, language="th"
+        )
         notice = approved_notice(session, composer)
-        result = fan_out_notice(session, notice, glossary=glossary, channels={"line": LINE, "facebook": PAGE},
-                                languages=["vi", "th", "zh-Hant", "en"], now=NOW)
+        result = fan_out_notice(
+            session,
+            notice,
+            glossary=glossary,
+            channels={"line": LINE, "facebook": PAGE},
+            languages=["vi", "th", "zh-Hant", "en"],
+            now=NOW,
+        )
         notice_id = notice.id
     assert result.recipients == {"line": {"vi": 1300, "th": 40}, "facebook": {"*": 0}}
     with session_factory() as session:
@@ -45,8 +52,9 @@ def test_a_language_without_catalog_goes_in_the_default_language(session_factory
     with session_factory.begin() as session:
         add_residents(session, glossary, 3, language="pt")
         notice = approved_notice(session, composer)
-        result = fan_out_notice(session, notice, glossary=glossary, channels={"line": LINE}, languages=["zh-Hant"],
-                                now=NOW)
+        result = fan_out_notice(
+            session, notice, glossary=glossary, channels={"line": LINE}, languages=["zh-Hant"], now=NOW
+        )
     assert result.recipients == {"line": {"zh-Hant": 3}}
 
 
@@ -55,8 +63,14 @@ def test_a_crash_leaves_no_rows(session_factory, composer, glossary):
         add_residents(session, glossary, 2000)
         notice_id = approved_notice(session, composer).id
     with pytest.raises(RuntimeError), session_factory.begin() as session:
-        fan_out_notice(session, session.get(Notice, notice_id), glossary=glossary, channels={"line": LINE},
-                       languages=["zh-Hant", "en"], now=NOW)
+        fan_out_notice(
+            session,
+            session.get(Notice, notice_id),
+            glossary=glossary,
+            channels={"line": LINE},
+            languages=["zh-Hant", "en"],
+            now=NOW,
+        )
         raise RuntimeError("the process died before the commit")
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Delivery)) == 0
@@ -112,9 +126,17 @@ def test_update_and_cancel_go_to_the_originals_recipients(session_factory, compo
         _mark_sent(session, original_id, first_batch)
         # new residents of Sanmin after the original must not get its follow-up
         add_residents(session, glossary, 20, prefix=3, districts=["sanmin"])
-        follow_up = Notice(kind="heavy_rain", params=session.get(Notice, original_id).params, districts=["sanmin"],
-                           topic="disaster", msg_type=msg_type, references_id=original_id,
-                           status=NoticeStatus.APPROVED, author="a", approver="b")
+        follow_up = Notice(
+            kind="heavy_rain",
+            params=session.get(Notice, original_id).params,
+            districts=["sanmin"],
+            topic="disaster",
+            msg_type=msg_type,
+            references_id=original_id,
+            status=NoticeStatus.APPROVED,
+            author="a",
+            approver="b",
+        )
         session.add(follow_up)
         session.flush()
         follow_up_id = follow_up.id

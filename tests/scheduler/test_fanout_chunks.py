@@ -17,21 +17,35 @@ from tests.scheduler.conftest import add_residents, approved_notice
 
 
 def line_recipients(session, notice_id) -> Counter:
-    return Counter(user for delivery in session.scalars(select(Delivery).where(
-        Delivery.notice_id == notice_id, Delivery.channel == "line")) for user in delivery.recipients)
+    return Counter(
+        user
+        for delivery in session.scalars(
+            select(Delivery).where(Delivery.notice_id == notice_id, Delivery.channel == "line")
+        )
+        for user in delivery.recipients
+    )
 
 
 def page_rows(session, notice_id) -> int:
-    return len(session.scalars(select(Delivery.id).where(Delivery.notice_id == notice_id,
-                                                         Delivery.channel == "facebook")).all())
+    return len(
+        session.scalars(
+            select(Delivery.id).where(Delivery.notice_id == notice_id, Delivery.channel == "facebook")
+        ).all()
+    )
 
 
 def begin_and_write_first_chunk(dispatch, notice_id, chunk):
     """What ``send_now`` commits first, and then the process dies: no more chunks come."""
     with dispatch.session_factory.begin() as session:
-        rows = begin_fan_out(session, session.get(Notice, notice_id), glossary=dispatch.glossary,
-                             channels=dispatch.channels, languages=dispatch.languages, clock=dispatch.clock,
-                             reader=dispatch.session_factory)
+        rows = begin_fan_out(
+            session,
+            session.get(Notice, notice_id),
+            glossary=dispatch.glossary,
+            channels=dispatch.channels,
+            languages=dispatch.languages,
+            clock=dispatch.clock,
+            reader=dispatch.session_factory,
+        )
         assert not rows.write(session, limit=chunk)
     return rows
 
@@ -41,8 +55,11 @@ def test_send_now_writes_every_delivery_a_chunk_per_transaction(session_factory,
         users = add_residents(session, glossary, 3100, language="vi")
         notice_id = approved_notice(session, composer).id
     audited = []
-    result = send_now(replace(dispatch, fanout_chunk=2), notice_id,
-                      within=lambda session, notice, so_far: audited.append((so_far.deliveries, so_far.complete)))
+    result = send_now(
+        replace(dispatch, fanout_chunk=2),
+        notice_id,
+        within=lambda session, notice, so_far: audited.append((so_far.deliveries, so_far.complete)),
+    )
     assert audited == [(2, False)]  # the audit row committed with the first two deliveries, saying more follow
     assert result.complete and result.deliveries == 8  # the page, and 3,100 residents in batches of 500
     with session_factory() as session:
@@ -72,8 +89,9 @@ def test_the_first_chunk_is_there_for_the_workers_before_the_rest(session_factor
         assert rows.write(session)
     with session_factory.begin() as session:
         assert outstanding(session, notice_id) == 4  # the page and 2,600 make 7 deliveries: 4 more
-        session.execute(Delivery.__table__.update().where(Delivery.notice_id == notice_id)
-                        .values(status=DeliveryStatus.SENT.value))
+        session.execute(
+            Delivery.__table__.update().where(Delivery.notice_id == notice_id).values(status=DeliveryStatus.SENT.value)
+        )
     with session_factory.begin() as session:
         assert settle_notices(session, [notice_id], dispatch.clock()) == 1
 
@@ -121,8 +139,9 @@ def test_a_failure_after_the_first_chunk_leaves_the_rest_to_the_resume(session_f
         notice = session.get(Notice, notice_id)
         assert notice.status == NoticeStatus.SENDING and notice.fanout_progress_at is not None
         assert sum(line_recipients(session, notice_id).values()) == 200
-    assert resume_stalled_fan_outs(replace(dispatch, clock=lambda: dispatch.clock() + timedelta(minutes=5))) \
-        == [notice_id]
+    assert resume_stalled_fan_outs(replace(dispatch, clock=lambda: dispatch.clock() + timedelta(minutes=5))) == [
+        notice_id
+    ]
     with session_factory() as session:
         assert line_recipients(session, notice_id) == Counter(users)
         assert page_rows(session, notice_id) == 1
@@ -136,9 +155,16 @@ def test_a_cancel_stops_the_rest_of_the_original_fan_out(session_factory, compos
     with session_factory.begin() as session:
         for delivery in session.scalars(select(Delivery).where(Delivery.notice_id == original_id)):
             delivery.status = DeliveryStatus.SENT
-        cancel = Notice(kind="typhoon_land_warning", params=session.get(Notice, original_id).params,
-                        topic="disaster", msg_type=MsgType.CANCEL, references_id=original_id,
-                        status=NoticeStatus.APPROVED, author="a", approver="b")
+        cancel = Notice(
+            kind="typhoon_land_warning",
+            params=session.get(Notice, original_id).params,
+            topic="disaster",
+            msg_type=MsgType.CANCEL,
+            references_id=original_id,
+            status=NoticeStatus.APPROVED,
+            author="a",
+            approver="b",
+        )
         session.add(cancel)
         session.flush()
         cancel_id = cancel.id

@@ -42,6 +42,7 @@ def scheduled(session_factory, composer, glossary):
             at = None if cron else datetime.now(UTC) + timedelta(seconds=seconds_from_now)
             schedule(session, notice.id, at=at, cron=cron, now=datetime.now(UTC))
             return notice.id
+
     return make
 
 
@@ -92,8 +93,9 @@ def test_a_recurring_notice_sends_a_copy_each_time_once(session_factory, compose
         add_residents(session, glossary, 3)
         template_id = approved_notice(session, composer).id
         schedule(session, template_id, cron="0 8 * * *", now=taipei_now["at"])
-    running = SchedulerService(replace(dispatch, clock=lambda: taipei_now["at"]), engine, misfire_grace_s=60,
-                               poll_s=0.2)
+    running = SchedulerService(
+        replace(dispatch, clock=lambda: taipei_now["at"]), engine, misfire_grace_s=60, poll_s=0.2
+    )
     running.start()
     try:
         assert wait_for(lambda: running.scheduler is not None and running.scheduler.get_job(f"notice:{template_id}"))
@@ -108,8 +110,9 @@ def test_a_recurring_notice_sends_a_copy_each_time_once(session_factory, compose
     finally:
         running.stop()
     with session_factory() as session:
-        copies = session.scalars(select(Notice).where(Notice.recurrence_of == template_id)
-                                 .order_by(Notice.occurrence_at)).all()
+        copies = session.scalars(
+            select(Notice).where(Notice.recurrence_of == template_id).order_by(Notice.occurrence_at)
+        ).all()
         assert [c.occurrence_at.astimezone(TAIPEI).day for c in copies] == [1, 2]
         assert all(c.status == NoticeStatus.SENDING for c in copies)
         assert session.get(Notice, template_id).status == NoticeStatus.SCHEDULED
@@ -225,8 +228,7 @@ class HandedLock:
         pass
 
 
-def test_a_leader_that_lost_its_lock_fires_nothing_and_steps_down_at_once(session_factory, scheduled, dispatch,
-                                                                          engine):
+def test_a_leader_that_lost_its_lock_fires_nothing_and_steps_down_at_once(session_factory, scheduled, dispatch, engine):
     notice_id = scheduled(seconds_from_now=2.0)
     lock = HandedLock()
     running = SchedulerService(dispatch, engine, misfire_grace_s=60, poll_s=30, lock=lock)

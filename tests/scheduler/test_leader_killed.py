@@ -31,18 +31,26 @@ def test_killing_the_leader_during_a_fan_out_leaves_the_next_leader_to_send_it_o
 
         def fanning_out() -> int:
             with world.services.engine.connect() as connection:
-                return connection.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name "
-                    "AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO deliveries%'"),
-                    {"name": f"civicast-{leader}"}).scalar()
+                return connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name "
+                        "AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO deliveries%'"
+                    ),
+                    {"name": f"civicast-{leader}"},
+                ).scalar()
 
         assert wait_for(lambda: fanning_out() == 2, timeout=30, every=0.05), world.logs()
         world.processes[leader].stop(signal.SIGKILL)
     finally:
         holder.rollback()
         holder.close()
-    assert wait_for(lambda: [o.status for o in world.occurrences(template_id, moment)] == [NoticeStatus.SENDING]
-                    and world.status(one_off_id) == NoticeStatus.SENDING, timeout=60), world.logs()
+    assert wait_for(
+        lambda: (
+            [o.status for o in world.occurrences(template_id, moment)] == [NoticeStatus.SENDING]
+            and world.status(one_off_id) == NoticeStatus.SENDING
+        ),
+        timeout=60,
+    ), world.logs()
     survivor = next(name for name in world.processes if name != leader)
     assert world.leader() == survivor
     [occurrence] = world.occurrences(template_id, moment)

@@ -48,15 +48,27 @@ def menus(line, session_factory):
     image, created = png(), {}
     for kind in MenuKind:
         for language in LANGUAGES:
-            menu_id = line.create_rich_menu({
-                "size": {"width": 2500, "height": 843}, "selected": True, "name": f"{kind} {language}",
-                "chatBarText": "Menu", "areas": [{"bounds": {"x": 0, "y": 0, "width": 2500, "height": 843},
-                                                  "action": {"type": "postback", "data": "action=alert"}}]})
+            menu_id = line.create_rich_menu(
+                {
+                    "size": {"width": 2500, "height": 843},
+                    "selected": True,
+                    "name": f"{kind} {language}",
+                    "chatBarText": "Menu",
+                    "areas": [
+                        {
+                            "bounds": {"x": 0, "y": 0, "width": 2500, "height": 843},
+                            "action": {"type": "postback", "data": "action=alert"},
+                        }
+                    ],
+                }
+            )
             line.upload_rich_menu_image(menu_id, image)
             created[(kind.value, language)] = menu_id
     with session_factory.begin() as session:
-        session.add_all(LineRichMenu(kind=kind, language=language, rich_menu_id=menu_id)
-                        for (kind, language), menu_id in created.items())
+        session.add_all(
+            LineRichMenu(kind=kind, language=language, rich_menu_id=menu_id)
+            for (kind, language), menu_id in created.items()
+        )
     return created
 
 
@@ -73,8 +85,7 @@ def tick(session_factory, composer, glossary):
 
 
 def send_all(session_factory, line, *, rate: float = 2000.0, retry: RetryPolicy = FAST_RETRY) -> MenuSwitcher:
-    switcher = MenuSwitcher(session_factory=session_factory, line=line, worker_id="test-worker", retry=retry,
-                            rate=rate)
+    switcher = MenuSwitcher(session_factory=session_factory, line=line, worker_id="test-worker", retry=retry, rate=rate)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         switcher.run_once()
@@ -88,8 +99,10 @@ def send_all(session_factory, line, *, rate: float = 2000.0, retry: RetryPolicy 
 @pytest.fixture
 def residents(session_factory, glossary):
     with session_factory.begin() as session:
-        return {"qishan": add_residents(session, glossary, 30, prefix=1, districts=["qishan"]),
-                "lingya": add_residents(session, glossary, 20, prefix=2, districts=["lingya"])}
+        return {
+            "qishan": add_residents(session, glossary, 30, prefix=1, districts=["qishan"]),
+            "lingya": add_residents(session, glossary, 20, prefix=2, districts=["lingya"]),
+        }
 
 
 def linked(sandbox) -> dict[str, str]:
@@ -98,7 +111,8 @@ def linked(sandbox) -> dict[str, str]:
 
 @pytest.mark.parametrize("ended", [NoticeStatus.CANCELLED, NoticeStatus.SUPERSEDED])
 def test_a_severe_notice_switches_its_districts_residents_and_its_end_switches_them_back(
-        sandbox, line, menus, residents, session_factory, composer, glossary, ended):
+    sandbox, line, menus, residents, session_factory, composer, glossary, ended
+):
     notice_id = live_notice(session_factory, composer, districts=["qishan"], intensity="moderate")  # → Severe
     queued = tick(session_factory, composer, glossary)
     assert (queued.to_disaster, queued.to_normal) == (30, 0)
@@ -108,12 +122,18 @@ def test_a_severe_notice_switches_its_districts_residents_and_its_end_switches_t
     with session_factory() as session:
         rows = session.execute(select(Subscriber.platform_user_id, Subscriber.language))
         languages = {user: language for user, language in rows}
-        kinds = {kind: count for kind, count in session.execute(
-            select(Subscriber.rich_menu_kind, func.count()).group_by(Subscriber.rich_menu_kind))}
+        kinds = {
+            kind: count
+            for kind, count in session.execute(
+                select(Subscriber.rich_menu_kind, func.count()).group_by(Subscriber.rich_menu_kind)
+            )
+        }
         assert switch_progress(session, notice_id) == {
-            "disaster": {"done": 12, "pending": 0, "failed": 0, "residents": 30, "switched": 30}}
+            "disaster": {"done": 12, "pending": 0, "failed": 0, "residents": 30, "switched": 30}
+        }
     assert {user: links.get(user) for user in residents["qishan"]} == {
-        user: menus[("disaster", languages[user])] for user in residents["qishan"]}
+        user: menus[("disaster", languages[user])] for user in residents["qishan"]
+    }
     assert not any(user in links for user in residents["lingya"])
     assert kinds == {"disaster": 30, None: 20}
 
@@ -123,14 +143,16 @@ def test_a_severe_notice_switches_its_districts_residents_and_its_end_switches_t
     send_all(session_factory, line)
     links = linked(sandbox)
     assert {user: links.get(user) for user in residents["qishan"]} == {
-        user: menus[("normal", languages[user])] for user in residents["qishan"]}
+        user: menus[("normal", languages[user])] for user in residents["qishan"]
+    }
     with session_factory() as session:
         assert switch_progress(session, notice_id)["normal"]["switched"] == 30  # shown on the ended notice
 
 
 @pytest.mark.parametrize("notice", [{"severity": "Moderate"}, {"training": True}])
 def test_a_moderate_or_training_notice_switches_nobody(
-        sandbox, line, menus, residents, session_factory, composer, glossary, notice):
+    sandbox, line, menus, residents, session_factory, composer, glossary, notice
+):
     live_notice(session_factory, composer, districts=["qishan"], **notice)
     assert tick(session_factory, composer, glossary).to_disaster == 0
     with session_factory() as session:
@@ -138,7 +160,8 @@ def test_a_moderate_or_training_notice_switches_nobody(
 
 
 def test_whole_city_notices_switch_everyone_and_an_expired_one_no_one(
-        line, menus, residents, session_factory, composer, glossary):
+    line, menus, residents, session_factory, composer, glossary
+):
     notice_id = live_notice(session_factory, composer, districts=["all"])
     assert tick(session_factory, composer, glossary).to_disaster == 50
     with session_factory.begin() as session:
@@ -150,7 +173,8 @@ def test_whole_city_notices_switch_everyone_and_an_expired_one_no_one(
 
 
 def test_without_menus_nothing_is_queued_and_the_log_says_so_once(
-        residents, session_factory, composer, glossary, caplog):
+    residents, session_factory, composer, glossary, caplog
+):
     import scheduler.menus
 
     scheduler.menus._said_menus_missing = False
@@ -165,8 +189,12 @@ def test_the_sandbox_refuses_more_than_500_users_and_answers_429_over_its_rate(s
     with pytest.raises(LimitExceeded):
         line.link_rich_menu_to_users(menus[("disaster", "en")], users)
     with pytest.raises(PermanentError, match="Size must be between 1 and 500"):
-        line._call(line._post, "/v2/bot/richmenu/bulk/link",  # what LINE says to a client that sends it anyway
-                   {"richMenuId": menus[("disaster", "en")], "userIds": users}, None)
+        line._call(
+            line._post,
+            "/v2/bot/richmenu/bulk/link",  # what LINE says to a client that sends it anyway
+            {"richMenuId": menus[("disaster", "en")], "userIds": users},
+            None,
+        )
     with pytest.raises(PermanentError, match="richmenu not found"):
         line.link_rich_menu_to_users("richmenu-unknown", users[:1])
     limited = requests.post(f"{sandbox.url}/sandbox/line/richmenus/faults", json={"rate_limit_rps": 1.0}, timeout=5)
@@ -178,8 +206,7 @@ def test_the_sandbox_refuses_more_than_500_users_and_answers_429_over_its_rate(s
     assert len(linked(sandbox)) == 500
 
 
-def test_the_worker_retries_a_batch_refused_with_429(
-        sandbox, line, menus, session_factory, composer, glossary):
+def test_the_worker_retries_a_batch_refused_with_429(sandbox, line, menus, session_factory, composer, glossary):
     with session_factory.begin() as session:
         users = add_residents(session, glossary, 1200, prefix=3, language="vi", districts=["qishan"])
     live_notice(session_factory, composer, districts=["qishan"])
@@ -195,14 +222,18 @@ def test_the_worker_retries_a_batch_refused_with_429(
 
 
 def test_a_resident_who_moves_into_a_district_in_disaster_mode_is_switched_on_the_next_tick(
-        sandbox, line, menus, residents, session_factory, composer, glossary):
+    sandbox, line, menus, residents, session_factory, composer, glossary
+):
     live_notice(session_factory, composer, districts=["qishan"])
     tick(session_factory, composer, glossary)
     send_all(session_factory, line)
     mover = residents["lingya"][0]
     with session_factory.begin() as session:
-        session.execute(update(Subscriber).where(Subscriber.platform_user_id == mover).values(
-            districts=district_mask(glossary, ["qishan"])))
+        session.execute(
+            update(Subscriber)
+            .where(Subscriber.platform_user_id == mover)
+            .values(districts=district_mask(glossary, ["qishan"]))
+        )
         language = session.scalar(select(Subscriber.language).where(Subscriber.platform_user_id == mover))
     assert tick(session_factory, composer, glossary).to_disaster == 1
     send_all(session_factory, line)

@@ -66,14 +66,25 @@ def world(session_factory, composer, glossary):
 
 def occurrences_of(session_factory, template_id):
     with session_factory() as session:
-        return {row.occurrence_at: (row.id, row.status) for row in session.scalars(
-            select(Notice).where(Notice.recurrence_of == template_id).order_by(Notice.occurrence_at))}
+        return {
+            row.occurrence_at: (row.id, row.status)
+            for row in session.scalars(
+                select(Notice).where(Notice.recurrence_of == template_id).order_by(Notice.occurrence_at)
+            )
+        }
 
 
 def recipients_of(session_factory, notice_id):
     with session_factory() as session:
-        return [user for users in session.scalars(select(DeliveryRecipients.recipients).join(Delivery).where(
-            Delivery.notice_id == notice_id, Delivery.channel == "line")) for user in users]
+        return [
+            user
+            for users in session.scalars(
+                select(DeliveryRecipients.recipients)
+                .join(Delivery)
+                .where(Delivery.notice_id == notice_id, Delivery.channel == "line")
+            )
+            for user in users
+        ]
 
 
 def test_cron_times_are_taipei_times_after_the_start(clock):
@@ -91,8 +102,9 @@ def test_the_key_refuses_a_second_copy_of_one_occurrence(session_factory, world)
     assert list(occurrences_of(session_factory, template_id)) == [EIGHT]
 
 
-def test_a_second_scheduler_firing_the_same_occurrence_writes_nothing(session_factory, world, timed_dispatch,
-                                                                      clock, audit):
+def test_a_second_scheduler_firing_the_same_occurrence_writes_nothing(
+    session_factory, world, timed_dispatch, clock, audit
+):
     template_id, users = world
     clock.now = EIGHT + timedelta(seconds=2)
     first = Occurrences(timed_dispatch, misfire_grace_s=60)
@@ -113,14 +125,14 @@ def test_a_second_scheduler_firing_the_same_occurrence_writes_nothing(session_fa
 
 
 def test_catch_up_sends_the_latest_occurrence_within_the_grace_and_records_the_others_missed(
-        session_factory, world, timed_dispatch, clock, audit):
+    session_factory, world, timed_dispatch, clock, audit
+):
     template_id, users = world
     clock.now = EIGHT + timedelta(days=2, seconds=30)  # no scheduler ran on days one and two
     done = Occurrences(timed_dispatch, misfire_grace_s=60).catch_up()
     found = occurrences_of(session_factory, template_id)
     assert list(found) == [EIGHT, EIGHT + timedelta(days=1), EIGHT + timedelta(days=2)]
-    assert [status for _, status in found.values()] == [NoticeStatus.MISSED, NoticeStatus.MISSED,
-                                                        NoticeStatus.SENDING]
+    assert [status for _, status in found.values()] == [NoticeStatus.MISSED, NoticeStatus.MISSED, NoticeStatus.SENDING]
     sent_id = found[EIGHT + timedelta(days=2)][0]
     assert done.sent == [sent_id] and len(done.missed) == 2
     assert sorted(recipients_of(session_factory, sent_id)) == sorted(users)
@@ -132,8 +144,9 @@ def test_catch_up_sends_the_latest_occurrence_within_the_grace_and_records_the_o
     assert again.sent == [] and again.missed == [] and len(occurrences_of(session_factory, template_id)) == 3
 
 
-def test_an_occurrence_beyond_the_grace_is_missed_and_the_next_one_goes_out(session_factory, world, timed_dispatch,
-                                                                             clock):
+def test_an_occurrence_beyond_the_grace_is_missed_and_the_next_one_goes_out(
+    session_factory, world, timed_dispatch, clock
+):
     template_id, _ = world
     occurrences = Occurrences(timed_dispatch, misfire_grace_s=60)
     clock.now = EIGHT + timedelta(minutes=5)
@@ -158,15 +171,27 @@ def test_each_occurrence_carries_the_templates_free_text(session_factory, world,
     template_id, _ = world
     with session_factory.begin() as session:
         session.get(Notice, template_id).free_text = "旗山區已開設收容所。"
-        session.add_all([NoticeTranslation(notice_id=template_id, language="en", text="Shelters are open in Qishan.",
-                                           origin=TranslationOrigin.REVIEWED.value, reviewed_by="lin"),
-                         NoticeTranslation(notice_id=template_id, language="vi", text=None,
-                                           origin=TranslationOrigin.MACHINE.value)])  # held for review
+        session.add_all(
+            [
+                NoticeTranslation(
+                    notice_id=template_id,
+                    language="en",
+                    text="Shelters are open in Qishan.",
+                    origin=TranslationOrigin.REVIEWED.value,
+                    reviewed_by="lin",
+                ),
+                NoticeTranslation(
+                    notice_id=template_id, language="vi", text=None, origin=TranslationOrigin.MACHINE.value
+                ),
+            ]
+        )  # held for review
     clock.now = EIGHT + timedelta(seconds=1)
     _, copy_id = Occurrences(timed_dispatch, misfire_grace_s=60).fire_occurrence(template_id, EIGHT)
     with session_factory() as session:
-        copied = {row.language: (row.text, row.origin, row.reviewed_by) for row in session.scalars(
-            select(NoticeTranslation).where(NoticeTranslation.notice_id == copy_id))}
+        copied = {
+            row.language: (row.text, row.origin, row.reviewed_by)
+            for row in session.scalars(select(NoticeTranslation).where(NoticeTranslation.notice_id == copy_id))
+        }
     assert copied == {"en": ("Shelters are open in Qishan.", "reviewed", "lin"), "vi": (None, "machine", None)}
 
 
@@ -194,8 +219,9 @@ def scheduled_once(session_factory, composer, glossary, at):
         return notice.id
 
 
-def test_a_one_off_left_unsent_is_sent_within_the_grace_or_marked_missed(session_factory, composer, glossary,
-                                                                         timed_dispatch, clock, audit):
+def test_a_one_off_left_unsent_is_sent_within_the_grace_or_marked_missed(
+    session_factory, composer, glossary, timed_dispatch, clock, audit
+):
     on_time = scheduled_once(session_factory, composer, glossary, EIGHT + timedelta(minutes=4))
     too_late = scheduled_once(session_factory, composer, glossary, EIGHT)
     clock.now = EIGHT + timedelta(minutes=4, seconds=50)
@@ -205,16 +231,26 @@ def test_a_one_off_left_unsent_is_sent_within_the_grace_or_marked_missed(session
         assert session.get(Notice, on_time).status == NoticeStatus.SENDING
         assert session.get(Notice, too_late).status == NoticeStatus.MISSED
     assert len(recipients_of(session_factory, on_time)) == 24 and recipients_of(session_factory, too_late) == []
-    assert sorted((action, notice_id) for action, notice_id, _ in audit.rows) == [("missed", too_late),
-                                                                                 ("send", on_time)]
+    assert sorted((action, notice_id) for action, notice_id, _ in audit.rows) == [
+        ("missed", too_late),
+        ("send", on_time),
+    ]
 
 
 def test_a_copy_made_but_never_fanned_out_is_completed(session_factory, world, timed_dispatch, clock):
     template_id, users = world
     with session_factory.begin() as session:  # as an earlier version left it when its leader died mid-fan-out
-        orphan = Notice(kind="typhoon_land_warning", params=session.get(Notice, template_id).params, topic="disaster",
-                        status=NoticeStatus.APPROVED, recurrence_of=template_id, author="a", approver="b",
-                        created_at=EIGHT, effective=EIGHT)
+        orphan = Notice(
+            kind="typhoon_land_warning",
+            params=session.get(Notice, template_id).params,
+            topic="disaster",
+            status=NoticeStatus.APPROVED,
+            recurrence_of=template_id,
+            author="a",
+            approver="b",
+            created_at=EIGHT,
+            effective=EIGHT,
+        )
         session.add(orphan)
         session.flush()
         orphan_id = orphan.id
@@ -225,8 +261,9 @@ def test_a_copy_made_but_never_fanned_out_is_completed(session_factory, world, t
     assert list(occurrences_of(session_factory, template_id)) == [None]  # 08:00 counted as sent: no second copy
 
 
-def test_a_notice_that_cannot_be_planned_does_not_hold_up_the_others(session_factory, composer, world,
-                                                                       timed_dispatch, clock, caplog):
+def test_a_notice_that_cannot_be_planned_does_not_hold_up_the_others(
+    session_factory, composer, world, timed_dispatch, clock, caplog
+):
     template_id, _ = world
     with session_factory.begin() as session:  # stored before crons were checked
         broken = approved_notice(session, composer)

@@ -156,11 +156,14 @@ def test_a_stale_job_fired_before_it_is_dropped_does_nothing(dispatch, engine, c
     assert "periodic job cap-feed:retired is not known to this process" in caplog.text
 
 
-@pytest.mark.parametrize(("periodic", "error"), [
-    ({JOB_TICK: (Runs(), 5.0)}, "is the scheduler's own"),
-    ({"notice:7": (Runs(), 5.0)}, "is the scheduler's own"),
-    ({"cap-feed:x": (Runs(), 0)}, "more than 0"),
-])
+@pytest.mark.parametrize(
+    ("periodic", "error"),
+    [
+        ({JOB_TICK: (Runs(), 5.0)}, "is the scheduler's own"),
+        ({"notice:7": (Runs(), 5.0)}, "is the scheduler's own"),
+        ({"cap-feed:x": (Runs(), 0)}, "more than 0"),
+    ],
+)
 def test_periodic_jobs_that_cannot_be_are_refused(dispatch, engine, periodic, error):
     with pytest.raises(ValueError, match=error):
         SchedulerService(dispatch, engine, misfire_grace_s=60, periodic=periodic)

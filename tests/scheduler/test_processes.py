@@ -58,8 +58,12 @@ class Process:
     def __init__(self, config: Path, *args: str, log: Path) -> None:
         self.log = log
         self.handle = open(log, "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen([CIVICAST, "--config", str(config), *args], stdout=self.handle,
-                                        stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.process = subprocess.Popen(
+            [CIVICAST, "--config", str(config), *args],
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
 
     def text(self) -> str:
         return self.log.read_text()
@@ -82,8 +86,15 @@ def wait_for(predicate, timeout=120.0, every=0.2):
 
 def sent_count(services, notice_id):
     with services.session_factory() as session:
-        return session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.notice_id == notice_id, Delivery.channel == "line", Delivery.status == DeliveryStatus.SENT.value))
+        return session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.notice_id == notice_id,
+                Delivery.channel == "line",
+                Delivery.status == DeliveryStatus.SENT.value,
+            )
+        )
 
 
 def test_a_worker_killed_mid_fan_out_loses_nothing_and_repeats_nothing(tmp_path, database_url, engine, live_sandbox):
@@ -101,9 +112,11 @@ def test_a_worker_killed_mid_fan_out_loses_nothing_and_repeats_nothing(tmp_path,
     assert sent_count(services, notice_id) < batches
     second = Process(config, "worker", "--id", "survivor", log=tmp_path / "worker2.log")
     try:
+
         def finished():
             with services.session_factory() as session:
                 return outstanding(session, notice_id) == 0
+
         assert wait_for(finished), second.text()
     finally:
         second.stop()
@@ -148,8 +161,9 @@ def test_two_schedulers_on_postgresql_fan_each_notice_out_once(tmp_path, postgre
         assert wait_for(lambda: fanned_out(second_wave), timeout=60)
         with services.session_factory() as session:
             for notice_id in first_wave + second_wave:
-                rows = session.scalars(select(Delivery).where(Delivery.notice_id == notice_id,
-                                                              Delivery.channel == "line")).all()
+                rows = session.scalars(
+                    select(Delivery).where(Delivery.notice_id == notice_id, Delivery.channel == "line")
+                ).all()
                 assert sum(r.recipient_count for r in rows) == 700, notice_id  # fanned out once, not twice
         logs = "".join(s.text() for s in schedulers)
         for notice_id in first_wave + second_wave:

@@ -29,8 +29,9 @@ def test_cutting_the_leaders_connection_before_an_occurrence_does_not_double_it(
     with world.services.engine.connect() as connection:
         terminate_backend(world.services.engine, leader_lock_backend(connection))
     assert datetime.now(UTC) < moment
-    assert wait_for(lambda: [o.status for o in world.occurrences(template_id, moment)] == [NoticeStatus.SENDING],
-                    timeout=60), world.logs()
+    assert wait_for(
+        lambda: [o.status for o in world.occurrences(template_id, moment)] == [NoticeStatus.SENDING], timeout=60
+    ), world.logs()
     time.sleep(3)  # room for a second attempt, were there one
     [occurrence] = world.occurrences(template_id, moment)
     world.assert_each_resident_once(occurrence.id)
@@ -39,6 +40,8 @@ def test_cutting_the_leaders_connection_before_an_occurrence_does_not_double_it(
     assert world.leader() == "b"
     old_log = world.processes["a"].text()
     # At the minute its APScheduler fired and the check before sending refused (unless its poll came first).
-    assert (f"not sending notice {template_id}: this scheduler no longer leads" in old_log
-            or "stepping down: the leader lock is gone" in old_log), old_log
+    assert (
+        f"not sending notice {template_id}: this scheduler no longer leads" in old_log
+        or "stepping down: the leader lock is gone" in old_log
+    ), old_log
     assert "lost the connection that holds the leader lock" in old_log and "Traceback" in old_log, old_log

@@ -54,8 +54,11 @@ def test_a_notices_multicasts_are_paid_in_the_month_they_went_out(session_factor
         notice_id = approved_notice(session, composer).id
     send_now(dispatch, notice_id)
     with session_factory.begin() as session:  # as a worker records them: sent, at the end of November (Taipei)
-        session.execute(update(Delivery).where(Delivery.notice_id == notice_id, Delivery.channel == "line")
-                        .values(status=DeliveryStatus.SENT.value, sent_at=LAST_OF_NOVEMBER))
+        session.execute(
+            update(Delivery)
+            .where(Delivery.notice_id == notice_id, Delivery.channel == "line")
+            .values(status=DeliveryStatus.SENT.value, sent_at=LAST_OF_NOVEMBER)
+        )
     with session_factory() as session:
         assert monthly_messages(session, "2026-11").multicast == 30
         assert monthly_messages(session, "2026-12").multicast == 0

@@ -29,16 +29,23 @@ FAST = RetryPolicy(max_attempts=30, base_s=0.02, max_s=0.2)
 def make_worker(sandbox, session_factory, composer, *, token=LINE_TOKEN, retry=FAST, worker_id="w", live=False):
     channels = {
         "line": LineChannel(access_token=token, api_base_url=sandbox.url, timeout_s=2),
-        "facebook": FacebookChannel(page_id=PAGE_ID, page_access_token=PAGE_TOKEN, graph_base_url=sandbox.url,
-                                    timeout_s=2),
+        "facebook": FacebookChannel(
+            page_id=PAGE_ID, page_access_token=PAGE_TOKEN, graph_base_url=sandbox.url, timeout_s=2
+        ),
     }
-    renderer = NoticeRenderer(session_factory, composer, ("zh-Hant", "zh-Hans", "en", "ja", "ko", "vi", "id", "th",
-                                                          "fil", "ms", "km", "my"))
+    renderer = NoticeRenderer(
+        session_factory, composer, ("zh-Hant", "zh-Hans", "en", "ja", "ko", "vi", "id", "th", "fil", "ms", "km", "my")
+    )
     # live: the sandbox stands for the real LINE and Facebook, and sandboxed notices go to simulated channels
     simulated = {name: SimulatedChannel(channel) for name, channel in channels.items()} if live else None
-    return Worker(session_factory=session_factory, channels=channels, renderer=renderer,
-                  settings=WorkerSettings(worker_id=worker_id, lease_s=5, poll_s=0.05, retry=retry),
-                  rng=random.Random(7), sandboxed_channels=simulated)
+    return Worker(
+        session_factory=session_factory,
+        channels=channels,
+        renderer=renderer,
+        settings=WorkerSettings(worker_id=worker_id, lease_s=5, poll_s=0.05, retry=retry),
+        rng=random.Random(7),
+        sandboxed_channels=simulated,
+    )
 
 
 def queue(session_factory, composer, glossary, dispatch, residents):
@@ -94,7 +101,8 @@ def test_an_exhausted_quota_pauses_the_channel_and_says_why(sandbox, session_fac
 
 
 def test_two_workers_meeting_the_used_up_quota_at_once_pause_the_channel_without_error(
-        sandbox, session_factory, composer, glossary, dispatch, caplog):
+    sandbox, session_factory, composer, glossary, dispatch, caplog
+):
     caplog.set_level(logging.ERROR, logger="civicast.worker")
     set_faults(sandbox, "line", monthly_quota=1000)
     notice_id, _ = queue(session_factory, composer, glossary, dispatch, 6000)  # 12 batches: 2 fit the quota
@@ -106,8 +114,9 @@ def test_two_workers_meeting_the_used_up_quota_at_once_pause_the_channel_without
         while time.monotonic() < deadline:
             with session_factory() as session:
                 state = session.get(ChannelState, "line")
-                claimed = session.scalar(select(func.count()).select_from(Delivery).where(
-                    Delivery.status == DeliveryStatus.CLAIMED.value))
+                claimed = session.scalar(
+                    select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.CLAIMED.value)
+                )
             if state is not None and state.paused and claimed == 0:
                 break
             time.sleep(0.05)
@@ -132,24 +141,23 @@ def test_permanent_refusals_are_dead_at_once_with_the_reason(sandbox, session_fa
     worker = make_worker(sandbox, session_factory, composer, token="revoked-token")
     assert worker.run_until_done(timeout=30)
     with session_factory() as session:
-        dead = session.scalars(select(Delivery).where(Delivery.notice_id == notice_id,
-                                                       Delivery.channel == "line")).all()
+        dead = session.scalars(
+            select(Delivery).where(Delivery.notice_id == notice_id, Delivery.channel == "line")
+        ).all()
     assert {d.status for d in dead} == {DeliveryStatus.DEAD} and all(d.attempts == 1 for d in dead)
     assert "401" in dead[0].last_error
 
 
-def test_retryable_failures_die_after_the_configured_attempts(sandbox, session_factory, composer, glossary,
-                                                              dispatch):
+def test_retryable_failures_die_after_the_configured_attempts(sandbox, session_factory, composer, glossary, dispatch):
     set_faults(sandbox, "line", error_rate=1.0)
     notice_id, _ = queue(session_factory, composer, glossary, dispatch, 5)
-    worker = make_worker(sandbox, session_factory, composer, retry=RetryPolicy(max_attempts=3, base_s=0.01,
-                                                                               max_s=0.02))
+    worker = make_worker(sandbox, session_factory, composer, retry=RetryPolicy(max_attempts=3, base_s=0.01, max_s=0.02))
     assert worker.run_until_done(timeout=30)
     with session_factory() as session:
-        rows = session.scalars(select(Delivery).where(Delivery.notice_id == notice_id,
-                                                      Delivery.channel == "line")).all()
-    assert all(r.status == DeliveryStatus.DEAD and r.attempts == 3 and "gave up after 3" in r.last_error
-               for r in rows)
+        rows = session.scalars(
+            select(Delivery).where(Delivery.notice_id == notice_id, Delivery.channel == "line")
+        ).all()
+    assert all(r.status == DeliveryStatus.DEAD and r.attempts == 3 and "gave up after 3" in r.last_error for r in rows)
 
 
 def test_backoff_grows_with_jitter_and_respects_hints():
@@ -186,8 +194,9 @@ def test_a_bucket_can_be_asked_without_waiting():
     assert bucket.try_take() == 0.0 and bucket.try_take() == pytest.approx(0.5)
 
 
-def test_live_a_test_key_s_notice_is_simulated_and_reaches_no_phone(sandbox, session_factory, composer, glossary,
-                                                                     dispatch):
+def test_live_a_test_key_s_notice_is_simulated_and_reaches_no_phone(
+    sandbox, session_factory, composer, glossary, dispatch
+):
     with session_factory.begin() as session:
         staff = add_residents(session, glossary, 30, test_recipient=True)
         sandboxed = approved_notice(session, composer, training=True)
@@ -209,8 +218,9 @@ def test_live_a_test_key_s_notice_is_simulated_and_reaches_no_phone(sandbox, ses
     assert summary(sandbox)["users"] == len(staff)
 
 
-def test_a_notice_is_sent_once_its_deliveries_settle_with_no_scheduler_running(sandbox, session_factory, composer,
-                                                                               glossary, dispatch):
+def test_a_notice_is_sent_once_its_deliveries_settle_with_no_scheduler_running(
+    sandbox, session_factory, composer, glossary, dispatch
+):
     notice_id, _ = queue(session_factory, composer, glossary, dispatch, 1200)
     with session_factory.begin() as session:  # sending, nothing outstanding, but none of this worker's business
         untouched = approved_notice(session, composer)

@@ -50,8 +50,7 @@ def test_an_unreachable_postgresql_writes_a_bounded_number_of_lines(sandbox, com
     assert sessions.asked >= 100  # the claimers met the outage a hundred times or more
     lines = worker_lines(caplog)
     assert len(lines) == len(worker.channels)  # one line per claiming loop, when the outage began
-    assert all("database unreachable while claiming" in record.getMessage() and not record.exc_info
-               for record in lines)
+    assert all("database unreachable while claiming" in record.getMessage() and not record.exc_info for record in lines)
 
 
 class FlakySessions:

@@ -11,9 +11,17 @@ def taipei(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S") + "+08:00"
 
 
-def earthquake(identifier: str, origin: datetime, *, status: str = "Actual", kaohsiung: str = "4級",
-               msg_type: str = "Alert", references: str = "", expires_in: timedelta = timedelta(hours=1),
-               location: str = "花蓮縣政府南南東方25.0公里") -> bytes:
+def earthquake(
+    identifier: str,
+    origin: datetime,
+    *,
+    status: str = "Actual",
+    kaohsiung: str = "4級",
+    msg_type: str = "Alert",
+    references: str = "",
+    expires_in: timedelta = timedelta(hours=1),
+    location: str = "花蓮縣政府南南東方25.0公里",
+) -> bytes:
     """An earthquake report of the Central Weather Administration: intensity ``kaohsiung`` in Kaohsiung."""
     refs = f"\n  <references>{references}</references>" if references else ""
     return f"""<?xml version="1.0" encoding="UTF-8"?>

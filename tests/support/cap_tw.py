@@ -19,8 +19,20 @@ TOLERANT = ReadLimits(tolerate=frozenset({"description_markup"}))
 PLACES = default_places()
 EVENT = "profile:CAP-TWP:Event:1.0"
 ALL_DISTRICTS = 38
-TSUNAMI_COAST = ("yancheng", "gushan", "zuoying", "nanzih", "cianjhen", "cijin", "siaogang", "linyuan", "qieding",
-                 "yongan", "mituo", "ziguan")
+TSUNAMI_COAST = (
+    "yancheng",
+    "gushan",
+    "zuoying",
+    "nanzih",
+    "cianjhen",
+    "cijin",
+    "siaogang",
+    "linyuan",
+    "qieding",
+    "yongan",
+    "mituo",
+    "ziguan",
+)
 # Parameters another part of civicast is adding to the kinds (the structured epicentre, the districts an
 # earthquake was felt in) and the values they take.
 UPCOMING = {"earthquake_report": {"epicentre_from", "epicentre_bearing", "epicentre_km", "districts"}}
@@ -59,10 +71,17 @@ def param_problems(kinds, glossary, reading) -> dict[str, str]:
     declared = {name: value for name, value in reading.params.items() if name in kind.params}
     undeclared = set(reading.params) - set(declared)
     problems = {name: "not a parameter of the kind" for name in undeclared - UPCOMING.get(kind.id, set())}
-    upcoming_values = {"epicentre_from": {county.quake_reference for county in PLACES.counties},
-                       "epicentre_bearing": set(BEARINGS.values())}
-    problems.update({name: "not a known value" for name in undeclared & set(upcoming_values)
-                     if reading.params[name] not in upcoming_values[name]})
+    upcoming_values = {
+        "epicentre_from": {county.quake_reference for county in PLACES.counties},
+        "epicentre_bearing": set(BEARINGS.values()),
+    }
+    problems.update(
+        {
+            name: "not a known value"
+            for name in undeclared & set(upcoming_values)
+            if reading.params[name] not in upcoming_values[name]
+        }
+    )
     if "epicentre_km" in undeclared and not 0 <= reading.params["epicentre_km"] <= 3000:
         problems["epicentre_km"] = "out of range"
     try:
@@ -72,18 +91,48 @@ def param_problems(kinds, glossary, reading) -> dict[str, str]:
     return problems
 
 
-def info_of(code: str | None, event: str, *, areas=(), parameters=(), headline=None, description=None,
-            severity="Moderate", language="zh-TW", effective="2024-07-15T10:00:00+08:00",
-            expires="2024-07-15T18:00:00+08:00", onset=None) -> CapInfo:
-    return CapInfo(language=language, categories=("Met",), event=event, urgency="Expected", severity=severity,
-                   certainty="Likely", event_codes=((EVENT, code),) if code else (), effective=effective, onset=onset,
-                   expires=expires, headline=headline, description=description, parameters=tuple(parameters),
-                   areas=tuple(areas))
+def info_of(
+    code: str | None,
+    event: str,
+    *,
+    areas=(),
+    parameters=(),
+    headline=None,
+    description=None,
+    severity="Moderate",
+    language="zh-TW",
+    effective="2024-07-15T10:00:00+08:00",
+    expires="2024-07-15T18:00:00+08:00",
+    onset=None,
+) -> CapInfo:
+    return CapInfo(
+        language=language,
+        categories=("Met",),
+        event=event,
+        urgency="Expected",
+        severity=severity,
+        certainty="Likely",
+        event_codes=((EVENT, code),) if code else (),
+        effective=effective,
+        onset=onset,
+        expires=expires,
+        headline=headline,
+        description=description,
+        parameters=tuple(parameters),
+        areas=tuple(areas),
+    )
 
 
 def alert_of(*infos: CapInfo, msg_type: str = "Alert") -> CapAlert:
-    return CapAlert(identifier="test-1", sender="test@example.tw", sent="2024-07-15T10:00:00+08:00",
-                    status="Actual", msg_type=msg_type, scope="Public", infos=infos)
+    return CapAlert(
+        identifier="test-1",
+        sender="test@example.tw",
+        sent="2024-07-15T10:00:00+08:00",
+        status="Actual",
+        msg_type=msg_type,
+        scope="Public",
+        infos=infos,
+    )
 
 
 def town(*codes: str, description: str = "") -> CapArea:

@@ -19,8 +19,17 @@ PASSWORDS = {"ad-wu": "admin-password-2026", "ed-lin": "editor-password-2026", "
 SOURCE = "颱風期間旗津渡輪停駛，請改搭公車。"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FAQ_KEYS = ("city_hotline", "emergency_numbers", "typhoon_day_off")  # a small FAQ: the index rebuilds quickly
-PAGES = ("/console/translations", "/console/faq", "/console/faq/city_hotline/en", "/console/cases",
-         "/console/cases/{case}", "/console/subscribers", "/console/audit", "/console/officers", "/console/api-keys")
+PAGES = (
+    "/console/translations",
+    "/console/faq",
+    "/console/faq/city_hotline/en",
+    "/console/cases",
+    "/console/cases/{case}",
+    "/console/subscribers",
+    "/console/audit",
+    "/console/officers",
+    "/console/api-keys",
+)
 
 
 class Officer:
@@ -29,9 +38,10 @@ class Officer:
     def __init__(self, app, username: str, ui_lang: str = "en", *, password: str | None = None) -> None:
         self.client = app.test_client()
         token = self._token(self.client.get("/console/login"))
-        response = self.client.post("/console/login", data={"username": username,
-                                                            "password": password or PASSWORDS[username],
-                                                            "csrf_token": token})
+        response = self.client.post(
+            "/console/login",
+            data={"username": username, "password": password or PASSWORDS[username], "csrf_token": token},
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
         self.token = self._token(self.client.get("/console/audit"))  # a new session (and token) at sign-in
         self.client.post("/console/language", data={"lang": ui_lang, "csrf_token": self.token})
@@ -62,15 +72,25 @@ def table_rows(tree, caption_start: str) -> dict[str, list[str]]:
     """A table's body rows as {row header: [cells]}, the table found by the start of its caption."""
     for table in tree.xpath("//table"):
         if text(table, "caption").startswith(caption_start):
-            return {text(row, "th"): [" ".join(td.text_content().split()) for td in row.xpath("td")]
-                    for row in table.xpath("tbody/tr")}
+            return {
+                text(row, "th"): [" ".join(td.text_content().split()) for td in row.xpath("td")]
+                for row in table.xpath("tbody/tr")
+            }
     raise AssertionError(f"no table captioned {caption_start!r}")
 
 
 def add_case(services, **fields) -> str:
-    values = {"channel": "line", "user_id": "U" + "1" * 32, "language": "vi", "category": "roads",
-              "district": "cijin", "description": "Ổ gà lớn trên đường Miaoqian.", "location": None, "photo": None,
-              "now": datetime.now(UTC)} | fields
+    values = {
+        "channel": "line",
+        "user_id": "U" + "1" * 32,
+        "language": "vi",
+        "category": "roads",
+        "district": "cijin",
+        "description": "Ổ gà lớn trên đường Miaoqian.",
+        "location": None,
+        "photo": None,
+        "now": datetime.now(UTC),
+    } | fields
     with services.session_factory.begin() as session:
         return open_case(session, **values).number
 
@@ -80,12 +100,25 @@ def add_translations(services) -> tuple[int, dict[str, int]]:
     with services.session_factory.begin() as session:
         notice = saved_notice(session, services.composer)
         notice.free_text, notice.free_text_lang = SOURCE, "zh-Hant"
-        rows = {"vi": NoticeTranslation(notice_id=notice.id, language="vi", text="Phà máy dịch.",
-                                        origin=TranslationOrigin.MACHINE.value, engine="google"),
-                "th": NoticeTranslation(notice_id=notice.id, language="th", text=None,
-                                        origin=TranslationOrigin.MACHINE.value),
-                "en": NoticeTranslation(notice_id=notice.id, language="en", text="Ferries suspended.",
-                                        origin=TranslationOrigin.REVIEWED.value, reviewed_by="someone")}
+        rows = {
+            "vi": NoticeTranslation(
+                notice_id=notice.id,
+                language="vi",
+                text="Phà máy dịch.",
+                origin=TranslationOrigin.MACHINE.value,
+                engine="google",
+            ),
+            "th": NoticeTranslation(
+                notice_id=notice.id, language="th", text=None, origin=TranslationOrigin.MACHINE.value
+            ),
+            "en": NoticeTranslation(
+                notice_id=notice.id,
+                language="en",
+                text="Ferries suspended.",
+                origin=TranslationOrigin.REVIEWED.value,
+                reviewed_by="someone",
+            ),
+        }
         session.add_all(rows.values())
         remember(session, SOURCE, "zh-Hant", "vi", "Phà máy dịch.", origin=TranslationOrigin.MACHINE, engine="google")
         session.flush()
@@ -94,8 +127,13 @@ def add_translations(services) -> tuple[int, dict[str, int]]:
 
 def audit_actions(services, subject_type: str, subject_id: str) -> list[str]:
     with services.session_factory() as session:
-        return list(session.scalars(select(AuditEntry.action).where(
-            AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id).order_by(AuditEntry.id)))
+        return list(
+            session.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.subject_type == subject_type, AuditEntry.subject_id == subject_id)
+                .order_by(AuditEntry.id)
+            )
+        )
 
 
 def check_accessible_structure(tree) -> None:

@@ -26,8 +26,15 @@ from tests.support.sandbox import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying to reach Google, which this network refuses.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 OUTPUT_DIR = Path(os.environ.get("CIVICAST_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output"))
 PASSWORDS = {"ed-lin": "editor-password-2026", "ap-chen": "approver-password-2026", "ad-wu": "admin-password-2026"}
 LANGUAGE_CYCLE = ["zh-Hant", "en", "vi", "id", "th", "fil", "ja", "ko", "ms", "km", "my", "zh-Hans"]
@@ -39,7 +46,9 @@ class ConsoleStack:
         config = tmp_path / "config.yaml"
         config.write_text(
             f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
-            f"channels:\n  sandbox:\n    port: {self.sandbox_port}\n", encoding="utf-8")
+            f"channels:\n  sandbox:\n    port: {self.sandbox_port}\n",
+            encoding="utf-8",
+        )
         self.services = Services(load_settings(config, environ={}))
         upgrade_database(self.services.engine)
         with self.services.session_factory.begin() as session:
@@ -58,11 +67,21 @@ class ConsoleStack:
         """LINE residents following every topic; an empty district list follows the whole city."""
         now = datetime.now(UTC)
         glossary = self.services.glossary
-        rows = [{"channel": "line", "platform_user_id": user, "language": LANGUAGE_CYCLE[i % len(LANGUAGE_CYCLE)],
-                 "topics": sum(TOPIC_BITS.values()), "whole_city": not keys,
-                 "districts": sum(district_bit(glossary, key) for key in keys), "status": "active",
-                 "test_recipient": test_recipient, "created_at": now, "updated_at": now}
-                for i, (user, keys) in enumerate(districts_by_user.items())]
+        rows = [
+            {
+                "channel": "line",
+                "platform_user_id": user,
+                "language": LANGUAGE_CYCLE[i % len(LANGUAGE_CYCLE)],
+                "topics": sum(TOPIC_BITS.values()),
+                "whole_city": not keys,
+                "districts": sum(district_bit(glossary, key) for key in keys),
+                "status": "active",
+                "test_recipient": test_recipient,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i, (user, keys) in enumerate(districts_by_user.items())
+        ]
         with self.services.session_factory.begin() as session:
             session.execute(insert(Subscriber), rows)
 

@@ -14,8 +14,9 @@ def notice(composer: Composer, kind_id: str = "typhoon_land_warning", **params: 
     return composer.new_notice(kind_id, {**composer.kinds.get(kind_id).example_params, **params})
 
 
-def localised(composer: Composer, kind_id: str = "typhoon_land_warning", lang: str = "en", *, notice_id: int = 7,
-              **params: Any) -> LocalisedNotice:
+def localised(
+    composer: Composer, kind_id: str = "typhoon_land_warning", lang: str = "en", *, notice_id: int = 7, **params: Any
+) -> LocalisedNotice:
     item = notice(composer, kind_id, **params)
     item.id, item.identifier = notice_id, f"civicast-test-{notice_id}"
     return composer.compose(item, lang)

@@ -28,8 +28,10 @@ ATOM = "/feed.atom"
 JSON = "/feed.json"
 CAP_SAMPLES = Path(__file__).resolve().parent.parent / "data" / "cap-tw-2019"
 HUGE_BYTES = 10 * 1024 * 1024
-HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Runtime Error</title></head>"
-             b"<body><h1>Server Error in '/' Application.</h1></body></html>")
+HTML_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Runtime Error</title></head>"
+    b"<body><h1>Server Error in '/' Application.</h1></body></html>"
+)
 
 
 class Fault(StrEnum):
@@ -82,14 +84,20 @@ class FeedServer:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def add(self, entry_id: str, *, sample: str | None = None, document: bytes | None = None,
-            link: str | None = None, expires: str | None = None) -> ServedEntry:
+    def add(
+        self,
+        entry_id: str,
+        *,
+        sample: str | None = None,
+        document: bytes | None = None,
+        link: str | None = None,
+        expires: str | None = None,
+    ) -> ServedEntry:
         """List an entry (newest first, as feeds do), its document a CAP sample from tests/data or given bytes."""
         if document is None:
             document = (CAP_SAMPLES / (sample or "cwb.gov.tw_thunderstorm_20190821144515_000.xml")).read_bytes()
         safe = "".join(c if c.isalnum() else "-" for c in entry_id)
-        entry = ServedEntry(entry_id=entry_id, path=f"/cap/{safe}.cap", document=document, link=link,
-                            expires=expires)
+        entry = ServedEntry(entry_id=entry_id, path=f"/cap/{safe}.cap", document=document, link=link, expires=expires)
         with self._lock:
             self.entries.insert(0, entry)
             # The feed's Last-Modified moves on by a second, as a changed file's does.
@@ -112,17 +120,21 @@ class FeedServer:
         return entry.link if entry.link is not None else self.url(entry.path)
 
     def atom(self) -> bytes:
-        parts = ['<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" '
-                 'xmlns:cap="urn:oasis:names:tc:emergency:cap:1.2">',
-                 "<id>https://alerts.example.tw/feed</id><title>示警</title>",
-                 f"<updated>{self.changed_at.isoformat()}</updated>"]
+        parts = [
+            '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" '
+            'xmlns:cap="urn:oasis:names:tc:emergency:cap:1.2">',
+            "<id>https://alerts.example.tw/feed</id><title>示警</title>",
+            f"<updated>{self.changed_at.isoformat()}</updated>",
+        ]
         for entry in self.entries:
-            parts.append(f"<entry><id>{escape(entry.entry_id)}</id><title>示警 {escape(entry.entry_id)}</title>"
-                         f"<updated>{entry.updated}</updated>"
-                         f'<link rel="alternate" type="text/html" href="{self.url("/page.html")}"/>'
-                         f"<link href={quoteattr(self.link_of(entry))}/>"
-                         + (f"<cap:expires>{entry.expires}</cap:expires>" if entry.expires else "")
-                         + "</entry>")
+            parts.append(
+                f"<entry><id>{escape(entry.entry_id)}</id><title>示警 {escape(entry.entry_id)}</title>"
+                f"<updated>{entry.updated}</updated>"
+                f'<link rel="alternate" type="text/html" href="{self.url("/page.html")}"/>'
+                f"<link href={quoteattr(self.link_of(entry))}/>"
+                + (f"<cap:expires>{entry.expires}</cap:expires>" if entry.expires else "")
+                + "</entry>"
+            )
         parts.append("</feed>")
         return "".join(parts).encode()
 
@@ -136,8 +148,15 @@ class FeedServer:
         return {"href": href}
 
     def json_feed(self) -> bytes:
-        entries = [{"id": entry.entry_id, "updated": entry.updated, "link": self.json_link(self.link_of(entry)),
-                    **({"expires": entry.expires} if entry.expires else {})} for entry in self.entries]
+        entries = [
+            {
+                "id": entry.entry_id,
+                "updated": entry.updated,
+                "link": self.json_link(self.link_of(entry)),
+                **({"expires": entry.expires} if entry.expires else {}),
+            }
+            for entry in self.entries
+        ]
         shaped: object = {"entry": entries}
         if self.json_shape == "feed":
             shaped = {"feed": {"title": "示警", "entry": entries}}

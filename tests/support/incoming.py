@@ -20,9 +20,15 @@ def real_alert(name: str) -> bytes:
 def incoming_alert(session: Any, raw: bytes = b"<alert/>", **fields: Any) -> IncomingAlert:
     """A stored incoming document (flushed, not committed); ``fields`` override the record's columns."""
     values: dict[str, Any] = {
-        "received_at": datetime.now(UTC), "source": "push", "origin": "203.0.113.7",
-        "digest": hashlib.sha256(raw).hexdigest(), "size": len(raw), "raw": raw, "outcome": Outcome.IGNORED,
-        "districts": []} | fields
+        "received_at": datetime.now(UTC),
+        "source": "push",
+        "origin": "203.0.113.7",
+        "digest": hashlib.sha256(raw).hexdigest(),
+        "size": len(raw),
+        "raw": raw,
+        "outcome": Outcome.IGNORED,
+        "districts": [],
+    } | fields
     row = IncomingAlert(**values)
     session.add(row)
     session.flush()

@@ -33,7 +33,9 @@ class IngestStack:
             f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
             f"cap:\n  ingest:\n    push_secret: {PUSH_SECRET}\n{extra_config}"
             f"channels:\n  sandbox:\n    port: {self.sandbox_port}\n  facebook:\n    enabled: false\n"
-            "workers:\n  poll_s: 0.05\n", encoding="utf-8")
+            "workers:\n  poll_s: 0.05\n",
+            encoding="utf-8",
+        )
         self.services = Services(load_settings(config, environ={}))
         from bot.database import upgrade_database
 
@@ -41,7 +43,9 @@ class IngestStack:
         self.sandbox = Sandbox.create(
             line_access_token=SANDBOX_SECRETS["line.channel_access_token"],
             line_channel_secret=SANDBOX_SECRETS["line.channel_secret"],
-            facebook_page_id="sandbox-page", facebook_page_token=SANDBOX_SECRETS["facebook.page_access_token"])
+            facebook_page_id="sandbox-page",
+            facebook_page_token=SANDBOX_SECRETS["facebook.page_access_token"],
+        )
         self.sandbox.serve_in_thread("127.0.0.1", self.sandbox_port)
         self.app = create_app(self.services.settings, self.services)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
@@ -77,11 +81,24 @@ class IngestStack:
         """LINE residents (user id → language) following every topic in the whole city."""
         now = datetime.now(UTC)
         with self.services.session_factory.begin() as session:
-            session.execute(insert(Subscriber), [
-                {"channel": "line", "platform_user_id": user, "language": language,
-                 "topics": sum(TOPIC_BITS.values()), "whole_city": True, "districts": 0, "status": "active",
-                 "test_recipient": test_recipient, "created_at": now, "updated_at": now}
-                for user, language in users.items()])
+            session.execute(
+                insert(Subscriber),
+                [
+                    {
+                        "channel": "line",
+                        "platform_user_id": user,
+                        "language": language,
+                        "topics": sum(TOPIC_BITS.values()),
+                        "whole_city": True,
+                        "districts": 0,
+                        "status": "active",
+                        "test_recipient": test_recipient,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for user, language in users.items()
+                ],
+            )
 
     def inbox(self, user: str) -> list[dict]:
         return requests.get(f"{self.sandbox.url}/sandbox/line/inbox/{user}", timeout=5).json()["messages"]

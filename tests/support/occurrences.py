@@ -19,8 +19,7 @@ FIRST = SCHEDULED_AT.replace(hour=8)
 def daily_notice_with_missed_occurrences(services, composer) -> tuple[int, dict[datetime, int]]:
     """The recurring notice's id, and its occurrences' notice ids by time (two missed, the last sent)."""
     with services.session_factory.begin() as session:
-        notice = composer.new_notice("heavy_rain", composer.kinds.get("heavy_rain").example_params,
-                                     author="ed-lin")
+        notice = composer.new_notice("heavy_rain", composer.kinds.get("heavy_rain").example_params, author="ed-lin")
         notice.status, notice.approver = NoticeStatus.APPROVED, "ap-chen"
         session.add(notice)
         session.flush()

@@ -22,9 +22,12 @@ from tests.support.sandbox import free_port, set_faults, users
 
 def write_config(tmp_path: Path, database_url: str, sandbox_port: int) -> Path:
     config = tmp_path / "config.yaml"
-    config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
-                      f"channels:\n  sandbox:\n    port: {sandbox_port}\n"
-                      "workers:\n  poll_s: 0.05\n  backoff_base_s: 0.05\n  backoff_max_s: 0.2\n", encoding="utf-8")
+    config.write_text(
+        f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
+        f"channels:\n  sandbox:\n    port: {sandbox_port}\n"
+        "workers:\n  poll_s: 0.05\n  backoff_base_s: 0.05\n  backoff_max_s: 0.2\n",
+        encoding="utf-8",
+    )
     return config
 
 
@@ -49,9 +52,12 @@ class PausedLine:
         token = self.services.settings.channels.line.channel_access_token
         recipients = list(users(messages))
         for start in range(0, messages, 500):
-            answer = requests.post(url, json={"to": recipients[start:start + 500],
-                                              "messages": [{"type": "text", "text": "elsewhere"}]},
-                                   headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            answer = requests.post(
+                url,
+                json={"to": recipients[start : start + 500], "messages": [{"type": "text", "text": "elsewhere"}]},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
             assert answer.status_code == 200, answer.text
 
     def approved_notice(self, residents: int, *, prefix: int = 0) -> int:
@@ -79,9 +85,14 @@ class PausedLine:
             if not want_paused:
                 return outstanding(session) == 0
             state = session.get(ChannelState, "line")
-            unsettled = session.scalar(select(func.count()).select_from(Delivery).where(
-                (Delivery.status == DeliveryStatus.CLAIMED.value)
-                | ((Delivery.channel != "line") & Delivery.status.in_(WAITING_STATUSES))))
+            unsettled = session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(
+                    (Delivery.status == DeliveryStatus.CLAIMED.value)
+                    | ((Delivery.channel != "line") & Delivery.status.in_(WAITING_STATUSES))
+                )
+            )
             return bool(state and state.paused) and unsettled == 0
 
     def run_worker(self, *, until_paused: bool, timeout: float = 30.0) -> None:

@@ -19,8 +19,12 @@ QUIET = {"error_rate": 0, "rate_429": 0, "drop_rate": 0, "latency_ms": 0, "rate_
 
 @pytest.fixture(scope="module")
 def sandbox_server():
-    sandbox = Sandbox.create(line_access_token=LINE_TOKEN, line_channel_secret=LINE_SECRET,
-                             facebook_page_id=PAGE_ID, facebook_page_token=PAGE_TOKEN)
+    sandbox = Sandbox.create(
+        line_access_token=LINE_TOKEN,
+        line_channel_secret=LINE_SECRET,
+        facebook_page_id=PAGE_ID,
+        facebook_page_token=PAGE_TOKEN,
+    )
     sandbox.serve_in_thread()
     yield sandbox
     sandbox.stop()

@@ -47,7 +47,7 @@ def start(fake: FakeTranslate) -> FakeTranslate:
                 self.end_headers()
                 return
             body = (
-                "<html><body><div class=\"result-container\">"
+                '<html><body><div class="result-container">'
                 f"{html.escape(FakeTranslate.translation(query.get('q', ''), query.get('tl', '')))}"
                 "</div></body></html>"
             ).encode()

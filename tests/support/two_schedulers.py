@@ -40,8 +40,12 @@ class TwoSchedulers:
     def __init__(self, tmp_path, database_url, sandbox, *, residents: int, poll_s: dict[str, float]) -> None:
         port = sandbox.url.rsplit(":", 1)[1]
         self.tmp_path = tmp_path
-        self.configs = {name: write_config(tmp_path / name, f"{database_url}&application_name=civicast-{name}", port,
-                                           scheduler_poll_s=poll) for name, poll in poll_s.items()}
+        self.configs = {
+            name: write_config(
+                tmp_path / name, f"{database_url}&application_name=civicast-{name}", port, scheduler_poll_s=poll
+            )
+            for name, poll in poll_s.items()
+        }
         self.services = Services(load_settings(self.configs["a"], environ={}))
         upgrade_database(self.services.engine)
         with self.services.session_factory.begin() as session:
@@ -51,8 +55,12 @@ class TwoSchedulers:
     def start(self, *names: str) -> None:
         for name in names:
             self.processes[name] = Process(self.configs[name], "scheduler", log=self.tmp_path / f"scheduler-{name}.log")
-        assert wait_for(lambda: all("waiting to lead" in self.processes[name].text() for name in names)
-                        and self.leader() is not None, timeout=60), self.logs()
+        assert wait_for(
+            lambda: (
+                all("waiting to lead" in self.processes[name].text() for name in names) and self.leader() is not None
+            ),
+            timeout=60,
+        ), self.logs()
 
     def leader(self) -> str | None:
         """Which process holds the leader lock now ("a" or "b"), from pg_locks."""
@@ -60,8 +68,9 @@ class TwoSchedulers:
             pid = leader_lock_backend(connection)
             if pid is None:
                 return None
-            name = connection.execute(text("SELECT application_name FROM pg_stat_activity WHERE pid = :pid"),
-                                      {"pid": pid}).scalar()
+            name = connection.execute(
+                text("SELECT application_name FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            ).scalar()
         return name.removeprefix("civicast-") if name else None
 
     def every_minute(self) -> int:
@@ -78,8 +87,11 @@ class TwoSchedulers:
 
     def occurrences(self, template_id: int, moment: datetime) -> list[Notice]:
         with self.services.session_factory() as session:
-            return list(session.scalars(select(Notice).where(Notice.recurrence_of == template_id,
-                                                             Notice.occurrence_at == moment)))
+            return list(
+                session.scalars(
+                    select(Notice).where(Notice.recurrence_of == template_id, Notice.occurrence_at == moment)
+                )
+            )
 
     def status(self, notice_id: int) -> NoticeStatus:
         with self.services.session_factory() as session:
@@ -87,8 +99,11 @@ class TwoSchedulers:
 
     def recipients(self, notice_id: int) -> Counter[str]:
         with self.services.session_factory() as session:
-            lists = session.scalars(select(DeliveryRecipients.recipients).join(Delivery).where(
-                Delivery.notice_id == notice_id, Delivery.channel == "line"))
+            lists = session.scalars(
+                select(DeliveryRecipients.recipients)
+                .join(Delivery)
+                .where(Delivery.notice_id == notice_id, Delivery.channel == "line")
+            )
             return Counter(user for users in lists for user in users)
 
     def assert_each_resident_once(self, notice_id: int) -> None:

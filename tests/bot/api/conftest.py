@@ -24,8 +24,9 @@ class ApiWorld:
 
     def __init__(self, tmp_path, database_url: str, *, upgrade: bool = True, more_config: str = "") -> None:
         config = tmp_path / "config.yaml"
-        config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n{more_config}",
-                          encoding="utf-8")
+        config.write_text(
+            f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n{more_config}", encoding="utf-8"
+        )
         self.services = Services(load_settings(config, environ={}))
         if upgrade:
             upgrade_database(self.services.engine)
@@ -52,10 +53,25 @@ class ApiWorld:
         now = datetime.now(UTC)
         ids = [f"Utest{index:027d}{language}" for index in range(count)]
         with self.services.session_factory.begin() as session:
-            session.execute(insert(Subscriber), [
-                {"channel": "line", "platform_user_id": user, "language": language, "topics": ALL_TOPICS,
-                 "districts": 0, "whole_city": True, "status": "active", "test_recipient": True, "label": "test",
-                 "created_at": now, "updated_at": now} for user in ids])
+            session.execute(
+                insert(Subscriber),
+                [
+                    {
+                        "channel": "line",
+                        "platform_user_id": user,
+                        "language": language,
+                        "topics": ALL_TOPICS,
+                        "districts": 0,
+                        "whole_city": True,
+                        "status": "active",
+                        "test_recipient": True,
+                        "label": "test",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for user in ids
+                ],
+            )
         return ids
 
     def example_params(self, kind: str = "typhoon_land_warning", **changes) -> dict:
@@ -77,7 +93,7 @@ def auth(key: str) -> dict[str, str]:
 def _build(tmp_path, database_url: str, template) -> ApiWorld:
     prefix = "sqlite:///"
     if database_url.startswith(prefix):
-        shutil.copyfile(template, database_url[len(prefix):])
+        shutil.copyfile(template, database_url[len(prefix) :])
         return ApiWorld(tmp_path, database_url, upgrade=False)
     return ApiWorld(tmp_path, database_url)
 

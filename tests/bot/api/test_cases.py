@@ -24,11 +24,23 @@ class RecordingLine:
 def cases(world):
     now = datetime.now(UTC)
     with world.services.session_factory.begin() as session:
-        numbers = [open_case(session, channel="line", user_id=f"U{index:032d}", language=language,
-                             category=category, district=district, description=f"case {index}", location=None,
-                             photo=None, now=now).number
-                   for index, (language, category, district) in enumerate([
-                       ("zh-Hant", "roads", "lingya"), ("vi", "lighting", "cianjhen"), ("en", "roads", "cianjhen")])]
+        numbers = [
+            open_case(
+                session,
+                channel="line",
+                user_id=f"U{index:032d}",
+                language=language,
+                category=category,
+                district=district,
+                description=f"case {index}",
+                location=None,
+                photo=None,
+                now=now,
+            ).number
+            for index, (language, category, district) in enumerate(
+                [("zh-Hant", "roads", "lingya"), ("vi", "lighting", "cianjhen"), ("en", "roads", "cianjhen")]
+            )
+        ]
     world.services.__dict__["line"] = line = RecordingLine()
     return numbers, line
 
@@ -60,18 +72,28 @@ def test_one_case_and_a_status_change_the_resident_is_told_of(world, cases):
     assert case.status_code == 200
     assert [e["status"] for e in case.get_json()["events"]] == ["received"]
 
-    changed = client.post(f"/api/v1/cases/{number}/status", headers=key,
-                          json={"status": "in_progress", "note": "The road team is on its way."})
+    changed = client.post(
+        f"/api/v1/cases/{number}/status",
+        headers=key,
+        json={"status": "in_progress", "note": "The road team is on its way."},
+    )
     assert changed.status_code == 200, changed.get_json()
     body = changed.get_json()
     assert body["case"]["status"] == "in_progress"
-    assert body["case"]["events"][-1] == {**body["case"]["events"][-1], "status": "in_progress", "officer": "editor",
-                                          "note": "The road team is on its way.", "internal": False}
+    assert body["case"]["events"][-1] == {
+        **body["case"]["events"][-1],
+        "status": "in_progress",
+        "officer": "editor",
+        "note": "The road team is on its way.",
+        "internal": False,
+    }
     assert "LINE" in body["resident_notified"]
     assert [user for user, _messages in line.pushes] == [f"U{0:032d}"]
 
     problem(client.post(f"/api/v1/cases/{number}/status", headers=key, json={"status": "in_progress"}), 409)
-    assert "status" in problem(client.post(f"/api/v1/cases/{number}/status", headers=key,
-                                           json={"status": "lost"}), 422)["errors"]
+    assert (
+        "status"
+        in problem(client.post(f"/api/v1/cases/{number}/status", headers=key, json={"status": "lost"}), 422)["errors"]
+    )
     problem(client.post("/api/v1/cases/KH-2000-000001/status", headers=key, json={"status": "closed"}), 404)
     problem(client.post(f"/api/v1/cases/{number}/status", headers=key, data="nope"), 400)

@@ -23,8 +23,18 @@ RULE = "test keys never touch residents' petitions"
 def case(world):
     now = datetime.now(UTC)
     with world.services.session_factory.begin() as session:
-        number = open_case(session, channel="line", user_id="U" + "1" * 32, language="vi", category="roads",
-                           district="lingya", description="Ổ gà lớn.", location=None, photo=None, now=now).number
+        number = open_case(
+            session,
+            channel="line",
+            user_id="U" + "1" * 32,
+            language="vi",
+            category="roads",
+            district="lingya",
+            description="Ổ gà lớn.",
+            location=None,
+            photo=None,
+            now=now,
+        ).number
         add_note(session, Actor("editor", Role.EDITOR), number, "The resident called twice; be patient.", now=now)
     world.services.__dict__["line"] = line = RecordingLine()
     return number, line
@@ -39,10 +49,11 @@ def test_a_test_key_can_neither_read_nor_change_a_petition_nor_tell_its_resident
     number, line = case
     key = auth(world.key("editor", "editor", mode="test"))
     before = events(world)
-    for response in (world.client.get("/api/v1/cases", headers=key),
-                     world.client.get(f"/api/v1/cases/{number}", headers=key),
-                     world.client.post(f"/api/v1/cases/{number}/status", headers=key,
-                                       json={"status": "resolved", "note": "fixed"})):
+    for response in (
+        world.client.get("/api/v1/cases", headers=key),
+        world.client.get(f"/api/v1/cases/{number}", headers=key),
+        world.client.post(f"/api/v1/cases/{number}/status", headers=key, json={"status": "resolved", "note": "fixed"}),
+    ):
         assert problem(response, 403)["rule"] == RULE
     assert events(world) == before and line.pushes == []
 
@@ -56,8 +67,9 @@ def test_internal_notes_reach_only_officers_who_handle_cases(world, case):
     assert seen_by_viewer.status_code == 200
     assert not [e for e in seen_by_viewer.get_json()["events"] if e["internal"]]
     assert seen_by_viewer.get_json()["description"] == "Ổ gà lớn."
-    refused = problem(world.client.post(f"/api/v1/cases/{number}/status", headers=viewer,
-                                        json={"status": "resolved"}), 403)
+    refused = problem(
+        world.client.post(f"/api/v1/cases/{number}/status", headers=viewer, json={"status": "resolved"}), 403
+    )
     assert "viewer" in refused["detail"] and line.pushes == []
 
 
@@ -69,9 +81,13 @@ def test_every_read_of_a_petition_is_in_the_audit_log_with_its_key(world, case):
     world.client.get("/api/v1/cases", headers=auth(key))
     world.client.get("/api/v1/cases?status=closed", headers=auth(key))  # nothing shown: nothing read
     with world.services.session_factory() as session:
-        reads = session.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.key_id, AuditEntry.detail)
-                                .where(AuditEntry.action.in_(("read_case", "read_cases")))
-                                .order_by(AuditEntry.id)).all()
-    assert [(r.action, r.actor, r.key_id) for r in reads] == [("read_case", "editor", key_id),
-                                                             ("read_cases", "editor", key_id)]
+        reads = session.execute(
+            select(AuditEntry.action, AuditEntry.actor, AuditEntry.key_id, AuditEntry.detail)
+            .where(AuditEntry.action.in_(("read_case", "read_cases")))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [(r.action, r.actor, r.key_id) for r in reads] == [
+        ("read_case", "editor", key_id),
+        ("read_cases", "editor", key_id),
+    ]
     assert reads[1].detail == {"numbers": [number]}

@@ -42,8 +42,14 @@ def test_channels_say_whether_they_are_paused_why_since_when_and_what_waits(line
     answer = client.get("/api/v1/channels", headers=auth(line.keys["ap-chen"]))
     assert answer.status_code == 200
     sending = {c["channel"]: c for c in conforming(line.app, "/channels", answer)["channels"]}
-    assert sending["line"] == {"channel": "line", "enabled": True, "paused": False, "reason": None, "since": None,
-                               "pending": {"deliveries": 0, "residents": 0}}
+    assert sending["line"] == {
+        "channel": "line",
+        "enabled": True,
+        "paused": False,
+        "reason": None,
+        "since": None,
+        "pending": {"deliveries": 0, "residents": 0},
+    }
 
     notice_id = line.pause_line(quota=1000, residents=1200)
     for key in line.keys.values():  # a test key may look too: it changes nothing
@@ -58,9 +64,15 @@ def test_channels_say_whether_they_are_paused_why_since_when_and_what_waits(line
     report = client.get(f"/api/v1/notices/{notice_id}/report", headers=auth(line.keys["ap-chen"]))
     assert report.status_code == 200
     body = conforming(line.app, "/notices/{id}/report", report)
-    assert body["paused_channels"] == [{
-        "channel": "line", "reason": paused["reason"], "since": paused["since"], "pending": paused["pending"],
-        "pending_all_notices": paused["pending"]}]
+    assert body["paused_channels"] == [
+        {
+            "channel": "line",
+            "reason": paused["reason"],
+            "since": paused["since"],
+            "pending": paused["pending"],
+            "pending_all_notices": paused["pending"],
+        }
+    ]
     assert body["channels"]["line"]["pending"] == paused["pending"]["residents"]
 
 

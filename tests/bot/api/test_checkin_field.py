@@ -21,8 +21,9 @@ def test_a_notice_asks_recipients_to_check_in_and_its_update_keeps_asking(world)
     assert patched.status_code == 200 and patched.get_json()["ask_checkin"] is True
     with world.services.session_factory.begin() as session:
         session.get(Notice, notice["id"]).status = NoticeStatus.SENT  # as if sent: an Update may be written
-        summary = session.scalar(select(AuditEntry.summary).where(AuditEntry.subject_id == str(notice["id"]),
-                                                                  AuditEntry.action == "compose"))
+        summary = session.scalar(
+            select(AuditEntry.summary).where(AuditEntry.subject_id == str(notice["id"]), AuditEntry.action == "compose")
+        )
     assert "asks recipients to check in" in summary
     update = world.client.post(f"{notice['url']}/updates", headers=editor, json={})
     assert update.status_code == 201 and update.get_json()["ask_checkin"] is True

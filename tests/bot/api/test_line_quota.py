@@ -43,8 +43,15 @@ def test_a_send_past_the_quota_is_a_clear_problem_until_the_client_insists(line)
     line.set_quota(1000)
     line.spend(900)
     notice_id = line.approved_notice(250)
-    assert preview(line, notice_id) == {"channel": "line", "needed": 250, "used": 900, "limit": 1000,
-                                        "remaining": 100, "exceeds": True, "error": None}
+    assert preview(line, notice_id) == {
+        "channel": "line",
+        "needed": 250,
+        "used": 900,
+        "limit": 1000,
+        "remaining": 100,
+        "exceeds": True,
+        "error": None,
+    }
     client = line.app.test_client()
     url = f"/api/v1/notices/{notice_id}/send"
     for body in (None, {"exceed_quota": False}):
@@ -53,7 +60,8 @@ def test_a_send_past_the_quota_is_a_clear_problem_until_the_client_insists(line)
         assert set(refused["errors"]) == {"exceed_quota"}
     assert status(line, notice_id) == NoticeStatus.APPROVED
     assert problem(client.post(url, headers=auth(line.key), json={"exceed_quota": "yes"}), 422)["errors"] == {
-        "exceed_quota": "must be true or false"}
+        "exceed_quota": "must be true or false"
+    }
 
     sent = client.post(url, headers=auth(line.key), json={"exceed_quota": True})
     assert sent.status_code == 202, sent.get_data(as_text=True)

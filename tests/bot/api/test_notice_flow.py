@@ -14,8 +14,9 @@ def test_compose_preview_approve_send_and_report(world):
     editor, approver = auth(world.key("editor", "editor")), auth(world.key("approver", "approver"))
     client = world.client
 
-    created = client.post("/api/v1/notices", headers=editor,
-                          json={"kind": "typhoon_land_warning", "params": world.example_params()})
+    created = client.post(
+        "/api/v1/notices", headers=editor, json={"kind": "typhoon_land_warning", "params": world.example_params()}
+    )
     assert created.status_code == 201, created.get_json()
     notice = created.get_json()
     assert created.headers["Location"] == f"/api/v1/notices/{notice['id']}"
@@ -64,15 +65,23 @@ def test_compose_preview_approve_send_and_report(world):
     assert listed["total"] == 1 and listed["items"][0]["id"] == notice["id"] and listed["limit"] == 5
 
     with world.services.session_factory() as session:
-        actions = session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.via)
-                                  .where(AuditEntry.subject_type == "notice",
-                                         AuditEntry.subject_id == str(notice["id"]))
-                                  .order_by(AuditEntry.id)).all()
-    assert [tuple(a) for a in actions] == [("editor", "compose", "api"), ("editor", "submit", "api"),
-                                           ("approver", "approve", "api"), ("approver", "send", "api")]
+        actions = session.execute(
+            select(AuditEntry.actor, AuditEntry.action, AuditEntry.via)
+            .where(AuditEntry.subject_type == "notice", AuditEntry.subject_id == str(notice["id"]))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [tuple(a) for a in actions] == [
+        ("editor", "compose", "api"),
+        ("editor", "submit", "api"),
+        ("approver", "approve", "api"),
+        ("approver", "send", "api"),
+    ]
     with world.services.session_factory() as session:
-        keys = set(session.execute(select(AuditEntry.key_id, AuditEntry.key_mode)
-                                   .where(AuditEntry.subject_type == "notice")).all())
+        keys = set(
+            session.execute(
+                select(AuditEntry.key_id, AuditEntry.key_mode).where(AuditEntry.subject_type == "notice")
+            ).all()
+        )
     assert {mode for _key, mode in keys} == {"live"} and len(keys) == 2  # each row names the key that acted
 
 
@@ -80,15 +89,17 @@ def test_an_update_and_a_cancel_of_a_sent_notice(world):
     world.residents(300)
     editor, approver = auth(world.key("editor", "editor")), auth(world.key("approver", "approver"))
     client = world.client
-    url = client.post("/api/v1/notices", headers=editor,
-                      json={"kind": "typhoon_land_warning", "params": world.example_params()}).get_json()["url"]
+    url = client.post(
+        "/api/v1/notices", headers=editor, json={"kind": "typhoon_land_warning", "params": world.example_params()}
+    ).get_json()["url"]
     problem(client.post(f"{url}/updates", headers=editor, json={}), 409)  # not sent yet
     client.post(f"{url}/submit", headers=editor)
     client.post(f"{url}/approve", headers=approver)
     assert client.post(f"{url}/send", headers=approver).status_code == 202
 
-    update = client.post(f"{url}/updates", headers=editor, json={"params": {**world.example_params(),
-                                                                            "intensity": "moderate"}})
+    update = client.post(
+        f"{url}/updates", headers=editor, json={"params": {**world.example_params(), "intensity": "moderate"}}
+    )
     assert update.status_code == 201, update.get_json()
     draft = update.get_json()
     assert draft["msg_type"] == "Update" and draft["references_id"] == int(url.rsplit("/", 1)[1])
@@ -118,11 +129,13 @@ def test_edit_reject_resubmit_and_schedule(world):
     world.residents(300)
     editor, approver = auth(world.key("editor", "editor")), auth(world.key("approver", "approver"))
     client = world.client
-    url = client.post("/api/v1/notices", headers=editor,
-                      json={"kind": "typhoon_land_warning", "params": world.example_params()}).get_json()["url"]
+    url = client.post(
+        "/api/v1/notices", headers=editor, json={"kind": "typhoon_land_warning", "params": world.example_params()}
+    ).get_json()["url"]
 
-    edited = client.patch(url, headers=editor, json={"severity": "Extreme", "free_text": "請提早準備。",
-                                                     "expires": "2099-10-04T12:00"})
+    edited = client.patch(
+        url, headers=editor, json={"severity": "Extreme", "free_text": "請提早準備。", "expires": "2099-10-04T12:00"}
+    )
     assert edited.status_code == 200, edited.get_json()
     body = edited.get_json()
     assert body["severity"] == "Extreme" and body["free_text"] == "請提早準備。"

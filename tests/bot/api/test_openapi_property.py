@@ -55,8 +55,9 @@ schema.app = APP
 def api_world(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("api")
     # Hundreds of requests in seconds with one key: a limit that lets them all through.
-    world = ApiWorld(tmp_path, f"sqlite:///{tmp_path / 'civicast.db'}",
-                     more_config="api:\n  requests_per_minute: 1000000\n")
+    world = ApiWorld(
+        tmp_path, f"sqlite:///{tmp_path / 'civicast.db'}", more_config="api:\n  requests_per_minute: 1000000\n"
+    )
     world.residents(120)
     world.test_recipients(3)
     world.approver_key = world.key("approver", "approver")
@@ -65,13 +66,27 @@ def api_world(tmp_path_factory):
     editor = Actor("editor", Role.EDITOR, via="api", key_mode="live")
     with services.session_factory.begin() as session:
         for _ in range(3):  # notices 1–3: drafts the approver did not write
-            desk.compose_notice(session, services.composer, editor,
-                                desk.NoticeInput("typhoon_land_warning", world.example_params()), now=now)
+            desk.compose_notice(
+                session,
+                services.composer,
+                editor,
+                desk.NoticeInput("typhoon_land_warning", world.example_params()),
+                now=now,
+            )
         desk.submit_notice(session, editor, 2, glossary=services.glossary, channels=services.channel_limits, now=now)
         for number, status in (("KH-2025-000001", CaseStatus.RECEIVED), ("KH-2025-000002", CaseStatus.IN_PROGRESS)):
-            case = Case(number=number, channel=None, user_id=None, language="en", category="roads",
-                        district="lingya", description="A pothole on Sihwei 3rd Road", status=status,
-                        created_at=now, updated_at=now)
+            case = Case(
+                number=number,
+                channel=None,
+                user_id=None,
+                language="en",
+                category="roads",
+                district="lingya",
+                description="A pothole on Sihwei 3rd Road",
+                status=status,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(case)
             session.flush()
             session.add(CaseEvent(case_id=case.id, status=CaseStatus.RECEIVED, created_at=now))
@@ -88,8 +103,9 @@ def test_the_app_serves_the_document_under_test(api_world):
 
 
 @schema.parametrize()
-@hypothesis.settings(max_examples=30, deadline=None, derandomize=True, database=None,
-                     suppress_health_check=list(HealthCheck))
+@hypothesis.settings(
+    max_examples=30, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 def test_every_operation_answers_as_documented(case, api_world):
     # An approver's live key on every request but those where schemathesis leaves the key out on purpose. (Set
     # here, not by a schemathesis auth provider: the examples and boundary cases are built when the tests are
@@ -105,8 +121,12 @@ def test_every_operation_answers_as_documented(case, api_world):
 
 def test_every_operation_was_exercised_with_the_key():
     """The property test above reached each operation's success path at least once: the key was accepted."""
-    operations = {f"{method.upper()} {path}" for path, item in DOCUMENT["paths"].items() for method in item
-                  if method in ("get", "post", "patch", "put", "delete")}
+    operations = {
+        f"{method.upper()} {path}"
+        for path, item in DOCUMENT["paths"].items()
+        for method in item
+        if method in ("get", "post", "patch", "put", "delete")
+    }
     if set(SEEN) != operations:
         pytest.skip("run together with the whole property test")
     unsucceeded = {label: dict(codes) for label, codes in SEEN.items() if not any(200 <= c < 300 for c in codes)}

@@ -19,28 +19,63 @@ def editor(sqlite_world):
 
 
 def _compose(world, editor, **body):
-    return world.client.post("/api/v1/notices", headers=editor,
-                             json={"kind": "typhoon_land_warning", "params": world.example_params(), **body})
+    return world.client.post(
+        "/api/v1/notices",
+        headers=editor,
+        json={"kind": "typhoon_land_warning", "params": world.example_params(), **body},
+    )
 
 
 def test_bad_parameters_name_each_field(sqlite_world, editor):
-    response = sqlite_world.client.post("/api/v1/notices", headers=editor, json={
-        "kind": "typhoon_land_warning",
-        "params": {"intensity": "apocalyptic", "districts": ["Atlantis"], "colour": "red"},
-        "effective": "2024-10-03T12:00", "expires": "yesterday"})
+    response = sqlite_world.client.post(
+        "/api/v1/notices",
+        headers=editor,
+        json={
+            "kind": "typhoon_land_warning",
+            "params": {"intensity": "apocalyptic", "districts": ["Atlantis"], "colour": "red"},
+            "effective": "2024-10-03T12:00",
+            "expires": "yesterday",
+        },
+    )
     body = problem(response, 422)
-    assert set(body["errors"]) == {"params.typhoon_name", "params.intensity", "params.districts", "params.colour",
-                                   "expires"}
+    assert set(body["errors"]) == {
+        "params.typhoon_name",
+        "params.intensity",
+        "params.districts",
+        "params.colour",
+        "expires",
+    }
     assert "required" in body["errors"]["params.typhoon_name"]
     assert "Atlantis" in body["errors"]["params.districts"]
 
 
 def test_shape_errors_name_each_field(sqlite_world, editor):
-    body = problem(sqlite_world.client.post("/api/v1/notices", headers=editor, json={
-        "params": [], "severity": "Apocalyptic", "training": "yes", "free_text_lang": "xx", "effective": 5,
-        "free_text": "a\x00b", "colour": "red"}), 422)
-    assert set(body["errors"]) == {"kind", "params", "severity", "training", "free_text_lang", "effective",
-                                   "free_text", "colour"}
+    body = problem(
+        sqlite_world.client.post(
+            "/api/v1/notices",
+            headers=editor,
+            json={
+                "params": [],
+                "severity": "Apocalyptic",
+                "training": "yes",
+                "free_text_lang": "xx",
+                "effective": 5,
+                "free_text": "a\x00b",
+                "colour": "red",
+            },
+        ),
+        422,
+    )
+    assert set(body["errors"]) == {
+        "kind",
+        "params",
+        "severity",
+        "training",
+        "free_text_lang",
+        "effective",
+        "free_text",
+        "colour",
+    }
 
 
 def test_unknown_kind(sqlite_world, editor):
@@ -52,13 +87,19 @@ def test_an_out_of_range_time_is_invalid_not_a_server_error(sqlite_world, editor
     body = problem(_compose(sqlite_world, editor, effective="0001-01-01T00:00"), 422)
     assert set(body["errors"]) == {"effective"}
     params = sqlite_world.example_params(landfall="0001-01-01T00:00:00+14:00")
-    body = problem(sqlite_world.client.post("/api/v1/notices", headers=editor,
-                                            json={"kind": "typhoon_land_warning", "params": params}), 422)
+    body = problem(
+        sqlite_world.client.post(
+            "/api/v1/notices", headers=editor, json={"kind": "typhoon_land_warning", "params": params}
+        ),
+        422,
+    )
     assert set(body["errors"]) == {"params.landfall"}
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Basic dXNlcjpwYXNz", "Bearer cvk_live_nope",
-                                    "Bearer cvk_live_0123456789ab_" + "x" * 43])
+@pytest.mark.parametrize(
+    "header",
+    [None, "", "Bearer", "Basic dXNlcjpwYXNz", "Bearer cvk_live_nope", "Bearer cvk_live_0123456789ab_" + "x" * 43],
+)
 def test_no_key_or_a_bad_key_is_401(sqlite_world, header):
     headers = {} if header is None else {"Authorization": header}
     response = sqlite_world.client.get("/api/v1/notices", headers=headers)
@@ -81,15 +122,18 @@ def test_the_document_needs_no_key(sqlite_world):
 
 @pytest.mark.parametrize("data", ["{not json", "[1, 2]", '"text"', "", "[" * 100_000])
 def test_a_body_that_is_not_a_json_object_is_400(sqlite_world, editor, data):
-    response = sqlite_world.client.post("/api/v1/notices", headers={**editor, "Content-Type": "application/json"},
-                                        data=data)
+    response = sqlite_world.client.post(
+        "/api/v1/notices", headers={**editor, "Content-Type": "application/json"}, data=data
+    )
     problem(response, 400)
 
 
 def test_a_body_too_large_is_413(sqlite_world, editor):
     data = '{"free_text": "' + "x" * (5 * 1024 * 1024) + '"}'
-    problem(sqlite_world.client.post("/api/v1/notices", headers={**editor, "Content-Type": "application/json"},
-                                     data=data), 413)
+    problem(
+        sqlite_world.client.post("/api/v1/notices", headers={**editor, "Content-Type": "application/json"}, data=data),
+        413,
+    )
 
 
 def test_unknown_routes_and_methods_under_the_api_are_problems_too(sqlite_world, editor):
@@ -112,10 +156,23 @@ def test_unknown_routes_and_methods_under_the_api_are_problems_too(sqlite_world,
 def test_nobody_to_receive_it_means_it_cannot_be_submitted(sqlite_world, editor):
     glossary, now = sqlite_world.services.glossary, datetime.now(UTC)
     with sqlite_world.services.session_factory.begin() as session:  # one resident, following 苓雅區 only
-        session.execute(insert(Subscriber), [{
-            "channel": "line", "platform_user_id": "U" + "1" * 32, "language": "en",
-            "topics": TOPIC_BITS["disaster"], "districts": district_bit(glossary, "lingya"), "whole_city": False,
-            "status": "active", "test_recipient": False, "created_at": now, "updated_at": now}])
+        session.execute(
+            insert(Subscriber),
+            [
+                {
+                    "channel": "line",
+                    "platform_user_id": "U" + "1" * 32,
+                    "language": "en",
+                    "topics": TOPIC_BITS["disaster"],
+                    "districts": district_bit(glossary, "lingya"),
+                    "whole_city": False,
+                    "status": "active",
+                    "test_recipient": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
     nobody = _compose(sqlite_world, editor, params=sqlite_world.example_params(districts=["前鎮區"])).get_json()
     body = problem(sqlite_world.client.post(f"{nobody['url']}/submit", headers=editor), 409)
     assert "no recipients" in body["detail"]
@@ -131,10 +188,17 @@ def test_schedule_times_and_cron_expressions_are_checked(sqlite_world, editor):
     client = sqlite_world.client
     client.post(f"{url}/submit", headers=editor)
     client.post(f"{url}/approve", headers=approver)
-    cases = [({"cron": "every monday"}, "cron"), ({"cron": "0 9 * *"}, "cron"), ({"cron": "0 9 31 2 *"}, "cron"),
-             ({"at": "2020-01-01T09:00"}, "at"),
-             ({"at": "soon"}, "at"), ({"at": 5}, "at"), ({}, "at"), ({"when": "now"}, "when"),
-             ({"at": "2099-01-01T09:00", "cron": "0 9 * * *"}, "at")]
+    cases = [
+        ({"cron": "every monday"}, "cron"),
+        ({"cron": "0 9 * *"}, "cron"),
+        ({"cron": "0 9 31 2 *"}, "cron"),
+        ({"at": "2020-01-01T09:00"}, "at"),
+        ({"at": "soon"}, "at"),
+        ({"at": 5}, "at"),
+        ({}, "at"),
+        ({"when": "now"}, "when"),
+        ({"at": "2099-01-01T09:00", "cron": "0 9 * * *"}, "at"),
+    ]
     for body, field in cases:
         assert field in problem(client.post(f"{url}/schedule", headers=approver, json=body), 422)["errors"], body
     assert client.get(url, headers=approver).get_json()["status"] == "approved"
@@ -142,9 +206,15 @@ def test_schedule_times_and_cron_expressions_are_checked(sqlite_world, editor):
 
 def test_query_parameters_are_checked(sqlite_world, editor):
     client = sqlite_world.client
-    for query, field in (("limit=201", "limit"), ("limit=0", "limit"), ("offset=-1", "offset"),
-                         ("limit=ten", "limit"), ("status=lost", "status"), ("training=maybe", "training"),
-                         ("stauts=draft", "stauts")):
+    for query, field in (
+        ("limit=201", "limit"),
+        ("limit=0", "limit"),
+        ("offset=-1", "offset"),
+        ("limit=ten", "limit"),
+        ("status=lost", "status"),
+        ("training=maybe", "training"),
+        ("stauts=draft", "stauts"),
+    ):
         assert field in problem(client.get(f"/api/v1/notices?{query}", headers=editor), 422)["errors"], query
     for query, field in (("district=Atlantis", "district"), ("category=ufo", "category"), ("status=x", "status")):
         assert field in problem(client.get(f"/api/v1/cases?{query}", headers=editor), 422)["errors"], query

@@ -10,8 +10,9 @@ from tests.bot.api.conftest import auth, problem
 
 def _live_notice(world, editor, approver=None, *, approve=False):
     client = world.client
-    url = client.post("/api/v1/notices", headers=editor,
-                      json={"kind": "typhoon_land_warning", "params": world.example_params()}).get_json()["url"]
+    url = client.post(
+        "/api/v1/notices", headers=editor, json={"kind": "typhoon_land_warning", "params": world.example_params()}
+    ).get_json()["url"]
     assert client.post(f"{url}/submit", headers=editor).status_code == 200
     if approve:
         assert client.post(f"{url}/approve", headers=approver).status_code == 200
@@ -22,9 +23,11 @@ def test_a_test_keys_notice_is_always_a_training_notice(world):
     world.residents(300)
     world.test_recipients(2)
     editor_test = auth(world.key("editor", "editor", mode="test"))
-    created = world.client.post("/api/v1/notices", headers=editor_test,
-                                json={"kind": "typhoon_land_warning", "params": world.example_params(),
-                                      "training": False})
+    created = world.client.post(
+        "/api/v1/notices",
+        headers=editor_test,
+        json={"kind": "typhoon_land_warning", "params": world.example_params(), "training": False},
+    )
     assert created.status_code == 201
     assert created.get_json()["training"] is True and created.get_json()["sandboxed"] is True
     # Editing cannot make it live either.
@@ -58,8 +61,9 @@ def test_a_training_notice_sent_with_a_test_key_reaches_only_test_recipients(wor
     testers = world.test_recipients(3, language="vi")
     editor_test = auth(world.key("editor", "editor", mode="test"))
     client = world.client
-    url = client.post("/api/v1/notices", headers=editor_test,
-                      json={"kind": "typhoon_land_warning", "params": world.example_params()}).get_json()["url"]
+    url = client.post(
+        "/api/v1/notices", headers=editor_test, json={"kind": "typhoon_land_warning", "params": world.example_params()}
+    ).get_json()["url"]
     preview = client.get(f"{url}/preview", headers=editor_test).get_json()
     assert preview["total"] == 3 and preview["audience"]["line"] == {"vi": 3}
     assert all(p["notice"]["training"] for p in preview["languages"])
@@ -74,8 +78,9 @@ def test_a_training_notice_sent_with_a_test_key_reaches_only_test_recipients(wor
 
     notice_id = int(url.rsplit("/", 1)[1])
     with world.services.session_factory() as session:
-        deliveries = session.scalars(select(Delivery).where(Delivery.notice_id == notice_id,
-                                                            Delivery.channel == "line")).all()
+        deliveries = session.scalars(
+            select(Delivery).where(Delivery.notice_id == notice_id, Delivery.channel == "line")
+        ).all()
         reached = {user for delivery in deliveries for user in delivery.recipients}
     assert reached == set(testers)
 
@@ -83,7 +88,8 @@ def test_a_training_notice_sent_with_a_test_key_reaches_only_test_recipients(wor
 def test_a_training_notice_without_test_recipients_cannot_be_submitted(world):
     world.residents(300)
     editor_test = auth(world.key("editor", "editor", mode="test"))
-    url = world.client.post("/api/v1/notices", headers=editor_test,
-                            json={"kind": "typhoon_land_warning", "params": world.example_params()}).get_json()["url"]
+    url = world.client.post(
+        "/api/v1/notices", headers=editor_test, json={"kind": "typhoon_land_warning", "params": world.example_params()}
+    ).get_json()["url"]
     body = problem(world.client.post(f"{url}/submit", headers=editor_test), 409)
     assert "test recipients" in body["detail"]

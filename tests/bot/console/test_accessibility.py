@@ -27,8 +27,10 @@ from tests.support.incoming import incoming_alert, real_alert
 from tests.support.occurrences import FIRST, daily_notice_with_missed_occurrences
 from tests.support.shelters import import_test_list
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
-        "resultTypes": ["violations"]}
+WCAG = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    "resultTypes": ["violations"],
+}
 BLOCKING = ("serious", "critical")
 EDITOR = Actor("ed-lin", Role.EDITOR)
 APPROVER = Actor("ap-chen", Role.APPROVER)
@@ -45,15 +47,35 @@ def site(tmp_path_factory):
     kind = services.kinds.get("typhoon_land_warning")
     params = {**kind.example_params, "districts": ["lingya"]}
     with services.session_factory.begin() as session:
-        sent = desk.compose_notice(session, services.composer, EDITOR, desk.NoticeInput(
-            kind.id, params, free_text="請民眾提早準備防颱物資。"), now=now)
-        desk.submit_notice(session, EDITOR, sent.id, glossary=services.glossary, channels=services.channel_limits,
-                           now=now)
-        draft = desk.compose_notice(session, services.composer, EDITOR, desk.NoticeInput(
-            "dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True), now=now)
-        case = open_case(session, channel="line", user_id="U" + "9" * 32, language="vi", category="roads",
-                         district="lingya", description="Ổ gà lớn trên đường Sanduo.", location=None, photo=None,
-                         now=now)
+        sent = desk.compose_notice(
+            session,
+            services.composer,
+            EDITOR,
+            desk.NoticeInput(kind.id, params, free_text="請民眾提早準備防颱物資。"),
+            now=now,
+        )
+        desk.submit_notice(
+            session, EDITOR, sent.id, glossary=services.glossary, channels=services.channel_limits, now=now
+        )
+        draft = desk.compose_notice(
+            session,
+            services.composer,
+            EDITOR,
+            desk.NoticeInput("dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True),
+            now=now,
+        )
+        case = open_case(
+            session,
+            channel="line",
+            user_id="U" + "9" * 32,
+            language="vi",
+            category="roads",
+            district="lingya",
+            description="Ổ gà lớn trên đường Sanduo.",
+            location=None,
+            photo=None,
+            now=now,
+        )
         ids = {"sent": sent.id, "draft": draft.id, "case": case.number}
     desk.approve_notice(services.dispatch, APPROVER, ids["sent"], acknowledge_untranslated=True, now=now)
     desk.send_notice_now(services.dispatch, APPROVER, ids["sent"], channels=services.channel_limits)
@@ -65,13 +87,27 @@ def site(tmp_path_factory):
         row.text, row.origin, row.engine = "Người dân hãy chuẩn bị sớm.", TranslationOrigin.MACHINE.value, "google"
     services.seed_ingest_rules()
     with services.session_factory.begin() as session:  # alerts from the national platform, and the rules
-        ids["incoming"] = incoming_alert(session, real_alert("KHC_Parking_20190823224823.xml"), status="Actual",
-                                         msg_type="Alert", kind="emergency_parking", districts=["lingya"],
-                                         outcome=Outcome.DRAFTED, notice_id=ids["draft"], rule="desk").id
-        ids["incoming_test"] = incoming_alert(session, real_alert("CDC_communicable_20190521123448_001.xml"),
-                                              status="Test", msg_type="Alert", outcome=Outcome.TRAINING).id
-        ids["hostile"] = incoming_alert(session, b"<script>alert(1)</script>\x01\xff", outcome=Outcome.REJECTED,
-                                        duplicate_of=ids["incoming"]).id
+        ids["incoming"] = incoming_alert(
+            session,
+            real_alert("KHC_Parking_20190823224823.xml"),
+            status="Actual",
+            msg_type="Alert",
+            kind="emergency_parking",
+            districts=["lingya"],
+            outcome=Outcome.DRAFTED,
+            notice_id=ids["draft"],
+            rule="desk",
+        ).id
+        ids["incoming_test"] = incoming_alert(
+            session,
+            real_alert("CDC_communicable_20190521123448_001.xml"),
+            status="Test",
+            msg_type="Alert",
+            outcome=Outcome.TRAINING,
+        ).id
+        ids["hostile"] = incoming_alert(
+            session, b"<script>alert(1)</script>\x01\xff", outcome=Outcome.REJECTED, duplicate_of=ids["incoming"]
+        ).id
         ids["rule"] = rule_rows(session)[0].id
     shelters = import_test_list(services.session_factory, services.glossary, now=datetime.now(UTC))
     with services.session_factory.begin() as session:  # the shelters page with one open, its Close button
@@ -80,8 +116,12 @@ def site(tmp_path_factory):
     ids["missed"] = occurrences[FIRST]
     stack.wait_for(lambda: _delivered(stack, ids["sent"]))
     with services.session_factory.begin() as session:  # every console page then carries the paused-channel banner
-        pause_channel(session, "line", "LINE monthly message quota reached: You have reached your monthly limit.",
-                      datetime.now(UTC))
+        pause_channel(
+            session,
+            "line",
+            "LINE monthly message quota reached: You have reached your monthly limit.",
+            datetime.now(UTC),
+        )
     yield stack, ids
     stack.close()
 
@@ -107,14 +147,33 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
     problems: list[str] = []
     sent, draft = f"/console/notices/{ids['sent']}", f"/console/notices/{ids['draft']}"
     console_pages = [
-        "/console/", "/console/?status=sent", "/console/compose",
-        "/console/compose?kind=typhoon_land_warning&example=1", sent, draft, f"{sent}/delivery", f"{draft}/edit",
-        f"{sent}/update", "/console/translations",
-        "/console/faq", "/console/faq/emergency_numbers/en", "/console/cases", f"/console/cases/{ids['case']}",
-        "/console/subscribers", "/console/audit", "/console/officers", "/console/api-keys", "/console/notices/999999",
-        f"/console/notices/{ids['recurring']}", f"/console/notices/{ids['missed']}",
-        "/console/incoming", f"/console/incoming/{ids['incoming']}", f"/console/incoming/{ids['incoming_test']}",
-        f"/console/incoming/{ids['hostile']}", "/console/incoming/rules", f"/console/incoming/rules/{ids['rule']}/edit",
+        "/console/",
+        "/console/?status=sent",
+        "/console/compose",
+        "/console/compose?kind=typhoon_land_warning&example=1",
+        sent,
+        draft,
+        f"{sent}/delivery",
+        f"{draft}/edit",
+        f"{sent}/update",
+        "/console/translations",
+        "/console/faq",
+        "/console/faq/emergency_numbers/en",
+        "/console/cases",
+        f"/console/cases/{ids['case']}",
+        "/console/subscribers",
+        "/console/audit",
+        "/console/officers",
+        "/console/api-keys",
+        "/console/notices/999999",
+        f"/console/notices/{ids['recurring']}",
+        f"/console/notices/{ids['missed']}",
+        "/console/incoming",
+        f"/console/incoming/{ids['incoming']}",
+        f"/console/incoming/{ids['incoming_test']}",
+        f"/console/incoming/{ids['hostile']}",
+        "/console/incoming/rules",
+        f"/console/incoming/rules/{ids['rule']}/edit",
         "/console/shelters",
     ]
     public_pages = [f"/n/{ids['sent']}?lang={lang}" for lang in ("zh-Hant", "en", "th", "my", "km", "vi")]
@@ -170,8 +229,10 @@ def test_the_check_finds_what_it_is_meant_to_find():
         browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
-            page.set_content('<html lang="en"><title>t</title><main><h1>t</h1><input type="text">'
-                             '<p style="color:#bbb;background:#fff">faint</p></main></html>')
+            page.set_content(
+                '<html lang="en"><title>t</title><main><h1>t</h1><input type="text">'
+                '<p style="color:#bbb;background:#fff">faint</p></main></html>'
+            )
             _check(page, Axe(), "bad page", problems)
         finally:
             browser.close()

@@ -48,8 +48,10 @@ def token(client, path="/console/login"):
 
 
 def sign_in(client, username, password=None):
-    return client.post("/console/login", data={"username": username, "password": password or PASSWORDS[username],
-                                               "csrf_token": token(client)})
+    return client.post(
+        "/console/login",
+        data={"username": username, "password": password or PASSWORDS[username], "csrf_token": token(client)},
+    )
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(app):
@@ -100,8 +102,15 @@ def test_the_author_has_no_approve_button_and_a_forged_approval_is_refused(app):
     author = english(app)
     sign_in(author, "ed-lin")
     compose = "/console/compose?kind=typhoon_land_warning"
-    response = author.post(compose, data={"p.typhoon_name": "山陀兒|Krathon", "p.intensity": "severe",
-                                          "p.districts.whole_city": "1", "csrf_token": token(author, compose)})
+    response = author.post(
+        compose,
+        data={
+            "p.typhoon_name": "山陀兒|Krathon",
+            "p.intensity": "severe",
+            "p.districts.whole_city": "1",
+            "csrf_token": token(author, compose),
+        },
+    )
     page = response.headers["Location"]
     author.post(f"{page}/submit", data={"csrf_token": token(author, page)})
     html = author.get(page).get_data(as_text=True)
@@ -151,8 +160,11 @@ def test_an_admin_signs_an_officer_out_everywhere_and_a_reset_password_does_too(
     sign_in(admin, "ad-wu")
     page = admin.get("/console/officers").get_data(as_text=True)
     assert "/console/officers/ed-lin/sign_out" in page and "/console/officers/ad-wu/sign_out" not in page
-    done = admin.post("/console/officers/ed-lin/sign_out", data={"csrf_token": token(admin, "/console/officers")},
-                      follow_redirects=True)
+    done = admin.post(
+        "/console/officers/ed-lin/sign_out",
+        data={"csrf_token": token(admin, "/console/officers")},
+        follow_redirects=True,
+    )
     assert "ed-lin is signed out everywhere: 2 sessions ended." in done.get_data(as_text=True)
     assert editor_at_desk.get("/console/").status_code == 302 and editor_at_home.get("/console/").status_code == 302
     with app.extensions["civicast"].session_factory() as session:
@@ -169,9 +181,16 @@ def test_a_notice_made_with_a_test_key_says_on_its_page_that_it_stays_in_the_san
     services = app.extensions["civicast"]
     kind = services.kinds.get("typhoon_land_warning")
     with services.session_factory.begin() as session:
-        made = [desk.compose_notice(session, services.composer, Actor("ed-lin", Role.EDITOR, via=via, key_mode=mode),
-                                    desk.NoticeInput(kind.id, dict(kind.example_params)), now=NOW).id
-                for via, mode in (("api", "test"), ("console", None))]
+        made = [
+            desk.compose_notice(
+                session,
+                services.composer,
+                Actor("ed-lin", Role.EDITOR, via=via, key_mode=mode),
+                desk.NoticeInput(kind.id, dict(kind.example_params)),
+                now=NOW,
+            ).id
+            for via, mode in (("api", "test"), ("console", None))
+        ]
     client = english(app)
     sign_in(client, "ed-lin")
     sandboxed, console_made = (client.get(f"/console/notices/{notice_id}").get_data(as_text=True) for notice_id in made)

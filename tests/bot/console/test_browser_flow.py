@@ -20,10 +20,12 @@ def line_user(n: int) -> str:
     return f"U{n:032x}"  # LINE user ids are U and 32 hex digits; the sandbox refuses anything else
 
 
-TARGETED = {**{line_user(100 + i): ["lingya"] for i in range(10)},
-            **{line_user(200 + i): ["cianjhen"] for i in range(8)},
-            **{line_user(300 + i): [] for i in range(6)},  # the whole city
-            line_user(400): ["lingya", "cianjhen"]}
+TARGETED = {
+    **{line_user(100 + i): ["lingya"] for i in range(10)},
+    **{line_user(200 + i): ["cianjhen"] for i in range(8)},
+    **{line_user(300 + i): [] for i in range(6)},  # the whole city
+    line_user(400): ["lingya", "cianjhen"],
+}
 ELSEWHERE = {line_user(500 + i): ["gushan"] for i in range(7)}
 
 
@@ -84,8 +86,11 @@ def test_editor_composes_approver_approves_and_every_targeted_resident_receives_
             expect(editor.locator('[data-action="approve"]')).to_have_count(0)
             with stack.services.session_factory.begin() as session:
                 _, editor_key = create_api_key(session, "ed-lin", name="newsroom script", mode="live")
-            refused = requests.post(f"{stack.url}/api/v1/notices/{notice_id}/approve",
-                                    headers={"Authorization": f"Bearer {editor_key}"}, timeout=10)
+            refused = requests.post(
+                f"{stack.url}/api/v1/notices/{notice_id}/approve",
+                headers={"Authorization": f"Bearer {editor_key}"},
+                timeout=10,
+            )
             assert refused.status_code == 403, refused.text
             assert refused.headers["Content-Type"].startswith("application/problem+json")
 

@@ -31,8 +31,9 @@ MEINONG = "U" + "0d" * 16  # en
 def stack(tmp_path, database_url, engine):
     built = ConsoleStack(tmp_path, database_url)
     built.add_residents({QISHAN: ["qishan"], MEINONG: ["meinong"]})
-    answer = requests.post(f"{built.sandbox.url}/sandbox/line/webhook",
-                           json={"url": f"{built.url}/webhooks/line"}, timeout=5)
+    answer = requests.post(
+        f"{built.sandbox.url}/sandbox/line/webhook", json={"url": f"{built.url}/webhooks/line"}, timeout=5
+    )
     assert answer.status_code == 200, answer.text
     yield built
     built.close()
@@ -54,16 +55,26 @@ def wait_for_messages(stack, user, count):
 
 def test_i_need_help_on_line_opens_a_case_that_the_check_in_page_shows(stack):
     editor = Officer(stack.app, "ed-lin")
-    form = {"kind": "heavy_rain", "p.level": "torrential_rain", "p.districts": ["qishan", "meinong"],
-            "ask_checkin": "1"}
+    form = {
+        "kind": "heavy_rain",
+        "p.level": "torrential_rain",
+        "p.districts": ["qishan", "meinong"],
+        "ask_checkin": "1",
+    }
     saved = editor.post("/console/compose?kind=heavy_rain", data=form)
     assert saved.status_code == 303, saved.get_data(as_text=True)
     notice_id = int(saved.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     services = stack.services
     with services.session_factory.begin() as session:
         assert session.get(Notice, notice_id).ask_checkin is True
-        desk.submit_notice(session, EDITOR, notice_id, glossary=services.glossary,
-                           channels=services.channel_limits, now=datetime.now(UTC))
+        desk.submit_notice(
+            session,
+            EDITOR,
+            notice_id,
+            glossary=services.glossary,
+            channels=services.channel_limits,
+            now=datetime.now(UTC),
+        )
     desk.approve_notice(services.dispatch, APPROVER, notice_id)
     desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
 
@@ -71,14 +82,21 @@ def test_i_need_help_on_line_opens_a_case_that_the_check_in_page_shows(stack):
     items = alert["quickReply"]["items"]
     assert [item["action"]["label"] for item in items] == ["我平安", "我需要協助"]
     assert [parse_qs(item["action"]["data"]) for item in items] == [
-        {"action": ["checkin"], "a": [answer], "n": [str(notice_id)]} for answer in ("safe", "help")]
+        {"action": ["checkin"], "a": [answer], "n": [str(notice_id)]} for answer in ("safe", "help")
+    ]
     english = wait_for_messages(stack, MEINONG, 1)[-1]
     assert [item["action"]["label"] for item in english["quickReply"]["items"]] == ["I'm safe", "I need help"]
 
-    requests.post(f"{stack.sandbox.url}/sandbox/line/simulate", timeout=10,
-                  json={"userId": QISHAN, "type": "postback", "data": items[1]["action"]["data"]})
-    requests.post(f"{stack.sandbox.url}/sandbox/line/simulate", timeout=10,
-                  json={"userId": MEINONG, "type": "postback", "data": f"action=checkin&a=safe&n={notice_id}"})
+    requests.post(
+        f"{stack.sandbox.url}/sandbox/line/simulate",
+        timeout=10,
+        json={"userId": QISHAN, "type": "postback", "data": items[1]["action"]["data"]},
+    )
+    requests.post(
+        f"{stack.sandbox.url}/sandbox/line/simulate",
+        timeout=10,
+        json={"userId": MEINONG, "type": "postback", "data": f"action=checkin&a=safe&n={notice_id}"},
+    )
     answer = wait_for_messages(stack, QISHAN, 2)[-1]
     wait_for_messages(stack, MEINONG, 2)
     with services.session_factory() as session:
@@ -95,6 +113,7 @@ def test_i_need_help_on_line_opens_a_case_that_the_check_in_page_shows(stack):
     tree = html(page)
     assert tree.xpath("//meta[@http-equiv='refresh']")
     assert tree.xpath(f"//a[@href='/console/cases/{number}']/text()") == [number]
+
     def cells(district):  # safe, need help, followers now, no answer
         return [cell.text_content().strip() for cell in tree.xpath(f"//tr[@data-district='{district}']/td")]
 
@@ -104,7 +123,9 @@ def test_i_need_help_on_line_opens_a_case_that_the_check_in_page_shows(stack):
     opened = requests.get(f"{stack.url}/opendata/checkins.json", timeout=10)
     rows = opened.json()["rows"]
     assert {(r["notice_id"], r["district"], r["safe"], r["help"]) for r in rows} == {
-        (notice_id, "qishan", 0, 1), (notice_id, "meinong", 1, 0)}
+        (notice_id, "qishan", 0, 1),
+        (notice_id, "meinong", 1, 0),
+    }
     spreadsheet = requests.get(f"{stack.url}/opendata/checkins.csv", timeout=10).content
     assert spreadsheet.startswith(b"\xef\xbb\xbf")
     table = list(csv.DictReader(io.StringIO(spreadsheet.decode("utf-8-sig"))))

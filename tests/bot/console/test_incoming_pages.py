@@ -16,7 +16,7 @@ from tests.support.console_pages import Officer, check_accessible_structure, htm
 from tests.support.factories import saved_notice
 from tests.support.incoming import incoming_alert, real_alert
 
-HOSTILE = b'<script>alert(1)</script>\x01 <img src=x onerror=alert(2)> \xff\xfe not UTF-8'
+HOSTILE = b"<script>alert(1)</script>\x01 <img src=x onerror=alert(2)> \xff\xfe not UTF-8"
 VIEWER_PASSWORD = "viewer-password-2026"
 CONFIGURED_RULES = ["earthquake intensity 4 or more", "tsunami", "typhoon land warning", "everything else to the desk"]
 
@@ -32,32 +32,80 @@ def alerts(services):
         notice_id = saved_notice(session, services.composer, "emergency_parking").id
         parking = real_alert("KHC_Parking_20190823224823.xml")
         rows = {
-            "sent": incoming_alert(session, parking, received_at=_at(60), sender="kcg.gov.tw",
-                                   identifier="KHC_Parking_20190823224823", sent="2019-08-23T22:33:00+08:00",
-                                   status="Actual", msg_type="Alert", event_code="Parking", kind="emergency_parking",
-                                   districts=["lingya", "cijin"], outcome=Outcome.SENT, rule="parking",
-                                   reason="rule 'parking': sent to residents", notice_id=notice_id),
-            "training": incoming_alert(session, real_alert("CDC_communicable_20190521123448_001.xml"),
-                                       received_at=_at(50), source="poll", origin="cdc feed",
-                                       sender="cdc.gov.tw", identifier="CDC_communicable_20190521123448_001",
-                                       status="Test", msg_type="Alert", event_code="communicable",
-                                       kind="disease_advisory", districts=["gushan"], outcome=Outcome.TRAINING,
-                                       reason="rule 'everything else to the desk': a training draft waits"),
-            "drafted": incoming_alert(session, received_at=_at(40), status="Actual", msg_type="Alert",
-                                      kind="heavy_rain", districts=["sanmin"], outcome=Outcome.DRAFTED,
-                                      reason="rule 'everything else to the desk': a draft waits for officers"),
-            "failed": incoming_alert(session, received_at=_at(30), status="Actual", msg_type="Update",
-                                     kind="typhoon_land_warning", outcome=Outcome.FAILED,
-                                     reason="the alert does not make a valid typhoon_land_warning notice"),
+            "sent": incoming_alert(
+                session,
+                parking,
+                received_at=_at(60),
+                sender="kcg.gov.tw",
+                identifier="KHC_Parking_20190823224823",
+                sent="2019-08-23T22:33:00+08:00",
+                status="Actual",
+                msg_type="Alert",
+                event_code="Parking",
+                kind="emergency_parking",
+                districts=["lingya", "cijin"],
+                outcome=Outcome.SENT,
+                rule="parking",
+                reason="rule 'parking': sent to residents",
+                notice_id=notice_id,
+            ),
+            "training": incoming_alert(
+                session,
+                real_alert("CDC_communicable_20190521123448_001.xml"),
+                received_at=_at(50),
+                source="poll",
+                origin="cdc feed",
+                sender="cdc.gov.tw",
+                identifier="CDC_communicable_20190521123448_001",
+                status="Test",
+                msg_type="Alert",
+                event_code="communicable",
+                kind="disease_advisory",
+                districts=["gushan"],
+                outcome=Outcome.TRAINING,
+                reason="rule 'everything else to the desk': a training draft waits",
+            ),
+            "drafted": incoming_alert(
+                session,
+                received_at=_at(40),
+                status="Actual",
+                msg_type="Alert",
+                kind="heavy_rain",
+                districts=["sanmin"],
+                outcome=Outcome.DRAFTED,
+                reason="rule 'everything else to the desk': a draft waits for officers",
+            ),
+            "failed": incoming_alert(
+                session,
+                received_at=_at(30),
+                status="Actual",
+                msg_type="Update",
+                kind="typhoon_land_warning",
+                outcome=Outcome.FAILED,
+                reason="the alert does not make a valid typhoon_land_warning notice",
+            ),
         }
-        rows["duplicate"] = incoming_alert(session, parking, received_at=_at(20), source="file",
-                                           origin="KHC_Parking.xml (imported by ad-wu)", sender="kcg.gov.tw",
-                                           identifier="KHC_Parking_20190823224823", status="Actual",
-                                           msg_type="Alert", outcome=Outcome.DUPLICATE,
-                                           duplicate_of=rows["sent"].id)
-        rows["rejected"] = incoming_alert(session, HOSTILE, received_at=_at(10),
-                                          origin="198.51.100.9", outcome=Outcome.REJECTED,
-                                          reason="not well-formed XML: <script>alert(3)</script>")
+        rows["duplicate"] = incoming_alert(
+            session,
+            parking,
+            received_at=_at(20),
+            source="file",
+            origin="KHC_Parking.xml (imported by ad-wu)",
+            sender="kcg.gov.tw",
+            identifier="KHC_Parking_20190823224823",
+            status="Actual",
+            msg_type="Alert",
+            outcome=Outcome.DUPLICATE,
+            duplicate_of=rows["sent"].id,
+        )
+        rows["rejected"] = incoming_alert(
+            session,
+            HOSTILE,
+            received_at=_at(10),
+            origin="198.51.100.9",
+            outcome=Outcome.REJECTED,
+            reason="not well-formed XML: <script>alert(3)</script>",
+        )
         return {name: row.id for name, row in rows.items()} | {"notice": notice_id}
 
 
@@ -69,8 +117,12 @@ def _viewer(app, services) -> Officer:
 
 def _ingest_audit(services) -> list[tuple[str, str, str]]:
     with services.session_factory() as session:
-        return [(e.action, e.subject_id, e.summary or "") for e in session.scalars(
-            select(AuditEntry).where(AuditEntry.subject_type == "ingest_rule").order_by(AuditEntry.id))]
+        return [
+            (e.action, e.subject_id, e.summary or "")
+            for e in session.scalars(
+                select(AuditEntry).where(AuditEntry.subject_type == "ingest_rule").order_by(AuditEntry.id)
+            )
+        ]
 
 
 def _rules(services) -> list[tuple[str, str, str]]:
@@ -81,8 +133,9 @@ def _rules(services) -> list[tuple[str, str, str]]:
 # ----------------------------------------------------------------------------- the list
 
 
-def test_the_list_shows_what_came_in_newest_first_with_tests_and_what_needs_officers_standing_out(app, services,
-                                                                                                   alerts):
+def test_the_list_shows_what_came_in_newest_first_with_tests_and_what_needs_officers_standing_out(
+    app, services, alerts
+):
     viewer = _viewer(app, services)
     response = viewer.get("/console/incoming")
     assert response.status_code == 200
@@ -95,8 +148,14 @@ def test_the_list_shows_what_came_in_newest_first_with_tests_and_what_needs_offi
 
     sent = rows[f"#{alerts['sent']}"]
     assert "pushed by the platform" in sent[1] and "203.0.113.7" in sent[1]
-    assert sent[2:8] == ["kcg.gov.tw", "KHC_Parking_20190823224823", "Actual", "Alert", "Parking",
-                         "Typhoon emergency parking"]
+    assert sent[2:8] == [
+        "kcg.gov.tw",
+        "KHC_Parking_20190823224823",
+        "Actual",
+        "Alert",
+        "Parking",
+        "Typhoon emergency parking",
+    ]
     assert sent[8] == "Lingya District、Cijin District"
     assert sent[9].startswith("sent to residents") and "rule 'parking'" in sent[9]
     assert sent[10] == "parking" and sent[11] == f"Notice {alerts['notice']}"
@@ -148,7 +207,8 @@ def test_the_list_filters_by_outcome_and_pages(app, services, alerts):
     assert len(table_rows(ignored, "Incoming alerts (51)")) == 50
     assert ignored.xpath("//nav[@class='pager']/a[@href='/console/incoming?page=2&outcome=ignored']")
     assert list(table_rows(html(viewer.get("/console/incoming?outcome=ignored&page=2")), "Incoming alerts (51)")) == [
-        f"#{older[-1]}"]
+        f"#{older[-1]}"
+    ]
     assert viewer.get("/console/incoming?page=x").status_code == 404
     assert viewer.get("/console/incoming?outcome=%01").status_code == 400  # refused at the door
 
@@ -212,8 +272,13 @@ def test_hostile_text_inside_a_valid_alert_is_escaped_and_its_invisible_characte
     start, end = parking.index("<headline>") + len("<headline>"), parking.index("</headline>")
     hostile = parking[:start] + "&lt;script&gt;alert(4)&lt;/script&gt; \u202etxt.exe" + parking[end:]
     with services.session_factory.begin() as session:
-        row_id = incoming_alert(session, hostile.encode("utf-8"), origin="198.51.100.1 \u202e",
-                                identifier="<b>KHC</b>", outcome=Outcome.IGNORED).id
+        row_id = incoming_alert(
+            session,
+            hostile.encode("utf-8"),
+            origin="198.51.100.1 \u202e",
+            identifier="<b>KHC</b>",
+            outcome=Outcome.IGNORED,
+        ).id
     viewer = _viewer(app, services)
     response = viewer.get(f"/console/incoming/{row_id}")
     body = response.get_data(as_text=True)
@@ -234,24 +299,46 @@ def test_everyone_reads_the_rules_and_how_they_work_but_only_admins_change_them(
     check_accessible_structure(tree)
     rows = table_rows(tree, "Rules, in the order they are checked (4)")
     assert list(rows) == CONFIGURED_RULES
-    assert rows["earthquake intensity 4 or more"][:6] == ["1", "Earthquake report", "—", "4", "Anywhere in Kaohsiung",
-                                                          "Send at once"]
-    assert rows["everything else to the desk"][1:7] == ["Any kind", "—", "—", "Anywhere in Kaohsiung",
-                                                        "Draft for officers", "Yes"]
+    assert rows["earthquake intensity 4 or more"][:6] == [
+        "1",
+        "Earthquake report",
+        "—",
+        "4",
+        "Anywhere in Kaohsiung",
+        "Send at once",
+    ]
+    assert rows["everything else to the desk"][1:7] == [
+        "Any kind",
+        "—",
+        "—",
+        "Anywhere in Kaohsiung",
+        "Draft for officers",
+        "Yes",
+    ]
     assert "config.yaml" in rows["tsunami"][7]
     explained = text(tree, "//section[@class='explain']")
-    for words in ("first rule that matches decides", "written and approved by the rule itself",
-                  "at most a training notice marked TEST", "waits for officers"):
+    for words in (
+        "first rule that matches decides",
+        "written and approved by the rule itself",
+        "at most a training notice marked TEST",
+        "waits for officers",
+    ):
         assert words in explained
     assert not tree.xpath("//form[@method='post' and contains(@action, '/incoming/rules')]")
     assert "Only admins can change the rules." in text(tree)
 
     rule_id = _rule_id(services, "tsunami")
     for officer in (viewer, Officer(app, "ed-lin")):
-        assert officer.post("/console/incoming/rules/new", {"name": "mine", "kind": "*",
-                                                            "action": "ignore"}).status_code == 403
-        assert officer.post(f"/console/incoming/rules/{rule_id}/edit", {"name": "x", "kind": "*",
-                                                                       "action": "ignore"}).status_code == 403
+        assert (
+            officer.post("/console/incoming/rules/new", {"name": "mine", "kind": "*", "action": "ignore"}).status_code
+            == 403
+        )
+        assert (
+            officer.post(
+                f"/console/incoming/rules/{rule_id}/edit", {"name": "x", "kind": "*", "action": "ignore"}
+            ).status_code
+            == 403
+        )
         for action in ("up", "down", "delete"):
             assert officer.post(f"/console/incoming/rules/{rule_id}/{action}").status_code == 403
         assert officer.get(f"/console/incoming/rules/{rule_id}/edit").status_code == 403
@@ -270,34 +357,72 @@ def test_an_admin_adds_edits_moves_and_deletes_rules_each_with_an_audit_row(app,
     check_accessible_structure(tree)
     assert tree.xpath("//form[@action='/console/incoming/rules/new']//select[@id='f-kind']/option[@value='heavy_rain']")
 
-    response = admin.post("/console/incoming/rules/new", {
-        "name": "  heavy rain  in Cijin ", "kind": "heavy_rain", "min_severity": "Severe", "min_level": "",
-        "districts": ["cijin", "gushan"], "action": "draft", "notify_duty": "1"})
+    response = admin.post(
+        "/console/incoming/rules/new",
+        {
+            "name": "  heavy rain  in Cijin ",
+            "kind": "heavy_rain",
+            "min_severity": "Severe",
+            "min_level": "",
+            "districts": ["cijin", "gushan"],
+            "action": "draft",
+            "notify_duty": "1",
+        },
+    )
     assert response.status_code == 303
     page = html(admin.get(response.headers["Location"]))
     assert "The rule “heavy rain in Cijin” is added, after the others." in text(page)
     row = table_rows(page, "Rules")["heavy rain in Cijin"]
-    assert row[:7] == ["5", "Heavy rain advisory", "Severe", "—", "Cijin District、Gushan District",
-                       "Draft for officers", "Yes"]
+    assert row[:7] == [
+        "5",
+        "Heavy rain advisory",
+        "Severe",
+        "—",
+        "Cijin District、Gushan District",
+        "Draft for officers",
+        "Yes",
+    ]
     assert row[7].startswith("ad-wu")
     rule_id = _rule_id(services, "heavy rain in Cijin")
     with services.session_factory() as session:
         stored = session.get(IngestRule, rule_id)
-        assert (stored.kind, stored.min_severity, stored.districts, stored.action, stored.notify_duty,
-                stored.updated_by) == ("heavy_rain", "Severe", ["cijin", "gushan"], "draft", True, "ad-wu")
+        assert (
+            stored.kind,
+            stored.min_severity,
+            stored.districts,
+            stored.action,
+            stored.notify_duty,
+            stored.updated_by,
+        ) == ("heavy_rain", "Severe", ["cijin", "gushan"], "draft", True, "ad-wu")
 
     edit = html(admin.get(f"/console/incoming/rules/{rule_id}/edit"))
     check_accessible_structure(edit)
     assert edit.xpath("//input[@id='f-name']/@value") == ["heavy rain in Cijin"]
     assert edit.xpath("//input[@id='f-districts-cijin']/@checked")
-    response = admin.post(f"/console/incoming/rules/{rule_id}/edit", {
-        "name": "heavy rain in Cijin", "kind": "heavy_rain", "min_severity": "Extreme", "districts": ["cijin"],
-        "action": "auto_send", "notify_duty": "1"})
+    response = admin.post(
+        f"/console/incoming/rules/{rule_id}/edit",
+        {
+            "name": "heavy rain in Cijin",
+            "kind": "heavy_rain",
+            "min_severity": "Extreme",
+            "districts": ["cijin"],
+            "action": "auto_send",
+            "notify_duty": "1",
+        },
+    )
     assert response.status_code == 303
     assert "The rule “heavy rain in Cijin” is saved." in text(html(admin.get(response.headers["Location"])))
-    unchanged = admin.post(f"/console/incoming/rules/{rule_id}/edit", {
-        "name": "heavy rain in Cijin", "kind": "heavy_rain", "min_severity": "Extreme", "districts": ["cijin"],
-        "action": "auto_send", "notify_duty": "1"})
+    unchanged = admin.post(
+        f"/console/incoming/rules/{rule_id}/edit",
+        {
+            "name": "heavy rain in Cijin",
+            "kind": "heavy_rain",
+            "min_severity": "Extreme",
+            "districts": ["cijin"],
+            "action": "auto_send",
+            "notify_duty": "1",
+        },
+    )
     assert "Nothing was changed." in text(html(admin.get(unchanged.headers["Location"])))
 
     response = admin.post(f"/console/incoming/rules/{rule_id}/up")
@@ -308,20 +433,33 @@ def test_an_admin_adds_edits_moves_and_deletes_rules_each_with_an_audit_row(app,
     assert "is already first" in text(html(admin.get(response.headers["Location"])))
     response = admin.post(f"/console/incoming/rules/{_rule_id(services, 'tsunami')}/down")
     assert [name for name, _k, _a in _rules(services)] == [
-        "earthquake intensity 4 or more", "typhoon land warning", "tsunami", "heavy rain in Cijin",
-        "everything else to the desk"]
+        "earthquake intensity 4 or more",
+        "typhoon land warning",
+        "tsunami",
+        "heavy rain in Cijin",
+        "everything else to the desk",
+    ]
     response = admin.post(f"/console/incoming/rules/{rule_id}/delete")
     assert "The rule “heavy rain in Cijin” is deleted." in text(html(admin.get(response.headers["Location"])))
     assert "heavy rain in Cijin" not in [name for name, _k, _a in _rules(services)]
 
     audit = _ingest_audit(services)
     assert [action for action, _id, _summary in audit] == [
-        "add_ingest_rule", "edit_ingest_rule", "move_ingest_rule", "move_ingest_rule", "delete_ingest_rule"]
+        "add_ingest_rule",
+        "edit_ingest_rule",
+        "move_ingest_rule",
+        "move_ingest_rule",
+        "delete_ingest_rule",
+    ]
     assert audit[0][1] == str(rule_id)
-    assert audit[0][2] == ("added rule 'heavy rain in Cijin' (5 of 5): kind heavy_rain, severity ≥ Severe, "
-                           "in cijin, gushan → draft (duty officers told)")
-    assert audit[1][2] == ("rule 'heavy rain in Cijin': min_severity: Severe → Extreme; districts: cijin, gushan → "
-                           "cijin; action: draft → auto_send")
+    assert audit[0][2] == (
+        "added rule 'heavy rain in Cijin' (5 of 5): kind heavy_rain, severity ≥ Severe, "
+        "in cijin, gushan → draft (duty officers told)"
+    )
+    assert audit[1][2] == (
+        "rule 'heavy rain in Cijin': min_severity: Severe → Extreme; districts: cijin, gushan → "
+        "cijin; action: draft → auto_send"
+    )
     assert audit[2][2] == "rule 'heavy rain in Cijin' moved up: 5 → 4 of 5"
     assert audit[4][2].startswith("deleted rule 'heavy rain in Cijin': kind heavy_rain")
     log = html(admin.get("/console/audit?subject_type=ingest_rule"))
@@ -338,23 +476,32 @@ def test_an_admin_adds_edits_moves_and_deletes_rules_each_with_an_audit_row(app,
     assert admin.post(f"/console/incoming/rules/{first}/sideways").status_code == 404
 
 
-GOOD = {"name": "dengue in Sanmin", "kind": "dengue_outbreak", "min_severity": "", "min_level": "",
-        "districts": ["sanmin"], "action": "draft"}
+GOOD = {
+    "name": "dengue in Sanmin",
+    "kind": "dengue_outbreak",
+    "min_severity": "",
+    "min_level": "",
+    "districts": ["sanmin"],
+    "action": "draft",
+}
 
 
-@pytest.mark.parametrize(("change", "field", "message"), [
-    ({"kind": "volcano"}, "kind", "“volcano” is not a notice kind"),
-    ({"kind": "*", "min_level": "4"}, "min_level", "A level belongs to one notice kind"),
-    ({"name": "   "}, "name", "Give the rule a name of 1 to 120 characters."),
-    ({"name": "x" * 121}, "name", "Give the rule a name of 1 to 120 characters."),
-    ({"name": "tsunami"}, "name", "Another rule is already called “tsunami”."),
-    ({"min_severity": "Catastrophic"}, "min_severity", "Choose a severity from the list."),
-    ({"districts": ["sanmin", "atlantis"]}, "districts", "Not a district of Kaohsiung: atlantis."),
-    ({"action": "shout"}, "action", "Choose what to do"),
-    ({"name": "dengue\x07 in Sanmin"}, "name", "The field “Name” contains a control character (U+0007)"),
-    ({"min_level": "4\u202e"}, "min_level", "contains a bidirectional control (U+202E)"),
-    ({"districts": ["sanmin\x00"]}, "districts", "contains a NUL character"),
-])
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"kind": "volcano"}, "kind", "“volcano” is not a notice kind"),
+        ({"kind": "*", "min_level": "4"}, "min_level", "A level belongs to one notice kind"),
+        ({"name": "   "}, "name", "Give the rule a name of 1 to 120 characters."),
+        ({"name": "x" * 121}, "name", "Give the rule a name of 1 to 120 characters."),
+        ({"name": "tsunami"}, "name", "Another rule is already called “tsunami”."),
+        ({"min_severity": "Catastrophic"}, "min_severity", "Choose a severity from the list."),
+        ({"districts": ["sanmin", "atlantis"]}, "districts", "Not a district of Kaohsiung: atlantis."),
+        ({"action": "shout"}, "action", "Choose what to do"),
+        ({"name": "dengue\x07 in Sanmin"}, "name", "The field “Name” contains a control character (U+0007)"),
+        ({"min_level": "4\u202e"}, "min_level", "contains a bidirectional control (U+202E)"),
+        ({"districts": ["sanmin\x00"]}, "districts", "contains a NUL character"),
+    ],
+)
 def test_a_bad_rule_is_refused_next_to_its_field_and_nothing_is_stored(app, services, change, field, message):
     admin = Officer(app, "ad-wu")
     admin.get("/console/incoming/rules")  # the configured rules are written on the first view

@@ -39,15 +39,21 @@ def quota_line(page) -> str:
 def queued(line, notice_id: int) -> tuple[str, int]:
     """The notice's status and how many residents its deliveries carry."""
     with line.services.session_factory() as session:
-        residents = session.scalar(select(func.coalesce(func.sum(Delivery.recipient_count), 0))
-                                   .where(Delivery.notice_id == notice_id, Delivery.channel == "line"))
+        residents = session.scalar(
+            select(func.coalesce(func.sum(Delivery.recipient_count), 0)).where(
+                Delivery.notice_id == notice_id, Delivery.channel == "line"
+            )
+        )
         return session.get(Notice, notice_id).status, int(residents)
 
 
 def send_rows(line, notice_id: int) -> list[AuditEntry]:
     with line.services.session_factory() as session:
-        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == "send",
-                                                             AuditEntry.subject_id == str(notice_id))))
+        return list(
+            session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "send", AuditEntry.subject_id == str(notice_id))
+            )
+        )
 
 
 def flashes(officer, response) -> str:
@@ -104,8 +110,15 @@ def test_a_notice_past_the_quota_is_refused_until_the_officer_confirms(app, line
     assert row.actor == "ap-chen" and "sent past the quota as the officer insisted" in row.summary
     assert row.detail["exceed_quota"] is True
     assert not html(officer.get(f"/console/notices/{notice_id}")).xpath("//div[@id='quota-warning']")  # gone out
-    assert row.detail["quota"] == {"channel": "line", "needed": 750, "used": 400, "limit": 1000, "remaining": 600,
-                                   "exceeds": True, "error": None}
+    assert row.detail["quota"] == {
+        "channel": "line",
+        "needed": 750,
+        "used": 400,
+        "limit": 1000,
+        "remaining": 600,
+        "exceeds": True,
+        "error": None,
+    }
 
 
 def test_without_a_limit_or_an_answer_from_line_the_preview_says_so_and_nothing_is_refused(app, line):

@@ -21,10 +21,16 @@ def submitted_notice(services, *, free_text=None) -> int:
     now = datetime.now(UTC)
     with services.session_factory.begin() as session:
         editor = actor_of(find_officer(session, "ed-lin"))
-        notice = desk.compose_notice(session, services.composer, editor, desk.NoticeInput(
-            "heavy_rain", {"level": "torrential_rain", "districts": ["lingya"]}, free_text=free_text), now=now)
-        desk.submit_notice(session, editor, notice.id, glossary=services.glossary, channels=services.channel_limits,
-                           now=now)
+        notice = desk.compose_notice(
+            session,
+            services.composer,
+            editor,
+            desk.NoticeInput("heavy_rain", {"level": "torrential_rain", "districts": ["lingya"]}, free_text=free_text),
+            now=now,
+        )
+        desk.submit_notice(
+            session, editor, notice.id, glossary=services.glossary, channels=services.channel_limits, now=now
+        )
         return notice.id
 
 
@@ -76,7 +82,11 @@ def test_text_with_control_characters_is_refused_at_the_door_naming_the_field(ap
     with services.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.internal.is_(True))) == 0
     assert admin.get("/console/audit?actor=%00").status_code == 400
-    form = {"p.level": "torrential_rain", "p.districts": "lingya", "free_text": "積水\u202e請改道",
-            "free_text_lang": "zh-Hant"}
+    form = {
+        "p.level": "torrential_rain",
+        "p.districts": "lingya",
+        "free_text": "積水\u202e請改道",
+        "free_text_lang": "zh-Hant",
+    }
     composed = admin.post("/console/compose?kind=heavy_rain", form)
     assert composed.status_code == 422 and "bidirectional control" in text(html(composed), "//div[@id='error-summary']")

@@ -13,14 +13,7 @@ from bot.office.api_keys import verify_api_key
 from bot.office.models import ApiKey, AuditEntry
 from bot.office.sign_in import FREE_FAILURES, sign_in
 from scheduler.audience import TOPIC_BITS, Subscriber, district_bit
-from tests.support.console_pages import (
-    Officer,
-    add_case,
-    audit_actions,
-    html,
-    table_rows,
-    text,
-)
+from tests.support.console_pages import Officer, add_case, audit_actions, html, table_rows, text
 from tests.support.factories import saved_notice
 
 # ----------------------------------------------------------------------------- petitions
@@ -52,8 +45,11 @@ def test_assigning_and_changing_a_case_stores_events_and_audit_entries(app, serv
         assert (case.status, case.assignee) == ("in_progress", "ed-lin")
         events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)))
     assert [(e.status, e.note, e.internal) for e in events] == [
-        ("received", None, False), ("assigned", None, False), ("in_progress", "Đội sửa đường đã đến.", False),
-        ("in_progress", "Call the contractor on Monday.", True)]
+        ("received", None, False),
+        ("assigned", None, False),
+        ("in_progress", "Đội sửa đường đã đến.", False),
+        ("in_progress", "Call the contractor on Monday.", True),
+    ]
     recorded = audit_actions(services, "case", number)
     assert [a for a in recorded if not a.startswith("read_")] == ["assign_case", "case_status", "case_note"]
     assert "read_case" in recorded  # each page view of a resident's petition is recorded too
@@ -77,20 +73,39 @@ def test_subscriber_counts_match_the_rows(app, services):
     glossary = services.glossary
     cijin, gushan = district_bit(glossary, "cijin"), district_bit(glossary, "gushan")
     disaster, health = TOPIC_BITS["disaster"], TOPIC_BITS["health"]
-    rows = ([("line", "vi", disaster | health, 0, True, "active", False)] * 3
-            + [("line", "zh-Hant", disaster, cijin, False, "active", True)] * 2
-            + [("line", "th", health, cijin | gushan, False, "active", False)]
-            + [("messenger", "vi", disaster, gushan, False, "active", False)]
-            + [("line", "en", disaster, 0, True, "inactive", False)] * 4)
+    rows = (
+        [("line", "vi", disaster | health, 0, True, "active", False)] * 3
+        + [("line", "zh-Hant", disaster, cijin, False, "active", True)] * 2
+        + [("line", "th", health, cijin | gushan, False, "active", False)]
+        + [("messenger", "vi", disaster, gushan, False, "active", False)]
+        + [("line", "en", disaster, 0, True, "inactive", False)] * 4
+    )
     with services.session_factory.begin() as session:
-        session.execute(insert(Subscriber), [
-            {"channel": c, "platform_user_id": f"U{i}", "language": lang, "topics": topics, "districts": districts,
-             "whole_city": whole, "status": status, "test_recipient": test}
-            for i, (c, lang, topics, districts, whole, status, test) in enumerate(rows)])
+        session.execute(
+            insert(Subscriber),
+            [
+                {
+                    "channel": c,
+                    "platform_user_id": f"U{i}",
+                    "language": lang,
+                    "topics": topics,
+                    "districts": districts,
+                    "whole_city": whole,
+                    "status": status,
+                    "test_recipient": test,
+                }
+                for i, (c, lang, topics, districts, whole, status, test) in enumerate(rows)
+            ],
+        )
     admin = Officer(app, "ad-wu")
     tree = html(admin.get("/console/subscribers"))
-    facts = dict(zip([text(dt, ".") for dt in tree.xpath("//dl[@class='facts']/dt")],
-                     [text(dd, ".") for dd in tree.xpath("//dl[@class='facts']/dd")], strict=True))
+    facts = dict(
+        zip(
+            [text(dt, ".") for dt in tree.xpath("//dl[@class='facts']/dt")],
+            [text(dd, ".") for dd in tree.xpath("//dl[@class='facts']/dd")],
+            strict=True,
+        )
+    )
     assert facts["Active subscribers"] == "7" and facts["Inactive (unfollowed or blocked)"] == "4"
     assert facts["Test recipients (receive training notices)"] == "2" and facts["Following the whole city"] == "3"
     languages = table_rows(tree, "Active subscribers by language")
@@ -114,11 +129,31 @@ def test_the_audit_log_filters_pages_and_links_its_subjects(app, services):
     now = datetime.now(UTC)
     with services.session_factory.begin() as session:
         notice_id = saved_notice(session, services.composer).id
-        session.add_all([AuditEntry(at=now - timedelta(minutes=i), actor="ed-lin", via="api", action="compose",
-                                    subject_type="notice", subject_id=str(notice_id), summary=f"draft {i}")
-                         for i in range(60)])
-        session.add(AuditEntry(at=now, actor="ap-chen", via="console", action="case_status", subject_type="case",
-                               subject_id=number, summary="resolved"))
+        session.add_all(
+            [
+                AuditEntry(
+                    at=now - timedelta(minutes=i),
+                    actor="ed-lin",
+                    via="api",
+                    action="compose",
+                    subject_type="notice",
+                    subject_id=str(notice_id),
+                    summary=f"draft {i}",
+                )
+                for i in range(60)
+            ]
+        )
+        session.add(
+            AuditEntry(
+                at=now,
+                actor="ap-chen",
+                via="console",
+                action="case_status",
+                subject_type="case",
+                subject_id=number,
+                summary="resolved",
+            )
+        )
     admin = Officer(app, "ad-wu")
     tree = html(admin.get("/console/audit?actor=ed-lin"))
     assert "61" not in text(tree, "//caption") and "(60 in all)" in text(tree, "//caption")
@@ -184,8 +219,7 @@ def test_creating_an_officer_and_an_api_key_shows_each_secret_once(app, services
         assert not find_officer(session, "ap-kao").active and find_officer(session, "ad-wu").active
     assert admin.post("/console/officers/ap-kao/activate").status_code == 303
     assert admin.post("/console/officers/nobody/activate").status_code == 404
-    assert audit_actions(services, "officer", "ap-kao") == ["create_officer", "deactivate_officer",
-                                                            "activate_officer"]
+    assert audit_actions(services, "officer", "ap-kao") == ["create_officer", "deactivate_officer", "activate_officer"]
     assert audit_actions(services, "officer", "ed-lin")[-2:] == ["reset_password", "login"]
     assert audit_actions(services, "api_key", key_id) == ["create_api_key", "revoke_api_key"]
     # After a secret was shown on a form's own address, switching language goes back to the officers page.
@@ -194,10 +228,13 @@ def test_creating_an_officer_and_an_api_key_shows_each_secret_once(app, services
 
 def test_each_officer_keeps_their_own_api_keys_and_an_admin_sees_and_revokes_all(app, services):
     editor, admin = Officer(app, "ed-lin"), Officer(app, "ad-wu")
-    mine = text(html(editor.post("/console/api-keys", {"name": "newsroom script", "mode": "live"})),
-                "//code[@id='secret-value']")
-    theirs = text(html(admin.post("/console/api-keys", {"name": "admin script", "mode": "test"})),
-                  "//code[@id='secret-value']")
+    mine = text(
+        html(editor.post("/console/api-keys", {"name": "newsroom script", "mode": "live"})),
+        "//code[@id='secret-value']",
+    )
+    theirs = text(
+        html(admin.post("/console/api-keys", {"name": "admin script", "mode": "test"})), "//code[@id='secret-value']"
+    )
     with services.session_factory.begin() as session:
         mine_id = verify_api_key(session, mine, now=datetime.now(UTC))[0].key_id
         theirs_id = verify_api_key(session, theirs, now=datetime.now(UTC))[0].key_id

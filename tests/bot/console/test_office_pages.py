@@ -31,15 +31,17 @@ def test_every_page_renders_with_real_data_in_both_languages(app, services):
     with services.session_factory.begin() as session:
         session.add(Subscriber(channel="line", platform_user_id="U-a", language="vi"))
     admin = Officer(app, "ad-wu")
-    expected = {"/console/translations": ["Phà máy dịch.", SOURCE, f"Notice {notice_id}"],
-                "/console/faq": ["city_hotline", "What is the 1999 hotline?"],
-                "/console/faq/city_hotline/en": ["What is the 1999 hotline?", "For reference"],
-                "/console/cases": [number, "Roads", "received"],
-                "/console/cases/{case}": [number, "Ổ gà lớn", "Assign"],
-                "/console/subscribers": ["Vietnamese", "Cijin District"],
-                "/console/audit": ["ad-wu", "signed in"],
-                "/console/officers": ["ed-lin", "editor", "Add an officer"],
-                "/console/api-keys": ["Every officer's API keys", "Create an API key"]}
+    expected = {
+        "/console/translations": ["Phà máy dịch.", SOURCE, f"Notice {notice_id}"],
+        "/console/faq": ["city_hotline", "What is the 1999 hotline?"],
+        "/console/faq/city_hotline/en": ["What is the 1999 hotline?", "For reference"],
+        "/console/cases": [number, "Roads", "received"],
+        "/console/cases/{case}": [number, "Ổ gà lớn", "Assign"],
+        "/console/subscribers": ["Vietnamese", "Cijin District"],
+        "/console/audit": ["ad-wu", "signed in"],
+        "/console/officers": ["ed-lin", "editor", "Add an officer"],
+        "/console/api-keys": ["Every officer's API keys", "Create an API key"],
+    }
     for lang in ("en", "zh-Hant"):
         admin.language(lang)
         for url in PAGES:
@@ -129,8 +131,9 @@ def test_editing_the_faq_changes_what_the_bot_answers(app, services):
     assert tree.get_element_by_id("f-questions").get("aria-invalid") == "true"
 
     answer = "Call 1999, the city's free hotline, at any hour. (edited)"
-    response = admin.post("/console/faq/city_hotline/en", {"questions": f"{question}\nHow do I call the city?\n",
-                                                           "answer": answer})
+    response = admin.post(
+        "/console/faq/city_hotline/en", {"questions": f"{question}\nHow do I call the city?\n", "answer": answer}
+    )
     assert response.status_code == 303
     assert faq.nearest(question, "en").answer == answer
     assert faq.entry("city_hotline", "en").question == question
@@ -141,8 +144,9 @@ def test_editing_the_faq_changes_what_the_bot_answers(app, services):
     listed = html(admin.get("/console/faq?lang=ms&missing=1"))
     assert "city_hotline" in text(listed)
     assert admin.get("/console/faq/city_hotline/ms").status_code == 200
-    response = admin.post("/console/faq/city_hotline/ms", {"questions": "Apakah talian 1999?",
-                                                           "answer": "Hubungi 1999."})
+    response = admin.post(
+        "/console/faq/city_hotline/ms", {"questions": "Apakah talian 1999?", "answer": "Hubungi 1999."}
+    )
     assert response.status_code == 303
     with services.session_factory() as session:
         added = session.scalar(select(FaqEntry).where(FaqEntry.key == "city_hotline", FaqEntry.language == "ms"))

@@ -8,16 +8,25 @@ from flask import session
 from bot.console.ui import translate
 from tests.support.console_pages import Officer, html, text
 
-RULE = {"name": "dengue in Sanmin", "kind": "dengue_outbreak", "min_severity": "", "min_level": "",
-        "districts": ["sanmin"], "action": "draft"}
+RULE = {
+    "name": "dengue in Sanmin",
+    "kind": "dengue_outbreak",
+    "min_severity": "",
+    "min_level": "",
+    "districts": ["sanmin"],
+    "action": "draft",
+}
 ONE_ERROR = {"action": "shout"}
 TWO_ERRORS = {"name": "dengue\x07 in Sanmin", "action": "shout"}  # both found as the form is read
 
 
-@pytest.mark.parametrize(("lang", "one", "two"), [
-    ("en", "Please correct 1 field", "Please correct 2 fields"),
-    ("zh-Hant", "請修正 1 個欄位", "請修正 2 個欄位"),  # Chinese: one form, the count with its measure word
-])
+@pytest.mark.parametrize(
+    ("lang", "one", "two"),
+    [
+        ("en", "Please correct 1 field", "Please correct 2 fields"),
+        ("zh-Hant", "請修正 1 個欄位", "請修正 2 個欄位"),  # Chinese: one form, the count with its measure word
+    ],
+)
 def test_the_error_summary_counts_the_fields_in_the_officers_language(app, services, lang, one, two):
     admin = Officer(app, "ad-wu", ui_lang=lang)
     admin.get("/console/incoming/rules")
@@ -27,13 +36,16 @@ def test_the_error_summary_counts_the_fields_in_the_officers_language(app, servi
         assert text(html(response), "//h2[@id='error-summary-title']") == expected
 
 
-@pytest.mark.parametrize(("lang", "count", "expected"), [
-    ("en", 1, "Try again in 1 minute."),
-    ("en", 15, "Try again in 15 minutes."),
-    ("en", 0, "Try again in 0 minutes."),
-    ("zh-Hant", 1, "請於 1 分鐘後再試。"),
-    ("zh-Hant", 15, "請於 15 分鐘後再試。"),
-])
+@pytest.mark.parametrize(
+    ("lang", "count", "expected"),
+    [
+        ("en", 1, "Try again in 1 minute."),
+        ("en", 15, "Try again in 15 minutes."),
+        ("en", 0, "Try again in 0 minutes."),
+        ("zh-Hant", 1, "請於 1 分鐘後再試。"),
+        ("zh-Hant", 15, "請於 15 分鐘後再試。"),
+    ],
+)
 def test_a_plural_string_takes_the_form_its_count_chooses(app, lang, count, expected):
     with app.test_request_context("/console/login"):
         session["ui_lang"] = lang

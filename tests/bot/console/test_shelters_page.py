@@ -25,8 +25,14 @@ def rows(tree) -> dict[str, str]:
 
 def live_notice(services, shelter: str, district: str) -> int:
     with services.session_factory.begin() as session:
-        notice = Notice(kind="shelter_open", params={"shelter": shelter, "district": district}, districts=[district],
-                        topic="disaster", status=NoticeStatus.SENT, sent_at=datetime.now(UTC) - timedelta(minutes=5))
+        notice = Notice(
+            kind="shelter_open",
+            params={"shelter": shelter, "district": district},
+            districts=[district],
+            topic="disaster",
+            status=NoticeStatus.SENT,
+            sent_at=datetime.now(UTC) - timedelta(minutes=5),
+        )
         session.add(notice)
         session.flush()
         return notice.id
@@ -34,8 +40,10 @@ def live_notice(services, shelter: str, district: str) -> int:
 
 def test_the_page_in_both_languages(app, services, shelters):
     admin = Officer(app, "ad-wu")
-    for lang, words in (("en", ["6 shelters", "Sanmin District", "200 people", "flood、earthquake", "Not open"]),
-                        ("zh-Hant", ["共 6 處", "三民區", "200 人", "水災、震災", "未開設"])):
+    for lang, words in (
+        ("en", ["6 shelters", "Sanmin District", "200 people", "flood、earthquake", "Not open"]),
+        ("zh-Hant", ["共 6 處", "三民區", "200 人", "水災、震災", "未開設"]),
+    ):
         admin.language(lang)
         tree = html(admin.get("/console/shelters"))
         check_accessible_structure(tree)

@@ -26,16 +26,20 @@ OFFICE, ATTACKER, OPERATIONS_ROOM, PROXY = "198.51.100.7", "203.0.113.66", "192.
 class SignInWorld:
     def __init__(self, tmp_path, database_url, *, trusted_proxy_hops: int = 0) -> None:
         config = tmp_path / "config.yaml"
-        config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
-                          f"web:\n  trusted_proxy_hops: {trusted_proxy_hops}\n", encoding="utf-8")
+        config.write_text(
+            f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
+            f"web:\n  trusted_proxy_hops: {trusted_proxy_hops}\n",
+            encoding="utf-8",
+        )
         self.services = Services(load_settings(config, environ={}))
         with self.services.session_factory.begin() as session:
             create_officer(session, "ap-chen", "approver", password=PASSWORD)
             create_officer(session, "ap-gone", "approver", password=PASSWORD)
             set_active(session, "ap-gone", False, now=datetime.now(UTC))
         self.hasher = CountingHasher()
-        self.app = create_app(self.services.settings, self.services, resume_webhook_events=False,
-                              password_hasher=self.hasher)
+        self.app = create_app(
+            self.services.settings, self.services, resume_webhook_events=False, password_hasher=self.hasher
+        )
 
     def browser(self, address: str, forwarded_for: str | None = None):
         client = self.app.test_client()
@@ -48,8 +52,9 @@ class SignInWorld:
     def sign_in(self, client, username: str = "ap-chen", password: str = PASSWORD):
         """The answer, and how many passwords the server verified to give it."""
         before = self.hasher.verified
-        response = client.post("/console/login", data={"username": username, "password": password,
-                                                       "csrf_token": client.token})
+        response = client.post(
+            "/console/login", data={"username": username, "password": password, "csrf_token": client.token}
+        )
         return response, self.hasher.verified - before
 
     def time_passes(self, seconds: float) -> None:
@@ -60,8 +65,9 @@ class SignInWorld:
 
     def refusal_addresses(self) -> set[str]:
         with self.services.session_factory() as session:
-            return set(session.scalars(select(AuditEntry.summary).where(
-                AuditEntry.action.in_(("login_failed", "throttled")))))
+            return set(
+                session.scalars(select(AuditEntry.summary).where(AuditEntry.action.in_(("login_failed", "throttled"))))
+            )
 
     def close(self) -> None:
         self.app.extensions["civicast.webhook_executor"].shutdown(wait=True)
@@ -78,9 +84,13 @@ def world(tmp_path, database_url, engine):
 def test_wrong_password_unknown_user_inactive_and_throttled_get_the_same_answer_for_the_same_work(world):
     attacker = world.browser(ATTACKER)
     answers = {}
-    for reason, username, password in (("wrong password", "ap-chen", "guess-123456"),
-                                       ("unknown user", "nobody", PASSWORD), ("inactive", "ap-gone", PASSWORD),
-                                       ("empty", "", ""), ("not a name", "ap-chen\x00", PASSWORD)):
+    for reason, username, password in (
+        ("wrong password", "ap-chen", "guess-123456"),
+        ("unknown user", "nobody", PASSWORD),
+        ("inactive", "ap-gone", PASSWORD),
+        ("empty", "", ""),
+        ("not a name", "ap-chen\x00", PASSWORD),
+    ):
         response, verified = world.sign_in(attacker, username, password)
         answers[reason] = (response.status_code, response.get_data(as_text=True))
         assert verified == 1, reason

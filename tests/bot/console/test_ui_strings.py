@@ -39,8 +39,11 @@ def test_every_key_has_english_and_traditional_chinese():
 
 def test_both_languages_use_the_same_placeholders():
     for key, texts in ui.load_strings().items():
-        names = {(lang, form): {field for _, field, _, _ in string.Formatter().parse(form) if field}
-                 for lang, text in texts.items() for form in _forms(text)}
+        names = {
+            (lang, form): {field for _, field, _, _ in string.Formatter().parse(form) if field}
+            for lang, text in texts.items()
+            for form in _forms(text)
+        }
         assert len(set(map(frozenset, names.values()))) == 1, f"{key}: {names}"
 
 
@@ -67,7 +70,8 @@ def test_the_check_finds_a_missing_form_a_single_text_and_unlike_placeholders(tm
         'a.extra: {en: {one: "{count} field", other: "{count} fields"},'
         ' zh-Hant: {one: "{count} 個", other: "{count} 個"}}\n'
         'a.no_count: {en: {one: "a field", other: "fields"}, zh-Hant: {other: "欄位"}}\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     problems = "\n".join(ui.check_strings(tmp_path))
     assert "a.fine" not in problems
     assert "a.no_other (en): plural form(s) missing: other" in problems
@@ -108,13 +112,20 @@ def test_every_value_the_console_translates_has_words():
     """Keys built at run time ("case_status." ~ status) exist for every value they can take."""
     strings = ui.load_strings()
     categories = {entry["category"] for entry in read_faq_files()}
-    expected = ([f"case_status.{s.value}" for s in CaseStatus] + [f"case_category.{c}" for c in CATEGORIES]
-                + [f"audit_action.{a.value}" for a in AuditAction] + [f"role.{r.value}" for r in Role]
-                + [f"keys.mode_{m.value}" for m in KeyMode] + [f"keys.mode_{m.value}_hint" for m in KeyMode]
-                + [f"subject.{s}" for s in SUBJECT_TYPES] + [f"topic.{t.value}" for t in Topic]
-                + [f"via.{v}" for v in ("console", "api", "cli", "system")]
-                + [f"faq_category.{c}" for c in categories] + [f"channel.{c}" for c in ("line", "messenger")]
-                + [f"faq_error.questions_{code}" for code in ("empty", "too_many", "too_long")]
-                + [f"faq_error.answer_{code}" for code in ("empty", "too_long")]
-                + [f"review_error.{c}" for c in ("empty", "too_long", "no_source", "source_language", "missing")])
+    expected = (
+        [f"case_status.{s.value}" for s in CaseStatus]
+        + [f"case_category.{c}" for c in CATEGORIES]
+        + [f"audit_action.{a.value}" for a in AuditAction]
+        + [f"role.{r.value}" for r in Role]
+        + [f"keys.mode_{m.value}" for m in KeyMode]
+        + [f"keys.mode_{m.value}_hint" for m in KeyMode]
+        + [f"subject.{s}" for s in SUBJECT_TYPES]
+        + [f"topic.{t.value}" for t in Topic]
+        + [f"via.{v}" for v in ("console", "api", "cli", "system")]
+        + [f"faq_category.{c}" for c in categories]
+        + [f"channel.{c}" for c in ("line", "messenger")]
+        + [f"faq_error.questions_{code}" for code in ("empty", "too_many", "too_long")]
+        + [f"faq_error.answer_{code}" for code in ("empty", "too_long")]
+        + [f"review_error.{c}" for c in ("empty", "too_long", "no_source", "source_language", "missing")]
+    )
     assert not [key for key in expected if key not in strings]

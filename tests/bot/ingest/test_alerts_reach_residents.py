@@ -61,15 +61,22 @@ def test_an_earthquake_of_intensity_4_reaches_every_language_with_its_epicentre(
         [message] = ingest.wait_for_messages(user, 1)
         text = message_text(message["message"])
         assert glossary.name("quake_reference", "hualien_county_hall", language) in text, (language, text)
-        bearing = ingest.services.catalogs.get(language, "messages").translate("enum.compass_point.sse",
-                                                                              "south-southeast")
+        bearing = ingest.services.catalogs.get(language, "messages").translate(
+            "enum.compass_point.sse", "south-southeast"
+        )
         assert bearing in text, (language, text)
         assert "25" in text and "6.2" in text.replace(",", ".")
     with ingest.services.session_factory() as session:
         notice = session.get_one(Notice, row.notice_id)
         assert (notice.author, notice.approver, notice.training) == (RULE, RULE, False)
-        actions = [entry.action for entry in session.scalars(select(AuditEntry).where(
-            AuditEntry.subject_id == str(notice.id), AuditEntry.actor == RULE).order_by(AuditEntry.id))]
+        actions = [
+            entry.action
+            for entry in session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.subject_id == str(notice.id), AuditEntry.actor == RULE)
+                .order_by(AuditEntry.id)
+            )
+        ]
         assert actions == ["compose", "submit", "approve", "send"]
 
 
@@ -154,8 +161,11 @@ def test_an_alert_pushed_and_then_polled_from_a_feed_is_sent_once(tmp_path, data
     feeds = start(FeedServer())
     document = earthquake("CWA-EQ-FEED", now_in_taipei())
     feeds.add("CWA-EQ-FEED", document=document)
-    stack = IngestStack(tmp_path, database_url, extra_config=(
-        f"    feeds:\n      - {{name: earthquake, url: '{feeds.url('/feed.atom')}', format: atom}}\n"))
+    stack = IngestStack(
+        tmp_path,
+        database_url,
+        extra_config=(f"    feeds:\n      - {{name: earthquake, url: '{feeds.url('/feed.atom')}', format: atom}}\n"),
+    )
     try:
         user = "U" + "9" * 32
         stack.add_residents({user: "en"})

@@ -52,8 +52,9 @@ def compose(services, actor=EDITOR, data=None):
 
 
 def submit(services, notice_id, actor=EDITOR):
-    return act(services, desk.submit_notice, actor, notice_id, glossary=services.glossary,
-               channels=services.channel_limits)
+    return act(
+        services, desk.submit_notice, actor, notice_id, glossary=services.glossary, channels=services.channel_limits
+    )
 
 
 def approve(services, actor, notice_id, **kwargs):
@@ -67,9 +68,20 @@ def status(services, notice_id):
 
 def add_residents(services, users: dict[str, list[str]], *, test_recipient: bool = False) -> None:
     now = datetime.now(UTC)
-    rows = [{"channel": "line", "platform_user_id": user, "language": "en", "topics": sum(TOPIC_BITS.values()),
-             "whole_city": not keys, "districts": sum(district_bit(services.glossary, k) for k in keys),
-             "status": "active", "test_recipient": test_recipient, "created_at": now, "updated_at": now}
-            for user, keys in users.items()]
+    rows = [
+        {
+            "channel": "line",
+            "platform_user_id": user,
+            "language": "en",
+            "topics": sum(TOPIC_BITS.values()),
+            "whole_city": not keys,
+            "districts": sum(district_bit(services.glossary, k) for k in keys),
+            "status": "active",
+            "test_recipient": test_recipient,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for user, keys in users.items()
+    ]
     with services.session_factory.begin() as session:
         session.execute(insert(Subscriber), rows)

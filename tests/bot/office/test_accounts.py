@@ -37,12 +37,15 @@ def test_passwords_are_stored_as_argon2id_hashes(session):
     assert authenticate(session, "ed-lin", PASSWORD, now=NOW).last_login_at == NOW
 
 
-@pytest.mark.parametrize(("username", "role", "password", "problem"), [
-    ("Ed Lin", "editor", PASSWORD, "not a username"),
-    ("ed-wu", "chief", PASSWORD, "not a role"),
-    ("ed-wu", "editor", "short", "at least 12 characters"),
-    ("ed-lin", "editor", PASSWORD, "already an officer"),
-])
+@pytest.mark.parametrize(
+    ("username", "role", "password", "problem"),
+    [
+        ("Ed Lin", "editor", PASSWORD, "not a username"),
+        ("ed-wu", "chief", PASSWORD, "not a role"),
+        ("ed-wu", "editor", "short", "at least 12 characters"),
+        ("ed-lin", "editor", PASSWORD, "already an officer"),
+    ],
+)
 def test_bad_accounts_are_refused_with_the_reason(session, username, role, password, problem):
     with pytest.raises(AccountError, match=problem):
         create_officer(session, username, role, password=password)
@@ -74,10 +77,13 @@ def test_every_refusal_says_the_same_and_verifies_exactly_one_password(session):
     set_active(session, "ap-gone", False, now=NOW)
     hasher = CountingHasher()
     answers = {}
-    for reason, username, password, throttled in (("unknown", "nobody", PASSWORD, False),
-                                                  ("inactive", "ap-gone", PASSWORD, False),
-                                                  ("wrong", "ed-lin", "wrong", False), ("empty", "", "", False),
-                                                  ("throttled", "ed-lin", PASSWORD, True)):
+    for reason, username, password, throttled in (
+        ("unknown", "nobody", PASSWORD, False),
+        ("inactive", "ap-gone", PASSWORD, False),
+        ("wrong", "ed-lin", "wrong", False),
+        ("empty", "", "", False),
+        ("throttled", "ed-lin", PASSWORD, True),
+    ):
         before = hasher.verified
         with pytest.raises(LoginRefused) as refused:
             authenticate(session, username, password, now=NOW, throttled=throttled, hasher=hasher)
@@ -97,8 +103,11 @@ def test_an_api_key_is_shown_once_and_acts_as_its_officer_until_revoked(session)
     assert secret.startswith(f"cvk_test_{key.key_id}_") and secret.split("_", 3)[3] not in key.secret_hash
     found, officer = verify_api_key(session, secret, now=NOW)
     assert (found.id, officer.username, found.last_used_at) == (key.id, "ed-lin", NOW)
-    for forged in (secret[:-1] + ("A" if secret[-1] != "A" else "B"), secret.replace("cvk_test", "cvk_live"),
-                   "Bearer nonsense"):
+    for forged in (
+        secret[:-1] + ("A" if secret[-1] != "A" else "B"),
+        secret.replace("cvk_test", "cvk_live"),
+        "Bearer nonsense",
+    ):
         with pytest.raises(InvalidApiKey):
             verify_api_key(session, forged, now=NOW)
     revoke_api_key(session, key.key_id, now=NOW)

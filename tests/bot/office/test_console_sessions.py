@@ -36,8 +36,9 @@ def officer(session, name="ed-lin"):
 
 
 def test_a_session_lasts_its_lifetime_from_sign_in_however_busy(session):
-    token = start_session(session, officer(session), now=NOW, lifetime=EIGHT_HOURS, remote_addr="198.51.100.4",
-                          user_agent="Mozilla/5.0")
+    token = start_session(
+        session, officer(session), now=NOW, lifetime=EIGHT_HOURS, remote_addr="198.51.100.4", user_agent="Mozilla/5.0"
+    )
     for minutes in (1, 90, 479):
         assert live_session(session, token, now=NOW + timedelta(minutes=minutes)) is not None
     assert live_session(session, token, now=NOW + EIGHT_HOURS) is None
@@ -80,6 +81,7 @@ def test_a_new_sign_in_clears_the_officer_s_long_ended_sessions(session):
     start_session(session, other, now=NOW - KEEP_ENDED * 2, lifetime=EIGHT_HOURS)
     start_session(session, editor, now=NOW, lifetime=EIGHT_HOURS)
     kept = session.execute(select(ConsoleSession.officer_id, ConsoleSession.started_at)).all()
-    assert sorted((o, s) for o, s in kept) == sorted([(editor.id, NOW - timedelta(days=1)), (editor.id, NOW),
-                                                      (other.id, NOW - KEEP_ENDED * 2)])
+    assert sorted((o, s) for o, s in kept) == sorted(
+        [(editor.id, NOW - timedelta(days=1)), (editor.id, NOW), (other.id, NOW - KEEP_ENDED * 2)]
+    )
     assert recent

@@ -107,8 +107,16 @@ def test_a_test_key_makes_training_notices_and_cannot_approve_or_send_a_live_one
     with pytest.raises(RuleRefused, match="a live notice"):
         desk.send_notice_now(services.dispatch, TEST_KEY_APPROVER, live_id, channels=services.channel_limits)
     with pytest.raises(RuleRefused):
-        act(services, desk.schedule_notice, TEST_KEY_APPROVER, live_id, at=NOW + timedelta(hours=1), cron=None,
-            glossary=services.glossary, channels=services.channel_limits)
+        act(
+            services,
+            desk.schedule_notice,
+            TEST_KEY_APPROVER,
+            live_id,
+            at=NOW + timedelta(hours=1),
+            cron=None,
+            glossary=services.glossary,
+            channels=services.channel_limits,
+        )
     assert status(services, live_id) == NoticeStatus.APPROVED
     with services.session_factory() as session:
         assert session.get(Notice, live_id).sandboxed is False
@@ -130,7 +138,10 @@ def test_a_rejected_notice_says_why_and_goes_back_to_its_author(services):
     with services.session_factory() as session:
         notice = session.get(Notice, notice_id)
         assert (notice.status, notice.review_note, notice.params["landfall"][:16]) == (
-            NoticeStatus.SUBMITTED, None, "2026-11-29T12:00")
+            NoticeStatus.SUBMITTED,
+            None,
+            "2026-11-29T12:00",
+        )
 
 
 def test_bad_fields_are_each_named_and_nothing_is_stored(services):
@@ -157,10 +168,10 @@ def test_an_update_goes_to_those_who_received_the_original_and_refers_to_it_in_c
     add_residents(services, {"U" + "e" * 32: ["lingya"]})  # followed after the original went out
     with services.session_factory.begin() as session:
         with pytest.raises(NoticeActionError, match="keeps the kind"):
-            desk.issue_update(session, services.composer, EDITOR, original,
-                              desk.NoticeInput("heavy_rain", {}), now=NOW)
-        update_id = desk.issue_update(session, services.composer, EDITOR, original,
-                                      typhoon(intensity="moderate"), now=NOW).id
+            desk.issue_update(session, services.composer, EDITOR, original, desk.NoticeInput("heavy_rain", {}), now=NOW)
+        update_id = desk.issue_update(
+            session, services.composer, EDITOR, original, typhoon(intensity="moderate"), now=NOW
+        ).id
     preview = build_preview(services, update_id)
     assert preview.total == len(LINGYA)
     root = etree.fromstring(preview.cap_xml.encode())
@@ -191,8 +202,7 @@ def test_cancelling_a_sent_live_notice_needs_a_second_officer_and_an_unsent_one_
     with pytest.raises(RuleRefused, match="second officer"):
         approve(services, APPROVER, cancellation.id)
     approve(services, SECOND_APPROVER, cancellation.id)
-    result = desk.send_notice_now(services.dispatch, SECOND_APPROVER, cancellation.id,
-                                  channels=services.channel_limits)
+    result = desk.send_notice_now(services.dispatch, SECOND_APPROVER, cancellation.id, channels=services.channel_limits)
     assert "line" not in result.recipients  # nobody had received it yet: the Cancel reaches no resident
     with services.session_factory() as session:
         assert session.get(Notice, sent).status == NoticeStatus.CANCELLED
@@ -207,8 +217,7 @@ def test_scheduling_refuses_a_past_time_and_a_bad_cron(services):
     approve(services, APPROVER, notice_id)
     schedule = {"glossary": services.glossary, "channels": services.channel_limits}
     with pytest.raises(NoticeActionError, match="has passed"):
-        act(services, desk.schedule_notice, APPROVER, notice_id, at=NOW - timedelta(minutes=1), cron=None,
-            **schedule)
+        act(services, desk.schedule_notice, APPROVER, notice_id, at=NOW - timedelta(minutes=1), cron=None, **schedule)
     with pytest.raises(NoticeActionError, match="not a cron expression"):
         act(services, desk.schedule_notice, APPROVER, notice_id, at=None, cron="every day", **schedule)
     act(services, desk.schedule_notice, APPROVER, notice_id, at=None, cron="0 7 * * mon", **schedule)

@@ -33,16 +33,26 @@ RAIN = Rule(name="rain", kind="heavy_rain", action=Action.DRAFT, districts=("cij
 @pytest.fixture
 def factory(services):
     with services.session_factory.begin() as session:
-        seed_rules(session, [Rule(name="tsunami", kind="tsunami_warning", action=Action.AUTO_SEND),
-                             Rule(name="desk", kind="*", action=Action.DRAFT, notify_duty=True)], now=NOW)
+        seed_rules(
+            session,
+            [
+                Rule(name="tsunami", kind="tsunami_warning", action=Action.AUTO_SEND),
+                Rule(name="desk", kind="*", action=Action.DRAFT, notify_duty=True),
+            ],
+            now=NOW,
+        )
     return services.session_factory
 
 
 def _state(factory) -> tuple[list[str], list[tuple[str, str]]]:
     with factory() as session:
         names = [row.name for row in rule_rows(session)]
-        audit = [(e.action, e.summary) for e in session.scalars(
-            select(AuditEntry).where(AuditEntry.subject_type == "ingest_rule").order_by(AuditEntry.id))]
+        audit = [
+            (e.action, e.summary)
+            for e in session.scalars(
+                select(AuditEntry).where(AuditEntry.subject_type == "ingest_rule").order_by(AuditEntry.id)
+            )
+        ]
         return names, audit
 
 
@@ -50,11 +60,22 @@ def test_each_change_is_stored_with_an_audit_row_saying_what_changed(factory):
     with factory.begin() as session:
         rule_id = add_rule(session, ADMIN, RAIN, kinds=KINDS, districts=DISTRICTS, now=NOW).id
     with factory.begin() as session:
-        changed = edit_rule(session, ADMIN, Rule(name="rain", kind="heavy_rain", action=Action.AUTO_SEND,
-                                                 min_severity="Severe", districts=("cijin", "gushan")),
-                            rule_id=rule_id, kinds=KINDS, districts=DISTRICTS, now=NOW)
-    assert changed == ["min_severity: none → Severe", "districts: cijin → cijin, gushan",
-                       "action: draft → auto_send"]
+        changed = edit_rule(
+            session,
+            ADMIN,
+            Rule(
+                name="rain",
+                kind="heavy_rain",
+                action=Action.AUTO_SEND,
+                min_severity="Severe",
+                districts=("cijin", "gushan"),
+            ),
+            rule_id=rule_id,
+            kinds=KINDS,
+            districts=DISTRICTS,
+            now=NOW,
+        )
+    assert changed == ["min_severity: none → Severe", "districts: cijin → cijin, gushan", "action: draft → auto_send"]
     with factory.begin() as session:
         move = reorder_rule(session, ADMIN, rule_id, up=True, now=NOW)
     assert (move.name, move.position, move.count, move.moved) == ("rain", 2, 3, True)
@@ -65,8 +86,10 @@ def test_each_change_is_stored_with_an_audit_row_saying_what_changed(factory):
     assert names == ["tsunami", "desk"]
     assert audit == [
         ("add_ingest_rule", "added rule 'rain' (3 of 3): kind heavy_rain, in cijin → draft"),
-        ("edit_ingest_rule", "rule 'rain': min_severity: none → Severe; districts: cijin → cijin, gushan; "
-                             "action: draft → auto_send"),
+        (
+            "edit_ingest_rule",
+            "rule 'rain': min_severity: none → Severe; districts: cijin → cijin, gushan; action: draft → auto_send",
+        ),
         ("move_ingest_rule", "rule 'rain' moved up: 3 → 2 of 3"),
         ("delete_ingest_rule", "deleted rule 'rain': kind heavy_rain, severity ≥ Severe, in cijin, gushan → auto_send"),
     ]
@@ -75,16 +98,41 @@ def test_each_change_is_stored_with_an_audit_row_saying_what_changed(factory):
 def test_nothing_is_stored_or_recorded_when_refused_or_unchanged(factory):
     with factory.begin() as session:
         rule_id = rule_rows(session)[0].id
-        assert edit_rule(session, ADMIN, Rule(name="tsunami", kind="tsunami_warning", action=Action.AUTO_SEND),
-                         rule_id=rule_id, kinds=KINDS, districts=DISTRICTS, now=NOW) == []
+        assert (
+            edit_rule(
+                session,
+                ADMIN,
+                Rule(name="tsunami", kind="tsunami_warning", action=Action.AUTO_SEND),
+                rule_id=rule_id,
+                kinds=KINDS,
+                districts=DISTRICTS,
+                now=NOW,
+            )
+            == []
+        )
         assert not reorder_rule(session, ADMIN, rule_id, up=True, now=NOW).moved
     refusals = [
-        (lambda s: add_rule(s, Actor("ed-lin", Role.EDITOR), RAIN, kinds=KINDS, districts=DISTRICTS, now=NOW),
-         PermissionDenied),
-        (lambda s: add_rule(s, ADMIN, Rule(name="desk", kind="*", action=Action.IGNORE), kinds=KINDS,
-                            districts=DISTRICTS, now=NOW), NameTaken),
-        (lambda s: add_rule(s, ADMIN, Rule(name="x", kind="*", action=Action.IGNORE, min_level="4"), kinds=KINDS,
-                            districts=DISTRICTS, now=NOW), RuleProblem),
+        (
+            lambda s: add_rule(s, Actor("ed-lin", Role.EDITOR), RAIN, kinds=KINDS, districts=DISTRICTS, now=NOW),
+            PermissionDenied,
+        ),
+        (
+            lambda s: add_rule(
+                s, ADMIN, Rule(name="desk", kind="*", action=Action.IGNORE), kinds=KINDS, districts=DISTRICTS, now=NOW
+            ),
+            NameTaken,
+        ),
+        (
+            lambda s: add_rule(
+                s,
+                ADMIN,
+                Rule(name="x", kind="*", action=Action.IGNORE, min_level="4"),
+                kinds=KINDS,
+                districts=DISTRICTS,
+                now=NOW,
+            ),
+            RuleProblem,
+        ),
         (lambda s: edit_rule(s, ADMIN, RAIN, rule_id=999, kinds=KINDS, districts=DISTRICTS, now=NOW), UnknownRule),
         (lambda s: remove_rule(s, Actor("ap-chen", Role.APPROVER), rule_id, now=NOW), PermissionDenied),
     ]
@@ -109,4 +157,6 @@ def test_a_rule_described_and_compared():
     assert describe(rule) == "kind earthquake_report, level ≥ 4, anywhere → auto_send (duty officers told)"
     assert changes(rule, rule) == []
     assert changes(rule, Rule(name="quake", kind="earthquake_report", action=Action.AUTO_SEND)) == [
-        "min_level: 4 → none", "notify_duty: True → False"]
+        "min_level: 4 → none",
+        "notify_duty: True → False",
+    ]

@@ -81,8 +81,14 @@ def test_a_rewrite_after_rejection_starts_approval_over(services):
 def test_an_update_of_a_live_notice_is_live_and_needs_a_second_officer(services):
     add_residents(services, LINGYA)
     original = sent_notice(services)
-    update_id = act(services, desk.issue_update, services.composer, APPROVER, original,
-                           typhoon(fields={"training": True}, intensity="moderate")).id
+    update_id = act(
+        services,
+        desk.issue_update,
+        services.composer,
+        APPROVER,
+        original,
+        typhoon(fields={"training": True}, intensity="moderate"),
+    ).id
     update = stored(services, update_id)
     assert (update.training, update.sandboxed, update.author) == (False, False, "ap-chen")  # asked training: ignored
     submit(services, update_id, APPROVER)
@@ -130,8 +136,9 @@ def test_the_send_and_its_audit_row_commit_together(services):
     approve(services, APPROVER, notice_id)
 
     def record_then_fail(session, notice, result):
-        session.add(AuditEntry(actor="ap-chen", via="console", action="send", subject_type="notice",
-                               subject_id=str(notice.id)))
+        session.add(
+            AuditEntry(actor="ap-chen", via="console", action="send", subject_type="notice", subject_id=str(notice.id))
+        )
         raise RuntimeError("the database went away before the commit")
 
     with pytest.raises(RuntimeError):
@@ -176,11 +183,14 @@ def test_approving_with_untranslated_languages_needs_an_acknowledgement(services
     assert untranslated == {"languages": ["en"], "residents": 3}  # the residents here all read English
 
 
-@pytest.mark.parametrize(("changes", "named"), [
-    ({"landfall": "2026-12-08T12:00\x00"}, "landfall"),
-    ({"typhoon_name": "山陀兒\u202e|Krathon"}, "typhoon_name"),
-    ({"typhoon_name": "山陀兒\udcb0"}, "typhoon_name"),
-])
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"landfall": "2026-12-08T12:00\x00"}, "landfall"),
+        ({"typhoon_name": "山陀兒\u202e|Krathon"}, "typhoon_name"),
+        ({"typhoon_name": "山陀兒\udcb0"}, "typhoon_name"),
+    ],
+)
 def test_bad_text_in_any_parameter_is_named_and_nothing_is_stored(services, changes, named):
     with pytest.raises(InvalidParameters) as refused:
         compose(services, data=typhoon(**changes))
@@ -191,15 +201,20 @@ def test_bad_text_in_any_parameter_is_named_and_nothing_is_stored(services, chan
 
 def test_times_that_make_no_sense_are_refused(services):
     with pytest.raises(InvalidParameters, match="expires: that time has passed"):
-        compose(services, data=desk.NoticeInput("typhoon_land_warning", typhoon().params,
-                                                expires=NOW - timedelta(minutes=5)))
-    closure = dict(services.kinds.get("road_closure").example_params, start="2026-12-08T21:00",
-                   end="2026-12-08T05:00")
+        compose(
+            services,
+            data=desk.NoticeInput("typhoon_land_warning", typhoon().params, expires=NOW - timedelta(minutes=5)),
+        )
+    closure = dict(services.kinds.get("road_closure").example_params, start="2026-12-08T21:00", end="2026-12-08T05:00")
     with pytest.raises(InvalidParameters, match="end: must not be earlier than start"):
         compose(services, data=desk.NoticeInput("road_closure", closure))
     with pytest.raises(InvalidParameters, match="households: must be at most 2000000"):
-        compose(services, data=desk.NoticeInput("power_outage", dict(
-            services.kinds.get("power_outage").example_params, households="99999999999")))
+        compose(
+            services,
+            data=desk.NoticeInput(
+                "power_outage", dict(services.kinds.get("power_outage").example_params, households="99999999999")
+            ),
+        )
 
 
 def test_a_live_recurrence_fires_at_most_hourly_but_a_training_one_may_fire_more_often(services):

@@ -41,8 +41,9 @@ def approved(services) -> int:
 
 
 def send(services, notice_id, platform, **kwargs):
-    return desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits,
-                                quotas={"line": platform}, **kwargs)
+    return desk.send_notice_now(
+        services.dispatch, APPROVER, notice_id, channels=services.channel_limits, quotas={"line": platform}, **kwargs
+    )
 
 
 def last_send(services, notice_id):
@@ -64,15 +65,28 @@ def test_past_the_quota_only_with_the_officers_insistence(services):
     assert sum(result.recipients["line"].values()) == 5
     row = last_send(services, notice_id)
     assert "5 messages, 3 of 1,000 left this month; sent past the quota as the officer insisted" in row.summary
-    assert row.detail == {"exceed_quota": True, "quota": {"channel": "line", "needed": 5, "used": 997, "limit": 1000,
-                                                          "remaining": 3, "exceeds": True, "error": None}}
+    assert row.detail == {
+        "exceed_quota": True,
+        "quota": {
+            "channel": "line",
+            "needed": 5,
+            "used": 997,
+            "limit": 1000,
+            "remaining": 3,
+            "exceeds": True,
+            "error": None,
+        },
+    }
 
 
-@pytest.mark.parametrize(("platform", "said"), [
-    (Platform(Quota(used=995, limit=1000)), "LINE: 5 messages, 5 of 1,000 left this month"),  # exactly enough
-    (Platform(Quota(used=10**6, limit=None)), "LINE: 5 messages, no monthly limit"),
-    (Platform(error=RetryableError("LINE server error 500")), "LINE quota unread: LINE server error 500"),
-])
+@pytest.mark.parametrize(
+    ("platform", "said"),
+    [
+        (Platform(Quota(used=995, limit=1000)), "LINE: 5 messages, 5 of 1,000 left this month"),  # exactly enough
+        (Platform(Quota(used=10**6, limit=None)), "LINE: 5 messages, no monthly limit"),
+        (Platform(error=RetryableError("LINE server error 500")), "LINE quota unread: LINE server error 500"),
+    ],
+)
 def test_enough_no_limit_or_an_unread_quota_refuse_nothing(services, platform, said):
     notice_id = approved(services)
     send(services, notice_id, platform)

@@ -30,19 +30,26 @@ def test_opening_and_closing_are_audited(session_factory, shelters):
     with session_factory.begin() as session:
         set_shelter_open(session, shelters["旗山國小"], False, by=APPROVER, now=NOW)
     with session_factory() as session:
-        rows = session.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.via, AuditEntry.summary).where(
-            AuditEntry.subject_type == "shelter", AuditEntry.subject_id == str(shelters["旗山國小"]))
-            .order_by(AuditEntry.id)).all()
+        rows = session.execute(
+            select(AuditEntry.action, AuditEntry.actor, AuditEntry.via, AuditEntry.summary)
+            .where(AuditEntry.subject_type == "shelter", AuditEntry.subject_id == str(shelters["旗山國小"]))
+            .order_by(AuditEntry.id)
+        ).all()
         assert not session.get(Shelter, shelters["旗山國小"]).open
-    assert [tuple(row) for row in rows] == [("open_shelter", "ap-chen", "cli", "旗山區 旗山國小"),
-                                            ("close_shelter", "ap-chen", "cli", "旗山區 旗山國小")]
+    assert [tuple(row) for row in rows] == [
+        ("open_shelter", "ap-chen", "cli", "旗山區 旗山國小"),
+        ("close_shelter", "ap-chen", "cli", "旗山區 旗山國小"),
+    ]
 
 
-@pytest.mark.parametrize(("actor", "refusal"), [
-    (Actor("ed-lin", Role.EDITOR), PermissionDenied),
-    (Actor("viewer", Role.VIEWER), PermissionDenied),
-    (Actor("ap-chen", Role.APPROVER, via="api", key_mode="test", key_id="k" * 12), RuleRefused),
-])
+@pytest.mark.parametrize(
+    ("actor", "refusal"),
+    [
+        (Actor("ed-lin", Role.EDITOR), PermissionDenied),
+        (Actor("viewer", Role.VIEWER), PermissionDenied),
+        (Actor("ap-chen", Role.APPROVER, via="api", key_mode="test", key_id="k" * 12), RuleRefused),
+    ],
+)
 def test_only_officers_who_may_send_open_shelters(session_factory, shelters, actor, refusal):
     with session_factory() as session, pytest.raises(refusal):
         set_shelter_open(session, shelters["旗山國小"], True, by=actor, now=NOW)
@@ -70,8 +77,9 @@ def test_a_shelter_is_found_by_id_or_by_name(session_factory, shelters):
 
 def test_two_shelters_of_one_name_need_the_district(session_factory, shelters):
     with session_factory.begin() as session:
-        session.execute(update(Shelter).where(Shelter.id == shelters["旗津國中"]).values(
-            name="三民國中", name_key="三民國中"))  # as if 旗津 had a school of that name
+        session.execute(
+            update(Shelter).where(Shelter.id == shelters["旗津國中"]).values(name="三民國中", name_key="三民國中")
+        )  # as if 旗津 had a school of that name
     with session_factory() as session:
         with pytest.raises(ShelterNotFound, match="2 shelters are called '三民國中': give the id or the district"):
             find_shelter(session, "三民國中")

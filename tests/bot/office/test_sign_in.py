@@ -63,8 +63,9 @@ def test_the_wait_grows_with_each_wrong_password_and_a_right_one_during_it_is_re
         assert not attempt(session, "wrong", at=NOW + timedelta(seconds=4))
     assert throttled_until(session, HERE, "ap-chen", now=NOW + timedelta(seconds=4)) is None
     actions = [e.action for e in reversed(entries(session, subject_type="officer", subject_id="ap-chen")[0])]
-    assert actions == (["login_failed"] * 5 + ["throttled", "login_failed", "throttled", "login"]
-                       + ["login_failed"] * 4)
+    assert actions == (
+        ["login_failed"] * 5 + ["throttled", "login_failed", "throttled", "login"] + ["login_failed"] * 4
+    )
     assert {e.summary for e in entries(session, subject_type="officer")[0]} == {HERE}
 
 

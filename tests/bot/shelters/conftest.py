@@ -21,13 +21,20 @@ def shelters(session_factory, glossary) -> dict[str, int]:
     return import_test_list(session_factory, glossary, now=NOW - timedelta(days=30))
 
 
-def sent_shelter_notice(session_factory, shelter: str, district: str, *, sent_at=NOW - timedelta(hours=1),
-                        **fields) -> int:
+def sent_shelter_notice(
+    session_factory, shelter: str, district: str, *, sent_at=NOW - timedelta(hours=1), **fields
+) -> int:
     """A shelter_open notice as it is once sent (live unless ``training=True``)."""
     values = {"status": NoticeStatus.SENT, "training": False, "expires": None, **fields}
     with session_factory.begin() as session:
-        notice = Notice(kind="shelter_open", params={"shelter": shelter, "district": district, **values.pop("params",
-                        {})}, districts=[district], topic="disaster", sent_at=sent_at, **values)
+        notice = Notice(
+            kind="shelter_open",
+            params={"shelter": shelter, "district": district, **values.pop("params", {})},
+            districts=[district],
+            topic="disaster",
+            sent_at=sent_at,
+            **values,
+        )
         session.add(notice)
         session.flush()
         return notice.id

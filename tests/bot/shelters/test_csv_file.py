@@ -57,17 +57,20 @@ def _row(**cells: str) -> list[str]:
     return [row[column] for column in COLUMNS]
 
 
-@pytest.mark.parametrize(("cells", "reason", "refused"), [
-    ({"經度": ""}, "經度 (longitude) is empty", True),
-    ({"緯度": "北緯22度"}, "緯度 '北緯22度' is not a number", True),
-    ({"經度": "0", "緯度": "0"}, "outside Kaohsiung", True),
-    ({"縣市及鄉鎮市區": "高雄市不存在區"}, "names no Kaohsiung district", True),
-    ({"避難收容處所名稱": ""}, "no shelter name", True),
-    ({"預計收容人數": "0"}, "預計收容人數 0 is not plausible", False),
-    ({"預計收容人數": "約百人"}, "is not a number: imported without a capacity", False),
-    # 三民區's coordinates written for a 旗山區 shelter: inside the city, but far from its district.
-    ({"經度": "120.3179", "緯度": "22.6499"}, "from 旗山區's centre and nearer 三民區's", False),
-])
+@pytest.mark.parametrize(
+    ("cells", "reason", "refused"),
+    [
+        ({"經度": ""}, "經度 (longitude) is empty", True),
+        ({"緯度": "北緯22度"}, "緯度 '北緯22度' is not a number", True),
+        ({"經度": "0", "緯度": "0"}, "outside Kaohsiung", True),
+        ({"縣市及鄉鎮市區": "高雄市不存在區"}, "names no Kaohsiung district", True),
+        ({"避難收容處所名稱": ""}, "no shelter name", True),
+        ({"預計收容人數": "0"}, "預計收容人數 0 is not plausible", False),
+        ({"預計收容人數": "約百人"}, "is not a number: imported without a capacity", False),
+        # 三民區's coordinates written for a 旗山區 shelter: inside the city, but far from its district.
+        ({"經度": "120.3179", "緯度": "22.6499"}, "from 旗山區's centre and nearer 三民區's", False),
+    ],
+)
 def test_row_faults(tmp_path, checker, cells, reason, refused):
     read = read_shelter_file(write_list(tmp_path / "list.csv", [_row(**cells)]), checker)
     assert [(p.line, p.refused) for p in read.problems] == [(2, refused)]
@@ -111,10 +114,13 @@ def test_a_file_not_utf8_after_its_first_rows_is_refused_as_a_whole(tmp_path, ch
         read_shelter_file(path, checker)
 
 
-@pytest.mark.parametrize(("header", "says"), [
-    (COLUMNS[:4] + ("緯度", "經度") + COLUMNS[6:], "column 5 is '緯度', expected '經度'"),
-    (COLUMNS[:14], "14 columns, expected 15"),
-])
+@pytest.mark.parametrize(
+    ("header", "says"),
+    [
+        (COLUMNS[:4] + ("緯度", "經度") + COLUMNS[6:], "column 5 is '緯度', expected '經度'"),
+        (COLUMNS[:14], "14 columns, expected 15"),
+    ],
+)
 def test_another_header_is_refused(tmp_path, checker, header, says):
     with pytest.raises(ShelterFileError, match=says):
         read_shelter_file(write_list(tmp_path / "list.csv", [_row()], header=header), checker)

@@ -41,8 +41,12 @@ def test_good_rows_are_imported(session_factory, checker):
     shelters = stored(session_factory)
     assert sorted(shelters) == sorted(GOOD)
     sanmin = shelters["三民區民眾活動中心"]
-    assert (sanmin.district, sanmin.capacity, sanmin.hazards, sanmin.open) == ("sanmin", 200, ["flood", "earthquake"],
-                                                                               False)
+    assert (sanmin.district, sanmin.capacity, sanmin.hazards, sanmin.open) == (
+        "sanmin",
+        200,
+        ["flood", "earthquake"],
+        False,
+    )
     assert (sanmin.lat, sanmin.lon, sanmin.serial, sanmin.withdrawn_at) == (22.6499, 120.3179, "2", None)
 
 

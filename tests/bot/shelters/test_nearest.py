@@ -24,8 +24,10 @@ def open_them(session_factory, ids, *names, is_open=True):
 
 def nearest(session_factory, **options):
     with session_factory() as session:
-        return [(near.shelter.name, round(near.distance_m)) for near in
-                nearest_shelters(session, lat=HOME[0], lon=HOME[1], now=NOW, **options)]
+        return [
+            (near.shelter.name, round(near.distance_m))
+            for near in nearest_shelters(session, lat=HOME[0], lon=HOME[1], now=NOW, **options)
+        ]
 
 
 def test_one_degree_of_latitude_is_111_km():

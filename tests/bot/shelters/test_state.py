@@ -24,14 +24,17 @@ def test_a_live_notice_opens_the_shelter_it_names(session_factory, shelters):
     assert open_now(session_factory) == {"三民區民眾活動中心": f"notice {notice_id}"}
 
 
-@pytest.mark.parametrize("fields", [
-    {"training": True},
-    {"expires": NOW - timedelta(minutes=1)},
-    {"status": NoticeStatus.CANCELLED},
-    {"status": NoticeStatus.SUPERSEDED},
-    {"status": NoticeStatus.APPROVED, "sent_at": None},
-    {"msg_type": MsgType.CANCEL},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"training": True},
+        {"expires": NOW - timedelta(minutes=1)},
+        {"status": NoticeStatus.CANCELLED},
+        {"status": NoticeStatus.SUPERSEDED},
+        {"status": NoticeStatus.APPROVED, "sent_at": None},
+        {"msg_type": MsgType.CANCEL},
+    ],
+)
 def test_a_notice_not_on_air_opens_nothing(session_factory, shelters, fields):
     sent_shelter_notice(session_factory, "三民區民眾活動中心", "sanmin", **fields)
     assert open_now(session_factory) == {}
@@ -48,8 +51,11 @@ def test_the_name_is_matched_within_its_district_whatever_the_spacing(session_fa
 
 def test_the_address_tells_two_shelters_of_one_name_apart(session_factory, shelters):
     with session_factory.begin() as session:  # 三民國中 renamed like its neighbour, for the test
-        session.execute(update(Shelter).where(Shelter.id == shelters["三民國中"]).values(
-            name="三民區民眾活動中心", name_key="三民區民眾活動中心"))
+        session.execute(
+            update(Shelter)
+            .where(Shelter.id == shelters["三民國中"])
+            .values(name="三民區民眾活動中心", name_key="三民區民眾活動中心")
+        )
     sent_shelter_notice(session_factory, "三民區民眾活動中心", "sanmin", params={"address": "九如一路50號"})
     with session_factory() as session:
         assert [s.id for s, _ in open_shelters(session, now=NOW)] == [shelters["三民國中"]]
@@ -58,8 +64,9 @@ def test_the_address_tells_two_shelters_of_one_name_apart(session_factory, shelt
 def test_an_officer_closing_after_the_notice_wins(session_factory, shelters):
     sent_shelter_notice(session_factory, "三民國中", "sanmin", sent_at=NOW - timedelta(hours=2))
     with session_factory.begin() as session:
-        _, state, still_told = set_shelter_open(session, shelters["三民國中"], False, by=DUTY,
-                                                now=NOW - timedelta(hours=1))
+        _, state, still_told = set_shelter_open(
+            session, shelters["三民國中"], False, by=DUTY, now=NOW - timedelta(hours=1)
+        )
     assert not state.open and still_told is not None  # residents still read the notice: the officer is told
     assert open_now(session_factory) == {}
 

@@ -30,11 +30,14 @@ def test_no_rates_no_faults():
     assert {Faults().draw() for _ in range(100)} == {None}
 
 
-@pytest.mark.parametrize(("changes", "named"), [
-    ({"drop_rate": 1.5}, "drop_rate must be between 0 and 1"),
-    ({"error_rate": 0.6, "rate_429": 0.5}, "together they must not exceed 1"),
-    ({"latency": 3}, "unknown fault setting(s): latency"),
-])
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"drop_rate": 1.5}, "drop_rate must be between 0 and 1"),
+        ({"error_rate": 0.6, "rate_429": 0.5}, "together they must not exceed 1"),
+        ({"latency": 3}, "unknown fault setting(s): latency"),
+    ],
+)
 def test_bad_settings_are_named_and_leave_the_old_ones(changes, named):
     faults = Faults(error_rate=0.2)
     with pytest.raises(ValueError, match=named.replace("(", r"\(").replace(")", r"\)")):

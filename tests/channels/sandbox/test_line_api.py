@@ -26,28 +26,57 @@ TEXT = {"type": "text", "text": "hello"}
 
 def post(sandbox, path, body, headers=AUTH, raw=None):
     data = raw if raw is not None else json.dumps(body).encode()
-    return requests.post(f"{sandbox.url}{path}", data=data,
-                         headers={"Content-Type": "application/json", **headers}, timeout=10)
+    return requests.post(
+        f"{sandbox.url}{path}", data=data, headers={"Content-Type": "application/json", **headers}, timeout=10
+    )
 
 
 @pytest.mark.parametrize(
     ("case", "body", "headers", "status", "says"),
     [
         ("no token", {"to": ["U" + "a" * 32], "messages": [TEXT]}, {}, 401, "Authentication failed"),
-        ("wrong token", {"to": ["U" + "a" * 32], "messages": [TEXT]}, {"Authorization": "Bearer x"}, 401,
-         "Authentication failed"),
+        (
+            "wrong token",
+            {"to": ["U" + "a" * 32], "messages": [TEXT]},
+            {"Authorization": "Bearer x"},
+            401,
+            "Authentication failed",
+        ),
         ("501 recipients", {"to": list(users(501)), "messages": [TEXT]}, AUTH, 400, "between 1 and 500"),
         ("no recipients", {"to": [], "messages": [TEXT]}, AUTH, 400, "between 1 and 500"),
         ("6 messages", {"to": list(users(1)), "messages": [TEXT] * 6}, AUTH, 400, "between 1 and 5"),
         ("no messages", {"to": list(users(1)), "messages": []}, AUTH, 400, "between 1 and 5"),
-        ("text over 5,000 UTF-16 units", {"to": list(users(1)), "messages": [{"type": "text", "text": "😀" * 2501}]},
-         AUTH, 400, "between 1 and 5000"),
-        ("altText over 1,500", {"to": list(users(1)), "messages": [{"type": "flex", "altText": "a" * 1501,
-                                "contents": {"type": "bubble"}}]}, AUTH, 400, "between 1 and 1500"),
-        ("14 quick replies", {"to": list(users(1)), "messages": [{**TEXT, "quickReply": {"items": [{}] * 14}}]},
-         AUTH, 400, "between 0 and 13"),
-        ("bad retry key", {"to": list(users(1)), "messages": [TEXT]}, {**AUTH, "X-Line-Retry-Key": "nope"}, 400,
-         "X-Line-Retry-Key"),
+        (
+            "text over 5,000 UTF-16 units",
+            {"to": list(users(1)), "messages": [{"type": "text", "text": "😀" * 2501}]},
+            AUTH,
+            400,
+            "between 1 and 5000",
+        ),
+        (
+            "altText over 1,500",
+            {
+                "to": list(users(1)),
+                "messages": [{"type": "flex", "altText": "a" * 1501, "contents": {"type": "bubble"}}],
+            },
+            AUTH,
+            400,
+            "between 1 and 1500",
+        ),
+        (
+            "14 quick replies",
+            {"to": list(users(1)), "messages": [{**TEXT, "quickReply": {"items": [{}] * 14}}]},
+            AUTH,
+            400,
+            "between 0 and 13",
+        ),
+        (
+            "bad retry key",
+            {"to": list(users(1)), "messages": [TEXT]},
+            {**AUTH, "X-Line-Retry-Key": "nope"},
+            400,
+            "X-Line-Retry-Key",
+        ),
     ],
 )
 def test_multicast_refusals(sandbox, case, body, headers, status, says):
@@ -64,10 +93,18 @@ def test_bodies_over_2_mb_get_413(sandbox):
 def test_retry_key_repeat_gets_409_and_delivers_nothing(sandbox):
     key = str(uuid.uuid4())
     target = users(2)
-    first = post(sandbox, "/v2/bot/message/multicast", {"to": list(target), "messages": [TEXT]},
-                 {**AUTH, "X-Line-Retry-Key": key})
-    again = post(sandbox, "/v2/bot/message/multicast", {"to": list(target), "messages": [TEXT]},
-                 {**AUTH, "X-Line-Retry-Key": key})
+    first = post(
+        sandbox,
+        "/v2/bot/message/multicast",
+        {"to": list(target), "messages": [TEXT]},
+        {**AUTH, "X-Line-Retry-Key": key},
+    )
+    again = post(
+        sandbox,
+        "/v2/bot/message/multicast",
+        {"to": list(target), "messages": [TEXT]},
+        {**AUTH, "X-Line-Retry-Key": key},
+    )
     assert first.status_code == 200 and first.headers["X-Line-Request-Id"]
     assert again.status_code == 409
     assert again.headers["X-Line-Accepted-Request-Id"] == first.headers["X-Line-Request-Id"]
@@ -85,8 +122,10 @@ def test_monthly_quota_answers_with_lines_body(sandbox):
 
 
 def quota_answers(sandbox, headers=AUTH):
-    return [requests.get(f"{sandbox.url}/v2/bot/message/{path}", headers=headers, timeout=5)
-            for path in ("quota", "quota/consumption")]
+    return [
+        requests.get(f"{sandbox.url}/v2/bot/message/{path}", headers=headers, timeout=5)
+        for path in ("quota", "quota/consumption")
+    ]
 
 
 def test_the_quota_endpoints_answer_as_line_documents_them(sandbox):
@@ -172,8 +211,11 @@ def bot():
 def test_simulated_events_arrive_signed_like_lines(sandbox, bot, kind):
     requests.post(f"{sandbox.url}/sandbox/line/webhook", json={"url": bot.url}, timeout=5)
     user = users(1)[0]
-    answer = requests.post(f"{sandbox.url}/sandbox/line/simulate",
-                           json={"userId": user, "type": kind, "text": "dengue", "data": "lang=id"}, timeout=10).json()
+    answer = requests.post(
+        f"{sandbox.url}/sandbox/line/simulate",
+        json={"userId": user, "type": kind, "text": "dengue", "data": "lang=id"},
+        timeout=10,
+    ).json()
     assert answer["webhookStatus"] == 200
     headers, body = bot.received[-1]
     expected = base64.b64encode(hmac.new(LINE_SECRET.encode(), body, hashlib.sha256).digest()).decode()
@@ -187,8 +229,9 @@ def test_simulated_events_arrive_signed_like_lines(sandbox, bot, kind):
 def test_reply_tokens_are_single_use(sandbox, bot):
     requests.post(f"{sandbox.url}/sandbox/line/webhook", json={"url": bot.url}, timeout=5)
     user = users(1)[0]
-    event = requests.post(f"{sandbox.url}/sandbox/line/simulate", json={"userId": user, "type": "message",
-                                                                        "text": "hi"}, timeout=10).json()["event"]
+    event = requests.post(
+        f"{sandbox.url}/sandbox/line/simulate", json={"userId": user, "type": "message", "text": "hi"}, timeout=10
+    ).json()["event"]
     reply = {"replyToken": event["replyToken"], "messages": [TEXT]}
     first = post(sandbox, "/v2/bot/message/reply", reply)
     again = post(sandbox, "/v2/bot/message/reply", reply)
@@ -200,8 +243,9 @@ def test_reply_tokens_are_single_use(sandbox, bot):
 
 def test_profile_of_a_simulated_resident(sandbox):
     user = users(1)[0]
-    made = requests.post(f"{sandbox.url}/sandbox/line/users",
-                         json={"userId": user, "displayName": "Linh", "language": "vi"}, timeout=5)
+    made = requests.post(
+        f"{sandbox.url}/sandbox/line/users", json={"userId": user, "displayName": "Linh", "language": "vi"}, timeout=5
+    )
     assert made.status_code == 201
     profile = requests.get(f"{sandbox.url}/v2/bot/profile/{user}", headers=AUTH, timeout=5).json()
     assert profile == {"userId": user, "displayName": "Linh", "language": "vi"}
@@ -215,8 +259,9 @@ def test_a_new_month_starts_the_quota_again_as_lines_does():
     client = Client(app)
 
     def multicast(n):
-        return client.post("/v2/bot/message/multicast", json={"to": list(users(n)), "messages": [TEXT]},
-                           headers=AUTH).status_code
+        return client.post(
+            "/v2/bot/message/multicast", json={"to": list(users(n)), "messages": [TEXT]}, headers=AUTH
+        ).status_code
 
     def used():
         return client.get("/v2/bot/message/quota/consumption", headers=AUTH).get_json()["totalUsage"]

@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from webhook_answers import drain, interleaved, issue_tokens, reply_ceiling, sandbox_stats, steady_load  # noqa: E402
 
-from bot.settings import SANDBOX_SECRETS  # noqa: E402
+from bot.channel_settings import SANDBOX_SECRETS  # noqa: E402
 
 SECRET = SANDBOX_SECRETS["line.channel_secret"]
 QUESTIONS = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
-from messages.compose import LocalisedNotice
+from messages.localised import LocalisedNotice
 
 
 class Audience(StrEnum):

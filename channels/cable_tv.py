@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from messages.cap import cap_time
-from messages.compose import LocalisedNotice
+from messages.localised import LocalisedNotice
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CAP_MIME = "application/cap+xml"

@@ -17,7 +17,7 @@ import facebook
 import requests
 
 from channels.base import Audience, Batch, ChannelLimits, PermanentError, RetryableError, SendResult
-from messages.compose import LocalisedNotice
+from messages.localised import LocalisedNotice
 from messages.metrics import timed_request
 
 LIVE_GRAPH = facebook.FACEBOOK_GRAPH_URL  # "https://graph.facebook.com/"

@@ -51,7 +51,7 @@ from channels.line_render import (  # noqa: F401 - the rendering, re-exported as
     flex_bubble,
     render_messages,
 )
-from messages.compose import LocalisedNotice
+from messages.localised import LocalisedNotice
 from messages.metrics import timed_request
 
 LIVE_API = "https://api.line.me"

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from channels.base import LimitExceeded, truncate_utf16, utf16_length
-from messages.compose import LocalisedNotice
 from messages.kinds import Severity
+from messages.localised import LocalisedNotice
 
 MAX_ALT_TEXT = 1500
 MAX_BUBBLE_BYTES = 30 * 1024

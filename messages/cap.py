@@ -16,10 +16,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from messages.compose import LocalisedNotice
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import TAIPEI
 from messages.kinds import Kind
+from messages.localised import LocalisedNotice
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "cap12.xsd"

@@ -1,4 +1,4 @@
-"""The composer: a notice in, one LocalisedNotice per language out.
+"""The composer: a notice in, one LocalisedNotice (``messages.localised``) per language out.
 
 Every sentence comes from the reviewed phrase bank; parameter values are written by the glossary and Babel.
 The officer's free text, if any, arrives already localised (``messages.translate``), marked if machine-made.
@@ -7,7 +7,6 @@ The officer's free text, if any, arrives already localised (``messages.translate
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,96 +15,12 @@ from messages.formatting import ValueFormatter, format_list_for, format_number_f
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import LANGUAGES, Catalogs, Language, PhraseCatalog, get_language
 from messages.kinds import PLACEHOLDER, Kind, KindBook, ParamType, Severity
+from messages.localised import FreeTextVersion, LocalisedNotice
 from messages.models import MsgType, Notice, TranslationOrigin
 from messages.params import InvalidParameters, ParamChecker, districts_of, parse_datetime, to_json
 from messages.text import TextRefused, clean_text
 
 MAX_FREE_TEXT = 2000  # characters an officer may add to a notice's template text
-
-
-@dataclass(frozen=True)
-class FreeTextVersion:
-    """The officer's free text as it will be shown in one language."""
-
-    language: str
-    text: str | None  # None when held for review or replaced by the fallback
-    origin: TranslationOrigin | None = None
-    held: bool = False  # the engine failed and the policy is "hold"
-    original: str | None = None  # fallback policy: the officer's own text ...
-    english: str | None = None  # ... and its English version, when one exists
-    engine: str | None = None
-
-    @property
-    def machine_translated(self) -> bool:
-        return self.origin is TranslationOrigin.MACHINE
-
-
-@dataclass(frozen=True)
-class LocalisedNotice:
-    notice_id: int | None
-    identifier: str
-    kind: str
-    kind_title: str
-    topic: str
-    language: str
-    headline: str
-    body: str
-    instruction: str
-    districts: tuple[str, ...]
-    area_names: tuple[str, ...]
-    areas_text: str  # area_names as a list in the language's own words
-    severity: Severity
-    severity_label: str
-    agency: str
-    effective: datetime | None
-    expires: datetime | None
-    effective_text: str | None
-    expires_text: str | None
-    link: str | None
-    training: bool
-    msg_type: str
-    machine_translated: bool = False
-    held: bool = False
-    sandboxed: bool = False  # a test API key's notice: delivered to a simulated channel when civicast is live
-    urgency: str = "Unknown"  # CAP urgency and certainty: the kind's defaults or its level's row
-    certainty: str = "Unknown"
-    # Ready-made lines in the notice's language, so channels need no catalogs. On a training notice the training
-    # mark leads each of them: a lock screen shows "[TEST]" before any severity label.
-    title_line: str = ""  # severity label and headline: "[Severe] Typhoon …" / "【測試】【危險】…"
-    band_label: str = ""  # the severity label, after the training mark if any: what a coloured band shows
-    test_mark: str = ""  # the training mark that leads headline and title_line ("[TEST]"), "" for a live notice
-    times_text: str | None = None  # "From … · Until …"
-    source_text: str = ""  # "Source: Central Weather Administration"
-    more_info_text: str | None = None  # "More information: <link>"
-    link_label: str = ""  # the short label of a button that opens the link
-    page_link: str | None = None  # the notice's page with its language switcher
-    other_languages_text: str | None = None  # "This notice in other languages: <page_link>"
-    checkin: tuple[str, str, str] | None = None  # asking recipients to check in: question, "I'm safe", "Need help"
-
-    @property
-    def plain_text(self) -> str:
-        """The notice as plain text: what a text message, a crawl or a terminal shows."""
-        lines = [self.title_line, *(part for part in (self.body, self.instruction) if part)]
-        lines += [line for line in (self.times_text, self.source_text, self.more_info_text) if line]
-        return "\n".join(lines)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.title_line,
-            "headline": self.headline,
-            "body": self.body,
-            "instruction": self.instruction,
-            "areas": list(self.area_names),
-            "severity": self.severity.value,
-            "severity_label": self.severity_label,
-            "agency": self.agency,
-            "effective": self.effective_text,
-            "expires": self.expires_text,
-            "link": self.link,
-            "training": self.training,
-            "machine_translated": self.machine_translated,
-            "held": self.held,
-        }
 
 
 def _upper_first(text: str) -> str:

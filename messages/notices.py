@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from messages.cap import AlertHeader, cap_time
-from messages.compose import FreeTextVersion
+from messages.localised import FreeTextVersion
 from messages.models import MsgType, Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
 
 ON_AIR = (NoticeStatus.SENDING, NoticeStatus.SENT)

@@ -26,9 +26,9 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from messages.compose import FreeTextVersion
 from messages.glossary import Glossary
 from messages.i18n import LANGUAGES, Language, get_language
+from messages.localised import FreeTextVersion
 from messages.metrics import TRANSLATION_LATENCY, TRANSLATIONS
 from messages.models import TranslationMemory, TranslationOrigin
 

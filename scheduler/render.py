@@ -8,7 +8,8 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import sessionmaker
 
-from messages.compose import Composer, LocalisedNotice
+from messages.compose import Composer
+from messages.localised import LocalisedNotice
 from messages.models import Notice
 from messages.notices import free_text_versions
 from scheduler.outbox import PUBLIC_LANGUAGE

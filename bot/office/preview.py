@@ -16,8 +16,8 @@ from channels.cable_tv import crawl_line
 from channels.facebook import post_text
 from channels.line_render import alt_text, check_messages, render_messages
 from messages.cap import build_alert
-from messages.compose import LocalisedNotice
 from messages.i18n import LANGUAGES, Language
+from messages.localised import LocalisedNotice
 from messages.models import Notice
 from messages.notices import alert_header, free_text_versions, untranslated_languages
 from scheduler.audience import audience_by_district

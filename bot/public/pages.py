@@ -25,9 +25,9 @@ from bot.public.failures import NoticeFailures
 from bot.services import Services
 from bot.settings import Settings
 from channels.line_render import SEVERITY_COLOURS, TRAINING_COLOUR
-from messages.compose import FreeTextVersion, LocalisedNotice
 from messages.dates import format_datetime_for
 from messages.i18n import LANGUAGES, Catalogs, Language, UnknownLanguage, get_language, language_for_platform_tag
+from messages.localised import FreeTextVersion, LocalisedNotice
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import active_notices, free_text_versions, on_air_fingerprint
 from messages.plurals import PluralSource, keyed_text, read_source_strings

@@ -10,9 +10,10 @@ import requests
 from werkzeug.serving import make_server
 
 from bot.app import create_app
+from bot.channel_settings import SANDBOX_SECRETS
 from bot.cli import main
 from bot.services import Services
-from bot.settings import SANDBOX_SECRETS, load_settings
+from bot.settings import load_settings
 from channels.sandbox import Sandbox
 from tests.support.sandbox import free_port
 

@@ -13,10 +13,10 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from bot.channel_settings import SANDBOX_SECRETS
 from bot.conversation.models import Conversation, WebhookEvent
 from bot.conversation.replies import Choice, ChoiceKind, Reply
 from bot.line_webhook import line_messages
-from bot.settings import SANDBOX_SECRETS
 from tests.support.sandbox import users
 
 SECRET = SANDBOX_SECRETS["line.channel_secret"]

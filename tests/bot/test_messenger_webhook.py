@@ -11,9 +11,9 @@ import uuid
 import requests
 from sqlalchemy import func, select
 
+from bot.channel_settings import SANDBOX_SECRETS
 from bot.conversation.models import Conversation, WebhookEvent
 from bot.conversation.texts import BotTexts
-from bot.settings import SANDBOX_SECRETS
 
 APP_SECRET = SANDBOX_SECRETS["facebook.app_secret"]
 VERIFY_TOKEN = "sandbox-facebook-verify-token"

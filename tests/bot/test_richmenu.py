@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
+from bot.channel_settings import SANDBOX_SECRETS
 from bot.cli import cli
 from bot.conversation.texts import BotTexts
 from bot.richmenu import (
@@ -23,7 +24,6 @@ from bot.richmenu import (
     menu_definition,
     render_image,
 )
-from bot.settings import SANDBOX_SECRETS
 from messages.i18n import LANGUAGES, Catalogs
 from tests.support.sandbox import users
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from messages.compose import FreeTextVersion
 from messages.i18n import LANGUAGES
 from messages.kinds import Severity
+from messages.localised import FreeTextVersion
 from messages.models import MsgType, TranslationOrigin
 from messages.params import InvalidParameters
 from messages.transcription import simplified

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.channel_settings import SANDBOX_SECRETS
 from bot.services import Services
-from bot.settings import SANDBOX_SECRETS, load_settings
+from bot.settings import load_settings
 from channels.sandbox import Faults, Sandbox
 from messages.models import Notice, NoticeStatus
 from scheduler.outbox import Delivery, DeliveryStatus, outstanding

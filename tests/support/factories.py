@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from messages.compose import Composer, LocalisedNotice
+from messages.compose import Composer
+from messages.localised import LocalisedNotice
 from messages.models import MsgType, Notice, NoticeStatus
 
 

@@ -12,8 +12,9 @@ from sqlalchemy import insert, select
 from werkzeug.serving import make_server
 
 from bot.app import create_app
+from bot.channel_settings import SANDBOX_SECRETS
 from bot.services import Services
-from bot.settings import SANDBOX_SECRETS, load_settings
+from bot.settings import load_settings
 from channels.sandbox import Sandbox
 from ingest.models import IncomingAlert
 from scheduler.audience import TOPIC_BITS, Subscriber

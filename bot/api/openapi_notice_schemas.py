@@ -1,66 +1,21 @@
-"""The schemas of REST API v1's OpenAPI document: request and response bodies, problems."""
+"""The OpenAPI schemas of notice kinds and notices: what an officer writes, the notice, its preview, the requests
+that act on it and their results.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.api.inputs import SEVERITIES
-from bot.conversation.models import CaseStatus
-from bot.conversation.petitions import CATEGORIES
+from bot.api.openapi_parts import BOOLEAN, COUNT, COUNTS_BY_NAME, INTEGER, STRING, TIME, nullable, object_schema, ref
 from bot.office.desk import MAX_REASON
 from messages.compose import MAX_FREE_TEXT
 from messages.kinds import ParamType, Topic
 from messages.models import MsgType, NoticeStatus
 
-PROBLEM = "application/problem+json"
-JSON = "application/json"
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema, or null."""
-    if "$ref" in schema:
-        return {"anyOf": [schema, {"type": "null"}]}
-    schema = dict(schema)
-    schema["type"] = [schema["type"], "null"]
-    if "enum" in schema:
-        schema["enum"] = [*schema["enum"], None]
-    return schema
-
-
-def _object(
-    properties: dict[str, Any],
-    *,
-    required: list[str] | None = None,
-    description: str | None = None,
-    closed: bool = True,
-) -> dict[str, Any]:
-    schema: dict[str, Any] = {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties) if required is None else required,
-    }
-    if closed:
-        schema["additionalProperties"] = False
-    if description:
-        schema["description"] = description
-    return schema
-
-
-STRING = {"type": "string"}
-INTEGER = {"type": "integer"}
-COUNT = {"type": "integer", "minimum": 0}
-BOOLEAN = {"type": "boolean"}
-TIME = {"type": "string", "format": "date-time"}
-COUNTS_BY_NAME = {"type": "object", "additionalProperties": COUNT}
-
-
-def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
+def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
     statuses = [s.value for s in NoticeStatus]
-    case_statuses = [s.value for s in CaseStatus]
     input_time = {
         "type": ["string", "null"],
         "maxLength": 64,
@@ -73,7 +28,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             "additionalProperties": True,
             "description": "the kind's parameters by name (GET /kinds lists them)",
         },
-        "severity": _nullable(
+        "severity": nullable(
             {
                 "type": "string",
                 "enum": list(SEVERITIES),
@@ -101,7 +56,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             "desk. An Update keeps the original's unless it says otherwise",
         },
     }
-    localised = _object(
+    localised = object_schema(
         {
             "title": {
                 "type": "string",
@@ -124,45 +79,8 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
         },
         description="The notice as residents read it in one language.",
     )
-    counts = {name: COUNT for name in ("targeted", "sent", "failed", "dead", "pending")}
-    counts |= {"first_sent": _nullable(TIME), "last_sent": _nullable(TIME)}
-    case_fields = {
-        "number": {"type": "string", "examples": ["KH-2025-000001"]},
-        "status": {"type": "string", "enum": case_statuses},
-        "category": {"type": "string", "enum": list(CATEGORIES)},
-        "district": {"type": "string", "description": "district key"},
-        "district_name": {"type": ["string", "null"]},
-        "language": STRING,
-        "channel": {"type": ["string", "null"], "description": "null once the resident asked to be forgotten"},
-        "description": STRING,
-        "location": {"type": ["string", "null"]},
-        "has_photo": BOOLEAN,
-        "assignee": {"type": ["string", "null"]},
-        "satisfaction": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
-        "created_at": TIME,
-        "updated_at": TIME,
-        "url": STRING,
-    }
     return {
-        "Problem": _object(
-            {
-                "type": {"type": "string", "description": "a URI naming the kind of problem"},
-                "title": STRING,
-                "status": {"type": "integer", "minimum": 400, "maximum": 599},
-                "detail": STRING,
-                "instance": {"type": "string", "description": "the request path"},
-                "errors": {"type": "object", "additionalProperties": STRING},
-                "rule": {"type": "string", "description": "the desk's rule that refused the request (403)"},
-            },
-            required=["type", "title", "status", "detail"],
-            description="RFC 9457 problem details",
-        ),
-        "ValidationProblem": {
-            "allOf": [_ref("Problem"), {"type": "object", "required": ["errors"]}],
-            "description": "a problem naming each invalid field in errors (field → message); "
-            "a kind's parameters are named params.<name>",
-        },
-        "KindParam": _object(
+        "KindParam": object_schema(
             {
                 "name": STRING,
                 "type": {"type": "string", "enum": [t.value for t in ParamType]},
@@ -177,14 +95,14 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             },
             required=["name", "type", "required", "example"],
         ),
-        "Kind": _object(
+        "Kind": object_schema(
             {
                 "id": STRING,
                 "title": STRING,
                 "topic": {"type": "string", "enum": [t.value for t in Topic]},
                 "agency": STRING,
                 "free_text_only": BOOLEAN,
-                "cap": _object(
+                "cap": object_schema(
                     {
                         "category": STRING,
                         "event_code": STRING,
@@ -193,13 +111,13 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                         "certainty": STRING,
                     }
                 ),
-                "levels": _nullable(
-                    _object(
+                "levels": nullable(
+                    object_schema(
                         {
                             "param": STRING,
                             "rows": {
                                 "type": "array",
-                                "items": _object(
+                                "items": object_schema(
                                     {
                                         "level": {
                                             "type": ["string", "number"],
@@ -217,22 +135,22 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                         "lowest level first; null when the kind has no level",
                     )
                 ),
-                "params": {"type": "array", "items": _ref("KindParam")},
+                "params": {"type": "array", "items": ref("KindParam")},
             }
         ),
-        "KindList": _object({"kinds": {"type": "array", "items": _ref("Kind")}}),
-        "NoticeInput": _object(notice_fields, required=["kind"], description="A new notice."),
-        "NoticePatch": _object(
+        "KindList": object_schema({"kinds": {"type": "array", "items": ref("Kind")}}),
+        "NoticeInput": object_schema(notice_fields, required=["kind"], description="A new notice."),
+        "NoticePatch": object_schema(
             notice_fields, required=[], description="Fields to change; params, when given, replaces all parameters."
         ),
-        "UpdateInput": _object(
+        "UpdateInput": object_schema(
             notice_fields,
             required=[],
             description="An Update of a sent notice: kind, params, severity, free_text_lang "
             "and ask_checkin default to the original's; training is always the "
             "original's.",
         ),
-        "Notice": _object(
+        "Notice": object_schema(
             {
                 "id": {"type": "integer", "minimum": 1},
                 "identifier": STRING,
@@ -246,16 +164,16 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                     "deliveries are simulated and reach no real channel",
                 },
                 "topic": STRING,
-                "severity": _nullable({"type": "string", "enum": list(SEVERITIES)}),
+                "severity": nullable({"type": "string", "enum": list(SEVERITIES)}),
                 "params": {"type": "object", "additionalProperties": True},
                 "districts": {"type": "array", "items": STRING, "description": 'district keys, or ["all"]'},
                 "free_text": {"type": ["string", "null"]},
                 "free_text_lang": STRING,
                 "ask_checkin": {"type": "boolean", "description": 'recipients are asked "Are you safe?" (check-in)'},
-                "effective": _nullable(TIME),
-                "expires": _nullable(TIME),
+                "effective": nullable(TIME),
+                "expires": nullable(TIME),
                 "send_at": {
-                    **_nullable(TIME),
+                    **nullable(TIME),
                     "description": "when a notice sent once goes out; for a recurring "
                     "notice, when its recurrence began",
                 },
@@ -265,10 +183,10 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                     "description": "the recurring notice this is an occurrence of (sent, or missed)",
                 },
                 "occurrence_at": {
-                    **_nullable(TIME),
+                    **nullable(TIME),
                     "description": "the time of the recurrence this occurrence is for",
                 },
-                "sent_at": _nullable(TIME),
+                "sent_at": nullable(TIME),
                 "author": {"type": ["string", "null"]},
                 "contributors": {
                     "type": "array",
@@ -284,7 +202,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                 },
                 "created_at": TIME,
                 "updated_at": TIME,
-                "actions": _object(
+                "actions": object_schema(
                     {
                         verb: BOOLEAN
                         for verb in ("edit", "submit", "approve", "reject", "send", "schedule", "cancel", "update")
@@ -295,15 +213,15 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                 "url": STRING,
             }
         ),
-        "NoticePage": _object(
-            {"items": {"type": "array", "items": _ref("Notice")}, "total": COUNT, "limit": INTEGER, "offset": COUNT}
+        "NoticePage": object_schema(
+            {"items": {"type": "array", "items": ref("Notice")}, "total": COUNT, "limit": INTEGER, "offset": COUNT}
         ),
         "LocalisedNotice": localised,
-        "LanguagePreview": _object(
+        "LanguagePreview": object_schema(
             {
                 "language": {"type": "string", "enum": languages},
                 "language_name": STRING,
-                "notice": _ref("LocalisedNotice"),
+                "notice": ref("LocalisedNotice"),
                 "line_messages": {
                     "type": "array",
                     "items": {"type": "object"},
@@ -316,7 +234,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                 "problems": {"type": "array", "items": STRING},
             }
         ),
-        "Preview": _object(
+        "Preview": object_schema(
             {
                 "notice_id": INTEGER,
                 "total": COUNT,
@@ -336,11 +254,11 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                 },
                 "facebook_post": {"type": ["string", "null"]},
                 "cap_xml": STRING,
-                "languages": {"type": "array", "items": _ref("LanguagePreview")},
-                "line_quota": _nullable(_ref("QuotaForecast")),
+                "languages": {"type": "array", "items": ref("LanguagePreview")},
+                "line_quota": nullable(ref("QuotaForecast")),
             }
         ),
-        "QuotaForecast": _object(
+        "QuotaForecast": object_schema(
             {
                 "channel": STRING,
                 "needed": {**COUNT, "description": "messages the notice consumes: one per resident it goes to"},
@@ -352,7 +270,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             },
             description="A notice's cost in LINE messages beside the month's quota (null: LINE not enabled).",
         ),
-        "ApproveRequest": _object(
+        "ApproveRequest": object_schema(
             {
                 "acknowledge_untranslated": {
                     "type": "boolean",
@@ -363,7 +281,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             },
             required=[],
         ),
-        "SendRequest": _object(
+        "SendRequest": object_schema(
             {
                 "exceed_quota": {
                     "type": "boolean",
@@ -375,7 +293,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             },
             required=[],
         ),
-        "RejectRequest": _object(
+        "RejectRequest": object_schema(
             {
                 "reason": {
                     "type": "string",
@@ -386,7 +304,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             }
         ),
         "ScheduleRequest": {
-            **_object(
+            **object_schema(
                 {
                     "at": {
                         "type": "string",
@@ -403,7 +321,7 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             ),
             "oneOf": [{"required": ["at"]}, {"required": ["cron"]}],
         },
-        "SendResult": _object(
+        "SendResult": object_schema(
             {
                 "notice_id": INTEGER,
                 "deliveries": COUNT,
@@ -413,142 +331,14 @@ def _schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                     "description": "residents per channel and language (a public channel counts its posts)",
                 },
                 "total_recipients": COUNT,
-                "notice": _ref("Notice"),
+                "notice": ref("Notice"),
             }
         ),
-        "CancelResult": _object(
-            {"notice": _ref("Notice"), "cancellation": _nullable(_ref("Notice"))},
+        "CancelResult": object_schema(
+            {"notice": ref("Notice"), "cancellation": nullable(ref("Notice"))},
             description="cancellation is the Cancel notice written (submitted) for a notice "
             "that went out: once a second officer approves and sends it, it goes "
             "to those who received the notice; null when the notice had not gone "
             "out and simply stopped",
-        ),
-        "DeliveryCounts": _object(counts),
-        "ChannelReport": _object(
-            {
-                **counts,
-                "languages": {"type": "object", "additionalProperties": _ref("DeliveryCounts")},
-                "errors": {
-                    "type": "array",
-                    "items": _object({"error": {"type": ["string", "null"]}, "deliveries": COUNT}),
-                },
-            }
-        ),
-        "Occurrence": _object(
-            {
-                "notice_id": INTEGER,
-                "occurrence_at": _nullable(TIME),
-                "status": {"type": "string", "enum": statuses},
-                "sent_at": _nullable(TIME),
-            }
-        ),
-        "Occurrences": _object(
-            {
-                "total": COUNT,
-                "missed": COUNT,
-                "items": {"type": "array", "items": _ref("Occurrence"), "description": "the latest, newest first"},
-            },
-            description="a recurring notice's occurrences: each sent once, or missed (no scheduler ran in time)",
-        ),
-        "Report": _object(
-            {
-                "notice_id": INTEGER,
-                "status": {"type": "string", "enum": statuses},
-                "training": BOOLEAN,
-                "sent_at": _nullable(TIME),
-                "channels": {"type": "object", "additionalProperties": _ref("ChannelReport")},
-                "occurrence_of": {
-                    "type": ["integer", "null"],
-                    "description": "the recurring notice this is an occurrence of",
-                },
-                "occurrence_at": _nullable(TIME),
-                "occurrences": _nullable(_ref("Occurrences")),
-                "untranslated": _object(
-                    {"languages": {"type": "array", "items": STRING}, "residents": COUNT},
-                    description="languages in which the free text went out "
-                    "untranslated, and the residents targeted in them",
-                ),
-                "paused_channels": {
-                    "type": "array",
-                    "items": _ref("PausedChannel"),
-                    "description": "channels paused now; their deliveries wait",
-                },
-                "line_messages": _ref("LineMessages"),
-            }
-        ),
-        "LineMessages": _object(
-            {
-                "notice": _object({"paid": {**COUNT, "description": "LINE residents this notice reached"}}),
-                "channel": STRING,
-                "month": {
-                    "type": "string",
-                    "pattern": r"^\d{4}-\d{2}$",
-                    "description": "the month (Asia/Taipei) the notice went out in, or this month before it did",
-                },
-                "paid": _object(
-                    {
-                        "multicast": {**COUNT, "description": "notices' messages, one per resident"},
-                        "push": {**COUNT, "description": "the bot's answers sent without a reply token"},
-                        "total": COUNT,
-                    }
-                ),
-                "free": _object(
-                    {"reply": {**COUNT, "description": "the bot's replies to residents' messages"}, "total": COUNT}
-                ),
-            },
-            description="LINE messages, counted as LINE counts them: one per recipient; multicasts and pushes "
-            "against the monthly quota (paid), replies free.",
-        ),
-        "Pending": _object(
-            {"deliveries": COUNT, "residents": {**COUNT, "description": "0 for a public channel"}},
-            description="Deliveries not yet sent (waiting, or failed and to be retried).",
-        ),
-        "PausedChannel": _object(
-            {
-                "channel": STRING,
-                "reason": {"type": ["string", "null"], "description": "why it was paused, in the platform's words"},
-                "since": _nullable(TIME),
-                "pending": {**_ref("Pending"), "description": "this notice's deliveries waiting on the channel"},
-                "pending_all_notices": _ref("Pending"),
-            },
-            description="A channel civicast paused (LINE's monthly quota used up) until an officer resumes it.",
-        ),
-        "ChannelState": _object(
-            {
-                "channel": STRING,
-                "enabled": {"type": "boolean", "description": "false: switched off, yet still paused"},
-                "paused": BOOLEAN,
-                "reason": {"type": ["string", "null"], "description": "why it is paused, in the platform's words"},
-                "since": {**_nullable(TIME), "description": "when it was paused; null while it sends"},
-                "pending": _ref("Pending"),
-            }
-        ),
-        "ChannelList": _object({"channels": {"type": "array", "items": _ref("ChannelState")}}),
-        "Case": _object(case_fields),
-        "CaseEvent": _object(
-            {
-                "status": {"type": "string", "enum": case_statuses},
-                "note": {"type": ["string", "null"]},
-                "officer": {"type": ["string", "null"]},
-                "internal": BOOLEAN,
-                "at": TIME,
-            }
-        ),
-        "CaseDetail": _object({**case_fields, "events": {"type": "array", "items": _ref("CaseEvent")}}),
-        "CasePage": _object(
-            {"items": {"type": "array", "items": _ref("Case")}, "total": COUNT, "limit": INTEGER, "offset": COUNT}
-        ),
-        "CaseStatusRequest": _object(
-            {
-                "status": {"type": "string", "enum": case_statuses},
-                "note": {"type": ["string", "null"], "maxLength": 2000},
-            },
-            required=["status"],
-        ),
-        "CaseStatusResult": _object(
-            {
-                "case": _ref("CaseDetail"),
-                "resident_notified": {"type": "string", "description": "whether and how the resident was told"},
-            }
         ),
     }

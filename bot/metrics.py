@@ -28,7 +28,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.conversation.models import WebhookEvent
 from bot.inbox import RESUME_WINDOW
-from scheduler.jobs import LEADER_LOCK_KEY, leading_here
+from scheduler.jobs import leading_here
+from scheduler.leadership import LEADER_LOCK_KEY
 from scheduler.outbox import OUTSTANDING, ChannelState, Delivery
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"

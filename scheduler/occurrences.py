@@ -1,10 +1,11 @@
 """Occurrences: each time a scheduled notice is due, it goes out once or is recorded missed, as the database decides.
 
 A recurring notice is a template; each time of its cron expression becomes a copy carrying that
-``occurrence_at``. The copy, its free text (localised on the template beforehand, outside any
-transaction), its deliveries and its audit row are written in one transaction, and the unique key on
-(recurring notice, occurrence time) makes any other scheduler's attempt at the same occurrence fail and
-write nothing. A one-off notice is its own occurrence: the conditional claim in ``send_now`` does the same.
+``occurrence_at`` (which times are due, and the copies: ``scheduler.recurring``). The copy, its free
+text (localised on the template beforehand, outside any transaction), its deliveries and its audit row
+are written in one transaction, and the unique key on (recurring notice, occurrence time) makes any
+other scheduler's attempt at the same occurrence fail and write nothing. A one-off notice is its own
+occurrence: the conditional claim in ``send_now`` does the same.
 
 The leader catches up on every tick, and so as soon as it starts: the latest due occurrence that nobody
 sent goes out if it is still within the misfire grace; any other unsent one is recorded as a copy in
@@ -16,29 +17,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from messages.i18n import TAIPEI
-from messages.models import Notice, NoticeStatus, NoticeTranslation
+from messages.models import Notice, NoticeStatus
 from scheduler.fanout import FanoutResult, NotDue, fan_out_notice, fanout_summary
-from scheduler.recurrence import cron_trigger
+from scheduler.recurring import RecurrencePlan, copy_free_text, copy_of_recurring, occurrence_exists, plan_recurrence
 from scheduler.sending import Dispatch, prepare_free_text, send_now
 
 log = logging.getLogger("civicast.scheduler")
 
-# How far back a leader looks for a recurring notice's occurrences after downtime.
-LOOKBACK = timedelta(days=7)
-# Missed occurrences of one recurring notice recorded one by one per catch-up; the audit row counts the rest.
-MISSED_LISTED = 100
 AUDIT_SENT = "send"  # the audit log's actions (bot.office.audit.AuditAction values)
 AUDIT_MISSED = "missed"
 Leading = Callable[[], bool]
@@ -60,108 +56,8 @@ class CatchUp:
     missed: list[int] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class RecurrencePlan:
-    """What a recurring notice needs now: the occurrence to send, if any, and those to record missed."""
-
-    template_id: int
-    send: datetime | None
-    missed: tuple[datetime, ...]
-    missed_unlisted: int  # missed too, but older than the ones listed
-
-
 def taipei(moment: datetime) -> str:
     return moment.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M")
-
-
-def cron_times(cron: str, after: datetime, until: datetime, *, keep: int) -> tuple[list[datetime], int]:
-    """The last ``keep`` times of ``cron`` (Taipei time) in (``after``, ``until``], and how many there are."""
-    trigger = cron_trigger(cron)
-    kept: deque[datetime] = deque(maxlen=keep)
-    total = 0
-    cursor = after + timedelta(microseconds=1)
-    while (moment := trigger.get_next_fire_time(None, cursor)) is not None and moment <= until:
-        kept.append(moment)
-        total += 1
-        cursor = moment + timedelta(microseconds=1)
-    return list(kept), total
-
-
-def occurrence_exists(session: Session, template_id: int, occurrence_at: datetime) -> bool:
-    return bool(
-        session.scalar(
-            select(exists().where(Notice.recurrence_of == template_id, Notice.occurrence_at == occurrence_at))
-        )
-    )
-
-
-def latest_occurrence(session: Session, template_id: int) -> datetime | None:
-    """The time of the last occurrence sent or recorded (copies made before occurrences carried their
-    time count from when they were made)."""
-    latest = session.scalar(select(func.max(Notice.occurrence_at)).where(Notice.recurrence_of == template_id))
-    if latest is None:
-        latest = session.scalar(select(func.max(Notice.effective)).where(Notice.recurrence_of == template_id))
-    return latest
-
-
-def plan_recurrence(session: Session, template: Notice, now: datetime, grace: timedelta) -> RecurrencePlan:
-    """The occurrences of ``template`` due since the last one recorded (or since its recurrence began)."""
-    anchors = [moment for moment in (latest_occurrence(session, template.id), template.send_at) if moment]
-    # A recurring notice scheduled before its start was recorded: only what is still within the grace.
-    anchor = max(anchors) if anchors else now - grace
-    times, total = cron_times(template.recurrence or "", max(anchor, now - LOOKBACK), now, keep=MISSED_LISTED + 1)
-    send = times.pop() if times and now - times[-1] <= grace else None
-    missed = times[-MISSED_LISTED:]
-    return RecurrencePlan(template.id, send, tuple(missed), total - len(missed) - (1 if send else 0))
-
-
-def copy_of_recurring(
-    session: Session, template: Notice, occurrence_at: datetime, *, status: NoticeStatus = NoticeStatus.APPROVED
-) -> Notice:
-    """The occurrence of a recurring notice at ``occurrence_at``: a copy of the template, approved as the
-    template was. Flushed at once, so a second attempt at the same occurrence fails here, before anything else."""
-    copy = Notice(
-        kind=template.kind,
-        params=dict(template.params),
-        districts=list(template.districts),
-        topic=template.topic,
-        severity=template.severity,
-        training=template.training,
-        sandboxed=template.sandboxed,
-        free_text=template.free_text,
-        free_text_lang=template.free_text_lang,
-        agency=template.agency,
-        ask_checkin=template.ask_checkin,
-        author=template.author,
-        approver=template.approver,
-        status=status,
-        recurrence_of=template.id,
-        occurrence_at=occurrence_at,
-        effective=occurrence_at,
-        expires=(
-            (occurrence_at + (template.expires - template.effective))
-            if template.expires and template.effective
-            else None
-        ),
-    )
-    session.add(copy)
-    session.flush()
-    return copy
-
-
-def copy_free_text(session: Session, template_id: int, copy_id: int) -> None:
-    """The template's free text in every language, as localised (and perhaps reviewed) once for all occurrences."""
-    for version in session.scalars(select(NoticeTranslation).where(NoticeTranslation.notice_id == template_id)):
-        session.add(
-            NoticeTranslation(
-                notice_id=copy_id,
-                language=version.language,
-                text=version.text,
-                origin=version.origin,
-                engine=version.engine,
-                reviewed_by=version.reviewed_by,
-            )
-        )
 
 
 class Occurrences:

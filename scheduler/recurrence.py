@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import datetime, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
@@ -62,3 +63,16 @@ def shortest_interval(
             break
         previous = following
     return shortest
+
+
+def cron_times(cron: str, after: datetime, until: datetime, *, keep: int) -> tuple[list[datetime], int]:
+    """The last ``keep`` times of ``cron`` (Taipei time) in (``after``, ``until``], and how many there are."""
+    trigger = cron_trigger(cron)
+    kept: deque[datetime] = deque(maxlen=keep)
+    total = 0
+    cursor = after + timedelta(microseconds=1)
+    while (moment := trigger.get_next_fire_time(None, cursor)) is not None and moment <= until:
+        kept.append(moment)
+        total += 1
+        cursor = moment + timedelta(microseconds=1)
+    return list(kept), total

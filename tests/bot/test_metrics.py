@@ -169,7 +169,7 @@ def test_every_answer_carries_a_request_id(stack):
 
 
 def test_the_scheduler_leader_is_read_from_postgresql(stack):
-    from scheduler.jobs import PostgresLeaderLock
+    from scheduler.leadership import PostgresLeaderLock
 
     if stack.services.engine.dialect.name != "postgresql":
         pytest.skip("SQLite: one process runs everything and says whether its own scheduler leads")

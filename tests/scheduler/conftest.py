@@ -83,7 +83,7 @@ def leader_lock_backend(connection) -> int | None:
     """The PostgreSQL backend (pid) holding this schema's scheduler leader lock, if any."""
     from sqlalchemy import text
 
-    from scheduler.jobs import LEADER_LOCK_KEY
+    from scheduler.leadership import LEADER_LOCK_KEY
 
     return connection.execute(
         text(

@@ -13,7 +13,8 @@ from messages.db import make_engine
 from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus
 from scheduler import jobs
-from scheduler.jobs import PostgresLeaderLock, SchedulerService
+from scheduler.jobs import SchedulerService
+from scheduler.leadership import PostgresLeaderLock
 from scheduler.outbox import Delivery, DeliveryStatus
 from scheduler.sending import NoticeActionError, schedule, send_now, settle_and_expire
 from tests.scheduler.conftest import add_residents, approved_notice, leader_lock_backend, terminate_backend

@@ -11,8 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
-from scheduler.occurrences import Occurrences, Outcome, copy_of_recurring, cron_times
+from scheduler.occurrences import Occurrences, Outcome
 from scheduler.outbox import Delivery, DeliveryRecipients
+from scheduler.recurrence import cron_times
+from scheduler.recurring import copy_of_recurring
 from scheduler.sending import schedule
 from tests.scheduler.conftest import add_residents, approved_notice
 

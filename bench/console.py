@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from bot.app import create_app
 from bot.database import upgrade_database
 from bot.demo import seed_residents
-from bot.office import desk
+from bot.office import desk, drafts
 from bot.office.accounts import Actor, create_officer
 from bot.office.models import Role
 from bot.office.preview import build_preview
@@ -82,11 +82,11 @@ def main() -> None:
     with services.session_factory.begin() as session:
         create_officer(session, "bench-approver", "approver", password=PASSWORD)
         kind = services.kinds.get("typhoon_land_warning")
-        notice = desk.compose_notice(
+        notice = drafts.compose_notice(
             session,
             services.composer,
             editor,
-            desk.NoticeInput(kind.id, {**kind.example_params, "districts": ["苓雅區", "前鎮區", "三民區"]}),
+            drafts.NoticeInput(kind.id, {**kind.example_params, "districts": ["苓雅區", "前鎮區", "三民區"]}),
             now=now,
         )
         notice_id = notice.id

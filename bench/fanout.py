@@ -214,7 +214,7 @@ def run(args: argparse.Namespace) -> dict:
     import requests
     from sqlalchemy import func, select, text
 
-    from bot.office import desk
+    from bot.office import desk, drafts
     from bot.office.accounts import actor_of, create_officer, find_officer
     from bot.services import Services
     from bot.settings import load_settings
@@ -245,8 +245,8 @@ def run(args: argparse.Namespace) -> dict:
             editor, approver = officers["bench-editor"], officers["bench-approver"]
             kind = services.kinds.get("typhoon_land_warning")
             now = datetime.now(UTC)
-            notice_id = desk.compose_notice(
-                session, services.composer, editor, desk.NoticeInput(kind.id, kind.example_params), now=now
+            notice_id = drafts.compose_notice(
+                session, services.composer, editor, drafts.NoticeInput(kind.id, kind.example_params), now=now
             ).id
             desk.submit_notice(
                 session, editor, notice_id, glossary=services.glossary, channels=services.channel_limits, now=now

@@ -23,7 +23,7 @@ from bot.cli_base import (
     parse_assignments,
 )
 from bot.cli_channels import echo_paused_channels
-from bot.office import desk
+from bot.office import desk, drafts, notice_rules
 from bot.office.accounts import Actor
 from messages.models import Notice
 from messages.params import parse_datetime
@@ -46,12 +46,12 @@ def _notice_input(
     expires: str | None,
     ask_checkin: bool | None = None,
     base: Notice | None = None,
-) -> desk.NoticeInput:
+) -> drafts.NoticeInput:
     params = dict(base.params) if base is not None else {}
     if example:
         params.update(app.services.kinds.get(kind).example_params)
     params.update(parse_assignments(assignments))
-    return desk.NoticeInput(
+    return drafts.NoticeInput(
         kind=kind,
         params=params,
         severity=severity or (base.severity if base else None),
@@ -130,7 +130,7 @@ def notice_create(
         ask_checkin=ask_checkin,
     )
     with app.services.session_factory.begin() as session:
-        notice = desk.compose_notice(session, app.services.composer, actor, data, now=datetime.now(UTC))
+        notice = drafts.compose_notice(session, app.services.composer, actor, data, now=datetime.now(UTC))
         click.echo(notice.id)
 
 
@@ -199,7 +199,7 @@ def notice_update(
     """Draft an Update of a notice that went out (-p changes its parameters) and print the Update's id."""
     svc = app.services
     with svc.session_factory.begin() as session:
-        original = desk.load(session, actor, notice_id)
+        original = notice_rules.load(session, actor, notice_id)
         data = _notice_input(
             app,
             original.kind,
@@ -214,7 +214,7 @@ def notice_update(
             ask_checkin=ask_checkin,
             base=original,
         )
-        update = desk.issue_update(session, svc.composer, actor, notice_id, data, now=datetime.now(UTC))
+        update = drafts.issue_update(session, svc.composer, actor, notice_id, data, now=datetime.now(UTC))
         click.echo(update.id)
 
 

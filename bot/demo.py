@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.app import create_app
 from bot.database import upgrade_database
-from bot.office import desk
+from bot.office import desk, drafts
 from bot.office.accounts import Actor, actor_of, create_officer, find_officer
 from bot.office.models import Role
 from bot.services import Services
@@ -146,10 +146,10 @@ def _compose_and_approve(services: Services) -> tuple[int, str, Actor]:
     with services.session_factory.begin() as session:
         editor, approver = demo_officers(session)
         # CWA re-issues typhoon warnings every three hours: the demo's warning lasts that long on the feeds.
-        data = desk.NoticeInput(
+        data = drafts.NoticeInput(
             kind=kind.id, params=kind.example_params, effective=now, expires=now + timedelta(hours=3)
         )
-        notice = desk.compose_notice(session, services.composer, editor, data, now=now)
+        notice = drafts.compose_notice(session, services.composer, editor, data, now=now)
         desk.submit_notice(
             session, editor, notice.id, glossary=services.glossary, channels=services.channel_limits, now=now
         )

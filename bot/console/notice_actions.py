@@ -15,7 +15,7 @@ from flask import url_for
 
 from bot.console.auth import current_actor, now, services
 from bot.console.ui import translate
-from bot.office import desk
+from bot.office import desk, notice_rules
 from bot.office.accounts import Actor, PermissionDenied
 from bot.office.notice_rules import Verb, allowed_actions
 from bot.office.quota import QuotaWouldBeExceeded
@@ -86,7 +86,7 @@ def recurrence_to_confirm(notice_id: int, form: Mapping[str, str]) -> ScheduleTo
     if cron is None or form.get("confirmed") == "yes":
         return None
     with services().session_factory() as session:
-        notice = desk.load(session, current_actor(), notice_id, Verb.SCHEDULE)
+        notice = notice_rules.load(session, current_actor(), notice_id, Verb.SCHEDULE)
         live = not notice.training
     upcoming = desk.check_recurrence(cron, live=live, now=now(), live_min_interval=live_min_interval())
     kept = {name: form.get(name, "") for name in ("repeat", "at", "time", "weekday", "cron")}

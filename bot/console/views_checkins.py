@@ -11,7 +11,7 @@ from bot.console import blueprint
 from bot.console.auth import current_actor, officer_required, services
 from bot.console.ui import translate
 from bot.console.views_office import helpers
-from bot.office import checkins, desk
+from bot.office import checkins, notice_rules
 from bot.office.accounts import Permission
 from scheduler.sending import NoticeActionError
 
@@ -24,7 +24,7 @@ def checkins_page(notice_id: int) -> Any:
     actor = current_actor()
     with services().session_factory() as session:
         try:
-            notice = desk.load(session, actor, notice_id)
+            notice = notice_rules.load(session, actor, notice_id)
         except NoticeActionError:
             abort(404)
         summary = checkins.summary(session, notice, services().glossary)

@@ -17,7 +17,7 @@ from bot.console.delivery import delivery_view
 from bot.console.forms import SEVERITIES, build_fields, form_time, params_from_form
 from bot.console.notice_actions import available_actions, recurrence_to_confirm, run_action
 from bot.console.ui import translate, ui_language
-from bot.office import desk
+from bot.office import drafts, notice_rules
 from bot.office.accounts import Permission, PermissionDenied
 from bot.office.audit import entries
 from bot.office.preview import NoticePreview, build_preview
@@ -80,8 +80,8 @@ def notices() -> str:
     )
 
 
-def _input_from_form(kind: Kind, form: MultiDict[str, str], *, training: bool | None = None) -> desk.NoticeInput:
-    return desk.NoticeInput(
+def _input_from_form(kind: Kind, form: MultiDict[str, str], *, training: bool | None = None) -> drafts.NoticeInput:
+    return drafts.NoticeInput(
         kind=kind.id,
         params=params_from_form(kind, form),
         severity=form.get("severity") or None,
@@ -169,7 +169,10 @@ def compose() -> Any:
     actor = current_actor()
     if request.method == "POST":
         return _save(
-            kind, "new", None, lambda session, data: desk.compose_notice(session, svc.composer, actor, data, now=now())
+            kind,
+            "new",
+            None,
+            lambda session, data: drafts.compose_notice(session, svc.composer, actor, data, now=now()),
         )
     form = {"free_text_lang": "zh-Hant", "training": request.args.get("training")}
     return _form_page(
@@ -208,20 +211,20 @@ def _revise(notice_id: int, mode: str, save: Callable[..., Notice]) -> Any:
 @blueprint.route("/notices/<int:notice_id>/edit", methods=["GET", "POST"])
 @officer_required(Permission.COMPOSE)
 def edit(notice_id: int) -> Any:
-    return _revise(notice_id, "edit", desk.edit_notice)
+    return _revise(notice_id, "edit", drafts.edit_notice)
 
 
 @blueprint.route("/notices/<int:notice_id>/update", methods=["GET", "POST"])
 @officer_required(Permission.COMPOSE)
 def update(notice_id: int) -> Any:
     """An Update of a sent notice: the original's fields to correct, sent to those who received it."""
-    return _revise(notice_id, "update", desk.issue_update)
+    return _revise(notice_id, "update", drafts.issue_update)
 
 
 def _load(notice_id: int) -> Notice:
     with services().session_factory() as session:
         try:
-            notice = desk.load(session, current_actor(), notice_id)
+            notice = notice_rules.load(session, current_actor(), notice_id)
         except NoticeActionError:
             abort(404)
         _ = notice.references  # loaded while the session is open

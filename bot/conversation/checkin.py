@@ -141,7 +141,7 @@ class CheckIns:
     def answer(self, turn: Turn, answer: str, notice_ref: str) -> list[Reply]:
         resident = turn.resident
         if resident is None or answer not in {a.value for a in CheckInAnswer}:
-            return [self.engine.not_understood(turn)]
+            return [self.engine.answers.not_understood(turn)]
         glossary = self.engine.glossary
         notice = answered_notice(turn.session, turn.now, resident, glossary, notice_ref)
         row = record_answer(
@@ -153,7 +153,7 @@ class CheckIns:
             answer=CheckInAnswer(answer),
             now=turn.now,
         )
-        lang, menu = turn.language, self.engine.menu_choices(turn.language)
+        lang, menu = turn.language, self.engine.answers.menu_choices(turn.language)
         if row.answer == CheckInAnswer.SAFE:
             turn.go("idle")
             if row.training:
@@ -223,7 +223,7 @@ class CheckIns:
     def _done(self, turn: Turn, case: Case | None, key: str) -> list[Reply]:
         turn.conversation.data = {}
         turn.go("idle")
-        menu = self.engine.menu_choices(turn.language)
+        menu = self.engine.answers.menu_choices(turn.language)
         if case is None:  # the resident asked to be forgotten meanwhile, or the state is stale
-            return [self.engine.not_understood(turn)]
+            return [self.engine.answers.not_understood(turn)]
         return [Reply(self.t(turn.language, key, number=case.number), menu)]

@@ -77,7 +77,7 @@ class DisasterAnswers:
         """A location message: the nearest open shelters to it, or why there are none to tell of."""
         event, lang = turn.event, turn.language
         if event.latitude is None or event.longitude is None:  # a location attachment without its coordinates
-            return [self.engine.not_understood(turn)]
+            return [self.engine.answers.not_understood(turn)]
         if not self.geography.in_kaohsiung(event.latitude, event.longitude, event.address):
             return [Reply(self.t(lang, "shelters.outside"), self.menu_choice(lang))]
         district = self.geography.district_at(event.latitude, event.longitude, event.address)

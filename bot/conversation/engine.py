@@ -3,6 +3,10 @@
 States live in the database (``conversations``), so a restart loses no
 dialogue. No Flask and no platform SDK here: LINE and Messenger adapters turn
 their events into ``Incoming`` and ``Reply`` into their messages.
+
+The engine takes each event to its turn and routes it; the answers are
+``answers`` (the menu's), ``flows`` (settings and petitions, step by step),
+``disaster`` and ``checkin``.
 """
 
 from __future__ import annotations
@@ -14,25 +18,22 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversation.answers import Answers
 from bot.conversation.batch import Known, lock_residents, still_current
 from bot.conversation.checkin import CheckIns, CheckInState, forget_checkins
 from bot.conversation.disaster import DisasterAnswers
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
-from bot.conversation.live import covers, live_text, live_topic
 from bot.conversation.models import Conversation
-from bot.conversation.petitions import CaseChange, anonymise_cases, cases_of, record_satisfaction
-from bot.conversation.replies import Choice, EventKind, Incoming, Reply
+from bot.conversation.petitions import anonymise_cases
+from bot.conversation.replies import EventKind, Incoming, Reply
 from bot.conversation.texts import BotTexts
 from messages.compose import Composer
 from messages.db import dialect_insert
 from messages.glossary import WHOLE_CITY, Glossary
-from messages.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from messages.notices import active_notices, free_text_versions
+from messages.i18n import DEFAULT_LANGUAGE
 from messages.text import without_refused
-from scheduler.audience import TOPIC_BITS, Subscriber, SubscriberStatus, catalog_language, find_subscriber
-
-MAX_LATEST = 5
+from scheduler.audience import Subscriber, SubscriberStatus, catalog_language, find_subscriber
 
 
 class ConversationEngine:
@@ -52,6 +53,7 @@ class ConversationEngine:
         self.composer = composer
         self.faq = faq
         self.clock = clock
+        self.answers = Answers(self)
         self.flows = Flows(self)
         self.disaster = DisasterAnswers(self)
         self.checkins = CheckIns(self)
@@ -165,7 +167,7 @@ class ConversationEngine:
             return self.disaster.shared_location(turn)
         if kind is EventKind.IMAGE and state == "petition_photo":
             return self.flows.petition_photo(turn, turn.event.content_id)
-        return [Reply(self.texts(turn.language, "unsupported_message"), self.menu_choices(turn.language))]
+        return [Reply(self.texts(turn.language, "unsupported_message"), self.answers.menu_choices(turn.language))]
 
     # ------------------------------------------------------------------ follow, unfollow, delete
 
@@ -214,24 +216,24 @@ class ConversationEngine:
     def postback(self, turn: Turn) -> list[Reply]:
         action = turn.event.action
         name = action.get("action", "")
-        flows = self.flows
+        flows, answers = self.flows, self.answers
         simple = {
-            "menu": lambda: [self.menu(turn)],
-            "latest": lambda: self.latest(turn),
-            "ask": lambda: self.ask(turn),
-            "faq": lambda: self.suggested_answer(turn, action.get("key", "")),
+            "menu": lambda: [answers.menu(turn)],
+            "latest": lambda: answers.latest(turn),
+            "ask": lambda: answers.ask(turn),
+            "faq": lambda: answers.suggested_answer(turn, action.get("key", "")),
             "petition": lambda: [flows.petition_start(turn)],
-            "cases": lambda: self.my_cases(turn),
-            "settings": lambda: [self.settings(turn)],
+            "cases": lambda: answers.my_cases(turn),
+            "settings": lambda: [answers.settings(turn)],
             "settings_language": lambda: [
                 flows.language_prompt(turn, onboarding=bool((turn.conversation.data or {}).get("onboarding")))
             ],
             "settings_topics": lambda: [flows.topics_prompt(turn, onboarding=False)],
             "settings_districts": lambda: [flows.districts_prompt(turn, purpose="settings", page=0)],
-            "help": lambda: [Reply(self.texts(turn.language, "help"), self.menu_choices(turn.language))],
-            "delete": lambda: [self.confirm_delete(turn)],
+            "help": lambda: [Reply(self.texts(turn.language, "help"), answers.menu_choices(turn.language))],
+            "delete": lambda: [answers.confirm_delete(turn)],
             "delete_yes": lambda: self.delete_data(turn),
-            "delete_no": lambda: [Reply(self.texts(turn.language, "delete_kept"), self.menu_choices(turn.language))],
+            "delete_no": lambda: [Reply(self.texts(turn.language, "delete_kept"), answers.menu_choices(turn.language))],
             "lang": lambda: flows.set_language(turn, action.get("code", "")),
             "topic": lambda: flows.toggle_topic(turn, action.get("t", "")),
             "all_topics": lambda: flows.topics_done(turn, all_topics=True),
@@ -249,7 +251,7 @@ class ConversationEngine:
             "skip": lambda: self.skip(turn),
             "send": lambda: flows.petition_send(turn),
             "cancel": lambda: self.cancel(turn),
-            "survey": lambda: self.survey_answer(turn, action.get("case", ""), action.get("score", "")),
+            "survey": lambda: answers.survey_answer(turn, action.get("case", ""), action.get("score", "")),
             "alert": lambda: self.disaster.alert(turn),
             "shelters": lambda: self.disaster.shelters(turn),
             "hotlines": lambda: self.disaster.hotlines(turn),
@@ -257,15 +259,15 @@ class ConversationEngine:
             "checkin": lambda: self.checkins.answer(turn, action.get("a", ""), action.get("n", "")),
         }
         handler = simple.get(name)
-        return handler() if handler else [self.not_understood(turn)]
+        return handler() if handler else [answers.not_understood(turn)]
 
     def text(self, turn: Turn) -> list[Reply]:
         text = turn.event.text.strip()
         command = self.texts.keyword(text)
         if command == "menu":
-            return [self.menu(turn)]
+            return [self.answers.menu(turn)]
         if command == "help":
-            return [Reply(self.texts(turn.language, "help"), self.menu_choices(turn.language))]
+            return [Reply(self.texts(turn.language, "help"), self.answers.menu_choices(turn.language))]
         if command == "language":
             return [self.flows.language_prompt(turn, onboarding=False)]
         state = turn.conversation.state
@@ -285,8 +287,8 @@ class ConversationEngine:
         if state in (CheckInState.LOCATION, CheckInState.TEXT):
             return self.checkins.text(turn, text)
         if state.startswith("petition_"):
-            return [Reply(self.texts(turn.language, "not_understood"), self.menu_choices(turn.language))]
-        return self.answer_question(turn, text)
+            return [Reply(self.texts(turn.language, "not_understood"), self.answers.menu_choices(turn.language))]
+        return self.answers.answer_question(turn, text)
 
     def skip(self, turn: Turn) -> list[Reply]:
         if turn.conversation.state in (CheckInState.LOCATION, CheckInState.TEXT):
@@ -295,162 +297,9 @@ class ConversationEngine:
             return self.flows.petition_location(turn, None)
         if turn.conversation.state == "petition_photo":
             return self.flows.petition_photo(turn, None)
-        return [self.not_understood(turn)]
+        return [self.answers.not_understood(turn)]
 
     def cancel(self, turn: Turn) -> list[Reply]:
         turn.conversation.data = {}
         turn.go("idle")
-        return [Reply(self.texts(turn.language, "petition_cancelled"), self.menu_choices(turn.language))]
-
-    # ------------------------------------------------------------------ menu, questions, latest, cases
-
-    def menu_choices(self, language: str) -> tuple[Choice, ...]:
-        return tuple(
-            Choice.of(self.texts(language, f"label.{name}"), name)
-            for name in ("latest", "ask", "petition", "cases", "settings", "help", "delete")
-        )
-
-    def menu(self, turn: Turn) -> Reply:
-        turn.go("idle")
-        return Reply(self.texts(turn.language, "menu_title"), self.menu_choices(turn.language))
-
-    def settings(self, turn: Turn) -> Reply:
-        turn.go("idle")
-        choices = tuple(
-            Choice.of(self.texts(turn.language, f"label.{name}"), f"settings_{name}")
-            for name in ("language", "topics", "districts")
-        )
-        return Reply(self.texts(turn.language, "settings_title"), choices)
-
-    def ask(self, turn: Turn) -> list[Reply]:
-        turn.go("asking")
-        return [Reply(self.texts(turn.language, "ask_prompt"))]
-
-    def answer_question(self, turn: Turn, question: str) -> list[Reply]:
-        turn.go("idle")
-        language = turn.language
-        match = self.faq.nearest(question, language)
-        if match is not None and match.score >= self.faq.threshold:
-            return [*self.live_answer(turn, match.key), self.faq_answer(language, match.answer)]
-        # Not sure enough to answer: say so honestly, and offer the nearest question if there is one.
-        text = self.texts(language, "faq_unknown")
-        choices = [
-            Choice.of(self.texts(language, "label.petition"), "petition"),
-            Choice.of(self.texts(language, "label.menu"), "menu"),
-        ]
-        if match is not None:
-            text += "\n\n" + self.texts(language, "faq_suggest", question=match.question)
-            choices.insert(0, Choice.of(self.texts(language, "label.show_answer"), "faq", key=match.key))
-        return [Reply(text, tuple(choices))]
-
-    def faq_answer(self, language: str, answer: str) -> Reply:
-        return Reply(
-            answer,
-            (
-                Choice.of(self.texts(language, "label.ask"), "ask"),
-                Choice.of(self.texts(language, "label.menu"), "menu"),
-            ),
-        )
-
-    def live_answer(self, turn: Turn, faq_key: str) -> list[Reply]:
-        """For a question about now ("is tomorrow a day off?"), what is in effect for the resident, before
-        the FAQ's general text; nothing for a question about how things work."""
-        topic = live_topic(faq_key)
-        if topic is None or turn.resident is None:
-            return []
-        return [
-            Reply(
-                live_text(
-                    turn.session,
-                    turn.now,
-                    resident=turn.resident,
-                    topic=topic,
-                    language=turn.language,
-                    glossary=self.glossary,
-                    composer=self.composer,
-                    text=self.texts,
-                )
-            )
-        ]
-
-    def suggested_answer(self, turn: Turn, key: str) -> list[Reply]:
-        match = self.faq.entry(key, turn.language)
-        if match is None:
-            return [self.not_understood(turn)]
-        return [*self.live_answer(turn, key), self.faq_answer(turn.language, match.answer)]
-
-    def latest(self, turn: Turn) -> list[Reply]:
-        resident = turn.resident
-        assert resident is not None
-        lines = []
-        for notice in active_notices(turn.session, turn.now):
-            if not resident.topics & TOPIC_BITS.get(notice.topic, 0):
-                continue
-            if not covers(notice, resident, self.glossary):
-                continue
-            localised = self.composer.compose(
-                notice, turn.language, free_text_versions(turn.session, notice).get(turn.language)
-            )
-            lines.append("\n".join(part for part in (localised.title_line, localised.link) if part))
-        if not lines:
-            return [Reply(self.texts(turn.language, "latest_none"), self.menu_choices(turn.language))]
-        # The count is of every alert for the area, though only the latest MAX_LATEST are listed.
-        header = self.texts(turn.language, "latest_header", count=len(lines))
-        text = "\n\n".join([header, *lines[-MAX_LATEST:]])
-        return [Reply(text[:4900], self.menu_choices(turn.language))]
-
-    def my_cases(self, turn: Turn) -> list[Reply]:
-        cases = cases_of(turn.session, turn.event.channel, turn.event.user_id)
-        lang = turn.language
-        if not cases:
-            return [Reply(self.texts(lang, "cases_none"), self.menu_choices(lang))]
-        lines = [
-            self.texts(
-                lang,
-                "case_line",
-                number=c.number,
-                category=self.texts(lang, f"label.category.{c.category}"),
-                status=self.texts(lang, f"status.{c.status}"),
-            )
-            for c in cases
-        ]
-        return [Reply("\n".join([self.texts(lang, "cases_header"), *lines]), self.menu_choices(lang))]
-
-    def confirm_delete(self, turn: Turn) -> Reply:
-        return Reply(
-            self.texts(turn.language, "delete_confirm"),
-            (
-                Choice.of(self.texts(turn.language, "label.yes_delete"), "delete_yes"),
-                Choice.of(self.texts(turn.language, "label.no"), "delete_no"),
-            ),
-        )
-
-    def not_understood(self, turn: Turn) -> Reply:
-        return Reply(self.texts(turn.language, "not_understood"), self.menu_choices(turn.language))
-
-    # ------------------------------------------------------------------ case updates and surveys
-
-    def case_update_replies(self, change: CaseChange) -> list[Reply]:
-        """What a resident is sent when an officer changes their case's status."""
-        lang = change.language if change.language in LANGUAGES else DEFAULT_LANGUAGE
-        text = self.texts(lang, "case_update", number=change.number, status=self.texts(lang, f"status.{change.status}"))
-        if change.note:
-            text = f"{text}\n{self.texts(lang, 'case_note', note=change.note)}"
-        replies = [Reply(text)]
-        if change.ask_satisfaction:
-            replies.append(
-                Reply(
-                    self.texts(lang, "survey_question", number=change.number),
-                    tuple(
-                        Choice.of(str(score), "survey", case=change.number, score=str(score)) for score in range(1, 6)
-                    ),
-                )
-            )
-        return replies
-
-    def survey_answer(self, turn: Turn, number: str, score: str) -> list[Reply]:
-        if not score.isdigit() or not record_satisfaction(
-            turn.session, number, turn.event.channel, turn.event.user_id, int(score)
-        ):
-            return [self.not_understood(turn)]
-        return [Reply(self.texts(turn.language, "survey_thanks"), self.menu_choices(turn.language))]
+        return [Reply(self.texts(turn.language, "petition_cancelled"), self.answers.menu_choices(turn.language))]

@@ -77,14 +77,14 @@ class Flows:
 
     def set_language(self, turn: Turn, code: str) -> list[Reply]:
         if code not in LANGUAGES or turn.resident is None:
-            return [self.engine.not_understood(turn)]
+            return [self.engine.answers.not_understood(turn)]
         turn.resident.language = code
         turn.language = code
         confirmation = self.t(code, "language_set", language=LANGUAGES[code].native_name)
         if (turn.conversation.data or {}).get("onboarding"):
             return [Reply(confirmation), self.topics_prompt(turn, onboarding=True)]
         turn.go("idle")
-        return [Reply(confirmation, self.engine.menu_choices(code))]
+        return [Reply(confirmation, self.engine.answers.menu_choices(code))]
 
     def topics_prompt(self, turn: Turn, *, onboarding: bool) -> Reply:
         turn.go("choosing_topics", onboarding=onboarding)
@@ -107,14 +107,14 @@ class Flows:
 
     def toggle_topic(self, turn: Turn, topic: str) -> list[Reply]:
         if turn.resident is None or topic not in {t.value for t in Topic}:
-            return [self.engine.not_understood(turn)]
+            return [self.engine.answers.not_understood(turn)]
         turn.resident.topics ^= TOPIC_BITS[Topic(topic)]
         return [self.topics_prompt(turn, onboarding=bool((turn.conversation.data or {}).get("onboarding")))]
 
     def topics_done(self, turn: Turn, *, all_topics: bool = False) -> list[Reply]:
         resident = turn.resident
         if resident is None:
-            return [self.engine.not_understood(turn)]
+            return [self.engine.answers.not_understood(turn)]
         if all_topics:
             resident.topics = ALL_TOPICS
         if not resident.topics:
@@ -128,7 +128,7 @@ class Flows:
         return [
             Reply(
                 self.t(turn.language, "topics_now", topics=self.topic_names(resident, turn.language)),
-                self.engine.menu_choices(turn.language),
+                self.engine.answers.menu_choices(turn.language),
             )
         ]
 
@@ -165,7 +165,7 @@ class Flows:
     def set_districts(self, turn: Turn, keys: list[str]) -> list[Reply]:
         resident = turn.resident
         if resident is None or not keys:
-            return [self.engine.not_understood(turn)]
+            return [self.engine.answers.not_understood(turn)]
         if WHOLE_CITY in keys:
             resident.whole_city, resident.districts = True, 0
         else:
@@ -177,9 +177,11 @@ class Flows:
             Reply(self.t(turn.language, "districts_set", districts=self.district_names(resident, turn.language)))
         ]
         if onboarding:
-            replies.append(Reply(self.t(turn.language, "onboarding_done"), self.engine.menu_choices(turn.language)))
+            replies.append(
+                Reply(self.t(turn.language, "onboarding_done"), self.engine.answers.menu_choices(turn.language))
+            )
         else:
-            replies[-1] = Reply(replies[-1].text, self.engine.menu_choices(turn.language))
+            replies[-1] = Reply(replies[-1].text, self.engine.answers.menu_choices(turn.language))
         return replies
 
     # ------------------------------------------------------------------ petitions
@@ -245,7 +247,7 @@ class Flows:
     def petition_send(self, turn: Turn) -> list[Reply]:
         data = turn.conversation.data or {}
         if turn.conversation.state != "petition_confirm":
-            return [self.engine.not_understood(turn)]
+            return [self.engine.answers.not_understood(turn)]
         case = open_numbered_case(
             turn.session,
             channel=turn.event.channel,
@@ -262,6 +264,7 @@ class Flows:
         turn.go("idle")
         return [
             Reply(
-                self.t(turn.language, "petition_received", number=case.number), self.engine.menu_choices(turn.language)
+                self.t(turn.language, "petition_received", number=case.number),
+                self.engine.answers.menu_choices(turn.language),
             )
         ]

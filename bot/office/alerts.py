@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.office import desk
+from bot.office import desk, drafts, notice_rules
 from bot.office.accounts import Actor, PermissionDenied
 from bot.office.models import Role
 from bot.office.notice_rules import INGEST_VIA
@@ -140,8 +140,8 @@ class AlertDesk:
 
     # ------------------------------------------------------------------------------------------- acting
 
-    def _input(self, reading: Reading, training: bool) -> desk.NoticeInput:
-        return desk.NoticeInput(
+    def _input(self, reading: Reading, training: bool) -> drafts.NoticeInput:
+        return drafts.NoticeInput(
             kind=reading.kind or "",
             params=dict(reading.params),
             training=training,
@@ -194,25 +194,25 @@ class AlertDesk:
         return Decision(sent, f"rule {rule.name!r}: sent to {to}", notice_id, rule.name)
 
     def _write(
-        self, session: Any, actor: Actor, data: desk.NoticeInput, original: Notice | None, *, now: datetime
+        self, session: Any, actor: Actor, data: drafts.NoticeInput, original: Notice | None, *, now: datetime
     ) -> Notice:
         if original is None:
-            return desk.compose_notice(session, self.composer, actor, data, now=now)
+            return drafts.compose_notice(session, self.composer, actor, data, now=now)
         if original.status in (NoticeStatus.SENDING, NoticeStatus.SENT):
-            return desk.issue_update(session, self.composer, actor, original.id, data, now=now)
+            return drafts.issue_update(session, self.composer, actor, original.id, data, now=now)
         if original.status in (NoticeStatus.DRAFT, NoticeStatus.REJECTED):
-            return desk.edit_notice(session, self.composer, actor, original.id, data, now=now)
+            return drafts.edit_notice(session, self.composer, actor, original.id, data, now=now)
         # Submitted, approved or scheduled: officers hold it; a new draft carries the Update for them.
-        return desk.compose_notice(session, self.composer, actor, data, now=now)
+        return drafts.compose_notice(session, self.composer, actor, data, now=now)
 
     def _approve_and_send(self, actor: Actor, notice_id: int) -> None:
         now = self.dispatch.clock()
         with self.session_factory.begin() as session:
-            notice = desk.load(session, actor, notice_id)
+            notice = notice_rules.load(session, actor, notice_id)
             if notice.status in (NoticeStatus.DRAFT, NoticeStatus.REJECTED):
                 desk.submit_notice(session, actor, notice_id, glossary=self.glossary, channels=self.channels, now=now)
         with self.session_factory() as session:
-            status = desk.load(session, actor, notice_id).status
+            status = notice_rules.load(session, actor, notice_id).status
         if status == NoticeStatus.SUBMITTED:
             desk.approve_notice(self.dispatch, actor, notice_id, acknowledge_untranslated=True, now=now)
             status = NoticeStatus.APPROVED

@@ -93,7 +93,7 @@ def tell_resident(services: Services, change: CaseChange) -> ResidentTold:
     """Tell the resident about their case in their language."""
     if not change.channel or not change.user_id:
         return ResidentTold(Told.NOBODY)
-    replies = services.conversation_engine.case_update_replies(change)
+    replies = services.conversation_engine.answers.case_update_replies(change)
     try:
         if change.channel == "line":
             from bot.line_webhook import line_messages

@@ -1,4 +1,5 @@
-"""The workflow layer: everything any door (console, API, command line, demo) does to a notice.
+"""The workflow layer: everything any door (console, API, command line, demo) does to a notice once it is
+written (``bot.office.drafts`` writes it): submitting, approving or rejecting, sending, scheduling, cancelling.
 
 Each function checks the rules (``bot.office.notice_rules``) for the acting officer, makes the change
 and writes its audit row in the same transaction. Functions given a session never commit; those that
@@ -8,17 +9,21 @@ reach the network (translating, fanning out) open their own sessions and hold no
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.office.accounts import Actor, Permission
+from bot.office.accounts import Actor
 from bot.office.audit import AuditAction, record
-from bot.office.notice_rules import RuleRefused, Verb, add_contributor, check
+
+# The API's routes reach a notice's writing through the desk; every other door imports it from bot.office.drafts.
+from bot.office.drafts import NoticeInput as NoticeInput
+from bot.office.drafts import compose_notice as compose_notice
+from bot.office.drafts import edit_notice as edit_notice
+from bot.office.drafts import issue_update as issue_update
+from bot.office.notice_rules import RuleRefused, Verb, add_contributor, check, load
 from bot.office.quota import check_quota, forecast, messages_needed, quota_summary
-from messages.compose import Composer
 from messages.glossary import Glossary
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import untranslated_languages
@@ -28,37 +33,10 @@ from scheduler import sending
 from scheduler.fanout import FanoutResult, fanout_summary
 from scheduler.reach import has_audience, notice_audience
 from scheduler.recurrence import BadRecurrence, next_fire_times, shortest_interval
-from scheduler.sending import Dispatch, NoticeActionError, get_notice
+from scheduler.sending import Dispatch, NoticeActionError
 
 MAX_REASON = 1000
 FREQUENT_LIVE_RULE = "a live recurrence keeps its minimum interval"
-CONTENT_FIELDS = (
-    "kind",
-    "params",
-    "districts",
-    "topic",
-    "severity",
-    "free_text",
-    "free_text_lang",
-    "effective",
-    "expires",
-    "ask_checkin",
-)
-
-
-@dataclass(frozen=True)
-class NoticeInput:
-    """A notice as an officer fills it in: the console form, the API body and the command line become this."""
-
-    kind: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    severity: str | None = None
-    free_text: str | None = None
-    free_text_lang: str = "zh-Hant"
-    training: bool = False
-    effective: Any = None
-    expires: Any = None
-    ask_checkin: bool = False  # recipients are asked "Are you safe?" (LINE's quick replies under the notice)
 
 
 class UntranslatedNotAcknowledged(NoticeActionError):
@@ -91,95 +69,6 @@ def _require_audience(
             f"notice {notice.id} has no recipients{among}: no resident follows its topic in its "
             f"districts, so it cannot be {doing}"
         )
-
-
-def load(session: Session, actor: Actor, notice_id: int, verb: Verb = Verb.READ) -> Notice:
-    """The notice, if the rules let this officer ``verb`` it (reading included)."""
-    notice = get_notice(session, notice_id)
-    check(actor, notice, verb)
-    return notice
-
-
-def _build(
-    composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime, training: bool, sandboxed: bool
-) -> Notice:
-    notice = composer.new_notice(
-        data.kind,
-        dict(data.params),
-        training=training or sandboxed,
-        free_text=data.free_text,
-        free_text_lang=data.free_text_lang,
-        severity=data.severity,
-        effective=data.effective,
-        expires=data.expires,
-        author=actor.username,
-        now=now,
-    )
-    notice.sandboxed = sandboxed
-    notice.ask_checkin = bool(data.ask_checkin)
-    return notice
-
-
-def compose_notice(session: Session, composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime) -> Notice:
-    """A new draft. A test key's notices are sandboxed training notices. Raises UnknownKind or
-    InvalidParameters naming each bad field."""
-    actor.require(Permission.COMPOSE)
-    notice = _build(composer, actor, data, now=now, training=data.training, sandboxed=actor.is_test_key)
-    session.add(notice)
-    session.flush()
-    record(
-        session,
-        actor,
-        AuditAction.COMPOSE,
-        "notice",
-        notice.id,
-        now=now,
-        summary=f"{notice.kind}{' (training)' if notice.training else ''}"
-        f"{'; asks recipients to check in' if notice.ask_checkin else ''}",
-    )
-    return notice
-
-
-def edit_notice(
-    session: Session, composer: Composer, actor: Actor, notice_id: int, data: NoticeInput, *, now: datetime
-) -> Notice:
-    """Change a draft or a rejected notice: it becomes a draft again and its approval starts over. Its world
-    (training, sandboxed) stays what it was."""
-    notice = load(session, actor, notice_id, Verb.EDIT)
-    fresh = _build(composer, actor, data, now=now, training=bool(notice.training), sandboxed=bool(notice.sandboxed))
-    changed = _changed_fields(notice, fresh)
-    for name in CONTENT_FIELDS:
-        setattr(notice, name, getattr(fresh, name))
-    notice.translations.clear()  # the free text may have changed: translate it again
-    notice.status, notice.approver = NoticeStatus.DRAFT, None
-    add_contributor(notice, actor.username)
-    record(
-        session,
-        actor,
-        AuditAction.EDIT,
-        "notice",
-        notice.id,
-        now=now,
-        summary=", ".join(changed) or "no change",
-        detail={"changed": changed},
-    )
-    return notice
-
-
-def _changed_fields(notice: Notice, fresh: Notice) -> list[str]:
-    """What an edit changed, parameters by name, for the notice's history."""
-    changed = []
-    for name in CONTENT_FIELDS:
-        before, after = getattr(notice, name), getattr(fresh, name)
-        if name == "params":
-            changed += [
-                f"params.{key}"
-                for key in sorted(set(before or {}) | set(after or {}))
-                if (before or {}).get(key) != (after or {}).get(key)
-            ]
-        elif before != after:
-            changed.append(name)
-    return changed
 
 
 def submit_notice(
@@ -394,40 +283,3 @@ def cancel_notice(dispatch: Dispatch, actor: Actor, notice_id: int) -> Notice:
             summary=f"Cancel of notice {notice.id}",
         )
         return cancellation
-
-
-def issue_update(
-    session: Session, composer: Composer, actor: Actor, notice_id: int, data: NoticeInput, *, now: datetime
-) -> Notice:
-    """A draft Update of a notice that went out, made in its world: once approved and sent it goes to those who
-    received the original, whom it supersedes."""
-    original = load(session, actor, notice_id, Verb.UPDATE)
-    if data.kind != original.kind:
-        raise NoticeActionError(f"an Update keeps the kind of the notice it updates ({original.kind})")
-    update = _build(
-        composer, actor, data, now=now, training=bool(original.training), sandboxed=bool(original.sandboxed)
-    )
-    update.msg_type = MsgType.UPDATE
-    update.references_id = original.id
-    session.add(update)
-    session.flush()
-    record(
-        session,
-        actor,
-        AuditAction.UPDATE,
-        "notice",
-        original.id,
-        now=now,
-        summary=f"Update drafted as notice {update.id}",
-        detail={"update_id": update.id},
-    )
-    record(
-        session,
-        actor,
-        AuditAction.COMPOSE,
-        "notice",
-        update.id,
-        now=now,
-        summary=f"Update of notice {original.id}{'; asks recipients to check in' if update.ask_checkin else ''}",
-    )
-    return update

@@ -1,7 +1,7 @@
 """Who may do what to a notice: the rules, in one place, for every door (console, API, command line, demo).
 
-``check(actor, notice, verb)`` raises when the rules refuse; ``allowed`` and ``allowed_actions`` ask the
-same question for buttons and the API's ``actions``. The rules:
+``check(actor, notice, verb)`` raises when the rules refuse (``load`` reads a stored notice through it);
+``allowed`` and ``allowed_actions`` ask the same question for buttons and the API's ``actions``. The rules:
 
 - Training stays training: a test API key reads and acts only on sandboxed notices (those made with a
   test key); an Update or Cancel is made in its original's world, so one of a live notice is live.
@@ -18,10 +18,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, true
+from sqlalchemy.orm import Session
 
 from bot.office.accounts import Actor, Permission, PermissionDenied
 from messages.models import MsgType, Notice, NoticeStatus
-from scheduler.sending import SENDABLE, NoticeActionError
+from scheduler.sending import SENDABLE, NoticeActionError, get_notice
 
 EDITABLE = (NoticeStatus.DRAFT, NoticeStatus.REJECTED)
 UNSENT = (
@@ -152,6 +153,13 @@ def _check_cancel(actor: Actor, notice: Notice, live: bool) -> None:
     if notice.msg_type == MsgType.CANCEL:
         raise NoticeActionError(f"notice {notice.id} is itself a Cancel")
     actor.require(Permission.SEND if live else Permission.COMPOSE)
+
+
+def load(session: Session, actor: Actor, notice_id: int, verb: Verb = Verb.READ) -> Notice:
+    """The notice, if the rules let this officer ``verb`` it (reading included)."""
+    notice = get_notice(session, notice_id)
+    check(actor, notice, verb)
+    return notice
 
 
 def allowed(actor: Actor, notice: Notice, verb: Verb) -> bool:

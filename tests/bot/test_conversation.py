@@ -158,7 +158,7 @@ def test_a_petition_from_start_to_case_number_and_status_message(engine, session
         change = change_status(
             session, case.number, "closed", note="Đã thông cống.", officer="lin", now=datetime.now(UTC)
         )
-    update, survey = engine.case_update_replies(change)
+    update, survey = engine.answers.case_update_replies(change)
     assert update.text.startswith(
         engine.texts("vi", "case_update", number=case.number, status=engine.texts("vi", "status.closed"))
     )

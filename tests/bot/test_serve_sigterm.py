@@ -18,7 +18,7 @@ import requests
 from sqlalchemy import func, select
 
 from bot.demo import seed_residents
-from bot.office import desk
+from bot.office import desk, drafts
 from bot.services import Services
 from bot.settings import load_settings
 from scheduler.outbox import Delivery, DeliveryStatus, outstanding
@@ -78,10 +78,10 @@ def send_to_residents(services: Services) -> int:
     kind = services.kinds.get("typhoon_land_warning")
     now = datetime.now(UTC)
     with services.session_factory.begin() as session:
-        data = desk.NoticeInput(
+        data = drafts.NoticeInput(
             kind=kind.id, params=kind.example_params, effective=now, expires=now + timedelta(hours=3)
         )
-        notice = desk.compose_notice(session, services.composer, actors["chen"], data, now=now)
+        notice = drafts.compose_notice(session, services.composer, actors["chen"], data, now=now)
         desk.submit_notice(
             session, actors["chen"], notice.id, glossary=services.glossary, channels=services.channel_limits, now=now
         )

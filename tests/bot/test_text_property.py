@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from bot.conversation.models import Case, CaseEvent, FaqEntry
 from bot.conversation.petitions import open_case
-from bot.office import desk
+from bot.office import desk, drafts
 from bot.office.models import ApiKey, Officer
 from ingest.models import IngestRule
 from ingest.rules import rule_rows
@@ -57,11 +57,11 @@ def site(tmp_path, database_url, engine):
     now = datetime.now(UTC)
     with services.session_factory.begin() as session:
         made = [
-            desk.compose_notice(
+            drafts.compose_notice(
                 session,
                 services.composer,
                 EDITOR,
-                desk.NoticeInput("heavy_rain", RAIN, free_text="積水請改道。"),
+                drafts.NoticeInput("heavy_rain", RAIN, free_text="積水請改道。"),
                 now=now,
             ).id
             for _ in range(2)

@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot.office import desk
+from bot.office import desk, drafts
 from messages.models import Notice, NoticeStatus
 from scheduler.outbox import Delivery
 from tests.bot.office.conftest import APPROVER, EDITOR
@@ -34,14 +34,14 @@ def stack(tmp_path, database_url, engine):
 
 
 def rain(training=False):
-    return desk.NoticeInput("heavy_rain", {"level": "torrential_rain", "districts": ["lingya"]}, training=training)
+    return drafts.NoticeInput("heavy_rain", {"level": "torrential_rain", "districts": ["lingya"]}, training=training)
 
 
 def notice_in(stack, status: str, *, training=False) -> int:
     """A notice of ed-lin's taken as far as ``status`` by the desk, as officers in the console would."""
     services = stack.services
     with services.session_factory.begin() as session:
-        notice_id = desk.compose_notice(session, services.composer, EDITOR, rain(training), now=datetime.now(UTC)).id
+        notice_id = drafts.compose_notice(session, services.composer, EDITOR, rain(training), now=datetime.now(UTC)).id
         if status != "draft":
             desk.submit_notice(
                 session,
@@ -149,7 +149,7 @@ def test_a_drill_and_its_update_reach_only_test_recipients_and_never_look_real(s
     drill = notice_in(stack, "sent", training=True)
     stack.wait_for(lambda: delivered(stack, drill, 1))
     with stack.services.session_factory.begin() as session:
-        update_id = desk.issue_update(
+        update_id = drafts.issue_update(
             session, stack.services.composer, EDITOR, drill, rain(training=False), now=datetime.now(UTC)
         ).id
         assert session.get(Notice, update_id).training is True  # asked live: an Update of a drill is a drill

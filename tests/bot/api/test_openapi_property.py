@@ -20,7 +20,7 @@ from hypothesis import HealthCheck
 
 from bot.api.openapi import build_document
 from bot.conversation.models import Case, CaseEvent, CaseStatus
-from bot.office import desk
+from bot.office import desk, drafts
 from bot.office.accounts import Actor
 from bot.office.models import Role
 from messages.kinds import default_kind_book
@@ -66,11 +66,11 @@ def api_world(tmp_path_factory):
     editor = Actor("editor", Role.EDITOR, via="api", key_mode="live")
     with services.session_factory.begin() as session:
         for _ in range(3):  # notices 1–3: drafts the approver did not write
-            desk.compose_notice(
+            drafts.compose_notice(
                 session,
                 services.composer,
                 editor,
-                desk.NoticeInput("typhoon_land_warning", world.example_params()),
+                drafts.NoticeInput("typhoon_land_warning", world.example_params()),
                 now=now,
             )
         desk.submit_notice(session, editor, 2, glossary=services.glossary, channels=services.channel_limits, now=now)

@@ -14,7 +14,7 @@ from playwright.sync_api import sync_playwright
 
 from bot.conversation.faq import seed_if_empty
 from bot.conversation.petitions import open_case
-from bot.office import desk
+from bot.office import desk, drafts
 from bot.office.accounts import Actor
 from bot.office.models import Role
 from bot.office.shelters import set_shelter_open
@@ -47,21 +47,21 @@ def site(tmp_path_factory):
     kind = services.kinds.get("typhoon_land_warning")
     params = {**kind.example_params, "districts": ["lingya"]}
     with services.session_factory.begin() as session:
-        sent = desk.compose_notice(
+        sent = drafts.compose_notice(
             session,
             services.composer,
             EDITOR,
-            desk.NoticeInput(kind.id, params, free_text="請民眾提早準備防颱物資。"),
+            drafts.NoticeInput(kind.id, params, free_text="請民眾提早準備防颱物資。"),
             now=now,
         )
         desk.submit_notice(
             session, EDITOR, sent.id, glossary=services.glossary, channels=services.channel_limits, now=now
         )
-        draft = desk.compose_notice(
+        draft = drafts.compose_notice(
             session,
             services.composer,
             EDITOR,
-            desk.NoticeInput("dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True),
+            drafts.NoticeInput("dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True),
             now=now,
         )
         case = open_case(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import create_app
-from bot.office import desk
+from bot.office import drafts
 from bot.office.accounts import Actor, create_officer
 from bot.office.audit import entries
 from bot.office.models import Role
@@ -182,11 +182,11 @@ def test_a_notice_made_with_a_test_key_says_on_its_page_that_it_stays_in_the_san
     kind = services.kinds.get("typhoon_land_warning")
     with services.session_factory.begin() as session:
         made = [
-            desk.compose_notice(
+            drafts.compose_notice(
                 session,
                 services.composer,
                 Actor("ed-lin", Role.EDITOR, via=via, key_mode=mode),
-                desk.NoticeInput(kind.id, dict(kind.example_params)),
+                drafts.NoticeInput(kind.id, dict(kind.example_params)),
                 now=NOW,
             ).id
             for via, mode in (("api", "test"), ("console", None))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from bot.conversation.models import CaseEvent
-from bot.office import desk
+from bot.office import desk, drafts
 from bot.office.accounts import actor_of, find_officer
 from messages.models import Notice, NoticeStatus
 from tests.bot.office.conftest import add_residents
@@ -21,11 +21,13 @@ def submitted_notice(services, *, free_text=None) -> int:
     now = datetime.now(UTC)
     with services.session_factory.begin() as session:
         editor = actor_of(find_officer(session, "ed-lin"))
-        notice = desk.compose_notice(
+        notice = drafts.compose_notice(
             session,
             services.composer,
             editor,
-            desk.NoticeInput("heavy_rain", {"level": "torrential_rain", "districts": ["lingya"]}, free_text=free_text),
+            drafts.NoticeInput(
+                "heavy_rain", {"level": "torrential_rain", "districts": ["lingya"]}, free_text=free_text
+            ),
             now=now,
         )
         desk.submit_notice(

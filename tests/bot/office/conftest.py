@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert
 
-from bot.office import desk
+from bot.office import desk, drafts
 from bot.office.accounts import Actor
 from bot.office.models import Role
 from bot.services import Services
@@ -38,7 +38,7 @@ def typhoon(**overrides):
     """A typhoon land warning for Lingya as an officer fills it in; ``fields`` sets training, free text …"""
     params = {"typhoon_name": "山陀兒|Krathon", "intensity": "severe", "districts": ["lingya"]}
     fields = {"training": False, **overrides.pop("fields", {})}
-    return desk.NoticeInput("typhoon_land_warning", {**params, **overrides}, **fields)
+    return drafts.NoticeInput("typhoon_land_warning", {**params, **overrides}, **fields)
 
 
 def act(services, function, *args, **kwargs):
@@ -48,7 +48,7 @@ def act(services, function, *args, **kwargs):
 
 
 def compose(services, actor=EDITOR, data=None):
-    return act(services, desk.compose_notice, services.composer, actor, data or typhoon()).id
+    return act(services, drafts.compose_notice, services.composer, actor, data or typhoon()).id
 
 
 def submit(services, notice_id, actor=EDITOR):

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from bot.office import desk
+from bot.office import desk, drafts
 from bot.office.accounts import PermissionDenied
 from bot.office.audit import entries
 from bot.office.notice_rules import RuleRefused, Verb, allowed
@@ -93,13 +93,13 @@ def test_a_test_key_makes_training_notices_and_cannot_approve_or_send_a_live_one
         made_with_key = session.get(Notice, key_notice)
         assert made_with_key.training is True and made_with_key.sandboxed is True
     # An officer who edits it in the console cannot take it out of the sandbox.
-    act(services, desk.edit_notice, services.composer, EDITOR, key_notice, typhoon())
+    act(services, drafts.edit_notice, services.composer, EDITOR, key_notice, typhoon())
     with services.session_factory() as session:
         assert session.get(Notice, key_notice).sandboxed is True and session.get(Notice, key_notice).training
     live_id = compose(services)
     test_key_editor = EDITOR.__class__("ed-huang", EDITOR.role, via="api", key_mode="test")
     with pytest.raises(RuleRefused, match="test keys act only on sandboxed notices"):
-        act(services, desk.edit_notice, services.composer, test_key_editor, live_id, typhoon())
+        act(services, drafts.edit_notice, services.composer, test_key_editor, live_id, typhoon())
     submit(services, live_id)
     with pytest.raises(RuleRefused, match="a live notice"):
         approve(services, TEST_KEY_APPROVER, live_id)
@@ -132,7 +132,7 @@ def test_a_rejected_notice_says_why_and_goes_back_to_its_author(services):
     with services.session_factory() as session:
         notice = session.get(Notice, notice_id)
         assert (notice.status, notice.review_note) == (NoticeStatus.REJECTED, "Landfall time is missing")
-    act(services, desk.edit_notice, services.composer, EDITOR, notice_id, typhoon(landfall="2026-11-29T12:00"))
+    act(services, drafts.edit_notice, services.composer, EDITOR, notice_id, typhoon(landfall="2026-11-29T12:00"))
     assert status(services, notice_id) == NoticeStatus.DRAFT
     submit(services, notice_id)
     with services.session_factory() as session:
@@ -168,8 +168,10 @@ def test_an_update_goes_to_those_who_received_the_original_and_refers_to_it_in_c
     add_residents(services, {"U" + "e" * 32: ["lingya"]})  # followed after the original went out
     with services.session_factory.begin() as session:
         with pytest.raises(NoticeActionError, match="keeps the kind"):
-            desk.issue_update(session, services.composer, EDITOR, original, desk.NoticeInput("heavy_rain", {}), now=NOW)
-        update_id = desk.issue_update(
+            drafts.issue_update(
+                session, services.composer, EDITOR, original, drafts.NoticeInput("heavy_rain", {}), now=NOW
+            )
+        update_id = drafts.issue_update(
             session, services.composer, EDITOR, original, typhoon(intensity="moderate"), now=NOW
         ).id
     preview = build_preview(services, update_id)

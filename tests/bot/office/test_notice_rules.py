@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.office import desk
+from bot.office import desk, drafts, notice_rules
 from bot.office.accounts import PermissionDenied
 from bot.office.models import AuditEntry
 from bot.office.notice_rules import RuleRefused, allowed_actions
@@ -52,7 +52,7 @@ def stored(services, notice_id):
 def test_an_officer_who_changed_a_notice_cannot_approve_it(services):
     add_residents(services, LINGYA)
     notice_id = compose(services)
-    act(services, desk.edit_notice, services.composer, APPROVER, notice_id, typhoon(intensity="moderate"))
+    act(services, drafts.edit_notice, services.composer, APPROVER, notice_id, typhoon(intensity="moderate"))
     submit(services, notice_id)
     assert stored(services, notice_id).contributors == ["ap-chen"]  # ed-lin wrote it: the author
     with pytest.raises(RuleRefused, match="ap-chen wrote, changed or submitted"):
@@ -68,7 +68,7 @@ def test_a_rewrite_after_rejection_starts_approval_over(services):
     notice_id = compose(services)
     submit(services, notice_id)
     act(services, desk.reject_notice, APPROVER, notice_id, "Name the landfall time")
-    act(services, desk.edit_notice, services.composer, EDITOR, notice_id, typhoon(landfall="2026-12-08T12:00"))
+    act(services, drafts.edit_notice, services.composer, EDITOR, notice_id, typhoon(landfall="2026-12-08T12:00"))
     notice = stored(services, notice_id)
     assert (notice.status, notice.approver) == (NoticeStatus.DRAFT, None)
     with pytest.raises(NoticeActionError, match="submitted first"):
@@ -83,7 +83,7 @@ def test_an_update_of_a_live_notice_is_live_and_needs_a_second_officer(services)
     original = sent_notice(services)
     update_id = act(
         services,
-        desk.issue_update,
+        drafts.issue_update,
         services.composer,
         APPROVER,
         original,
@@ -104,9 +104,9 @@ def test_a_test_key_cannot_touch_a_live_notice_with_any_verb(services):
         notice = session.get(Notice, original)
         assert allowed_actions(TEST_KEY_APPROVER, notice) == set()
         with pytest.raises(RuleRefused, match="test keys act only on sandboxed notices"):
-            desk.load(session, TEST_KEY_APPROVER, original)
+            notice_rules.load(session, TEST_KEY_APPROVER, original)
     with pytest.raises(RuleRefused):
-        act(services, desk.issue_update, services.composer, TEST_KEY_APPROVER, original, typhoon())
+        act(services, drafts.issue_update, services.composer, TEST_KEY_APPROVER, original, typhoon())
     with pytest.raises(RuleRefused):
         desk.cancel_notice(services.dispatch, TEST_KEY_APPROVER, original)
     assert stored(services, original).status == NoticeStatus.SENDING
@@ -119,7 +119,7 @@ def test_the_fan_out_refuses_a_follow_up_from_another_world(services):
     add_residents(services, LINGYA)
     original = sent_notice(services)
     with services.session_factory.begin() as session:
-        forged = desk.compose_notice(session, services.composer, EDITOR, typhoon(fields={"training": True}), now=NOW)
+        forged = drafts.compose_notice(session, services.composer, EDITOR, typhoon(fields={"training": True}), now=NOW)
         forged.msg_type, forged.references_id, forged.status = "Update", original, NoticeStatus.APPROVED
         forged_id = forged.id
     with pytest.raises(NotDue, match="must be live too"):
@@ -164,7 +164,7 @@ def test_a_key_that_acted_is_named_in_the_audit_row(services):
 def test_approving_with_untranslated_languages_needs_an_acknowledgement(services):
     """The test configuration has no translation engine: every language but the officer's falls back."""
     add_residents(services, LINGYA)
-    data = desk.NoticeInput("typhoon_land_warning", typhoon().params, free_text="旗山區已開設收容所。")
+    data = drafts.NoticeInput("typhoon_land_warning", typhoon().params, free_text="旗山區已開設收容所。")
     notice_id = compose(services, data=data)
     submit(services, notice_id)
     with pytest.raises(desk.UntranslatedNotAcknowledged) as refused:
@@ -203,15 +203,15 @@ def test_times_that_make_no_sense_are_refused(services):
     with pytest.raises(InvalidParameters, match="expires: that time has passed"):
         compose(
             services,
-            data=desk.NoticeInput("typhoon_land_warning", typhoon().params, expires=NOW - timedelta(minutes=5)),
+            data=drafts.NoticeInput("typhoon_land_warning", typhoon().params, expires=NOW - timedelta(minutes=5)),
         )
     closure = dict(services.kinds.get("road_closure").example_params, start="2026-12-08T21:00", end="2026-12-08T05:00")
     with pytest.raises(InvalidParameters, match="end: must not be earlier than start"):
-        compose(services, data=desk.NoticeInput("road_closure", closure))
+        compose(services, data=drafts.NoticeInput("road_closure", closure))
     with pytest.raises(InvalidParameters, match="households: must be at most 2000000"):
         compose(
             services,
-            data=desk.NoticeInput(
+            data=drafts.NoticeInput(
                 "power_outage", dict(services.kinds.get("power_outage").example_params, households="99999999999")
             ),
         )

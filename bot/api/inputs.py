@@ -14,7 +14,8 @@ from typing import Any
 from flask import request
 
 from bot.api.problems import Problem, invalid
-from bot.office.desk import MAX_REASON, NoticeInput
+from bot.office.desk import MAX_REASON
+from bot.office.drafts import NoticeInput
 from messages.compose import MAX_FREE_TEXT
 from messages.i18n import LANGUAGES
 from messages.kinds import KindBook, ParamType, Severity, UnknownKind

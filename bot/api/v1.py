@@ -37,9 +37,9 @@ from bot.api.inputs import (
 from bot.api.openapi import build_document
 from bot.api.problems import Problem, invalid
 from bot.api.serialise import fanout_json, notice_json, page_json, preview_json, report_json
-from bot.office import desk
+from bot.office import desk, drafts, notice_rules
 from bot.office.accounts import Permission
-from bot.office.desk import NoticeInput
+from bot.office.drafts import NoticeInput
 from bot.office.notice_rules import visible_to
 from bot.office.preview import build_preview
 from messages.db import MAX_ID
@@ -79,7 +79,7 @@ def _notice(session: Session, notice_id: int) -> Notice:
     notice = session.get(Notice, notice_id) if 0 < notice_id <= MAX_ID else None
     if notice is None:
         raise Problem("not-found", f"there is no notice {notice_id}")
-    return desk.load(session, current_actor(), notice_id)
+    return notice_rules.load(session, current_actor(), notice_id)
 
 
 def _compose_errors(exc: InvalidParameters, data: NoticeInput) -> Problem:
@@ -147,7 +147,7 @@ def create_notice() -> Response:
     data = _checked(notice_input(json_body()))
     with services().session_factory.begin() as session:
         try:
-            notice = desk.compose_notice(session, services().composer, actor, data, now=_now())
+            notice = drafts.compose_notice(session, services().composer, actor, data, now=_now())
         except InvalidParameters as exc:
             raise _compose_errors(exc, data) from None
         body = notice_json(notice, actor)
@@ -169,7 +169,7 @@ def edit_notice(notice_id: int) -> Response:
         notice = _notice(session, notice_id)
         data = _checked(notice_input(json_body(), base=input_of(notice)))
         try:
-            notice = desk.edit_notice(session, services().composer, actor, notice_id, data, now=_now())
+            notice = drafts.edit_notice(session, services().composer, actor, notice_id, data, now=_now())
         except InvalidParameters as exc:
             raise _compose_errors(exc, data) from None
         session.flush()
@@ -283,7 +283,7 @@ def update_notice(notice_id: int) -> Response:
         )
         data = _checked(notice_input(json_body(), base=base))
         try:
-            update = desk.issue_update(session, svc.composer, actor, notice_id, data, now=_now())
+            update = drafts.issue_update(session, svc.composer, actor, notice_id, data, now=_now())
         except InvalidParameters as exc:
             raise _compose_errors(exc, data) from None
         body = notice_json(update, actor)

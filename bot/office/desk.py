@@ -16,12 +16,6 @@ from sqlalchemy.orm import Session
 
 from bot.office.accounts import Actor
 from bot.office.audit import AuditAction, record
-
-# The API's routes reach a notice's writing through the desk; every other door imports it from bot.office.drafts.
-from bot.office.drafts import NoticeInput as NoticeInput
-from bot.office.drafts import compose_notice as compose_notice
-from bot.office.drafts import edit_notice as edit_notice
-from bot.office.drafts import issue_update as issue_update
 from bot.office.notice_rules import RuleRefused, Verb, add_contributor, check, load
 from bot.office.quota import check_quota, forecast, messages_needed, quota_summary
 from messages.glossary import Glossary
@@ -48,13 +42,6 @@ class UntranslatedNotAcknowledged(NoticeActionError):
             "acknowledging that, or review the translations first"
         )
         self.languages = languages
-
-
-def audience_total(session: Session, notice: Notice, *, glossary: Glossary, channels: Mapping[str, Any]) -> int:
-    return sum(
-        sum(per_language.values())
-        for per_language in notice_audience(session, notice, glossary=glossary, channels=channels).values()
-    )
 
 
 def _require_audience(

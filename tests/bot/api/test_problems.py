@@ -221,12 +221,12 @@ def test_query_parameters_are_checked(sqlite_world, editor):
 
 
 def test_a_database_failure_is_503_without_a_traceback(sqlite_world, editor, monkeypatch):
-    from bot.office import desk
+    from bot.office import drafts
 
     def broken(*args, **kwargs):
         raise OperationalError("INSERT INTO notices …", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(desk, "compose_notice", broken)
+    monkeypatch.setattr(drafts, "compose_notice", broken)
     response = _compose(sqlite_world, editor)
     body = problem(response, 503)
     assert "locked" not in body["detail"] and response.headers["Retry-After"]

@@ -83,7 +83,7 @@ def serve_command(app: AppContext, host: str | None, port: int | None, dev: bool
     """Run the web application under gunicorn; in the embedded default (SQLite) with the scheduler and
     workers in its process, and the sandbox beside it in sandbox mode."""
     from bot.cli_processes import configure_logging
-    from bot.web_server import DevelopmentServer, ServerUnavailable, server_for
+    from bot.web_server import DevelopmentServer, ServerUnavailable, ThreadedServer, server_for
 
     configure_logging(app.settings.logging)
     settings = app.settings
@@ -107,7 +107,10 @@ def serve_command(app: AppContext, host: str | None, port: int | None, dev: bool
         server.run(on_start=on_start)
         return
     sandbox = _prepare(app)
-    click.echo(f"{summary} ({settings.web_workers} × {settings.web.threads} threads under gunicorn)")
+    if isinstance(server, ThreadedServer):
+        click.echo(f"{summary} (1 × {settings.web.threads} threads under waitress)")
+    else:
+        click.echo(f"{summary} ({settings.web_workers} × {settings.web.threads} threads under gunicorn)")
     try:
         status = server.run()
     except ServerUnavailable as exc:

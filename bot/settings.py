@@ -132,6 +132,9 @@ class WebSettings(_Section):
     # Where `civicast serve` listens (--host and --port override), and its gunicorn processes.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # The production server: gunicorn (processes × threads), or waitress (one process, threads) where gunicorn
+    # cannot run (Windows); auto picks gunicorn when it can run here.
+    server: Literal["auto", "gunicorn", "waitress"] = "auto"
     # The scheduler and the delivery workers run inside the one web process (the embedded default). None:
     # embedded on SQLite; on PostgreSQL they run as `civicast scheduler` and `civicast worker` processes.
     embedded: bool | None = None

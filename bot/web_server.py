@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -138,7 +139,9 @@ class ProductionServer:
         try:
             from gunicorn.app.base import BaseApplication
         except ImportError as exc:  # gunicorn needs a POSIX system (fcntl, fork)
-            raise ServerUnavailable(f"gunicorn cannot run here ({exc}); `civicast serve --dev` can") from None
+            raise ServerUnavailable(
+                f"gunicorn cannot run here ({exc}); set web.server: waitress (or auto), or use `civicast serve --dev`"
+            ) from None
 
         settings, options = self.settings, self.options
 
@@ -164,6 +167,50 @@ class ProductionServer:
                 os._exit(status)
             return status
         return 0
+
+
+class ThreadedServer:
+    """``civicast serve`` where gunicorn cannot run (``web.server: waitress``, or ``auto`` on Windows): waitress in
+    this one process with ``web.threads`` threads. SIGTERM or SIGINT stops accepting, lets the requests in flight
+    finish, then stops the scheduler and workers as gunicorn's exit hook would."""
+
+    def __init__(self, settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+        self.settings = settings
+        self.host = host or settings.web.host
+        self.port = settings.web.port if port is None else port
+
+    def run(self) -> int:
+        from waitress.server import create_server
+
+        if self.settings.web_workers > 1:
+            log.warning("waitress serves from one process: web.workers (%s) is not used", self.settings.web_workers)
+        process = WebProcess(self.settings)
+        try:
+            server = create_server(process.app, host=self.host, port=self.port, threads=self.settings.web.threads)
+        except OSError as exc:
+            process.services.close()
+            raise ServerUnavailable(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from None
+
+        def stop(_signal: int, _frame: object) -> None:
+            raise SystemExit(0)  # waitress's loop ends on it, after its threads finish their requests
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        process.start()
+        try:
+            server.run()
+        finally:
+            process.stop(timeout_s=self.settings.web.graceful_timeout_s)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return 0
+
+
+def gunicorn_runs_here() -> bool:
+    try:
+        import gunicorn.app.base  # noqa: F401  (needs fcntl and fork: POSIX only)
+    except ImportError:
+        return False
+    return True
 
 
 class DevelopmentServer:
@@ -199,8 +246,13 @@ def _watcher_only(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 def server_for(
     settings: Settings, *, dev: bool, host: str | None = None, port: int | None = None
-) -> ProductionServer | DevelopmentServer:
-    return (DevelopmentServer if dev else ProductionServer)(settings, host=host, port=port)
+) -> ProductionServer | ThreadedServer | DevelopmentServer:
+    if dev:
+        return DevelopmentServer(settings, host=host, port=port)
+    choice = settings.web.server
+    if choice == "waitress" or (choice == "auto" and not gunicorn_runs_here()):
+        return ThreadedServer(settings, host=host, port=port)
+    return ProductionServer(settings, host=host, port=port)
 
 
 def is_civicast_sandbox(url: str) -> bool:

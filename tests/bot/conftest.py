@@ -12,6 +12,9 @@ from werkzeug.serving import make_server
 from bot.app import create_app
 from bot.channel_settings import SANDBOX_SECRETS
 from bot.cli import main
+from bot.conversation.engine import ConversationEngine
+from bot.conversation.faq import FaqIndex, seed_if_empty
+from bot.conversation.texts import BotTexts
 from bot.services import Services
 from bot.settings import load_settings
 from channels.sandbox import Sandbox
@@ -112,3 +115,16 @@ def services(config):
     built = Services(load_settings(config, environ={}))
     yield built
     built.close()
+
+
+@pytest.fixture
+def conversation_engine(session_factory, catalogs, glossary, composer):
+    """The conversation engine on the test database, called directly (no webhook), the shipped FAQ seeded."""
+    seed_if_empty(session_factory)
+    return ConversationEngine(
+        session_factory=session_factory,
+        texts=BotTexts(catalogs),
+        glossary=glossary,
+        composer=composer,
+        faq=FaqIndex(session_factory),
+    )

@@ -7,11 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.conversation.engine import ConversationEngine
-from bot.conversation.faq import FaqIndex, seed_if_empty
 from bot.conversation.models import Case, CheckIn, Conversation
 from bot.conversation.replies import ChoiceKind, EventKind, Incoming
-from bot.conversation.texts import BotTexts
 from bot.office.checkins import district_counts
 from tests.support.factories import saved_notice
 
@@ -19,15 +16,8 @@ USER = "U" + "c1" * 16
 
 
 @pytest.fixture
-def engine(session_factory, catalogs, glossary, composer):
-    seed_if_empty(session_factory)
-    return ConversationEngine(
-        session_factory=session_factory,
-        texts=BotTexts(catalogs),
-        glossary=glossary,
-        composer=composer,
-        faq=FaqIndex(session_factory),
-    )
+def engine(conversation_engine):
+    return conversation_engine
 
 
 def say(engine, kind=EventKind.TEXT, user=USER, **fields):

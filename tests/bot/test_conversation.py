@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.faq import FaqIndex, seed_if_empty
+from bot.conversation.faq import FaqIndex
 from bot.conversation.models import Case, Conversation
 from bot.conversation.petitions import change_status
 from bot.conversation.replies import MAX_CHOICES, EventKind, Incoming
@@ -21,15 +21,8 @@ USER = "U" + "ab" * 16
 
 
 @pytest.fixture
-def engine(session_factory, catalogs, glossary, composer):
-    seed_if_empty(session_factory)
-    return ConversationEngine(
-        session_factory=session_factory,
-        texts=BotTexts(catalogs),
-        glossary=glossary,
-        composer=composer,
-        faq=FaqIndex(session_factory),
-    )
+def engine(conversation_engine):
+    return conversation_engine
 
 
 def say(engine, kind=EventKind.TEXT, user=USER, **fields):

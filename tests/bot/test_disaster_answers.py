@@ -9,8 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.conversation.disaster import HOTLINES, distance_text
-from bot.conversation.engine import ConversationEngine
-from bot.conversation.faq import FaqIndex, seed_if_empty
 from bot.conversation.hazards import KIND_HAZARDS, MOUNTAIN_HAZARDS, PARAM_HAZARDS, hazard_of
 from bot.conversation.models import Conversation
 from bot.conversation.replies import ChoiceKind, EventKind, Incoming
@@ -34,15 +32,8 @@ TAIPEI_101 = (25.0330, 121.5654)
 
 
 @pytest.fixture
-def bot(session_factory, catalogs, glossary, composer):
-    seed_if_empty(session_factory)
-    return ConversationEngine(
-        session_factory=session_factory,
-        texts=BotTexts(catalogs),
-        glossary=glossary,
-        composer=composer,
-        faq=FaqIndex(session_factory),
-    )
+def bot(conversation_engine):
+    return conversation_engine
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.conversation.engine import ConversationEngine
-from bot.conversation.faq import FaqIndex, read_faq_files, seed_if_empty
+from bot.conversation.faq import read_faq_files
 from bot.conversation.live import FAQ_TOPICS, TOPIC_KINDS, live_notices, live_topic, still_ahead
 from bot.conversation.replies import EventKind, Incoming
 from bot.conversation.texts import BotTexts
@@ -32,15 +31,8 @@ def tomorrow() -> str:
 
 
 @pytest.fixture
-def engine(session_factory, catalogs, glossary, composer):
-    seed_if_empty(session_factory)
-    return ConversationEngine(
-        session_factory=session_factory,
-        texts=BotTexts(catalogs),
-        glossary=glossary,
-        composer=composer,
-        faq=FaqIndex(session_factory),
-    )
+def engine(conversation_engine):
+    return conversation_engine
 
 
 def say(engine, kind=EventKind.TEXT, user=USER, **fields):

@@ -245,7 +245,9 @@ def render_slide(notice: LocalisedNotice, width: int = 1920) -> Slide:
     for block, lines in zip(blocks, wrapped, strict=True):
         block_size = round(size * block.scale)
         for text in lines:
-            painter.line(text, x=safe.left + _pad(block_size), top=top, size=block_size, bold=block.bold, colour=block.colour)
+            painter.line(
+                text, x=safe.left + _pad(block_size), top=top, size=block_size, bold=block.bold, colour=block.colour
+            )
             top += _line_height(block_size)
         top += round(size * 0.4)
 

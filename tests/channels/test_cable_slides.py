@@ -78,7 +78,9 @@ def test_unspaced_scripts_wrap_between_grapheme_clusters_never_inside_one():
 
 def test_a_training_slide_carries_the_training_mark(composer):
     notice = localised(composer, "evacuation_order", "zh-Hant", notice_id=17)
-    notice = type(notice)(**{**notice.__dict__, "training": True, "test_mark": "【演練】", "band_label": "【演練】【危險】"})
+    notice = type(notice)(
+        **{**notice.__dict__, "training": True, "test_mark": "【演練】", "band_label": "【演練】【危險】"}
+    )
     slide = render_slide(notice, 1280)
     assert slide.safe_area == safe_area(1280, 720)
     assert any("演練" in run.text for run in slide.runs)

@@ -15,7 +15,9 @@ overflows is the instruction cut with an ellipsis, and the slide says so (``Slid
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import segno
 from PIL import Image, ImageDraw
@@ -67,7 +69,7 @@ class Slide:
     safe_area: Box
     runs: tuple[DrawnRun, ...]
     qr: Box | None
-    ellipsised: bool  # the instruction did not fit even at the smallest size and was cut
+    ellipsised: bool  # a text (the longest: the instruction) did not fit even at the smallest size and was cut
 
 
 def safe_area(width: int, height: int, share: float = TITLE_SAFE) -> Box:
@@ -81,15 +83,16 @@ class _Block:
     scale: float  # of the base size
     bold: bool
     colour: str
-    max_lines: int | None = None
 
 
+@lru_cache(maxsize=8192)
 def _width(text: str, language: str, size: int, bold: bool) -> float:
     return sum(truetype(f, size, bold).getlength(run) for f, run in font_runs(text, language, bold=bold))
 
 
-def _units(text: str) -> list[str]:
-    return list(line_break_units(text))
+@lru_cache(maxsize=512)  # each size tried wraps the same texts again; UAX #14 in pure Python is the slow part
+def _units(text: str) -> tuple[str, ...]:
+    return tuple(line_break_units(text))
 
 
 def wrap(text: str, language: str, *, size: int, bold: bool, width: int) -> list[str]:
@@ -182,10 +185,16 @@ class _Painter:
             font = truetype(family, size, bold)
             self.draw.text((x, baseline), run, font=font, fill=colour, anchor="ls")
             left, ink_top, right, ink_bottom = self.draw.textbbox((x, baseline), run, font=font, anchor="ls")
-            box = Box(min(x, left), min(top, ink_top), max(x + round(font.getlength(run)), right), ink_bottom)
+            advance = round(font.getlength(run))
+            box = Box(
+                min(x, math.floor(left)),
+                min(top, math.floor(ink_top)),
+                max(x + advance, math.ceil(right)),
+                math.ceil(ink_bottom),
+            )
             if run.strip():
                 self.runs.append(DrawnRun(run, family, bold, box))
-            x += round(font.getlength(run))
+            x += advance
 
 
 def _qr(link: str, side: int) -> Image.Image:
@@ -210,15 +219,17 @@ def render_slide(notice: LocalisedNotice, width: int = 1920) -> Slide:
     if notice.training:  # a training slide is framed in the training colour as well
         painter.draw.rectangle((0, 0, w - 1, h - 1), outline=colour, width=safe.left)
     band_text = notice.band_label or notice.severity_label
-    band_size, band_lines, _ = _layout(
-        [_Block(band_text, 1.0, True, TEXT, 1)],
+    band_size, band_lines, band_cut = _layout(
+        [_Block(band_text, 1.0, True, TEXT)],
         notice.language,
         base=round(80 * unit),
         minimum=round(36 * unit),
         width=safe.right - safe.left,
         height=band_bottom - safe.top,
     )
-    painter.line(band_lines[0][0], x=safe.left + _pad(band_size), top=safe.top, size=band_size, bold=True, colour=TEXT)
+    for index, text in enumerate(band_lines[0]):
+        top = safe.top + index * _line_height(band_size)
+        painter.line(text, x=safe.left + _pad(band_size), top=top, size=band_size, bold=True, colour=TEXT)
 
     qr_box = None
     text_right = safe.right
@@ -253,4 +264,4 @@ def render_slide(notice: LocalisedNotice, width: int = 1920) -> Slide:
 
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False, compress_level=6)
-    return Slide(buffer.getvalue(), safe, tuple(painter.runs), qr_box, ellipsised)
+    return Slide(buffer.getvalue(), safe, tuple(painter.runs), qr_box, ellipsised or band_cut)

@@ -89,7 +89,8 @@ def chain(language: str) -> tuple[str, ...]:
     return (own, *(family for family in FALLBACK_FAMILIES if family != own))
 
 
-def font_runs(text: str, language: str, *, bold: bool) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4096)  # wrapping measures the same beginnings of lines again and again
+def font_runs(text: str, language: str, *, bold: bool) -> tuple[tuple[str, str], ...]:
     """``text`` as (family, run) pairs: each grapheme cluster in the first family of the chain that has all of it.
 
     A cluster no family has stays with the language's own font (and the no-tofu test says so).
@@ -105,4 +106,4 @@ def font_runs(text: str, language: str, *, bold: bool) -> list[tuple[str, str]]:
             runs[-1] = (family, runs[-1][1] + cluster)
         else:
             runs.append((family, cluster))
-    return runs
+    return tuple(runs)

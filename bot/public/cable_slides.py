@@ -26,6 +26,7 @@ from bot.public.feeds import (
     requested_districts,
     respond,
 )
+from bot.public.pages import unavailable_page
 from channels.cable_slides import SIZES, render_slide
 from channels.cable_tv import FeedEntry
 
@@ -37,6 +38,10 @@ PNG_MAX_AGE = 365 * 24 * 3600  # a URL names one version of one notice: its pict
 def notice_version(entry: FeedEntry) -> str:
     """The version a slide URL names: when the notice was last changed, to the microsecond."""
     return entry.updated.strftime("%Y%m%d%H%M%S%f")
+
+
+class SlideFailed(Exception):
+    """A notice's slide cannot be drawn; the log says why."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,11 @@ class SlideService:
         for entry in self._entries(key.language, None).entries:
             notice = entry.best(key.language, fallback)
             if notice.notice_id == key.notice_id and notice_version(entry) == key.version:
-                png = render_slide(notice, key.width).png
+                try:
+                    png = render_slide(notice, key.width).png
+                except Exception as exc:  # a font missing, say: logged once per version, the others still served
+                    self.feeds.failures.report(f"slide {key.language}", key.notice_id, entry.identifier, entry.updated)
+                    raise SlideFailed(entry.identifier) from exc
                 with self._lock:
                     self._pngs[key] = png
                     while len(self._pngs) > PNG_CACHE_SIZE:
@@ -142,7 +151,10 @@ def slide_png(lang: str, notice_id: int, version: str, width: int) -> Response:
     language = language_code(lang)
     if width not in SIZES or not version.isdigit():
         abort(404, description="slides come 1920 or 1280 pixels wide")
-    png = slide_service().png(SlideKey(notice_id, version, language, width))
+    try:
+        png = slide_service().png(SlideKey(notice_id, version, language, width))
+    except SlideFailed:
+        return unavailable_page()
     if png is None:
         abort(404, description=f"notice {notice_id} version {version} is not on air")
     response = Response(png, mimetype="image/png")

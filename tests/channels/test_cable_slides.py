@@ -86,3 +86,13 @@ def test_a_training_slide_carries_the_training_mark(composer):
     assert any("演練" in run.text for run in slide.runs)
     image = Image.open(io.BytesIO(slide.png)).convert("RGB")
     assert image.getpixel((2, 700)) == (0x5B, 0x21, 0xB6)  # the training frame
+
+
+def test_text_that_cannot_fit_is_cut_with_an_ellipsis_and_flagged(composer):
+    notice = localised(composer, "evacuation_order", "en", notice_id=18)
+    endless = " ".join(["Leave now and take your ID, medicines, phone and charger."] * 40)
+    slide = render_slide(type(notice)(**{**notice.__dict__, "instruction": endless}), 1280)
+    assert slide.ellipsised
+    assert any(run.text.endswith("…") for run in slide.runs)
+    assert all(run.box.within(slide.safe_area) for run in slide.runs)
+    assert not render_slide(notice, 1280).ellipsised

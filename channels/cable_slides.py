@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw
 from uniseg.graphemecluster import grapheme_clusters
 from uniseg.linebreak import line_break_units
 
-from channels.fonts import font_runs, truetype
+from channels.fonts import FAMILIES, LATIN_FAMILY, font_runs, truetype
 from channels.line_render import SEVERITY_COLOURS, TRAINING_COLOUR
 from messages.localised import LocalisedNotice
 
@@ -120,8 +120,14 @@ def wrap(text: str, language: str, *, size: int, bold: bool, width: int) -> list
     return lines
 
 
-def _line_height(size: int) -> int:
-    return round(size * 1.45)  # room for Thai and Burmese marks above and below
+def _ascent(size: int, language: str) -> int:
+    return max(round(size * 1.1), truetype(FAMILIES.get(language, LATIN_FAMILY), size, False).getmetrics()[0])
+
+
+def _line_height(size: int, language: str) -> int:
+    """Room for Thai and Khmer marks above and below; Burmese stacks higher, and its font's metrics say how much."""
+    ascent, descent = truetype(FAMILIES.get(language, LATIN_FAMILY), size, False).getmetrics()
+    return max(round(size * 1.45), ascent + descent)
 
 
 def _pad(size: int) -> int:
@@ -150,7 +156,9 @@ def _layout(
     size = base
     while True:
         wrapped = [_fit_block(b, language, size=size, width=width) for b in blocks]
-        total = sum(len(lines) * _line_height(round(size * b.scale)) for b, lines in zip(blocks, wrapped, strict=True))
+        total = sum(
+            len(lines) * _line_height(round(size * b.scale), language) for b, lines in zip(blocks, wrapped, strict=True)
+        )
         total += round(size * 0.4) * (len(blocks) - 1)
         if total <= height:
             return size, wrapped, False
@@ -160,14 +168,14 @@ def _layout(
     # Last resort: cut the longest block (the instruction) to the lines that fit, with an ellipsis.
     longest = max(range(len(blocks)), key=lambda i: len(wrapped[i]))
     others = sum(
-        len(lines) * _line_height(round(size * b.scale))
+        len(lines) * _line_height(round(size * b.scale), language)
         for i, (b, lines) in enumerate(zip(blocks, wrapped, strict=True))
         if i != longest
     )
     others += round(size * 0.4) * (len(blocks) - 1)
     block = blocks[longest]
     block_size = round(size * block.scale)
-    keep = max(1, (height - others) // _line_height(block_size))
+    keep = max(1, (height - others) // _line_height(block_size, language))
     inner = width - 2 * _pad(block_size)
     wrapped[longest] = _cut(wrapped[longest], keep, language, size=block_size, bold=block.bold, width=inner)
     return size, wrapped, True
@@ -180,7 +188,7 @@ class _Painter:
         self.runs: list[DrawnRun] = []
 
     def line(self, text: str, *, x: int, top: int, size: int, bold: bool, colour: str) -> None:
-        baseline = top + round(size * 1.1)
+        baseline = top + _ascent(size, self.language)
         for family, run in font_runs(text, self.language, bold=bold):
             font = truetype(family, size, bold)
             self.draw.text((x, baseline), run, font=font, fill=colour, anchor="ls")
@@ -228,7 +236,7 @@ def render_slide(notice: LocalisedNotice, width: int = 1920) -> Slide:
         height=band_bottom - safe.top,
     )
     for index, text in enumerate(band_lines[0]):
-        top = safe.top + index * _line_height(band_size)
+        top = safe.top + index * _line_height(band_size, notice.language)
         painter.line(text, x=safe.left + _pad(band_size), top=top, size=band_size, bold=True, colour=TEXT)
 
     qr_box = None
@@ -259,7 +267,7 @@ def render_slide(notice: LocalisedNotice, width: int = 1920) -> Slide:
             painter.line(
                 text, x=safe.left + _pad(block_size), top=top, size=block_size, bold=block.bold, colour=block.colour
             )
-            top += _line_height(block_size)
+            top += _line_height(block_size, notice.language)
         top += round(size * 0.4)
 
     buffer = io.BytesIO()

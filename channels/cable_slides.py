@@ -1,6 +1,7 @@
 """Full-screen cable-TV slides: one active notice in one language as a PNG an operator can put on air.
 
-Pure: a LocalisedNotice in, PNG bytes (and where every text went) out. A slide has the severity colour band
+Pure: a LocalisedNotice in, PNG bytes (and where every text went) out. The fonts are cached FreeType faces:
+callers on several threads draw one slide at a time. A slide has the severity colour band
 (purple with the training mark on a training notice), the headline, what to do, the areas, the times and a QR
 code of the notice's public page, every text fitted inside the title-safe area of SMPTE ST 2046-1 (90 % of the
 width and height, centred; the action-safe area is 93 %). Only the band's colour reaches the picture's edge.

@@ -57,6 +57,8 @@ class SlideService:
         self.feeds = feeds
         self._pngs: OrderedDict[SlideKey, bytes] = OrderedDict()
         self._lock = threading.Lock()
+        # The fonts are shared (cached) FreeType faces, which are not safe to use from two threads at once.
+        self._drawing = threading.Lock()
 
     def _entries(self, language: str, districts: frozenset[str] | None) -> OnAir:
         fallback = self.feeds.services.settings.default_language
@@ -111,7 +113,8 @@ class SlideService:
             notice = entry.best(key.language, fallback)
             if notice.notice_id == key.notice_id and notice_version(entry) == key.version:
                 try:
-                    png = render_slide(notice, key.width).png
+                    with self._drawing:
+                        png = render_slide(notice, key.width).png
                 except Exception as exc:  # a font missing, say: logged once per version, the others still served
                     self.feeds.failures.report(f"slide {key.language}", key.notice_id, entry.identifier, entry.updated)
                     raise SlideFailed(entry.identifier) from exc

@@ -16,7 +16,7 @@ from bot import console, health, ingest_webhook, line_webhook, messenger_webhook
 from bot.api import problems
 from bot.api import v1 as api_v1
 from bot.console import auth as console_auth
-from bot.public import feeds, opendata, pages
+from bot.public import cable_slides, feeds, opendata, pages
 from bot.routing import DatabaseIdConverter
 from bot.services import Services
 from bot.settings import Settings
@@ -63,6 +63,7 @@ def create_app(
         app.extensions["civicast.password_hasher"] = password_hasher
     app.extensions["civicast.feeds"] = feeds.FeedService(services)
     app.register_blueprint(feeds.blueprint)
+    cable_slides.install(app)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(opendata.blueprint)
     app.register_blueprint(api_v1.blueprint)

@@ -62,7 +62,8 @@ def line_richmenu(app: AppContext) -> None:
     """Create the normal and the disaster rich menu in each language (images drawn here) and remember them for
     linking residents."""
     from bot.conversation.texts import BotTexts
-    from bot.richmenu import FontMissing, RichMenus
+    from bot.richmenu import RichMenus
+    from channels.fonts import FontMissing
 
     services = app.services
     menus = RichMenus(services.line, BotTexts(services.catalogs))

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 def _sandbox_rich_menus(services) -> None:
     """The sandbox starts empty each time: give it the rich menus, as `civicast line richmenu` does on LINE."""
     from bot.conversation.texts import BotTexts
-    from bot.richmenu import FontMissing, RichMenus
+    from bot.richmenu import RichMenus
+    from channels.fonts import FontMissing
 
     menus = RichMenus(services.line, BotTexts(services.catalogs))
     try:

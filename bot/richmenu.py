@@ -11,15 +11,14 @@ the kind their districts call for.
 from __future__ import annotations
 
 import io
-import subprocess
 from dataclasses import dataclass
-from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.conversation.texts import BotTexts
+from channels.fonts import family_for, font_file
 from channels.line import LineChannel
 from messages.i18n import LANGUAGES
 from scheduler.menus import LineRichMenu, MenuKind
@@ -65,46 +64,10 @@ DISASTER_MENU = MenuLayout(
     background="#000000",
 )
 LAYOUTS = {layout.kind: layout for layout in (NORMAL_MENU, DISASTER_MENU)}
-# The font family that writes each script (fonts-noto-cjk and fonts-noto-core, installed by the Makefile).
-FAMILIES = {
-    "zh-Hant": "Noto Sans CJK TC",
-    "zh-Hans": "Noto Sans CJK SC",
-    "ja": "Noto Sans CJK JP",
-    "ko": "Noto Sans CJK KR",
-    "th": "Noto Sans Thai",
-    "km": "Noto Sans Khmer",
-    "my": "Noto Sans Myanmar",
-}
-LATIN_FAMILY = "Noto Sans"
-
-
-class FontMissing(RuntimeError):
-    pass
-
-
-@lru_cache(maxsize=32)
-def font_file(family: str, bold: bool = True) -> tuple[str, int]:
-    """(path, face index) of an installed font of this family, as fontconfig finds it."""
-    pattern = f"{family}:style={'Bold' if bold else 'Regular'}"
-    result = subprocess.run(
-        ["fc-match", "-f", "%{file}\n%{index}\n%{family}", pattern], capture_output=True, text=True, check=False
-    )
-    lines = result.stdout.splitlines()
-    if result.returncode != 0 or len(lines) < 3 or family.split()[-1] not in lines[2]:
-        raise FontMissing(f"font {family!r} is not installed (run `make install`: it installs the Noto fonts)")
-    return lines[0], int(lines[1] or 0)
-
-
-# The Thai, Khmer and Burmese Noto fonts carry only their own script: a label without it (English
-# while a catalog is incomplete, say) is drawn in the Latin face instead of as empty boxes.
-SCRIPT_RANGES = {"th": (0x0E00, 0x0E7F), "km": (0x1780, 0x17FF), "my": (0x1000, 0x109F)}
 
 
 def _family(language: str, text: str) -> str:
-    span = SCRIPT_RANGES.get(language)
-    if span and not any(span[0] <= ord(ch) <= span[1] for ch in text):
-        return LATIN_FAMILY
-    return FAMILIES.get(language, LATIN_FAMILY)
+    return family_for(language, text)
 
 
 def _font(family: str, size: int) -> ImageFont.FreeTypeFont:

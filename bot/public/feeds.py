@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,7 +28,9 @@ from bot.public.pages import unavailable_page
 from bot.services import Services
 from channels.cable_tv import FeedEntry, atom_index, crawl_items, crawl_text
 from messages.cap import build_alert
+from messages.glossary import WHOLE_CITY
 from messages.i18n import UnknownLanguage, get_language
+from messages.localised import LocalisedNotice
 from messages.models import Notice
 from messages.notices import active_notices, alert_header, free_text_versions, notice_by_identifier, on_air_fingerprint
 
@@ -66,6 +68,14 @@ class OnAir:
         return OnAir(kept, self.notice_ids, self.left_out + len(self.entries) - len(kept))
 
 
+Districts = frozenset[str] | None  # an operator's ?districts=, None for the whole city
+
+
+def _concerns(localised: Mapping[str, LocalisedNotice], districts: frozenset[str]) -> bool:
+    concerned = set(next(iter(localised.values())).districts) if localised else set()
+    return WHOLE_CITY in concerned or bool(concerned & districts)
+
+
 class FeedService:
     def __init__(self, services: Services, *, clock: Callable[[], datetime] | None = None) -> None:
         self.services = services
@@ -78,17 +88,23 @@ class FeedService:
         with self.services.session_factory() as session:
             return on_air_fingerprint(session, self.clock())
 
-    def _on_air(self, languages: list[str]) -> OnAir:
+    def on_air(self, languages: list[str], districts: Districts = None) -> OnAir:
+        """The notices on air composed in ``languages``; with ``districts``, only those concerning one of them
+        (a whole-city notice concerns every district)."""
         with self.services.session_factory() as session:
             notices = active_notices(session, self.clock())
             prepared = [(n, free_text_versions(session, n)) for n in notices]
         composer = self.services.composer
         entries = []
+        failed = 0
         for notice, free in prepared:
             try:
                 localised = composer.compose_all(notice, languages, free)
             except Exception:
                 self.failures.report("feeds", notice.id, notice.identifier, notice.updated_at)
+                failed += 1
+                continue
+            if districts and not _concerns(localised, districts):
                 continue
             entries.append(
                 FeedEntry(
@@ -98,7 +114,8 @@ class FeedService:
                     notices=localised,
                 )
             )
-        return OnAir(entries, {n.identifier: n.id for n, _free in prepared}, len(prepared) - len(entries))
+        ids = {n.identifier: n.id for n, _free in prepared}
+        return OnAir(entries, ids, failed)
 
     def body(self, key: str, fingerprint: str, build: Callable[[], Built]) -> Built:
         cache_key = (key, fingerprint)
@@ -114,7 +131,7 @@ class FeedService:
                     self._bodies.popitem(last=False)
         return built
 
-    def crawl(self, language: str) -> tuple[list[dict], bool]:
+    def crawl(self, language: str, districts: Districts = None) -> tuple[list[dict], bool]:
         """The crawl's items in a language, and whether every notice on air is among them."""
         settings = self.services.settings
         fallback = settings.default_language
@@ -124,7 +141,7 @@ class FeedService:
             return crawl_items(entries, language, max_chars=max_chars, fallback=fallback)
 
         # The JSON of an item holds every text its crawl line does: if one encodes, so does the other.
-        on_air = self._on_air(list(dict.fromkeys([language, fallback]))).keep_renderable(
+        on_air = self.on_air(list(dict.fromkeys([language, fallback])), districts).keep_renderable(
             lambda entry: json.dumps(items([entry]), ensure_ascii=False).encode(), f"crawl {language}", self.failures
         )
         return items(on_air.entries), on_air.left_out == 0
@@ -144,7 +161,7 @@ class FeedService:
                 updated=updated or datetime.now(UTC),
             )
 
-        on_air = self._on_air([settings.default_language]).keep_renderable(
+        on_air = self.on_air([settings.default_language]).keep_renderable(
             lambda entry: index([entry]), "atom", self.failures
         )
         return Built(index(on_air.entries), complete=on_air.left_out == 0)
@@ -176,7 +193,7 @@ def feed_service() -> FeedService:
     return current_app.extensions["civicast.feeds"]
 
 
-def _conditional(fingerprint: str, last_modified: datetime | None, variant: str) -> tuple[str, Response | None]:
+def conditional(fingerprint: str, last_modified: datetime | None, variant: str) -> tuple[str, Response | None]:
     etag = f"{fingerprint[:24]}-{variant}"
     not_modified = Response(status=304)
     not_modified.set_etag(etag)
@@ -191,7 +208,7 @@ def _conditional(fingerprint: str, last_modified: datetime | None, variant: str)
     return etag, None
 
 
-def _respond(built: Built, mimetype: str, etag: str, last_modified: datetime | None) -> Response:
+def respond(built: Built, mimetype: str, etag: str, last_modified: datetime | None) -> Response:
     response = Response(built.body, mimetype=mimetype)
     if not built.complete:  # polled again at once, and never answered 304 against this body
         response.cache_control.no_cache = True
@@ -204,7 +221,22 @@ def _respond(built: Built, mimetype: str, etag: str, last_modified: datetime | N
     return response
 
 
-def _language(code: str) -> str:
+def requested_districts() -> tuple[Districts, str]:
+    """The ``?districts=`` an operator subscribes to (comma-separated district keys) and its ETag tag;
+    400 naming the first unknown key."""
+    raw = request.args.get("districts", "")
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    if not keys:
+        return None, ""
+    known = feed_service().services.glossary.groups["district"]
+    for key in keys:
+        if key not in known:
+            abort(400, description=f"unknown district {key!r} in ?districts= (use district keys such as 'taoyuan')")
+    chosen = frozenset(keys)
+    return chosen, "-" + "+".join(sorted(chosen))
+
+
+def language_code(code: str) -> str:
     try:
         return get_language(code).code
     except UnknownLanguage:
@@ -215,7 +247,7 @@ def _language(code: str) -> str:
 def cap_atom() -> Response:
     service = feed_service()
     fingerprint, last_modified = service.fingerprint()
-    etag, cached = _conditional(fingerprint, last_modified, "atom")
+    etag, cached = conditional(fingerprint, last_modified, "atom")
     if cached:
         return cached
     feed_url = url_for("feeds.cap_atom", _external=True)
@@ -224,7 +256,7 @@ def cap_atom() -> Response:
         return url_for("feeds.cap_document", identifier=identifier, _external=True)
 
     built = service.body("atom", fingerprint, lambda: service.atom(feed_url, cap_url, last_modified))
-    return _respond(built, "application/atom+xml", etag, last_modified)
+    return respond(built, "application/atom+xml", etag, last_modified)
 
 
 @blueprint.get("/feeds/cap/<identifier>.xml")
@@ -240,34 +272,36 @@ def cap_document(identifier: str) -> Response:
 
 @blueprint.get("/feeds/cable/<lang>.txt")
 def crawl_txt(lang: str) -> Response:
-    language = _language(lang)
+    language = language_code(lang)
+    districts, tag = requested_districts()
     service = feed_service()
     fingerprint, last_modified = service.fingerprint()
-    etag, cached = _conditional(fingerprint, last_modified, f"{language}-txt")
+    etag, cached = conditional(fingerprint, last_modified, f"{language}-txt{tag}")
     if cached:
         return cached
 
     def build() -> Built:
-        items, complete = service.crawl(language)
+        items, complete = service.crawl(language, districts)
         return Built(crawl_text(items).encode(), complete)
 
-    built = service.body(f"{language}.txt", fingerprint, build)
-    return _respond(built, "text/plain", etag, last_modified)
+    built = service.body(f"{language}{tag}.txt", fingerprint, build)
+    return respond(built, "text/plain", etag, last_modified)
 
 
 @blueprint.get("/feeds/cable/<lang>.json")
 def crawl_json(lang: str) -> Response:
-    language = _language(lang)
+    language = language_code(lang)
+    districts, tag = requested_districts()
     service = feed_service()
     fingerprint, last_modified = service.fingerprint()
-    etag, cached = _conditional(fingerprint, last_modified, f"{language}-json")
+    etag, cached = conditional(fingerprint, last_modified, f"{language}-json{tag}")
     if cached:
         return cached
 
     def build() -> Built:
-        items, complete = service.crawl(language)
+        items, complete = service.crawl(language, districts)
         document = {"language": language, "generated": datetime.now(UTC).isoformat(timespec="seconds"), "items": items}
         return Built(json.dumps(document, ensure_ascii=False).encode(), complete)
 
-    built = service.body(f"{language}.json", fingerprint, build)
-    return _respond(built, "application/json", etag, last_modified)
+    built = service.body(f"{language}{tag}.json", fingerprint, build)
+    return respond(built, "application/json", etag, last_modified)

@@ -70,7 +70,8 @@ def _last_months(counts: dict[str, dict[str, int]], keys: tuple[str, ...]) -> Mo
 def notices_by_topic(session: Session) -> MonthlyFigures:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for sent_at, topic in session.execute(select(Notice.sent_at, Notice.topic).where(*published_notices())):
-        counts[month_of(sent_at)][str(topic)] += 1
+        if sent_at is not None:  # published notices all have one
+            counts[month_of(sent_at)][str(topic)] += 1
     return _last_months(counts, tuple(topic.value for topic in Topic))
 
 

@@ -123,7 +123,8 @@ NOTICES = Dataset(
 
 # ----------------------------------------------------------------------------- deliveries
 
-DELIVERY_COUNTS = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.DEAD)
+# Each of these statuses has its own count; pending and claimed ones are counted together as pending.
+DELIVERY_COUNTS = (DeliveryStatus.SENT.value, DeliveryStatus.FAILED.value, DeliveryStatus.DEAD.value)
 
 
 def delivery_rows(session: Session, _glossary: Glossary) -> list[Row]:
@@ -139,19 +140,23 @@ def delivery_rows(session: Session, _glossary: Glossary) -> list[Row]:
     reached = reached.where(*published_notices(), Delivery.status == DeliveryStatus.SENT.value).group_by(
         Delivery.notice_id, Delivery.channel, Delivery.language
     )
-    table: dict[tuple[int, str, str], Row] = {}
+    counts: dict[tuple[int, str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for notice_id, channel, language, status, count in session.execute(query):
-        row = table.setdefault(
-            (notice_id, channel, language),
-            {"notice_id": notice_id, "channel": channel, "language": language, "recipients_reached": 0}
-            | {str(state): 0 for state in DELIVERY_COUNTS}
-            | {"pending": 0},
-        )
-        key = str(status) if status in {s.value for s in DELIVERY_COUNTS} else "pending"
-        row[key] = int(row[key]) + int(count)  # type: ignore[call-overload]
-    for notice_id, channel, language, total in session.execute(reached):
-        table[(notice_id, channel, language)]["recipients_reached"] = int(total or 0)
-    return [table[key] for key in sorted(table)]
+        counts[(notice_id, channel, language)][str(status) if status in DELIVERY_COUNTS else "pending"] += int(count)
+    reached_by_key = {
+        (notice_id, channel, language): int(total or 0)
+        for notice_id, channel, language, total in session.execute(reached)
+    }
+    return [
+        {
+            "notice_id": key[0],
+            "channel": key[1],
+            "language": key[2],
+            **{name: counts[key][name] for name in (*DELIVERY_COUNTS, "pending")},
+            "recipients_reached": reached_by_key.get(key, 0),
+        }
+        for key in sorted(counts)
+    ]
 
 
 def deliveries_changed(session: Session) -> datetime | None:

@@ -15,7 +15,6 @@ from bot.conversation.models import Case, CaseEvent, CaseStatus, CheckIn, CheckI
 from bot.opendata.datasets import DATASETS
 from bot.services import Services
 from bot.settings import load_settings
-from messages.models import NoticeStatus
 from scheduler.outbox import Delivery, DeliveryRecipients, DeliveryStatus
 from tests.support.factories import saved_notice
 from tests.support.json_schema import validate

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import lxml.html
 import pytest
 
+from bot.api.openapi import build_document
 from bot.app import create_app
 from bot.conversation.models import Case, CaseEvent, CaseStatus, CheckIn, CheckInAnswer
 from bot.opendata.datasets import DATASETS
@@ -224,3 +225,22 @@ def test_the_statistics_page_draws_each_chart_with_a_table(client, seeded, lang)
     assert month[:4] in response.get_data(as_text=True)
     if lang == "zh-Hant":
         assert page.xpath("//h1")[0].text_content() == "統計資料"
+
+
+def test_the_api_document_lists_every_open_data_path_and_each_answers_as_documented(app, client, seeded):
+    document = build_document(app.extensions["civicast"])
+    documented = {path: item for path, item in document["paths"].items() if path.startswith("/opendata/")}
+    expected = {"/opendata/index.json"} | {
+        f"/opendata/{name}{suffix}" for name in DATASETS for suffix in (".json", ".csv", "/metadata.json")
+    }
+    assert set(documented) == expected
+    schemas = document["components"]["schemas"]
+    for path, item in documented.items():
+        assert item["servers"] == [{"url": "/", "description": item["servers"][0]["description"]}]
+        assert item["get"]["security"] == []
+        ((media, content),) = item["get"]["responses"]["200"]["content"].items()
+        response = fetch(client, path)
+        assert response.mimetype == media, path
+        if media == "application/json":
+            schema = schemas[content["schema"]["$ref"].rsplit("/", 1)[1]]
+            assert validate(response.get_json(), schema) == [], path

@@ -2,7 +2,7 @@
 
 This module puts the document together; its parts are in ``openapi_parts`` (builders, problems),
 ``openapi_paths`` and the schema modules ``openapi_notice_schemas``, ``openapi_delivery_schemas`` and
-``openapi_case_schemas``.
+``openapi_case_schemas``; the open-data paths (served at the site's root) in ``openapi_opendata``.
 
 Enumerations that are data (notice kinds, languages, statuses) are filled in from what the
 application has loaded, so the document and the checks never disagree.
@@ -15,6 +15,7 @@ from typing import Any
 from bot.api.openapi_case_schemas import case_schemas
 from bot.api.openapi_delivery_schemas import delivery_schemas
 from bot.api.openapi_notice_schemas import notice_schemas
+from bot.api.openapi_opendata import opendata_paths, opendata_schemas
 from bot.api.openapi_parts import JSON, PROBLEM_SCHEMAS, RESPONSES
 from bot.api.openapi_paths import case_paths, channel_paths, kind_paths, notice_paths
 from bot.services import Services
@@ -37,7 +38,14 @@ def build_document(services: Services) -> dict[str, Any]:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"apiKey": []}],
-        "tags": [{"name": "kinds"}, {"name": "notices"}, {"name": "cases"}, {"name": "channels"}, {"name": "document"}],
+        "tags": [
+            {"name": "kinds"},
+            {"name": "notices"},
+            {"name": "cases"},
+            {"name": "channels"},
+            {"name": "document"},
+            {"name": "opendata"},
+        ],
         "paths": {
             "/openapi.json": {
                 "get": {
@@ -58,6 +66,7 @@ def build_document(services: Services) -> dict[str, Any]:
             **notice_paths(kinds),
             **case_paths(),
             **channel_paths(),
+            **opendata_paths(),
         },
         "components": {
             "securitySchemes": {
@@ -68,6 +77,7 @@ def build_document(services: Services) -> dict[str, Any]:
                 **notice_schemas(kinds, languages),
                 **delivery_schemas(),
                 **case_schemas(),
+                **opendata_schemas(),
             },
             "responses": RESPONSES,
         },

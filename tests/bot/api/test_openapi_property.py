@@ -9,6 +9,7 @@ invalid requests must be refused, and requests without the key answered 401.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -47,7 +48,10 @@ class LateApp:
 DOCUMENT = build_document(SimpleNamespace(kinds=default_kind_book()))
 APP = LateApp()
 SEEN: defaultdict[str, Counter[int]] = defaultdict(Counter)  # operation → status code → responses
-schema = schemathesis.openapi.from_dict(DOCUMENT)
+# The open-data paths are served at the site's root with no key (each names its own server); schemathesis sends
+# every request under /api/v1, so they are left to tests/bot/test_opendata.py, which fetches each documented path.
+OPEN_DATA = "^/opendata/"
+schema = schemathesis.openapi.from_dict(DOCUMENT).exclude(path_regex=OPEN_DATA)
 schema.app = APP
 
 
@@ -125,7 +129,7 @@ def test_every_operation_was_exercised_with_the_key():
         f"{method.upper()} {path}"
         for path, item in DOCUMENT["paths"].items()
         for method in item
-        if method in ("get", "post", "patch", "put", "delete")
+        if method in ("get", "post", "patch", "put", "delete") and not re.match(OPEN_DATA, path)
     }
     if set(SEEN) != operations:
         pytest.skip("run together with the whole property test")

@@ -178,6 +178,7 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
     ]
     public_pages = [f"/n/{ids['sent']}?lang={lang}" for lang in ("zh-Hant", "en", "th", "my", "km", "vi")]
     public_pages += ["/notices?lang=zh-Hant", "/notices?lang=en", "/notices?lang=ja", "/n/999999?lang=en"]
+    public_pages += ["/statistics?lang=zh-Hant", "/statistics?lang=en", "/opendata/?lang=zh-Hant", "/opendata/?lang=en"]
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:

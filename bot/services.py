@@ -254,8 +254,21 @@ class Services:
             self.engine,
             misfire_grace_s=cfg.misfire_grace_s,
             poll_s=cfg.poll_s,
-            periodic=self.feed_jobs(),
+            periodic={**self.feed_jobs(), **self.case_jobs()},
         )
+
+    def case_jobs(self) -> dict[str, tuple[Callable[[], object], float]]:
+        """The petitions' reminder job: agencies hear of cases due soon or overdue."""
+        from bot.office.case_deadlines import REMINDER_JOB, remind_due_cases
+
+        cfg = self.settings.petitions
+        rules = cfg.rules()
+
+        def remind() -> int:
+            with self.session_factory.begin() as session:
+                return len(remind_due_cases(session, rules, now=self.dispatch.clock()))
+
+        return {REMINDER_JOB: (remind, cfg.remind_every_s)}
 
     def feed_jobs(self) -> dict[str, tuple[Callable[[], object], float]]:
         """One job per configured feed of the national platform, polled by the leading scheduler; each with its
@@ -300,6 +313,7 @@ class Services:
             glossary=self.glossary,
             composer=self.composer,
             faq=FaqIndex(self.session_factory),
+            petition_rules=self.settings.petitions.rules(),
         )
 
     @cached_property

@@ -25,6 +25,7 @@ from bot.conversation.disaster import DisasterAnswers
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
 from bot.conversation.models import Conversation
+from bot.conversation.deadlines import PetitionRules
 from bot.conversation.petitions import anonymise_cases
 from bot.conversation.replies import EventKind, Incoming, Reply
 from bot.conversation.texts import BotTexts
@@ -46,8 +47,10 @@ class ConversationEngine:
         composer: Composer,
         faq: FaqIndex,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        petition_rules: PetitionRules | None = None,
     ) -> None:
         self.session_factory = session_factory
+        self.petition_rules = petition_rules or PetitionRules()
         self.texts = texts
         self.glossary = glossary
         self.composer = composer

@@ -129,6 +129,7 @@ class CaseChange:
     agency: str | None = None
     due_on: date | None = None
     transferred: bool = False  # the case went to another agency (the note says why)
+    agency_name: str | None = None  # set when the change is the agency: its name in the resident's language
 
 
 def change_status(

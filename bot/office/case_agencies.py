@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.conversation.case_texts import agency_name
 from bot.conversation.deadlines import PetitionRules, due_date
 from bot.conversation.models import CLOSED_STATUSES, CaseEvent
 from bot.conversation.petitions import CaseChange, CaseError, active_agency
@@ -75,5 +76,6 @@ def send_to_agency(
             agency=key,
             due_on=case.due_on,
             transferred=transfer,
+            agency_name=agency_name(session, key, case.language),
         )
     return change, tell_resident(services, change)  # a network call: no session open

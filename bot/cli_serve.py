@@ -9,8 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_base import AppContext, RuntimeFailure
 from bot.conversation.faq import FaqFileError, seed_if_empty
-from bot.office.agencies import seed_agencies
 from bot.database import upgrade_database
+from bot.office.agencies import seed_agencies
 from channels.base import ChannelError
 
 if TYPE_CHECKING:

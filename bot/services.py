@@ -257,8 +257,10 @@ class Services:
             periodic={**self.feed_jobs(), **self.case_jobs()},
         )
 
-    def case_jobs(self) -> dict[str, tuple[Callable[[], object], float]]:
-        """The petitions' reminder job: agencies hear of cases due soon or overdue."""
+    def case_jobs(
+        self, *, clock: Callable[[], datetime] | None = None
+    ) -> dict[str, tuple[Callable[[], object], float]]:
+        """The petitions' reminder job: agencies hear of cases due soon or overdue (``clock``: the dispatcher's)."""
         from bot.office.case_deadlines import REMINDER_JOB, remind_due_cases
 
         cfg = self.settings.petitions
@@ -266,7 +268,7 @@ class Services:
 
         def remind() -> int:
             with self.session_factory.begin() as session:
-                return len(remind_due_cases(session, rules, now=self.dispatch.clock()))
+                return len(remind_due_cases(session, rules, now=(clock or self.dispatch.clock)()))
 
         return {REMINDER_JOB: (remind, cfg.remind_every_s)}
 

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversation.answers import Answers
 from bot.conversation.batch import Known, lock_residents, still_current
 from bot.conversation.checkin import CheckIns, CheckInState, forget_checkins
+from bot.conversation.deadlines import PetitionRules
 from bot.conversation.disaster import DisasterAnswers
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
 from bot.conversation.models import Conversation
-from bot.conversation.deadlines import PetitionRules
 from bot.conversation.petitions import anonymise_cases
 from bot.conversation.replies import EventKind, Incoming, Reply
 from bot.conversation.texts import BotTexts

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from bot.conversation.models import Case, CaseEvent, CaseStatus, Conversation
 from bot.conversation.petitions import CaseChange, CaseError, change_status, find_case
 from bot.office.accounts import Actor, Permission, find_officer
-from bot.office.models import Role
 from bot.office.audit import AuditAction, record
+from bot.office.models import Role
 from bot.office.notice_rules import RuleRefused
 from bot.services import Services
 from channels.base import ChannelError
@@ -38,11 +38,16 @@ def require_case_access(actor: Actor, permission: Permission) -> None:
     actor.require(permission)
 
 
+def may_see(actor: Actor, case: Case) -> bool:
+    """An agency officer sees only their agency's cases; the other roles see every case."""
+    return actor.role != Role.AGENCY_OFFICER or (actor.agency is not None and case.agency == actor.agency)
+
+
 def scoped_case(session: Session, actor: Actor, number: str) -> Case:
-    """The case, if this officer may see it: an agency officer sees only their agency's cases, and another
-    agency's case is to them as one that does not exist (its number tells them nothing)."""
+    """The case, if this officer may see it: to an agency officer another agency's case is as one that does not
+    exist (its number tells them nothing)."""
     case = find_case(session, number)
-    if actor.role == Role.AGENCY_OFFICER and (actor.agency is None or case.agency != actor.agency):
+    if not may_see(actor, case):
         raise CaseError(f"there is no case {number}")
     return case
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -260,17 +261,10 @@ class Services:
     def case_jobs(
         self, *, clock: Callable[[], datetime] | None = None
     ) -> dict[str, tuple[Callable[[], object], float]]:
-        """The petitions' reminder job: agencies hear of cases due soon or overdue (``clock``: the dispatcher's)."""
-        from bot.office.case_deadlines import REMINDER_JOB, remind_due_cases
+        """The petitions' reminder job (``clock``: the dispatcher's)."""
+        from bot.office.case_deadlines import reminder_jobs
 
-        cfg = self.settings.petitions
-        rules = cfg.rules()
-
-        def remind() -> int:
-            with self.session_factory.begin() as session:
-                return len(remind_due_cases(session, rules, now=(clock or self.dispatch.clock)()))
-
-        return {REMINDER_JOB: (remind, cfg.remind_every_s)}
+        return reminder_jobs(self.session_factory, self.settings.petitions, clock or (lambda: self.dispatch.clock()))
 
     def feed_jobs(self) -> dict[str, tuple[Callable[[], object], float]]:
         """One job per configured feed of the national platform, polled by the leading scheduler; each with its

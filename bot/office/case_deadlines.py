@@ -7,13 +7,13 @@ it seen: there is no e-mail in civicast, and the console is where officers work 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.deadlines import PetitionRules, declared_days_off
 from bot.conversation.models import CLOSED_STATUSES, Case, CaseReminder
@@ -22,6 +22,7 @@ from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
 from bot.office.cases import require_case_access
 from bot.office.models import Role
+from bot.petition_settings import PetitionSettings
 from messages.i18n import TAIPEI
 
 REMINDER_JOB = "civicast:case-reminders"
@@ -84,6 +85,19 @@ def remind_due_cases(session: Session, rules: PetitionRules, *, now: datetime) -
         )
         added.append(reminder)
     return added
+
+
+def reminder_jobs(
+    session_factory: sessionmaker[Session], settings: PetitionSettings, clock: Callable[[], datetime]
+) -> dict[str, tuple[Callable[[], object], float]]:
+    """The periodic job the leading scheduler runs: agencies hear of cases due soon or overdue."""
+    rules = settings.rules()
+
+    def remind() -> int:
+        with session_factory.begin() as session:
+            return len(remind_due_cases(session, rules, now=clock()))
+
+    return {REMINDER_JOB: (remind, settings.remind_every_s)}
 
 
 def _agency_scope(actor: Actor) -> list[ColumnElement[bool]]:

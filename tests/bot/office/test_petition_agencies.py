@@ -21,8 +21,8 @@ from bot.office.case_deadlines import (
     ReminderKind,
     mark_reminder_seen,
     overdue_cases,
-    reminders_for,
     remind_due_cases,
+    reminders_for,
 )
 from bot.office.cases import add_note, list_cases, read_case, update_case
 from bot.office.models import AuditEntry

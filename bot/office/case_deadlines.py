@@ -8,7 +8,7 @@ it seen: there is no e-mail in civicast, and the console is where officers work 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, false, select
@@ -27,6 +27,7 @@ from messages.i18n import TAIPEI
 
 REMINDER_JOB = "civicast:case-reminders"
 SYSTEM_ACTOR = "system:case-reminders"
+LONGEST_DAYS_OFF = 21
 
 
 class ReminderKind(StrEnum):
@@ -34,10 +35,15 @@ class ReminderKind(StrEnum):
     OVERDUE = "overdue"
 
 
-def _open_cases_with_deadline(session: Session) -> Sequence[Case]:
+def _open_cases_due_by(session: Session, last: date) -> Sequence[Case]:
     return session.scalars(
         select(Case)
-        .where(Case.agency.is_not(None), Case.due_on.is_not(None), Case.status.not_in(CLOSED_STATUSES))
+        .where(
+            Case.agency.is_not(None),
+            Case.due_on.is_not(None),
+            Case.due_on <= last,
+            Case.status.not_in(CLOSED_STATUSES),
+        )
         .order_by(Case.due_on, Case.id)
     ).all()
 
@@ -57,7 +63,9 @@ def remind_due_cases(session: Session, rules: PetitionRules, *, now: datetime) -
     """Add the reminders that are due now (each case, kind and due date once, even if two schedulers raced)."""
     today = now.astimezone(TAIPEI).date()
     added: list[CaseReminder] = []
-    for case in _open_cases_with_deadline(session):
+    # No run of days off (Lunar New Year, a typhoon after a weekend) is three weeks long: later cases wait.
+    horizon = today + timedelta(days=rules.remind_days_before + LONGEST_DAYS_OFF)
+    for case in _open_cases_due_by(session, horizon):
         kind = reminder_kind(session, case, rules, today)
         if kind is None or case.agency is None or case.due_on is None:
             continue

@@ -62,7 +62,7 @@ class PetitionRules:
         return self.processing_days.get(category, self.default_processing_days)
 
 
-def declared_days_off(session: Session, district: str, start: date, end: date) -> frozenset[date]:
+def declared_days_off(session: Session, district: str, *, start: date, end: date) -> frozenset[date]:
     """The whole days off work the city declared for the district (or the whole city) between two dates."""
     notices = session.scalars(
         select(Notice).where(
@@ -90,5 +90,5 @@ def due_date(session: Session, rules: PetitionRules, *, category: str, district:
     """The day a case received at ``received`` is due: its category's limit in working days, counted from the
     next day in Taipei, the declared typhoon days off of its district skipped."""
     start = received.astimezone(TAIPEI).date()
-    days_off = declared_days_off(session, district, start, start + DAY_OFF_HORIZON)
+    days_off = declared_days_off(session, district, start=start, end=start + DAY_OFF_HORIZON)
     return add_working_days(start, rules.limit_for(category), days_off=days_off)

@@ -48,12 +48,12 @@ def _open_cases_due_by(session: Session, last: date) -> Sequence[Case]:
     ).all()
 
 
-def reminder_kind(session: Session, case: Case, rules: PetitionRules, today: date) -> ReminderKind | None:
+def reminder_kind(session: Session, case: Case, rules: PetitionRules, *, today: date) -> ReminderKind | None:
     """Overdue once its due date has passed; due soon within ``remind_days_before`` working days of it."""
     assert case.due_on is not None
     if case.due_on < today:
         return ReminderKind.OVERDUE
-    days_off = declared_days_off(session, case.district, today, case.due_on)
+    days_off = declared_days_off(session, case.district, start=today, end=case.due_on)
     if working_days_between(today, case.due_on, days_off=days_off) <= rules.remind_days_before:
         return ReminderKind.DUE_SOON
     return None
@@ -66,7 +66,7 @@ def remind_due_cases(session: Session, rules: PetitionRules, *, now: datetime) -
     # No run of days off (Lunar New Year, a typhoon after a weekend) is three weeks long: later cases wait.
     horizon = today + timedelta(days=rules.remind_days_before + LONGEST_DAYS_OFF)
     for case in _open_cases_due_by(session, horizon):
-        kind = reminder_kind(session, case, rules, today)
+        kind = reminder_kind(session, case, rules, today=today)
         if kind is None or case.agency is None or case.due_on is None:
             continue
         exists = session.scalar(

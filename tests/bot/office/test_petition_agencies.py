@@ -100,7 +100,7 @@ def test_a_declared_typhoon_day_off_moves_the_due_date_in_its_district_only(serv
         day_off(session, composer, day="2026-10-13", districts=["all"], decision="school_closed")  # work goes on
         day_off(session, composer, day="2026-10-14", districts=["all"], training=True)  # a drill
         day_off(session, composer, day="2026-10-15", districts=["all"], status=NoticeStatus.CANCELLED)
-        days = declared_days_off(session, "lingya", date(2026, 10, 1), date(2026, 10, 31))
+        days = declared_days_off(session, "lingya", start=date(2026, 10, 1), end=date(2026, 10, 31))
         assert days == {date(2026, 10, 12)}
         assert due_date(session, RULES, category="disaster", district="lingya", received=RECEIVED) == date(2026, 10, 13)
         assert due_date(session, RULES, category="disaster", district="cianjhen", received=RECEIVED) == date(

@@ -54,13 +54,18 @@ def officer_group() -> None:
     "--name", "display_name", default=None, type=TEXT, help="The name shown in the console and the audit log."
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (else one is made).")
+@click.option("--agency", default=None, type=TEXT, help="An agency officer's agency (its key).")
 @click.pass_obj
-def officer_add(app: AppContext, username: str, role: str, display_name: str | None, password_stdin: bool) -> None:
+def officer_add(
+    app: AppContext, username: str, role: str, display_name: str | None, password_stdin: bool, agency: str | None
+) -> None:
     """Create an officer and print their password (shown once)."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
 
     def add(session):
-        officer, secret = create_officer(session, username, role, display_name=display_name, password=password)
+        officer, secret = create_officer(
+            session, username, role, display_name=display_name, password=password, agency=agency
+        )
         record(
             session,
             CLI_ACTOR,

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.cli_base import AppContext, RuntimeFailure
 from bot.conversation.faq import FaqFileError, seed_if_empty
 from bot.database import upgrade_database
+from bot.office.agencies import seed_agencies
 from channels.base import ChannelError
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ def _prepare(app: AppContext) -> Sandbox | None:
     try:
         upgrade_database(services.engine)  # the embedded default needs no separate set-up step
         seeded = seed_if_empty(services.session_factory)  # officers' later edits are never overwritten
+        with services.session_factory.begin() as session:
+            seed_agencies(session, services.glossary)  # the missing ones only: admins' edits are kept
     except SQLAlchemyError as exc:
         raise RuntimeFailure(f"database unavailable or not upgradable: {exc.__class__.__name__}: {exc}") from None
     except FaqFileError as exc:

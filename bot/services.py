@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -254,8 +255,16 @@ class Services:
             self.engine,
             misfire_grace_s=cfg.misfire_grace_s,
             poll_s=cfg.poll_s,
-            periodic=self.feed_jobs(),
+            periodic={**self.feed_jobs(), **self.case_jobs()},
         )
+
+    def case_jobs(
+        self, *, clock: Callable[[], datetime] | None = None
+    ) -> dict[str, tuple[Callable[[], object], float]]:
+        """The petitions' reminder job (``clock``: the dispatcher's)."""
+        from bot.office.case_deadlines import reminder_jobs
+
+        return reminder_jobs(self.session_factory, self.settings.petitions, clock or (lambda: self.dispatch.clock()))
 
     def feed_jobs(self) -> dict[str, tuple[Callable[[], object], float]]:
         """One job per configured feed of the national platform, polled by the leading scheduler; each with its
@@ -300,6 +309,7 @@ class Services:
             glossary=self.glossary,
             composer=self.composer,
             faq=FaqIndex(self.session_factory),
+            petition_rules=self.settings.petitions.rules(),
         )
 
     @cached_property

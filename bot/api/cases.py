@@ -22,7 +22,7 @@ from bot.api.serialise import case_detail_json, case_json, page_json
 from bot.conversation.models import Case, CaseStatus
 from bot.conversation.petitions import CATEGORIES, CaseError
 from bot.office.accounts import Permission
-from bot.office.cases import MAX_NOTE, list_cases, read_case, require_case_access, update_case, visible_events
+from bot.office.cases import MAX_NOTE, list_cases, may_see, read_case, require_case_access, update_case, visible_events
 from messages.glossary import UnknownTerm
 
 blueprint = Blueprint("cases", __name__)
@@ -30,8 +30,9 @@ CASE_NUMBER = re.compile(r"[Kk][Hh]-[0-9]{4}-[0-9]{6}")  # the document's patter
 
 
 def _case(session: Session, number: str) -> Case:
+    """The case, or a 404: also when the officer may not see it (another agency's, to an agency officer)."""
     case = session.scalar(select(Case).where(Case.number == number.upper())) if CASE_NUMBER.fullmatch(number) else None
-    if case is None:
+    if case is None or not may_see(current_actor(), case):
         raise Problem("not-found", f"there is no case {number}")
     return case
 

@@ -23,6 +23,12 @@ def case_schemas() -> dict[str, Any]:
         "location": {"type": ["string", "null"]},
         "has_photo": BOOLEAN,
         "assignee": {"type": ["string", "null"]},
+        "agency": {"type": ["string", "null"], "description": "the agency answering it (agency key)"},
+        "due_on": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "due date: the category's limit in working days on Taiwan's official calendar",
+        },
         "satisfaction": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
         "created_at": TIME,
         "updated_at": TIME,
@@ -36,6 +42,7 @@ def case_schemas() -> dict[str, Any]:
                 "note": {"type": ["string", "null"]},
                 "officer": {"type": ["string", "null"]},
                 "internal": BOOLEAN,
+                "agency": {"type": ["string", "null"], "description": "the agency the case was with from then"},
                 "at": TIME,
             }
         ),

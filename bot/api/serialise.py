@@ -216,6 +216,8 @@ def case_json(case: Case, glossary: Glossary, language: str) -> dict[str, Any]:
         "location": case.location,
         "has_photo": case.photo is not None,
         "assignee": case.assignee,
+        "agency": case.agency,
+        "due_on": case.due_on.isoformat() if case.due_on else None,
         "satisfaction": case.satisfaction,
         "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at),
@@ -229,6 +231,7 @@ def case_event_json(event: CaseEvent) -> dict[str, Any]:
         "note": event.note,
         "officer": event.officer,
         "internal": bool(event.internal),
+        "agency": event.agency,
         "at": iso(event.created_at),
     }
 

@@ -21,6 +21,7 @@ from bot.console import (  # noqa: E402,F401  (routes register themselves; the t
     occurrences,
     text_guard,
     views_admin,
+    views_case_desk,
     views_channels,
     views_checkins,
     views_incoming,

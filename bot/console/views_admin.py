@@ -12,13 +12,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
-from bot.console.ui import translate
+from bot.console.ui import translate, ui_language
 from bot.console.views_office import helpers, page_count
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CATEGORIES, CaseError, find_case
 from bot.office import cases as office_cases
 from bot.office.accounts import (
     USERNAME,
+    AccountError,
     Permission,
     create_officer,
     find_officer,
@@ -27,6 +28,7 @@ from bot.office.accounts import (
     set_active,
     set_password,
 )
+from bot.office.agencies import list_agencies
 from bot.office.audit import AuditAction, record
 from bot.office.console_sessions import EndReason, end_officer_sessions, open_session_counts
 from bot.office.models import Role
@@ -103,8 +105,12 @@ def case(number: str) -> Any:
             abort(404)
         events = office_cases.visible_events(actor, found)
         assignees = _officer_choices(session)
+        agencies = {a.key: a.name(ui_language()) for a in list_agencies(session)}
+        active = [a.key for a in list_agencies(session, active_only=True)]
     return render_template(
         "console/case.html",
+        agencies=agencies,
+        active_agencies=active,
         title=translate("case.title", number=found.number),
         case=found,
         events=events,
@@ -178,8 +184,10 @@ def _officers_page(
         officers = list_officers(session)
         open_sessions = open_session_counts(session, now=now())
         refusals = recent_refusals(session, now=now())
+        agencies = [(a.key, a.name(ui_language())) for a in list_agencies(session, active_only=True)]
     return render_template(
         "console/officers.html",
+        agencies=agencies,
         title=translate("officers.title"),
         officers=officers,
         secret=secret,
@@ -207,7 +215,7 @@ def officers() -> Any:
 def officer_create() -> Any:
     if request.method == "GET":
         return redirect(url_for("console.officers"))
-    form = {name: request.form.get(name, "").strip() for name in ("username", "display_name", "role")}
+    form = {name: request.form.get(name, "").strip() for name in ("username", "display_name", "role", "agency")}
     form["username"], form["display_name"] = form["username"].lower(), form["display_name"][:120]
     errors: dict[str, str] = {}
     if not USERNAME.match(form["username"]):
@@ -219,9 +227,17 @@ def officer_create() -> Any:
             if find_officer(session, form["username"]) is not None:
                 errors["username"] = translate("officers.error_exists")
             else:
-                officer, password = create_officer(
-                    session, form["username"], form["role"], display_name=form["display_name"] or None
-                )
+                try:
+                    officer, password = create_officer(
+                        session,
+                        form["username"],
+                        form["role"],
+                        display_name=form["display_name"] or None,
+                        agency=form["agency"] or None,
+                    )
+                except AccountError as exc:
+                    errors["agency"] = str(exc)
+                    return _officers_page(errors=errors, form=form, status=422)
                 record(
                     session,
                     current_actor(),
@@ -229,7 +245,7 @@ def officer_create() -> Any:
                     "officer",
                     officer.username,
                     now=now(),
-                    summary=officer.role,
+                    summary=officer.role + (f" ({officer.agency})" if officer.agency else ""),
                 )
         if not errors:
             return _officers_page(secret={"kind": "password", "username": form["username"], "value": password})

@@ -56,8 +56,10 @@ def _taipei(value: Any, seconds: bool = False) -> str:
 
 
 @blueprint.get("/")
-@officer_required()
-def notices() -> str:
+@officer_required(Permission.VIEW_CASES)
+def notices() -> Any:
+    if not current_actor().can(Permission.VIEW):  # an agency officer: their cases are their home
+        return redirect(url_for("console.case_desk"))
     status = request.args.get("status") or None
     status = status if status in {s.value for s in NoticeStatus} else None  # an unknown one filters nothing
     page = requested_page()

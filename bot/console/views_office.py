@@ -28,7 +28,7 @@ from scheduler.audience import TOPIC_BITS, Subscriber, SubscriberStatus, distric
 
 TRANSLATION_PAGE_SIZE = 10  # notices per page
 AUDIT_PAGE_SIZE = 50
-SUBJECT_TYPES = ("notice", "case", "translation", "faq", "officer", "api_key", "channel", "ingest_rule", "shelter")
+SUBJECT_TYPES = tuple("notice case translation faq officer api_key channel ingest_rule shelter agency".split())
 UI_LOCALES = {"zh-Hant": "zh_Hant_TW", "en": "en"}
 
 

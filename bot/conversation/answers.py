@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.conversation.case_texts import agency_names, case_lines, day
 from bot.conversation.flows import Turn
 from bot.conversation.live import covers, live_text, live_topic
 from bot.conversation.petitions import CaseChange, cases_of, record_satisfaction
@@ -129,17 +130,10 @@ class Answers:
         lang = turn.language
         if not cases:
             return [Reply(self.texts(lang, "cases_none"), self.menu_choices(lang))]
-        lines = [
-            self.texts(
-                lang,
-                "case_line",
-                number=c.number,
-                category=self.texts(lang, f"label.category.{c.category}"),
-                status=self.texts(lang, f"status.{c.status}"),
-            )
-            for c in cases
-        ]
-        return [Reply("\n".join([self.texts(lang, "cases_header"), *lines]), self.menu_choices(lang))]
+        agencies = agency_names(turn.session, lang)
+        blocks = ["\n".join(case_lines(self.texts, case, lang, agencies)) for case in cases]
+        text = "\n\n".join([self.texts(lang, "cases_header"), *blocks])
+        return [Reply(text[:4900], self.menu_choices(lang))]
 
     def confirm_delete(self, turn: Turn) -> Reply:
         return Reply(
@@ -158,7 +152,17 @@ class Answers:
     def case_update_replies(self, change: CaseChange) -> list[Reply]:
         """What a resident is sent when an officer changes their case's status."""
         lang = change.language if change.language in LANGUAGES else DEFAULT_LANGUAGE
-        text = self.texts(lang, "case_update", number=change.number, status=self.texts(lang, f"status.{change.status}"))
+        if change.agency_name and change.due_on:
+            text = self.texts(
+                lang,
+                "case_transferred" if change.transferred else "case_agency",
+                number=change.number,
+                agency=change.agency_name,
+                due=day(change.due_on, lang),
+            )
+        else:
+            status = self.texts(lang, f"status.{change.status}")
+            text = self.texts(lang, "case_update", number=change.number, status=status)
         if change.note:
             text = f"{text}\n{self.texts(lang, 'case_note', note=change.note)}"
         replies = [Reply(text)]

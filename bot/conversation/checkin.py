@@ -178,6 +178,7 @@ class CheckIns:
                 location=None,
                 photo=None,
                 now=turn.now,
+                rules=self.engine.petition_rules,
             )
             row.case_id = case.id
         turn.conversation.data = {}

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.conversation.answers import Answers
 from bot.conversation.batch import Known, lock_residents, still_current
 from bot.conversation.checkin import CheckIns, CheckInState, forget_checkins
+from bot.conversation.deadlines import PetitionRules
 from bot.conversation.disaster import DisasterAnswers
 from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
@@ -46,8 +47,10 @@ class ConversationEngine:
         composer: Composer,
         faq: FaqIndex,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        petition_rules: PetitionRules | None = None,
     ) -> None:
         self.session_factory = session_factory
+        self.petition_rules = petition_rules or PetitionRules()
         self.texts = texts
         self.glossary = glossary
         self.composer = composer

@@ -259,6 +259,7 @@ class Flows:
             location=data.get("location"),
             photo=data.get("photo"),
             now=turn.now,
+            rules=self.engine.petition_rules,
         )
         turn.conversation.data = {}
         turn.go("idle")

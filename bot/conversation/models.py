@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -94,6 +94,9 @@ class Case(Base):
     photo: Mapped[str | None] = mapped_column(Text, default=None)  # the platform's content id
     status: Mapped[CaseStatus] = mapped_column(String(16), default=CaseStatus.RECEIVED)
     assignee: Mapped[str | None] = mapped_column(String(120), default=None)  # the officer handling it
+    # The agency answering it (agencies.key) and the day it is due, in working days from its category's limit.
+    agency: Mapped[str | None] = mapped_column(ForeignKey("agencies.key"), default=None, index=True)
+    due_on: Mapped[date | None] = mapped_column(default=None)
     satisfaction: Mapped[int | None] = mapped_column(Integer, default=None)  # 1–5, asked after closing
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -103,6 +106,44 @@ class Case(Base):
     )
 
     __table_args__ = (Index("ix_cases_user", "channel", "user_id"),)
+
+
+class Agency(Base):
+    """A city bureau that answers petitions; seeded from the glossary's agencies, its names editable by admins."""
+
+    __tablename__ = "agencies"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # the glossary's agency key
+    names: Mapped[dict[str, Any]] = mapped_column(default=dict)  # language → name, every bot language
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def name(self, language: str) -> str:
+        return str(self.names.get(language) or self.names.get("en") or self.key)
+
+
+class CaseReminder(Base):
+    """A case's due date is near or past: shown to its agency's officers on their console home until handled.
+
+    One row per case, kind and due date (a case transferred or given a new due date may be reminded again)."""
+
+    __tablename__ = "case_reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    agency: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # ReminderKind
+    due_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    seen_by: Mapped[str | None] = mapped_column(String(120), default=None)
+
+    case: Mapped[Case] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "kind", "due_on", name="uq_case_reminders_case_kind_due"),
+        Index("ix_case_reminders_agency", "agency", "seen_at"),
+    )
 
 
 class CaseEvent(Base):
@@ -116,6 +157,7 @@ class CaseEvent(Base):
     note: Mapped[str | None] = mapped_column(Text, default=None)
     officer: Mapped[str | None] = mapped_column(String(120), default=None)
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # an officers' note the resident never sees
+    agency: Mapped[str | None] = mapped_column(String(64), default=None)  # the agency the case is with from then
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="events")

@@ -6,14 +6,15 @@ Functions take the session first and never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.conversation.models import CLOSED_STATUSES, Case, CaseEvent, CaseStatus
+from bot.conversation.deadlines import PetitionRules, due_date
+from bot.conversation.models import CLOSED_STATUSES, Agency, Case, CaseEvent, CaseStatus
 from messages.db import affected_rows
 from messages.i18n import TAIPEI
 
@@ -50,9 +51,13 @@ def open_case(
     location: str | None,
     photo: str | None,
     now: datetime,
+    rules: PetitionRules | None = None,
 ) -> Case:
+    """A new case, given to its category's agency (if that agency is active) with its due date."""
     if category not in CATEGORIES:
         raise CaseError(f"unknown petition category {category!r}")
+    rules = rules or PetitionRules()
+    agency = active_agency(session, rules.agency_for(category))
     case = Case(
         number=next_number(session, now),
         channel=channel,
@@ -64,13 +69,23 @@ def open_case(
         location=location,
         photo=photo,
         status=CaseStatus.RECEIVED,
+        agency=agency,
+        due_on=due_date(session, rules, category=category, district=district, received=now),
         created_at=now,
         updated_at=now,
     )
     session.add(case)
     session.flush()  # the unique number is checked here; a racing resident makes the caller retry
-    session.add(CaseEvent(case_id=case.id, status=CaseStatus.RECEIVED, created_at=now))
+    session.add(CaseEvent(case_id=case.id, status=CaseStatus.RECEIVED, agency=agency, created_at=now))
     return case
+
+
+def active_agency(session: Session, key: str | None) -> str | None:
+    """The agency's key if it exists and answers petitions now, else None (an officer then assigns the case)."""
+    if not key:
+        return None
+    agency = session.get(Agency, key)
+    return key if agency is not None and agency.active else None
 
 
 def open_numbered_case(session: Session, **fields: Any) -> Case:
@@ -111,6 +126,10 @@ class CaseChange:
     status: CaseStatus
     note: str | None
     ask_satisfaction: bool
+    agency: str | None = None
+    due_on: date | None = None
+    transferred: bool = False  # the case went to another agency (the note says why)
+    agency_name: str | None = None  # set when the change is the agency: its name in the resident's language
 
 
 def change_status(
@@ -128,7 +147,9 @@ def change_status(
     closing = new_status in CLOSED_STATUSES and case.status not in CLOSED_STATUSES
     case.status = new_status
     case.updated_at = now
-    session.add(CaseEvent(case_id=case.id, status=new_status, note=note, officer=officer, created_at=now))
+    session.add(
+        CaseEvent(case_id=case.id, status=new_status, note=note, officer=officer, agency=case.agency, created_at=now)
+    )
     return CaseChange(
         number=case.number,
         channel=case.channel,
@@ -138,6 +159,8 @@ def change_status(
         status=new_status,
         note=note,
         ask_satisfaction=closing and case.satisfaction is None,
+        agency=case.agency,
+        due_on=case.due_on,
     )
 
 

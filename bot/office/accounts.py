@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.conversation.models import Agency
 from bot.office.console_sessions import EndReason, end_officer_sessions
 from bot.office.models import Officer, Role
 from messages.text import TextRefused, clean_text, text_problem
@@ -47,6 +48,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.EDITOR: frozenset(_EDITOR),
     Role.APPROVER: frozenset(_EDITOR | {Permission.APPROVE, Permission.SEND}),
     Role.ADMIN: frozenset(Permission),
+    # Their agency's petitions only (``bot.office.cases`` narrows every case they read or change).
+    Role.AGENCY_OFFICER: frozenset({Permission.VIEW_CASES, Permission.HANDLE_CASES}),
 }
 
 
@@ -76,6 +79,7 @@ class Actor:
     via: str = "console"  # console, api, cli, demo
     key_mode: str | None = None  # the API key's mode when via="api"
     key_id: str | None = None  # the API key's public id when via="api"
+    agency: str | None = None  # an agency officer's agency: the only cases they see and answer
 
     @property
     def is_test_key(self) -> bool:
@@ -96,7 +100,7 @@ class Actor:
 def actor_of(
     officer: Officer, *, via: str = "console", key_mode: str | None = None, key_id: str | None = None
 ) -> Actor:
-    return Actor(officer.username, Role(officer.role), via, key_mode, key_id)
+    return Actor(officer.username, Role(officer.role), via, key_mode, key_id, agency=officer.agency)
 
 
 def parse_role(value: str) -> Role:
@@ -120,10 +124,18 @@ def new_password() -> str:
 
 
 def create_officer(
-    session: Session, username: str, role: str, *, display_name: str | None = None, password: str | None = None
+    session: Session,
+    username: str,
+    role: str,
+    *,
+    display_name: str | None = None,
+    password: str | None = None,
+    agency: str | None = None,
 ) -> tuple[Officer, str]:
-    """A new officer and their password (generated when not given). Raises AccountError."""
+    """A new officer and their password (generated when not given); an agency officer names their agency.
+    Raises AccountError."""
     username = username.strip().lower()
+    agency = _officer_agency(session, parse_role(role), agency)
     if display_name is not None:
         try:
             display_name = clean_text("display name", display_name, max_length=120).strip()
@@ -140,10 +152,25 @@ def create_officer(
         role=parse_role(role).value,
         password_hash=hash_password(password),
         active=True,
+        agency=agency,
     )
     session.add(officer)
     session.flush()
     return officer, password
+
+
+def _officer_agency(session: Session, role: Role, agency: str | None) -> str | None:
+    agency = (agency or "").strip() or None
+    if role != Role.AGENCY_OFFICER:
+        if agency:
+            raise AccountError("only an agency officer belongs to an agency; leave the agency empty for this role")
+        return None
+    if agency is None:
+        raise AccountError("an agency officer needs an agency: name one of the agencies")
+    found = session.get(Agency, agency) if not text_problem(agency) else None
+    if found is None:
+        raise AccountError(f"there is no agency {agency!r}")
+    return agency
 
 
 def find_officer(session: Session, username: str) -> Officer | None:

@@ -52,6 +52,11 @@ class AuditAction(StrEnum):
     IMPORT_SHELTERS = "import_shelters"  # the national shelter list read into civicast
     OPEN_SHELTER = "open_shelter"  # an officer opened a shelter: residents are sent to it
     CLOSE_SHELTER = "close_shelter"
+    ASSIGN_AGENCY = "assign_agency"  # a petition given to an agency (one without an agency until then)
+    TRANSFER_CASE = "transfer_case"  # a petition moved to another agency, with the reason
+    ADD_AGENCY = "add_agency"
+    EDIT_AGENCY = "edit_agency"
+    CASE_REMINDER = "case_reminder"  # an agency was reminded that a petition is due or overdue
 
 
 def record(

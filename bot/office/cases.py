@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import Case, CaseEvent, CaseStatus, Conversation
 from bot.conversation.petitions import CaseChange, CaseError, change_status, find_case
 from bot.office.accounts import Actor, Permission, find_officer
 from bot.office.audit import AuditAction, record
+from bot.office.models import Role
 from bot.office.notice_rules import RuleRefused
 from bot.services import Services
 from channels.base import ChannelError
@@ -37,7 +38,21 @@ def require_case_access(actor: Actor, permission: Permission) -> None:
     actor.require(permission)
 
 
-def _clean_note(note: str | None) -> str | None:
+def may_see(actor: Actor, case: Case) -> bool:
+    """An agency officer sees only their agency's cases; the other roles see every case."""
+    return actor.role != Role.AGENCY_OFFICER or (actor.agency is not None and case.agency == actor.agency)
+
+
+def scoped_case(session: Session, actor: Actor, number: str) -> Case:
+    """The case, if this officer may see it: to an agency officer another agency's case is as one that does not
+    exist (its number tells them nothing)."""
+    case = find_case(session, number)
+    if not may_see(actor, case):
+        raise CaseError(f"there is no case {number}")
+    return case
+
+
+def clean_note(note: str | None) -> str | None:
     if note is None:
         return None
     try:
@@ -54,7 +69,7 @@ def visible_events(actor: Actor, case: Case) -> list[CaseEvent]:
 def read_case(session: Session, actor: Actor, number: str, *, now: datetime) -> Case:
     """One case, its reading recorded in the audit log (in the caller's transaction)."""
     require_case_access(actor, Permission.VIEW_CASES)
-    case = find_case(session, number)
+    case = scoped_case(session, actor, number)
     record(session, actor, AuditAction.READ_CASE, "case", case.number, now=now)
     return case
 
@@ -122,9 +137,10 @@ def update_case(
 ) -> tuple[CaseChange, ResidentTold]:
     """Change the status (the resident is told, after the change is stored). Raises CaseError."""
     require_case_access(actor, Permission.HANDLE_CASES)
-    note = _clean_note(note)
+    note = clean_note(note)
     now = now or datetime.now(UTC)
     with services.session_factory.begin() as session:
+        scoped_case(session, actor, number)
         change = change_status(session, number, status, note=note, officer=actor.username, now=now)
         record(
             session,
@@ -152,7 +168,9 @@ def assign_case(
         officer = find_officer(session, assignee) if not text_problem(assignee) else None
         if officer is None or not officer.active:
             raise CaseError(f"there is no active officer called {assignee!r} to assign the case to")
-        case = find_case(session, number)
+        case = scoped_case(session, actor, number)
+        if actor.role == Role.AGENCY_OFFICER and officer.agency != actor.agency:
+            raise CaseError(f"{officer.username} is not an officer of your agency; transfer the case instead")
         case.assignee = officer.username
         if case.status == CaseStatus.RECEIVED:
             change = change_status(session, number, CaseStatus.ASSIGNED, note=None, officer=actor.username, now=now)
@@ -163,10 +181,10 @@ def assign_case(
 def add_note(session: Session, actor: Actor, number: str, note: str, *, now: datetime) -> CaseEvent:
     """An officers' note on the case; the resident never sees it."""
     require_case_access(actor, Permission.HANDLE_CASES)
-    note = _clean_note(note) or ""
+    note = clean_note(note) or ""
     if not note:
         raise CaseError("the note is empty")
-    case = find_case(session, number)
+    case = scoped_case(session, actor, number)
     event = CaseEvent(
         case_id=case.id, status=case.status, note=note.strip(), officer=actor.username, internal=True, created_at=now
     )
@@ -184,6 +202,7 @@ def list_cases(
     district: str | None = None,
     category: str | None = None,
     assignee: str | None = None,
+    agency: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[Sequence[Case], int]:
@@ -195,9 +214,13 @@ def list_cases(
         (Case.district, district),
         (Case.category, category),
         (Case.assignee, assignee),
+        (Case.agency, agency),
     ):
         if value:
             conditions.append(column == value)
+    if actor.role == Role.AGENCY_OFFICER:
+        # ``== None`` would be IS NULL: an agency officer without an agency sees nothing, not the unassigned cases.
+        conditions.append(Case.agency == actor.agency if actor.agency else false())
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     rows = session.scalars(select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit).offset(offset)).all()
     if rows:

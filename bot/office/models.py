@@ -17,6 +17,7 @@ class Role(StrEnum):
     EDITOR = "editor"  # composes and submits
     APPROVER = "approver"  # also approves, rejects, schedules and sends other officers' notices
     ADMIN = "admin"  # also manages officers and API keys
+    AGENCY_OFFICER = "agency_officer"  # reads and answers only the petitions of their own agency
 
 
 class KeyMode(StrEnum):
@@ -31,6 +32,7 @@ class Officer(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[Role] = mapped_column(String(16))
+    agency: Mapped[str | None] = mapped_column(ForeignKey("agencies.key"), default=None)  # an agency officer's
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)

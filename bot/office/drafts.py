@@ -70,9 +70,11 @@ def _build(
     return notice
 
 
-def compose_notice(session: Session, composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime) -> Notice:
+def compose_notice(
+    session: Session, composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime, note: str = ""
+) -> Notice:
     """A new draft. A test key's notices are sandboxed training notices. Raises UnknownKind or
-    InvalidParameters naming each bad field."""
+    InvalidParameters naming each bad field. ``note`` ends the audit row's summary (a poll's options)."""
     actor.require(Permission.COMPOSE)
     notice = _build(composer, actor, data, now=now, training=data.training, sandboxed=actor.is_test_key)
     session.add(notice)
@@ -85,7 +87,7 @@ def compose_notice(session: Session, composer: Composer, actor: Actor, data: Not
         notice.id,
         now=now,
         summary=f"{notice.kind}{' (training)' if notice.training else ''}"
-        f"{'; asks recipients to check in' if notice.ask_checkin else ''}",
+        f"{'; asks recipients to check in' if notice.ask_checkin else ''}{note}",
     )
     return notice
 

@@ -61,21 +61,21 @@ class Polls:
         if turn.now >= poll.closes_at:
             closed = format_datetime_for(poll.closes_at, get_language(lang))
             return [Reply(self.t(lang, "poll_closed", time=closed), menu)]
-        inserted = affected_rows(
-            session.execute(
-                dialect_insert(session)(PollVote)
-                .values(
-                    notice_id=notice_id,
-                    position=position,
-                    training=bool(notice.training),
-                    channel=turn.event.channel,
-                    user_id=turn.event.user_id,
-                    district=district_of(resident, notice, self.engine.glossary),
-                    created_at=turn.now,
-                )
-                .on_conflict_do_nothing(index_elements=["channel", "user_id", "notice_id"])
+        # RETURNING, not the row count: PostgreSQL's driver reports no count for an ORM insert that skipped a row.
+        inserted = session.scalar(
+            dialect_insert(session)(PollVote)
+            .values(
+                notice_id=notice_id,
+                position=position,
+                training=bool(notice.training),
+                channel=turn.event.channel,
+                user_id=turn.event.user_id,
+                district=district_of(resident, notice, self.engine.glossary),
+                created_at=turn.now,
             )
+            .on_conflict_do_nothing(index_elements=["channel", "user_id", "notice_id"])
+            .returning(PollVote.id)
         )
-        if not inserted:
+        if inserted is None:
             return [Reply(self.t(lang, "poll_already_voted"), menu)]
         return [Reply(self.t(lang, "poll_training_thanks" if notice.training else "poll_thanks"), menu)]

@@ -8,11 +8,11 @@ from typing import Any
 
 from bot.api.inputs import SEVERITIES
 from bot.api.openapi_parts import BOOLEAN, COUNT, COUNTS_BY_NAME, INTEGER, STRING, TIME, nullable, object_schema, ref
+from bot.api.openapi_poll_schemas import poll_input_schema
 from bot.office.desk import MAX_REASON
 from messages.compose import MAX_FREE_TEXT
 from messages.kinds import ParamType, Topic
 from messages.models import MsgType, NoticeStatus
-from messages.polls import MAX_OPTION_CHARS, MAX_OPTIONS, MIN_OPTIONS, PHRASE_OPTIONS
 
 
 def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
@@ -145,37 +145,7 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             required=["kind"],
             description="A new notice. A notice of kind poll needs ``poll``; any other kind refuses it.",
         ),
-        "PollInput": object_schema(
-            {
-                "options": {
-                    "type": "array",
-                    "minItems": MIN_OPTIONS,
-                    "maxItems": MAX_OPTIONS,
-                    "items": {
-                        "oneOf": [
-                            object_schema(
-                                {"phrase": {"type": "string", "enum": list(PHRASE_OPTIONS)}},
-                                description="a reviewed answer from the phrase bank, in every language",
-                            ),
-                            object_schema(
-                                {"text": {"type": "string", "minLength": 1, "maxLength": MAX_OPTION_CHARS}},
-                                description="the officer's own words, in free_text_lang: machine translated "
-                                "(and reviewable) like the free text",
-                            ),
-                        ]
-                    },
-                    "description": "the answers, option 1 first: LINE shows them as quick replies under the question",
-                },
-                "closes_at": {
-                    **input_time,
-                    "type": "string",
-                    "description": "when voting closes (ISO 8601; Taipei "
-                    "time unless it carries an offset); a vote after it is refused",
-                },
-            },
-            description="A poll: the notice's free text is the question; each resident votes once and the first "
-            "answer counts. Closed live polls' results are open data (/opendata/polls.json).",
-        ),
+        "PollInput": poll_input_schema(input_time),
         "NoticePatch": object_schema(
             notice_fields, required=[], description="Fields to change; params, when given, replaces all parameters."
         ),

@@ -1,5 +1,6 @@
 """Polls through the workflow layer: an officer writes one (a ``poll`` notice with its options and closing time),
-and reads its results; the public reads closed polls' results as open data.
+reviews the translations of options in their own words, and reads its results; the public reads closed polls'
+results as open data.
 
 A poll is a notice: its targeting, second-officer approval, training world, fan-out and audit are the notice's
 own. Results carry no personal data: a vote keeps its resident's ids only to refuse a second one. Functions take
@@ -16,11 +17,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import PollVote
-from bot.office.accounts import Actor
+from bot.office.accounts import Actor, Permission
+from bot.office.audit import AuditAction, record
 from bot.office.drafts import NoticeInput, compose_notice
+from bot.office.translations import ReviewError
 from messages.compose import Composer
 from messages.glossary import WHOLE_CITY, Glossary
-from messages.models import Notice
+from messages.i18n import LANGUAGES
+from messages.models import Notice, TranslationOrigin
 from messages.params import parse_datetime
 from messages.polls import (
     MAX_OPTION_CHARS,
@@ -33,6 +37,7 @@ from messages.polls import (
     poll_options,
 )
 from messages.text import TextRefused, clean_text
+from messages.translate import remember
 from scheduler.reach import original_recipients
 
 
@@ -114,6 +119,50 @@ def compose_poll(
         session.add(PollOption(notice_id=notice.id, position=position, phrase_key=option.phrase_key, text=option.text))
     session.flush()
     return notice
+
+
+def review_option(
+    session: Session, actor: Actor, notice_id: int, position: int, language: str, text: str, *, now: datetime
+) -> PollOption:
+    """An officer's translation of an option in their own words: kept with the option (residents read it from the
+    next composing on) and in the translation memory, replacing a machine one. Raises ReviewError."""
+    actor.require(Permission.REVIEW_TRANSLATIONS)
+    row = session.scalar(select(PollOption).where(PollOption.notice_id == notice_id, PollOption.position == position))
+    if row is None or not row.text:
+        raise ReviewError("missing", f"notice {notice_id} has no option {position} in an officer's own words")
+    notice = session.get(Notice, notice_id)
+    assert notice is not None  # the option's foreign key
+    if language == notice.free_text_lang or language not in LANGUAGES:
+        raise ReviewError("language", f"{language!r} is not a language to translate the option into")
+    try:
+        cleaned = clean_text("text", text, max_length=MAX_OPTION_CHARS).strip()
+    except TextRefused as exc:
+        raise ReviewError("refused_text", f"the translation {exc.reason}") from None
+    if not cleaned:
+        raise ReviewError("empty", "the translation is empty")
+    row.labels = {**(row.labels or {}), language: cleaned}
+    row.origins = {**(row.origins or {}), language: TranslationOrigin.REVIEWED.value}
+    notice.updated_at = now
+    remember(
+        session,
+        row.text,
+        notice.free_text_lang,
+        language,
+        cleaned,
+        origin=TranslationOrigin.REVIEWED,
+        reviewed_by=actor.username,
+    )
+    record(
+        session,
+        actor,
+        AuditAction.REVIEW_TRANSLATION,
+        "notice",
+        notice_id,
+        now=now,
+        summary=f"poll option {position} · {language}",
+        detail={"notice_id": notice_id, "option": position, "language": language},
+    )
+    return row
 
 
 def option_labels(session: Session, notice: Notice, composer: Composer, language: str) -> list[str]:

@@ -17,12 +17,14 @@ from bot.conversation.replies import EventKind, Incoming
 from bot.conversation.texts import BotTexts
 from bot.office import polls
 from bot.office.drafts import NoticeInput, compose_notice
+from bot.office.translations import ReviewError
 from messages.dates import format_datetime_for
 from messages.i18n import get_language
 from messages.models import Notice, NoticeStatus
 from messages.params import InvalidParameters
-from messages.polls import Poll
-from tests.bot.office.conftest import EDITOR
+from messages.polls import Poll, poll_spec
+from messages.translate import find_memory
+from tests.bot.office.conftest import APPROVER, EDITOR
 
 ANH = "U" + "a1" * 16
 BAO = "U" + "b2" * 16
@@ -163,3 +165,27 @@ def test_a_poll_needs_its_options_and_a_closing_time_to_come(engine, composer):
                 now=now,
             )
         assert set(bad.value.errors) == {"options", "options.3", "closes_at"}
+
+
+def test_an_officer_reviews_an_options_translation(engine, composer):
+    session_factory, now = engine.session_factory, datetime.now(UTC)
+    data = NoticeInput("poll", {}, free_text="要不要延長開放時間？")
+    options = [polls.OptionInput(phrase_key="yes"), polls.OptionInput(text="只要週末")]
+    with session_factory.begin() as session:
+        notice_id = polls.compose_poll(
+            session, composer, EDITOR, data, options=options, closes_at=now + timedelta(days=1), now=now
+        ).id
+    with session_factory.begin() as session:
+        with pytest.raises(ReviewError):
+            polls.review_option(session, APPROVER, notice_id, 1, "vi", "Có", now=now)  # a phrase: reviewed already
+        with pytest.raises(ReviewError):
+            polls.review_option(session, APPROVER, notice_id, 2, "vi", "Chỉ\u0007 cuối tuần", now=now)
+        polls.review_option(session, APPROVER, notice_id, 2, "vi", "Chỉ cuối tuần", now=now)
+    with session_factory() as session:
+        spec = poll_spec(session, notice_id)
+        memory = find_memory(session, "只要週末", "zh-Hant", ["vi"])["vi"]
+    assert spec is not None and spec.options[1].labels == {"vi": "Chỉ cuối tuần"}
+    assert (memory.text, memory.origin) == ("Chỉ cuối tuần", "reviewed")
+    with session_factory() as session:
+        notice = session.get(Notice, notice_id)
+        assert composer.compose(notice, "vi", poll=spec).poll.options == ("Có", "Chỉ cuối tuần")

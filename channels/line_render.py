@@ -52,6 +52,9 @@ def flex_bubble(notice: LocalisedNotice) -> dict[str, Any]:
         body.append(_text(notice.instruction, size="sm", weight="bold", margin="md"))
     if notice.checkin:
         body.append(_text(notice.checkin[0], size="sm", weight="bold", margin="md"))
+    if notice.poll:
+        numbered = "\n".join(f"{n}. {label}" for n, label in enumerate(notice.poll.options, 1))
+        body.append(_text(f"{numbered}\n{notice.poll.prompt}", size="sm", weight="bold", margin="md"))
     footer_lines = [line for line in (notice.times_text, notice.source_text) if line]
     body += [_text(line, size="xxs", color="#555555", margin="md") for line in footer_lines]
     bubble: dict[str, Any] = {
@@ -111,6 +114,23 @@ def checkin_quick_reply(notice: LocalisedNotice) -> dict[str, Any] | None:
     return {"items": items}
 
 
+def poll_quick_reply(notice: LocalisedNotice) -> dict[str, Any] | None:
+    """A poll's options under it, one button each: postbacks the bot answers (``action=vote&n=<notice id>&o=<n>``,
+    options numbered from 1)."""
+    if not notice.poll or notice.notice_id is None:
+        return None
+    items = []
+    for number, label in enumerate(notice.poll.options, 1):
+        data = f"action=vote&n={notice.notice_id}&o={number}"
+        items.append(
+            {
+                "type": "action",
+                "action": {"type": "postback", "label": label[:20], "data": data, "displayText": label[:300]},
+            }
+        )
+    return {"items": items}
+
+
 def render_messages(notice: LocalisedNotice) -> list[dict[str, Any]]:
     """LINE message objects for a notice: a Flex bubble, or plain text if the bubble would be too big; with the
     check-in quick replies when the notice asks recipients to check in."""
@@ -119,8 +139,10 @@ def render_messages(notice: LocalisedNotice) -> list[dict[str, Any]]:
         message: dict[str, Any] = {"type": "flex", "altText": alt_text(notice), "contents": bubble}
     else:
         text = f"{notice.plain_text}\n\n{notice.checkin[0]}" if notice.checkin else notice.plain_text
+        if notice.poll:
+            text = f"{text}\n\n{notice.poll.prompt}"
         message = {"type": "text", "text": truncate_utf16(text, MAX_TEXT)}
-    quick_reply = checkin_quick_reply(notice)
+    quick_reply = poll_quick_reply(notice) or checkin_quick_reply(notice)
     if quick_reply:
         message["quickReply"] = quick_reply
     return [message]

@@ -15,9 +15,10 @@ from messages.formatting import ValueFormatter, format_list_for, format_number_f
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import LANGUAGES, Catalogs, Language, PhraseCatalog, get_language
 from messages.kinds import PLACEHOLDER, Kind, KindBook, ParamType, Severity
-from messages.localised import FreeTextVersion, LocalisedNotice
+from messages.localised import FreeTextVersion, LocalisedNotice, PollChoices
 from messages.models import MsgType, Notice, TranslationOrigin
 from messages.params import InvalidParameters, ParamChecker, districts_of, parse_datetime, to_json
+from messages.polls import PollSpec
 from messages.text import TextRefused, clean_text
 
 MAX_FREE_TEXT = 2000  # characters an officer may add to a notice's template text
@@ -118,16 +119,20 @@ class Composer:
 
     # ----------------------------------------------------------------- composing
 
-    def compose(self, notice: Notice, lang: str, free_text: FreeTextVersion | None = None) -> LocalisedNotice:
+    def compose(
+        self, notice: Notice, lang: str, free_text: FreeTextVersion | None = None, *, poll: PollSpec | None = None
+    ) -> LocalisedNotice:
         kind = self.kinds.get(notice.kind)
         typed = self.checker.check(kind, notice.params or {})
-        return self._compose(kind, typed, notice, get_language(lang), free_text)
+        return self._compose(kind, typed, notice, get_language(lang), free_text, poll)
 
     def compose_all(
         self,
         notice: Notice,
         langs: Iterable[str] | None = None,
         free_texts: Mapping[str, FreeTextVersion] | None = None,
+        *,
+        poll: PollSpec | None = None,
     ) -> dict[str, LocalisedNotice]:
         kind = self.kinds.get(notice.kind)
         typed = self.checker.check(kind, notice.params or {})
@@ -135,7 +140,7 @@ class Composer:
         result = {}
         for code in langs or LANGUAGES:
             language = get_language(code)
-            result[language.code] = self._compose(kind, typed, notice, language, free_texts.get(language.code))
+            result[language.code] = self._compose(kind, typed, notice, language, free_texts.get(language.code), poll)
         return result
 
     def _render_part(
@@ -210,6 +215,7 @@ class Composer:
         notice: Notice,
         language: Language,
         free_text: FreeTextVersion | None,
+        poll: PollSpec | None = None,
     ) -> LocalisedNotice:
         catalog = self.catalogs.get(language)
         whole_city = self._common(catalog, "whole_city")
@@ -319,4 +325,19 @@ class Composer:
             )
             if notice.ask_checkin and msg_type is not MsgType.CANCEL
             else None,
+            poll=self._poll_choices(poll, notice, catalog, language)
+            if poll and msg_type is not MsgType.CANCEL
+            else None,
         )
+
+    def _poll_choices(self, poll: PollSpec, notice: Notice, catalog: PhraseCatalog, language: Language) -> PollChoices:
+        """The options in the reader's language: a phrase-bank answer from the catalog; the officer's words as
+        localised (reviewed or machine-made), else as written."""
+        labels = []
+        for option in poll.options:
+            if option.phrase_key:
+                labels.append(self._common(catalog, f"poll_option.{option.phrase_key}"))
+            else:
+                labels.append(option.labels.get(language.code) or option.text or "")
+        closes = format_datetime_for(poll.closes_at, language)
+        return PollChoices(self._common(catalog, "poll_prompt", time=closes), tuple(labels))

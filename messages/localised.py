@@ -71,6 +71,7 @@ class LocalisedNotice:
     page_link: str | None = None  # the notice's page with its language switcher
     other_languages_text: str | None = None  # "This notice in other languages: <page_link>"
     checkin: tuple[str, str, str] | None = None  # asking recipients to check in: question, "I'm safe", "Need help"
+    poll: PollChoices | None = None  # a poll's options, answered with a tap
 
     @property
     def plain_text(self) -> str:
@@ -96,3 +97,11 @@ class LocalisedNotice:
             "machine_translated": self.machine_translated,
             "held": self.held,
         }
+
+
+@dataclass(frozen=True)
+class PollChoices:
+    """A poll's prompt ("Tap an answer below … until <time>") and its options' labels, option 1 first."""
+
+    prompt: str
+    options: tuple[str, ...]

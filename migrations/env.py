@@ -9,7 +9,7 @@ from bot.conversation import models as conversation_models  # noqa: F401  (the r
 from bot.office import models as office_models  # noqa: F401  (officers, API keys, audit log)
 from bot.shelters import models as shelter_models  # noqa: F401  (the national evacuation-shelter list)
 from ingest import models as ingest_models  # noqa: F401  (received CAP alerts, feeds, rules)
-from messages import models  # noqa: F401  (registers the notice tables)
+from messages import models, polls  # noqa: F401  (the notice tables; polls and their options)
 from messages.db import Base, make_engine
 from scheduler import audience, menus, outbox, usage  # noqa: F401  (subscribers, rich menus, the outbox, message counts)
 

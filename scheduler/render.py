@@ -12,6 +12,7 @@ from messages.compose import Composer
 from messages.localised import LocalisedNotice
 from messages.models import Notice
 from messages.notices import free_text_versions
+from messages.polls import poll_spec
 from scheduler.outbox import PUBLIC_LANGUAGE
 
 
@@ -55,6 +56,7 @@ class NoticeRenderer:
             if notice is None:
                 raise LookupError(f"notice {notice_id} does not exist")
             free = free_text_versions(session, notice)
+            poll = poll_spec(session, notice_id)
             session.expunge(notice)
         languages = self.languages if language == PUBLIC_LANGUAGE else (language,)
-        return self.composer.compose_all(notice, languages, free)
+        return self.composer.compose_all(notice, languages, free, poll=poll)

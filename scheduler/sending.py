@@ -22,6 +22,7 @@ from messages.compose import Composer
 from messages.db import affected_rows
 from messages.glossary import Glossary
 from messages.models import Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
+from messages.polls import PollOption, poll_options
 from messages.translate import FreeTextLocaliser
 from scheduler.fanout import FanoutResult, FanoutRows, NotDue, begin_fan_out, resume_fan_out, still_fanning_out
 from scheduler.outbox import settle_notices
@@ -114,6 +115,28 @@ def prepare_free_text(dispatch: Dispatch, notice_id: int) -> None:
             )
 
 
+def prepare_poll_options(dispatch: Dispatch, notice_id: int) -> None:
+    """Localise a poll's options written in the officer's words, as the notice's free text is; a reviewed
+    translation in the memory wins over the engine. Phrase-bank options need nothing."""
+    with dispatch.session_factory() as session:
+        notice = get_notice(session, notice_id)
+        source = notice.free_text_lang
+        todo = [(row.id, row.text) for row in poll_options(session, notice_id) if row.text and not row.labels]
+    if not todo or dispatch.localiser is None:
+        return
+    localised = {
+        option_id: dispatch.localiser.localise(text, source, dispatch.languages)  # network: no session open
+        for option_id, text in todo
+    }
+    with dispatch.session_factory.begin() as session:
+        for option_id, versions in localised.items():
+            row = session.get(PollOption, option_id)
+            if row is None:
+                continue
+            row.labels = {code: v.text for code, v in versions.items() if v.text}
+            row.origins = {code: (v.origin or TranslationOrigin.FALLBACK).value for code, v in versions.items()}
+
+
 def send_now(
     dispatch: Dispatch,
     notice_id: int,
@@ -129,6 +152,7 @@ def send_now(
     sent it; the result it sees says whether every delivery is already written). If writing a later chunk fails,
     the notice stays sending and the scheduler's tick resumes its fan-out (``resume_stalled_fan_outs``)."""
     prepare_free_text(dispatch, notice_id)
+    prepare_poll_options(dispatch, notice_id)
     with dispatch.session_factory.begin() as session:
         notice = get_notice(session, notice_id)
         # Claim the right to send with a conditional update: whoever loses finds nothing to claim.

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.api.inputs import SEVERITIES
 from bot.api.openapi_parts import BOOLEAN, COUNT, COUNTS_BY_NAME, INTEGER, STRING, TIME, nullable, object_schema, ref
+from bot.api.openapi_poll_schemas import poll_input_schema
 from bot.office.desk import MAX_REASON
 from messages.compose import MAX_FREE_TEXT
 from messages.kinds import ParamType, Topic
@@ -139,7 +140,12 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             }
         ),
         "KindList": object_schema({"kinds": {"type": "array", "items": ref("Kind")}}),
-        "NoticeInput": object_schema(notice_fields, required=["kind"], description="A new notice."),
+        "NoticeInput": object_schema(
+            {**notice_fields, "poll": ref("PollInput")},
+            required=["kind"],
+            description="A new notice. A notice of kind poll needs ``poll``; any other kind refuses it.",
+        ),
+        "PollInput": poll_input_schema(input_time),
         "NoticePatch": object_schema(
             notice_fields, required=[], description="Fields to change; params, when given, replaces all parameters."
         ),
@@ -170,6 +176,24 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                 "free_text": {"type": ["string", "null"]},
                 "free_text_lang": STRING,
                 "ask_checkin": {"type": "boolean", "description": 'recipients are asked "Are you safe?" (check-in)'},
+                "poll": nullable(
+                    object_schema(
+                        {
+                            "closes_at": TIME,
+                            "options": {
+                                "type": "array",
+                                "items": object_schema(
+                                    {
+                                        "number": INTEGER,
+                                        "phrase": {"type": ["string", "null"]},
+                                        "text": {"type": ["string", "null"]},
+                                    }
+                                ),
+                            },
+                        },
+                        description="a poll's options and closing time; null for any other notice",
+                    )
+                ),
                 "effective": nullable(TIME),
                 "expires": nullable(TIME),
                 "send_at": {

@@ -9,12 +9,15 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from bot.conversation.models import Case, CaseEvent
 from bot.office.accounts import Actor
 from bot.office.notice_rules import Verb, allowed_actions
 from bot.office.preview import LanguagePreview, NoticePreview
 from messages.glossary import Glossary, UnknownTerm
 from messages.models import Notice
+from messages.polls import poll_spec
 from scheduler.channel_status import ChannelStatus
 from scheduler.fanout import FanoutResult
 
@@ -43,6 +46,7 @@ def notice_json(notice: Notice, actor: Actor) -> dict[str, Any]:
         "free_text": notice.free_text,
         "free_text_lang": notice.free_text_lang,
         "ask_checkin": bool(notice.ask_checkin),
+        "poll": _poll_json(notice),
         "effective": iso(notice.effective),
         "expires": iso(notice.expires),
         "send_at": iso(notice.send_at),
@@ -59,6 +63,17 @@ def notice_json(notice: Notice, actor: Actor) -> dict[str, Any]:
         "updated_at": iso(notice.updated_at),
         "actions": _actions(actor, notice),  # what the calling key may do next, as the desk's rules decide
         "url": f"/api/v1/notices/{notice.id}",
+    }
+
+
+def _poll_json(notice: Notice) -> dict[str, Any] | None:
+    session = object_session(notice)
+    spec = poll_spec(session, notice.id) if session is not None and notice.id is not None else None
+    if spec is None:
+        return None
+    return {
+        "closes_at": iso(spec.closes_at),
+        "options": [{"number": o.position, "phrase": o.phrase_key, "text": o.text} for o in spec.options],
     }
 
 

@@ -35,9 +35,10 @@ from bot.api.inputs import (
     unknown_query,
 )
 from bot.api.openapi import build_document
+from bot.api.poll_input import poll_input
 from bot.api.problems import Problem, invalid
 from bot.api.serialise import fanout_json, notice_json, page_json, preview_json, report_json
-from bot.office import desk, drafts, notice_rules
+from bot.office import desk, drafts, notice_rules, polls
 from bot.office.accounts import Permission
 from bot.office.drafts import NoticeInput
 from bot.office.notice_rules import visible_to
@@ -144,12 +145,23 @@ def list_notices() -> Response:
 @blueprint.post("/notices")
 def create_notice() -> Response:
     actor = current_actor()
-    data = _checked(notice_input(json_body()))
+    body = json_body()
+    poll = poll_input(body.pop("poll")) if "poll" in body else None
+    data = _checked(notice_input(body))
     with services().session_factory.begin() as session:
         try:
-            notice = drafts.compose_notice(session, services().composer, actor, data, now=_now())
+            if poll is None:
+                notice = drafts.compose_notice(session, services().composer, actor, data, now=_now())
+            else:
+                options, closes_at = poll
+                notice = polls.compose_poll(
+                    session, services().composer, actor, data, options=options, closes_at=closes_at, now=_now()
+                )
         except InvalidParameters as exc:
             raise _compose_errors(exc, data) from None
+        except polls.PollError as exc:
+            named = {name if name == "kind" else f"poll.{name}": problem for name, problem in exc.errors.items()}
+            raise invalid(named) from None
         body = notice_json(notice, actor)
     return _json(body, 201, location=body["url"])
 

@@ -29,5 +29,6 @@ from bot.console import (  # noqa: E402,F401  (routes register themselves; the t
     views_keys,
     views_notices,
     views_office,
+    views_polls,
     views_shelters,
 )

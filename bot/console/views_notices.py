@@ -16,8 +16,9 @@ from bot.console.auth import current_actor, now, officer_required, services
 from bot.console.delivery import delivery_view
 from bot.console.forms import SEVERITIES, build_fields, form_time, params_from_form
 from bot.console.notice_actions import available_actions, recurrence_to_confirm, run_action
+from bot.console.poll_form import options_from_form, poll_form_fields
 from bot.console.ui import translate, ui_language
-from bot.office import drafts, notice_rules
+from bot.office import drafts, notice_rules, polls
 from bot.office.accounts import Permission, PermissionDenied
 from bot.office.audit import entries
 from bot.office.preview import NoticePreview, build_preview
@@ -26,6 +27,7 @@ from messages.i18n import LANGUAGES
 from messages.kinds import Kind, UnknownKind
 from messages.models import Notice, NoticeStatus
 from messages.params import InvalidParameters
+from messages.polls import POLL_KIND
 from scheduler.sending import NoticeActionError
 
 PAGE_SIZE = 50
@@ -133,6 +135,7 @@ def _form_page(
         param_label=param_label,
         kind_title=kind_title,
         training_page=bool(form.get("training")),
+        **(poll_form_fields() if kind.id == POLL_KIND and mode == "new" else {}),
     ), status
 
 
@@ -143,7 +146,7 @@ def _save(kind: Kind, mode: str, notice: Notice | None, save) -> Any:
     try:
         with services().session_factory.begin() as session:
             saved_id = save(session, data).id
-    except InvalidParameters as exc:
+    except (InvalidParameters, polls.PollError) as exc:
         errors = dict(exc.errors)
     except (NoticeActionError, ValueError) as exc:
         errors = {"_": str(exc)}
@@ -169,6 +172,16 @@ def compose() -> Any:
     except UnknownKind:
         abort(404)
     actor = current_actor()
+    if request.method == "POST" and kind.id == POLL_KIND:
+        options, closes_at = options_from_form(request.form), request.form.get("closes_at")
+        return _save(
+            kind,
+            "new",
+            None,
+            lambda session, data: polls.compose_poll(
+                session, svc.composer, actor, data, options=options, closes_at=closes_at, now=now()
+            ),
+        )
     if request.method == "POST":
         return _save(
             kind,

@@ -6,7 +6,7 @@ their events into ``Incoming`` and ``Reply`` into their messages.
 
 The engine takes each event to its turn and routes it; the answers are
 ``answers`` (the menu's), ``flows`` (settings and petitions, step by step),
-``disaster`` and ``checkin``.
+``disaster``, ``checkin`` and ``polls``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from bot.conversation.faq import FaqIndex
 from bot.conversation.flows import Flows, Turn
 from bot.conversation.models import Conversation
 from bot.conversation.petitions import anonymise_cases
+from bot.conversation.polls import Polls, forget_votes
 from bot.conversation.replies import EventKind, Incoming, Reply
 from bot.conversation.texts import BotTexts
 from messages.compose import Composer
@@ -60,6 +61,7 @@ class ConversationEngine:
         self.flows = Flows(self)
         self.disaster = DisasterAnswers(self)
         self.checkins = CheckIns(self)
+        self.polls = Polls(self)
 
     # ------------------------------------------------------------------ entry point
 
@@ -208,6 +210,7 @@ class ConversationEngine:
         channel, user = turn.event.channel, turn.event.user_id
         anonymise_cases(turn.session, channel, user)
         forget_checkins(turn.session, channel, user)
+        forget_votes(turn.session, channel, user)
         turn.session.execute(
             delete(Subscriber).where(Subscriber.channel == channel, Subscriber.platform_user_id == user)
         )
@@ -260,6 +263,7 @@ class ConversationEngine:
             "hotlines": lambda: self.disaster.hotlines(turn),
             "status": lambda: self.disaster.status(turn),
             "checkin": lambda: self.checkins.answer(turn, action.get("a", ""), action.get("n", "")),
+            "vote": lambda: self.polls.vote(turn, action.get("n", ""), action.get("o", "")),
         }
         handler = simple.get(name)
         return handler() if handler else [answers.not_understood(turn)]

@@ -194,3 +194,24 @@ class CheckIn(Base):
         UniqueConstraint("channel", "user_id", "notice_id", name="uq_checkins_resident_notice"),
         Index("ix_checkins_notice", "notice_id", "district"),
     )
+
+
+class PollVote(Base):
+    """A resident's vote in a poll: one per resident and poll, the first counted. The ids are kept only to refuse a
+    second vote, and removed (the vote still counted) when the resident asks to be forgotten."""
+
+    __tablename__ = "poll_votes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)  # the option voted for
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str | None] = mapped_column(String(16), default=None)
+    user_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    district: Mapped[str] = mapped_column(String(32))  # a district key, or "all" for a whole-city follower
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("channel", "user_id", "notice_id", name="uq_poll_votes_resident_notice"),
+        Index("ix_poll_votes_notice", "notice_id", "district"),
+    )

@@ -22,6 +22,7 @@ from messages.glossary import Glossary
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import untranslated_languages
 from messages.plurals import counted
+from messages.polls import untranslated_option_languages
 from messages.text import TextRefused, clean_text
 from scheduler import sending
 from scheduler.fanout import FanoutResult, fanout_summary
@@ -82,9 +83,14 @@ def approve_notice(
     with dispatch.session_factory() as session:
         load(session, actor, notice_id, Verb.APPROVE)  # refuse before spending time on translation
     sending.prepare_free_text(dispatch, notice_id)
+    sending.prepare_poll_options(dispatch, notice_id)
     with dispatch.session_factory.begin() as session:
         notice = load(session, actor, notice_id, Verb.APPROVE)
-        untranslated = untranslated_languages(session, notice, dispatch.languages)
+        missing = set(untranslated_languages(session, notice, dispatch.languages))
+        missing |= set(
+            untranslated_option_languages(session, notice_id, notice.free_text_lang, list(dispatch.languages))
+        )
+        untranslated = [code for code in dispatch.languages if code in missing]
         if untranslated and not acknowledge_untranslated:
             raise UntranslatedNotAcknowledged(notice_id, untranslated)
         notice.status, notice.approver = NoticeStatus.APPROVED, actor.username

@@ -19,6 +19,8 @@ from bot.office.audit import AuditAction, record
 from bot.office.notice_rules import Verb, add_contributor, load
 from messages.compose import Composer
 from messages.models import MsgType, Notice, NoticeStatus
+from messages.params import InvalidParameters
+from messages.polls import POLL_KIND
 from scheduler.sending import NoticeActionError
 
 CONTENT_FIELDS = (
@@ -70,10 +72,15 @@ def _build(
     return notice
 
 
-def compose_notice(session: Session, composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime) -> Notice:
+def compose_notice(
+    session: Session, composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime, note: str = ""
+) -> Notice:
     """A new draft. A test key's notices are sandboxed training notices. Raises UnknownKind or
-    InvalidParameters naming each bad field."""
+    InvalidParameters naming each bad field. ``note`` ends the audit row's summary (a poll's options); a poll
+    itself is written by ``bot.office.polls.compose_poll``, which says it is one."""
     actor.require(Permission.COMPOSE)
+    if data.kind == POLL_KIND and not note:
+        raise InvalidParameters(POLL_KIND, {"poll": "a poll needs its options and the time voting closes"})
     notice = _build(composer, actor, data, now=now, training=data.training, sandboxed=actor.is_test_key)
     session.add(notice)
     session.flush()
@@ -85,7 +92,7 @@ def compose_notice(session: Session, composer: Composer, actor: Actor, data: Not
         notice.id,
         now=now,
         summary=f"{notice.kind}{' (training)' if notice.training else ''}"
-        f"{'; asks recipients to check in' if notice.ask_checkin else ''}",
+        f"{'; asks recipients to check in' if notice.ask_checkin else ''}{note}",
     )
     return notice
 
@@ -140,6 +147,8 @@ def issue_update(
     original = load(session, actor, notice_id, Verb.UPDATE)
     if data.kind != original.kind:
         raise NoticeActionError(f"an Update keeps the kind of the notice it updates ({original.kind})")
+    if original.kind == POLL_KIND:  # votes belong to the poll residents saw: a changed poll is a new poll
+        raise NoticeActionError("a poll has no Update: cancel it and write a new poll")
     update = _build(
         composer, actor, data, now=now, training=bool(original.training), sandboxed=bool(original.sandboxed)
     )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.conversation.models import CheckIn
 from bot.office.checkins import open_data as checkin_counts
 from bot.opendata.petitions import PETITIONS
+from bot.opendata.polls import POLLS
 from bot.opendata.registry import Dataset, Field, FieldType, Row, iso
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.models import MsgType, Notice, NoticeStatus
@@ -216,4 +217,4 @@ CHECKINS = Dataset(
     changed=checkins_changed,
 )
 
-DATASETS: dict[str, Dataset] = {dataset.name: dataset for dataset in (NOTICES, DELIVERIES, PETITIONS, CHECKINS)}
+DATASETS: dict[str, Dataset] = {dataset.name: dataset for dataset in (NOTICES, DELIVERIES, PETITIONS, CHECKINS, POLLS)}

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from bot.database import open_database
+from bot.office.audit import record_scheduler_action
 from bot.settings import Settings
 from messages.cap_read import ReadLimits
 from messages.compose import Composer
@@ -34,18 +35,6 @@ if TYPE_CHECKING:
     from scheduler.sending import Dispatch
     from scheduler.usage import MessageTally
     from scheduler.worker import Worker, WorkerSettings
-
-SCHEDULER_ACTOR = "scheduler"
-
-
-def record_scheduler_action(session: Session, action: str, notice_id: int, summary: str | None) -> None:
-    """The scheduler's own actions (an occurrence fired, a time missed) in the audit log, in its transaction."""
-    from datetime import UTC, datetime
-
-    from bot.office.audit import AuditAction, record
-
-    record(session, SCHEDULER_ACTOR, AuditAction(action), "notice", notice_id, now=datetime.now(UTC), summary=summary)
-
 
 # Channel modules load on first use: line-bot-sdk alone takes seconds to import, and most
 # commands never send anything.

@@ -4,7 +4,7 @@ rule or shelter."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -131,3 +131,11 @@ def refused_sign_ins_from(session: Session, address: str, *, since: datetime) ->
         )
         or 0
     )
+
+
+SCHEDULER_ACTOR = "scheduler"
+
+
+def record_scheduler_action(session: Session, action: str, notice_id: int, summary: str | None) -> None:
+    """The scheduler's own actions (an occurrence fired, a time missed) in the audit log, in its transaction."""
+    record(session, SCHEDULER_ACTOR, AuditAction(action), "notice", notice_id, now=datetime.now(UTC), summary=summary)

@@ -12,10 +12,11 @@ import pytest
 
 from bot.api.openapi import build_document
 from bot.app import create_app
-from bot.conversation.models import Case, CaseEvent, CaseStatus, CheckIn, CheckInAnswer
+from bot.conversation.models import Case, CaseEvent, CaseStatus, CheckIn, CheckInAnswer, PollVote
 from bot.opendata.datasets import DATASETS
 from bot.services import Services
 from bot.settings import load_settings
+from messages.polls import Poll, PollOption
 from scheduler.outbox import Delivery, DeliveryRecipients, DeliveryStatus
 from tests.support.factories import saved_notice
 from tests.support.json_schema import validate
@@ -116,7 +117,17 @@ def seeded(services):
         session.add(
             CheckIn(notice_id=drill.id, training=True, user_id=OTHER_USER, district="qishan", answer=CheckInAnswer.SAFE)
         )
-        return {"live": live.id, "drill": drill.id, "identifier": drill.identifier}
+        poll = saved_notice(session, services.composer, districts=["qishan"])
+        poll.free_text = "Should the typhoon day off include schools?"
+        session.add(Poll(notice_id=poll.id, closes_at=NOW - timedelta(hours=1)))
+        session.add_all(
+            [
+                PollOption(notice_id=poll.id, position=1, phrase_key="yes"),
+                PollOption(notice_id=poll.id, position=2, text="Only on holidays"),
+            ]
+        )
+        session.add(PollVote(notice_id=poll.id, position=1, channel="line", user_id=LINE_USER, district="qishan"))
+        return {"live": live.id, "drill": drill.id, "poll": poll.id, "identifier": drill.identifier}
 
 
 def fetch(client, path):
@@ -127,7 +138,7 @@ def fetch(client, path):
 
 def test_every_dataset_is_listed_with_its_three_documents(client, seeded):
     listed = fetch(client, "/opendata/index.json").get_json()["datasets"]
-    assert {d["name"] for d in listed} == set(DATASETS) == {"notices", "deliveries", "petitions", "checkins"}
+    assert {d["name"] for d in listed} == set(DATASETS) == {"notices", "deliveries", "petitions", "checkins", "polls"}
     page = lxml.html.fromstring(fetch(client, "/opendata/?lang=zh-Hant").get_data(as_text=True))
     for name in DATASETS:
         links = page.xpath(f"//li[@data-dataset='{name}']//a/@href")
@@ -167,7 +178,8 @@ def test_no_personal_data_and_no_training_notice_in_any_dataset(client, seeded):
             for secret in (*SECRETS, seeded["identifier"]):
                 assert secret not in published, (name, suffix, secret)
     notices = fetch(client, "/opendata/notices.json").get_json()["rows"]
-    assert [row["id"] for row in notices] == [seeded["live"]]
+    assert sorted(row["id"] for row in notices) == [seeded["live"], seeded["poll"]]
+    notices = [row for row in notices if row["id"] == seeded["live"]]
     assert notices[0]["districts"] == ["qishan", "meinong"] and notices[0]["languages"] == ["zh-Hant"]
     assert notices[0]["districts_zh"] == ["旗山區", "美濃區"]
     deliveries = fetch(client, "/opendata/deliveries.json").get_json()["rows"]

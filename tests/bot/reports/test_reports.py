@@ -1,0 +1,224 @@
+"""Monthly reports: the figures of a seeded month, the PDF readable by pdftotext in both languages, tagged and
+declaring its language, the ODS holding the same numbers as float cells, and the console's page and downloads."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from odf.namespaces import OFFICENS
+from odf.opendocument import load
+from odf.table import Table, TableCell, TableRow
+
+from bot.app import create_app
+from bot.conversation.models import Agency, Case, CaseEvent, CaseStatus, PollVote
+from bot.reports.figures import BadMonth, month_report
+from bot.reports.office import report_odt, report_ods
+from bot.reports.pdf import report_pdf
+from bot.services import Services
+from bot.settings import load_settings
+from messages.polls import Poll, PollOption
+from scheduler.outbox import Delivery, DeliveryStatus
+from tests.support.factories import saved_notice
+
+MONTH_START = datetime(2026, 10, 6, 2, tzinfo=UTC)  # 10:00 in Kaohsiung, well inside October
+MONTH = "2026-10"
+
+
+@pytest.fixture
+def app(tmp_path, database_url, engine):
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
+    services = Services(load_settings(config, environ={}))
+    yield create_app(services.settings, services, resume_webhook_events=False)
+    services.close()
+
+
+@pytest.fixture
+def services(app):
+    return app.extensions["civicast"]
+
+
+@pytest.fixture
+def seeded(services):
+    """October: three live notices (one a poll, closed), deliveries in two languages, a drill; three petitions of
+    two agencies, one answered on time, one late, one open; and a September notice that must not count."""
+    with services.session_factory.begin() as session:
+        notices = [saved_notice(session, services.composer, districts=["qishan"]) for _ in range(3)]
+        drill = saved_notice(session, services.composer, training=True)
+        september = saved_notice(session, services.composer)
+        for notice in (*notices, drill):
+            notice.sent_at = MONTH_START
+        september.sent_at = MONTH_START - timedelta(days=20)
+        for notice, language, count, seconds in (
+            (notices[0], "zh-Hant", 120, 30),
+            (notices[0], "en", 7, 50),
+            (notices[1], "zh-Hant", 80, 90),
+            (drill, "zh-Hant", 999, 10),
+            (september, "zh-Hant", 555, 10),
+        ):
+            session.add(
+                Delivery(
+                    notice_id=notice.id,
+                    channel="line",
+                    language=language,
+                    status=DeliveryStatus.SENT,
+                    recipient_count=count,
+                    created_at=notice.sent_at,
+                    sent_at=notice.sent_at + timedelta(seconds=seconds),
+                )
+            )
+        poll = notices[2]
+        poll.free_text = "Should the typhoon day off include schools?"
+        session.add(Poll(notice_id=poll.id, closes_at=MONTH_START + timedelta(days=3)))
+        session.add_all(
+            [
+                PollOption(notice_id=poll.id, position=1, phrase_key="yes"),
+                PollOption(notice_id=poll.id, position=2, text="Only on holidays"),
+            ]
+        )
+        for position, user in ((1, "U1"), (1, "U2"), (2, "U3")):
+            session.add(PollVote(notice_id=poll.id, position=position, channel="line", user_id=user, district="qishan"))
+        session.add_all(
+            [
+                Agency(key="water_resources", names={"en": "Water Resources Bureau", "zh-Hant": "水利局"}),
+                Agency(key="public_works", names={"en": "Public Works Bureau", "zh-Hant": "工務局"}),
+            ]
+        )
+        session.flush()
+        created = MONTH_START + timedelta(days=1)
+        cases = []
+        for number, agency, answered_after, satisfaction in (
+            ("KH-2026-000901", "water_resources", 2, 5),
+            ("KH-2026-000902", "water_resources", 12, 2),
+            ("KH-2026-000903", "public_works", None, None),
+        ):
+            case = Case(
+                number=number,
+                channel="line",
+                user_id="U9",
+                language="zh-Hant",
+                category="drainage",
+                district="qishan",
+                description="A blocked drain",
+                agency=agency,
+                status=CaseStatus.CLOSED if answered_after else CaseStatus.RECEIVED,
+                satisfaction=satisfaction,
+                created_at=created,
+                due_on=(created + timedelta(days=5)).date(),
+            )
+            session.add(case)
+            cases.append((case, answered_after))
+        session.flush()
+        for case, answered_after in cases:
+            if answered_after:
+                session.add(
+                    CaseEvent(
+                        case_id=case.id, status=CaseStatus.RESOLVED, created_at=created + timedelta(days=answered_after)
+                    )
+                )
+
+
+@pytest.fixture
+def report(services, seeded):
+    with services.session_factory() as session:
+        return month_report(session, services.glossary, MONTH)
+
+
+def test_the_figures_count_the_months_live_notices_deliveries_petitions_and_polls(report):
+    assert report.notices_sent == 3
+    assert {(r.language, r.channel): r.recipients for r in report.reach} == {
+        ("en", "line"): 7,
+        ("zh-Hant", "line"): 200,
+    }
+    assert report.delivery_p50_seconds == 50.0
+    assert report.delivery_p95_seconds is not None and 50 < report.delivery_p95_seconds <= 90
+    by_agency = {row.agency: row for row in report.petitions}
+    assert (by_agency["water_resources"].received, by_agency["water_resources"].on_time) == (2, 1)
+    assert (by_agency["public_works"].received, by_agency["public_works"].not_on_time) == (1, 1)
+    assert report.mean_satisfaction == 3.5 and report.ratings == 2
+    assert {(p.answer, p.votes) for p in report.polls} == {("yes", 2), ("Only on holidays", 1)}
+
+
+def test_a_month_that_is_not_one_is_refused_by_name(services):
+    with services.session_factory() as session, pytest.raises(BadMonth, match="2026-13"):
+        month_report(session, services.glossary, "2026-13")
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def _inflated(pdf: bytes) -> bytes:
+    """The PDF with its compressed streams opened, so object streams can be searched for catalog keys."""
+    parts = [pdf]
+    start = 0
+    while (begin := pdf.find(b"stream", start)) != -1:
+        begin += len(b"stream\r\n") if pdf[begin + 6 : begin + 8] == b"\r\n" else len(b"stream\n")
+        end = pdf.find(b"endstream", begin)
+        try:
+            parts.append(zlib.decompress(pdf[begin:end]))
+        except zlib.error:
+            pass
+        start = end + len(b"endstream")
+    return b"".join(parts)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (make system-packages)")
+@pytest.mark.parametrize(("language", "words"), [("en", "Notices sent"), ("zh-Hant", "已發送通知")])
+def test_the_pdf_opens_with_pdftotext_holds_the_figures_and_is_tagged_in_its_language(
+    report, tmp_path, language, words
+):
+    pdf = report_pdf(report, language)
+    text = _pdf_text(pdf, tmp_path)
+    assert MONTH in text and words in text
+    agency = "水利局" if language == "zh-Hant" else "Water Resources Bureau"
+    for figure in ("207", "200", "3.5", agency, "Only on holidays"):
+        assert figure in text
+    opened = _inflated(pdf)
+    assert f"/Lang ({language})".encode() in opened
+    assert b"/StructTreeRoot" in opened and b"/MarkInfo" in opened
+
+
+def _sheets(ods: bytes, tmp_path) -> dict[str, list[list[tuple[str | None, str | None]]]]:
+    path = tmp_path / "report.ods"
+    path.write_bytes(ods)
+    document = load(str(path))
+    sheets = {}
+    for table in document.spreadsheet.getElementsByType(Table):
+        sheets[table.getAttribute("name")] = [
+            [
+                (cell.attributes.get((OFFICENS, "value-type")), cell.attributes.get((OFFICENS, "value")))
+                for cell in row.getElementsByType(TableCell)
+            ]
+            for row in table.getElementsByType(TableRow)
+        ]
+    return sheets
+
+
+def test_the_ods_opens_with_odfpy_and_holds_the_same_numbers_as_float_cells(report, tmp_path):
+    sheets = _sheets(report_ods(report, "en"), tmp_path)
+    assert list(sheets) == ["summary", "notices", "reach", "petitions", "polls"]
+    summary = [row[1] for row in sheets["summary"][1:]]
+    assert summary[0] == ("float", "3") and summary[1] == ("float", "207") and summary[2] == ("float", "3")
+    assert ("float", "3.5") in summary
+    reach = {float(row[2][1]) for row in sheets["reach"][1:]}
+    assert reach == {float(r.recipients) for r in report.reach}
+    petitions = [[float(value) for kind, value in row[1:]] for row in sheets["petitions"][1:]]
+    assert petitions == [
+        [float(r.received), float(r.answered), float(r.on_time), float(r.not_on_time)] for r in report.petitions
+    ]
+    assert sorted(float(row[2][1]) for row in sheets["polls"][1:]) == [1.0, 2.0]
+
+
+def test_the_odt_has_headings_tables_and_the_charts_as_svg(report, tmp_path):
+    path = tmp_path / "report.odt"
+    path.write_bytes(report_odt(report, "zh-Hant"))
+    document = load(str(path))
+    assert any(name.endswith(".svg") for name in document.Pictures)
+    assert len(document.text.getElementsByType(Table)) == 5

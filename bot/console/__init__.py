@@ -30,5 +30,6 @@ from bot.console import (  # noqa: E402,F401  (routes register themselves; the t
     views_notices,
     views_office,
     views_polls,
+    views_reports,
     views_shelters,
 )

@@ -42,8 +42,7 @@ def services(app):
     return app.extensions["civicast"]
 
 
-@pytest.fixture
-def seeded(services):
+def seed_month(services) -> None:
     """October: three live notices (one a poll, closed), deliveries in two languages, a drill; three petitions of
     two agencies, one answered on time, one late, one open; and a September notice that must not count."""
     with services.session_factory.begin() as session:
@@ -120,6 +119,11 @@ def seeded(services):
                         case_id=case.id, status=CaseStatus.RESOLVED, created_at=created + timedelta(days=answered_after)
                     )
                 )
+
+
+@pytest.fixture
+def seeded(services):
+    seed_month(services)
 
 
 @pytest.fixture

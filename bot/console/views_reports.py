@@ -17,9 +17,9 @@ from bot.opendata.petitions import month_of
 from bot.reports.figures import BadMonth, MonthReport, checked_month, month_report
 from bot.reports.office import report_ods, report_odt
 from bot.reports.pdf import report_pdf
-from bot.reports.tables import REPORT_LANGUAGES, charts, label, tables
+from bot.reports.tables import REPORT_LANGUAGES, Names, charts, label, tables
 
-FORMATS: dict[str, tuple[str, Callable[[MonthReport, str], bytes]]] = {
+FORMATS: dict[str, tuple[str, Callable[[MonthReport, str, Names], bytes]]] = {
     "odt": ("application/vnd.oasis.opendocument.text", report_odt),
     "ods": ("application/vnd.oasis.opendocument.spreadsheet", report_ods),
     "pdf": ("application/pdf", report_pdf),
@@ -35,6 +35,17 @@ def _bad(message_key: str, **values: str) -> tuple[str, int]:
 def _report_language() -> str | None:
     language = request.args.get("lang") or ui_language()
     return language if language in REPORT_LANGUAGES else None
+
+
+def _names(language: str) -> Names:
+    svc = services()
+    catalog = svc.catalogs.get(language)
+
+    def kind(key: str) -> str:
+        found = svc.kinds.kinds.get(key)
+        return key if found is None else catalog.translate(f"{found.id}.title", found.title)
+
+    return Names(kind=kind)
 
 
 def _report(month: str) -> MonthReport:
@@ -63,7 +74,7 @@ def reports() -> Any:
         languages=REPORT_LANGUAGES,
         formats=tuple(FORMATS),
         heading=label(language, "title", month=month),
-        tables=tables(report, language),
+        tables=tables(report, language, _names(language)),
         charts=charts(report, language),
         none=label(language, "none"),
     )
@@ -84,5 +95,7 @@ def report_download(month: str, file_format: str) -> Any:
     mimetype, write = FORMATS[file_format]
     name = f"civicast-report-{month}-{language}.{file_format}"
     return Response(
-        write(report, language), mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        write(report, language, _names(language)),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -13,7 +13,7 @@ from odf.table import TableCell, TableColumn, TableRow
 from odf.text import H, P
 
 from bot.reports.figures import MonthReport
-from bot.reports.tables import Cell, charts, label, tables
+from bot.reports.tables import Cell, Names, charts, label, tables
 
 
 def _cell(value: Cell) -> TableCell:
@@ -48,19 +48,19 @@ def _language(document: OpenDocument, language: str) -> None:
     document.meta.addElement(Language(text=language))
 
 
-def report_ods(report: MonthReport, language: str) -> bytes:
+def report_ods(report: MonthReport, language: str, names: Names | None = None) -> bytes:
     document = OpenDocumentSpreadsheet()
     _language(document, language)
-    for table in tables(report, language):
+    for table in tables(report, language, names):
         document.spreadsheet.addElement(_table(table.key, table.headings, table.rows))
     return _bytes(document)
 
 
-def report_odt(report: MonthReport, language: str) -> bytes:
+def report_odt(report: MonthReport, language: str, names: Names | None = None) -> bytes:
     document = OpenDocumentText()
     _language(document, language)
     document.text.addElement(H(outlinelevel=1, text=label(language, "title", month=report.month)))
-    for table in tables(report, language):
+    for table in tables(report, language, names):
         document.text.addElement(H(outlinelevel=2, text=table.caption))
         document.text.addElement(_table(table.key, table.headings, table.rows))
     for chart in charts(report, language):

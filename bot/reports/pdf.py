@@ -11,26 +11,26 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import HTML
 
 from bot.reports.figures import MonthReport
-from bot.reports.tables import charts, label, tables
+from bot.reports.tables import Names, charts, label, tables
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
 
 
-def report_html(report: MonthReport, language: str) -> str:
+def report_html(report: MonthReport, language: str, names: Names | None = None) -> str:
     return _TEMPLATES.get_template("report.html").render(
         language=language,
         title=label(language, "title", month=report.month),
-        tables=tables(report, language),
+        tables=tables(report, language, names),
         charts=charts(report, language),
         none=label(language, "none"),
     )
 
 
-def report_pdf(report: MonthReport, language: str) -> bytes:
+def report_pdf(report: MonthReport, language: str, names: Names | None = None) -> bytes:
     # PDF/UA-1 makes WeasyPrint tag the structure and write /Lang and the title into the catalog.
-    document = HTML(string=report_html(report, language)).render(pdf_variant="pdf/ua-1")
+    document = HTML(string=report_html(report, language, names)).render(pdf_variant="pdf/ua-1")
     pdf = document.write_pdf(pdf_variant="pdf/ua-1")
     assert pdf is not None  # no target given: the bytes come back
     return bytes(pdf)

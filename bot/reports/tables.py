@@ -3,13 +3,18 @@ text and numbers, the same for the ODS, the ODT and the PDF. Numbers stay number
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
+
+from babel import Locale
 
 from bot.opendata.charts import MonthlyFigures, Series, draw
 from bot.reports.figures import MonthReport
+from messages.i18n import UnknownLanguage, get_language
 
 REPORT_LANGUAGES = ("en", "zh-Hant")
+REPORT_LOCALES = {"en": "en", "zh-Hant": "zh_Hant_TW"}
 Cell = str | float | int | None
 
 LABELS: dict[str, dict[str, str]] = {
@@ -99,11 +104,30 @@ class Chart:
     svg: str
 
 
+def language_name(code: str, language: str) -> str:
+    """A resident language's name in the report's language ("越南文", "Vietnamese"); the code if unknown."""
+    try:
+        parsed = Locale.parse(get_language(code).babel)
+    except UnknownLanguage:
+        return code
+    name = Locale(parsed.language, script=parsed.script).get_display_name(Locale.parse(REPORT_LOCALES[language]))
+    return name or code
+
+
+@dataclass(frozen=True)
+class Names:
+    """How the report names a notice kind (its title in the report's language); the key when not given."""
+
+    kind: Callable[[str], str] = field(default=str)
+
+
 def label(language: str, key: str, **values: str) -> str:
     return LABELS[language][key].format(**values)
 
 
-def tables(report: MonthReport, language: str) -> list[Table]:
+def tables(report: MonthReport, language: str, names: Names | None = None) -> list[Table]:
+    names = names or Names()
+
     def t(key: str) -> str:
         return label(language, key)
 
@@ -122,13 +146,13 @@ def tables(report: MonthReport, language: str) -> list[Table]:
             "notices",
             t("notices"),
             (t("kind"), t("severity"), t("count")),
-            tuple((row.kind, row.severity, row.notices) for row in report.notices),
+            tuple((names.kind(row.kind), row.severity, row.notices) for row in report.notices),
         ),
         Table(
             "reach",
             t("reach"),
             (t("language"), t("channel"), t("recipients")),
-            tuple((row.language, row.channel, row.recipients) for row in report.reach),
+            tuple((language_name(row.language, language), row.channel, row.recipients) for row in report.reach),
         ),
         Table(
             "petitions",
@@ -193,7 +217,8 @@ def _svg(title: str, figures: MonthlyFigures, legend: tuple[str, ...]) -> str:
 def charts(report: MonthReport, language: str) -> list[Chart]:
     per_language: dict[str, int] = {}
     for row in report.reach:
-        per_language[row.language] = per_language.get(row.language, 0) + row.recipients
+        name = language_name(row.language, language)
+        per_language[name] = per_language.get(name, 0) + row.recipients
     reach = MonthlyFigures(tuple(per_language), (Series("recipients", tuple(per_language.values())),))
     agencies = MonthlyFigures(
         tuple(row.name(language) if row.agency else label(language, "none") for row in report.petitions),

@@ -25,6 +25,9 @@ def test_the_reports_page_shows_the_months_figures_and_links_each_download(offic
     assert "Monthly report 2026-10" in text(tree)
     summary = table_rows(tree, "Summary")
     assert summary["Notices sent"] == ["3"] and summary["Recipients reached"] == ["207"]
+    reach = table_rows(tree, "Recipients reached per language")
+    assert reach["English"] == ["line", "7"] and reach["Chinese (Traditional)"] == ["line", "200"]
+    assert "typhoon_land_warning" not in text(tree, "//table[@id='report-notices']")  # the kind's title instead
     links = tree.xpath("//ul[@id='report-downloads']//a/@href")
     assert links == [f"/console/reports/{MONTH}.{ext}?lang=en" for ext in ("odt", "ods", "pdf")]
     assert tree.xpath("//nav//a[@href='/console/reports']")
@@ -33,6 +36,7 @@ def test_the_reports_page_shows_the_months_figures_and_links_each_download(offic
 def test_the_page_in_traditional_chinese(officer):
     tree = html(officer.get(f"/console/reports?month={MONTH}&lang=zh-Hant"))
     assert table_rows(tree, "摘要")["已發送通知"] == ["3"]
+    assert table_rows(tree, "依語言與管道統計的觸及人數")["英文"] == ["line", "7"]
     assert tree.xpath("//section[@lang='zh-Hant']")
 
 

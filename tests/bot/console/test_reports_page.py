@@ -11,7 +11,7 @@ import pytest
 from odf.opendocument import load
 
 from tests.bot.reports.test_reports import MONTH, seed_month
-from tests.support.console_pages import Officer, html, table_rows, text
+from tests.support.console_pages import Officer, check_accessible_structure, html, table_rows, text
 
 
 @pytest.fixture
@@ -23,6 +23,7 @@ def officer(app, services):
 def test_the_reports_page_shows_the_months_figures_and_links_each_download(officer):
     tree = html(officer.get(f"/console/reports?month={MONTH}&lang=en"))
     assert "Monthly report 2026-10" in text(tree)
+    check_accessible_structure(tree)
     summary = table_rows(tree, "Summary")
     assert summary["Notices sent"] == ["3"] and summary["Recipients reached"] == ["207"]
     reach = table_rows(tree, "Recipients reached per language")
@@ -34,7 +35,10 @@ def test_the_reports_page_shows_the_months_figures_and_links_each_download(offic
 
 
 def test_the_page_in_traditional_chinese(officer):
+    officer.language("zh-Hant")
     tree = html(officer.get(f"/console/reports?month={MONTH}&lang=zh-Hant"))
+    check_accessible_structure(tree)
+    assert tree.get("lang") == "zh-Hant" and "下載 PDF" in text(tree)
     assert table_rows(tree, "摘要")["已發送通知"] == ["3"]
     assert table_rows(tree, "依語言與管道統計的觸及人數")["英文"] == ["line", "7"]
     assert tree.xpath("//section[@lang='zh-Hant']")

@@ -12,14 +12,15 @@ LOCK := requirements.lock
 install: $(STAMP)
 
 # System packages the project needs: GNU gettext (msgfmt checks the catalogs) and the Noto fonts the
-# LINE rich-menu images are drawn with (Chinese, Japanese, Korean, Thai, Khmer, Burmese, Latin); poppler-utils'
-# pdftotext reads the monthly report PDFs back in the tests.
-SYSTEM_PACKAGES := gettext fonts-noto-cjk fonts-noto-core poppler-utils
+# LINE rich-menu images are drawn with (Chinese, Japanese, Korean, Thai, Khmer, Burmese, Latin); Pango, which
+# WeasyPrint lays out the monthly report PDFs with, and poppler-utils' pdftotext the tests read them back with.
+SYSTEM_PACKAGES := gettext fonts-noto-cjk fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 $(SYSTEM_STAMP):
 	@missing=""; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
 	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	ls /usr/share/fonts/truetype/noto/NotoSansKhmer-Regular.ttf >/dev/null 2>&1 || missing="$$missing fonts-noto-core"; \
+	ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \

@@ -187,6 +187,8 @@ def test_the_pdf_opens_with_pdftotext_holds_the_figures_and_is_tagged_in_its_lan
     opened = _inflated(pdf)
     assert f"/Lang ({language})".encode() in opened
     assert b"/StructTreeRoot" in opened and b"/MarkInfo" in opened
+    if language == "zh-Hant":  # Chinese set in Noto Sans CJK TC, embedded
+        assert b"Noto-Sans-CJK-TC" in opened
 
 
 def _sheets(ods: bytes, tmp_path) -> dict[str, list[list[tuple[str | None, str | None]]]]:

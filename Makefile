@@ -75,7 +75,7 @@ lint: $(STAMP)
 # The slowest tests are listed at the end, to see where the suite's time goes.
 # The lint comes first, so a finding fails fast.
 test: lint $(BROWSER_STAMP)
-	$(BIN)/python -m pytest -n 3 --dist loadfile -m "not serial" --durations=20
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial" --durations=20
 	$(BIN)/python -m pytest -m serial
 
 # The wheel (built from the source distribution) in a fresh virtual environment outside the checkout: db upgrade,

@@ -12,7 +12,7 @@ import pytest
 
 from messages.cap import CapError
 from messages.cap_read import DESCRIPTION_MARKUP, ReadLimits, read_cap
-from tests.support.cap_documents import alert_document, refusal
+from tests.support.cap_read_documents import alert_document, refusal
 
 REAL_ALERTS = Path(__file__).parent.parent / "data" / "cap-tw-2019"
 TYPHOON = REAL_ALERTS / "fifows_typhoon-warning_201908230536.xml"

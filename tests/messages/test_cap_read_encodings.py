@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from messages.cap_read import is_liveness_probe, read_cap
-from tests.support.cap_documents import PROBE, alert_document, refusal
+from tests.support.cap_read_documents import PROBE, alert_document, refusal
 
 TYPHOON = Path(__file__).parent.parent / "data" / "cap-tw-2019" / "fifows_typhoon-warning_201908230536.xml"
 

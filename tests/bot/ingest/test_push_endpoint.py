@@ -6,10 +6,10 @@ import pytest
 import requests
 
 from ingest.models import Outcome
+from tests.support.cap_read_documents import PROBE
 from tests.support.ingest_stack import CAP_DATA, PUSH_SECRET, IngestStack
 
 ANSWER = b'<?xml version="1.0" encoding="utf-8" ?><Data><Status>True</Status></Data>'
-PROBE = b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><Test>Test</Test></alert>'
 
 
 @pytest.fixture

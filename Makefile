@@ -71,11 +71,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Tests run in parallel, one process per core (a file's tests stay together); those marked serial run after.
+# Tests run in parallel, three processes on two cores (many tests wait on sockets and subprocesses; a file's tests
+# stay together); those marked serial run after.
 # The slowest tests are listed at the end, to see where the suite's time goes.
 # The lint comes first, so a finding fails fast.
 test: lint $(BROWSER_STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "not serial" --durations=20
+	$(BIN)/python -m pytest -n 3 --dist loadfile -m "not serial" --durations=20
 	$(BIN)/python -m pytest -m serial
 
 # The wheel (built from the source distribution) in a fresh virtual environment outside the checkout: db upgrade,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import uuid
 
@@ -52,7 +53,21 @@ def users(n: int) -> tuple[str, ...]:
     return tuple("U" + uuid.uuid4().hex for _ in range(n))
 
 
+# Below Linux's ephemeral range (32768-60999): a port the kernel hands out for bind(0) or as the source port of an
+# outgoing connection can be taken again between this probe and the server's own bind, which parallel test
+# processes making thousands of connections do. A random port here only collides with another free_port().
+_PORTS = range(20000, 32000)
+_pick = random.SystemRandom()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port nothing listens on now, for a server that another process (or a later step) binds."""
+    for _ in range(200):
+        port = _pick.choice(_PORTS)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000 on 127.0.0.1")

@@ -32,7 +32,7 @@ from bot.office import desk, drafts
 from bot.office.accounts import Actor, create_officer
 from bot.office.models import Role
 from bot.office.preview import build_preview
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from messages.db import make_engine
 

@@ -89,7 +89,7 @@ sys.path.insert(0, {str(ROOT)!r})
 from datetime import UTC, datetime
 from sqlalchemy import delete, func, insert, select, text
 from bot.database import upgrade_database
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from messages.i18n import LANGUAGES
 from scheduler.audience import ALL_TOPICS, Subscriber
@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> dict:
 
     from bot.office import desk, drafts
     from bot.office.accounts import actor_of, create_officer, find_officer
-    from bot.services import Services
+    from bot.office.services import Services
     from bot.settings import load_settings
     from scheduler.audience import notice_district_mask, segment
     from scheduler.outbox import Delivery, DeliveryStatus, outstanding

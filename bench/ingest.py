@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> dict:
     from werkzeug.serving import make_server
 
     from bot.app import create_app
-    from bot.services import Services
+    from bot.office.services import Services
     from bot.settings import load_settings
     from ingest.models import IncomingAlert, IngestRule
     from messages.i18n import TAIPEI

@@ -12,15 +12,18 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response as WerkzeugResponse  # what redirect() gives
 
-from bot import console, health, ingest_webhook, line_webhook, messenger_webhook, web_security
+from bot import console, health, web_security
 from bot.api import problems
 from bot.api import v1 as api_v1
 from bot.console import auth as console_auth
+from bot.ingest import push as cap_push
+from bot.office.services import Services
 from bot.public import cable_slides, feeds, opendata, pages
 from bot.routing import DatabaseIdConverter
-from bot.services import Services
 from bot.settings import Settings
-from bot.webhook_worker import build_bots
+from bot.webhooks import line as line_webhook
+from bot.webhooks import messenger as messenger_webhook
+from bot.webhooks.worker import build_bots
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
@@ -80,7 +83,7 @@ def create_app(
     app.register_blueprint(line_webhook.blueprint)
     app.register_blueprint(messenger_webhook.blueprint)
     app.extensions["civicast.alert_intake"] = services.alert_intake
-    app.register_blueprint(ingest_webhook.blueprint)
+    app.register_blueprint(cap_push.blueprint)
     if resume_webhook_events and settings.cap.ingest.enabled:  # alerts a previous process stored, undecided
         services.alert_intake.start()
     if resume_webhook_events and handle_here:  # events a previous process stored and never answered

@@ -25,7 +25,7 @@ from bot.database import upgrade_database
 from bot.office import desk, drafts
 from bot.office.accounts import Actor, actor_of, create_officer, find_officer
 from bot.office.models import Role
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import Settings
 from messages.i18n import LANGUAGES
 from scheduler.audience import TOPIC_BITS, Subscriber, district_bit

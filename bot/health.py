@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.database import alembic_config
 from bot.metrics import DatabaseCollector, exposition
-from bot.services import Services
+from bot.office.services import Services
 from messages.log_context import REQUEST_ID
 from scheduler.outbox import paused_channels
 

@@ -26,8 +26,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from bot.conversation.models import WebhookEvent
-from bot.inbox import RESUME_WINDOW
+from bot.conversation.models import RESUME_WINDOW, WebhookEvent
 from scheduler.jobs import leading_here
 from scheduler.leadership import LEADER_LOCK_KEY
 from scheduler.outbox import OUTSTANDING, ChannelState, Delivery

@@ -2,7 +2,7 @@
 
 Only ``bot/`` reads configuration and the environment. ``load_settings`` is
 called by the CLI (or a test) and the result handed to every object it builds. The two largest
-sections have modules of their own: ``bot.channel_settings`` (channels) and ``bot.ingest_settings`` (cap.ingest);
+sections have modules of their own: ``bot.channel_settings`` (channels) and ``bot.ingest.settings`` (cap.ingest);
 ``bot.petition_settings`` holds the petitions' agencies and processing limits.
 """
 
@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.channel_settings import ChannelsSettings
-from bot.ingest_settings import CapIngestSettings
+from bot.ingest.settings import CapIngestSettings
 from bot.petition_settings import PetitionSettings
 from messages.i18n import LANGUAGES, get_language
 from messages.translate import FailurePolicy

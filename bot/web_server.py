@@ -25,7 +25,7 @@ import requests
 from bot.app import create_app
 from bot.logs import configure_logging
 from bot.metrics import prepare_multiprocess_dir, worker_exited
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import Settings
 
 log = logging.getLogger("civicast.web")

@@ -36,7 +36,7 @@ MAX_ERROR = 500
 
 
 class FeedSource(Protocol):
-    """What the poller needs of a feed (``bot.ingest_settings.FeedSettings`` is one)."""
+    """What the poller needs of a feed (``bot.ingest.settings.FeedSettings`` is one)."""
 
     @property
     def name(self) -> str: ...

@@ -80,3 +80,84 @@ def test_only_the_desk_sends_or_schedules_a_notice_from_bot():
         if imported_names(path) and str(path.relative_to(ROOT)) not in WORKFLOW_LAYER
     }
     assert not callers
+
+
+# The rooms of bot/ (docs/DESIGN.md, "Rooms in bot/"): what each may not import.
+ROOMS = (
+    "cli",
+    "webhooks",
+    "ingest",
+    "conversation",
+    "office",
+    "console",
+    "api",
+    "public",
+    "opendata",
+    "reports",
+    "shelters",
+)
+DOORS = {"webhooks", "cli", "console", "api", "public"}
+ROOM_MAY_NOT = {
+    "conversation": set(ROOMS) - {"conversation", "shelters"},
+    "shelters": set(ROOMS) - {"shelters"},
+    "office": DOORS | {"opendata", "reports"},
+    "ingest": DOORS,
+    "console": DOORS - {"console"},
+    "api": DOORS - {"api"},
+    "public": DOORS - {"public"},
+    "opendata": DOORS | {"reports"},
+    "reports": DOORS,
+    "webhooks": DOORS - {"webhooks"},
+}
+# Only these import the webhook room: the app factory mounts it, the CLI starts its worker.
+WEBHOOK_IMPORTERS = ("bot/app.py", "bot/cli/", "bot/webhooks/")
+
+
+def imported_rooms(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    rooms: set[str] = set()
+    for node in ast.walk(tree):
+        modules: list[str] = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [node.module] + (
+                [f"{node.module}.{alias.name}" for alias in node.names] if node.module == "bot" else []
+            )
+        for module in modules:
+            parts = module.split(".")
+            if parts[0] == "bot" and len(parts) > 1 and parts[1] in ROOMS:
+                rooms.add(parts[1])
+    return rooms
+
+
+def test_every_room_is_a_package_and_every_rule_names_rooms():
+    assert all((ROOT / "bot" / room / "__init__.py").is_file() for room in ROOMS)
+    assert set(ROOM_MAY_NOT) <= set(ROOMS)
+
+
+@pytest.mark.parametrize("room", sorted(ROOM_MAY_NOT))
+def test_each_room_imports_only_what_the_design_allows(room):
+    offending = {
+        str(path.relative_to(ROOT)): sorted(imported_rooms(path) & ROOM_MAY_NOT[room])
+        for path in (ROOT / "bot" / room).rglob("*.py")
+        if imported_rooms(path) & ROOM_MAY_NOT[room]
+    }
+    assert not offending
+
+
+def test_only_the_app_factory_the_cli_and_the_worker_import_the_webhooks():
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "bot").rglob("*.py")
+        if "webhooks" in imported_rooms(path) and not str(path.relative_to(ROOT)).startswith(WEBHOOK_IMPORTERS)
+    )
+    assert not importers
+
+
+def test_the_rules_see_a_forbidden_import(tmp_path):
+    # The rules read imports the way a module writes them: each form names the room it reaches.
+    for line in ("from bot.webhooks.line import LineBot", "import bot.webhooks.inbox", "from bot import webhooks"):
+        module = tmp_path / "module.py"
+        module.write_text(line + "\n", encoding="utf-8")
+        assert imported_rooms(module) == {"webhooks"}

@@ -108,7 +108,8 @@ def test_civicast_runs_from_the_installed_package_alone(installed, tmp_path):
     composed = run([civicast, "compose", "typhoon_land_warning", "--example", "--lang", "all"], cwd=tmp_path)
     # The same texts as the checkout's, which reads the .po files: the compiled catalogs say the same.
     from_checkout = run(
-        [sys.executable, "-m", "bot.cli", "compose", "typhoon_land_warning", "--example", "--lang", "all"], cwd=ROOT
+        [sys.executable, "-m", "bot.cli.main", "compose", "typhoon_land_warning", "--example", "--lang", "all"],
+        cwd=ROOT,
     )
     assert composed == from_checkout
     demo = run([civicast, "demo", "--subscribers", "1000"], cwd=tmp_path)

@@ -15,7 +15,7 @@ from flask import current_app, g, request
 from bot.api.problems import Problem
 from bot.office.accounts import Actor, actor_of
 from bot.office.api_keys import InvalidApiKey, verify_api_key
-from bot.services import Services
+from bot.office.services import Services
 from scheduler.ratelimit import TokenBucket
 
 REALM = 'Bearer realm="civicast"'

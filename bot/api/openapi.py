@@ -18,7 +18,7 @@ from bot.api.openapi_notice_schemas import notice_schemas
 from bot.api.openapi_opendata import opendata_paths, opendata_schemas
 from bot.api.openapi_parts import JSON, PROBLEM_SCHEMAS, RESPONSES
 from bot.api.openapi_paths import case_paths, channel_paths, kind_paths, notice_paths
-from bot.services import Services
+from bot.office.services import Services
 from messages.i18n import LANGUAGES
 
 

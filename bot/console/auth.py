@@ -19,8 +19,8 @@ from bot.console.ui import UI_LANGUAGE_NAMES, UI_LANGUAGES, translate, ui_langua
 from bot.office.accounts import Actor, LoginRefused, Permission, actor_of
 from bot.office.audit import AuditAction, record
 from bot.office.console_sessions import end_session, live_session, start_session
+from bot.office.services import Services
 from bot.office.sign_in import ADDRESS_WINDOW, address_waits, sign_in
-from bot.services import Services
 from bot.web_security import client_address
 
 CSRF_FIELD = "csrf_token"

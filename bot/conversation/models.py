@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -37,6 +37,9 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("channel", "user_id"),)
+
+
+RESUME_WINDOW = timedelta(hours=24)  # older webhook events are not worth answering any more
 
 
 class WebhookEvent(Base):

@@ -12,7 +12,7 @@ from bot.conversation.petitions import CaseChange, CaseError, active_agency
 from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
 from bot.office.cases import ResidentTold, clean_note, require_case_access, scoped_case, tell_resident
-from bot.services import Services
+from bot.office.services import Services
 
 
 def send_to_agency(

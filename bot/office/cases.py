@@ -11,13 +11,14 @@ from enum import StrEnum
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
+from bot.conversation.line_format import line_messages
 from bot.conversation.models import Case, CaseEvent, CaseStatus, Conversation
 from bot.conversation.petitions import CaseChange, CaseError, change_status, find_case
 from bot.office.accounts import Actor, Permission, find_officer
 from bot.office.audit import AuditAction, record
 from bot.office.models import Role
 from bot.office.notice_rules import RuleRefused
-from bot.services import Services
+from bot.office.services import Services
 from channels.base import ChannelError
 from messages.plurals import counted
 from messages.text import TextRefused, clean_text, text_problem
@@ -111,8 +112,6 @@ def tell_resident(services: Services, change: CaseChange) -> ResidentTold:
     replies = services.conversation_engine.answers.case_update_replies(change)
     try:
         if change.channel == "line":
-            from bot.line_webhook import line_messages
-
             services.line.push(change.user_id, line_messages(replies), retry_key=str(uuid.uuid4()))
             return ResidentTold(Told.LINE)
         with services.session_factory() as session:

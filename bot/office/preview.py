@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.office.quota import QuotaForecast, forecast, messages_needed
-from bot.services import Services
+from bot.office.services import Services
 from channels.base import LimitExceeded
 from channels.cable_tv import crawl_line
 from channels.facebook import post_text

@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
+from bot.office.services import Services
 from bot.public.failures import NoticeFailures
 from bot.public.pages import unavailable_page
-from bot.services import Services
 from channels.cable_tv import FeedEntry, atom_index, crawl_items, crawl_text
 from messages.cap import build_alert
 from messages.glossary import WHOLE_CITY

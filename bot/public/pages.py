@@ -21,8 +21,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import select
 
+from bot.office.services import Services
 from bot.public.failures import NoticeFailures
-from bot.services import Services
 from bot.settings import Settings
 from channels.line_render import SEVERITY_COLOURS, TRAINING_COLOUR
 from messages.dates import format_datetime_for

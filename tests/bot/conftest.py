@@ -11,11 +11,11 @@ from werkzeug.serving import make_server
 
 from bot.app import create_app
 from bot.channel_settings import SANDBOX_SECRETS
-from bot.cli import main
+from bot.cli.main import main
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.faq import FaqIndex, seed_if_empty
 from bot.conversation.texts import BotTexts
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from channels.sandbox import Sandbox
 from tests.support.sandbox import free_port

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from bot.app import create_app
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from messages.models import Notice
 from tests.support.factories import saved_notice

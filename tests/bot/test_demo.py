@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.cli import main
+from bot.cli.main import main
 
 
 def test_demo_json(capsys, tmp_path, monkeypatch):
@@ -29,7 +29,7 @@ def test_the_demo_goes_through_the_desk_as_two_officers_and_refuses_to_run_live(
     from sqlalchemy import select
 
     from bot.office.models import AuditEntry
-    from bot.services import Services
+    from bot.office.services import Services
     from bot.settings import load_settings
 
     config = tmp_path / "config.yaml"

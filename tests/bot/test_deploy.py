@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from gunicorn.config import Config
 
-from bot.cli import cli
+from bot.cli.main import cli
 from bot.settings import PROJECT_ROOT, load_settings
 
 DEPLOY = PROJECT_ROOT / "deploy"

@@ -12,7 +12,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
+from bot.cli.main import cli
 from bot.conversation.texts import BotTexts
 from messages.i18n import LANGUAGES
 from tests.support.officers import as_officer, officers

@@ -8,7 +8,7 @@ import feedparser
 import pytest
 
 from bot.app import create_app
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from messages.cap import validate_cap
 from messages.cap_read import read_cap

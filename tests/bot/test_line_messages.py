@@ -15,7 +15,7 @@ from bot.app import create_app
 from bot.conversation.replies import Reply
 from bot.office.accounts import create_officer
 from bot.office.api_keys import create_api_key
-from bot.webhook_worker import build_bots
+from bot.webhooks.worker import build_bots
 from tests.bot.api.conftest import auth
 from tests.support.console_pages import PASSWORDS, Officer, html, text
 from tests.support.paused_line import PausedLine

@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import create_app
 from bot.database import upgrade_database
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from scheduler.sending import send_now
 from tests.scheduler.conftest import add_residents, approved_notice

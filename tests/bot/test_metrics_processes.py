@@ -11,7 +11,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import MULTIPROCESS_ENV, exposition, prepare_multiprocess_dir, worker_exited
-from tests.bot.test_processes import CIVICAST, wait_for
+from tests.bot.cli.test_processes import CIVICAST, wait_for
 from tests.support.sandbox import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

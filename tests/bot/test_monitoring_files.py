@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import create_app
 from bot.database import upgrade_database
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

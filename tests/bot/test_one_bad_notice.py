@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from bot.app import create_app
 from bot.office.accounts import create_officer
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from messages.models import Notice
 from tests.conftest import CHEAP_HASHER

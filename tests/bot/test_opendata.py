@@ -13,8 +13,8 @@ import pytest
 from bot.api.openapi import build_document
 from bot.app import create_app
 from bot.conversation.models import Case, CaseEvent, CaseStatus, CheckIn, CheckInAnswer, PollVote
+from bot.office.services import Services
 from bot.opendata.datasets import DATASETS
-from bot.services import Services
 from bot.settings import load_settings
 from messages.polls import Poll, PollOption
 from scheduler.outbox import Delivery, DeliveryRecipients, DeliveryStatus

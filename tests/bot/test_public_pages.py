@@ -11,8 +11,8 @@ import lxml.html
 import pytest
 
 from bot.app import create_app
+from bot.office.services import Services
 from bot.public import pages
-from bot.services import Services
 from bot.settings import load_settings
 from channels.line import SEVERITY_COLOURS, TRAINING_COLOUR
 from messages.i18n import LANGUAGES

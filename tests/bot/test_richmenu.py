@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from bot.channel_settings import SANDBOX_SECRETS
-from bot.cli import cli
+from bot.cli.main import cli
 from bot.conversation.texts import BotTexts
 from bot.richmenu import (
     DISASTER_MENU,

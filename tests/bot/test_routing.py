@@ -7,8 +7,8 @@ import pytest
 
 from bot.app import create_app
 from bot.office.accounts import create_officer
+from bot.office.services import Services
 from bot.routing import MAX_ID, MAX_PAGE, page_number
-from bot.services import Services
 from bot.settings import load_settings
 from tests.support.console_pages import PASSWORDS, Officer, add_case
 from tests.support.factories import saved_notice

@@ -15,7 +15,7 @@ from bot.app import create_app
 from bot.database import upgrade_database
 from bot.office.accounts import create_officer
 from bot.office.api_keys import create_api_key
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from bot.web_security import CONSOLE_CSP, DATA_CSP, PUBLIC_CSP, SitePart, site_part
 from messages.models import Notice

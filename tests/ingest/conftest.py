@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot.ingest_settings import FeedSettings
+from bot.ingest.settings import FeedSettings
 from ingest.feeds import FeedPoller
 from ingest.models import FeedEntry, FeedState, IncomingAlert
 from tests.support.feed_server import ATOM, JSON, feed_server  # noqa: F401 - feed_server: a shared fixture

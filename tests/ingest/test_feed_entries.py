@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from bot.ingest_settings import FeedSettings
+from bot.ingest.settings import FeedSettings
 from ingest.feeds import PollStatus
 from tests.ingest.conftest import MB, atom_feed, json_feed, recorded
 from tests.support.feed_server import Fault

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.ingest_settings import FeedSettings
+from bot.ingest.settings import FeedSettings
 from ingest.feeds import PollStatus, backoff_s
 from tests.ingest.conftest import MB, START, Crash, atom_feed, json_feed, recorded, state
 from tests.support.feed_server import ATOM, JSON, Fault

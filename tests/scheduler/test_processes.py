@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.channel_settings import SANDBOX_SECRETS
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from channels.sandbox import Faults, Sandbox
 from messages.models import Notice, NoticeStatus

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from bot.app import create_app
 from bot.database import upgrade_database
 from bot.office.accounts import create_officer
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from scheduler.audience import TOPIC_BITS, Subscriber, district_bit
 from tests.support.sandbox import free_port

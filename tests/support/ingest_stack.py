@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from bot.app import create_app
 from bot.channel_settings import SANDBOX_SECRETS
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from channels.sandbox import Sandbox
 from ingest.models import IncomingAlert

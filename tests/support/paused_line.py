@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from bot.database import upgrade_database
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from scheduler.channel_status import WAITING_STATUSES
 from scheduler.outbox import ChannelState, Delivery, DeliveryStatus, outstanding

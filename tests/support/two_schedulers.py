@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.database import upgrade_database
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from messages.models import Notice, NoticeStatus
 from scheduler.outbox import Delivery, DeliveryRecipients

@@ -8,7 +8,7 @@ from bot.app import create_app
 from bot.conversation.faq import read_faq_files, seed_faq
 from bot.database import upgrade_database
 from bot.office.accounts import create_officer
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from tests.support.console_pages import FAQ_KEYS, PASSWORDS
 from tests.support.sandbox import free_port

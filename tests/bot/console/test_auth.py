@@ -13,7 +13,7 @@ from bot.office import drafts
 from bot.office.accounts import Actor, create_officer
 from bot.office.audit import entries
 from bot.office.models import Role
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from messages.models import Notice, NoticeStatus
 from tests.bot.office.conftest import add_residents

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.office.accounts import create_officer, set_active
 from bot.office.models import AuditEntry
+from bot.office.services import Services
 from bot.office.sign_in import FREE_FAILURES, MAX_REFUSED_PER_ADDRESS, delay_after
-from bot.services import Services
 from bot.settings import load_settings
 from tests.bot.office.test_accounts import CountingHasher
 

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from bot.office import desk, drafts
 from bot.office.accounts import Actor
 from bot.office.models import Role
-from bot.services import Services
+from bot.office.services import Services
 from bot.settings import load_settings
 from messages.models import Notice
 from scheduler.audience import TOPIC_BITS, Subscriber, district_bit

@@ -15,10 +15,10 @@ from odf.table import Table, TableCell, TableRow
 
 from bot.app import create_app
 from bot.conversation.models import Agency, Case, CaseEvent, CaseStatus, PollVote
+from bot.office.services import Services
 from bot.reports.figures import BadMonth, month_report
 from bot.reports.office import report_ods, report_odt
 from bot.reports.pdf import report_pdf
-from bot.services import Services
 from bot.settings import load_settings
 from messages.polls import Poll, PollOption
 from scheduler.outbox import Delivery, DeliveryStatus

@@ -1,0 +1,278 @@
+"""POST /webhooks/line: verify, hand the events on, answer at once.
+
+The signature is checked over the raw body with the channel secret; the events
+are parsed by line-bot-sdk (unknown types included) and handled on a thread
+pool after the response, because LINE wants its answer quickly and a reply may
+need a profile look-up. A redelivered event (same ``webhookEventId``) is
+handled once. Replies use the reply token; if LINE refuses the token (spent or
+expired), the same messages go by push.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from linebot.v3.webhook import SignatureValidator, UnknownEvent
+from linebot.v3.webhooks import (
+    Event,
+    FollowEvent,
+    ImageMessageContent,
+    LocationMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+)
+from sqlalchemy.orm import sessionmaker
+
+from bot.conversation.engine import ConversationEngine
+from bot.conversation.line_format import line_messages
+from bot.conversation.replies import EventKind, Incoming, Reply
+from bot.richmenu import RichMenus
+from bot.webhooks.inbox import Deliver, EventInbox, NothingKept
+from channels.base import ChannelError
+from channels.line import InvalidReplyToken, LineChannel
+from scheduler.audience import catalog_language
+from scheduler.menus import MenuKind, disaster_notices, given_menu, menu_kind_for
+
+log = logging.getLogger("civicast.line_webhook")
+blueprint = Blueprint("line_webhook", __name__)
+MAX_BODY = 1024 * 1024
+EVENT_ID_NAMESPACE = uuid.UUID("8d7c0a3e-8b0d-4f5e-9a0b-6c1c5d2e7f10")
+
+
+@dataclass(frozen=True)
+class LineEvent:
+    event_id: str
+    reply_token: str | None
+    incoming: Incoming
+
+
+def to_incoming(event: Any) -> LineEvent | None:
+    """The SDK's event as civicast's, or None for events without a user to answer (group joins, ...)."""
+    source = getattr(event, "source", None)
+    user_id = getattr(source, "user_id", None) if source is not None else None
+    if user_id is None and isinstance(getattr(event, "source", None), dict):
+        user_id = event.source.get("userId")
+    event_id = getattr(event, "webhook_event_id", None) or (getattr(event, "webhookEventId", None))
+    if not user_id or not event_id:
+        return None
+    reply_token = getattr(event, "reply_token", None)
+    kind, extra = EventKind.OTHER, {}
+    if isinstance(event, FollowEvent):
+        kind = EventKind.FOLLOW
+    elif isinstance(event, UnfollowEvent):
+        kind = EventKind.UNFOLLOW
+    elif isinstance(event, PostbackEvent):
+        kind, extra = EventKind.POSTBACK, {"data": event.postback.data}
+    elif isinstance(event, MessageEvent):
+        content = event.message
+        if isinstance(content, TextMessageContent):
+            kind, extra = EventKind.TEXT, {"text": content.text}
+        elif isinstance(content, LocationMessageContent):
+            kind, extra = (
+                EventKind.LOCATION,
+                {"latitude": content.latitude, "longitude": content.longitude, "address": content.address},
+            )
+        elif isinstance(content, ImageMessageContent):
+            kind, extra = EventKind.IMAGE, {"content_id": content.id}
+    return LineEvent(str(event_id), reply_token, Incoming(channel="line", user_id=user_id, kind=kind, **extra))
+
+
+def line_user(event: dict[str, Any]) -> str:
+    """The user who sent a raw event ("" for group and room events without one, which get no answer)."""
+    source = event.get("source")
+    return str(source.get("userId") or "") if isinstance(source, dict) and source.get("type") == "user" else ""
+
+
+def sdk_event(data: dict[str, Any]) -> Any:
+    """A stored event back as the SDK's model (as its parser makes it, unknown types included)."""
+    try:
+        return Event.from_dict(data)
+    except ValueError:
+        return UnknownEvent.new_from_json_dict(data)
+
+
+class LineBot:
+    """Everything /webhooks/line needs, built once by the application."""
+
+    def __init__(
+        self,
+        *,
+        channel_secret: str,
+        engine: ConversationEngine,
+        line: LineChannel,
+        session_factory: sessionmaker,
+        executor: ThreadPoolExecutor,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        handle_here: bool = True,
+        keep_events: timedelta = timedelta(days=30),
+    ) -> None:
+        self.signature = SignatureValidator(channel_secret)
+        self.engine = engine
+        self.line = line
+        self.session_factory = session_factory
+        self.clock = clock
+        self.inbox = EventInbox(
+            channel="line",
+            session_factory=session_factory,
+            executor=executor,
+            handle_payload=self.handle_payload,
+            user_of=line_user,
+            clock=clock,
+            handle_here=handle_here,
+            keep_events=keep_events,
+            handle_many=self.handle_payloads,
+            decide=self.decide,
+        )
+
+    def accept(self, body: bytes, signature: str) -> tuple[int, str]:
+        """Check and store a webhook delivery; the status LINE gets back, and why.
+
+        Only the signature, the event ids and the senders are read here: the events become the
+        SDK's models when they are handled, after LINE has its answer.
+        """
+        try:
+            text = body.decode("utf-8")
+            if not self.signature.validate(text, signature):
+                return 400, "invalid signature"
+            events = json.loads(text)["events"]
+            answerable = [
+                (str(event["webhookEventId"]), event)
+                for event in events
+                if isinstance(event, dict) and event.get("webhookEventId") and line_user(event)
+            ]
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+            return 400, "not a LINE webhook body"
+        if not self.inbox.accept(answerable):  # LINE redelivers what was not acknowledged
+            return 503, "events not stored; deliver again later"
+        return 200, "ok"
+
+    def handle_payload(self, event_id: str, payload: dict[str, Any]) -> None:
+        """One stored event, after the webhook answered: once only, however often LINE delivers it."""
+        self.handle_payloads([(event_id, payload)], lambda _: None)
+
+    def handle_payloads(self, events: list[tuple[str, dict[str, Any]]], answered: Callable[[str], None]) -> None:
+        """One resident's stored events, in order: their turns in one transaction, then the answers.
+
+        Raises NothingKept if the turns failed (nothing was stored or sent); an error while sending
+        comes after ``answered`` was called for each event answered before it.
+        """
+        self.decide([events])[0](answered)
+
+    def decide(self, residents: list[list[tuple[str, dict[str, Any]]]]) -> list[Deliver]:
+        """Several residents' stored events: every turn in one transaction, then for each resident a
+        function that sends their answers in order, calling ``answered`` with each event answered.
+
+        Raises NothingKept if the turns failed: nothing was stored, and nothing is sent.
+        """
+        parsed: list[list[tuple[str, LineEvent | None]]] = []
+        for events in residents:
+            mine: list[tuple[str, LineEvent | None]] = []
+            for event_id, payload in events:
+                event = to_incoming(sdk_event(payload))
+                if event is not None and event.incoming.kind is EventKind.FOLLOW:
+                    event = replace(
+                        event,
+                        incoming=replace(
+                            event.incoming, profile_language=self._profile_language(event.incoming.user_id)
+                        ),
+                    )
+                mine.append((event_id, event))
+            parsed.append(mine)
+        try:
+            turns = self.engine.handle_batch(
+                [[event.incoming for _, event in mine if event is not None] for mine in parsed]
+            )
+        except Exception as exc:
+            count = sum(len(mine) for mine in parsed)
+            raise NothingKept(f"{count} LINE events not answered: {exc}") from exc
+        return [partial(self._deliver, mine, replies) for mine, replies in zip(parsed, turns, strict=True)]
+
+    def _deliver(
+        self, events: list[tuple[str, LineEvent | None]], turns: list[list[Reply]], answered: Callable[[str], None]
+    ) -> None:
+        replies_of = iter(turns)
+        for event_id, event in events:
+            if event is not None:
+                replies = next(replies_of)
+                self._link_menu(event.incoming)
+                if replies:
+                    self.send(
+                        event.incoming.user_id,
+                        event.reply_token,
+                        replies,
+                        retry_key=str(uuid.uuid5(EVENT_ID_NAMESPACE, event_id)),
+                    )
+            answered(event_id)
+
+    def _link_menu(self, incoming: Incoming) -> None:
+        """Give the resident the rich menu of the language they now use (if the menus were created)."""
+        if incoming.kind is EventKind.FOLLOW:
+            language = catalog_language(incoming.profile_language) if incoming.profile_language else None
+        elif incoming.kind is EventKind.POSTBACK and incoming.action.get("action") == "lang":
+            language = incoming.action.get("code")
+        else:
+            return
+        if not language:
+            return
+        with self.session_factory() as session:
+            menu_id, kind = RichMenus.menu_for(session, language), MenuKind.NORMAL
+            if menu_id is None:  # no menus created: nothing to link (and no disaster mode to look up)
+                return
+            # In disaster mode (a live Severe or Extreme notice covers their districts) the disaster menu.
+            notices = disaster_notices(
+                session, self.clock(), kinds=self.engine.composer.kinds, glossary=self.engine.glossary
+            )
+            if menu_kind_for(session, incoming.user_id, notices) is MenuKind.DISASTER:
+                # (menus created before disaster menus existed have none: the normal one stays)
+                disaster_menu = RichMenus.menu_for(session, language, MenuKind.DISASTER)
+                if disaster_menu is not None:
+                    menu_id, kind = disaster_menu, MenuKind.DISASTER
+        if menu_id:
+            try:
+                self.line.link_rich_menu(incoming.user_id, menu_id)
+            except ChannelError as exc:
+                log.warning("rich menu for %s not linked: %s", incoming.user_id, exc)
+                return
+            with self.session_factory.begin() as session:
+                given_menu(session, incoming.user_id, kind)
+
+    def _profile_language(self, user_id: str) -> str | None:
+        try:
+            profile = self.line.get_profile(user_id)
+        except ChannelError as exc:
+            log.warning("profile of %s unavailable: %s", user_id, exc)
+            return None
+        return profile.language if profile else None
+
+    def send(self, user_id: str, reply_token: str | None, replies: list[Reply], *, retry_key: str) -> None:
+        messages = line_messages(replies)
+        if reply_token:
+            try:
+                self.line.reply(reply_token, messages)
+                return
+            except InvalidReplyToken:
+                log.info("reply token refused for %s; pushing instead", user_id)
+        self.line.push(user_id, messages, retry_key=retry_key)
+
+
+@blueprint.post("/webhooks/line")
+def line_webhook() -> Response:
+    bot: LineBot = current_app.extensions["civicast.line_bot"]
+    if (request.content_length or 0) > MAX_BODY:
+        return Response("request body too large", status=413)
+    body = request.get_data(cache=False)
+    if len(body) > MAX_BODY:
+        return Response("request body too large", status=413)
+    status, message = bot.accept(body, request.headers.get("X-Line-Signature", ""))
+    return Response(message, status=status, mimetype="text/plain")

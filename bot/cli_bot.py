@@ -8,10 +8,10 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli_base import LINES, TEXT, AppContext, RuntimeFailure, UserError, officer_options
+from bot.cli_office import CLI_ACTOR
 from bot.conversation.faq import FaqFileError, read_faq_files, seed_faq
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CaseError
-from bot.cli_office import CLI_ACTOR
 from bot.office.accounts import Actor, PermissionDenied
 from bot.office.case_backfill import fill_missing_due_dates
 from bot.office.cases import update_case

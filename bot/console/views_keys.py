@@ -1,5 +1,6 @@
 """Console page for API keys: each officer creates keys for themselves (a key acts as its officer, with their
-role and, for an agency officer, their agency's cases only); admins see and revoke everyone's. Creating one for somebody else is not possible anywhere."""
+role and, for an agency officer, their agency's cases only); admins see and revoke everyone's. Creating one for
+somebody else is not possible anywhere."""
 
 from __future__ import annotations
 

@@ -56,9 +56,7 @@ def fill_missing_due_dates(session: Session, actor: Actor, rules: PetitionRules,
         if case.agency is None:
             given = active_agency(session, rules.agency_for(case.category))
             case.agency = given
-        case.due_on = due_date(
-            session, rules, category=case.category, district=case.district, received=case.created_at
-        )
+        case.due_on = due_date(session, rules, category=case.category, district=case.district, received=case.created_at)
         if given is not None:
             record(
                 session,

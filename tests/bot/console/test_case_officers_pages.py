@@ -86,7 +86,8 @@ def test_the_case_page_shows_a_case_with_no_agency_and_no_due_date(app, services
     page = Officer(app, "ad-wu").get(f"/console/cases/{number}")
     assert page.status_code == 200
     tree = html(page)
-    facts = dict(zip(tree.xpath("//dl/dt/text()"), [" ".join(d.text_content().split()) for d in tree.xpath("//dl/dd")]))
+    values = [" ".join(d.text_content().split()) for d in tree.xpath("//dl/dd")]
+    facts = dict(zip(tree.xpath("//dl/dt/text()"), values, strict=True))
     assert facts["Agency"] == "no agency yet" and facts["Due by"] == "—"
     listed = Officer(app, "ad-wu").get("/console/cases")
     assert listed.status_code == 200 and number in text(html(listed))

@@ -274,5 +274,5 @@ def render_slide(notice: LocalisedNotice, width: int = 1920) -> Slide:
 
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False, compress_level=6)
-    lines = tuple(tuple(block_lines) for block_lines in [*band_lines, *wrapped])
-    return Slide(buffer.getvalue(), safe, tuple(painter.runs), qr_box, ellipsised or band_cut, lines)
+    drawn_lines = tuple(tuple(block_lines) for block_lines in [*band_lines, *wrapped])
+    return Slide(buffer.getvalue(), safe, tuple(painter.runs), qr_box, ellipsised or band_cut, drawn_lines)

@@ -55,9 +55,7 @@ class SlideKey:
 
 
 class SlideService:
-    def __init__(
-        self, feeds: FeedService, render: Callable[[LocalisedNotice, int], Slide] = render_slide
-    ) -> None:
+    def __init__(self, feeds: FeedService, render: Callable[[LocalisedNotice, int], Slide] = render_slide) -> None:
         self.feeds = feeds
         self.render = render  # what draws a slide (tests give one that fails)
         self._pngs: OrderedDict[SlideKey, bytes] = OrderedDict()

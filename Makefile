@@ -13,15 +13,23 @@ install: $(STAMP)
 
 # System packages the project needs: GNU gettext (msgfmt checks the catalogs) and the Noto fonts the
 # LINE rich-menu images are drawn with (Chinese, Japanese, Korean, Thai, Khmer, Burmese, Latin); Pango, which
-# WeasyPrint lays out the monthly report PDFs with, and poppler-utils' pdftotext the tests read them back with.
-SYSTEM_PACKAGES := gettext fonts-noto-cjk fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
-$(SYSTEM_STAMP):
+# WeasyPrint lays out the monthly report PDFs with, and poppler-utils' pdftotext the tests read them back with;
+# ICU's headers, pkg-config, g++ and Python's headers, which PyICU (a source distribution only) is built with.
+# Checked again whenever this file changes, so a machine set up before a package was added gets it too.
+SYSTEM_PACKAGES := gettext fonts-noto-cjk fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
+  libicu-dev pkg-config g++ python3-dev
+$(SYSTEM_STAMP): Makefile
 	@missing=""; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
 	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
 	ls /usr/share/fonts/truetype/noto/NotoSansKhmer-Regular.ttf >/dev/null 2>&1 || missing="$$missing fonts-noto-core"; \
 	ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	ls /usr/include/unicode/brkiter.h >/dev/null 2>&1 || missing="$$missing libicu-dev"; \
+	command -v g++ >/dev/null 2>&1 || missing="$$missing g++"; \
+	$(PYTHON) -c 'import pathlib, sys, sysconfig; sys.exit(not pathlib.Path(sysconfig.get_paths()["include"], "Python.h").exists())' \
+	  || missing="$$missing python3-dev"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

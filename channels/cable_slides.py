@@ -6,11 +6,11 @@ callers on several threads draw one slide at a time. A slide has the severity co
 code of the notice's public page, every text fitted inside the title-safe area of SMPTE ST 2046-1 (90 % of the
 width and height, centred; the action-safe area is 93 %). Only the band's colour reaches the picture's edge.
 
-Text is fitted by shrinking all of it together, then wrapped at the Unicode line-break opportunities of UAX #14
-(``uniseg``: spaces, and between CJK ideographs); a word longer than a line (Thai, Khmer and Burmese write
-phrases without spaces, and UAX #14 leaves their dictionary breaks to the caller) is broken between grapheme
-clusters, so a vowel sign or a stacked consonant never leaves its base. Only when the smallest size still
-overflows is the instruction cut with an ellipsis, and the slide says so (``Slide.ellipsised``).
+Text is fitted by shrinking all of it together, then wrapped at the line-break opportunities ICU finds
+(``channels.line_breaks``: spaces, between CJK ideographs, and between the words of Thai, Khmer and Burmese, which
+are written without spaces). Only a single word wider than a line is broken between grapheme clusters, so a vowel
+sign or a stacked consonant never leaves its base. Only when the smallest size still overflows is the instruction
+cut with an ellipsis (after a whole word where one fits), and the slide says so (``Slide.ellipsised``).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from functools import lru_cache
 import segno
 from PIL import Image, ImageDraw
 from uniseg.graphemecluster import grapheme_clusters
-from uniseg.linebreak import line_break_units
 
 from channels.fonts import FAMILIES, LATIN_FAMILY, font_runs, truetype
+from channels.line_breaks import line_break_units
 from channels.line_render import SEVERITY_COLOURS, TRAINING_COLOUR
 from messages.localised import LocalisedNotice
 
@@ -71,6 +71,8 @@ class Slide:
     runs: tuple[DrawnRun, ...]
     qr: Box | None
     ellipsised: bool  # a text (the longest: the instruction) did not fit even at the smallest size and was cut
+    # The lines each text was wrapped into, as drawn: the band's, the headline's, then what to do, areas and times.
+    lines: tuple[tuple[str, ...], ...]
 
 
 def safe_area(width: int, height: int, share: float = TITLE_SAFE) -> Box:
@@ -91,17 +93,13 @@ def _width(text: str, language: str, size: int, bold: bool) -> float:
     return sum(truetype(f, size, bold).getlength(run) for f, run in font_runs(text, language, bold=bold))
 
 
-@lru_cache(maxsize=512)  # each size tried wraps the same texts again; UAX #14 in pure Python is the slow part
-def _units(text: str) -> tuple[str, ...]:
-    return tuple(line_break_units(text))
-
-
 def wrap(text: str, language: str, *, size: int, bold: bool, width: int) -> list[str]:
-    """Lines of ``text`` no wider than ``width``: at line-break opportunities, else between grapheme clusters."""
+    """Lines of ``text`` no wider than ``width``, broken between words; a word wider than a line alone is broken
+    between grapheme clusters."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
-        for unit in _units(paragraph):
+        for unit in line_break_units(paragraph, language):
             if _width(line + unit, language, size, bold) <= width:
                 line += unit
                 continue
@@ -144,7 +142,10 @@ def _fit_block(block: _Block, language: str, *, size: int, width: int) -> list[s
 def _cut(lines: list[str], keep: int, language: str, *, size: int, bold: bool, width: int) -> list[str]:
     kept = lines[:keep]
     last = kept[-1] if kept else ""
-    clusters = list(grapheme_clusters(last))
+    words = list(line_break_units(last, language))
+    while len(words) > 1 and _width("".join(words).rstrip() + ELLIPSIS, language, size, bold) > width:
+        words.pop()  # the ellipsis after a whole word, as a reader expects; inside a word only if it is the line
+    clusters = list(grapheme_clusters("".join(words).rstrip()))
     while clusters and _width("".join(clusters) + ELLIPSIS, language, size, bold) > width:
         clusters.pop()
     return [*kept[:-1], "".join(clusters).rstrip() + ELLIPSIS]
@@ -273,4 +274,5 @@ def render_slide(notice: LocalisedNotice, width: int = 1920) -> Slide:
 
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False, compress_level=6)
-    return Slide(buffer.getvalue(), safe, tuple(painter.runs), qr_box, ellipsised or band_cut)
+    drawn_lines = tuple(tuple(block_lines) for block_lines in [*band_lines, *wrapped])
+    return Slide(buffer.getvalue(), safe, tuple(painter.runs), qr_box, ellipsised or band_cut, drawn_lines)

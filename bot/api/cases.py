@@ -1,7 +1,8 @@
 """Petitions (陳情) in the API: list and read cases with their events; change a case's status.
 
 Petitions are residents' data: a test key gets 403 on every operation; each read is recorded in the
-audit log with the key that made it; internal notes are shown only to officers who handle cases. A
+audit log with the key that made it; internal notes are shown only to officers who handle cases. An agency officer's key
+sees only its agency's cases: the list's ``agency`` filter naming another agency gives an empty page. A
 status change goes through ``bot.office.cases.update_case``, which stores it, records it and then tells
 the resident (outside any session).
 """
@@ -19,9 +20,10 @@ from bot.api.auth import current_actor, services
 from bot.api.inputs import json_body, paging, query_choice, text_problems, unknown_fields, unknown_query
 from bot.api.problems import Problem, invalid, problem_response
 from bot.api.serialise import case_detail_json, case_json, page_json
-from bot.conversation.models import Case, CaseStatus
+from bot.conversation.models import Agency, Case, CaseStatus
 from bot.conversation.petitions import CATEGORIES, CaseError
 from bot.office.accounts import Permission
+from bot.office.agencies import AGENCY_KEY
 from bot.office.cases import MAX_NOTE, list_cases, may_see, read_case, require_case_access, update_case, visible_events
 from messages.glossary import UnknownTerm
 
@@ -55,7 +57,7 @@ def list_all() -> Response:
     require_case_access(actor, Permission.VIEW_CASES)
     svc = services()
     errors: dict[str, str] = {}
-    unknown_query(("status", "district", "category", "assignee", "limit", "offset"), errors)
+    unknown_query(("status", "district", "category", "assignee", "agency", "limit", "offset"), errors)
     limit, offset = paging(errors)
     status = query_choice("status", [s.value for s in CaseStatus], errors)
     category = query_choice("category", CATEGORIES, errors)
@@ -68,10 +70,17 @@ def list_all() -> Response:
     assignee = request.args.get("assignee")
     if assignee is not None and len(assignee) > 120:
         errors["assignee"] = "must be an officer's username"
+    agency = request.args.get("agency")
+    if agency is not None and not AGENCY_KEY.match(agency):
+        errors["agency"] = "must be an agency key (2–64 lower-case letters, digits and '_')"
     if errors:
         raise invalid(errors)
     language = svc.settings.default_language
     with svc.session_factory.begin() as session:  # the read is recorded
+        if agency is not None and session.get(Agency, agency) is None:
+            raise invalid({"agency": f"there is no agency {agency!r}"})
+        # An agency officer's own agency narrows the list in list_cases whatever the filter: another agency's
+        # key gives an empty page, as another agency's case number gives a 404.
         rows, total = list_cases(
             session,
             actor,
@@ -80,6 +89,7 @@ def list_all() -> Response:
             district=district,
             category=category,
             assignee=assignee,
+            agency=agency,
             limit=limit,
             offset=offset,
         )

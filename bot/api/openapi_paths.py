@@ -11,6 +11,7 @@ from bot.conversation.petitions import CATEGORIES
 from messages.db import MAX_ID
 from messages.models import NoticeStatus
 
+AGENCY_KEY_PATTERN = "^[a-z][a-z0-9_]{1,63}$"  # bot.office.agencies.AGENCY_KEY, as ECMA-262 writes it
 PAGING = [
     query_parameter(
         "limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}, "how many items"
@@ -247,6 +248,13 @@ def case_paths() -> dict[str, Any]:
                     query_parameter("district", {"type": "string"}, "a district's key or name"),
                     query_parameter("category", {"type": "string", "enum": list(CATEGORIES)}, "only this category"),
                     query_parameter("assignee", {"type": "string", "maxLength": 120}, "an officer's username"),
+                    query_parameter(
+                        "agency",
+                        {"type": "string", "pattern": AGENCY_KEY_PATTERN},
+                        "only the cases with this agency (an agency key; 422 if there is no such agency). An agency "
+                        "officer's key sees only its own agency's cases whatever this says: another agency's key "
+                        "gives an empty page.",
+                    ),
                     *PAGING,
                 ],
             )

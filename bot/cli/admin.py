@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.base import AppContext, RuntimeFailure
 from bot.console.ui import check_strings
 from bot.database import upgrade_database
+from bot.office.case_backfill import FILL_COMMAND, count_missing_due_dates
 from messages import catalog_tools
 from messages.plurals import counted
 
@@ -28,6 +30,21 @@ def db_upgrade(app: AppContext, revision: str) -> None:
         cause = getattr(exc, "orig", None) or exc  # only a database's own error carries the driver's (orig)
         raise RuntimeFailure(f"database upgrade failed: {exc.__class__.__name__}: {cause}") from None
     click.echo(f"database at {app.services.engine.url.render_as_string(hide_password=True)} is at {revision}")
+    _ask_for_due_dates(app)
+
+
+def _ask_for_due_dates(app: AppContext) -> None:
+    """Petitions from before agencies have no due date until the operator fills them (see ``case_backfill``)."""
+    engine = app.services.engine
+    if "due_on" not in {column["name"] for column in inspect(engine).get_columns("cases")}:
+        return  # an older revision than the one that added due dates
+    with app.services.session_factory() as session:
+        missing = count_missing_due_dates(session)
+    if missing:
+        click.echo(
+            f"{counted(missing, 'petition has', 'petitions have')} no due date (from before agencies): "
+            f"run `{FILL_COMMAND}` to give them the due dates their rules give"
+        )
 
 
 @click.group("i18n")

@@ -35,7 +35,7 @@ def _register() -> None:
     from bot.cli import notices as cli_notices
     from bot.cli import office as cli_office
     from bot.cli import processes as cli_processes
-    from bot.cli import resident as cli_bot
+    from bot.cli import resident as cli_resident
     from bot.cli import send as cli_send
     from bot.cli import serve as cli_serve
     from bot.cli import shelters as cli_shelters
@@ -57,9 +57,9 @@ def _register() -> None:
         cli_processes.webhook_worker_command,
         cli_processes.scheduler_command,
         cli_demo.demo_command,
-        cli_bot.faq_group,
-        cli_bot.case_group,
-        cli_bot.line_group,
+        cli_resident.faq_group,
+        cli_resident.case_group,
+        cli_resident.line_group,
         cli_office.officer_group,
         cli_office.apikey_group,
         cli_cap.cap_group,

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.base import LINES, TEXT, AppContext, RuntimeFailure, UserError, officer_options
+from bot.cli.office import CLI_ACTOR
 from bot.conversation.faq import FaqFileError, read_faq_files, seed_faq
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CaseError
 from bot.office.accounts import Actor, PermissionDenied
+from bot.office.case_backfill import fill_missing_due_dates
 from bot.office.cases import update_case
 from channels.base import ChannelError
+from messages.plurals import counted
 
 
 @click.group("faq")
@@ -49,6 +55,29 @@ def case_update(app: AppContext, number: str, status: str, note: str | None, act
     except (CaseError, PermissionDenied) as exc:
         raise UserError(str(exc)) from None
     click.echo(f"case {change.number} is now {change.status}; {told}")
+
+
+@case_group.command("fill-due-dates")
+@click.pass_obj
+def case_fill_due_dates(app: AppContext) -> None:
+    """Give each petition from before agencies (no due date) the due date its category's rules give, counted
+    from the day it was received, and its category's agency if it has none; each change is in the audit log."""
+    services = app.services
+    try:
+        with services.session_factory.begin() as session:
+            filled = fill_missing_due_dates(
+                session, CLI_ACTOR, services.settings.petitions.rules(), now=datetime.now(UTC)
+            )
+            lines = [
+                f"{case.number}  due {case.due_on.isoformat()}  {case.agency or 'no agency: an officer assigns it'}"
+                + ("  (agency given)" if case.agency_given else "")
+                for case in filled
+            ]
+    except SQLAlchemyError as exc:
+        raise RuntimeFailure(f"database error: {exc.__class__.__name__} (has `civicast db upgrade` run?)") from None
+    for line in lines:
+        click.echo(line)
+    click.echo(f"{counted(len(filled), 'petition', 'petitions')} given a due date")
 
 
 @click.group("line")

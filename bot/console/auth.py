@@ -152,8 +152,11 @@ def current_actor() -> Actor:
     return actor
 
 
-def officer_required(permission: Permission = Permission.VIEW) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Signed-in officers only; others go to the sign-in page, officers without the permission get 403."""
+def officer_required(
+    permission: Permission | None = Permission.VIEW,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Signed-in officers only; others go to the sign-in page, officers without the permission get 403.
+    ``None``: any signed-in officer, whatever their role (their own account's pages, e.g. their API keys)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -161,7 +164,7 @@ def officer_required(permission: Permission = Permission.VIEW) -> Callable[[Call
             actor = g.get("actor")
             if actor is None:
                 return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
-            if not actor.can(permission):
+            if permission is not None and not actor.can(permission):
                 return render_template(
                     "console/error.html",
                     title=translate("error.forbidden_title"),

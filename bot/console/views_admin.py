@@ -104,7 +104,8 @@ def case(number: str) -> Any:
         except CaseError:
             abort(404)
         events = office_cases.visible_events(actor, found)
-        assignees = _officer_choices(session)
+        # Only those who may handle this case: a viewer cannot, another agency's officer may not.
+        assignees = [(o.username, o.display_name) for o in office_cases.assignable_officers(session, found)]
         agencies = {a.key: a.name(ui_language()) for a in list_agencies(session)}
         active = [a.key for a in list_agencies(session, active_only=True)]
     return render_template(

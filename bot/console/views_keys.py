@@ -1,5 +1,6 @@
 """Console page for API keys: each officer creates keys for themselves (a key acts as its officer, with their
-role); admins see and revoke everyone's. Creating one for somebody else is not possible anywhere."""
+role and, for an agency officer, their agency's cases only); admins see and revoke everyone's. Creating one for
+somebody else is not possible anywhere."""
 
 from __future__ import annotations
 
@@ -54,8 +55,9 @@ def _keys_page(
     ), status
 
 
+# Every officer manages their own keys, an agency officer too: a key acts as its officer, agency and all.
 @blueprint.route("/api-keys", methods=["GET", "POST"])
-@officer_required()
+@officer_required(None)
 def api_keys() -> Any:
     if request.method == "GET":
         return _keys_page()
@@ -79,7 +81,8 @@ def api_keys() -> Any:
                     "api_key",
                     key.key_id,
                     now=now(),
-                    summary=f"{actor.username} · {key.mode} · {key.name}",
+                    summary=f"{actor.username} · {key.mode} · {key.name}"
+                    + (f" · {actor.agency} only" if actor.agency else ""),
                 )
         except AccountError as exc:
             errors["name"] = str(exc)
@@ -89,7 +92,7 @@ def api_keys() -> Any:
 
 
 @blueprint.route("/api-keys/<key_id>/revoke", methods=["GET", "POST"])
-@officer_required()
+@officer_required(None)
 def api_key_revoke(key_id: str) -> Any:
     if request.method == "GET":
         return redirect(url_for("console.api_keys"))

@@ -57,6 +57,7 @@ class AuditAction(StrEnum):
     ADD_AGENCY = "add_agency"
     EDIT_AGENCY = "edit_agency"
     CASE_REMINDER = "case_reminder"  # an agency was reminded that a petition is due or overdue
+    FILL_DUE_DATE = "fill_due_date"  # a petition from before agencies given the due date its rules give
 
 
 def record(

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from bot.conversation.line_format import line_messages
 from bot.conversation.models import Case, CaseEvent, CaseStatus, Conversation
 from bot.conversation.petitions import CaseChange, CaseError, change_status, find_case
-from bot.office.accounts import Actor, Permission, find_officer
+from bot.office.accounts import ROLE_PERMISSIONS, Actor, Permission, find_officer, list_officers
 from bot.office.audit import AuditAction, record
-from bot.office.models import Role
+from bot.office.models import Officer, Role
 from bot.office.notice_rules import RuleRefused
 from bot.office.services import Services
 from channels.base import ChannelError
@@ -42,6 +42,20 @@ def require_case_access(actor: Actor, permission: Permission) -> None:
 def may_see(actor: Actor, case: Case) -> bool:
     """An agency officer sees only their agency's cases; the other roles see every case."""
     return actor.role != Role.AGENCY_OFFICER or (actor.agency is not None and case.agency == actor.agency)
+
+
+def may_handle(officer: Officer, case: Case) -> bool:
+    """Whether the case may be assigned to this officer: an active officer whose role handles cases, and an agency
+    officer only if the case is with their agency (a case with no agency yet is for the other roles)."""
+    role = Role(officer.role)
+    if not officer.active or Permission.HANDLE_CASES not in ROLE_PERMISSIONS[role]:
+        return False
+    return role != Role.AGENCY_OFFICER or (officer.agency is not None and officer.agency == case.agency)
+
+
+def assignable_officers(session: Session, case: Case) -> list[Officer]:
+    """The officers the case may be assigned to, by username."""
+    return [officer for officer in list_officers(session) if may_handle(officer, case)]
 
 
 def scoped_case(session: Session, actor: Actor, number: str) -> Case:
@@ -170,6 +184,8 @@ def assign_case(
         case = scoped_case(session, actor, number)
         if actor.role == Role.AGENCY_OFFICER and officer.agency != actor.agency:
             raise CaseError(f"{officer.username} is not an officer of your agency; transfer the case instead")
+        if not may_handle(officer, case):
+            raise CaseError(f"{officer.username} may not handle this case (their role or agency does not allow it)")
         case.assignee = officer.username
         if case.status == CaseStatus.RECEIVED:
             change = change_status(session, number, CaseStatus.ASSIGNED, note=None, officer=actor.username, now=now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,8 +28,9 @@ from bot.public.feeds import (
     respond,
 )
 from bot.public.pages import unavailable_page
-from channels.cable_slides import SIZES, render_slide
+from channels.cable_slides import SIZES, Slide, render_slide
 from channels.cable_tv import FeedEntry
+from messages.localised import LocalisedNotice
 
 blueprint = Blueprint("cable_slides", __name__)
 PNG_CACHE_SIZE = 96  # about 12 languages × 2 sizes × 4 notices on air
@@ -53,8 +55,9 @@ class SlideKey:
 
 
 class SlideService:
-    def __init__(self, feeds: FeedService) -> None:
+    def __init__(self, feeds: FeedService, render: Callable[[LocalisedNotice, int], Slide] = render_slide) -> None:
         self.feeds = feeds
+        self.render = render  # what draws a slide (tests give one that fails)
         self._pngs: OrderedDict[SlideKey, bytes] = OrderedDict()
         self._lock = threading.Lock()
         # The fonts are shared (cached) FreeType faces, which are not safe to use from two threads at once.
@@ -114,7 +117,7 @@ class SlideService:
             if notice.notice_id == key.notice_id and notice_version(entry) == key.version:
                 try:
                     with self._drawing:
-                        png = render_slide(notice, key.width).png
+                        png = self.render(notice, key.width).png
                 except Exception as exc:  # a font missing, say: logged once per version, the others still served
                     self.feeds.failures.report(f"slide {key.language}", key.notice_id, entry.identifier, entry.updated)
                     raise SlideFailed(entry.identifier) from exc

@@ -1,8 +1,10 @@
-"""Cable-TV slides as operators poll them: slides.json with its ETag, stable PNG URLs, ?districts= subscriptions."""
+"""Cable-TV slides as operators poll them: slides.json with its ETag, stable PNG URLs, ?districts= subscriptions,
+and a slide that cannot be drawn answered as an error page, not a traceback."""
 
 from __future__ import annotations
 
 import io
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +12,11 @@ from PIL import Image
 
 from bot.app import create_app
 from bot.office.services import Services
+from bot.public.cable_slides import SlideService
 from bot.settings import load_settings
+from channels.cable_slides import Slide, render_slide
+from channels.fonts import FontMissing
+from messages.localised import LocalisedNotice
 from messages.models import Notice
 from tests.support.factories import saved_notice
 
@@ -109,3 +115,34 @@ def test_an_unknown_district_is_refused_by_name(app, on_air, path):
     response = app.test_client().get(f"{path}?districts=taoyuan,atlantis")
     assert response.status_code == 400
     assert "atlantis" in response.get_data(as_text=True)
+
+
+def test_a_slide_that_cannot_be_drawn_is_a_clean_503_and_the_others_are_served(app, on_air, caplog):
+    feeds = app.extensions["civicast.feeds"]
+    evacuation = on_air["evacuation_order"]
+
+    def draw_all_but_the_evacuation(notice: LocalisedNotice, width: int) -> Slide:
+        if notice.identifier == evacuation:
+            raise FontMissing("font 'Noto Sans Thai' is not installed")
+        return render_slide(notice, width)
+
+    app.extensions["civicast.slides"] = SlideService(feeds, render=draw_all_but_the_evacuation)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    listing = client.get("/feeds/cable/th/slides.json")
+    assert listing.status_code == 200 and identifiers(listing.get_json()) == set(on_air.values())
+    urls = {
+        slide["identifier"]: slide["images"]["1280x720"].replace("http://notices.example.tw", "")
+        for slide in listing.get_json()["slides"]
+    }
+    for _ in range(2):
+        broken = client.get(urls[evacuation])
+        assert broken.status_code == 503 and broken.mimetype == "text/html"
+        assert "This page cannot be shown right now" in broken.get_data(as_text=True)
+        assert "Traceback" not in broken.get_data(as_text=True)
+        assert broken.headers["Retry-After"] == "30" and broken.cache_control.no_store  # never cached as the slide
+    for identifier, url in urls.items():
+        if identifier != evacuation:
+            assert client.get(url).status_code == 200, identifier
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR and evacuation in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info is not None  # once, with why, though asked for twice

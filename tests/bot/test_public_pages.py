@@ -274,10 +274,10 @@ def test_the_active_notices_are_counted_in_each_languages_plural_form(services, 
 
     add(services, "heavy_rain")
     assert intro("en") == "1 alert or notice is in force now."
-    assert intro("zh-Hant") == "目前生效中的警訊與通知共 1 則，最嚴重的排在最前面。"
+    assert intro("zh-Hant") == "目前生效中的警報與通知共 1 則，最嚴重的排在最前面。"
     add(services, "road_closure")
     assert intro("en") == "2 alerts and notices are in force now, the most severe first."
-    assert intro("zh-Hant") == "目前生效中的警訊與通知共 2 則，最嚴重的排在最前面。"  # one form for every number
+    assert intro("zh-Hant") == "目前生效中的警報與通知共 2 則，最嚴重的排在最前面。"  # one form for every number
     assert intro("th") == "คำเตือนและประกาศที่มีผลอยู่ในขณะนี้ 2 รายการ เรียงจากรุนแรงที่สุด"
 
 

@@ -155,6 +155,24 @@ def test_my_cases_shows_the_agency_the_due_date_and_each_step(services, city):
     assert bot.texts("en", "status.received") in text and "transferred to Water Resources Bureau" in text
 
 
+def test_my_cases_reads_well_for_a_case_with_no_agency_with_or_without_a_due_date(services, city):
+    older = file_case(services, category="other", language="en")  # as from before agencies: no due date either
+    waiting = file_case(services, category="other", language="en")  # an officer has yet to give it an agency
+    with services.session_factory.begin() as session:
+        session.scalar(select(Case).where(Case.number == older)).due_on = None
+    bot = services.conversation_engine
+    bot.handle(Incoming("line", "U1", EventKind.FOLLOW, profile_language="en"))
+    for data in ("action=all_topics", "action=district&d=all"):
+        bot.handle(Incoming("line", "U1", EventKind.POSTBACK, data=data))
+    text = bot.handle(Incoming("line", "U1", EventKind.POSTBACK, data="action=cases"))[0].text
+    blocks = {block.split()[0]: block for block in text.split("\n\n")[1:]}
+    assert set(blocks) == {older, waiting}, text
+    assert "Due by" in blocks[waiting] and "Handled by" not in blocks[waiting]
+    assert "Due by" not in blocks[older] and "Handled by" not in blocks[older]
+    assert bot.texts("en", "status.received") in blocks[older]
+    assert "None" not in text and "{" not in text
+
+
 def test_an_overdue_case_is_reminded_to_its_agency_once(services, city):
     works, water, _line = city
     roads = file_case(services)

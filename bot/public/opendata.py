@@ -94,7 +94,7 @@ def dataset_metadata(name: str) -> Response:
     services = current_services()
     with services.session_factory() as session:
         changed = dataset.changed(session)
-    document = metadata(dataset, services.settings.public_base_url, changed)
+    document = metadata(dataset, services.settings.public_base_url, changed, publication=services.settings.opendata)
     return _respond(json.dumps(document, ensure_ascii=False).encode("utf-8"), JSON_TYPE, changed)
 
 

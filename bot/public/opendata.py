@@ -1,8 +1,9 @@
 """Open data at stable addresses: ``/opendata/`` (a page listing the datasets) and ``/opendata/index.json``; for
 each dataset of ``bot.opendata.datasets.DATASETS``, ``/opendata/<name>.json``, ``/opendata/<name>.csv`` (UTF-8
 with a BOM, CRLF lines) and ``/opendata/<name>/metadata.json`` (data.gov.tw's fields and a JSON Schema of the
-JSON). Any site may read them (CORS); a repeated request with the ETag gets 304. ``/statistics`` draws the
-monthly figures as SVG bar charts, each with a table of the same numbers, in the resident's language."""
+JSON). Any site may read them (CORS); a repeated request with the ETag gets 304. ``/statistics`` draws this
+month's notices by kind (topic) and the monthly figures as SVG bar charts, each with a table of the same numbers,
+in the resident's language."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, request, url_for
 
-from bot.opendata.charts import draw, notices_by_topic, petitions_by_month
+from bot.opendata.charts import draw, notices_by_topic, notices_by_topic_in, petitions_by_month
 from bot.opendata.datasets import DATASETS
+from bot.opendata.petitions import month_of
 from bot.opendata.registry import Dataset, Row, csv_document, json_document, metadata
 from bot.public.page_kit import (
     PageLanguage,
@@ -141,9 +143,11 @@ def statistics_page() -> Response:
     def build() -> dict[str, object]:
         with services.session_factory() as session:
             notices = notices_by_topic(session)
+            this_month = notices_by_topic_in(session, month_of(datetime.now(UTC)))
             petitions = petitions_by_month(session, services.glossary)
         return {
             "charts": [
+                {"id": "kinds", "figures": this_month, "drawing": draw(this_month)},
                 {"id": "notices", "figures": notices, "drawing": draw(notices)},
                 {"id": "petitions", "figures": petitions, "drawing": draw(petitions)},
             ],

@@ -2,7 +2,7 @@
 each dataset of ``bot.opendata.datasets.DATASETS``, ``/opendata/<name>.json``, ``/opendata/<name>.csv`` (UTF-8
 with a BOM, CRLF lines) and ``/opendata/<name>/metadata.json`` (data.gov.tw's fields and a JSON Schema of the
 JSON). Any site may read them (CORS); a repeated request with the ETag gets 304. ``/statistics`` draws this
-month's notices by kind (topic) and the monthly figures as SVG bar charts, each with a table of the same numbers,
+month's notices by topic and the monthly figures as SVG bar charts, each with a table of the same numbers,
 in the resident's language."""
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def statistics_page() -> Response:
             petitions = petitions_by_month(session, services.glossary)
         return {
             "charts": [
-                {"id": "kinds", "figures": this_month, "drawing": draw(this_month)},
+                {"id": "this_month", "figures": this_month, "drawing": draw(this_month)},
                 {"id": "notices", "figures": notices, "drawing": draw(notices)},
                 {"id": "petitions", "figures": petitions, "drawing": draw(petitions)},
             ],

@@ -240,16 +240,16 @@ def test_the_statistics_page_draws_each_chart_with_a_table(client, seeded, lang)
         assert page.xpath("//h1")[0].text_content() == "統計資料"
 
 
-def test_the_statistics_page_counts_this_months_notices_by_kind_in_a_chart_and_its_table(client, services, seeded):
+def test_the_statistics_page_counts_this_months_notices_by_topic_in_a_chart_and_its_table(client, services, seeded):
     with services.session_factory.begin() as session:
         saved_notice(session, services.composer, "extreme_heat")
         saved_notice(session, services.composer, "dengue_outbreak")
         saved_notice(session, services.composer, "emergency_parking", sent_at=NOW - timedelta(days=62))
         saved_notice(session, services.composer, "air_quality", training=True)
     page = lxml.html.fromstring(fetch(client, "/statistics?lang=en").get_data(as_text=True))
-    (section,) = page.xpath("//section[@class='chart'][.//table[@data-chart='kinds']]")
-    assert section.xpath("./h2")[0].text_content() == "Notices sent this month, by kind"
-    table = section.xpath(".//table[@data-chart='kinds']")[0]
+    (section,) = page.xpath("//section[@class='chart'][.//table[@data-chart='this_month']]")
+    assert section.xpath("./h2")[0].text_content() == "Notices sent this month, by topic"
+    table = section.xpath(".//table[@data-chart='this_month']")[0]
     assert [th.text_content() for th in table.xpath(".//thead//th")] == ["Month", "Disaster", "Health", "Transport"]
     (row,) = table.xpath(".//tbody/tr")
     # The seeded live notice and poll (disaster) and the two health notices; not the drills, not an earlier month's.
@@ -257,7 +257,7 @@ def test_the_statistics_page_counts_this_months_notices_by_kind_in_a_chart_and_i
     bars = {rect.get("class"): rect.xpath("./title")[0].text_content() for rect in section.xpath(".//svg//rect")}
     assert bars == {"chart-disaster": "Disaster: 2", "chart-health": "Health: 2", "chart-transport": "Transport: 0"}
     chinese = lxml.html.fromstring(fetch(client, "/statistics?lang=zh-Hant").get_data(as_text=True))
-    assert chinese.xpath("//h2[@id='chart-kinds-title']")[0].text_content() == "本月發送通知數（依類別）"
+    assert chinese.xpath("//h2[@id='chart-this_month-title']")[0].text_content() == "本月發送通知數（依主題）"
 
 
 def test_the_api_document_lists_every_open_data_path_and_each_answers_as_documented(app, client, seeded):

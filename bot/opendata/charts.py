@@ -1,5 +1,6 @@
 """The monthly figures the public statistics page draws: notices per month by topic, this month's notices by
-topic, petitions received and answered per month; and the geometry of their bar charts (server-drawn SVG, the same numbers in a table)."""
+topic, petitions received and answered per month; and the geometry of their bar charts (server-drawn SVG, the same
+numbers in a table)."""
 
 from __future__ import annotations
 

@@ -134,6 +134,7 @@ def report(services, seeded):
 
 def test_the_figures_count_the_months_live_notices_deliveries_petitions_and_polls(report):
     assert report.notices_sent == 3
+    assert [(row.topic, row.notices) for row in report.topics] == [("disaster", 3), ("health", 0), ("transport", 0)]
     assert {(r.language, r.channel): r.recipients for r in report.reach} == {
         ("en", "line"): 7,
         ("zh-Hant", "line"): 200,
@@ -209,7 +210,7 @@ def _sheets(ods: bytes, tmp_path) -> dict[str, list[list[tuple[str | None, str |
 
 def test_the_ods_opens_with_odfpy_and_holds_the_same_numbers_as_float_cells(report, tmp_path):
     sheets = _sheets(report_ods(report, "en"), tmp_path)
-    assert list(sheets) == ["summary", "notices", "reach", "petitions", "polls"]
+    assert list(sheets) == ["summary", "notices", "topics", "reach", "petitions", "polls"]
     summary = [row[1] for row in sheets["summary"][1:]]
     assert summary[0] == ("float", "3") and summary[1] == ("float", "207") and summary[2] == ("float", "3")
     assert ("float", "3.5") in summary
@@ -227,4 +228,4 @@ def test_the_odt_has_headings_tables_and_the_charts_as_svg(report, tmp_path):
     path.write_bytes(report_odt(report, "zh-Hant"))
     document = load(str(path))
     assert any(name.endswith(".svg") for name in document.Pictures)
-    assert len(document.text.getElementsByType(Table)) == 5
+    assert len(document.text.getElementsByType(Table)) == 6  # the notices by topic beside their chart

@@ -17,14 +17,14 @@ from bot.reports.figures import MonthReport, NoticeCount, TopicCount, month_repo
 from bot.reports.office import report_ods, report_odt
 from bot.reports.pdf import report_pdf
 from messages.kinds import Topic
-from tests.bot.reports.test_reports import MONTH, MONTH_START, app, seed_month, services  # noqa: F401 (fixtures)
 from tests.support.factories import saved_notice
+from tests.support.report_month import MONTH, MONTH_START, seed_month
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (make system-packages)")
 
 
 @pytest.fixture
-def report(services):  # noqa: F811 (the fixture imported above)
+def report(services):
     """October's three disaster notices, two health notices; a transport notice in September and a health drill
     in October, neither counted."""
     seed_month(services)
@@ -101,7 +101,7 @@ def test_the_odt_shows_the_topics_chart_with_its_table_after_it(report, tmp_path
 
 
 @needs_pdftotext
-def test_an_empty_table_says_none_in_the_reports_language(services, tmp_path):  # noqa: F811
+def test_an_empty_table_says_none_in_the_reports_language(services, tmp_path):
     with services.session_factory() as session:
         empty = month_report(session, services.glossary, "2026-08")
     words = pdf_words(report_pdf(empty, "en"), tmp_path)

@@ -41,11 +41,12 @@ def _order(entries: Iterable[FeedEntry], language: str, fallback: str) -> list[F
 
 def crawl_line(notice: LocalisedNotice, max_chars: int) -> str:
     """One crawl line: severity and headline, then the instruction, cut to ``max_chars`` characters. A poll's
-    numbered answers and where to vote (the city's LINE account) follow its question: a screen takes no vote."""
+    question is followed by where to vote (the city's LINE account: a screen takes no vote), then as many of its
+    numbered answers as fit."""
     separator = " ｜ " if not notice.title_line.startswith("[") else " | "
     parts = [notice.title_line] + ([notice.instruction] if notice.instruction else [])
     if notice.poll:
-        parts += [notice.poll.numbered("  "), notice.poll.vote_on_line]
+        parts += [notice.poll.vote_on_line_short, notice.poll.numbered("  ")]
     line = separator.join(parts).replace("\n", " ")
     return line if len(line) <= max_chars else line[: max_chars - 1].rstrip() + "…"
 

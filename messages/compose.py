@@ -344,4 +344,5 @@ class Composer:
             self._common(catalog, "poll_prompt", time=closes),
             tuple(labels),
             self._common(catalog, "poll_vote_on_line", time=closes),
+            self._common(catalog, "poll_vote_on_line_short", time=closes),
         )

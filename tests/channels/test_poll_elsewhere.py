@@ -62,12 +62,18 @@ def test_a_notice_that_is_no_poll_posts_as_before(composer):
     assert "LINE" not in crawl_line(notice, 500)
 
 
-@pytest.mark.parametrize("language", ["zh-Hant", "vi", "th"])
-def test_the_crawl_follows_the_question_with_the_answers_and_where_to_vote(composer, language):
+@pytest.mark.parametrize("language", ["zh-Hant", "vi", "th", "my"])
+def test_the_crawl_follows_the_question_with_where_to_vote_then_the_answers(composer, language):
     notice = localised(composer, language)
+    assert notice.poll is not None and not notice.instruction
+    short = notice.poll.vote_on_line_short
+    assert "LINE" in short and format_datetime_for(CLOSES, get_language(language)) in short
+    if language != "en":
+        assert short != localised(composer, "en").poll.vote_on_line_short
+    separator = " | " if notice.title_line.startswith("[") else " ｜ "
     line = crawl_line(notice, 2000)
-    assert line.startswith(notice.title_line)
-    assert notice.poll is not None and notice.poll.numbered("  ") in line and line.endswith(notice.poll.vote_on_line)
+    assert line == separator.join([notice.title_line, short, "1. {}  2. {}  3. {}".format(*notice.poll.options)])
+    assert short in crawl_line(notice, 120)  # where to vote survives the usual cut
     entry = FeedEntry("civicast-test-52", CLOSES, CLOSES, {language: notice})
     [item] = crawl_items([entry], language, max_chars=2000, fallback="zh-Hant")
     assert item["poll"] == {"options": list(notice.poll.options), "how_to_vote": notice.poll.vote_on_line}

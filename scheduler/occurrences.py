@@ -300,6 +300,12 @@ class Occurrences:
         late = self.dispatch.clock() - due
         if late > self.grace:
             return self.mark_missed(notice_id, status=status, why=f"{late} late, beyond the grace of {self.grace}")
+        with self.dispatch.session_factory() as session:
+            poll = session.get(Poll, notice_id)
+        if poll is not None and poll.closes_at <= self.dispatch.clock():  # late within the grace, but nobody could vote
+            return self.mark_missed(
+                notice_id, status=status, why=f"its poll closed at {taipei(poll.closes_at)} (Taipei)"
+            )
         with self._alone(notice_id) as first:
             if not first:
                 return Outcome.DONE_ELSEWHERE

@@ -91,3 +91,13 @@ def test_the_scheduler_never_sends_a_copy_of_a_poll(services):
     assert (outcome, copy_id) == (Outcome.NOT_DUE, None)
     with services.session_factory() as session:
         assert session.scalar(select(func.count()).where(Notice.recurrence_of == notice_id)) == 0
+
+
+def test_a_scheduled_poll_the_scheduler_reaches_after_its_close_is_missed_not_sent(services):
+    notice_id = approved_poll(services)
+    due = CLOSES - timedelta(seconds=10)
+    schedule_poll(services, notice_id, at=due)
+    late = replace(services.dispatch, clock=lambda: CLOSES + timedelta(seconds=10))  # within the minute's grace
+    done = Occurrences(late, misfire_grace_s=60).catch_up()
+    assert done.missed == [notice_id] and done.sent == []
+    assert status(services, notice_id) == NoticeStatus.MISSED and deliveries(services, notice_id) == 0

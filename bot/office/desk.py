@@ -202,10 +202,10 @@ def schedule_notice(
     live_min_interval: timedelta = timedelta(hours=1),
 ) -> Notice:
     notice = load(session, actor, notice_id, Verb.SCHEDULE)
+    check_poll_schedule(session, notice, at=at, cron=cron, now=now)
     _require_audience(session, notice, "scheduled", glossary=glossary, channels=channels)
     if (at is None) == (cron is None):
         raise NoticeActionError("schedule a notice either at a time or by a cron expression")
-    check_poll_schedule(session, notice, at=at, cron=cron, now=now)
     if cron is not None:
         try:
             cron = clean_text("cron", cron, max_length=120).strip()

@@ -1,6 +1,6 @@
 """The API's poll field: a poll notice is created with its options and closing time, shown on the notice, refused
-when malformed (each bad part named) or when a poll comes without it, and documented in the OpenAPI document; a
-poll is not scheduled to recur, nor for after it closes."""
+when malformed (each bad part named) or when a poll comes without it, and documented in the OpenAPI document;
+its preview lists the answers per language; a poll is not scheduled to recur, nor for after it closes."""
 
 from __future__ import annotations
 
@@ -40,6 +40,13 @@ def test_a_poll_is_created_with_its_options(world):
     assert notice["poll"]["closes_at"] == CLOSES
     fetched = world.client.get(notice["url"], headers=editor).get_json()
     assert fetched["poll"] == notice["poll"]
+    grid = {
+        p["language"]: p for p in world.client.get(f"{notice['url']}/preview", headers=editor).get_json()["languages"]
+    }
+    assert grid["zh-Hant"]["poll_options"] == ["是", "否", "Only in summer"]  # own words as written until translated
+    assert grid["vi"]["poll_options"][:2] == ["Có", "Không"]
+    assert "1. Có\n2. Không\n3. Only in summer" in grid["vi"]["facebook_section"]
+    assert "LINE" in grid["vi"]["facebook_section"] and "LINE" in grid["vi"]["crawl_line"]
 
 
 def test_bad_polls_are_refused_naming_each_part_and_nothing_is_stored(world):

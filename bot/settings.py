@@ -3,7 +3,8 @@
 Only ``bot/`` reads configuration and the environment. ``load_settings`` is
 called by the CLI (or a test) and the result handed to every object it builds. The two largest
 sections have modules of their own: ``bot.channel_settings`` (channels) and ``bot.ingest.settings`` (cap.ingest);
-``bot.petition_settings`` holds the petitions' agencies and processing limits.
+``bot.petition_settings`` holds the petitions' agencies and processing limits, ``bot.opendata_settings`` the open
+data's publisher and contact.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.channel_settings import ChannelsSettings
 from bot.ingest.settings import CapIngestSettings
+from bot.opendata_settings import OpenDataSettings
 from bot.petition_settings import PetitionSettings
 from messages.i18n import LANGUAGES, get_language
 from messages.translate import FailurePolicy
@@ -181,6 +183,7 @@ class Settings(_Section):
     metrics: MetricsSettings = MetricsSettings()
     logging: LoggingSettings = LoggingSettings()
     petitions: PetitionSettings = PetitionSettings()
+    opendata: OpenDataSettings = OpenDataSettings()
     config_file: Path | None = None
     base_dir: Path | None = None  # where relative paths lead: the SQLite file, var/
 

@@ -40,9 +40,13 @@ def _order(entries: Iterable[FeedEntry], language: str, fallback: str) -> list[F
 
 
 def crawl_line(notice: LocalisedNotice, max_chars: int) -> str:
-    """One crawl line: severity and headline, then the instruction, cut to ``max_chars`` characters."""
+    """One crawl line: severity and headline, then the instruction, cut to ``max_chars`` characters. A poll's
+    question is followed by where to vote (the city's LINE account: a screen takes no vote), then as many of its
+    numbered answers as fit."""
     separator = " ｜ " if not notice.title_line.startswith("[") else " | "
     parts = [notice.title_line] + ([notice.instruction] if notice.instruction else [])
+    if notice.poll:
+        parts += [notice.poll.vote_on_line_short, notice.poll.numbered("  ")]
     line = separator.join(parts).replace("\n", " ")
     return line if len(line) <= max_chars else line[: max_chars - 1].rstrip() + "…"
 
@@ -67,6 +71,11 @@ def crawl_items(entries: Iterable[FeedEntry], language: str, *, max_chars: int, 
                 "expires": notice.expires.isoformat() if notice.expires else None,
                 "sent": cap_time(entry.sent),
                 "link": notice.link,
+                "poll": (
+                    {"options": list(notice.poll.options), "how_to_vote": notice.poll.vote_on_line}
+                    if notice.poll
+                    else None
+                ),
             }
         )
     return items

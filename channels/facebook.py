@@ -64,10 +64,19 @@ def map_graph_error(exc: facebook.GraphAPIError) -> Exception:
     return PermanentError(message)  # 190 token, 10 and 200–299 permissions, 100 parameters, 368 policy, ...
 
 
+def post_section(notice: LocalisedNotice) -> str:
+    """One language's part of a post. A poll lists its numbered answers and says where to vote: a post cannot
+    take a vote, the city's LINE account can."""
+    parts = [notice.title_line, notice.body, notice.instruction]
+    if notice.poll:
+        parts += [notice.poll.numbered(), notice.poll.vote_on_line]
+    return "\n".join(part for part in parts if part)
+
+
 def post_text(notices: Iterable[LocalisedNotice]) -> str:
     """The post: each configured language in turn, then the link to the notice in every language."""
     notices = list(notices)
-    sections = ["\n".join(part for part in (n.title_line, n.body, n.instruction) if part) for n in notices]
+    sections = [post_section(n) for n in notices]
     if notices and notices[0].other_languages_text:
         sections.append(notices[0].other_languages_text)
     text = "\n\n".join(sections)

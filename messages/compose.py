@@ -340,4 +340,9 @@ class Composer:
             else:
                 labels.append(option.labels.get(language.code) or option.text or "")
         closes = format_datetime_for(poll.closes_at, language)
-        return PollChoices(self._common(catalog, "poll_prompt", time=closes), tuple(labels))
+        return PollChoices(
+            self._common(catalog, "poll_prompt", time=closes),
+            tuple(labels),
+            self._common(catalog, "poll_vote_on_line", time=closes),
+            self._common(catalog, "poll_vote_on_line_short", time=closes),
+        )

@@ -105,3 +105,10 @@ class PollChoices:
 
     prompt: str
     options: tuple[str, ...]
+    # How to vote where a tap cannot answer (a Facebook post, a cable crawl): on the city's LINE account.
+    vote_on_line: str = ""
+    vote_on_line_short: str = ""  # the same for a crawl line, which is cut short
+
+    def numbered(self, separator: str = "\n") -> str:
+        """The options with their numbers: "1. Yes", "2. No"."""
+        return separator.join(f"{number}. {label}" for number, label in enumerate(self.options, 1))

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus
+from messages.polls import Poll
 from scheduler.fanout import FanoutResult, NotDue, fan_out_notice, fanout_summary
 from scheduler.recurring import RecurrencePlan, copy_free_text, copy_of_recurring, occurrence_exists, plan_recurrence
 from scheduler.sending import Dispatch, prepare_free_text, send_now
@@ -221,6 +222,8 @@ class Occurrences:
         template = session.get(Notice, template_id)
         if template is None or template.status != NoticeStatus.SCHEDULED:
             raise NotDue(f"notice {template_id} is no longer scheduled")
+        if session.get(Poll, template_id) is not None:  # its copies would carry neither options nor a close
+            raise NotDue(f"notice {template_id} is a poll: a poll is sent once, it does not recur")
         copy = copy_of_recurring(session, template, occurrence_at)  # the unique key is taken here
         copy_free_text(session, template_id, copy.id)
         result = fan_out_notice(
@@ -297,6 +300,12 @@ class Occurrences:
         late = self.dispatch.clock() - due
         if late > self.grace:
             return self.mark_missed(notice_id, status=status, why=f"{late} late, beyond the grace of {self.grace}")
+        with self.dispatch.session_factory() as session:
+            poll = session.get(Poll, notice_id)
+        if poll is not None and poll.closes_at <= self.dispatch.clock():  # late within the grace, but nobody could vote
+            return self.mark_missed(
+                notice_id, status=status, why=f"its poll closed at {taipei(poll.closes_at)} (Taipei)"
+            )
         with self._alone(notice_id) as first:
             if not first:
                 return Outcome.DONE_ELSEWHERE

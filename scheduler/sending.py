@@ -22,7 +22,7 @@ from messages.compose import Composer
 from messages.db import affected_rows
 from messages.glossary import Glossary
 from messages.models import Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
-from messages.polls import PollOption, poll_options
+from messages.polls import Poll, PollOption, poll_options
 from messages.translate import FreeTextLocaliser
 from scheduler.fanout import FanoutResult, FanoutRows, NotDue, begin_fan_out, resume_fan_out, still_fanning_out
 from scheduler.outbox import settle_notices
@@ -78,6 +78,8 @@ def schedule(
     if (at is None) == (cron is None):
         raise NoticeActionError("schedule a notice either at a time or by a cron expression")
     if cron is not None:
+        if session.get(Poll, notice_id) is not None:  # a copy would go out without the poll's options
+            raise NoticeActionError(f"notice {notice_id} is a poll: a poll is sent once, it does not recur")
         try:
             cron_trigger(cron)
         except BadRecurrence as exc:

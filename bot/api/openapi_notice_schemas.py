@@ -253,6 +253,12 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                 },
                 "line_alt_text": STRING,
                 "crawl_line": STRING,
+                "facebook_section": {**STRING, "description": "this language's part of the Facebook page post"},
+                "poll_options": {
+                    "type": ["array", "null"],
+                    "items": STRING,
+                    "description": "a poll's answers in this language, option 1 first; null for any other notice",
+                },
                 "audience": {**COUNTS_BY_NAME, "description": "residents per resident channel"},
                 "on_facebook": BOOLEAN,
                 "problems": {"type": "array", "items": STRING},

@@ -105,6 +105,8 @@ def _language_json(preview: LanguagePreview) -> dict[str, Any]:
         "line_messages": preview.line_messages,
         "line_alt_text": preview.line_alt_text,
         "crawl_line": preview.crawl_line,
+        "facebook_section": preview.facebook_section,
+        "poll_options": list(preview.notice.poll.options) if preview.notice.poll else None,
         "audience": dict(preview.audience),
         "on_facebook": preview.on_facebook,
         "problems": list(preview.problems),

@@ -29,6 +29,7 @@ from bot.console import (  # noqa: E402,F401  (routes register themselves; the t
     views_keys,
     views_notices,
     views_office,
+    views_poll_options,
     views_polls,
     views_reports,
     views_shelters,

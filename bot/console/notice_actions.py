@@ -18,6 +18,7 @@ from bot.console.ui import translate
 from bot.office import desk, notice_rules
 from bot.office.accounts import Actor, PermissionDenied
 from bot.office.notice_rules import Verb, allowed_actions
+from bot.office.poll_rules import check_poll_schedule
 from bot.office.quota import QuotaWouldBeExceeded
 from messages.models import MsgType, Notice
 from messages.params import parse_datetime
@@ -88,6 +89,7 @@ def recurrence_to_confirm(notice_id: int, form: Mapping[str, str]) -> ScheduleTo
     with services().session_factory() as session:
         notice = notice_rules.load(session, current_actor(), notice_id, Verb.SCHEDULE)
         live = not notice.training
+        check_poll_schedule(session, notice, at=None, cron=cron, now=now())  # refused before the confirmation
     upcoming = desk.check_recurrence(cron, live=live, now=now(), live_min_interval=live_min_interval())
     kept = {name: form.get(name, "") for name in ("repeat", "at", "time", "weekday", "cron")}
     return ScheduleToConfirm(notice_id, cron, upcoming, kept)

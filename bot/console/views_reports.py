@@ -76,7 +76,7 @@ def reports() -> Any:
         heading=label(language, "title", month=month),
         tables=tables(report, language, _names(language)),
         charts=charts(report, language),
-        none=label(language, "none"),
+        empty=label(language, "none"),
     )
 
 

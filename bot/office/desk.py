@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.office.accounts import Actor
 from bot.office.audit import AuditAction, record
 from bot.office.notice_rules import RuleRefused, Verb, add_contributor, check, load
+from bot.office.poll_rules import check_poll_schedule, check_poll_sending
 from bot.office.quota import check_quota, forecast, messages_needed, quota_summary
 from messages.glossary import Glossary
 from messages.models import MsgType, Notice, NoticeStatus
@@ -136,6 +137,7 @@ def send_notice_now(
     that cannot be read refuses nothing: an alert is not held back by LINE being slow to answer."""
     with dispatch.session_factory() as session:
         notice = load(session, actor, notice_id, Verb.SEND)
+        check_poll_sending(session, notice, sent_at=dispatch.clock(), now=dispatch.clock())
         _require_audience(session, notice, "sent", glossary=dispatch.glossary, channels=channels)
         needed = (
             messages_needed(notice_audience(session, notice, glossary=dispatch.glossary, channels=channels))
@@ -200,6 +202,7 @@ def schedule_notice(
     live_min_interval: timedelta = timedelta(hours=1),
 ) -> Notice:
     notice = load(session, actor, notice_id, Verb.SCHEDULE)
+    check_poll_schedule(session, notice, at=at, cron=cron, now=now)
     _require_audience(session, notice, "scheduled", glossary=glossary, channels=channels)
     if (at is None) == (cron is None):
         raise NoticeActionError("schedule a notice either at a time or by a cron expression")

@@ -134,6 +134,8 @@ def review_option(
     assert notice is not None  # the option's foreign key
     if language == notice.free_text_lang or language not in LANGUAGES:
         raise ReviewError("language", f"{language!r} is not a language to translate the option into")
+    if len(text.strip()) > MAX_OPTION_CHARS:  # said apart from refused characters: the fix is another one
+        raise ReviewError("option_too_long", f"the translation is longer than {MAX_OPTION_CHARS} characters")
     try:
         cleaned = clean_text("text", text, max_length=MAX_OPTION_CHARS).strip()
     except TextRefused as exc:
@@ -163,6 +165,40 @@ def review_option(
         detail={"notice_id": notice_id, "option": position, "language": language},
     )
     return row
+
+
+@dataclass(frozen=True)
+class OptionVersions:
+    """An option in the officer's own words and its version in each other language: (text, origin), or None
+    where it was never translated."""
+
+    position: int
+    text: str
+    versions: dict[str, tuple[str, str] | None]
+
+    def reviewed(self, language: str) -> bool:
+        version = self.versions.get(language)
+        return version is not None and version[1] == TranslationOrigin.REVIEWED.value
+
+
+def options_to_review(session: Session, notice: Notice, languages: Sequence[str]) -> list[OptionVersions]:
+    """The poll's options in the officer's words with their translations into ``languages`` (the notice's own
+    language left out); phrase-bank answers are reviewed already and not listed."""
+    targets = [code for code in languages if code != notice.free_text_lang]
+    return [
+        OptionVersions(
+            row.position,
+            row.text,
+            {
+                code: (row.labels[code], (row.origins or {}).get(code, TranslationOrigin.MACHINE.value))
+                if code in (row.labels or {})
+                else None
+                for code in targets
+            },
+        )
+        for row in poll_options(session, notice.id)
+        if row.text
+    ]
 
 
 def option_labels(session: Session, notice: Notice, composer: Composer, language: str) -> list[str]:

@@ -13,13 +13,14 @@ from bot.office.quota import QuotaForecast, forecast, messages_needed
 from bot.office.services import Services
 from channels.base import LimitExceeded
 from channels.cable_tv import crawl_line
-from channels.facebook import post_text
+from channels.facebook import post_section, post_text
 from channels.line_render import alt_text, check_messages, render_messages
 from messages.cap import build_alert
 from messages.i18n import LANGUAGES, Language
 from messages.localised import LocalisedNotice
 from messages.models import Notice
 from messages.notices import alert_header, free_text_versions, untranslated_languages
+from messages.polls import poll_spec
 from scheduler.audience import audience_by_district
 from scheduler.reach import notice_audience
 from scheduler.sending import get_notice, prepare_free_text
@@ -35,6 +36,7 @@ class LanguagePreview:
     audience: dict[str, int]  # per resident channel
     on_facebook: bool
     problems: tuple[str, ...] = ()
+    facebook_section: str = ""  # this language's part of the page post, as posted
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def build_preview(services: Services, notice_id: int, *, translate: bool = True)
     with services.session_factory() as session:
         notice: Notice = get_notice(session, notice_id)
         free = free_text_versions(session, notice)
+        poll = poll_spec(session, notice_id)
         audience = notice_audience(session, notice, glossary=services.glossary, channels=services.channel_limits)
         districts = audience_by_district(
             session,
@@ -97,7 +100,7 @@ def build_preview(services: Services, notice_id: int, *, translate: bool = True)
     # Asked with no session open; the channel keeps LINE's answer briefly, as this page is viewed often.
     line_quota = forecast(services.channels, messages_needed(audience))
     composer = services.composer
-    localised = composer.compose_all(notice, list(settings.languages), free or None)
+    localised = composer.compose_all(notice, list(settings.languages), free or None, poll=poll)
     languages = []
     post_languages = set(settings.channels.facebook.post_languages) if "facebook" in services.channel_limits else set()
     for code, ln in localised.items():
@@ -112,6 +115,7 @@ def build_preview(services: Services, notice_id: int, *, translate: bool = True)
                 audience={channel: per.get(code, 0) for channel, per in audience.items()},
                 on_facebook=code in post_languages,
                 problems=_language_problems(ln, messages),
+                facebook_section=post_section(ln),
             )
         )
     posted = [localised[code] for code in settings.channels.facebook.post_languages if code in localised]

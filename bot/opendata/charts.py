@@ -1,5 +1,6 @@
-"""The monthly figures the public statistics page draws: notices per month by topic, petitions received and
-answered per month; and the geometry of their bar charts (server-drawn SVG, the same numbers in a table)."""
+"""The monthly figures the public statistics page draws: notices per month by topic, this month's notices by
+topic, petitions received and answered per month; and the geometry of their bar charts (server-drawn SVG, the same
+numbers in a table)."""
 
 from __future__ import annotations
 
@@ -67,12 +68,23 @@ def _last_months(counts: dict[str, dict[str, int]], keys: tuple[str, ...]) -> Mo
     return MonthlyFigures(months, tuple(Series(key, tuple(counts[m].get(key, 0) for m in months)) for key in keys))
 
 
-def notices_by_topic(session: Session) -> MonthlyFigures:
+def _topic_counts(session: Session) -> dict[str, dict[str, int]]:
+    """Published notices per month (Kaohsiung's) and topic."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for sent_at, topic in session.execute(select(Notice.sent_at, Notice.topic).where(*published_notices())):
         if sent_at is not None:  # published notices all have one
             counts[month_of(sent_at)][str(topic)] += 1
-    return _last_months(counts, tuple(topic.value for topic in Topic))
+    return counts
+
+
+def notices_by_topic(session: Session) -> MonthlyFigures:
+    return _last_months(_topic_counts(session), tuple(topic.value for topic in Topic))
+
+
+def notices_by_topic_in(session: Session, month: str) -> MonthlyFigures:
+    """One month's notices by topic: the month as the one group, a bar for every topic (none sent: 0)."""
+    month_counts = _topic_counts(session).get(month, {})
+    return MonthlyFigures((month,), tuple(Series(topic.value, (month_counts.get(topic.value, 0),)) for topic in Topic))
 
 
 def petitions_by_month(session: Session, glossary: Glossary) -> MonthlyFigures:

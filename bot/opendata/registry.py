@@ -15,17 +15,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.opendata_settings import OpenDataSettings
 from messages.glossary import Glossary
 
 Row = dict[str, object]
 
-LICENCE = {
-    "name": "Open Government Data License, Taiwan v1.0",
-    "name_zh": "政府資料開放授權條款－第1版",
-    "url": "https://data.gov.tw/license",
-}
-PUBLISHER = {"name": "Kaohsiung City Government", "name_zh": "高雄市政府"}
-CONTACT = {"name": "Information Bureau, Kaohsiung City Government", "name_zh": "高雄市政府資訊局", "phone": "1999"}
+# The licence's name is the platform's; its address, the publisher and the contact come from the opendata settings.
+LICENCE_NAME = "Open Government Data License, Taiwan v1.0"
+LICENCE_NAME_ZH = "政府資料開放授權條款－第1版"
 # data.gov.tw's metadata fields (資料集詮釋資料) under the English keys the metadata document uses.
 DATA_GOV_TW_LABELS = {
     "name": "資料集名稱",
@@ -162,8 +159,19 @@ def csv_document(dataset: Dataset, rows: Sequence[Row]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def metadata(dataset: Dataset, base_url: str, changed: datetime | None) -> dict[str, Any]:
-    """data.gov.tw's metadata fields (English keys, their Chinese labels under ``labels_zh``) and the JSON Schema."""
+def _contact(publication: OpenDataSettings) -> dict[str, str]:
+    contact = {"name": publication.contact_name, "name_zh": publication.contact_name_zh}
+    if publication.contact_email:
+        contact["email"] = publication.contact_email
+    contact["phone"] = publication.contact_phone
+    return contact
+
+
+def metadata(
+    dataset: Dataset, base_url: str, changed: datetime | None, *, publication: OpenDataSettings
+) -> dict[str, Any]:
+    """data.gov.tw's metadata fields (English keys, their Chinese labels under ``labels_zh``) and the JSON Schema;
+    the publisher, the contact and the licence's address as the opendata settings name them."""
     base = f"{base_url.rstrip('/')}/opendata/{dataset.name}"
     return {
         "identifier": dataset.name,
@@ -178,12 +186,12 @@ def metadata(dataset: Dataset, base_url: str, changed: datetime | None) -> dict[
         "encoding": "UTF-8 (CSV with a byte order mark)",
         "update_frequency": dataset.frequency.value,
         "update_frequency_zh": FREQUENCY_ZH[dataset.frequency],
-        "licence": LICENCE["name"],
-        "licence_zh": LICENCE["name_zh"],
-        "licence_url": LICENCE["url"],
+        "licence": LICENCE_NAME,
+        "licence_zh": LICENCE_NAME_ZH,
+        "licence_url": publication.licence_url,
         "fee": "free",
-        "publisher": PUBLISHER,
-        "contact": CONTACT,
+        "publisher": {"name": publication.publisher, "name_zh": publication.publisher_zh},
+        "contact": _contact(publication),
         "resources": [
             {"format": "JSON", "url": f"{base}.json", "media_type": "application/json"},
             {"format": "CSV", "url": f"{base}.csv", "media_type": "text/csv; charset=utf-8"},

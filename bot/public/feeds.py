@@ -33,6 +33,7 @@ from messages.i18n import UnknownLanguage, get_language
 from messages.localised import LocalisedNotice
 from messages.models import Notice
 from messages.notices import active_notices, alert_header, free_text_versions, notice_by_identifier, on_air_fingerprint
+from messages.polls import poll_spec
 
 blueprint = Blueprint("feeds", __name__)
 CACHE_SIZE = 64
@@ -93,13 +94,13 @@ class FeedService:
         (a whole-city notice concerns every district)."""
         with self.services.session_factory() as session:
             notices = active_notices(session, self.clock())
-            prepared = [(n, free_text_versions(session, n)) for n in notices]
+            prepared = [(n, free_text_versions(session, n), poll_spec(session, n.id)) for n in notices]
         composer = self.services.composer
         entries = []
         failed = 0
-        for notice, free in prepared:
+        for notice, free, poll in prepared:
             try:
-                localised = composer.compose_all(notice, languages, free)
+                localised = composer.compose_all(notice, languages, free, poll=poll)
             except Exception:
                 self.failures.report("feeds", notice.id, notice.identifier, notice.updated_at)
                 failed += 1
@@ -114,7 +115,7 @@ class FeedService:
                     notices=localised,
                 )
             )
-        ids = {n.identifier: n.id for n, _free in prepared}
+        ids = {n.identifier: n.id for n, _free, _poll in prepared}
         return OnAir(entries, ids, failed)
 
     def body(self, key: str, fingerprint: str, build: Callable[[], Built]) -> Built:

@@ -1,8 +1,9 @@
 """Open data at stable addresses: ``/opendata/`` (a page listing the datasets) and ``/opendata/index.json``; for
 each dataset of ``bot.opendata.datasets.DATASETS``, ``/opendata/<name>.json``, ``/opendata/<name>.csv`` (UTF-8
 with a BOM, CRLF lines) and ``/opendata/<name>/metadata.json`` (data.gov.tw's fields and a JSON Schema of the
-JSON). Any site may read them (CORS); a repeated request with the ETag gets 304. ``/statistics`` draws the
-monthly figures as SVG bar charts, each with a table of the same numbers, in the resident's language."""
+JSON). Any site may read them (CORS); a repeated request with the ETag gets 304. ``/statistics`` draws this
+month's notices by topic and the monthly figures as SVG bar charts, each with a table of the same numbers,
+in the resident's language."""
 
 from __future__ import annotations
 
@@ -13,10 +14,19 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, request, url_for
 
-from bot.opendata.charts import draw, notices_by_topic, petitions_by_month
+from bot.opendata.charts import draw, notices_by_topic, notices_by_topic_in, petitions_by_month
 from bot.opendata.datasets import DATASETS
+from bot.opendata.petitions import month_of
 from bot.opendata.registry import Dataset, Row, csv_document, json_document, metadata
-from bot.public.pages import PageLanguage, _chrome, _etag, _not_modified, _render, _services, page_language
+from bot.public.page_kit import (
+    PageLanguage,
+    current_services,
+    not_modified,
+    page_chrome,
+    page_etag,
+    page_language,
+    render_page,
+)
 
 blueprint = Blueprint("opendata", __name__)
 
@@ -36,7 +46,7 @@ def _dataset(name: str) -> Dataset:
 
 
 def _read(dataset: Dataset) -> tuple[list[Row], datetime | None]:
-    services = _services()
+    services = current_services()
     with services.session_factory() as session:
         return dataset.rows(session, services.glossary), dataset.changed(session)
 
@@ -83,10 +93,10 @@ def dataset_csv(name: str) -> Response:
 @blueprint.get("/opendata/<name>/metadata.json")
 def dataset_metadata(name: str) -> Response:
     dataset = _dataset(name)
-    services = _services()
+    services = current_services()
     with services.session_factory() as session:
         changed = dataset.changed(session)
-    document = metadata(dataset, services.settings.public_base_url, changed)
+    document = metadata(dataset, services.settings.public_base_url, changed, publication=services.settings.opendata)
     return _respond(json.dumps(document, ensure_ascii=False).encode("utf-8"), JSON_TYPE, changed)
 
 
@@ -101,19 +111,19 @@ def index_json() -> Response:
 
 
 def _page(choice: PageLanguage, endpoint: str, template: str, build: Callable[[], dict[str, object]]) -> Response:
-    services = _services()
-    chrome = _chrome(services, choice, endpoint, {})
+    services = current_services()
+    chrome = page_chrome(services, choice, endpoint, {})
     context = build()
-    etag = _etag(endpoint, choice.code, choice.unknown, json.dumps(context, default=str, sort_keys=True))
-    cached = _not_modified(etag, choice)
+    etag = page_etag(endpoint, choice.code, choice.unknown, json.dumps(context, default=str, sort_keys=True))
+    cached = not_modified(etag, choice)
     if cached is not None:
         return cached
-    return _render(template, 200, choice, etag, **chrome, **context)
+    return render_page(template, 200, choice, etag, **chrome, **context)
 
 
 @blueprint.get(INDEX_PAGE)
 def index_page() -> Response:
-    choice = page_language(_services().settings)
+    choice = page_language(current_services().settings)
 
     def build() -> dict[str, object]:
         entries = [
@@ -127,15 +137,17 @@ def index_page() -> Response:
 
 @blueprint.get(STATISTICS_PAGE)
 def statistics_page() -> Response:
-    services = _services()
+    services = current_services()
     choice = page_language(services.settings)
 
     def build() -> dict[str, object]:
         with services.session_factory() as session:
             notices = notices_by_topic(session)
+            this_month = notices_by_topic_in(session, month_of(datetime.now(UTC)))
             petitions = petitions_by_month(session, services.glossary)
         return {
             "charts": [
+                {"id": "this_month", "figures": this_month, "drawing": draw(this_month)},
                 {"id": "notices", "figures": notices, "drawing": draw(notices)},
                 {"id": "petitions", "figures": petitions, "drawing": draw(petitions)},
             ],

@@ -9,28 +9,29 @@ the city's name and hotlines from the glossary. A repeated request with the page
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterator
+from dataclasses import fields
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, url_for
 from sqlalchemy import select
 
 from bot.office.services import Services
 from bot.public.failures import NoticeFailures
-from bot.settings import Settings
+from bot.public.page_kit import (
+    current_services,
+    not_modified,
+    page_chrome,
+    page_etag,
+    page_language,
+    render_page,
+)
 from channels.line_render import SEVERITY_COLOURS, TRAINING_COLOUR
 from messages.dates import format_datetime_for
-from messages.i18n import LANGUAGES, Catalogs, Language, UnknownLanguage, get_language, language_for_platform_tag
 from messages.localised import FreeTextVersion, LocalisedNotice
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import active_notices, free_text_versions, on_air_fingerprint
-from messages.plurals import PluralSource, keyed_text, read_source_strings
 
 blueprint = Blueprint(
     "public", __name__, template_folder="templates", static_folder="static", static_url_path="/public/static"
@@ -40,35 +41,10 @@ blueprint = Blueprint(
 PUBLIC_STATUSES = frozenset(
     {NoticeStatus.SENDING, NoticeStatus.SENT, NoticeStatus.SUPERSEDED, NoticeStatus.EXPIRED, NoticeStatus.CANCELLED}
 )
-HOTLINES = ("fire_119", "police_110", "city_1999")
-MAX_AGE_S = 30
-PAGE_VERSION = "2"  # part of every ETag: bump when the templates change what a page shows
 log = logging.getLogger(__name__)
 
 
-# ----------------------------------------------------------------------------- words and colours
-
-
-@lru_cache(maxsize=4)
-def _source_texts(locales_dir: Path) -> dict[str, str | PluralSource]:
-    return read_source_strings(locales_dir / "public.yaml")
-
-
-class PageTexts:
-    """The pages' own words in one language: ``t.active_title``, ``t("language_unavailable", code=…)``, or
-    for a plural entry ``t("active_intro", count=3)``."""
-
-    def __init__(self, catalogs: Catalogs, language: Language) -> None:
-        self._catalog = catalogs.get(language, "public")
-        self._source = _source_texts(catalogs.locales_dir)
-
-    def __call__(self, key: str, /, **values: object) -> str:
-        return keyed_text(self._catalog, f"public.{key}", self._source[key], values)
-
-    def __getattr__(self, key: str) -> str:
-        if key.startswith("_") or key not in self._source:
-            raise AttributeError(key)
-        return self(key)
+# ----------------------------------------------------------------------------- colours
 
 
 def _luminance(colour: str) -> float:
@@ -96,130 +72,25 @@ def band_class(notice: LocalisedNotice) -> str:
     return "band-training" if notice.training else f"band-{notice.severity.value.lower()}"
 
 
-# ----------------------------------------------------------------------------- language of the page
-
-
-@dataclass(frozen=True)
-class PageLanguage:
-    language: Language
-    unknown: str | None = None  # a ?lang= nobody knows, shown on the page
-    negotiated: bool = False  # chosen from Accept-Language: the answer varies with it
-
-    @property
-    def code(self) -> str:
-        return self.language.code
-
-
-def _known(code: str, available: tuple[str, ...]) -> Language | None:
-    try:
-        language: Language | None = get_language(code)
-    except UnknownLanguage:
-        language = language_for_platform_tag(code)  # zh-TW, en-US, tl …
-    return language if language is not None and language.code in available else None
-
-
-def page_language(settings: Settings) -> PageLanguage:
-    """``?lang=`` if known; an unknown one falls back to the default; none asked: Accept-Language."""
-    available = tuple(settings.languages)
-    default = LANGUAGES[settings.default_language]
-    asked = request.args.get("lang", "").strip()
-    if asked:
-        language = _known(asked, available)
-        return PageLanguage(language) if language else PageLanguage(default, unknown=asked[:32])
-    for tag, _quality in request.accept_languages:
-        language = language_for_platform_tag(tag)
-        if language is not None and language.code in available:
-            return PageLanguage(language, negotiated=True)
-    return PageLanguage(default, negotiated=True)
-
-
-# ----------------------------------------------------------------------------- responses
-
-
-def _services() -> Services:
-    return current_app.extensions["civicast"]
-
-
-def _etag(*parts: object) -> str:
-    return hashlib.sha256("|".join(map(str, (PAGE_VERSION, *parts))).encode()).hexdigest()[:32]
-
-
-def _headers(response: Response, choice: PageLanguage, etag: str | None) -> Response:
-    if etag:
-        response.set_etag(etag)
-        response.cache_control.public = True
-        response.cache_control.max_age = MAX_AGE_S
-    else:
-        response.cache_control.no_cache = True
-    if choice.negotiated:
-        response.vary.add("Accept-Language")
-    response.headers["Content-Language"] = choice.code
-    return response
-
-
-def _not_modified(etag: str, choice: PageLanguage) -> Response | None:
-    if request.if_none_match and request.if_none_match.contains(etag):
-        return _headers(Response(status=304), choice, etag)
-    return None
-
-
-def _chrome(services: Services, choice: PageLanguage, endpoint: str, view_args: Mapping[str, Any]) -> dict[str, Any]:
-    """What every page shows around its content: switcher, alternates, header and footer."""
-    settings = services.settings
-    glossary = services.glossary
-    language = choice.language
-    base = settings.public_base_url.rstrip("/")
-
-    def link(code: str | None) -> str:
-        language_arg: dict[str, Any] = {"lang": code} if code else {}
-        return url_for(endpoint, **view_args, **language_arg)
-
-    switcher: list[dict[str, Any]] = [
-        {"code": code, "name": LANGUAGES[code].native_name, "href": link(code), "current": code == choice.code}
-        for code in settings.languages
-    ]
-    texts = PageTexts(services.catalogs, language)
-    return {
-        "lang": choice.code,
-        "t": texts,
-        "switcher": switcher,
-        "alternates": [{"code": item["code"], "href": base + item["href"]} for item in switcher],
-        "x_default": base + link(None),
-        "canonical": base + link(choice.code),
-        "site_name": glossary.name("agency", "kaohsiung_city_government", language),
-        "publisher": glossary.name("agency", "information_bureau", language),
-        "hotlines": [
-            {"number": glossary.term("hotline", key).number, "name": glossary.name("hotline", key, language)}
-            for key in HOTLINES
-        ],
-        "active_href": url_for("public.active_page", lang=choice.code),
-        "unknown_note": texts("language_unavailable", code=choice.unknown, language=language.native_name)
-        if choice.unknown
-        else None,
-    }
-
-
-def _render(template: str, status: int, choice: PageLanguage, etag: str | None, **context: Any) -> Response:
-    response = Response(render_template(template, **context), status=status, mimetype="text/html")
-    return _headers(response, choice, etag)
+# ----------------------------------------------------------------------------- pages
 
 
 def not_found_page() -> Response:
     """The residents' "not found" in their language, for any address outside the console and the API."""
-    services = _services()
+    services = current_services()
     choice = page_language(services.settings)
-    chrome = _chrome(services, choice, "public.active_page", {})
-    return _render("public/not_found.html", 404, choice, None, **chrome)
+    chrome = page_chrome(services, choice, "public.active_page", {})
+    return render_page("public/not_found.html", 404, choice, None, **chrome)
 
 
 def unavailable_page(*, status: int = 503) -> Response:
     """The residents' "cannot be shown right now" (a notice that cannot be composed, a database that does
     not answer, a fault), in their language, with the hotlines: never a traceback."""
     try:
-        services = _services()
+        services = current_services()
         choice = page_language(services.settings)
-        chrome = _chrome(services, choice, "public.active_page", {})
-        response = _render("public/unavailable.html", status, choice, None, **chrome)
+        chrome = page_chrome(services, choice, "public.active_page", {})
+        response = render_page("public/unavailable.html", status, choice, None, **chrome)
     except Exception:  # the page itself failed: still no traceback for the resident
         log.exception("the public error page could not be rendered")
         response = Response(
@@ -283,17 +154,17 @@ def _iso(value: datetime | None) -> str | None:
 
 @blueprint.get("/n/<int:notice_id>")
 def notice_page(notice_id: int) -> Response:
-    services = _services()
+    services = current_services()
     choice = page_language(services.settings)
     now = datetime.now(UTC)
     with services.session_factory() as session:
         notice = session.get(Notice, notice_id)
         if notice is None or not is_public(notice):
-            chrome = _chrome(services, choice, "public.notice_page", {"notice_id": notice_id})
-            return _render("public/not_found.html", 404, choice, None, **chrome)
+            chrome = page_chrome(services, choice, "public.notice_page", {"notice_id": notice_id})
+            return render_page("public/not_found.html", 404, choice, None, **chrome)
         state = notice_state(notice, now)
-        etag = _etag("notice", notice.id, notice.updated_at.isoformat(), choice.code, state, choice.unknown)
-        cached = _not_modified(etag, choice)
+        etag = page_etag("notice", notice.id, notice.updated_at.isoformat(), choice.code, state, choice.unknown)
+        cached = not_modified(etag, choice)
         if cached is not None:
             return cached
         free_text = free_text_versions(session, notice).get(choice.code)
@@ -318,8 +189,8 @@ def notice_page(notice_id: int) -> Response:
     localised = compose_for_page(services, notice, choice.code, free_text)
     if localised is None:
         return unavailable_page()
-    chrome = _chrome(services, choice, "public.notice_page", {"notice_id": notice_id})
-    return _render(
+    chrome = page_chrome(services, choice, "public.notice_page", {"notice_id": notice_id})
+    return render_page(
         "public/notice.html",
         200,
         choice,
@@ -348,13 +219,13 @@ def _order(notice: LocalisedNotice, sent_at: datetime | None) -> tuple[int, floa
 
 @blueprint.get("/notices")
 def active_page() -> Response:
-    services = _services()
+    services = current_services()
     choice = page_language(services.settings)
     now = datetime.now(UTC)
     with services.session_factory() as session:
         fingerprint, _changed = on_air_fingerprint(session, now)
-        etag = _etag("active", fingerprint, choice.code, choice.unknown)
-        cached = _not_modified(etag, choice)
+        etag = page_etag("active", fingerprint, choice.code, choice.unknown)
+        cached = not_modified(etag, choice)
         if cached is not None:
             return cached
         notices = active_notices(session, now)
@@ -372,6 +243,6 @@ def active_page() -> Response:
                 "effective_iso": _iso(localised.effective),
             }
         )
-    chrome = _chrome(services, choice, "public.active_page", {})
+    chrome = page_chrome(services, choice, "public.active_page", {})
     complete = len(shown) == len(composed)  # a page missing a notice must not be kept and revalidated as 304
-    return _render("public/notices.html", 200, choice, etag if complete else None, **chrome, cards=cards)
+    return render_page("public/notices.html", 200, choice, etag if complete else None, **chrome, cards=cards)

@@ -1,6 +1,6 @@
-"""A month's figures as plain data: notices sent by kind and severity, recipients reached per language × channel,
-delivery times, petitions per agency, satisfaction and closed polls. Reuses the open-data queries, so the report
-counts what the open data counts (live, sent, never training or sandboxed)."""
+"""A month's figures as plain data: notices sent by kind and severity and by topic, recipients reached per
+language × channel, delivery times, petitions per agency, satisfaction and closed polls. Reuses the open-data
+queries, so the report counts what the open data counts (live, sent, never training or sandboxed)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from bot.office.polls import open_data as closed_poll_votes
 from bot.opendata.datasets import published_notices
 from bot.opendata.petitions import month_of, petition_rows
 from messages.glossary import Glossary
+from messages.kinds import Topic
 from messages.models import Notice
 from scheduler.outbox import Delivery, DeliveryStatus
 
@@ -42,6 +43,12 @@ def checked_month(month: str) -> str:
 class NoticeCount:
     kind: str
     severity: str
+    notices: int
+
+
+@dataclass(frozen=True)
+class TopicCount:
+    topic: str
     notices: int
 
 
@@ -76,6 +83,7 @@ class PollResult:
 class MonthReport:
     month: str
     notices: tuple[NoticeCount, ...]
+    topics: tuple[TopicCount, ...]  # every topic, in Topic's order, 0 for a topic with none
     reach: tuple[Reach, ...]
     delivery_p50_seconds: float | None  # from queued to sent, the month's sent deliveries
     delivery_p95_seconds: float | None
@@ -106,14 +114,19 @@ def _percentiles(values: list[float]) -> tuple[float | None, float | None]:
     return round(cuts[49], 1), round(cuts[94], 1)
 
 
-def _notices(session: Session, month: str) -> tuple[NoticeCount, ...]:
+def _notices(session: Session, month: str) -> tuple[tuple[NoticeCount, ...], tuple[TopicCount, ...]]:
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for sent_at, kind, severity in session.execute(
-        select(Notice.sent_at, Notice.kind, Notice.severity).where(*published_notices())
+    topics: dict[str, int] = defaultdict(int)
+    for sent_at, kind, severity, topic in session.execute(
+        select(Notice.sent_at, Notice.kind, Notice.severity, Notice.topic).where(*published_notices())
     ):
         if sent_at is not None and month_of(sent_at) == month:
             counts[(str(kind), str(severity or ""))] += 1
-    return tuple(NoticeCount(kind, severity, count) for (kind, severity), count in sorted(counts.items()))
+            topics[str(topic)] += 1
+    return (
+        tuple(NoticeCount(kind, severity, count) for (kind, severity), count in sorted(counts.items())),
+        tuple(TopicCount(topic.value, topics.get(topic.value, 0)) for topic in Topic),
+    )
 
 
 def _deliveries(session: Session, month: str) -> tuple[tuple[Reach, ...], list[float]]:
@@ -136,6 +149,7 @@ def _deliveries(session: Session, month: str) -> tuple[tuple[Reach, ...], list[f
 
 def month_report(session: Session, glossary: Glossary, month: str, *, now: datetime | None = None) -> MonthReport:
     checked_month(month)
+    notices, topics = _notices(session, month)
     reach, seconds = _deliveries(session, month)
     p50, p95 = _percentiles(seconds)
     agencies: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -161,7 +175,8 @@ def month_report(session: Session, glossary: Glossary, month: str, *, now: datet
             votes[(str(row["question"] or ""), str(row["answer"]))] += int(str(row["votes"]))
     return MonthReport(
         month=month,
-        notices=_notices(session, month),
+        notices=notices,
+        topics=topics,
         reach=reach,
         delivery_p50_seconds=p50,
         delivery_p95_seconds=p95,

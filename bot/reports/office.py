@@ -13,7 +13,7 @@ from odf.table import TableCell, TableColumn, TableRow
 from odf.text import H, P
 
 from bot.reports.figures import MonthReport
-from bot.reports.tables import Cell, Names, charts, label, tables
+from bot.reports.tables import Cell, Names, body_tables, charts, label, tables
 
 
 def _cell(value: Cell) -> TableCell:
@@ -60,10 +60,11 @@ def report_odt(report: MonthReport, language: str, names: Names | None = None) -
     document = OpenDocumentText()
     _language(document, language)
     document.text.addElement(H(outlinelevel=1, text=label(language, "title", month=report.month)))
-    for table in tables(report, language, names):
+    report_charts = charts(report, language)
+    for table in body_tables(tables(report, language, names), report_charts):
         document.text.addElement(H(outlinelevel=2, text=table.caption))
         document.text.addElement(_table(table.key, table.headings, table.rows))
-    for chart in charts(report, language):
+    for chart in report_charts:
         document.text.addElement(H(outlinelevel=2, text=chart.title))
         href = document.addPicture(f"Pictures/{chart.key}.svg", "image/svg+xml", chart.svg.encode())
         frame = Frame(width="16cm", height="6cm", anchortype="as-char", name=chart.key)
@@ -71,4 +72,6 @@ def report_odt(report: MonthReport, language: str, names: Names | None = None) -
         paragraph = P()
         paragraph.addElement(frame)
         document.text.addElement(paragraph)
+        if chart.table is not None:  # the chart's numbers right after it, for whoever cannot see the bars
+            document.text.addElement(_table(chart.table.key, chart.table.headings, chart.table.rows))
     return _bytes(document)

@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import HTML
 
 from bot.reports.figures import MonthReport
-from bot.reports.tables import Names, charts, label, tables
+from bot.reports.tables import Names, body_tables, charts, label, tables
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
@@ -19,12 +19,13 @@ _TEMPLATES = Environment(
 
 
 def report_html(report: MonthReport, language: str, names: Names | None = None) -> str:
+    report_charts = charts(report, language)
     return _TEMPLATES.get_template("report.html").render(
         language=language,
         title=label(language, "title", month=report.month),
-        tables=tables(report, language, names),
-        charts=charts(report, language),
-        none=label(language, "none"),
+        tables=body_tables(tables(report, language, names), report_charts),
+        charts=report_charts,
+        empty=label(language, "none"),
     )
 
 

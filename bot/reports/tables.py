@@ -51,6 +51,12 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "(none)",
         "chart_reach": "Chart: recipients reached per language",
         "chart_petitions": "Chart: petitions received and answered on time per agency",
+        "topics": "Notices sent by topic",
+        "topic": "Topic",
+        "topic_disaster": "Disaster",
+        "topic_health": "Health",
+        "topic_transport": "Transport",
+        "chart_topics": "Chart: notices sent by topic",
     },
     "zh-Hant": {
         "title": "{month} 月報",
@@ -85,6 +91,12 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "（無）",
         "chart_reach": "圖表：各語言觸及人數",
         "chart_petitions": "圖表：各機關收件與如期答復的陳情案件",
+        "topics": "依主題統計的已發送通知",
+        "topic": "主題",
+        "topic_disaster": "災害",
+        "topic_health": "衛生",
+        "topic_transport": "交通",
+        "chart_topics": "圖表：依主題統計的已發送通知",
     },
 }
 
@@ -102,6 +114,13 @@ class Chart:
     key: str
     title: str
     svg: str
+    table: Table | None = None  # the chart's numbers, shown beside it (and not again among the tables)
+
+
+def body_tables(all_tables: list[Table], all_charts: list[Chart]) -> list[Table]:
+    """The tables a document shows on their own: those not shown beside their chart."""
+    beside = {chart.table.key for chart in all_charts if chart.table is not None}
+    return [table for table in all_tables if table.key not in beside]
 
 
 def language_name(code: str, language: str) -> str:
@@ -123,6 +142,19 @@ class Names:
 
 def label(language: str, key: str, **values: str) -> str:
     return LABELS[language][key].format(**values)
+
+
+def topic_name(language: str, topic: str) -> str:
+    return LABELS[language].get(f"topic_{topic}", topic)
+
+
+def _topics_table(report: MonthReport, language: str) -> Table:
+    return Table(
+        "topics",
+        label(language, "topics"),
+        (label(language, "topic"), label(language, "count")),
+        tuple((topic_name(language, row.topic), row.notices) for row in report.topics),
+    )
 
 
 def tables(report: MonthReport, language: str, names: Names | None = None) -> list[Table]:
@@ -148,6 +180,7 @@ def tables(report: MonthReport, language: str, names: Names | None = None) -> li
             (t("kind"), t("severity"), t("count")),
             tuple((names.kind(row.kind), row.severity, row.notices) for row in report.notices),
         ),
+        _topics_table(report, language),
         Table(
             "reach",
             t("reach"),
@@ -227,7 +260,17 @@ def charts(report: MonthReport, language: str) -> list[Chart]:
             Series("on_time", tuple(row.on_time for row in report.petitions)),
         ),
     )
+    topics = MonthlyFigures(
+        tuple(topic_name(language, row.topic) for row in report.topics),
+        (Series("notices", tuple(row.notices for row in report.topics)),),
+    )
     return [
+        Chart(
+            "topics",
+            label(language, "chart_topics"),
+            _svg(label(language, "chart_topics"), topics, (label(language, "count"),)),
+            _topics_table(report, language),
+        ),
         Chart(
             "reach",
             label(language, "chart_reach"),

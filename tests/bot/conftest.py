@@ -78,17 +78,19 @@ class BotStack:
         raise AssertionError(f"{user} has {len(self.inbox(user))} messages, expected {count}")
 
     def converse(self, user, **event):
-        """Send one event and return the bot's answers to it (the messages that arrived after it)."""
+        """Send one event and return the bot's answers to it (the messages that arrived after it).
+
+        Every event a test sends this way is answered; the generous wait is for a loaded machine, not a slow bot."""
         before = len(self.inbox(user))
         self.simulate(userId=user, **event)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             messages = self.inbox(user)
             if len(messages) > before:
                 time.sleep(0.15)  # a reply carries all its messages at once; let it land
                 return [m["message"] for m in self.inbox(user)[before:]]
             time.sleep(0.05)
-        return []
+        raise AssertionError(f"{user} got no answer to {event} within 30 s")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from bot.app import create_app
 from bot.conversation.models import Case, CaseEvent, CaseStatus, CheckIn, CheckInAnswer, PollVote
 from bot.office.services import Services
 from bot.opendata.datasets import DATASETS
+from bot.opendata.petitions import month_of
 from bot.settings import load_settings
 from messages.polls import Poll, PollOption
 from scheduler.outbox import Delivery, DeliveryRecipients, DeliveryStatus
@@ -222,7 +223,7 @@ def test_the_statistics_page_draws_each_chart_with_a_table(client, seeded, lang)
     assert response.headers["Content-Language"] == lang
     page = lxml.html.fromstring(response.get_data(as_text=True))
     charts = page.xpath("//section[@class='chart']")
-    assert len(charts) == 2
+    assert len(charts) == 3
     for chart in charts:
         (svg,) = chart.xpath(".//svg")
         assert svg.get("role") == "img"
@@ -237,6 +238,26 @@ def test_the_statistics_page_draws_each_chart_with_a_table(client, seeded, lang)
     assert month[:4] in response.get_data(as_text=True)
     if lang == "zh-Hant":
         assert page.xpath("//h1")[0].text_content() == "統計資料"
+
+
+def test_the_statistics_page_counts_this_months_notices_by_topic_in_a_chart_and_its_table(client, services, seeded):
+    with services.session_factory.begin() as session:
+        saved_notice(session, services.composer, "extreme_heat")
+        saved_notice(session, services.composer, "dengue_outbreak")
+        saved_notice(session, services.composer, "emergency_parking", sent_at=NOW - timedelta(days=62))
+        saved_notice(session, services.composer, "air_quality", training=True)
+    page = lxml.html.fromstring(fetch(client, "/statistics?lang=en").get_data(as_text=True))
+    (section,) = page.xpath("//section[@class='chart'][.//table[@data-chart='this_month']]")
+    assert section.xpath("./h2")[0].text_content() == "Notices sent this month, by topic"
+    table = section.xpath(".//table[@data-chart='this_month']")[0]
+    assert [th.text_content() for th in table.xpath(".//thead//th")] == ["Month", "Disaster", "Health", "Transport"]
+    (row,) = table.xpath(".//tbody/tr")
+    # The seeded live notice and poll (disaster) and the two health notices; not the drills, not an earlier month's.
+    assert [cell.text_content() for cell in row] == [month_of(NOW), "2", "2", "0"]
+    bars = {rect.get("class"): rect.xpath("./title")[0].text_content() for rect in section.xpath(".//svg//rect")}
+    assert bars == {"chart-disaster": "Disaster: 2", "chart-health": "Health: 2", "chart-transport": "Transport: 0"}
+    chinese = lxml.html.fromstring(fetch(client, "/statistics?lang=zh-Hant").get_data(as_text=True))
+    assert chinese.xpath("//h2[@id='chart-this_month-title']")[0].text_content() == "本月發送通知數（依主題）"
 
 
 def test_the_api_document_lists_every_open_data_path_and_each_answers_as_documented(app, client, seeded):

@@ -1,5 +1,6 @@
 """The API's poll field: a poll notice is created with its options and closing time, shown on the notice, refused
-when malformed (each bad part named) or when a poll comes without it, and documented in the OpenAPI document."""
+when malformed (each bad part named) or when a poll comes without it, and documented in the OpenAPI document;
+its preview lists the answers per language; a poll is not scheduled to recur, nor for after it closes."""
 
 from __future__ import annotations
 
@@ -39,6 +40,13 @@ def test_a_poll_is_created_with_its_options(world):
     assert notice["poll"]["closes_at"] == CLOSES
     fetched = world.client.get(notice["url"], headers=editor).get_json()
     assert fetched["poll"] == notice["poll"]
+    grid = {
+        p["language"]: p for p in world.client.get(f"{notice['url']}/preview", headers=editor).get_json()["languages"]
+    }
+    assert grid["zh-Hant"]["poll_options"] == ["是", "否", "Only in summer"]  # own words as written until translated
+    assert grid["vi"]["poll_options"][:2] == ["Có", "Không"]
+    assert "1. Có\n2. Không\n3. Only in summer" in grid["vi"]["facebook_section"]
+    assert "LINE" in grid["vi"]["facebook_section"] and "LINE" in grid["vi"]["crawl_line"]
 
 
 def test_bad_polls_are_refused_naming_each_part_and_nothing_is_stored(world):
@@ -69,3 +77,28 @@ def test_the_openapi_document_describes_the_poll(world):
     assert schemas["NoticeInput"]["properties"]["poll"] == {"$ref": "#/components/schemas/PollInput"}
     assert schemas["PollInput"]["properties"]["options"]["maxItems"] == 6
     assert "poll" in schemas["Notice"]["required"]
+
+
+def test_the_api_refuses_a_recurring_or_late_poll(world):
+    world.residents(60)
+    editor, approver = auth(world.key("editor", "editor")), auth(world.key("approver", "approver"))
+    closes = datetime.now(UTC) + timedelta(days=1)
+    body = {
+        "kind": "poll",
+        "params": {"districts": ["qishan", "meinong", "lingya"]},
+        "free_text": "Should the libraries open on Sundays?",
+        "free_text_lang": "en",
+        "poll": {"options": [{"phrase": "yes"}, {"phrase": "no"}], "closes_at": closes.isoformat()},
+    }
+    client = world.client
+    url = client.post("/api/v1/notices", headers=editor, json=body).get_json()["url"]
+    client.post(f"{url}/submit", headers=editor)
+    approved = client.post(f"{url}/approve", headers=approver, json={"acknowledge_untranslated": True})
+    assert approved.status_code == 200, approved.get_json()
+    recurring = problem(client.post(f"{url}/schedule", headers=approver, json={"cron": "0 8 * * *"}), 409)
+    assert "a poll cannot recur" in recurring["detail"]
+    late = (closes + timedelta(hours=1)).isoformat()
+    assert (
+        "before it would be sent"
+        in problem(client.post(f"{url}/schedule", headers=approver, json={"at": late}), 409)["detail"]
+    )

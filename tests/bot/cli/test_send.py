@@ -1,18 +1,24 @@
 """Officers on the command line: every command that changes a notice acts as a named officer, after their
 password, through the same desk as the console and the API: a second officer for live notices, the audit log,
-bad text refused with exit status 2 naming the option or parameter, nothing stored."""
+bad text refused with exit status 2 naming the option or parameter, nothing stored; a poll neither recurs nor
+is scheduled for after it closes."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.cli.main import main
-from bot.office.models import AuditEntry
+from bot.office import polls
+from bot.office.accounts import Actor
+from bot.office.drafts import NoticeInput
+from bot.office.models import AuditEntry, Role
 from bot.office.services import Services
 from bot.settings import load_settings
+from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus
 from tests.scheduler.conftest import add_residents
 from tests.support.officers import as_officer, officers
@@ -223,3 +229,29 @@ def test_ask_checkin_is_set_on_create_and_kept_by_an_update_unless_told(capsys, 
     code, stopped, err = run(capsys, "notice", "update", asking, "--no-ask-checkin", *by("chen"))
     assert code == 0, err
     assert notice(services, stopped).ask_checkin is False
+
+
+def test_a_poll_is_not_scheduled_to_recur_nor_for_after_it_closes(capsys, services, by):
+    now = datetime.now(UTC)
+    data = NoticeInput("poll", {"districts": ["qishan"]}, free_text="要不要延長圖書館開放時間？")
+    options = [polls.OptionInput(phrase_key="yes"), polls.OptionInput(phrase_key="no")]
+    with services.session_factory.begin() as session:  # a poll written in the console
+        notice_id = str(
+            polls.compose_poll(
+                session,
+                services.composer,
+                Actor("chen", Role.EDITOR),
+                data,
+                options=options,
+                closes_at=now + timedelta(days=1),
+                now=now,
+            ).id
+        )
+    run(capsys, "notice", "submit", notice_id, *by("chen"))
+    assert run(capsys, "notice", "approve", notice_id, "--acknowledge-untranslated", *by("lin"))[0] == 0
+    code, _, err = run(capsys, "schedule", notice_id, "--cron", "0 8 * * *", *by("lin"))
+    assert code == 2 and "a poll cannot recur" in err
+    late = (now + timedelta(days=2)).astimezone(TAIPEI).strftime("%Y-%m-%dT%H:%M")
+    code, _, err = run(capsys, "schedule", notice_id, "--at", late, *by("lin"))
+    assert code == 2 and "before it would be sent" in err
+    assert notice(services, notice_id).status == NoticeStatus.APPROVED

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
-from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 import pytest
@@ -17,40 +15,15 @@ from sqlalchemy import select
 
 from bot.conversation.models import Case
 from bot.conversation.texts import BotTexts
-from bot.office import desk
 from messages.models import Notice
-from tests.bot.office.conftest import APPROVER, EDITOR
 from tests.support.console_pages import Officer, html, text
-from tests.support.console_stack import ConsoleStack
-
-QISHAN = "U" + "0c" * 16  # zh-Hant, the first of the stack's language cycle
-MEINONG = "U" + "0d" * 16  # en
+from tests.support.line_residents import MEINONG, QISHAN, compose_and_send, residents_stack, tap, wait_for_messages
 
 
 @pytest.fixture
 def stack(tmp_path, database_url, engine):
-    built = ConsoleStack(tmp_path, database_url)
-    built.add_residents({QISHAN: ["qishan"], MEINONG: ["meinong"]})
-    answer = requests.post(
-        f"{built.sandbox.url}/sandbox/line/webhook", json={"url": f"{built.url}/webhooks/line"}, timeout=5
-    )
-    assert answer.status_code == 200, answer.text
-    yield built
-    built.close()
-
-
-def inbox(stack, user):
-    return requests.get(f"{stack.sandbox.url}/sandbox/line/inbox/{user}", timeout=5).json()["messages"]
-
-
-def wait_for_messages(stack, user, count):
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        messages = inbox(stack, user)
-        if len(messages) >= count:
-            return [m["message"] for m in messages]
-        time.sleep(0.1)
-    raise AssertionError(f"{user} has {len(inbox(stack, user))} messages, expected {count}")
+    with residents_stack(tmp_path, database_url) as built:
+        yield built
 
 
 def test_i_need_help_on_line_opens_a_case_that_the_check_in_page_shows(stack):
@@ -61,22 +34,10 @@ def test_i_need_help_on_line_opens_a_case_that_the_check_in_page_shows(stack):
         "p.districts": ["qishan", "meinong"],
         "ask_checkin": "1",
     }
-    saved = editor.post("/console/compose?kind=heavy_rain", data=form)
-    assert saved.status_code == 303, saved.get_data(as_text=True)
-    notice_id = int(saved.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    notice_id = compose_and_send(stack, editor, form)
     services = stack.services
-    with services.session_factory.begin() as session:
+    with services.session_factory() as session:
         assert session.get(Notice, notice_id).ask_checkin is True
-        desk.submit_notice(
-            session,
-            EDITOR,
-            notice_id,
-            glossary=services.glossary,
-            channels=services.channel_limits,
-            now=datetime.now(UTC),
-        )
-    desk.approve_notice(services.dispatch, APPROVER, notice_id)
-    desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
 
     alert = wait_for_messages(stack, QISHAN, 1)[-1]
     items = alert["quickReply"]["items"]
@@ -87,16 +48,8 @@ def test_i_need_help_on_line_opens_a_case_that_the_check_in_page_shows(stack):
     english = wait_for_messages(stack, MEINONG, 1)[-1]
     assert [item["action"]["label"] for item in english["quickReply"]["items"]] == ["I'm safe", "I need help"]
 
-    requests.post(
-        f"{stack.sandbox.url}/sandbox/line/simulate",
-        timeout=10,
-        json={"userId": QISHAN, "type": "postback", "data": items[1]["action"]["data"]},
-    )
-    requests.post(
-        f"{stack.sandbox.url}/sandbox/line/simulate",
-        timeout=10,
-        json={"userId": MEINONG, "type": "postback", "data": f"action=checkin&a=safe&n={notice_id}"},
-    )
+    tap(stack, QISHAN, items[1]["action"]["data"])
+    tap(stack, MEINONG, f"action=checkin&a=safe&n={notice_id}")
     answer = wait_for_messages(stack, QISHAN, 2)[-1]
     wait_for_messages(stack, MEINONG, 2)
     with services.session_factory() as session:

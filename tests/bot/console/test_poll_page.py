@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -17,53 +16,20 @@ import requests
 from sqlalchemy import update
 
 from bot.conversation.texts import BotTexts
-from bot.office import desk
 from messages.dates import format_datetime_for
 from messages.i18n import TAIPEI, get_language
 from messages.models import Notice
 from messages.polls import Poll
-from tests.bot.office.conftest import APPROVER, EDITOR
 from tests.support.console_pages import Officer, html, text
-from tests.support.console_stack import ConsoleStack
+from tests.support.line_residents import MEINONG, QISHAN, compose_and_send, residents_stack, tap, wait_for_messages
 
-QISHAN = "U" + "0c" * 16  # zh-Hant, the first of the stack's language cycle
-MEINONG = "U" + "0d" * 16  # en
 QUESTION = "下週起美濃區公車是否需要增加班次？"
 
 
 @pytest.fixture
 def stack(tmp_path, database_url, engine):
-    built = ConsoleStack(tmp_path, database_url)
-    built.add_residents({QISHAN: ["qishan"], MEINONG: ["meinong"]})
-    answer = requests.post(
-        f"{built.sandbox.url}/sandbox/line/webhook", json={"url": f"{built.url}/webhooks/line"}, timeout=5
-    )
-    assert answer.status_code == 200, answer.text
-    yield built
-    built.close()
-
-
-def inbox(stack, user):
-    return requests.get(f"{stack.sandbox.url}/sandbox/line/inbox/{user}", timeout=5).json()["messages"]
-
-
-def wait_for_messages(stack, user, count):
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        messages = inbox(stack, user)
-        if len(messages) >= count:
-            return [m["message"] for m in messages]
-        time.sleep(0.1)
-    raise AssertionError(f"{user} has {len(inbox(stack, user))} messages, expected {count}")
-
-
-def tap(stack, user, data):
-    answer = requests.post(
-        f"{stack.sandbox.url}/sandbox/line/simulate",
-        timeout=10,
-        json={"userId": user, "type": "postback", "data": data},
-    )
-    assert answer.status_code < 300, answer.text
+    with residents_stack(tmp_path, database_url) as built:
+        yield built
 
 
 def test_a_poll_goes_out_with_its_options_and_counts_one_vote_per_resident(stack):
@@ -84,22 +50,11 @@ def test_a_poll_goes_out_with_its_options_and_counts_one_vote_per_resident(stack
     refused = editor.post("/console/compose?kind=poll", data={**form, "option.2.phrase": "", "option.3.text": ""})
     assert refused.status_code == 422
     assert html(refused).xpath("//a[@href='#f-options']")  # one option is not a poll: the form says so
-    saved = editor.post("/console/compose?kind=poll", data=form)
-    assert saved.status_code == 303, saved.get_data(as_text=True)
-    notice_id = int(saved.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    # Saved, submitted, approved by a second officer (the English version untranslated) and sent.
+    notice_id = compose_and_send(stack, editor, form, acknowledge_untranslated=True)
     services = stack.services
-    with services.session_factory.begin() as session:
+    with services.session_factory() as session:
         assert session.get(Notice, notice_id).districts == ["qishan", "meinong"]
-        desk.submit_notice(
-            session,
-            EDITOR,
-            notice_id,
-            glossary=services.glossary,
-            channels=services.channel_limits,
-            now=datetime.now(UTC),
-        )
-    desk.approve_notice(services.dispatch, APPROVER, notice_id, acknowledge_untranslated=True)  # a second officer
-    desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
 
     chinese = wait_for_messages(stack, QISHAN, 1)[-1]
     items = chinese["quickReply"]["items"]

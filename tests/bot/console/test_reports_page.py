@@ -10,8 +10,8 @@ import subprocess
 import pytest
 from odf.opendocument import load
 
-from tests.bot.reports.test_reports import MONTH, seed_month
 from tests.support.console_pages import Officer, check_accessible_structure, html, table_rows, text
+from tests.support.report_month import MONTH, seed_month
 
 
 @pytest.fixture

@@ -6,119 +6,16 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zlib
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from odf.namespaces import OFFICENS
 from odf.opendocument import load
 from odf.table import Table, TableCell, TableRow
 
-from bot.app import create_app
-from bot.conversation.models import Agency, Case, CaseEvent, CaseStatus, PollVote
-from bot.office.services import Services
 from bot.reports.figures import BadMonth, month_report
 from bot.reports.office import report_ods, report_odt
 from bot.reports.pdf import report_pdf
-from bot.settings import load_settings
-from messages.polls import Poll, PollOption
-from scheduler.outbox import Delivery, DeliveryStatus
-from tests.support.factories import saved_notice
-
-MONTH_START = datetime(2026, 10, 6, 2, tzinfo=UTC)  # 10:00 in Kaohsiung, well inside October
-MONTH = "2026-10"
-
-
-@pytest.fixture
-def app(tmp_path, database_url, engine):
-    config = tmp_path / "config.yaml"
-    config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
-    services = Services(load_settings(config, environ={}))
-    yield create_app(services.settings, services, resume_webhook_events=False)
-    services.close()
-
-
-@pytest.fixture
-def services(app):
-    return app.extensions["civicast"]
-
-
-def seed_month(services) -> None:
-    """October: three live notices (one a poll, closed), deliveries in two languages, a drill; three petitions of
-    two agencies, one answered on time, one late, one open; and a September notice that must not count."""
-    with services.session_factory.begin() as session:
-        notices = [saved_notice(session, services.composer, districts=["qishan"]) for _ in range(3)]
-        drill = saved_notice(session, services.composer, training=True)
-        september = saved_notice(session, services.composer)
-        for notice in (*notices, drill):
-            notice.sent_at = MONTH_START
-        september.sent_at = MONTH_START - timedelta(days=20)
-        for notice, language, count, seconds in (
-            (notices[0], "zh-Hant", 120, 30),
-            (notices[0], "en", 7, 50),
-            (notices[1], "zh-Hant", 80, 90),
-            (drill, "zh-Hant", 999, 10),
-            (september, "zh-Hant", 555, 10),
-        ):
-            session.add(
-                Delivery(
-                    notice_id=notice.id,
-                    channel="line",
-                    language=language,
-                    status=DeliveryStatus.SENT,
-                    recipient_count=count,
-                    created_at=notice.sent_at,
-                    sent_at=notice.sent_at + timedelta(seconds=seconds),
-                )
-            )
-        poll = notices[2]
-        poll.free_text = "Should the typhoon day off include schools?"
-        session.add(Poll(notice_id=poll.id, closes_at=MONTH_START + timedelta(days=3)))
-        session.add_all(
-            [
-                PollOption(notice_id=poll.id, position=1, phrase_key="yes"),
-                PollOption(notice_id=poll.id, position=2, text="Only on holidays"),
-            ]
-        )
-        for position, user in ((1, "U1"), (1, "U2"), (2, "U3")):
-            session.add(PollVote(notice_id=poll.id, position=position, channel="line", user_id=user, district="qishan"))
-        session.add_all(
-            [
-                Agency(key="water_resources", names={"en": "Water Resources Bureau", "zh-Hant": "水利局"}),
-                Agency(key="public_works", names={"en": "Public Works Bureau", "zh-Hant": "工務局"}),
-            ]
-        )
-        session.flush()
-        created = MONTH_START + timedelta(days=1)
-        cases = []
-        for number, agency, answered_after, satisfaction in (
-            ("KH-2026-000901", "water_resources", 2, 5),
-            ("KH-2026-000902", "water_resources", 12, 2),
-            ("KH-2026-000903", "public_works", None, None),
-        ):
-            case = Case(
-                number=number,
-                channel="line",
-                user_id="U9",
-                language="zh-Hant",
-                category="drainage",
-                district="qishan",
-                description="A blocked drain",
-                agency=agency,
-                status=CaseStatus.CLOSED if answered_after else CaseStatus.RECEIVED,
-                satisfaction=satisfaction,
-                created_at=created,
-                due_on=(created + timedelta(days=5)).date(),
-            )
-            session.add(case)
-            cases.append((case, answered_after))
-        session.flush()
-        for case, answered_after in cases:
-            if answered_after:
-                session.add(
-                    CaseEvent(
-                        case_id=case.id, status=CaseStatus.RESOLVED, created_at=created + timedelta(days=answered_after)
-                    )
-                )
+from tests.support.report_month import MONTH, seed_month
 
 
 @pytest.fixture
@@ -134,6 +31,7 @@ def report(services, seeded):
 
 def test_the_figures_count_the_months_live_notices_deliveries_petitions_and_polls(report):
     assert report.notices_sent == 3
+    assert [(row.topic, row.notices) for row in report.topics] == [("disaster", 3), ("health", 0), ("transport", 0)]
     assert {(r.language, r.channel): r.recipients for r in report.reach} == {
         ("en", "line"): 7,
         ("zh-Hant", "line"): 200,
@@ -209,7 +107,7 @@ def _sheets(ods: bytes, tmp_path) -> dict[str, list[list[tuple[str | None, str |
 
 def test_the_ods_opens_with_odfpy_and_holds_the_same_numbers_as_float_cells(report, tmp_path):
     sheets = _sheets(report_ods(report, "en"), tmp_path)
-    assert list(sheets) == ["summary", "notices", "reach", "petitions", "polls"]
+    assert list(sheets) == ["summary", "notices", "topics", "reach", "petitions", "polls"]
     summary = [row[1] for row in sheets["summary"][1:]]
     assert summary[0] == ("float", "3") and summary[1] == ("float", "207") and summary[2] == ("float", "3")
     assert ("float", "3.5") in summary
@@ -227,4 +125,4 @@ def test_the_odt_has_headings_tables_and_the_charts_as_svg(report, tmp_path):
     path.write_bytes(report_odt(report, "zh-Hant"))
     document = load(str(path))
     assert any(name.endswith(".svg") for name in document.Pictures)
-    assert len(document.text.getElementsByType(Table)) == 5
+    assert len(document.text.getElementsByType(Table)) == 6  # the notices by topic beside their chart

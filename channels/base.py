@@ -9,10 +9,12 @@ against a monthly allowance also answers ``quota()``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from messages.localised import LocalisedNotice
 
@@ -110,6 +112,75 @@ class Channel(Protocol):
     limits: ChannelLimits
 
     def send(self, batch: Batch) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class ChannelPreview:
+    """One language of a notice as a channel shows it, for the preview grid: data, not markup.
+
+    ``text`` is what the reader reads (plain text), ``title`` the headline or notification title where the channel
+    shows one, ``buttons`` the answer buttons as labelled, ``payload`` the exact objects the channel would send
+    (for the API and a raw view), ``problems`` what the platform would refuse, ``included`` False where this
+    language is not published on the channel (a page post carries only some languages)."""
+
+    channel: str
+    label: str
+    text: str
+    title: str = ""
+    buttons: tuple[str, ...] = ()
+    payload: Any = None
+    problems: tuple[str, ...] = ()
+    included: bool = True
+
+
+@dataclass(frozen=True)
+class PersonalMessage:
+    """A message to one resident (about their case): text, and answer buttons as (label, postback data)."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+
+
+class Told(StrEnum):
+    """What came of telling one resident something on a channel."""
+
+    TOLD = "told"
+    WINDOW = "window"  # the platform allows no message now (Messenger's 24 hours have passed)
+    NOT_PERSONAL = "not_personal"  # the channel cannot reach one resident
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """What a channel may be given when it is built, besides its own settings: never the database itself.
+
+    ``addresses(channel, ids)`` returns the delivery address stored for each resident id (e.g. a browser's push
+    subscription); ``forget(channel, id)`` records that the platform says the resident is gone for good (an
+    expired push subscription); ``count_sent(kind, recipients)`` counts messages against a monthly allowance;
+    ``sandbox_url`` is the built-in sandbox's base URL when channels run in sandbox mode (None when live);
+    ``var_dir`` is where a channel may keep generated keys in sandbox mode."""
+
+    addresses: Callable[[str, Sequence[str]], Mapping[str, Mapping[str, Any]]] = lambda channel, ids: {}
+    forget: Callable[[str, str], None] = lambda channel, resident: None
+    count_sent: Callable[[str, int], None] = lambda kind, recipients: None
+    sandbox_url: str | None = None
+    var_dir: Path = Path("var")
+
+
+@runtime_checkable
+class Previewing(Protocol):
+    """A channel that can show, for the preview grid, how it would carry one language of a notice."""
+
+    label: str
+
+    def preview(self, notice: LocalisedNotice) -> ChannelPreview: ...
+
+
+@runtime_checkable
+class TellsResidents(Protocol):
+    """A channel that can message one resident (about their case). ``last_heard`` is when the resident last
+    wrote to the bot, for platforms that only allow an answer for a while after. Raises a ChannelError."""
+
+    def tell(self, resident: str, messages: Sequence[PersonalMessage], *, last_heard: datetime | None) -> Told: ...
 
 
 @runtime_checkable

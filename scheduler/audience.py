@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, UniqueConstraint, case, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -45,6 +46,9 @@ class Subscriber(Base):
     # LINE rich menus (scheduler.menus): the kind LINE accepted for this resident, and the kind last queued for them.
     rich_menu_kind: Mapped[str | None] = mapped_column(String(16), default=None)
     rich_menu_target: Mapped[str | None] = mapped_column(String(16), default=None)
+    # Where a channel delivers to this resident when the id alone does not say (a browser's push subscription:
+    # endpoint and keys); channels receive it through their context, never from the database themselves.
+    address: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,4 +1,4 @@
-"""The sandbox's HTTP server and the app that routes LINE and Graph paths to their stand-ins.
+"""The sandbox's HTTP server and the app that routes LINE, Graph and Web Push paths to their stand-ins.
 
 A small threaded HTTP/1.1 server for WSGI apps (keep-alive, one write per
 response, Nagle's algorithm off) that can drop a connection on purpose: a
@@ -24,6 +24,7 @@ from channels.sandbox.graph_api import GraphSandbox, GraphSandboxState
 from channels.sandbox.line_api import LineSandbox
 from channels.sandbox.line_richmenu import RichMenuSandbox
 from channels.sandbox.line_state import LineSandboxState, json_response
+from channels.sandbox.push_service import PushServiceSandbox
 
 
 class _Headers:
@@ -185,11 +186,12 @@ class _ThreadingServer(ThreadingMixIn, HTTPServer):
 
 @dataclass
 class Sandbox:
-    """Both stand-ins behind one address: LINE's paths, Graph's paths and /sandbox/... controls."""
+    """The stand-ins behind one address: LINE's paths, Graph's paths, a push service's and /sandbox/... controls."""
 
     line: LineSandbox
     graph: GraphSandbox
     rich_menus: RichMenuSandbox | None = None
+    push: PushServiceSandbox = field(default_factory=PushServiceSandbox)
     _server: _ThreadingServer | None = field(default=None, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -222,9 +224,12 @@ class Sandbox:
             return self.rich_menus(environ, start_response)
         if path.startswith(("/v2/bot/", "/sandbox/line/")):
             return self.line(environ, start_response)
+        if path.startswith(("/push/", "/sandbox/push/")):
+            return self.push(environ, start_response)
         if path == "/sandbox/reset":
             self.line.reset()
             self.graph.reset()
+            self.push.reset()
             return json_response({"reset": True})(environ, start_response)
         if path == "/sandbox" or path == "/sandbox/":
             return json_response(
@@ -239,6 +244,13 @@ class Sandbox:
                         "richmenu_faults": "/sandbox/line/richmenus/faults",
                     },
                     "facebook": {"posts": "/sandbox/facebook/posts", "faults": "/sandbox/facebook/faults"},
+                    "webpush": {
+                        "subscribe": "/sandbox/push/subscriptions",
+                        "received": "/sandbox/push/subscriptions/<id>",
+                        "expire": "/sandbox/push/subscriptions/<id>/expire",
+                        "foreign": "/sandbox/push/foreign",
+                        "faults": "/sandbox/push/faults",
+                    },
                 }
             )(environ, start_response)
         return self.graph(environ, start_response)

@@ -18,7 +18,7 @@ from bot.api import v1 as api_v1
 from bot.console import auth as console_auth
 from bot.ingest import push as cap_push
 from bot.office.services import Services
-from bot.public import cable_slides, feeds, opendata, pages
+from bot.public import cable_slides, feeds, opendata, pages, push
 from bot.routing import DatabaseIdConverter
 from bot.settings import Settings
 from bot.webhooks import line as line_webhook
@@ -68,6 +68,7 @@ def create_app(
     app.register_blueprint(feeds.blueprint)
     cable_slides.install(app)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(push.blueprint)  # browsers' push subscriptions and the service worker
     app.register_blueprint(opendata.blueprint)
     app.register_blueprint(api_v1.blueprint)
     app.register_blueprint(console.blueprint)

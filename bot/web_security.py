@@ -1,7 +1,7 @@
 """What every response of the web application carries, whichever part answers it, and who the client is.
 
 Each part of the site gets its own Content-Security-Policy: the console runs its own script and styles,
-the residents' pages only their stylesheet, and the API, the feeds and the webhooks are data that no
+the residents' pages their stylesheet and the alerts script, and the API, the feeds and the webhooks are data that no
 browser should run or frame. Every response, error pages and static files included, also says
 ``nosniff``, refuses to be framed and limits the referrer; HSTS when the public address is HTTPS. API
 responses carry drafts and residents' cases: nobody may keep a copy (the OpenAPI document excepted).
@@ -23,8 +23,11 @@ CONSOLE_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+# The residents' pages run one script of our own (alerts in the browser), which registers our service worker and
+# posts the subscription here; nothing else.
 PUBLIC_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; "
+    "worker-src 'self'; manifest-src 'none'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
 )
 DATA_CSP = "default-src 'none'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: the city's other hosts are not ours to decide

@@ -1,8 +1,9 @@
 """Public notice pages: one notice at ``/n/<id>?lang=…``, the active ones at ``/notices?lang=…``.
 
-Every LINE bubble and Facebook post links here. A page is plain HTML and one small stylesheet (no
-JavaScript, nothing from elsewhere) in the resident's language, with a switcher to every other
-language. Only notices that went out are public; officers preview the rest in the console. The
+Every LINE bubble and Facebook post links here. A page is plain HTML and one small stylesheet (nothing
+from elsewhere) in the resident's language, with a switcher to every other language. Where Web Push is
+enabled, a small script of our own offers alerts in the browser (``bot.public.push``); the page reads the
+same without it. Only notices that went out are public; officers preview the rest in the console. The
 words around a notice come from the "public" gettext domain, the notice itself from the composer,
 the city's name and hotlines from the glossary. A repeated request with the page's ETag gets 304.
 """
@@ -27,6 +28,7 @@ from bot.public.page_kit import (
     page_language,
     render_page,
 )
+from bot.public.push import push_form
 from channels.line_render import SEVERITY_COLOURS, TRAINING_COLOUR
 from messages.dates import format_datetime_for
 from messages.localised import FreeTextVersion, LocalisedNotice
@@ -163,7 +165,11 @@ def notice_page(notice_id: int) -> Response:
             chrome = page_chrome(services, choice, "public.notice_page", {"notice_id": notice_id})
             return render_page("public/not_found.html", 404, choice, None, **chrome)
         state = notice_state(notice, now)
-        etag = page_etag("notice", notice.id, notice.updated_at.isoformat(), choice.code, state, choice.unknown)
+        push = push_form(services, choice)
+        push_key = push["key"] if push else None
+        etag = page_etag(
+            "notice", notice.id, notice.updated_at.isoformat(), choice.code, state, choice.unknown, push_key
+        )
         cached = not_modified(etag, choice)
         if cached is not None:
             return cached
@@ -206,6 +212,7 @@ def notice_page(notice_id: int) -> Response:
         earlier_href=url_for("public.notice_page", notice_id=earlier_id, lang=choice.code) if earlier_id else None,
         update_href=url_for("public.notice_page", notice_id=update_id, lang=choice.code) if update_id else None,
         noindex=localised.training,
+        push=push,
     )
 
 
@@ -224,7 +231,8 @@ def active_page() -> Response:
     now = datetime.now(UTC)
     with services.session_factory() as session:
         fingerprint, _changed = on_air_fingerprint(session, now)
-        etag = page_etag("active", fingerprint, choice.code, choice.unknown)
+        push = push_form(services, choice)
+        etag = page_etag("active", fingerprint, choice.code, choice.unknown, push["key"] if push else None)
         cached = not_modified(etag, choice)
         if cached is not None:
             return cached
@@ -245,4 +253,4 @@ def active_page() -> Response:
         )
     chrome = page_chrome(services, choice, "public.active_page", {})
     complete = len(shown) == len(composed)  # a page missing a notice must not be kept and revalidated as 304
-    return render_page("public/notices.html", 200, choice, etag if complete else None, **chrome, cards=cards)
+    return render_page("public/notices.html", 200, choice, etag if complete else None, **chrome, cards=cards, push=push)

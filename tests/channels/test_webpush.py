@@ -140,9 +140,7 @@ def test_a_push_service_error_is_retryable(push, residents, channel, composer):
     assert raised.value.status == 503 and raised.value.delay_s is None
 
 
-def test_a_push_signed_with_another_key_than_the_browser_subscribed_with_is_refused(
-    push, residents, channel, composer
-):
+def test_a_push_signed_with_another_key_than_the_browser_subscribed_with_is_refused(push, residents, channel, composer):
     other = Vapid()
     other.generate_keys()
     resident = residents.add(browser(push, application_server_key=public_key_of(other)))

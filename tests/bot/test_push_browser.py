@@ -194,9 +194,7 @@ def test_a_browser_without_web_push_is_told_so_and_the_page_still_reads(stack):
             context.add_init_script("delete window.PushManager;")
             page = context.new_page()
             page.goto(f"{stack.url}/n/{notice_id}?lang=th")
-            expect(page.locator(".push-note")).to_have_text(
-                "เบราว์เซอร์นี้รับคำเตือนไม่ได้ คุณยังอ่านประกาศทุกฉบับในหน้าเหล่านี้ได้"
-            )
+            expect(page.locator(".push-note")).to_have_text("เบราว์เซอร์นี้รับคำเตือนไม่ได้ คุณยังอ่านประกาศทุกฉบับในหน้าเหล่านี้ได้")
             expect(page.locator("#push-form button[type=submit]")).to_be_disabled()
             expect(page.locator("article.notice h1")).to_be_visible()
         finally:

@@ -35,7 +35,8 @@ PUSH_MANAGER_DOUBLE = """
   const given = %s;
   let current = null;
   window.__push = { subscribeCalls: [], unsubscribed: false };
-  const b64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
+  const b64url = (bytes) =>
+    btoa(String.fromCharCode(...bytes)).replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
   const subscription = () => ({
     endpoint: given.endpoint,
     expirationTime: null,

@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import make_server
@@ -25,6 +26,7 @@ from channels.base import Batch
 from channels.webpush import endpoint_id
 from messages.models import Notice
 from scheduler.audience import TOPIC_BITS, Subscriber, district_mask
+from tests.bot.console.test_accessibility import BLOCKING, WCAG
 from tests.support.console_stack import OUTPUT_DIR, launch_chromium
 from tests.support.factories import saved_notice
 from tests.support.sandbox import free_port
@@ -200,3 +202,22 @@ def test_a_browser_without_web_push_is_told_so_and_the_page_still_reads(stack):
             expect(page.locator("article.notice h1")).to_be_visible()
         finally:
             browser.close()
+
+
+def test_the_form_has_no_serious_or_critical_axe_violations(stack):
+    with stack.services.session_factory.begin() as session:
+        notice_id = saved_notice(session, stack.services.composer).id
+    problems = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_context(bypass_csp=True).new_page()  # axe's script is not ours
+            for path in (f"/n/{notice_id}?lang=km", f"/n/{notice_id}?lang=zh-Hant", "/notices?lang=my"):
+                page.goto(f"{stack.url}{path}")
+                page.locator("#push-form summary").click()  # the districts too
+                for violation in Axe().run(page, options=WCAG).response["violations"]:
+                    if violation["impact"] in BLOCKING:
+                        problems.append(f"{path}: {violation['id']}: {violation['help']}")
+        finally:
+            browser.close()
+    assert problems == []

@@ -36,8 +36,9 @@ from bot.api.inputs import (
 )
 from bot.api.openapi import build_document
 from bot.api.poll_input import poll_input
+from bot.api.preview_json import preview_json
 from bot.api.problems import Problem, invalid
-from bot.api.serialise import fanout_json, notice_json, page_json, preview_json, report_json
+from bot.api.serialise import fanout_json, notice_json, page_json, report_json
 from bot.office import desk, drafts, notice_rules, polls
 from bot.office.accounts import Permission
 from bot.office.drafts import NoticeInput

@@ -65,7 +65,16 @@ def delivery_schemas() -> dict[str, Any]:
                     "items": ref("PausedChannel"),
                     "description": "channels paused now; their deliveries wait",
                 },
-                "line_messages": ref("LineMessages"),
+                "messages": {
+                    "type": "object",
+                    "additionalProperties": ref("LineMessages"),
+                    "description": "per channel whose messages count against a monthly allowance (LINE's), its "
+                    "messages of the month",
+                },
+                "line_messages": {
+                    **nullable(ref("LineMessages")),
+                    "description": "LINE's entry of messages (null when LINE is not enabled); kept for older clients",
+                },
             }
         ),
         "LineMessages": object_schema(

@@ -175,7 +175,9 @@ def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
             "residents": int(untranslated.get("residents", 0)),
         },
         "paused_channels": [paused_channel_json(paused) for paused in report.get("paused_channels", [])],
-        "line_messages": report["line_messages"],
+        "messages": dict(report["messages"]),
+        # Kept for clients from before every counted channel was listed in "messages".
+        "line_messages": report["messages"].get("line"),
     }
 
 

@@ -60,9 +60,14 @@ class QuotaForecast:
         }
 
 
+def quota_channels(channels: Mapping[str, Any]) -> list[str]:
+    """The enabled channels whose sends count against a monthly allowance: those that report a quota."""
+    return [name for name, channel in channels.items() if isinstance(channel, QuotaReporting)]
+
+
 def quota_channel(channels: Mapping[str, Any]) -> str | None:
-    """The enabled channel whose sends count against a monthly allowance: the first that reports a quota."""
-    return next((name for name, channel in channels.items() if isinstance(channel, QuotaReporting)), None)
+    """The channel a notice's cost is forecast on: the first that reports a quota."""
+    return next(iter(quota_channels(channels)), None)
 
 
 def messages_needed(audience: Mapping[str, Mapping[str, int]], channel: str | None) -> int:

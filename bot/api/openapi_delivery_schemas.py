@@ -15,6 +15,19 @@ def delivery_schemas() -> dict[str, Any]:
     counts = {name: COUNT for name in ("targeted", "sent", "failed", "dead", "pending")}
     counts |= {"first_sent": nullable(TIME), "last_sent": nullable(TIME)}
     return {
+        "ChannelPreview": object_schema(  # one language on one channel of the preview grid
+            {
+                "channel": STRING,
+                "label": STRING,
+                "look": {"type": "string", "enum": ["chat", "post", "crawl", "text"]},
+                "title": STRING,
+                "text": STRING,
+                "buttons": {"type": "array", "items": STRING},
+                "payload": {"description": "what the channel would send, in its own format"},
+                "problems": {"type": "array", "items": STRING, "description": "what the platform would refuse"},
+                "included": {"type": "boolean", "description": "false: the channel does not publish this language"},
+            }
+        ),
         "DeliveryCounts": object_schema(counts),
         "ChannelReport": object_schema(
             {

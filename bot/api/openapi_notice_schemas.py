@@ -304,19 +304,6 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                 "line_quota": nullable(ref("QuotaForecast")),
             }
         ),
-        "ChannelPreview": object_schema(
-            {
-                "channel": STRING,
-                "label": STRING,
-                "look": {"type": "string", "enum": ["chat", "post", "crawl", "text"]},
-                "title": STRING,
-                "text": STRING,
-                "buttons": {"type": "array", "items": STRING},
-                "payload": {"description": "what the channel would send, in its own format"},
-                "problems": {"type": "array", "items": STRING, "description": "what the platform would refuse"},
-                "included": {"type": "boolean", "description": "false: the channel does not publish this language"},
-            }
-        ),
         "QuotaForecast": object_schema(
             {
                 "channel": STRING,

@@ -121,7 +121,9 @@ class ChannelPreview:
     ``text`` is what the reader reads (plain text), ``title`` the headline or notification title where the channel
     shows one, ``buttons`` the answer buttons as labelled, ``payload`` the exact objects the channel would send
     (for the API and a raw view), ``problems`` what the platform would refuse, ``included`` False where this
-    language is not published on the channel (a page post carries only some languages)."""
+    language is not published on the channel (a page post carries only some languages). ``look`` says how the
+    grid draws it: "chat" (``payload`` is chat message objects, drawn as a phone shows them), "post" (a page post's
+    text), "crawl" (one line of a ticker) or "text" (title, text and buttons: what any other channel shows)."""
 
     channel: str
     label: str
@@ -131,6 +133,7 @@ class ChannelPreview:
     payload: Any = None
     problems: tuple[str, ...] = ()
     included: bool = True
+    look: str = "text"
 
 
 @dataclass(frozen=True)
@@ -170,9 +173,18 @@ class ChannelContext:
 class Previewing(Protocol):
     """A channel that can show, for the preview grid, how it would carry one language of a notice."""
 
+    name: str
     label: str
 
     def preview(self, notice: LocalisedNotice) -> ChannelPreview: ...
+
+
+@runtime_checkable
+class PreviewingSend(Protocol):
+    """A public channel that can show the one send it would make for a notice (a page post of several languages);
+    None when the notice is in none of its languages."""
+
+    def preview_send(self, notices: Mapping[str, LocalisedNotice]) -> ChannelPreview | None: ...
 
 
 @runtime_checkable
@@ -181,6 +193,17 @@ class TellsResidents(Protocol):
     wrote to the bot, for platforms that only allow an answer for a while after. Raises a ChannelError."""
 
     def tell(self, resident: str, messages: Sequence[PersonalMessage], *, last_heard: datetime | None) -> Told: ...
+
+
+def personal_name(channel: Channel) -> str:
+    """The name residents' subscriptions and conversations record for a channel: its own, unless it says otherwise
+    with a ``personal_name`` attribute (residents write to a Facebook page on Messenger)."""
+    return str(getattr(channel, "personal_name", channel.name))
+
+
+def personal_label(channel: Channel) -> str:
+    """How residents know the channel that tells them things: ``personal_label``, else its ``label``, else its name."""
+    return str(getattr(channel, "personal_label", getattr(channel, "label", channel.name)))
 
 
 @runtime_checkable

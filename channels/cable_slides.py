@@ -26,7 +26,7 @@ from uniseg.graphemecluster import grapheme_clusters
 
 from channels.fonts import FAMILIES, LATIN_FAMILY, font_runs, truetype
 from channels.line_breaks import line_break_units
-from channels.line_render import SEVERITY_COLOURS, TRAINING_COLOUR
+from channels.presentation import band_colour
 from messages.localised import LocalisedNotice
 
 SIZES = {1920: (1920, 1080), 1280: (1280, 720)}
@@ -221,7 +221,7 @@ def render_slide(notice: LocalisedNotice, width: int = 1920) -> Slide:
     safe = safe_area(w, h)
     image = Image.new("RGB", (w, h), BACKGROUND)
     painter = _Painter(image, notice.language)
-    colour = TRAINING_COLOUR if notice.training else SEVERITY_COLOURS[notice.severity]
+    colour = band_colour(notice)
     unit = h / 1080  # sizes below are for 1080 lines
 
     band_bottom = safe.top + round(130 * unit)

@@ -14,7 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from lxml import etree
+from pydantic import Field
 
+from channels.base import ChannelContext, ChannelPreview
+from channels.section import ChannelSection
 from messages.cap import cap_time
 from messages.localised import LocalisedNotice
 
@@ -49,6 +52,30 @@ def crawl_line(notice: LocalisedNotice, max_chars: int) -> str:
         parts += [notice.poll.vote_on_line_short, notice.poll.numbered("  ")]
     line = separator.join(parts).replace("\n", " ")
     return line if len(line) <= max_chars else line[: max_chars - 1].rstrip() + "…"
+
+
+class CableTvSettings(ChannelSection):
+    """``channels.cable_tv``: how long a crawl line may be, and the title of the feeds operators poll."""
+
+    crawl_max_chars: int = Field(default=120, ge=20, le=2000)
+    feed_title: str = "Kaohsiung City public notices"
+
+
+class CableTvCrawl:
+    """The crawl as a channel of the preview grid: published on the feeds the bot serves, never sent."""
+
+    name = "cable_tv"
+    label = "Cable TV crawl"
+
+    def __init__(self, *, max_chars: int) -> None:
+        self.max_chars = max_chars
+
+    @classmethod
+    def from_settings(cls, settings: CableTvSettings, context: ChannelContext) -> CableTvCrawl:
+        return cls(max_chars=settings.crawl_max_chars)
+
+    def preview(self, notice: LocalisedNotice) -> ChannelPreview:
+        return ChannelPreview(self.name, self.label, crawl_line(notice, self.max_chars), look="crawl")
 
 
 def crawl_items(entries: Iterable[FeedEntry], language: str, *, max_chars: int, fallback: str) -> list[dict[str, Any]]:

@@ -10,13 +10,28 @@ Graph errors become civicast's errors here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import facebook
 import requests
+from pydantic import Field, field_validator
 
-from channels.base import Audience, Batch, ChannelLimits, PermanentError, RetryableError, SendResult
+from channels.base import (
+    Audience,
+    Batch,
+    ChannelContext,
+    ChannelLimits,
+    ChannelPreview,
+    PermanentError,
+    PersonalMessage,
+    RetryableError,
+    SendResult,
+    Told,
+)
+from channels.section import ChannelSection
+from messages.i18n import get_language
 from messages.localised import LocalisedNotice
 from messages.metrics import timed_request
 
@@ -25,6 +40,28 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
 TRANSIENT_CODES = frozenset({1, 2})  # unknown / temporary service errors: Graph asks for a retry
 OUTSIDE_WINDOW_SUBCODE = 2018278
 MAX_POST_LENGTH = 63206
+MESSENGER_WINDOW = timedelta(hours=24)  # Messenger allows an answer this long after the person last wrote
+SANDBOX_PAGE_TOKEN = "sandbox-facebook-page-access-token"
+SANDBOX_APP_SECRET = "sandbox-facebook-app-secret"
+
+
+class FacebookSettings(ChannelSection):
+    """``channels.facebook``: the page notices are posted on, and the app whose Messenger webhook the bot answers."""
+
+    enabled: bool = True
+    page_id: str = "sandbox-page"
+    page_access_token: str = SANDBOX_PAGE_TOKEN
+    app_secret: str = SANDBOX_APP_SECRET
+    verify_token: str = "sandbox-facebook-verify-token"
+    graph_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
+    graph_base_url: str = "https://graph.facebook.com/"
+    post_languages: tuple[str, ...] = ("zh-Hant", "en")
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("post_languages")
+    @classmethod
+    def _known_post_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(get_language(code).code for code in value)
 
 
 class OutsideMessagingWindow(PermanentError):
@@ -87,6 +124,9 @@ class FacebookChannel:
     """Page posts for notices; the Send API for replying to a resident inside the 24-hour window."""
 
     name = "facebook"
+    label = "Facebook"
+    personal_name = "messenger"  # residents write to the page on Messenger: their conversations record that
+    personal_label = "Messenger"
     limits = ChannelLimits(
         max_recipients=0,
         max_messages=1,
@@ -111,6 +151,40 @@ class FacebookChannel:
             access_token=page_access_token, timeout=timeout_s, session=GraphSession(graph_base_url)
         )
         self._graph.version = graph_version if graph_version.startswith("v") else f"v{graph_version}"
+
+    @classmethod
+    def from_settings(cls, settings: FacebookSettings, context: ChannelContext) -> FacebookChannel:
+        return cls(
+            page_id=settings.page_id,
+            page_access_token=settings.page_access_token,
+            graph_version=settings.graph_version,
+            graph_base_url=context.sandbox_url + "/" if context.sandbox_url else settings.graph_base_url,
+            post_languages=settings.post_languages,
+            timeout_s=settings.timeout_s,
+        )
+
+    def preview(self, notice: LocalisedNotice) -> ChannelPreview:
+        """The language's section of the page post; not included where the page does not post in it."""
+        section = post_section(notice)
+        return ChannelPreview(
+            self.name, self.label, section, included=notice.language in self.post_languages, look="post"
+        )
+
+    def preview_send(self, notices: Mapping[str, LocalisedNotice]) -> ChannelPreview | None:
+        """The whole page post the notice makes (None when it is in none of the page's languages)."""
+        posted = [notices[code] for code in self.post_languages if code in notices]
+        if not posted:
+            return None
+        return ChannelPreview(self.name, self.label, post_text(posted), look="post")
+
+    def tell(self, resident: str, messages: Sequence[PersonalMessage], *, last_heard: datetime | None) -> Told:
+        """Messenger replies, only inside the 24 hours after the resident last wrote (no tag covers a case)."""
+        if last_heard is None or datetime.now(UTC) - last_heard > MESSENGER_WINDOW:
+            return Told.WINDOW
+        for message in messages:
+            quick = [{"content_type": "text", "title": label, "payload": data} for label, data in message.buttons]
+            self.reply(resident, message.text, quick_replies=quick or None)
+        return Told.TOLD
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -9,11 +9,12 @@ civicast's errors here, at the boundary.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -32,31 +33,35 @@ from linebot.v3.messaging.exceptions import ApiException
 from channels.base import (
     Audience,
     Batch,
+    ChannelContext,
     ChannelLimits,
+    ChannelPreview,
     LimitExceeded,
     PermanentError,
+    PersonalMessage,
     Quota,
-    QuotaExhausted,
     RetryableError,
     SendResult,
+    Told,
 )
+from channels.line_errors import header, map_api_exception
 from channels.line_render import (  # noqa: F401 - the rendering, re-exported as part of the LINE channel
     MAX_ALT_TEXT,
     MAX_BUBBLE_BYTES,
     MAX_TEXT,
-    SEVERITY_COLOURS,
-    TRAINING_COLOUR,
     alt_text,
     check_messages,
     flex_bubble,
+    personal_messages,
+    preview_messages,
     render_messages,
 )
+from channels.line_settings import LineSettings
 from messages.localised import LocalisedNotice
 from messages.metrics import timed_request
 
 LIVE_API = "https://api.line.me"
 LIVE_DATA_API = "https://api-data.line.me"  # images and other content
-MONTHLY_LIMIT = "monthly limit"  # in LINE's 429 body: "You have reached your monthly limit."
 INVALID_REPLY_TOKEN = "Invalid reply token"
 
 _RENDER_LOCK = threading.Lock()
@@ -78,52 +83,6 @@ def _render_checked(notice: LocalisedNotice) -> tuple[dict[str, Any], ...]:
     for message in messages:
         Message.from_dict(message)
     return tuple(messages)
-
-
-# ----------------------------------------------------------------------------- errors
-
-
-def _header(headers: Any, name: str) -> str | None:
-    if not headers:
-        return None
-    for key, value in headers.items():
-        if key.lower() == name:
-            return str(value)
-    return None
-
-
-def _line_message(body: bytes | str | None) -> str:
-    try:
-        data = json.loads(body or b"{}")
-    except (ValueError, TypeError):
-        return (body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or ""))[:200]
-    details = "; ".join(f"{d.get('property')}: {d.get('message')}" for d in data.get("details", []))
-    return f"{data.get('message', '')}{f' ({details})' if details else ''}"
-
-
-def map_api_exception(exc: ApiException) -> SendResult | Exception:
-    """LINE's answer as a result (409: already accepted) or as civicast's error."""
-    status = exc.status or 0
-    request_id = _header(exc.headers, "x-line-request-id")
-    message = _line_message(exc.body)
-    if status == 409:
-        accepted = _header(exc.headers, "x-line-accepted-request-id")
-        return SendResult(platform_request_id=accepted or request_id, duplicate=True)
-    if status == 429:
-        if MONTHLY_LIMIT in message.lower():
-            return QuotaExhausted(
-                f"LINE monthly message quota reached: {message}", status=429, platform_request_id=request_id
-            )
-        retry_after = _header(exc.headers, "retry-after")
-        delay = float(retry_after) if retry_after and retry_after.isdigit() else None
-        return RetryableError(f"LINE rate limit: {message}", delay_s=delay, status=429, platform_request_id=request_id)
-    if status == 0 or status >= 500:
-        return RetryableError(
-            f"LINE server error {status}: {message or exc.reason}", status=status, platform_request_id=request_id
-        )
-    return PermanentError(
-        f"LINE refused the request ({status}): {message}", status=status, platform_request_id=request_id
-    )
 
 
 # ----------------------------------------------------------------------------- the channel
@@ -154,6 +113,7 @@ class LineChannel:
     """Multicast to residents; push, reply and profiles for the bot."""
 
     name = "line"
+    label = "LINE"
     limits = ChannelLimits(
         max_recipients=500,
         max_messages=5,
@@ -195,6 +155,26 @@ class LineChannel:
         # the monthly quota and a reply not at all, and nothing else sees them (the outbox records multicasts).
         self._on_sent = on_sent
 
+    @classmethod
+    def from_settings(cls, settings: LineSettings, context: ChannelContext) -> LineChannel:
+        channel = cls(
+            access_token=settings.channel_access_token,
+            api_base_url=context.sandbox_url or settings.api_base_url,
+            timeout_s=settings.timeout_s,
+            quota_cache_s=settings.quota_cache_s,
+            on_sent=context.count_sent,
+        )
+        channel.limits = replace(cls.limits, requests_per_second=settings.requests_per_second)
+        return channel
+
+    def preview(self, notice: LocalisedNotice) -> ChannelPreview:
+        return preview_messages(notice, name=self.name, label=self.label)
+
+    def tell(self, resident: str, messages: Sequence[PersonalMessage], *, last_heard: datetime | None) -> Told:
+        """A push to the resident (LINE allows one at any time, counted against the monthly quota)."""
+        self.push(resident, personal_messages(messages), retry_key=str(uuid.uuid4()))
+        return Told.TOLD
+
     def _spent(self) -> None:
         self._sends += 1
         self._quota_cached = None
@@ -230,7 +210,7 @@ class LineChannel:
     def _result(response: Any) -> SendResult:
         if isinstance(response, SendResult):
             return response
-        return SendResult(platform_request_id=_header(response.headers, "x-line-request-id"))
+        return SendResult(platform_request_id=header(response.headers, "x-line-request-id"))
 
     def check(self, batch: Batch) -> tuple[dict[str, Any], ...]:
         """The batch's messages, or the error LINE would answer (recipients, message limits); sends nothing."""

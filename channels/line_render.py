@@ -10,22 +10,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from channels.base import LimitExceeded, truncate_utf16, utf16_length
-from messages.kinds import Severity
+from channels.base import ChannelPreview, LimitExceeded, PersonalMessage, truncate_utf16, utf16_length
+from channels.presentation import band_colour
 from messages.localised import LocalisedNotice
 
 MAX_ALT_TEXT = 1500
 MAX_BUBBLE_BYTES = 30 * 1024
 MAX_TEXT = 5000
-
-SEVERITY_COLOURS = {
-    Severity.EXTREME: "#B3261E",
-    Severity.SEVERE: "#C2410C",
-    Severity.MODERATE: "#8A5300",
-    Severity.MINOR: "#1D4ED8",
-    Severity.UNKNOWN: "#4B5563",
-}
-TRAINING_COLOUR = "#5B21B6"
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -43,7 +34,7 @@ def _band_headline(notice: LocalisedNotice) -> str:
 
 def flex_bubble(notice: LocalisedNotice) -> dict[str, Any]:
     """The notice as a LINE Flex bubble: a coloured band with the severity, then the text."""
-    colour = TRAINING_COLOUR if notice.training else SEVERITY_COLOURS[notice.severity]
+    colour = band_colour(notice)
     body: list[dict[str, Any]] = []
     if notice.body:
         body.append(_text(notice.body, size="sm"))
@@ -160,3 +151,46 @@ def check_messages(messages: Sequence[dict[str, Any]]) -> None:
                 raise LimitExceeded(f"LINE altText holds at most {MAX_ALT_TEXT} characters")
             if len(json.dumps(message["contents"], ensure_ascii=False).encode("utf-8")) > MAX_BUBBLE_BYTES:
                 raise LimitExceeded("a LINE Flex bubble is at most 30 KB")
+
+
+def preview_messages(notice: LocalisedNotice, *, name: str, label: str) -> ChannelPreview:
+    """The notice as LINE would carry it, for the preview grid: the messages as sent, the notification text as the
+    title, the quick-reply buttons' labels and what LINE would refuse."""
+    messages = render_messages(notice)
+    problems: tuple[str, ...] = ()
+    try:
+        check_messages(messages)
+    except LimitExceeded as exc:
+        problems = (f"LINE would refuse it: {exc}",)
+    buttons = tuple(
+        item["action"]["label"] for message in messages for item in message.get("quickReply", {}).get("items", [])
+    )
+    return ChannelPreview(
+        name,
+        label,
+        notice.plain_text,
+        title=alt_text(notice),
+        buttons=buttons,
+        payload=messages,
+        problems=problems,
+        look="chat",
+    )
+
+
+def personal_messages(messages: Sequence[PersonalMessage]) -> list[dict[str, Any]]:
+    """Messages to one resident as LINE text messages, their buttons as postback quick replies (at most 5)."""
+    rendered = []
+    for message in messages[:5]:
+        item: dict[str, Any] = {"type": "text", "text": truncate_utf16(message.text, MAX_TEXT)}
+        if message.buttons:
+            item["quickReply"] = {
+                "items": [
+                    {
+                        "type": "action",
+                        "action": {"type": "postback", "label": label, "data": data, "displayText": label},
+                    }
+                    for label, data in message.buttons
+                ]
+            }
+        rendered.append(item)
+    return rendered

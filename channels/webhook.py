@@ -17,12 +17,41 @@ from collections.abc import Iterable
 from typing import Any
 
 import requests
+from pydantic import Field, field_validator
 
-from channels.base import Audience, Batch, ChannelLimits, PermanentError, RetryableError, SendResult
+from channels.base import (
+    Audience,
+    Batch,
+    ChannelContext,
+    ChannelLimits,
+    ChannelPreview,
+    PermanentError,
+    RetryableError,
+    SendResult,
+)
+from channels.section import ChannelSection
+from messages.i18n import get_language
+from messages.localised import LocalisedNotice
 
 SIGNATURE_HEADER = "X-Civicast-Signature"
 TIMESTAMP_HEADER = "X-Civicast-Timestamp"
 DELIVERY_HEADER = "X-Civicast-Delivery"
+
+
+class PartnerSettings(ChannelSection):
+    """One entry of ``channels.partners``: a partner's endpoint, the secret its pushes are signed with, and the
+    languages it takes (all when None)."""
+
+    name: str = Field(min_length=1, pattern=r"^[a-z0-9_-]+$")
+    url: str
+    secret: str = Field(min_length=16)
+    languages: tuple[str, ...] | None = None
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("languages")
+    @classmethod
+    def _known_partner_languages(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else tuple(get_language(code).code for code in value)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -75,11 +104,34 @@ class PartnerWebhookChannel:
     ) -> None:
         self.partner = partner
         self.name = f"partner_webhook:{partner}"
+        self.label = partner
         self.url = url
         self.secret = secret
         self.languages = tuple(languages) if languages else None
         self.timeout_s = timeout_s
         self._session = session or requests.Session()
+
+    @classmethod
+    def from_settings(cls, settings: PartnerSettings, context: ChannelContext) -> PartnerWebhookChannel:
+        return cls(
+            partner=settings.name,
+            url=settings.url,
+            secret=settings.secret,
+            languages=settings.languages,
+            timeout_s=settings.timeout_s,
+        )
+
+    def preview(self, notice: LocalisedNotice) -> ChannelPreview:
+        """The language as the partner's push carries it (its JSON), if the partner takes that language."""
+        included = self.languages is None or notice.language in self.languages
+        return ChannelPreview(
+            self.name,
+            self.label,
+            notice.plain_text,
+            title=notice.title_line,
+            payload=notice.as_dict(),
+            included=included,
+        )
 
     def send(self, batch: Batch) -> SendResult:
         notices = {code: n for code, n in batch.notices.items() if self.languages is None or code in self.languages}

@@ -1,8 +1,10 @@
 """Delivery reports: per channel × language, how many residents were targeted, reached, failed, waiting; for a
-recurring notice, its occurrences and which were missed; LINE's messages of the month, paid and free."""
+recurring notice, its occurrences and which were missed; on each channel with a monthly allowance (LINE's), its
+messages of the month, paid and free."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,8 +52,9 @@ def paused_channels_report(session: Session, notice_id: int) -> list[dict[str, A
     ]
 
 
-def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
-    """``{"channels": {channel: {totals…, "languages": {language: {...}}}}, "paused_channels": [...]}``.
+def delivery_report(session: Session, notice_id: int, *, counted: Sequence[str] = ()) -> dict[str, Any]:
+    """``{"channels": {channel: {totals…, "languages": {language: {...}}}}, "paused_channels": [...]}``, and for
+    each channel of ``counted`` (those whose messages count against a monthly allowance) ``"messages"``.
 
     For resident channels the counts are residents; for public channels (one send carrying every
     language) they are sends. A paused channel's deliveries stay pending until an officer resumes it.
@@ -112,7 +115,7 @@ def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
         "untranslated": _untranslated(session, notice, channels),
         "paused_channels": paused_channels_report(session, notice_id),
     }
-    report["line_messages"] = line_messages_report(session, notice, channels)
+    report["messages"] = {channel: messages_report(session, notice, channels, channel) for channel in counted}
     report["menu_switches"] = switch_progress(session, notice_id)
     report["occurrence_of"] = notice.recurrence_of if notice else None
     report["occurrence_at"] = _iso(notice.occurrence_at) if notice else None
@@ -136,16 +139,21 @@ def delivery_report(session: Session, notice_id: int) -> dict[str, Any]:
     return report
 
 
-def line_messages_report(
-    session: Session, notice: Notice | None, channels: dict[str, dict[str, Any]], *, now: datetime | None = None
+def messages_report(
+    session: Session,
+    notice: Notice | None,
+    channels: dict[str, dict[str, Any]],
+    channel: str,
+    *,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """What the notice cost in LINE messages (paid: one per resident reached), and the month it went out in
-    (this month before it went out): the paid multicasts and pushes against the quota, the free replies apart."""
+    """What the notice cost in messages on ``channel`` (paid: one per resident reached), and the month it went out
+    in (this month before it went out): the paid multicasts and pushes against the quota, the free replies apart."""
     sent_at = notice.sent_at if notice is not None else None
     month = month_of(sent_at or now or datetime.now(UTC))
     return {
-        "notice": {"paid": channels.get("line", {}).get("sent", 0)},
-        **monthly_messages(session, month, "line").as_dict(),
+        "notice": {"paid": channels.get(channel, {}).get("sent", 0)},
+        **monthly_messages(session, month, channel).as_dict(),
     }
 
 

@@ -127,7 +127,8 @@ class MessageTally:
 
 @dataclass(frozen=True)
 class MonthlyMessages:
-    """A channel's messages in a month, by kind: ``paid`` is what LINE counts against the quota."""
+    """A channel's messages in a month, by kind: ``paid`` is what the platform counts against the quota (LINE
+    counts multicasts and pushes, not replies)."""
 
     channel: str
     month: str
@@ -152,7 +153,7 @@ class MonthlyMessages:
         }
 
 
-def monthly_messages(session: Session, month: str, channel: str = "line") -> MonthlyMessages:
+def monthly_messages(session: Session, month: str, channel: str) -> MonthlyMessages:
     """The month's messages on ``channel``: notices' multicasts from the outbox, the bot's pushes and replies from
     its counts."""
     start, end = _month_bounds(month)

@@ -15,6 +15,19 @@ def delivery_schemas() -> dict[str, Any]:
     counts = {name: COUNT for name in ("targeted", "sent", "failed", "dead", "pending")}
     counts |= {"first_sent": nullable(TIME), "last_sent": nullable(TIME)}
     return {
+        "ChannelPreview": object_schema(  # one language on one channel of the preview grid
+            {
+                "channel": STRING,
+                "label": STRING,
+                "look": {"type": "string", "enum": ["chat", "post", "crawl", "text"]},
+                "title": STRING,
+                "text": STRING,
+                "buttons": {"type": "array", "items": STRING},
+                "payload": {"description": "what the channel would send, in its own format"},
+                "problems": {"type": "array", "items": STRING, "description": "what the platform would refuse"},
+                "included": {"type": "boolean", "description": "false: the channel does not publish this language"},
+            }
+        ),
         "DeliveryCounts": object_schema(counts),
         "ChannelReport": object_schema(
             {
@@ -65,7 +78,16 @@ def delivery_schemas() -> dict[str, Any]:
                     "items": ref("PausedChannel"),
                     "description": "channels paused now; their deliveries wait",
                 },
-                "line_messages": ref("LineMessages"),
+                "messages": {
+                    "type": "object",
+                    "additionalProperties": ref("LineMessages"),
+                    "description": "per channel whose messages count against a monthly allowance (LINE's), its "
+                    "messages of the month",
+                },
+                "line_messages": {
+                    **nullable(ref("LineMessages")),
+                    "description": "LINE's entry of messages (null when LINE is not enabled); kept for older clients",
+                },
             }
         ),
         "LineMessages": object_schema(

@@ -246,6 +246,11 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                 "language": {"type": "string", "enum": languages},
                 "language_name": STRING,
                 "notice": ref("LocalisedNotice"),
+                "channels": {
+                    "type": "array",
+                    "items": ref("ChannelPreview"),
+                    "description": "this language on every channel of the grid, in its order",
+                },
                 "line_messages": {
                     "type": "array",
                     "items": {"type": "object"},
@@ -274,6 +279,11 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                     "additionalProperties": COUNTS_BY_NAME,
                     "description": "residents per channel and language",
                 },
+                "district_audience": {
+                    "type": "object",
+                    "additionalProperties": COUNTS_BY_NAME,
+                    "description": "residents per resident channel and district (and whole_city)",
+                },
                 "districts": {**COUNTS_BY_NAME, "description": "LINE residents per district (and whole_city)"},
                 "district_names": {"type": "object", "additionalProperties": STRING},
                 "untranslated": {
@@ -282,9 +292,15 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                     "description": "languages that would show the free text untranslated (the engine "
                     "failed or it is held): approving needs acknowledge_untranslated",
                 },
+                "sends": {
+                    "type": "array",
+                    "items": ref("ChannelPreview"),
+                    "description": "the one send each public channel makes carrying several languages (a page post)",
+                },
                 "facebook_post": {"type": ["string", "null"]},
                 "cap_xml": STRING,
                 "languages": {"type": "array", "items": ref("LanguagePreview")},
+                "quota": nullable(ref("QuotaForecast")),
                 "line_quota": nullable(ref("QuotaForecast")),
             }
         ),

@@ -14,7 +14,6 @@ from sqlalchemy.orm import object_session
 from bot.conversation.models import Case, CaseEvent
 from bot.office.accounts import Actor
 from bot.office.notice_rules import Verb, allowed_actions
-from bot.office.preview import LanguagePreview, NoticePreview
 from messages.glossary import Glossary, UnknownTerm
 from messages.models import Notice
 from messages.polls import poll_spec
@@ -97,38 +96,6 @@ def fanout_json(result: FanoutResult, notice: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _language_json(preview: LanguagePreview) -> dict[str, Any]:
-    return {
-        "language": preview.language.code,
-        "language_name": preview.language.native_name,
-        "notice": preview.notice.as_dict(),
-        "line_messages": preview.line_messages,
-        "line_alt_text": preview.line_alt_text,
-        "crawl_line": preview.crawl_line,
-        "facebook_section": preview.facebook_section,
-        "poll_options": list(preview.notice.poll.options) if preview.notice.poll else None,
-        "audience": dict(preview.audience),
-        "on_facebook": preview.on_facebook,
-        "problems": list(preview.problems),
-    }
-
-
-def preview_json(preview: NoticePreview) -> dict[str, Any]:
-    return {
-        "notice_id": preview.notice_id,
-        "total": preview.total,
-        "problems": preview.problems,
-        "audience": {channel: dict(per) for channel, per in preview.audience.items()},
-        "districts": dict(preview.districts),
-        "district_names": dict(preview.district_names),
-        "untranslated": list(preview.untranslated),
-        "line_quota": preview.line_quota.as_dict() if preview.line_quota else None,
-        "facebook_post": preview.facebook_post,
-        "cap_xml": preview.cap_xml,
-        "languages": [_language_json(p) for p in preview.languages],
-    }
-
-
 _REPORT_COUNTS = ("targeted", "sent", "failed", "dead", "pending")
 
 
@@ -208,7 +175,9 @@ def report_json(report: Mapping[str, Any], notice: Notice) -> dict[str, Any]:
             "residents": int(untranslated.get("residents", 0)),
         },
         "paused_channels": [paused_channel_json(paused) for paused in report.get("paused_channels", [])],
-        "line_messages": report["line_messages"],
+        "messages": dict(report["messages"]),
+        # Kept for clients from before every counted channel was listed in "messages".
+        "line_messages": report["messages"].get("line"),
     }
 
 

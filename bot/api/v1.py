@@ -36,13 +36,15 @@ from bot.api.inputs import (
 )
 from bot.api.openapi import build_document
 from bot.api.poll_input import poll_input
+from bot.api.preview_json import preview_json
 from bot.api.problems import Problem, invalid
-from bot.api.serialise import fanout_json, notice_json, page_json, preview_json, report_json
+from bot.api.serialise import fanout_json, notice_json, page_json, report_json
 from bot.office import desk, drafts, notice_rules, polls
 from bot.office.accounts import Permission
 from bot.office.drafts import NoticeInput
 from bot.office.notice_rules import visible_to
 from bot.office.preview import build_preview
+from bot.office.quota import quota_channels
 from messages.db import MAX_ID
 from messages.models import Notice, NoticeStatus
 from messages.params import InvalidParameters
@@ -308,4 +310,5 @@ def notice_report(notice_id: int) -> Response:
     services().flush_message_counts()  # the bot's replies and pushes of the last seconds count too
     with services().session_factory() as session:
         notice = _notice(session, notice_id)
-        return _json(report_json(delivery_report(session, notice_id), notice))
+        counted = quota_channels(services().channels)
+        return _json(report_json(delivery_report(session, notice_id, counted=counted), notice))

@@ -25,6 +25,7 @@ from bot.cli.base import (
 from bot.cli.channels import echo_paused_channels
 from bot.office import desk, drafts, notice_rules
 from bot.office.accounts import Actor
+from bot.office.quota import quota_channels
 from messages.models import Notice
 from messages.params import parse_datetime
 from scheduler.report import delivery_report
@@ -327,7 +328,7 @@ def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
         notice = session.get(Notice, notice_id)
         if notice is None:
             raise UserError(f"there is no notice {notice_id}")
-        report = delivery_report(session, notice_id)
+        report = delivery_report(session, notice_id, counted=quota_channels(app.services.channels))
         report["status"] = notice.status
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -354,11 +355,13 @@ def report_command(app: AppContext, notice_id: int, as_json: bool) -> None:
         click.echo(f"occurrences: {occurrences['total']}, missed: {occurrences['missed']}")
         for item in occurrences["items"]:
             click.echo(f"  {item['occurrence_at'] or '-'}  notice {item['notice_id']}  {item['status']}")
-    messages = report["line_messages"]
-    if "line" in report["channels"]:
+    for channel, messages in report["messages"].items():
+        if channel not in report["channels"]:
+            continue
         paid, free = messages["paid"], messages["free"]
+        label = getattr(app.services.channels.get(channel), "label", channel)
         click.echo(
-            f"LINE messages: this notice {messages['notice']['paid']:,} paid; in {messages['month']} "
+            f"{label} messages: this notice {messages['notice']['paid']:,} paid; in {messages['month']} "
             f"{paid['total']:,} paid (notices {paid['multicast']:,}, bot pushes {paid['push']:,}), "
             f"{free['total']:,} free (bot replies)"
         )

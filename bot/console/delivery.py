@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.console.auth import services
+from bot.office.quota import quota_channels
 from channels.base import Audience
 from scheduler.report import delivery_report, delivery_timeline
 
@@ -52,7 +53,7 @@ def _points(timeline: list[tuple[datetime, int]], maximum: int) -> str:
 def delivery_view(notice_id: int) -> DeliveryView:
     services().flush_message_counts()  # the bot's replies and pushes of the last seconds count too
     with services().session_factory() as session:
-        report = delivery_report(session, notice_id)
+        report = delivery_report(session, notice_id, counted=quota_channels(services().channels))
         timeline = delivery_timeline(session, notice_id)
     limits = services().channel_limits
     totals = {key: 0 for key in ("targeted", "sent", "failed", "dead", "pending")}

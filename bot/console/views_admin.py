@@ -42,7 +42,7 @@ CASE_FILTERS = ("status", "district", "category", "assignee")
 
 # What bot.office.cases.tell_resident says happened, by the start of its words: shown in the officer's language.
 def told_text(told: office_cases.ResidentTold) -> str:
-    return translate(f"told.{told.outcome.value}", detail=told.detail)
+    return translate(f"told.{told.outcome.value}", detail=told.detail, channel=told.channel)
 
 
 def _officer_choices(session: Any) -> list[tuple[str, str]]:

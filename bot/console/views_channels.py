@@ -20,12 +20,15 @@ from scheduler.channel_status import ChannelStatus, QuotaVerdict, paused_statuse
 log = logging.getLogger("civicast.console")
 
 
-def channel_name(channel: str) -> str:
-    """A channel as officers know it ("LINE", "Facebook"); a partner's channel by its own name."""
+@blueprint.app_template_global("channel_name")
+def channel_name(channel: str, label: str | None = None) -> str:
+    """A channel as officers know it: its name in the console's catalog where it has one ("channel.<name>"), else
+    the label it gives itself (a partner's channel is its partner's name), else its name."""
     try:
         return translate(f"channel.{channel}")
     except KeyError:
-        return channel
+        built = services().publishers.get(channel) if label is None else None
+        return label or str(getattr(built, "label", channel))
 
 
 def paused_channels() -> list[ChannelStatus]:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
-from bot.conversation.line_format import line_messages
 from bot.conversation.models import Case, CaseEvent, CaseStatus, Conversation
 from bot.conversation.petitions import CaseChange, CaseError, change_status, find_case
 from bot.office.accounts import ROLE_PERMISSIONS, Actor, Permission, find_officer, list_officers
@@ -19,11 +17,11 @@ from bot.office.audit import AuditAction, record
 from bot.office.models import Officer, Role
 from bot.office.notice_rules import RuleRefused
 from bot.office.services import Services
-from channels.base import ChannelError
+from channels.base import ChannelError, PersonalMessage, TellsResidents, personal_label, personal_name
+from channels.base import Told as ChannelTold
 from messages.plurals import counted
 from messages.text import TextRefused, clean_text, text_problem
 
-MESSENGER_WINDOW = timedelta(hours=24)
 MAX_NOTE = 2000
 RESIDENTS_DATA_RULE = "test keys never touch residents' petitions"
 
@@ -90,19 +88,19 @@ def read_case(session: Session, actor: Actor, number: str, *, now: datetime) -> 
 
 
 class Told(StrEnum):
-    LINE = "line"
-    MESSENGER = "messenger"
+    TOLD = "told"
     NOBODY = "nobody"  # the resident deleted their data
-    WINDOW = "window"  # Messenger's 24 hours have passed
+    WINDOW = "window"  # the platform allows no message now (Messenger's 24 hours have passed)
+    NOT_PERSONAL = "not_personal"  # the resident's channel cannot message one resident
     FAILED = "failed"
     UNCHANGED = "unchanged"  # nothing a resident needs to hear
 
 
 _SENTENCES = {
-    Told.LINE: "the resident was told on LINE",
-    Told.MESSENGER: "the resident was told on Messenger",
+    Told.TOLD: "the resident was told on {channel}",
     Told.NOBODY: "the resident's data was deleted: nobody to tell",
-    Told.WINDOW: "the resident last wrote more than 24 hours ago: Messenger does not allow a message now",
+    Told.WINDOW: "the resident last wrote too long ago: {channel} does not allow a message now",
+    Told.NOT_PERSONAL: "the resident was not told: {channel} cannot message one resident",
     Told.FAILED: "the resident could not be told ({detail}); the status is saved",
     Told.UNCHANGED: "the resident was not told (status unchanged)",
 }
@@ -110,39 +108,44 @@ _SENTENCES = {
 
 @dataclass(frozen=True)
 class ResidentTold:
-    """Whether and how the resident heard of a change; ``str()`` is the English sentence."""
+    """Whether and how the resident heard of a change; ``str()`` is the English sentence. ``channel`` is the
+    resident's channel as residents know it ("LINE", "Messenger")."""
 
     outcome: Told
     detail: str = ""
+    channel: str = ""
 
     def __str__(self) -> str:
-        return _SENTENCES[self.outcome].format(detail=self.detail)
+        return _SENTENCES[self.outcome].format(detail=self.detail, channel=self.channel)
+
+
+def _last_heard(services: Services, channel: str, user_id: str) -> datetime | None:
+    with services.session_factory() as session:
+        return session.scalar(
+            select(Conversation.last_inbound_at).where(Conversation.channel == channel, Conversation.user_id == user_id)
+        )
 
 
 def tell_resident(services: Services, change: CaseChange) -> ResidentTold:
-    """Tell the resident about their case in their language."""
+    """Tell the resident about their case in their language, on the channel they wrote on."""
     if not change.channel or not change.user_id:
         return ResidentTold(Told.NOBODY)
+    channel = next((c for c in services.channels.values() if personal_name(c) == change.channel), None)
+    if channel is None or not isinstance(channel, TellsResidents):
+        label = personal_label(channel) if channel is not None else change.channel
+        return ResidentTold(Told.NOT_PERSONAL, channel=label)
+    label = personal_label(channel)
     replies = services.conversation_engine.answers.case_update_replies(change)
+    messages = [PersonalMessage(reply.text, tuple((c.label, c.data) for c in reply.choices)) for reply in replies]
     try:
-        if change.channel == "line":
-            services.line.push(change.user_id, line_messages(replies), retry_key=str(uuid.uuid4()))
-            return ResidentTold(Told.LINE)
-        with services.session_factory() as session:
-            conversation = session.scalar(
-                select(Conversation).where(
-                    Conversation.channel == change.channel, Conversation.user_id == change.user_id
-                )
-            )
-        opened = conversation.last_inbound_at if conversation else None
-        if opened is None or datetime.now(UTC) - opened > MESSENGER_WINDOW:
-            return ResidentTold(Told.WINDOW)
-        for reply in replies:
-            quick = [{"content_type": "text", "title": c.label, "payload": c.data} for c in reply.choices]
-            services.facebook.reply(change.user_id, reply.text, quick_replies=quick or None)
-        return ResidentTold(Told.MESSENGER)
+        told = channel.tell(change.user_id, messages, last_heard=_last_heard(services, change.channel, change.user_id))
     except ChannelError as exc:
-        return ResidentTold(Told.FAILED, str(exc))
+        return ResidentTold(Told.FAILED, str(exc), channel=label)
+    if told is ChannelTold.WINDOW:
+        return ResidentTold(Told.WINDOW, channel=label)
+    if told is ChannelTold.NOT_PERSONAL:
+        return ResidentTold(Told.NOT_PERSONAL, channel=label)
+    return ResidentTold(Told.TOLD, channel=label)
 
 
 def update_case(

@@ -18,7 +18,7 @@ from bot.office.accounts import Actor
 from bot.office.audit import AuditAction, record
 from bot.office.notice_rules import RuleRefused, Verb, add_contributor, check, load
 from bot.office.poll_rules import check_poll_schedule, check_poll_sending
-from bot.office.quota import check_quota, forecast, messages_needed, quota_summary
+from bot.office.quota import check_quota, forecast, messages_needed, quota_channel, quota_summary
 from messages.glossary import Glossary
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import untranslated_languages
@@ -132,7 +132,7 @@ def send_notice_now(
 ) -> FanoutResult:
     """Fan the notice out now (the workers deliver it); the audit row commits with the deliveries.
 
-    ``quotas`` are the enabled channels themselves: the one with a monthly quota (LINE) is asked for it now, and a
+    ``quotas`` are the enabled channels themselves: the one with a monthly quota (LINE's) is asked for it now, and a
     notice needing more messages than are left is refused (QuotaWouldBeExceeded) unless ``exceed_quota``. A quota
     that cannot be read refuses nothing: an alert is not held back by LINE being slow to answer."""
     with dispatch.session_factory() as session:
@@ -140,7 +140,9 @@ def send_notice_now(
         check_poll_sending(session, notice, sent_at=dispatch.clock(), now=dispatch.clock())
         _require_audience(session, notice, "sent", glossary=dispatch.glossary, channels=channels)
         needed = (
-            messages_needed(notice_audience(session, notice, glossary=dispatch.glossary, channels=channels))
+            messages_needed(
+                notice_audience(session, notice, glossary=dispatch.glossary, channels=channels), quota_channel(quotas)
+            )
             if quotas
             else 0
         )

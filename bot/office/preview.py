@@ -1,20 +1,17 @@
 """The preview grid: a notice in every language on every channel, and who would receive it.
 
-What the officer sees here is what residents get: the same composer, the same LINE
-bubble and Facebook post builders and the same crawl line the channels send.
+What the officer sees here is what residents get: each channel previews a language as it would carry it (the same
+builders it sends with), and the grid shows whatever channels the services built, in the registry's order; it
+names none of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from bot.office.quota import QuotaForecast, forecast, messages_needed
+from bot.office.quota import QuotaForecast, forecast, messages_needed, quota_channel
 from bot.office.services import Services
-from channels.base import LimitExceeded
-from channels.cable_tv import crawl_line
-from channels.facebook import post_section, post_text
-from channels.line_render import alt_text, check_messages, render_messages
+from channels.base import Audience, ChannelPreview, Previewing, PreviewingSend
 from messages.cap import build_alert
 from messages.i18n import LANGUAGES, Language
 from messages.localised import LocalisedNotice
@@ -25,37 +22,47 @@ from scheduler.audience import audience_by_district
 from scheduler.reach import notice_audience
 from scheduler.sending import get_notice, prepare_free_text
 
+HELD = "the free text is held until an officer reviews its translation"
+
 
 @dataclass(frozen=True)
 class LanguagePreview:
     language: Language
     notice: LocalisedNotice
-    line_messages: list[dict[str, Any]]
-    line_alt_text: str
-    crawl_line: str
+    channels: tuple[ChannelPreview, ...]  # one per channel of the grid, in its order
     audience: dict[str, int]  # per resident channel
-    on_facebook: bool
     problems: tuple[str, ...] = ()
-    facebook_section: str = ""  # this language's part of the page post, as posted
+
+    def on(self, channel: str) -> ChannelPreview | None:
+        """This language as ``channel`` shows it (None when the grid has no such channel)."""
+        return next((preview for preview in self.channels if preview.channel == channel), None)
 
 
 @dataclass(frozen=True)
 class NoticePreview:
     notice_id: int
     languages: list[LanguagePreview]
-    facebook_post: str | None
     cap_xml: str
     audience: dict[str, dict[str, int]]  # channel → language → residents
-    districts: dict[str, int]  # district key (and "whole_city") → LINE residents following it
+    # Resident channel → district key (and "whole_city") → residents following it there.
+    district_audience: dict[str, dict[str, int]] = field(default_factory=dict)
     district_names: dict[str, str] = field(default_factory=dict)
+    # The one send each public channel would make that carries several languages (a page post).
+    sends: tuple[ChannelPreview, ...] = ()
     # Languages in which the free text would not be read translated (the engine failed, or it is held).
     untranslated: list[str] = field(default_factory=list)
-    # What it costs in LINE messages beside what is left this month (None: LINE is not enabled).
-    line_quota: QuotaForecast | None = None
+    # What it costs in messages on the channel with a monthly quota beside what is left (None: no such channel).
+    quota: QuotaForecast | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # channel → its label, in the grid's order
 
     @property
     def total(self) -> int:
         return sum(sum(per.values()) for per in self.audience.values())
+
+    @property
+    def districts(self) -> list[str]:
+        """The district keys of the district table's rows ("whole_city" first)."""
+        return list(dict.fromkeys(key for per in self.district_audience.values() for key in per))
 
     @property
     def problems(self) -> list[str]:
@@ -65,75 +72,77 @@ class NoticePreview:
         return found
 
 
-def _language_problems(notice: LocalisedNotice, messages: list[dict[str, Any]]) -> tuple[str, ...]:
-    problems = []
-    try:
-        check_messages(messages)
-    except LimitExceeded as exc:
-        problems.append(f"LINE would refuse it: {exc}")
+def _language_problems(notice: LocalisedNotice, previews: tuple[ChannelPreview, ...]) -> tuple[str, ...]:
+    problems = [problem for preview in previews if preview.included for problem in preview.problems]
     if notice.held:
-        problems.append("the free text is held until an officer reviews its translation")
+        problems.append(HELD)
     return tuple(problems)
 
 
 def build_preview(services: Services, notice_id: int, *, translate: bool = True) -> NoticePreview:
     """Compose the notice everywhere. Translates its free text first (outside any session) unless told not to."""
     settings = services.settings
+    limits = services.channel_limits
+    resident_channels = [name for name, limit in limits.items() if limit.audience is Audience.RESIDENTS]
     if translate:
         prepare_free_text(services.dispatch, notice_id)
     with services.session_factory() as session:
         notice: Notice = get_notice(session, notice_id)
         free = free_text_versions(session, notice)
         poll = poll_spec(session, notice_id)
-        audience = notice_audience(session, notice, glossary=services.glossary, channels=services.channel_limits)
-        districts = audience_by_district(
-            session,
-            services.glossary,
-            channel="line",
-            topic=notice.topic,
-            districts=notice.districts,
-            training=notice.training,
-        )
+        audience = notice_audience(session, notice, glossary=services.glossary, channels=limits)
+        district_audience = {
+            channel: audience_by_district(
+                session,
+                services.glossary,
+                channel=channel,
+                topic=notice.topic,
+                districts=notice.districts,
+                training=notice.training,
+            )
+            for channel in resident_channels
+        }
         header = alert_header(notice, settings.cap.sender)
         untranslated = untranslated_languages(session, notice, settings.languages)
         session.expunge(notice)
-    # Asked with no session open; the channel keeps LINE's answer briefly, as this page is viewed often.
-    line_quota = forecast(services.channels, messages_needed(audience))
-    composer = services.composer
-    localised = composer.compose_all(notice, list(settings.languages), free or None, poll=poll)
+    # Asked with no session open; a channel keeps its platform's answer briefly, as this page is viewed often.
+    counted_on = quota_channel(services.channels)
+    quota = forecast(services.channels, messages_needed(audience, counted_on), channel=counted_on)
+    previewing = [channel for channel in services.publishers.values() if isinstance(channel, Previewing)]
+    localised = services.composer.compose_all(notice, list(settings.languages), free or None, poll=poll)
     languages = []
-    post_languages = set(settings.channels.facebook.post_languages) if "facebook" in services.channel_limits else set()
     for code, ln in localised.items():
-        messages = render_messages(ln)
+        previews = tuple(channel.preview(ln) for channel in previewing)
         languages.append(
             LanguagePreview(
                 language=LANGUAGES[code],
                 notice=ln,
-                line_messages=messages,
-                line_alt_text=alt_text(ln),
-                crawl_line=crawl_line(ln, settings.channels.cable_tv.crawl_max_chars),
+                channels=previews,
                 audience={channel: per.get(code, 0) for channel, per in audience.items()},
-                on_facebook=code in post_languages,
-                problems=_language_problems(ln, messages),
-                facebook_section=post_section(ln),
+                problems=_language_problems(ln, previews),
             )
         )
-    posted = [localised[code] for code in settings.channels.facebook.post_languages if code in localised]
-    kind = services.kinds.get(notice.kind)
-    cap = build_alert(header, kind, localised.values(), services.glossary)
+    sends = tuple(
+        send
+        for channel in previewing
+        if isinstance(channel, PreviewingSend) and (send := channel.preview_send(localised)) is not None
+    )
+    cap = build_alert(header, services.kinds.get(notice.kind), localised.values(), services.glossary)
     names = {
         key: services.glossary.name("district", key, settings.default_language)
-        for key in districts
+        for per in district_audience.values()
+        for key in per
         if key != "whole_city"
     }
     return NoticePreview(
         notice_id=notice_id,
         languages=languages,
-        facebook_post=post_text(posted) if post_languages and posted else None,
         cap_xml=cap.decode("utf-8"),
         audience=audience,
-        districts=districts,
+        district_audience=district_audience,
         district_names=names,
+        sends=sends,
         untranslated=untranslated,
-        line_quota=line_quota,
+        quota=quota,
+        labels={channel.name: channel.label for channel in previewing},
     )

@@ -16,8 +16,6 @@ from channels.base import ChannelError, Quota, QuotaReporting
 from messages.plurals import counted
 from scheduler.sending import NoticeActionError
 
-QUOTA_CHANNEL = "line"  # the one channel whose sends are counted against a monthly allowance
-
 
 @dataclass(frozen=True)
 class QuotaForecast:
@@ -62,19 +60,30 @@ class QuotaForecast:
         }
 
 
-def messages_needed(audience: Mapping[str, Mapping[str, int]], channel: str = QUOTA_CHANNEL) -> int:
+def quota_channels(channels: Mapping[str, Any]) -> list[str]:
+    """The enabled channels whose sends count against a monthly allowance: those that report a quota."""
+    return [name for name, channel in channels.items() if isinstance(channel, QuotaReporting)]
+
+
+def quota_channel(channels: Mapping[str, Any]) -> str | None:
+    """The channel a notice's cost is forecast on: the first that reports a quota."""
+    return next(iter(quota_channels(channels)), None)
+
+
+def messages_needed(audience: Mapping[str, Mapping[str, int]], channel: str | None) -> int:
     """What a notice consumes on ``channel``: one message per resident it goes to there."""
-    return sum(audience.get(channel, {}).values())
+    return sum(audience.get(channel, {}).values()) if channel else 0
 
 
 def forecast(
-    channels: Mapping[str, Any], needed: int, *, channel: str = QUOTA_CHANNEL, max_age_s: float | None = None
+    channels: Mapping[str, Any], needed: int, *, channel: str | None = None, max_age_s: float | None = None
 ) -> QuotaForecast | None:
-    """The forecast for ``needed`` messages on ``channel``, asking its platform (a network call: hold no session
-    across it); None when that channel is not enabled or keeps no quota. A platform that cannot answer gives a
-    forecast with its ``error``: nothing is refused on a figure nobody could read."""
-    reporting = channels.get(channel)
-    if not isinstance(reporting, QuotaReporting):
+    """The forecast for ``needed`` messages on ``channel`` (the one that reports a quota when None), asking its
+    platform (a network call: hold no session across it); None when no enabled channel keeps a quota. A platform
+    that cannot answer gives a forecast with its ``error``: nothing is refused on a figure nobody could read."""
+    channel = channel or quota_channel(channels)
+    reporting = channels.get(channel) if channel else None
+    if channel is None or not isinstance(reporting, QuotaReporting):
         return None
     try:
         return QuotaForecast(channel, needed, reporting.quota(max_age_s=max_age_s))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.database import open_database
 from bot.office.audit import record_scheduler_action
 from bot.settings import Settings
+from channels.registry import ChannelRegistry, default_registry
 from messages.cap_read import ReadLimits
 from messages.compose import Composer
 from messages.glossary import Glossary
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from bot.conversation.engine import ConversationEngine
     from bot.ingest.intake import AlertIntake
     from bot.office.alerts import AlertDesk
+    from bot.office.channel_hooks import ChannelHooks
     from channels.base import Channel, ChannelLimits
     from channels.facebook import FacebookChannel
     from channels.line import LineChannel
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
     from scheduler.jobs import SchedulerService
     from scheduler.menu_switch import MenuSwitcher
     from scheduler.sending import Dispatch
-    from scheduler.usage import MessageTally
     from scheduler.worker import Worker, WorkerSettings
 
 # Channel modules load on first use: line-bot-sdk alone takes seconds to import, and most
@@ -45,6 +46,7 @@ class Services:
     settings: Settings
     catalogs: Catalogs = field(default_factory=Catalogs)
     kinds: KindBook = field(default_factory=default_kind_book)
+    registry: ChannelRegistry = field(default_factory=default_registry)
 
     @cached_property
     def glossary(self) -> Glossary:
@@ -90,81 +92,57 @@ class Services:
     # ------------------------------------------------------------------ channels
 
     @cached_property
-    def line(self) -> LineChannel:
-        from channels.registry import CHANNEL_TYPES
+    def channel_hooks(self) -> ChannelHooks:
+        """The database side of every channel's context (addresses, forgetting, message counts)."""
+        from bot.office.channel_hooks import ChannelHooks
 
         cfg = self.settings.channels
-        return CHANNEL_TYPES["line"](
-            access_token=cfg.line.channel_access_token,
-            api_base_url=cfg.line_api_base_url,
-            timeout_s=cfg.line.timeout_s,
-            quota_cache_s=cfg.line.quota_cache_s,
-            on_sent=self._count_line_message,
+        return ChannelHooks(
+            self.session_factory,
+            sandbox_url=cfg.sandbox.url if cfg.mode == "sandbox" else None,
+            var_dir=(self.settings.base_dir or Path.cwd()) / "var",
         )
 
     @cached_property
-    def line_messages(self) -> MessageTally:
-        """The bot's LINE replies (free) and pushes (paid) this month, for the delivery report."""
-        from scheduler.usage import MessageTally
-
-        return MessageTally(self.session_factory, "line")
-
-    def flush_message_counts(self) -> None:
-        """Write the bot's counted messages now (if this process counted any)."""
-        if "line_messages" in self.__dict__:
-            self.line_messages.flush()
-
-    def _count_line_message(self, kind: str, recipients: int) -> None:
-        from scheduler.usage import SendKind
-
-        self.line_messages.count(SendKind(kind), recipients)
+    def _built_channels(self) -> tuple[dict[str, Any], set[str]]:
+        """Every configured channel by name (a disabled one too: the bot's webhooks may still answer on it), and
+        the names of the enabled ones."""
+        built = self.registry.build_all(self.settings.channels, self.channel_hooks.context)
+        return {channel.name: channel for channel, _ in built}, {channel.name for channel, enabled in built if enabled}
 
     @cached_property
-    def facebook(self) -> FacebookChannel:
-        from channels.registry import CHANNEL_TYPES
-
-        cfg = self.settings.channels
-        return CHANNEL_TYPES["facebook"](
-            page_id=cfg.facebook.page_id,
-            page_access_token=cfg.facebook.page_access_token,
-            graph_version=cfg.facebook.graph_version,
-            graph_base_url=cfg.graph_base_url,
-            post_languages=cfg.facebook.post_languages,
-            timeout_s=cfg.facebook.timeout_s,
-        )
+    def publishers(self) -> dict[str, Any]:
+        """Every enabled channel by name, sent through or not (the cable crawl is published on the bot's feeds),
+        in the registry's order: what the preview grid shows."""
+        everything, enabled = self._built_channels
+        return {name: channel for name, channel in everything.items() if name in enabled}
 
     @cached_property
     def channels(self) -> dict[str, Channel]:
-        """Every enabled broadcast channel, by name."""
-        from channels.registry import CHANNEL_TYPES
+        """Every enabled channel notices are sent through, by name."""
+        from channels.base import Channel
 
-        cfg = self.settings.channels
-        channels: dict[str, Channel] = {}
-        if cfg.line.enabled:
-            channels["line"] = self.line
-        if cfg.facebook.enabled:
-            channels["facebook"] = self.facebook
-        for partner in cfg.partners:
-            channel = CHANNEL_TYPES["partner_webhook"](
-                partner=partner.name,
-                url=partner.url,
-                secret=partner.secret,
-                languages=partner.languages,
-                timeout_s=partner.timeout_s,
-            )
-            channels[channel.name] = channel
-        return channels
+        return {name: channel for name, channel in self.publishers.items() if isinstance(channel, Channel)}
+
+    @property
+    def line(self) -> LineChannel:
+        """The LINE channel, for the bot's own replies, pushes and rich menus."""
+        return cast("LineChannel", self._built_channels[0]["line"])
+
+    @property
+    def facebook(self) -> FacebookChannel:
+        """The Facebook channel, for the bot's Messenger replies."""
+        return cast("FacebookChannel", self._built_channels[0]["facebook"])
+
+    def flush_message_counts(self) -> None:
+        """Write the bot's counted messages now (if this process counted any)."""
+        if "channel_hooks" in self.__dict__:
+            self.channel_hooks.flush()
 
     @cached_property
     def channel_limits(self) -> dict[str, ChannelLimits]:
-        """Each enabled channel's limits, with the configured LINE rate."""
-        from dataclasses import replace
-
-        limits = {name: channel.limits for name, channel in self.channels.items()}
-        if "line" in limits:
-            rate = self.settings.channels.line.requests_per_second
-            limits["line"] = replace(limits["line"], requests_per_second=rate)
-        return limits
+        """Each enabled channel's limits (as configured)."""
+        return {name: channel.limits for name, channel in self.channels.items()}
 
     @cached_property
     def dispatch(self) -> Dispatch:
@@ -393,7 +371,10 @@ class Services:
             self.engine.dispose()
         if "alert_intake" in self.__dict__:
             self.alert_intake.close()
-        for name in ("translation_engine", "line"):
-            close = getattr(self.__dict__.get(name), "close", None)
+        closing = [self.__dict__.get("translation_engine")]
+        if "_built_channels" in self.__dict__:
+            closing += list(self._built_channels[0].values())
+        for thing in closing:
+            close = getattr(thing, "close", None)
             if close:
                 close()

@@ -29,7 +29,7 @@ from bot.public.page_kit import (
     render_page,
 )
 from bot.public.push import push_form
-from channels.line_render import SEVERITY_COLOURS, TRAINING_COLOUR
+from channels.presentation import band_colour
 from messages.dates import format_datetime_for
 from messages.localised import FreeTextVersion, LocalisedNotice
 from messages.models import MsgType, Notice, NoticeStatus
@@ -63,7 +63,7 @@ def contrast_ratio(foreground: str, background: str) -> float:
 
 def band_colours(notice: LocalisedNotice) -> tuple[str, str]:
     """The severity band's background (as on LINE) and the text colour that reads best on it."""
-    background = TRAINING_COLOUR if notice.training else SEVERITY_COLOURS[notice.severity]
+    background = band_colour(notice)
     text = max(("#FFFFFF", "#111111"), key=lambda colour: contrast_ratio(colour, background))
     return background, text
 

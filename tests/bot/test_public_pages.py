@@ -14,7 +14,7 @@ from bot.app import create_app
 from bot.office.services import Services
 from bot.public import pages
 from bot.settings import load_settings
-from channels.line import SEVERITY_COLOURS, TRAINING_COLOUR
+from channels.presentation import SEVERITY_COLOURS, TRAINING_COLOUR
 from messages.i18n import LANGUAGES
 from messages.models import MsgType, Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
 from tests.support.factories import localised, saved_notice

@@ -109,3 +109,14 @@ def test_missing_file_and_bad_yaml(tmp_path):
 def test_keyed_engines_need_a_key(tmp_path):
     with pytest.raises(ConfigError, match="translation: .*deepl engine needs api_key"):
         load_settings(write(tmp_path, "translation:\n  engine: deepl\n"), environ={})
+
+
+def test_every_registered_channel_has_its_section_under_channels():
+    from bot.channel_settings import ChannelsSettings
+    from channels.registry import default_registry
+
+    fields = ChannelsSettings.model_fields
+    for channel_type in default_registry():
+        section = fields[channel_type.section_name].annotation
+        expected = tuple[channel_type.settings, ...] if channel_type.many else channel_type.settings
+        assert section == expected, channel_type.name

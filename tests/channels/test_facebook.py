@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
-from channels.base import Batch, PermanentError, RetryableError
-from channels.facebook import FacebookChannel, OutsideMessagingWindow
+from channels.base import Batch, PermanentError, PersonalMessage, RetryableError, Told
+from channels.facebook import FacebookChannel, OutsideMessagingWindow, post_section, post_text
 from messages.i18n import LANGUAGES
 from tests.support.factories import notice as make_notice
 from tests.support.sandbox import PAGE_ID, PAGE_TOKEN, free_port, set_faults
@@ -104,3 +105,26 @@ def test_messenger_replies_only_inside_the_24_hour_window(sandbox, facebook):
     )
     with pytest.raises(OutsideMessagingWindow):
         facebook.reply("psid-2", "too late")
+
+
+def test_telling_a_resident_answers_on_messenger_inside_the_window_only(sandbox, facebook):
+    requests.post(f"{sandbox.url}/sandbox/facebook/inbound", json={"psid": "psid-3"}, timeout=5)
+    message = PersonalMessage("Case KH-1 is in progress", (("1", "action=survey&score=1"),))
+    now = datetime.now(UTC)
+    assert facebook.tell("psid-3", [message], last_heard=now - timedelta(hours=1)) is Told.TOLD
+    [sent] = requests.get(f"{sandbox.url}/sandbox/facebook/messages/psid-3", timeout=5).json()["messages"]
+    assert sent["message"]["text"] == "Case KH-1 is in progress"
+    assert sent["message"]["quick_replies"] == [
+        {"content_type": "text", "title": "1", "payload": "action=survey&score=1"}
+    ]
+    assert facebook.tell("psid-3", [message], last_heard=now - timedelta(hours=25)) is Told.WINDOW
+    assert facebook.tell("psid-3", [message], last_heard=None) is Told.WINDOW
+
+
+def test_a_language_previews_as_its_section_of_the_page_post(facebook, notices):
+    zh, vi = notices["zh-Hant"], notices["vi"]
+    assert facebook.preview(zh).text == post_section(zh) and facebook.preview(zh).included
+    assert not facebook.preview(vi).included  # the page posts in zh-Hant and English only
+    whole = facebook.preview_send({"zh-Hant": zh, "vi": vi})
+    assert whole is not None and whole.text == post_text([zh])
+    assert facebook.preview_send({"vi": vi}) is None

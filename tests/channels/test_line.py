@@ -12,14 +12,13 @@ import requests
 from channels.base import Batch, LimitExceeded, PermanentError, Quota, QuotaExhausted, RetryableError, utf16_length
 from channels.line import (
     MAX_ALT_TEXT,
-    SEVERITY_COLOURS,
-    TRAINING_COLOUR,
     InvalidReplyToken,
     LineChannel,
     alt_text,
     flex_bubble,
     render_messages,
 )
+from channels.presentation import SEVERITY_COLOURS, TRAINING_COLOUR
 from tests.support.factories import localised
 from tests.support.sandbox import LINE_TOKEN, free_port, set_faults, users
 

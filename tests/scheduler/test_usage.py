@@ -43,7 +43,7 @@ def test_counts_from_many_threads_add_up_and_stay_in_their_month(session_factory
     now[0] = FIRST_OF_DECEMBER
     tally.count(SendKind.REPLY)
     with session_factory() as session:
-        november, december = monthly_messages(session, "2026-11"), monthly_messages(session, "2026-12")
+        november, december = monthly_messages(session, "2026-11", "line"), monthly_messages(session, "2026-12", "line")
     assert (november.reply, november.push, november.paid, november.free) == (105, 8, 8, 105)
     assert (december.reply, december.push) == (1, 0)
 
@@ -60,6 +60,10 @@ def test_a_notices_multicasts_are_paid_in_the_month_they_went_out(session_factor
             .values(status=DeliveryStatus.SENT.value, sent_at=LAST_OF_NOVEMBER)
         )
     with session_factory() as session:
-        assert monthly_messages(session, "2026-11").multicast == 30
-        assert monthly_messages(session, "2026-12").multicast == 0
-        assert monthly_messages(session, "2026-11").as_dict()["paid"] == {"multicast": 30, "push": 0, "total": 30}
+        assert monthly_messages(session, "2026-11", "line").multicast == 30
+        assert monthly_messages(session, "2026-12", "line").multicast == 0
+        assert monthly_messages(session, "2026-11", "line").as_dict()["paid"] == {
+            "multicast": 30,
+            "push": 0,
+            "total": 30,
+        }

@@ -8,16 +8,7 @@ import pytest
 
 from bot.conversation.petitions import open_case
 from tests.bot.api.conftest import auth, problem
-
-
-class RecordingLine:
-    """Stands in for the LINE channel: what the resident would have been pushed."""
-
-    def __init__(self):
-        self.pushes = []
-
-    def push(self, user_id, messages, *, retry_key=None):
-        self.pushes.append((user_id, messages))
+from tests.support.recording_line import record_line_pushes
 
 
 @pytest.fixture
@@ -41,7 +32,7 @@ def cases(world):
                 [("zh-Hant", "roads", "lingya"), ("vi", "lighting", "cianjhen"), ("en", "roads", "cianjhen")]
             )
         ]
-    world.services.__dict__["line"] = line = RecordingLine()
+    line = record_line_pushes(world.services)
     return numbers, line
 
 

@@ -14,7 +14,7 @@ from bot.office.accounts import Actor
 from bot.office.cases import add_note
 from bot.office.models import AuditEntry, Role
 from tests.bot.api.conftest import auth, problem
-from tests.bot.api.test_cases import RecordingLine
+from tests.support.recording_line import record_line_pushes
 
 RULE = "test keys never touch residents' petitions"
 
@@ -36,7 +36,7 @@ def case(world):
             now=now,
         ).number
         add_note(session, Actor("editor", Role.EDITOR), number, "The resident called twice; be patient.", now=now)
-    world.services.__dict__["line"] = line = RecordingLine()
+    line = record_line_pushes(world.services)
     return number, line
 
 

@@ -46,7 +46,7 @@ def test_send_past_the_quota_needs_exceed_quota_and_the_report_counts_paid_and_f
 
     code, out, _ = run(capsys, "report", str(notice_id))
     assert code == 0
-    report = json.loads(run(capsys, "report", str(notice_id), "--json")[1])["line_messages"]
+    report = json.loads(run(capsys, "report", str(notice_id), "--json")[1])["messages"]["line"]
     sent = report["notice"]["paid"]
     assert sent == 0  # one multicast of 260 does not fit the 200 left: LINE refuses it whole, nothing is paid
     assert report["paid"] == {"multicast": sent, "push": 0, "total": sent}

@@ -29,20 +29,11 @@ from bot.office.models import AuditEntry
 from messages.models import NoticeStatus
 from tests.bot.office.conftest import APPROVER, EDITOR
 from tests.support.factories import saved_notice
+from tests.support.recording_line import record_line_pushes
 
 # Thursday 8 October 2026, 10:00 in Taipei. Friday 9 is National Day's day off, then the weekend.
 RECEIVED = datetime(2026, 10, 8, 2, 0, tzinfo=UTC)
 RULES = PetitionRules()
-
-
-class RecordingLine:
-    """Stands in for the LINE channel: what the resident would have been pushed."""
-
-    def __init__(self):
-        self.pushes = []
-
-    def push(self, user_id, messages, *, retry_key=None):
-        self.pushes.append((user_id, messages))
 
 
 @pytest.fixture
@@ -51,7 +42,7 @@ def city(services):
         seed_agencies(session, services.glossary)
         works = actor_of(create_officer(session, "works-wang", "agency_officer", agency="public_works_bureau")[0])
         water = actor_of(create_officer(session, "water-lee", "agency_officer", agency="water_resources_bureau")[0])
-    services.__dict__["line"] = line = RecordingLine()
+    line = record_line_pushes(services)
     return works, water, line
 
 

@@ -22,11 +22,13 @@ def test_each_language_shows_the_options_as_each_channel_would(services):
     assert labels["zh-Hant"] == ("是", "不確定") and labels["en"] == ("Yes", "Not sure") and len(labels) == 12
     for lp in preview.languages:
         poll = lp.notice.poll
-        [message] = lp.line_messages
+        line, facebook, cable = lp.on("line"), lp.on("facebook"), lp.on("cable_tv")
+        [message] = line.payload
         assert [item["action"]["label"] for item in message["quickReply"]["items"]] == list(poll.options)
-        assert lp.facebook_section.splitlines()[-3:] == [
+        assert line.buttons == poll.options
+        assert facebook.text.splitlines()[-3:] == [
             f"1. {poll.options[0]}",
             f"2. {poll.options[1]}",
             poll.vote_on_line,
         ]
-        assert "LINE" in lp.crawl_line  # where to vote, before the answers the crawl may cut
+        assert "LINE" in cable.text  # where to vote, before the answers the crawl may cut

@@ -12,6 +12,7 @@ from channels.cable_tv import CableTvSettings
 from channels.facebook import SANDBOX_APP_SECRET, SANDBOX_PAGE_TOKEN, FacebookSettings
 from channels.line_settings import SANDBOX_ACCESS_TOKEN, SANDBOX_CHANNEL_SECRET, LineSettings
 from channels.webhook import PartnerSettings
+from channels.webpush_settings import WebPushSettings
 
 
 class _Section(BaseModel):
@@ -62,6 +63,7 @@ class ChannelsSettings(_Section):
     line: LineSettings = LineSettings()
     facebook: FacebookSettings = FacebookSettings()
     cable_tv: CableTvSettings = CableTvSettings()
+    webpush: WebPushSettings = WebPushSettings()
     partners: tuple[PartnerSettings, ...] = ()
 
     @model_validator(mode="after")
@@ -72,6 +74,12 @@ class ChannelsSettings(_Section):
                 channel = getattr(self, section)
                 if channel.enabled and getattr(channel, name) == placeholder:
                     raise ValueError(f"live mode needs a real {key} (the sandbox placeholder is still set)")
+            push = self.webpush
+            if push.enabled and not (push.vapid_private_key or push.vapid_private_key_file):
+                raise ValueError(
+                    "live mode needs channels.webpush.vapid_private_key or vapid_private_key_file "
+                    "(make one with `vapid --gen`), or channels.webpush.enabled: false"
+                )
         return self
 
     @property

@@ -20,6 +20,7 @@ from channels.cable_tv import CableTvSettings
 from channels.facebook import FacebookSettings
 from channels.line_settings import LineSettings
 from channels.webhook import PartnerSettings
+from channels.webpush_settings import WebPushSettings
 
 
 class Buildable(Protocol):
@@ -120,6 +121,12 @@ def _cable_tv() -> Buildable:
     return CableTvCrawl
 
 
+def _webpush() -> Buildable:
+    from channels.webpush import WebPushChannel
+
+    return WebPushChannel
+
+
 def default_registry() -> ChannelRegistry:
     """civicast's channels, in the order the preview grid shows them."""
     return ChannelRegistry(
@@ -127,6 +134,7 @@ def default_registry() -> ChannelRegistry:
             ChannelType("line", LineSettings, _line),
             ChannelType("facebook", FacebookSettings, _facebook),
             ChannelType("cable_tv", CableTvSettings, _cable_tv),
+            ChannelType("webpush", WebPushSettings, _webpush),
             ChannelType("partner_webhook", PartnerSettings, _partner_webhook, section="partners", many=True),
         ]
     )

@@ -21,14 +21,13 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import http_ece
 import requests
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid, Vapid01
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pywebpush import WebPushException, webpush
 from requests.adapters import HTTPAdapter
 
@@ -42,7 +41,7 @@ from channels.base import (
     RetryableError,
     SendResult,
 )
-from messages.kinds import Severity
+from channels.webpush_settings import WebPushSettings
 from messages.localised import LocalisedNotice
 
 MAX_TITLE = 120  # characters: about two lines of a notification
@@ -50,45 +49,8 @@ MAX_BODY = 1000  # a notification shows the first lines; expanded, all of a noti
 MAX_PAYLOAD_BYTES = 3000  # an encrypted push carries at most 4 KB; this leaves room for any language
 SANDBOX_KEY_FILE = "webpush/vapid_private.pem"
 FOREIGN_PREFIX = "/push/foreign/"  # where the sandbox takes a push meant for another push service
-Urgency = Literal["very-low", "low", "normal", "high"]
 ACCEPTED = frozenset({200, 201, 202})
 GONE = frozenset({404, 410})
-
-
-class WebPushSettings(BaseModel):
-    """The ``channels.webpush`` section: in sandbox mode the keys are made once under ``var/``; live mode needs
-    the city's VAPID private key (base64url, as ``vapid --gen`` prints it, or a PEM file)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    enabled: bool = False
-    vapid_private_key: str | None = None
-    vapid_private_key_file: Path | None = None
-    subject: str = "mailto:notices@kcg.gov.tw"  # who push services may contact about our pushes
-    ttl_s: int = Field(default=86_400, ge=0, le=28 * 86_400)  # how long a push service keeps an undelivered push
-    urgency: dict[Severity, Urgency] = {
-        Severity.EXTREME: "high",
-        Severity.SEVERE: "high",
-        Severity.MODERATE: "normal",
-        Severity.MINOR: "low",
-        Severity.UNKNOWN: "normal",
-    }
-    timeout_s: float = Field(default=10.0, gt=0, le=120)
-    concurrency: int = Field(default=8, ge=1, le=64)  # pushes in flight at once within one batch
-    icon_path: str = "/public/static/push-icon.png"
-
-    @field_validator("subject")
-    @classmethod
-    def _contact(cls, value: str) -> str:
-        if not (value.startswith("mailto:") and "@" in value) and not value.startswith("https://"):
-            raise ValueError("subject must be a mailto: address or an https:// URL push services can contact")
-        return value
-
-    @model_validator(mode="after")
-    def _one_key(self) -> WebPushSettings:
-        if self.vapid_private_key and self.vapid_private_key_file:
-            raise ValueError("give vapid_private_key or vapid_private_key_file, not both")
-        return self
 
 
 def b64url(data: bytes) -> str:

@@ -52,12 +52,13 @@ class ChannelHooks:
         return {user_id: address for user_id, address in rows if address is not None}
 
     def forget(self, channel: str, resident: str) -> None:
-        """The platform says the resident is gone for good (an expired subscription): they receive nothing more."""
+        """The platform says the resident is gone for good (an expired subscription): they receive nothing more, and
+        the address they can no longer be reached at is not kept."""
         with self.session_factory.begin() as session:
             session.execute(
                 update(Subscriber)
                 .where(Subscriber.channel == channel, Subscriber.platform_user_id == resident)
-                .values(status=SubscriberStatus.INACTIVE, updated_at=datetime.now(UTC))
+                .values(status=SubscriberStatus.INACTIVE, address=None, updated_at=datetime.now(UTC))
             )
 
     def tally(self, channel: str) -> MessageTally:

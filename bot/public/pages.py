@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, url_for
 from sqlalchemy import select
 
 from bot.office.services import Services
+from bot.public.district_figure import district_figure
 from bot.public.failures import NoticeFailures
 from bot.public.page_kit import (
     current_services,
@@ -206,6 +207,7 @@ def notice_page(notice_id: int) -> Response:
         earlier_href=url_for("public.notice_page", notice_id=earlier_id, lang=choice.code) if earlier_id else None,
         update_href=url_for("public.notice_page", notice_id=update_id, lang=choice.code) if update_id else None,
         noindex=localised.training,
+        districts=district_figure(services.glossary, localised, chrome["t"]),
     )
 
 

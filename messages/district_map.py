@@ -184,7 +184,7 @@ def label_lines(label: str) -> tuple[tuple[str, ...], float] | None:
     """A tile's label as one line, or two where it has a space ("Diêm Trình"), and the font size it fits at;
     None when it would be too small to read."""
     words = label.split()
-    candidates = [(label,)]
+    candidates: list[tuple[str, ...]] = [(label,)]
     if len(words) > 1:
         middle = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
         candidates.append((" ".join(words[:middle]), " ".join(words[middle:])))
@@ -240,8 +240,9 @@ def district_map_svg(
             state = " marked" if key in marked else ""
             parts.append(f'<g class="tile{state}" data-district="{key}"><title>{escape(names[key])}</title>')
             parts.append(f'<rect x="{x}" y="{y}" width="{TILE}" height="{TILE}" rx="6"/>')
-            if labels[key] is not None:
-                lines, size = labels[key]
+            label = labels[key]
+            if label is not None:
+                lines, size = label
                 first = y + TILE / 2 - (len(lines) - 1) * size * 0.625
                 spans = "".join(
                     f'<tspan x="{x + TILE / 2:g}" y="{first + i * size * 1.25:g}">{escape(line)}</tspan>'

@@ -87,7 +87,7 @@ def test_the_tiles_keep_west_west_and_north_north(layout):
 
         rx, ry = ranks(xs), ranks(ys)
         n = len(xs)
-        return 1 - 6 * sum((a - b) ** 2 for a, b in zip(rx, ry)) / (n * (n * n - 1))
+        return 1 - 6 * sum((a - b) ** 2 for a, b in zip(rx, ry, strict=True)) / (n * (n * n - 1))
 
     keys = list(layout.tiles)
     assert rho([layout.tiles[k][0] for k in keys], [points[k][1] for k in keys]) > 0.85  # columns ~ longitude

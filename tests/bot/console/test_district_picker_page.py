@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 
 import bot.console
-
 from messages.district_map import district_layout
 from messages.models import Notice, NoticeStatus
 from tests.support.console_pages import Officer, html

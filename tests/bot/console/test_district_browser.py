@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from messages.models import Notice
+from messages.models import Notice, NoticeStatus
 from tests.support.console_stack import OUTPUT_DIR, PASSWORDS, ConsoleStack, launch_chromium
 from tests.support.factories import saved_notice
 
@@ -24,6 +24,7 @@ MAX_TAB_STOPS = 20
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     stack = ConsoleStack(tmp_path_factory.mktemp("districts"), f"sqlite:///{tmp_path_factory.mktemp('db')}/d.db")
+    stack.add_residents({f"U{n:032x}": [] for n in range(3)}, test_recipient=True)  # a drill's audience
     yield stack
     stack.close()
 
@@ -128,6 +129,20 @@ def test_a_refused_form_puts_the_focus_on_its_error_summary(stack, browser, loca
     # Its link to the districts moves the focus into the picker.
     page.click('#error-summary a[href="#f-p.districts"]')
     assert focused(page) == "f-p.districts-all"
+
+
+def test_a_refused_schedule_puts_the_focus_on_its_error_summary(stack, browser):
+    with stack.services.session_factory.begin() as session:
+        notice = saved_notice(session, stack.services.composer, status=NoticeStatus.APPROVED, training=True)
+        notice.sent_at, notice.author = None, "ed-lin"
+        notice_id = notice.id
+    page = sign_in(browser, stack)
+    page.goto(f"{stack.url}/console/notices/{notice_id}")
+    page.click('[data-action="schedule"]')  # "once", with no time
+    expect(page.locator("#error-summary")).to_be_focused()
+    assert page.title().startswith("Error: ")
+    page.click('#error-summary a[href="#schedule-at"]')
+    assert focused(page) == "schedule-at"
 
 
 @pytest.mark.parametrize("lang", ["zh-Hant", "th", "my"])

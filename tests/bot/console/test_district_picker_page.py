@@ -106,3 +106,13 @@ def test_a_refused_schedule_focuses_a_summary_that_links_to_the_time(services, a
     # The notice page's schedule form (shown when the notice has an audience) has the field of that id.
     assert 'id="schedule-at"' in (TEMPLATES / "notice.html").read_text(encoding="utf-8")
     assert "flash-error" in summary.xpath("string(.//p/@class)")
+
+
+def test_a_refused_agency_form_has_the_same_summary(app):
+    bad = Officer(app, "ad-wu").post("/console/agencies/new", {"key": "Bad Key", "name-en": "x"})
+    assert bad.status_code == 422
+    page = html(bad)
+    assert page.findtext(".//title").startswith("Error: ")
+    (summary,) = page.xpath("//*[@id='error-summary']")
+    assert summary.get("autofocus") is not None
+    assert summary.xpath(".//a/@href") == ["#new-key"] and page.xpath("//input[@id='new-key']")

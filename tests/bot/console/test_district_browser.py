@@ -51,8 +51,9 @@ def focused(page) -> str:
     return page.evaluate("() => document.activeElement.id || document.activeElement.tagName")
 
 
-def test_the_compose_form_takes_at_most_20_tab_stops_from_first_field_to_submit(stack, browser):
-    page = sign_in(browser, stack)
+@pytest.mark.parametrize("locale", ["en-GB", "zh-TW", "en-US"])
+def test_the_compose_form_takes_at_most_20_tab_stops_from_first_field_to_submit(stack, browser, locale):
+    page = sign_in(browser, stack, locale=locale)
     for kind in ("typhoon_land_warning", "day_off", "heavy_rain"):
         page.goto(f"{stack.url}/console/compose?kind={kind}")
         page.locator("form.compose-form").locator("input:visible, select, textarea").first.focus()

@@ -13,6 +13,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from bot.console.district_picker import DistrictPicker, build_picker, chosen_districts
+from messages.district_map import district_layout
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import Catalogs
 from messages.kinds import Kind, KindBook, Param, ParamType, Severity
@@ -40,6 +42,7 @@ class Field:
     options: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
     error: str | None = None
     step: str | None = None
+    picker: DistrictPicker | None = None  # the districts widget's areas and map
 
 
 def _example_text(param: Param) -> str:
@@ -73,6 +76,8 @@ def build_fields(
     *,
     label_for: Callable[[str], str],
     whole_city_label: str = WHOLE_CITY,
+    area_label: Callable[[str], str] = str,
+    map_title: str = "",
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
 ) -> list[Field]:
@@ -93,6 +98,9 @@ def build_fields(
         if param.type is ParamType.DISTRICTS:
             item.widget = "districts"
             item.options = [(t.key, glossary.name("district", t.key, language)) for t in glossary.terms("district")]
+            item.picker = build_picker(
+                glossary, language, current, svg_id=f"f-{param.name}-map", label_for=area_label, map_title=map_title
+            )
         elif param.type is ParamType.DISTRICT:
             item.widget = "select"
             item.options = [(t.key, glossary.name("district", t.key, language)) for t in glossary.terms("district")]
@@ -121,15 +129,20 @@ def build_fields(
     return fields
 
 
-def params_from_form(kind: Kind, form: MultiDict[str, str]) -> dict[str, Any]:
-    """Raw parameter values from the submitted form; empty fields are left out (the checker says if required)."""
+def params_from_form(kind: Kind, form: MultiDict[str, str], glossary: Glossary) -> dict[str, Any]:
+    """Raw parameter values from the submitted form; empty fields are left out (the checker says if required).
+    A district area ticked as a whole stands for each of its districts."""
     params: dict[str, Any] = {}
     for param in kind.params.values():
         name = f"p.{param.name}"
-        if param.type in MULTI:
-            chosen = [v for v in form.getlist(name) if v]
-            if param.type is ParamType.DISTRICTS and form.get(f"{name}.whole_city"):
+        if param.type is ParamType.DISTRICTS:
+            chosen = chosen_districts(district_layout(glossary), form, name)
+            if form.get(f"{name}.whole_city"):
                 chosen = [WHOLE_CITY]
+            if chosen:
+                params[param.name] = chosen
+        elif param.type in MULTI:
+            chosen = [v for v in form.getlist(name) if v]
             if chosen:
                 params[param.name] = chosen
         elif param.type in LINES:

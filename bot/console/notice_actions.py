@@ -67,6 +67,17 @@ def cron_from_form(form: Mapping[str, str]) -> tuple[datetime | None, str | None
     raise NoticeActionError(translate("schedule.need_repeat"))
 
 
+# The schedule form's field (its id on the notice page) that each choice of repeat depends on: a refused schedule's
+# error summary links there.
+SCHEDULE_FIELDS = {"once": "schedule-at", "daily": "schedule-time", "weekly": "schedule-time", "cron": "schedule-cron"}
+
+
+def refusal_category(action: str, form: Mapping[str, str]) -> str:
+    """The flash category of a refused action: ``error``, or ``error:<field id>`` for the field to correct."""
+    field = SCHEDULE_FIELDS.get(form.get("repeat", "once")) if action == "schedule" else None
+    return f"error:{field}" if field else "error"
+
+
 @dataclass(frozen=True)
 class ScheduleToConfirm:
     """A recurrence the officer asked for, with its next five times, waiting for their confirmation."""
@@ -163,5 +174,7 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
         )
     except desk.UntranslatedNotAcknowledged as exc:
         return translate("flash.untranslated", languages=", ".join(exc.languages)), "error", None
-    except (PermissionDenied, NoticeActionError, NotDue) as exc:
+    except PermissionDenied as exc:
         return translate("flash.refused", reason=str(exc)), "error", None
+    except (NoticeActionError, NotDue) as exc:
+        return translate("flash.refused", reason=str(exc)), refusal_category(action, form), None

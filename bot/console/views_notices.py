@@ -15,7 +15,7 @@ from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
 from bot.console.delivery import delivery_view
 from bot.console.forms import SEVERITIES, build_fields, form_time, params_from_form
-from bot.console.notice_actions import available_actions, recurrence_to_confirm, run_action
+from bot.console.notice_actions import available_actions, recurrence_to_confirm, refusal_category, run_action
 from bot.console.poll_form import options_from_form, poll_form_fields
 from bot.console.ui import translate, ui_language
 from bot.office import drafts, notice_rules, polls
@@ -87,7 +87,7 @@ def notices() -> Any:
 def _input_from_form(kind: Kind, form: MultiDict[str, str], *, training: bool | None = None) -> drafts.NoticeInput:
     return drafts.NoticeInput(
         kind=kind.id,
-        params=params_from_form(kind, form),
+        params=params_from_form(kind, form, services().glossary),
         severity=form.get("severity") or None,
         free_text=form.get("free_text") or None,
         free_text_lang=form.get("free_text_lang") or "zh-Hant",
@@ -117,6 +117,8 @@ def _form_page(
         ui_language(),
         label_for=param_label,
         whole_city_label=translate("compose.whole_city"),
+        area_label=lambda key: translate(f"districts.area_{key}"),
+        map_title=translate("districts.map_title"),
         values=values,
         errors=errors,
     )
@@ -153,7 +155,7 @@ def _save(kind: Kind, mode: str, notice: Notice | None, save) -> Any:
     else:
         flash(translate(f"flash.saved_{mode}", id=saved_id), "success")
         return redirect(url_for("console.notice", notice_id=saved_id), 303)
-    values = params_from_form(kind, form)
+    values = params_from_form(kind, form, services().glossary)
     return _form_page(kind, values=values, errors=errors, form=form.to_dict(), mode=mode, notice=notice, status=422)
 
 
@@ -296,8 +298,11 @@ def act(notice_id: int, action: str) -> Any:
     if action == "schedule":
         try:
             pending = recurrence_to_confirm(notice_id, request.form)
-        except (NoticeActionError, PermissionDenied) as exc:
+        except PermissionDenied as exc:
             flash(translate("flash.refused", reason=str(exc)), "error")
+            return redirect(url_for("console.notice", notice_id=notice_id), 303)
+        except NoticeActionError as exc:
+            flash(translate("flash.refused", reason=str(exc)), refusal_category(action, request.form))
             return redirect(url_for("console.notice", notice_id=notice_id), 303)
         if pending is not None:
             notice = _load(notice_id)

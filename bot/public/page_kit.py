@@ -20,7 +20,7 @@ from messages.plurals import PluralSource, keyed_text, read_source_strings
 
 HOTLINES = ("fire_119", "police_110", "city_1999")
 MAX_AGE_S = 30
-PAGE_VERSION = "2"  # part of every ETag: bump when the templates change what a page shows
+PAGE_VERSION = "3"  # part of every ETag: bump when the templates change what a page shows
 
 
 # ----------------------------------------------------------------------------- words

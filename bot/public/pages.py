@@ -19,6 +19,7 @@ from flask import Blueprint, Response, current_app, url_for
 from sqlalchemy import select
 
 from bot.office.services import Services
+from bot.public.district_figure import district_figure
 from bot.public.failures import NoticeFailures
 from bot.public.page_kit import (
     current_services,
@@ -213,6 +214,7 @@ def notice_page(notice_id: int) -> Response:
         update_href=url_for("public.notice_page", notice_id=update_id, lang=choice.code) if update_id else None,
         noindex=localised.training,
         push=push,
+        districts=district_figure(services.glossary, localised, chrome["t"]),
     )
 
 

@@ -151,6 +151,7 @@ def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(sit
         "/console/?status=sent",
         "/console/compose",
         "/console/compose?kind=typhoon_land_warning&example=1",
+        "/console/compose?kind=day_off",
         sent,
         draft,
         f"{sent}/delivery",

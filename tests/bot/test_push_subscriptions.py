@@ -14,8 +14,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.office.services import Services
 from bot.settings import load_settings
-from channels.base import ChannelContext
-from channels.webpush import WebPushChannel, WebPushSettings, endpoint_id
+from channels.webpush import WebPushChannel, endpoint_id
 from messages.i18n import LANGUAGES
 from scheduler.audience import TOPIC_BITS, Subscriber, district_mask
 from tests.bot.test_public_pages import add
@@ -43,22 +42,24 @@ def body(endpoint=ENDPOINT, **changes):
     }
 
 
-@pytest.fixture
-def services(tmp_path, database_url, engine):
+@pytest.fixture(params=[True], ids=["web-push-on"])
+def services(request, tmp_path, database_url, engine):
     config = tmp_path / "config.yaml"
-    config.write_text(f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n", encoding="utf-8")
+    config.write_text(
+        f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
+        f"channels:\n  webpush:\n    enabled: {str(request.param).lower()}\n",
+        encoding="utf-8",
+    )
     built = Services(load_settings(config, environ={}))
     yield built
     built.close()
 
 
 @pytest.fixture
-def channel(services, tmp_path):
-    """Web Push enabled as the lead's registry will build it: sandbox keys under var/."""
-    webpush = WebPushChannel.from_settings(
-        WebPushSettings(enabled=True), ChannelContext(sandbox_url="http://127.0.0.1:8100", var_dir=tmp_path)
-    )
-    services.channels["webpush"] = webpush
+def channel(services):
+    """Web Push as the registry builds it from channels.webpush: sandbox keys under the configuration's var/."""
+    webpush = services.channels["webpush"]
+    assert isinstance(webpush, WebPushChannel)
     return webpush
 
 
@@ -177,6 +178,7 @@ def test_the_form_speaks_every_language(services, channel, client):
     assert titles["en"] == "Alert me in this browser"
 
 
+@pytest.mark.parametrize("services", [False], ids=["web-push-off"], indirect=True)
 def test_without_web_push_the_pages_stay_script_free(services, client):
     html = client.get(f"/n/{add(services)}?lang=en").get_data(as_text=True)
     assert "<script" not in html and "push-form" not in html

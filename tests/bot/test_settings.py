@@ -120,3 +120,19 @@ def test_every_registered_channel_has_its_section_under_channels():
         section = fields[channel_type.section_name].annotation
         expected = tuple[channel_type.settings, ...] if channel_type.many else channel_type.settings
         assert section == expected, channel_type.name
+
+
+def test_web_push_in_live_mode_needs_the_city_s_key_and_an_unset_key_file_is_no_key(tmp_path):
+    live = (
+        "channels:\n  mode: live\n  line:\n    channel_access_token: real\n    channel_secret: real\n"
+        "  facebook:\n    page_access_token: real\n    app_secret: real\n"
+        "  webpush:\n    enabled: true\n    vapid_private_key_file: ${CIVICAST_VAPID_KEY_FILE:-}\n"
+        f"console:\n  secret_key: {'k' * 40}\n"
+    )
+    with pytest.raises(ConfigError, match="channels.webpush.vapid_private_key"):
+        load_settings(write(tmp_path, live), environ={})
+    key_file = tmp_path / "vapid.pem"
+    settings = load_settings(write(tmp_path, live), environ={"CIVICAST_VAPID_KEY_FILE": str(key_file)})
+    assert settings.channels.webpush.vapid_private_key_file == key_file
+    sandbox = load_settings(write(tmp_path, "channels:\n  webpush:\n    vapid_private_key_file: ''\n"), environ={})
+    assert sandbox.channels.webpush.vapid_private_key_file is None

@@ -38,6 +38,9 @@ class ChannelType:
     load: Callable[[], Buildable]
     section: str = ""  # the settings section; the type's name when empty
     many: bool = False
+    # Built even when its section says enabled: false, because the bot may still answer residents on it (LINE,
+    # Messenger); a channel that only sends is not built at all then (and needs no keys).
+    built_when_disabled: bool = True
 
     @property
     def section_name(self) -> str:
@@ -88,8 +91,9 @@ class ChannelRegistry:
                 continue
             cls = channel_type.load()
             for section in sections:
-                channel = cls.from_settings(section, context(channel_type.name))
-                built.append((channel, bool(getattr(section, "enabled", True))))
+                enabled = bool(getattr(section, "enabled", True))
+                if enabled or channel_type.built_when_disabled:
+                    built.append((cls.from_settings(section, context(channel_type.name)), enabled))
         return built
 
     def build(self, settings: BaseModel, context: Callable[[str], ChannelContext]) -> dict[str, Any]:
@@ -134,7 +138,7 @@ def default_registry() -> ChannelRegistry:
             ChannelType("line", LineSettings, _line),
             ChannelType("facebook", FacebookSettings, _facebook),
             ChannelType("cable_tv", CableTvSettings, _cable_tv),
-            ChannelType("webpush", WebPushSettings, _webpush),
+            ChannelType("webpush", WebPushSettings, _webpush, built_when_disabled=False),
             ChannelType("partner_webhook", PartnerSettings, _partner_webhook, section="partners", many=True),
         ]
     )

@@ -30,7 +30,7 @@ from tests.bot.console.test_accessibility import BLOCKING, WCAG
 from tests.support.console_stack import OUTPUT_DIR, launch_chromium
 from tests.support.factories import saved_notice
 from tests.support.sandbox import free_port
-from tests.support.webpush import received, sandbox_browser, webpush_channel
+from tests.support.webpush import received, sandbox_browser
 
 PUSH_MANAGER_DOUBLE = """
 (() => {
@@ -91,15 +91,14 @@ class PushStack:
         config = tmp_path / "config.yaml"
         config.write_text(
             f"database:\n  url: {database_url}\ntranslation:\n  engine: none\n"
-            f"channels:\n  sandbox:\n    port: {self.sandbox_port}\n",
+            f"channels:\n  sandbox:\n    port: {self.sandbox_port}\n  webpush:\n    enabled: true\n",
             encoding="utf-8",
         )
         self.services = Services(load_settings(config, environ={}))
         upgrade_database(self.services.engine)
         self.sandbox = self.services.build_sandbox()
         self.sandbox.serve_in_thread("127.0.0.1", self.sandbox_port)
-        self.channel = webpush_channel(self.services.session_factory, self.sandbox.url, tmp_path / "var")
-        self.services.channels["webpush"] = self.channel
+        self.channel = self.services.channels["webpush"]  # built by the registry from channels.webpush
         self.app = create_app(self.services.settings, self.services, resume_webhook_events=False)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

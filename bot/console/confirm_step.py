@@ -82,9 +82,7 @@ def carried_by(preview: NoticePreview, *, training: bool) -> list[str]:
     public_too = not training or services().dispatch.public_channels_for_training
     names = list(dict.fromkeys([*preview.labels, *preview.audience]))
     carried = [
-        name
-        for name in names
-        if (sum(preview.audience[name].values()) > 0 if name in preview.audience else public_too)
+        name for name in names if (sum(preview.audience[name].values()) > 0 if name in preview.audience else public_too)
     ]
     return [channel_name(name, preview.labels.get(name)) for name in carried]
 
@@ -122,15 +120,17 @@ class PendingConfirmation:
     error: str | None = None
 
 
-def pending_confirmation(notice_id: int, action: str, form: Mapping[str, str], *, error: str | None = None) -> (
-    PendingConfirmation
-):
+def pending_confirmation(
+    notice_id: int, action: str, form: Mapping[str, str], *, error: str | None = None
+) -> PendingConfirmation:
     """What to show before the send or schedule; refused (NoticeActionError, PermissionDenied) at once when the
     desk's rules would refuse it anyway, so the officer is not asked to confirm what cannot happen."""
     svc = services()
     at, cron = cron_from_form(form) if action == "schedule" else (None, None)
     with svc.session_factory() as session:
-        notice = notice_rules.load(session, current_actor(), notice_id, Verb.SCHEDULE if action == "schedule" else Verb.SEND)
+        notice = notice_rules.load(
+            session, current_actor(), notice_id, Verb.SCHEDULE if action == "schedule" else Verb.SEND
+        )
         if action == "schedule":
             check_poll_schedule(session, notice, at=at, cron=cron, now=now())
         else:
@@ -140,7 +140,9 @@ def pending_confirmation(notice_id: int, action: str, form: Mapping[str, str], *
     if cron is not None:
         from bot.console.notice_actions import live_min_interval
 
-        upcoming = desk.check_recurrence(cron, live=not notice.training, now=now(), live_min_interval=live_min_interval())
+        upcoming = desk.check_recurrence(
+            cron, live=not notice.training, now=now(), live_min_interval=live_min_interval()
+        )
     preview = build_preview(svc, notice_id, translate=False)
     kept = schedule_fields(form) if action == "schedule" else {"exceed_quota": form.get("exceed_quota", "")}
     return PendingConfirmation(

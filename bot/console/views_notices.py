@@ -13,9 +13,9 @@ from werkzeug.datastructures import MultiDict
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.confirm_step import CONFIRMED, pending_confirmation
 from bot.console.delivery import delivery_view
 from bot.console.forms import SEVERITIES, build_fields, form_time, params_from_form
-from bot.console.confirm_step import CONFIRMED, pending_confirmation
 from bot.console.notice_actions import (
     CONFIRMED_ACTIONS,
     WRONG_NUMBER_CATEGORY,

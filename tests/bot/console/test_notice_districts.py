@@ -20,7 +20,9 @@ def test_the_notice_page_marks_its_districts_on_the_map_and_lists_them_in_the_of
     admin = Officer(app, "ad-wu", ui_lang="zh-Hant")
     section = figure(html(admin.get(f"/console/notices/{notice_id}")))
     assert section.xpath(".//li/text()") == ["苓雅區", "旗津區"]
-    assert sorted(section.xpath(".//svg//g[contains(@class, 'tile') and contains(@class, 'marked')]/@data-district")) == [
+    assert sorted(
+        section.xpath(".//svg//g[contains(@class, 'tile') and contains(@class, 'marked')]/@data-district")
+    ) == [
         "cijin",
         "lingya",
     ]

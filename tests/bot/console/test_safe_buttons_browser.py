@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
 from messages.models import Notice, NoticeStatus
+from tests.bot.console.test_accessibility import _check
 from tests.support.console_stack import PASSWORDS, ConsoleStack, launch_chromium
 from tests.support.factories import saved_notice
 
@@ -80,16 +82,22 @@ def test_the_destructive_area_stands_apart_and_send_asks_for_confirmation(stack,
 
 
 def test_a_wrong_number_for_a_city_wide_extreme_notice_is_refused_in_the_browser(stack):
+    """And the notice page, the confirmation step and its refusal have no serious or critical axe violations."""
     notice_id = approved(stack, districts=["all"], severity="Extreme")
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
             page = sign_in(browser, stack, javascript=True)
+            axe, problems = Axe(), []
             page.goto(f"{stack.url}/console/notices/{notice_id}")
+            _check(page, axe, "notice page", problems)
             page.click('#danger-zone [data-action="send"]')
+            _check(page, axe, "confirmation step", problems)
             page.fill("#notice-number", str(notice_id + 1))
             page.click('[data-action="confirm-send"]')
             expect(page.locator("#confirm-error")).to_contain_text(f"is not its number. Type {notice_id} to confirm")
+            _check(page, axe, "confirmation refused", problems)
+            assert not problems, problems
             page.fill("#notice-number", str(notice_id))
             page.click('[data-action="confirm-send"]')
             expect(page).to_have_url(re.compile(rf"/console/notices/{notice_id}/delivery$"))

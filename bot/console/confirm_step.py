@@ -9,11 +9,13 @@ notice number the officer typed); the desk refuses a send or a schedule without 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from babel.lists import format_list
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console.auth import current_actor, now, services
 from bot.console.ui import translate, ui_language
@@ -30,6 +32,8 @@ from scheduler.sending import NoticeActionError
 CONFIRMED = "1"  # the value of the confirm field the confirmation page posts back
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The fields each choice of repeat reads: the others are ignored, whatever the browser sent (hidden ones too).
+MAX_REASON_CHARS = 300  # of a failure's own words, shown to the officer
+log = logging.getLogger(__name__)
 SCHEDULE_OPTION_FIELDS = {"once": ("at",), "daily": ("time",), "weekly": ("time", "weekday"), "cron": ("cron",)}
 
 
@@ -106,6 +110,19 @@ def restated(preview: NoticePreview, *, training: bool, at: datetime | None = No
     return f"{translate('confirm.training')} {sentence}" if training else sentence
 
 
+def _preview(notice_id: int) -> NoticePreview:
+    """The figures to restate; without them nothing is confirmed (the notice page offers no Send then either)."""
+    try:
+        return build_preview(services(), notice_id, translate=False)
+    except SQLAlchemyError:
+        log.exception("notice %s: the database did not answer while restating its send", notice_id)
+        raise NoticeActionError(translate("preview.unavailable")) from None
+    except Exception as exc:  # a notice stored before its kind, glossary or phrases changed
+        log.exception("notice %s: its send cannot be restated", notice_id)
+        reason = (str(exc) or type(exc).__name__)[:MAX_REASON_CHARS]
+        raise NoticeActionError(translate("preview.failed", reason=reason, id=notice_id)) from None
+
+
 @dataclass(frozen=True)
 class PendingConfirmation:
     """A send or a schedule the officer asked for, restated, waiting for their confirmation."""
@@ -143,7 +160,7 @@ def pending_confirmation(
         upcoming = desk.check_recurrence(
             cron, live=not notice.training, now=now(), live_min_interval=live_min_interval()
         )
-    preview = build_preview(svc, notice_id, translate=False)
+    preview = _preview(notice_id)
     kept = schedule_fields(form) if action == "schedule" else {"exceed_quota": form.get("exceed_quota", "")}
     return PendingConfirmation(
         notice=notice,

@@ -139,3 +139,15 @@ def test_a_city_wide_schedule_stands_with_the_actions_that_cannot_be_undone(app,
     page = html(admin.get(f"/console/notices/{in_lingya}"))
     assert page.xpath("//section[@aria-labelledby='actions-title']//button[@data-action='schedule']")
     assert not page.xpath("//section[@id='danger-zone']//button[@data-action='schedule']")
+
+
+def test_a_notice_whose_send_cannot_be_restated_is_not_offered_to_confirm(app, services):
+    add_residents(services, LINGYA)
+    notice_id = approved_notice(services)
+    with services.session_factory.begin() as session:  # stored before a district was withdrawn
+        session.get(Notice, notice_id).params = {"level": "torrential_rain", "districts": ["atlantis"]}
+    answer = Officer(app, "ad-wu").post(f"/console/notices/{notice_id}/send", follow_redirects=True)
+    assert answer.status_code == 200
+    said = text(html(answer), "//div[@class='flashes']")
+    assert "The preview cannot be built" in said and "'atlantis' is not a known district" in said
+    assert status(services, notice_id) == NoticeStatus.APPROVED

@@ -96,6 +96,7 @@ def test_a_wrong_number_for_a_city_wide_extreme_notice_is_refused_in_the_browser
             page.fill("#notice-number", str(notice_id + 1))
             page.click('[data-action="confirm-send"]')
             expect(page.locator("#confirm-error")).to_contain_text(f"is not its number. Type {notice_id} to confirm")
+            expect(page.locator("#confirm-error")).to_be_focused()
             _check(page, axe, "confirmation refused", problems)
             assert not problems, problems
             page.fill("#notice-number", str(notice_id))

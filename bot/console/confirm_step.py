@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from babel.lists import format_list
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +24,7 @@ from bot.office.confirmation import Confirmation, needs_typed_number
 from bot.office.notice_rules import Verb
 from bot.office.poll_rules import check_poll_schedule, check_poll_sending
 from bot.office.preview import NoticePreview, build_preview
-from messages.i18n import get_language
+from messages.i18n import TAIPEI, get_language
 from messages.models import Notice
 from messages.params import parse_datetime
 from scheduler.sending import NoticeActionError
@@ -35,6 +35,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_REASON_CHARS = 300  # of a failure's own words, shown to the officer
 log = logging.getLogger(__name__)
 SCHEDULE_OPTION_FIELDS = {"once": ("at",), "daily": ("time",), "weekly": ("time", "weekday"), "cron": ("cron",)}
+
+
+def live_min_interval() -> timedelta:
+    return timedelta(minutes=services().settings.scheduler.live_min_interval_minutes)
 
 
 def confirmation_from(form: Mapping[str, str]) -> Confirmation:
@@ -102,9 +106,7 @@ def restated(preview: NoticePreview, *, training: bool, at: datetime | None = No
     if cron is not None:
         sentence = translate("confirm.schedule_every", cron=cron, **values)
     elif at is not None:
-        from bot.console.views_notices import _taipei  # the page's own way of writing a time
-
-        sentence = translate("confirm.schedule_at", when=_taipei(at), **values)
+        sentence = translate("confirm.schedule_at", when=at.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M"), **values)
     else:
         sentence = translate("confirm.send", **values)
     return f"{translate('confirm.training')} {sentence}" if training else sentence
@@ -155,8 +157,6 @@ def pending_confirmation(
         session.expunge(notice)
     upcoming: list[datetime] = []
     if cron is not None:
-        from bot.console.notice_actions import live_min_interval
-
         upcoming = desk.check_recurrence(
             cron, live=not notice.training, now=now(), live_min_interval=live_min_interval()
         )

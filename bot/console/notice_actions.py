@@ -8,12 +8,11 @@ schedule goes to the desk with the officer's confirmation (``bot.console.confirm
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 
 from flask import url_for
 
 from bot.console.auth import current_actor, now, services
-from bot.console.confirm_step import confirmation_from, cron_from_form
+from bot.console.confirm_step import confirmation_from, cron_from_form, live_min_interval
 from bot.console.ui import translate
 from bot.office import desk
 from bot.office.accounts import Actor, PermissionDenied
@@ -46,10 +45,6 @@ def refusal_category(action: str, form: Mapping[str, str]) -> str:
     """The flash category of a refused action: ``error``, or ``error:<field id>`` for the field to correct."""
     field = SCHEDULE_FIELDS.get(form.get("repeat", "once")) if action == "schedule" else None
     return f"error:{field}" if field else "error"
-
-
-def live_min_interval() -> timedelta:
-    return timedelta(minutes=services().settings.scheduler.live_min_interval_minutes)
 
 
 def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[str, str, str | None]:

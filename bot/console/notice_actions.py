@@ -1,32 +1,31 @@
 """What an officer may do to a notice from its page, and doing it.
 
 The buttons shown are exactly the actions the desk's rules accept (``bot.office.notice_rules``): the
-author of a live notice sees no Approve button, and a forged request is refused by the same rules. A
-recurring schedule is shown with its next five times and confirmed before it is saved.
+author of a live notice sees no Approve button, and a forged request is refused by the same rules. A send or a
+schedule goes to the desk with the officer's confirmation (``bot.console.confirm_step``), which it checks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from flask import url_for
 
 from bot.console.auth import current_actor, now, services
+from bot.console.confirm_step import confirmation_from, cron_from_form, live_min_interval
 from bot.console.ui import translate
-from bot.office import desk, notice_rules
+from bot.office import desk
 from bot.office.accounts import Actor, PermissionDenied
+from bot.office.confirmation import ConfirmationMissing, WrongNoticeNumber
 from bot.office.notice_rules import Verb, allowed_actions
-from bot.office.poll_rules import check_poll_schedule
 from bot.office.quota import QuotaWouldBeExceeded
 from messages.models import MsgType, Notice
-from messages.params import parse_datetime
 from scheduler.fanout import NotDue
 from scheduler.sending import NoticeActionError
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NEEDS_AUDIENCE = (Verb.SUBMIT, Verb.APPROVE, Verb.SEND, Verb.SCHEDULE)
+CONFIRMED_ACTIONS = ("send", "schedule")  # asked to confirm first, restated (bot.console.confirm_step)
+WRONG_NUMBER_CATEGORY = "error:notice-number"  # the typed notice number's field on the confirmation page
 
 
 def available_actions(actor: Actor, notice: Notice, audience: int) -> set[str]:
@@ -35,36 +34,6 @@ def available_actions(actor: Actor, notice: Notice, audience: int) -> set[str]:
     if audience == 0 and notice.msg_type != MsgType.CANCEL:
         verbs -= set(NEEDS_AUDIENCE)
     return {verb.value for verb in verbs}
-
-
-def cron_from_form(form: Mapping[str, str]) -> tuple[datetime | None, str | None]:
-    """The schedule the officer chose: once at a time, daily or weekly at a time, or a cron expression."""
-    repeat = form.get("repeat", "once")
-    if repeat == "once":
-        at = form.get("at", "").strip()
-        if not at:
-            raise NoticeActionError(translate("schedule.need_time"))
-        try:
-            return parse_datetime(at), None
-        except ValueError as exc:
-            raise NoticeActionError(f"{translate('schedule.at')}: {exc}") from None
-    if repeat == "cron":
-        return None, form.get("cron", "").strip() or None
-    clock = form.get("time", "").strip()
-    try:
-        hour, minute = (int(part) for part in clock.split(":")[:2])
-        if not (0 <= hour <= 23 and 0 <= minute <= 59):
-            raise ValueError(clock)
-    except ValueError:
-        raise NoticeActionError(translate("schedule.need_clock")) from None
-    if repeat == "daily":
-        return None, f"{minute} {hour} * * *"
-    if repeat == "weekly":
-        day = form.get("weekday", "mon")
-        if day not in WEEKDAYS:
-            raise NoticeActionError(translate("schedule.need_weekday"))
-        return None, f"{minute} {hour} * * {day}"
-    raise NoticeActionError(translate("schedule.need_repeat"))
 
 
 # The schedule form's field (its id on the notice page) that each choice of repeat depends on: a refused schedule's
@@ -76,34 +45,6 @@ def refusal_category(action: str, form: Mapping[str, str]) -> str:
     """The flash category of a refused action: ``error``, or ``error:<field id>`` for the field to correct."""
     field = SCHEDULE_FIELDS.get(form.get("repeat", "once")) if action == "schedule" else None
     return f"error:{field}" if field else "error"
-
-
-@dataclass(frozen=True)
-class ScheduleToConfirm:
-    """A recurrence the officer asked for, with its next five times, waiting for their confirmation."""
-
-    notice_id: int
-    cron: str
-    upcoming: list[datetime]
-    form: dict[str, str]
-
-
-def live_min_interval() -> timedelta:
-    return timedelta(minutes=services().settings.scheduler.live_min_interval_minutes)
-
-
-def recurrence_to_confirm(notice_id: int, form: Mapping[str, str]) -> ScheduleToConfirm | None:
-    """For a recurring schedule not yet confirmed: what to show before saving it. None: save it now."""
-    _at, cron = cron_from_form(form)
-    if cron is None or form.get("confirmed") == "yes":
-        return None
-    with services().session_factory() as session:
-        notice = notice_rules.load(session, current_actor(), notice_id, Verb.SCHEDULE)
-        live = not notice.training
-        check_poll_schedule(session, notice, at=None, cron=cron, now=now())  # refused before the confirmation
-    upcoming = desk.check_recurrence(cron, live=live, now=now(), live_min_interval=live_min_interval())
-    kept = {name: form.get(name, "") for name in ("repeat", "at", "time", "weekday", "cron")}
-    return ScheduleToConfirm(notice_id, cron, upcoming, kept)
 
 
 def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[str, str, str | None]:
@@ -120,6 +61,7 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
                 channels=channels,
                 quotas=svc.channels,
                 exceed_quota=form.get("exceed_quota") == "yes",
+                confirmation=confirmation_from(form),
             )
             total = sum(sum(per.values()) for per in result.recipients.values())
             return (
@@ -162,6 +104,8 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
                     channels=channels,
                     now=now(),
                     live_min_interval=live_min_interval(),
+                    confirmation=confirmation_from(form),
+                    kinds=svc.kinds,
                 )
             else:
                 return translate("flash.unknown_action", action=action), "error", None
@@ -172,6 +116,10 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
             "error",
             None,
         )
+    except ConfirmationMissing:
+        return translate("confirm.missing", id=notice_id), "error", None
+    except WrongNoticeNumber as exc:
+        return translate("confirm.wrong_number", id=notice_id, typed=exc.typed), WRONG_NUMBER_CATEGORY, None
     except desk.UntranslatedNotAcknowledged as exc:
         return translate("flash.untranslated", languages=", ".join(exc.languages)), "error", None
     except PermissionDenied as exc:

@@ -13,14 +13,23 @@ from werkzeug.datastructures import MultiDict
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.confirm_step import CONFIRMED, pending_confirmation
 from bot.console.delivery import delivery_view
 from bot.console.forms import SEVERITIES, build_fields, form_time, params_from_form
-from bot.console.notice_actions import available_actions, recurrence_to_confirm, refusal_category, run_action
+from bot.console.notice_actions import (
+    CONFIRMED_ACTIONS,
+    WRONG_NUMBER_CATEGORY,
+    available_actions,
+    refusal_category,
+    run_action,
+)
+from bot.console.notice_districts import notice_districts
 from bot.console.poll_form import options_from_form, poll_form_fields
 from bot.console.ui import translate, ui_language
 from bot.office import drafts, notice_rules, polls
 from bot.office.accounts import Permission, PermissionDenied
 from bot.office.audit import entries
+from bot.office.confirmation import is_city_wide
 from bot.office.preview import NoticePreview, build_preview
 from bot.routing import requested_page
 from messages.i18n import LANGUAGES
@@ -289,32 +298,40 @@ def notice(notice_id: int) -> Any:
         training_page=loaded.training,
         history=_history(notice_id),
         label=label,
+        districts=notice_districts(loaded),
+        city_wide=is_city_wide(loaded),
     )
+
+
+def _confirmation_page(notice_id: int, action: str, *, error: str | None = None) -> Any:
+    """The step that restates a send or a schedule before it happens; a refusal goes back to the notice."""
+    try:
+        pending = pending_confirmation(notice_id, action, request.form, error=error)
+    except PermissionDenied as exc:
+        flash(translate("flash.refused", reason=str(exc)), "error")
+        return redirect(url_for("console.notice", notice_id=notice_id), 303)
+    except NoticeActionError as exc:
+        flash(translate("flash.refused", reason=str(exc)), refusal_category(action, request.form))
+        return redirect(url_for("console.notice", notice_id=notice_id), 303)
+    return render_template(
+        "console/confirm_action.html",
+        title=translate(f"confirm.title_{action}", id=notice_id),
+        notice=pending.notice,
+        pending=pending,
+        kind_title=kind_title,
+        training_page=pending.notice.training,
+        refused=error is not None,
+    ), (422 if error else 200)
 
 
 @blueprint.post("/notices/<int:notice_id>/<action>")
 @officer_required()
 def act(notice_id: int, action: str) -> Any:
-    if action == "schedule":
-        try:
-            pending = recurrence_to_confirm(notice_id, request.form)
-        except PermissionDenied as exc:
-            flash(translate("flash.refused", reason=str(exc)), "error")
-            return redirect(url_for("console.notice", notice_id=notice_id), 303)
-        except NoticeActionError as exc:
-            flash(translate("flash.refused", reason=str(exc)), refusal_category(action, request.form))
-            return redirect(url_for("console.notice", notice_id=notice_id), 303)
-        if pending is not None:
-            notice = _load(notice_id)
-            return render_template(
-                "console/schedule_confirm.html",
-                title=translate("schedule.confirm_title", id=notice_id),
-                notice=notice,
-                pending=pending,
-                kind_title=kind_title,
-                training_page=notice.training,
-            )
+    if action in CONFIRMED_ACTIONS and request.form.get("confirm") != CONFIRMED:
+        return _confirmation_page(notice_id, action)
     message, category, target = run_action(notice_id, action, request.form)
+    if category == WRONG_NUMBER_CATEGORY:  # asked again, saying what was wrong
+        return _confirmation_page(notice_id, action, error=message)
     flash(message, category)
     return redirect(target or url_for("console.notice", notice_id=notice_id), 303)
 

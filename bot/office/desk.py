@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from bot.office.accounts import Actor
 from bot.office.audit import AuditAction, record
+from bot.office.confirmation import Confirmation, check_confirmation
 from bot.office.notice_rules import RuleRefused, Verb, add_contributor, check, load
 from bot.office.poll_rules import check_poll_schedule, check_poll_sending
 from bot.office.quota import check_quota, forecast, messages_needed, quota_channel, quota_summary
 from messages.glossary import Glossary
+from messages.kinds import KindBook
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import untranslated_languages
 from messages.plurals import counted
@@ -129,14 +131,19 @@ def send_notice_now(
     channels: Mapping[str, Any],
     quotas: Mapping[str, Any] | None = None,
     exceed_quota: bool = False,
+    confirmation: Confirmation | None = None,
 ) -> FanoutResult:
     """Fan the notice out now (the workers deliver it); the audit row commits with the deliveries.
 
     ``quotas`` are the enabled channels themselves: the one with a monthly quota (LINE's) is asked for it now, and a
     notice needing more messages than are left is refused (QuotaWouldBeExceeded) unless ``exceed_quota``. A quota
-    that cannot be read refuses nothing: an alert is not held back by LINE being slow to answer."""
+    that cannot be read refuses nothing: an alert is not held back by LINE being slow to answer.
+
+    ``confirmation``: the officer's answer on a door that asks for one (the console); refused when missing."""
     with dispatch.session_factory() as session:
         notice = load(session, actor, notice_id, Verb.SEND)
+        if confirmation is not None:
+            check_confirmation(notice, confirmation, dispatch.composer.kinds)
         check_poll_sending(session, notice, sent_at=dispatch.clock(), now=dispatch.clock())
         _require_audience(session, notice, "sent", glossary=dispatch.glossary, channels=channels)
         needed = (
@@ -202,8 +209,16 @@ def schedule_notice(
     channels: Mapping[str, Any],
     now: datetime,
     live_min_interval: timedelta = timedelta(hours=1),
+    confirmation: Confirmation | None = None,
+    kinds: KindBook | None = None,
 ) -> Notice:
+    """Schedule at a time or by a recurrence. ``confirmation`` (with ``kinds``, to know the notice's severity): the
+    officer's answer on a door that asks for one; refused when missing."""
     notice = load(session, actor, notice_id, Verb.SCHEDULE)
+    if confirmation is not None:
+        if kinds is None:
+            raise TypeError("a confirmation is checked against the notice's kind: give kinds=")
+        check_confirmation(notice, confirmation, kinds)
     check_poll_schedule(session, notice, at=at, cron=cron, now=now)
     _require_audience(session, notice, "scheduled", glossary=glossary, channels=channels)
     if (at is None) == (cron is None):

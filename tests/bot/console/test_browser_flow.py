@@ -99,8 +99,10 @@ def test_editor_composes_approver_approves_and_every_targeted_resident_receives_
             approver.goto(f"{stack.url}/console/notices/{notice_id}")
             approver.click('[data-action="approve"]')
             expect(approver.locator(".flash-success")).to_contain_text("approved")
-            approver.once("dialog", lambda dialog: dialog.accept())
             approver.click('[data-action="send"]')
+            # The confirmation step restates the send before anything goes.
+            expect(approver.locator("#confirm-sentence")).to_contain_text(f"Send to {len(TARGETED)} residents")
+            approver.click('[data-action="confirm-send"]')
             expect(approver).to_have_url(re.compile(rf"/console/notices/{notice_id}/delivery$"))
             # The page refreshes itself while the notice is sending.
             expect(approver.locator('.delivery-summary[data-outstanding="0"]')).to_have_count(1, timeout=30_000)

@@ -104,7 +104,7 @@ def test_a_refused_schedule_focuses_a_summary_that_links_to_the_time(services, a
     assert summary.get("autofocus") is not None
     assert summary.xpath(".//a/@href") == ["#schedule-at"]
     # The notice page's schedule form (shown when the notice has an audience) has the field of that id.
-    assert 'id="schedule-at"' in (TEMPLATES / "notice.html").read_text(encoding="utf-8")
+    assert 'id="schedule-at"' in (TEMPLATES / "_schedule_form.html").read_text(encoding="utf-8")
     assert "flash-error" in summary.xpath("string(.//p/@class)")
 
 

@@ -16,6 +16,11 @@ from tests.support.console_pages import PASSWORDS, Officer, html, text
 from tests.support.paused_line import PausedLine
 
 
+def confirmed(notice_id: int) -> dict[str, str]:
+    """The confirmation step answered: these notices go to the whole city at the Extreme level."""
+    return {"confirm": "1", "notice_number": str(notice_id)}
+
+
 @pytest.fixture
 def line(tmp_path, database_url):
     built = PausedLine(tmp_path, database_url)
@@ -73,7 +78,9 @@ def test_the_preview_says_what_a_notice_costs_and_what_is_left_in_both_languages
     assert quota_line(html(officer.get(f"/console/notices/{notice_id}"))) == "1,200 則訊息，本月剩餘 1,300 則"
 
     officer.language("en")
-    said = flashes(officer, officer.post(f"/console/notices/{notice_id}/send"))  # within the quota: it just goes
+    said = flashes(
+        officer, officer.post(f"/console/notices/{notice_id}/send", confirmed(notice_id))
+    )  # within the quota: it just goes
     assert f"Notice {notice_id} is going to" in said
     assert queued(line, notice_id) == (NoticeStatus.SENDING, 1200)
     assert "LINE: 1,200 messages, 1,300 of 2,000 left this month" in send_rows(line, notice_id)[0].summary
@@ -94,17 +101,19 @@ def test_a_notice_past_the_quota_is_refused_until_the_officer_confirms(app, line
     label = text(page, "//label[@for='exceed-quota']")
     assert label == "I know this needs 750 LINE messages, more than the 600 left this month: send it anyway"
 
-    refused = flashes(officer, officer.post(f"/console/notices/{notice_id}/send"))  # the box left unticked
+    refused = flashes(
+        officer, officer.post(f"/console/notices/{notice_id}/send", confirmed(notice_id))
+    )  # the box left unticked
     assert "Not sent: it needs 750 LINE messages and only 600 are left this month." in refused
     assert queued(line, notice_id) == (NoticeStatus.APPROVED, 0) and send_rows(line, notice_id) == []
 
     officer.language("zh-Hant")
     page = html(officer.get(f"/console/notices/{notice_id}"))
     assert "此訊息需要 750 則 LINE 訊息，但本月僅剩 600 則" in text(page, "//div[@id='quota-warning']")
-    refused = flashes(officer, officer.post(f"/console/notices/{notice_id}/send"))
+    refused = flashes(officer, officer.post(f"/console/notices/{notice_id}/send", confirmed(notice_id)))
     assert "未發送：需要 750 則 LINE 訊息，但本月僅剩 600 則" in refused
 
-    officer.post(f"/console/notices/{notice_id}/send", {"exceed_quota": "yes"})
+    officer.post(f"/console/notices/{notice_id}/send", {"exceed_quota": "yes", **confirmed(notice_id)})
     assert queued(line, notice_id) == (NoticeStatus.SENDING, 750)
     row = send_rows(line, notice_id)[0]
     assert row.actor == "ap-chen" and "sent past the quota as the officer insisted" in row.summary
@@ -131,6 +140,8 @@ def test_without_a_limit_or_an_answer_from_line_the_preview_says_so_and_nothing_
     assert quota_line(html(officer.get(f"/console/notices/{notice_id}"))) == "3 messages; no monthly limit is set"
 
     line.line_faults(error_rate=1.0)
-    officer.post(f"/console/notices/{notice_id}/send")  # an alert is not held back by an unread quota
+    officer.post(
+        f"/console/notices/{notice_id}/send", confirmed(notice_id)
+    )  # an alert is not held back by an unread quota
     assert queued(line, notice_id) == (NoticeStatus.SENDING, 3)
     assert "LINE quota unread: LINE server error 500" in send_rows(line, notice_id)[0].summary

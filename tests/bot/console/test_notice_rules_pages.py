@@ -64,7 +64,7 @@ def test_a_recurrence_is_confirmed_with_its_next_five_times_and_a_live_one_at_mo
     times = html(shown).xpath("//ol[@class='upcoming']/li/time/@datetime")
     assert len(times) == 5 and all("T07:30:00+08:00" in when for when in times)
     assert status(services, notice_id) == NoticeStatus.APPROVED  # nothing saved before the confirmation
-    admin.post(f"/console/notices/{notice_id}/schedule", {"repeat": "daily", "time": "07:30", "confirmed": "yes"})
+    admin.post(f"/console/notices/{notice_id}/schedule", {"repeat": "daily", "time": "07:30", "confirm": "1"})
     with services.session_factory() as session:
         notice = session.get(Notice, notice_id)
         assert (notice.status, notice.recurrence) == (NoticeStatus.SCHEDULED, "30 7 * * *")

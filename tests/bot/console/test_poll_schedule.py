@@ -41,7 +41,7 @@ def flashes(response) -> list[str]:
     ("form", "refusal"),
     [
         ({"repeat": "daily", "time": "08:00"}, "a poll cannot recur"),
-        ({"repeat": "cron", "cron": "0 8 * * 1", "confirmed": "yes"}, "a poll cannot recur"),
+        ({"repeat": "cron", "cron": "0 8 * * 1", "confirm": "1"}, "a poll cannot recur"),
         (
             {"repeat": "once", "at": (CLOSES + timedelta(hours=1)).astimezone(TAIPEI).strftime("%Y-%m-%dT%H:%M")},
             "before it would be sent",
@@ -51,7 +51,7 @@ def flashes(response) -> list[str]:
 def test_the_schedule_form_refuses_a_recurring_or_late_poll(services, app, approved_poll, form, refusal):
     admin = Officer(app, "ad-wu")
     answer = admin.post(f"/console/notices/{approved_poll}/schedule", data=form, follow_redirects=True)
-    assert not html(answer).xpath("//form[.//input[@name='confirmed']]")  # no recurrence offered to confirm
+    assert not html(answer).xpath("//form[.//input[@name='confirm']]")  # no recurrence offered to confirm
     assert any(refusal in message for message in flashes(answer)), flashes(answer)
     with services.session_factory() as session:
         assert session.get(Notice, approved_poll).status == NoticeStatus.APPROVED

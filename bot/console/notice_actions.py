@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import url_for
 
 from bot.console.auth import current_actor, now, services
+from bot.console.refusals import refused
 from bot.console.ui import translate
 from bot.office import desk, notice_rules
 from bot.office.accounts import Actor, PermissionDenied
@@ -46,8 +47,8 @@ def cron_from_form(form: Mapping[str, str]) -> tuple[datetime | None, str | None
             raise NoticeActionError(translate("schedule.need_time"))
         try:
             return parse_datetime(at), None
-        except ValueError as exc:
-            raise NoticeActionError(f"{translate('schedule.at')}: {exc}") from None
+        except ValueError:
+            raise NoticeActionError(translate("schedule.bad_at")) from None
     if repeat == "cron":
         return None, form.get("cron", "").strip() or None
     clock = form.get("time", "").strip()
@@ -175,6 +176,6 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
     except desk.UntranslatedNotAcknowledged as exc:
         return translate("flash.untranslated", languages=", ".join(exc.languages)), "error", None
     except PermissionDenied as exc:
-        return translate("flash.refused", reason=str(exc)), "error", None
+        return refused(exc), "error", None
     except (NoticeActionError, NotDue) as exc:
-        return translate("flash.refused", reason=str(exc)), refusal_category(action, form), None
+        return refused(exc), refusal_category(action, form), None

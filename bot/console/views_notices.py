@@ -17,6 +17,7 @@ from bot.console.delivery import delivery_view
 from bot.console.forms import SEVERITIES, build_fields, form_time, params_from_form
 from bot.console.notice_actions import available_actions, recurrence_to_confirm, refusal_category, run_action
 from bot.console.poll_form import options_from_form, poll_form_fields
+from bot.console.refusals import refusal_text, refused, text_problem
 from bot.console.ui import translate, ui_language
 from bot.office import drafts, notice_rules, polls
 from bot.office.accounts import Permission, PermissionDenied
@@ -149,9 +150,9 @@ def _save(kind: Kind, mode: str, notice: Notice | None, save) -> Any:
         with services().session_factory.begin() as session:
             saved_id = save(session, data).id
     except (InvalidParameters, polls.PollError) as exc:
-        errors = dict(exc.errors)
+        errors = {name: text_problem(problem) for name, problem in exc.errors.items()}
     except (NoticeActionError, ValueError) as exc:
-        errors = {"_": str(exc)}
+        errors = {"_": refusal_text(exc)}
     else:
         flash(translate(f"flash.saved_{mode}", id=saved_id), "success")
         return redirect(url_for("console.notice", notice_id=saved_id), 303)
@@ -299,10 +300,10 @@ def act(notice_id: int, action: str) -> Any:
         try:
             pending = recurrence_to_confirm(notice_id, request.form)
         except PermissionDenied as exc:
-            flash(translate("flash.refused", reason=str(exc)), "error")
+            flash(refused(exc), "error")
             return redirect(url_for("console.notice", notice_id=notice_id), 303)
         except NoticeActionError as exc:
-            flash(translate("flash.refused", reason=str(exc)), refusal_category(action, request.form))
+            flash(refused(exc), refusal_category(action, request.form))
             return redirect(url_for("console.notice", notice_id=notice_id), 303)
         if pending is not None:
             notice = _load(notice_id)

@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.refusals import refusal_text
 from bot.console.ui import load_strings, translate, ui_language
 from bot.console.views_notices import kind_title
 from bot.conversation.models import FaqEntry
@@ -389,5 +390,5 @@ def _permission_denied(exc: PermissionDenied) -> tuple[str, int]:
     return render_template(
         "console/error.html",
         title=translate("error.forbidden_title"),
-        message=translate("error.forbidden", permission=str(exc)),
+        message=translate("error.forbidden", permission=refusal_text(exc)),
     ), 403

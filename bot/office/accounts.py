@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.conversation.models import Agency
 from bot.office.console_sessions import EndReason, end_officer_sessions
 from bot.office.models import Officer, Role
+from messages.refusal import Refusal
 from messages.text import TextRefused, clean_text, text_problem
 
 MIN_PASSWORD_LENGTH = 12
@@ -66,8 +67,9 @@ class LoginRefused(Exception):
         self.throttled = throttled
 
 
-class PermissionDenied(Exception):
-    """The officer's role does not allow this; the message names the permission."""
+class PermissionDenied(Refusal):
+    """The officer's role does not allow this; the message names what was asked (``code`` ``role``: the officer's
+    ``role`` and the ``action`` asked, a Permission or the verb being done)."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,18 @@ class Actor:
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
 
-    def require(self, permission: Permission) -> None:
+    def require(self, permission: Permission, *, doing: StrEnum | None = None) -> None:
+        """Refuse unless the role has ``permission``; the refusal names ``doing`` (what the officer asked, e.g. a
+        reject that needs the approve permission) or else the permission."""
         if not self.can(permission):
-            raise PermissionDenied(f"{self.username} is {self.role.value}; {permission.value} needs another role")
+            action = doing or permission
+            raise PermissionDenied(
+                f"{self.username} is {self.role.value}; {action.value} needs another role",
+                code="role",
+                username=self.username,
+                role=self.role,
+                action=action,
+            )
 
 
 def actor_of(

@@ -12,8 +12,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import helpers, page_count
 from bot.console.ui import translate, ui_language
-from bot.console.views_office import helpers, page_count
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CATEGORIES, CaseError, find_case
 from bot.office import cases as office_cases

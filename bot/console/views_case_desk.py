@@ -12,9 +12,9 @@ from flask import flash, redirect, render_template, request, url_for
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import helpers
 from bot.console.ui import translate, ui_language
 from bot.console.views_admin import told_text
-from bot.console.views_office import helpers
 from bot.conversation.petitions import CaseError
 from bot.office.accounts import Permission
 from bot.office.agencies import AgencyError, add_agency, edit_agency, list_agencies

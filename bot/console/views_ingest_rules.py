@@ -14,10 +14,10 @@ from werkzeug.datastructures import MultiDict
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import district_name, helpers
 from bot.console.refusals import text_problem as said_text_problem
 from bot.console.ui import translate
 from bot.console.views_notices import kind_title
-from bot.console.views_office import district_name, helpers
 from bot.office.accounts import Permission
 from bot.office.ingest_rules import (
     LastRule,

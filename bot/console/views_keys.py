@@ -10,8 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import helpers
 from bot.console.ui import translate
-from bot.console.views_office import helpers
 from bot.office.accounts import AccountError, Permission
 from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record

@@ -274,7 +274,7 @@ def _preview_or_error(notice_id: int) -> tuple[NoticePreview | None, str | None]
 def notice(notice_id: int) -> Any:
     loaded = _load(notice_id)
     preview, preview_error = _preview_or_error(notice_id)
-    from bot.console.views_office import label  # views_office imports this module: imported when first used
+    from bot.console.names import label  # names imports this module: imported when first used
 
     actor = current_actor()
     actions = available_actions(actor, loaded, preview.total if preview else 0)

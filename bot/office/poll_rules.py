@@ -53,6 +53,6 @@ def check_poll_schedule(
     if session.get(Poll, notice.id) is None:
         return
     if cron is not None:
-        raise NoticeActionError(f"poll {notice.id}: {RECURRING_POLL_REFUSED}", code="poll_recurs", id=notice.id)
+        raise NoticeActionError(f"poll {notice.id}: {RECURRING_POLL_REFUSED}", code="poll_no_recurrence", id=notice.id)
     if at is not None:
         check_poll_sending(session, notice, sent_at=at, now=now)

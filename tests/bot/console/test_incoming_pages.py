@@ -211,7 +211,7 @@ def test_an_alert_shows_its_record_and_the_sources_own_text(app, services, alert
     assert viewer.get("/console/incoming/999999/raw").status_code == 404
 
     training = html(viewer.get(f"/console/incoming/{alerts['training']}"))
-    assert "TEST / 測試 — this alert's status is Test" in text(training, "//p[@class='training-banner']")
+    assert "TEST — this alert's status is Test" in text(training, "//p[@class='training-banner']")
     failed = html(viewer.get(f"/console/incoming/{alerts['failed']}"))
     assert "an officer must write or send it" in text(failed, "//p[@class='attention-summary']")
     duplicate = html(viewer.get(f"/console/incoming/{alerts['duplicate']}"))

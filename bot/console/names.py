@@ -9,6 +9,7 @@ from typing import Any
 from babel import Locale
 from markupsafe import Markup
 
+from bot.console import blueprint
 from bot.console.auth import services
 from bot.console.ui import load_strings, translate, ui_language
 from bot.console.views_notices import kind_title
@@ -55,7 +56,9 @@ def language_name(code: str) -> Markup:
     return Markup('<span lang="{}">{}</span>').format(language.code, language.native_name)
 
 
+@blueprint.app_template_global("district_name")
 def district_name(key: str | None) -> str:
+    """A district by its glossary name in the officer's language."""
     if not key:
         return "—"
     if key == WHOLE_CITY:  # a check-in of a resident following every district

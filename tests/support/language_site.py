@@ -259,9 +259,10 @@ def pages(ids: dict[str, object]) -> list[str]:
 
 def chrome_text(page_html: str, ui_lang: str) -> str:
     """The page's visible text once content is taken out: elements marked ``data-content`` (the notice's own words,
-    what officers and residents typed) and elements in a language other than the console's (``lang``)."""
+    what officers and residents typed), what a text area holds, and elements in a language other than the console's
+    (``lang``)."""
     tree = lxml.html.fromstring(page_html)
-    for node in tree.xpath("//script | //style | //*[@data-content] | //*[@lang]"):
+    for node in tree.xpath("//script | //style | //textarea | //*[@data-content] | //*[@lang]"):
         if node.tag == "html" or (node.get("lang") == ui_lang and node.get("data-content") is None):
             continue
         node.drop_tree()

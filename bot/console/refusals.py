@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.console import blueprint
 from bot.console.ui import load_strings, translate
 from bot.office.accounts import Permission
 from bot.office.models import Role
@@ -36,11 +37,14 @@ def refused(exc: BaseException) -> str:
     return translate("flash.refused", reason=refusal_text(exc))
 
 
+@blueprint.app_template_global("said")
 def text_problem(problem: str) -> str:
     """What is wrong with a field (a text refused by ``messages.text``, a parameter of the compose form) in the
     officer's words: ``problem.<code>``; a problem without a code is shown as it is."""
     if isinstance(problem, Problem) and f"problem.{problem.code}" in load_strings():
-        return translate(f"problem.{problem.code}", **problem.params)
+        return translate(
+            f"problem.{problem.code}", **{name: localised(value) for name, value in problem.params.items()}
+        )
     return str(problem)
 
 

@@ -85,16 +85,19 @@ RUN = 3  # three ordinary English words in a row are a sentence, not a name or a
 
 
 def english_runs(text: str) -> list[str]:
-    """Runs of RUN or more English words outside the allowed tokens, in text with addresses and ids taken out."""
+    """Runs of RUN or more English words in text with addresses and ids taken out; the allowed tokens (names of
+    platforms, standards, codes) neither count nor break a run."""
     runs, current = [], []
     for token in URLISH.sub(" | ", text).split():
         word = token.strip(".,:;()[]{}“”\"'!?·—–-…«»")
-        if WORD.fullmatch(word or "-") and word not in LATIN_TOKENS:
+        if word in LATIN_TOKENS:
+            continue
+        if WORD.fullmatch(word or "-"):
             current.append(word)
             continue
         if len(current) >= RUN:
             runs.append(" ".join(current))
-        current = [] if not (WORD.fullmatch(word or "-") and word in LATIN_TOKENS) else current
+        current = []
     if len(current) >= RUN:
         runs.append(" ".join(current))
     return runs
@@ -259,10 +262,11 @@ def pages(ids: dict[str, object]) -> list[str]:
 
 def chrome_text(page_html: str, ui_lang: str) -> str:
     """The page's visible text once content is taken out: elements marked ``data-content`` (the notice's own words,
-    what officers and residents typed), what a text area holds, and elements in a language other than the console's
-    (``lang``)."""
+    what officers and residents typed), what a text area holds, codes (class ``code``), and elements in a language
+    other than the console's (``lang``)."""
     tree = lxml.html.fromstring(page_html)
-    for node in tree.xpath("//script | //style | //textarea | //*[@data-content] | //*[@lang]"):
+    content = "//script | //style | //textarea | //*[@data-content] | //*[@lang] | //*[@class='code']"
+    for node in tree.xpath(content):
         if node.tag == "html" or (node.get("lang") == ui_lang and node.get("data-content") is None):
             continue
         node.drop_tree()

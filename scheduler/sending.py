@@ -175,7 +175,12 @@ def send_now(
             .values(updated_at=dispatch.clock())
         ).rowcount
         if claimed != 1:
-            raise NotDue(f"notice {notice_id} is {notice.status}; it has been sent or is not approved")
+            raise NotDue(
+                f"notice {notice_id} is {notice.status}; it has been sent or is not approved",
+                code="state.send",
+                id=notice_id,
+                status=notice.status,
+            )
         session.refresh(notice)
         if notice.status not in SENDABLE:
             raise NotDue(f"notice {notice_id} is {notice.status}")

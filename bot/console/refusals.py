@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.console import blueprint
 from bot.console.ui import load_strings, translate
+from bot.conversation.models import CaseStatus
 from bot.office.accounts import Permission
 from bot.office.models import Role
 from bot.office.notice_rules import Verb
@@ -67,6 +68,8 @@ def localised(value: Any) -> Any:
     """One parameter of a refusal in the officer's words; a number or a name stays as it is."""
     if isinstance(value, NoticeStatus):
         return translate(f"status.{value}")
+    if isinstance(value, CaseStatus):
+        return translate(f"case_status.{value}")
     if isinstance(value, Role):
         return translate(f"role.{value}")
     if isinstance(value, (Verb, Permission)):

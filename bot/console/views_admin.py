@@ -13,6 +13,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
 from bot.console.names import helpers, page_count
+from bot.console.refusals import refused
 from bot.console.ui import translate, ui_language
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CATEGORIES, CaseError, find_case
@@ -167,7 +168,7 @@ def case_action(number: str, action: str) -> Any:
         else:
             abort(404)
     except CaseError as exc:
-        flash(translate("flash.refused", reason=str(exc)), "error")
+        flash(refused(exc), "error")
     return redirect(target, 303)
 
 

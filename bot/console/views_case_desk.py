@@ -13,6 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
 from bot.console.names import helpers
+from bot.console.refusals import refused
 from bot.console.ui import translate, ui_language
 from bot.console.views_admin import told_text
 from bot.conversation.petitions import CaseError
@@ -70,7 +71,7 @@ def case_agency(number: str) -> Any:
     try:
         change, told = send_to_agency(services(), current_actor(), number, agency, reason=reason or None, now=now())
     except CaseError as exc:
-        flash(translate("flash.refused", reason=str(exc)), "error")
+        flash(refused(exc), "error")
         return redirect(target, 303)
     names = _agency_names()
     key = "case.transferred" if change.transferred else "case.agency_set"

@@ -36,7 +36,7 @@ def test_assigning_and_changing_a_case_stores_events_and_audit_entries(app, serv
     assert "The case is now “in progress”." in told and "The resident could not be told" in told
     assert admin.post(f"/console/cases/{number}/note", {"note": "Call the contractor on Monday."}).status_code == 303
     refused = admin.post(f"/console/cases/{number}/assign", {"assignee": "nobody"})
-    assert "no active officer called 'nobody'" in text(html(admin.get(refused.headers["Location"])))
+    assert "no active officer called “nobody”" in text(html(admin.get(refused.headers["Location"])))
     refused = admin.post(f"/console/cases/{number}/status", {"status": "in_progress", "note": " "})
     assert "already “in progress”" in text(html(admin.get(refused.headers["Location"])))
 

@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
 from bot.console.names import helpers, page_count
-from bot.console.refusals import refused
+from bot.console.refusals import refusal_text, refused
 from bot.console.ui import translate, ui_language
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CATEGORIES, CaseError, find_case
@@ -238,7 +238,7 @@ def officer_create() -> Any:
                         agency=form["agency"] or None,
                     )
                 except AccountError as exc:
-                    errors["agency"] = str(exc)
+                    errors["agency"] = refusal_text(exc)
                     return _officers_page(errors=errors, form=form, status=422)
                 record(
                     session,

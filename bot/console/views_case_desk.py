@@ -13,7 +13,7 @@ from flask import flash, redirect, render_template, request, url_for
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
 from bot.console.names import helpers
-from bot.console.refusals import refused
+from bot.console.refusals import refusal_text, refused
 from bot.console.ui import translate, ui_language
 from bot.console.views_admin import told_text
 from bot.conversation.petitions import CaseError
@@ -124,6 +124,6 @@ def agency_edit(key: str) -> Any:
                     session, current_actor(), key, names=names, active=bool(request.form.get("active")), now=now()
                 )
     except AgencyError as exc:
-        return _agencies_page(errors={key: str(exc)}, status=422)
+        return _agencies_page(errors={key: refusal_text(exc)}, status=422)
     flash(translate("agencies.saved"), "success")
     return redirect(url_for("console.agencies"), 303)

@@ -54,8 +54,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-class AccountError(ValueError):
-    """An officer account cannot be created or changed as asked; the message says why."""
+class AccountError(Refusal, ValueError):
+    """An officer account cannot be created or changed as asked; the message says why (and ``code``, to the console)."""
 
 
 class LoginRefused(Exception):
@@ -174,13 +174,16 @@ def _officer_agency(session: Session, role: Role, agency: str | None) -> str | N
     agency = (agency or "").strip() or None
     if role != Role.AGENCY_OFFICER:
         if agency:
-            raise AccountError("only an agency officer belongs to an agency; leave the agency empty for this role")
+            raise AccountError(
+                "only an agency officer belongs to an agency; leave the agency empty for this role",
+                code="account.agency_not_needed",
+            )
         return None
     if agency is None:
-        raise AccountError("an agency officer needs an agency: name one of the agencies")
+        raise AccountError("an agency officer needs an agency: name one of the agencies", code="account.agency_needed")
     found = session.get(Agency, agency) if not text_problem(agency) else None
     if found is None:
-        raise AccountError(f"there is no agency {agency!r}")
+        raise AccountError(f"there is no agency {agency!r}", code="account.unknown_agency", agency=agency)
     return agency
 
 

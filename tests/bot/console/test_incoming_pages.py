@@ -131,7 +131,7 @@ def test_the_list_shows_what_came_in_newest_first_with_tests_and_what_needs_offi
         "Parking",
         "Typhoon emergency parking",
     ]
-    assert sent[8] == "Lingya District、Cijin District"
+    assert sent[8] == "Lingya District, Cijin District"
     assert sent[9].startswith("sent to residents") and "rule 'parking'" in sent[9]
     assert sent[10] == "parking" and sent[11] == f"Notice {alerts['notice']}"
     assert tree.xpath(f"//a[@href='/console/notices/{alerts['notice']}']")

@@ -110,7 +110,7 @@ def test_subscriber_counts_match_the_rows(app, services):
     assert facts["Test recipients (receive training notices)"] == "2" and facts["Following the whole city"] == "3"
     languages = table_rows(tree, "Active subscribers by language")
     assert languages["Tiếng Việt"] == ["3", "1", "4"]  # LINE, Messenger, total; the language by its own name
-    assert languages["繁體中文"] == ["2", "0", "2"] and languages["ไทย"] == ["1", "0", "1"]
+    assert languages["繁體中文"] == ["2", "0", "2"] and languages["ภาษาไทย"] == ["1", "0", "1"]
     assert languages["Total"] == ["6", "1", "7"] and "English" not in languages
     topics = table_rows(tree, "Active subscribers receiving each topic")
     assert topics == {"Disaster": ["6"], "Health": ["4"], "Transport": ["0"]}

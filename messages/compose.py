@@ -19,6 +19,7 @@ from messages.localised import FreeTextVersion, LocalisedNotice, PollChoices
 from messages.models import MsgType, Notice, TranslationOrigin
 from messages.params import InvalidParameters, ParamChecker, districts_of, parse_datetime, to_json
 from messages.polls import PollSpec
+from messages.refusal import Problem
 from messages.text import TextRefused, clean_text
 
 MAX_FREE_TEXT = 2000  # characters an officer may add to a notice's template text
@@ -76,7 +77,7 @@ class Composer:
             except TextRefused as exc:
                 errors["free_text"] = exc.reason
         if kind.free_text_only and not (free_text and free_text.strip()):
-            errors.setdefault("free_text", f"{kind.id} is free text only: give the text")
+            errors.setdefault("free_text", Problem(f"{kind.id} is free text only: give the text", "free_text_needed"))
         if severity is not None and severity not in {s.value for s in Severity}:
             errors["severity"] = f"must be one of {', '.join(s.value for s in Severity)}"
         times: dict[str, datetime | None] = {}
@@ -84,12 +85,14 @@ class Composer:
             try:
                 times[name] = parse_datetime(raw) if raw else None
             except ValueError as exc:
-                errors[name] = str(exc)
+                errors[name] = Problem(str(exc), "bad_time")
         starts, ends = times.get("effective"), times.get("expires")
         if starts and ends and ends <= starts:
-            errors["expires"] = "must be later than effective"
+            errors["expires"] = Problem("must be later than effective", "expires_before_effective")
         elif now is not None and ends and ends <= now:
-            errors["expires"] = "that time has passed: a notice cannot be issued already expired"
+            errors["expires"] = Problem(
+                "that time has passed: a notice cannot be issued already expired", "expired_already"
+            )
         if errors:
             raise InvalidParameters(kind.id, errors)
         get_language(free_text_lang)

@@ -16,6 +16,7 @@ from typing import Any
 from messages.glossary import WHOLE_CITY, Glossary, UnknownTerm
 from messages.i18n import TAIPEI
 from messages.kinds import Kind, KindBook, ParamType
+from messages.refusal import Problem
 from messages.text import nested_text_problems, text_problem
 from messages.villages import Village, VillageList, VillageTable
 
@@ -206,12 +207,12 @@ class ParamChecker:
             if name not in kind.params:
                 known = ", ".join(kind.params) or "none"
                 shown = ascii(name) if text_problem(str(name)) else name
-                errors[shown] = f"unknown parameter (parameters of {kind.id}: {known})"
+                errors[shown] = Problem(f"unknown parameter (parameters of {kind.id}: {known})", "unknown_parameter")
         for name, param in kind.params.items():
             value = raw.get(name)
             if value is None or (isinstance(value, (str, list, tuple)) and not value):
                 if param.required:
-                    errors[name] = "is required"
+                    errors[name] = Problem("is required", "required")
                 continue
             refused = nested_text_problems(value, name)
             if refused:

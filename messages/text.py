@@ -13,6 +13,8 @@ import re
 from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
+from messages.refusal import Problem
+
 _NONCHARACTERS = "".join(re.escape(chr(plane * 0x10000 + low)) for plane in range(17) for low in (0xFFFE, 0xFFFF))
 # C0 but newline and tab, DEL and C1, surrogates, non-characters, line and paragraph separators, and the
 # bidirectional embeddings, overrides and isolates (none of civicast's twelve languages is written right to left).
@@ -22,7 +24,7 @@ _IN_ONE_LINE = re.compile(f"[\t\n{_REFUSED}{_NONCHARACTERS}]")
 
 
 class TextRefused(ValueError):
-    """A text field holds characters civicast does not accept; ``field`` names it."""
+    """A text field holds characters civicast does not accept; ``field`` names it, ``reason`` says why."""
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
@@ -30,24 +32,30 @@ class TextRefused(ValueError):
         self.reason = reason
 
 
-def _describe(char: str) -> str:
+def _describe(char: str) -> Problem:
     code = ord(char)
     name = f"U+{code:04X}"
     if char in "\t\n":
-        return f"contains a line break or tab ({name}); this field is a single line"
+        return Problem(
+            f"contains a line break or tab ({name}); this field is a single line", "text.single_line", char=name
+        )
     if code == 0:
-        return "contains a NUL character (U+0000)"
+        return Problem("contains a NUL character (U+0000)", "text.nul", char=name)
     if code < 0x20 or 0x7F <= code <= 0x9F:
-        return f"contains a control character ({name})"
+        return Problem(f"contains a control character ({name})", "text.control", char=name)
     if 0xD800 <= code <= 0xDFFF:
-        return (
-            f"contains {name}, which is not text: the input was not UTF-8 (for example Big5); save or type it as UTF-8"
+        return Problem(
+            f"contains {name}, which is not text: the input was not UTF-8 (for example Big5); save or type it as UTF-8",
+            "not_utf8",
+            char=name,
         )
     if char in "\u2028\u2029":
-        return f"contains a line or paragraph separator ({name}); use a newline"
+        return Problem(f"contains a line or paragraph separator ({name}); use a newline", "text.separator", char=name)
     if 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
-        return f"contains a bidirectional control ({name}), which can make text read differently"
-    return f"contains {name}, a Unicode non-character"
+        return Problem(
+            f"contains a bidirectional control ({name}), which can make text read differently", "text.bidi", char=name
+        )
+    return Problem(f"contains {name}, a Unicode non-character", "text.noncharacter", char=name)
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str | None:
@@ -74,7 +82,7 @@ def clean_text(field: str, value: str, *, multiline: bool = False, max_length: i
     if problem:
         raise TextRefused(field, problem)
     if max_length is not None and len(value) > max_length:
-        raise TextRefused(field, f"is longer than {max_length} characters")
+        raise TextRefused(field, Problem(f"is longer than {max_length} characters", "text.too_long", limit=max_length))
     return value
 
 

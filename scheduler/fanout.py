@@ -32,6 +32,7 @@ from messages.db import affected_rows
 from messages.glossary import Glossary
 from messages.i18n import DEFAULT_LANGUAGE
 from messages.models import MsgType, Notice, NoticeStatus
+from messages.refusal import Refusal
 from scheduler.audience import active_languages, catalog_language, notice_district_mask, segment, segment_language
 from scheduler.outbox import (
     PUBLIC_LANGUAGE,
@@ -46,8 +47,8 @@ from scheduler.reach import is_follow_up, original_recipients
 INSERT_CHUNK = 200  # delivery rows per INSERT statement
 
 
-class NotDue(ValueError):
-    """The notice cannot be fanned out in its present state."""
+class NotDue(Refusal, ValueError):
+    """The notice cannot be fanned out in its present state (``code`` ``state.send`` when the desk lost a race)."""
 
 
 @dataclass

@@ -23,6 +23,7 @@ from messages.db import affected_rows
 from messages.glossary import Glossary
 from messages.models import Notice, NoticeStatus, NoticeTranslation, TranslationOrigin
 from messages.polls import Poll, PollOption, poll_options
+from messages.refusal import Refusal
 from messages.translate import FreeTextLocaliser
 from scheduler.fanout import FanoutResult, FanoutRows, NotDue, begin_fan_out, resume_fan_out, still_fanning_out
 from scheduler.outbox import settle_notices
@@ -38,8 +39,9 @@ WithinFanout = Callable[[Session, Notice, FanoutResult], None]
 AuditHook = Callable[[Session, str, int, str | None], None]
 
 
-class NoticeActionError(ValueError):
-    """What an officer asked cannot be done to this notice; the message says why."""
+class NoticeActionError(Refusal, ValueError):
+    """What an officer asked cannot be done to this notice; the message says why, ``code`` and ``params`` say it to
+    an interface that translates it."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Dispatch:
 def get_notice(session: Session, notice_id: int) -> Notice:
     notice = session.get(Notice, notice_id)
     if notice is None:
-        raise NoticeActionError(f"there is no notice {notice_id}")
+        raise NoticeActionError(f"there is no notice {notice_id}", code="no_notice", id=notice_id)
     return notice
 
 
@@ -74,18 +76,27 @@ def schedule(
     """Send at a time, or every time of a cron expression (Taipei time). The leader scheduler picks it up."""
     notice = get_notice(session, notice_id)
     if notice.status not in SENDABLE:
-        raise NoticeActionError(f"notice {notice_id} is {notice.status}; approve it before scheduling it")
+        raise NoticeActionError(
+            f"notice {notice_id} is {notice.status}; approve it before scheduling it",
+            code="state.send",
+            id=notice_id,
+            status=notice.status,
+        )
     if (at is None) == (cron is None):
-        raise NoticeActionError("schedule a notice either at a time or by a cron expression")
+        raise NoticeActionError("schedule a notice either at a time or by a cron expression", code="at_or_cron")
     if cron is not None:
         if session.get(Poll, notice_id) is not None:  # a copy would go out without the poll's options
-            raise NoticeActionError(f"notice {notice_id} is a poll: a poll is sent once, it does not recur")
+            raise NoticeActionError(
+                f"notice {notice_id} is a poll: a poll is sent once, it does not recur",
+                code="poll_recurs",
+                id=notice_id,
+            )
         try:
             cron_trigger(cron)
         except BadRecurrence as exc:
-            raise NoticeActionError(str(exc)) from None
+            raise NoticeActionError(str(exc), code="bad_recurrence", cron=cron) from None
     elif at is not None and at <= now:
-        raise NoticeActionError("that time has passed; send the notice now instead")
+        raise NoticeActionError("that time has passed; send the notice now instead", code="time_passed")
     notice.status = NoticeStatus.SCHEDULED
     # A recurrence starts now: the leader sends each of its times from here on, once.
     notice.send_at, notice.recurrence = (now if cron is not None else at), cron
@@ -164,7 +175,12 @@ def send_now(
             .values(updated_at=dispatch.clock())
         ).rowcount
         if claimed != 1:
-            raise NotDue(f"notice {notice_id} is {notice.status}; it has been sent or is not approved")
+            raise NotDue(
+                f"notice {notice_id} is {notice.status}; it has been sent or is not approved",
+                code="state.send",
+                id=notice_id,
+                status=notice.status,
+            )
         session.refresh(notice)
         if notice.status not in SENDABLE:
             raise NotDue(f"notice {notice_id} is {notice.status}")

@@ -61,6 +61,10 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
             "instance": {"type": "string", "description": "the request path"},
             "errors": {"type": "object", "additionalProperties": STRING},
             "rule": {"type": "string", "description": "the desk's rule that refused the request (403)"},
+            "code": {
+                "type": "string",
+                "description": "a stable code of the refusal (403, 409): the same whatever the detail's wording",
+            },
         },
         required=["type", "title", "status", "detail"],
         description="RFC 9457 problem details",

@@ -61,6 +61,7 @@ class Problem(Exception):
         status: int | None = None,
         title: str | None = None,
         rule: str | None = None,
+        code: str | None = None,
     ):
         super().__init__(detail)
         default_status, default_title = PROBLEMS.get(slug, (status or 500, title or "Error"))
@@ -71,6 +72,7 @@ class Problem(Exception):
         self.errors = dict(errors) if errors is not None else None
         self.headers = dict(headers or {})
         self.rule = rule
+        self.code = code  # the office's refusal code (messages.refusal): the same refusal whatever its wording
 
 
 def invalid(errors: Mapping[str, str], detail: str | None = None) -> Problem:
@@ -95,6 +97,8 @@ def problem_response(problem: Problem) -> Response:
         body["errors"] = {_writable(str(name)): _writable(str(message)) for name, message in problem.errors.items()}
     if problem.rule is not None:
         body["rule"] = problem.rule
+    if problem.code is not None:
+        body["code"] = problem.code
     response = jsonify(body)
     response.status_code = problem.status
     response.mimetype = PROBLEM_MEDIA_TYPE
@@ -134,7 +138,7 @@ def install(blueprint: Blueprint) -> None:
 
     @blueprint.errorhandler(PermissionDenied)
     def _denied(exc: PermissionDenied) -> Response:
-        return problem_response(Problem("forbidden", str(exc), rule=getattr(exc, "rule", None)))
+        return problem_response(Problem("forbidden", str(exc), rule=getattr(exc, "rule", None), code=exc.code))
 
     @blueprint.errorhandler(UntranslatedNotAcknowledged)
     def _untranslated(exc: UntranslatedNotAcknowledged) -> Response:
@@ -146,11 +150,11 @@ def install(blueprint: Blueprint) -> None:
 
     @blueprint.errorhandler(NoticeActionError)
     def _refused(exc: NoticeActionError) -> Response:
-        return problem_response(Problem("conflict", str(exc)))
+        return problem_response(Problem("conflict", str(exc), code=exc.code))
 
     @blueprint.errorhandler(NotDue)
     def _not_due(exc: NotDue) -> Response:
-        return problem_response(Problem("conflict", str(exc)))
+        return problem_response(Problem("conflict", str(exc), code=exc.code))
 
     @blueprint.errorhandler(InvalidParameters)
     def _invalid_params(exc: InvalidParameters) -> Response:

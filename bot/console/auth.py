@@ -168,7 +168,7 @@ def officer_required(
                 return render_template(
                     "console/error.html",
                     title=translate("error.forbidden_title"),
-                    message=translate("error.forbidden", permission=permission.value),
+                    message=translate("error.forbidden", permission=translate(f"doing.{permission}")),
                 ), 403
             return view(*args, **kwargs)
 

@@ -61,8 +61,8 @@ def cron_from_form(form: Mapping[str, str]) -> tuple[datetime | None, str | None
             raise NoticeActionError(translate("schedule.need_time"))
         try:
             return parse_datetime(at), None
-        except ValueError as exc:
-            raise NoticeActionError(f"{translate('schedule.at')}: {exc}") from None
+        except ValueError:
+            raise NoticeActionError(translate("schedule.bad_at")) from None
     if repeat == "cron":
         return None, chosen["cron"].strip() or None
     if repeat not in SCHEDULE_OPTION_FIELDS:

@@ -13,6 +13,7 @@ from flask import url_for
 
 from bot.console.auth import current_actor, now, services
 from bot.console.confirm_step import confirmation_from, cron_from_form, live_min_interval
+from bot.console.refusals import refused
 from bot.console.ui import translate
 from bot.office import desk
 from bot.office.accounts import Actor, PermissionDenied
@@ -123,6 +124,6 @@ def run_action(notice_id: int, action: str, form: Mapping[str, str]) -> tuple[st
     except desk.UntranslatedNotAcknowledged as exc:
         return translate("flash.untranslated", languages=", ".join(exc.languages)), "error", None
     except PermissionDenied as exc:
-        return translate("flash.refused", reason=str(exc)), "error", None
+        return refused(exc), "error", None
     except (NoticeActionError, NotDue) as exc:
-        return translate("flash.refused", reason=str(exc)), refusal_category(action, form), None
+        return refused(exc), refusal_category(action, form), None

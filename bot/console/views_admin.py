@@ -12,8 +12,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import helpers, page_count
+from bot.console.refusals import refusal_text, refused
 from bot.console.ui import translate, ui_language
-from bot.console.views_office import helpers, page_count
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CATEGORIES, CaseError, find_case
 from bot.office import cases as office_cases
@@ -167,7 +168,7 @@ def case_action(number: str, action: str) -> Any:
         else:
             abort(404)
     except CaseError as exc:
-        flash(translate("flash.refused", reason=str(exc)), "error")
+        flash(refused(exc), "error")
     return redirect(target, 303)
 
 
@@ -237,7 +238,7 @@ def officer_create() -> Any:
                         agency=form["agency"] or None,
                     )
                 except AccountError as exc:
-                    errors["agency"] = str(exc)
+                    errors["agency"] = refusal_text(exc)
                     return _officers_page(errors=errors, form=form, status=422)
                 record(
                     session,

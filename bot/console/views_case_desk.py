@@ -12,9 +12,10 @@ from flask import flash, redirect, render_template, request, url_for
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import helpers
+from bot.console.refusals import refusal_text, refused
 from bot.console.ui import translate, ui_language
 from bot.console.views_admin import told_text
-from bot.console.views_office import helpers
 from bot.conversation.petitions import CaseError
 from bot.office.accounts import Permission
 from bot.office.agencies import AgencyError, add_agency, edit_agency, list_agencies
@@ -70,7 +71,7 @@ def case_agency(number: str) -> Any:
     try:
         change, told = send_to_agency(services(), current_actor(), number, agency, reason=reason or None, now=now())
     except CaseError as exc:
-        flash(translate("flash.refused", reason=str(exc)), "error")
+        flash(refused(exc), "error")
         return redirect(target, 303)
     names = _agency_names()
     key = "case.transferred" if change.transferred else "case.agency_set"
@@ -123,6 +124,6 @@ def agency_edit(key: str) -> Any:
                     session, current_actor(), key, names=names, active=bool(request.form.get("active")), now=now()
                 )
     except AgencyError as exc:
-        return _agencies_page(errors={key: str(exc)}, status=422)
+        return _agencies_page(errors={key: refusal_text(exc)}, status=422)
     flash(translate("agencies.saved"), "success")
     return redirect(url_for("console.agencies"), 303)

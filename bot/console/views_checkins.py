@@ -9,8 +9,8 @@ from flask import abort, render_template
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, officer_required, services
+from bot.console.names import helpers
 from bot.console.ui import translate
-from bot.console.views_office import helpers
 from bot.office import checkins, notice_rules
 from bot.office.accounts import Permission
 from scheduler.sending import NoticeActionError

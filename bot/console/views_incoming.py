@@ -20,8 +20,8 @@ from sqlalchemy.orm import defer
 
 from bot.console import blueprint
 from bot.console.auth import officer_required, services
+from bot.console.names import helpers, page_count
 from bot.console.ui import translate
-from bot.console.views_office import helpers, page_count
 from bot.office.alerts import TRAINING_STATUSES
 from bot.routing import requested_page
 from ingest.models import IncomingAlert, Outcome

@@ -14,9 +14,10 @@ from werkzeug.datastructures import MultiDict
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import district_name, helpers
+from bot.console.refusals import text_problem as said_text_problem
 from bot.console.ui import translate
 from bot.console.views_notices import kind_title
-from bot.console.views_office import district_name, helpers
 from bot.office.accounts import Permission
 from bot.office.ingest_rules import (
     LastRule,
@@ -84,12 +85,16 @@ def read_form(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, str]
         try:
             values[name] = clean_text(name, typed, max_length=limit).strip()
         except TextRefused as exc:
-            errors[name] = translate("text.refused_field", field=field_label(name), reason=exc.reason)
+            errors[name] = translate(
+                "text.refused_field", field=field_label(name), reason=said_text_problem(exc.reason)
+            )
             values[name] = without_refused(typed, multiline=False)[:limit].strip()
     chosen = form.getlist("districts")
     problems = [problem for value in chosen if (problem := text_problem(value))]
     if problems:
-        errors["districts"] = translate("text.refused_field", field=field_label("districts"), reason=problems[0])
+        errors["districts"] = translate(
+            "text.refused_field", field=field_label("districts"), reason=said_text_problem(problems[0])
+        )
     values["districts"] = [value for value in chosen if not text_problem(value)]
     values["notify_duty"] = bool(form.get("notify_duty"))
     if "action" not in errors and values["action"] not in {a.value for a in Action}:

@@ -10,8 +10,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import helpers
+from bot.console.refusals import refusal_text
 from bot.console.ui import translate
-from bot.console.views_office import helpers
 from bot.office.accounts import AccountError, Permission
 from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record
@@ -85,7 +86,7 @@ def api_keys() -> Any:
                     + (f" · {actor.agency} only" if actor.agency else ""),
                 )
         except AccountError as exc:
-            errors["name"] = str(exc)
+            errors["name"] = refusal_text(exc)
     if errors:
         return _keys_page(errors=errors, form=form, status=422)
     return _keys_page(secret={"username": actor.username, "value": plaintext, "mode": form["mode"]})

@@ -25,6 +25,7 @@ from bot.console.notice_actions import (
 )
 from bot.console.notice_districts import notice_districts
 from bot.console.poll_form import options_from_form, poll_form_fields
+from bot.console.refusals import refusal_text, refused, text_problem
 from bot.console.ui import translate, ui_language
 from bot.office import drafts, notice_rules, polls
 from bot.office.accounts import Permission, PermissionDenied
@@ -158,9 +159,9 @@ def _save(kind: Kind, mode: str, notice: Notice | None, save) -> Any:
         with services().session_factory.begin() as session:
             saved_id = save(session, data).id
     except (InvalidParameters, polls.PollError) as exc:
-        errors = dict(exc.errors)
+        errors = {name: text_problem(problem) for name, problem in exc.errors.items()}
     except (NoticeActionError, ValueError) as exc:
-        errors = {"_": str(exc)}
+        errors = {"_": refusal_text(exc)}
     else:
         flash(translate(f"flash.saved_{mode}", id=saved_id), "success")
         return redirect(url_for("console.notice", notice_id=saved_id), 303)
@@ -282,7 +283,7 @@ def _preview_or_error(notice_id: int) -> tuple[NoticePreview | None, str | None]
 def notice(notice_id: int) -> Any:
     loaded = _load(notice_id)
     preview, preview_error = _preview_or_error(notice_id)
-    from bot.console.views_office import label  # views_office imports this module: imported when first used
+    from bot.console.names import label  # names imports this module: imported when first used
 
     actor = current_actor()
     actions = available_actions(actor, loaded, preview.total if preview else 0)
@@ -308,10 +309,10 @@ def _confirmation_page(notice_id: int, action: str, *, error: str | None = None)
     try:
         pending = pending_confirmation(notice_id, action, request.form, error=error)
     except PermissionDenied as exc:
-        flash(translate("flash.refused", reason=str(exc)), "error")
+        flash(refused(exc), "error")
         return redirect(url_for("console.notice", notice_id=notice_id), 303)
     except NoticeActionError as exc:
-        flash(translate("flash.refused", reason=str(exc)), refusal_category(action, request.form))
+        flash(refused(exc), refusal_category(action, request.form))
         return redirect(url_for("console.notice", notice_id=notice_id), 303)
     return render_template(
         "console/confirm_action.html",

@@ -5,73 +5,28 @@ Petitions and officers are in ``views_admin``.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from babel import Locale
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import case, func, select
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
-from bot.console.ui import load_strings, translate, ui_language
-from bot.console.views_notices import kind_title
+from bot.console.names import helpers, language_label, page_count
+from bot.console.refusals import refusal_text
+from bot.console.ui import translate, ui_language
 from bot.conversation.models import FaqEntry
 from bot.office import translations as office_translations
 from bot.office.accounts import Permission, PermissionDenied
 from bot.office.audit import AuditAction, entries
 from bot.office.translations import FaqEditError, ReviewError
 from bot.routing import page_number, requested_page
-from messages.glossary import WHOLE_CITY, UnknownTerm
 from messages.i18n import LANGUAGES, UnknownLanguage, get_language
 from scheduler.audience import TOPIC_BITS, Subscriber, SubscriberStatus, district_bit
 
 TRANSLATION_PAGE_SIZE = 10  # notices per page
 AUDIT_PAGE_SIZE = 50
 SUBJECT_TYPES = tuple("notice case translation faq officer api_key channel ingest_rule shelter agency".split())
-UI_LOCALES = {"zh-Hant": "zh_Hant_TW", "en": "en"}
-
-
-# ----------------------------------------------------------------------------- helpers shared with views_admin
-
-
-def label(prefix: str, value: Any) -> str:
-    """The console string ``prefix.value``, or the value itself when there is none (data the console doesn't know)."""
-    key = f"{prefix}.{value}"
-    return translate(key) if key in load_strings() else str(value)
-
-
-@lru_cache(maxsize=64)
-def _language_label(code: str, ui_lang: str) -> str:
-    try:
-        parsed = Locale.parse(get_language(code).babel)
-    except UnknownLanguage:
-        return code
-    return Locale(parsed.language, script=parsed.script).get_display_name(Locale.parse(UI_LOCALES[ui_lang])) or code
-
-
-def language_label(code: str) -> str:
-    """A resident language's name in the officer's language ("越南文", "Vietnamese")."""
-    return _language_label(code, ui_language())
-
-
-def district_name(key: str | None) -> str:
-    if not key:
-        return "—"
-    if key == WHOLE_CITY:  # a check-in of a resident following every district
-        return translate("checkins.whole_city")
-    try:
-        return services().glossary.name("district", key, ui_language())
-    except UnknownTerm:
-        return key
-
-
-def page_count(total: int, size: int) -> int:
-    return max(1, -(-total // size))
-
-
-def helpers() -> dict[str, Any]:
-    return {"label": label, "language_label": language_label, "district_name": district_name, "kind_title": kind_title}
 
 
 # ----------------------------------------------------------------------------- translations
@@ -389,5 +344,5 @@ def _permission_denied(exc: PermissionDenied) -> tuple[str, int]:
     return render_template(
         "console/error.html",
         title=translate("error.forbidden_title"),
-        message=translate("error.forbidden", permission=str(exc)),
+        message=translate("error.forbidden", permission=refusal_text(exc)),
     ), 403

@@ -10,8 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import helpers, language_label
 from bot.console.ui import translate
-from bot.console.views_office import helpers, language_label
 from bot.office import notice_rules, polls
 from bot.office.accounts import Permission
 from bot.office.translations import ReviewError

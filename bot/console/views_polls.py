@@ -9,8 +9,8 @@ from flask import abort, render_template
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import helpers
 from bot.console.ui import translate, ui_language
-from bot.console.views_office import helpers
 from bot.office import notice_rules, polls
 from scheduler.sending import NoticeActionError
 

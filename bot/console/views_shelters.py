@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
+from bot.console.names import helpers
 from bot.console.ui import translate
-from bot.console.views_office import helpers
 from bot.office.accounts import Permission
 from bot.office.shelters import ShelterNotFound, set_shelter_open
 from bot.shelters.models import Shelter

@@ -17,6 +17,7 @@ from bot.conversation.deadlines import PetitionRules, due_date
 from bot.conversation.models import CLOSED_STATUSES, Agency, Case, CaseEvent, CaseStatus
 from messages.db import affected_rows
 from messages.i18n import TAIPEI
+from messages.refusal import Refusal
 
 DISASTER = "disaster"  # "I need help" in a check-in: a case for the disaster duty desk, opened by the bot
 # Every category a case can have; residents choose from PETITION_CATEGORIES (help in a disaster: by checking in).
@@ -26,8 +27,8 @@ NUMBERING_ATTEMPTS = 5
 NUMBER_PREFIX = "KH"
 
 
-class CaseError(ValueError):
-    """A case action that cannot be done; the message says why."""
+class CaseError(Refusal, ValueError):
+    """A case action that cannot be done; the message says why, ``code`` and ``params`` say it to the console."""
 
 
 def next_number(session: Session, now: datetime) -> str:
@@ -110,7 +111,7 @@ def cases_of(session: Session, channel: str, user_id: str) -> list[Case]:
 def find_case(session: Session, number: str) -> Case:
     case = session.scalar(select(Case).where(Case.number == number.strip().upper()))
     if case is None:
-        raise CaseError(f"there is no case {number}")
+        raise CaseError(f"there is no case {number}", code="case.none", number=number)
     return case
 
 
@@ -139,11 +140,14 @@ def change_status(
         new_status = CaseStatus(status)
     except ValueError:
         raise CaseError(
-            f"{status!r} is not a case status; use one of {', '.join(s.value for s in CaseStatus)}"
+            f"{status!r} is not a case status; use one of {', '.join(s.value for s in CaseStatus)}",
+            code="case.bad_status",
         ) from None
     case = find_case(session, number)
     if case.status == new_status and not note:
-        raise CaseError(f"case {case.number} is already {new_status}")
+        raise CaseError(
+            f"case {case.number} is already {new_status}", code="case.already", number=case.number, status=new_status
+        )
     closing = new_status in CLOSED_STATUSES and case.status not in CLOSED_STATUSES
     case.status = new_status
     case.updated_at = now

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.conversation.models import Agency
 from bot.office.console_sessions import EndReason, end_officer_sessions
 from bot.office.models import Officer, Role
+from messages.refusal import Refusal
 from messages.text import TextRefused, clean_text, text_problem
 
 MIN_PASSWORD_LENGTH = 12
@@ -53,8 +54,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-class AccountError(ValueError):
-    """An officer account cannot be created or changed as asked; the message says why."""
+class AccountError(Refusal, ValueError):
+    """An officer account cannot be created or changed as asked; the message says why (and ``code``, to the console)."""
 
 
 class LoginRefused(Exception):
@@ -66,8 +67,9 @@ class LoginRefused(Exception):
         self.throttled = throttled
 
 
-class PermissionDenied(Exception):
-    """The officer's role does not allow this; the message names the permission."""
+class PermissionDenied(Refusal):
+    """The officer's role does not allow this; the message names what was asked (``code`` ``role``: the officer's
+    ``role`` and the ``action`` asked, a Permission or the verb being done)."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,18 @@ class Actor:
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
 
-    def require(self, permission: Permission) -> None:
+    def require(self, permission: Permission, *, doing: StrEnum | None = None) -> None:
+        """Refuse unless the role has ``permission``; the refusal names ``doing`` (what the officer asked, e.g. a
+        reject that needs the approve permission) or else the permission."""
         if not self.can(permission):
-            raise PermissionDenied(f"{self.username} is {self.role.value}; {permission.value} needs another role")
+            action = doing or permission
+            raise PermissionDenied(
+                f"{self.username} is {self.role.value}; {action.value} needs another role",
+                code="role",
+                username=self.username,
+                role=self.role,
+                action=action,
+            )
 
 
 def actor_of(
@@ -163,13 +174,16 @@ def _officer_agency(session: Session, role: Role, agency: str | None) -> str | N
     agency = (agency or "").strip() or None
     if role != Role.AGENCY_OFFICER:
         if agency:
-            raise AccountError("only an agency officer belongs to an agency; leave the agency empty for this role")
+            raise AccountError(
+                "only an agency officer belongs to an agency; leave the agency empty for this role",
+                code="account.agency_not_needed",
+            )
         return None
     if agency is None:
-        raise AccountError("an agency officer needs an agency: name one of the agencies")
+        raise AccountError("an agency officer needs an agency: name one of the agencies", code="account.agency_needed")
     found = session.get(Agency, agency) if not text_problem(agency) else None
     if found is None:
-        raise AccountError(f"there is no agency {agency!r}")
+        raise AccountError(f"there is no agency {agency!r}", code="account.unknown_agency", agency=agency)
     return agency
 
 

@@ -14,6 +14,7 @@ from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
 from messages.glossary import Glossary, UnknownTerm
 from messages.i18n import LANGUAGES
+from messages.refusal import Refusal
 from messages.text import TextRefused, clean_text
 
 # The city's bureaus that answer residents' petitions, as the glossary names them (in every bot language).
@@ -38,8 +39,8 @@ AGENCY_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}\Z")
 MAX_NAME = 120
 
 
-class AgencyError(ValueError):
-    """An agency cannot be added or changed as asked; the message says why."""
+class AgencyError(Refusal, ValueError):
+    """An agency cannot be added or changed as asked; the message says why (and ``code``, to the console)."""
 
 
 def glossary_names(glossary: Glossary, key: str) -> dict[str, str]:
@@ -71,11 +72,11 @@ def _clean_names(names: dict[str, str]) -> dict[str, str]:
         try:
             value = clean_text(f"name ({language})", name, max_length=MAX_NAME).strip()
         except TextRefused as exc:
-            raise AgencyError(str(exc)) from None
+            raise AgencyError(str(exc), code="agency.bad_name", languages=[language], problem=exc.reason) from None
         if value:
             cleaned[language] = value
     if "en" not in cleaned:
-        raise AgencyError("name (en): an agency needs at least its English name")
+        raise AgencyError("name (en): an agency needs at least its English name", code="agency.english_needed")
     return cleaned
 
 
@@ -86,9 +87,11 @@ def add_agency(
     actor.require(Permission.MANAGE_OFFICERS)
     key = key.strip().lower()
     if not AGENCY_KEY.match(key):
-        raise AgencyError(f"key: {key!r} is not an agency key (2–64 lower-case letters, digits and '_')")
+        raise AgencyError(
+            f"key: {key!r} is not an agency key (2–64 lower-case letters, digits and '_')", code="agency.bad_key"
+        )
     if session.get(Agency, key) is not None:
-        raise AgencyError(f"key: there is already an agency {key}")
+        raise AgencyError(f"key: there is already an agency {key}", code="agency.exists", key=key)
     try:
         defaults = glossary_names(glossary, key)
     except UnknownTerm:

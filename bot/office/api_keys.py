@@ -39,13 +39,13 @@ def create_api_key(session: Session, username: str, *, name: str, mode: str) -> 
     try:
         name = clean_text("name", name, max_length=120)
     except TextRefused as exc:
-        raise AccountError(str(exc)) from None
+        raise AccountError(str(exc), code="text", field="name", problem=exc.reason) from None
     try:
         key_mode = KeyMode(mode)
     except ValueError:
         raise AccountError(f"{mode!r} is not a key mode; use test or live") from None
     if not name.strip():
-        raise AccountError("give the key a name saying what uses it")
+        raise AccountError("give the key a name saying what uses it", code="key.name_needed")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     key = ApiKey(

@@ -36,14 +36,22 @@ def send_to_agency(
         case = scoped_case(session, actor, number)
         key = active_agency(session, agency.strip())
         if key is None:
-            raise CaseError(f"agency: there is no active agency {agency.strip()!r}")
+            raise CaseError(
+                f"agency: there is no active agency {agency.strip()!r}",
+                code="case.unknown_agency",
+                agency=agency.strip(),
+            )
         if case.status in CLOSED_STATUSES:
-            raise CaseError(f"case {case.number} is {case.status}: reopen it before sending it to an agency")
+            raise CaseError(
+                f"case {case.number} is {case.status}: reopen it before sending it to an agency",
+                code="case.closed",
+                number=case.number,
+            )
         if case.agency == key:
-            raise CaseError(f"case {case.number} is already with {key}")
+            raise CaseError(f"case {case.number} is already with {key}", code="case.same_agency", number=case.number)
         transfer = case.agency is not None
         if transfer and not reason:
-            raise CaseError("reason: say why the case goes to another agency")
+            raise CaseError("reason: say why the case goes to another agency", code="case.transfer_reason")
         previous = case.agency
         case.agency = key
         case.assignee = None

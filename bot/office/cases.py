@@ -61,7 +61,7 @@ def scoped_case(session: Session, actor: Actor, number: str) -> Case:
     exist (its number tells them nothing)."""
     case = find_case(session, number)
     if not may_see(actor, case):
-        raise CaseError(f"there is no case {number}")
+        raise CaseError(f"there is no case {number}", code="case.none", number=number)
     return case
 
 
@@ -71,7 +71,7 @@ def clean_note(note: str | None) -> str | None:
     try:
         return clean_text("note", note, multiline=True, max_length=MAX_NOTE).strip() or None
     except TextRefused as exc:
-        raise CaseError(str(exc)) from None
+        raise CaseError(str(exc), code="text", field="note", problem=exc.reason) from None
 
 
 def visible_events(actor: Actor, case: Case) -> list[CaseEvent]:
@@ -178,17 +178,29 @@ def assign_case(
     now = now or datetime.now(UTC)
     assignee = assignee.strip()
     if not assignee:
-        raise CaseError("name the officer the case is assigned to")
+        raise CaseError("name the officer the case is assigned to", code="case.no_assignee")
     change = None
     with services.session_factory.begin() as session:
         officer = find_officer(session, assignee) if not text_problem(assignee) else None
         if officer is None or not officer.active:
-            raise CaseError(f"there is no active officer called {assignee!r} to assign the case to")
+            raise CaseError(
+                f"there is no active officer called {assignee!r} to assign the case to",
+                code="case.unknown_officer",
+                username=assignee,
+            )
         case = scoped_case(session, actor, number)
         if actor.role == Role.AGENCY_OFFICER and officer.agency != actor.agency:
-            raise CaseError(f"{officer.username} is not an officer of your agency; transfer the case instead")
+            raise CaseError(
+                f"{officer.username} is not an officer of your agency; transfer the case instead",
+                code="case.other_agency",
+                username=officer.username,
+            )
         if not may_handle(officer, case):
-            raise CaseError(f"{officer.username} may not handle this case (their role or agency does not allow it)")
+            raise CaseError(
+                f"{officer.username} may not handle this case (their role or agency does not allow it)",
+                code="case.may_not_handle",
+                username=officer.username,
+            )
         case.assignee = officer.username
         if case.status == CaseStatus.RECEIVED:
             change = change_status(session, number, CaseStatus.ASSIGNED, note=None, officer=actor.username, now=now)
@@ -201,7 +213,7 @@ def add_note(session: Session, actor: Actor, number: str, note: str, *, now: dat
     require_case_access(actor, Permission.HANDLE_CASES)
     note = clean_note(note) or ""
     if not note:
-        raise CaseError("the note is empty")
+        raise CaseError("the note is empty", code="case.empty_note")
     case = scoped_case(session, actor, number)
     event = CaseEvent(
         case_id=case.id, status=case.status, note=note.strip(), officer=actor.username, internal=True, created_at=now

@@ -43,7 +43,10 @@ class UntranslatedNotAcknowledged(NoticeActionError):
     def __init__(self, notice_id: int, languages: list[str]) -> None:
         super().__init__(
             f"notice {notice_id}'s free text is not translated into {', '.join(languages)}: approve it "
-            "acknowledging that, or review the translations first"
+            "acknowledging that, or review the translations first",
+            code="untranslated",
+            id=notice_id,
+            languages=languages,
         )
         self.languages = languages
 
@@ -58,7 +61,9 @@ def _require_audience(
         among = " among test recipients" if notice.training else ""
         raise NoticeActionError(
             f"notice {notice.id} has no recipients{among}: no resident follows its topic in its "
-            f"districts, so it cannot be {doing}"
+            f"districts, so it cannot be {doing}",
+            code="no_audience.training" if notice.training else "no_audience",
+            id=notice.id,
         )
 
 
@@ -115,9 +120,9 @@ def reject_notice(session: Session, actor: Actor, notice_id: int, reason: str, *
     try:
         reason = clean_text("reason", reason or "", multiline=True, max_length=MAX_REASON).strip()
     except TextRefused as exc:
-        raise NoticeActionError(str(exc)) from None
+        raise NoticeActionError(str(exc), code="text", field="reason", problem=exc.reason) from None
     if not reason:
-        raise NoticeActionError("say why the notice is rejected, so its author can correct it")
+        raise NoticeActionError("say why the notice is rejected, so its author can correct it", code="reason_needed")
     notice.status, notice.review_note, notice.approver = NoticeStatus.REJECTED, reason, None
     record(session, actor, AuditAction.REJECT, "notice", notice.id, now=now, summary=reason)
     return notice
@@ -183,13 +188,17 @@ def check_recurrence(cron: str, *, live: bool, now: datetime, live_min_interval:
         upcoming = next_fire_times(cron, now, 5)
         gap = shortest_interval(cron, now, stop_below=live_min_interval) if live else None
     except BadRecurrence as exc:
-        raise NoticeActionError(str(exc)) from None
+        raise NoticeActionError(str(exc), code="bad_recurrence", cron=cron) from None
     if gap is not None and gap < live_min_interval:
         raise RuleRefused(
             FREQUENT_LIVE_RULE,
             f"{cron!r} fires {_minutes(gap)} apart; a live notice recurs at most every "
             f"{_minutes(live_min_interval)}, or residents hear the "
             "same warning too often (scheduler.live_min_interval_minutes)",
+            code="too_frequent",
+            cron=cron,
+            count=round(gap.total_seconds() / 60),
+            minimum=round(live_min_interval.total_seconds() / 60),
         )
     return upcoming
 
@@ -222,17 +231,20 @@ def schedule_notice(
     check_poll_schedule(session, notice, at=at, cron=cron, now=now)
     _require_audience(session, notice, "scheduled", glossary=glossary, channels=channels)
     if (at is None) == (cron is None):
-        raise NoticeActionError("schedule a notice either at a time or by a cron expression")
+        raise NoticeActionError("schedule a notice either at a time or by a cron expression", code="at_or_cron")
     if cron is not None:
         try:
             cron = clean_text("cron", cron, max_length=120).strip()
         except TextRefused as exc:
-            raise NoticeActionError(str(exc)) from None
+            raise NoticeActionError(str(exc), code="text", field="cron", problem=exc.reason) from None
         check_recurrence(cron, live=not notice.training, now=now, live_min_interval=live_min_interval)
     elif at is not None and notice.expires is not None and at >= notice.expires:
         raise NoticeActionError(
             f"notice {notice_id} expires at {notice.expires.isoformat(timespec='minutes')}: "
-            "it cannot be sent after that"
+            "it cannot be sent after that",
+            code="after_expiry",
+            id=notice_id,
+            expires=notice.expires,
         )
     sending.schedule(session, notice_id, at=at, cron=cron, now=now)
     record(

@@ -55,8 +55,8 @@ SECOND_OFFICER_RULE = "a live notice needs a second officer"
 class RuleRefused(PermissionDenied):
     """Refused by one of the desk's rules (not only by a role); ``rule`` names it."""
 
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(f"{message} ({rule})")
+    def __init__(self, rule: str, message: str, *, code: str | None = None, **params: object) -> None:
+        super().__init__(f"{message} ({rule})", code=code, **params)
         self.rule = rule
 
 
@@ -78,24 +78,33 @@ def _world(actor: Actor, notice: Notice) -> None:
             TEST_KEY_RULE,
             f"notice {notice.id} is {what}; a test API key may read and act only on "
             "notices made with test keys: use a live key",
+            code="test_key",
+            id=notice.id,
         )
 
 
-def _status(notice: Notice, allowed: tuple[NoticeStatus, ...], doing: str) -> None:
+def _status(notice: Notice, allowed: tuple[NoticeStatus, ...], doing: str, *, verb: Verb) -> None:
+    """Refuse unless the notice is in one of ``allowed``; ``doing`` says so in English, the code ``state.<verb>``
+    to an interface that translates it."""
     if notice.status not in allowed:
-        raise NoticeActionError(f"notice {notice.id} is {notice.status}; {doing}")
+        raise NoticeActionError(
+            f"notice {notice.id} is {notice.status}; {doing}", code=f"state.{verb}", id=notice.id, status=notice.status
+        )
 
 
 INGEST_VIA = "ingest"  # the door of the national platform's alerts: the actor is an ingest rule
 
 
-def _second_officer(actor: Actor, notice: Notice, doing: str) -> None:
+def _second_officer(actor: Actor, notice: Notice, doing: Verb) -> None:
     if actor.via == INGEST_VIA and contributors(notice) == {actor.username}:
         return
     if actor.username in contributors(notice):
         raise RuleRefused(
             SECOND_OFFICER_RULE,
             f"{actor.username} wrote, changed or submitted notice {notice.id}, so another approver must {doing} it",
+            code=f"second_officer.{doing}",
+            id=notice.id,
+            username=actor.username,
         )
 
 
@@ -107,52 +116,61 @@ def check(actor: Actor, notice: Notice, verb: Verb) -> None:
     if verb is Verb.READ:
         return
     if verb is Verb.EDIT:
-        actor.require(Permission.COMPOSE)
-        _status(notice, EDITABLE, "only drafts and rejected notices change")
+        actor.require(Permission.COMPOSE, doing=verb)
+        _status(notice, EDITABLE, "only drafts and rejected notices change", verb=Verb.EDIT)
     elif verb is Verb.SUBMIT:
-        actor.require(Permission.COMPOSE)
-        _status(notice, EDITABLE, "only drafts and rejected notices are submitted")
+        actor.require(Permission.COMPOSE, doing=verb)
+        _status(notice, EDITABLE, "only drafts and rejected notices are submitted", verb=Verb.SUBMIT)
     elif verb is Verb.APPROVE:
         if live:
-            actor.require(Permission.APPROVE)
-            _status(notice, (NoticeStatus.SUBMITTED,), "a live notice is submitted first")
-            _second_officer(actor, notice, "approve")
+            actor.require(Permission.APPROVE, doing=Verb.APPROVE)
+            _status(notice, (NoticeStatus.SUBMITTED,), "a live notice is submitted first", verb=Verb.APPROVE)
+            _second_officer(actor, notice, Verb.APPROVE)
         else:
-            actor.require(Permission.COMPOSE)
+            actor.require(Permission.COMPOSE, doing=verb)
             _status(
-                notice, (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED), "only drafts and submitted notices are approved"
+                notice,
+                (NoticeStatus.DRAFT, NoticeStatus.SUBMITTED),
+                "only drafts and submitted notices are approved",
+                verb=Verb.APPROVE,
             )
     elif verb is Verb.REJECT:
-        actor.require(Permission.APPROVE)
-        _status(notice, (NoticeStatus.SUBMITTED,), "only submitted notices can be rejected")
+        actor.require(Permission.APPROVE, doing=Verb.REJECT)  # the approver's role rejects too: name the reject
+        _status(notice, (NoticeStatus.SUBMITTED,), "only submitted notices can be rejected", verb=Verb.REJECT)
         if live:
-            _second_officer(actor, notice, "reject")
+            _second_officer(actor, notice, Verb.REJECT)
     elif verb in (Verb.SEND, Verb.SCHEDULE):
-        actor.require(Permission.SEND if live else Permission.COMPOSE)
-        _status(notice, SENDABLE, "approve it before sending or scheduling it")
+        actor.require(Permission.SEND if live else Permission.COMPOSE, doing=verb)
+        _status(notice, SENDABLE, "approve it before sending or scheduling it", verb=Verb.SEND)
         if verb is Verb.SCHEDULE and notice.msg_type == MsgType.CANCEL:
-            raise NoticeActionError(f"notice {notice.id} is a Cancel: send it now, it cannot wait for a schedule")
+            raise NoticeActionError(
+                f"notice {notice.id} is a Cancel: send it now, it cannot wait for a schedule",
+                code="cancel_scheduled",
+                id=notice.id,
+            )
     elif verb is Verb.CANCEL:
         _check_cancel(actor, notice, live)
     elif verb is Verb.UPDATE:
-        actor.require(Permission.COMPOSE)
-        _status(notice, ON_AIR, "only a notice that went out can be updated")
+        actor.require(Permission.COMPOSE, doing=Verb.UPDATE)
+        _status(notice, ON_AIR, "only a notice that went out can be updated", verb=Verb.UPDATE)
         if notice.msg_type == MsgType.CANCEL:
-            raise NoticeActionError(f"notice {notice.id} is a Cancel; it cannot be updated")
+            raise NoticeActionError(
+                f"notice {notice.id} is a Cancel; it cannot be updated", code="cancel_updated", id=notice.id
+            )
 
 
 def _check_cancel(actor: Actor, notice: Notice, live: bool) -> None:
     if notice.status in UNSENT:
         own_draft = notice.author == actor.username and notice.status in (*EDITABLE, NoticeStatus.SUBMITTED)
         if own_draft:
-            actor.require(Permission.COMPOSE)
+            actor.require(Permission.COMPOSE, doing=Verb.CANCEL)
         else:
-            actor.require(Permission.SEND if live else Permission.COMPOSE)
+            actor.require(Permission.SEND if live else Permission.COMPOSE, doing=Verb.CANCEL)
         return
-    _status(notice, ON_AIR, "it is no longer in force")
+    _status(notice, ON_AIR, "it is no longer in force", verb=Verb.CANCEL)
     if notice.msg_type == MsgType.CANCEL:
-        raise NoticeActionError(f"notice {notice.id} is itself a Cancel")
-    actor.require(Permission.SEND if live else Permission.COMPOSE)
+        raise NoticeActionError(f"notice {notice.id} is itself a Cancel", code="cancel_cancelled", id=notice.id)
+    actor.require(Permission.SEND if live else Permission.COMPOSE, doing=Verb.CANCEL)
 
 
 def load(session: Session, actor: Actor, notice_id: int, verb: Verb = Verb.READ) -> Notice:

@@ -31,11 +31,18 @@ def check_poll_sending(session: Session, notice: Notice, *, sent_at: datetime, n
     if poll.closes_at <= now:
         raise NoticeActionError(
             f"poll {notice.id} closed at {_taipei(poll.closes_at)}: voting is over, so it cannot be sent. "
-            "Write a new poll with a later closing time"
+            "Write a new poll with a later closing time",
+            code="poll_closed",
+            id=notice.id,
+            closes=poll.closes_at,
         )
     raise NoticeActionError(
         f"poll {notice.id} closes at {_taipei(poll.closes_at)}, before it would be sent at {_taipei(sent_at)}: "
-        "residents could not vote. Send it earlier, or write a new poll with a later closing time"
+        "residents could not vote. Send it earlier, or write a new poll with a later closing time",
+        code="poll_closes_first",
+        id=notice.id,
+        closes=poll.closes_at,
+        at=sent_at,
     )
 
 
@@ -46,6 +53,6 @@ def check_poll_schedule(
     if session.get(Poll, notice.id) is None:
         return
     if cron is not None:
-        raise NoticeActionError(f"poll {notice.id}: {RECURRING_POLL_REFUSED}")
+        raise NoticeActionError(f"poll {notice.id}: {RECURRING_POLL_REFUSED}", code="poll_no_recurrence", id=notice.id)
     if at is not None:
         check_poll_sending(session, notice, sent_at=at, now=now)

@@ -36,6 +36,7 @@ from messages.polls import (
     PollOption,
     poll_options,
 )
+from messages.refusal import Problem
 from messages.text import TextRefused, clean_text
 from messages.translate import remember
 from scheduler.reach import original_recipients
@@ -74,13 +75,19 @@ def _check_options(options: Sequence[OptionInput]) -> tuple[list[OptionInput], d
             errors[field] = exc.reason
             continue
         if not text:
-            errors[field] = "empty: give the answer's text or a phrase"
+            errors[field] = Problem("empty: give the answer's text or a phrase", "poll.empty_option")
         cleaned.append(OptionInput(text=text))
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-        errors["options"] = f"a poll has {MIN_OPTIONS} to {MAX_OPTIONS} options, not {len(options)}"
+        errors["options"] = Problem(
+            f"a poll has {MIN_OPTIONS} to {MAX_OPTIONS} options, not {len(options)}",
+            "poll.option_count",
+            count=len(options),
+            least=MIN_OPTIONS,
+            most=MAX_OPTIONS,
+        )
     keys = [o.phrase_key or (o.text or "").casefold() for o in cleaned]
     if len(set(keys)) < len(keys):
-        errors.setdefault("options", "two options are the same")
+        errors.setdefault("options", Problem("two options are the same", "poll.same_options"))
     return cleaned, errors
 
 
@@ -101,12 +108,12 @@ def compose_poll(
     try:
         closes = parse_datetime(closes_at) if closes_at else None
     except ValueError as exc:
-        errors["closes_at"] = str(exc)
+        errors["closes_at"] = Problem(str(exc), "bad_time")
     else:
         if closes is None:
-            errors["closes_at"] = "give the time voting closes"
+            errors["closes_at"] = Problem("give the time voting closes", "poll.closes_needed")
         elif closes <= now:
-            errors["closes_at"] = "that time has passed: voting must close later"
+            errors["closes_at"] = Problem("that time has passed: voting must close later", "poll.closes_passed")
     if data.kind != POLL_KIND:
         errors["kind"] = f"a poll is a notice of kind {POLL_KIND}"
     if errors:

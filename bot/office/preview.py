@@ -18,11 +18,12 @@ from messages.localised import LocalisedNotice
 from messages.models import Notice
 from messages.notices import alert_header, free_text_versions, untranslated_languages
 from messages.polls import poll_spec
+from messages.refusal import Problem
 from scheduler.audience import audience_by_district
 from scheduler.reach import notice_audience
 from scheduler.sending import get_notice, prepare_free_text
 
-HELD = "the free text is held until an officer reviews its translation"
+HELD = Problem("the free text is held until an officer reviews its translation", "preview.held")
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,16 @@ class NoticePreview:
 
     @property
     def problems(self) -> list[str]:
-        found = [f"{p.language.code}: {problem}" for p in self.languages for problem in p.problems]
+        """What to check before sending, in English, each with a code (``messages.refusal.Problem``) for the console."""
+        found: list[str] = [
+            Problem(
+                f"{p.language.code}: {problem}", "preview.in_language", languages=[p.language.code], problem=problem
+            )
+            for p in self.languages
+            for problem in p.problems
+        ]
         if self.total == 0:
-            found.insert(0, "no resident would receive this notice: it cannot be sent")
+            found.insert(0, Problem("no resident would receive this notice: it cannot be sent", "preview.nobody"))
         return found
 
 

@@ -39,6 +39,7 @@ def test_compose_preview_approve_send_and_report(world):
 
     own = problem(client.post(f"{url}/approve", headers=editor), 403)
     assert "approve needs another role" in own["detail"]
+    assert own["code"] == "role"  # the same refusal whatever its wording
     assert client.get(url, headers=approver).get_json()["actions"]["approve"] is True
 
     approved = client.post(f"{url}/approve", headers=approver)

@@ -116,7 +116,7 @@ def test_the_author_has_no_approve_button_and_a_forged_approval_is_refused(app):
     html = author.get(page).get_data(as_text=True)
     assert 'data-action="approve"' not in html and 'data-action="send"' not in html
     refused = author.post(f"{page}/approve", data={"csrf_token": token(author, page)}, follow_redirects=True)
-    assert "Not done: ed-lin is editor; approve needs another role" in refused.get_data(as_text=True)
+    assert "Not done: ed-lin is editor: it takes another role to approve a notice." in refused.get_data(as_text=True)
     notice_id = int(page.rsplit("/", 1)[1])
     with services.session_factory() as session:
         assert session.get(Notice, notice_id).status == NoticeStatus.SUBMITTED

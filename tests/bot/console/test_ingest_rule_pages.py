@@ -98,7 +98,7 @@ def test_an_admin_adds_edits_moves_and_deletes_rules_each_with_an_audit_row(app,
         "Heavy rain advisory",
         "Severe",
         "—",
-        "Cijin District、Gushan District",
+        "Cijin District, Gushan District",
         "Draft for officers",
         "Yes",
     ]

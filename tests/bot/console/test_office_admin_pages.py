@@ -36,7 +36,7 @@ def test_assigning_and_changing_a_case_stores_events_and_audit_entries(app, serv
     assert "The case is now “in progress”." in told and "The resident could not be told" in told
     assert admin.post(f"/console/cases/{number}/note", {"note": "Call the contractor on Monday."}).status_code == 303
     refused = admin.post(f"/console/cases/{number}/assign", {"assignee": "nobody"})
-    assert "no active officer called 'nobody'" in text(html(admin.get(refused.headers["Location"])))
+    assert "no active officer called “nobody”" in text(html(admin.get(refused.headers["Location"])))
     refused = admin.post(f"/console/cases/{number}/status", {"status": "in_progress", "note": " "})
     assert "already “in progress”" in text(html(admin.get(refused.headers["Location"])))
 
@@ -109,8 +109,8 @@ def test_subscriber_counts_match_the_rows(app, services):
     assert facts["Active subscribers"] == "7" and facts["Inactive (unfollowed or blocked)"] == "4"
     assert facts["Test recipients (receive training notices)"] == "2" and facts["Following the whole city"] == "3"
     languages = table_rows(tree, "Active subscribers by language")
-    assert languages["Vietnamese"] == ["3", "1", "4"]  # LINE, Messenger, total
-    assert languages["Chinese (Traditional)"] == ["2", "0", "2"] and languages["Thai"] == ["1", "0", "1"]
+    assert languages["Tiếng Việt"] == ["3", "1", "4"]  # LINE, Messenger, total; the language by its own name
+    assert languages["繁體中文"] == ["2", "0", "2"] and languages["ภาษาไทย"] == ["1", "0", "1"]
     assert languages["Total"] == ["6", "1", "7"] and "English" not in languages
     topics = table_rows(tree, "Active subscribers receiving each topic")
     assert topics == {"Disaster": ["6"], "Health": ["4"], "Transport": ["0"]}

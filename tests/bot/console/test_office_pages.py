@@ -37,7 +37,7 @@ def test_every_page_renders_with_real_data_in_both_languages(app, services):
         "/console/faq/city_hotline/en": ["What is the 1999 hotline?", "For reference"],
         "/console/cases": [number, "Roads", "received"],
         "/console/cases/{case}": [number, "Ổ gà lớn", "Assign"],
-        "/console/subscribers": ["Vietnamese", "Cijin District"],
+        "/console/subscribers": ["Tiếng Việt", "Cijin District"],  # a language by its own name
         "/console/audit": ["ad-wu", "signed in"],
         "/console/officers": ["ed-lin", "editor", "Add an officer"],
         "/console/api-keys": ["Every officer's API keys", "Create an API key"],

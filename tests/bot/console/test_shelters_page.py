@@ -41,7 +41,7 @@ def live_notice(services, shelter: str, district: str) -> int:
 def test_the_page_in_both_languages(app, services, shelters):
     admin = Officer(app, "ad-wu")
     for lang, words in (
-        ("en", ["6 shelters", "Sanmin District", "200 people", "flood、earthquake", "Not open"]),
+        ("en", ["6 shelters", "Sanmin District", "200 people", "flood, earthquake", "Not open"]),
         ("zh-Hant", ["共 6 處", "三民區", "200 人", "水災、震災", "未開設"]),
     ):
         admin.language(lang)

@@ -232,5 +232,5 @@ def test_a_live_recurrence_fires_at_most_hourly_but_a_training_one_may_fire_more
     approve(services, EDITOR, drill)
     act(services, desk.schedule_notice, EDITOR, drill, at=None, cron="*/10 * * * *", **schedule)
     assert stored(services, drill).recurrence == "*/10 * * * *"
-    with pytest.raises(PermissionDenied, match="send needs another role"):
+    with pytest.raises(PermissionDenied, match="schedule needs another role"):
         act(services, desk.schedule_notice, OTHER_EDITOR, live, at=None, cron="0 9 * * *", **schedule)

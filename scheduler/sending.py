@@ -70,6 +70,12 @@ def get_notice(session: Session, notice_id: int) -> Notice:
     return notice
 
 
+def check_schedule_time(at: datetime | None, *, now: datetime) -> None:
+    """A one-off time must still be ahead (a time that has passed means: send now)."""
+    if at is not None and at <= now:
+        raise NoticeActionError("that time has passed; send the notice now instead", code="time_passed")
+
+
 def schedule(
     session: Session, notice_id: int, *, at: datetime | None = None, cron: str | None = None, now: datetime
 ) -> Notice:
@@ -95,8 +101,8 @@ def schedule(
             cron_trigger(cron)
         except BadRecurrence as exc:
             raise NoticeActionError(str(exc), code="bad_recurrence", cron=cron) from None
-    elif at is not None and at <= now:
-        raise NoticeActionError("that time has passed; send the notice now instead", code="time_passed")
+    else:
+        check_schedule_time(at, now=now)
     notice.status = NoticeStatus.SCHEDULED
     # A recurrence starts now: the leader sends each of its times from here on, once.
     notice.send_at, notice.recurrence = (now if cron is not None else at), cron

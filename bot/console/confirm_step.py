@@ -27,7 +27,7 @@ from bot.office.preview import NoticePreview, build_preview
 from messages.i18n import TAIPEI, get_language
 from messages.models import Notice
 from messages.params import parse_datetime
-from scheduler.sending import NoticeActionError
+from scheduler.sending import NoticeActionError, check_schedule_time
 
 CONFIRMED = "1"  # the value of the confirm field the confirmation page posts back
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -151,6 +151,7 @@ def pending_confirmation(
             session, current_actor(), notice_id, Verb.SCHEDULE if action == "schedule" else Verb.SEND
         )
         if action == "schedule":
+            check_schedule_time(at, now=now())
             check_poll_schedule(session, notice, at=at, cron=cron, now=now())
         else:
             check_poll_sending(session, notice, sent_at=now(), now=now())

@@ -145,3 +145,49 @@ def test_the_check_finds_what_it_is_meant_to_find():
     assert "label" in found and "color-contrast" in found
     assert any(line.endswith(" px wide") for line in too_wide)
     assert any("scrolls sideways inside <div" in line for line in too_wide)
+
+
+def _shown_languages(page):
+    return page.eval_on_selector_all(
+        ".grid-row", "rows => rows.filter(row => row.checkVisibility()).map(row => row.getAttribute('aria-labelledby'))"
+    )
+
+
+def test_on_a_phone_the_menu_folds_and_the_preview_shows_one_language_with_or_without_the_script(site):
+    stack, ids = site
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for javascript in (False, True):
+                page = browser.new_context(viewport=PHONE, locale="en-GB", java_script_enabled=javascript).new_page()
+                page.goto(f"{stack.url}/console/login")
+                page.fill("#username", "ad-wu")
+                page.fill("#password", PASSWORDS["ad-wu"])
+                page.click("#login-form button[type=submit]")
+                page.goto(f"{stack.url}/console/notices/{ids['sent']}")
+                # The masthead: one button on a phone, which opens the sections.
+                assert not page.locator(".masthead nav").is_visible()
+                page.click(".masthead-menu > summary")
+                assert page.locator(".masthead nav").is_visible()
+                # The preview: the first language until another is picked; "All languages" is for wide screens.
+                assert _shown_languages(page) == ["lang-zh-Hant"]
+                assert not page.locator(".lang-switch .all-languages a").is_visible()
+                page.click(".lang-switch a[href='#lang-th']")
+                assert _shown_languages(page) == ["lang-th"]
+                current = page.get_attribute(".lang-switch a[href='#lang-th']", "aria-current")
+                assert current == ("true" if javascript else None)
+                page.set_viewport_size(DESK)
+                assert page.locator(".masthead nav").is_visible()
+                assert _shown_languages(page) == ["lang-th"]
+                page.click(".lang-switch .all-languages a")
+                assert len(_shown_languages(page)) == page.locator(".grid-row").count() > 1
+                # A wide screen shows every language, and the sections, as soon as the page opens.
+                page.goto(f"{stack.url}/console/notices/{ids['sent']}")
+                assert (
+                    page.locator(".masthead nav").is_visible()
+                    and not page.locator(".masthead-menu > summary").is_visible()
+                )
+                assert len(_shown_languages(page)) == page.locator(".grid-row").count()
+                page.context.close()
+        finally:
+            browser.close()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from flask import Flask, Response, jsonify, redirect, request
+from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -98,7 +99,7 @@ def create_app(
         if problems.is_api_path(request.path):
             return problems.http_problem_response(exc)
         if exc.code != 404:
-            return exc
+            return _bare_error_page(exc)
         return console_auth.not_found_page() if console_auth.is_console_path(request.path) else pages.not_found_page()
 
     # Anything no handler expected. Flask has logged it with its traceback (app.logger) before calling
@@ -121,3 +122,19 @@ def create_app(
         return jsonify(status="ok", channels_mode=settings.channels.mode)
 
     return app
+
+
+def _bare_error_page(exc: HTTPException) -> Response:
+    """Werkzeug's own page for a routing error (405, 400…), with the landmarks every page has: its wording
+    and status unchanged, its headers (Allow on a 405) kept."""
+    page = (
+        '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{exc.code} {escape(exc.name)}</title></head>\n"
+        f"<body><main><h1>{escape(exc.name)}</h1><p>{escape(exc.description or '')}</p></main></body>\n</html>\n"
+    )
+    response = Response(page, status=exc.code, mimetype="text/html")
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

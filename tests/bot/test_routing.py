@@ -102,3 +102,11 @@ def test_page_numbers_that_are_not_pages_are_not_found_on_every_console_list(adm
 )
 def test_a_page_number_is_plain_digits_within_bounds(value, page):
     assert page_number(value) == page
+
+
+def test_a_wrong_method_gets_a_page_with_its_landmarks_its_status_and_its_allow_header(app):
+    response = app.test_client().get("/console/logout")  # a form's address, which only takes POST
+    html = response.get_data(as_text=True)
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+    assert response.mimetype == "text/html" and '<html lang="en">' in html
+    assert "<main><h1>Method Not Allowed</h1>" in html and "Traceback" not in html

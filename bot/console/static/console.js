@@ -41,6 +41,31 @@
 
   document.querySelectorAll("[data-district-picker]").forEach(enhanceDistrictPicker);
 
+  // The masthead's menu is open on a wide screen; on a phone it stays folded until the officer opens it.
+  var menu = document.querySelector(".masthead-menu");
+  var wide = window.matchMedia("(min-width: 48.01rem)");
+  if (menu) {
+    menu.open = wide.matches;
+    wide.addEventListener("change", function () { menu.open = wide.matches; });
+  }
+
+  // The preview grid's language switcher: the link of the language shown is marked as the current one.
+  var switcher = document.querySelector(".lang-switch");
+  if (switcher) {
+    var markShown = function () {
+      switcher.querySelectorAll("a").forEach(function (link) {
+        var shown = link.getAttribute("href") === window.location.hash;
+        if (shown) {
+          link.setAttribute("aria-current", "true");
+        } else {
+          link.removeAttribute("aria-current");
+        }
+      });
+    };
+    window.addEventListener("hashchange", markShown);
+    markShown();
+  }
+
   // The delivery page refreshes its figures every two seconds while the notice is sending, with a pause button.
   var live = document.getElementById("delivery-live");
   if (!live || live.getAttribute("data-refresh-while") !== "yes") {

@@ -1,242 +1,193 @@
-"""axe-core, in Chromium, on every console page and the public pages: no serious or critical violations.
+"""axe-core, in Chromium, on every console page and the public pages, in zh-Hant and English, at 390 px and
+1280 px: no violations of any impact. The same walk checks that every console page fits a 390 px phone
+without scrolling sideways, and saves each console page's screenshot at both widths under test-output/.
 
-Pages are visited with real data in both console languages: notices in every state, a delivery,
-a petition, FAQ entries, a translation waiting for review, officers and keys.
+One browser and one set of pages: each page is loaded once per console language and checked at both widths.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
-from bot.conversation.faq import seed_if_empty
-from bot.conversation.petitions import open_case
-from bot.office import desk, drafts
-from bot.office.accounts import Actor
-from bot.office.models import Role
-from bot.office.shelters import set_shelter_open
-from ingest.models import Outcome
-from ingest.rules import rule_rows
-from messages.models import NoticeTranslation, TranslationOrigin
-from scheduler.outbox import pause_channel
-from tests.support.console_stack import PASSWORDS, ConsoleStack, launch_chromium
-from tests.support.incoming import incoming_alert, real_alert
-from tests.support.occurrences import FIRST, daily_notice_with_missed_occurrences
-from tests.support.shelters import import_test_list
+from tests.support.console_site import console_pages, public_pages, seeded_site
+from tests.support.console_stack import OUTPUT_DIR, PASSWORDS, launch_chromium
 
 WCAG = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
     "resultTypes": ["violations"],
 }
-BLOCKING = ("serious", "critical")
-EDITOR = Actor("ed-lin", Role.EDITOR)
-APPROVER = Actor("ap-chen", Role.APPROVER)
+PHONE, DESK = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+SCREENSHOTS = OUTPUT_DIR / "console-widths"
+# Anything that scrolls sideways inside the page (a table in a scrolling box): a phone hides it as surely.
+SIDEWAYS = """() => [...document.querySelectorAll('body *')].filter(el => {
+    const style = getComputedStyle(el);
+    return ['auto', 'scroll'].includes(style.overflowX) && el.tagName !== 'PRE' && el.scrollWidth > el.clientWidth + 1;
+}).map(el => el.outerHTML.slice(0, 80))"""
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    stack = ConsoleStack(tmp_path_factory.mktemp("a11y"), f"sqlite:///{tmp_path_factory.mktemp('db')}/c.db")
-    stack.add_residents({f"U{n:032x}": ["lingya"] if n % 2 else [] for n in range(12)})
-    stack.add_residents({f"U{n:032x}": [] for n in range(900, 903)}, test_recipient=True)
-    services = stack.services
-    seed_if_empty(services.session_factory)
-    now = datetime.now(UTC)
-    kind = services.kinds.get("typhoon_land_warning")
-    params = {**kind.example_params, "districts": ["lingya"]}
-    with services.session_factory.begin() as session:
-        sent = drafts.compose_notice(
-            session,
-            services.composer,
-            EDITOR,
-            drafts.NoticeInput(kind.id, params, free_text="請民眾提早準備防颱物資。"),
-            now=now,
-        )
-        desk.submit_notice(
-            session, EDITOR, sent.id, glossary=services.glossary, channels=services.channel_limits, now=now
-        )
-        draft = drafts.compose_notice(
-            session,
-            services.composer,
-            EDITOR,
-            drafts.NoticeInput("dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True),
-            now=now,
-        )
-        case = open_case(
-            session,
-            channel="line",
-            user_id="U" + "9" * 32,
-            language="vi",
-            category="roads",
-            district="lingya",
-            description="Ổ gà lớn trên đường Sanduo.",
-            location=None,
-            photo=None,
-            now=now,
-        )
-        ids = {"sent": sent.id, "draft": draft.id, "case": case.number}
-    desk.approve_notice(services.dispatch, APPROVER, ids["sent"], acknowledge_untranslated=True, now=now)
-    desk.send_notice_now(services.dispatch, APPROVER, ids["sent"], channels=services.channel_limits)
-    with services.session_factory.begin() as session:
-        row = session.query(NoticeTranslation).filter_by(notice_id=ids["sent"], language="vi").one_or_none()
-        if row is None:
-            row = NoticeTranslation(notice_id=ids["sent"], language="vi", origin=TranslationOrigin.MACHINE.value)
-            session.add(row)
-        row.text, row.origin, row.engine = "Người dân hãy chuẩn bị sớm.", TranslationOrigin.MACHINE.value, "google"
-    services.seed_ingest_rules()
-    with services.session_factory.begin() as session:  # alerts from the national platform, and the rules
-        ids["incoming"] = incoming_alert(
-            session,
-            real_alert("KHC_Parking_20190823224823.xml"),
-            status="Actual",
-            msg_type="Alert",
-            kind="emergency_parking",
-            districts=["lingya"],
-            outcome=Outcome.DRAFTED,
-            notice_id=ids["draft"],
-            rule="desk",
-        ).id
-        ids["incoming_test"] = incoming_alert(
-            session,
-            real_alert("CDC_communicable_20190521123448_001.xml"),
-            status="Test",
-            msg_type="Alert",
-            outcome=Outcome.TRAINING,
-        ).id
-        ids["hostile"] = incoming_alert(
-            session, b"<script>alert(1)</script>\x01\xff", outcome=Outcome.REJECTED, duplicate_of=ids["incoming"]
-        ).id
-        ids["rule"] = rule_rows(session)[0].id
-    shelters = import_test_list(services.session_factory, services.glossary, now=datetime.now(UTC))
-    with services.session_factory.begin() as session:  # the shelters page with one open, its Close button
-        set_shelter_open(session, shelters["三民國中"], True, by=APPROVER, now=datetime.now(UTC))
-    ids["recurring"], occurrences = daily_notice_with_missed_occurrences(services, services.composer)
-    ids["missed"] = occurrences[FIRST]
-    stack.wait_for(lambda: _delivered(stack, ids["sent"]))
-    with services.session_factory.begin() as session:  # every console page then carries the paused-channel banner
-        pause_channel(
-            session,
-            "line",
-            "LINE monthly message quota reached: You have reached your monthly limit.",
-            datetime.now(UTC),
-        )
+    stack, ids = seeded_site(tmp_path_factory)
     yield stack, ids
     stack.close()
 
 
-def _delivered(stack, notice_id):
-    from scheduler.outbox import outstanding
-
-    with stack.services.session_factory() as session:
-        return outstanding(session, notice_id) == 0
-
-
 def _check(page, axe, where, problems):
-    results = axe.run(page, options=WCAG)
-    for violation in results.response["violations"]:
-        if violation["impact"] in BLOCKING:
-            targets = [node["target"] for node in violation["nodes"][:3]]
-            problems.append(f"{where}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+    # axe-core is injected once per loaded page (the second width reuses it), and only the violations come back.
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe.axe_script)
+    for violation in page.evaluate("options => axe.run(document, options).then(results => results.violations)", WCAG):
+        targets = [node["target"] for node in violation["nodes"][:3]]
+        problems.append(f"{where}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
 
 
-def test_console_and_public_pages_have_no_serious_or_critical_axe_violations(site):
+def _fits_a_phone(page, where, too_wide):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > PHONE["width"]:
+        too_wide.append(f"{where}: {width} px wide")
+    too_wide.extend(f"{where}: scrolls sideways inside {html}" for html in page.evaluate(SIDEWAYS))
+
+
+def _both_widths(page, axe, where, problems, *, too_wide=None, shot=None):
+    """The page as loaded, checked on a phone then on a desk; the viewport is left at the phone's width."""
+    for name, size in (("390", PHONE), ("1280", DESK)):
+        page.set_viewport_size(size)
+        _check(page, axe, f"{where} at {name} px", problems)
+        if too_wide is not None and size is PHONE:
+            _fits_a_phone(page, where, too_wide)
+        if shot:
+            page.screenshot(path=SCREENSHOTS / f"{shot}-{name}.png", full_page=True)
+    page.set_viewport_size(PHONE)
+
+
+def _shot_name(locale, path):
+    return f"{locale}{re.sub(r'[^A-Za-z0-9]+', '-', path)}".rstrip("-")
+
+
+def test_every_page_at_both_widths_has_no_axe_violations_and_console_pages_fit_a_phone(site):
     stack, ids = site
     axe = Axe()
     problems: list[str] = []
-    sent, draft = f"/console/notices/{ids['sent']}", f"/console/notices/{ids['draft']}"
-    console_pages = [
-        "/console/",
-        "/console/?status=sent",
-        "/console/compose",
-        "/console/compose?kind=typhoon_land_warning&example=1",
-        "/console/compose?kind=day_off",
-        sent,
-        draft,
-        f"{sent}/delivery",
-        f"{draft}/edit",
-        f"{sent}/update",
-        "/console/translations",
-        "/console/faq",
-        "/console/faq/emergency_numbers/en",
-        "/console/cases",
-        f"/console/cases/{ids['case']}",
-        "/console/subscribers",
-        "/console/audit",
-        "/console/officers",
-        "/console/api-keys",
-        "/console/notices/999999",
-        f"/console/notices/{ids['recurring']}",
-        f"/console/notices/{ids['missed']}",
-        "/console/incoming",
-        f"/console/incoming/{ids['incoming']}",
-        f"/console/incoming/{ids['incoming_test']}",
-        f"/console/incoming/{ids['hostile']}",
-        "/console/incoming/rules",
-        f"/console/incoming/rules/{ids['rule']}/edit",
-        "/console/shelters",
-    ]
-    public_pages = [f"/n/{ids['sent']}?lang={lang}" for lang in ("zh-Hant", "en", "th", "my", "km", "vi")]
-    public_pages += ["/notices?lang=zh-Hant", "/notices?lang=en", "/notices?lang=ja", "/n/999999?lang=en"]
-    public_pages += ["/statistics?lang=zh-Hant", "/statistics?lang=en", "/opendata/?lang=zh-Hant", "/opendata/?lang=en"]
+    too_wide: list[str] = []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            anonymous = browser.new_context(bypass_csp=True).new_page()
+            anonymous = browser.new_context(bypass_csp=True, viewport=PHONE).new_page()
             anonymous.goto(f"{stack.url}/console/login")
-            _check(anonymous, axe, "login", problems)
+            _both_widths(anonymous, axe, "login", problems, too_wide=too_wide, shot="login")
             anonymous.fill("#username", "ad-wu")
             anonymous.fill("#password", "wrong password")
             anonymous.click("#login-form button[type=submit]")
-            _check(anonymous, axe, "login refused", problems)
-            for path in public_pages:
+            _both_widths(anonymous, axe, "login refused", problems, too_wide=too_wide)
+            for path in public_pages(ids):
                 anonymous.goto(f"{stack.url}{path}")
-                _check(anonymous, axe, path, problems)
+                _both_widths(anonymous, axe, path, problems)
+            anonymous.goto(f"{stack.url}/console/logout")  # Werkzeug's page for a wrong method (405)
+            _both_widths(anonymous, axe, "GET /console/logout", problems)
             for locale in ("zh-TW", "en-GB"):
-                page = browser.new_context(bypass_csp=True, locale=locale).new_page()
+                page = browser.new_context(bypass_csp=True, locale=locale, viewport=PHONE).new_page()
                 page.goto(f"{stack.url}/console/login")
                 page.fill("#username", "ad-wu")
                 page.fill("#password", PASSWORDS["ad-wu"])
                 page.click("#login-form button[type=submit]")
-                for path in console_pages:
+                for path in console_pages(ids):
                     response = page.goto(f"{stack.url}{path}")
                     assert response.status == (404 if path.endswith("999999") else 200), f"{path}: {response.status}"
-                    _check(page, axe, f"{locale} {path}", problems)
+                    where = f"{locale} {path}"
+                    shot = _shot_name(locale, path) if locale == "zh-TW" else None  # the console's own language
+                    _both_widths(page, axe, where, problems, too_wide=too_wide, shot=shot)
                 # The page a form without its CSRF token gets.
                 with page.expect_navigation():
                     page.evaluate("""() => { const form = document.createElement('form'); form.method = 'post';
                         form.action = '/console/compose?kind=heavy_rain'; document.body.appendChild(form);
                         form.submit(); }""")
                 assert page.locator("h1").count() == 1
-                _check(page, axe, f"{locale} refused form", problems)
+                _both_widths(page, axe, f"{locale} refused form", problems, too_wide=too_wide)
                 # A form sent back with errors.
                 page.goto(f"{stack.url}/console/compose?kind=typhoon_land_warning")
                 page.click("form.compose-form button[type=submit]")
-                _check(page, axe, f"{locale} compose with errors", problems)
+                _both_widths(page, axe, f"{locale} compose with errors", problems, too_wide=too_wide)
                 # A rule refused, its errors next to the fields.
                 page.goto(f"{stack.url}/console/incoming/rules")
                 page.fill("#f-name", "")
                 page.click("form.rule-form button[type=submit]")
-                _check(page, axe, f"{locale} rule with errors", problems)
+                _both_widths(page, axe, f"{locale} rule with errors", problems, too_wide=too_wide)
         finally:
             browser.close()
+    assert too_wide == [], "\n".join(too_wide)
     assert problems == [], "\n".join(problems)
 
 
 def test_the_check_finds_what_it_is_meant_to_find():
-    """The same check on a page with an unlabelled field and low-contrast text reports both."""
+    """The same checks on a page with an unlabelled field, low-contrast text and a table wider than a phone."""
     problems: list[str] = []
+    too_wide: list[str] = []
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            page = browser.new_page()
+            page = browser.new_page(viewport=PHONE)
             page.set_content(
                 '<html lang="en"><title>t</title><main><h1>t</h1><input type="text">'
-                '<p style="color:#bbb;background:#fff">faint</p></main></html>'
+                '<p style="color:#bbb;background:#fff">faint</p><div style="overflow-x:auto">'
+                '<table><tr><td style="min-width:600px">wide</td></tr></table></div>'
+                '<p style="width:500px">wider than a phone</p></main></html>'
             )
             _check(page, Axe(), "bad page", problems)
+            _fits_a_phone(page, "bad page", too_wide)
         finally:
             browser.close()
     found = " ".join(problems)
     assert "label" in found and "color-contrast" in found
+    assert any(line.endswith(" px wide") for line in too_wide)
+    assert any("scrolls sideways inside <div" in line for line in too_wide)
+
+
+def _shown_languages(page):
+    return page.eval_on_selector_all(
+        ".grid-row", "rows => rows.filter(row => row.checkVisibility()).map(row => row.getAttribute('aria-labelledby'))"
+    )
+
+
+def test_on_a_phone_the_menu_folds_and_the_preview_shows_one_language_with_or_without_the_script(site):
+    stack, ids = site
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for javascript in (False, True):
+                page = browser.new_context(viewport=PHONE, locale="en-GB", java_script_enabled=javascript).new_page()
+                page.goto(f"{stack.url}/console/login")
+                page.fill("#username", "ad-wu")
+                page.fill("#password", PASSWORDS["ad-wu"])
+                page.click("#login-form button[type=submit]")
+                page.goto(f"{stack.url}/console/notices/{ids['sent']}")
+                # The masthead: one button on a phone, which opens the sections.
+                assert not page.locator(".masthead nav").is_visible()
+                page.click(".masthead-menu > summary")
+                assert page.locator(".masthead nav").is_visible()
+                # The preview: the first language until another is picked; "All languages" is for wide screens.
+                assert _shown_languages(page) == ["lang-zh-Hant"]
+                assert not page.locator(".lang-switch .all-languages a").is_visible()
+                page.click(".lang-switch a[href='#lang-th']")
+                assert _shown_languages(page) == ["lang-th"]
+                current = page.get_attribute(".lang-switch a[href='#lang-th']", "aria-current")
+                assert current == ("true" if javascript else None)
+                page.set_viewport_size(DESK)
+                assert page.locator(".masthead nav").is_visible()
+                assert _shown_languages(page) == ["lang-th"]
+                page.click(".lang-switch .all-languages a")
+                assert len(_shown_languages(page)) == page.locator(".grid-row").count() > 1
+                # A wide screen shows every language, and the sections, as soon as the page opens.
+                page.goto(f"{stack.url}/console/notices/{ids['sent']}")
+                assert (
+                    page.locator(".masthead nav").is_visible()
+                    and not page.locator(".masthead-menu > summary").is_visible()
+                )
+                assert len(_shown_languages(page)) == page.locator(".grid-row").count()
+                page.context.close()
+        finally:
+            browser.close()

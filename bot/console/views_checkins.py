@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, officer_required, services
@@ -15,7 +15,7 @@ from bot.office import checkins, notice_rules
 from bot.office.accounts import Permission
 from scheduler.sending import NoticeActionError
 
-REFRESH_SECONDS = 30  # a meta refresh: the counts stay current without JavaScript
+REFRESH_SECONDS = 30  # the counts refresh themselves (with a pause button); without JavaScript, a Refresh link
 
 
 @blueprint.get("/notices/<int:notice_id>/checkins")
@@ -31,7 +31,7 @@ def checkins_page(notice_id: int) -> Any:
         requests = checkins.help_requests(session, actor, notice_id) if actor.can(Permission.VIEW_CASES) else None
         session.expunge(notice)
     return render_template(
-        "console/checkins.html",
+        "console/_checkins_live.html" if request.args.get("partial") else "console/checkins.html",
         title=translate("checkins.title", id=notice_id),
         notice=notice,
         summary=summary,

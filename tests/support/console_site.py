@@ -135,6 +135,7 @@ def console_pages(ids: dict[str, int | str]) -> list[str]:
         sent,
         draft,
         f"{sent}/delivery",
+        f"{sent}/checkins",
         f"{draft}/edit",
         f"{sent}/update",
         "/console/translations",

@@ -66,39 +66,49 @@
     markShown();
   }
 
-  // The delivery page refreshes its figures every two seconds while the notice is sending, with a pause button.
-  var live = document.getElementById("delivery-live");
-  if (!live || live.getAttribute("data-refresh-while") !== "yes") {
-    return;
+  // Live figures refresh themselves, with a pause button (WCAG 2.2.2): the delivery page every two seconds while
+  // the notice is sending, the check-in page every 30 s. Without JavaScript each page has a Refresh link.
+  function refreshLive(live, url, everyMs, finished) {
+    var paused = false;
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.textContent = live.getAttribute("data-pause-label") || "Pause updates";
+    toggle.setAttribute("aria-pressed", "false");
+    toggle.addEventListener("click", function () {
+      paused = !paused;
+      toggle.setAttribute("aria-pressed", paused ? "true" : "false");
+    });
+    live.parentNode.insertBefore(toggle, live);
+    var timer = window.setInterval(function () {
+      if (paused) {
+        return;
+      }
+      fetch(url, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null) {
+            return;
+          }
+          live.innerHTML = html;
+          if (finished(live)) {
+            window.clearInterval(timer);
+            toggle.remove();
+          }
+        });
+    }, everyMs);
   }
-  var paused = false;
-  var toggle = document.createElement("button");
-  toggle.type = "button";
-  toggle.textContent = live.getAttribute("data-pause-label") || "Pause updates";
-  toggle.addEventListener("click", function () {
-    paused = !paused;
-    toggle.setAttribute("aria-pressed", paused ? "true" : "false");
+
+  var delivery = document.getElementById("delivery-live");
+  if (delivery && delivery.getAttribute("data-refresh-while") === "yes") {
+    refreshLive(delivery, delivery.getAttribute("data-refresh-url"), 2000, function (live) {
+      var outstanding = live.querySelector("[data-outstanding]");
+      return outstanding !== null && outstanding.getAttribute("data-outstanding") === "0";
+    });
+  }
+  document.querySelectorAll("[data-live-refresh]").forEach(function (live) {
+    var every = parseInt(live.getAttribute("data-refresh-ms"), 10) || 30000;
+    refreshLive(live, live.getAttribute("data-live-refresh"), every, function () { return false; });
   });
-  toggle.setAttribute("aria-pressed", "false");
-  live.parentNode.insertBefore(toggle, live);
-  var timer = window.setInterval(function () {
-    if (paused) {
-      return;
-    }
-    fetch(live.getAttribute("data-refresh-url"), { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : null; })
-      .then(function (html) {
-        if (html === null) {
-          return;
-        }
-        live.innerHTML = html;
-        var summary = live.querySelector("[data-outstanding]");
-        if (summary && summary.getAttribute("data-outstanding") === "0") {
-          window.clearInterval(timer);
-          toggle.remove();
-        }
-      });
-  }, 2000);
 
   // The district picker (bot/console/district_picker.py): the filter box, tri-state area boxes, one Tab stop per
   // area with the arrow keys inside it (a roving tabindex), and map tiles that tick their district.

@@ -13,13 +13,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
+from tests.support.axe import axe_problems
 from tests.support.console_site import console_pages, public_pages, seeded_site
 from tests.support.console_stack import OUTPUT_DIR, PASSWORDS, launch_chromium
 
-WCAG = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
-    "resultTypes": ["violations"],
-}
 PHONE, DESK = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
 SCREENSHOTS = OUTPUT_DIR / "console-widths"
 # Anything that scrolls sideways inside the page (a table in a scrolling box): a phone hides it as surely.
@@ -36,15 +33,6 @@ def site(tmp_path_factory):
     stack.close()
 
 
-def _check(page, axe, where, problems):
-    # axe-core is injected once per loaded page (the second width reuses it), and only the violations come back.
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(axe.axe_script)
-    for violation in page.evaluate("options => axe.run(document, options).then(results => results.violations)", WCAG):
-        targets = [node["target"] for node in violation["nodes"][:3]]
-        problems.append(f"{where}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
-
-
 def _fits_a_phone(page, where, too_wide):
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > PHONE["width"]:
@@ -56,7 +44,7 @@ def _both_widths(page, axe, where, problems, *, too_wide=None, shot=None):
     """The page as loaded, checked on a phone then on a desk; the viewport is left at the phone's width."""
     for name, size in (("390", PHONE), ("1280", DESK)):
         page.set_viewport_size(size)
-        _check(page, axe, f"{where} at {name} px", problems)
+        axe_problems(page, axe, f"{where} at {name} px", problems)
         if too_wide is not None and size is PHONE:
             _fits_a_phone(page, where, too_wide)
         if shot:
@@ -137,7 +125,7 @@ def test_the_check_finds_what_it_is_meant_to_find():
                 '<table><tr><td style="min-width:600px">wide</td></tr></table></div>'
                 '<p style="width:500px">wider than a phone</p></main></html>'
             )
-            _check(page, Axe(), "bad page", problems)
+            axe_problems(page, Axe(), "bad page", problems)
             _fits_a_phone(page, "bad page", too_wide)
         finally:
             browser.close()

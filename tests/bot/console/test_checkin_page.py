@@ -64,7 +64,12 @@ def test_i_need_help_on_line_opens_a_case_that_the_check_in_page_shows(stack):
     page = editor.get(f"/console/notices/{notice_id}/checkins")
     assert page.status_code == 200
     tree = html(page)
-    assert tree.xpath("//meta[@http-equiv='refresh']")
+    # No page reload behind the officer's back (WCAG 2.2.1): the figures refresh themselves from a fragment the
+    # script fetches, with a pause button; without the script, a Refresh link.
+    assert not tree.xpath("//meta[@http-equiv='refresh']")
+    [live] = tree.xpath("//div[@id='checkins-live']")
+    fragment = html(editor.get(live.get("data-live-refresh")))
+    assert not fragment.xpath("//header") and text(fragment, "//dd[@data-count='help']") == "1"
     assert tree.xpath(f"//a[@href='/console/cases/{number}']/text()") == [number]
 
     def cells(district):  # safe, need help, followers now, no answer

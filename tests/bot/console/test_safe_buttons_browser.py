@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 
 from messages.models import Notice, NoticeStatus
-from tests.bot.console.test_accessibility import _check
+from tests.support.axe import axe_problems
 from tests.support.console_stack import PASSWORDS, ConsoleStack, launch_chromium
 from tests.support.factories import saved_notice
 
@@ -90,14 +90,14 @@ def test_a_wrong_number_for_a_city_wide_extreme_notice_is_refused_in_the_browser
             page = sign_in(browser, stack, javascript=True)
             axe, problems = Axe(), []
             page.goto(f"{stack.url}/console/notices/{notice_id}")
-            _check(page, axe, "notice page", problems)
+            axe_problems(page, axe, "notice page", problems)
             page.click('#danger-zone [data-action="send"]')
-            _check(page, axe, "confirmation step", problems)
+            axe_problems(page, axe, "confirmation step", problems)
             page.fill("#notice-number", str(notice_id + 1))
             page.click('[data-action="confirm-send"]')
             expect(page.locator("#confirm-error")).to_contain_text(f"is not its number. Type {notice_id} to confirm")
             expect(page.locator("#confirm-error")).to_be_focused()
-            _check(page, axe, "confirmation refused", problems)
+            axe_problems(page, axe, "confirmation refused", problems)
             assert not problems, problems
             page.fill("#notice-number", str(notice_id))
             page.click('[data-action="confirm-send"]')

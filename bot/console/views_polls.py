@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 
 from bot.console import blueprint
 from bot.console.auth import current_actor, now, officer_required, services
@@ -14,7 +14,7 @@ from bot.console.ui import translate, ui_language
 from bot.office import notice_rules, polls
 from scheduler.sending import NoticeActionError
 
-REFRESH_SECONDS = 30  # a meta refresh: the counts stay current without JavaScript
+REFRESH_SECONDS = 30  # the counts refresh themselves (with a pause button); without JavaScript, a Refresh link
 
 
 @blueprint.get("/notices/<int:notice_id>/poll")
@@ -32,7 +32,7 @@ def poll_page(notice_id: int) -> Any:
         labels = polls.option_labels(session, notice, svc.composer, ui_language())
         session.expunge(notice)
     return render_template(
-        "console/poll.html",
+        "console/_poll_live.html" if request.args.get("partial") else "console/poll.html",
         title=translate("poll.title", id=notice_id),
         notice=notice,
         results=results,

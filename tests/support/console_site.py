@@ -7,11 +7,11 @@ and a paused channel so every console page carries its banner.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.conversation.faq import seed_if_empty
 from bot.conversation.petitions import open_case
-from bot.office import desk, drafts
+from bot.office import desk, drafts, polls
 from bot.office.accounts import Actor
 from bot.office.models import Role
 from bot.office.shelters import set_shelter_open
@@ -104,6 +104,16 @@ def seeded_site(tmp_path_factory):
     shelters = import_test_list(services.session_factory, services.glossary, now=datetime.now(UTC))
     with services.session_factory.begin() as session:  # the shelters page with one open, its Close button
         set_shelter_open(session, shelters["三民國中"], True, by=APPROVER, now=datetime.now(UTC))
+    with services.session_factory.begin() as session:  # a poll: its results and its options' translations
+        ids["poll"] = polls.compose_poll(
+            session,
+            services.composer,
+            EDITOR,
+            drafts.NoticeInput("poll", {"districts": ["lingya"]}, free_text="要不要延長圖書館開放時間？"),
+            options=[polls.OptionInput(phrase_key="yes"), polls.OptionInput(text="只要週末")],
+            closes_at=now + timedelta(days=1),
+            now=now,
+        ).id
     ids["recurring"], occurrences = daily_notice_with_missed_occurrences(services, services.composer)
     ids["missed"] = occurrences[FIRST]
     stack.wait_for(lambda: _delivered(stack, ids["sent"]))
@@ -136,6 +146,10 @@ def console_pages(ids: dict[str, int | str]) -> list[str]:
         draft,
         f"{sent}/delivery",
         f"{sent}/checkins",
+        f"/console/notices/{ids['poll']}",
+        f"/console/notices/{ids['poll']}/poll",
+        f"/console/notices/{ids['poll']}/poll/options",
+        "/console/compose?kind=poll",
         f"{draft}/edit",
         f"{sent}/update",
         "/console/translations",

@@ -76,7 +76,9 @@ def test_a_poll_goes_out_with_its_options_and_counts_one_vote_per_resident(stack
     notice_page = html(editor.get(f"/console/notices/{notice_id}"))
     assert notice_page.xpath(f"//a[@href='/console/notices/{notice_id}/poll']")
     tree = html(editor.get(f"/console/notices/{notice_id}/poll"))
-    assert tree.xpath("//meta[@http-equiv='refresh']")
+    assert not tree.xpath("//meta[@http-equiv='refresh']")  # the figures refresh from a fragment, with a pause
+    [live] = tree.xpath("//div[@id='poll-live']")
+    assert text(html(editor.get(live.get("data-live-refresh"))), "//dd[@data-count='votes']") == "2"
     assert text(tree, "//dd[@data-count='votes']") == "2" and text(tree, "//dd[@data-count='recipients']") == "2"
     assert text(tree, "//dd[@data-count='turnout']") == "100.0%"
     assert [c.text_content().strip() for c in tree.xpath("//tr[@data-option]/td")] == ["1", "0", "1"]

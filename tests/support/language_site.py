@@ -22,6 +22,7 @@ from tests.bot.office.conftest import APPROVER, EDITOR
 from tests.support.console_pages import Officer
 from tests.support.console_stack import ConsoleStack
 from tests.support.incoming import incoming_alert, real_alert
+from tests.support.line_residents import compose_and_send
 from tests.support.occurrences import FIRST, daily_notice_with_missed_occurrences
 from tests.support.shelters import import_test_list
 
@@ -155,7 +156,7 @@ def build_site(stack: ConsoleStack) -> dict[str, object]:
     desk.send_notice_now(services.dispatch, APPROVER, sent.id, channels=services.channel_limits)
     editor = Officer(stack.app, "ed-lin")
     closes = (now + timedelta(days=1)).astimezone(TAIPEI).strftime("%Y-%m-%dT%H:%M")
-    ids["poll"] = _compose_and_send(
+    ids["poll"] = compose_and_send(
         stack,
         editor,
         {
@@ -168,11 +169,13 @@ def build_site(stack: ConsoleStack) -> dict[str, object]:
             "option.3.text": "只要假日增加",
             "closes_at": closes,
         },
+        acknowledge_untranslated=True,
     )
-    ids["checkin"] = _compose_and_send(
+    ids["checkin"] = compose_and_send(
         stack,
         editor,
         {"kind": "heavy_rain", "p.level": "torrential_rain", "p.districts": ["lingya"], "ask_checkin": "1"},
+        acknowledge_untranslated=True,
     )
     services.seed_ingest_rules()
     with services.session_factory.begin() as session:
@@ -196,25 +199,6 @@ def build_site(stack: ConsoleStack) -> dict[str, object]:
     with services.session_factory.begin() as session:
         pause_channel(session, "line", "LINE monthly message quota reached: You have reached your monthly limit.", now)
     return ids
-
-
-def _compose_and_send(stack: ConsoleStack, editor: Officer, form: dict[str, object]) -> int:
-    saved = editor.post(f"/console/compose?kind={form['kind']}", data=form)
-    assert saved.status_code == 303, saved.get_data(as_text=True)
-    notice_id = int(saved.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-    services = stack.services
-    with services.session_factory.begin() as session:
-        desk.submit_notice(
-            session,
-            EDITOR,
-            notice_id,
-            glossary=services.glossary,
-            channels=services.channel_limits,
-            now=datetime.now(UTC),
-        )
-    desk.approve_notice(services.dispatch, APPROVER, notice_id, acknowledge_untranslated=True)
-    desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
-    return notice_id
 
 
 def pages(ids: dict[str, object]) -> list[str]:

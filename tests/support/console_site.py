@@ -56,18 +56,7 @@ def seeded_site(tmp_path_factory):
             drafts.NoticeInput("dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True),
             now=now,
         )
-        case = open_case(
-            session,
-            channel="line",
-            user_id="U" + "9" * 32,
-            language="vi",
-            category="roads",
-            district="lingya",
-            description="Ổ gà lớn trên đường Sanduo.",
-            location=None,
-            photo=None,
-            now=now,
-        )
+        case = pothole_case(session, now)
         ids = {"sent": sent.id, "draft": draft.id, "case": case.number}
     desk.approve_notice(services.dispatch, APPROVER, ids["sent"], acknowledge_untranslated=True, now=now)
     desk.send_notice_now(services.dispatch, APPROVER, ids["sent"], channels=services.channel_limits)
@@ -79,17 +68,7 @@ def seeded_site(tmp_path_factory):
         row.text, row.origin, row.engine = "Người dân hãy chuẩn bị sớm.", TranslationOrigin.MACHINE.value, "google"
     services.seed_ingest_rules()
     with services.session_factory.begin() as session:  # alerts from the national platform, and the rules
-        ids["incoming"] = incoming_alert(
-            session,
-            real_alert("KHC_Parking_20190823224823.xml"),
-            status="Actual",
-            msg_type="Alert",
-            kind="emergency_parking",
-            districts=["lingya"],
-            outcome=Outcome.DRAFTED,
-            notice_id=ids["draft"],
-            rule="desk",
-        ).id
+        ids["incoming"] = drafted_parking_alert(session, ids["draft"])
         ids["incoming_test"] = incoming_alert(
             session,
             real_alert("CDC_communicable_20190521123448_001.xml"),
@@ -125,6 +104,37 @@ def seeded_site(tmp_path_factory):
             datetime.now(UTC),
         )
     return stack, ids
+
+
+def pothole_case(session, now):
+    """A resident's petition in Vietnamese, for the case pages."""
+    return open_case(
+        session,
+        channel="line",
+        user_id="U" + "9" * 32,
+        language="vi",
+        category="roads",
+        district="lingya",
+        description="Ổ gà lớn trên đường Sanduo.",
+        location=None,
+        photo=None,
+        now=now,
+    )
+
+
+def drafted_parking_alert(session, draft_id: int) -> int:
+    """A national alert the desk's rule turned into the given draft: its id."""
+    return incoming_alert(
+        session,
+        real_alert("KHC_Parking_20190823224823.xml"),
+        status="Actual",
+        msg_type="Alert",
+        kind="emergency_parking",
+        districts=["lingya"],
+        outcome=Outcome.DRAFTED,
+        notice_id=draft_id,
+        rule="desk",
+    ).id
 
 
 def _delivered(stack, notice_id):

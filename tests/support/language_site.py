@@ -11,17 +11,15 @@ from datetime import UTC, datetime, timedelta
 import lxml.html
 
 from bot.conversation.faq import seed_if_empty
-from bot.conversation.petitions import open_case
 from bot.office import desk, drafts
 from bot.office.shelters import set_shelter_open
-from ingest.models import Outcome
 from ingest.rules import rule_rows
 from messages.i18n import TAIPEI
 from scheduler.outbox import pause_channel
 from tests.bot.office.conftest import APPROVER, EDITOR
 from tests.support.console_pages import Officer
+from tests.support.console_site import drafted_parking_alert, pothole_case
 from tests.support.console_stack import ConsoleStack
-from tests.support.incoming import incoming_alert, real_alert
 from tests.support.line_residents import compose_and_send
 from tests.support.occurrences import FIRST, daily_notice_with_missed_occurrences
 from tests.support.shelters import import_test_list
@@ -139,18 +137,7 @@ def build_site(stack: ConsoleStack) -> dict[str, object]:
             desk.submit_notice(
                 session, EDITOR, notice.id, glossary=services.glossary, channels=services.channel_limits, now=now
             )
-        case = open_case(
-            session,
-            channel="line",
-            user_id="U" + "9" * 32,
-            language="vi",
-            category="roads",
-            district="lingya",
-            description="Ổ gà lớn trên đường Sanduo.",
-            location=None,
-            photo=None,
-            now=now,
-        )
+        case = pothole_case(session, now)
         ids: dict[str, object] = {"sent": sent.id, "waiting": waiting.id, "draft": draft.id, "case": case.number}
     desk.approve_notice(services.dispatch, APPROVER, sent.id, acknowledge_untranslated=True, now=now)
     desk.send_notice_now(services.dispatch, APPROVER, sent.id, channels=services.channel_limits)
@@ -179,17 +166,7 @@ def build_site(stack: ConsoleStack) -> dict[str, object]:
     )
     services.seed_ingest_rules()
     with services.session_factory.begin() as session:
-        ids["incoming"] = incoming_alert(
-            session,
-            real_alert("KHC_Parking_20190823224823.xml"),
-            status="Actual",
-            msg_type="Alert",
-            kind="emergency_parking",
-            districts=["lingya"],
-            outcome=Outcome.DRAFTED,
-            notice_id=draft.id,
-            rule="desk",
-        ).id
+        ids["incoming"] = drafted_parking_alert(session, draft.id)
         ids["rule"] = rule_rows(session)[0].id
     shelters = import_test_list(services.session_factory, services.glossary, now=now)
     with services.session_factory.begin() as session:

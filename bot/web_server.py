@@ -221,21 +221,48 @@ class DevelopmentServer:
         self.host = host or settings.web.host
         self.port = settings.web.port if port is None else port
 
-    def run(self, *, on_start: Callable[[], None] | None = None) -> int:
-        import atexit
-
+    def run(
+        self,
+        *,
+        on_start: Callable[[], None] | None = None,
+        in_watcher: Callable[[], Callable[[], None] | None] | None = None,
+    ) -> int:
+        """``on_start`` runs in each serving child before it serves; ``in_watcher`` once in the watching parent,
+        which outlives every reload (what it returns is called when the parent stops)."""
         from werkzeug.serving import is_running_from_reloader, run_simple
 
         app: Any = _watcher_only
+        stop_watcher_part = None
         if is_running_from_reloader():  # the serving child: the watching parent only restarts it
             if on_start is not None:
                 on_start()
             process = WebProcess(self.settings)
             process.start()
-            atexit.register(process.stop, timeout_s=10.0)  # Werkzeug ends the child with sys.exit
+            _stop_before_thread_pools_close(lambda: process.stop(timeout_s=10.0))
             app = process.app
-        run_simple(self.host, self.port, app, use_reloader=True, threaded=True)
+        elif in_watcher is not None:
+            stop_watcher_part = in_watcher()
+        try:
+            run_simple(self.host, self.port, app, use_reloader=True, threaded=True)
+        finally:
+            if stop_watcher_part is not None:
+                stop_watcher_part()
         return 0
+
+
+def _stop_before_thread_pools_close(stop: Callable[[], None]) -> None:
+    """Werkzeug ends a serving child with ``sys.exit``. An ``atexit`` function runs after Python has closed the
+    thread pools, so the scheduler, still running until then, would log "cannot schedule new futures after
+    interpreter shutdown" on each reload; threading's exit hooks run before the pools close (last registered, first
+    run), so the embedded parts stop there."""
+    import atexit
+    import threading
+
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:  # an interpreter without the hook: stopped late, but stopped
+        atexit.register(stop)
+    else:
+        register(stop)
 
 
 def _watcher_only(environ: dict[str, Any], start_response: Any) -> list[bytes]:

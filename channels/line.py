@@ -287,6 +287,10 @@ class LineChannel:
         # Images go to LINE's data host (api-data.line.me), through the SDK's blob API.
         self._call(self._blob.set_rich_menu_image, rich_menu_id, png, _headers={"Content-Type": "image/png"})
 
+    def rich_menu_ids(self) -> set[str]:
+        """``GET /v2/bot/richmenu/list``: the ids of the rich menus the channel has."""
+        return {menu.rich_menu_id for menu in self._call(self._api.get_rich_menu_list).richmenus}
+
     def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
         self._call(self._api.link_rich_menu_id_to_user, user_id, rich_menu_id)
 

@@ -142,9 +142,11 @@ def record_linked(session: Session, switch: ClaimedSwitch, linked: list[str], *,
 def record_failed(
     session: Session, switch: ClaimedSwitch, error: str, *, worker: str, now: datetime, retry_at: datetime | None
 ) -> bool:
-    """Failed: retried at ``retry_at``, or dead when that is None."""
+    """Failed: retried at ``retry_at``, or dead when that is None. A dead batch's residents are marked back as
+    having the menu LINE last accepted for them, so the scheduler's tick queues them again (after a pause) rather
+    than taking them for switched."""
     status = MenuSwitchStatus.DEAD if retry_at is None else MenuSwitchStatus.FAILED
-    return (
+    done = (
         session.connection()
         .execute(
             update(MenuSwitch.__table__)
@@ -160,6 +162,16 @@ def record_failed(
         .rowcount
         == 1
     )
+    if done and status is MenuSwitchStatus.DEAD and switch.user_ids:
+        session.execute(
+            update(Subscriber)
+            .where(
+                Subscriber.channel == LINE, Subscriber.platform_user_id.in_(switch.user_ids), _target_is(switch.kind)
+            )
+            .values(rich_menu_target=Subscriber.rich_menu_kind),
+            execution_options={"synchronize_session": False},
+        )
+    return done
 
 
 def outstanding_switches(session: Session) -> int:

@@ -19,7 +19,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,9 @@ DISASTER_SEVERITIES = frozenset({Severity.SEVERE, Severity.EXTREME})
 ACTIVE_STATUSES = (NoticeStatus.SENDING.value, NoticeStatus.SENT.value)
 ENDED_STATUSES = (NoticeStatus.CANCELLED.value, NoticeStatus.SUPERSEDED.value, NoticeStatus.EXPIRED.value)
 ENDED_LOOKED_AT = 20  # the latest ended notices searched for the one whose end switches residents back
+# After a batch LINE refused for good, its language's next batch to that menu waits this long: a menu deleted on
+# LINE's side is not asked for again on every tick.
+DEAD_SWITCH_PAUSE = timedelta(minutes=10)
 
 
 class MenuKind(StrEnum):
@@ -208,6 +211,7 @@ def _queue(
             raw_languages.append(raw)
     if not by_language:
         return 0
+    paused = _paused_until(session, kind, now)
     rows: list[dict[str, Any]] = []
     for language, users in sorted(by_language.items()):
         for start in range(0, len(users), BULK_LINK_MAX_USERS):
@@ -224,7 +228,7 @@ def _queue(
                     "linked_count": 0,
                     "status": MenuSwitchStatus.PENDING.value,
                     "attempts": 0,
-                    "next_attempt_at": now,
+                    "next_attempt_at": max(now, paused.get(language, now)),
                     "created_at": now,
                     "updated_at": now,
                 }
@@ -235,6 +239,20 @@ def _queue(
         execution_options={"synchronize_session": False},
     )
     return sum(row["user_count"] for row in rows)
+
+
+def _paused_until(session: Session, kind: MenuKind, now: datetime) -> dict[str, datetime]:
+    """Per language, when a batch to ``kind``'s menu may be sent again after one died within DEAD_SWITCH_PAUSE."""
+    rows = session.execute(
+        select(MenuSwitch.language, func.max(MenuSwitch.updated_at))
+        .where(
+            MenuSwitch.kind == kind.value,
+            MenuSwitch.status == MenuSwitchStatus.DEAD.value,
+            MenuSwitch.updated_at > now - DEAD_SWITCH_PAUSE,
+        )
+        .group_by(MenuSwitch.language)
+    ).all()
+    return {language: died + DEAD_SWITCH_PAUSE for language, died in rows if died is not None}
 
 
 def _ended_notice(session: Session, kinds: KindBook) -> int | None:

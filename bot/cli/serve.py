@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -18,11 +19,20 @@ if TYPE_CHECKING:
 
 
 def _sandbox_rich_menus(services) -> None:
-    """The sandbox starts empty each time: give it the rich menus, as `civicast line richmenu` does on LINE."""
+    """Give the sandbox the rich menus, as `civicast line richmenu` does on LINE: a sandbox starts empty, and one
+    still holding the menus this database remembers (the development server's, across reloads) is left as it is."""
     from bot.conversation.texts import BotTexts
     from bot.richmenu import RichMenus
     from channels.fonts import FontMissing
+    from scheduler.menus import menu_ids
 
+    with services.session_factory() as session:
+        remembered = set(menu_ids(session).values())
+    try:
+        if remembered and remembered <= services.line.rich_menu_ids():
+            return
+    except ChannelError as exc:
+        click.echo(f"rich menus not checked: {exc}")
     menus = RichMenus(services.line, BotTexts(services.catalogs))
     try:
         created = menus.create_all(services.settings.languages)
@@ -53,8 +63,9 @@ def _prepare(app: AppContext) -> Sandbox | None:
     return sandbox
 
 
-def _start_sandbox(app: AppContext) -> Sandbox | None:
-    """The sandbox in a thread of this process (returned), or the one `civicast sandbox` already runs on its port."""
+def _start_sandbox(app: AppContext, *, with_menus: bool = True) -> Sandbox | None:
+    """The sandbox in a thread of this process (returned), or the one `civicast sandbox` (or the development
+    server's watching process) already runs on its port."""
     from bot.web_server import is_civicast_sandbox
 
     services = app.services
@@ -72,7 +83,8 @@ def _start_sandbox(app: AppContext) -> Sandbox | None:
                 f"{exc.strerror or exc}, and what listens there is not a civicast sandbox"
             ) from None
         click.echo(f"sandbox LINE and Graph APIs on {url} (inboxes at {url}/sandbox)")
-    _sandbox_rich_menus(services)
+    if with_menus:
+        _sandbox_rich_menus(services)
     return sandbox
 
 
@@ -108,7 +120,12 @@ def serve_command(app: AppContext, host: str | None, port: int | None, dev: bool
             _prepare(app)
             click.echo(f"{summary} (development server)")
 
-        server.run(on_start=on_start)
+        def in_watcher() -> Callable[[], None] | None:
+            # The sandbox lives in the watching process, so a reload keeps its inboxes, menus and LINE quota.
+            sandbox = _start_sandbox(app, with_menus=False) if settings.channels.mode == "sandbox" else None
+            return sandbox.stop if sandbox is not None else None
+
+        server.run(on_start=on_start, in_watcher=in_watcher)
         return
     sandbox = _prepare(app)
     if isinstance(server, ThreadedServer):

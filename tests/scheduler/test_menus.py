@@ -238,3 +238,34 @@ def test_a_resident_who_moves_into_a_district_in_disaster_mode_is_switched_on_th
     assert tick(session_factory, composer, glossary).to_disaster == 1
     send_all(session_factory, line)
     assert linked(sandbox)[mover] == menus[("disaster", language)]
+
+
+def test_a_batch_line_refuses_for_good_is_queued_again_after_a_pause(
+    sandbox, line, menus, session_factory, composer, glossary
+):
+    with session_factory.begin() as session:
+        users = add_residents(session, glossary, 3, prefix=4, language="th", districts=["qishan"])
+    live_notice(session_factory, composer, districts=["qishan"])
+    menu_id = menus[("disaster", "th")]
+    definition = sandbox.rich_menus.state.menus.pop(menu_id)  # deleted on LINE's side: every link is refused
+    tick(session_factory, composer, glossary)
+    switcher = send_all(session_factory, line)
+    assert switcher.counters["dead"] == 1
+    with session_factory() as session:
+        targets = set(
+            session.scalars(select(Subscriber.rich_menu_target).where(Subscriber.platform_user_id.in_(users)))
+        )
+    assert targets == {None}, "the residents are not taken for switched"
+
+    sandbox.rich_menus.state.menus[menu_id] = definition
+    assert tick(session_factory, composer, glossary).to_disaster == 3
+    with session_factory() as session:
+        waiting = session.execute(select(MenuSwitch.next_attempt_at).where(MenuSwitch.status == "pending")).scalar_one()
+    assert waiting > datetime.now(UTC) + timedelta(minutes=9), "not asked again on every tick"
+    assert MenuSwitcher(session_factory=session_factory, line=line, worker_id="w", retry=FAST_RETRY).run_once() == 0
+    with session_factory.begin() as session:
+        session.execute(
+            update(MenuSwitch).where(MenuSwitch.status == "pending").values(next_attempt_at=datetime.now(UTC))
+        )
+    send_all(session_factory, line)
+    assert all(linked(sandbox).get(user) == menu_id for user in users)

@@ -35,6 +35,7 @@ from bot.office.preview import build_preview
 from bot.office.services import Services
 from bot.settings import load_settings
 from messages.db import make_engine
+from tests.support.confirmed import CONFIRMED
 
 PASSWORD = "bench-password-2026"
 
@@ -95,7 +96,9 @@ def main() -> None:
         )
     desk.approve_notice(services.dispatch, approver, notice_id, now=now)
     preview = build_preview(services, notice_id)
-    desk.send_notice_now(services.dispatch, approver, notice_id, channels=services.channel_limits)
+    desk.send_notice_now(
+        services.dispatch, approver, notice_id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
 
     app = create_app(services.settings, services, resume_webhook_events=False)
     officer = app.test_client()

@@ -24,6 +24,7 @@ from bot.app import create_app
 from bot.database import upgrade_database
 from bot.office import desk, drafts
 from bot.office.accounts import Actor, actor_of, create_officer, find_officer
+from bot.office.confirmation import Confirmation
 from bot.office.models import Role
 from bot.office.services import Services
 from bot.settings import Settings
@@ -118,7 +119,11 @@ def run_demo(settings: Settings, *, subscribers: int = 10_000, progress: Progres
         upgrade_database(services.engine)
         seed_residents(services, subscribers, progress=progress)
         notice_id, identifier, approver = _compose_and_approve(services)
-        fanout = desk.send_notice_now(services.dispatch, approver, notice_id, channels=services.channel_limits)
+        # The demo's approver confirms the plan as an officer would, typing the number if the notice asks for it.
+        confirmation = Confirmation(confirmed=True, typed_number=str(notice_id))
+        fanout = desk.send_notice_now(
+            services.dispatch, approver, notice_id, channels=services.channel_limits, confirmation=confirmation
+        )
         total = sum(sum(langs.values()) for langs in fanout.recipients.values())
         worker = services.build_worker("demo-worker")
         worker.start()

@@ -14,6 +14,7 @@ from typing import Any
 from flask import request
 
 from bot.api.problems import Problem, invalid
+from bot.office.confirmation import Confirmation
 from bot.office.desk import MAX_REASON
 from bot.office.drafts import NoticeInput
 from messages.compose import MAX_FREE_TEXT
@@ -206,20 +207,41 @@ def acknowledgement_of(body: Mapping[str, Any]) -> bool:
     return bool(value)
 
 
-def exceed_quota_of(body: Mapping[str, Any]) -> bool:
-    """``{"exceed_quota": true}``: send although the notice needs more LINE messages than the month has left."""
-    errors = unknown_fields(body, ("exceed_quota",))
+CONFIRM_FIELDS = ("confirm", "notice_number")
+
+
+def _confirmation(body: Mapping[str, Any], errors: dict[str, str]) -> Confirmation:
+    """``{"confirm": true}`` (and, for an Extreme notice to the whole city, ``"notice_number": N``)."""
+    confirm, number = body.get("confirm", False), body.get("notice_number")
+    if not isinstance(confirm, bool):
+        errors["confirm"] = "must be true or false"
+    if number is not None and (
+        isinstance(number, bool)
+        or not isinstance(number, (int, str))
+        or (isinstance(number, str) and (text_problem(number) or len(number) > 20))
+    ):
+        errors["notice_number"] = "must be the notice's number"
+    return Confirmation(confirmed=confirm is True, typed_number="" if number is None else str(number))
+
+
+def send_request_of(body: Mapping[str, Any]) -> tuple[bool, Confirmation]:
+    """``{"confirm": true, "exceed_quota": false}``: the confirmation, and whether to send although the notice needs
+    more LINE messages than the month has left."""
+    errors = unknown_fields(body, ("exceed_quota", *CONFIRM_FIELDS))
     value = body.get("exceed_quota", False)
     if not isinstance(value, bool):
         errors["exceed_quota"] = "must be true or false"
+    confirmation = _confirmation(body, errors)
     if errors:
         raise invalid(errors)
-    return bool(value)
+    return bool(value), confirmation
 
 
-def schedule_of(body: Mapping[str, Any], *, now: datetime) -> tuple[datetime | None, str | None]:
-    """(at, cron) from ``{"at": ISO}`` or ``{"cron": "m h dom mon dow"}``; 422 naming the field otherwise."""
-    errors = unknown_fields(body, ("at", "cron"))
+def schedule_of(body: Mapping[str, Any], *, now: datetime) -> tuple[datetime | None, str | None, Confirmation]:
+    """(at, cron, confirmation) from ``{"at": ISO}`` or ``{"cron": "m h dom mon dow"}`` with ``"confirm": true``;
+    422 naming the field otherwise."""
+    errors = unknown_fields(body, ("at", "cron", *CONFIRM_FIELDS))
+    confirmation = _confirmation(body, errors)
     if ("at" in body) == ("cron" in body):
         errors["at"] = "give either at (a time) or cron (a recurrence), one of them"
     at, cron, parsed = body.get("at"), body.get("cron"), None
@@ -240,7 +262,7 @@ def schedule_of(body: Mapping[str, Any], *, now: datetime) -> tuple[datetime | N
                 errors["cron"] = str(exc)
     if errors:
         raise invalid(errors)
-    return parsed, cron.strip() if isinstance(cron, str) else None
+    return parsed, cron.strip() if isinstance(cron, str) else None, confirmation
 
 
 def _query_int(name: str, default: int, minimum: int, maximum: int, errors: dict[str, str]) -> int:

@@ -14,6 +14,23 @@ from messages.compose import MAX_FREE_TEXT
 from messages.kinds import ParamType, Topic
 from messages.models import MsgType, NoticeStatus
 
+# A send or a schedule is confirmed by the request itself: without confirm: true it is refused (409) with what it
+# would do (the problem's "would"), as the console's confirmation step restates it.
+CONFIRM_FIELDS: dict[str, Any] = {
+    "confirm": {
+        "type": "boolean",
+        "default": False,
+        "description": "true: the caller has seen what the send or schedule will do (recipients, languages, "
+        "channels) and confirms it; without it the request is refused (409, code confirmation_missing) with that "
+        "plan in the problem's would",
+    },
+    "notice_number": {
+        "type": ["integer", "string"],
+        "description": "the notice's number, typed to confirm an Extreme notice to the whole city (409, code "
+        "wrong_notice_number, when it is missing or another number)",
+    },
+}
+
 
 def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
     statuses = [s.value for s in NoticeStatus]
@@ -329,13 +346,14 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
         ),
         "SendRequest": object_schema(
             {
+                **CONFIRM_FIELDS,
                 "exceed_quota": {
                     "type": "boolean",
                     "default": False,
                     "description": "true: send although the notice needs more LINE messages than this month's quota "
                     "has left (LINE refuses the rest and the channel pauses until the limit is raised); without "
                     "it such a send is refused (422)",
-                }
+                },
             },
             required=[],
         ),
@@ -362,6 +380,7 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
                         "maxLength": 120,
                         "description": "minute hour day month weekday, Taipei time: recurring",
                     },
+                    **CONFIRM_FIELDS,
                 },
                 required=[],
             ),

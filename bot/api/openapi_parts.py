@@ -65,6 +65,22 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "description": "a stable code of the refusal (403, 409): the same whatever the detail's wording",
             },
+            "would": {
+                "type": "object",
+                "description": "a send or schedule not confirmed (409, code confirmation_missing or "
+                "wrong_notice_number): what it would do; confirm it by sending the request again with confirm: true",
+                "properties": {
+                    "notice_id": {"type": "integer"},
+                    "recipients": {"type": "integer", "minimum": 0},
+                    "languages": {"type": "array", "items": {"type": "string"}},
+                    "channels": {"type": "array", "items": {"type": "string"}},
+                    "training": {"type": "boolean"},
+                    "notice_number_required": {"type": "boolean"},
+                    "at": {"type": ["string", "null"], "format": "date-time"},
+                    "cron": {"type": ["string", "null"]},
+                    "sentence": {"type": "string"},
+                },
+            },
         },
         required=["type", "title", "status", "detail"],
         description="RFC 9457 problem details",

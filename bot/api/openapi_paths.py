@@ -174,8 +174,11 @@ def notice_paths(kinds: list[str]) -> dict[str, Any]:
                 (*READ_ERRORS, 404, 409, *BODY_ERRORS),
                 body="SendRequest",
                 body_required=False,
-                example={"exceed_quota": False},
-                description="A test key cannot send a live notice (403). LINE's monthly quota is "
+                example={"confirm": True, "exceed_quota": False},
+                description="Confirmed by the request: without confirm: true it is refused (409, code "
+                "confirmation_missing) with what it would do in the problem's would (recipients, languages, "
+                "channels); an Extreme notice to the whole city also needs its notice_number. "
+                "A test key cannot send a live notice (403). LINE's monthly quota is "
                 "asked first: a notice needing more LINE messages (one per resident) "
                 "than the month has left is refused (422, errors.exceed_quota) unless "
                 "exceed_quota is true; the preview's line_quota shows the figures.",
@@ -190,7 +193,9 @@ def notice_paths(kinds: list[str]) -> dict[str, Any]:
                 {"200": notice},
                 (*READ_ERRORS, 404, 409, *BODY_ERRORS),
                 body="ScheduleRequest",
-                example={"at": "2099-10-03T09:00"},
+                example={"at": "2099-10-03T09:00", "confirm": True},
+                description="Confirmed by the request, as a send is: without confirm: true it is refused (409, "
+                "code confirmation_missing) with what it would do in the problem's would.",
             ),
         },
         f"{item}/cancel": {

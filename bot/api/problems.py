@@ -38,6 +38,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "not-found": (404, "Not found"),
     "method-not-allowed": (405, "Method not allowed"),
     "conflict": (409, "The notice cannot do that in its present state"),
+    "confirmation-required": (409, "Confirm what the send or schedule will do"),
     "too-large": (413, "The request body is too large"),
     "unsupported-media-type": (415, "Send the body as application/json"),
     "invalid-input": (422, "The request has invalid fields"),
@@ -62,6 +63,7 @@ class Problem(Exception):
         title: str | None = None,
         rule: str | None = None,
         code: str | None = None,
+        would: Mapping[str, Any] | None = None,
     ):
         super().__init__(detail)
         default_status, default_title = PROBLEMS.get(slug, (status or 500, title or "Error"))
@@ -73,6 +75,7 @@ class Problem(Exception):
         self.headers = dict(headers or {})
         self.rule = rule
         self.code = code  # the office's refusal code (messages.refusal): the same refusal whatever its wording
+        self.would = dict(would) if would is not None else None  # an unconfirmed send's plan
 
 
 def invalid(errors: Mapping[str, str], detail: str | None = None) -> Problem:
@@ -99,6 +102,8 @@ def problem_response(problem: Problem) -> Response:
         body["rule"] = problem.rule
     if problem.code is not None:
         body["code"] = problem.code
+    if problem.would is not None:
+        body["would"] = problem.would
     response = jsonify(body)
     response.status_code = problem.status
     response.mimetype = PROBLEM_MEDIA_TYPE

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from bot.api import cases, problems
 from bot.api.auth import authenticate, current_actor, services
+from bot.api.confirm import unconfirmed_answered
 from bot.api.inputs import (
     acknowledgement_of,
     datetime_param_problems,
-    exceed_quota_of,
     input_of,
     json_body,
     notice_input,
@@ -32,6 +32,7 @@ from bot.api.inputs import (
     query_text_problems,
     reason_of,
     schedule_of,
+    send_request_of,
     unknown_query,
 )
 from bot.api.openapi import build_document
@@ -237,10 +238,17 @@ def send_notice(notice_id: int) -> Response:
     actor, svc = current_actor(), services()
     with svc.session_factory() as session:
         _notice(session, notice_id)
-    exceed_quota = exceed_quota_of(json_body(required=False))
-    result = desk.send_notice_now(
-        svc.dispatch, actor, notice_id, channels=svc.channel_limits, quotas=svc.channels, exceed_quota=exceed_quota
-    )
+    exceed_quota, confirmation = send_request_of(json_body(required=False))
+    with unconfirmed_answered(svc, notice_id):
+        result = desk.send_notice_now(
+            svc.dispatch,
+            actor,
+            notice_id,
+            channels=svc.channel_limits,
+            quotas=svc.channels,
+            exceed_quota=exceed_quota,
+            confirmation=confirmation,
+        )
     with svc.session_factory() as session:
         body = fanout_json(result, notice_json(_notice(session, notice_id), actor))
     return _json(body, 202, location=f"/api/v1/notices/{notice_id}/report")
@@ -250,9 +258,10 @@ def send_notice(notice_id: int) -> Response:
 def schedule_notice(notice_id: int) -> Response:
     actor, svc = current_actor(), services()
     now = _now()
-    with svc.session_factory.begin() as session:
+    with svc.session_factory() as session:
         _notice(session, notice_id)
-        at, cron = schedule_of(json_body(), now=now)
+    at, cron, confirmation = schedule_of(json_body(), now=now)
+    with unconfirmed_answered(svc, notice_id, at=at, cron=cron), svc.session_factory.begin() as session:
         notice = desk.schedule_notice(
             session,
             actor,
@@ -263,6 +272,8 @@ def schedule_notice(notice_id: int) -> Response:
             channels=svc.channel_limits,
             now=now,
             live_min_interval=timedelta(minutes=svc.settings.scheduler.live_min_interval_minutes),
+            confirmation=confirmation,
+            kinds=svc.kinds,
         )
         body = notice_json(notice, actor)
     return _json(body)

@@ -23,12 +23,15 @@ from bot.cli.base import (
     parse_assignments,
 )
 from bot.cli.channels import echo_paused_channels
+from bot.cli.confirm import Confirming, confirm_options
 from bot.office import desk, drafts, notice_rules
 from bot.office.accounts import Actor
+from bot.office.notice_rules import Verb
 from bot.office.quota import quota_channels
 from messages.models import Notice
 from messages.params import parse_datetime
 from scheduler.report import delivery_report
+from scheduler.sending import check_schedule_time
 
 SEVERITIES = click.Choice(["Extreme", "Severe", "Moderate", "Minor", "Unknown"])
 
@@ -244,15 +247,24 @@ def notice_list(app: AppContext, status: str | None) -> None:
     is_flag=True,
     help="Send even if the notice needs more LINE messages than this month's quota has left.",
 )
+@confirm_options
 @officer_options
 @click.pass_obj
 @command_errors
-def send_command(app: AppContext, notice_id: int, exceed_quota: bool, actor: Actor) -> None:
-    """Send an approved notice now (workers deliver it). LINE's monthly quota is asked first: a notice needing more
-    messages (one per LINE resident) than are left is refused unless --exceed-quota."""
+def send_command(app: AppContext, notice_id: int, exceed_quota: bool, actor: Actor, confirm: Confirming) -> None:
+    """Send an approved notice now (workers deliver it), after printing what it will do and asking (--yes: without
+    asking). LINE's monthly quota is asked first: a notice needing more messages (one per LINE resident) than are
+    left is refused unless --exceed-quota."""
     svc = app.services
+    confirmation = confirm.ask(app, actor, notice_id, verb=Verb.SEND)
     result = desk.send_notice_now(
-        svc.dispatch, actor, notice_id, channels=svc.channel_limits, quotas=svc.channels, exceed_quota=exceed_quota
+        svc.dispatch,
+        actor,
+        notice_id,
+        channels=svc.channel_limits,
+        quotas=svc.channels,
+        exceed_quota=exceed_quota,
+        confirmation=confirmation,
     )
     counts = ", ".join(f"{channel}: {sum(langs.values())}" for channel, langs in result.recipients.items())
     click.echo(f"notice {notice_id}: {result.deliveries} deliveries queued ({counts})")
@@ -266,11 +278,15 @@ def send_command(app: AppContext, notice_id: int, exceed_quota: bool, actor: Act
 @click.option(
     "--cron", default=None, type=TEXT, metavar="EXPR", help='Recurring: "minute hour day month weekday", Taipei time.'
 )
+@confirm_options
 @officer_options
 @click.pass_obj
 @command_errors
-def schedule_command(app: AppContext, notice_id: int, at: str | None, cron: str | None, actor: Actor) -> None:
-    """Schedule an approved notice once (--at) or recurring (--cron); a recurrence prints its next five times."""
+def schedule_command(
+    app: AppContext, notice_id: int, at: str | None, cron: str | None, actor: Actor, confirm: Confirming
+) -> None:
+    """Schedule an approved notice once (--at) or recurring (--cron), after printing what it will do and asking
+    (--yes: without asking); a recurrence prints its next five times."""
     svc = app.services
     try:
         when = parse_datetime(at) if at else None
@@ -278,6 +294,13 @@ def schedule_command(app: AppContext, notice_id: int, at: str | None, cron: str 
         raise UserError(f"--at: {exc}") from None
     now = datetime.now(UTC)
     minimum = timedelta(minutes=svc.settings.scheduler.live_min_interval_minutes)
+
+    def checks(notice: Notice) -> None:
+        check_schedule_time(when, now=now)
+        if cron is not None:
+            desk.check_recurrence(cron, live=not notice.training, now=now, live_min_interval=minimum)
+
+    confirmation = confirm.ask(app, actor, notice_id, verb=Verb.SCHEDULE, at=when, cron=cron, checks=checks)
     with svc.session_factory.begin() as session:
         notice = desk.schedule_notice(
             session,
@@ -289,6 +312,8 @@ def schedule_command(app: AppContext, notice_id: int, at: str | None, cron: str 
             channels=svc.channel_limits,
             now=now,
             live_min_interval=minimum,
+            confirmation=confirmation,
+            kinds=svc.kinds,
         )
         training = bool(notice.training)
     if when:

@@ -24,6 +24,7 @@ from bot.office.confirmation import Confirmation, needs_typed_number
 from bot.office.notice_rules import Verb
 from bot.office.poll_rules import check_poll_schedule, check_poll_sending
 from bot.office.preview import NoticePreview, build_preview
+from bot.office.send_plan import carried_channels
 from messages.i18n import TAIPEI, get_language
 from messages.models import Notice
 from messages.params import parse_datetime
@@ -87,11 +88,12 @@ def carried_by(preview: NoticePreview, *, training: bool) -> list[str]:
     the public ones (a page post, the feeds) unless a training notice stays off them."""
     from bot.console.views_channels import channel_name  # a page module: imported when first used
 
-    public_too = not training or services().dispatch.public_channels_for_training
-    names = list(dict.fromkeys([*preview.labels, *preview.audience]))
-    carried = [
-        name for name in names if (sum(preview.audience[name].values()) > 0 if name in preview.audience else public_too)
-    ]
+    carried = carried_channels(
+        preview.labels,
+        preview.audience,
+        training=training,
+        public_too=services().dispatch.public_channels_for_training,
+    )
     return [channel_name(name, preview.labels.get(name)) for name in carried]
 
 

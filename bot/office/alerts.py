@@ -24,6 +24,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.office import desk, drafts, notice_rules
 from bot.office.accounts import Actor, PermissionDenied
+from bot.office.confirmation import Confirmation
 from bot.office.models import Role
 from bot.office.notice_rules import INGEST_VIA
 from ingest.models import IncomingAlert, Outcome
@@ -217,7 +218,13 @@ class AlertDesk:
             desk.approve_notice(self.dispatch, actor, notice_id, acknowledge_untranslated=True, now=now)
             status = NoticeStatus.APPROVED
         if status == NoticeStatus.APPROVED:
-            desk.send_notice_now(self.dispatch, actor, notice_id, channels=self.channels)
+            desk.send_notice_now(
+                self.dispatch,
+                actor,
+                notice_id,
+                channels=self.channels,
+                confirmation=Confirmation.by_rule(actor.username),
+            )
 
     # ------------------------------------------------------------------------------------ Update and Cancel
 
@@ -256,7 +263,13 @@ class AlertDesk:
                 notice_id = cancelled.id
                 if cancelled.status == NoticeStatus.SUBMITTED and cancelled.id != row.notice_id and sent_by_rule:
                     desk.approve_notice(self.dispatch, actor, cancelled.id, acknowledge_untranslated=True)
-                    desk.send_notice_now(self.dispatch, actor, cancelled.id, channels=self.channels)
+                    desk.send_notice_now(
+                        self.dispatch,
+                        actor,
+                        cancelled.id,
+                        channels=self.channels,
+                        confirmation=Confirmation.by_rule(actor.username),
+                    )
                     done.append(f"notice {row.notice_id}: Cancel sent as notice {cancelled.id}")
                 elif cancelled.id != row.notice_id:
                     done.append(f"notice {row.notice_id}: Cancel notice {cancelled.id} waits for officers")

@@ -1,8 +1,10 @@
-"""The officer's confirmation of a send or a schedule, checked by the workflow layer.
+"""The confirmation of a send or a schedule, checked by the workflow layer.
 
-A door that shows officers what a send will do (the console) passes their answer; the desk refuses the send or the
-schedule when it is missing, and, for an Extreme notice to the whole city, when the notice number typed to confirm
-is not this notice's. Doors that confirm otherwise (an API key's script, the command line's own prompt) pass none.
+Every door restates what the send will do (``bot.office.send_plan``) and passes the answer: the console's
+confirmation step, the API's ``confirm`` field, the command line's prompt (or ``--yes``). The desk refuses the send or
+the schedule when it is not confirmed, and, for an Extreme notice to the whole city, when the notice number typed to
+confirm is not this notice's. An ingest rule's send is confirmed by the rule itself: officers wrote it, in advance,
+for alerts the national platform sends, so no one is there to type.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ class ConfirmationMissing(NoticeActionError):
     """The officer did not confirm what the send or schedule would do."""
 
     def __init__(self, notice_id: int) -> None:
-        super().__init__(f"notice {notice_id}: confirm what it will do before it is sent or scheduled")
+        super().__init__(
+            f"notice {notice_id}: confirm what it will do before it is sent or scheduled",
+            code="confirmation_missing",
+            id=notice_id,
+        )
         self.notice_id = notice_id
 
 
@@ -30,17 +36,25 @@ class WrongNoticeNumber(NoticeActionError):
     def __init__(self, notice_id: int, typed: str) -> None:
         super().__init__(
             f"notice {notice_id} goes to the whole city at the Extreme level: type its number, {notice_id}, "
-            f"to confirm ({typed!r} was typed)"
+            f"to confirm ({typed!r} was typed)",
+            code="wrong_notice_number",
+            id=notice_id,
+            typed=typed,
         )
         self.notice_id, self.typed = notice_id, typed
 
 
 @dataclass(frozen=True)
 class Confirmation:
-    """What the officer answered on the confirmation step."""
+    """What the officer answered on the confirmation step; ``rule``: the ingest rule that sends on its own."""
 
     confirmed: bool = False
     typed_number: str = ""
+    rule: str | None = None
+
+    @classmethod
+    def by_rule(cls, name: str) -> Confirmation:
+        return cls(confirmed=True, rule=name)
 
 
 def is_city_wide(notice: Notice) -> bool:
@@ -56,7 +70,7 @@ def needs_typed_number(notice: Notice, kinds: KindBook) -> bool:
 def check_confirmation(notice: Notice, confirmation: Confirmation, kinds: KindBook) -> None:
     if not confirmation.confirmed:
         raise ConfirmationMissing(notice.id)
-    if needs_typed_number(notice, kinds):
+    if confirmation.rule is None and needs_typed_number(notice, kinds):
         typed = confirmation.typed_number.strip().lstrip("#")
         if typed != str(notice.id):
             raise WrongNoticeNumber(notice.id, confirmation.typed_number.strip()[:20])

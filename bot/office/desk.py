@@ -136,7 +136,7 @@ def send_notice_now(
     channels: Mapping[str, Any],
     quotas: Mapping[str, Any] | None = None,
     exceed_quota: bool = False,
-    confirmation: Confirmation | None = None,
+    confirmation: Confirmation,
 ) -> FanoutResult:
     """Fan the notice out now (the workers deliver it); the audit row commits with the deliveries.
 
@@ -144,11 +144,9 @@ def send_notice_now(
     notice needing more messages than are left is refused (QuotaWouldBeExceeded) unless ``exceed_quota``. A quota
     that cannot be read refuses nothing: an alert is not held back by LINE being slow to answer.
 
-    ``confirmation``: the officer's answer on a door that asks for one (the console); refused when missing."""
+    ``confirmation``: the answer to the door's restatement of what the send will do; refused when not confirmed."""
     with dispatch.session_factory() as session:
         notice = load(session, actor, notice_id, Verb.SEND)
-        if confirmation is not None:
-            check_confirmation(notice, confirmation, dispatch.composer.kinds)
         check_poll_sending(session, notice, sent_at=dispatch.clock(), now=dispatch.clock())
         _require_audience(session, notice, "sent", glossary=dispatch.glossary, channels=channels)
         needed = (
@@ -160,6 +158,8 @@ def send_notice_now(
         )
     outlook = forecast(quotas, needed, max_age_s=0) if quotas else None
     check_quota(notice_id, outlook, exceed_quota=exceed_quota)
+    # Last: nobody is asked to confirm a send that the rules or the quota would refuse anyway.
+    check_confirmation(notice, confirmation, dispatch.composer.kinds)
     said_quota = quota_summary(outlook, exceed_quota=exceed_quota)
 
     def recorded(session: Session, notice: Notice, result: FanoutResult) -> None:
@@ -218,16 +218,12 @@ def schedule_notice(
     channels: Mapping[str, Any],
     now: datetime,
     live_min_interval: timedelta = timedelta(hours=1),
-    confirmation: Confirmation | None = None,
-    kinds: KindBook | None = None,
+    confirmation: Confirmation,
+    kinds: KindBook,
 ) -> Notice:
-    """Schedule at a time or by a recurrence. ``confirmation`` (with ``kinds``, to know the notice's severity): the
-    officer's answer on a door that asks for one; refused when missing."""
+    """Schedule at a time or by a recurrence. ``confirmation`` (checked with ``kinds``, to know the notice's
+    severity): the answer to the door's restatement of what the schedule will do; refused when not confirmed."""
     notice = load(session, actor, notice_id, Verb.SCHEDULE)
-    if confirmation is not None:
-        if kinds is None:
-            raise TypeError("a confirmation is checked against the notice's kind: give kinds=")
-        check_confirmation(notice, confirmation, kinds)
     check_poll_schedule(session, notice, at=at, cron=cron, now=now)
     _require_audience(session, notice, "scheduled", glossary=glossary, channels=channels)
     if (at is None) == (cron is None):
@@ -246,6 +242,7 @@ def schedule_notice(
             id=notice_id,
             expires=notice.expires,
         )
+    check_confirmation(notice, confirmation, kinds)  # last, as for a send
     sending.schedule(session, notice_id, at=at, cron=cron, now=now)
     record(
         session,

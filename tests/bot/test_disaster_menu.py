@@ -51,7 +51,7 @@ def two_officers_send(stack, body=None, *, url=None, approver_name="ap-chen") ->
         url = client.post("/api/v1/notices", headers=editor, json=body).get_json()["url"]
         assert client.post(f"{url}/submit", headers=editor).status_code == 200
     assert client.post(f"{url}/approve", headers=approver).status_code == 200, client.get(url, headers=editor).json
-    assert client.post(f"{url}/send", headers=approver).status_code == 202
+    assert client.post(f"{url}/send", headers=approver, json={"confirm": True}).status_code == 202
     return url
 
 

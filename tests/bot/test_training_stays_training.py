@@ -14,6 +14,7 @@ from bot.office import desk, drafts
 from messages.models import Notice, NoticeStatus
 from scheduler.outbox import Delivery
 from tests.bot.office.conftest import APPROVER, EDITOR
+from tests.support.confirmed import CONFIRMED
 from tests.support.console_pages import Officer
 from tests.support.console_stack import PASSWORDS, ConsoleStack
 from tests.support.officers import api_key
@@ -55,7 +56,11 @@ def notice_in(stack, status: str, *, training=False) -> int:
         desk.approve_notice(services.dispatch, APPROVER if not training else EDITOR, notice_id)
     if status == "sent":
         desk.send_notice_now(
-            services.dispatch, APPROVER if not training else EDITOR, notice_id, channels=services.channel_limits
+            services.dispatch,
+            APPROVER if not training else EDITOR,
+            notice_id,
+            channels=services.channel_limits,
+            confirmation=CONFIRMED,
         )
     return notice_id
 
@@ -154,7 +159,9 @@ def test_a_drill_and_its_update_reach_only_test_recipients_and_never_look_real(s
         ).id
         assert session.get(Notice, update_id).training is True  # asked live: an Update of a drill is a drill
     desk.approve_notice(stack.services.dispatch, EDITOR, update_id)
-    desk.send_notice_now(stack.services.dispatch, EDITOR, update_id, channels=stack.services.channel_limits)
+    desk.send_notice_now(
+        stack.services.dispatch, EDITOR, update_id, channels=stack.services.channel_limits, confirmation=CONFIRMED
+    )
     stack.wait_for(lambda: delivered(stack, update_id, 1))
     assert set(inbox_sizes(stack, LINGYA).values()) == {0}
     assert set(inbox_sizes(stack, TESTERS).values()) == {2}
@@ -174,7 +181,8 @@ def test_a_sandboxed_notice_is_never_shown_to_the_public(stack):
         json={"kind": "heavy_rain", "params": {"level": "torrential_rain", "districts": ["lingya"]}},
     ).json()
     for verb in ("submit", "approve", "send"):
-        response = requests.post(f"{stack.url}{created['url']}/{verb}", headers=headers, timeout=30)
+        body = {"confirm": True} if verb == "send" else None
+        response = requests.post(f"{stack.url}{created['url']}/{verb}", headers=headers, json=body, timeout=30)
         assert response.status_code in (200, 202), response.text
     stack.wait_for(lambda: delivered(stack, created["id"], 1))
     assert set(inbox_sizes(stack, LINGYA).values()) == {0}

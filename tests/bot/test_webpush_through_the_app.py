@@ -18,6 +18,7 @@ from messages.models import Notice
 from scheduler.audience import Subscriber
 from scheduler.outbox import Delivery, DeliveryStatus
 from tests.bot.office.conftest import APPROVER, approve, compose, submit
+from tests.support.confirmed import CONFIRMED
 from tests.support.console_pages import PASSWORDS, Officer, html, text
 from tests.support.sandbox import free_port
 from tests.support.webpush import received, sandbox_browser
@@ -98,7 +99,9 @@ def test_a_sent_notice_reaches_the_browser_in_its_language_and_the_report_counts
     notice_id = compose(services)
     submit(services, notice_id)
     approve(services, APPROVER, notice_id)
-    desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
+    desk.send_notice_now(
+        services.dispatch, APPROVER, notice_id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
     worker = services.build_worker("webpush-app-test")
     assert worker.run_until_done(timeout=60)
     with services.session_factory() as session:

@@ -19,6 +19,7 @@ from ingest.models import Outcome
 from ingest.rules import rule_rows
 from messages.models import NoticeTranslation, TranslationOrigin
 from scheduler.outbox import outstanding, pause_channel
+from tests.support.confirmed import CONFIRMED
 from tests.support.console_stack import ConsoleStack
 from tests.support.incoming import incoming_alert, real_alert
 from tests.support.occurrences import FIRST, daily_notice_with_missed_occurrences
@@ -59,7 +60,9 @@ def seeded_site(tmp_path_factory):
         case = pothole_case(session, now)
         ids = {"sent": sent.id, "draft": draft.id, "case": case.number}
     desk.approve_notice(services.dispatch, APPROVER, ids["sent"], acknowledge_untranslated=True, now=now)
-    desk.send_notice_now(services.dispatch, APPROVER, ids["sent"], channels=services.channel_limits)
+    desk.send_notice_now(
+        services.dispatch, APPROVER, ids["sent"], channels=services.channel_limits, confirmation=CONFIRMED
+    )
     with services.session_factory.begin() as session:
         row = session.query(NoticeTranslation).filter_by(notice_id=ids["sent"], language="vi").one_or_none()
         if row is None:

@@ -17,6 +17,7 @@ from ingest.rules import rule_rows
 from messages.i18n import TAIPEI
 from scheduler.outbox import pause_channel
 from tests.bot.office.conftest import APPROVER, EDITOR
+from tests.support.confirmed import CONFIRMED
 from tests.support.console_pages import Officer
 from tests.support.console_site import drafted_parking_alert, pothole_case
 from tests.support.console_stack import ConsoleStack
@@ -140,7 +141,7 @@ def build_site(stack: ConsoleStack) -> dict[str, object]:
         case = pothole_case(session, now)
         ids: dict[str, object] = {"sent": sent.id, "waiting": waiting.id, "draft": draft.id, "case": case.number}
     desk.approve_notice(services.dispatch, APPROVER, sent.id, acknowledge_untranslated=True, now=now)
-    desk.send_notice_now(services.dispatch, APPROVER, sent.id, channels=services.channel_limits)
+    desk.send_notice_now(services.dispatch, APPROVER, sent.id, channels=services.channel_limits, confirmation=CONFIRMED)
     editor = Officer(stack.app, "ed-lin")
     closes = (now + timedelta(days=1)).astimezone(TAIPEI).strftime("%Y-%m-%dT%H:%M")
     ids["poll"] = compose_and_send(

@@ -15,6 +15,7 @@ import requests
 
 from bot.office import desk
 from tests.bot.office.conftest import APPROVER, EDITOR
+from tests.support.confirmed import CONFIRMED
 from tests.support.console_pages import Officer
 from tests.support.console_stack import ConsoleStack
 
@@ -80,5 +81,7 @@ def compose_and_send(
             now=datetime.now(UTC),
         )
     desk.approve_notice(services.dispatch, APPROVER, notice_id, acknowledge_untranslated=acknowledge_untranslated)
-    desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
+    desk.send_notice_now(
+        services.dispatch, APPROVER, notice_id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
     return notice_id

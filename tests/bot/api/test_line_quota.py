@@ -63,7 +63,9 @@ def test_a_send_past_the_quota_is_a_clear_problem_until_the_client_insists(line)
         "exceed_quota": "must be true or false"
     }
 
-    sent = client.post(url, headers=auth(line.key), json={"exceed_quota": True})
+    sent = client.post(
+        url, headers=auth(line.key), json={"exceed_quota": True, "confirm": True, "notice_number": notice_id}
+    )
     assert sent.status_code == 202, sent.get_data(as_text=True)
     assert sent.get_json()["recipients"]["line"] == {"en": 250} and status(line, notice_id) == NoticeStatus.SENDING
 
@@ -72,5 +74,7 @@ def test_a_send_within_the_quota_needs_nothing_more(line):
     line.set_quota(1000)
     notice_id = line.approved_notice(40)
     assert preview(line, notice_id)["remaining"] == 1000
-    sent = line.app.test_client().post(f"/api/v1/notices/{notice_id}/send", headers=auth(line.key))
+    sent = line.app.test_client().post(
+        f"/api/v1/notices/{notice_id}/send", headers=auth(line.key), json={"confirm": True, "notice_number": notice_id}
+    )
     assert sent.status_code == 202 and status(line, notice_id) == NoticeStatus.SENDING

@@ -46,15 +46,17 @@ def test_compose_preview_approve_send_and_report(world):
     assert approved.status_code == 200
     assert approved.get_json()["status"] == "approved" and approved.get_json()["approver"] == "approver"
 
-    problem(client.post(f"{url}/send", headers=editor), 403)  # an editor cannot send a live notice
-    sent = client.post(f"{url}/send", headers=approver)
+    problem(
+        client.post(f"{url}/send", headers=editor, json={"confirm": True}), 403
+    )  # an editor cannot send a live notice
+    sent = client.post(f"{url}/send", headers=approver, json={"confirm": True})
     assert sent.status_code == 202, sent.get_json()
     fanout = sent.get_json()
     assert sent.headers["Location"] == f"{url}/report"
     assert fanout["deliveries"] > 0 and fanout["total_recipients"] == grid["total"]
     assert fanout["recipients"]["line"] == grid["audience"]["line"]
     assert fanout["notice"]["status"] in ("sending", "sent")
-    problem(client.post(f"{url}/send", headers=approver), 409)  # once only
+    problem(client.post(f"{url}/send", headers=approver, json={"confirm": True}), 409)  # once only
 
     report = client.get(f"{url}/report", headers=editor)
     assert report.status_code == 200
@@ -96,7 +98,7 @@ def test_an_update_and_a_cancel_of_a_sent_notice(world):
     problem(client.post(f"{url}/updates", headers=editor, json={}), 409)  # not sent yet
     client.post(f"{url}/submit", headers=editor)
     client.post(f"{url}/approve", headers=approver)
-    assert client.post(f"{url}/send", headers=approver).status_code == 202
+    assert client.post(f"{url}/send", headers=approver, json={"confirm": True}).status_code == 202
 
     update = client.post(
         f"{url}/updates", headers=editor, json={"params": {**world.example_params(), "intensity": "moderate"}}
@@ -121,7 +123,7 @@ def test_an_update_and_a_cancel_of_a_sent_notice(world):
     assert second["rule"] == "a live notice needs a second officer"
     other = auth(world.key("approver-2", "approver"))
     assert client.post(f"{cancellation['url']}/approve", headers=other).status_code == 200
-    assert client.post(f"{cancellation['url']}/send", headers=other).status_code == 202
+    assert client.post(f"{cancellation['url']}/send", headers=other, json={"confirm": True}).status_code == 202
     assert client.get(url, headers=approver).get_json()["status"] == "cancelled"
     problem(client.post(f"{url}/cancel", headers=approver), 409)  # already cancelled
 
@@ -152,17 +154,21 @@ def test_edit_reject_resubmit_and_schedule(world):
     assert client.patch(url, headers=editor, json={"severity": None}).get_json()["status"] == "draft"
 
     client.post(f"{url}/submit", headers=editor)
-    problem(client.post(f"{url}/schedule", headers=approver, json={"at": "2099-10-03T09:00"}), 409)  # not approved
+    problem(
+        client.post(f"{url}/schedule", headers=approver, json={"at": "2099-10-03T09:00", "confirm": True}), 409
+    )  # not approved
     untranslated = problem(client.post(f"{url}/approve", headers=approver), 422)  # no translation engine here
     assert "acknowledge_untranslated" in untranslated["errors"]
     assert client.get(url, headers=approver).get_json()["status"] == "submitted"
     client.post(f"{url}/approve", headers=approver, json={"acknowledge_untranslated": True})
-    scheduled = client.post(f"{url}/schedule", headers=approver, json={"at": "2099-10-03T09:00"})
+    scheduled = client.post(f"{url}/schedule", headers=approver, json={"at": "2099-10-03T09:00", "confirm": True})
     assert scheduled.status_code == 200, scheduled.get_json()
     assert scheduled.get_json()["status"] == "scheduled"
     assert scheduled.get_json()["send_at"] == "2099-10-03T01:00:00+00:00"
-    recurring = client.post(f"{url}/schedule", headers=approver, json={"cron": "0 9 * * 1"})
+    recurring = client.post(f"{url}/schedule", headers=approver, json={"cron": "0 9 * * 1", "confirm": True})
     assert recurring.status_code == 200 and recurring.get_json()["recurrence"] == "0 9 * * 1"
-    too_often = problem(client.post(f"{url}/schedule", headers=approver, json={"cron": "*/15 * * * *"}), 403)
+    too_often = problem(
+        client.post(f"{url}/schedule", headers=approver, json={"cron": "*/15 * * * *", "confirm": True}), 403
+    )
     assert too_often["rule"] == "a live recurrence keeps its minimum interval"
     assert "every 60 minutes" in too_often["detail"]

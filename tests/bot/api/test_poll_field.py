@@ -95,10 +95,12 @@ def test_the_api_refuses_a_recurring_or_late_poll(world):
     client.post(f"{url}/submit", headers=editor)
     approved = client.post(f"{url}/approve", headers=approver, json={"acknowledge_untranslated": True})
     assert approved.status_code == 200, approved.get_json()
-    recurring = problem(client.post(f"{url}/schedule", headers=approver, json={"cron": "0 8 * * *"}), 409)
+    recurring = problem(
+        client.post(f"{url}/schedule", headers=approver, json={"cron": "0 8 * * *", "confirm": True}), 409
+    )
     assert "a poll cannot recur" in recurring["detail"]
     late = (closes + timedelta(hours=1)).isoformat()
     assert (
         "before it would be sent"
-        in problem(client.post(f"{url}/schedule", headers=approver, json={"at": late}), 409)["detail"]
+        in problem(client.post(f"{url}/schedule", headers=approver, json={"at": late, "confirm": True}), 409)["detail"]
     )

@@ -48,8 +48,11 @@ def test_a_test_key_cannot_approve_send_or_schedule_a_live_notice(world):
     problem(client.get(submitted, headers=approver_test), 403)  # it cannot even read a live notice
 
     approved = _live_notice(world, editor, approver_live, approve=True)
-    problem(client.post(f"{approved}/send", headers=approver_test), 403)
-    problem(client.post(f"{approved}/schedule", headers=approver_test, json={"at": "2099-01-01T08:00"}), 403)
+    problem(client.post(f"{approved}/send", headers=approver_test, json={"confirm": True}), 403)
+    problem(
+        client.post(f"{approved}/schedule", headers=approver_test, json={"at": "2099-01-01T08:00", "confirm": True}),
+        403,
+    )
     problem(client.post(f"{approved}/cancel", headers=approver_test), 403)
     with world.services.session_factory() as session:
         assert session.scalar(select(Delivery.id).limit(1)) is None  # nothing went out
@@ -72,7 +75,7 @@ def test_a_training_notice_sent_with_a_test_key_reaches_only_test_recipients(wor
     assert client.post(f"{url}/submit", headers=editor_test).status_code == 200
     approved = client.post(f"{url}/approve", headers=editor_test)  # a training notice: its author may approve
     assert approved.status_code == 200, approved.get_json()
-    sent = client.post(f"{url}/send", headers=editor_test)
+    sent = client.post(f"{url}/send", headers=editor_test, json={"confirm": True})
     assert sent.status_code == 202, sent.get_json()
     assert sent.get_json()["recipients"]["line"] == {"vi": 3}
 

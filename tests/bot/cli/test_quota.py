@@ -33,10 +33,13 @@ def test_send_past_the_quota_needs_exceed_quota_and_the_report_counts_paid_and_f
     line.set_quota(500)
     line.spend(300)
     notice_id = line.approved_notice(260)
-    send = ["send", str(notice_id), *as_officer(tmp_path, "lin")]
+    send = ["send", "--yes", "--notice-number", str(notice_id), str(notice_id), *as_officer(tmp_path, "lin")]
 
     code, out, err = run(capsys, *send)
-    assert code == 2 and out == ""
+    assert (
+        code == 2
+        and out == f"Send notice {notice_id} to 260 residents in 12 languages on LINE, Facebook, and Cable TV crawl.\n"
+    )
     assert "needs 260 LINE messages but only 200 of this month's 500 are left" in err
     assert status(line, notice_id) == NoticeStatus.APPROVED
 

@@ -76,7 +76,7 @@ def test_a_live_notice_needs_a_second_officer_with_the_approver_role(capsys, ser
     assert run(capsys, "notice", "submit", notice_id, *by("chen"))[0] == 0
     code, _, err = run(capsys, "notice", "approve", notice_id, *by("chen"))
     assert code == 2 and "editor" in err and "approve needs another role" in err
-    code, _, err = run(capsys, "send", notice_id, *by("lin"))
+    code, _, err = run(capsys, "send", "--yes", notice_id, *by("lin"))
     assert code == 2 and "submitted" in err  # not approved: nothing goes out
     assert run(capsys, "notice", "approve", notice_id, *by("lin"))[0] == 0
     assert notice(services, notice_id).approver == "lin"
@@ -116,7 +116,7 @@ def test_the_officer_must_exist_and_give_their_password(capsys, services, by):
 def test_training_notices_may_be_self_approved_and_sent(capsys, services, by):
     notice_id = create(capsys, by, "--training")
     assert run(capsys, "notice", "approve", notice_id, *by("chen"))[0] == 0
-    code, out, err = run(capsys, "send", notice_id, *by("chen"))
+    code, out, err = run(capsys, "send", "--yes", notice_id, *by("chen"))
     assert code == 2 and "no recipients among test recipients" in err  # the residents here are not test recipients
 
 
@@ -124,7 +124,7 @@ def test_send_then_report(capsys, services, by):
     notice_id = create(capsys, by)
     run(capsys, "notice", "submit", notice_id, *by("chen"))
     run(capsys, "notice", "approve", notice_id, *by("lin"))
-    code, out, _ = run(capsys, "send", notice_id, *by("lin"))
+    code, out, _ = run(capsys, "send", "--yes", notice_id, *by("lin"))
     assert code == 0 and "deliveries queued" in out
     code, out, _ = run(capsys, "report", notice_id, "--json")
     report = json.loads(out)
@@ -133,7 +133,7 @@ def test_send_then_report(capsys, services, by):
     assert set(line["languages"]) >= {"zh-Hant", "vi", "th"}
     code, out, _ = run(capsys, "report", notice_id)
     assert "targeted" in out and "vi" in out
-    code, _, err = run(capsys, "send", notice_id, *by("lin"))
+    code, _, err = run(capsys, "send", "--yes", notice_id, *by("lin"))
     assert code == 2 and "sending" in err
     assert ("lin", "cli", "send") in audit(services, notice_id)
 
@@ -142,10 +142,10 @@ def test_schedule_list_and_cancel(capsys, services, by):
     notice_id = create(capsys, by)
     run(capsys, "notice", "submit", notice_id, *by("chen"))
     run(capsys, "notice", "approve", notice_id, *by("lin"))
-    code, out, _ = run(capsys, "schedule", notice_id, "--at", "2099-01-01T08:00", *by("lin"))
+    code, out, _ = run(capsys, "schedule", "--yes", notice_id, "--at", "2099-01-01T08:00", *by("lin"))
     assert code == 0 and "scheduled at 2099-01-01T08:00:00+08:00" in out
     assert f"{notice_id}  scheduled" in run(capsys, "notice", "list", "--status", "scheduled")[1].replace("   ", " ")
-    code, _, err = run(capsys, "schedule", notice_id, "--at", "tomorrow", *by("lin"))
+    code, _, err = run(capsys, "schedule", "--yes", notice_id, "--at", "tomorrow", *by("lin"))
     assert code == 2 and "--at" in err
     code, out, _ = run(capsys, "cancel", notice_id, *by("lin"))
     assert code == 0 and "before it was sent" in out
@@ -157,10 +157,10 @@ def test_a_live_recurrence_more_often_than_hourly_is_refused_and_an_hourly_one_s
     notice_id = create(capsys, by)
     run(capsys, "notice", "submit", notice_id, *by("chen"))
     run(capsys, "notice", "approve", notice_id, *by("lin"))
-    code, _, err = run(capsys, "schedule", notice_id, "--cron", "*/20 * * * *", *by("lin"))
+    code, _, err = run(capsys, "schedule", "--yes", notice_id, "--cron", "*/20 * * * *", *by("lin"))
     assert code == 2 and "20 minutes apart" in err
     assert notice(services, notice_id).status == NoticeStatus.APPROVED
-    code, out, _ = run(capsys, "schedule", notice_id, "--cron", "0 * * * *", *by("lin"))
+    code, out, _ = run(capsys, "schedule", "--yes", notice_id, "--cron", "0 * * * *", *by("lin"))
     assert code == 0 and out.count(":00+08:00") == 5
 
 
@@ -168,7 +168,7 @@ def test_cancelling_a_sent_live_notice_writes_a_cancel_that_a_second_officer_app
     notice_id = create(capsys, by)
     run(capsys, "notice", "submit", notice_id, *by("chen"))
     run(capsys, "notice", "approve", notice_id, *by("lin"))
-    run(capsys, "send", notice_id, *by("lin"))
+    run(capsys, "send", "--yes", notice_id, *by("lin"))
     code, out, _ = run(capsys, "cancel", notice_id, *by("lin"))
     assert code == 0 and "Cancel notice" in out
     cancel_id = out.split("Cancel notice ")[1].split()[0]
@@ -176,7 +176,7 @@ def test_cancelling_a_sent_live_notice_writes_a_cancel_that_a_second_officer_app
     code, _, err = run(capsys, "notice", "approve", cancel_id, *by("lin"))
     assert code == 2 and "second officer" in err
     assert run(capsys, "notice", "approve", cancel_id, *by("wu"))[0] == 0
-    assert run(capsys, "send", cancel_id, *by("wu"))[0] == 0
+    assert run(capsys, "send", "--yes", cancel_id, *by("wu"))[0] == 0
     assert notice(services, notice_id).status == NoticeStatus.CANCELLED
 
 
@@ -198,9 +198,9 @@ def test_bad_text_and_past_times_are_refused_naming_the_field_and_nothing_is_sto
 
 
 def test_unknown_notices_and_resuming_channels(capsys, services, by):
-    code, _, err = run(capsys, "send", "999", *by("lin"))
+    code, _, err = run(capsys, "send", "--yes", "999", *by("lin"))
     assert code == 2 and "no notice 999" in err
-    code, _, err = run(capsys, "send", "99999999999", *by("lin"))
+    code, _, err = run(capsys, "send", "--yes", "99999999999", *by("lin"))
     assert code == 2 and "99999999999" in err  # beyond any id: refused before the database is asked
     assert run(capsys, "channel", "resume", "line", *by("lin"))[1] == "line was not paused"
 
@@ -212,7 +212,7 @@ def test_approving_untranslated_free_text_needs_the_acknowledgement_and_the_repo
     assert code == 2 and "not translated into" in err  # this configuration has no translation engine
     assert notice(services, notice_id).status == NoticeStatus.SUBMITTED
     assert run(capsys, "notice", "approve", notice_id, "--acknowledge-untranslated", *by("lin"))[0] == 0
-    run(capsys, "send", notice_id, *by("lin"))
+    run(capsys, "send", "--yes", notice_id, *by("lin"))
     code, out, _ = run(capsys, "report", notice_id)
     assert code == 0 and "free text untranslated in" in out and "1100 residents read the original" in out
 
@@ -249,9 +249,9 @@ def test_a_poll_is_not_scheduled_to_recur_nor_for_after_it_closes(capsys, servic
         )
     run(capsys, "notice", "submit", notice_id, *by("chen"))
     assert run(capsys, "notice", "approve", notice_id, "--acknowledge-untranslated", *by("lin"))[0] == 0
-    code, _, err = run(capsys, "schedule", notice_id, "--cron", "0 8 * * *", *by("lin"))
+    code, _, err = run(capsys, "schedule", "--yes", notice_id, "--cron", "0 8 * * *", *by("lin"))
     assert code == 2 and "a poll cannot recur" in err
     late = (now + timedelta(days=2)).astimezone(TAIPEI).strftime("%Y-%m-%dT%H:%M")
-    code, _, err = run(capsys, "schedule", notice_id, "--at", late, *by("lin"))
+    code, _, err = run(capsys, "schedule", "--yes", notice_id, "--at", late, *by("lin"))
     assert code == 2 and "before it would be sent" in err
     assert notice(services, notice_id).status == NoticeStatus.APPROVED

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from bot.demo import seed_residents
 from bot.office import desk, drafts
+from bot.office.confirmation import Confirmation
 from bot.office.services import Services
 from bot.settings import load_settings
 from scheduler.outbox import Delivery, DeliveryStatus, outstanding
@@ -87,7 +88,13 @@ def send_to_residents(services: Services) -> int:
         )
         notice_id = notice.id
     desk.approve_notice(services.dispatch, actors["lin"], notice_id)
-    fanout = desk.send_notice_now(services.dispatch, actors["lin"], notice_id, channels=services.channel_limits)
+    fanout = desk.send_notice_now(
+        services.dispatch,
+        actors["lin"],
+        notice_id,
+        channels=services.channel_limits,
+        confirmation=Confirmation(confirmed=True, typed_number=str(notice_id)),  # a city-wide Extreme notice
+    )
     return sum(fanout.recipients["line"].values())
 
 

@@ -20,6 +20,7 @@ from messages.localised import LocalisedNotice
 from scheduler.audience import TOPIC_BITS, Subscriber
 from scheduler.report import delivery_report
 from tests.bot.office.conftest import APPROVER, NOW, approve, compose, submit
+from tests.support.confirmed import CONFIRMED
 from tests.support.console_pages import PASSWORDS, Officer, html, text
 
 RESIDENTS = 3
@@ -111,7 +112,9 @@ def test_the_delivery_report_and_its_page_show_it(services, officer):
     notice_id = compose(services)
     submit(services, notice_id)
     approve(services, APPROVER, notice_id)
-    desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
+    desk.send_notice_now(
+        services.dispatch, APPROVER, notice_id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
     with services.session_factory() as session:
         report = delivery_report(session, notice_id)
     assert report["channels"]["pigeon"]["targeted"] == RESIDENTS

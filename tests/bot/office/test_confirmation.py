@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.office import desk
 from bot.office.confirmation import Confirmation, ConfirmationMissing, WrongNoticeNumber, needs_typed_number
 from bot.office.models import AuditEntry
+from bot.office.send_plan import carried_channels, send_plan
 from messages.models import Notice, NoticeStatus
 from tests.bot.office.conftest import APPROVER, NOW, act, add_residents, approve, compose, status, submit, typhoon
 
@@ -96,3 +97,42 @@ def test_only_an_extreme_notice_to_the_whole_city_asks_for_the_number(services):
         assert not needs_typed_number(session.get(Notice, extreme_in_lingya), services.kinds)
     send(services, extreme_in_lingya, Confirmation(confirmed=True))
     assert status(services, extreme_in_lingya) in (NoticeStatus.SENDING, NoticeStatus.SENT)
+
+
+def test_an_ingest_rule_confirms_its_own_send_without_a_typed_number(services):
+    add_residents(services, {f"U{n:032x}": [] for n in range(1, 3)})
+    notice_id = approved(services, districts=["all"], fields={"severity": "Extreme"})
+    send(services, notice_id, Confirmation.by_rule("cwa-earthquake"))
+    assert status(services, notice_id) in (NoticeStatus.SENDING, NoticeStatus.SENT)
+
+
+def test_the_plan_restates_recipients_languages_and_channels(services):
+    add_residents(services, LINGYA)
+    notice_id = approved(services)
+    plan = send_plan(services, notice_id)
+    assert (plan.recipients, plan.training, plan.needs_number) == (3, False, False)
+    assert plan.languages == tuple(services.settings.languages)
+    assert plan.channels[0] == "line" and "facebook" in plan.channels
+    assert plan.sentence().startswith(f"Send notice {notice_id} to 3 residents in 12 languages on LINE, Facebook")
+    later = send_plan(services, notice_id, cron="0 8 * * *")
+    assert later.sentence().endswith("every 0 8 * * * (Taipei time).")
+    assert later.as_dict()["cron"] == "0 8 * * *" and later.as_dict()["recipients"] == 3
+
+
+def test_a_training_plan_counts_test_recipients_and_keeps_off_public_channels(services):
+    add_residents(services, LINGYA)
+    add_residents(services, {f"U{n:032x}": ["lingya"] for n in range(7, 9)}, test_recipient=True)
+    notice_id = approved(services, fields={"training": True})
+    plan = send_plan(services, notice_id)
+    assert plan.training and plan.recipients == 2
+    assert plan.sentence().startswith(f"TRAINING: Send notice {notice_id} to 2 test recipients in 12 languages")
+    assert services.dispatch.public_channels_for_training  # the sandbox: a drill shows on its page and feed
+    assert plan.channels == ("line", "facebook", "cable_tv")
+
+
+def test_live_a_drill_stays_off_the_public_channels_and_nobody_to_tell_is_no_channel():
+    audience = {"line": {"en": 2, "th": 0}, "facebook": {"en": 0}}
+    names = ["line", "facebook", "cable_tv"]
+    assert carried_channels(names, audience, training=True, public_too=False) == ["line"]
+    assert carried_channels(names, audience, training=True, public_too=True) == ["line", "cable_tv"]
+    assert carried_channels(names, audience, training=False, public_too=False) == ["line", "cable_tv"]

@@ -34,6 +34,7 @@ from tests.bot.office.conftest import (
     submit,
     typhoon,
 )
+from tests.support.confirmed import CONFIRMED, confirmed
 
 LINGYA = {f"U{n:032x}": ["lingya"] for n in range(1, 4)}
 GUSHAN = {f"U{n:032x}": ["gushan"] for n in range(10, 12)}
@@ -65,7 +66,9 @@ def test_a_training_notice_may_be_approved_and_sent_by_its_author_and_reaches_on
     add_residents(services, {"U" + "f" * 32: []}, test_recipient=True)
     notice_id = compose(services, data=typhoon(fields={"training": True}))
     approve(services, EDITOR, notice_id)
-    result = desk.send_notice_now(services.dispatch, EDITOR, notice_id, channels=services.channel_limits)
+    result = desk.send_notice_now(
+        services.dispatch, EDITOR, notice_id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
     assert result.recipients["line"] == {"en": 1}
     with services.session_factory() as session:
         recipients = session.scalars(select(DeliveryRecipients.recipients)).all()
@@ -80,7 +83,9 @@ def test_nothing_goes_out_that_nobody_would_receive(services):
     training_id = compose(services, data=typhoon(fields={"training": True}, districts=["all"]))
     approve(services, EDITOR, training_id)
     with pytest.raises(NoticeActionError, match="no recipients"):
-        desk.send_notice_now(services.dispatch, EDITOR, training_id, channels=services.channel_limits)
+        desk.send_notice_now(
+            services.dispatch, EDITOR, training_id, channels=services.channel_limits, confirmation=CONFIRMED
+        )
     assert build_preview(services, training_id).problems[0].startswith("no resident would receive")
     with services.session_factory() as session:
         assert session.scalar(select(Delivery.id)) is None
@@ -105,7 +110,9 @@ def test_a_test_key_makes_training_notices_and_cannot_approve_or_send_a_live_one
         approve(services, TEST_KEY_APPROVER, live_id)
     approve(services, APPROVER, live_id)
     with pytest.raises(RuleRefused, match="a live notice"):
-        desk.send_notice_now(services.dispatch, TEST_KEY_APPROVER, live_id, channels=services.channel_limits)
+        desk.send_notice_now(
+            services.dispatch, TEST_KEY_APPROVER, live_id, channels=services.channel_limits, confirmation=CONFIRMED
+        )
     with pytest.raises(RuleRefused):
         act(
             services,
@@ -116,6 +123,7 @@ def test_a_test_key_makes_training_notices_and_cannot_approve_or_send_a_live_one
             cron=None,
             glossary=services.glossary,
             channels=services.channel_limits,
+            **confirmed(services),
         )
     assert status(services, live_id) == NoticeStatus.APPROVED
     with services.session_factory() as session:
@@ -155,7 +163,9 @@ def test_bad_fields_are_each_named_and_nothing_is_stored(services):
 def _send(services, notice_id):
     submit(services, notice_id)
     approve(services, APPROVER, notice_id)
-    return desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
+    return desk.send_notice_now(
+        services.dispatch, APPROVER, notice_id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
 
 
 def test_an_update_goes_to_those_who_received_the_original_and_refers_to_it_in_cap(services):
@@ -204,7 +214,9 @@ def test_cancelling_a_sent_live_notice_needs_a_second_officer_and_an_unsent_one_
     with pytest.raises(RuleRefused, match="second officer"):
         approve(services, APPROVER, cancellation.id)
     approve(services, SECOND_APPROVER, cancellation.id)
-    result = desk.send_notice_now(services.dispatch, SECOND_APPROVER, cancellation.id, channels=services.channel_limits)
+    result = desk.send_notice_now(
+        services.dispatch, SECOND_APPROVER, cancellation.id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
     assert "line" not in result.recipients  # nobody had received it yet: the Cancel reaches no resident
     with services.session_factory() as session:
         assert session.get(Notice, sent).status == NoticeStatus.CANCELLED
@@ -217,7 +229,7 @@ def test_scheduling_refuses_a_past_time_and_a_bad_cron(services):
     notice_id = compose(services)
     submit(services, notice_id)
     approve(services, APPROVER, notice_id)
-    schedule = {"glossary": services.glossary, "channels": services.channel_limits}
+    schedule = {"glossary": services.glossary, "channels": services.channel_limits, **confirmed(services)}
     with pytest.raises(NoticeActionError, match="has passed"):
         act(services, desk.schedule_notice, APPROVER, notice_id, at=NOW - timedelta(minutes=1), cron=None, **schedule)
     with pytest.raises(NoticeActionError, match="not a cron expression"):

@@ -32,6 +32,7 @@ from tests.bot.office.conftest import (
     submit,
     typhoon,
 )
+from tests.support.confirmed import CONFIRMED, confirmed
 
 LINGYA = {f"U{n:032x}": ["lingya"] for n in range(1, 4)}
 
@@ -40,7 +41,9 @@ def sent_notice(services, data=None):
     notice_id = compose(services, data=data)
     submit(services, notice_id)
     approve(services, APPROVER, notice_id)
-    desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
+    desk.send_notice_now(
+        services.dispatch, APPROVER, notice_id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
     return notice_id
 
 
@@ -147,7 +150,9 @@ def test_the_send_and_its_audit_row_commit_together(services):
         assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "send")) == 0
         assert session.scalar(select(func.count()).select_from(Delivery)) == 0
     assert stored(services, notice_id).status == NoticeStatus.APPROVED
-    desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
+    desk.send_notice_now(
+        services.dispatch, APPROVER, notice_id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
     with services.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "send")) == 1
         assert session.scalar(select(func.count()).select_from(Delivery)) > 0
@@ -175,7 +180,9 @@ def test_approving_with_untranslated_languages_needs_an_acknowledgement(services
     with services.session_factory() as session:
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "approve"))
     assert entry.detail["untranslated"] == refused.value.languages
-    desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
+    desk.send_notice_now(
+        services.dispatch, APPROVER, notice_id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
     with services.session_factory() as session:
         from scheduler.report import delivery_report
 
@@ -223,7 +230,7 @@ def test_a_live_recurrence_fires_at_most_hourly_but_a_training_one_may_fire_more
     live = compose(services)
     submit(services, live)
     approve(services, APPROVER, live)
-    schedule = {"glossary": services.glossary, "channels": services.channel_limits}
+    schedule = {"glossary": services.glossary, "channels": services.channel_limits, **confirmed(services)}
     with pytest.raises(RuleRefused, match="30 minutes apart"):
         act(services, desk.schedule_notice, APPROVER, live, at=None, cron="0,30 8 * * *", **schedule)
     assert stored(services, live).status == NoticeStatus.APPROVED

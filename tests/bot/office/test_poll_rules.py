@@ -17,6 +17,7 @@ from scheduler.occurrences import Occurrences, Outcome
 from scheduler.outbox import Delivery
 from scheduler.sending import NoticeActionError, schedule
 from tests.bot.office.conftest import APPROVER, EDITOR, NOW, act, add_residents, approve, status, submit
+from tests.support.confirmed import CONFIRMED, confirmed
 
 CLOSES = NOW + timedelta(hours=2)
 
@@ -46,6 +47,7 @@ def schedule_poll(services, notice_id, *, at=None, cron=None):
         cron=cron,
         glossary=services.glossary,
         channels=services.channel_limits,
+        **confirmed(services),
     )
 
 
@@ -53,9 +55,11 @@ def test_a_poll_whose_voting_is_over_is_not_sent(services):
     notice_id = approved_poll(services)
     late = replace(services.dispatch, clock=lambda: CLOSES + timedelta(minutes=1))
     with pytest.raises(NoticeActionError, match=r"closed at .*voting is over, so it cannot be sent"):
-        desk.send_notice_now(late, APPROVER, notice_id, channels=services.channel_limits)
+        desk.send_notice_now(late, APPROVER, notice_id, channels=services.channel_limits, confirmation=CONFIRMED)
     assert deliveries(services, notice_id) == 0 and status(services, notice_id) == NoticeStatus.APPROVED
-    desk.send_notice_now(services.dispatch, APPROVER, notice_id, channels=services.channel_limits)
+    desk.send_notice_now(
+        services.dispatch, APPROVER, notice_id, channels=services.channel_limits, confirmation=CONFIRMED
+    )
     assert deliveries(services, notice_id) > 0
 
 

@@ -13,6 +13,7 @@ from bot.office.quota import QuotaForecast, QuotaWouldBeExceeded, forecast
 from channels.base import Quota, RetryableError
 from messages.models import NoticeStatus
 from tests.bot.office.conftest import APPROVER, add_residents, approve, compose, status, submit
+from tests.support.confirmed import CONFIRMED
 
 RESIDENTS = {f"U{n:032x}": ["lingya"] for n in range(1, 6)}
 
@@ -42,7 +43,13 @@ def approved(services) -> int:
 
 def send(services, notice_id, platform, **kwargs):
     return desk.send_notice_now(
-        services.dispatch, APPROVER, notice_id, channels=services.channel_limits, quotas={"line": platform}, **kwargs
+        services.dispatch,
+        APPROVER,
+        notice_id,
+        channels=services.channel_limits,
+        quotas={"line": platform},
+        **kwargs,
+        confirmation=CONFIRMED,
     )
 
 

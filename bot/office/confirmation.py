@@ -20,7 +20,11 @@ class ConfirmationMissing(NoticeActionError):
     """The officer did not confirm what the send or schedule would do."""
 
     def __init__(self, notice_id: int) -> None:
-        super().__init__(f"notice {notice_id}: confirm what it will do before it is sent or scheduled")
+        super().__init__(
+            f"notice {notice_id}: confirm what it will do before it is sent or scheduled",
+            code="confirm_needed",
+            id=notice_id,
+        )
         self.notice_id = notice_id
 
 
@@ -30,7 +34,10 @@ class WrongNoticeNumber(NoticeActionError):
     def __init__(self, notice_id: int, typed: str) -> None:
         super().__init__(
             f"notice {notice_id} goes to the whole city at the Extreme level: type its number, {notice_id}, "
-            f"to confirm ({typed!r} was typed)"
+            f"to confirm ({typed!r} was typed)",
+            code="wrong_number",
+            id=notice_id,
+            typed=typed,
         )
         self.notice_id, self.typed = notice_id, typed
 

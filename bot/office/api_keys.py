@@ -35,7 +35,7 @@ def create_api_key(session: Session, username: str, *, name: str, mode: str) -> 
     else's name): a key acts as its officer, so nobody mints one for somebody else."""
     officer = find_officer(session, username)
     if officer is None or not officer.active:
-        raise AccountError(f"there is no active officer called {username}", code="account.none", username=username)
+        raise AccountError(f"there is no active officer called {username}", code="account.no_active", username=username)
     try:
         name = clean_text("name", name, max_length=120)
     except TextRefused as exc:

@@ -139,7 +139,7 @@ def test_the_account_and_fan_out_refusals_are_said_in_chinese(app, services):
             "不是角色": _raised(lambda: parse_role("chief")),
             "密碼至少需要 12 個字元": _raised(lambda: hash_password("short")),
             "密碼含有控制字元": _raised(lambda: hash_password("long-enough-\x07-password")),
-            "沒有名為 nobody 的在職同仁": _raised(lambda: set_password(session, "nobody", "x" * 20, now=now)),
+            "沒有名為 nobody 的同仁": _raised(lambda: set_password(session, "nobody", "x" * 20, now=now)),
             "已有名為 ed-lin 的同仁": _raised(lambda: create_officer(session, "ed-lin", "editor")),
             "不是有效的帳號名稱": _raised(lambda: create_officer(session, "Not A Name!", "editor")),
             "不是金鑰模式": _raised(lambda: create_api_key(session, "ad-wu", name="feed", mode="prod")),

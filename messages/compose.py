@@ -19,7 +19,7 @@ from messages.localised import FreeTextVersion, LocalisedNotice, PollChoices
 from messages.models import MsgType, Notice, TranslationOrigin
 from messages.params import InvalidParameters, ParamChecker, districts_of, parse_datetime, to_json
 from messages.polls import PollSpec
-from messages.refusal import Problem
+from messages.refusal import Problem, Unreadable
 from messages.text import TextRefused, clean_text
 
 MAX_FREE_TEXT = 2000  # characters an officer may add to a notice's template text
@@ -79,13 +79,17 @@ class Composer:
         if kind.free_text_only and not (free_text and free_text.strip()):
             errors.setdefault("free_text", Problem(f"{kind.id} is free text only: give the text", "free_text_needed"))
         if severity is not None and severity not in {s.value for s in Severity}:
-            errors["severity"] = f"must be one of {', '.join(s.value for s in Severity)}"
+            errors["severity"] = Problem(
+                f"must be one of {', '.join(s.value for s in Severity)}", "not_a_choice", value=severity
+            )
         times: dict[str, datetime | None] = {}
         for name, raw in (("effective", effective), ("expires", expires)):
             try:
                 times[name] = parse_datetime(raw) if raw else None
+            except Unreadable as exc:
+                errors[name] = exc.problem
             except ValueError as exc:
-                errors[name] = Problem(str(exc), "bad_time")
+                errors[name] = Problem(str(exc), "bad_time", value=str(raw))
         starts, ends = times.get("effective"), times.get("expires")
         if starts and ends and ends <= starts:
             errors["expires"] = Problem("must be later than effective", "expires_before_effective")

@@ -16,7 +16,7 @@ from typing import Any
 from messages.glossary import WHOLE_CITY, Glossary, UnknownTerm
 from messages.i18n import TAIPEI
 from messages.kinds import Kind, KindBook, ParamType
-from messages.refusal import Problem
+from messages.refusal import Problem, Unreadable
 from messages.text import nested_text_problems, text_problem
 from messages.villages import Village, VillageList, VillageTable
 
@@ -48,7 +48,7 @@ class Name:
         if not native and latin:
             native = latin
         if not native:
-            raise ValueError("is empty")
+            raise Unreadable(Problem("is empty", "empty"))
         if latin is None and not _HAN.search(native):
             latin = native  # a name typed in Latin letters serves every language
         return cls(native=native, latin=latin)
@@ -86,11 +86,21 @@ def parse_datetime(value: Any) -> datetime:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{value!r} is not a date and time (use 2024-10-03T12:00)") from None
+            raise Unreadable(
+                Problem(f"{value!r} is not a date and time (use 2024-10-03T12:00)", "bad_time", value=str(value))
+            ) from None
     # Notices concern the present: far-off years are typing mistakes, and year 1 cannot even be
     # converted between time zones.
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        raise ValueError(f"{value!r} is outside the years {MIN_YEAR}–{MAX_YEAR}")
+        raise Unreadable(
+            Problem(
+                f"{value!r} is outside the years {MIN_YEAR}–{MAX_YEAR}",
+                "outside_years",
+                value=str(value),
+                least=MIN_YEAR,
+                most=MAX_YEAR,
+            )
+        )
     return parsed.replace(tzinfo=TAIPEI) if parsed.tzinfo is None else parsed.astimezone(TAIPEI)
 
 
@@ -100,7 +110,7 @@ def parse_date(value: Any) -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValueError(f"{value!r} is not a date (use 2024-10-03)") from None
+        raise Unreadable(Problem(f"{value!r} is not a date (use 2024-10-03)", "bad_date", value=str(value))) from None
 
 
 def _parse_time(value: Any) -> time:
@@ -109,20 +119,23 @@ def _parse_time(value: Any) -> time:
     try:
         return time.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValueError(f"{value!r} is not a time of day (use 18:30)") from None
+        raise Unreadable(
+            Problem(f"{value!r} is not a time of day (use 18:30)", "bad_time_of_day", value=str(value))
+        ) from None
 
 
 def _number(value: Any, *, integral: bool) -> Decimal:
+    not_a_number = Unreadable(Problem(f"{value!r} is not a number", "not_a_number", value=str(value)))
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
+        raise not_a_number
     try:
         number = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise not_a_number from None
     if not number.is_finite():
-        raise ValueError(f"{value!r} is not a number")
+        raise not_a_number
     if integral and number != number.to_integral_value():
-        raise ValueError(f"{value!r} is not a whole number")
+        raise Unreadable(Problem(f"{value!r} is not a whole number", "not_whole", value=str(value)))
     return number
 
 
@@ -144,14 +157,14 @@ class ParamChecker:
                 districts = districts_of(kind, earlier)
                 villages = self._villages.parse(_as_list(raw), districts)
                 if not villages:
-                    raise ValueError("needs at least one village")
+                    raise Unreadable(Problem("needs at least one village", "none_chosen"))
                 named = {village.district for village in villages}
                 whole = [] if param.within else [d for d in districts if d != WHOLE_CITY and d not in named]
                 return VillageList(villages, whole)
             case ParamType.DISTRICTS:
                 values = _as_list(raw)
                 if not values:
-                    raise ValueError("needs at least one district, or 'all'")
+                    raise Unreadable(Problem("needs at least one district, or 'all'", "none_chosen"))
                 return self.glossary.resolve_districts(values)
             case ParamType.DISTRICT:
                 return self.glossary.resolve("district", str(raw))
@@ -160,14 +173,16 @@ class ParamChecker:
             case ParamType.NAMES:
                 names = [Name.parse(v) for v in _as_list(raw)]
                 if not names:
-                    raise ValueError("needs at least one name")
+                    raise Unreadable(Problem("needs at least one name", "none_chosen"))
                 return names
             case ParamType.ENUM:
                 assert param.enum is not None  # the kind's loader refuses an enum parameter without its enum
                 allowed = self.book.enums[param.enum]
                 value = str(raw).strip()
                 if value not in allowed:
-                    raise ValueError(f"must be one of {', '.join(allowed)} (got {value!r})")
+                    raise Unreadable(
+                        Problem(f"must be one of {', '.join(allowed)} (got {value!r})", "not_a_choice", value=value)
+                    )
                 return value
             case ParamType.GLOSSARY:
                 assert param.group is not None  # the kind's loader refuses a glossary parameter without its group
@@ -177,14 +192,18 @@ class ParamChecker:
                 assert group is not None  # as above
                 keys = [self.glossary.resolve(group, str(v)) for v in _as_list(raw)]
                 if not keys:
-                    raise ValueError(f"needs at least one {param.group}")
+                    raise Unreadable(Problem(f"needs at least one {param.group}", "none_chosen"))
                 return keys
             case ParamType.INT | ParamType.NUMBER:
                 number = _number(raw, integral=param.type is ParamType.INT)
                 if param.minimum is not None and number < Decimal(str(param.minimum)):
-                    raise ValueError(f"must be at least {param.minimum} (got {raw})")
+                    raise Unreadable(
+                        Problem(f"must be at least {param.minimum} (got {raw})", "too_small", minimum=param.minimum)
+                    )
                 if param.maximum is not None and number > Decimal(str(param.maximum)):
-                    raise ValueError(f"must be at most {param.maximum} (got {raw})")
+                    raise Unreadable(
+                        Problem(f"must be at most {param.maximum} (got {raw})", "too_large", maximum=param.maximum)
+                    )
                 return int(number) if param.type is ParamType.INT else number
             case ParamType.DATETIME:
                 return parse_datetime(raw)
@@ -193,7 +212,7 @@ class ParamChecker:
             case ParamType.DATES:
                 dates = sorted({parse_date(v) for v in _as_list(raw)})
                 if not dates:
-                    raise ValueError("needs at least one date")
+                    raise Unreadable(Problem("needs at least one date", "none_chosen"))
                 return dates
             case ParamType.TIME:
                 return _parse_time(raw)
@@ -220,14 +239,29 @@ class ParamChecker:
                 continue
             try:
                 values[name] = self._one(kind, name, value, values)
-            except (ValueError, UnknownTerm) as exc:
+            except Unreadable as exc:
+                errors[name] = exc.problem
+            except UnknownTerm as exc:
+                errors[name] = unknown_term(exc)
+            except ValueError as exc:
                 errors[name] = str(exc)
         for name, param in kind.params.items():
             if param.after and name in values and param.after in values and values[name] < values[param.after]:
-                errors[name] = f"must not be earlier than {param.after} ({values[param.after].isoformat()})"
+                errors[name] = Problem(
+                    f"must not be earlier than {param.after} ({values[param.after].isoformat()})",
+                    "earlier_than",
+                    at=values[param.after],
+                )
         if errors:
             raise InvalidParameters(kind.id, errors)
         return values
+
+
+def unknown_term(exc: UnknownTerm) -> Problem:
+    """A name the glossary does not know, as a field's problem: a district is named as one."""
+    if exc.group == "district":
+        return Problem(str(exc), "unknown_district", value=exc.value)
+    return Problem(str(exc), "unknown_term", value=exc.value)
 
 
 def to_json(values: Mapping[str, Any]) -> dict[str, Any]:

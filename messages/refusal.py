@@ -27,3 +27,12 @@ class Refusal(Exception):
         super().__init__(message)
         self.code = code
         self.params = params
+
+
+class Unreadable(ValueError):
+    """A value that cannot be read (a date, a number, a place), with its ``problem``: the English words are the
+    error's message, so a caller that only wants a ValueError reads them as before."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem

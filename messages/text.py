@@ -46,7 +46,7 @@ def _describe(char: str) -> Problem:
     if 0xD800 <= code <= 0xDFFF:
         return Problem(
             f"contains {name}, which is not text: the input was not UTF-8 (for example Big5); save or type it as UTF-8",
-            "not_utf8",
+            "text.not_utf8",
             char=name,
         )
     if char in "\u2028\u2029":

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from messages.glossary import WHOLE_CITY, Glossary, UnknownTerm
+from messages.refusal import Problem, Unreadable
 
 VILLAGES_FILE = Path(__file__).resolve().parent / "data" / "kaohsiung_villages.tsv"
 _SEPARATORS = ("/", ":", "：")
@@ -67,7 +68,9 @@ class VillageTable:
         try:
             return self.glossary.resolve("district", text)
         except UnknownTerm:
-            raise ValueError(f"{text!r} is not a district of Kaohsiung") from None
+            raise Unreadable(
+                Problem(f"{text!r} is not a district of Kaohsiung", "unknown_district", value=text)
+            ) from None
 
     def _split(self, raw: Any) -> tuple[str | None, str]:
         """(district key or None, village name) as the officer wrote them."""
@@ -95,20 +98,28 @@ class VillageTable:
                 name += "里"
             candidates = self.by_name.get(name, [])
             if not candidates:
-                raise ValueError(f"{name!r} is not a village of Kaohsiung")
+                raise Unreadable(Problem(f"{name!r} is not a village of Kaohsiung", "village.unknown", village=name))
             if district is None:
                 village = self._guess(name, candidates, villages[-1].district if villages else None, allowed)
             else:
                 in_district = next((v for v in candidates if v.district == district), None)
                 if in_district is None:
                     where = "、".join(v.district_native for v in candidates)
-                    raise ValueError(
-                        f"{name} is not in {self.glossary.name('district', district, 'zh-Hant')} "
-                        f"(a {name} is in {where})"
+                    native = self.glossary.name("district", district, "zh-Hant")
+                    raise Unreadable(
+                        Problem(
+                            f"{name} is not in {native} (a {name} is in {where})",
+                            "village.other_district",
+                            village=name,
+                            district=native,
+                            where=where,
+                        )
                     )
                 village = in_district
             if allowed is not None and village.district not in allowed:
-                raise ValueError(f"{village} is outside this notice's districts")
+                raise Unreadable(
+                    Problem(f"{village} is outside this notice's districts", "village.outside", village=str(village))
+                )
             if village not in villages:
                 villages.append(village)
         return villages
@@ -124,9 +135,16 @@ class VillageTable:
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
-            raise ValueError(f"{name} is not in this notice's districts")
+            raise Unreadable(Problem(f"{name} is not in this notice's districts", "village.outside", village=name))
         where = "、".join(str(v) for v in candidates)
-        raise ValueError(f"there is a {name} in several districts ({where}): write it with its district")
+        raise Unreadable(
+            Problem(
+                f"there is a {name} in several districts ({where}): write it with its district",
+                "village.ambiguous",
+                village=name,
+                where=where,
+            )
+        )
 
 
 @lru_cache(maxsize=4)

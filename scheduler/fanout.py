@@ -1,19 +1,15 @@
 """Fan-out: a due, approved notice becomes its outbox rows.
 
-Resident channels get one Delivery per language × batch of at most the
-channel's ``max_recipients``; public channels (the page, partner pushes) one
-Delivery carrying every language. An Update goes to everyone the original was
-for, a Cancel to exactly those who received the original; the original's unsent
-deliveries are withdrawn, and the rest of its fan-out, if it is still being
-written, stops.
+Resident channels get one Delivery per language × batch of at most the channel's ``max_recipients``; public channels
+(the page, partner pushes) one Delivery carrying every language. An Update goes to everyone the original was for, a
+Cancel to exactly those who received the original; the original's unsent deliveries are withdrawn, and the rest of its
+fan-out, if it is still being written, stops.
 
-``begin_fan_out`` marks the notice sending and returns its ``FanoutRows``; the
-rows are written a chunk per ``write`` call. ``fan_out_notice`` writes them all
-in the caller's one transaction; ``scheduler.sending.send_now`` commits the
-first chunk with the notice's change of status (so the workers start at once)
-and the rest a chunk per transaction. While chunks remain, the notice's
-``fanout_progress_at`` says when the last was written; ``resume_fan_out``
-finishes a fan-out whose process died, skipping whoever already has a row.
+``begin_fan_out`` marks the notice sending and returns its ``FanoutRows``; the rows are written a chunk per ``write``
+call. ``fan_out_notice`` writes them all in the caller's one transaction; ``scheduler.sending.send_now`` commits the
+first chunk with the notice's change of status (so the workers start at once) and the rest a chunk per transaction.
+While chunks remain, the notice's ``fanout_progress_at`` says when the last was written; ``resume_fan_out`` finishes a
+fan-out whose process died, skipping whoever already has a row.
 """
 
 from __future__ import annotations
@@ -138,10 +134,13 @@ def same_world(follow_up: Notice, original: Notice) -> None:
     """An Update or a Cancel lives in its original's world: a training one never touches a live notice, and
     a sandboxed one never touches a notice that reached real channels (nor the other way round)."""
     if bool(follow_up.training) != bool(original.training) or bool(follow_up.sandboxed) != bool(original.sandboxed):
-        world = "a training" if original.training else "a live"
+        world = "training" if original.training else "live"
         raise NotDue(
             f"notice {follow_up.id} cannot {follow_up.msg_type.lower()} notice {original.id}: an Update or "
-            f"Cancel of {world} notice must be {world.removeprefix('a ')} too, made the same way"
+            f"Cancel of a {world} notice must be {world} too, made the same way",
+            code="other_world.training" if original.training else "other_world.live",
+            id=follow_up.id,
+            original=original.id,
         )
 
 
@@ -304,7 +303,8 @@ def begin_fan_out(
     """Mark the notice sending (and its original, for an Update or a Cancel, superseded or cancelled) and return
     its deliveries to write, in this transaction and, with a ``reader``, in later ones."""
     if notice.status not in (NoticeStatus.APPROVED, NoticeStatus.SCHEDULED):
-        raise NotDue(f"notice {notice.id} is {notice.status}; only approved or scheduled notices are sent")
+        why = f"notice {notice.id} is {notice.status}; only approved or scheduled notices are sent"
+        raise NotDue(why, code="state.send", id=notice.id, status=notice.status)
     now = clock()
     original = notice.references
     if original is not None and is_follow_up(notice):
@@ -349,7 +349,7 @@ def resume_fan_out(
 ) -> FanoutRows:
     """The rest of a sending notice's deliveries: those of its audience now who have no delivery of it yet."""
     if notice.status != NoticeStatus.SENDING or notice.fanout_progress_at is None:
-        raise NotDue(f"notice {notice.id} has no fan-out to resume")
+        raise NotDue(f"notice {notice.id} has no fan-out to resume", code="no_fan_out", id=notice.id)
     written: dict[str, set[str]] = {}
     for channel, recipients in session.execute(
         select(Delivery.channel, DeliveryRecipients.recipients)

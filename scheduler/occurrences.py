@@ -221,9 +221,13 @@ class Occurrences:
     def _fan_out_occurrence(self, session: Session, template_id: int, occurrence_at: datetime) -> FanoutResult:
         template = session.get(Notice, template_id)
         if template is None or template.status != NoticeStatus.SCHEDULED:
-            raise NotDue(f"notice {template_id} is no longer scheduled")
+            raise NotDue(f"notice {template_id} is no longer scheduled", code="not_scheduled", id=template_id)
         if session.get(Poll, template_id) is not None:  # its copies would carry neither options nor a close
-            raise NotDue(f"notice {template_id} is a poll: a poll is sent once, it does not recur")
+            raise NotDue(
+                f"notice {template_id} is a poll: a poll is sent once, it does not recur",
+                code="poll_recurs",
+                id=template_id,
+            )
         copy = copy_of_recurring(session, template, occurrence_at)  # the unique key is taken here
         copy_free_text(session, template_id, copy.id)
         result = fan_out_notice(

@@ -189,7 +189,9 @@ def send_now(
             )
         session.refresh(notice)
         if notice.status not in SENDABLE:
-            raise NotDue(f"notice {notice_id} is {notice.status}")
+            raise NotDue(
+                f"notice {notice_id} is {notice.status}", code="state.send", id=notice_id, status=notice.status
+            )
         if may_send is not None:
             may_send(notice)
         rows = begin_fan_out(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from bot.console import blueprint
-from bot.console.refusals import text_problem
+from bot.console.refusals import localised, text_problem
 from bot.console.ui import translate
 from messages.text import field_problems
 
@@ -52,7 +52,7 @@ def refuse_bad_text() -> None:
 @blueprint.errorhandler(TextRefusedAtDoor)
 def _refused_page(exc: TextRefusedAtDoor) -> tuple[str, int]:
     lines = [
-        translate("text.refused_field", field=name, reason=text_problem(reason))
+        translate("text.refused_field", field=localised(name), reason=text_problem(reason))
         for name, reason in exc.problems.items()
     ]
     return render_template(

@@ -174,6 +174,14 @@ def case_action(number: str, action: str) -> Any:
 
 # ----------------------------------------------------------------------------- officers and API keys
 
+# The field of the new-officer form that a refused creation names (the agency's refusals name the agency).
+REFUSED_FIELD = {
+    "text": "display_name",
+    "account.unknown_role": "role",
+    "account.bad_username": "username",
+    "account.exists": "username",
+}
+
 
 def _officers_page(
     *,
@@ -238,7 +246,7 @@ def officer_create() -> Any:
                         agency=form["agency"] or None,
                     )
                 except AccountError as exc:
-                    errors["agency"] = refusal_text(exc)
+                    errors[REFUSED_FIELD.get(exc.code or "", "agency")] = refusal_text(exc)
                     return _officers_page(errors=errors, form=form, status=422)
                 record(
                     session,

@@ -56,7 +56,7 @@ def open_case(
 ) -> Case:
     """A new case, given to its category's agency (if that agency is active) with its due date."""
     if category not in CATEGORIES:
-        raise CaseError(f"unknown petition category {category!r}")
+        raise CaseError(f"unknown petition category {category!r}", code="case.unknown_category", category=category)
     rules = rules or PetitionRules()
     agency = active_agency(session, rules.agency_for(category))
     case = Case(

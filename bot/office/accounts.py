@@ -118,15 +118,23 @@ def parse_role(value: str) -> Role:
     try:
         return Role(value)
     except ValueError:
-        raise AccountError(f"{value!r} is not a role; use one of {', '.join(r.value for r in Role)}") from None
+        raise AccountError(
+            f"{value!r} is not a role; use one of {', '.join(r.value for r in Role)}",
+            code="account.unknown_role",
+            role=value,
+        ) from None
 
 
 def hash_password(password: str) -> str:
     problem = text_problem(password)
     if problem:
-        raise AccountError(f"the password {problem}")
+        raise AccountError(f"the password {problem}", code="account.password_refused", problem=problem)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+            code="account.password_short",
+            minimum=MIN_PASSWORD_LENGTH,
+        )
     return _hasher.hash(password)
 
 
@@ -151,11 +159,15 @@ def create_officer(
         try:
             display_name = clean_text("display name", display_name, max_length=120).strip()
         except TextRefused as exc:
-            raise AccountError(str(exc)) from None
+            raise AccountError(str(exc), code="text", field="display_name", problem=exc.reason) from None
     if not USERNAME.match(username):
-        raise AccountError(f"{username!r} is not a username: 2–64 lower-case letters, digits, '.', '_' or '-'")
+        raise AccountError(
+            f"{username!r} is not a username: 2–64 lower-case letters, digits, '.', '_' or '-'",
+            code="account.bad_username",
+            username=username,
+        )
     if session.scalar(select(Officer.id).where(Officer.username == username)) is not None:
-        raise AccountError(f"there is already an officer called {username}")
+        raise AccountError(f"there is already an officer called {username}", code="account.exists", username=username)
     password = password or new_password()
     officer = Officer(
         username=username,
@@ -246,7 +258,7 @@ def set_password(session: Session, username: str, password: str, *, now: datetim
     """A new password; it signs the officer out of every console session."""
     officer = find_officer(session, username)
     if officer is None:
-        raise AccountError(f"there is no officer called {username}")
+        raise AccountError(f"there is no officer called {username}", code="account.none", username=username)
     officer.password_hash = hash_password(password)
     end_officer_sessions(session, officer.id, now=now, reason=EndReason.PASSWORD_CHANGED)
     return officer
@@ -256,7 +268,7 @@ def set_active(session: Session, username: str, active: bool, *, now: datetime) 
     """Deactivating signs the officer out everywhere, so activating again does not revive old sessions."""
     officer = find_officer(session, username)
     if officer is None:
-        raise AccountError(f"there is no officer called {username}")
+        raise AccountError(f"there is no officer called {username}", code="account.none", username=username)
     officer.active = active
     if not active:
         end_officer_sessions(session, officer.id, now=now, reason=EndReason.DEACTIVATED)

@@ -68,7 +68,7 @@ def _clean_names(names: dict[str, str]) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for language, name in names.items():
         if language not in LANGUAGES:
-            raise AgencyError(f"{language!r} is not a bot language")
+            raise AgencyError(f"{language!r} is not a bot language", code="agency.bad_language", language=language)
         try:
             value = clean_text(f"name ({language})", name, max_length=MAX_NAME).strip()
         except TextRefused as exc:
@@ -112,7 +112,7 @@ def edit_agency(
     actor.require(Permission.MANAGE_OFFICERS)
     agency = session.get(Agency, key)
     if agency is None:
-        raise AgencyError(f"there is no agency {key!r}")
+        raise AgencyError(f"there is no agency {key!r}", code="account.unknown_agency", agency=key)
     before = dict(agency.names), agency.active
     agency.names = _clean_names(dict(agency.names) | {k: v for k, v in names.items() if v.strip()})
     agency.active = active

@@ -35,7 +35,7 @@ def create_api_key(session: Session, username: str, *, name: str, mode: str) -> 
     else's name): a key acts as its officer, so nobody mints one for somebody else."""
     officer = find_officer(session, username)
     if officer is None or not officer.active:
-        raise AccountError(f"there is no active officer called {username}")
+        raise AccountError(f"there is no active officer called {username}", code="account.no_active", username=username)
     try:
         name = clean_text("name", name, max_length=120)
     except TextRefused as exc:
@@ -43,7 +43,7 @@ def create_api_key(session: Session, username: str, *, name: str, mode: str) -> 
     try:
         key_mode = KeyMode(mode)
     except ValueError:
-        raise AccountError(f"{mode!r} is not a key mode; use test or live") from None
+        raise AccountError(f"{mode!r} is not a key mode; use test or live", code="key.bad_mode", mode=mode) from None
     if not name.strip():
         raise AccountError("give the key a name saying what uses it", code="key.name_needed")
     key_id = secrets.token_hex(6)
@@ -76,7 +76,7 @@ def revoke_api_key(session: Session, key_id: str, *, now: datetime, owner: str |
     """Revoke a key; with ``owner``, only one of that officer's own keys."""
     key = session.scalar(select(ApiKey).where(ApiKey.key_id == key_id)) if not text_problem(key_id) else None
     if key is None or (owner is not None and key.officer.username != owner):
-        raise AccountError(f"there is no API key {key_id}")
+        raise AccountError(f"there is no API key {key_id}", code="key.none", key_id=key_id)
     key.revoked_at = key.revoked_at or now
     return key
 

@@ -33,6 +33,7 @@ def require_case_access(actor: Actor, permission: Permission) -> None:
         raise RuleRefused(
             RESIDENTS_DATA_RULE,
             "a test API key cannot read or change petitions, nor tell residents anything: use a live key",
+            code="test_key.petitions",
         )
     actor.require(permission)
 

@@ -21,6 +21,7 @@ from messages.compose import Composer
 from messages.models import MsgType, Notice, NoticeStatus
 from messages.params import InvalidParameters
 from messages.polls import POLL_KIND
+from messages.refusal import Problem
 from scheduler.sending import NoticeActionError
 
 CONTENT_FIELDS = (
@@ -80,7 +81,8 @@ def compose_notice(
     itself is written by ``bot.office.polls.compose_poll``, which says it is one."""
     actor.require(Permission.COMPOSE)
     if data.kind == POLL_KIND and not note:
-        raise InvalidParameters(POLL_KIND, {"poll": "a poll needs its options and the time voting closes"})
+        needed = Problem("a poll needs its options and the time voting closes", "poll.options_needed")
+        raise InvalidParameters(POLL_KIND, {"poll": needed})
     notice = _build(composer, actor, data, now=now, training=data.training, sandboxed=actor.is_test_key)
     session.add(notice)
     session.flush()
@@ -146,9 +148,11 @@ def issue_update(
     received the original, whom it supersedes."""
     original = load(session, actor, notice_id, Verb.UPDATE)
     if data.kind != original.kind:
-        raise NoticeActionError(f"an Update keeps the kind of the notice it updates ({original.kind})")
+        raise NoticeActionError(
+            f"an Update keeps the kind of the notice it updates ({original.kind})", code="update_kind", id=original.id
+        )
     if original.kind == POLL_KIND:  # votes belong to the poll residents saw: a changed poll is a new poll
-        raise NoticeActionError("a poll has no Update: cancel it and write a new poll")
+        raise NoticeActionError("a poll has no Update: cancel it and write a new poll", code="poll_update")
     update = _build(
         composer, actor, data, now=now, training=bool(original.training), sandboxed=bool(original.sandboxed)
     )

@@ -36,7 +36,7 @@ from messages.polls import (
     PollOption,
     poll_options,
 )
-from messages.refusal import Problem
+from messages.refusal import Problem, Unreadable
 from messages.text import TextRefused, clean_text
 from messages.translate import remember
 from scheduler.reach import original_recipients
@@ -107,15 +107,17 @@ def compose_poll(
     closes: datetime | None = None
     try:
         closes = parse_datetime(closes_at) if closes_at else None
+    except Unreadable as exc:
+        errors["closes_at"] = exc.problem
     except ValueError as exc:
-        errors["closes_at"] = Problem(str(exc), "bad_time")
+        errors["closes_at"] = Problem(str(exc), "bad_time", value=str(closes_at))
     else:
         if closes is None:
             errors["closes_at"] = Problem("give the time voting closes", "poll.closes_needed")
         elif closes <= now:
             errors["closes_at"] = Problem("that time has passed: voting must close later", "poll.closes_passed")
     if data.kind != POLL_KIND:
-        errors["kind"] = f"a poll is a notice of kind {POLL_KIND}"
+        errors["kind"] = Problem(f"a poll is a notice of kind {POLL_KIND}", "poll.kind")
     if errors:
         raise PollError(errors)
     assert closes is not None

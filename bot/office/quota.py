@@ -100,7 +100,11 @@ class QuotaWouldBeExceeded(NoticeActionError):
             f"notice {notice_id} needs {counted(forecast.needed, 'LINE message', 'LINE messages')} but only "
             f"{forecast.remaining or 0:,} of this month's {limit or 0:,} are left: LINE would refuse at least "
             f"{forecast.short_by:,} of them (a multicast that does not fit is refused whole) and the channel would "
-            "pause until the limit is raised; send it with exceed_quota to go anyway"
+            "pause until the limit is raised; send it with exceed_quota to go anyway",
+            code="over_quota",
+            id=notice_id,
+            count=forecast.needed,
+            remaining=f"{forecast.remaining or 0:,}",
         )
         self.forecast = forecast
 

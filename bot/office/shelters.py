@@ -58,6 +58,7 @@ def set_shelter_open(
         raise RuleRefused(
             SHELTERS_LIVE_RULE,
             "a test API key cannot open or close a shelter: residents would be sent to it, or away from it",
+            code="test_key.shelters",
         )
     by.require(Permission.SEND)
     shelter = session.get(Shelter, shelter_id)

@@ -2,7 +2,8 @@
 
 Notices in every state, a delivery, a petition, FAQ entries, a translation waiting for review,
 officers and keys, alerts from the national platform, shelters, a recurring notice that missed a run,
-and a paused channel so every console page carries its banner.
+and a paused channel so every console page carries its banner. The city's agencies, with an officer of the public
+works bureau (the pothole petition is theirs, a drainage one another bureau's) who has an API key of their own.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from datetime import UTC, datetime, timedelta
 from bot.conversation.faq import seed_if_empty
 from bot.conversation.petitions import open_case
 from bot.office import desk, drafts, polls
-from bot.office.accounts import Actor
+from bot.office.accounts import Actor, create_officer
+from bot.office.agencies import seed_agencies
+from bot.office.api_keys import create_api_key
 from bot.office.models import Role
 from bot.office.shelters import set_shelter_open
 from ingest.models import Outcome
@@ -27,6 +30,7 @@ from tests.support.shelters import import_test_list
 
 EDITOR = Actor("ed-lin", Role.EDITOR)
 APPROVER = Actor("ap-chen", Role.APPROVER)
+AGENCY_OFFICER, AGENCY_PASSWORD = "works-wang", "works-password-2026"  # the public works bureau's officer
 
 
 def seeded_site(tmp_path_factory):
@@ -57,8 +61,14 @@ def seeded_site(tmp_path_factory):
             drafts.NoticeInput("dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True),
             now=now,
         )
+        seed_agencies(session, services.glossary)
+        create_officer(
+            session, AGENCY_OFFICER, "agency_officer", agency="public_works_bureau", password=AGENCY_PASSWORD
+        )
+        create_api_key(session, AGENCY_OFFICER, name="道路維護管理系統", mode="live")
         case = pothole_case(session, now)
-        ids = {"sent": sent.id, "draft": draft.id, "case": case.number}
+        drain = pothole_case(session, now, category="drainage", description="Cống thoát nước bị tắc.")
+        ids = {"sent": sent.id, "draft": draft.id, "case": case.number, "other_agency_case": drain.number}
     desk.approve_notice(services.dispatch, APPROVER, ids["sent"], acknowledge_untranslated=True, now=now)
     desk.send_notice_now(
         services.dispatch, APPROVER, ids["sent"], channels=services.channel_limits, confirmation=CONFIRMED
@@ -109,16 +119,16 @@ def seeded_site(tmp_path_factory):
     return stack, ids
 
 
-def pothole_case(session, now):
+def pothole_case(session, now, *, category: str = "roads", description: str = "Ổ gà lớn trên đường Sanduo."):
     """A resident's petition in Vietnamese, for the case pages."""
     return open_case(
         session,
         channel="line",
         user_id="U" + "9" * 32,
         language="vi",
-        category="roads",
+        category=category,
         district="lingya",
-        description="Ổ gà lớn trên đường Sanduo.",
+        description=description,
         location=None,
         photo=None,
         now=now,
@@ -189,6 +199,22 @@ def console_pages(ids: dict[str, int | str]) -> list[str]:
         f"/console/incoming/rules/{ids['rule']}/edit",
         "/console/shelters",
     ]
+
+
+def agency_pages(ids: dict[str, int | str]) -> dict[str, int]:
+    """What an officer of one agency sees, with the status each answers: their home (the case desk), their
+    agency's cases and one of them, their API keys; another agency's case, the agencies and a notice are not theirs."""
+    return {
+        "/console/": 200,
+        "/console/cases/desk": 200,
+        "/console/cases": 200,
+        "/console/cases?status=received": 200,
+        f"/console/cases/{ids['case']}": 200,
+        "/console/api-keys": 200,
+        f"/console/cases/{ids['other_agency_case']}": 404,
+        "/console/agencies": 403,
+        f"/console/notices/{ids['sent']}": 403,
+    }
 
 
 def public_pages(ids: dict[str, int | str]) -> list[str]:

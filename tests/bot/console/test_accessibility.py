@@ -2,7 +2,8 @@
 1280 px: no violations of any impact. The same walk checks that every console page fits a 390 px phone
 without scrolling sideways, and saves each console page's screenshot at both widths under test-output/.
 
-One browser and one set of pages: each page is loaded once per console language and checked at both widths.
+One browser and one set of pages: each page is loaded once per console language and checked at both widths, signed
+in as an administrator, then as an officer of one agency (their case desk, cases and keys, and the pages not theirs).
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
 from tests.support.axe import axe_problems
-from tests.support.console_site import console_pages, public_pages, seeded_site
+from tests.support.console_site import (
+    AGENCY_OFFICER,
+    AGENCY_PASSWORD,
+    agency_pages,
+    console_pages,
+    public_pages,
+    seeded_site,
+)
 from tests.support.console_stack import OUTPUT_DIR, PASSWORDS, launch_chromium
 
 PHONE, DESK = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
@@ -56,6 +64,28 @@ def _shot_name(locale, path):
     return f"{locale}{re.sub(r'[^A-Za-z0-9]+', '-', path)}".rstrip("-")
 
 
+def _signed_in(browser, stack, locale, username, password):
+    page = browser.new_context(bypass_csp=True, locale=locale, viewport=PHONE).new_page()
+    page.goto(f"{stack.url}/console/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-form button[type=submit]")
+    return page
+
+
+def _agency_officers_pages(browser, stack, ids, axe, problems, too_wide):
+    """The pages an officer of one agency sees, in both console languages, each at both widths."""
+    for locale in ("zh-TW", "en-GB"):
+        page = _signed_in(browser, stack, locale, AGENCY_OFFICER, AGENCY_PASSWORD)
+        for path, status in agency_pages(ids).items():
+            response = page.goto(f"{stack.url}{path}")
+            assert response.status == status, f"{AGENCY_OFFICER} {path}: {response.status}"
+            assert str(ids["other_agency_case"]) not in page.content() or status == 404, path  # only their agency's
+            shot = _shot_name(f"agency-{locale}", path) if locale == "zh-TW" else None
+            _both_widths(page, axe, f"{locale} {AGENCY_OFFICER} {path}", problems, too_wide=too_wide, shot=shot)
+        page.context.close()
+
+
 def test_every_page_at_both_widths_has_no_axe_violations_and_console_pages_fit_a_phone(site):
     stack, ids = site
     axe = Axe()
@@ -78,11 +108,7 @@ def test_every_page_at_both_widths_has_no_axe_violations_and_console_pages_fit_a
             anonymous.goto(f"{stack.url}/console/logout")  # Werkzeug's page for a wrong method (405)
             _both_widths(anonymous, axe, "GET /console/logout", problems)
             for locale in ("zh-TW", "en-GB"):
-                page = browser.new_context(bypass_csp=True, locale=locale, viewport=PHONE).new_page()
-                page.goto(f"{stack.url}/console/login")
-                page.fill("#username", "ad-wu")
-                page.fill("#password", PASSWORDS["ad-wu"])
-                page.click("#login-form button[type=submit]")
+                page = _signed_in(browser, stack, locale, "ad-wu", PASSWORDS["ad-wu"])
                 for path in console_pages(ids):
                     response = page.goto(f"{stack.url}{path}")
                     assert response.status == (404 if path.endswith("999999") else 200), f"{path}: {response.status}"
@@ -105,6 +131,8 @@ def test_every_page_at_both_widths_has_no_axe_violations_and_console_pages_fit_a
                 page.fill("#f-name", "")
                 page.click("form.rule-form button[type=submit]")
                 _both_widths(page, axe, f"{locale} rule with errors", problems, too_wide=too_wide)
+                page.context.close()
+            _agency_officers_pages(browser, stack, ids, axe, problems, too_wide)
         finally:
             browser.close()
     assert too_wide == [], "\n".join(too_wide)

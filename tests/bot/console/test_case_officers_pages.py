@@ -91,3 +91,15 @@ def test_the_case_page_shows_a_case_with_no_agency_and_no_due_date(app, services
     assert facts["Agency"] == "no agency yet" and facts["Due by"] == "—"
     listed = Officer(app, "ad-wu").get("/console/cases")
     assert listed.status_code == 200 and number in text(html(listed))
+
+
+def test_a_page_not_theirs_sends_an_agency_officer_back_to_their_petitions_not_to_the_notices(app, services):
+    city(services)
+    for lang, back in (("en", "Back to your agency's petitions"), ("zh-Hant", "回到本機關的陳情案件")):
+        works = Officer(app, "works-wang", lang, password=WORKS_PASSWORD)
+        refused = works.get("/console/agencies")
+        assert refused.status_code == 403
+        assert html(refused).xpath("//main//a/@href") == ["/console/cases/desk"]
+        assert text(html(refused), "//main//a") == back
+    admin = Officer(app, "ad-wu")
+    assert html(admin.get("/console/notices/999999")).xpath("//main//a/@href") == ["/console/"]

@@ -9,21 +9,24 @@ typed and marked as content. A row written before rows had codes shows its Engli
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import g
 from markupsafe import Markup, escape
 
 from bot.console import blueprint
 from bot.console.names import district_name, language_label
 from bot.console.refusals import list_of
-from bot.console.ui import load_strings, translate
+from bot.console.ui import Text, load_strings, translate
 from bot.console.views_case_desk import agency_names
 from bot.console.views_notices import kind_title
 from messages.i18n import TAIPEI
-from messages.plurals import COUNT
+from messages.plurals import COUNT, placeholder_names
 
 KEY = "audit_said.{}".format
+log = logging.getLogger(__name__)
 NOTHING = Markup("—")
 
 
@@ -33,10 +36,21 @@ def audit_said(entry: Any) -> Markup:
     the console knows; a dash when it says nothing."""
     said = (entry.detail or {}).get("said") if isinstance(entry.detail, dict) else None
     if isinstance(said, dict) and KEY(said.get("code")) in load_strings():
-        return said_text(said, _Names())
+        try:
+            return said_text(said, _names())
+        except (KeyError, TypeError, ValueError):  # parameters unlike the catalog's (a row from another version)
+            log.warning("audit row %s: its code %r does not fit the console's words", entry.id, said.get("code"))
     if entry.summary:
         return Markup('<span lang="en">{}</span>').format(entry.summary)
     return NOTHING
+
+
+def _names() -> _Names:
+    """One reader of names for the whole page: the agencies are read once however many rows name one."""
+    if "audit_names" not in g:
+        g.audit_names = _Names()
+    names: _Names = g.audit_names
+    return names
 
 
 class _Names:
@@ -54,6 +68,9 @@ class _Names:
 def said_text(said: dict[str, Any], names: _Names) -> Markup:
     """``audit_said.<code>`` with its parameters filled, each escaped or already markup."""
     params, kinds = said.get("params") or {}, said.get("kinds") or {}
+    wanted = placeholders(load_strings()[KEY(said["code"])])
+    if not wanted <= set(params):
+        raise KeyError(f"audit_said.{said['code']} says {sorted(wanted - set(params))}, which the row lacks")
     shown = {name: _param(kinds.get(name, "text"), value, names) for name, value in params.items() if name != COUNT}
     tokens = {name: f"\x00{index}\x00" for index, name in enumerate(shown)}
     count = params.get(COUNT)
@@ -61,6 +78,15 @@ def said_text(said: dict[str, Any], names: _Names) -> Markup:
     for name, token in tokens.items():
         text = text.replace(token, str(shown[name]))
     return Markup(text)
+
+
+def placeholders(texts: dict[str, Text]) -> set[str]:
+    """The names a console string fills, in any of its languages and plural forms."""
+    names: set[str] = set()
+    for text in texts.values():
+        for form in text.values() if isinstance(text, dict) else [text]:
+            names |= placeholder_names(form)
+    return names
 
 
 def _param(kind: str, value: Any, names: _Names) -> Markup:

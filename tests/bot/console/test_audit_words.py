@@ -125,17 +125,20 @@ def test_rows_read_in_the_officers_words_with_what_was_typed_as_typed(site):
 
 def test_a_row_from_before_codes_shows_its_english_marked_as_english(site):
     stack, _ids = site
+    unlike = {"said": {"code": "reject", "params": {}, "kinds": {}}}  # a code whose parameters are not the catalog's
     with stack.services.session_factory.begin() as session:
-        entry = record(
-            session,
-            "ad-wu",
-            AuditAction.CREATE_OFFICER,
-            "officer",
-            "old-timer",
-            now=datetime.now(UTC),
-            summary="editor",
-        )
-        session.flush()
-        entry_id = entry.id
-    page = html(Officer(stack.app, "ad-wu", "zh-Hant").get("/console/audit?subject_id=old-timer"))
-    assert page.xpath("//td[6]/span[@lang='en']/text()") == ["editor"], entry_id
+        for name, detail in (("old-timer", None), ("odd-one", unlike), ("new-code", {"said": {"code": "no.such"}})):
+            record(
+                session,
+                "ad-wu",
+                AuditAction.CREATE_OFFICER,
+                "officer",
+                name,
+                now=datetime.now(UTC),
+                summary="editor",
+                detail=detail,
+            )
+    officer = Officer(stack.app, "ad-wu", "zh-Hant")
+    for name in ("old-timer", "odd-one", "new-code"):
+        page = html(officer.get(f"/console/audit?subject_id={name}"))
+        assert page.xpath("//td[6]/span[@lang='en']/text()") == ["editor"], name

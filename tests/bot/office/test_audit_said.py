@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.console.audit_words import placeholders
 from bot.console.ui import UI_LANGUAGES, load_strings
 from bot.office.audit import AuditAction, record
 from bot.office.models import AuditEntry
-from messages.plurals import placeholder_names
 from messages.said import Codes, Districts, Languages, Said, Word, codes_in, count_of, joined
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -47,14 +47,6 @@ def _literal(node: ast.expr, path: Path) -> str:
     return node.value
 
 
-def _placeholders(texts) -> set[str]:
-    names = set()
-    for text in texts.values():
-        for form in text.values() if isinstance(text, dict) else [text]:
-            names |= placeholder_names(form)
-    return names
-
-
 def test_every_code_the_office_writes_is_said_in_both_languages_with_its_parameters():
     strings, written = load_strings(), _written_codes()
     assert len(written) > 60  # the scan found the office's codes, not nothing
@@ -67,7 +59,7 @@ def test_every_code_the_office_writes_is_said_in_both_languages_with_its_paramet
         if set(texts) != set(UI_LANGUAGES):
             problems.append(f"audit_said.{code}: languages {sorted(texts)}")
         for language, text in texts.items():
-            said = _placeholders({language: text})
+            said = placeholders({language: text})
             if said != params:
                 problems.append(
                     f"audit_said.{code} ({language}): says {sorted(said)}, the office gives {sorted(params)}"

@@ -64,12 +64,6 @@ class FanoutResult:
         return sum(sum(per.values()) for per in self.recipients.values())
 
 
-def fanout_summary(result: FanoutResult) -> str:
-    """For the audit row written with the notice's change to sending, which may precede most of its deliveries."""
-    written = f"{result.deliveries} deliveries, {result.total_recipients} recipients"
-    return written if result.complete else f"{written} in the first transaction; the rest follow"
-
-
 def _batches(
     groups: Iterable[tuple[str, list[str]]], size: int, languages: set[str]
 ) -> Iterator[tuple[str, list[str]]]:

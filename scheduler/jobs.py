@@ -37,6 +37,7 @@ from scheduler.menus import queue_menu_switches
 from scheduler.occurrences import Leading, Occurrences
 from scheduler.outbox import requeue_expired_leases
 from scheduler.recurrence import cron_trigger
+from scheduler.said import late_beyond_grace
 from scheduler.sending import Dispatch, resume_stalled_fan_outs, settle_and_expire
 
 log = logging.getLogger("civicast.scheduler")
@@ -199,7 +200,8 @@ class SchedulerRuntime:
             return
         notice_id = int(event.job_id.split(":", 1)[1])
         late = self.dispatch.clock() - event.scheduled_run_time
-        self.occurrences.mark_missed(notice_id, why=f"{late} late, beyond the grace of {self.misfire_grace_s}s")
+        grace = timedelta(seconds=self.misfire_grace_s)
+        self.occurrences.mark_missed(notice_id, why=late_beyond_grace(late, grace))
 
 
 # ----------------------------------------------------------------------------- the service

@@ -27,11 +27,21 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from messages.i18n import TAIPEI
 from messages.models import Notice, NoticeStatus
 from messages.polls import Poll
-from scheduler.fanout import FanoutResult, NotDue, fan_out_notice, fanout_summary
+from messages.said import Said
+from scheduler.fanout import FanoutResult, NotDue, fan_out_notice
 from scheduler.recurring import RecurrencePlan, copy_free_text, copy_of_recurring, occurrence_exists, plan_recurrence
+from scheduler.said import (
+    late_beyond_grace,
+    missed,
+    occurrence_missed,
+    occurrence_sent,
+    poll_closed,
+    sent_late,
+    taipei,
+    why_occurrence_missed,
+)
 from scheduler.sending import Dispatch, prepare_free_text, send_now
 
 log = logging.getLogger("civicast.scheduler")
@@ -55,10 +65,6 @@ class CatchUp:
 
     sent: list[int] = field(default_factory=list)
     missed: list[int] = field(default_factory=list)
-
-
-def taipei(moment: datetime) -> str:
-    return moment.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M")
 
 
 class Occurrences:
@@ -240,15 +246,7 @@ class Occurrences:
             public_channels_for_training=self.dispatch.public_channels_for_training,
             reader=self.dispatch.session_factory,
         )
-        residents = sum(sum(per.values()) for per in result.recipients.values())
-        self._audit(
-            session,
-            AUDIT_SENT,
-            copy.id,
-            f"occurrence at {taipei(occurrence_at)} (Taipei) of recurring "
-            f"notice {template_id}: {result.deliveries} deliveries, "
-            f"{residents} recipients",
-        )
+        self._audit(session, AUDIT_SENT, copy.id, occurrence_sent(template_id, occurrence_at, result))
         return result
 
     def record_missed(
@@ -261,26 +259,14 @@ class Occurrences:
             if not self.is_leading():
                 return Outcome.NOT_LEADING, None
             late = self.dispatch.clock() - occurrence_at
-            why = (
-                f"no scheduler ran within the grace of {self.grace}"
-                if late > self.grace
-                else "a later occurrence was due by the time a scheduler ran, and only that one was sent"
-            )
-            if earlier_unlisted:
-                why += f"; {earlier_unlisted} earlier occurrences were missed too and are not listed one by one"
+            why = why_occurrence_missed(late=late, grace=self.grace, earlier_unlisted=earlier_unlisted)
             try:
                 with self.dispatch.session_factory.begin() as session:
                     template = session.get(Notice, template_id)
                     if template is None:
                         return Outcome.NOT_DUE, None
                     copy = copy_of_recurring(session, template, occurrence_at, status=NoticeStatus.MISSED)
-                    self._audit(
-                        session,
-                        AUDIT_MISSED,
-                        copy.id,
-                        f"occurrence at {taipei(occurrence_at)} (Taipei) of "
-                        f"recurring notice {template_id} missed: {why}",
-                    )
+                    self._audit(session, AUDIT_MISSED, copy.id, occurrence_missed(template_id, occurrence_at, why))
                     copy_id = copy.id
             except IntegrityError:
                 return Outcome.DONE_ELSEWHERE, None
@@ -303,13 +289,11 @@ class Occurrences:
             return Outcome.NOT_DUE
         late = self.dispatch.clock() - due
         if late > self.grace:
-            return self.mark_missed(notice_id, status=status, why=f"{late} late, beyond the grace of {self.grace}")
+            return self.mark_missed(notice_id, status=status, why=late_beyond_grace(late, self.grace))
         with self.dispatch.session_factory() as session:
             poll = session.get(Poll, notice_id)
         if poll is not None and poll.closes_at <= self.dispatch.clock():  # late within the grace, but nobody could vote
-            return self.mark_missed(
-                notice_id, status=status, why=f"its poll closed at {taipei(poll.closes_at)} (Taipei)"
-            )
+            return self.mark_missed(notice_id, status=status, why=poll_closed(poll.closes_at))
         with self._alone(notice_id) as first:
             if not first:
                 return Outcome.DONE_ELSEWHERE
@@ -318,12 +302,7 @@ class Occurrences:
                 return Outcome.NOT_LEADING
 
             def audit(session: Session, notice: Notice, result: FanoutResult) -> None:
-                self._audit(
-                    session,
-                    AUDIT_SENT,
-                    notice.id,
-                    f"sent by the scheduler, {late} after its time: {fanout_summary(result)}",
-                )
+                self._audit(session, AUDIT_SENT, notice.id, sent_late(late, result))
 
             try:
                 result = send_now(self.dispatch, notice_id, within=audit)
@@ -333,7 +312,7 @@ class Occurrences:
         log.info("notice %s fanned out: %d deliveries", notice_id, result.deliveries)
         return Outcome.SENT
 
-    def mark_missed(self, notice_id: int, *, why: str, status: NoticeStatus = NoticeStatus.SCHEDULED) -> Outcome:
+    def mark_missed(self, notice_id: int, *, why: Said, status: NoticeStatus = NoticeStatus.SCHEDULED) -> Outcome:
         """A notice sent once whose time passed beyond the grace: ``missed``, if it is still in ``status``."""
         if not self.is_leading():
             return Outcome.NOT_LEADING
@@ -344,7 +323,7 @@ class Occurrences:
                 .values(status=NoticeStatus.MISSED.value, updated_at=self.dispatch.clock())
             ).rowcount
             if marked:
-                self._audit(session, AUDIT_MISSED, notice_id, f"missed: {why}")
+                self._audit(session, AUDIT_MISSED, notice_id, missed(why))
         if not marked:
             return Outcome.DONE_ELSEWHERE
         log.error("notice %s missed its time: %s; marked missed", notice_id, why)

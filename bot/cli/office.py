@@ -21,6 +21,7 @@ from bot.office.accounts import (
 from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record
 from bot.office.models import KeyMode, Role
+from bot.office.officer_said import key_created, officer_created
 from bot.office.sign_in import recent_refusals
 from messages.plurals import counted
 
@@ -73,7 +74,7 @@ def officer_add(
             "officer",
             officer.username,
             now=datetime.now(UTC),
-            summary=officer.role,
+            summary=officer_created(officer.role, officer.agency),
         )
         return officer, secret
 
@@ -151,7 +152,7 @@ def apikey_create(app: AppContext, mode: str, name: str, actor: Actor) -> None:
             "api_key",
             key.key_id,
             now=datetime.now(UTC),
-            summary=f"{actor.username} · {mode} · {name}",
+            summary=key_created(actor.username, mode, name),
         )
         return secret
 

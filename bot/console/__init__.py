@@ -17,6 +17,7 @@ blueprint = Blueprint(
 )
 
 from bot.console import (  # noqa: E402,F401  (routes register themselves; the text guard after the sign-in checks)
+    audit_words,
     auth,
     occurrences,
     text_guard,

@@ -33,6 +33,7 @@ from bot.office.agencies import list_agencies
 from bot.office.audit import AuditAction, record
 from bot.office.console_sessions import EndReason, end_officer_sessions, open_session_counts
 from bot.office.models import Role
+from bot.office.officer_said import officer_created
 from bot.office.sign_in import FREE_FAILURES, recent_refusals
 from bot.routing import requested_page
 
@@ -255,7 +256,7 @@ def officer_create() -> Any:
                     "officer",
                     officer.username,
                     now=now(),
-                    summary=officer.role + (f" ({officer.agency})" if officer.agency else ""),
+                    summary=officer_created(officer.role, officer.agency),
                 )
         if not errors:
             return _officers_page(secret={"kind": "password", "username": form["username"], "value": password})

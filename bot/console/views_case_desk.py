@@ -24,7 +24,7 @@ from bot.office.case_deadlines import mark_reminder_seen, overdue_cases, reminde
 from messages.i18n import LANGUAGES
 
 
-def _agency_names() -> dict[str, str]:
+def agency_names() -> dict[str, str]:
     with services().session_factory() as session:
         return {agency.key: agency.name(ui_language()) for agency in list_agencies(session)}
 
@@ -42,7 +42,7 @@ def case_desk() -> Any:
         title=translate("desk.title"),
         reminders=rows,
         overdue=overdue,
-        agencies=_agency_names(),
+        agencies=agency_names(),
         today=now(),
         **helpers(),
     )
@@ -73,7 +73,7 @@ def case_agency(number: str) -> Any:
     except CaseError as exc:
         flash(refused(exc), "error")
         return redirect(target, 303)
-    names = _agency_names()
+    names = agency_names()
     key = "case.transferred" if change.transferred else "case.agency_set"
     flash(translate(key, agency=names.get(agency, agency), due=str(change.due_on)), "success")
     flash(told_text(told), "info")

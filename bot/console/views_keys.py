@@ -17,6 +17,7 @@ from bot.office.accounts import AccountError, Permission
 from bot.office.api_keys import create_api_key, list_api_keys, revoke_api_key
 from bot.office.audit import AuditAction, record
 from bot.office.models import KeyMode
+from bot.office.officer_said import key_created, key_revoked
 
 MAX_KEY_NAME = 120
 
@@ -82,8 +83,7 @@ def api_keys() -> Any:
                     "api_key",
                     key.key_id,
                     now=now(),
-                    summary=f"{actor.username} · {key.mode} · {key.name}"
-                    + (f" · {actor.agency} only" if actor.agency else ""),
+                    summary=key_created(actor.username, key.mode, key.name, agency=actor.agency),
                 )
         except AccountError as exc:
             errors["name"] = refusal_text(exc)
@@ -102,7 +102,15 @@ def api_key_revoke(key_id: str) -> Any:
     try:
         with services().session_factory.begin() as session:
             key = revoke_api_key(session, key_id, now=now(), owner=owner)
-            record(session, actor, AuditAction.REVOKE_API_KEY, "api_key", key.key_id, now=now(), summary=key.name)
+            record(
+                session,
+                actor,
+                AuditAction.REVOKE_API_KEY,
+                "api_key",
+                key.key_id,
+                now=now(),
+                summary=key_revoked(key.name),
+            )
     except AccountError:
         abort(404)
     flash(translate("keys.revoked", key_id=key_id), "success")

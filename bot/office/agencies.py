@@ -15,6 +15,7 @@ from bot.office.audit import AuditAction, record
 from messages.glossary import Glossary, UnknownTerm
 from messages.i18n import LANGUAGES
 from messages.refusal import Refusal
+from messages.said import Languages, Said, Word, joined
 from messages.text import TextRefused, clean_text
 
 # The city's bureaus that answer residents' petitions, as the glossary names them (in every bot language).
@@ -100,7 +101,15 @@ def add_agency(
     agency = Agency(key=key, names=_clean_names(defaults | given), active=True, updated_at=now)
     session.add(agency)
     session.flush()
-    record(session, actor, AuditAction.ADD_AGENCY, "agency", key, now=now, summary=agency.name("en"))
+    record(
+        session,
+        actor,
+        AuditAction.ADD_AGENCY,
+        "agency",
+        key,
+        now=now,
+        summary=Said(agency.name("en"), "agency.added", agency=Word("agency.", key)),
+    )
     return agency
 
 
@@ -118,14 +127,11 @@ def edit_agency(
     agency.active = active
     agency.updated_at = now
     changed = [language for language in LANGUAGES if agency.names.get(language) != before[0].get(language)]
-    summary = ", ".join(
-        part
-        for part in (
-            f"names: {', '.join(changed)}" if changed else "",
-            ("active" if active else "retired") if active != before[1] else "",
-        )
-        if part
+    parts = (
+        [Said(f"names: {', '.join(changed)}", "agency.names", languages=Languages(tuple(changed)))] if changed else []
     )
+    if active != before[1]:
+        parts.append(Said("active", "agency.active") if active else Said("retired", "agency.retired"))
     record(
         session,
         actor,
@@ -133,7 +139,7 @@ def edit_agency(
         "agency",
         key,
         now=now,
-        summary=summary or "unchanged",
+        summary=joined(parts, separator=", ") if parts else Said("unchanged", "agency.unchanged"),
         detail={"before": before[0], "after": agency.names},
     )
     return agency

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.office.accounts import Actor
 from bot.office.models import AuditEntry
+from messages.said import Said
 
 
 class AuditAction(StrEnum):
@@ -68,13 +69,15 @@ def record(
     subject_id: Any,
     *,
     now: datetime,
-    summary: str | None = None,
+    summary: str | None = None,  # a ``Said`` when the system words it; an officer's own words as they are
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     if isinstance(actor, Actor):
         name, via, key_id, key_mode = actor.username, actor.via, actor.key_id, actor.key_mode
     else:
         name, via, key_id, key_mode = actor, "system", None, None
+    if isinstance(summary, Said):  # its code and parameters, for an interface that says it in its own words
+        detail = {**(detail or {}), "said": summary.stored()}
     entry = AuditEntry(
         at=now,
         actor=name,
@@ -82,7 +85,7 @@ def record(
         action=action.value,
         subject_type=subject_type,
         subject_id=str(subject_id)[:64],
-        summary=summary,
+        summary=str(summary) if summary is not None else None,
         detail=detail or {},
         key_id=key_id,
         key_mode=key_mode,

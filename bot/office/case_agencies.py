@@ -13,6 +13,7 @@ from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
 from bot.office.cases import ResidentTold, clean_note, require_case_access, scoped_case, tell_resident
 from bot.office.services import Services
+from messages.said import Said, Word
 
 
 def send_to_agency(
@@ -69,7 +70,7 @@ def send_to_agency(
             "case",
             case.number,
             now=now,
-            summary=(f"{previous} → {key}" if transfer else key) + (f": {reason}" if reason else ""),
+            summary=sent_to_agency(previous, key, reason),
             detail={"from": previous, "to": key, "due_on": case.due_on.isoformat()},
         )
         change = CaseChange(
@@ -87,3 +88,20 @@ def send_to_agency(
             agency_name=agency_name(session, key, case.language),
         )
     return change, tell_resident(services, change)  # a network call: no session open
+
+
+def sent_to_agency(previous: str | None, key: str, reason: str | None) -> Said:
+    """The audit row's summary of a case given (``previous`` None) or moved to an agency, with the reason."""
+    if previous is not None:
+        if reason:
+            return Said(
+                f"{previous} → {key}: {reason}",
+                "case.transferred",
+                before=Word("agency.", previous),
+                after=Word("agency.", key),
+                reason=reason,
+            )
+        return Said(f"{previous} → {key}", "case.moved", before=Word("agency.", previous), after=Word("agency.", key))
+    if reason:
+        return Said(f"{key}: {reason}", "case.given_because", agency=Word("agency.", key), reason=reason)
+    return Said(key, "case.given", agency=Word("agency.", key))

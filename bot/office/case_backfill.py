@@ -21,6 +21,7 @@ from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
 from bot.office.cases import require_case_access
 from bot.office.models import Role
+from messages.said import Said, Word
 
 FILL_COMMAND = "civicast case fill-due-dates"
 
@@ -65,7 +66,11 @@ def fill_missing_due_dates(session: Session, actor: Actor, rules: PetitionRules,
                 "case",
                 case.number,
                 now=now,
-                summary=f"{given} (its category's agency; the case is from before agencies)",
+                summary=Said(
+                    f"{given} (its category's agency; the case is from before agencies)",
+                    "case.backfill_agency",
+                    agency=Word("agency.", given),
+                ),
                 detail={"from": None, "to": given},
             )
         record(
@@ -75,7 +80,12 @@ def fill_missing_due_dates(session: Session, actor: Actor, rules: PetitionRules,
             "case",
             case.number,
             now=now,
-            summary=f"due {case.due_on.isoformat()} (received {case.created_at.date().isoformat()})",
+            summary=Said(
+                f"due {case.due_on.isoformat()} (received {case.created_at.date().isoformat()})",
+                "case.due_filled",
+                due=case.due_on,
+                received=case.created_at.date(),
+            ),
             detail={"due_on": case.due_on.isoformat(), "received": case.created_at.isoformat()},
         )
         filled.append(FilledCase(case.number, case.agency, case.due_on, given is not None))

@@ -24,6 +24,7 @@ from bot.office.cases import require_case_access
 from bot.office.models import Role
 from bot.petition_settings import PetitionSettings
 from messages.i18n import TAIPEI
+from messages.said import Said, Word
 
 REMINDER_JOB = "civicast:case-reminders"
 SYSTEM_ACTOR = "system:case-reminders"
@@ -89,7 +90,12 @@ def remind_due_cases(session: Session, rules: PetitionRules, *, now: datetime) -
             "case",
             case.number,
             now=now,
-            summary=f"{kind} ({case.due_on.isoformat()}) to {case.agency}",
+            summary=Said(
+                f"{kind} ({case.due_on.isoformat()}) to {case.agency}",
+                "case.reminder_overdue" if kind == "overdue" else "case.reminder_due_soon",
+                due=case.due_on,
+                agency=Word("agency.", case.agency),
+            ),
         )
         added.append(reminder)
     return added

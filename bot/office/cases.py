@@ -20,6 +20,7 @@ from bot.office.services import Services
 from channels.base import ChannelError, PersonalMessage, TellsResidents, personal_label, personal_name
 from channels.base import Told as ChannelTold
 from messages.plurals import counted
+from messages.said import Said, Word
 from messages.text import TextRefused, clean_text, text_problem
 
 MAX_NOTE = 2000
@@ -166,7 +167,14 @@ def update_case(
             "case",
             change.number,
             now=now,
-            summary=f"{change.status}" + (f": {change.note}" if change.note else ""),
+            summary=Said(
+                f"{change.status}: {change.note}",
+                "case.status_note",
+                status=Word("case_status.", change.status),
+                note=change.note,
+            )
+            if change.note
+            else Said(f"{change.status}", "case.status", status=Word("case_status.", change.status)),
         )
     return change, tell_resident(services, change)  # a network call: no session open
 
@@ -205,7 +213,15 @@ def assign_case(
         case.assignee = officer.username
         if case.status == CaseStatus.RECEIVED:
             change = change_status(session, number, CaseStatus.ASSIGNED, note=None, officer=actor.username, now=now)
-        record(session, actor, AuditAction.ASSIGN_CASE, "case", case.number, now=now, summary=assignee)
+        record(
+            session,
+            actor,
+            AuditAction.ASSIGN_CASE,
+            "case",
+            case.number,
+            now=now,
+            summary=Said(assignee, "case.assigned", officer=assignee),
+        )
     return change, tell_resident(services, change) if change else ResidentTold(Told.UNCHANGED)
 
 
@@ -255,6 +271,7 @@ def list_cases(
     total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     rows = session.scalars(select(Case).where(*conditions).order_by(Case.id.desc()).limit(limit).offset(offset)).all()
     if rows:
+        shown = ", ".join(case.number for case in rows[:10]) + (" …" if len(rows) > 10 else "")
         record(
             session,
             actor,
@@ -262,7 +279,7 @@ def list_cases(
             "case",
             counted(len(rows), "case", "cases"),
             now=now,
-            summary=", ".join(case.number for case in rows[:10]) + (" …" if len(rows) > 10 else ""),
+            summary=Said(shown, "case.numbers_more" if len(rows) > 10 else "case.numbers", numbers=shown.rstrip(" …")),
             detail={"numbers": [case.number for case in rows]},
         )
     return rows, total

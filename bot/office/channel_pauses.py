@@ -18,6 +18,7 @@ from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
 from channels.base import Channel, ChannelError, Quota, QuotaReporting
 from messages.plurals import counted
+from messages.said import Said
 from scheduler.channel_status import ChannelStatus, QuotaVerdict, channel_status, judge_quota
 from scheduler.outbox import resume_channel
 
@@ -58,26 +59,43 @@ class ResumeOutcome:
     forced: bool = False  # resumed although the quota check refused
 
 
-def describe_quota(check: ResumeCheck) -> str:
+def describe_quota(check: ResumeCheck) -> Said:
     """The check in one English sentence, for the command line and the audit log."""
     quota, waiting = check.quota, check.status.waiting
     if check.verdict is QuotaVerdict.UNKNOWN:
-        return f"its monthly quota could not be read ({check.quota_error})"
+        error = check.quota_error or ""
+        return Said(f"its monthly quota could not be read ({error})", "quota.unknown", error=error)
     if check.verdict is QuotaVerdict.NOT_CHECKED:
-        return "it has no quota to check"
+        return Said("it has no quota to check", "quota.not_checked")
     if quota is None or quota.limit is None:
-        return "it has no monthly limit"
-    used = f"{quota.used:,} of {counted(quota.limit, 'message', 'messages')} used this month"
+        return Said("it has no monthly limit", "quota.no_limit")
+    used = Said(
+        f"{quota.used:,} of {counted(quota.limit, 'message', 'messages')} used this month",
+        "quota.used",
+        used=quota.used,
+        count=quota.limit,
+    )
+    remaining = quota.remaining or 0
     if check.verdict is QuotaVerdict.USED_UP:
         if quota.remaining and waiting.smallest_batch:
-            return (
+            return Said(
                 f"its monthly quota is still used up ({used}; {quota.remaining:,} left, the smallest waiting "
-                f"delivery needs {waiting.smallest_batch:,})"
+                f"delivery needs {waiting.smallest_batch:,})",
+                "quota.used_up_short",
+                used=used,
+                remaining=remaining,
+                smallest=waiting.smallest_batch,
             )
-        return f"its monthly quota is still used up ({used})"
+        return Said(f"its monthly quota is still used up ({used})", "quota.used_up", used=used)
     if check.verdict is QuotaVerdict.PARTIAL:
         waiting_residents = counted(waiting.residents, "waiting resident", "waiting residents")
-        return f"{used}: {quota.remaining:,} left for {waiting_residents}, so it will pause again when they are used"
+        return Said(
+            f"{used}: {remaining:,} left for {waiting_residents}, so it will pause again when they are used",
+            "quota.partial",
+            used=used,
+            remaining=remaining,
+            count=waiting.residents,
+        )
     return used
 
 
@@ -110,9 +128,15 @@ def _audit_detail(check: ResumeCheck, forced: bool) -> dict[str, Any]:
 
 def _record_resume(session: Session, actor: Actor, check: ResumeCheck, *, forced: bool, now: datetime) -> None:
     waiting = check.status.waiting
-    summary = (
-        f"{'forced: ' if forced else ''}{describe_quota(check)}; residents waiting: {waiting.residents:,} "
-        f"(deliveries: {waiting.deliveries:,}); paused for: {check.status.reason}"
+    quota = describe_quota(check)
+    summary = Said(
+        f"{'forced: ' if forced else ''}{quota}; residents waiting: {waiting.residents:,} "
+        f"(deliveries: {waiting.deliveries:,}); paused for: {check.status.reason}",
+        "channel.resumed_forced" if forced else "channel.resumed",
+        quota=quota,
+        residents=waiting.residents,
+        deliveries=waiting.deliveries,
+        reason=check.status.reason or "",
     )
     record(
         session,

@@ -26,11 +26,13 @@ from messages.models import MsgType, Notice, NoticeStatus
 from messages.notices import untranslated_languages
 from messages.plurals import counted
 from messages.polls import untranslated_option_languages
+from messages.said import Languages, Said, joined
 from messages.text import TextRefused, clean_text
 from scheduler import sending
-from scheduler.fanout import FanoutResult, fanout_summary
+from scheduler.fanout import FanoutResult
 from scheduler.reach import has_audience, notice_audience
 from scheduler.recurrence import BadRecurrence, next_fire_times, shortest_interval
+from scheduler.said import fanout_summary
 from scheduler.sending import Dispatch, NoticeActionError
 
 MAX_REASON = 1000
@@ -109,7 +111,13 @@ def approve_notice(
             "notice",
             notice.id,
             now=now or dispatch.clock(),
-            summary=f"untranslated acknowledged: {', '.join(untranslated)}" if untranslated else None,
+            summary=Said(
+                f"untranslated acknowledged: {', '.join(untranslated)}",
+                "approve.untranslated",
+                languages=Languages(tuple(untranslated)),
+            )
+            if untranslated
+            else None,
             detail={"untranslated": untranslated} if untranslated else None,
         )
         return notice
@@ -124,7 +132,9 @@ def reject_notice(session: Session, actor: Actor, notice_id: int, reason: str, *
     if not reason:
         raise NoticeActionError("say why the notice is rejected, so its author can correct it", code="reason_needed")
     notice.status, notice.review_note, notice.approver = NoticeStatus.REJECTED, reason, None
-    record(session, actor, AuditAction.REJECT, "notice", notice.id, now=now, summary=reason)
+    record(
+        session, actor, AuditAction.REJECT, "notice", notice.id, now=now, summary=Said(reason, "reject", reason=reason)
+    )
     return notice
 
 
@@ -171,7 +181,7 @@ def send_notice_now(
             "notice",
             notice.id,
             now=dispatch.clock(),
-            summary=f"{summary}; {said_quota}" if said_quota else summary,
+            summary=joined([summary, said_quota]) if said_quota else summary,
             detail={"quota": outlook.as_dict(), "exceed_quota": exceed_quota} if outlook else None,
         )
 
@@ -251,7 +261,9 @@ def schedule_notice(
         "notice",
         notice_id,
         now=now,
-        summary=f"at {at.isoformat()}" if at else f"every {cron}",
+        summary=Said(f"at {at.isoformat()}", "schedule.at", at=at)
+        if at
+        else Said(f"every {cron}", "schedule.every", cron=cron or ""),
     )
     return notice
 
@@ -265,7 +277,8 @@ def cancel_notice(dispatch: Dispatch, actor: Actor, notice_id: int) -> Notice:
         notice = load(session, actor, notice_id, Verb.CANCEL)
         if notice.status not in (NoticeStatus.SENDING, NoticeStatus.SENT):
             notice.status = NoticeStatus.CANCELLED
-            record(session, actor, AuditAction.CANCEL, "notice", notice.id, now=now, summary="stopped before sending")
+            stopped = Said("stopped before sending", "cancel.stopped")
+            record(session, actor, AuditAction.CANCEL, "notice", notice.id, now=now, summary=stopped)
             return notice
         cancellation = Notice(
             kind=notice.kind,
@@ -292,7 +305,11 @@ def cancel_notice(dispatch: Dispatch, actor: Actor, notice_id: int) -> Notice:
             "notice",
             notice.id,
             now=now,
-            summary=f"Cancel notice {cancellation.id} written; it goes out once approved and sent",
+            summary=Said(
+                f"Cancel notice {cancellation.id} written; it goes out once approved and sent",
+                "cancel.written",
+                notice=str(cancellation.id),
+            ),
             detail={"cancellation_id": cancellation.id},
         )
         record(
@@ -302,6 +319,6 @@ def cancel_notice(dispatch: Dispatch, actor: Actor, notice_id: int) -> Notice:
             "notice",
             cancellation.id,
             now=now,
-            summary=f"Cancel of notice {notice.id}",
+            summary=Said(f"Cancel of notice {notice.id}", "compose.cancel_of", notice=str(notice.id)),
         )
         return cancellation

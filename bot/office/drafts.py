@@ -22,6 +22,7 @@ from messages.models import MsgType, Notice, NoticeStatus
 from messages.params import InvalidParameters
 from messages.polls import POLL_KIND
 from messages.refusal import Problem
+from messages.said import Codes, Said, Word, joined
 from scheduler.sending import NoticeActionError
 
 CONTENT_FIELDS = (
@@ -74,7 +75,7 @@ def _build(
 
 
 def compose_notice(
-    session: Session, composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime, note: str = ""
+    session: Session, composer: Composer, actor: Actor, data: NoticeInput, *, now: datetime, note: Said | None = None
 ) -> Notice:
     """A new draft. A test key's notices are sandboxed training notices. Raises UnknownKind or
     InvalidParameters naming each bad field. ``note`` ends the audit row's summary (a poll's options); a poll
@@ -93,10 +94,23 @@ def compose_notice(
         "notice",
         notice.id,
         now=now,
-        summary=f"{notice.kind}{' (training)' if notice.training else ''}"
-        f"{'; asks recipients to check in' if notice.ask_checkin else ''}{note}",
+        summary=composed(notice, note),
     )
     return notice
+
+
+ASKS_CHECKIN = Said("asks recipients to check in", "compose.asks_checkin")
+
+
+def composed(notice: Notice, note: Said | None) -> Said:
+    """The compose row's summary: the kind, whether a training notice, whether it asks for check-ins, ``note``."""
+    kind = Word("kind.", notice.kind)
+    parts = [
+        Said(f"{notice.kind} (training)", "compose.training_kind", kind=kind)
+        if notice.training
+        else Said(notice.kind, "compose.kind", kind=kind)
+    ]
+    return joined(parts + ([ASKS_CHECKIN] if notice.ask_checkin else []) + ([note] if note else []))
 
 
 def edit_notice(
@@ -119,7 +133,9 @@ def edit_notice(
         "notice",
         notice.id,
         now=now,
-        summary=", ".join(changed) or "no change",
+        summary=Said(", ".join(changed), "edit.fields", fields=Codes(tuple(changed)))
+        if changed
+        else Said("no change", "edit.no_change"),
         detail={"changed": changed},
     )
     return notice
@@ -167,7 +183,7 @@ def issue_update(
         "notice",
         original.id,
         now=now,
-        summary=f"Update drafted as notice {update.id}",
+        summary=Said(f"Update drafted as notice {update.id}", "update.drafted", notice=str(update.id)),
         detail={"update_id": update.id},
     )
     record(
@@ -177,6 +193,9 @@ def issue_update(
         "notice",
         update.id,
         now=now,
-        summary=f"Update of notice {original.id}{'; asks recipients to check in' if update.ask_checkin else ''}",
+        summary=joined(
+            [Said(f"Update of notice {original.id}", "compose.update_of", notice=str(original.id))]
+            + ([ASKS_CHECKIN] if update.ask_checkin else [])
+        ),
     )
     return update

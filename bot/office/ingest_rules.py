@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from bot.office.accounts import Actor, Permission
 from bot.office.audit import AuditAction, record
 from ingest.models import IngestRule
-from ingest.rules import Action, Rule, RuleProblem, check_rule, delete_rule, move_rule, rule_rows, save_rule
+from ingest.rules import ANY_KIND, Action, Rule, RuleProblem, check_rule, delete_rule, move_rule, rule_rows, save_rule
+from messages.said import Codes, Districts, Said, Word, joined
 
 SUBJECT = "ingest_rule"
 RULE_FIELDS = ("name", "kind", "min_severity", "min_level", "districts", "action", "notify_duty")
@@ -61,33 +62,70 @@ def rule_detail(rule: Rule) -> dict[str, Any]:
     }
 
 
-def describe(rule: Rule) -> str:
+ANYWHERE = Said("anywhere", "rule.anywhere")
+NONE = Said("none", "rule.none")
+
+
+def describe(rule: Rule) -> Said:
     """``kind earthquake_report, level ≥ 4, in cijin → auto_send (duty officers told)``."""
-    conditions = [f"kind {rule.kind}"]
+    conditions = [_shown("kind", rule.kind)]
     if rule.min_severity:
-        conditions.append(f"severity ≥ {rule.min_severity}")
+        conditions.append(
+            Said(f"severity ≥ {rule.min_severity}", "rule.severity", severity=Word("severity.", rule.min_severity))
+        )
     if rule.min_level:
-        conditions.append(f"level ≥ {rule.min_level}")
-    conditions.append(f"in {', '.join(rule.districts)}" if rule.districts else "anywhere")
-    duty = " (duty officers told)" if rule.notify_duty else ""
-    return f"{', '.join(conditions)} → {rule.action.value}{duty}"
+        conditions.append(Said(f"level ≥ {rule.min_level}", "rule.level", level=Codes((rule.min_level,))))
+    conditions.append(
+        Said(f"in {', '.join(rule.districts)}", "rule.districts", districts=Districts(rule.districts))
+        if rule.districts
+        else ANYWHERE
+    )
+    when = joined(conditions, separator=", ")
+    action = Word("rules_action.", rule.action.value)
+    if rule.notify_duty:
+        return Said(
+            f"{when} → {rule.action.value} (duty officers told)", "rule.described_duty", when=when, action=action
+        )
+    return Said(f"{when} → {rule.action.value}", "rule.described", when=when, action=action)
 
 
-def _shown(value: Any) -> str:
+def _shown(name: str, value: Any) -> Said:
+    """One field's value, as a change or a description says it."""
+    if name == "kind":
+        if value == ANY_KIND:
+            return Said(f"kind {value}", "rule.any_kind")
+        return Said(f"kind {value}", "rule.kind", kind=Word("kind.", value))
     if isinstance(value, (tuple, list)):
-        return ", ".join(value) or "anywhere"
+        return Said(", ".join(value), "rule.district_list", districts=Districts(tuple(value))) if value else ANYWHERE
     if value is None or value == "":
-        return "none"
-    return value.value if isinstance(value, Action) else str(value)
+        return NONE
+    if isinstance(value, bool):
+        return Said(str(value), "rule.yes" if value else "rule.no")
+    if isinstance(value, Action):
+        return Said(value.value, "rule.action", action=Word("rules_action.", value.value))
+    if name == "min_severity":
+        return Said(str(value), "rule.severity_value", severity=Word("severity.", str(value)))
+    return Said(str(value), "rule.value", value=str(value))
 
 
-def changes(before: Rule, after: Rule) -> list[str]:
+def changes(before: Rule, after: Rule) -> list[Said]:
     """What differs, one ``field: old → new`` each."""
-    return [
-        f"{name}: {_shown(getattr(before, name))} → {_shown(getattr(after, name))}"
-        for name in RULE_FIELDS
-        if getattr(before, name) != getattr(after, name)
-    ]
+    changed = []
+    for name in RULE_FIELDS:
+        old, new = getattr(before, name), getattr(after, name)
+        if old == new:
+            continue
+        was, now = (_shown(name, old), _shown(name, new)) if name != "kind" else (_kind(old), _kind(new))
+        changed.append(
+            Said(f"{name}: {was} → {now}", "rule.change", field=Word("rules.field_", name), was=was, now=now)
+        )
+    return changed
+
+
+def _kind(value: str) -> Said:
+    if value == ANY_KIND:
+        return Said(value, "rule.any_kind_value")
+    return Said(value, "rule.kind_value", kind=Word("kind.", value))
 
 
 def _row(session: Session, rule_id: int) -> IngestRule:
@@ -119,7 +157,13 @@ def add_rule(
         SUBJECT,
         row.id,
         now=now,
-        summary=f"added rule {checked.name!r} ({position} of {position}): {describe(checked)}",
+        summary=Said(
+            f"added rule {checked.name!r} ({position} of {position}): {(described := describe(checked))}",
+            "rule.added",
+            name=checked.name,
+            position=position,
+            rule=described,
+        ),
         detail={"after": rule_detail(checked)},
     )
     return row
@@ -151,10 +195,13 @@ def edit_rule(
         SUBJECT,
         rule_id,
         now=now,
-        summary=f"rule {before.name!r}: {'; '.join(changed)}",
+        summary=Said(
+            f"rule {before.name!r}: {'; '.join(changed)}", "rule.edited", name=before.name, changes=joined(changed)
+        ),
         detail={"before": rule_detail(before), "after": rule_detail(checked)},
     )
-    return changed
+    said: list[str] = list(changed)
+    return said
 
 
 def remove_rule(session: Session, actor: Actor, rule_id: int, *, now: datetime) -> Rule:
@@ -174,7 +221,12 @@ def remove_rule(session: Session, actor: Actor, rule_id: int, *, now: datetime) 
         SUBJECT,
         rule_id,
         now=now,
-        summary=f"deleted rule {before.name!r}: {describe(before)}",
+        summary=Said(
+            f"deleted rule {before.name!r}: {(described := describe(before))}",
+            "rule.deleted",
+            name=before.name,
+            rule=described,
+        ),
         detail={"before": rule_detail(before)},
     )
     return before
@@ -205,7 +257,14 @@ def reorder_rule(session: Session, actor: Actor, rule_id: int, *, up: bool, now:
         SUBJECT,
         rule_id,
         now=now,
-        summary=f"rule {row.name!r} moved {'up' if up else 'down'}: {old + 1} → {new + 1} of {len(ids)}",
+        summary=Said(
+            f"rule {row.name!r} moved {'up' if up else 'down'}: {old + 1} → {new + 1} of {len(ids)}",
+            "rule.moved_up" if up else "rule.moved_down",
+            name=row.name,
+            old=old + 1,
+            new=new + 1,
+            of=len(ids),
+        ),
         detail={"from": old + 1, "to": new + 1, "of": len(ids)},
     )
     return Move(row.name, new + 1, len(ids), moved=True)

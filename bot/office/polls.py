@@ -37,6 +37,7 @@ from messages.polls import (
     poll_options,
 )
 from messages.refusal import Problem, Unreadable
+from messages.said import Languages, Said
 from messages.text import TextRefused, clean_text
 from messages.translate import remember
 from scheduler.reach import original_recipients
@@ -121,7 +122,12 @@ def compose_poll(
     if errors:
         raise PollError(errors)
     assert closes is not None
-    note = f"; a poll with {len(cleaned)} options, voting until {closes.isoformat(timespec='minutes')}"
+    note = Said(
+        f"a poll with {len(cleaned)} options, voting until {closes.isoformat(timespec='minutes')}",
+        "compose.poll",
+        count=len(cleaned),
+        closes=closes,
+    )
     notice = compose_notice(session, composer, actor, data, now=now, note=note)
     session.add(Poll(notice_id=notice.id, closes_at=closes))
     for position, option in enumerate(cleaned, 1):
@@ -170,7 +176,12 @@ def review_option(
         "notice",
         notice_id,
         now=now,
-        summary=f"poll option {position} · {language}",
+        summary=Said(
+            f"poll option {position} · {language}",
+            "translation.poll_option",
+            option=position,
+            languages=Languages((language,)),
+        ),
         detail={"notice_id": notice_id, "option": position, "language": language},
     )
     return row

@@ -14,6 +14,7 @@ from typing import Any
 
 from channels.base import ChannelError, Quota, QuotaReporting
 from messages.plurals import counted
+from messages.said import Said
 from scheduler.sending import NoticeActionError
 
 
@@ -115,11 +116,17 @@ def check_quota(notice_id: int, forecast: QuotaForecast | None, *, exceed_quota:
         raise QuotaWouldBeExceeded(notice_id, forecast)
 
 
-def quota_summary(forecast: QuotaForecast | None, *, exceed_quota: bool) -> str | None:
+def quota_summary(forecast: QuotaForecast | None, *, exceed_quota: bool) -> Said | None:
     """The quota as the send's audit row tells it, when there was one to tell."""
     if forecast is None or forecast.quota is None:
-        return f"LINE quota unread: {forecast.error}" if forecast is not None and forecast.error else None
+        if forecast is None or not forecast.error:
+            return None
+        return Said(f"LINE quota unread: {forecast.error}", "quota.unread", error=forecast.error)
     if forecast.quota.limit is None:
-        return f"LINE: {forecast.needed:,} messages, no monthly limit"
-    said = f"LINE: {forecast.needed:,} messages, {forecast.remaining:,} of {forecast.quota.limit:,} left this month"
-    return f"{said}; sent past the quota as the officer insisted" if forecast.exceeds and exceed_quota else said
+        return Said(f"LINE: {forecast.needed:,} messages, no monthly limit", "quota.unlimited", count=forecast.needed)
+    needed, remaining, limit = forecast.needed, forecast.remaining or 0, forecast.quota.limit
+    said = f"LINE: {needed:,} messages, {forecast.remaining:,} of {limit:,} left this month"
+    if forecast.exceeds and exceed_quota:
+        past = f"{said}; sent past the quota as the officer insisted"
+        return Said(past, "quota.past", count=needed, remaining=remaining, limit=limit)
+    return Said(said, "quota.left", count=needed, remaining=remaining, limit=limit)

@@ -15,6 +15,7 @@ from bot.shelters.models import Shelter, folded_name
 from bot.shelters.state import OpenState, notice_matches, state_of
 from messages.db import MAX_ID
 from messages.models import Notice
+from messages.said import Said
 
 SHELTERS_LIVE_RULE = "test keys never open or close shelters"
 
@@ -78,7 +79,7 @@ def set_shelter_open(
         "shelter",
         shelter.id,
         now=now,
-        summary=f"{shelter.town} {shelter.name}",
+        summary=Said(f"{shelter.town} {shelter.name}", "shelter", town=shelter.town, name=shelter.name),
     )
     notice = notice_matches(session, now=now).by_shelter.get(shelter.id)
     return shelter, state_of(shelter, notice), notice if notice is not None and not open else None

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.office.accounts import USERNAME, LoginRefused, authenticate
 from bot.office.audit import REFUSED_SIGN_INS, AuditAction, record, refused_sign_ins_from
 from bot.office.models import AuditEntry, Officer
+from messages.said import Said
 
 FREE_FAILURES = 5
 FIRST_DELAY = timedelta(seconds=1)
@@ -93,10 +94,18 @@ def sign_in(
             "officer",
             name,
             now=now,
-            summary=address,
+            summary=Said(address, "sign_in.address", address=address),
         )
         raise
-    record(session, officer.username, AuditAction.LOGIN, "officer", officer.username, now=now, summary=address)
+    record(
+        session,
+        officer.username,
+        AuditAction.LOGIN,
+        "officer",
+        officer.username,
+        now=now,
+        summary=Said(address, "sign_in.address", address=address),
+    )
     return officer
 
 

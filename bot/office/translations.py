@@ -18,6 +18,7 @@ from bot.office.audit import AuditAction, record
 from channels.base import utf16_length
 from messages.i18n import LANGUAGES, UnknownLanguage, get_language
 from messages.models import Notice, NoticeTranslation, TranslationOrigin
+from messages.said import Codes, Languages, Said
 from messages.text import normalise_newlines, text_problem
 from messages.translate import remember
 
@@ -118,7 +119,12 @@ def review_translation(
         "translation",
         row.id,
         now=now,
-        summary=f"notice {notice.id} · {row.language}",
+        summary=Said(
+            f"notice {notice.id} · {row.language}",
+            "translation.notice",
+            notice=str(notice.id),
+            languages=Languages((row.language,)),
+        ),
         detail={"notice_id": notice.id, "language": row.language},
     )
     return row
@@ -201,6 +207,11 @@ def save_faq_entry(
         "faq",
         f"{key}/{language}"[:64],
         now=now,
-        summary=f"{'added' if created else 'edited'}: {key} · {language}",
+        summary=Said(
+            f"{'added' if created else 'edited'}: {key} · {language}",
+            "faq.added" if created else "faq.edited",
+            entry=Codes((key,)),
+            languages=Languages((language,)),
+        ),
     )
     return entry, created

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.shelters.csv_file import RowProblem, ShelterFile, ShelterRow
 from bot.shelters.models import Shelter, folded_name, identity_of
 from messages.plurals import counted
+from messages.said import Said, count_of
 
 # The columns a new release may change for a shelter it lists again (its identity stays).
 _DATA_FIELDS = (
@@ -63,12 +64,22 @@ class ImportReport:
             )
         return lines
 
-    def summary(self) -> str:
-        return (
+    def summary(self) -> Said:
+        with_notes = count_of("n.rows", self.with_notes, "row", "rows")
+        other_counties = count_of("n.rows", self.other_counties, "row", "rows")
+        withdrawn = count_of("n.shelters", self.withdrawn, "shelter", "shelters")
+        return Said(
             f"{self.imported:,} imported, {self.updated:,} updated, {self.unchanged:,} unchanged, "
-            f"{self.refused:,} refused ({counted(self.with_notes, 'row', 'rows')} imported with a note; "
-            f"{counted(self.other_counties, 'row', 'rows')} of other counties skipped; "
-            f"{counted(self.withdrawn, 'shelter', 'shelters')} no longer listed)"
+            f"{self.refused:,} refused ({with_notes} imported with a note; "
+            f"{other_counties} of other counties skipped; {withdrawn} no longer listed)",
+            "shelters.imported",
+            imported=self.imported,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            refused=self.refused,
+            with_notes=with_notes,
+            other_counties=other_counties,
+            withdrawn=withdrawn,
         )
 
 

@@ -1,7 +1,8 @@
 """A console with one of everything, for the tests that read every page in one console language: notices in
-several states (one sent with free text, a poll and a check-in among them), a petition, alerts from the national
-platform and their rules, shelters, a recurring notice with a missed time, a paused channel; and the reading
-helpers that take out what is content (the notice's own words, names officers typed) before a page is judged."""
+several states (one sent with free text, one rejected, a poll and a check-in among them), a petition, alerts from
+the national platform and their rules, shelters, a recurring notice with a missed time, a paused channel; and the
+reading helpers that take out what is content (the notice's own words, names officers typed) before a page is
+judged."""
 
 from __future__ import annotations
 
@@ -134,12 +135,26 @@ def build_site(stack: ConsoleStack) -> dict[str, object]:
             drafts.NoticeInput("dengue_outbreak", services.kinds.get("dengue_outbreak").example_params, training=True),
             now=now,
         )
-        for notice in (sent, waiting):
+        rejected = drafts.compose_notice(
+            session,
+            services.composer,
+            EDITOR,
+            drafts.NoticeInput("dengue_outbreak", services.kinds.get("dengue_outbreak").example_params),
+            now=now,
+        )
+        for notice in (sent, waiting, rejected):
             desk.submit_notice(
                 session, EDITOR, notice.id, glossary=services.glossary, channels=services.channel_limits, now=now
             )
+        desk.reject_notice(session, APPROVER, rejected.id, "請補上疫情地區", now=now)  # its reason is content
         case = pothole_case(session, now)
-        ids: dict[str, object] = {"sent": sent.id, "waiting": waiting.id, "draft": draft.id, "case": case.number}
+        ids: dict[str, object] = {
+            "sent": sent.id,
+            "waiting": waiting.id,
+            "draft": draft.id,
+            "rejected": rejected.id,
+            "case": case.number,
+        }
     desk.approve_notice(services.dispatch, APPROVER, sent.id, acknowledge_untranslated=True, now=now)
     desk.send_notice_now(services.dispatch, APPROVER, sent.id, channels=services.channel_limits, confirmation=CONFIRMED)
     editor = Officer(stack.app, "ed-lin")
@@ -192,6 +207,7 @@ def pages(ids: dict[str, object]) -> list[str]:
         sent,
         notice(ids["waiting"]),
         notice(ids["draft"]),
+        notice(ids["rejected"]),
         notice(ids["recurring"]),
         notice(ids["missed"]),
         notice(ids["poll"]),
@@ -209,6 +225,8 @@ def pages(ids: dict[str, object]) -> list[str]:
         f"/console/cases/{ids['case']}",
         "/console/subscribers",
         "/console/audit",
+        "/console/audit?action=reject",
+        "/console/audit?action=missed",
         "/console/officers",
         "/console/api-keys",
         "/console/agencies",

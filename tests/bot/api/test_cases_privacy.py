@@ -90,4 +90,5 @@ def test_every_read_of_a_petition_is_in_the_audit_log_with_its_key(world, case):
         ("read_case", "editor", key_id),
         ("read_cases", "editor", key_id),
     ]
-    assert reads[1].detail == {"numbers": [number]}
+    assert reads[1].detail["numbers"] == [number]
+    assert reads[1].detail["said"]["params"] == {"numbers": number}

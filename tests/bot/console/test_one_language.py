@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.console_pages import Officer
+from tests.support.console_pages import Officer, html
 from tests.support.console_stack import ConsoleStack
 from tests.support.language_site import HAN_RUN, build_site, chrome_text, english_runs, pages
 
@@ -42,6 +42,22 @@ def test_the_english_console_shows_no_han_characters_outside_content(site):
 def test_the_chinese_console_shows_no_english_sentences_outside_content(site):
     found = sorted({f"{path}: {run}" for path, shown in _walk(site, "zh-Hant") for run in english_runs(shown)})
     assert found == [], "\n".join(found)
+
+
+def test_the_audit_log_and_a_notices_history_are_judged_not_set_aside_as_content(site):
+    """What a row says is the console's words (only an officer's typed parts are content), so the walks above judge
+    the audit page's summaries and each notice's history too."""
+    stack, ids = site
+    officer = Officer(stack.app, "ad-wu", "zh-Hant")
+    audit = html(officer.get("/console/audit"))
+    summaries = audit.xpath("//table[@class='data']//td[6]")
+    assert summaries and not [cell for cell in summaries if cell.get("data-content") is not None or cell.get("lang")]
+    assert "退回原因" in " ".join(
+        cell.text_content() for cell in html(officer.get("/console/audit?action=reject")).xpath("//td[6]")
+    )
+    history = html(officer.get(f"/console/notices/{ids['sent']}")).xpath("//li[time]")
+    assert history and all(not li.xpath(".//*[@data-content or @lang]") for li in history), "nothing typed in them"
+    assert "筆發送" in " ".join(li.text_content() for li in history)
 
 
 def test_the_heuristics_find_what_they_are_meant_to_find():

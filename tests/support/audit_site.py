@@ -30,6 +30,7 @@ from messages.cap_geography import default_places
 from messages.models import NoticeTranslation, TranslationOrigin
 from scheduler.outbox import pause_channel
 from tests.bot.office.conftest import APPROVER, EDITOR
+from tests.support.confirmed import CONFIRMED, confirmed
 from tests.support.console_pages import Officer
 from tests.support.console_site import pothole_case
 from tests.support.console_stack import ConsoleStack
@@ -85,11 +86,19 @@ def _notices(services, now: datetime) -> dict[str, int | str]:
         }
     desk.approve_notice(services.dispatch, APPROVER, sent.id, acknowledge_untranslated=True, now=now)
     desk.approve_notice(services.dispatch, APPROVER, scheduled.id, acknowledge_untranslated=True, now=now)
-    desk.send_notice_now(services.dispatch, APPROVER, sent.id, channels=limits)
+    desk.send_notice_now(services.dispatch, APPROVER, sent.id, channels=limits, confirmation=CONFIRMED)
     with services.session_factory.begin() as session:
         at = now + timedelta(hours=2)
         desk.schedule_notice(
-            session, APPROVER, scheduled.id, at=at, cron=None, glossary=glossary, channels=limits, now=now
+            session,
+            APPROVER,
+            scheduled.id,
+            at=at,
+            cron=None,
+            glossary=glossary,
+            channels=limits,
+            now=now,
+            **confirmed(services),
         )
         row = session.query(NoticeTranslation).filter_by(notice_id=sent.id, language="vi").one_or_none()
         if row is None:

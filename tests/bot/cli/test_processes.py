@@ -18,7 +18,8 @@ from tests.support.sandbox import free_port
 CIVICAST = str(Path(sys.executable).parent / "civicast")
 
 
-def wait_for(url: str, timeout_s: float = 20.0) -> requests.Response:
+def wait_for(url: str, timeout_s: float = 60.0) -> requests.Response:
+    # Generous: serve draws the rich menus' images before it listens, slow on a 2-core machine running tests.
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -43,9 +44,16 @@ def config(tmp_path):
 
 
 def run(args, config_path):
-    return subprocess.Popen(
-        [CIVICAST, "--config", str(config_path), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    # In the configuration's directory, where its relative database (and var/) belong: never the checkout. Its
+    # output goes to a file there: a pipe nobody reads would stop a talkative process once its buffer is full.
+    with (config_path.parent / f"{args[0]}.log").open("a", encoding="utf-8") as log:
+        return subprocess.Popen(
+            [CIVICAST, "--config", str(config_path), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=config_path.parent,
+        )
 
 
 def test_sandbox_command_serves_line_and_graph_paths(config):

@@ -117,6 +117,15 @@ def wait_until(condition, timeout_s: float) -> None:
 def test_sigterm_mid_fan_out_then_a_restart_delivers_the_rest_once(stack):
     path, port, services = stack
     first = serve(path, port)
+    try:
+        _sigterm_then_restart(path, port, services, first)
+    finally:
+        if first.poll() is None:  # the test failed before its SIGTERM: leave no server behind
+            first.kill()
+            first.communicate()
+
+
+def _sigterm_then_restart(path, port, services: Services, first: subprocess.Popen) -> None:
     targeted = send_to_residents(services)
     assert targeted > 200  # those of the warning's districts, and those who follow the whole city
     wait_until(lambda: line_summary(services)["users"] > 0, timeout_s=30)
@@ -141,7 +150,11 @@ def test_sigterm_mid_fan_out_then_a_restart_delivers_the_rest_once(stack):
         wait_until(delivered, timeout_s=40)
     finally:
         second.send_signal(signal.SIGTERM)
-        second.communicate(timeout=GRACEFUL_TIMEOUT_S + 5)
+        try:
+            second.communicate(timeout=GRACEFUL_TIMEOUT_S + 5)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            second.communicate()
     assert second.returncode == 0
     summary = line_summary(services)
     assert summary["users"] == targeted

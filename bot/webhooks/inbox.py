@@ -284,10 +284,7 @@ class EventInbox:
         if not events:
             return True
         try:
-            # Each INSERT commits on its own: one round trip per event instead of three (BEGIN, INSERT, COMMIT),
-            # for every delivery of a busy night. Storing is idempotent, so a delivery stored in part and refused
-            # is stored in full when the platform sends it again (the part already stored is skipped).
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            with self.engine.begin() as connection:
                 new = set(store_events(connection, self.channel, events, now=self.clock(), user_of=self.user_of))
         except SQLAlchemyError as exc:
             log.error("%s events not stored: %s", self.channel, exc)

@@ -7,29 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 from bot.api.inputs import SEVERITIES
-from bot.api.openapi_parts import BOOLEAN, COUNT, COUNTS_BY_NAME, INTEGER, STRING, TIME, nullable, object_schema, ref
+from bot.api.openapi_action_schemas import action_request_schemas
+from bot.api.openapi_parts import (
+    BOOLEAN,
+    COUNT,
+    COUNTS_BY_NAME,
+    INTEGER,
+    STRING,
+    TIME,
+    nullable,
+    object_schema,
+    ref,
+)
 from bot.api.openapi_poll_schemas import poll_input_schema
-from bot.office.desk import MAX_REASON
 from messages.compose import MAX_FREE_TEXT
 from messages.kinds import ParamType, Topic
 from messages.models import MsgType, NoticeStatus
-
-# A send or a schedule is confirmed by the request itself: without confirm: true it is refused (409) with what it
-# would do (the problem's "would"), as the console's confirmation step restates it.
-CONFIRM_FIELDS: dict[str, Any] = {
-    "confirm": {
-        "type": "boolean",
-        "default": False,
-        "description": "true: the caller has seen what the send or schedule will do (recipients, languages, "
-        "channels) and confirms it; without it the request is refused (409, code confirmation_missing) with that "
-        "plan in the problem's would",
-    },
-    "notice_number": {
-        "type": ["integer", "string"],
-        "description": "the notice's number, typed to confirm an Extreme notice to the whole city (409, code "
-        "wrong_notice_number, when it is missing or another number)",
-    },
-}
 
 
 def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
@@ -333,59 +326,7 @@ def notice_schemas(kinds: list[str], languages: list[str]) -> dict[str, Any]:
             },
             description="A notice's cost in LINE messages beside the month's quota (null: LINE not enabled).",
         ),
-        "ApproveRequest": object_schema(
-            {
-                "acknowledge_untranslated": {
-                    "type": "boolean",
-                    "default": False,
-                    "description": "true: approve although some languages would show the free text untranslated (the "
-                    "engine failed or the translation is held); without it such an approval is refused (422)",
-                }
-            },
-            required=[],
-        ),
-        "SendRequest": object_schema(
-            {
-                **CONFIRM_FIELDS,
-                "exceed_quota": {
-                    "type": "boolean",
-                    "default": False,
-                    "description": "true: send although the notice needs more LINE messages than this month's quota "
-                    "has left (LINE refuses the rest and the channel pauses until the limit is raised); without "
-                    "it such a send is refused (422)",
-                },
-            },
-            required=[],
-        ),
-        "RejectRequest": object_schema(
-            {
-                "reason": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": MAX_REASON,
-                    "description": "why, so the author can correct it (not blank)",
-                }
-            }
-        ),
-        "ScheduleRequest": {
-            **object_schema(
-                {
-                    "at": {
-                        "type": "string",
-                        "maxLength": 64,
-                        "description": "ISO 8601, in the future; Taipei time unless it carries an offset",
-                    },
-                    "cron": {
-                        "type": "string",
-                        "maxLength": 120,
-                        "description": "minute hour day month weekday, Taipei time: recurring",
-                    },
-                    **CONFIRM_FIELDS,
-                },
-                required=[],
-            ),
-            "oneOf": [{"required": ["at"]}, {"required": ["cron"]}],
-        },
+        **action_request_schemas(),
         "SendResult": object_schema(
             {
                 "notice_id": INTEGER,

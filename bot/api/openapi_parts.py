@@ -51,6 +51,23 @@ BOOLEAN = {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time"}
 COUNTS_BY_NAME = {"type": "object", "additionalProperties": COUNT}
 
+# A send or a schedule is confirmed by the request itself: without confirm: true it is refused (409) with what it
+# would do (the problem's "would"), as the console's confirmation step restates it.
+CONFIRM_FIELDS: dict[str, Any] = {
+    "confirm": {
+        "type": "boolean",
+        "default": False,
+        "description": "true: the caller has seen what the send or schedule will do (recipients, languages, "
+        "channels) and confirms it; without it the request is refused (409, code confirmation_missing) with that "
+        "plan in the problem's would",
+    },
+    "notice_number": {
+        "type": ["integer", "string"],
+        "description": "the notice's number, typed to confirm an Extreme notice to the whole city (409, code "
+        "wrong_notice_number, when it is missing or another number)",
+    },
+}
+
 PROBLEM_SCHEMAS: dict[str, Any] = {
     "Problem": object_schema(
         {

@@ -21,6 +21,7 @@ from bot.ingest import push as cap_push
 from bot.office.services import Services
 from bot.public import cable_slides, feeds, opendata, pages, push
 from bot.routing import DatabaseIdConverter
+from bot.sessions import CookieSessions
 from bot.settings import Settings
 from bot.webhooks import line as line_webhook
 from bot.webhooks import messenger as messenger_webhook
@@ -62,6 +63,7 @@ def create_app(
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://") if secure is None else secure,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.console.session_hours),
     )
+    app.session_interface = CookieSessions()
     app.extensions["civicast"] = services
     if password_hasher is not None:
         app.extensions["civicast.password_hasher"] = password_hasher

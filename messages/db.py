@@ -121,6 +121,10 @@ def ping_idle_connections(engine: Engine, *, after_s: float) -> None:
                 cursor.execute("SELECT 1")
             finally:
                 cursor.close()
+            # The ping began a transaction (the driver's default): end it, so the connection is handed out
+            # idle, as the pool hands out every other. Left open, it refused a switch to autocommit, and
+            # a statement run in a transaction of its own joined the ping's.
+            dbapi_connection.rollback()
         except Exception as exc:  # the driver's own error classes: any failure means the connection is gone
             raise DisconnectionError(f"pooled connection idle for {after_s:g} s is dead: {exc}") from exc
 

@@ -33,6 +33,17 @@ def test_a_connection_that_died_while_idle_is_replaced_before_use(postgres_schem
     engine.dispose()
 
 
+def test_a_pinged_connection_is_handed_out_outside_a_transaction(postgres_schema_url):
+    engine = make_engine(postgres_schema_url, pool_size=1, max_overflow=0, ping_idle_after_s=0.1)
+    _backend_pid(engine)
+    time.sleep(0.15)  # idle past the threshold: this checkout pings
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("CREATE TABLE pinged (id integer)"))
+    with engine.connect() as connection:  # committed on its own, not part of a transaction the ping left open
+        assert connection.execute(text("SELECT count(*) FROM pinged")).scalar_one() == 0
+    engine.dispose()
+
+
 def test_a_connection_in_steady_use_is_not_pinged_and_a_dead_one_fails_once(postgres_schema_url):
     engine = make_engine(postgres_schema_url, pool_size=1, max_overflow=0, ping_idle_after_s=60)
     first = _backend_pid(engine)

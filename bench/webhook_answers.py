@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -146,6 +147,11 @@ def interleaved(scripts: list[list[dict]], group: int) -> list[dict]:
     return ordered
 
 
+def _p99_ms(latencies: list[float]) -> int | str:
+    p99 = sorted(latencies)[int(0.99 * (len(latencies) - 1))]
+    return "unanswered" if math.isinf(p99) else round(p99 * 1000)
+
+
 def steady_load(
     web_port: int,
     sandbox_port: int,
@@ -225,6 +231,12 @@ def steady_load(
         time.sleep(0.5)
     latencies = sorted(replied[token] - at for token, at in posted_at.items() if token in replied)
     cpu_after = cpu()
+    # The p99 of each 10 s of offered load (by when the event was posted): a queue that grows shows as a
+    # rising line, a stall of the host or the database as one bad window.
+    first = min(posted_at.values(), default=0.0)
+    windows: dict[int, list[float]] = {}
+    for token, at in posted_at.items():
+        windows.setdefault(int((at - first) // 10), []).append(replied[token] - at if token in replied else math.inf)
 
     def pct(share: float) -> float | None:
         return round(latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000, 1) if latencies else None
@@ -238,6 +250,7 @@ def steady_load(
         "pushed": pushes,
         "unanswered": len(posted_at) - answered - pushes,
         "receipt_to_reply_ms": {"p50": pct(0.50), "p99": pct(0.99), "max": pct(1.0)},
+        "p99_ms_by_10_s": [_p99_ms(window) for _, window in sorted(windows.items())],
         "cpu_ms_per_event": {
             name: round((cpu_after[name] - cpu_before[name]) / max(1, len(posted_at)) * 1000, 2) for name in cpu_after
         },

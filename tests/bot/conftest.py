@@ -40,7 +40,8 @@ class BotStack:
         seed_if_empty(self.services.session_factory)
         self.app = create_app(self.services.settings, self.services)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # shutdown() waits for the serving loop's next poll: 0.05 s at each test's end, not the default 0.5 s
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.sandbox = Sandbox.create(
             line_access_token=SANDBOX_SECRETS["line.channel_access_token"],

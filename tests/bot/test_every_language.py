@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bot.cli.main import cli
 from bot.conversation.texts import BotTexts
 from messages.i18n import LANGUAGES
+from tests.conftest import every_language_on_sqlite
 from tests.support.officers import as_officer, officers
 from tests.support.sandbox import users
 
@@ -42,7 +43,7 @@ def tap(stack, user, messages, label):
     return stack.converse(user, type="postback", data=actions[0]["data"])
 
 
-@pytest.mark.parametrize("code", list(LANGUAGES))
+@pytest.mark.parametrize(("database_url", "code"), every_language_on_sqlite(LANGUAGES), indirect=["database_url"])
 def test_onboarding_and_a_petition_in(code, stack, tmp_path):
     t = BotTexts(stack.services.catalogs)
     glossary = stack.services.glossary

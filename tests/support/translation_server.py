@@ -77,7 +77,8 @@ def start(fake: FakeTranslate) -> FakeTranslate:
 
     fake.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     fake.server.daemon_threads = True
-    threading.Thread(target=fake.server.serve_forever, daemon=True).start()
+    # shutdown() waits for the serving loop's next poll: 0.05 s at each test's end, not the default 0.5 s
+    threading.Thread(target=fake.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return fake
 
 

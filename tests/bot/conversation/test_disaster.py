@@ -20,6 +20,7 @@ from messages.i18n import LANGUAGES, TAIPEI
 from messages.names import default_name_book
 from messages.params import Name
 from tests.bot.shelters.conftest import DUTY
+from tests.conftest import every_language_on_sqlite
 from tests.support.factories import notice, saved_notice
 from tests.support.sandbox import users
 from tests.support.shelters import import_test_list
@@ -318,7 +319,7 @@ NEW_TEXTS = (
 )
 
 
-@pytest.mark.parametrize("language", list(LANGUAGES))
+@pytest.mark.parametrize(("database_url", "language"), every_language_on_sqlite(LANGUAGES), indirect=["database_url"])
 def test_every_language_has_the_disaster_texts(bot, session_factory, shelters, glossary, language):
     texts = bot.texts
     for key in NEW_TEXTS:

@@ -15,6 +15,7 @@ from bot.conversation.texts import BotTexts
 from messages.i18n import LANGUAGES, TAIPEI
 from messages.models import MsgType, Notice, NoticeStatus
 from scheduler.audience import Subscriber, district_bit
+from tests.conftest import every_language_on_sqlite
 from tests.support.factories import notice, saved_notice
 from tests.support.sandbox import users
 
@@ -67,7 +68,7 @@ def headline(session_factory, composer, notice_id: int, language: str) -> str:
         return composer.compose(session.get(Notice, notice_id), language).title_line
 
 
-@pytest.mark.parametrize("language", list(LANGUAGES))
+@pytest.mark.parametrize(("database_url", "language"), every_language_on_sqlite(LANGUAGES), indirect=["database_url"])
 def test_a_sanmin_resident_asking_about_tomorrow_gets_the_day_off_first(
     engine, session_factory, composer, typhoon_night, language
 ):
@@ -81,7 +82,7 @@ def test_a_sanmin_resident_asking_about_tomorrow_gets_the_day_off_first(
     assert replies[-1].text == faq(language, "typhoon_day_off")["answer"]  # then the general text
 
 
-@pytest.mark.parametrize("language", list(LANGUAGES))
+@pytest.mark.parametrize(("database_url", "language"), every_language_on_sqlite(LANGUAGES), indirect=["database_url"])
 def test_a_sanmin_resident_asking_about_the_mrt_gets_the_red_line_disruption_first(
     engine, session_factory, composer, typhoon_night, language
 ):
@@ -95,7 +96,7 @@ def test_a_sanmin_resident_asking_about_the_mrt_gets_the_red_line_disruption_fir
     assert replies[-1].text == faq(language, "mrt_service")["answer"]
 
 
-@pytest.mark.parametrize("language", list(LANGUAGES))
+@pytest.mark.parametrize(("database_url", "language"), every_language_on_sqlite(LANGUAGES), indirect=["database_url"])
 def test_with_nothing_active_the_reply_says_nothing_is_announced_for_the_district(engine, glossary, language):
     resident_of(engine, language)
     sanmin = glossary.name("district", "sanmin", language)

@@ -15,7 +15,8 @@ token the sandbox issued, so a push is a real fallback. Prints JSON:
 * ``sandbox_reply_ceiling_per_s``: reply requests/s the sandbox takes from a bare keep-alive HTTP
   client in the same run, and civicast's rate as a ratio of it;
 * ``steady``: ``--steady-rate`` events/s offered for ``--steady-seconds`` with the workers running,
-  the p50/p99 from each webhook POST to the sandbox's acceptance of its reply, and pushes.
+  the p50/p99 from each webhook POST to the sandbox's acceptance of its reply (and the p99 of each 10 s),
+  and pushes.
 
     python bench/webhook.py [--events 8000] [--webhook-workers 2] [--steady-rate 300] [--database-url URL]
 

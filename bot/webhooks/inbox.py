@@ -84,7 +84,7 @@ def store_events(
     ]
     # One statement for the delivery (SQLAlchemy sends several rows as one INSERT … VALUES … RETURNING).
     stored = set(connection.execute(_store_statement(connection), rows[0] if len(rows) == 1 else rows).scalars())
-    return list(dict.fromkeys(row["event_id"] for row in rows if row["event_id"] in stored))
+    return list(dict.fromkeys(event_id[:64] for event_id, _ in events if event_id[:64] in stored))
 
 
 _STORE: dict[str, Any] = {}  # the storing INSERT per dialect, built once: it runs for every webhook delivery

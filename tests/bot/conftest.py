@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -19,6 +18,7 @@ from bot.office.services import Services
 from bot.settings import load_settings
 from channels.sandbox import Sandbox
 from tests.support.sandbox import free_port
+from tests.support.serving import serve_in_background
 
 
 class BotStack:
@@ -40,8 +40,7 @@ class BotStack:
         seed_if_empty(self.services.session_factory)
         self.app = create_app(self.services.settings, self.services)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        # shutdown() waits for the serving loop's next poll: 0.05 s at each test's end, not the default 0.5 s
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_background(self.server)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.sandbox = Sandbox.create(
             line_access_token=SANDBOX_SECRETS["line.channel_access_token"],

@@ -9,7 +9,6 @@ payload it decrypted is given to the service worker as the ``push`` event a brow
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
@@ -30,6 +29,7 @@ from tests.support.axe import WCAG
 from tests.support.console_stack import OUTPUT_DIR, launch_chromium
 from tests.support.factories import saved_notice
 from tests.support.sandbox import free_port
+from tests.support.serving import serve_in_background
 from tests.support.webpush import received, sandbox_browser
 
 PUSH_MANAGER_DOUBLE = """
@@ -101,8 +101,7 @@ class PushStack:
         self.channel = self.services.channels["webpush"]  # built by the registry from channels.webpush
         self.app = create_app(self.services.settings, self.services, resume_webhook_events=False)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        # shutdown() waits for the serving loop's next poll: 0.05 s at each test's end, not the default 0.5 s
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_background(self.server)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
     def close(self):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,6 +19,7 @@ from channels.webhook import (
 from messages.i18n import LANGUAGES
 from tests.support.factories import notice as make_notice
 from tests.support.sandbox import free_port
+from tests.support.serving import serve_in_background
 
 SECRET = "partner-secret-0123456789"
 
@@ -50,8 +50,7 @@ class Partner:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        # shutdown() waits for the serving loop's next poll: 0.05 s at each test's end, not the default 0.5 s
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_background(self.server)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/civicast"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +12,7 @@ import pytest
 from messages.cap import CapError
 from messages.cap_read import DESCRIPTION_MARKUP, ReadLimits, read_cap
 from tests.support.cap_read_documents import alert_document, refusal
+from tests.support.serving import serve_in_background
 
 REAL_ALERTS = Path(__file__).parent.parent / "data" / "cap-tw-2019"
 TYPHOON = REAL_ALERTS / "fifows_typhoon-warning_201908230536.xml"
@@ -41,8 +41,7 @@ class RecordingServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-        self.thread.start()
+        self.thread = serve_in_background(self.server)
 
     def close(self) -> None:
         self.server.shutdown()

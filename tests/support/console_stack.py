@@ -7,7 +7,6 @@ driven by Playwright) does everything else as an officer would.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from bot.office.services import Services
 from bot.settings import load_settings
 from scheduler.audience import TOPIC_BITS, Subscriber, district_bit
 from tests.support.sandbox import free_port
+from tests.support.serving import serve_in_background
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying to reach Google, which this network refuses.
@@ -58,8 +58,7 @@ class ConsoleStack:
         self.sandbox.serve_in_thread("127.0.0.1", self.sandbox_port)
         self.app = create_app(self.services.settings, self.services, resume_webhook_events=False)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        # shutdown() waits for the serving loop's next poll: 0.05 s at each test's end, not the default 0.5 s
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_background(self.server)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.worker = self.services.build_worker("browser-test-worker")
         self.worker.start()

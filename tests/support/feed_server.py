@@ -24,6 +24,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 
+from tests.support.serving import serve_in_background
+
 ATOM = "/feed.atom"
 JSON = "/feed.json"
 CAP_SAMPLES = Path(__file__).resolve().parent.parent / "data" / "cap-tw-2019"
@@ -263,7 +265,7 @@ def start(feeds: FeedServer) -> FeedServer:
 
     feeds.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     feeds.server.daemon_threads = True
-    threading.Thread(target=feeds.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    serve_in_background(feeds.server)
     return feeds
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from channels.sandbox import Sandbox
 from ingest.models import IncomingAlert
 from scheduler.audience import TOPIC_BITS, Subscriber
 from tests.support.sandbox import free_port
+from tests.support.serving import serve_in_background
 
 PUSH_SECRET = "test-push-secret-0123456789"
 CAP_DATA = Path(__file__).resolve().parent.parent / "data" / "cap-tw-2019"
@@ -50,8 +50,7 @@ class IngestStack:
         self.sandbox.serve_in_thread("127.0.0.1", self.sandbox_port)
         self.app = create_app(self.services.settings, self.services)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        # shutdown() waits for the serving loop's next poll: 0.05 s at each test's end, not the default 0.5 s
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_background(self.server)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.push_url = f"{self.url}/ingest/cap/{PUSH_SECRET}"
         self.worker = self.services.build_worker("test") if worker else None

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import html
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.serving import serve_in_background
 
 
 @dataclass
@@ -77,8 +78,7 @@ def start(fake: FakeTranslate) -> FakeTranslate:
 
     fake.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     fake.server.daemon_threads = True
-    # shutdown() waits for the serving loop's next poll: 0.05 s at each test's end, not the default 0.5 s
-    threading.Thread(target=fake.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    serve_in_background(fake.server)
     return fake
 
 

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from werkzeug.test import Client
 from channels.sandbox.line_api import LineSandbox
 from channels.sandbox.line_state import LineSandboxState
 from tests.support.sandbox import LINE_SECRET, LINE_TOKEN, set_faults, users
+from tests.support.serving import serve_in_background
 
 AUTH = {"Authorization": f"Bearer {LINE_TOKEN}"}
 TEXT = {"type": "text", "text": "hello"}
@@ -192,8 +192,7 @@ class _Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        # shutdown() waits for the serving loop's next poll: 0.05 s at each test's end, not the default 0.5 s
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        serve_in_background(self.server)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks/line"
 
     def close(self):

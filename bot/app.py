@@ -25,6 +25,7 @@ from bot.sessions import CookieSessions
 from bot.settings import Settings
 from bot.webhooks import line as line_webhook
 from bot.webhooks import messenger as messenger_webhook
+from bot.webhooks.deliveries import WebhookDeliveries, WebhookPath
 from bot.webhooks.worker import build_bots
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
@@ -84,8 +85,25 @@ def create_app(
     line_bot, messenger_bot = build_bots(services, executor, handle_here=handle_here)
     app.extensions["civicast.line_bot"] = line_bot
     app.extensions["civicast.messenger_bot"] = messenger_bot
-    app.register_blueprint(line_webhook.blueprint)
-    app.register_blueprint(messenger_webhook.blueprint)
+    app.register_blueprint(messenger_webhook.blueprint)  # its verification GET; deliveries are answered in front
+    app.wsgi_app = WebhookDeliveries(  # type: ignore[method-assign]  # Flask's documented way to add middleware
+        app.wsgi_app,
+        {
+            "/webhooks/line": WebhookPath(
+                accept=line_bot.accept,
+                signature_header="HTTP_X_LINE_SIGNATURE",
+                max_body=line_webhook.MAX_BODY,
+                only_post=True,
+            ),
+            "/webhooks/facebook": WebhookPath(
+                accept=messenger_bot.accept,
+                signature_header="HTTP_X_HUB_SIGNATURE_256",
+                max_body=messenger_webhook.MAX_BODY,
+                only_post=False,
+            ),
+        },
+        https=settings.public_base_url.startswith("https://"),
+    )
     app.extensions["civicast.alert_intake"] = services.alert_intake
     app.register_blueprint(cap_push.blueprint)
     if resume_webhook_events and settings.cap.ingest.enabled:  # alerts a previous process stored, undecided

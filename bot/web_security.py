@@ -64,15 +64,22 @@ def site_part(path: str) -> SitePart:
     return SitePart.PUBLIC
 
 
+def security_headers(path: str, *, https: bool) -> list[tuple[str, str]]:
+    """The headers every response on ``path``'s part of the site carries (caching aside)."""
+    csp, referrer = _POLICIES[site_part(path)]
+    headers = [
+        ("Content-Security-Policy", csp),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", referrer),
+    ]
+    return [*headers, ("Strict-Transport-Security", HSTS)] if https else headers
+
+
 def add_security_headers(response: Response, path: str, *, https: bool) -> Response:
+    for name, value in security_headers(path, https=https):
+        response.headers[name] = value
     part = site_part(path)
-    csp, referrer = _POLICIES[part]
-    response.headers["Content-Security-Policy"] = csp
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = referrer
-    if https:
-        response.headers["Strict-Transport-Security"] = HSTS
     if part is SitePart.API and path not in CACHEABLE_API_PATHS:
         response.headers["Cache-Control"] = "no-store"
     elif part is SitePart.CONSOLE:

@@ -1,4 +1,4 @@
-"""POST /webhooks/line: verify, hand the events on, answer at once.
+"""The LINE bot: a delivery to POST /webhooks/line verified and stored at once, its events answered after.
 
 The signature is checked over the raw body with line-bot-sdk's validator and the
 events are stored as delivered; they are read (unknown types included) and handled
@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeGuard
 
-from flask import Blueprint, Response, current_app, request
 from linebot.v3.webhook import SignatureValidator
 from sqlalchemy.orm import sessionmaker
 
@@ -35,7 +34,6 @@ from scheduler.audience import catalog_language
 from scheduler.menus import MenuKind, disaster_notices, given_menu, menu_kind_for
 
 log = logging.getLogger("civicast.line_webhook")
-blueprint = Blueprint("line_webhook", __name__)
 MAX_BODY = 1024 * 1024
 EVENT_ID_NAMESPACE = uuid.UUID("8d7c0a3e-8b0d-4f5e-9a0b-6c1c5d2e7f10")
 
@@ -273,15 +271,3 @@ class LineBot:
             except InvalidReplyToken:
                 log.info("reply token refused for %s; pushing instead", user_id)
         self.line.push(user_id, messages, retry_key=retry_key)
-
-
-@blueprint.post("/webhooks/line")
-def line_webhook() -> Response:
-    bot: LineBot = current_app.extensions["civicast.line_bot"]
-    if (request.content_length or 0) > MAX_BODY:
-        return Response("request body too large", status=413)
-    body = request.get_data(cache=False)
-    if len(body) > MAX_BODY:
-        return Response("request body too large", status=413)
-    status, message = bot.accept(body, request.headers.get("X-Line-Signature", ""))
-    return Response(message, status=status, mimetype="text/plain")

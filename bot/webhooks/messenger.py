@@ -154,13 +154,3 @@ def verify() -> Response:
     ):
         return Response(request.args.get("hub.challenge", ""), mimetype="text/plain")
     return Response("verification failed", status=403)
-
-
-@blueprint.post("/webhooks/facebook")
-def receive() -> Response:
-    bot: MessengerBot = current_app.extensions["civicast.messenger_bot"]
-    body = request.get_data(cache=False)
-    if len(body) > MAX_BODY:
-        return Response("request body too large", status=413)
-    status, message = bot.accept(body, request.headers.get("X-Hub-Signature-256", ""))
-    return Response(message, status=status, mimetype="text/plain")

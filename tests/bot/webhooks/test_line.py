@@ -71,6 +71,11 @@ def test_an_oversized_body_is_refused(stack):
     assert signed_post(stack, b"x" * (1024 * 1024 + 1)).status_code == 413
 
 
+def test_only_post_is_answered(stack):
+    response = requests.get(f"{stack.url}/webhooks/line", timeout=5)
+    assert (response.status_code, response.headers["Allow"]) == (405, "POST")
+
+
 USER_EVENTS = [
     ("message", {"replyToken": "r", "message": {"id": "1", "type": "text", "text": "hello", "quoteToken": "q"}}),
     (

@@ -168,7 +168,7 @@ class RichMenus:
                 existing.rich_menu_id = menu_id
 
     @staticmethod
-    def menu_for(session: Session, language: str, kind: MenuKind = MenuKind.NORMAL) -> str | None:
-        return session.scalar(
-            select(LineRichMenu.rich_menu_id).where(LineRichMenu.kind == kind.value, LineRichMenu.language == language)
-        )
+    def menu_ids(session: Session) -> dict[tuple[str, MenuKind], str]:
+        """Every menu created, by language and kind (a couple of dozen rows)."""
+        rows = session.execute(select(LineRichMenu.language, LineRichMenu.kind, LineRichMenu.rich_menu_id))
+        return {(language, MenuKind(kind)): menu_id for language, kind, menu_id in rows}

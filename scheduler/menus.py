@@ -157,12 +157,15 @@ def covered(notices: Iterable[DisasterNotice]) -> Any:
     return or_(Subscriber.whole_city.is_(True), Subscriber.districts.op("&")(union) != 0)
 
 
-def menu_kind_for(session: Session, user_id: str, notices: list[DisasterNotice]) -> MenuKind:
-    """The menu one LINE resident should see now (for the bot, when it links a menu itself)."""
-    query = select(Subscriber.id).where(
-        Subscriber.channel == LINE, Subscriber.platform_user_id == user_id, covered(notices)
+def in_disaster_mode(session: Session, user_ids: Iterable[str], notices: list[DisasterNotice]) -> set[str]:
+    """Which of these LINE residents should see the disaster menu now (for the bot, when it links menus itself)."""
+    wanted = sorted(set(user_ids))
+    if not wanted or not notices:
+        return set()
+    query = select(Subscriber.platform_user_id).where(
+        Subscriber.channel == LINE, Subscriber.platform_user_id.in_(wanted), covered(notices)
     )
-    return MenuKind.DISASTER if session.scalar(query) is not None else MenuKind.NORMAL
+    return set(session.scalars(query))
 
 
 def given_menu(session: Session, user_id: str, kind: MenuKind) -> None:

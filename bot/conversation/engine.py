@@ -35,7 +35,7 @@ from messages.db import dialect_insert
 from messages.glossary import WHOLE_CITY, Glossary
 from messages.i18n import DEFAULT_LANGUAGE
 from messages.text import without_refused
-from scheduler.audience import Subscriber, SubscriberStatus, catalog_language, find_subscriber
+from scheduler.audience import ALL_TOPICS, Subscriber, SubscriberStatus, catalog_language, find_subscriber
 
 
 class ConversationEngine:
@@ -185,9 +185,14 @@ class ConversationEngine:
                 platform_user_id=turn.event.user_id,
                 language=profile_language or DEFAULT_LANGUAGE,
                 status=SubscriberStatus.ACTIVE,
+                # The column defaults, set now: the turn reads them before the insert, which waits for the commit
+                # (a round's new residents are then inserted in one statement).
+                topics=ALL_TOPICS,
+                districts=0,
+                whole_city=True,
+                test_recipient=False,
             )
             turn.session.add(resident)
-            turn.session.flush()
         else:
             resident.status = SubscriberStatus.ACTIVE
         turn.resident = resident

@@ -31,7 +31,7 @@ from bot.webhooks.inbox import Deliver, EventInbox, NothingKept
 from channels.base import ChannelError
 from channels.line import InvalidReplyToken, LineChannel
 from scheduler.audience import catalog_language
-from scheduler.menus import MenuKind, disaster_notices, given_menu, menu_kind_for
+from scheduler.menus import MenuKind, disaster_notices, given_menu, in_disaster_mode
 
 log = logging.getLogger("civicast.line_webhook")
 MAX_BODY = 1024 * 1024
@@ -107,6 +107,16 @@ def line_user(event: dict[str, Any]) -> str:
     """The user who sent a raw event ("" for group and room events without one, which get no answer)."""
     source = event.get("source")
     return str(source.get("userId") or "") if isinstance(source, dict) and source.get("type") == "user" else ""
+
+
+def menu_language(incoming: Incoming) -> str | None:
+    """The language whose rich menu an event gives the resident: on following, their profile's; on choosing one,
+    that one; None for anything else."""
+    if incoming.kind is EventKind.FOLLOW:
+        return catalog_language(incoming.profile_language) if incoming.profile_language else None
+    if incoming.kind is EventKind.POSTBACK and incoming.action.get("action") == "lang":
+        return incoming.action.get("code") or None
+    return None
 
 
 class LineBot:
@@ -203,16 +213,22 @@ class LineBot:
         except Exception as exc:
             count = sum(len(mine) for mine in parsed)
             raise NothingKept(f"{count} LINE events not answered: {exc}") from exc
-        return [partial(self._deliver, mine, replies) for mine, replies in zip(parsed, turns, strict=True)]
+        menus = self._menus_to_link([pair for mine in parsed for pair in mine])
+        return [partial(self._deliver, mine, replies, menus) for mine, replies in zip(parsed, turns, strict=True)]
 
     def _deliver(
-        self, events: list[tuple[str, LineEvent | None]], turns: list[list[Reply]], answered: Callable[[str], None]
+        self,
+        events: list[tuple[str, LineEvent | None]],
+        turns: list[list[Reply]],
+        menus: dict[str, tuple[str, MenuKind]],
+        answered: Callable[[str], None],
     ) -> None:
         replies_of = iter(turns)
         for event_id, event in events:
             if event is not None:
                 replies = next(replies_of)
-                self._link_menu(event.incoming)
+                if event_id in menus:
+                    self._link_menu(event.incoming.user_id, *menus[event_id])
                 if replies:
                     self.send(
                         event.incoming.user_id,
@@ -222,37 +238,42 @@ class LineBot:
                     )
             answered(event_id)
 
-    def _link_menu(self, incoming: Incoming) -> None:
-        """Give the resident the rich menu of the language they now use (if the menus were created)."""
-        if incoming.kind is EventKind.FOLLOW:
-            language = catalog_language(incoming.profile_language) if incoming.profile_language else None
-        elif incoming.kind is EventKind.POSTBACK and incoming.action.get("action") == "lang":
-            language = incoming.action.get("code")
-        else:
-            return
-        if not language:
-            return
+    def _menus_to_link(self, events: list[tuple[str, LineEvent | None]]) -> dict[str, tuple[str, MenuKind]]:
+        """The rich menu (id, kind) each event that sets a language links: the language's menu, or its disaster
+        menu while a live Severe or Extreme notice covers the resident. Looked up for a round's events together,
+        after their turns were kept (a new resident's districts are stored by then)."""
+        wanted = {
+            event_id: (event.incoming.user_id, language)
+            for event_id, event in events
+            if event is not None and (language := menu_language(event.incoming))
+        }
+        if not wanted:
+            return {}
         with self.session_factory() as session:
-            menu_id, kind = RichMenus.menu_for(session, language), MenuKind.NORMAL
-            if menu_id is None:  # no menus created: nothing to link (and no disaster mode to look up)
-                return
-            # In disaster mode (a live Severe or Extreme notice covers their districts) the disaster menu.
-            notices = disaster_notices(
-                session, self.clock(), kinds=self.engine.composer.kinds, glossary=self.engine.glossary
-            )
-            if menu_kind_for(session, incoming.user_id, notices) is MenuKind.DISASTER:
-                # (menus created before disaster menus existed have none: the normal one stays)
-                disaster_menu = RichMenus.menu_for(session, language, MenuKind.DISASTER)
-                if disaster_menu is not None:
-                    menu_id, kind = disaster_menu, MenuKind.DISASTER
-        if menu_id:
-            try:
-                self.line.link_rich_menu(incoming.user_id, menu_id)
-            except ChannelError as exc:
-                log.warning("rich menu for %s not linked: %s", incoming.user_id, exc)
-                return
-            with self.session_factory.begin() as session:
-                given_menu(session, incoming.user_id, kind)
+            menus = RichMenus.menu_ids(session)
+            disaster: set[str] = set()
+            if any(kind is MenuKind.DISASTER for _, kind in menus):
+                notices = disaster_notices(
+                    session, self.clock(), kinds=self.engine.composer.kinds, glossary=self.engine.glossary
+                )
+                disaster = in_disaster_mode(session, [user for user, _ in wanted.values()], notices)
+        to_link = {}
+        for event_id, (user, language) in wanted.items():
+            if (language, MenuKind.NORMAL) not in menus:  # no menus created: nothing to link
+                continue
+            # (menus created before disaster menus existed have none: the normal one stays)
+            kind = MenuKind.DISASTER if user in disaster and (language, MenuKind.DISASTER) in menus else MenuKind.NORMAL
+            to_link[event_id] = (menus[language, kind], kind)
+        return to_link
+
+    def _link_menu(self, user_id: str, menu_id: str, kind: MenuKind) -> None:
+        try:
+            self.line.link_rich_menu(user_id, menu_id)
+        except ChannelError as exc:
+            log.warning("rich menu for %s not linked: %s", user_id, exc)
+            return
+        with self.session_factory.begin() as session:
+            given_menu(session, user_id, kind)
 
     def _profile_language(self, user_id: str) -> str | None:
         try:

@@ -134,7 +134,8 @@ class LineSandbox:
             if quota is not None and state.this_months_usage() + cost > quota:
                 state.stats["quota_refusals"] += 1
                 return line_error(429, MONTHLY_LIMIT, headers={"X-Line-Request-Id": request_id})
-            state.quota_used = state.this_months_usage() + cost
+            if cost:  # (a reply costs nothing: no need to work out the month)
+                state.quota_used = state.this_months_usage() + cost
             if retry_key is not None:
                 state.retry_keys[retry_key] = (request_id, now, len(recipients))
             state.deliveries.append((request_id, via, now, messages, recipients))

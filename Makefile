@@ -101,6 +101,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fanout.py --subscribers 1000000 --rate-limit 200 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 	$(BIN)/python bench/fanout.py --subscribers 1000000 --workers 2 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 	$(BIN)/python bench/webhook.py --events 8000 --database-url $(WEBHOOK_BENCH_DATABASE_URL)
+	$(BIN)/python bench/webhook_turns.py --database-url $(WEBHOOK_BENCH_DATABASE_URL)
 	$(BIN)/python bench/ingest.py --subscribers 1000000 --rate-limit 200 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 	$(BIN)/python bench/console.py --residents 200000 $(if $(BENCH_DATABASE_URL),--database-url $(BENCH_DATABASE_URL))
 

@@ -16,13 +16,11 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from bot.web_security import security_headers
 from messages.log_context import REQUEST_ID
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger("civicast.webhooks")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -5,13 +5,15 @@ language meanwhile gets the disaster menu at once."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
-from bot.conversation.replies import EventKind, Incoming
 from bot.conversation.texts import BotTexts
 from bot.richmenu import RichMenus
+from scheduler.audience import Subscriber
 from scheduler.jobs import SchedulerRuntime
 from scheduler.menu_switch import outstanding_switches
 from scheduler.outbox import outstanding
@@ -112,9 +114,31 @@ def test_a_moderate_or_a_training_notice_switches_nobody(stack, change):
 def test_a_resident_choosing_a_language_in_disaster_mode_gets_the_disaster_menu(stack):
     two_officers_send(stack, TYPHOON)
     bot = stack.app.extensions["civicast.line_bot"]
-    for user in (QISHAN[0], LINGYA[0]):  # the step that follows the bot's answer to a language choice
-        bot._link_menu(Incoming(channel="line", user_id=user, kind=EventKind.POSTBACK, data="action=lang&code=th"))
+    # Both residents' language choices answered in one round, as a webhook worker answers them.
+    events = [(uuid.uuid4().hex, language_choice(user, "th")) for user in (QISHAN[0], LINGYA[0])]
+    for deliver in bot.decide([[event] for event in events]):
+        deliver(lambda _event_id: None)
     assert menus_of(stack, [QISHAN[0], LINGYA[0]]) == {
         QISHAN[0]: stack.menus[("disaster", "th")],
         LINGYA[0]: stack.menus[("normal", "th")],
+    }
+    with stack.services.session_factory() as session:  # the kind given, where the reconciler starts from
+        given = session.execute(
+            select(Subscriber.platform_user_id, Subscriber.rich_menu_kind).where(
+                Subscriber.platform_user_id.in_([QISHAN[0], LINGYA[0]])
+            )
+        )
+        assert dict(given.all()) == {QISHAN[0]: "disaster", LINGYA[0]: "normal"}
+
+
+def language_choice(user: str, code: str) -> dict:
+    """A LINE postback event choosing a language, as LINE delivers it (no reply token: the answer goes by push)."""
+    return {
+        "type": "postback",
+        "mode": "active",
+        "timestamp": int(datetime.now(UTC).timestamp() * 1000),
+        "source": {"type": "user", "userId": user},
+        "webhookEventId": uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+        "postback": {"data": f"action=lang&code={code}"},
     }

@@ -8,7 +8,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from PIL import Image, ImageDraw, ImageFont
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.channel_settings import SANDBOX_SECRETS
 from bot.cli.main import cli
@@ -25,8 +25,6 @@ from bot.richmenu import (
     render_image,
 )
 from messages.i18n import LANGUAGES, Catalogs
-from scheduler.audience import Subscriber, district_mask
-from tests.support.factories import saved_notice
 from tests.support.sandbox import users
 
 TEXTS = BotTexts(Catalogs())
@@ -107,37 +105,3 @@ def test_the_command_creates_twelve_menus_and_residents_get_the_one_of_their_lan
         headers={"Authorization": f"Bearer {SANDBOX_SECRETS['line.channel_access_token']}"},
     )
     assert default.json()["richMenuId"] == stored["zh-Hant"]
-
-    # In disaster mode, choosing a language links that language's disaster menu, for the residents it covers only.
-    inside = users(2)[1]
-    stack.converse(inside, type="follow")
-    services = stack.services
-    with services.session_factory.begin() as session:
-        for resident, district in ((inside, "qishan"), (user, "sanmin")):
-            session.execute(
-                update(Subscriber)
-                .where(Subscriber.platform_user_id == resident)
-                .values(districts=district_mask(services.glossary, [district]), whole_city=False)
-            )
-        saved_notice(session, services.composer, "evacuation_order", districts=["qishan"], villages=None)
-    for resident in (user, inside):
-        stack.converse(resident, type="postback", data=thai)
-    disaster = {row.language: row.rich_menu_id for row in rows if row.kind == "disaster"}
-    assert linked_menu(stack, inside) == disaster["th"] and linked_menu(stack, user) == stored["th"]
-    with services.session_factory() as session:
-        given = dict(
-            session.execute(
-                select(Subscriber.platform_user_id, Subscriber.rich_menu_target).where(
-                    Subscriber.platform_user_id.in_([user, inside])
-                )
-            ).all()
-        )
-    assert given == {inside: "disaster", user: "normal"}  # where the reconciler starts from
-
-
-def linked_menu(stack, user: str) -> str:
-    return requests.get(
-        f"{stack.sandbox_url}/v2/bot/user/{user}/richmenu",
-        timeout=5,
-        headers={"Authorization": f"Bearer {SANDBOX_SECRETS['line.channel_access_token']}"},
-    ).json()["richMenuId"]

@@ -14,11 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.models import FaqEntry
 from messages.i18n import UnknownLanguage, get_language
+from messages.yaml_files import safe_load
 
 FAQ_DIR = Path(__file__).resolve().parent.parent / "data" / "faq"
-# libyaml's safe loader where PyYAML was built with it: the FAQ files are read whenever an empty FAQ is seeded and
-# their question words whenever the index is rebuilt, and the pure-Python loader takes about ten times as long.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class FaqFileError(ValueError):
@@ -28,7 +26,7 @@ class FaqFileError(ValueError):
 def load_yaml(path: Path) -> object:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_YAML_LOADER)
+            return safe_load(handle)
     except yaml.YAMLError as exc:
         raise FaqFileError(f"{path}: not valid YAML: {exc}") from None
 

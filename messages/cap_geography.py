@@ -17,9 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from messages.cap_read import CapArea
+from messages.yaml_files import safe_load
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GEOCODES_FILE = DATA_DIR / "taiwan_geocodes.yaml"
@@ -340,9 +339,9 @@ class Places:
 
 def load_places(geocodes_file: Path = GEOCODES_FILE, points_file: Path = POINTS_FILE) -> Places:
     with geocodes_file.open(encoding="utf-8") as handle:
-        geocodes = yaml.safe_load(handle)
+        geocodes = safe_load(handle)
     with points_file.open(encoding="utf-8") as handle:
-        points = yaml.safe_load(handle)
+        points = safe_load(handle)
     return Places(geocodes, points)
 
 

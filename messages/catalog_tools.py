@@ -80,10 +80,10 @@ def build_messages_template(book: KindBook | None = None) -> Catalog:
 
 
 def build_glossary_template(glossary_file: Path) -> Catalog:
-    import yaml
+    from messages.yaml_files import safe_load
 
     with glossary_file.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+        raw = safe_load(handle)
     catalog = Catalog(project="civicast", domain="glossary", charset="utf-8", fuzzy=False)
     for group, entries in raw.items():
         for key, spec in entries.items():

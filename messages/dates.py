@@ -12,10 +12,10 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from babel.dates import format_datetime
 
 from messages.i18n import LANGUAGES, TAIPEI, Language
+from messages.yaml_files import safe_load
 
 DATES_FILE = Path(__file__).resolve().parent / "data" / "dates.yaml"
 
@@ -50,7 +50,7 @@ def _fields(template: str) -> list[str]:
 def load_date_patterns(path: Path = DATES_FILE) -> dict[str, DatePatterns]:
     """Every language's patterns; a missing or unknown language is an error, not a silent fallback."""
     with path.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+        raw = safe_load(handle)
     if set(raw) != set(LANGUAGES):
         raise ValueError(f"{path.name} must list exactly the languages {sorted(LANGUAGES)}; it lists {sorted(raw)}")
     return {code: DatePatterns(**entry) for code, entry in raw.items()}

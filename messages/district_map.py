@@ -18,10 +18,9 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
-import yaml
-
 from messages.glossary import Glossary
 from messages.i18n import LANGUAGES
+from messages.yaml_files import safe_load
 
 MAP_FILE = Path(__file__).resolve().parent / "data" / "kaohsiung_district_map.yaml"
 
@@ -95,7 +94,7 @@ def layout_problems(layout: DistrictLayout, district_keys: Iterable[str]) -> lis
 
 
 def read_layout(path: Path = MAP_FILE) -> DistrictLayout:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = safe_load(path.read_text(encoding="utf-8"))
     groups = tuple(DistrictGroup(str(key), tuple(map(str, keys))) for key, keys in raw["groups"].items())
     tiles = {str(key): (int(cell[0]), int(cell[1])) for key, cell in raw["tiles"].items()}
     return DistrictLayout(groups, tiles)

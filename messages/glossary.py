@@ -13,9 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from messages.i18n import DEFAULT_LOCALES_DIR, LANGUAGES, Catalogs, Language
+from messages.yaml_files import safe_load
 
 WHOLE_CITY = "all"
 _WHOLE_CITY_WORDS = {"all", "whole city", "全市", "全高雄", "all districts", "*"}
@@ -64,7 +63,7 @@ class Glossary:
         self.catalogs = catalogs
         path = data_file or catalogs.locales_dir / "glossary.yaml"
         with Path(path).open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+            raw = safe_load(handle)
         self.groups: dict[str, dict[str, Term]] = {}
         for group, entries in raw.items():
             self.groups[group] = {

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from messages.yaml_files import safe_load
 
 KINDS_FILE = Path(__file__).resolve().parent / "data" / "kinds.yaml"
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -351,7 +351,7 @@ def _kind(kind_id: str, raw: dict[str, Any], enums: dict[str, dict[str, str]]) -
 
 def load_kind_book(path: Path = KINDS_FILE) -> KindBook:
     with path.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+        raw = safe_load(handle)
     enums = {name: {str(k): str(v) for k, v in values.items()} for name, values in raw["enums"].items()}
     kinds = {kind_id: _kind(kind_id, spec, enums) for kind_id, spec in raw["kinds"].items()}
     notes = {str(k): " ".join(str(v).split()) for k, v in (raw.get("notes") or {}).items()}

@@ -16,13 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from messages.glossary import Glossary
 from messages.i18n import Language
 from messages.params import Name
 from messages.transcription import transcribe
 from messages.villages import Village, VillageTable
+from messages.yaml_files import safe_load
 
 NAMES_FILE = Path(__file__).resolve().parent / "data" / "names.yaml"
 _HAN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -122,7 +121,7 @@ class NameBook:
         self, glossary: Glossary, *, data_file: Path | None = None, villages: VillageTable | None = None
     ) -> None:
         with (data_file or NAMES_FILE).open(encoding="utf-8") as handle:
-            raw = yaml.safe_load(handle)
+            raw = safe_load(handle)
         self.glossary = glossary
         self.villages = villages or VillageTable.default(glossary)
         self.layouts = {code: Layout(**spec) for code, spec in raw["languages"].items()}

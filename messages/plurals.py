@@ -124,10 +124,10 @@ def source_entry(key: str, value: object) -> str | PluralSource:
 
 def read_source_strings(path: Path) -> dict[str, str | PluralSource]:
     """A keyed strings source (bot.yaml, public.yaml): plain texts and plural entries."""
-    import yaml
+    from messages.yaml_files import safe_load
 
     with path.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle) or {}
+        raw = safe_load(handle) or {}
     return {str(key): source_entry(str(key), value) for key, value in raw.items()}
 
 

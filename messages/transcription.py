@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from messages.yaml_files import safe_load
 
 TABLES_FILE = Path(__file__).resolve().parent / "data" / "transcription.yaml"
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -78,7 +78,7 @@ _HANGUL_FINALS = (
 @lru_cache(maxsize=1)
 def tables() -> dict[str, Any]:
     with TABLES_FILE.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = yaml.safe_load(handle)
+        loaded: dict[str, Any] = safe_load(handle)
     return loaded
 
 

@@ -21,6 +21,7 @@ from messages.db import make_engine, make_session_factory
 from messages.glossary import Glossary
 from messages.i18n import Catalogs
 from messages.kinds import KindBook, default_kind_book
+from tests.support.postgres_databases import ReusedDatabase, admin_engine, create_database, drop_database, url_of
 
 PG_ENV = "CIVICAST_TEST_DATABASE_URL"
 SQLITE_PREFIX = "sqlite:///"
@@ -80,45 +81,51 @@ def postgres_schema_url() -> Iterator[str]:
         admin.dispose()
 
 
-def _admin(base: str) -> Engine:
-    return make_engine(base, isolation_level="AUTOCOMMIT")  # CREATE and DROP DATABASE run outside transactions
-
-
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
-    """A PostgreSQL database migrated to head once per test process, the template each test's database is
+    """A PostgreSQL database migrated to head once per test process, the template the tests' databases are
     created from (a copy takes milliseconds; the migrations, more than a second)."""
     base = postgres_url_or_skip()
     name = f"civicast_tpl_{uuid.uuid4().hex[:12]}"
-    admin = _admin(base)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    migrated = make_engine(make_url(base).set(database=name).render_as_string(hide_password=False))
+    admin = admin_engine(base)
+    create_database(admin, name)
+    migrated = make_engine(url_of(base, name))
     upgrade_database(migrated)
     migrated.dispose()  # a template must have no connection while it is copied
     try:
         yield name
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(admin, name)
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_head_database(postgres_template: str) -> Iterator[ReusedDatabase]:
+    """The database at head that this test process's tests take in turn (tests/support/postgres_databases.py)."""
+    database = ReusedDatabase(postgres_url_or_skip(), postgres_template)
+    yield database
+    database.close()
 
 
 @pytest.fixture
 def postgres_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A PostgreSQL database of the test's own, dropped afterwards: at head when the test uses ``engine``
-    (copied from the migrated template), empty otherwise (for the tests of ``civicast db upgrade``)."""
+    """A PostgreSQL database for the test alone: at head when the test uses ``engine`` (the process's database
+    at head, emptied after the test), a new empty one otherwise (for the tests of ``civicast db upgrade``)."""
     base = postgres_url_or_skip()
+    if "engine" in request.fixturenames:
+        database: ReusedDatabase = request.getfixturevalue("postgres_head_database")
+        try:
+            yield database.url
+        finally:
+            database.reset()
+        return
     name = f"civicast_t_{uuid.uuid4().hex[:12]}"
-    template = request.getfixturevalue("postgres_template") if "engine" in request.fixturenames else None
-    admin = _admin(base)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin = admin_engine(base)
+    create_database(admin, name)
     try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+        yield url_of(base, name)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(admin, name)
         admin.dispose()
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.base import LINES, TEXT, AppContext, RuntimeFailure, UserError, officer_options
 from bot.cli.office import CLI_ACTOR
-from bot.conversation.faq import FaqFileError, read_faq_files, seed_faq
+from bot.conversation.faq_files import FaqFileError, read_faq_files, seed_faq
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CaseError
 from bot.office.accounts import Actor, PermissionDenied

@@ -9,7 +9,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.base import AppContext, RuntimeFailure
-from bot.conversation.faq import FaqFileError, seed_if_empty
+from bot.conversation.faq_files import FaqFileError, seed_if_empty
 from bot.database import upgrade_database
 from bot.office.agencies import seed_agencies
 from channels.base import ChannelError

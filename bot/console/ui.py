@@ -12,11 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import current_app, request, session
 
 from messages.i18n import DEFAULT_LOCALES_DIR, get_language
 from messages.plurals import COUNT, category, check_forms, placeholder_names
+from messages.yaml_files import safe_load
 
 UI_LANGUAGES = ("zh-Hant", "en")
 UI_LANGUAGE_NAMES = {"zh-Hant": "繁體中文", "en": "English"}
@@ -36,7 +36,7 @@ def load_strings(directory: Path = DEFAULT_LOCALES_DIR) -> dict[str, dict[str, T
     check every key has both, with every plural form."""
     strings: dict[str, dict[str, Text]] = {}
     for path in sorted(directory.glob(STRINGS_GLOB)):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = safe_load(path.read_text(encoding="utf-8")) or {}
         for key, value in raw.items():
             if str(key) in strings:
                 raise ValueError(f"{path.name}: console string {key!r} is defined twice")

@@ -16,20 +16,19 @@ import re
 import threading
 import time
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversation.faq_files import FAQ_DIR, FaqFileError, load_yaml
 from bot.conversation.models import FaqEntry
 from messages.i18n import UnknownLanguage, get_language
 
-FAQ_DIR = Path(__file__).resolve().parent.parent / "data" / "faq"
 QUESTION_WORDS_FILE = FAQ_DIR.parent / "faq_question_words.yaml"
 ANSWER_WEIGHT = 0.6  # an answer's words count, but less than a way of asking
 # Measured on held-out paraphrases in tests/bot/data/faq_paraphrases: at or above THRESHOLD the bot
@@ -40,9 +39,9 @@ CHECK_EVERY_S = 30.0  # how often a process looks whether officers changed the F
 # On a storm night thousands ask the same few questions word for word: each language's index keeps
 # the answers it found for this many distinct questions (a rebuilt index starts afresh).
 REMEMBERED_QUESTIONS = 4096
-# libyaml's safe loader where PyYAML was built with it: the FAQ files are read whenever an empty FAQ is seeded and
-# their question words whenever the index is rebuilt, and the pure-Python loader takes about ten times as long.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Indexes built in this process, kept by what they were built from: an index is the same for the same entries
+# and question words, so another FaqIndex on the same FAQ (a second app, a reloaded one) takes it as it is.
+KEPT_INDEXES = 48
 
 
 def _fold(text: str, *, accents: bool = True) -> str:
@@ -90,6 +89,7 @@ class QuestionWords:
             if substrings and folded
             else None
         )
+        self.key = (self.words, self.pattern is not None)  # what the matcher reads them as
 
     def strip(self, text: str, *, accents: bool = True) -> list[str]:
         cleaned = _clean(text, accents=accents)
@@ -102,7 +102,7 @@ NO_QUESTION_WORDS = QuestionWords()
 
 
 def read_question_words(path: Path = QUESTION_WORDS_FILE) -> dict[str, QuestionWords]:
-    data = _load_yaml(path) or {}
+    data = load_yaml(path) or {}
     if not isinstance(data, dict):
         raise FaqFileError(f"{path}: expected a mapping of language codes to their question words")
     found: dict[str, QuestionWords] = {}
@@ -246,9 +246,12 @@ def faq_fingerprints(session: Session) -> dict[str, str]:
 class FaqIndex:
     """The FAQ of every language, read from the database and indexed.
 
-    Every ``check_every_s`` the index compares each language's fingerprint with the database and
-    rebuilds the languages that changed, so an officer's edit in the console reaches every process
-    (gunicorn workers, ``civicast webhook-worker``) within that time; ``reload`` does it at once.
+    A language is indexed the first time a question in it is asked: a process that only ever hears a few
+    languages builds only theirs. Every ``check_every_s`` the index compares each language's fingerprint with the
+    database and drops the languages that changed, which are indexed again when next asked, so an officer's edit in
+    the console reaches every process (gunicorn workers, ``civicast webhook-worker``) within that time; ``reload``
+    looks at once. Webhook workers ask on several threads: one lock guards looking and building (the GIL lets one
+    build run at a time anyway), while questions in languages already indexed are answered without it.
     """
 
     def __init__(
@@ -263,29 +266,28 @@ class FaqIndex:
         self.threshold = threshold
         self.check_every_s = check_every_s
         self.monotonic = monotonic
-        self._indexes: dict[str, LanguageIndex] = {}
+        self._indexes: dict[str, tuple[str, LanguageIndex]] = {}  # language → (its fingerprint when built, index)
         self._fingerprints: dict[str, str] = {}
+        self._question_words: dict[str, QuestionWords] = {}
         self._checked_at: float | None = None
-        self._lock = threading.Lock()  # one refresh at a time; readers use the dict they find
+        self._lock = threading.Lock()
 
     def reload(self) -> list[str]:
-        """Rebuild the languages whose entries changed since the last look; the languages rebuilt."""
+        """Look at every language's entries again; the languages that changed since the last look (each is
+        indexed again when next asked)."""
         with self._lock:
             with self.session_factory() as session:
                 fingerprints = faq_fingerprints(session)
-                changed = sorted(
-                    language for language, digest in fingerprints.items() if self._fingerprints.get(language) != digest
-                )
-                rows = session.scalars(select(FaqEntry).where(FaqEntry.language.in_(changed))).all() if changed else []
-            by_language: dict[str, list[FaqText]] = {language: [] for language in changed}
-            for row in rows:
-                by_language[row.language].append(FaqText(row.key, tuple(row.questions), row.answer))
-            question_words = read_question_words() if changed else {}
-            indexes = {language: index for language, index in self._indexes.items() if language in fingerprints}
-            for language, entries in by_language.items():
-                indexes[language] = LanguageIndex(entries, question_words.get(language, NO_QUESTION_WORDS))
-            self._indexes, self._fingerprints = indexes, fingerprints
-            # Only now: a question asked while the first build runs waits for it instead of finding no FAQ.
+            changed = sorted(
+                language for language, digest in fingerprints.items() if self._fingerprints.get(language) != digest
+            )
+            if changed:
+                self._question_words = read_question_words()
+            self._indexes = {
+                language: built for language, built in self._indexes.items() if fingerprints.get(language) == built[0]
+            }
+            self._fingerprints = fingerprints
+            # Only now: a question asked while the first look runs waits for it instead of finding no FAQ.
             self._checked_at = self.monotonic()
         return changed
 
@@ -293,7 +295,28 @@ class FaqIndex:
         checked = self._checked_at
         if checked is None or self.monotonic() - checked >= self.check_every_s:
             self.reload()
-        return self._indexes.get(language)
+        built = self._indexes.get(language)
+        if built is not None and built[0] == self._fingerprints.get(language):
+            return built[1]
+        return self._build(language)
+
+    def _build(self, language: str) -> LanguageIndex | None:
+        with self._lock:
+            fingerprint = self._fingerprints.get(language)
+            if fingerprint is None:  # no entry in this language
+                return None
+            built = self._indexes.get(language)
+            if built is not None and built[0] == fingerprint:  # another thread built it meanwhile
+                return built[1]
+            with self.session_factory() as session:
+                rows = session.scalars(
+                    select(FaqEntry).where(FaqEntry.language == language).order_by(FaqEntry.id)
+                ).all()
+                entries = tuple(FaqText(row.key, tuple(row.questions), row.answer) for row in rows)
+            index = shared_index(entries, self._question_words.get(language, NO_QUESTION_WORDS))
+            # Were an entry edited since the last look, the next look finds the fingerprint changed and drops this.
+            self._indexes = {**self._indexes, language: (fingerprint, index)}
+            return index
 
     def nearest(self, question: str, language: str) -> Match | None:
         """The closest entry in the resident's language, however weak (None below SUGGEST)."""
@@ -307,89 +330,22 @@ class FaqIndex:
         return index.match(key) if index else None
 
 
-# ----------------------------------------------------------------------------- seeding
+_built: OrderedDict[tuple[object, ...], LanguageIndex] = OrderedDict()
+_built_lock = threading.Lock()
 
 
-class FaqFileError(ValueError):
-    pass
-
-
-def _load_yaml(path: Path) -> object:
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise FaqFileError(f"{path}: not valid YAML: {exc}") from None
-
-
-def _entry(path: Path, key: object, item: object) -> tuple[list[str], str]:
-    """The questions and answer of one entry, or an error naming the file, the id and what is wrong."""
-    if not isinstance(item, dict):
-        raise FaqFileError(f"{path}: {key!r} must be a mapping with 'questions' and 'answer'")
-    questions, answer = item.get("questions"), item.get("answer")
-    if not isinstance(questions, list) or not questions or not all(isinstance(q, str) and q.strip() for q in questions):
-        raise FaqFileError(f"{path}: {key!r} needs 'questions', a list of at least one question")
-    if not isinstance(answer, str) or not answer.strip():
-        raise FaqFileError(f"{path}: {key!r} needs an 'answer'")
-    return [q.strip() for q in questions], answer.strip()
-
-
-def read_faq_files(directory: Path = FAQ_DIR) -> list[dict[str, object]]:
-    """Entries from ``en.yaml`` (the source, with ids and categories) and ``<language>.yaml`` files."""
-    source_path = directory / "en.yaml"
-    source = _load_yaml(source_path)
-    if not isinstance(source, list):
-        raise FaqFileError(f"{source_path}: expected a list of entries with id, category, questions, answer")
-    entries: list[dict[str, object]] = []
-    categories: dict[str, str] = {}
-    for item in source:
-        key = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(key, str) or not isinstance(item.get("category"), str):
-            raise FaqFileError(f"{source_path}: every entry needs an 'id' and a 'category' ({item!r:.60})")
-        if key in categories:
-            raise FaqFileError(f"{source_path}: id {key!r} appears twice")
-        categories[key] = item["category"]
-        questions, answer = _entry(source_path, key, item)
-        entries.append(
-            {"key": key, "category": item["category"], "language": "en", "questions": questions, "answer": answer}
-        )
-    for path in sorted(directory.glob("*.yaml")):
-        if path.stem == "en":
-            continue
-        try:  # files are named like the catalog folders: zh_Hant.yaml, vi.yaml
-            language = get_language(path.stem).code
-        except UnknownLanguage:
-            raise FaqFileError(f"{path}: {path.stem!r} is not a civicast language") from None
-        translated = _load_yaml(path) or {}
-        if not isinstance(translated, dict):
-            raise FaqFileError(f"{path}: expected a mapping from en.yaml ids to questions and answer")
-        for key, item in translated.items():
-            if key not in categories:
-                raise FaqFileError(f"{path}: {key!r} is not an FAQ of en.yaml")
-            questions, answer = _entry(path, key, item)
-            entries.append(
-                {
-                    "key": key,
-                    "category": categories[key],
-                    "language": language,
-                    "questions": questions,
-                    "answer": answer,
-                }
-            )
-    return entries
-
-
-def seed_if_empty(session_factory: sessionmaker, directory: Path = FAQ_DIR) -> int:
-    """Fill an empty FAQ from the repository's files (officers' edits are never overwritten)."""
-    with session_factory.begin() as session:
-        if session.scalar(select(FaqEntry.id).limit(1)) is not None:
-            return 0
-        return seed_faq(session, read_faq_files(directory))
-
-
-def seed_faq(session: Session, entries: list[dict[str, object]]) -> int:
-    """Replace the FAQ with the given entries (the repository's files are the source of truth)."""
-    session.execute(delete(FaqEntry))
-    for entry in entries:
-        session.add(FaqEntry(**entry))
-    return len(entries)
+def shared_index(entries: tuple[FaqText, ...], question_words: QuestionWords) -> LanguageIndex:
+    """The index of these entries read with these question words: built once in this process, the least recently
+    used of more than KEPT_INDEXES forgotten."""
+    key = (entries, question_words.key)
+    with _built_lock:
+        index = _built.get(key)
+        if index is not None:
+            _built.move_to_end(key)
+            return index
+    index = LanguageIndex(list(entries), question_words)  # outside the lock: other FaqIndexes' lookups go on
+    with _built_lock:
+        _built[key] = index
+        while len(_built) > KEPT_INDEXES:
+            _built.popitem(last=False)
+    return index

@@ -12,7 +12,8 @@ from bot.app import create_app
 from bot.channel_settings import SANDBOX_SECRETS
 from bot.cli.main import main
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.faq import FaqIndex, seed_if_empty
+from bot.conversation.faq import FaqIndex
+from bot.conversation.faq_files import seed_if_empty
 from bot.conversation.texts import BotTexts
 from bot.office.services import Services
 from bot.settings import load_settings
@@ -33,7 +34,7 @@ class BotStack:
             encoding="utf-8",
         )
         self.services = Services(load_settings(config, environ={}))
-        from bot.conversation.faq import seed_if_empty
+        from bot.conversation.faq_files import seed_if_empty
         from bot.database import upgrade_database
 
         upgrade_database(self.services.engine)

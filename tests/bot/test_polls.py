@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.faq import FaqIndex, seed_if_empty
+from bot.conversation.faq import FaqIndex
+from bot.conversation.faq_files import seed_if_empty
 from bot.conversation.models import PollVote
 from bot.conversation.replies import EventKind, Incoming
 from bot.conversation.texts import BotTexts

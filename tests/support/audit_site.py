@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.conversation.faq import seed_if_empty
+from bot.conversation.faq_files import seed_if_empty
 from bot.office import desk, drafts
 from bot.office.accounts import Actor
 from bot.office.agencies import add_agency, edit_agency, seed_agencies

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.conversation.faq import seed_if_empty
+from bot.conversation.faq_files import seed_if_empty
 from bot.conversation.petitions import open_case
 from bot.office import desk, drafts, polls
 from bot.office.accounts import Actor, create_officer

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import lxml.html
 
-from bot.conversation.faq import seed_if_empty
+from bot.conversation.faq_files import seed_if_empty
 from bot.office import desk, drafts
 from bot.office.shelters import set_shelter_open
 from ingest.rules import rule_rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import create_app
-from bot.conversation.faq import read_faq_files, seed_faq
+from bot.conversation.faq_files import read_faq_files, seed_faq
 from bot.database import upgrade_database
 from bot.office.accounts import create_officer
 from bot.office.services import Services

@@ -10,7 +10,7 @@ import yaml
 
 from bot.console import ui
 from bot.console.views_office import SUBJECT_TYPES
-from bot.conversation.faq import read_faq_files
+from bot.conversation.faq_files import read_faq_files
 from bot.conversation.models import CaseStatus
 from bot.conversation.petitions import CATEGORIES
 from bot.office.audit import AuditAction

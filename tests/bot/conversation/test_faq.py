@@ -15,16 +15,8 @@ import pytest
 import yaml
 
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.faq import (
-    CHECK_EVERY_S,
-    SUGGEST,
-    THRESHOLD,
-    FaqFileError,
-    FaqIndex,
-    build_language_index,
-    read_faq_files,
-    seed_faq,
-)
+from bot.conversation.faq import CHECK_EVERY_S, SUGGEST, THRESHOLD, FaqIndex, build_language_index
+from bot.conversation.faq_files import FaqFileError, read_faq_files, seed_faq
 from bot.conversation.models import FaqEntry
 from bot.conversation.replies import EventKind, Incoming
 from bot.conversation.texts import BotTexts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation.faq import read_faq_files
+from bot.conversation.faq_files import read_faq_files
 from messages.glossary import default_glossary
 from messages.i18n import LANGUAGES
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.conversation.faq import read_faq_files
+from bot.conversation.faq_files import read_faq_files
 from bot.conversation.live import FAQ_TOPICS, TOPIC_KINDS, live_notices, live_topic, still_ahead
 from bot.conversation.replies import EventKind, Incoming
 from bot.conversation.texts import BotTexts
